@@ -1,0 +1,35 @@
+# Kleroterion: make run · make test · make bench  (each sets up .venv itself)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m recruitment.demo_run
+
+lint: $(STAMP)
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy quotas sampling
+
+test: $(STAMP)
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
+	$(BIN)/mypy quotas sampling
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,321 @@
+"""What a representative panel is: features, categories and a quota table of min/max seats.
+
+Values are matched after normalisation (case and surrounding/inner white space),
+so "Female ", "female" and "FEMALE" name the same category.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from quotas.messages import register
+from quotas.problems import Problem, raise_if_errors
+
+register(
+    {
+        "quota_min_above_max": (
+            "Quota for {feature} = {value}: the minimum ({min}) is larger than the maximum "
+            "({max}). Lower the minimum or raise the maximum."
+        ),
+        "quota_negative": (
+            "Quota for {feature} = {value}: {bound} is {amount}, but seats cannot be negative."
+        ),
+        "quota_max_above_size": (
+            "Quota for {feature} = {value}: the maximum ({max}) is larger than the panel "
+            "size ({size}); it will be treated as {size}."
+        ),
+        "quota_sum_min_above_size": (
+            "Feature {feature}: the minimums add up to {total}, more than the panel size "
+            "({size}). Lower some minimums of {feature} so they add up to at most {size}."
+        ),
+        "quota_sum_max_below_size": (
+            "Feature {feature}: the maximums add up to {total}, fewer than the panel size "
+            "({size}). Raise some maximums of {feature} so they add up to at least {size}."
+        ),
+        "quota_duplicate_category": (
+            "The category {feature} = {value} appears more than once in the quota table "
+            "(rows {rows}). Keep one row per category."
+        ),
+        "quota_share_out_of_range": (
+            "Quota for {feature} = {value}: the target share {share} is not between 0 and 1."
+        ),
+        "quota_shares_do_not_sum_to_one": (
+            "Feature {feature}: the target shares add up to {total}, not 1."
+        ),
+        "quota_table_empty": "The quota table has no categories. Add at least one feature.",
+        "quota_value_without_quota": (
+            "Row {row}: {feature} = {value!r} matches no category of the quota table "
+            "(known values: {known}). Add a quota for it or correct the value."
+        ),
+        "panel_size_invalid": "The panel size must be a positive whole number, not {size}.",
+    }
+)
+
+
+def normalise(value: object) -> str:
+    """Return the matching key of a category value: case-folded, white space collapsed."""
+    return " ".join(str(value).split()).casefold()
+
+
+@dataclass(frozen=True, order=True)
+class Category:
+    """A value of a feature, e.g. ``Category("gender", "female")``."""
+
+    feature: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.feature} = {self.value}"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Seats a panel must give one category: at least ``min``, at most ``max``."""
+
+    category: Category
+    min: int
+    max: int
+    target_share: float | None = None
+
+    @property
+    def feature(self) -> str:
+        return self.category.feature
+
+    @property
+    def value(self) -> str:
+        return self.category.value
+
+
+class QuotaTable:
+    """An ordered set of quotas, one per category, grouped by feature.
+
+    Features keep the order of their first appearance, values the order given.
+
+    >>> t = QuotaTable([Quota(Category("gender", "female"), 2, 3),
+    ...                 Quota(Category("gender", "male"), 2, 3)])
+    >>> t.features, t.values("gender")
+    (('gender',), ('female', 'male'))
+    >>> t.lookup("gender", " Female")
+    'female'
+    """
+
+    def __init__(self, quotas: Iterable[Quota]) -> None:
+        self._quotas: tuple[Quota, ...] = tuple(quotas)
+        features: list[str] = []
+        values: dict[str, list[str]] = {}
+        keys: dict[tuple[str, str], str] = {}
+        feature_keys: dict[str, str] = {}
+        for q in self._quotas:
+            fkey = normalise(q.feature)
+            if fkey not in feature_keys:
+                feature_keys[fkey] = q.feature
+                features.append(q.feature)
+                values[q.feature] = []
+            feature = feature_keys[fkey]
+            vkey = (fkey, normalise(q.value))
+            if vkey not in keys:
+                keys[vkey] = q.value
+                values[feature].append(q.value)
+        self._features = tuple(features)
+        self._values = {f: tuple(v) for f, v in values.items()}
+        self._keys = keys
+        self._feature_keys = feature_keys
+        self._by_category: dict[tuple[str, str], Quota] = {}
+        for q in self._quotas:
+            self._by_category.setdefault((normalise(q.feature), normalise(q.value)), q)
+
+    # -- reading -------------------------------------------------------------
+    def __iter__(self) -> Iterator[Quota]:
+        return iter(self._quotas)
+
+    def __len__(self) -> int:
+        return len(self._quotas)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QuotaTable) and self._quotas == other._quotas
+
+    def __hash__(self) -> int:
+        return hash(self._quotas)
+
+    def __repr__(self) -> str:
+        return f"QuotaTable({len(self._quotas)} quotas over {list(self._features)})"
+
+    @property
+    def quotas(self) -> tuple[Quota, ...]:
+        return self._quotas
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self._features
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return tuple(Category(f, v) for f in self._features for v in self._values[f])
+
+    def values(self, feature: str) -> tuple[str, ...]:
+        """The category values of ``feature`` (matched after normalisation)."""
+        canonical = self._feature_keys.get(normalise(feature))
+        if canonical is None:
+            raise KeyError(feature)
+        return self._values[canonical]
+
+    def feature_name(self, feature: str) -> str | None:
+        """The table's spelling of ``feature``, or None if it has no such feature."""
+        return self._feature_keys.get(normalise(feature))
+
+    def lookup(self, feature: str, value: object) -> str | None:
+        """The table's spelling of a value of ``feature``, or None when it matches none."""
+        return self._keys.get((normalise(feature), normalise(value)))
+
+    def quota(self, feature: str, value: str) -> Quota:
+        """The quota of a category (matched after normalisation)."""
+        return self._by_category[(normalise(feature), normalise(value))]
+
+    def bounds(self, feature: str, value: str) -> tuple[int, int]:
+        """``(min, max)`` seats of a category."""
+        q = self.quota(feature, value)
+        return q.min, q.max
+
+    def has_target_shares(self) -> bool:
+        return any(q.target_share is not None for q in self._quotas)
+
+    # -- changing (returns new tables) ----------------------------------------
+    def with_bounds(self, feature: str, value: str, lo: int, hi: int) -> QuotaTable:
+        """A copy in which one category has new bounds."""
+        key = (normalise(feature), normalise(value))
+        return QuotaTable(
+            Quota(q.category, lo, hi, q.target_share)
+            if (normalise(q.feature), normalise(q.value)) == key
+            else q
+            for q in self._quotas
+        )
+
+    # -- conversion -----------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``feature, value, min, max, target_share``."""
+        return pd.DataFrame(
+            {
+                "feature": [q.feature for q in self._quotas],
+                "value": [q.value for q in self._quotas],
+                "min": [q.min for q in self._quotas],
+                "max": [q.max for q in self._quotas],
+                "target_share": [q.target_share for q in self._quotas],
+            }
+        )
+
+    def canonical(self) -> list[dict[str, Any]]:
+        """A sorted, JSON-ready form used for hashing (independent of row order)."""
+        rows = [
+            {
+                "feature": normalise(q.feature),
+                "value": normalise(q.value),
+                "min": int(q.min),
+                "max": int(q.max),
+                "target_share": None if q.target_share is None else round(q.target_share, 12),
+            }
+            for q in self._quotas
+        ]
+        return sorted(rows, key=lambda r: (r["feature"], r["value"]))
+
+    def sha256(self) -> str:
+        """SHA-256 of the canonical form."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    # -- validation -----------------------------------------------------------
+    def problems(self, size: int | None = None) -> list[Problem]:
+        """Every problem of the table (and against ``size`` when given), all at once."""
+        return validate_quotas(self, size)
+
+    def validated(self, size: int | None = None) -> QuotaTable:
+        """Return self, or raise InvalidInput listing every error."""
+        raise_if_errors(self.problems(size))
+        return self
+
+
+def validate_quotas(table: QuotaTable, size: int | None = None) -> list[Problem]:
+    """Check a quota table on its own and against a panel size; return every problem."""
+    problems: list[Problem] = []
+    if len(table) == 0:
+        return [Problem("quota_table_empty")]
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
+        problems.append(Problem("panel_size_invalid", {"size": size}))
+        size = None
+    seen: dict[tuple[str, str], list[int]] = {}
+    for row, q in enumerate(table.quotas, start=2):
+        seen.setdefault((normalise(q.feature), normalise(q.value)), []).append(row)
+    for rows in seen.values():
+        if len(rows) > 1:
+            q = table.quotas[rows[0] - 2]
+            problems.append(
+                Problem(
+                    "quota_duplicate_category",
+                    {"feature": q.feature, "value": q.value, "rows": ", ".join(map(str, rows))},
+                )
+            )
+    for q in table.quotas:
+        base = {"feature": q.feature, "value": q.value}
+        for bound, amount in (("min", q.min), ("max", q.max)):
+            if amount < 0:
+                problems.append(Problem("quota_negative", {**base, "bound": bound, "amount": amount}))
+        if q.min > q.max:
+            problems.append(Problem("quota_min_above_max", {**base, "min": q.min, "max": q.max}))
+        if size is not None and q.max > size:
+            problems.append(
+                Problem("quota_max_above_size", {**base, "max": q.max, "size": size}, "warning")
+            )
+        if q.target_share is not None and not 0.0 <= q.target_share <= 1.0:
+            problems.append(Problem("quota_share_out_of_range", {**base, "share": q.target_share}))
+    for feature in table.features:
+        rows = [q for q in table.quotas if normalise(q.feature) == normalise(feature)]
+        if size is not None:
+            total_min = sum(max(q.min, 0) for q in rows)
+            total_max = sum(min(max(q.max, 0), size) for q in rows)
+            if total_min > size:
+                problems.append(
+                    Problem("quota_sum_min_above_size", {"feature": feature, "total": total_min, "size": size})
+                )
+            if total_max < size:
+                problems.append(
+                    Problem("quota_sum_max_below_size", {"feature": feature, "total": total_max, "size": size})
+                )
+        shares = [q.target_share for q in rows if q.target_share is not None]
+        if shares and len(shares) == len(rows) and abs(sum(shares) - 1.0) > 0.005:
+            problems.append(
+                Problem(
+                    "quota_shares_do_not_sum_to_one",
+                    {"feature": feature, "total": round(sum(shares), 4)},
+                    "warning",
+                )
+            )
+    return problems
+
+
+def quota_table(rows: Sequence[tuple[str, str, int, int]]) -> QuotaTable:
+    """Build a table from ``(feature, value, min, max)`` tuples (handy in tests and examples)."""
+    return QuotaTable(Quota(Category(f, v), int(lo), int(hi)) for f, v, lo, hi in rows)
+
+
+CROSS = " x "
+
+
+def crossed_feature(first: str, second: str) -> str:
+    """The name of the feature crossing two others, e.g. ``"gender x age"``."""
+    return f"{first}{CROSS}{second}"
+
+
+def crossed_value(first: str, second: str) -> str:
+    """The name of a crossed category value, e.g. ``"female x 16-24"``."""
+    return f"{first}{CROSS}{second}"
+
+
+def split_crossed(name: str) -> tuple[str, str] | None:
+    """Split a crossed feature or value name into its two parts, or None if not crossed."""
+    parts = name.split(CROSS)
+    return (parts[0], parts[1]) if len(parts) == 2 else None

@@ -1,0 +1,88 @@
+"""Problems found in user input and the domain errors that carry them.
+
+A Problem is data: a code, its parameters and a rendered message. Validators
+collect *all* problems of an input before raising, so a partner fixes a file once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from quotas.messages import render
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a warning) in an input, with a code and parameters."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    severity: Severity = "error"
+
+    @property
+    def message(self) -> str:
+        """The English message for this problem."""
+        return render(self.code, self.params)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang``, falling back to English."""
+        return render(self.code, self.params, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form: ``code``, ``severity``, ``message`` and the parameters."""
+        out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message}
+        for key, value in self.params.items():
+            out.setdefault(key, value)
+        return out
+
+
+class KleroError(Exception):
+    """Base of every error Kleroterion reports to a user (never shown as a traceback)."""
+
+    exit_code = 3
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(render(code, params))
+
+    @property
+    def message(self) -> str:
+        """The English message."""
+        return render(self.code, self.params)
+
+
+class InvalidInput(KleroError):
+    """An input (file, table, argument) has one or more problems; all are listed."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = [p for p in problems]
+        errors = [p for p in self.problems if p.severity == "error"]
+        first = errors[0] if errors else (self.problems[0] if self.problems else None)
+        self.code = first.code if first else "invalid_input"
+        self.params = dict(first.params) if first else {}
+        lines = [p.message for p in errors] or [p.message for p in self.problems]
+        Exception.__init__(self, "\n".join(lines) if lines else "invalid input")
+
+    @property
+    def message(self) -> str:
+        """All error messages, one per line."""
+        return str(self)
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    """Return the problems of severity ``error``."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def raise_if_errors(problems: Iterable[Problem]) -> None:
+    """Raise InvalidInput with every problem if any of them is an error."""
+    listed = list(problems)
+    if errors_only(listed):
+        raise InvalidInput(listed)

@@ -1,0 +1,177 @@
+"""The algorithm-facing form of a volunteer pool: pseudonymous ids, a feature matrix, households, types.
+
+Ids are sorted so that the same people in any file order give the same pool.
+Loading and checking pool files lives in ``sampling.pool_files``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from quotas.model import QuotaTable
+
+
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """People to select from, as codes into a quota table's categories.
+
+    ``matrix[i, f]`` is the index of person ``ids[i]``'s value of ``features[f]`` in
+    ``values[f]``. ``household[i]`` is a household number shared with at least one other
+    person, or -1 when the person shares an address with nobody in the pool.
+    """
+
+    ids: tuple[str, ...]
+    features: tuple[str, ...]
+    values: tuple[tuple[str, ...], ...]
+    matrix: np.ndarray
+    household: np.ndarray
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {pid: i for i, pid in enumerate(self.ids)})
+
+    # -- construction ---------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        ids: Sequence[str],
+        people: pd.DataFrame,
+        quotas: QuotaTable,
+        households: Sequence[object] | None = None,
+    ) -> Pool:
+        """Build a pool from ids, a frame of feature values (one column per quota feature).
+
+        Values must already match the table's categories (after normalisation); rows are
+        reordered by id. ``households`` gives any hashable household key per row (None or
+        "" for none); people sharing a key are one household.
+
+        >>> from quotas.model import quota_table
+        >>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
+        >>> p = Pool.build(["b", "a"], pd.DataFrame({"g": ["m", "F"]}), q)
+        >>> p.ids, p.matrix[:, 0].tolist()
+        (('a', 'b'), [0, 1])
+        """
+        ids = [str(i) for i in ids]
+        order = sorted(range(len(ids)), key=lambda i: ids[i])
+        features = quotas.features
+        columns = {quotas.feature_name(str(c)): c for c in people.columns}
+        matrix = np.zeros((len(ids), len(features)), dtype=np.int32)
+        values = tuple(quotas.values(f) for f in features)
+        for f, feature in enumerate(features):
+            column = people[columns[feature]].tolist()
+            lookup = {v: j for j, v in enumerate(values[f])}
+            for row, i in enumerate(order):
+                found = quotas.lookup(feature, column[i])
+                if found is None:
+                    raise ValueError(f"{feature}={column[i]!r} is not a category")
+                matrix[row, f] = lookup[found]
+        household = np.full(len(ids), -1, dtype=np.int64)
+        if households is not None:
+            keys = [households[i] for i in order]
+            members: dict[object, list[int]] = {}
+            for row, key in enumerate(keys):
+                if key is None or key == "":
+                    continue
+                members.setdefault(key, []).append(row)
+            groups = sorted((rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0])
+            for number, rows in enumerate(groups):
+                household[rows] = number
+        return cls(tuple(ids[i] for i in order), tuple(features), values, matrix, household)
+
+    # -- reading --------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def index_of(self, person_id: str) -> int:
+        return self._index[person_id]
+
+    def value_of(self, i: int, feature: int) -> str:
+        return self.values[feature][int(self.matrix[i, feature])]
+
+    def frame(self) -> pd.DataFrame:
+        """Feature values as a frame indexed by id (pseudonymous: no personal details)."""
+        data = {
+            feat: [self.values[f][c] for c in self.matrix[:, f]]
+            for f, feat in enumerate(self.features)
+        }
+        return pd.DataFrame(data, index=pd.Index(self.ids, name="id"))
+
+    def category_members(self) -> dict[tuple[str, str], np.ndarray]:
+        """For each (feature, value), the row numbers of the people in it."""
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for f, feat in enumerate(self.features):
+            for j, val in enumerate(self.values[f]):
+                out[(feat, val)] = np.flatnonzero(self.matrix[:, f] == j)
+        return out
+
+    def households(self) -> list[np.ndarray]:
+        """Row numbers of each shared household (two or more people), in household order."""
+        if self.size == 0 or self.household.max(initial=-1) < 0:
+            return []
+        return [np.flatnonzero(self.household == h) for h in range(int(self.household.max()) + 1)]
+
+    @cached_property
+    def _types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(type of each person, type feature vectors, type counts).
+
+        People in a shared household each form their own type, so they stay individual.
+        """
+        n, n_features = self.matrix.shape
+        keys: dict[tuple[int, ...], int] = {}
+        type_of = np.empty(n, dtype=np.int64)
+        vectors: list[tuple[int, ...]] = []
+        for i in range(n):
+            vector = tuple(int(x) for x in self.matrix[i])
+            key = vector if self.household[i] < 0 else (-1 - i, *vector)
+            t = keys.get(key)
+            if t is None:
+                t = len(vectors)
+                keys[key] = t
+                vectors.append(vector)
+            type_of[i] = t
+        counts = np.bincount(type_of, minlength=len(vectors)) if n else np.zeros(0, dtype=np.int64)
+        vec = np.array(vectors, dtype=np.int32).reshape(len(vectors), n_features)
+        return type_of, vec, counts
+
+    @property
+    def type_of(self) -> np.ndarray:
+        """For each person, the number of their type."""
+        return self._types[0]
+
+    @property
+    def type_vectors(self) -> np.ndarray:
+        """Feature codes of each type (types x features)."""
+        return self._types[1]
+
+    @property
+    def type_counts(self) -> np.ndarray:
+        """How many people each type has."""
+        return self._types[2]
+
+    def canonical(self) -> dict[str, object]:
+        """A JSON-ready, order-independent description used for hashing."""
+        return {
+            "features": list(self.features),
+            "values": [list(v) for v in self.values],
+            "people": [
+                [pid, [self.values[f][int(c)] for f, c in enumerate(self.matrix[i])],
+                 int(self.household[i])]
+                for i, pid in enumerate(self.ids)
+            ],
+        }
+
+    def sha256(self) -> str:
+        """SHA-256 of the canonical form."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
