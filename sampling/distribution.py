@@ -26,23 +26,47 @@ class RunFigures:
 
 @dataclass(frozen=True)
 class Distribution:
-    """Panels (tuples of row numbers into the pool, sorted) with their probabilities.
+    """A lottery over feasible panels, each panel given as seats per *type* of person.
 
-    ``probabilities`` is every person's selection probability, indexed by id in pool order.
+    People of one type (same feature vector, no shared household) are interchangeable:
+    a panel says how many seats each type gets, and the people filling them are drawn
+    uniformly within the type at the end (``people_of``). Algorithms that work on
+    individuals use one type per person. ``probabilities`` is every person's selection
+    probability, indexed by id in pool order; it sums to ``size``.
     """
 
     algorithm: str
     size: int
     ids: tuple[str, ...]
-    panels: tuple[tuple[int, ...], ...]
-    weights: np.ndarray
+    type_of: np.ndarray  # type number of each person (pool order)
+    panels: tuple[tuple[tuple[int, int], ...], ...]  # per panel: sorted (type, seats) pairs
+    weights: np.ndarray  # probability of each panel; sums to 1
     probabilities: pd.Series
     figures: RunFigures = field(default_factory=RunFigures)
     settings: dict[str, Any] = field(default_factory=dict)
 
-    def panel_ids(self, j: int) -> list[str]:
-        """The ids of panel ``j``."""
-        return [self.ids[i] for i in self.panels[j]]
+    def members(self) -> list[np.ndarray]:
+        """Row numbers of the people of each type, ascending."""
+        n_types = int(self.type_of.max()) + 1 if self.type_of.size else 0
+        order = np.argsort(self.type_of, kind="stable")
+        bounds = np.searchsorted(self.type_of[order], np.arange(n_types + 1))
+        return [order[bounds[t] : bounds[t + 1]] for t in range(n_types)]
+
+    def people_of(self, j: int, rng: np.random.Generator) -> list[int]:
+        """Fill panel ``j`` with people: ``seats`` drawn uniformly without replacement per type.
+
+        Types are visited in ascending order, so the same generator state gives the same people.
+        """
+        groups = self.members()
+        chosen: list[int] = []
+        for t, seats in self.panels[j]:
+            group = groups[t]
+            if seats == group.size:
+                chosen.extend(int(i) for i in group)
+            else:
+                picked = rng.choice(group.size, size=seats, replace=False)
+                chosen.extend(int(group[k]) for k in sorted(picked.tolist()))
+        return sorted(chosen)
 
     def fairness(self) -> dict[str, float]:
         """Fairness of the lottery: min, max, min/(k/n), Gini, geometric mean, share below k/n."""
