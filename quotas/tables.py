@@ -9,6 +9,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from quotas.messages import register
@@ -42,10 +43,18 @@ _DELIMITERS = [",", ";", "\t", "|"]
 def _decode(data: bytes, path: str, problems: list[Problem]) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export: UTF-16 with a byte order mark.
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         problems.append(Problem("file_encoding_latin1", {"path": path}, "warning"))
+    try:
+        # Windows' Latin-1 (what Excel writes): like Latin-1, but curly quotes and dashes
+        # in 0x80-0x9F come out as themselves, not as control characters.
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
         return data.decode("latin-1")
 
 
@@ -70,13 +79,20 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse CSV text (delimiter detected) into a frame of strings, with any problems."""
+    """Parse CSV text (delimiter detected) into a frame of strings, with any problems.
+
+    ``frame.attrs["row_numbers"]`` (an int array) gives each data row's spreadsheet row
+    number; ``read_table`` sets it for XLSX files too.
+    """
     problems: list[Problem] = []
     if not text.strip():
         raise InvalidInput([Problem("file_empty", {"path": path})])
     delim = _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    # Number records as a spreadsheet numbers rows (blank lines count, a quoted cell
+    # spanning lines does not), so messages point at the row the user sees.
+    records = enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
+    numbered = [(n, r) for n, r in records if "".join(r).strip()]
+    rows = [r for _, r in numbered]
     header = [h.strip() for h in rows[0]]
     for i, name in enumerate(header, start=1):
         if not name:
@@ -87,7 +103,7 @@ def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list
             problems.append(Problem("file_duplicate_header", {"path": path, "name": name}))
         seen.add(name)
     body: list[list[str]] = []
-    for line_no, r in enumerate(rows[1:], start=2):
+    for line_no, r in numbered[1:]:
         if len(r) != len(header):
             if len(r) > len(header) and not any(c.strip() for c in r[len(header) :]):
                 r = r[: len(header)]
@@ -103,6 +119,8 @@ def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list
     if not body:
         problems.append(Problem("file_no_rows", {"path": path}))
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    # A NumPy array, not a list: pandas deep-copies attrs on every operation.
+    frame.attrs["row_numbers"] = np.array([n for n, _ in numbered[1:]], dtype=np.int64)
     return frame, problems
 
 
@@ -124,6 +142,8 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
                 [Problem("file_unreadable", {"path": name, "kind": "XLSX", "detail": str(exc)})]
             ) from exc
         raw = raw.dropna(how="all")
+        # Row 1 holds the header, so data row i of the sheet is spreadsheet row i + 2.
+        row_numbers = np.asarray(raw.index, dtype=np.int64) + 2
         frame = raw.apply(
             lambda col: col.map(lambda v: "" if pd.isna(v) else _cell_text(v))
         ).astype(object)
@@ -131,7 +151,9 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         problems: list[Problem] = []
         if frame.empty:
             problems.append(Problem("file_no_rows", {"path": name}))
-        return frame.reset_index(drop=True), problems
+        frame = frame.reset_index(drop=True)
+        frame.attrs["row_numbers"] = row_numbers
+        return frame, problems
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise InvalidInput([Problem("file_unsupported_type", {"path": name, "suffix": suffix})])
     data = p.read_bytes()

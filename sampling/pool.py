@@ -59,22 +59,25 @@ class Pool:
         (('a', 'b'), [0, 1])
         """
         ids = [str(i) for i in ids]
-        order = sorted(range(len(ids)), key=lambda i: ids[i])
+        order = np.array(sorted(range(len(ids)), key=lambda i: ids[i]), dtype=np.int64)
         features = quotas.features
         columns = {quotas.feature_name(str(c)): c for c in people.columns}
         matrix = np.zeros((len(ids), len(features)), dtype=np.int32)
         values = tuple(quotas.values(f) for f in features)
         for f, feature in enumerate(features):
-            column = people[columns[feature]].tolist()
+            column = people[columns[feature]].astype(str).to_numpy()[order]
+            distinct, inverse = np.unique(column, return_inverse=True)
             lookup = {v: j for j, v in enumerate(values[f])}
-            for row, i in enumerate(order):
-                found = quotas.lookup(feature, column[i])
+            codes = np.empty(len(distinct), dtype=np.int32)
+            for d, raw in enumerate(distinct):
+                found = quotas.lookup(feature, raw)
                 if found is None:
-                    raise ValueError(f"{feature}={column[i]!r} is not a category")
-                matrix[row, f] = lookup[found]
+                    raise ValueError(f"{feature}={raw!r} is not a category")
+                codes[d] = lookup[found]
+            matrix[:, f] = codes[inverse.reshape(-1)]
         household = np.full(len(ids), -1, dtype=np.int64)
         if households is not None:
-            keys = [households[i] for i in order]
+            keys = [households[int(i)] for i in order]
             members: dict[object, list[int]] = {}
             for row, key in enumerate(keys):
                 if key is None or key == "":
@@ -83,7 +86,7 @@ class Pool:
             groups = sorted((rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0])
             for number, rows in enumerate(groups):
                 household[rows] = number
-        return cls(tuple(ids[i] for i in order), tuple(features), values, matrix, household)
+        return cls(tuple(ids[int(i)] for i in order), tuple(features), values, matrix, household)
 
     # -- reading --------------------------------------------------------------
     def __len__(self) -> int:

@@ -1,0 +1,448 @@
+"""Loading and checking volunteer pool files: every problem of a file at once, with row numbers.
+
+A pool file has one row per volunteer: a pseudonymous id, one column per feature of the
+quota table (matched case-insensitively), optional address columns that define shared
+households, and any other columns, which are kept for the personal-details side.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quotas.messages import register
+from quotas.model import QuotaTable, normalise, split_crossed
+from quotas.problems import InvalidInput, Problem, Severity, errors_only, raise_if_errors
+from quotas.tables import read_table
+from sampling.pool import Pool
+
+register(
+    {
+        "pool_missing_id_column": (
+            "The pool {source} has no id column {id_column!r}; the columns found are: {found}. "
+            "Rename the column of volunteer ids to {id_column!r} or name it as the id column."
+        ),
+        "pool_missing_feature_columns": (
+            "The pool {source} has no column for {features}, which the quota table needs; "
+            "the columns found are: {found}. Add the columns or correct their names."
+        ),
+        "pool_missing_address_columns": (
+            "The pool {source} has no address column {columns}; the columns found are: "
+            "{found}. Correct the address column names or leave them out."
+        ),
+        "pool_ambiguous_column": (
+            "The pool {source} has several columns for {name!r}: {columns}. Keep only one."
+        ),
+        "pool_blank_id": (
+            "Row {row}: the id is blank ({count} row(s) without an id: {rows}). "
+            "Give every volunteer a unique id."
+        ),
+        "pool_duplicate_id": (
+            "Row {row}: the id {id!r} is used on rows {rows}. Give every volunteer a unique id, "
+            "and remove volunteers who registered twice."
+        ),
+        "pool_blank_value": (
+            "Row {row}: {feature} is blank ({count} row(s) without a value: {rows}). "
+            "Fill in a category of {feature} for every volunteer."
+        ),
+        "pool_unknown_value": (
+            "Row {row}: {feature} = {value!r} is not a category of {feature} "
+            "(did you mean {suggestion!r}?). Rows with this value ({count}): {rows}. "
+            "Correct the value or add a quota for it; the categories are: {known}."
+        ),
+        "pool_unknown_value_no_suggestion": (
+            "Row {row}: {feature} = {value!r} is not a category of {feature}. Rows with this "
+            "value ({count}): {rows}. Correct the value or add a quota for it; the categories "
+            "are: {known}."
+        ),
+        "pool_empty": "The pool {source} has no volunteers. Add at least one row.",
+        "pool_category_empty": (
+            "No one in the pool {source} has {feature} = {value}, though the quota table "
+            "asks for {min} to {max} of them. A minimum above 0 cannot be met."
+        ),
+    }
+)
+
+# Show this many row numbers in a message; the problem's ``count`` gives the total.
+_ROWS_SHOWN = 20
+_APOSTROPHES = re.compile(r"['’`´]")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedPool:
+    """A pool file after checking: the Pool (None on errors), every column, every problem.
+
+    ``frame`` holds all columns of the file as strings. Without errors its index is the
+    id column (same name as in the file) and its rows follow ``pool.ids``; with errors it
+    is the file as read, indexed by spreadsheet row number (2 = first data row).
+    """
+
+    pool: Pool | None
+    frame: pd.DataFrame
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop the pool from being used."""
+        return errors_only(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems worth a look that do not stop the pool."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_for_errors(self) -> Pool:
+        """Return the pool, or raise InvalidInput listing every problem if any is an error."""
+        raise_if_errors(self.problems)
+        assert self.pool is not None  # no errors means the pool was built
+        return self.pool
+
+
+def load_pool(
+    path: str | Path,
+    quotas: QuotaTable,
+    *,
+    id_column: str = "id",
+    address_columns: Sequence[str] = (),
+) -> LoadedPool:
+    """Read a pool file (CSV in any common delimiter/encoding, or XLSX) and check it.
+
+    Never raises for bad input: a file that cannot be read gives a LoadedPool with
+    ``pool=None`` and the problems.
+    """
+    source = str(path)
+    try:
+        frame, read_problems = read_table(path)
+    except InvalidInput as exc:
+        return LoadedPool(None, pd.DataFrame(), list(exc.problems))
+    loaded = pool_from_frame(
+        frame, quotas, id_column=id_column, address_columns=address_columns, source=source
+    )
+    # The reader already said the file has no rows; do not say it twice.
+    has_no_rows = any(p.code == "file_no_rows" for p in read_problems)
+    rest = [
+        p
+        for p in loaded.problems
+        if p not in read_problems and not (has_no_rows and p.code == "pool_empty")
+    ]
+    problems = read_problems + rest
+    if errors_only(read_problems):
+        return LoadedPool(None, _by_row_number(frame), problems)
+    return LoadedPool(loaded.pool, loaded.frame, problems)
+
+
+def pool_from_frame(
+    frame: pd.DataFrame,
+    quotas: QuotaTable,
+    *,
+    id_column: str = "id",
+    address_columns: Sequence[str] = (),
+    source: str = "<frame>",
+) -> LoadedPool:
+    """Check a frame of volunteers against a quota table and build the Pool.
+
+    >>> from quotas.model import quota_table
+    >>> q = quota_table([("gender", "female", 1, 1), ("gender", "male", 1, 1)])
+    >>> people = pd.DataFrame({"ID": ["b", "a"], "Gender": ["Male", " female"]})
+    >>> loaded = pool_from_frame(people, q, id_column="id")
+    >>> loaded.pool.ids, loaded.frame["Gender"].tolist(), loaded.problems
+    (('a', 'b'), [' female', 'Male'], [])
+    """
+    text = _as_text(frame)
+    rows = _row_numbers(text)
+    # Checks read the first of identically named columns; the duplicate is reported.
+    work = text.loc[:, ~text.columns.duplicated()]
+    problems: list[Problem] = []
+    found = ", ".join(repr(str(c)) for c in text.columns) or "(none)"
+    columns = _column_index(text, source, problems)
+
+    if len(text) == 0:
+        problems.append(_problem("pool_empty", source))
+
+    # -- ids ------------------------------------------------------------------
+    id_name = columns.get(normalise(id_column))
+    ids: pd.Series | None = None
+    if id_name is None:
+        problems.append(
+            _problem("pool_missing_id_column", source, id_column=id_column, found=found)
+        )
+    else:
+        ids = work[id_name].str.strip()
+        problems.extend(_id_problems(ids, rows, source))
+
+    # -- features -------------------------------------------------------------
+    codes, missing, value_problems = _feature_codes(work, quotas, columns, rows, source)
+    if missing:
+        names = ", ".join(map(repr, missing))
+        problems.append(
+            _problem("pool_missing_feature_columns", source, features=names, found=found)
+        )
+    problems.extend(value_problems)
+
+    # -- households -----------------------------------------------------------
+    address_names: list[str] = []
+    missing_address: list[str] = []
+    for name in address_columns:
+        actual = columns.get(normalise(name))
+        (missing_address if actual is None else address_names).append(actual or name)
+    if missing_address:
+        names = ", ".join(map(repr, missing_address))
+        problems.append(
+            _problem("pool_missing_address_columns", source, columns=names, found=found)
+        )
+
+    # Row problems in row order, as a person fixing the file top-down meets them.
+    row_problems = sorted(
+        (p for p in problems if "row" in p.params), key=lambda p: int(p.params["row"])
+    )
+    problems = [p for p in problems if "row" not in p.params] + row_problems
+
+    if errors_only(problems) or ids is None:
+        return LoadedPool(None, _by_row_number(text), problems)
+
+    people = pd.DataFrame(
+        {f: np.asarray(quotas.values(f), dtype=object)[codes[f]] for f in quotas.features}
+    )
+    households = _household_keys(work, address_names) if address_names else None
+    pool = Pool.build(ids.tolist(), people, quotas, households)
+    problems.extend(_empty_categories(pool, quotas, source))
+    assert id_name is not None
+    kept = text.set_index(ids.rename(id_name)).drop(columns=[id_name])
+    return LoadedPool(pool, kept.loc[list(pool.ids)], problems)
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a string, blanks as "" (read_table's frames already are)."""
+    # Built by position so that duplicate column names (reported by the reader) survive.
+    data = {i: _column_text(frame.iloc[:, i]) for i in range(frame.shape[1])}
+    out = pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
+    out.columns = pd.Index([str(c).strip() for c in frame.columns])
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _column_text(values: pd.Series) -> pd.Series:
+    def cell(v: object) -> str:
+        if isinstance(v, str):
+            return v
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))  # ids and counts read by pandas as floats, e.g. 7.0 -> "7"
+        return str(v)
+
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pd.Series(values.to_numpy(dtype=object), dtype=object)  # read_table's frames
+    missing = values.isna().tolist()
+    cells = ["" if m else cell(v) for v, m in zip(values.tolist(), missing, strict=True)]
+    return pd.Series(cells, dtype=object)
+
+
+def _row_numbers(text: pd.DataFrame) -> np.ndarray:
+    """Spreadsheet row number of each row: the reader's when given, else 2, 3, ..."""
+    given = text.attrs.get("row_numbers")
+    if given is not None and len(given) == len(text):
+        return np.asarray(given, dtype=np.int64)
+    return np.arange(2, len(text) + 2, dtype=np.int64)
+
+
+def _by_row_number(text: pd.DataFrame) -> pd.DataFrame:
+    out = _as_text(text)
+    out.index = pd.Index(_row_numbers(text), name="row")
+    return out
+
+
+def _column_index(text: pd.DataFrame, source: str, problems: list[Problem]) -> dict[str, str]:
+    """Map normalised column names to the file's names; report names given twice."""
+    groups: dict[str, list[str]] = {}
+    for column in text.columns:
+        groups.setdefault(normalise(column), []).append(str(column))
+    for key, names in groups.items():
+        if len(set(names)) == 1 < len(names):
+            # The reader's own problem, so that load_pool reports it once.
+            problems.append(Problem("file_duplicate_header", {"path": source, "name": names[0]}))
+        elif len(names) > 1 and key:
+            listed = ", ".join(map(repr, names))
+            problems.append(_problem("pool_ambiguous_column", source, name=key, columns=listed))
+    return {key: names[0] for key, names in groups.items()}
+
+
+def _problem(code: str, source: str, severity: Severity = "error", **params: object) -> Problem:
+    return Problem(code, {"source": source, **params}, severity)
+
+
+def _rows_text(rows: Sequence[int] | np.ndarray) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:_ROWS_SHOWN])
+    return shown + (", …" if len(rows) > _ROWS_SHOWN else "")
+
+
+def _rows_params(rows: np.ndarray) -> dict[str, Any]:
+    return {"row": int(rows[0]), "rows": _rows_text(rows), "count": len(rows)}
+
+
+def _id_problems(ids: pd.Series, rows: np.ndarray, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    blank = (ids == "").to_numpy()
+    if blank.any():
+        problems.append(_problem("pool_blank_id", source, **_rows_params(rows[blank])))
+    dup = ids.duplicated(keep=False).to_numpy() & ~blank
+    if dup.any():
+        groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy(), sort=False)
+        for pid, group in groups:
+            where = group.to_numpy()
+            problems.append(
+                _problem(
+                    "pool_duplicate_id",
+                    source,
+                    id=str(pid),
+                    row=int(where[0]),
+                    rows=_rows_text(where),
+                )
+            )
+    return problems
+
+
+def _feature_codes(
+    text: pd.DataFrame,
+    quotas: QuotaTable,
+    columns: dict[str, str],
+    rows: np.ndarray,
+    source: str,
+) -> tuple[dict[str, np.ndarray], list[str], list[Problem]]:
+    """Code of every person's category per feature (-1 when blank or unknown).
+
+    Returns the codes, the names of missing columns and the value problems. Crossed
+    features ("gender x age") are derived from their two source columns.
+    """
+    codes: dict[str, np.ndarray] = {}
+    missing: list[str] = []
+    problems: list[Problem] = []
+    blank_reported: set[str] = set()
+    bad_rows: dict[str, np.ndarray] = {}
+
+    # Plain features first, so a crossed feature knows which rows its parts already failed.
+    for feature in sorted(quotas.features, key=lambda f: split_crossed(f) is not None):
+        parts = split_crossed(feature)
+        from_parts = parts is not None and all(normalise(p) in columns for p in parts)
+        if parts is not None and from_parts:
+            first, second = (text[columns[normalise(p)]].str.strip() for p in parts)
+            # Blank or unknown parts are reported on the part itself, so skip those rows.
+            skip = np.zeros(len(text), dtype=bool)
+            for part, values in zip(parts, (first, second), strict=True):
+                part_bad = bad_rows.get(normalise(part))
+                if part_bad is not None:
+                    skip |= part_bad
+                    continue
+                blank = (values == "").to_numpy()
+                if blank.any() and normalise(part) not in blank_reported:
+                    blank_reported.add(normalise(part))
+                    where = _rows_params(rows[blank])
+                    problems.append(_problem("pool_blank_value", source, feature=part, **where))
+                skip |= blank
+            raw = (first + " x " + second).where(~skip, "")
+            codes[feature], bad, more = _codes_for(raw, feature, quotas, rows, source, False)
+        elif normalise(feature) in columns:
+            raw = text[columns[normalise(feature)]].str.strip()
+            codes[feature], bad, more = _codes_for(raw, feature, quotas, rows, source, True)
+            blank_reported.add(normalise(feature))
+        else:
+            missing.extend(
+                [p for p in parts if normalise(p) not in columns] if parts else [feature]
+            )
+            codes[feature] = np.full(len(text), -1, dtype=np.int64)
+            continue
+        bad_rows[normalise(feature)] = bad
+        problems.extend(more)
+    return codes, sorted(set(missing), key=missing.index), problems
+
+
+def _codes_for(
+    raw: pd.Series,
+    feature: str,
+    quotas: QuotaTable,
+    rows: np.ndarray,
+    source: str,
+    report_blank: bool,
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """Codes of one feature's values, the rows that failed, and their problems."""
+    known = quotas.values(feature)
+    index = {v: j for j, v in enumerate(known)}
+    labels, uniques = pd.factorize(raw, sort=False)
+    unique_codes = np.array(
+        [index.get(quotas.lookup(feature, u) or "", -1) for u in uniques], dtype=np.int64
+    )
+    codes = unique_codes[labels] if len(labels) else np.zeros(0, dtype=np.int64)
+    bad = codes < 0
+    problems: list[Problem] = []
+    blank = (raw == "").to_numpy()
+    if report_blank and blank.any():
+        where = _rows_params(rows[blank])
+        problems.append(_problem("pool_blank_value", source, feature=feature, **where))
+    keys = [normalise(v) for v in known]
+    known_text = ", ".join(known)
+    for u, (value, code) in enumerate(zip(uniques, unique_codes, strict=True)):
+        if code >= 0 or value == "":
+            continue
+        params: dict[str, Any] = {"feature": feature, "value": str(value), "known": known_text}
+        params.update(_rows_params(rows[labels == u]))
+        close = difflib.get_close_matches(normalise(value), keys, n=1, cutoff=0.6)
+        if close:
+            suggestion = known[keys.index(close[0])]
+            problems.append(_problem("pool_unknown_value", source, suggestion=suggestion, **params))
+        else:
+            problems.append(_problem("pool_unknown_value_no_suggestion", source, **params))
+    return codes, bad, problems
+
+
+def normalise_address(value: str) -> str:
+    """The matching key of an address: case, white space and punctuation ignored.
+
+    >>> normalise_address("12 High St.") == normalise_address(" 12  high st")
+    True
+    """
+    without = _APOSTROPHES.sub("", value)
+    return " ".join(_PUNCTUATION.sub(" ", without).split()).casefold()
+
+
+def _household_keys(text: pd.DataFrame, address_names: Sequence[str]) -> list[str | None]:
+    """One key per row; rows whose address columns are all blank get None."""
+    parts: list[pd.Series] = []
+    for name in address_names:
+        labels, uniques = pd.factorize(text[name], sort=False)
+        keys = np.array([normalise_address(str(u)) for u in uniques], dtype=object)
+        parts.append(pd.Series(keys[labels] if len(labels) else [], dtype=object))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part  # a separator no address contains
+    all_blank = np.logical_and.reduce([(p == "").to_numpy() for p in parts])
+    return [None if blank else key for key, blank in zip(joined.tolist(), all_blank, strict=True)]
+
+
+def _empty_categories(pool: Pool, quotas: QuotaTable, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for f, feature in enumerate(pool.features):
+        counts = np.bincount(pool.matrix[:, f], minlength=len(pool.values[f]))
+        for j, value in enumerate(pool.values[f]):
+            if counts[j] == 0:
+                lo, hi = quotas.bounds(feature, value)
+                problems.append(
+                    _problem(
+                        "pool_category_empty",
+                        source,
+                        "warning",
+                        feature=feature,
+                        value=value,
+                        min=lo,
+                        max=hi,
+                    )
+                )
+    return problems
