@@ -263,7 +263,9 @@ def validate_quotas(table: QuotaTable, size: int | None = None) -> list[Problem]
         base = {"feature": q.feature, "value": q.value}
         for bound, amount in (("min", q.min), ("max", q.max)):
             if amount < 0:
-                problems.append(Problem("quota_negative", {**base, "bound": bound, "amount": amount}))
+                problems.append(
+                    Problem("quota_negative", {**base, "bound": bound, "amount": amount})
+                )
         if q.min > q.max:
             problems.append(Problem("quota_min_above_max", {**base, "min": q.min, "max": q.max}))
         if size is not None and q.max > size:
@@ -273,20 +275,26 @@ def validate_quotas(table: QuotaTable, size: int | None = None) -> list[Problem]
         if q.target_share is not None and not 0.0 <= q.target_share <= 1.0:
             problems.append(Problem("quota_share_out_of_range", {**base, "share": q.target_share}))
     for feature in table.features:
-        rows = [q for q in table.quotas if normalise(q.feature) == normalise(feature)]
+        same = [q for q in table.quotas if normalise(q.feature) == normalise(feature)]
         if size is not None:
-            total_min = sum(max(q.min, 0) for q in rows)
-            total_max = sum(min(max(q.max, 0), size) for q in rows)
+            total_min = sum(max(q.min, 0) for q in same)
+            total_max = sum(min(max(q.max, 0), size) for q in same)
             if total_min > size:
                 problems.append(
-                    Problem("quota_sum_min_above_size", {"feature": feature, "total": total_min, "size": size})
+                    Problem(
+                        "quota_sum_min_above_size",
+                        {"feature": feature, "total": total_min, "size": size},
+                    )
                 )
             if total_max < size:
                 problems.append(
-                    Problem("quota_sum_max_below_size", {"feature": feature, "total": total_max, "size": size})
+                    Problem(
+                        "quota_sum_max_below_size",
+                        {"feature": feature, "total": total_max, "size": size},
+                    )
                 )
-        shares = [q.target_share for q in rows if q.target_share is not None]
-        if shares and len(shares) == len(rows) and abs(sum(shares) - 1.0) > 0.005:
+        shares = [q.target_share for q in same if q.target_share is not None]
+        if shares and len(shares) == len(same) and abs(sum(shares) - 1.0) > 0.005:
             problems.append(
                 Problem(
                     "quota_shares_do_not_sum_to_one",
