@@ -34,7 +34,11 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form: ``code``, ``severity``, ``message`` and the parameters."""
-        out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message}
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
         for key, value in self.params.items():
             out.setdefault(key, value)
         return out

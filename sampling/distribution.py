@@ -1,4 +1,4 @@
-"""A lottery over feasible panels and what it means for each volunteer: the result of every algorithm.
+"""A lottery over feasible panels and what it means for each volunteer: every algorithm's result.
 
 Probabilities are data (a Series by id), never report text.
 """
@@ -87,8 +87,15 @@ def fairness_metrics(p: np.ndarray, size: int) -> dict[str, float]:
     """The fairness figures of a vector of selection probabilities for panels of ``size``."""
     n = p.size
     if n == 0:
-        return {"min": 0.0, "max": 0.0, "min_over_equal": 0.0, "gini": 0.0,
-                "geometric_mean": 0.0, "share_below_equal": 0.0, "equal": 0.0}
+        return {
+            "min": 0.0,
+            "max": 0.0,
+            "min_over_equal": 0.0,
+            "gini": 0.0,
+            "geometric_mean": 0.0,
+            "share_below_equal": 0.0,
+            "equal": 0.0,
+        }
     equal = size / n
     with np.errstate(divide="ignore"):
         geo = float(np.exp(np.mean(np.log(np.clip(p, 0.0, None))))) if np.all(p > 0) else 0.0

@@ -1,4 +1,4 @@
-"""The algorithm-facing form of a volunteer pool: pseudonymous ids, a feature matrix, households, types.
+"""The algorithm-facing form of a volunteer pool: ids, a feature matrix, households, types.
 
 Ids are sorted so that the same people in any file order give the same pool.
 Loading and checking pool files lives in ``sampling.pool_files``.
@@ -83,7 +83,9 @@ class Pool:
                 if key is None or key == "":
                     continue
                 members.setdefault(key, []).append(row)
-            groups = sorted((rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0])
+            groups = sorted(
+                (rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0]
+            )
             for number, rows in enumerate(groups):
                 household[rows] = number
         return cls(tuple(ids[int(i)] for i in order), tuple(features), values, matrix, household)
@@ -168,8 +170,11 @@ class Pool:
             "features": list(self.features),
             "values": [list(v) for v in self.values],
             "people": [
-                [pid, [self.values[f][int(c)] for f, c in enumerate(self.matrix[i])],
-                 int(self.household[i])]
+                [
+                    pid,
+                    [self.values[f][int(c)] for f, c in enumerate(self.matrix[i])],
+                    int(self.household[i]),
+                ]
                 for i, pid in enumerate(self.ids)
             ],
         }

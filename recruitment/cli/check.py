@@ -1,0 +1,151 @@
+"""``klero check`` and ``klero quotas``: validate a pool against quotas; margins to quotas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from quotas.balance import balance_table
+from quotas.feasibility import FeasibilityResult, check_feasibility
+from quotas.formats import read_margins, write_quotas
+from quotas.problems import Problem
+from quotas.targets import quotas_from_margins
+from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.inputs import Inputs, load_inputs
+
+PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
+QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
+SizeOpt = Annotated[int, typer.Option("--size", help="Panel size (seats).", min=1)]
+IdOpt = Annotated[str, typer.Option("--id-column", help="Column holding each person's id.")]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--address-columns", help="Comma-separated address columns (households)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """Print problems, errors first, one per line."""
+    for problem in sorted(problems, key=lambda p: p.severity != "error"):
+        label = "error" if problem.severity == "error" else "warning"
+        typer.echo(f"  {label}: {problem.message}")
+
+
+def print_infeasible(result: FeasibilityResult) -> None:
+    """Say that the quotas cannot be met, why, and the smallest change that fixes it."""
+    typer.echo("Infeasible: no panel can meet every quota.")
+    reasons = [c.message for c in result.conflicts] or [p.message for p in result.problems]
+    for reason in reasons:
+        typer.echo(f"Why: {reason}")
+    if result.relaxation is not None:
+        typer.echo(f"Smallest fix: {result.relaxation.describe()}")
+
+
+def feasibility_of(inputs: Inputs, size: int) -> FeasibilityResult:
+    """Check a valid pool against its quotas."""
+    assert inputs.pool is not None and inputs.quotas is not None
+    return check_feasibility(
+        inputs.pool.frame(), inputs.quotas, size, households=inputs.households()
+    )
+
+
+@app.command("check")
+def check_command(
+    pool: PoolOpt,
+    quotas: QuotasOpt,
+    size: SizeOpt,
+    id_column: IdOpt = "id",
+    address_columns: AddressOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Check a pool and its quotas: every problem, then whether a panel can be selected.
+
+    Exit 0: valid and feasible; 1: valid but infeasible; 2: invalid input.
+    """
+    inputs = load_inputs(
+        pool, quotas, size, id_column=id_column, address_columns=split_columns(address_columns)
+    )
+    payload: dict[str, Any] = {
+        "valid": inputs.valid,
+        "feasible": None,
+        "problems": [p.to_dict() for p in inputs.problems],
+        "explanation": None,
+        "relaxation": None,
+    }
+    if not inputs.valid:
+        if as_json:
+            emit_json(payload)
+        else:
+            typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
+            print_problems(inputs.problems)
+        return 2
+    result = feasibility_of(inputs, size)
+    payload.update(result.to_dict())
+    payload["valid"] = True
+    payload["problems"] = [p.to_dict() for p in inputs.problems + result.problems]
+    assert inputs.pool is not None and inputs.quotas is not None
+    table = balance_table(inputs.pool.frame(), inputs.quotas)
+    if as_json:
+        payload["pool_vs_target"] = table.to_dict(orient="records")
+        emit_json(payload)
+    else:
+        typer.echo(
+            f"Pool: {len(inputs.pool)} people; quotas: {len(inputs.quotas)} categories "
+            f"over {len(inputs.quotas.features)} features; panel size {size}."
+        )
+        notes = [p for p in inputs.problems + result.problems if p.code != "feasibility_infeasible"]
+        if notes:
+            typer.echo("Notes:")
+            print_problems(notes)
+        if result.feasible:
+            typer.echo("Feasible: a panel meeting every quota can be selected.")
+        else:
+            print_infeasible(result)
+        typer.echo("\nPool composition against the targets:")
+        typer.echo(_pool_table_text(table))
+    return 0 if result.feasible else 1
+
+
+def _pool_table_text(table: Any) -> str:
+    shown = table[["feature", "value", "count", "share", "target_share", "min", "max"]].copy()
+    shown = shown.rename(columns={"count": "in pool", "share": "pool share"})
+    for col in ("pool share", "target_share"):
+        shown[col] = shown[col].map(lambda v: "" if v != v or v is None else f"{100 * v:.1f}%")
+    return str(shown.to_string(index=False))
+
+
+@app.command("quotas")
+def quotas_command(
+    margins: Annotated[Path, typer.Option("--margins", help="Census margins file.")],
+    size: SizeOpt,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the quota table.")],
+    tolerance_seats: Annotated[
+        int | None, typer.Option("--tolerance-seats", help="Seats either side of the target.")
+    ] = None,
+    tolerance_points: Annotated[
+        float | None,
+        typer.Option("--tolerance-points", help="Percentage points either side of the target."),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="largest-remainder or sainte-lague.")
+    ] = "largest-remainder",
+) -> int:
+    """Turn census margins into a quota table for a panel of SIZE seats."""
+    if tolerance_seats is not None and tolerance_points is not None:
+        raise typer.BadParameter("give --tolerance-seats or --tolerance-points, not both")
+    if method not in ("largest-remainder", "sainte-lague"):
+        raise typer.BadParameter(
+            f"unknown method {method!r}: use largest-remainder or sainte-lague"
+        )
+    table = quotas_from_margins(
+        read_margins(margins),
+        size,
+        tolerance_seats=tolerance_seats,
+        tolerance_points=tolerance_points,
+        method=method,  # type: ignore[arg-type]
+    )
+    write_quotas(table, out)
+    typer.echo(f"Wrote {len(table)} quotas for a panel of {size} to {out}.")
+    return 0

@@ -1,0 +1,57 @@
+"""What ``make run`` does until the dashboard lands: a CLI demo on the bundled example."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from recruitment.cli import main
+from recruitment.examples import EXAMPLE_PANEL_SIZE, example_path
+
+
+def run_demo(out_dir: Path) -> int:
+    """Check the example pool against its quotas, then select a panel into ``out_dir``."""
+    pool, quotas = str(example_path("pool")), str(example_path("quotas"))
+    size = str(EXAMPLE_PANEL_SIZE)
+    print("== klero check: the example pool against its quotas ==")
+    code = main(
+        [
+            "check",
+            "--pool",
+            pool,
+            "--quotas",
+            quotas,
+            "--size",
+            size,
+            "--address-columns",
+            "address,postcode",
+        ]
+    )
+    if code != 0:
+        return code
+    print("\n== klero select: a panel of 30 by LEXIMIN, drawn with seed 2026 ==")
+    return main(
+        [
+            "select",
+            "--pool",
+            pool,
+            "--quotas",
+            quotas,
+            "--size",
+            size,
+            "--address-columns",
+            "address,postcode",
+            "--seed",
+            "2026",
+            "--out-dir",
+            str(out_dir),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    target = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="klero-demo-"))
+    )
+    sys.exit(run_demo(target))
