@@ -136,7 +136,9 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            raw = pd.read_excel(p, dtype=object, engine="openpyxl")
+            raw = pd.read_excel(
+                p, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False
+            )
         except Exception as exc:  # openpyxl raises many types for broken files
             raise InvalidInput(
                 [Problem("file_unreadable", {"path": name, "kind": "XLSX", "detail": str(exc)})]

@@ -1,0 +1,428 @@
+"""Quota tables and census margins as files (CSV or XLSX): reading, checking and writing.
+
+Quota tables come in three layouts, told apart by their header (case-insensitive;
+spaces, hyphens and underscores are the same):
+
+- ``kleroterion``: ``feature, value, min, max[, target_share]``
+- ``sortition-foundation``: ``feature, value, min, max[, min_flex, max_flex]``.
+  The flex columns (how far the Sortition Foundation's tools may relax a quota) are
+  read and ignored: our bounds are hard. When writing, they are ``min_flex = min``
+  and ``max_flex = max`` (no relaxation), or ``0`` and the panel size when ``size``
+  is given, so that their tools may relax as far as they like.
+- ``sf-category``: ``category, name, min, max`` (the older Sortition Foundation layout).
+
+Target shares, like census shares below, may be written 0.51, 51 or 51%.
+
+Census margins are ``feature, value, share`` rows, or crossed rows
+``feature_1, value_1, feature_2, value_2, share`` (a crossed file may also hold
+single margins, with ``feature_2`` and ``value_2`` left blank; ``feature`` and
+``value`` are accepted for ``feature_1`` and ``value_1``). A share may be written
+0.51, 51 or 51%: a share with ``%`` is a percentage, and when any share of the file
+is above 1, every share of the file is read as a percentage.
+
+Row numbers in problems count the header as row 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from quotas.messages import register
+from quotas.model import (
+    Category,
+    Quota,
+    QuotaTable,
+    crossed_feature,
+    crossed_value,
+    normalise,
+    validate_quotas,
+)
+from quotas.problems import Problem, errors_only, raise_if_errors
+from quotas.tables import read_table, write_table
+from quotas.targets import Margins
+
+QuotaFormat = Literal["kleroterion", "sortition-foundation", "sf-category"]
+QUOTA_FORMATS: tuple[QuotaFormat, ...] = ("kleroterion", "sortition-foundation", "sf-category")
+
+register(
+    {
+        "quota_file_missing_columns": (
+            "{source} has no column {missing}. A quota table needs the columns {expected} "
+            "(found: {found})."
+        ),
+        "quota_file_blank_cell": (
+            "Row {row} of {source}: the {column} is blank. Fill it in or delete the row."
+        ),
+        "quota_file_not_integer": (
+            "Row {row} of {source}: {column} is {text!r}, not a whole number of seats."
+        ),
+        "quota_file_share_not_number": (
+            "Row {row} of {source}: the target share {text!r} is not a number. "
+            "Write it as 0.51 or 51%, or leave it blank."
+        ),
+        "quota_file_duplicate_category": (
+            "Rows {rows} of {source} all give the quota of {feature} = {value}. "
+            "Keep one row per category."
+        ),
+        "quota_format_unknown": (
+            "The quota file format {format!r} is unknown; use one of {known}."
+        ),
+        "margin_file_missing_columns": (
+            "{source} has no column {missing}. Census margins need the columns {expected} "
+            "(found: {found})."
+        ),
+        "margin_file_blank_cell": (
+            "Row {row} of {source}: the {column} is blank. Fill it in or delete the row."
+        ),
+        "margin_file_share_not_number": (
+            "Row {row} of {source}: the share {text!r} is not a number. "
+            "Write it as 0.51, 51 or 51%."
+        ),
+        "margin_file_duplicate": (
+            "Rows {rows} of {source} all give the share of {feature} = {value}. Keep one row."
+        ),
+    }
+)
+
+
+def header_key(name: object) -> str:
+    """The matching key of a column name: lower case, words joined by underscores.
+
+    >>> header_key(" Min-Flex "), header_key("TARGET share")
+    ('min_flex', 'target_share')
+    """
+    return "_".join(str(name).replace("-", " ").replace("_", " ").split()).casefold()
+
+
+def detect_quota_format(columns: Iterable[object]) -> QuotaFormat | None:
+    """The quota table layout a header belongs to, or None when it has no known layout."""
+    keys = {header_key(c) for c in columns}
+    if {"feature", "value", "min", "max"} <= keys:
+        flex = "min_flex" in keys or "max_flex" in keys
+        return "sortition-foundation" if flex else "kleroterion"
+    if {"category", "name", "min", "max"} <= keys:
+        return "sf-category"
+    return None
+
+
+def _cell(value: object) -> str:
+    """Cell text of any frame (ours are all strings; a caller's may hold numbers or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _column(frame: pd.DataFrame, key: str) -> list[str]:
+    for name in frame.columns:
+        if header_key(name) == key:
+            return [_cell(v) for v in frame[name].tolist()]
+    return [""] * len(frame)
+
+
+def _whole_number(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _number(text: str) -> tuple[float, bool] | None:
+    """A number and whether it was written with a percent sign, or None."""
+    text = text.strip()
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # decimal comma, as in 0,51
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return (number, percent) if math.isfinite(number) else None
+
+
+def _missing(code: str, source: str, frame: pd.DataFrame, expected: list[str]) -> Problem:
+    keys = {header_key(c) for c in frame.columns}
+    missing = [c for c in expected if c not in keys]
+    return Problem(
+        code,
+        {
+            "source": source,
+            "missing": ", ".join(missing),
+            "expected": ", ".join(expected),
+            "found": ", ".join(str(c) for c in frame.columns) or "none",
+        },
+    )
+
+
+# -- quota tables ---------------------------------------------------------------------------
+
+
+def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | None, list[Problem]]:
+    """Read a quota table from a frame in any known layout; return it (None on errors) and
+    every problem found, with row numbers."""
+    fmt = detect_quota_format(frame.columns)
+    if fmt is None:
+        keys = {header_key(c) for c in frame.columns}
+        old = ("category" in keys or "name" in keys) and "feature" not in keys
+        expected = ["category", "name", "min", "max"] if old else ["feature", "value", "min", "max"]
+        return None, [_missing("quota_file_missing_columns", source, frame, expected)]
+    feature_key, value_key = ("category", "name") if fmt == "sf-category" else ("feature", "value")
+    columns = {
+        key: _column(frame, key) for key in (feature_key, value_key, "min", "max", "target_share")
+    }
+    problems: list[Problem] = []
+    rows: list[tuple[Category, int, int, tuple[float, bool] | None]] = []
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for index in range(len(frame)):
+        row = index + 2
+        cells = {key: values[index] for key, values in columns.items()}
+        ok = True
+        for key in (feature_key, value_key):
+            if not cells[key]:
+                problems.append(
+                    Problem("quota_file_blank_cell", {"source": source, "row": row, "column": key})
+                )
+                ok = False
+        bounds: list[int] = []
+        for key in ("min", "max"):
+            amount = _whole_number(cells[key])
+            if amount is None:
+                params = {"source": source, "row": row, "column": key, "text": cells[key]}
+                problems.append(Problem("quota_file_not_integer", params))
+                ok = False
+            else:
+                bounds.append(amount)
+        share: tuple[float, bool] | None = None
+        if cells["target_share"]:
+            share = _number(cells["target_share"])
+            if share is None:
+                params = {"source": source, "row": row, "text": cells["target_share"]}
+                problems.append(Problem("quota_file_share_not_number", params))
+                ok = False
+        if not ok:
+            continue
+        key_pair = (normalise(cells[feature_key]), normalise(cells[value_key]))
+        rows_of.setdefault(key_pair, []).append(row)
+        if len(rows_of[key_pair]) == 1:
+            category = Category(cells[feature_key], cells[value_key])
+            rows.append((category, bounds[0], bounds[1], share))
+    # the same rule as for census shares: one share above 1 makes them all percentages
+    as_percent = any(s is not None and s[0] > 1 and not s[1] for *_, s in rows)
+    quotas = [
+        Quota(c, lo, hi, None if s is None else s[0] / 100 if s[1] or as_percent else s[0])
+        for c, lo, hi, s in rows
+    ]
+    problems += _duplicate_quota_problems(rows_of, quotas, source)
+    table = QuotaTable(quotas)
+    if len(frame) == 0 or quotas or not errors_only(problems):
+        problems += [p for p in validate_quotas(table) if p.code != "quota_duplicate_category"]
+    return (None if errors_only(problems) else table), problems
+
+
+def _duplicate_quota_problems(
+    rows_of: dict[tuple[str, str], list[int]], quotas: list[Quota], source: str
+) -> list[Problem]:
+    by_key = {(normalise(q.feature), normalise(q.value)): q for q in quotas}
+    problems = []
+    for key, rows in rows_of.items():
+        if len(rows) > 1:
+            q = by_key[key]
+            params = {
+                "source": source,
+                "rows": ", ".join(map(str, rows)),
+                "feature": q.feature,
+                "value": q.value,
+            }
+            problems.append(Problem("quota_file_duplicate_category", params))
+    return problems
+
+
+def read_quotas(path: str | Path) -> QuotaTable:
+    """Read a quota table file (CSV or XLSX, any known layout); raise InvalidInput on errors."""
+    frame, problems = read_table(path)
+    table, more = quotas_from_frame(frame, str(path))
+    problems += more
+    raise_if_errors(problems)
+    assert table is not None
+    return table
+
+
+def quota_frame(
+    table: QuotaTable, format: QuotaFormat = "kleroterion", *, size: int | None = None
+) -> pd.DataFrame:
+    """The rows of a quota file in the given layout (see the module docstring)."""
+    if format not in QUOTA_FORMATS:
+        raise_if_errors(
+            [Problem("quota_format_unknown", {"format": format, "known": ", ".join(QUOTA_FORMATS)})]
+        )
+    quotas = table.quotas
+    names = ("category", "name") if format == "sf-category" else ("feature", "value")
+    data: dict[str, list[object]] = {
+        names[0]: [q.feature for q in quotas],
+        names[1]: [q.value for q in quotas],
+        "min": [q.min for q in quotas],
+        "max": [q.max for q in quotas],
+    }
+    if format == "kleroterion" and table.has_target_shares():
+        data["target_share"] = [q.target_share for q in quotas]
+    if format == "sortition-foundation":
+        data["min_flex"] = [0 if size is not None else q.min for q in quotas]
+        data["max_flex"] = [size if size is not None else q.max for q in quotas]
+    return pd.DataFrame(data)
+
+
+def write_quotas(
+    table: QuotaTable,
+    path: str | Path,
+    format: QuotaFormat = "kleroterion",
+    *,
+    size: int | None = None,
+) -> None:
+    """Write a quota table as CSV, or XLSX when the path ends in .xlsx, in one of the layouts.
+
+    ``size`` only matters for the Sortition Foundation layout (its flex columns).
+    """
+    write_table(quota_frame(table, format, size=size), path)
+
+
+# -- census margins -------------------------------------------------------------------------
+
+_SINGLE = ["feature", "value", "share"]
+_CROSSED = ["feature_1", "value_1", "feature_2", "value_2", "share"]
+
+
+def margins_from_frame(frame: pd.DataFrame, source: str) -> tuple[Margins | None, list[Problem]]:
+    """Read census margins from a frame; return them (None on errors) and every problem."""
+    keys = {header_key(c) for c in frame.columns}
+    crossed = "feature_2" in keys or "value_2" in keys
+    first_f = "feature_1" if "feature_1" in keys else "feature"
+    first_v = "value_1" if "value_1" in keys else "value"
+    needed = [first_f, first_v, "feature_2", "value_2", "share"] if crossed else []
+    needed = needed or [first_f, first_v, "share"]
+    if any(c not in keys for c in needed):
+        expected = _CROSSED if crossed else _SINGLE
+        missing = [c for c in expected if c not in keys]
+        for alias, name in (("feature", "feature_1"), ("value", "value_1")):
+            if alias in keys and name in missing:
+                missing.remove(name)
+        problem = _missing("margin_file_missing_columns", source, frame, expected)
+        return None, [Problem(problem.code, {**problem.params, "missing": ", ".join(missing)})]
+    cols = {c: _column(frame, c) for c in needed}
+    problems: list[Problem] = []
+    parsed: list[tuple[int, tuple[str, ...], float, bool]] = []
+    for index in range(len(frame)):
+        row = index + 2
+        names = [cols[c][index] for c in needed[:-1]]
+        pair_given = crossed and any(names[2:])
+        checked = needed[:-1] if pair_given else needed[:2]
+        blank = [c for c, n in zip(needed, names, strict=False) if c in checked and not n]
+        for column in blank:
+            problems.append(
+                Problem("margin_file_blank_cell", {"source": source, "row": row, "column": column})
+            )
+        text = cols["share"][index]
+        number = _number(text)
+        if number is None:
+            params = {"source": source, "row": row, "text": text}
+            problems.append(Problem("margin_file_share_not_number", params))
+        if blank or number is None:
+            continue
+        parsed.append((row, tuple(names if pair_given else names[:2]), number[0], number[1]))
+    as_percent = any(value > 1 and not percent for _, _, value, percent in parsed)
+    margins = _collect(parsed, as_percent, source, problems)
+    problems += [p for p in margins.problems() if p.code != "margin_none" or not problems]
+    return (None if errors_only(problems) else margins), problems
+
+
+def _collect(
+    parsed: list[tuple[int, tuple[str, ...], float, bool]],
+    as_percent: bool,
+    source: str,
+    problems: list[Problem],
+) -> Margins:
+    """Group parsed rows into margins, reporting rows that repeat a category."""
+    features: dict[str, dict[str, float]] = {}
+    crossed: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+    spelling: dict[str, str] = {}  # normalised feature name -> first spelling
+    crossed_names: dict[tuple[str, str], tuple[str, str]] = {}
+    rows_of: dict[tuple[str, ...], list[int]] = {}
+    labels: dict[tuple[str, ...], tuple[str, str]] = {}
+    for row, names, value, percent in parsed:
+        share = value / 100 if percent or as_percent else value
+        if len(names) == 2:
+            feature = spelling.setdefault(normalise(names[0]), names[0])
+            key: tuple[str, ...] = (normalise(feature), normalise(names[1]))
+            labels.setdefault(key, (feature, names[1]))
+            rows_of.setdefault(key, []).append(row)
+            if len(rows_of[key]) == 1:
+                features.setdefault(feature, {})[names[1]] = share
+            continue
+        f1, v1, f2, v2 = names
+        norm = (normalise(f1), normalise(f2))
+        if norm not in crossed_names and norm[::-1] in crossed_names:
+            f1, v1, f2, v2 = f2, v2, f1, v1  # the same pair written the other way round
+            norm = norm[::-1]
+        pair = crossed_names.setdefault(norm, (f1, f2))
+        key = (*norm, normalise(v1), normalise(v2))
+        labels.setdefault(key, (crossed_feature(*pair), crossed_value(v1, v2)))
+        rows_of.setdefault(key, []).append(row)
+        if len(rows_of[key]) == 1:
+            crossed.setdefault(pair, {})[(v1, v2)] = share
+    for key, rows in rows_of.items():
+        if len(rows) > 1:
+            label = labels[key]
+            params = {
+                "source": source,
+                "rows": ", ".join(map(str, rows)),
+                "feature": label[0],
+                "value": label[1],
+            }
+            problems.append(Problem("margin_file_duplicate", params))
+    return Margins(features, crossed)
+
+
+def read_margins(path: str | Path) -> Margins:
+    """Read a census margins file (CSV or XLSX); raise InvalidInput on errors."""
+    frame, problems = read_table(path)
+    margins, more = margins_from_frame(frame, str(path))
+    problems += more
+    raise_if_errors(problems)
+    assert margins is not None
+    return margins
+
+
+def margins_frame(margins: Margins) -> pd.DataFrame:
+    """The rows of a margins file: the single layout, or the crossed one when needed."""
+    singles = [(f, v, s) for f, values in margins.features.items() for v, s in values.items()]
+    if not margins.crossed:
+        return pd.DataFrame(
+            {
+                "feature": [f for f, _, _ in singles],
+                "value": [v for _, v, _ in singles],
+                "share": [float(s) for _, _, s in singles],
+            }
+        )
+    rows: list[tuple[str, str, str, str, float]] = [(f, v, "", "", s) for f, v, s in singles]
+    for (f1, f2), cells in margins.crossed.items():
+        rows += [(f1, v1, f2, v2, s) for (v1, v2), s in cells.items()]
+    frame = pd.DataFrame(rows, columns=_CROSSED)
+    frame["share"] = frame["share"].astype(float)
+    return frame
+
+
+def write_margins(margins: Margins, path: str | Path) -> None:
+    """Write census margins as CSV, or XLSX when the path ends in .xlsx."""
+    write_table(margins_frame(margins), path)
