@@ -1,7 +1,7 @@
 """The ``klero`` command line: thin entry points over quotas, sampling and synthetic_data.
 
 Exit codes: 0 success, 1 valid input but infeasible quotas, 2 invalid input or usage,
-3 an unexpected failure (reported in one line, never as a traceback).
+3 an unexpected failure (reported in one line, never as a traceback), 4 permission denied.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import typer
 
 from quotas.problems import KleroError
-from recruitment.cli import check, select, synth
+from recruitment.cli import check, select, service, synth
 from recruitment.cli.app import app
 
-__all__ = ["app", "check", "main", "select", "synth"]
+__all__ = ["app", "check", "main", "select", "service", "synth"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,159 @@
+"""The audit trail: append-only events, each holding the SHA-256 of the one before it.
+
+Changing, deleting or reordering any event breaks the chain from that event on, and
+``verify_chain`` names the first event that no longer fits. Events never hold contact
+details: volunteers appear by pseudonym only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from quotas.messages import register
+from recruitment.models import AuditEvent, utcnow
+from recruitment.permissions import Actor
+
+register(
+    {
+        "audit_chain_ok": "The audit trail is intact: {count} event(s), last hash {last}.",
+        "audit_chain_broken": (
+            "The audit trail is broken at event {event_id} ({action} by {actor} at {at}): "
+            "{reason}. Everything from this event on is untrustworthy; restore the database "
+            "from a backup and investigate."
+        ),
+    }
+)
+
+GENESIS = "0" * 64
+# Any constant: the key of the PostgreSQL advisory lock that serialises appends.
+_APPEND_LOCK = 0x6B6C6572
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON round trip, so the hash covers exactly what the database will give back."""
+    return None if value is None else json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 of an event's fields and the previous event's hash."""
+    document = {"prev": prev_hash, **fields}
+    text_ = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "site_id": event.site_id,
+        "before": _jsonable(event.before),
+        "after": _jsonable(event.after),
+    }
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    *,
+    site_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction (it commits or rolls back with the change)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Appends are serialised so two transactions never chain onto the same event;
+        # the lock is released when the transaction ends. (SQLite's writer lock does this.)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev_hash = last.hash if last else GENESIS
+    next_id = (last.id + 1) if last else 1
+    event = AuditEvent(
+        id=next_id,
+        at=utcnow().isoformat(timespec="microseconds"),
+        actor=actor.login,
+        role=actor.role,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        site_id=site_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    event.hash = event_hash(_fields(event), prev_hash)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of checking the chain: intact, or the first event that breaks it."""
+
+    ok: bool
+    count: int
+    last_hash: str
+    broken_id: int | None = None
+    reason: str | None = None
+    broken_action: str | None = None
+    broken_actor: str | None = None
+    broken_at: str | None = None
+
+    @property
+    def message(self) -> str:
+        """A sentence for the person who asked."""
+        from quotas.messages import render
+
+        if self.ok:
+            return render("audit_chain_ok", {"count": self.count, "last": self.last_hash})
+        return render(
+            "audit_chain_broken",
+            {
+                "event_id": self.broken_id,
+                "action": self.broken_action,
+                "actor": self.broken_actor,
+                "at": self.broken_at,
+                "reason": self.reason,
+            },
+        )
+
+
+def verify_chain(session: Session) -> VerifyResult:
+    """Recompute every hash in order; report the first event whose hash or link is wrong."""
+    prev_hash = GENESIS
+    expected_id = 1
+    count = 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
+    for event in rows:
+        reason = None
+        if event.id != expected_id:
+            reason = f"event {expected_id} is missing (the next one is {event.id})"
+        elif event.prev_hash != prev_hash:
+            reason = "it does not link to the event before it"
+        elif event_hash(_fields(event), prev_hash) != event.hash:
+            reason = "its content no longer matches its hash"
+        if reason is not None:
+            return VerifyResult(
+                False, count, prev_hash, event.id, reason, event.action, event.actor, event.at
+            )
+        prev_hash = event.hash
+        expected_id += 1
+        count += 1
+    return VerifyResult(True, count, prev_hash)

@@ -1,0 +1,60 @@
+"""Options and log-in shared by the service commands (database, acting user).
+
+The database comes from ``--database-url`` or ``KLERO_DATABASE_URL`` (default: the SQLite
+file under ``KLERO_HOME``). The acting user is ``--user LOGIN`` or ``KLERO_USER``; the
+password is read from ``KLERO_PASSWORD`` (never from the command line, so it stays out
+of shell history), or asked for on a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from quotas.problems import KleroError
+from recruitment import usecases as uc
+from recruitment.permissions import Actor
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="KLERO_DATABASE_URL",
+        help="Database URL (default: SQLite file under KLERO_HOME).",
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", envvar="KLERO_USER", help="Your login (password from KLERO_PASSWORD)."),
+]
+SiteOpt = Annotated[str, typer.Option("--site", help="Site code, e.g. FR-lyon.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def password() -> str:
+    """The acting user's password: ``KLERO_PASSWORD``, or a prompt on a terminal."""
+    given = os.environ.get("KLERO_PASSWORD")
+    if given:
+        return given
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True))
+    raise KleroError("login_missing")
+
+
+def login(database_url: str | None, user: str | None) -> tuple[uc.Database, Actor]:
+    """Open the database (schema checked, interrupted runs failed) and log the user in.
+
+    ``None`` means: ``KLERO_DATABASE_URL`` (or the default) and ``KLERO_USER``.
+    """
+    user = user or os.environ.get("KLERO_USER")
+    if not user:
+        raise KleroError("login_missing")
+    db = uc.start(database_url)
+    try:
+        return db, uc.authenticate(db, user, password())
+    except BaseException:
+        db.dispose()
+        raise

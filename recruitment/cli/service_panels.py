@@ -1,0 +1,246 @@
+"""Service commands for pools and panels: ``pool import``, ``volunteer``, ``panel``, ``runs``,
+``rerun``, ``audit verify``; and ``select_for_site``, which ``klero select --site`` calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recruitment import usecases as uc
+from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, login
+
+pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
+volunteer_app = typer.Typer(
+    help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
+)
+panel_app = typer.Typer(
+    help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+for sub, name in (
+    (pool_app, "pool"),
+    (volunteer_app, "volunteer"),
+    (panel_app, "panel"),
+    (audit_app, "audit"),
+):
+    app.add_typer(sub, name=name)
+
+RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
+
+
+def select_for_site(
+    site: str,
+    *,
+    algorithm: str = "leximin",
+    seed: int | None = None,
+    public_number: int | None = None,
+    lottery_size: int = 1000,
+    alternates: int = 0,
+    database_url: str | None = None,
+    user: str | None = None,
+) -> uc.RunSummary:
+    """Log in and select a site's panel from its stored pool and quotas (klero select --site)."""
+    db, actor = login(database_url, user)
+    try:
+        return uc.run_selection(
+            db,
+            actor,
+            site,
+            algorithm=algorithm,
+            seed=seed,
+            public_number=public_number,
+            lottery_size=lottery_size,
+            alternates=alternates,
+        )
+    finally:
+        db.dispose()
+
+
+@pool_app.command("import")
+def pool_import(
+    site: SiteOpt,
+    file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
+    id_column: Annotated[str, typer.Option("--id-column")] = "id",
+    address_columns: Annotated[
+        str | None,
+        typer.Option("--address-columns", help="Comma-separated address columns (households)."),
+    ] = None,
+    contact_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--contact-columns",
+            help="Comma-separated contact columns (default: name, email, phone, address...).",
+        ),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import volunteers into a site; re-importing the same file changes nothing."""
+    db, actor = login(database_url_, user)
+    try:
+        report = uc.import_pool(
+            db,
+            actor,
+            site,
+            file,
+            id_column=id_column,
+            address_columns=split_columns(address_columns),
+            contact_columns=split_columns(contact_columns) if contact_columns else None,
+        )
+    finally:
+        db.dispose()
+    if as_json:
+        emit_json(
+            {
+                "site": report.site,
+                "added": len(report.added),
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+                "problems": [p.to_dict() for p in report.problems],
+            }
+        )
+        return
+    typer.echo(
+        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
+        f"there, {report.skipped} skipped."
+    )
+    for problem in report.problems:
+        typer.echo(f"  {problem.severity}: {problem.message}")
+
+
+@volunteer_app.command("erase")
+def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
+    """Erase a volunteer's personal data; the pseudonymous record stays for the audit."""
+    db, actor = login(database_url_, user)
+    try:
+        uc.erase_volunteer(db, actor, pseudonym)
+    finally:
+        db.dispose()
+    typer.echo(f"Volunteer {pseudonym}: contact details erased.")
+
+
+@volunteer_app.command("export")
+def volunteer_export(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
+    """Print everything stored about a volunteer (JSON), for an access request."""
+    db, actor = login(database_url_, user)
+    try:
+        emit_json(uc.export_volunteer_data(db, actor, pseudonym))
+    finally:
+        db.dispose()
+
+
+@panel_app.command("status")
+def panel_status(
+    site: Annotated[str | None, typer.Option("--site")] = None,
+    run: RunOpt = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Seats by kind and status (selected, invited, confirmed, declined, ...)."""
+    if site is None and run is None:
+        raise typer.BadParameter("give --site or --run")
+    db, actor = login(database_url_, user)
+    try:
+        status = uc.panel_status(db, actor, site, run)
+    finally:
+        db.dispose()
+    if as_json:
+        emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
+        return
+    typer.echo(
+        f"{status.site}, run {status.run_id}: panel of {status.size}, "
+        f"{status.vacancies} vacancy(ies)."
+    )
+    for kind, counts in status.counts.items():
+        typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@panel_app.command("set")
+def panel_set(
+    run: Annotated[int, typer.Option("--run")],
+    volunteer: Annotated[str, typer.Option("--volunteer", help="Pseudonym.")],
+    status: Annotated[str, typer.Option("--status", help="invited, confirmed, declined, ...")],
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Record an invitation, an answer or attendance for one seat."""
+    db, actor = login(database_url_, user)
+    try:
+        before = uc.record_seat_status(db, actor, run, volunteer, status)
+    finally:
+        db.dispose()
+    typer.echo(f"{volunteer}: {before} -> {status}.")
+
+
+@panel_app.command("export")
+def panel_export(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    site: Annotated[str | None, typer.Option("--site")] = None,
+    run: RunOpt = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Write the panel and alternates (contact details only for the site's partner)."""
+    if site is None and run is None:
+        raise typer.BadParameter("give --site or --run")
+    db, actor = login(database_url_, user)
+    try:
+        frame = uc.export_panel(db, actor, site, run)
+    finally:
+        db.dispose()
+    frame.to_csv(out, index=False)
+    typer.echo(f"{len(frame)} seat(s) written to {out}.")
+
+
+@app.command("runs")
+def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
+    """List a site's selection runs, newest first."""
+    db, actor = login(database_url_, user)
+    try:
+        runs = uc.list_runs(db, actor, site)
+    finally:
+        db.dispose()
+    for r in runs:
+        extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
+        error = f", error {r.error_code}" if r.error_code else ""
+        typer.echo(
+            f"run {r.run_id}: {r.status} ({r.algorithm}, {r.size} + {r.alternates} "
+            f"alternates{extra}{error}) by {r.started_by} at {r.started_at}"
+        )
+
+
+@app.command("rerun")
+def rerun_command(
+    run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
+) -> int:
+    """Re-run a recorded selection from its record and compare. Exit 1 if it differs."""
+    db, actor = login(database_url_, user)
+    try:
+        report = uc.rerun_selection(db, actor, run_id)
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))
+    else:
+        typer.echo(report.message)
+    return 0 if report.ok else 1
+
+
+@audit_app.command("verify")
+def audit_verify(database_url_: DbOpt = None, user: UserOpt = None) -> int:
+    """Check the hash chain of the audit trail; exit 1 and name the first broken event."""
+    db, actor = login(database_url_, user)
+    try:
+        result = uc.verify_audit(db, actor)
+    finally:
+        db.dispose()
+    typer.echo(result.message)
+    return 0 if result.ok else 1

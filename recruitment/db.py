@@ -1,0 +1,199 @@
+"""The database: engine from a URL, one transaction per use case, Alembic migrations shipped inside.
+
+The URL comes from ``--database-url`` or ``KLERO_DATABASE_URL``; the default is an embedded
+SQLite file ``$KLERO_HOME/klero.sqlite`` (``~/.local/share/kleroterion`` when unset).
+PostgreSQL URLs look like ``postgresql+psycopg://user@host:5432/dbname``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from recruitment.security import klero_home
+
+register(
+    {
+        "db_not_initialised": (
+            "The database {url} has no Kleroterion tables yet. Create them with "
+            "'klero db upgrade' (with the same --database-url)."
+        ),
+        "db_schema_out_of_date": (
+            "The database {url} is at schema version {current}, but this Kleroterion needs "
+            "{head}. Run 'klero db upgrade' to bring it up to date (back it up first)."
+        ),
+        "db_schema_newer": (
+            "The database {url} is at schema version {current}, which this Kleroterion does "
+            "not know (it expects {head}). Upgrade Kleroterion."
+        ),
+        "db_unreachable": (
+            "Cannot connect to the database {url}: {detail}. Check the URL and that the "
+            "server is running."
+        ),
+    }
+)
+
+# Waiting for another writer on SQLite: long enough for a selection to store its panel.
+SQLITE_BUSY_MS = 60_000
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: ``url``, else ``KLERO_DATABASE_URL``, else the default SQLite file."""
+    if url:
+        return url
+    env = os.environ.get("KLERO_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{klero_home() / 'klero.sqlite'}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    """Whether the engine talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and writer-serialising transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: two use cases never interleave their
+        # read-check-write steps, which is what row locks give us on PostgreSQL.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """An engine and its session factory; ``unit_of_work()`` is the only way to a session."""
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception."""
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL."""
+        return is_postgres(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    location = resources.files("recruitment").joinpath("migrations")
+    config.set_main_option("script_location", str(location))
+    # Percent signs in passwords would otherwise be read as interpolation.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None before the first upgrade)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> str:
+    """Bring the database's schema up to ``revision``; return the revision reached."""
+    target = database_url(url)
+    engine = make_engine(target)
+    try:
+        with engine.begin() as connection:
+            config = _alembic_config(target)
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        return current_revision(engine) or ""
+    finally:
+        engine.dispose()
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Raise KleroError unless the database's schema is the newest this code knows."""
+    try:
+        current = current_revision(engine)
+    except Exception as exc:  # the driver's own error types differ per database
+        raise KleroError(
+            "db_unreachable", url=safe_url(url), detail=str(exc).splitlines()[0]
+        ) from exc
+    head = head_revision()
+    if current is None:
+        raise KleroError("db_not_initialised", url=safe_url(url))
+    if current != head:
+        known = {
+            rev.revision
+            for rev in ScriptDirectory.from_config(_alembic_config(url)).walk_revisions()
+        }
+        code = "db_schema_out_of_date" if current in known else "db_schema_newer"
+        raise KleroError(code, url=safe_url(url), current=current, head=head)
+
+
+def open_database(url: str | None = None, *, check: bool = True) -> Database:
+    """Open the database at ``url``; with ``check``, refuse an out-of-date schema."""
+    target = database_url(url)
+    engine = make_engine(target)
+    if check:
+        try:
+            check_schema(engine, target)
+        except KleroError:
+            engine.dispose()
+            raise
+    return Database(target, engine, sessionmaker(engine, expire_on_commit=False))

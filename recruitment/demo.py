@@ -1,0 +1,134 @@
+"""A demo deliberation to explore the service: countries, sites, synthetic pools, one user per role.
+
+``create_demo(url)`` upgrades the database, then fills it through the use cases (so the
+audit trail starts clean) and returns the logins it made, with their passwords.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from recruitment import usecases as uc
+from recruitment.db import open_database, upgrade
+from recruitment.permissions import Actor
+from recruitment.security import Secrets, create_key_file
+from synthetic_data import ADDRESS_COLUMNS, PII_COLUMNS, generate_pool, margins_dict, margins_object
+
+register(
+    {
+        "demo_needs_empty_database": (
+            "The demo needs an empty database, but {url} already has users. Give another "
+            "--database-url (e.g. sqlite:///demo.sqlite)."
+        ),
+    }
+)
+
+DELIBERATION = "Global Deliberation Day (demo)"
+# (country code, country name, partner organisation, [(site code, site name, panel size)])
+COUNTRIES = [
+    (
+        "FR",
+        "France",
+        "Démocratie Ouverte (demo)",
+        [("FR-lyon", "Lyon", 50), ("FR-lille", "Lille", 60)],
+    ),
+    ("KE", "Kenya", "Nairobi Civic Forum (demo)", [("KE-nairobi", "Nairobi", 50)]),
+    ("BR", "Brazil", "Rede Cidadã (demo)", [("BR-recife", "Recife", 50)]),
+]
+# The census features quotas are set on (region and literacy stay in the pool as data).
+QUOTA_FEATURES = ("gender", "age", "education", "urban_rural")
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What the demo made: logins (role, organisation, password), sites and the first run."""
+
+    url: str
+    logins: dict[str, tuple[str, str | None, str]]
+    sites: list[str]
+    run_id: int | None
+    key_file: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def create_demo(
+    url: str | None = None, *, seed: int = 2026, pool_size: int = 300, select: bool = True
+) -> Demo:
+    """Create the demo deliberation in the (empty) database at ``url``; return the logins."""
+    key_file = None
+    try:
+        Secrets.load()
+    except KleroError as exc:
+        if exc.code != "secret_key_missing":
+            raise
+        key_file = str(create_key_file())
+    upgrade(url)
+    db = open_database(url)
+    try:
+        return _fill(db, seed, pool_size, select, key_file)
+    finally:
+        db.dispose()
+
+
+def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: str | None) -> Demo:
+    logins: dict[str, tuple[str, str | None, str]] = {"admin": ("admin", None, _password())}
+    try:
+        admin = uc.bootstrap_admin(db, "admin", logins["admin"][2])
+    except KleroError as exc:
+        if exc.code == "users_exist":
+            raise KleroError("demo_needs_empty_database", url=db.url) from exc
+        raise
+    uc.create_deliberation(db, admin, DELIBERATION, "A demo: synthetic volunteers, real workflow.")
+    for login, role in (("coordinator", "coordinator"), ("evaluator", "evaluator")):
+        logins[login] = (role, None, _password())
+        uc.create_user(db, admin, login, logins[login][2], role)
+    sites: list[str] = []
+    partners: dict[str, Actor] = {}
+    for number, (code, name, organisation, country_sites) in enumerate(COUNTRIES):
+        uc.create_country(db, admin, DELIBERATION, code, name)
+        uc.create_organisation(db, admin, organisation)
+        login = f"partner-{code.lower()}"
+        logins[login] = ("partner", organisation, _password())
+        uc.create_user(db, admin, login, logins[login][2], "partner", organisation)
+        partner = uc.authenticate(db, login, logins[login][2])
+        margins = margins_object(
+            {f: v for f, v in margins_dict(code).items() if f in QUOTA_FEATURES}
+        )
+        for offset, (site, site_name, size) in enumerate(country_sites):
+            uc.create_site(
+                db,
+                admin,
+                deliberation=DELIBERATION,
+                country=code,
+                code=site,
+                name=site_name,
+                place=f"{site_name}, {name}",
+                panel_size=size,
+                partner=organisation,
+            )
+            uc.set_quotas_from_margins(db, partner, site, margins, tolerance_points=5)
+            frame = generate_pool(code, pool_size, seed + 10 * number + offset)
+            frame = frame.drop(columns=["household"], errors="ignore")
+            uc.import_frame(
+                db,
+                partner,
+                site,
+                frame,
+                source=f"synthetic {site}",
+                address_columns=list(ADDRESS_COLUMNS),
+                contact_columns=list(PII_COLUMNS),
+            )
+            sites.append(site)
+            partners[site] = partner
+    run_id = None
+    if select:
+        first = sites[0]
+        run_id = uc.run_selection(db, partners[first], first, seed=seed, alternates=5).run_id
+    return Demo(db.url, logins, sites, run_id, key_file)

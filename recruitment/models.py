@@ -1,0 +1,244 @@
+"""The service's tables as typed SQLAlchemy 2 models: who, where, which volunteers, which runs.
+
+Contact details live in their own table, encrypted; every other table holds only
+pseudonymous data. Changes to this file need a new migration in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "coordinator", "partner", "evaluator")
+CHANNELS = ("file", "online", "phone", "in_person", "mail")
+VOLUNTEER_STATUSES = ("active", "withdrawn", "erased")
+RUN_STATUSES = ("running", "succeeded", "failed")
+SEAT_KINDS = ("selected", "alternate")
+SEAT_STATUSES = ("selected", "invited", "confirmed", "declined", "withdrawn", "attended", "no-show")
+PANEL_SIZE_MIN, PANEL_SIZE_MAX = 50, 200
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Base of every model."""
+
+
+class Organisation(Base):
+    """A partner organisation (or the coordinating body)."""
+
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person who logs in, with one role and (for partners) an organisation."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_user_role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class Deliberation(Base):
+    """A deliberation held at many sites, e.g. a global deliberation day."""
+
+    __tablename__ = "deliberation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Country(Base):
+    """A country taking part in a deliberation."""
+
+    __tablename__ = "country"
+    __table_args__ = (UniqueConstraint("deliberation_id", "code", name="uq_country_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliberation_id: Mapped[int] = mapped_column(ForeignKey("deliberation.id"))
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    deliberation: Mapped[Deliberation] = relationship()
+
+
+class Site(Base):
+    """A place where one panel meets, run by one partner organisation."""
+
+    __tablename__ = "site"
+    __table_args__ = (
+        CheckConstraint(
+            f"panel_size BETWEEN {PANEL_SIZE_MIN} AND {PANEL_SIZE_MAX}", name="ck_site_panel_size"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("country.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    panel_size: Mapped[int] = mapped_column(Integer)
+    partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    country: Mapped[Country] = relationship()
+    partner: Mapped[Organisation] = relationship()
+
+
+class QuotaSet(Base):
+    """One version of a site's quota table; a new version on every change."""
+
+    __tablename__ = "quota_set"
+    __table_args__ = (UniqueConstraint("site_id", "version", name="uq_quota_set_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[list[Any]] = mapped_column(JSON)  # [{feature, value, min, max, target_share}]
+    source: Mapped[str] = mapped_column(String(20))  # "table" or "margins"
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Volunteer(Base):
+    """A volunteer of a site, pseudonymous: features and workflow data, no contact details."""
+
+    __tablename__ = "volunteer"
+    __table_args__ = (
+        UniqueConstraint("site_id", "external_id", name="uq_volunteer_external_id"),
+        CheckConstraint(_in("status", VOLUNTEER_STATUSES), name="ck_volunteer_status"),
+        CheckConstraint(_in("channel", CHANNELS), name="ck_volunteer_channel"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(20))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    household_key: Mapped[str | None] = mapped_column(String(64))
+    source_sha256: Mapped[str | None] = mapped_column(String(64))  # the file it came from
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VolunteerContact(Base):
+    """A volunteer's contact details, Fernet-encrypted, with keyed hashes for duplicates."""
+
+    __tablename__ = "volunteer_contact"
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class SelectionRun(Base):
+    """One selection: its inputs (enough to re-run it), its status and its results."""
+
+    __tablename__ = "selection_run"
+    __table_args__ = (
+        CheckConstraint(_in("status", RUN_STATUSES), name="ck_run_status"),
+        # At most one running selection per site, whatever the callers do.
+        Index(
+            "uq_run_one_running_per_site",
+            "site_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    quota_set_id: Mapped[int] = mapped_column(ForeignKey("quota_set.id"))
+    algorithm: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    alternates: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    public_number: Mapped[int | None] = mapped_column(Integer)
+    lottery_size: Mapped[int] = mapped_column(Integer)
+    lottery_index: Mapped[int | None] = mapped_column(Integer)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)  # pool and quota snapshot
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(80))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(100))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float | None] = mapped_column(Float)
+    fairness: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    probabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # pseudonym -> pi
+
+
+class PanelSeat(Base):
+    """A volunteer's place in a run's panel (selected) or reserve list (alternate)."""
+
+    __tablename__ = "panel_seat"
+    __table_args__ = (
+        UniqueConstraint("run_id", "volunteer_id", name="uq_seat_volunteer"),
+        CheckConstraint(_in("kind", SEAT_KINDS), name="ck_seat_kind"),
+        CheckConstraint(_in("status", SEAT_STATUSES), name="ck_seat_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("selection_run.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="selected")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    volunteer: Mapped[Volunteer] = relationship()
+
+
+class AuditEvent(Base):
+    """One change, hash-chained to the one before it; never updated or deleted."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC text: hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(80))
+    site_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,166 @@
+"""Who may do what: four roles, one table of permissions, one error that says who, what and where.
+
+- admin: everything.
+- coordinator: all sites, aggregated and pseudonymised views, site set-up and quotas;
+  never contact details, never a pool or a panel change.
+- partner: its own organisation's sites, with contact details.
+- evaluator: read-only, all sites, pseudonymised; may re-run any selection and compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from quotas.messages import register
+from quotas.problems import KleroError
+
+register(
+    {
+        "permission_denied": (
+            "Permission denied: {login} ({role}) may not {action}{where}. {hint}"
+        ),
+        "login_failed": (
+            "Login failed for {login!r}: unknown user or wrong password. Set KLERO_USER (or "
+            "--user) and KLERO_PASSWORD."
+        ),
+        "login_missing": (
+            "Say who you are: give --user LOGIN (or set KLERO_USER) and set KLERO_PASSWORD."
+        ),
+    }
+)
+
+
+class Action(StrEnum):
+    """Every action a use case can take; its value reads as a verb phrase in messages."""
+
+    MANAGE_ORGANISATIONS = "manage organisations and users"
+    MANAGE_DELIBERATIONS = "create deliberations and countries"
+    CREATE_SITE = "create sites"
+    VIEW_SITE = "view the site"
+    SET_QUOTAS = "change the quotas"
+    CHECK_FEASIBILITY = "check the feasibility of the quotas"
+    IMPORT_POOL = "import or register volunteers"
+    RUN_SELECTION = "run a selection"
+    RERUN_SELECTION = "re-run a selection"
+    RECORD_STATUS = "record invitations, answers or attendance"
+    EXPORT_PANEL = "export the panel"
+    VIEW_CONTACTS = "see contact details"
+    ERASE_VOLUNTEER = "erase a volunteer"
+    EXPORT_VOLUNTEER = "export a volunteer's personal data"
+    VERIFY_AUDIT = "verify the audit trail"
+
+
+ALL = frozenset(Action)
+# Actions a role may take on any site ("all") and on its own organisation's sites ("own").
+_ALL_SITES: dict[str, frozenset[Action]] = {
+    "admin": ALL,
+    "coordinator": frozenset(
+        {
+            Action.CREATE_SITE,
+            Action.VIEW_SITE,
+            Action.SET_QUOTAS,
+            Action.CHECK_FEASIBILITY,
+            Action.RERUN_SELECTION,
+            Action.EXPORT_PANEL,
+            Action.VERIFY_AUDIT,
+        }
+    ),
+    "evaluator": frozenset(
+        {
+            Action.VIEW_SITE,
+            Action.CHECK_FEASIBILITY,
+            Action.RERUN_SELECTION,
+            Action.EXPORT_PANEL,
+            Action.VERIFY_AUDIT,
+        }
+    ),
+    "partner": frozenset(),
+}
+_OWN_SITES: dict[str, frozenset[Action]] = {
+    "partner": frozenset(
+        {
+            Action.VIEW_SITE,
+            Action.SET_QUOTAS,
+            Action.CHECK_FEASIBILITY,
+            Action.IMPORT_POOL,
+            Action.RUN_SELECTION,
+            Action.RERUN_SELECTION,
+            Action.RECORD_STATUS,
+            Action.EXPORT_PANEL,
+            Action.VIEW_CONTACTS,
+            Action.ERASE_VOLUNTEER,
+            Action.EXPORT_VOLUNTEER,
+        }
+    ),
+}
+_HINTS = {
+    "coordinator": "Coordinators see all sites pseudonymised; ask the site's partner or an admin.",
+    "evaluator": "Evaluators have read-only access; ask the site's partner or an admin.",
+    "partner": "Partners act on their own organisation's sites only; ask an admin.",
+    "admin": "",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user a use case acts for."""
+
+    user_id: int
+    login: str
+    role: str
+    organisation_id: int | None
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The service itself (demo set-up, crash recovery): acts as an admin."""
+        return cls(0, "system", "admin", None)
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    """What a permission check needs to know about a site."""
+
+    code: str
+    partner_organisation_id: int
+
+
+class PermissionDenied(KleroError):
+    """The acting user's role does not allow the action (on that site)."""
+
+    exit_code = 4
+
+    def __init__(self, actor: Actor, action: Action, site: str | None = None) -> None:
+        where = f" for site {site}" if site else ""
+        super().__init__(
+            "permission_denied",
+            login=actor.login,
+            role=actor.role,
+            action=action.value,
+            where=where,
+            site=site,
+            hint=_HINTS.get(actor.role, ""),
+        )
+        self.actor = actor
+        self.action = action
+
+
+def allowed(actor: Actor, action: Action, site: SiteRef | None = None) -> bool:
+    """Whether ``actor`` may take ``action`` (on ``site`` when the action concerns one)."""
+    if action in _ALL_SITES.get(actor.role, frozenset()):
+        return True
+    own = _OWN_SITES.get(actor.role, frozenset())
+    if action not in own:
+        return False
+    if site is None:
+        # Without a site, "own sites only" means: allowed to ask, filtered later.
+        return action == Action.VIEW_SITE
+    return (
+        actor.organisation_id is not None and site.partner_organisation_id == actor.organisation_id
+    )
+
+
+def require(actor: Actor, action: Action, site: SiteRef | None = None) -> None:
+    """Raise PermissionDenied unless ``actor`` may take ``action`` (on ``site``)."""
+    if not allowed(actor, action, site):
+        raise PermissionDenied(actor, action, site.code if site else None)

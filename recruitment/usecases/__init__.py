@@ -1,0 +1,93 @@
+"""The one door to the database: each use case takes the acting user and runs in one transaction.
+
+Every use case checks permissions (``recruitment.permissions``) and writes audit events
+(``recruitment.audit``) for what it changes. Start with ``start(url)``, which opens the
+database, refuses an out-of-date schema and marks runs left by crashed processes failed.
+"""
+
+from __future__ import annotations
+
+from recruitment.db import Database, open_database
+from recruitment.usecases.audit_trail import verify_audit
+from recruitment.usecases.panels import (
+    PanelStatus,
+    export_panel,
+    panel_status,
+    record_seat_status,
+)
+from recruitment.usecases.pools import ImportReport, import_frame, import_pool
+from recruitment.usecases.quota_sets import (
+    QuotaSetView,
+    check_feasibility,
+    set_quotas,
+    set_quotas_from_file,
+    set_quotas_from_margins,
+    set_quotas_from_margins_file,
+    site_quotas,
+)
+from recruitment.usecases.recovery import recover_interrupted_runs
+from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
+from recruitment.usecases.selection import RunSummary, run_selection
+from recruitment.usecases.setup import (
+    SiteView,
+    authenticate,
+    bootstrap_admin,
+    create_country,
+    create_deliberation,
+    create_organisation,
+    create_site,
+    create_user,
+    list_sites,
+)
+from recruitment.usecases.volunteers import (
+    erase_volunteer,
+    export_volunteer_data,
+    register_volunteer,
+)
+
+
+def start(url: str | None = None) -> Database:
+    """Open the database for the service: schema checked, interrupted runs marked failed."""
+    db = open_database(url)
+    recover_interrupted_runs(db)
+    return db
+
+
+__all__ = [
+    "Database",
+    "ImportReport",
+    "PanelStatus",
+    "QuotaSetView",
+    "RerunReport",
+    "RunSummary",
+    "RunView",
+    "SiteView",
+    "authenticate",
+    "bootstrap_admin",
+    "check_feasibility",
+    "create_country",
+    "create_deliberation",
+    "create_organisation",
+    "create_site",
+    "create_user",
+    "erase_volunteer",
+    "export_panel",
+    "export_volunteer_data",
+    "import_frame",
+    "import_pool",
+    "list_runs",
+    "list_sites",
+    "panel_status",
+    "record_seat_status",
+    "recover_interrupted_runs",
+    "register_volunteer",
+    "rerun_selection",
+    "run_selection",
+    "set_quotas",
+    "set_quotas_from_file",
+    "set_quotas_from_margins",
+    "set_quotas_from_margins_file",
+    "site_quotas",
+    "start",
+    "verify_audit",
+]

@@ -1,0 +1,140 @@
+"""Helpers shared by the use cases: finding sites, quota sets and volunteers, building a Pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quotas.messages import register
+from quotas.model import Category, Quota, QuotaTable
+from quotas.problems import KleroError
+from recruitment.models import QuotaSet, Site, Volunteer
+from recruitment.permissions import Action, Actor, SiteRef, require
+from sampling.pool_files import LoadedPool, pool_from_frame
+
+register(
+    {
+        "site_not_found": ("There is no site {site!r}. List the sites with 'klero site list'."),
+        "not_found": "There is no {entity} {key!r}.",
+        "site_has_no_quotas": (
+            "The site {site} has no quotas yet. Set them with 'klero quotas set' (from a "
+            "table or from census margins) first."
+        ),
+        "site_pool_empty": (
+            "The site {site} has no active volunteers who gave consent. Import a pool first."
+        ),
+    }
+)
+
+# Column names used when the stored volunteers are turned back into a pool frame.
+ID_COLUMN = "__id__"
+HOUSEHOLD_COLUMN = "__household__"
+
+
+def site_ref(site: Site) -> SiteRef:
+    """The permission view of a site."""
+    return SiteRef(site.code, site.partner_organisation_id)
+
+
+def get_site(session: Session, site: str | int, *, lock: bool = False) -> Site:
+    """The site with this code (or id); with ``lock``, row-locked until the transaction ends."""
+    query = (
+        select(Site).where(Site.id == site)
+        if isinstance(site, int)
+        else select(Site).where(Site.code == site)
+    )
+    if lock:
+        query = query.with_for_update()
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise KleroError("site_not_found", site=str(site))
+    return found
+
+
+def site_for(
+    session: Session, actor: Actor, site: str | int, action: Action, *, lock: bool = False
+) -> Site:
+    """Find a site and check that ``actor`` may take ``action`` on it."""
+    found = get_site(session, site, lock=lock)
+    require(actor, action, site_ref(found))
+    return found
+
+
+def current_quota_set(
+    session: Session, site_id: int, version: int | None = None
+) -> QuotaSet | None:
+    """The newest quota set of a site (or the given version), or None."""
+    query = select(QuotaSet).where(QuotaSet.site_id == site_id)
+    if version is not None:
+        query = query.where(QuotaSet.version == version)
+    return session.execute(query.order_by(QuotaSet.version.desc())).scalars().first()
+
+
+def next_quota_version(session: Session, site_id: int) -> int:
+    """The version number the next quota set of a site gets."""
+    top = session.execute(
+        select(func.max(QuotaSet.version)).where(QuotaSet.site_id == site_id)
+    ).scalar_one()
+    return int(top or 0) + 1
+
+
+def quota_rows(table: QuotaTable) -> list[dict[str, Any]]:
+    """A quota table as JSON rows, in the table's order."""
+    return [
+        {
+            "feature": q.feature,
+            "value": q.value,
+            "min": int(q.min),
+            "max": int(q.max),
+            "target_share": None if q.target_share is None else float(q.target_share),
+        }
+        for q in table
+    ]
+
+
+def table_from_rows(rows: list[dict[str, Any]]) -> QuotaTable:
+    """The quota table stored as JSON rows."""
+    return QuotaTable(
+        Quota(
+            Category(str(r["feature"]), str(r["value"])),
+            int(r["min"]),
+            int(r["max"]),
+            None if r.get("target_share") is None else float(r["target_share"]),
+        )
+        for r in rows
+    )
+
+
+def active_volunteers(session: Session, site_id: int) -> list[Volunteer]:
+    """The site's volunteers who can be selected, by pseudonym."""
+    return list(
+        session.execute(
+            select(Volunteer)
+            .where(
+                Volunteer.site_id == site_id,
+                Volunteer.status == "active",
+                Volunteer.consent.is_(True),
+            )
+            .order_by(Volunteer.pseudonym)
+        ).scalars()
+    )
+
+
+def volunteer_frame(volunteers: list[Volunteer]) -> pd.DataFrame:
+    """Pseudonym, feature values and household key of each volunteer, as text."""
+    features = sorted({key for v in volunteers for key in v.features})
+    data: dict[str, list[str]] = {ID_COLUMN: [v.pseudonym for v in volunteers]}
+    for feature in features:
+        data[feature] = [str(v.features.get(feature, "")) for v in volunteers]
+    data[HOUSEHOLD_COLUMN] = [v.household_key or "" for v in volunteers]
+    return pd.DataFrame(data, dtype=object)
+
+
+def pool_of(frame: pd.DataFrame, quotas: QuotaTable, source: str) -> LoadedPool:
+    """Check a volunteer frame (from ``volunteer_frame``) against quotas and build the Pool."""
+    return pool_from_frame(
+        frame, quotas, id_column=ID_COLUMN, address_columns=[HOUSEHOLD_COLUMN], source=source
+    )

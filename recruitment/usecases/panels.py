@@ -1,0 +1,193 @@
+"""After the draw: invitations, answers and attendance per seat; panel overviews and exports.
+
+Exports carry contact details only for the site's own partner (and admins); coordinators
+and evaluators get the pseudonymised panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import (
+    SEAT_STATUSES,
+    PanelSeat,
+    SelectionRun,
+    Volunteer,
+    VolunteerContact,
+    utcnow,
+)
+from recruitment.permissions import Action, Actor, allowed
+from recruitment.security import Secrets
+from recruitment.usecases.common import site_for, site_ref
+
+register(
+    {
+        "seat_status_unknown": "Unknown seat status {status!r}. Choose one of: {known}.",
+        "seat_status_transition": (
+            "Volunteer {pseudonym} is {current} in run {run_id}; they cannot become {status} "
+            "from there (possible next: {allowed})."
+        ),
+        "seat_not_found": "Volunteer {pseudonym} has no seat in run {run_id}.",
+        "site_no_panel": (
+            "The site {site} has no successful selection yet. Run 'klero select --site {site}'."
+        ),
+    }
+)
+
+# Which status may follow which: a seat moves forward only, and "withdrawn" is always open.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "selected": ("invited", "declined", "withdrawn"),
+    "invited": ("confirmed", "declined", "withdrawn"),
+    "confirmed": ("attended", "no-show", "declined", "withdrawn"),
+    "declined": (),
+    "withdrawn": (),
+    "attended": (),
+    "no-show": (),
+}
+
+
+def _run_of(session: Session, site: str | None, run_id: int | None) -> SelectionRun:
+    """The run asked for, or the site's latest successful run."""
+    if run_id is not None:
+        run = session.get(SelectionRun, run_id)
+        if run is None:
+            raise KleroError("run_not_found", run_id=run_id)
+        return run
+    assert site is not None
+    from recruitment.usecases.common import get_site
+
+    found = get_site(session, site)
+    run = session.execute(
+        select(SelectionRun)
+        .where(SelectionRun.site_id == found.id, SelectionRun.status == "succeeded")
+        .order_by(SelectionRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if run is None:
+        raise KleroError("site_no_panel", site=found.code)
+    return run
+
+
+def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, status: str) -> str:
+    """Record an invitation, an answer or attendance for one seat; return the previous status."""
+    if status not in SEAT_STATUSES:
+        raise KleroError("seat_status_unknown", status=status, known=", ".join(SEAT_STATUSES))
+    with db.unit_of_work() as session:
+        run = _run_of(session, None, run_id)
+        site = site_for(session, actor, run.site_id, Action.RECORD_STATUS)
+        seat = session.execute(
+            select(PanelSeat)
+            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+            .where(PanelSeat.run_id == run_id, Volunteer.pseudonym == pseudonym)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if seat is None:
+            raise KleroError("seat_not_found", pseudonym=pseudonym, run_id=run_id)
+        current = seat.status
+        if status not in TRANSITIONS[current]:
+            raise KleroError(
+                "seat_status_transition",
+                pseudonym=pseudonym,
+                current=current,
+                run_id=run_id,
+                status=status,
+                allowed=", ".join(TRANSITIONS[current]) or "none",
+            )
+        seat.status = status
+        seat.updated_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            "seat.status",
+            "seat",
+            f"{run_id}:{pseudonym}",
+            site_id=site.id,
+            before={"status": current},
+            after={"status": status},
+        )
+        return current
+
+
+@dataclass(frozen=True)
+class PanelStatus:
+    """How a panel stands: seats by kind and status, and whether it is still full."""
+
+    site: str
+    run_id: int
+    size: int
+    counts: dict[str, dict[str, int]]  # kind -> status -> seats
+
+    @property
+    def vacancies(self) -> int:
+        """Seats of the panel lost to declines, withdrawals or no-shows."""
+        lost = ("declined", "withdrawn", "no-show")
+        return sum(self.counts.get("selected", {}).get(s, 0) for s in lost)
+
+
+def panel_status(
+    db: Database, actor: Actor, site: str | None = None, run_id: int | None = None
+) -> PanelStatus:
+    """Seats by kind and status of a run (default: the site's latest successful run)."""
+    with db.unit_of_work() as session:
+        run = _run_of(session, site, run_id)
+        found = site_for(session, actor, run.site_id, Action.VIEW_SITE)
+        counts: dict[str, dict[str, int]] = {}
+        for seat in session.execute(select(PanelSeat).where(PanelSeat.run_id == run.id)).scalars():
+            by_status = counts.setdefault(seat.kind, {})
+            by_status[seat.status] = by_status.get(seat.status, 0) + 1
+        return PanelStatus(
+            found.code,
+            run.id,
+            run.size,
+            {k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
+        )
+
+
+def export_panel(
+    db: Database, actor: Actor, site: str | None = None, run_id: int | None = None
+) -> pd.DataFrame:
+    """The panel and alternates of a run, one row per seat; contact columns only when allowed."""
+    with db.unit_of_work() as session:
+        run = _run_of(session, site, run_id)
+        found = site_for(session, actor, run.site_id, Action.EXPORT_PANEL)
+        with_contacts = allowed(actor, Action.VIEW_CONTACTS, site_ref(found))
+        secrets = Secrets.load() if with_contacts else None
+        rows = session.execute(
+            select(PanelSeat, Volunteer, VolunteerContact)
+            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+            .outerjoin(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
+            .where(PanelSeat.run_id == run.id)
+            .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
+        ).all()
+        records: list[dict[str, object]] = []
+        for seat, volunteer, contact in rows:
+            record: dict[str, object] = {
+                "pseudonym": volunteer.pseudonym,
+                "kind": seat.kind,
+                "rank": seat.rank,
+                "status": seat.status,
+                **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
+            }
+            if secrets is not None:
+                record["external_id"] = volunteer.external_id
+                details = secrets.decrypt(contact.ciphertext) if contact is not None else {}
+                record.update({f"contact:{k}": v for k, v in sorted(details.items())})
+            records.append(record)
+        audit.record(
+            session,
+            actor,
+            "panel.export",
+            "run",
+            run.id,
+            site_id=found.id,
+            after={"with_contacts": with_contacts, "rows": len(records)},
+        )
+    return pd.DataFrame(records)

@@ -1,0 +1,188 @@
+"""A site's quotas: set them from a table or from census margins (a new version each time).
+
+Every change is audited with the table before and after. ``check_feasibility`` asks
+``quotas.feasibility`` whether the site's pool can meet the current quotas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quotas.feasibility import FeasibilityResult
+from quotas.feasibility import check_feasibility as _check_feasibility
+from quotas.formats import read_margins, read_quotas
+from quotas.model import QuotaTable
+from quotas.problems import KleroError, raise_if_errors
+from quotas.targets import Margins, quotas_from_margins
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import QuotaSet
+from recruitment.permissions import Action, Actor
+from recruitment.usecases.common import (
+    HOUSEHOLD_COLUMN,
+    ID_COLUMN,
+    active_volunteers,
+    current_quota_set,
+    next_quota_version,
+    quota_rows,
+    site_for,
+    table_from_rows,
+    volunteer_frame,
+)
+
+
+@dataclass(frozen=True)
+class QuotaSetView:
+    """One version of a site's quotas."""
+
+    site: str
+    version: int
+    source: str
+    sha256: str
+    table: QuotaTable
+    settings: dict[str, Any]
+    created_by: str
+
+
+def _view(site: str, qs: QuotaSet) -> QuotaSetView:
+    return QuotaSetView(
+        site,
+        qs.version,
+        qs.source,
+        qs.sha256,
+        table_from_rows(qs.rows),
+        dict(qs.settings),
+        qs.created_by,
+    )
+
+
+def set_quotas(
+    db: Database,
+    actor: Actor,
+    site: str,
+    table: QuotaTable,
+    *,
+    source: str = "table",
+    settings: dict[str, Any] | None = None,
+) -> QuotaSetView:
+    """Store ``table`` as the site's next quota version; raise InvalidInput if it is invalid."""
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.SET_QUOTAS, lock=True)
+        raise_if_errors(table.problems(found.panel_size))
+        previous = current_quota_set(session, found.id)
+        qs = QuotaSet(
+            site_id=found.id,
+            version=next_quota_version(session, found.id),
+            rows=quota_rows(table),
+            source=source,
+            settings=dict(settings or {}),
+            sha256=table.sha256(),
+            created_by=actor.login,
+        )
+        session.add(qs)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "quotas.set",
+            "site",
+            found.code,
+            site_id=found.id,
+            before=None
+            if previous is None
+            else {"version": previous.version, "rows": previous.rows},
+            after={
+                "version": qs.version,
+                "source": source,
+                "settings": qs.settings,
+                "rows": qs.rows,
+            },
+        )
+        return _view(found.code, qs)
+
+
+def set_quotas_from_margins(
+    db: Database,
+    actor: Actor,
+    site: str,
+    margins: Margins,
+    *,
+    tolerance_seats: int | None = None,
+    tolerance_points: float | None = None,
+    method: str = "largest-remainder",
+) -> QuotaSetView:
+    """Derive quotas for the site's panel size from census margins and store them."""
+    size = site_panel_size(db, actor, site)
+    table = quotas_from_margins(
+        margins,
+        size,
+        tolerance_seats=tolerance_seats,
+        tolerance_points=tolerance_points,
+        method=method,  # type: ignore[arg-type]
+    )
+    settings = {
+        "tolerance_seats": tolerance_seats,
+        "tolerance_points": tolerance_points,
+        "method": method,
+        "panel_size": size,
+    }
+    return set_quotas(db, actor, site, table, source="margins", settings=settings)
+
+
+def set_quotas_from_file(db: Database, actor: Actor, site: str, path: str | Path) -> QuotaSetView:
+    """Read a quota table file (feature, value, min, max[, target_share]) and store it."""
+    table = read_quotas(path)
+    return set_quotas(db, actor, site, table, source="table", settings={"file": Path(path).name})
+
+
+def set_quotas_from_margins_file(
+    db: Database,
+    actor: Actor,
+    site: str,
+    path: str | Path,
+    *,
+    tolerance_seats: int | None = None,
+    tolerance_points: float | None = None,
+) -> QuotaSetView:
+    """Read census margins (feature, value, share) from a file and derive the site's quotas."""
+    return set_quotas_from_margins(
+        db,
+        actor,
+        site,
+        read_margins(path),
+        tolerance_seats=tolerance_seats,
+        tolerance_points=tolerance_points,
+    )
+
+
+def site_panel_size(db: Database, actor: Actor, site: str) -> int:
+    """The panel size of a site the actor may see."""
+    with db.unit_of_work() as session:
+        return site_for(session, actor, site, Action.VIEW_SITE).panel_size
+
+
+def site_quotas(db: Database, actor: Actor, site: str, version: int | None = None) -> QuotaSetView:
+    """The site's current quotas (or a given version)."""
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.VIEW_SITE)
+        qs = current_quota_set(session, found.id, version)
+        if qs is None:
+            raise KleroError("site_has_no_quotas", site=found.code)
+        return _view(found.code, qs)
+
+
+def check_feasibility(db: Database, actor: Actor, site: str) -> FeasibilityResult:
+    """Whether the site's active volunteers can make a panel meeting its current quotas."""
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.CHECK_FEASIBILITY)
+        qs = current_quota_set(session, found.id)
+        if qs is None:
+            raise KleroError("site_has_no_quotas", site=found.code)
+        frame = volunteer_frame(active_volunteers(session, found.id))
+        size = found.panel_size
+        quotas = table_from_rows(qs.rows)
+    people = frame.set_index(ID_COLUMN)
+    households = [h or None for h in people.pop(HOUSEHOLD_COLUMN).tolist()]
+    return _check_feasibility(people, quotas, size, households=households)

@@ -1,0 +1,313 @@
+"""Setting up a deliberation: logins, organisations, users, deliberations, countries and sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import (
+    PANEL_SIZE_MAX,
+    PANEL_SIZE_MIN,
+    ROLES,
+    Country,
+    Deliberation,
+    Organisation,
+    QuotaSet,
+    SelectionRun,
+    Site,
+    User,
+    Volunteer,
+)
+from recruitment.permissions import Action, Actor, allowed, require
+from recruitment.security import hash_password, verify_password
+from recruitment.usecases.common import site_ref
+
+register(
+    {
+        "already_exists": "A {entity} named {name!r} already exists. Choose another name.",
+        "role_unknown": "Unknown role {role!r}. Choose one of: {known}.",
+        "partner_needs_organisation": (
+            "A partner user must belong to an organisation; give --organisation."
+        ),
+        "panel_size_out_of_range": (
+            "The panel size of site {site} is {size}; it must be between {min} and {max}."
+        ),
+        "users_exist": (
+            "The first admin can only be created in an empty database; {count} user(s) exist. "
+            "Log in as an admin and create users with 'klero user create'."
+        ),
+        "password_too_short": "The password must have at least {min} characters.",
+    }
+)
+MIN_PASSWORD = 8
+
+
+def _actor_of(user: User) -> Actor:
+    return Actor(user.id, user.login, user.role, user.organisation_id)
+
+
+def authenticate(db: Database, login: str, password: str) -> Actor:
+    """The actor for a login and password; raise KleroError ``login_failed`` otherwise."""
+    with db.unit_of_work() as session:
+        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+        if user is None or not user.active or not verify_password(password, user.password_hash):
+            raise KleroError("login_failed", login=login)
+        return _actor_of(user)
+
+
+def _unique(
+    session: Session, model: type, column: InstrumentedAttribute[str], name: str, entity: str
+) -> None:
+    if session.execute(select(model).where(column == name)).first() is not None:
+        raise KleroError("already_exists", entity=entity, name=name)
+
+
+def _new_user(
+    session: Session, login: str, password: str, role: str, organisation: str | None
+) -> User:
+    if role not in ROLES:
+        raise KleroError("role_unknown", role=role, known=", ".join(ROLES))
+    if len(password) < MIN_PASSWORD:
+        raise KleroError("password_too_short", min=MIN_PASSWORD)
+    org_id = None
+    if organisation is not None:
+        org_id = _organisation(session, organisation).id
+    elif role == "partner":
+        raise KleroError("partner_needs_organisation")
+    _unique(session, User, User.login, login, "user")
+    user = User(
+        login=login, role=role, organisation_id=org_id, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def bootstrap_admin(db: Database, login: str, password: str) -> Actor:
+    """Create the first admin of an empty database (no acting user needed, nor allowed later)."""
+    with db.unit_of_work() as session:
+        count = session.execute(select(func.count(User.id))).scalar_one()
+        if count:
+            raise KleroError("users_exist", count=count)
+        user = _new_user(session, login, password, "admin", None)
+        actor = _actor_of(user)
+        audit.record(session, actor, "user.bootstrap", "user", login, after={"role": "admin"})
+        return actor
+
+
+def create_organisation(db: Database, actor: Actor, name: str) -> int:
+    """Create a partner organisation; return its id."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
+    with db.unit_of_work() as session:
+        _unique(session, Organisation, Organisation.name, name, "organisation")
+        org = Organisation(name=name)
+        session.add(org)
+        session.flush()
+        audit.record(
+            session, actor, "organisation.create", "organisation", org.id, after={"name": name}
+        )
+        return org.id
+
+
+def create_user(
+    db: Database,
+    actor: Actor,
+    login: str,
+    password: str,
+    role: str,
+    organisation: str | None = None,
+) -> int:
+    """Create a user with a role (and an organisation, required for partners); return its id."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
+    with db.unit_of_work() as session:
+        user = _new_user(session, login, password, role, organisation)
+        audit.record(
+            session,
+            actor,
+            "user.create",
+            "user",
+            login,
+            after={"role": role, "organisation": organisation},
+        )
+        return user.id
+
+
+def create_deliberation(db: Database, actor: Actor, name: str, description: str = "") -> int:
+    """Create a deliberation; return its id."""
+    require(actor, Action.MANAGE_DELIBERATIONS)
+    with db.unit_of_work() as session:
+        _unique(session, Deliberation, Deliberation.name, name, "deliberation")
+        item = Deliberation(name=name, description=description)
+        session.add(item)
+        session.flush()
+        audit.record(
+            session, actor, "deliberation.create", "deliberation", item.id, after={"name": name}
+        )
+        return item.id
+
+
+def _deliberation(session: Session, name: str) -> Deliberation:
+    found = session.execute(
+        select(Deliberation).where(Deliberation.name == name)
+    ).scalar_one_or_none()
+    if found is None:
+        raise KleroError("not_found", entity="deliberation", key=name)
+    return found
+
+
+def _organisation(session: Session, name: str) -> Organisation:
+    found = session.execute(
+        select(Organisation).where(Organisation.name == name)
+    ).scalar_one_or_none()
+    if found is None:
+        raise KleroError("not_found", entity="organisation", key=name)
+    return found
+
+
+def create_country(db: Database, actor: Actor, deliberation: str, code: str, name: str) -> int:
+    """Add a country (ISO code and name) to a deliberation; return its id."""
+    require(actor, Action.MANAGE_DELIBERATIONS)
+    with db.unit_of_work() as session:
+        delib = _deliberation(session, deliberation)
+        code = code.strip().upper()
+        taken = session.execute(
+            select(Country).where(Country.deliberation_id == delib.id, Country.code == code)
+        ).first()
+        if taken is not None:
+            raise KleroError("already_exists", entity="country", name=code)
+        item = Country(deliberation_id=delib.id, code=code, name=name)
+        session.add(item)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "country.create",
+            "country",
+            item.id,
+            after={"deliberation": deliberation, "code": code, "name": name},
+        )
+        return item.id
+
+
+def create_site(
+    db: Database,
+    actor: Actor,
+    *,
+    deliberation: str,
+    country: str,
+    code: str,
+    name: str,
+    panel_size: int,
+    partner: str,
+    place: str = "",
+) -> int:
+    """Create a site of a deliberation's country, run by a partner organisation; return its id."""
+    require(actor, Action.CREATE_SITE)
+    if not PANEL_SIZE_MIN <= panel_size <= PANEL_SIZE_MAX:
+        raise KleroError(
+            "panel_size_out_of_range",
+            site=code,
+            size=panel_size,
+            min=PANEL_SIZE_MIN,
+            max=PANEL_SIZE_MAX,
+        )
+    with db.unit_of_work() as session:
+        delib = _deliberation(session, deliberation)
+        found = session.execute(
+            select(Country).where(
+                Country.deliberation_id == delib.id, Country.code == country.strip().upper()
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            raise KleroError("not_found", entity="country", key=country)
+        org = _organisation(session, partner)
+        _unique(session, Site, Site.code, code, "site")
+        site = Site(
+            code=code,
+            country_id=found.id,
+            name=name,
+            place=place,
+            panel_size=panel_size,
+            partner_organisation_id=org.id,
+        )
+        session.add(site)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "site.create",
+            "site",
+            code,
+            site_id=site.id,
+            after={
+                "name": name,
+                "place": place,
+                "country": found.code,
+                "panel_size": panel_size,
+                "partner": partner,
+            },
+        )
+        return site.id
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """A site as listed: where, how big, who runs it, and how far its selection is."""
+
+    code: str
+    name: str
+    place: str
+    country: str
+    deliberation: str
+    panel_size: int
+    partner: str
+    volunteers: int
+    quota_version: int | None
+    last_run_id: int | None
+    last_run_status: str | None
+
+
+def list_sites(db: Database, actor: Actor) -> list[SiteView]:
+    """The sites the actor may see (partners: their own), by code."""
+    require(actor, Action.VIEW_SITE)
+    with db.unit_of_work() as session:
+        out: list[SiteView] = []
+        for site in session.execute(select(Site).order_by(Site.code)).scalars():
+            if not allowed(actor, Action.VIEW_SITE, site_ref(site)):
+                continue
+            volunteers = session.execute(
+                select(func.count(Volunteer.id)).where(
+                    Volunteer.site_id == site.id, Volunteer.status == "active"
+                )
+            ).scalar_one()
+            version = session.execute(
+                select(func.max(QuotaSet.version)).where(QuotaSet.site_id == site.id)
+            ).scalar_one()
+            run = session.execute(
+                select(SelectionRun)
+                .where(SelectionRun.site_id == site.id)
+                .order_by(SelectionRun.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            out.append(
+                SiteView(
+                    site.code,
+                    site.name,
+                    site.place,
+                    site.country.code,
+                    site.country.deliberation.name,
+                    site.panel_size,
+                    site.partner.name,
+                    int(volunteers),
+                    version,
+                    run.id if run else None,
+                    run.status if run else None,
+                )
+            )
+        return out

@@ -1,0 +1,125 @@
+"""One volunteer at a time: assisted registration, erasure (GDPR) and a data export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotas.messages import register
+from quotas.model import normalise
+from quotas.problems import KleroError
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import CHANNELS, PanelSeat, Volunteer, VolunteerContact, utcnow
+from recruitment.permissions import Action, Actor
+from recruitment.security import Secrets
+from recruitment.usecases.common import site_for
+from recruitment.usecases.pools import ImportReport, import_frame
+
+register(
+    {
+        "volunteer_not_found": "There is no volunteer {pseudonym!r}.",
+        "volunteer_erased": "Volunteer {pseudonym} was erased on {at}; nothing is left to do.",
+    }
+)
+
+
+def register_volunteer(
+    db: Database,
+    actor: Actor,
+    site: str,
+    external_id: str,
+    features: Mapping[str, str],
+    contact: Mapping[str, str],
+    *,
+    channel: str = "phone",
+    consent: bool = True,
+) -> ImportReport:
+    """Register one person (assisted registration by phone or in person); returns the report."""
+    if channel not in CHANNELS:
+        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+    row = {"id": external_id, **dict(features), **dict(contact)}
+    frame = pd.DataFrame([row], dtype=object)
+    address = [
+        c for c in contact if "address" in normalise(c) or normalise(c) in {"street", "postcode"}
+    ]
+    return import_frame(
+        db,
+        actor,
+        site,
+        frame,
+        source="registration",
+        id_column="id",
+        address_columns=address,
+        contact_columns=list(contact),
+        channel=channel,
+        consent=consent,
+    )
+
+
+def _volunteer(session: Session, pseudonym: str) -> Volunteer:
+    found = session.execute(
+        select(Volunteer).where(Volunteer.pseudonym == pseudonym)
+    ).scalar_one_or_none()
+    if found is None:
+        raise KleroError("volunteer_not_found", pseudonym=pseudonym)
+    return found
+
+
+def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
+    """Erase a volunteer's personal data (GDPR); the pseudonymous record stays for the audit."""
+    with db.unit_of_work() as session:
+        volunteer = _volunteer(session, pseudonym)
+        site = site_for(session, actor, volunteer.site_id, Action.ERASE_VOLUNTEER)
+        if volunteer.status == "erased":
+            raise KleroError("volunteer_erased", pseudonym=pseudonym, at=volunteer.erased_at)
+        contact = session.get(VolunteerContact, volunteer.id)
+        if contact is not None:
+            session.delete(contact)
+        before = {"status": volunteer.status, "external_id_kept": False}
+        volunteer.status = "erased"
+        volunteer.erased_at = utcnow()
+        # The partner's own id may identify the person too; keep only the pseudonym.
+        volunteer.external_id = f"erased:{volunteer.pseudonym}"
+        volunteer.household_key = None
+        audit.record(
+            session,
+            actor,
+            "volunteer.erase",
+            "volunteer",
+            pseudonym,
+            site_id=site.id,
+            before=before,
+            after={"status": "erased"},
+        )
+
+
+def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[str, Any]:
+    """Everything stored about one volunteer (GDPR access request), contact details included."""
+    secrets = Secrets.load()
+    with db.unit_of_work() as session:
+        volunteer = _volunteer(session, pseudonym)
+        site = site_for(session, actor, volunteer.site_id, Action.EXPORT_VOLUNTEER)
+        contact = session.get(VolunteerContact, volunteer.id)
+        seats = session.execute(
+            select(PanelSeat).where(PanelSeat.volunteer_id == volunteer.id).order_by(PanelSeat.id)
+        ).scalars()
+        audit.record(session, actor, "volunteer.export", "volunteer", pseudonym, site_id=site.id)
+        return {
+            "pseudonym": volunteer.pseudonym,
+            "site": site.code,
+            "external_id": volunteer.external_id,
+            "features": dict(volunteer.features),
+            "channel": volunteer.channel,
+            "consent": volunteer.consent,
+            "status": volunteer.status,
+            "registered_at": volunteer.created_at.isoformat(),
+            "contact": secrets.decrypt(contact.ciphertext) if contact is not None else {},
+            "seats": [
+                {"run": s.run_id, "kind": s.kind, "rank": s.rank, "status": s.status} for s in seats
+            ],
+        }

@@ -1,0 +1,145 @@
+"""The service from the command line alone: set up, import, quotas, select, follow up, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from recruitment.cli import main
+from recruitment.cli.service_panels import select_for_site
+from tests.recruitment.conftest import PASSWORD, pool_frame, write_pool
+
+MARGINS = """feature,value,share
+gender,female,0.5
+gender,male,0.5
+age,16-34,0.3
+age,35-59,0.4
+age,60+,0.3
+region,north,0.5
+region,south,0.5
+"""
+
+
+def _as(monkeypatch: pytest.MonkeyPatch, user: str | None) -> None:
+    if user is None:
+        monkeypatch.delenv("KLERO_USER", raising=False)
+    else:
+        monkeypatch.setenv("KLERO_USER", user)
+
+
+def test_a_new_user_runs_the_whole_workflow_from_the_cli(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", db_url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_NEW_PASSWORD", PASSWORD)
+    _as(monkeypatch, None)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["user", "create", "--login", "admin", "--role", "admin"]) == 0
+    _as(monkeypatch, "admin")
+    for args in (
+        ["org", "create", "Org A"],
+        ["deliberation", "create", "Day"],
+        [
+            "deliberation",
+            "add-country",
+            "--deliberation",
+            "Day",
+            "--code",
+            "fr",
+            "--name",
+            "France",
+        ],
+        [
+            "site",
+            "create",
+            "--deliberation",
+            "Day",
+            "--country",
+            "FR",
+            "--code",
+            "FR-lyon",
+            "--name",
+            "Lyon",
+            "--panel-size",
+            "50",
+            "--partner",
+            "Org A",
+        ],
+        ["user", "create", "--login", "alice", "--role", "partner", "--organisation", "Org A"],
+        ["user", "create", "--login", "eve", "--role", "evaluator"],
+    ):
+        assert main(args) == 0, args
+    _as(monkeypatch, "alice")
+    pool = write_pool(tmp_path / "pool.csv", pool_frame())
+    (tmp_path / "margins.csv").write_text(MARGINS)
+    assert (
+        main(
+            [
+                "pool",
+                "import",
+                "--site",
+                "FR-lyon",
+                "--file",
+                str(pool),
+                "--address-columns",
+                "address",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "site",
+                "quotas",
+                "--site",
+                "FR-lyon",
+                "--margins",
+                str(tmp_path / "margins.csv"),
+                "--tolerance-seats",
+                "3",
+            ]
+        )
+        == 0
+    )
+    assert main(["site", "feasibility", "--site", "FR-lyon"]) == 0
+    summary = select_for_site("FR-lyon", seed=9, alternates=5)
+    assert len(summary.selected) == 50 and len(summary.alternates) == 5
+    run = str(summary.run_id)
+    declined = summary.selected[0]
+    assert main(["panel", "set", "--run", run, "--volunteer", declined, "--status", "invited"]) == 0
+    assert (
+        main(["panel", "set", "--run", run, "--volunteer", declined, "--status", "declined"]) == 0
+    )
+    capsys.readouterr()
+    assert main(["panel", "status", "--site", "FR-lyon"]) == 0
+    out = capsys.readouterr().out
+    assert "1 vacancy" in out and "1 declined" in out and "5 selected" in out
+    assert main(["panel", "export", "--site", "FR-lyon", "--out", str(tmp_path / "p.csv")]) == 0
+    assert "contact:email" in pd.read_csv(tmp_path / "p.csv").columns
+    _as(monkeypatch, "eve")
+    capsys.readouterr()
+    assert main(["rerun", run]) == 0
+    assert "same panel of 50" in capsys.readouterr().out
+    assert main(["audit", "verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert main(["pool", "import", "--site", "FR-lyon", "--file", str(pool)]) == 4
+    assert "Permission denied: eve (evaluator)" in capsys.readouterr().err
+
+
+def test_cli_errors_are_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", f"sqlite:///{tmp_path / 'none.sqlite'}")
+    monkeypatch.setenv("KLERO_USER", "admin")
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    assert main(["site", "list"]) == 3
+    err = capsys.readouterr().err
+    assert "klero db upgrade" in err and "Traceback" not in err
+    monkeypatch.delenv("KLERO_USER")
+    assert main(["site", "list"]) == 3
+    assert "--user" in capsys.readouterr().err
