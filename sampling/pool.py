@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from quotas.model import QuotaTable
+from quotas.model import QuotaTable, normalise
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,20 +164,25 @@ class Pool:
         """How many people each type has."""
         return self._types[2]
 
-    def canonical(self) -> dict[str, object]:
-        """A JSON-ready, order-independent description used for hashing."""
-        return {
-            "features": list(self.features),
-            "values": [list(v) for v in self.values],
-            "people": [
-                [
-                    pid,
-                    [self.values[f][int(c)] for f, c in enumerate(self.matrix[i])],
-                    int(self.household[i]),
-                ]
-                for i, pid in enumerate(self.ids)
-            ],
-        }
+    def canonical(self) -> list[list[object]]:
+        """The pool as sorted ``[id, {feature: value}, household]`` rows, independent of any order.
+
+        Features and values are normalised like the quota table's canonical form, so neither
+        the row order of the pool nor the order of the quota rows (which fixes the codes)
+        matters. A household is named by its smallest id (None for people living alone).
+        """
+        features = [normalise(f) for f in self.features]
+        first_id: dict[int, str] = {}
+        for rows in self.households():
+            first_id[int(self.household[rows[0]])] = min(self.ids[int(i)] for i in rows)
+        out: list[list[object]] = []
+        for i, pid in enumerate(self.ids):
+            values = {
+                features[f]: normalise(self.values[f][int(c)]) for f, c in enumerate(self.matrix[i])
+            }
+            household = int(self.household[i])
+            out.append([pid, values, first_id.get(household) if household >= 0 else None])
+        return sorted(out, key=lambda row: str(row[0]))
 
     def sha256(self) -> str:
         """SHA-256 of the canonical form."""

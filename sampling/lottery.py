@@ -1,0 +1,438 @@
+"""A uniform lottery of m panels that anyone can check, and the draw of one of them.
+
+``round_to_lottery`` turns a Distribution into m equally likely panels (repeats allowed)
+so that a public event can pick one: a number 0..m-1 drawn with lottery balls, or a
+randomness beacon value. ``draw`` then fills the panel's seats with people.
+
+The draw rule, so that a third party can re-implement it from this docstring alone:
+
+* lottery number: ``public_number mod m``, or, for a seed,
+  ``int(sha256("<input_sha256>:seed:<seed>"), 16) mod m``;
+* within a type needing s seats, the s members with the smallest
+  ``sha256("<input_sha256>:<number>:<method>:<value>:<id>")`` hex digests (ties by id),
+  where method is ``seed`` or ``public_number`` and value the seed or public number.
+
+Ranking people by a hash, rather than by a NumPy generator, keeps the draw independent
+of the NumPy version and of any programming language: only SHA-256 is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from quotas.tables import read_table, write_table
+from sampling.distribution import Distribution
+from sampling.master import new_highs
+from sampling.pool import Pool
+
+register(
+    {
+        "lottery_size_invalid": (
+            "The lottery size must be a positive whole number of panels, not {m}."
+        ),
+        "draw_source_invalid": (
+            "Give exactly one source of randomness for the draw: a seed or a public number."
+        ),
+        "draw_public_number_invalid": (
+            "The public number must be a whole number of at least 0, not {value}."
+        ),
+        "lottery_table_invalid": (
+            "The lottery table {path} cannot be read: {detail}. Use the file written by "
+            "Kleroterion, unchanged."
+        ),
+    }
+)
+
+Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
+_TOL = 1e-7
+_SOURCES = 8  # panels tried as the source of a slot in each local-search move
+_WATCH = 64  # most-changed types on which local-search moves are ranked
+_CHECKS = 6  # ranked moves checked on all types before the search stops
+_ROW_CAP = 200  # protected rows per LP beyond those the bound needs (LP speed)
+_KEEP = 0.75  # share of the fractional panels' count kept as protected rows per LP
+
+
+@dataclass(frozen=True, eq=False)
+class Lottery:
+    """m equally likely panels, each a composition over types (panels may repeat).
+
+    ``max_change`` is the largest change of any person's selection probability against
+    the distribution it was rounded from (NaN when read back from a file).
+    """
+
+    size: int
+    ids: tuple[str, ...]
+    type_of: np.ndarray
+    panels: tuple[Composition, ...]
+    m: int
+    input_sha256: str
+    max_change: float
+    probabilities: pd.Series
+
+    def members(self) -> list[np.ndarray]:
+        """Row numbers of the people of each type, ascending."""
+        return _members(self.type_of)
+
+    def table(self) -> pd.DataFrame:
+        """The public lottery table: one row per number 0..m-1 and its ``type:seats`` list."""
+        return pd.DataFrame(
+            {
+                "number": range(self.m),
+                "composition": [_composition_text(p) for p in self.panels],
+            }
+        )
+
+    def types_table(self, pool: Pool | None = None) -> pd.DataFrame:
+        """Each person's id and type, with their feature values when ``pool`` is given."""
+        frame = pd.DataFrame({"id": list(self.ids), "type": self.type_of.tolist()})
+        if pool is not None:
+            features = pool.frame().reindex(list(self.ids))
+            for feature in features.columns:
+                frame[feature] = features[feature].to_numpy()
+        return frame
+
+    def verify_draw(
+        self, ids: list[str], *, seed: int | None = None, public_number: int | None = None
+    ) -> bool:
+        """Whether ``ids`` is exactly the panel this lottery gives for the seed or public number."""
+        return sorted(ids) == list(draw(self, seed=seed, public_number=public_number).ids)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One drawn panel: its lottery number, the people, and the randomness that chose them."""
+
+    index: int
+    rows: tuple[int, ...]
+    ids: tuple[str, ...]
+    method: Literal["seed", "public_number"]
+    value: int
+    input_sha256: str
+
+    def verify(self, lottery: Lottery) -> bool:
+        """Recompute the draw from ``lottery`` and say whether it gives this very panel."""
+        if lottery.input_sha256 != self.input_sha256:
+            return False
+        kwargs = {"seed": self.value} if self.method == "seed" else {"public_number": self.value}
+        again = draw(lottery, **kwargs)
+        return (again.index, again.ids) == (self.index, self.ids)
+
+
+# -- rounding -------------------------------------------------------------------------
+
+
+def round_to_lottery(dist: Distribution, m: int = 1000, *, input_sha256: str = "") -> Lottery:
+    """Round a distribution to a uniform lottery over ``m`` panels, each a support panel.
+
+    Iterative LP rounding in the style of Beck and Fiala: panel counts start at
+    ``m * weight``; each round solves an LP (HiGHS simplex, a vertex, deterministic)
+    that keeps the number of panels and the expected seats of every "heavy" type fixed,
+    then freezes the counts that came out whole. A type stops being protected only once
+    the still-fractional panels give it at most ``k + 1`` expected seats in total, and
+    each of those counts then moves by less than one, so **every person's probability
+    changes by less than (k + 1) / m** (k = panel size). In practice it is far smaller.
+    """
+    if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
+        raise KleroError("lottery_size_invalid", m=m)
+    merged: dict[Composition, float] = {}
+    for panel, weight in zip(dist.panels, dist.weights, strict=True):
+        key = tuple((int(t), int(s)) for t, s in panel if s > 0)
+        merged[key] = merged.get(key, 0.0) + float(weight)
+    support = sorted(merged)
+    weights = np.array([merged[p] for p in support], dtype=float)
+    weights = np.clip(weights, 0.0, None)
+    weights /= weights.sum()
+    type_of = np.asarray(dist.type_of, dtype=np.int64)
+    share = _seat_shares(support, type_of)
+    counts = round_counts(share, weights, m, dist.size)
+    panels = tuple(p for p, c in zip(support, counts, strict=True) for _ in range(int(c)))
+    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan)
+    before = dist.probabilities.reindex(list(dist.ids)).to_numpy(dtype=float)
+    change = float(np.max(np.abs(lottery.probabilities.to_numpy() - before), initial=0.0))
+    return replace(lottery, max_change=change)
+
+
+def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
+    """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people)."""
+    counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
+    share = np.zeros((counts.size, len(support)), dtype=float)
+    for j, panel in enumerate(support):
+        for t, seats in panel:
+            share[t, j] = seats / counts[t]
+    return share
+
+
+def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> np.ndarray:
+    """Integer panel counts summing to ``m``, ``share @ counts / m`` close to ``share @ weights``.
+
+    ``share`` is types x panels with entries in [0, 1] and ``share.T @ type_counts == size``.
+    """
+    target = weights * m
+    counts = np.floor(target + 1e-9).astype(np.int64)
+    floating = np.flatnonzero(target - counts > _TOL)
+    y = (target - counts)[floating]
+    dropped = np.zeros(share.shape[0], dtype=bool)
+    while floating.size:
+        n_float = floating.size
+        sub = share[:, floating]
+        heavy = sub.sum(axis=1)
+        live = np.flatnonzero(~dropped & (heavy > _TOL))
+        live = live[np.lexsort((live, -heavy[live]))]
+        # Keep every type above k + 1 expected seats (that is what the bound needs; there are
+        # at most n_float - 2 of them) and the heaviest others up to three quarters of the
+        # panels (so each LP freezes a good share of them) or _ROW_CAP rows (so LPs stay fast).
+        must = int(np.count_nonzero(heavy[live] > size + 1))
+        room = max(must, min(n_float - 2, int(_KEEP * n_float), _ROW_CAP), 0)
+        dropped[live[room:]] = True
+        rows = live[:room]
+        z = _vertex(sub[rows], y)
+        whole = (z < _TOL) | (z > 1 - _TOL)
+        while not whole.any():
+            if rows.size == 0:  # numerically stuck at the last step: round the largest shares
+                z = _round_largest(z)
+                whole[:] = True
+                break
+            dropped[rows[-1]] = True
+            rows = rows[:-1]
+            z = _vertex(sub[rows], y)
+            whole = (z < _TOL) | (z > 1 - _TOL)
+        counts[floating[whole & (z > 0.5)]] += 1
+        floating, y = floating[~whole], z[~whole]
+    return _improve(share, _fix_total(counts, target, m), target, m)
+
+
+def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A vertex of ``{z in [0,1]^n : rows @ z = rows @ y, sum z = sum y}`` (HiGHS simplex)."""
+    a = np.vstack([rows, np.ones((1, y.size))])
+    rhs = a @ y
+    h = new_highs()
+    h.setOptionValue("presolve", "off")  # the simplex answer itself is a vertex
+    lp = highspy.HighsLp()
+    lp.num_col_ = y.size
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = np.zeros(y.size)
+    lp.col_lower_ = np.zeros(y.size)
+    lp.col_upper_ = np.ones(y.size)
+    lp.row_lower_ = rhs
+    lp.row_upper_ = rhs
+    cols, idx = np.nonzero(a.T)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(cols, np.arange(y.size + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = idx.astype(np.int32)
+    lp.a_matrix_.value_ = a.T[cols, idx]
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return y.copy()  # keeps the current point; the caller then drops a row and retries
+    return np.clip(np.asarray(h.getSolution().col_value, dtype=float), 0.0, 1.0)
+
+
+def _round_largest(z: np.ndarray) -> np.ndarray:
+    ones = round(float(z.sum()))
+    order = np.lexsort((np.arange(z.size), -z))
+    out = np.zeros_like(z)
+    out[order[:ones]] = 1.0
+    return out
+
+
+def _improve(
+    share: np.ndarray, counts: np.ndarray, target: np.ndarray, m: int, moves: int = 500
+) -> np.ndarray:
+    """Local search: move one panel slot at a time while that lowers the largest change
+    (or keeps it and lowers the sum of squared changes).
+
+    The largest change never grows, so the rounding bound still holds. Candidate moves
+    are ranked on the most-changed types only (for speed) and checked on all types before
+    they are made; a move budget rather than a clock keeps the result machine-independent.
+    """
+    counts = counts.copy()
+    dev = share @ (counts - target) / m
+    for _ in range(moves):
+        size = np.abs(dev)
+        peak, spread = float(size.max(initial=0.0)), float(dev @ dev)
+        watch = np.lexsort((np.arange(size.size), -size))[:_WATCH]
+        sign = 1.0 if dev[watch[0]] > 0 else -1.0
+        # Take a slot from a panel that gives the worst type much of what it has too much
+        # of (or little of what it lacks), and give it to the panel that helps most.
+        held = np.flatnonzero(counts > 0)
+        held = held[np.lexsort((held, -sign * share[watch[0], held]))][:_SOURCES]
+        ranked: list[tuple[float, float, int, int]] = []
+        for a in held.tolist():
+            after = dev[watch, None] + (share[watch] - share[watch][:, [a]]) / m
+            high = np.abs(after).max(axis=0)
+            high[a] = np.inf
+            squares = np.einsum("ij,ij->j", after, after)
+            for b in np.lexsort((squares, high))[:2].tolist():
+                ranked.append((float(high[b]), float(squares[b]), a, b))
+        for _, _, a, b in sorted(ranked)[:_CHECKS]:
+            moved = dev + (share[:, b] - share[:, a]) / m
+            new_peak = float(np.abs(moved).max())
+            if new_peak < peak - 1e-12 or (new_peak <= peak and moved @ moved < spread - 1e-15):
+                counts[a] -= 1
+                counts[b] += 1
+                dev = moved
+                break
+        else:
+            break
+    return counts
+
+
+def _fix_total(counts: np.ndarray, target: np.ndarray, m: int) -> np.ndarray:
+    """Repair a total off by numerical round-off, moving the counts furthest from target."""
+    counts = counts.copy()
+    while counts.sum() < m:
+        counts[int(np.argmax(target - counts))] += 1
+    while counts.sum() > m:
+        slack = np.where(counts > 0, target - counts, np.inf)
+        counts[int(np.argmin(slack))] -= 1
+    return counts
+
+
+# -- drawing --------------------------------------------------------------------------
+
+
+def _members(type_of: np.ndarray) -> list[np.ndarray]:
+    n_types = int(type_of.max()) + 1 if type_of.size else 0
+    order = np.argsort(type_of, kind="stable")
+    bounds = np.searchsorted(type_of[order], np.arange(n_types + 1))
+    return [order[bounds[t] : bounds[t + 1]] for t in range(n_types)]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def lottery_number(
+    input_sha256: str, m: int, *, seed: int | None, public_number: int | None
+) -> int:
+    """The lottery number 0..m-1 chosen by a seed or a public number."""
+    if (seed is None) == (public_number is None):
+        raise KleroError("draw_source_invalid")
+    if public_number is not None:
+        if isinstance(public_number, bool) or not isinstance(public_number, int | np.integer):
+            raise KleroError("draw_public_number_invalid", value=public_number)
+        if public_number < 0:
+            raise KleroError("draw_public_number_invalid", value=public_number)
+        return int(public_number) % m
+    return int(_sha(f"{input_sha256}:seed:{int(seed)}"), 16) % m  # type: ignore[arg-type]
+
+
+def draw(lottery: Lottery, *, seed: int | None = None, public_number: int | None = None) -> Draw:
+    """Draw the panel of a seed or of a public number (give exactly one), reproducibly.
+
+    See the module docstring for the rule; ``Draw.verify`` recomputes it.
+    """
+    index = lottery_number(lottery.input_sha256, lottery.m, seed=seed, public_number=public_number)
+    method: Literal["seed", "public_number"] = "seed" if seed is not None else "public_number"
+    value = int(seed if seed is not None else public_number)  # type: ignore[arg-type]
+    prefix = f"{lottery.input_sha256}:{index}:{method}:{value}:"
+    groups = lottery.members()
+    rows: list[int] = []
+    for t, seats in lottery.panels[index]:
+        group = groups[t]
+        ranked = sorted(
+            group.tolist(), key=lambda i: (_sha(prefix + lottery.ids[i]), lottery.ids[i])
+        )
+        rows.extend(ranked[:seats])
+    rows.sort()
+    return Draw(
+        index=index,
+        rows=tuple(rows),
+        ids=tuple(lottery.ids[i] for i in rows),
+        method=method,
+        value=value,
+        input_sha256=lottery.input_sha256,
+    )
+
+
+# -- building, writing and reading ----------------------------------------------------
+
+
+def _make(
+    size: int,
+    ids: tuple[str, ...],
+    type_of: np.ndarray,
+    panels: tuple[Composition, ...],
+    input_sha256: str,
+    max_change: float,
+) -> Lottery:
+    counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
+    per_type = np.zeros(counts.size, dtype=float)
+    for panel in panels:
+        for t, seats in panel:
+            per_type[t] += seats / counts[t]
+    per_type /= max(len(panels), 1)
+    probabilities = pd.Series(
+        per_type[type_of], index=pd.Index(list(ids), name="id"), name="probability"
+    )
+    return Lottery(
+        size, tuple(ids), type_of, panels, len(panels), input_sha256, max_change, probabilities
+    )
+
+
+def _composition_text(panel: Composition) -> str:
+    return " ".join(f"{t}:{s}" for t, s in panel)
+
+
+def types_path(path: str | Path) -> Path:
+    """Where ``write_lottery`` puts the id -> type table next to the lottery table."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}_types{p.suffix or '.csv'}")
+
+
+def write_lottery(lottery: Lottery, path: str | Path, pool: Pool | None = None) -> None:
+    """Publish the lottery: ``path`` (number, composition) and ``<stem>_types.csv`` (id, type)."""
+    write_table(lottery.table(), path)
+    write_table(lottery.types_table(pool), types_path(path))
+
+
+def read_lottery(path: str | Path, input_sha256: str = "") -> Lottery:
+    """Read a lottery written by ``write_lottery`` (``max_change`` is unknown: NaN)."""
+    name = str(path)
+    table, _ = read_table(path)
+    types, _ = read_table(types_path(path))
+    try:
+        numbers = [int(v) for v in table["number"]]
+        if numbers != list(range(len(numbers))):
+            raise ValueError("the numbers are not 0, 1, 2, ... in order")
+        panels = tuple(_parse_composition(text) for text in table["composition"])
+        frame = pd.DataFrame({"id": types["id"], "type": [int(v) for v in types["type"]]})
+    except (KeyError, ValueError) as exc:
+        raise KleroError("lottery_table_invalid", path=name, detail=str(exc)) from exc
+    frame = frame.sort_values("id", kind="stable")
+    sizes = {sum(s for _, s in p) for p in panels}
+    if len(sizes) != 1:
+        raise KleroError("lottery_table_invalid", path=name, detail="panels differ in size")
+    type_of = frame["type"].to_numpy(dtype=np.int64)
+    if panels and max(t for p in panels for t, _ in p) >= (type_of.max(initial=-1) + 1):
+        raise KleroError("lottery_table_invalid", path=name, detail="a panel names an unknown type")
+    return _make(sizes.pop(), tuple(frame["id"]), type_of, panels, input_sha256, math.nan)
+
+
+def _parse_composition(text: str) -> Composition:
+    pairs = []
+    for item in str(text).split():
+        t, s = item.split(":")
+        pairs.append((int(t), int(s)))
+    return tuple(sorted(pairs))
+
+
+def check_draw_from_table(
+    path: str | Path,
+    *,
+    input_sha256: str,
+    seed: int | None = None,
+    public_number: int | None = None,
+) -> list[str]:
+    """Recompute the drawn panel's ids from a published lottery table, as a third party would."""
+    return list(draw(read_lottery(path, input_sha256), seed=seed, public_number=public_number).ids)
