@@ -31,10 +31,18 @@ def test_readme_has_examples() -> None:
     assert {"check", "quotas", "select", "synth"} <= names
 
 
-@pytest.mark.parametrize(("command", "expected"), readme_commands())
-def test_readme_example_runs(command: str, expected: int, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for all README commands, in order: later ones use earlier outputs."""
+    path = tmp_path_factory.mktemp("readme")
     for folder in ("recruitment", "tests"):
-        (tmp_path / folder).symlink_to(ROOT / folder)
+        (path / folder).symlink_to(ROOT / folder)
+    return path
+
+
+@pytest.mark.parametrize(("command", "expected"), readme_commands())
+def test_readme_example_runs(command: str, expected: int, workdir: Path) -> None:
+    tmp_path = workdir
     args = shlex.split(command)
     result = subprocess.run(
         [str(KLERO), *args[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from recruitment.cli.output import json_writer, write_all
 from recruitment.cli.progress import progress_for
 from sampling.errors import InfeasibleQuotas
 from sampling.inputs import input_sha256
-from sampling.lottery import draw, round_to_lottery
+from sampling.lottery import check_draw_from_table, draw, round_to_lottery
 from sampling.select import select_distribution
 
 ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
@@ -149,6 +150,7 @@ def select_command(
             "remaining.csv": lambda p: frame[~in_panel].reset_index().to_csv(p, index=False),
             "probabilities.csv": lambda p: probabilities.to_csv(p, index=False),
             "lottery.csv": lambda p: lottery.table().to_csv(p, index=False),
+            "lottery_types.csv": lambda p: lottery.types_table(inputs.pool).to_csv(p, index=False),
             "report.json": json_writer(report),
         },
     )
@@ -165,3 +167,38 @@ def select_command(
         )
         typer.echo(f"Files written to {out_dir}.")
     return 0
+
+
+@app.command("verify")
+def verify_command(
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Folder of a published selection (klero select).")
+    ],
+    seed: Annotated[int | None, typer.Option("--seed", help="The seed announced.")] = None,
+    public_number: Annotated[
+        int | None, typer.Option("--public-number", help="The number drawn in public.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Re-draw a published lottery and check that it gives the published panel.
+
+    Uses only lottery.csv, lottery_types.csv and report.json: anyone can run it.
+    Exit 0: the panel matches; 1: it does not.
+    """
+    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    if seed is None and public_number is None:
+        seed, public_number = report.get("seed"), report.get("public_number")
+    ids = check_draw_from_table(
+        out_dir / "lottery.csv",
+        input_sha256=report["input_sha256"],
+        seed=seed if public_number is None else None,
+        public_number=public_number,
+    )
+    matches = sorted(ids) == sorted(report["selected"])
+    if as_json:
+        emit_json({"matches": matches, "selected": sorted(ids)})
+    elif matches:
+        typer.echo(f"Verified: the lottery gives the published panel of {len(ids)} people.")
+    else:
+        typer.echo("MISMATCH: the lottery does not give the published panel.")
+    return 0 if matches else 1

@@ -151,3 +151,14 @@ def test_example_panel(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     assert len(report["selected"]) == 30
     assert report["probabilities"]["min"] > 0.05  # leximin gives everyone a real chance
+
+
+def test_published_draw_can_be_verified(tmp_path: Path) -> None:
+    assert select(tmp_path, "--public-number", "77") == 0
+    assert (tmp_path / "lottery_types.csv").exists()
+    assert main(["verify", "--out-dir", str(tmp_path)]) == 0
+    assert main(["verify", "--out-dir", str(tmp_path), "--public-number", "78"]) in (0, 1)
+    report = json.loads((tmp_path / "report.json").read_text())
+    report["selected"] = sorted(report["selected"])[1:] + ["intruder"]
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    assert main(["verify", "--out-dir", str(tmp_path)]) == 1
