@@ -159,6 +159,6 @@ def test_published_draw_can_be_verified(tmp_path: Path) -> None:
     assert main(["verify", "--out-dir", str(tmp_path)]) == 0
     assert main(["verify", "--out-dir", str(tmp_path), "--public-number", "78"]) in (0, 1)
     report = json.loads((tmp_path / "report.json").read_text())
-    report["selected"] = sorted(report["selected"])[1:] + ["intruder"]
+    report["selected"] = [*sorted(report["selected"])[1:], "intruder"]
     (tmp_path / "report.json").write_text(json.dumps(report))
     assert main(["verify", "--out-dir", str(tmp_path)]) == 1
