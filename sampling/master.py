@@ -1,0 +1,201 @@
+"""The master LP of column generation: a lottery over the panels found so far, in HiGHS.
+
+One HiGHS object lives for the whole run; panels arrive as new columns and leximin
+levels change row bounds in place, so every solve warm-starts from the last basis
+(dual simplex, one thread, no output). Probabilities are per *type*:
+``p_t = sum_P lambda_P * seats_{P,t} / n_t``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from sampling.errors import SolverFailed
+
+INF = highspy.kHighsInf
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent, single-threaded, deterministic HiGHS LP solver using dual simplex."""
+    global _banner_shown
+    with _BANNER_LOCK:
+        if _banner_shown:
+            h = highspy.Highs()
+        else:
+            # HiGHS prints a banner to the C-level stdout on the first construction per
+            # process, before options can silence it; it would corrupt the CLI's JSON output.
+            _banner_shown = True
+            h = _construct_quietly()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("simplex_strategy", 4)  # dual simplex: the fastest master measured here
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+def _construct_quietly() -> highspy.Highs:
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable stdout: nothing to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run(h: highspy.Highs) -> None:
+    """Solve, raising SolverFailed unless HiGHS reports an optimum."""
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverFailed("HiGHS", h.modelStatusToString(status))
+
+
+class PanelStore:
+    """The distinct panels found so far, as sparse seat vectors, in the order found."""
+
+    def __init__(self, n_types: int) -> None:
+        self.n_types = n_types
+        self.types: list[np.ndarray] = []
+        self.seats: list[np.ndarray] = []
+        self._index: dict[bytes, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def add(self, seats: np.ndarray) -> int | None:
+        """Store a panel; return its number, or None when it was already stored."""
+        key = np.asarray(seats, dtype=np.int64).tobytes()
+        if key in self._index:
+            return None
+        idx = np.flatnonzero(seats)
+        self._index[key] = len(self.types)
+        self.types.append(idx.astype(np.int32))
+        self.seats.append(np.asarray(seats, dtype=np.int64)[idx])
+        return len(self.types) - 1
+
+    def dense(self, j: int) -> np.ndarray:
+        out = np.zeros(self.n_types, dtype=np.int64)
+        out[self.types[j]] = self.seats[j]
+        return out
+
+    def probabilities(self, weights: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Per-type probabilities of the lottery giving panel ``j`` probability ``weights[j]``."""
+        seats = np.zeros(self.n_types, dtype=float)
+        for j in np.flatnonzero(weights > 0):
+            seats[self.types[j]] += weights[j] * self.seats[j]
+        return seats / np.maximum(counts, 1)
+
+
+@dataclass(frozen=True)
+class MasterSolution:
+    """An optimum of the restricted master."""
+
+    z: float  # the smallest probability among the open types
+    weights: np.ndarray  # lambda per stored panel
+    duals: np.ndarray  # per type (0 for uncoverable types), >= 0, summing to 1 over open types
+
+
+class MinimumMaster:
+    """Maximise the smallest probability of the *open* types; *fixed* types keep their floors.
+
+    Rows: one per coverable type (``p_t - z >= 0`` while open, ``p_t >= floor_t`` once
+    fixed) and the convexity row ``sum lambda = 1``. Column 0 is ``z``.
+    """
+
+    def __init__(self, counts: np.ndarray, coverable: np.ndarray) -> None:
+        self.counts = counts.astype(np.int64)
+        self.store = PanelStore(int(counts.size))
+        self.active = np.flatnonzero(coverable)
+        self.row_of = np.full(counts.size, -1, dtype=np.int64)
+        self.row_of[self.active] = np.arange(self.active.size)
+        self.open = coverable.copy()
+        self.floors = np.zeros(counts.size, dtype=float)
+        self.seconds = 0.0
+        self.solves = 0
+        h = new_highs()
+        m = int(self.active.size)
+        h.addCol(-1.0, 0.0, INF, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        for _ in range(m):
+            h.addRow(0.0, INF, 1, np.zeros(1, dtype=np.int32), np.array([-1.0]))
+        h.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.h = h
+        self.convexity_row = m
+
+    def add_panels(self, panels: list[np.ndarray]) -> int:
+        """Add the new ones among ``panels`` as columns; return how many were new."""
+        starts: list[int] = []
+        rows: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        nnz = 0
+        for seats in panels:
+            j = self.store.add(seats)
+            if j is None:
+                continue
+            types = self.store.types[j]
+            starts.append(nnz)
+            rows.append(np.append(self.row_of[types], self.convexity_row).astype(np.int32))
+            values.append(np.append(self.store.seats[j] / self.counts[types], 1.0))
+            nnz += types.size + 1
+        if not starts:
+            return 0
+        k = len(starts)
+        self.h.addCols(
+            k,
+            np.zeros(k),
+            np.zeros(k),
+            np.full(k, INF),
+            nnz,
+            np.array(starts, dtype=np.int32),
+            np.concatenate(rows),
+            np.concatenate(values),
+        )
+        return k
+
+    def fix(self, types: np.ndarray, floor: float) -> None:
+        """Close ``types``: from now on they only need probability ``floor``."""
+        for t in types.tolist():
+            r = int(self.row_of[t])
+            self.h.changeCoeff(r, 0, 0.0)
+            self.h.changeRowBounds(r, floor, INF)
+            self.open[t] = False
+            self.floors[t] = floor
+
+    def solve(self) -> MasterSolution:
+        """Solve the restricted master (warm-started from the previous basis)."""
+        start = time.perf_counter()
+        run(self.h)
+        self.solves += 1
+        sol = self.h.getSolution()
+        col = np.asarray(sol.col_value, dtype=float)
+        row_dual = np.asarray(sol.row_dual, dtype=float)
+        duals = np.zeros(self.counts.size, dtype=float)
+        duals[self.active] = np.clip(row_dual[: self.active.size], 0.0, None)
+        total = float(duals[self.open].sum())
+        if total > 0:
+            # Any non-negative y summing to 1 over the open types gives a valid bound.
+            duals /= total
+        weights = np.clip(col[1:], 0.0, None)
+        self.seconds += time.perf_counter() - start
+        return MasterSolution(float(col[0]), weights, duals)
+
+    def bound(self, duals: np.ndarray, priced_bound: float) -> float:
+        """Upper bound on the best minimum given a pricing bound at ``duals``.
+
+        For any lottery, ``z <= sum_open y_t p_t = y.p - sum_fixed y_t p_t
+        <= max_P y.a_P - sum_fixed y_t floor_t``.
+        """
+        fixed = ~self.open
+        return priced_bound - float(duals[fixed] @ self.floors[fixed])

@@ -1,0 +1,228 @@
+"""NASH: the lottery maximising ``sum_i log pi_i`` by outer approximation plus column generation.
+
+Method. Over the coverable types (the others cannot be seated and are left out, or the
+objective would be minus infinity) the objective is ``f(p) = sum_t n_t log p_t``. The
+master LP in HiGHS has the panel weights ``lambda``, the probabilities ``p_t`` and
+epigraph variables ``w_t <= log p_t``, the log being replaced by tangent cuts
+``w_t <= log a + (p_t - a) / a``; it maximises ``sum_t n_t w_t``. Each round it is solved
+warm, tangents are added at the new ``p`` where the approximation is loose, and the
+pricing oracle adds the best panel for the LP's marginal values ``mu_t`` of ``p_t``.
+
+Certified gap. For any prices ``mu > 0`` and every lottery ``q`` (Lagrangian duality,
+``log x <= x - 1``): ``f(q) <= sum_t n_t log(n_t / mu_t) - N + max_P mu.a_P`` with ``N``
+coverable people and ``a_{P,t} = seats_{P,t} / n_t``; the pricing oracle's certified
+bound gives the max. Once the tangents are dense, ``mu_t`` is close to ``n_t / p_t`` and
+the bound is tight to second order. The figure reported is the best bound minus the best
+``f`` found, divided by ``N``: the gap in mean log-probability, so ``exp(gap) - 1`` bounds
+the relative loss in the geometric mean of the probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from sampling.errors import SolverFailed
+from sampling.leximin import EngineResult, Progress, initial_panels
+from sampling.master import INF, PanelStore, new_highs, run
+from sampling.oracle import PanelOracle
+
+# Probabilities below this are treated as zero when placing tangents.
+TINY = 1e-12
+# A tangent is added where the LP's w_t exceeds log p_t by more than this (its tolerance).
+CUT_TOL = 1e-7
+
+
+class NashMaster:
+    """Columns: ``p_t``, then ``w_t`` per coverable type, then one ``lambda`` per panel."""
+
+    def __init__(self, counts: np.ndarray, coverable: np.ndarray) -> None:
+        self.counts = counts.astype(np.int64)
+        self.active = np.flatnonzero(coverable)
+        self.m = int(self.active.size)
+        self.row_of = np.full(counts.size, -1, dtype=np.int64)
+        self.row_of[self.active] = np.arange(self.m)
+        self.store = PanelStore(int(counts.size))
+        self.cuts = 0
+        self.seconds = 0.0
+        self.lowest = np.ones(self.m)  # smallest tangent point per type so far
+        self.last = np.zeros(self.m)  # latest tangent point per type
+        h = new_highs()
+        m = self.m
+        n = self.counts[self.active].astype(float)
+        empty_i, empty_v = np.zeros(0, dtype=np.int32), np.zeros(0)
+        h.addCols(
+            m,
+            np.zeros(m),
+            np.zeros(m),
+            np.ones(m),
+            0,
+            np.zeros(m, dtype=np.int32),
+            empty_i,
+            empty_v,
+        )
+        h.addCols(
+            m, -n, np.full(m, -INF), np.zeros(m), 0, np.zeros(m, dtype=np.int32), empty_i, empty_v
+        )
+        # p_t - sum_P a_{P,t} lambda_P = 0, then sum lambda = 1
+        h.addRows(
+            m,
+            np.zeros(m),
+            np.zeros(m),
+            m,
+            np.arange(m, dtype=np.int32),
+            np.arange(m, dtype=np.int32),
+            np.ones(m),
+        )
+        h.addRow(1.0, 1.0, 0, empty_i, empty_v)
+        self.h = h
+
+    def add_panels(self, panels: list[np.ndarray]) -> int:
+        """Add the new panels as columns; return how many were new."""
+        added = 0
+        for seats in panels:
+            j = self.store.add(seats)
+            if j is None:
+                continue
+            types = self.store.types[j]
+            rows = np.append(self.row_of[types], self.m).astype(np.int32)
+            values = np.append(-self.store.seats[j] / self.counts[types], 1.0)
+            self.h.addCol(0.0, 0.0, INF, rows.size, rows, values)
+            added += 1
+        return added
+
+    def add_tangents(self, rows: np.ndarray, points: np.ndarray) -> None:
+        """Cut ``w_t <= log a + (p_t - a) / a`` for each row ``t`` (coverable type order)."""
+        k = int(rows.size)
+        if k == 0:
+            return
+        index = np.empty(2 * k, dtype=np.int32)
+        index[0::2] = self.m + rows  # w_t
+        index[1::2] = rows  # p_t
+        value = np.empty(2 * k)
+        value[0::2] = 1.0
+        value[1::2] = -1.0 / points
+        self.h.addRows(
+            k,
+            np.full(k, -INF),
+            np.log(points) - 1.0,
+            2 * k,
+            np.arange(0, 2 * k, 2, dtype=np.int32),
+            index,
+            value,
+        )
+        self.lowest[rows] = np.minimum(self.lowest[rows], points)
+        self.last[rows] = points
+        self.cuts += k
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return (lambda per panel, p, w, marginal value of p) per coverable type."""
+        start = time.perf_counter()
+        run(self.h)
+        sol = self.h.getSolution()
+        col = np.asarray(sol.col_value, dtype=float)
+        # HiGHS reports d(objective)/d(rhs) of the minimisation: the value of p_t is its negation.
+        marginal = -np.asarray(sol.row_dual, dtype=float)[: self.m]
+        self.seconds += time.perf_counter() - start
+        m = self.m
+        lam = np.clip(col[2 * m :], 0.0, None)
+        return lam, np.clip(col[:m], 0.0, 1.0), col[m : 2 * m], marginal
+
+
+def nash(
+    oracle: PanelOracle,
+    *,
+    rng: np.random.Generator,
+    tol: float = 1e-6,
+    extra_panels: int = 0,
+    max_rounds: int = 10_000,
+    progress: Progress | None = None,
+) -> EngineResult:
+    """Maximise ``sum_t n_t log p_t`` over lotteries, to a certified gap of ``tol`` per person."""
+    panels, coverable = initial_panels(oracle, rng, extra_panels)
+    master = NashMaster(oracle.counts, coverable)
+    master.add_panels(panels)
+    active, n = master.active, oracle.counts[master.active].astype(float)
+    total = float(n.sum())
+
+    def probabilities(weights: np.ndarray) -> np.ndarray:
+        return master.store.probabilities(weights, oracle.counts)[active]
+
+    # The uniform lottery over the covering panels seats everyone coverable: a safe anchor.
+    anchor = np.full(len(master.store), 1.0 / len(master.store))
+    master.add_tangents(np.arange(master.m), probabilities(anchor))
+    best_weights, best_value = anchor, float(n @ np.log(probabilities(anchor)))
+    best_bound, rounds, gap = math.inf, 0, math.inf
+    while rounds < max_rounds:
+        rounds += 1
+        try:
+            weights, p, w, marginal = master.solve()
+        except SolverFailed:
+            if rounds == 1:
+                raise
+            break  # numerical trouble in a crowded LP: keep the best lottery and its gap
+        weights = _pad(weights, len(master.store))
+        if np.any(p <= TINY):  # keep everyone coverable in the lottery we certify
+            weights = 0.999 * weights + 0.001 * _pad(anchor, weights.size)
+        value = float(n @ np.log(probabilities(weights)))
+        if value > best_value:
+            best_weights, best_value = weights, value
+        # Price with the LP's marginal values mu: a Lagrangian bound that is tight to second
+        # order once the tangents are dense, unlike the first-order Frank-Wolfe gap.
+        mu = np.maximum(marginal, TINY)
+        prices = np.zeros(oracle.n_types)
+        prices[active] = mu / n
+        priced = oracle.best(prices)
+        best_bound = min(best_bound, lagrangian_bound(n, mu, priced.bound))
+        gap = max(best_bound - best_value, 0.0) / total
+        if progress is not None:
+            progress("nash", min(1.0, tol / gap) if gap > 0 else 1.0)
+        if gap <= tol:
+            break
+        # Tangents only where the LP overestimates log p beyond its own tolerance.
+        # Cuts far finer than the current gap only slow the LP down.
+        over = w - np.log(np.maximum(p, TINY))
+        loose = np.flatnonzero(over > max(CUT_TOL, 0.1 * gap))
+        if loose.size == 0:
+            loose = np.flatnonzero(over > CUT_TOL)
+        points = np.where(p[loose] > TINY, p[loose], master.lowest[loose] / 10.0)
+        # A tangent almost on top of the previous one adds nothing but ill-conditioning.
+        fresh = np.abs(points - master.last[loose]) > 1e-7 * points
+        loose, points = loose[fresh], points[fresh]
+        master.add_tangents(loose, points)
+        if master.add_panels([priced.seats]) == 0 and loose.size == 0:
+            break  # nothing left to add: the gap is what numerical precision allows
+    return EngineResult(
+        panels=[master.store.dense(j) for j in range(len(master.store))],
+        weights=_pad(best_weights, len(master.store)),
+        iterations=rounds,
+        gap=gap,
+        level_gaps=[],
+        extra={
+            "types": oracle.n_types,
+            "coverable_types": master.m,
+            "nash_objective": best_value,
+            "tangent_cuts": master.cuts,
+            "pricing_calls": oracle.calls,
+            "pricing_seconds": round(oracle.seconds, 3),
+            "master_seconds": round(master.seconds, 3),
+        },
+    )
+
+
+def lagrangian_bound(n: np.ndarray, mu: np.ndarray, best_price: float) -> float:
+    """Upper bound on ``max f`` from prices ``mu > 0`` and ``best_price >= max_P mu.a_P``.
+
+    ``f(q) <= sum_t n_t log(n_t / (s mu_t)) - N + s max_P mu.a_P`` for every ``s > 0``; the
+    best scale is ``s = N / best_price``.
+    """
+    total = float(n.sum())
+    return float(n @ np.log(n / mu)) + total * math.log(best_price / total)
+
+
+def _pad(weights: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size)
+    out[: weights.size] = weights
+    return out

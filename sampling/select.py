@@ -1,0 +1,181 @@
+"""The one door to every selection algorithm: a pool, quotas and a size in, a Distribution out.
+
+>>> import pandas as pd
+>>> from quotas.model import quota_table
+>>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
+>>> pool = Pool.build(["a", "b", "c"], pd.DataFrame({"g": ["f", "m", "m"]}), q)
+>>> d = select_distribution(pool, q, 2)
+>>> d.probabilities.round(6).to_dict()
+{'a': 1.0, 'b': 0.5, 'c': 0.5}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from quotas.model import QuotaTable
+from quotas.problems import KleroError
+from sampling.distribution import Distribution, RunFigures
+from sampling.errors import InfeasibleQuotas
+from sampling.leximin import EngineResult, leximin
+from sampling.maximin import maximin
+from sampling.nash import nash
+from sampling.oracle import PanelOracle
+from sampling.pool import Pool
+
+Algorithm = Literal["leximin", "maximin", "nash", "legacy"]
+ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
+
+# Defaults of each exact algorithm's settings; a caller may override any of them.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "leximin": {
+        "tol": 1e-8,
+        "smoothing": 0.8,
+        "extra_panels": 0,
+        "relaxation": True,
+        "per_round": 1,
+    },
+    "maximin": {
+        "tol": 1e-8,
+        "smoothing": 0.8,
+        "extra_panels": 0,
+        "relaxation": True,
+        "per_round": 1,
+    },
+    "nash": {"tol": 1e-6, "extra_panels": 0},
+}
+# Panels below this weight are dropped from the lottery (and the rest renormalised).
+MIN_WEIGHT = 1e-9
+
+__all__ = ["ALGORITHMS", "InfeasibleQuotas", "select_distribution"]
+
+
+def select_distribution(
+    pool: Pool,
+    quotas: QuotaTable,
+    size: int,
+    *,
+    algorithm: Algorithm = "leximin",
+    seed: int = 0,
+    progress: Callable[[str, float], None] | None = None,
+    **settings: Any,
+) -> Distribution:
+    """Compute a fair lottery over the feasible panels of ``size`` people from ``pool``.
+
+    ``algorithm`` is ``leximin`` (default), ``maximin``, ``nash`` or ``legacy``. Raises
+    ``InfeasibleQuotas`` when no panel meets the quotas and ``KleroError`` for bad
+    arguments. ``progress(stage, fraction)`` is called now and then.
+    """
+    if algorithm not in ALGORITHMS:
+        raise KleroError(
+            "selection_algorithm_unknown", algorithm=algorithm, known=", ".join(ALGORITHMS)
+        )
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size <= 0:
+        raise KleroError("panel_size_invalid", size=size)
+    size = int(size)
+    if size > len(pool):
+        raise KleroError("panel_size_above_pool", size=size, pool=len(pool))
+    if algorithm == "legacy":
+        from sampling.legacy import legacy_distribution  # written separately; imported lazily
+
+        return legacy_distribution(pool, quotas, size, seed=seed, progress=progress, **settings)
+    chosen = _settings(algorithm, settings)
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    if progress is not None:
+        progress("preparing", 0.0)
+    oracle = PanelOracle(pool, quotas, size)
+    engine = {"leximin": leximin, "maximin": maximin, "nash": nash}[algorithm]
+    result: EngineResult = engine(oracle, rng=rng, progress=progress, **chosen)
+    seconds = time.perf_counter() - start
+    if progress is not None:
+        progress("done", 1.0)
+    return to_distribution(pool, size, algorithm, result, seconds, chosen)
+
+
+def _settings(algorithm: str, given: dict[str, Any]) -> dict[str, Any]:
+    defaults = DEFAULTS[algorithm]
+    out = dict(defaults)
+    for name in sorted(given):
+        value = given[name]
+        if name not in defaults:
+            raise KleroError(
+                "selection_setting_invalid",
+                name=name,
+                value=value,
+                reason=f"{algorithm} knows only {', '.join(sorted(defaults))}",
+            )
+        expected = type(defaults[name])
+        if expected is bool:
+            ok = isinstance(value, bool)
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = ok and math.isfinite(float(value)) and value >= 0
+            if expected is int:
+                ok = ok and float(value).is_integer()
+            if name == "smoothing":
+                ok = ok and value < 1
+        if not ok:
+            reason = "expected true or false" if expected is bool else "expected a number >= 0"
+            raise KleroError(
+                "selection_setting_invalid",
+                name=name,
+                value=value,
+                reason=reason + (" and below 1" if name == "smoothing" else ""),
+            )
+        out[name] = expected(value)
+    json.dumps(out)  # settings are recorded and hashed: they must be JSON values
+    return out
+
+
+def to_distribution(
+    pool: Pool,
+    size: int,
+    algorithm: str,
+    result: EngineResult,
+    seconds: float,
+    settings: dict[str, Any],
+) -> Distribution:
+    """Turn an engine's panels and weights into a Distribution (tiny weights dropped)."""
+    weights = np.asarray(result.weights, dtype=float)
+    keep = np.flatnonzero(weights >= MIN_WEIGHT)
+    kept = weights[keep] / weights[keep].sum()
+    panels = tuple(
+        tuple((int(t), int(result.panels[j][t])) for t in np.flatnonzero(result.panels[j]))
+        for j in keep.tolist()
+    )
+    counts = pool.type_counts
+    seats = np.zeros(counts.size, dtype=float)
+    for w, panel in zip(kept.tolist(), panels, strict=True):
+        for t, s in panel:
+            seats[t] += w * s
+    per_type = seats / np.maximum(counts, 1)
+    probabilities = pd.Series(
+        per_type[pool.type_of], index=pd.Index(pool.ids, name="id"), name="probability"
+    )
+    figures = RunFigures(
+        seconds=seconds,
+        iterations=result.iterations,
+        panels=len(panels),
+        gap=result.gap,
+        level_gaps=tuple(result.level_gaps),
+        extra={**result.extra, "generated_panels": len(result.panels)},
+    )
+    return Distribution(
+        algorithm=algorithm,
+        size=size,
+        ids=pool.ids,
+        type_of=pool.type_of,
+        panels=panels,
+        weights=kept,
+        probabilities=probabilities,
+        figures=figures,
+        settings=settings,
+    )
