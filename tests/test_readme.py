@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -15,19 +16,32 @@ KLERO = Path(sys.executable).parent / "klero"
 
 
 def readme_commands() -> list[tuple[str, int]]:
+    """Every ``$ ...`` line of the README's console blocks, with the exit code it states."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
     for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
-            if line.startswith("$ klero "):
+            if line.startswith("$ "):
                 command, _, comment = line[2:].partition("#")
                 found = re.search(r"exits (\d+)", comment)
                 commands.append((command.strip(), int(found.group(1)) if found else 0))
     return commands
 
 
+def split_env(command: str) -> tuple[dict[str, str], list[str]]:
+    """Leading ``NAME=value`` words (and ``export NAME=value``) become environment."""
+    words = shlex.split(command)
+    if words[0] == "export":
+        words = words[1:]
+    env = {}
+    while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    return env, words
+
+
 def test_readme_has_examples() -> None:
-    names = {shlex.split(c)[1] for c, _ in readme_commands()}
+    names = {split_env(c)[1][1] for c, _ in readme_commands() if split_env(c)[1]}
     assert {"check", "quotas", "select", "synth"} <= names
 
 
@@ -40,12 +54,30 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def environment(workdir: Path) -> dict[str, str]:
+    """The shell environment the README's commands share (``export`` lines change it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KLERO_")}
+    env["KLERO_HOME"] = str(workdir / "home")
+    return env
+
+
 @pytest.mark.parametrize(("command", "expected"), readme_commands())
-def test_readme_example_runs(command: str, expected: int, workdir: Path) -> None:
+def test_readme_example_runs(
+    command: str, expected: int, workdir: Path, environment: dict[str, str]
+) -> None:
     tmp_path = workdir
-    args = shlex.split(command)
+    env, args = split_env(command)
+    if command.startswith("export "):
+        environment.update(env)
+        return
     result = subprocess.run(
-        [str(KLERO), *args[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [str(KLERO), *args[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**environment, **env},
     )
     assert result.returncode == expected, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr

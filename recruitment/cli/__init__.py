@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import typer
 
 from quotas.problems import KleroError
-from recruitment.cli import check, select, service, synth
+from recruitment.cli import check, replace, select, service, synth
 from recruitment.cli.app import app
 
-__all__ = ["app", "check", "main", "select", "service", "synth"]
+__all__ = ["app", "check", "main", "replace", "select", "service", "synth"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

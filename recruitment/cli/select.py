@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +18,6 @@ from recruitment.cli.check import (
     AddressOpt,
     IdOpt,
     JsonOpt,
-    PoolOpt,
-    QuotasOpt,
-    SizeOpt,
     feasibility_of,
     print_infeasible,
     print_problems,
@@ -26,6 +25,9 @@ from recruitment.cli.check import (
 from recruitment.cli.inputs import load_inputs
 from recruitment.cli.output import json_writer, write_all
 from recruitment.cli.progress import progress_for
+from recruitment.cli.service_common import DbOpt, UserOpt
+from recruitment.cli.service_panels import select_for_site
+from sampling.alternates import select_alternates
 from sampling.errors import InfeasibleQuotas
 from sampling.inputs import input_sha256
 from sampling.lottery import check_draw_from_table, draw, round_to_lottery
@@ -34,12 +36,24 @@ from sampling.select import select_distribution
 ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
 
 
+SiteOpt = Annotated[
+    str | None,
+    typer.Option("--site", help="Select for a stored site (pool and quotas from the database)."),
+]
+
+
 @app.command("select")
 def select_command(
-    pool: PoolOpt,
-    quotas: QuotasOpt,
-    size: SizeOpt,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the result files.")],
+    pool: Annotated[
+        Path | None, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")
+    ] = None,
+    quotas: Annotated[
+        Path | None, typer.Option("--quotas", help="Quota table (CSV or XLSX).")
+    ] = None,
+    size: Annotated[int | None, typer.Option("--size", help="Panel size (seats).", min=1)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder for the result files.")
+    ] = None,
     algorithm: Annotated[
         str, typer.Option("--algorithm", help="leximin (default), maximin, nash or legacy.")
     ] = "leximin",
@@ -53,24 +67,98 @@ def select_command(
     lottery_size: Annotated[
         int, typer.Option("--lottery-size", help="Panels in the published lottery.", min=1)
     ] = 1000,
+    alternates: Annotated[
+        int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
+    ] = 0,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
+    site: SiteOpt = None,
+    database_url: DbOpt = None,
+    user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
     """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
 
-    Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv and report.json.
+    Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv, lottery_types.csv,
+    report.json (and alternates.csv with --alternates). With --site, the site's stored pool
+    and quotas are used and the run is recorded in the database.
     Exit 0: selected; 1: the quotas cannot be met; 2: invalid input.
     """
     if algorithm not in ALGORITHMS:
         raise typer.BadParameter(f"unknown algorithm {algorithm!r}; choose one of {ALGORITHMS}")
     if seed is not None and public_number is not None:
         raise typer.BadParameter("give --seed or --public-number, not both")
+    if site is not None:
+        if pool is not None or quotas is not None:
+            raise typer.BadParameter("with --site, the pool and quotas come from the database")
+        summary = select_for_site(
+            site,
+            algorithm=algorithm,
+            seed=seed,
+            public_number=public_number,
+            lottery_size=lottery_size,
+            alternates=alternates,
+            database_url=database_url,
+            user=user,
+        )
+        if as_json:
+            emit_json(asdict(summary))
+        else:
+            typer.echo(
+                f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
+                f"{summary.site} with {summary.algorithm} (lottery number "
+                f"{summary.lottery_index} of {summary.lottery_size}); "
+                f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
+            )
+        return 0
+    missing = [
+        name
+        for name, value in (
+            ("--pool", pool),
+            ("--quotas", quotas),
+            ("--size", size),
+            ("--out-dir", out_dir),
+        )
+        if value is None
+    ]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
+    assert pool is not None and quotas is not None and size is not None and out_dir is not None
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
-    inputs = load_inputs(
-        pool, quotas, size, id_column=id_column, address_columns=split_columns(address_columns)
+    return select_files(
+        pool,
+        quotas,
+        size,
+        out_dir,
+        algorithm=algorithm,
+        seed=seed,
+        public_number=public_number,
+        lottery_size=lottery_size,
+        alternates=alternates,
+        id_column=id_column,
+        address_columns=split_columns(address_columns),
+        as_json=as_json,
     )
+
+
+def select_files(
+    pool: Path,
+    quotas: Path,
+    size: int,
+    out_dir: Path,
+    *,
+    algorithm: str,
+    seed: int | None,
+    public_number: int | None,
+    lottery_size: int,
+    alternates: int,
+    id_column: str,
+    address_columns: list[str],
+    as_json: bool,
+) -> int:
+    """Select from a pool file and a quota file; write the result files together."""
+    inputs = load_inputs(pool, quotas, size, id_column=id_column, address_columns=address_columns)
     if not inputs.valid:
         if as_json:
             emit_json({"valid": False, "problems": [p.to_dict() for p in inputs.problems]})
@@ -104,10 +192,18 @@ def select_command(
             bar.close()
     lottery = round_to_lottery(dist, lottery_size, input_sha256=digest)
     drawn = draw(lottery, seed=seed if public_number is None else None, public_number=public_number)
+    chosen = None
+    if alternates:
+        chosen = select_alternates(
+            inputs.pool,
+            inputs.quotas,
+            list(drawn.ids),
+            alternates,
+            seed=seed if public_number is None else public_number,
+        )
     runtime = time.perf_counter() - started
-    selected = set(drawn.ids)
     frame = inputs.frame
-    in_panel = frame.index.isin(sorted(selected))
+    in_panel = frame.index.isin(sorted(drawn.ids))
     fairness = dist.fairness()
     report: dict[str, Any] = {
         "input_sha256": digest,
@@ -143,28 +239,35 @@ def select_command(
     probabilities = pd.DataFrame(
         {"id": lottery.probabilities.index, "probability": lottery.probabilities.to_numpy()}
     )
-    write_all(
-        out_dir,
-        {
-            "panel.csv": lambda p: frame[in_panel].reset_index().to_csv(p, index=False),
-            "remaining.csv": lambda p: frame[~in_panel].reset_index().to_csv(p, index=False),
-            "probabilities.csv": lambda p: probabilities.to_csv(p, index=False),
-            "lottery.csv": lambda p: lottery.table().to_csv(p, index=False),
-            "lottery_types.csv": lambda p: lottery.types_table(inputs.pool).to_csv(p, index=False),
-            "report.json": json_writer(report),
-        },
-    )
+    writers: dict[str, Callable[[Path], None]] = {
+        "panel.csv": lambda p: frame[in_panel].reset_index().to_csv(p, index=False),
+        "remaining.csv": lambda p: frame[~in_panel].reset_index().to_csv(p, index=False),
+        "probabilities.csv": lambda p: probabilities.to_csv(p, index=False),
+        "lottery.csv": lambda p: lottery.table().to_csv(p, index=False),
+        "lottery_types.csv": lambda p: lottery.types_table(inputs.pool).to_csv(p, index=False),
+    }
+    if chosen is not None:
+        report["alternates"] = chosen.to_dict()
+        writers["alternates.csv"] = lambda p: chosen.to_frame().to_csv(p, index=False)
+    writers["report.json"] = json_writer(report)
+    write_all(out_dir, writers)
     if as_json:
         emit_json(report)
     else:
         typer.echo(
-            f"Selected {len(selected)} of {len(inputs.pool)} people with {algorithm} "
+            f"Selected {len(drawn.ids)} of {len(inputs.pool)} people with {algorithm} "
             f"(lottery number {drawn.index} of {lottery_size}) in {runtime:.1f} s."
         )
         typer.echo(
             f"Selection probabilities: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
             f"Gini {fairness['gini']:.3f}; input SHA-256 {digest}."
         )
+        if chosen is not None:
+            typer.echo(
+                f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "
+                f"drop-outs {chosen.expected_deviation:.3f} per seat "
+                f"(without alternates {chosen.without_alternates:.3f})."
+            )
         typer.echo(f"Files written to {out_dir}.")
     return 0
 

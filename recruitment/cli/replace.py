@@ -1,0 +1,112 @@
+"""``klero replace``: fill the seats of people who dropped out, keeping the quotas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from quotas.messages import register
+from quotas.problems import InvalidInput, Problem
+from quotas.tables import read_table
+from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.check import AddressOpt, IdOpt, JsonOpt, PoolOpt, QuotasOpt, print_problems
+from recruitment.cli.inputs import load_inputs
+from recruitment.cli.output import json_writer, write_all
+from sampling.replace import replace
+
+register(
+    {
+        "replace_file_no_id_column": (
+            "The file {path} has no {column!r} column (columns found: {found}). It should be "
+            "the panel.csv or alternates.csv that klero select wrote."
+        ),
+        "replace_nothing_dropped": "Name at least one person with --dropped.",
+    }
+)
+
+
+def _ids_from(path: Path, column: str) -> list[str]:
+    frame, problems = read_table(path)
+    if column not in frame.columns:
+        found = ", ".join(map(str, frame.columns))
+        problems.append(
+            Problem(
+                "replace_file_no_id_column", {"path": str(path), "column": column, "found": found}
+            )
+        )
+        raise InvalidInput(problems)
+    if "rank" in frame.columns:
+        frame = frame.assign(_rank=pd.to_numeric(frame["rank"], errors="coerce")).sort_values(
+            "_rank", kind="stable"
+        )
+    return [str(v) for v in frame[column].tolist() if str(v).strip()]
+
+
+@app.command("replace")
+def replace_command(
+    pool: PoolOpt,
+    quotas: QuotasOpt,
+    panel: Annotated[Path, typer.Option("--panel", help="The current panel (panel.csv).")],
+    dropped: Annotated[str, typer.Option("--dropped", help="Ids who dropped out: ID[,ID...].")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the new panel.")],
+    alternates: Annotated[
+        Path | None,
+        typer.Option("--alternates", help="Ranked alternates (alternates.csv); else the pool."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for ties between candidates.")] = 0,
+    id_column: IdOpt = "id",
+    address_columns: AddressOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Replace drop-outs so the panel meets its quotas again (or as closely as possible).
+
+    Writes panel.csv (the new panel with all columns) and replacement.json (who joined,
+    whom they replace and why, and every quota before and after).
+    Exit 0: every quota met; 1: some quota stays unmet (named in the report); 2: invalid input.
+    """
+    gone = split_columns(dropped)
+    if not gone:
+        raise InvalidInput([Problem("replace_nothing_dropped")])
+    members = _ids_from(panel, id_column)
+    candidates = _ids_from(alternates, "id") if alternates is not None else None
+    inputs = load_inputs(
+        pool,
+        quotas,
+        len(members),
+        id_column=id_column,
+        address_columns=split_columns(address_columns),
+    )
+    if not inputs.valid:
+        typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
+        print_problems(inputs.problems)
+        return 2
+    assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
+    result = replace(inputs.pool, inputs.quotas, members, gone, candidates=candidates, seed=seed)
+    report = result.to_dict()
+    report["candidates"] = "alternates" if candidates is not None else "remaining pool"
+    frame = inputs.frame
+    new_panel = frame[frame.index.isin(sorted(result.panel))].reset_index()
+    write_all(
+        out_dir,
+        {
+            "panel.csv": lambda p: new_panel.to_csv(p, index=False),
+            "replacement.json": json_writer(report),
+        },
+    )
+    if as_json:
+        emit_json(report)
+    else:
+        for added in result.added:
+            typer.echo(f"+ {added.id}: {added.reason}")
+        for quota in result.unmet:
+            typer.echo(
+                f"! {quota.category} stays unmet: {quota.status} "
+                f"({quota.after} seated; quota {quota.min} to {quota.max})"
+            )
+        if result.unfilled:
+            typer.echo(f"! {result.unfilled} seat(s) stay empty: no suitable candidate left.")
+        typer.echo(f"New panel of {len(result.panel)} written to {out_dir}.")
+    return 0 if not result.unmet and not result.unfilled else 1

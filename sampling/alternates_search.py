@@ -1,0 +1,238 @@
+"""The ``optimised`` alternates: greedy plus swap search on a sampled drop-out objective.
+
+Sample-average approximation: the expected deviation after drop-outs and the best refill
+is estimated on ``scenarios`` sampled scenarios and minimised over *types* (distinct
+feature vectors among the people who may be alternates). Only a type's feature vector
+matters to the quotas, so the search chooses how many alternates of each type to keep,
+then names people.
+
+Randomness: the panel's drop-outs come from each member's own stream (as in
+``dropouts.simulate``). An alternate's availability comes from a stream of its *type*:
+the j-th alternate of a type answers in scenario s when ``u[type][s, j] >= rate``. Tying
+availability to a slot rather than to a person keeps the search from favouring people who
+happen never to drop out in the sample (an over-fit that would not survive new draws).
+
+The search: start empty and add, ``count`` times, the type that lowers the sampled
+objective most; then, while it helps (at most ``MAX_PASSES`` passes), swap one alternate
+for the best other type. Ties go to a seeded random order of types. Adding one
+alternate is evaluated for all types at once; where the refill has a choice (more
+alternates available than vacancies) it stays exact: the new best is the better of the
+old best and "the new alternate plus the best d-1 of the others".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sampling.dropouts import (
+    ENUMERATION_LIMIT,
+    Layout,
+    best_refill,
+    compositions,
+    person_uniforms,
+)
+from sampling.pool import Pool
+
+MAX_PASSES = 4
+
+
+@dataclass
+class _Problem:
+    layout: Layout
+    remaining: np.ndarray  # scenarios x categories: panel seats left after drop-outs
+    vacancies: np.ndarray  # scenarios
+    vectors: np.ndarray  # types x categories (0/1)
+    type_cats: np.ndarray  # types x features: category numbers
+    answers: np.ndarray  # types x scenarios x (count + 1): available among the first j
+
+
+def _setup(
+    pool: Pool,
+    layout: Layout,
+    panel: np.ndarray,
+    type_rows: np.ndarray,
+    rates: np.ndarray,
+    count: int,
+    scenarios: int,
+    seed: int,
+) -> _Problem:
+    dropped = person_uniforms(seed, panel, scenarios) < rates[panel][None, :]
+    remaining = layout.counts(panel)[None, :] - dropped.astype(np.int64) @ layout.indicator(panel)
+    answers = np.zeros((type_rows.size, scenarios, count + 1), dtype=np.int64)
+    for t, row in enumerate(type_rows.tolist()):
+        codes = [int(c) for c in pool.matrix[row]]
+        u = np.random.default_rng([seed, 1, *codes]).random((scenarios, count))
+        answers[t, :, 1:] = np.cumsum(u >= rates[row], axis=1)
+    return _Problem(
+        layout,
+        remaining,
+        dropped.sum(axis=1),
+        layout.indicator(type_rows),
+        layout.cat_of[type_rows],
+        answers,
+    )
+
+
+def _state(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Available alternates per scenario and type, and the exact deviation of each scenario."""
+    scenarios = prob.answers.shape[1]
+    some = np.flatnonzero(taken)  # only the types with alternates can have any available
+    avail = np.zeros((scenarios, taken.size), dtype=np.int64)
+    avail[:, some] = prob.answers[some, :, taken[some]].T
+    totals = prob.remaining + avail[:, some] @ prob.vectors[some]
+    dev = prob.layout.deviation(totals).astype(np.int64)
+    for s in np.flatnonzero(avail.sum(axis=1) > prob.vacancies).tolist():
+        used = np.flatnonzero(avail[s])
+        dev[s], _ = best_refill(
+            prob.layout,
+            prob.remaining[s],
+            prob.vectors[used],
+            avail[s, used],
+            int(prob.vacancies[s]),
+        )
+    return avail, dev, totals
+
+
+def _step(layout: Layout, counts: np.ndarray) -> np.ndarray:
+    """Change of deviation when one more person joins each category (same shape as counts)."""
+    return np.where(counts < layout.lo, -1, np.where(counts >= layout.hi, 1, 0))
+
+
+def _add_values(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, float]:
+    """Sampled objective after adding one alternate of each type, and the current objective."""
+    n_types = taken.size
+    avail, dev, totals = _state(prob, taken)
+    layout = prob.layout
+    answers_next = prob.answers[
+        np.arange(n_types), :, np.minimum(taken + 1, prob.answers.shape[2] - 1)
+    ]
+    answers_now = prob.answers[np.arange(n_types), :, taken]
+    joins = (answers_next - answers_now).T.astype(bool)  # scenarios x types
+    n_avail = avail.sum(axis=1)
+    free = n_avail < prob.vacancies  # the new alternate simply fills a vacancy
+    gain = _step(layout, totals)[:, prob.type_cats].sum(axis=2)  # scenarios x types
+    new = np.where(joins & free[:, None], dev[:, None] + gain, dev[:, None])
+    for s in np.flatnonzero(~free & (prob.vacancies > 0)).tolist():
+        # Choice: keep the old best, or the new alternate plus the best d-1 of the others.
+        used = np.flatnonzero(avail[s])
+        if math.comb(int(n_avail[s]), int(prob.vacancies[s]) - 1) > ENUMERATION_LIMIT:
+            new[s] = _add_exactly(prob, s, avail[s], joins[s], dev[s])
+            continue
+        options = compositions(tuple(int(a) for a in avail[s, used]), int(prob.vacancies[s]) - 1)
+        partial = prob.remaining[s][None, :] + options @ prob.vectors[used]
+        with_new = layout.deviation(partial)[:, None] + _step(layout, partial)[
+            :, prob.type_cats
+        ].sum(axis=2)
+        best = np.minimum(dev[s], with_new.min(axis=0))
+        new[s] = np.where(joins[s], best, dev[s])
+    return new.sum(axis=0).astype(float), float(dev.sum())
+
+
+def _add_exactly(
+    prob: _Problem, s: int, avail: np.ndarray, joins: np.ndarray, dev: int
+) -> np.ndarray:
+    """One scenario, one refill program per joining type (when enumeration is too large)."""
+    out = np.full(avail.size, dev, dtype=np.int64)
+    for t in np.flatnonzero(joins).tolist():
+        more = avail.copy()
+        more[t] += 1
+        used = np.flatnonzero(more)
+        out[t], _ = best_refill(
+            prob.layout, prob.remaining[s], prob.vectors[used], more[used], int(prob.vacancies[s])
+        )
+    return out
+
+
+class _People:
+    """Names people for types: a seeded order within each type, one per household."""
+
+    def __init__(self, pool: Pool, members: list[np.ndarray]) -> None:
+        self.pool = pool
+        self.members = members
+        self.chosen: list[list[int]] = [[] for _ in members]
+
+    def used_households(self) -> set[int]:
+        return {int(self.pool.household[r]) for group in self.chosen for r in group}
+
+    def next_person(self, t: int, used: set[int] | None = None) -> int | None:
+        """The next person of type ``t`` who shares no household with a chosen one."""
+        if used is None:
+            used = self.used_households()
+        for row in self.members[t].tolist():
+            if row in self.chosen[t]:
+                continue
+            h = int(self.pool.household[row])
+            if h < 0 or h not in used:
+                return int(row)
+        return None
+
+    def rows(self) -> list[int]:
+        return sorted(r for group in self.chosen for r in group)
+
+
+def optimise(
+    pool: Pool,
+    layout: Layout,
+    panel: np.ndarray,
+    eligible: np.ndarray,
+    rates: np.ndarray,
+    count: int,
+    *,
+    scenarios: int,
+    seed: int,
+) -> list[int]:
+    """Rows of ``count`` alternates from ``eligible`` chosen on the sampled objective."""
+    rng = np.random.default_rng([seed, 2])
+    vectors, first, group = np.unique(
+        pool.matrix[eligible], axis=0, return_index=True, return_inverse=True
+    )
+    group = group.reshape(-1)
+    members = [rng.permutation(eligible[group == t]) for t in range(len(vectors))]
+    type_rows = eligible[first]
+    prob = _setup(pool, layout, panel, type_rows, rates, count, scenarios, seed)
+    priority = rng.permutation(len(vectors))  # tie-break: lower priority number wins
+    people = _People(pool, members)
+    taken = np.zeros(len(vectors), dtype=np.int64)
+
+    def best_addition(values: np.ndarray) -> int | None:
+        used = people.used_households()
+        allowed = [t for t in range(len(vectors)) if people.next_person(t, used) is not None]
+        if not allowed:
+            return None
+        return min(allowed, key=lambda t: (round(float(values[t]), 9), int(priority[t])))
+
+    for _ in range(count):
+        values, _ = _add_values(prob, taken)
+        t = best_addition(values)
+        if t is None:
+            break
+        person = people.next_person(t)
+        assert person is not None
+        people.chosen[t].append(person)
+        taken[t] += 1
+
+    for _ in range(MAX_PASSES):
+        improved = False
+        for t_out in [t for t in range(len(vectors)) if taken[t] > 0]:
+            if taken[t_out] == 0:
+                continue
+            _, current = _add_values(prob, taken)
+            taken[t_out] -= 1
+            removed = people.chosen[t_out].pop()
+            values, _ = _add_values(prob, taken)
+            t_in = best_addition(values)
+            if t_in is not None and values[t_in] < current - 1e-9 and t_in != t_out:
+                person = people.next_person(t_in)
+                assert person is not None
+                people.chosen[t_in].append(person)
+                taken[t_in] += 1
+                improved = True
+            else:
+                people.chosen[t_out].append(removed)
+                taken[t_out] += 1
+        if not improved:
+            break
+    return people.rows()

@@ -1,0 +1,420 @@
+"""Drop-outs and refills: per-person drop-out rates, sampled scenarios and quota deviation.
+
+Shared by ``sampling.alternates`` (choose alternates) and ``sampling.replace`` (fill
+vacancies). Everything works on Pool row numbers; ids are checked at the edge.
+
+The *quota deviation* of a panel is the sum over categories of the seats missing below
+the minimum plus the seats in excess above the maximum. After drop-outs, the *best
+refill* brings in as many available alternates as there are vacancies (all of them
+when there are fewer) choosing which ones so that the deviation is smallest.
+The *expected quota deviation* is the mean over sampled scenarios of that deviation,
+divided by the panel size k.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+import sampling.errors  # noqa: F401  (registers "selection_setting_invalid", reused here)
+from quotas.messages import register
+from quotas.model import Category, QuotaTable
+from quotas.problems import KleroError, Problem, raise_if_errors
+from sampling.errors import SolverFailed
+from sampling.pool import Pool
+
+register(
+    {
+        "alternates_id_unknown": (
+            "The {what} id {id!r} is not in the pool. Check the id (ids are matched exactly) "
+            "or use the pool file the panel was selected from."
+        ),
+        "alternates_id_repeated": (
+            "The {what} list names {id!r} more than once. List each person once."
+        ),
+        "alternates_panel_empty": "The panel is empty. Give the ids of the selected people.",
+        "alternates_on_panel": (
+            "{id!r} is on the panel, so they cannot also be an alternate or a candidate. "
+            "Remove them from the {what} list."
+        ),
+        "dropout_rate_invalid": (
+            "The drop-out rate {rate!r} for {category} is not a number between 0 and 1. "
+            "Give a share, e.g. 0.15 for 15 %."
+        ),
+        "dropout_category_unknown": (
+            "The drop-out rate names {feature} = {value}, which is not a category of the "
+            "quota table. Use a feature and value from the quota table."
+        ),
+    }
+)
+
+#: The drop-out rate used when none is given (10-20 % is common in practice).
+DEFAULT_DROPOUT = 0.15
+#: Key of a rate mapping that sets the rate of people in no listed category.
+BASE_KEY = ("*", "*")
+#: Enumerate refills up to this many subsets; beyond it, solve a small integer program.
+ENUMERATION_LIMIT = 20_000
+
+DropoutSpec = float | Mapping[tuple[str, str], float]
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Categories of a quota table flattened in pool order, with each person's categories.
+
+    ``cat_of[i, f]`` is the category number of person ``i``'s value of feature ``f``;
+    ``lo``/``hi`` are the bounds of each category.
+    """
+
+    categories: tuple[Category, ...]
+    lo: np.ndarray
+    hi: np.ndarray
+    cat_of: np.ndarray
+
+    @classmethod
+    def of(cls, pool: Pool, quotas: QuotaTable) -> Layout:
+        categories: list[Category] = []
+        lo: list[int] = []
+        hi: list[int] = []
+        offsets = []
+        for f, feature in enumerate(pool.features):
+            offsets.append(len(categories))
+            for value in pool.values[f]:
+                a, b = quotas.bounds(feature, value)
+                categories.append(Category(feature, value))
+                lo.append(int(a))
+                hi.append(int(b))
+        offset = np.asarray(offsets, dtype=np.int64).reshape(1, -1)
+        cat_of = pool.matrix.astype(np.int64) + offset
+        return cls(tuple(categories), np.asarray(lo), np.asarray(hi), cat_of)
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
+
+    def indicator(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """A 0/1 matrix (people x categories) of the categories of ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((rows.size, self.n_categories), dtype=np.int64)
+        if rows.size:
+            out[np.arange(rows.size)[:, None], self.cat_of[rows]] = 1
+        return out
+
+    def counts(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Seats per category of the people ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return np.bincount(self.cat_of[rows].ravel(), minlength=self.n_categories)
+
+    def deviation(self, counts: np.ndarray) -> np.ndarray:
+        """Seats missing below min plus seats above max, summed over the last axis."""
+        under = np.maximum(self.lo - counts, 0)
+        over = np.maximum(counts - self.hi, 0)
+        return np.asarray((under + over).sum(axis=-1))
+
+
+# -- checking ids -------------------------------------------------------------------
+
+
+def rows_of(pool: Pool, ids: Sequence[str], what: str, problems: list[Problem]) -> list[int]:
+    """Row numbers of ``ids`` in order; unknown or repeated ids become problems."""
+    rows: list[int] = []
+    seen: set[str] = set()
+    for raw in ids:
+        pid = str(raw)
+        if pid in seen:
+            problems.append(Problem("alternates_id_repeated", {"what": what, "id": pid}))
+            continue
+        seen.add(pid)
+        try:
+            rows.append(pool.index_of(pid))
+        except KeyError:
+            problems.append(Problem("alternates_id_unknown", {"what": what, "id": pid}))
+    return rows
+
+
+def panel_rows(pool: Pool, panel: Sequence[str]) -> list[int]:
+    """Sorted row numbers of a panel, or InvalidInput listing every bad id."""
+    problems: list[Problem] = []
+    if len(panel) == 0:
+        problems.append(Problem("alternates_panel_empty"))
+    rows = rows_of(pool, panel, "panel", problems)
+    raise_if_errors(problems)
+    return sorted(rows)
+
+
+def check_seed(seed: int) -> int:
+    """The seed as an int, or KleroError (seeds are non-negative whole numbers)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise KleroError(
+            "selection_setting_invalid",
+            name="seed",
+            value=seed,
+            reason="expected a whole number >= 0",
+        )
+    return int(seed)
+
+
+def check_scenarios(scenarios: int) -> int:
+    """The number of scenarios as an int, or KleroError (at least 1)."""
+    if isinstance(scenarios, bool) or not isinstance(scenarios, int | np.integer) or scenarios < 1:
+        raise KleroError(
+            "selection_setting_invalid",
+            name="scenarios",
+            value=scenarios,
+            reason="expected a whole number >= 1",
+        )
+    return int(scenarios)
+
+
+def eligible_rows(pool: Pool, taken: Sequence[int]) -> np.ndarray:
+    """People not in ``taken`` who share no household with anyone in it (sorted rows)."""
+    mask = np.ones(pool.size, dtype=bool)
+    taken_arr = np.asarray(taken, dtype=np.int64)
+    mask[taken_arr] = False
+    households = pool.household[taken_arr]
+    households = households[households >= 0]
+    if households.size:
+        mask &= ~np.isin(pool.household, households)
+    return np.flatnonzero(mask)
+
+
+def household_capacity(pool: Pool, rows: np.ndarray) -> int:
+    """How many of ``rows`` can be chosen together under the one-per-household rule."""
+    h = pool.household[rows]
+    return int((h < 0).sum()) + int(np.unique(h[h >= 0]).size)
+
+
+# -- drop-out rates -----------------------------------------------------------------
+
+
+def dropout_rates(pool: Pool, quotas: QuotaTable, dropout: DropoutSpec) -> np.ndarray:
+    """Each person's drop-out probability.
+
+    A number gives everyone that rate. A mapping ``{(feature, value): rate}`` gives a
+    person the *largest* rate among their listed categories (the rates are usually
+    measured per group, and the groups overlap, so multiplying them would count the same
+    people twice); people in no listed category get the rate of ``("*", "*")`` if given,
+    else ``DEFAULT_DROPOUT``. Raises InvalidInput listing every bad rate or category.
+    """
+    problems: list[Problem] = []
+
+    def valid(rate: object, category: str) -> float:
+        ok = isinstance(rate, int | float) and not isinstance(rate, bool)
+        if ok and math.isfinite(float(rate)) and 0.0 <= float(rate) <= 1.0:  # type: ignore[arg-type]
+            return float(rate)  # type: ignore[arg-type]
+        problems.append(Problem("dropout_rate_invalid", {"rate": rate, "category": category}))
+        return 0.0
+
+    if not isinstance(dropout, Mapping):
+        rate = valid(dropout, "everyone")
+        raise_if_errors(problems)
+        return np.full(pool.size, rate)
+    base = DEFAULT_DROPOUT
+    listed = np.full(pool.size, -1.0)
+    for key in sorted(dropout, key=lambda k: (str(k[0]), str(k[1]))):
+        feature, value = str(key[0]), str(key[1])
+        rate = valid(dropout[key], f"{feature} = {value}")
+        if (feature, value) == BASE_KEY:
+            base = rate
+            continue
+        name = quotas.feature_name(feature)
+        found = quotas.lookup(feature, value) if name is not None else None
+        if name is None or found is None or name not in pool.features:
+            problems.append(
+                Problem("dropout_category_unknown", {"feature": feature, "value": value})
+            )
+            continue
+        f = pool.features.index(name)
+        members = pool.matrix[:, f] == pool.values[f].index(found)
+        listed[members] = np.maximum(listed[members], rate)
+    raise_if_errors(problems)
+    return np.where(listed >= 0, listed, base)
+
+
+def person_uniforms(seed: int, rows: Sequence[int] | np.ndarray, scenarios: int) -> np.ndarray:
+    """One uniform number per scenario for each person (scenarios x people).
+
+    Each person has their own stream keyed by (seed, row), so a person's fate in a scenario
+    does not depend on who else is simulated: two alternate lists are compared on the
+    very same drop-outs of the panel and of the people they share.
+    """
+    out = np.empty((scenarios, len(rows)))
+    for j, row in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
+        out[:, j] = np.random.default_rng([seed, 0, row]).random(scenarios)
+    return out
+
+
+# -- the best refill ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def compositions(caps: tuple[int, ...], m: int) -> np.ndarray:
+    """Every way to take ``m`` items from groups of sizes ``caps`` (rows x groups)."""
+    found: list[tuple[int, ...]] = []
+
+    def walk(t: int, left: int, prefix: tuple[int, ...]) -> None:
+        if t == len(caps) - 1:
+            if left <= caps[t]:
+                found.append((*prefix, left))
+            return
+        rest = sum(caps[t + 1 :])
+        for take in range(max(0, left - rest), min(caps[t], left) + 1):
+            walk(t + 1, left - take, (*prefix, take))
+
+    walk(0, m, ())
+    return np.asarray(found, dtype=np.int64).reshape(len(found), len(caps))
+
+
+def best_refill(
+    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: np.ndarray, m: int
+) -> tuple[int, np.ndarray]:
+    """Take ``m`` people from groups (category rows ``vectors``, sizes ``caps``), least deviation.
+
+    Returns the deviation and how many to take from each group. Exact: it enumerates the
+    choices when there are few and solves a small integer program (CBC) otherwise.
+    """
+    caps_t = tuple(int(c) for c in caps)
+    if m >= sum(caps_t):
+        take = np.asarray(caps_t, dtype=np.int64)
+        return int(layout.deviation(base + take @ vectors)), take
+    if m <= 0:
+        return int(layout.deviation(base)), np.zeros(len(caps_t), dtype=np.int64)
+    if math.comb(sum(caps_t), m) <= ENUMERATION_LIMIT:
+        options = compositions(caps_t, m)
+        devs = layout.deviation(base[None, :] + options @ vectors)
+        best = int(np.argmin(devs))
+        return int(devs[best]), options[best].copy()
+    return _refill_program(layout, base, vectors, caps_t, m)
+
+
+def _refill_program(
+    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: tuple[int, ...], m: int
+) -> tuple[int, np.ndarray]:
+    solver = pywraplp.Solver.CreateSolver("CBC")
+    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
+        raise SolverFailed("CBC", "unavailable")
+    solver.SetNumThreads(1)
+    take = [solver.IntVar(0.0, float(c), f"z{t}") for t, c in enumerate(caps)]
+    solver.Add(solver.Sum(take) == m)
+    slack = []
+    for c in range(layout.n_categories):
+        members = [take[t] for t in np.flatnonzero(vectors[:, c]).tolist()]
+        seats = solver.Sum(members) + float(base[c]) if members else float(base[c])
+        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
+        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
+        solver.Add(under >= float(layout.lo[c]) - seats)
+        solver.Add(over >= seats - float(layout.hi[c]))
+        slack.extend([under, over])
+    solver.Minimize(solver.Sum(slack))
+    status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        raise SolverFailed("CBC", str(status))
+    chosen = np.asarray([round(v.solution_value()) for v in take], dtype=np.int64)
+    return int(layout.deviation(base + chosen @ vectors)), chosen
+
+
+# -- simulation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Outcome of every scenario: deviation after the best refill and who was called.
+
+    ``called[s, j]`` says whether alternate ``j`` (in the order given) joined the panel
+    in scenario ``s``; ``short[s, c]`` whether category ``c`` was below its minimum after
+    the drop-outs and before the refill.
+    """
+
+    deviation: np.ndarray
+    called: np.ndarray
+    short: np.ndarray
+    vacancies: np.ndarray
+
+
+def simulate(
+    layout: Layout,
+    panel: Sequence[int],
+    alternates: Sequence[int],
+    rates: np.ndarray,
+    *,
+    scenarios: int,
+    seed: int,
+) -> Simulation:
+    """Sample drop-outs of the panel and the alternates; refill each scenario at best.
+
+    Alternates drop out at their own rate too (an alternate may not answer the call).
+    When several alternates are interchangeable, the earlier one in ``alternates`` is called.
+    """
+    panel_arr = np.asarray(panel, dtype=np.int64)
+    alt_arr = np.asarray(alternates, dtype=np.int64)
+    dropped = person_uniforms(seed, panel_arr, scenarios) < rates[panel_arr][None, :]
+    available = person_uniforms(seed, alt_arr, scenarios) >= rates[alt_arr][None, :]
+    remaining = layout.counts(panel_arr)[None, :] - dropped.astype(np.int64) @ layout.indicator(
+        panel_arr
+    )
+    vacancies = dropped.sum(axis=1)
+    short = remaining < layout.lo[None, :]
+    alt_ind = layout.indicator(alt_arr)
+    called = available.copy()
+    totals = remaining + available.astype(np.int64) @ alt_ind
+    deviation = layout.deviation(totals)
+    choose = np.flatnonzero(available.sum(axis=1) > vacancies)
+    for s in choose.tolist():
+        cols = np.flatnonzero(available[s])
+        vectors, first, group = np.unique(
+            alt_ind[cols], axis=0, return_index=True, return_inverse=True
+        )
+        group = group.reshape(-1)
+        caps = np.bincount(group, minlength=len(first))
+        dev, take = best_refill(layout, remaining[s], vectors, caps, int(vacancies[s]))
+        deviation[s] = dev
+        called[s] = False
+        for g in range(len(first)):
+            members = cols[group == g]  # ascending position = call order
+            called[s, members[: int(take[g])]] = True
+    return Simulation(deviation.astype(np.int64), called, short, vacancies)
+
+
+def expected_deviation(
+    pool: Pool,
+    quotas: QuotaTable,
+    panel: Sequence[str],
+    alternates: Sequence[str],
+    *,
+    dropout: DropoutSpec = DEFAULT_DROPOUT,
+    scenarios: int = 500,
+    seed: int = 0,
+) -> float:
+    """Expected quota deviation per seat after drop-outs and the best refill from ``alternates``.
+
+    The mean over ``scenarios`` sampled scenarios of the deviation, divided by the panel
+    size. The same seed gives the same drop-outs to the same people, so two alternate
+    lists are compared on a common sample.
+
+    >>> import pandas as pd
+    >>> from quotas.model import quota_table
+    >>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
+    >>> pool = Pool.build(["a", "b", "c"], pd.DataFrame({"g": ["f", "m", "m"]}), q)
+    >>> expected_deviation(pool, q, ["a", "b"], ["c"], dropout=0.0)
+    0.0
+    """
+    layout = Layout.of(pool, quotas)
+    rows = panel_rows(pool, panel)
+    problems: list[Problem] = []
+    alt_rows = rows_of(pool, alternates, "alternate", problems)
+    on_panel = set(rows)
+    problems += [
+        Problem("alternates_on_panel", {"id": pool.ids[r], "what": "alternate"})
+        for r in alt_rows
+        if r in on_panel
+    ]
+    raise_if_errors(problems)
+    check_scenarios(scenarios)
+    rates = dropout_rates(pool, quotas, dropout)
+    sim = simulate(layout, rows, alt_rows, rates, scenarios=scenarios, seed=check_seed(seed))
+    return float(sim.deviation.mean()) / len(rows)
