@@ -1,4 +1,4 @@
-"""``klero select --alternates`` and ``klero replace`` keep a panel representative after drop-outs."""
+"""``klero select --alternates`` and ``klero replace`` keep a panel representative."""
 
 from __future__ import annotations
 
