@@ -13,6 +13,9 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from quotas.messages import register
+from quotas.problems import Problem, raise_if_errors
+from quotas.tables import read_table
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.check import (
     AddressOpt,
@@ -34,6 +37,18 @@ from sampling.lottery import check_draw_from_table, draw, round_to_lottery
 from sampling.select import select_distribution
 
 ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
+
+register(
+    {
+        "dropout_file_columns": (
+            "The drop-out rates file {path} lacks the column(s) {missing}; it needs "
+            "feature,value,rate."
+        ),
+        "dropout_file_rate": (
+            "Row {row} of {path}: the rate {rate!r} is not a number (write 0.2 or 20%)."
+        ),
+    }
+)
 
 
 SiteOpt = Annotated[
@@ -70,6 +85,13 @@ def select_command(
     alternates: Annotated[
         int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
     ] = 0,
+    dropout: Annotated[
+        float, typer.Option("--dropout", help="Drop-out rate assumed for alternates.", min=0, max=1)
+    ] = 0.15,
+    dropout_rates: Annotated[
+        Path | None,
+        typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
+    ] = None,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
     site: SiteOpt = None,
@@ -136,10 +158,38 @@ def select_command(
         public_number=public_number,
         lottery_size=lottery_size,
         alternates=alternates,
+        dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
         id_column=id_column,
         address_columns=split_columns(address_columns),
         as_json=as_json,
     )
+
+
+def read_dropout_rates(path: Path, default: float) -> dict[tuple[str, str], float]:
+    """Read ``feature,value,rate`` rows (rate as 0.2 or 20%); others get ``default``."""
+    frame, problems = read_table(path)
+    missing = [c for c in ("feature", "value", "rate") if c not in frame.columns]
+    if missing:
+        problems.append(
+            Problem("dropout_file_columns", {"path": str(path), "missing": ", ".join(missing)})
+        )
+    rates: dict[tuple[str, str], float] = {("*", "*"): default}
+    for row, (feature, value, text) in enumerate(
+        frame.reindex(columns=["feature", "value", "rate"]).itertuples(index=False), start=2
+    ):
+        if missing:
+            break
+        raw = str(text).strip()
+        try:
+            rate = float(raw.rstrip("%")) / (100 if raw.endswith("%") else 1)
+        except ValueError:
+            problems.append(
+                Problem("dropout_file_rate", {"path": str(path), "row": row, "rate": raw})
+            )
+            continue
+        rates[(str(feature), str(value))] = rate
+    raise_if_errors(problems)
+    return rates
 
 
 def select_files(
@@ -153,6 +203,7 @@ def select_files(
     public_number: int | None,
     lottery_size: int,
     alternates: int,
+    dropout: float | dict[tuple[str, str], float],
     id_column: str,
     address_columns: list[str],
     as_json: bool,
@@ -199,6 +250,7 @@ def select_files(
             inputs.quotas,
             list(drawn.ids),
             alternates,
+            dropout=dropout,
             seed=seed if public_number is None else public_number,
         )
     runtime = time.perf_counter() - started

@@ -127,3 +127,47 @@ def test_replace_unknown_id_is_invalid(
     assert main(args) == 2
     assert "NOBODY" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_dropout_rates_by_category(tmp_path: Path) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("feature,value,rate\nage,16-29,40%\neducation,primary,0.3\n")
+    out = tmp_path / "sel"
+    args = [
+        "select",
+        *FILES,
+        "--size",
+        "30",
+        "--seed",
+        "4",
+        "--alternates",
+        "8",
+        "--dropout-rates",
+        str(rates),
+        "--out-dir",
+        str(out),
+    ]
+    assert main(args) == 0
+    settings = json.loads((out / "report.json").read_text())["alternates"]["settings"]
+    assert "16-29" in json.dumps(settings)
+
+
+def test_bad_dropout_rates_file(tmp_path: Path) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("feature,value,rate\nage,16-29,lots\n")
+    args = [
+        "select",
+        *FILES,
+        "--size",
+        "30",
+        "--seed",
+        "4",
+        "--alternates",
+        "3",
+        "--dropout-rates",
+        str(rates),
+        "--out-dir",
+        str(tmp_path / "o"),
+    ]
+    assert main(args) == 2
+    assert not (tmp_path / "o").exists()
