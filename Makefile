@@ -21,11 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy quotas sampling
+	$(BIN)/mypy quotas sampling recruitment
 
 test: $(STAMP)
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
-	$(BIN)/mypy quotas sampling
+	$(BIN)/mypy quotas sampling recruitment
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

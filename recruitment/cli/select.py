@@ -227,7 +227,7 @@ def select_files(
             inputs.pool,
             inputs.quotas,
             size,
-            algorithm=algorithm,
+            algorithm=algorithm,  # type: ignore[arg-type]
             seed=seed or 0,
             progress=callback,
         )
@@ -251,7 +251,7 @@ def select_files(
             list(drawn.ids),
             alternates,
             dropout=dropout,
-            seed=seed if public_number is None else public_number,
+            seed=public_number if public_number is not None else (seed or 0),
         )
     runtime = time.perf_counter() - started
     frame = inputs.frame

@@ -18,7 +18,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +39,7 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.recovery import HOST, alive_marker, mark_failed, recover_site_runs
+from sampling.alternates import select_alternates
 from sampling.inputs import input_sha256
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.pool import Pool
@@ -233,13 +233,7 @@ def _already_running(site: str, run: SelectionRun) -> KleroError:
     )
 
 
-def alternates_method() -> str:
-    """The alternates method new runs record: ``sampling.alternates`` once it exists."""
-    try:
-        import sampling.alternates  # noqa: F401
-    except ImportError:
-        return "random_order"
-    return "sampling.alternates"
+ALTERNATES_METHOD = "optimised"
 
 
 def _alternates(
@@ -247,31 +241,13 @@ def _alternates(
 ) -> list[str]:
     """A ranked list of ``count`` alternates from the people not selected, reproducibly.
 
-    ``random_order`` (until ``sampling.alternates`` lands): people outside the panel's
-    households, in an order drawn from the seed, one per household. The method is recorded
-    with the run, so a re-run uses the same one.
+    The method (``optimised`` or ``scaled``, see ``sampling.alternates``) is recorded with
+    the run, so a re-run uses the same one.
     """
     if count <= 0:
         return []
-    if method == "sampling.alternates":
-        from sampling.alternates import select_alternates  # type: ignore[import-not-found]
-
-        found = select_alternates(pool, quotas, panel, count, seed=seed)
-        return [str(getattr(a, "id", a)) for a in getattr(found, "ids", found)][:count]
-    chosen = {pool.index_of(p) for p in panel}
-    taken = {int(pool.household[i]) for i in chosen if pool.household[i] >= 0}
-    picked: list[str] = []
-    for k in np.random.default_rng(seed).permutation(len(pool)):
-        i = int(k)
-        household = int(pool.household[i])
-        if i in chosen or household in taken:
-            continue
-        if household >= 0:
-            taken.add(household)
-        picked.append(pool.ids[i])
-        if len(picked) == count:
-            break
-    return picked
+    chosen = select_alternates(pool, quotas, panel, count, method=method, seed=seed)  # type: ignore[arg-type]
+    return list(chosen.ids)
 
 
 def _compute(
@@ -285,7 +261,7 @@ def _compute(
     algorithm_seed = int(settings.pop("algorithm_seed"))
     lottery_size = int(settings.pop("lottery_size"))
     count = int(settings.pop("alternates"))
-    method = str(settings.pop("alternates_method", "random_order"))
+    method = str(settings.pop("alternates_method", ALTERNATES_METHOD))
     dist = select_distribution(
         started.pool,
         started.quotas,
@@ -378,7 +354,7 @@ def run_settings(
     return {
         "lottery_size": lottery_size,
         "alternates": alternates,
-        "alternates_method": alternates_method(),
+        "alternates_method": ALTERNATES_METHOD,
         "algorithm_seed": algorithm_seed,
         **(extra or {}),
     }
