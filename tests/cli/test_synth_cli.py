@@ -12,36 +12,14 @@ from recruitment.cli import main
 from synthetic_data import available_countries
 
 
-def synth(out: Path, country: str, *extra: str) -> int:
-    return main(
-        [
-            "synth",
-            "--country",
-            country,
-            "--size",
-            "400",
-            "--seed",
-            "3",
-            "--panel-size",
-            "40",
-            "--out-dir",
-            str(out),
-            *extra,
-        ]
-    )
+def synth(out: Path, country: str, *extra: str, size: int = 400, panel: int = 40) -> int:
+    args = ["synth", "--country", country, "--size", str(size), "--seed", "3"]
+    return main([*args, "--panel-size", str(panel), "--out-dir", str(out), *extra])
 
 
-def check_and_select(out: Path) -> dict:
-    files = [
-        "--pool",
-        str(out / "pool.csv"),
-        "--quotas",
-        str(out / "quotas.csv"),
-        "--size",
-        "40",
-        "--address-columns",
-        "household",
-    ]
+def check_and_select(out: Path, panel: int = 40) -> dict:
+    files = ["--pool", str(out / "pool.csv"), "--quotas", str(out / "quotas.csv")]
+    files += ["--size", str(panel), "--address-columns", "household"]
     assert main(["check", *files]) == 0
     assert main(["select", *files, "--seed", "1", "--out-dir", str(out / "panel")]) == 0
     return json.loads((out / "panel" / "report.json").read_text())
@@ -75,6 +53,6 @@ def test_unknown_country_lists_the_available_ones(
 @pytest.mark.slow
 @pytest.mark.parametrize("country", [c for c in available_countries() if c != "FR"])
 def test_every_country_checks_and_selects(tmp_path: Path, country: str) -> None:
-    assert synth(tmp_path, country, "--no-pii") == 0
-    report = check_and_select(tmp_path)
-    assert len(report["selected"]) == 40 and report["probabilities"]["min"] > 0
+    assert synth(tmp_path, country, "--no-pii", size=200, panel=20) == 0
+    report = check_and_select(tmp_path, panel=20)
+    assert len(report["selected"]) == 20 and report["probabilities"]["min"] > 0
