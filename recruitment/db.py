@@ -13,15 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from quotas.messages import register
 from quotas.problems import KleroError
@@ -131,6 +130,10 @@ class Database:
 
 
 def _alembic_config(url: str) -> Config:
+    # Alembic is imported only when the schema is checked or migrated: it is slow to
+    # import, and most commands (klero check, select on files) never touch a database.
+    from alembic.config import Config
+
     config = Config()
     location = resources.files("recruitment").joinpath("migrations")
     config.set_main_option("script_location", str(location))
@@ -141,19 +144,33 @@ def _alembic_config(url: str) -> Config:
 
 def head_revision() -> str:
     """The newest schema revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this code knows (older ones included)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config("sqlite://"))
+    return {rev.revision for rev in scripts.walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None before the first upgrade)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> str:
     """Bring the database's schema up to ``revision``; return the revision reached."""
+    from alembic import command
+
     target = database_url(url)
     engine = make_engine(target)
     try:
@@ -178,11 +195,7 @@ def check_schema(engine: Engine, url: str) -> None:
     if current is None:
         raise KleroError("db_not_initialised", url=safe_url(url))
     if current != head:
-        known = {
-            rev.revision
-            for rev in ScriptDirectory.from_config(_alembic_config(url)).walk_revisions()
-        }
-        code = "db_schema_out_of_date" if current in known else "db_schema_newer"
+        code = "db_schema_out_of_date" if current in known_revisions() else "db_schema_newer"
         raise KleroError(code, url=safe_url(url), current=current, head=head)
 
 

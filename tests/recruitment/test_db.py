@@ -40,22 +40,11 @@ def test_an_old_schema_is_refused_naming_the_upgrade_command(
     # Pretend this code knows a newer revision than the database has.
     current = head_revision()
     monkeypatch.setattr(dbmod, "head_revision", lambda: "9999")
-    monkeypatch.setattr(dbmod, "ScriptDirectory", _Known([current, "9999"]))
+    monkeypatch.setattr(dbmod, "known_revisions", lambda: {current, "9999"})
     with pytest.raises(KleroError) as caught:
         open_database(db_url)
     assert caught.value.code == "db_schema_out_of_date"
     assert "klero db upgrade" in caught.value.message
-
-
-class _Known:
-    def __init__(self, revisions: list[str]) -> None:
-        self.revisions = revisions
-
-    def from_config(self, _config: object) -> _Known:
-        return self
-
-    def walk_revisions(self) -> list[object]:
-        return [type("R", (), {"revision": r})() for r in self.revisions]
 
 
 def test_sqlite_has_foreign_keys_and_wal(tmp_path: Path) -> None:
