@@ -31,7 +31,7 @@ from ortools.linear_solver import pywraplp
 from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.problems import KleroError
-from sampling.alternates_search import optimise
+from sampling.alternates_search import optimise, rank
 from sampling.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -196,7 +196,7 @@ def select_alternates(
         chosen = optimise(
             pool, layout, panel_arr, eligible, rates, count, scenarios=scenarios, seed=seed
         )
-    ranked = _rank(layout, rows, chosen, rates, scenarios, seed)
+    ranked = rank(layout, panel_arr, chosen, rates, scenarios=scenarios, seed=seed)
     sim = simulate(layout, rows, ranked, rates, scenarios=scenarios, seed=seed)
     bare = simulate(layout, rows, [], rates, scenarios=scenarios, seed=seed)
     settings = {
@@ -259,31 +259,6 @@ def scaled_mini_panel(
     if status != pywraplp.Solver.OPTIMAL:
         raise SolverFailed("CBC", str(status))
     return sorted(int(eligible[j]) for j, v in enumerate(x) if v.solution_value() > 0.5)
-
-
-def _rank(
-    layout: Layout,
-    panel: list[int],
-    chosen: list[int],
-    rates: np.ndarray,
-    scenarios: int,
-    seed: int,
-) -> list[int]:
-    """Order alternates so that each prefix lowers the expected deviation most (greedy)."""
-    ranked: list[int] = []
-    left = sorted(chosen)
-    while left:
-        scores = [
-            float(
-                simulate(
-                    layout, panel, [*ranked, r], rates, scenarios=scenarios, seed=seed
-                ).deviation.sum()
-            )
-            for r in left
-        ]
-        best = min(range(len(left)), key=lambda j: (scores[j], left[j]))
-        ranked.append(left.pop(best))
-    return ranked
 
 
 def _describe(pool: Pool, layout: Layout, ranked: list[int], sim: Any) -> tuple[Alternate, ...]:

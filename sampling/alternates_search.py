@@ -22,21 +22,22 @@ old best and "the new alternate plus the best d-1 of the others".
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from sampling.dropouts import (
-    ENUMERATION_LIMIT,
     Layout,
     best_refill,
     compositions,
+    n_compositions,
     person_uniforms,
 )
 from sampling.pool import Pool
 
 MAX_PASSES = 4
+# Weigh every refill choice for every type when choices x types stay below this.
+CHOICE_BUDGET = 400_000
 
 
 @dataclass
@@ -49,6 +50,15 @@ class _Problem:
     answers: np.ndarray  # types x scenarios x (count + 1): available among the first j
 
 
+def _panel_dropouts(
+    layout: Layout, panel: np.ndarray, rates: np.ndarray, scenarios: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seats per category left after each scenario's drop-outs, and the vacancies."""
+    dropped = person_uniforms(seed, panel, scenarios) < rates[panel][None, :]
+    remaining = layout.counts(panel)[None, :] - dropped.astype(np.int64) @ layout.indicator(panel)
+    return remaining, dropped.sum(axis=1)
+
+
 def _setup(
     pool: Pool,
     layout: Layout,
@@ -59,41 +69,40 @@ def _setup(
     scenarios: int,
     seed: int,
 ) -> _Problem:
-    dropped = person_uniforms(seed, panel, scenarios) < rates[panel][None, :]
-    remaining = layout.counts(panel)[None, :] - dropped.astype(np.int64) @ layout.indicator(panel)
+    remaining, vacancies = _panel_dropouts(layout, panel, rates, scenarios, seed)
     answers = np.zeros((type_rows.size, scenarios, count + 1), dtype=np.int64)
     for t, row in enumerate(type_rows.tolist()):
         codes = [int(c) for c in pool.matrix[row]]
         u = np.random.default_rng([seed, 1, *codes]).random((scenarios, count))
         answers[t, :, 1:] = np.cumsum(u >= rates[row], axis=1)
-    return _Problem(
-        layout,
-        remaining,
-        dropped.sum(axis=1),
-        layout.indicator(type_rows),
-        layout.cat_of[type_rows],
-        answers,
-    )
+    vectors = layout.indicator(type_rows)
+    return _Problem(layout, remaining, vacancies, vectors, layout.cat_of[type_rows], answers)
 
 
-def _state(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Available alternates per scenario and type, and the exact deviation of each scenario."""
+def _state(
+    prob: _Problem, taken: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Available alternates per scenario and type, each scenario's exact deviation, and
+    (where the refill had a choice) how many of each type the best refill calls."""
     scenarios = prob.answers.shape[1]
     some = np.flatnonzero(taken)  # only the types with alternates can have any available
     avail = np.zeros((scenarios, taken.size), dtype=np.int64)
     avail[:, some] = prob.answers[some, :, taken[some]].T
     totals = prob.remaining + avail[:, some] @ prob.vectors[some]
     dev = prob.layout.deviation(totals).astype(np.int64)
+    called: dict[int, np.ndarray] = {}
     for s in np.flatnonzero(avail.sum(axis=1) > prob.vacancies).tolist():
         used = np.flatnonzero(avail[s])
-        dev[s], _ = best_refill(
+        dev[s], take = best_refill(
             prob.layout,
             prob.remaining[s],
             prob.vectors[used],
             avail[s, used],
             int(prob.vacancies[s]),
         )
-    return avail, dev, totals
+        called[s] = np.zeros(taken.size, dtype=np.int64)
+        called[s][used] = take
+    return avail, dev, totals, called
 
 
 def _step(layout: Layout, counts: np.ndarray) -> np.ndarray:
@@ -104,7 +113,7 @@ def _step(layout: Layout, counts: np.ndarray) -> np.ndarray:
 def _add_values(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, float]:
     """Sampled objective after adding one alternate of each type, and the current objective."""
     n_types = taken.size
-    avail, dev, totals = _state(prob, taken)
+    avail, dev, totals, called = _state(prob, taken)
     layout = prob.layout
     answers_next = prob.answers[
         np.arange(n_types), :, np.minimum(taken + 1, prob.answers.shape[2] - 1)
@@ -118,10 +127,15 @@ def _add_values(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, float]:
     for s in np.flatnonzero(~free & (prob.vacancies > 0)).tolist():
         # Choice: keep the old best, or the new alternate plus the best d-1 of the others.
         used = np.flatnonzero(avail[s])
-        if math.comb(int(n_avail[s]), int(prob.vacancies[s]) - 1) > ENUMERATION_LIMIT:
-            new[s] = _add_exactly(prob, s, avail[s], joins[s], dev[s])
-            continue
-        options = compositions(tuple(int(a) for a in avail[s, used]), int(prob.vacancies[s]) - 1)
+        caps = tuple(int(a) for a in avail[s, used])
+        if n_compositions(caps, int(prob.vacancies[s]) - 1) * n_types > CHOICE_BUDGET:
+            # Too many choices to weigh for every type: let the new alternate take the
+            # place of one alternate of the current best refill (an upper bound, used by
+            # the search only; reported deviations are always exact).
+            best_now = called[s]
+            options = best_now[None, used] - np.eye(len(used), dtype=np.int64)[best_now[used] > 0]
+        else:
+            options = compositions(caps, int(prob.vacancies[s]) - 1)
         partial = prob.remaining[s][None, :] + options @ prob.vectors[used]
         with_new = layout.deviation(partial)[:, None] + _step(layout, partial)[
             :, prob.type_cats
@@ -129,21 +143,6 @@ def _add_values(prob: _Problem, taken: np.ndarray) -> tuple[np.ndarray, float]:
         best = np.minimum(dev[s], with_new.min(axis=0))
         new[s] = np.where(joins[s], best, dev[s])
     return new.sum(axis=0).astype(float), float(dev.sum())
-
-
-def _add_exactly(
-    prob: _Problem, s: int, avail: np.ndarray, joins: np.ndarray, dev: int
-) -> np.ndarray:
-    """One scenario, one refill program per joining type (when enumeration is too large)."""
-    out = np.full(avail.size, dev, dtype=np.int64)
-    for t in np.flatnonzero(joins).tolist():
-        more = avail.copy()
-        more[t] += 1
-        used = np.flatnonzero(more)
-        out[t], _ = best_refill(
-            prob.layout, prob.remaining[s], prob.vectors[used], more[used], int(prob.vacancies[s])
-        )
-    return out
 
 
 class _People:
@@ -236,3 +235,34 @@ def optimise(
         if not improved:
             break
     return people.rows()
+
+
+def rank(
+    layout: Layout,
+    panel: np.ndarray,
+    chosen: list[int],
+    rates: np.ndarray,
+    *,
+    scenarios: int,
+    seed: int,
+) -> list[int]:
+    """Order alternates so that each prefix lowers the expected deviation most (greedy).
+
+    Uses each alternate's own drop-out stream, as ``dropouts.simulate`` does; ties go to
+    the smaller row number.
+    """
+    rows = np.asarray(sorted(chosen), dtype=np.int64)
+    remaining, vacancies = _panel_dropouts(layout, panel, rates, scenarios, seed)
+    answers = np.zeros((rows.size, scenarios, 2), dtype=np.int64)
+    answers[:, :, 1] = (person_uniforms(seed, rows, scenarios) >= rates[rows][None, :]).T
+    prob = _Problem(
+        layout, remaining, vacancies, layout.indicator(rows), layout.cat_of[rows], answers
+    )
+    taken = np.zeros(rows.size, dtype=np.int64)
+    order: list[int] = []
+    for _ in range(rows.size):
+        values, _ = _add_values(prob, taken)
+        t = min(np.flatnonzero(taken == 0).tolist(), key=lambda j: (round(float(values[j]), 9), j))
+        taken[t] = 1
+        order.append(int(rows[t]))
+    return order

@@ -270,6 +270,15 @@ def compositions(caps: tuple[int, ...], m: int) -> np.ndarray:
     return np.asarray(found, dtype=np.int64).reshape(len(found), len(caps))
 
 
+@lru_cache(maxsize=4096)
+def n_compositions(caps: tuple[int, ...], m: int) -> int:
+    """How many ways there are to take ``m`` items from groups of sizes ``caps``."""
+    ways = [1] + [0] * m
+    for cap in caps:
+        ways = [sum(ways[j - t] for t in range(min(cap, j) + 1)) for j in range(m + 1)]
+    return ways[m] if m >= 0 else 0
+
+
 def best_refill(
     layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: np.ndarray, m: int
 ) -> tuple[int, np.ndarray]:
@@ -284,7 +293,7 @@ def best_refill(
         return int(layout.deviation(base + take @ vectors)), take
     if m <= 0:
         return int(layout.deviation(base)), np.zeros(len(caps_t), dtype=np.int64)
-    if math.comb(sum(caps_t), m) <= ENUMERATION_LIMIT:
+    if n_compositions(caps_t, m) <= ENUMERATION_LIMIT:
         options = compositions(caps_t, m)
         devs = layout.deviation(base[None, :] + options @ vectors)
         best = int(np.argmin(devs))
