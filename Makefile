@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck clean
+.PHONY: run demo-cli test bench lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m dashboard.serve --server.port 8501 --server.headless true
+
+demo-cli: $(STAMP)
 	$(BIN)/python -m recruitment.demo_run
 
 lint: $(STAMP)
@@ -24,6 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy quotas sampling recruitment
 
 test: $(STAMP)
+	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
 	$(BIN)/mypy quotas sampling recruitment
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
+from sqlalchemy import select as select_
+
 from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database, upgrade
+from recruitment.models import User
 from recruitment.permissions import Actor
 from recruitment.security import Secrets, create_key_file
 from synthetic_data import ADDRESS_COLUMNS, PII_COLUMNS, generate_pool, margins_dict, margins_object
@@ -73,6 +77,21 @@ def create_demo(
     db = open_database(url)
     try:
         return _fill(db, seed, pool_size, select, key_file)
+    finally:
+        db.dispose()
+
+
+def has_users(url: str | None = None) -> bool:
+    """Whether the database at ``url`` exists with its schema and has at least one user."""
+    try:
+        db = open_database(url)
+    except KleroError as error:
+        if error.code == "db_not_initialised":
+            return False
+        raise
+    try:
+        with db.unit_of_work() as session:
+            return bool(session.execute(select_(func.count(User.id))).scalar_one())
     finally:
         db.dispose()
 

@@ -1,0 +1,178 @@
+"""Balance tables for one site or a group of sites, the charts drawn from them and the report.
+
+Pure functions of pandas frames (no Streamlit), so tests and benchmarks can call them.
+A group of sites is compared category by category: counts are summed over the sites,
+and the target share is the mean of the sites' targets weighted by their panel sizes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from quotas.balance import balance_table, crossed_balance
+from quotas.model import QuotaTable
+
+
+@dataclass(frozen=True)
+class SiteGroup:
+    """What one site adds to a comparison: its pool, its panel (may be empty) and quotas."""
+
+    site: str
+    pool: pd.DataFrame
+    panel: pd.DataFrame
+    quotas: QuotaTable
+    panel_size: int
+
+
+def site_balance(group: SiteGroup) -> pd.DataFrame:
+    """Per category: target, pool and panel counts and shares of one site."""
+    table = balance_table(group.panel, group.quotas, pool=group.pool)
+    table.insert(0, "site", group.site)
+    table["weight"] = group.panel_size
+    return table
+
+
+def combined_balance(groups: Sequence[SiteGroup]) -> pd.DataFrame:
+    """Per (feature, value) over several sites: counts summed, target shares weighted.
+
+    Columns: ``feature, value, target_share, pool_count, pool_share, count, share,
+    deviation`` (panel share minus target share).
+    """
+    columns = ["feature", "value", "target_share", "pool_count", "pool_share", "count", "share"]
+    if not groups:
+        return pd.DataFrame(columns=[*columns, "deviation"])
+    tables = pd.concat([site_balance(g) for g in groups], ignore_index=True)
+    pool_total = sum(len(g.pool) for g in groups)
+    panel_total = sum(len(g.panel) for g in groups)
+    tables["weighted_target"] = tables["target_share"] * tables["weight"]
+    order = list(dict.fromkeys(zip(tables["feature"], tables["value"], strict=True)))
+    summed = tables.groupby(["feature", "value"], sort=False).agg(
+        count=("count", "sum"),
+        pool_count=("pool_count", "sum"),
+        weighted_target=("weighted_target", "sum"),
+        weight=("weight", "sum"),
+    )
+    summed = summed.reindex(pd.MultiIndex.from_tuples(order, names=["feature", "value"]))
+    out = summed.reset_index()
+    out["target_share"] = out["weighted_target"] / out["weight"]
+    out["pool_share"] = out["pool_count"] / pool_total if pool_total else np.nan
+    out["share"] = out["count"] / panel_total if panel_total else np.nan
+    out["deviation"] = out["share"] - out["target_share"]
+    return out[[*columns, "deviation"]]
+
+
+def score_of(table: pd.DataFrame) -> float:
+    """A 0-100 score from a balance table: 100 × (1 − mean over features of the TVD to target)."""
+    if table.empty or table["share"].isna().all():
+        return float("nan")
+    gaps = (table["share"] - table["target_share"]).abs().groupby(table["feature"]).sum() / 2
+    return float(max(0.0, 100.0 * (1.0 - gaps.mean())))
+
+
+def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Target, pool and panel shares as one row per (category, series), for charts."""
+    series = [("target_share", "target"), ("pool_share", "pool"), ("share", "panel")]
+    parts = [
+        pd.DataFrame(
+            {
+                "feature": table["feature"],
+                "value": table["value"],
+                "series": labels.get(name, name),
+                "share": table[column].astype(float),
+            }
+        )
+        for column, name in series
+        if column in table
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def bar_chart(long: pd.DataFrame, feature: str, share_title: str) -> alt.Chart:
+    """Grouped horizontal bars of target, pool and panel shares for one feature."""
+    data = long[long["feature"] == feature]
+    return (
+        alt.Chart(data, title=feature)
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", axis=alt.Axis(format="%"), title=share_title),
+            y=alt.Y("value:N", sort=None, title=None),
+            yOffset=alt.YOffset("series:N", sort=None),
+            color=alt.Color("series:N", sort=None, title=None),
+            tooltip=["value:N", "series:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=alt.Step(12))
+    )
+
+
+def probability_histogram(
+    probabilities: pd.DataFrame, x_title: str, y_title: str, bins: int = 30
+) -> alt.Chart:
+    """Histogram of selection probabilities; ``probabilities`` has columns ``p`` and ``method``."""
+    return (
+        alt.Chart(probabilities)
+        .mark_bar(opacity=0.6)
+        .encode(
+            x=alt.X("p:Q", bin=alt.Bin(maxbins=bins), title=x_title),
+            y=alt.Y("count():Q", stack=None, title=y_title),
+            color=alt.Color("method:N", title=None),
+        )
+        .properties(height=260)
+    )
+
+
+def crossed_table(
+    panel: pd.DataFrame, pool: pd.DataFrame, feature_a: str, feature_b: str
+) -> pd.DataFrame:
+    """Panel share minus pool share of each cell of two crossed features, as a grid."""
+    cells = crossed_balance(panel, feature_a, feature_b, pool=pool)
+    cells["gap"] = cells["share"] - cells["pool_share"]
+    return cells.pivot(index=feature_a, columns=feature_b, values="gap")
+
+
+def heat(value: float, scale: float = 0.05) -> str:
+    """A CSS background for a deviation: red when too few, blue when too many, white near 0."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    strength = min(abs(float(value)) / scale, 1.0)
+    channel = int(255 - 155 * strength)
+    colour = f"255,{channel},{channel}" if value < 0 else f"{channel},{channel},255"
+    return f"background-color: rgb({colour})"
+
+
+def report_html(
+    title: str,
+    subtitle: str,
+    table: pd.DataFrame,
+    headers: dict[str, str],
+    percent: Callable[[float], str],
+) -> str:
+    """A printable HTML page of a balance table, deviations beyond 5 points highlighted."""
+    rows = []
+    for record in table.to_dict("records"):
+        cells = []
+        for column in headers:
+            value = record[column]
+            if column.endswith("share") or column == "deviation":
+                style = heat(value) if column == "deviation" else ""
+                cells.append(f'<td style="{style}">{html.escape(percent(value))}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers.values())
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
+        "td:first-child,td:nth-child(2){text-align:left}@media print{body{margin:0}}"
+        "</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</body></html>"
+    )

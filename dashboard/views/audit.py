@@ -1,0 +1,87 @@
+"""Audit: verify the hash-chained trail, browse it, re-run a selection and compare."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.i18n import format_date
+from dashboard.ui import attempt, current_site, db, guard, lang, tr
+from quotas.messages import render
+from recruitment import usecases as uc
+from recruitment.dashboard_support import audit_events
+
+who = guard("audit")
+st.title(tr("page.audit"))
+
+if st.button(tr("audit.verify"), key="audit_verify"):
+    result = attempt(uc.verify_audit, db(), who)
+    if result is not None and result.ok:
+        st.success(
+            render("audit_chain_ok", {"count": result.count, "last": result.last_hash}, lang())
+        )
+    elif result is not None:
+        params = {
+            "event_id": result.broken_id,
+            "action": result.broken_action,
+            "actor": result.broken_actor,
+            "at": result.broken_at,
+            "reason": result.reason,
+        }
+        st.error(render("audit_chain_broken", params, lang()))
+
+only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
+events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)
+if events is not None:
+    events["at"] = [format_date(a, lang()) for a in events["at"]]
+    st.dataframe(events, hide_index=True, width="stretch", height=320)
+
+st.subheader(tr("audit.rerun"))
+site = current_site()
+runs = (
+    [r for r in (attempt(uc.list_runs, db(), who, site) or []) if r.status == "succeeded"]
+    if site
+    else []
+)
+if not runs:
+    st.info(tr("selection.no_run"))
+else:
+    run_id = st.selectbox(
+        tr("audit.run"),
+        [r.run_id for r in runs],
+        format_func=lambda i: f"#{i} · {next(r.algorithm for r in runs if r.run_id == i)}",
+        key="audit_run",
+    )
+    if st.button(tr("audit.rerun_go"), key="audit_rerun"):
+        with st.spinner(tr("selection.running")):
+            report = attempt(uc.rerun_selection, db(), who, int(run_id))
+        if report is not None and report.ok:
+            st.success(
+                render(
+                    "rerun_same",
+                    {
+                        "run_id": report.run_id,
+                        "digest": report.rerun_sha256,
+                        "index": report.rerun_lottery_index,
+                        "size": len(report.rerun),
+                    },
+                    lang(),
+                )
+            )
+        elif report is not None:
+            st.error(
+                render(
+                    "rerun_different",
+                    {
+                        "run_id": report.run_id,
+                        "inputs": tr("audit.identical")
+                        if report.same_inputs
+                        else tr("audit.different"),
+                        "index": report.lottery_index,
+                        "rerun_index": report.rerun_lottery_index,
+                        "missing": len(report.missing),
+                        "extra": len(report.extra),
+                    },
+                    lang(),
+                )
+            )
+            st.write({tr("audit.missing"): report.missing, tr("audit.extra"): report.extra})

@@ -1,0 +1,106 @@
+"""Panel management: seat statuses, replacing a drop-out from the alternates, the export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import forget, run_view
+from dashboard.i18n import format_number
+from dashboard.ui import attempt, db, guard, labeller, lang, require_site, tr
+from recruitment import usecases as uc
+from recruitment.dashboard_support import may, suggest_replacement
+from recruitment.permissions import Action
+from recruitment.usecases.panels import TRANSITIONS
+
+who = guard("panel")
+site = require_site()
+st.title(tr("page.panel") + f" · {site}")
+details = run_view(who, site)
+if details is None:
+    st.info(tr("selection.no_run"))
+    st.stop()
+status = attempt(uc.panel_status, db(), who, run_id=details.run_id)
+if status is not None:
+    cols = st.columns(3)
+    selected = status.counts.get("selected", {})
+    cols[0].metric(tr("panel.seats"), format_number(status.size, lang()))
+    cols[1].metric(tr("panel.confirmed"), format_number(selected.get("confirmed", 0), lang()))
+    cols[2].metric(tr("panel.vacancies"), format_number(status.vacancies, lang()))
+seats = details.seats.copy()
+seats["kind"] = [tr(f"kind.{k}") for k in seats["kind"]]
+seats["status"] = [tr(f"seat.{s}") for s in details.seats["status"]]
+st.dataframe(seats, hide_index=True, width="stretch")
+
+if may(who, Action.RECORD_STATUS, site, db()):
+    st.subheader(tr("panel.record"))
+    people = details.seats["pseudonym"].tolist()
+    current = dict(zip(details.seats["pseudonym"], details.seats["status"], strict=True))
+    person = st.selectbox(tr("panel.person"), people, key="panel_person")
+    nexts = list(TRANSITIONS[current[person]]) if person else []
+    if nexts:
+        new = st.selectbox(
+            tr("panel.new_status"), nexts, format_func=labeller("seat."), key="panel_new"
+        )
+        clicked = st.button(tr("panel.record_go"), key="panel_record")
+        if (
+            clicked
+            and attempt(uc.record_seat_status, db(), who, details.run_id, person, new) is not None
+        ):
+            forget()
+            st.rerun()
+    else:
+        st.caption(tr("panel.final", status=tr(f"seat.{current.get(person, 'selected')}")))
+
+    st.subheader(tr("panel.replace"))
+    lost = {"declined", "withdrawn", "no-show"}
+    dropped_choices = [
+        p
+        for p, k, s in zip(
+            details.seats["pseudonym"], details.seats["kind"], details.seats["status"], strict=True
+        )
+        if k == "selected" and s in lost
+    ]
+    dropped = st.multiselect(tr("panel.dropped"), dropped_choices, key="panel_dropped")
+    if dropped and st.button(tr("panel.suggest"), key="panel_suggest"):
+        found = attempt(suggest_replacement, db(), who, details.run_id, dropped)
+        st.session_state["_replacement"] = (details.run_id, found)
+    kept = st.session_state.get("_replacement")
+    if kept is not None and kept[0] == details.run_id and kept[1] is not None:
+        replacement = kept[1]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("panel.added"): [a.id for a in replacement.added],
+                    tr("panel.replaces"): [a.replaces for a in replacement.added],
+                    tr("panel.reason"): [a.reason for a in replacement.added],
+                }
+            ),
+            hide_index=True,
+        )
+        if replacement.unmet:
+            st.warning(tr("panel.unmet", count=len(replacement.unmet)))
+        if replacement.added and st.button(tr("panel.invite"), key="panel_invite"):
+            for added in replacement.added:
+                attempt(uc.record_seat_status, db(), who, details.run_id, added.id, "invited")
+            st.session_state.pop("_replacement", None)
+            forget()
+            st.rerun()
+
+if may(who, Action.EXPORT_PANEL, site, db()):
+    st.subheader(tr("panel.export"))
+    contacts = may(who, Action.VIEW_CONTACTS, site, db())
+    st.caption(tr("panel.export_contacts" if contacts else "panel.export_pseudonymous"))
+    if st.button(tr("panel.export_prepare"), key="panel_export"):
+        frame = attempt(uc.export_panel, db(), who, run_id=details.run_id)
+        if frame is not None:
+            st.session_state["_export"] = (details.run_id, frame.to_csv(index=False))
+    ready = st.session_state.get("_export")
+    if ready is not None and ready[0] == details.run_id:
+        st.download_button(
+            tr("panel.download"),
+            ready[1].encode("utf-8"),
+            f"panel-{site}-run{details.run_id}.csv",
+            "text/csv",
+            key="panel_download",
+        )

@@ -1,0 +1,163 @@
+"""A site's volunteer pool: upload a file with its validation report, register by hand."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.balance_views import bar_chart, long_form
+from dashboard.data import forget, pool_view
+from dashboard.i18n import format_number, problem_text
+from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from quotas.balance import balance_table
+from quotas.model import normalise
+from quotas.problems import InvalidInput, KleroError, Problem
+from quotas.tables import read_table
+from recruitment import usecases as uc
+from recruitment.dashboard_support import may
+from recruitment.permissions import Action
+from recruitment.usecases.pools import CONTACT_NAMES
+
+who = guard("pool")
+site = require_site()
+st.title(tr("page.pool") + f" · {site}")
+view = pool_view(who, site)
+if view is None:
+    st.stop()
+can_import = may(who, Action.IMPORT_POOL, site, db())
+
+
+def problem_table(problems: list[Problem]) -> pd.DataFrame:
+    """Every problem of an import, translated, errors first."""
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    return pd.DataFrame(
+        {
+            tr("col.severity"): [tr(f"severity.{p.severity}") for p in ordered],
+            tr("col.code"): [p.code for p in ordered],
+            tr("col.message"): [problem_text(p, lang()) for p in ordered],
+        }
+    )
+
+
+def report(result: uc.ImportReport) -> None:
+    st.success(
+        tr(
+            "pool.import_done",
+            added=format_number(len(result.added), lang()),
+            unchanged=format_number(result.unchanged, lang()),
+            skipped=format_number(result.skipped, lang()),
+        )
+    )
+    if result.problems:
+        st.dataframe(problem_table(result.problems), hide_index=True, width="stretch")
+
+
+st.metric(tr("pool.active"), format_number(len(view.people), lang()))
+
+if can_import:
+    st.subheader(tr("pool.upload"))
+    upload = st.file_uploader(tr("pool.upload_help"), type=["csv", "xlsx"], key="pool_file")
+    if upload is not None:
+        folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        frame, read_problems = read_table(path)
+        columns = [str(c) for c in frame.columns]
+        default_id = next(
+            (c for c in columns if normalise(c) == "id"), columns[0] if columns else ""
+        )
+        addresses = [
+            c for c in columns if "address" in normalise(c) or normalise(c) in {"postcode", "zip"}
+        ]
+        with st.form("pool_import"):
+            id_column = st.selectbox(
+                tr("pool.id_column"), columns, index=columns.index(default_id) if columns else 0
+            )
+            address_columns = st.multiselect(tr("pool.address_columns"), columns, addresses)
+            st.caption(
+                tr(
+                    "pool.contact_columns",
+                    columns=", ".join(c for c in columns if normalise(c) in CONTACT_NAMES) or "–",
+                )
+            )
+            consent = st.checkbox(tr("pool.consent"), value=True)
+            go = st.form_submit_button(tr("pool.import"), type="primary", key="pool_import_go")
+        if go:
+            try:
+                result = uc.import_pool(
+                    db(),
+                    who,
+                    site,
+                    path,
+                    id_column=id_column or "id",
+                    address_columns=address_columns,
+                    consent=consent,
+                )
+            except InvalidInput as error:
+                st.error(tr("pool.import_refused", count=len(error.problems)))
+                st.dataframe(problem_table(error.problems), hide_index=True, width="stretch")
+            except KleroError as error:
+                show_error(error)
+            else:
+                forget()
+                report(result)
+
+    st.subheader(tr("pool.register"))
+    features = list(view.quotas.features) if view.quotas is not None else []
+    extra = [c for c in view.people.columns if view.quotas is None or c not in features]
+    with st.form("register", clear_on_submit=True):
+        external_id = st.text_input(tr("pool.external_id"), key="reg_id")
+        values: dict[str, str] = {}
+        for feature in features:
+            assert view.quotas is not None
+            values[feature] = st.selectbox(
+                feature, view.quotas.values(feature), key=f"reg_{feature}"
+            )
+        for feature in extra:
+            values[feature] = st.text_input(feature, key=f"reg_x_{feature}")
+        name = st.text_input(tr("pool.name"), key="reg_name")
+        email = st.text_input(tr("pool.email"), key="reg_email")
+        phone = st.text_input(tr("pool.phone"), key="reg_phone")
+        channel = st.selectbox(
+            tr("pool.channel"),
+            ["phone", "in_person", "mail", "online"],
+            format_func=labeller("channel."),
+            key="reg_channel",
+        )
+        consent_one = st.checkbox(tr("pool.consent_one"), key="reg_consent")
+        add = st.form_submit_button(tr("pool.register_go"), key="reg_go")
+    if add:
+        if not external_id.strip() or not consent_one:
+            st.error(tr("pool.register_incomplete"))
+        else:
+            contact = {k: v for k, v in (("name", name), ("email", email), ("phone", phone)) if v}
+            done = attempt(
+                uc.register_volunteer,
+                db(),
+                who,
+                site,
+                external_id.strip(),
+                values,
+                contact,
+                channel=channel,
+            )
+            if done is not None:
+                forget()
+                report(done)
+
+st.subheader(tr("pool.composition"))
+if view.quotas is None:
+    st.info(tr("pool.no_quotas"))
+elif len(view.people) == 0:
+    st.info(tr("pool.empty"))
+else:
+    table = balance_table(view.people, view.quotas)
+    table = table.rename(columns={"share": "pool_share"})
+    labels = {"target": tr("series.target"), "pool": tr("series.pool")}
+    long = long_form(table, labels)
+    cols = st.columns(2)
+    for i, feature in enumerate(view.quotas.features):
+        cols[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")

@@ -1,0 +1,129 @@
+"""Selection: choose the algorithm and the draw, run with a progress bar, see panel and fairness."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.balance_views import probability_histogram
+from dashboard.data import forget, run_view
+from dashboard.i18n import format_date, format_number
+from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from quotas.problems import KleroError
+from recruitment import usecases as uc
+from recruitment.dashboard_support import legacy_comparison, may
+from recruitment.permissions import Action
+from sampling.distribution import fairness_metrics
+from sampling.select import ALGORITHMS
+
+who = guard("selection")
+site = require_site()
+st.title(tr("page.selection") + f" · {site}")
+
+if may(who, Action.RUN_SELECTION, site, db()):
+    with st.form("run"):
+        algorithm = st.selectbox(
+            tr("selection.algorithm"),
+            ALGORITHMS,
+            index=ALGORITHMS.index("leximin"),
+            format_func=labeller("algorithm."),
+            key="sel_algorithm",
+        )
+        source = st.radio(
+            tr("selection.draw"),
+            ["seed", "public"],
+            horizontal=True,
+            format_func=labeller("selection.draw_"),
+            key="sel_source",
+        )
+        number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="sel_number")
+        alternates = st.number_input(tr("selection.alternates"), 0, 50, 5, key="sel_alternates")
+        go = st.form_submit_button(tr("selection.run"), type="primary", key="sel_go")
+    if go:
+        bar = st.progress(0.0, text=tr("selection.starting"))
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.progress(
+                min(max(float(fraction), 0.0), 1.0), text=f"{tr('selection.running')} {stage}"
+            )
+
+        try:
+            summary = uc.run_selection(
+                db(),
+                who,
+                site,
+                algorithm=algorithm,
+                seed=int(number) if source == "seed" else None,
+                public_number=int(number) if source == "public" else None,
+                alternates=int(alternates),
+                progress=progress,
+            )
+        except KleroError as error:
+            bar.empty()
+            show_error(error)
+        else:
+            bar.progress(1.0, text=tr("selection.done", run=summary.run_id))
+            forget()
+
+details = run_view(who, site)
+if details is None:
+    st.info(tr("selection.no_run"))
+    st.stop()
+
+st.subheader(tr("selection.latest", run=details.run_id))
+draw = (
+    tr("selection.by_seed", seed=details.seed)
+    if details.public_number is None
+    else tr("selection.by_number", number=details.public_number)
+)
+st.caption(
+    f"{tr(f'algorithm.{details.algorithm}')} · {draw} · "
+    f"{tr('selection.lottery_index', index=details.lottery_index)} · "
+    f"{format_date(details.started_at, lang())} · {details.started_by} · "
+    f"SHA-256 {details.input_sha256[:16]}…"
+)
+fair = details.fairness
+cols = st.columns(4)
+cols[0].metric(tr("fair.min"), format_number(fair.get("min", float("nan")), lang(), 4))
+cols[1].metric(tr("fair.equal"), format_number(fair.get("equal", float("nan")), lang(), 4))
+cols[2].metric(tr("fair.min_over_equal"), format_number(fair.get("min_over_equal"), lang(), 3))
+cols[3].metric(tr("fair.gini"), format_number(fair.get("gini"), lang(), 3))
+
+probabilities = pd.DataFrame({"p": details.probabilities.to_numpy(), "method": details.algorithm})
+legacy_key = ("legacy", details.run_id)
+legacy = st.session_state.get("_legacy", {}).get(legacy_key)
+if st.button(tr("selection.compare_legacy"), key="sel_legacy"):
+    with st.spinner(tr("selection.legacy_running")):
+        legacy = attempt(legacy_comparison, db(), who, details.run_id, samples=300)
+    st.session_state.setdefault("_legacy", {})[legacy_key] = legacy
+if legacy is not None:
+    probabilities = pd.concat(
+        [probabilities, pd.DataFrame({"p": legacy.to_numpy(), "method": "legacy"})],
+        ignore_index=True,
+    )
+    other = fairness_metrics(legacy.to_numpy(dtype=float), details.size)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                tr("col.method"): [details.algorithm, "legacy"],
+                tr("fair.min"): [
+                    format_number(fair.get("min"), lang(), 4),
+                    format_number(other["min"], lang(), 4),
+                ],
+                tr("fair.gini"): [
+                    format_number(fair.get("gini"), lang(), 3),
+                    format_number(other["gini"], lang(), 3),
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+st.altair_chart(
+    probability_histogram(probabilities, tr("chart.probability"), tr("chart.people")),
+    width="stretch",
+)
+left, right = st.columns(2)
+left.markdown(f"**{tr('selection.panel', count=len(details.panel))}**")
+left.dataframe(details.panel.drop(columns=["kind"]), hide_index=True, width="stretch")
+right.markdown(f"**{tr('selection.alternates_list', count=len(details.alternates))}**")
+right.dataframe(details.alternates.drop(columns=["kind"]), hide_index=True, width="stretch")

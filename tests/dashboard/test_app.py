@@ -1,0 +1,168 @@
+"""The dashboard in Streamlit's AppTest: sign-in, pages per role, languages, quotas, selection."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ui import PAGES as ROLE_PAGES
+from recruitment import dashboard_support as support
+from recruitment import usecases as uc
+from tests.dashboard.conftest import APP, PAGES, DemoDb, open_page, signed_in
+
+LOGINS = {
+    "partner": "partner-fr",
+    "coordinator": "coordinator",
+    "evaluator": "evaluator",
+    "admin": "admin",
+}
+TITLES = {
+    "sites": "Sites overview",
+    "pool": "Volunteer pool",
+    "quotas": "Criteria and quotas",
+    "selection": "Selection",
+    "balance": "Representativeness",
+    "panel": "Panel management",
+    "audit": "Audit",
+}
+
+
+def _texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "error", "info", "success", "warning")
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_fails_with_a_wrong_password(shared_db: DemoDb) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input(key="signin_login").input("partner-fr")
+    at.text_input(key="signin_password").input("not the password")
+    at.button(key="signin_submit").click().run()
+    assert [e.value for e in at.error] == ["Sign-in failed: unknown login or wrong password."]
+    assert "actor" not in at.session_state
+
+
+def test_session_expires_after_idle_time(
+    shared_db: DemoDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = signed_in(shared_db, "evaluator")
+    at.session_state["last_seen"] = 0.0  # long ago
+    at.run()
+    assert "actor" not in at.session_state
+    assert any("session expired" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("role", sorted(LOGINS))
+def test_each_allowed_page_renders_and_others_are_unreachable(shared_db: DemoDb, role: str) -> None:
+    at = signed_in(shared_db, LOGINS[role])
+    at.selectbox(key="site").select("FR-lyon")
+    at.run()
+    for page, (_, roles, _) in ROLE_PAGES.items():
+        if role not in roles:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(PAGES[page])
+            continue
+        open_page(at, page)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title and at.title[0].value.startswith(TITLES[page]), page
+        assert "not available for your role" not in _texts(at)
+
+
+def test_partner_sees_only_own_sites(shared_db: DemoDb) -> None:
+    at = signed_in(shared_db, "partner-ke")
+    assert at.selectbox(key="site").options == ["KE-nairobi · Nairobi"]
+
+
+def test_language_switch_changes_labels(shared_db: DemoDb) -> None:
+    at = signed_in(shared_db, "partner-fr", lang="fr")
+    open_page(at, "pool", "FR-lyon")
+    assert at.title[0].value.startswith("Vivier de volontaires")
+    at.selectbox(key="lang").select("es").run()
+    assert at.title[0].value.startswith("Grupo de voluntarios")
+    assert at.button(key="signout").label == "Cerrar sesión"
+
+
+def test_coordinator_overview_lists_every_site_with_a_score(shared_db: DemoDb) -> None:
+    at = open_page(signed_in(shared_db, "coordinator"), "sites")
+    table = at.dataframe[0].value
+    assert table["Site"].tolist() == ["BR-recife", "FR-lille", "FR-lyon", "KE-nairobi"]
+    scores = dict(zip(table["Site"], table["Representativeness score"], strict=True))
+    assert scores["FR-lille"] == "–" and float(scores["FR-lyon"]) > 50
+
+
+def _short_category(db: DemoDb) -> tuple[str, str, int, list[str]]:
+    """A category of FR-lyon's pool with fewer people than the panel has seats."""
+    database = uc.start(f"sqlite:///{db.path}")
+    try:
+        admin = uc.authenticate(database, "admin", db.password("admin"))
+        view = support.site_pool(database, admin, "FR-lyon")
+    finally:
+        database.dispose()
+    assert view.quotas is not None
+    for feature in view.quotas.features:
+        counts = view.people[feature].value_counts()
+        for value, count in counts.items():
+            if count < view.panel_size - 5:
+                return feature, str(value), int(count), list(view.quotas.values(feature))
+    raise AssertionError("no small category")
+
+
+def test_infeasible_quotas_are_explained_with_a_relaxation(own_db: DemoDb) -> None:
+    feature, value, count, values = _short_category(own_db)
+    at = signed_in(own_db, "partner-fr")
+    open_page(at, "quotas", "FR-lyon")
+    quotas = pd.DataFrame(
+        [
+            {
+                "feature": feature,
+                "value": v,
+                "min": count + 1 if v == value else 0,
+                "max": 50,
+                "target_share": None,
+            }
+            for v in values
+        ]
+    )
+    at.session_state["quotas_rows"] = quotas
+    at.radio(key="quotas_mode").set_value("edit").run()
+    texts = _texts(at)
+    assert "No panel from this pool meets all these quotas." in texts
+    assert f"Only {count} people in the pool have {feature} = {value}" in texts
+    assert f"lower the minimum of {feature} = {value} from {count + 1} to " in texts, texts
+
+
+def test_partner_runs_a_selection_and_sees_fairness(own_db: DemoDb) -> None:
+    at = signed_in(own_db, "partner-fr")
+    open_page(at, "selection", "FR-lille")
+    assert any("No panel has been selected" in i.value for i in at.info)
+    at.number_input(key="sel_number").set_value(7)
+    at.button(key="sel_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value.startswith("Latest panel (run ")
+    assert [m.label for m in at.metric][:2] == ["Lowest probability", "Equal share (seats / pool)"]
+    assert len(at.dataframe[0].value) == 60  # FR-lille's panel size
+
+
+def test_assisted_registration_adds_a_volunteer(own_db: DemoDb) -> None:
+    at = signed_in(own_db, "partner-fr")
+    open_page(at, "pool", "FR-lyon")
+    before = at.metric[0].value
+    at.text_input(key="reg_id").input("walk-in-1")
+    at.text_input(key="reg_x_region").input("Auvergne-Rhône-Alpes")
+    at.text_input(key="reg_x_literacy").input("literate")
+    at.checkbox(key="reg_consent").check()
+    at.button(key="reg_go").click().run()
+    assert any("1 added" in s.value for s in at.success), _texts(at)
+    at.run()
+    assert int(at.metric[0].value.replace(",", "")) == int(before.replace(",", "")) + 1
+
+
+def test_evaluator_verifies_the_audit_trail(shared_db: DemoDb) -> None:
+    at = open_page(signed_in(shared_db, "evaluator"), "audit")
+    at.button(key="audit_verify").click().run()
+    assert at.success and at.success[0].value.startswith("The audit trail is intact")
+    assert len(at.dataframe[0].value) > 10

@@ -1,0 +1,80 @@
+"""The catalogues: every language has every string with the same placeholders; formats."""
+
+from __future__ import annotations
+
+import json
+import string
+from importlib import resources
+
+import pytest
+
+import quotas.feasibility
+import quotas.formats
+import quotas.targets  # noqa: F401
+import recruitment.demo
+import recruitment.usecases  # noqa: F401
+import sampling.alternates
+import sampling.lottery
+import sampling.pool_files
+import sampling.replace
+import sampling.select  # noqa: F401
+from dashboard.i18n import LANGUAGES, format_date, format_number, format_percent, keys, text
+from quotas import messages
+
+
+def _fields(template: str) -> list[str]:
+    return sorted(
+        f"{name}!{conversion}"
+        for _, name, _, conversion in string.Formatter().parse(template)
+        if name is not None
+    )
+
+
+def _load(package: str, lang: str) -> dict[str, str]:
+    raw = resources.files(package).joinpath(f"locales/{lang}.json").read_text("utf-8")
+    return dict(json.loads(raw))
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_ui_strings_complete_with_same_placeholders(lang: str) -> None:
+    english, other = _load("dashboard", "en"), _load("dashboard", lang)
+    assert sorted(other) == sorted(english)
+    for key, template in english.items():
+        assert _fields(other[key]) == _fields(template), key
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_message_catalogue_translated_with_same_placeholders(lang: str) -> None:
+    translated = _load("quotas", lang)
+    missing = [c for c in messages.codes() if c not in translated]
+    assert not missing
+    for code in messages.codes():
+        english = messages.render(code, {})  # placeholders left in by the lenient renderer
+        assert _fields(translated[code]) == _fields(messages._ENGLISH[code]), (code, english)
+
+
+def test_messages_render_in_each_language() -> None:
+    params = {"count": 3, "category": "age = 65+", "min": 5}
+    rendered = {
+        lang: messages.render("conflict_min_above_pool", params, lang) for lang in LANGUAGES
+    }
+    assert rendered["en"].startswith("Only 3 people")
+    assert rendered["fr"].startswith("Seules 3 personnes")
+    assert rendered["es"].startswith("Solo 3 personas")
+
+
+def test_ui_text_falls_back_to_english_then_key() -> None:
+    assert text("signin.title", "es") == "Iniciar sesión"
+    assert text("signin.title", "xx") == "Sign in"
+    assert text("no.such.key", "fr") == "no.such.key"
+    assert "signin.title" in keys()
+
+
+def test_numbers_percent_and_dates_follow_the_language() -> None:
+    assert format_number(1234567, "en") == "1,234,567"
+    assert format_number(1234567, "fr") == "1\u202f234\u202f567"
+    assert format_number(-1234.56, "es", 1) == "-1.234,6"
+    assert format_number(float("nan"), "en") == "–"
+    assert format_percent(0.5, "es", 0) == "50\u00a0%"
+    assert format_date("2026-11-30T09:05:00+00:00", "es") == "30 nov 2026, 09:05 UTC"
+    assert format_date("2026-01-02", "en") == "2 Jan 2026"
