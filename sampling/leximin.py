@@ -5,15 +5,22 @@ Nature 2021). The pricing bound ``max_P y.a_P - sum_fixed y_t floor_t`` holds fo
 dual ``y >= 0`` summing to 1 over the open types, so every level ends with a certified
 gap. At the optimum, the open types with a positive dual are tight in every optimal
 lottery; they are fixed at the level and the next level starts, warm, from the same LP.
+
+Before the first level the master is seeded with panels that mix to the leximin point of
+the compact relaxation (``sampling.decompose``). On the benchmark pools that point is a
+lottery, so every level is certified in its first round: the relaxation's duals, priced
+once by CBC, bound the level, and the seeded master already reaches the bound.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from sampling.decompose import head_start as relaxed_panels
 from sampling.errors import SolverFailed
 from sampling.master import MasterSolution, MinimumMaster
 from sampling.oracle import PanelOracle
@@ -45,13 +52,21 @@ class Level:
     gap: float
     rounds: int
     duals: np.ndarray  # the dual that certifies the gap; it picks the types to fix
+    bound: float = np.inf  # the certified upper bound on the level
 
 
 def initial_panels(
-    oracle: PanelOracle, rng: np.random.Generator, extra: int
+    oracle: PanelOracle,
+    rng: np.random.Generator,
+    extra: int,
+    seated: Sequence[np.ndarray] = (),
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Panels covering every coverable type, plus ``extra`` panels for random weights."""
-    panels, coverable = oracle.cover()
+    """Panels covering every coverable type, plus ``extra`` panels for random weights.
+
+    The ``seated`` panels are kept (first) and spare the cover the types they seat.
+    """
+    more, coverable = oracle.cover(seated)
+    panels = [*seated, *more]
     for _ in range(extra):
         weights = np.where(coverable, rng.random(oracle.n_types), 0.0) / oracle.counts
         panels.append(oracle.best(weights).seats)
@@ -81,13 +96,14 @@ def raise_minimum(
     while True:
         sol = master.solve()
         if best_duals is not None and best_bound - sol.z <= tol:
-            return Level(sol, max(best_bound - sol.z, 0.0), rounds, best_duals)
+            return Level(sol, max(best_bound - sol.z, 0.0), rounds, best_duals, best_bound)
         if rounds >= max_rounds:
             return Level(
                 sol,
                 max(best_bound - sol.z, 0.0),
                 rounds,
                 sol.duals if best_duals is None else best_duals,
+                best_bound,
             )
         exact = best_duals is None or smoothing <= 0 or mispriced
         if exact or best_duals is None:
@@ -110,7 +126,7 @@ def raise_minimum(
             # Nothing improves at the master's own duals, yet the bound is above tol: the
             # solvers' tolerances are the limit here; report the gap honestly.
             best_duals = sol.duals if best_duals is None else best_duals
-            return Level(sol, max(best_bound - sol.z, 0.0), rounds, best_duals)
+            return Level(sol, max(best_bound - sol.z, 0.0), rounds, best_duals, best_bound)
 
 
 def leximin(
@@ -122,12 +138,29 @@ def leximin(
     extra_panels: int = 0,
     relaxation: bool = True,
     per_round: int = 1,
+    head_start: bool = True,
     max_rounds: int = 100_000,
     levels: int | None = None,
     progress: Progress | None = None,
 ) -> EngineResult:
-    """LEXIMIN over types; ``levels=1`` stops after the first level (that is MAXIMIN)."""
-    panels, coverable = initial_panels(oracle, rng, extra_panels)
+    """LEXIMIN over types; ``levels=1`` stops after the first level (that is MAXIMIN).
+
+    With ``head_start`` the master starts from panels that mix to the relaxation's leximin
+    point (``sampling.decompose``); when that point is a lottery, every level closes in
+    its first round. The certificates are the same either way.
+    """
+    walked: list[np.ndarray] = []
+    unplaced, started = 1.0, time.perf_counter()
+    if head_start:
+        # Each walk step makes one more constraint tight, so this budget is never the limit
+        # unless numerical noise stalls the walk; it is a step count, never a clock. The
+        # relaxation here assumes every type coverable: a type that no panel can seat makes
+        # the walk stop early, and the cover below then finds out which types those are.
+        budget = 2 * oracle.n_types + 2 * len(oracle.households) + 100
+        walk = relaxed_panels(oracle, np.ones(oracle.n_types, dtype=bool), budget)
+        walked, unplaced = walk.panels, walk.left
+    start_seconds = time.perf_counter() - started
+    panels, coverable = initial_panels(oracle, rng, extra_panels, walked)
     master = MinimumMaster(oracle.counts, coverable)
     master.add_panels(panels)
     relaxed = Relaxation(oracle, coverable) if relaxation else None
@@ -136,10 +169,10 @@ def leximin(
     iterations = 0
     sol: MasterSolution | None = None
     while master.open.any():
-        center, center_bound = None, np.inf
+        center, center_bound, relaxed_z = None, np.inf, np.inf
         if relaxed is not None:
             try:
-                center = relaxed.duals(master.open)[1]
+                relaxed_z, center = relaxed.duals(master.open)
             except SolverFailed:
                 relaxed = None  # only a head start: plain column generation still converges
             else:
@@ -165,8 +198,10 @@ def leximin(
         if tight.size == 0:  # cannot happen with exact duals; never loop forever
             tight = open_types[[int(np.argmax(level.duals[open_types]))]]
         # The current lottery meets the floor; a hair below it keeps the next LP feasible
-        # despite HiGHS's 1e-7 feasibility tolerance.
-        floor = max(sol.z - 1e-10, 0.0)
+        # despite HiGHS's 1e-7 feasibility tolerance. Within that tolerance the master's z
+        # can exceed the level's upper bounds by a hair: a floor above the relaxation's
+        # optimum would make the next relaxed level infeasible.
+        floor = max(min(sol.z, level.bound, relaxed_z) - 1e-10, 0.0)
         master.fix(tight, floor)
         if relaxed is not None:
             relaxed.fix(tight, floor, master.row_of)
@@ -184,6 +219,9 @@ def leximin(
         extra={
             "types": oracle.n_types,
             "coverable_types": n_open,
+            "head_start_panels": len(walked),
+            "head_start_unplaced": unplaced,
+            "head_start_seconds": round(start_seconds, 3),
             "levels": len(gaps),
             "pricing_calls": oracle.calls,
             "pricing_seconds": round(oracle.seconds, 3),

@@ -86,6 +86,10 @@ class PanelStore:
         self.seats.append(np.asarray(seats, dtype=np.int64)[idx])
         return len(self.types) - 1
 
+    def index(self, seats: np.ndarray) -> int | None:
+        """The number of a stored panel, or None when it is not stored."""
+        return self._index.get(np.asarray(seats, dtype=np.int64).tobytes())
+
     def dense(self, j: int) -> np.ndarray:
         out = np.zeros(self.n_types, dtype=np.int64)
         out[self.types[j]] = self.seats[j]

@@ -10,6 +10,7 @@ thread without time limits, so the same weights always give the same panel.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,15 +133,19 @@ class PanelOracle:
         if not ok:
             raise SolverFailed("CBC", "returned an infeasible panel")
 
-    def cover(self) -> tuple[list[np.ndarray], np.ndarray]:
+    def cover(self, seated: Sequence[np.ndarray] = ()) -> tuple[list[np.ndarray], np.ndarray]:
         """Panels that together seat every type that any feasible panel can seat.
 
         Returns the panels and a boolean mask of the *coverable* types; the others are in no
         feasible panel and get probability 0. Each round rewards the types not yet seated
         (rare types more, by 1/count), so a zero optimum proves the rest uncoverable.
+        Types seated by the given panels count as covered already (those panels are not
+        returned), so a good start leaves one round: the proof.
         """
         covered = np.zeros(self.n_types, dtype=bool)
-        open_ = np.ones(self.n_types, dtype=bool)
+        for seats in seated:
+            covered |= np.asarray(seats) > 0
+        open_ = ~covered
         panels: list[np.ndarray] = []
         while open_.any():
             weights = np.where(open_, 1.0 / self.counts, 0.0)

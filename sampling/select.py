@@ -41,6 +41,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "extra_panels": 0,
         "relaxation": True,
         "per_round": 1,
+        "head_start": True,
     },
     "maximin": {
         "tol": 1e-8,
@@ -48,8 +49,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "extra_panels": 0,
         "relaxation": True,
         "per_round": 1,
+        "head_start": True,
     },
-    "nash": {"tol": 1e-6, "extra_panels": 0},
+    "nash": {"tol": 1e-6, "extra_panels": 0, "head_start": True},
 }
 # Panels below this weight are dropped from the lottery (and the rest renormalised).
 MIN_WEIGHT = 1e-9
