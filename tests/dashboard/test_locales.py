@@ -11,9 +11,11 @@ import pytest
 import quotas.feasibility
 import quotas.formats
 import quotas.targets  # noqa: F401
+import recruitment.cli
 import recruitment.demo
 import recruitment.usecases  # noqa: F401
 import sampling.alternates
+import sampling.legacy
 import sampling.lottery
 import sampling.pool_files
 import sampling.replace
