@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import string
 from importlib import resources
 
 import pytest
 
-import quotas.feasibility
-import quotas.formats
-import quotas.targets  # noqa: F401
-import recruitment.cli
-import recruitment.demo
-import recruitment.usecases  # noqa: F401
-import sampling.alternates
-import sampling.legacy
-import sampling.lottery
-import sampling.pool_files
-import sampling.replace
-import sampling.select  # noqa: F401
+import quotas
+import recruitment
+import sampling
+import synthetic_data
 from dashboard.i18n import LANGUAGES, format_date, format_number, format_percent, keys, text
 from quotas import messages
+
+
+def _import_everything() -> None:
+    """Import every module, so every registered message code is in the catalogue."""
+    for package in (quotas, sampling, synthetic_data, recruitment):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if "migrations" not in module.name and not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
 
 
 def _fields(template: str) -> list[str]:
@@ -47,6 +49,7 @@ def test_ui_strings_complete_with_same_placeholders(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "es"])
 def test_message_catalogue_translated_with_same_placeholders(lang: str) -> None:
+    _import_everything()
     translated = _load("quotas", lang)
     missing = [c for c in messages.codes() if c not in translated]
     assert not missing
