@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m dashboard.serve --server.port 8501 --server.headless true
+	$(BIN)/python -m dashboard.serve --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
 demo-cli: $(STAMP)
 	$(BIN)/python -m recruitment.demo_run
