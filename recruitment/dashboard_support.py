@@ -30,8 +30,9 @@ from recruitment.usecases.common import (
     table_from_rows,
     volunteer_frame,
 )
+from recruitment.usecases.replacements import compute_replacement
 from recruitment.usecases.selection import _frame_of
-from sampling.replace import Replacement, replace
+from sampling.replace import Replacement
 
 
 @dataclass(frozen=True)
@@ -209,34 +210,10 @@ def suggest_replacement(
 
     Uses the run's recorded pool and quotas; the panel is the selected seats still taken
     (not declined, withdrawn or no-show) plus alternates already invited. Nothing is stored:
-    the dashboard records the answer with ``record_seat_status``.
+    ``usecases.replace_dropouts`` computes the same answer and records it.
     """
     with db.unit_of_work() as session:
-        run = session.get(SelectionRun, run_id)
-        if run is None:
-            raise KleroError("run_not_found", run_id=run_id)
-        site_for(session, actor, run.site_id, Action.RECORD_STATUS)
-        seats = session.execute(
-            select(PanelSeat.kind, PanelSeat.rank, PanelSeat.status, Volunteer.pseudonym)
-            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-            .where(PanelSeat.run_id == run_id)
-            .order_by(PanelSeat.kind, PanelSeat.rank)
-        ).all()
-        snapshot, rows = run.inputs["pool"], run.inputs["quotas"]
-    lost = {"declined", "withdrawn", "no-show"}
-    gone = set(dropped)
-    panel = [
-        p
-        for kind, _, status, p in seats
-        if (kind == "selected" and (status not in lost or p in gone))
-        or (kind == "alternate" and status not in {"selected", *lost})
-    ]
-    candidates = [p for kind, _, status, p in seats if kind == "alternate" and status == "selected"]
-    quotas = table_from_rows(rows)
-    loaded = pool_of(_frame_of(snapshot), quotas, f"run {run_id}")
-    raise_if_errors(loaded.problems)
-    assert loaded.pool is not None
-    return replace(loaded.pool, quotas, panel, list(dropped), candidates=candidates, seed=seed)
+        return compute_replacement(session, actor, run_id, list(dropped), seed, lock=False)[3]
 
 
 def legacy_comparison(

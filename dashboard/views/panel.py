@@ -64,10 +64,10 @@ if may(who, Action.RECORD_STATUS, site, db()):
     dropped = st.multiselect(tr("panel.dropped"), dropped_choices, key="panel_dropped")
     if dropped and st.button(tr("panel.suggest"), key="panel_suggest"):
         found = attempt(suggest_replacement, db(), who, details.run_id, dropped)
-        st.session_state["_replacement"] = (details.run_id, found)
+        st.session_state["_replacement"] = (details.run_id, list(dropped), found)
     kept = st.session_state.get("_replacement")
-    if kept is not None and kept[0] == details.run_id and kept[1] is not None:
-        replacement = kept[1]
+    if kept is not None and kept[0] == details.run_id and kept[2] is not None:
+        replacement = kept[2]
         st.dataframe(
             pd.DataFrame(
                 {
@@ -81,11 +81,15 @@ if may(who, Action.RECORD_STATUS, site, db()):
         if replacement.unmet:
             st.warning(tr("panel.unmet", count=len(replacement.unmet)))
         if replacement.added and st.button(tr("panel.invite"), key="panel_invite"):
-            for added in replacement.added:
-                attempt(uc.record_seat_status, db(), who, details.run_id, added.id, "invited")
+            # One transaction recomputes the same answer (same inputs, same seed) and stores it,
+            # so a half-recorded replacement cannot happen.
+            done = attempt(
+                uc.replace_dropouts, db(), who, details.run_id, kept[1], seed=replacement.seed
+            )
             st.session_state.pop("_replacement", None)
-            forget()
-            st.rerun()
+            if done is not None:
+                forget()
+                st.rerun()
 
 if may(who, Action.EXPORT_PANEL, site, db()):
     st.subheader(tr("panel.export"))

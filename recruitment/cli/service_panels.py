@@ -180,6 +180,53 @@ def panel_set(
     typer.echo(f"{volunteer}: {before} -> {status}.")
 
 
+@panel_app.command("replace")
+def panel_replace(
+    run: Annotated[int, typer.Option("--run", help="Run id.")],
+    dropped: Annotated[
+        str, typer.Option("--dropped", help="Comma-separated pseudonyms of who dropped out.")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed for ties between alternates.")] = 0,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace panel members who dropped out with the best alternates; invite them."""
+    db, actor = login(database_url_, user)
+    try:
+        summary = uc.replace_dropouts(db, actor, run, split_columns(dropped), seed=seed)
+    finally:
+        db.dispose()
+    if as_json:
+        emit_json(
+            {
+                "run_id": summary.run_id,
+                "site": summary.site,
+                "seed": summary.seed,
+                "dropped": summary.dropped,
+                "withdrawn": summary.withdrawn,
+                "added": summary.added,
+                "unfilled_seats": summary.unfilled,
+                "unmet": summary.unmet,
+                "panel": summary.panel,
+            }
+        )
+        return
+    typer.echo(
+        f"{summary.site}, run {summary.run_id}: {len(summary.added)} alternate(s) invited "
+        f"for {len(summary.dropped)} drop-out(s)."
+    )
+    for added in summary.added:
+        typer.echo(f"  {added['pseudonym']}: {added['reason']}")
+    if summary.unfilled:
+        typer.echo(f"  {summary.unfilled} seat(s) stay empty: no usable alternate left.")
+    for quota in summary.unmet:
+        typer.echo(
+            f"  unmet: {quota['feature']} = {quota['value']} has {quota['after']} seat(s) "
+            f"({quota['status']})."
+        )
+
+
 @panel_app.command("export")
 def panel_export(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],

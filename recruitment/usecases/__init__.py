@@ -26,6 +26,7 @@ from recruitment.usecases.quota_sets import (
     site_quotas,
 )
 from recruitment.usecases.recovery import recover_interrupted_runs
+from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
 from recruitment.usecases.selection import RunSummary, run_selection
 from recruitment.usecases.setup import (
@@ -58,6 +59,7 @@ __all__ = [
     "ImportReport",
     "PanelStatus",
     "QuotaSetView",
+    "ReplacementSummary",
     "RerunReport",
     "RunSummary",
     "RunView",
@@ -81,6 +83,7 @@ __all__ = [
     "record_seat_status",
     "recover_interrupted_runs",
     "register_volunteer",
+    "replace_dropouts",
     "rerun_selection",
     "run_selection",
     "set_quotas",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import PAGES as ROLE_PAGES
 from recruitment import dashboard_support as support
 from recruitment import usecases as uc
+from recruitment.db import open_database
+from recruitment.models import AuditEvent
 from tests.dashboard.conftest import APP, PAGES, DemoDb, open_page, signed_in
 
 LOGINS = {
@@ -166,3 +169,32 @@ def test_evaluator_verifies_the_audit_trail(shared_db: DemoDb) -> None:
     at.button(key="audit_verify").click().run()
     assert at.success and at.success[0].value.startswith("The audit trail is intact")
     assert len(at.dataframe[0].value) > 10
+
+
+def test_partner_replaces_a_drop_out_in_one_step(own_db: DemoDb) -> None:
+    db = open_database(f"sqlite:///{own_db.path}")
+    try:
+        partner = uc.authenticate(db, "partner-fr", own_db.password("partner-fr"))
+        details = support.run_details(db, partner, "FR-lyon")
+        assert details is not None
+        dropped = str(details.panel["pseudonym"].iloc[0])
+        uc.record_seat_status(db, partner, details.run_id, dropped, "declined")
+        at = open_page(signed_in(own_db, "partner-fr"), "panel", "FR-lyon")
+        at.multiselect(key="panel_dropped").select(dropped).run()
+        at.button(key="panel_suggest").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        at.button(key="panel_invite").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        after = support.run_details(db, partner, "FR-lyon")
+        assert after is not None
+        invited = after.alternates[after.alternates["status"] == "invited"]
+        assert len(invited) == 1
+        with db.unit_of_work() as session:
+            events = session.execute(
+                select(AuditEvent).where(AuditEvent.action == "panel.replaced")
+            ).scalars()
+            (event,) = list(events)
+            assert event.after is not None
+            assert [a["replaces"] for a in event.after["added"]] == [dropped]
+    finally:
+        db.dispose()

@@ -1,0 +1,190 @@
+"""Replacing panel members who dropped out with the run's alternates, in one transaction.
+
+The replacement is computed by ``sampling.replace`` on the run's recorded pool and quotas,
+so it is reproducible from the run record and the seed. The chosen alternates keep their
+alternate seat (the recorded draw stays what it was, so re-running the run still matches)
+and become ``invited``: an invited alternate counts as a panel member from then on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotas.problems import KleroError, raise_if_errors
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import PanelSeat, SelectionRun, Volunteer, utcnow
+from recruitment.permissions import Action, Actor
+from recruitment.usecases.common import get_site, pool_of, site_for, table_from_rows
+from recruitment.usecases.panels import TRANSITIONS
+from recruitment.usecases.selection import _frame_of
+from sampling.replace import Replacement, replace
+
+# Seat statuses that mean the person is no longer on the panel.
+LOST = ("declined", "no-show", "withdrawn")
+
+
+@dataclass(frozen=True)
+class ReplacementSummary:
+    """What a replacement changed: who left, who was invited in their place, and why."""
+
+    run_id: int
+    site: str
+    seed: int
+    dropped: list[str]
+    withdrawn: list[str]  # dropped seats this call marked withdrawn (the rest were already lost)
+    added: list[dict[str, Any]]  # {pseudonym, replaces, restores, reason}
+    panel: list[str]  # the panel afterwards, by pseudonym
+    unmet: list[dict[str, Any]]  # quotas the new panel still misses (QuotaChange.to_dict)
+    unfilled: int  # seats left empty because the alternates ran out
+    replacement: Replacement
+
+
+def _seats(session: Session, run_id: int, *, lock: bool = False) -> list[tuple[PanelSeat, str]]:
+    """The run's seats with pseudonyms, by kind then rank (alternates in rank order)."""
+    query = (
+        select(PanelSeat, Volunteer.pseudonym)
+        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+        .where(PanelSeat.run_id == run_id)
+        .order_by(PanelSeat.kind, PanelSeat.rank)
+    )
+    if lock:
+        query = query.with_for_update(of=PanelSeat)
+    return [(seat, str(pseudonym)) for seat, pseudonym in session.execute(query).all()]
+
+
+def current_panel(seats: Sequence[tuple[str, str, str]], dropped: Sequence[str]) -> list[str]:
+    """Pseudonyms on the panel: selected seats still taken (or just dropped), invited alternates.
+
+    ``seats`` holds (kind, status, pseudonym) triples.
+    """
+    gone = set(dropped)
+    return [
+        p
+        for kind, status, p in seats
+        if (kind == "selected" and (status not in LOST or p in gone))
+        or (kind == "alternate" and status not in {"selected", *LOST})
+    ]
+
+
+def compute_replacement(
+    session: Session, actor: Actor, run_id: int, dropped: Sequence[str], seed: int, *, lock: bool
+) -> tuple[SelectionRun, list[tuple[PanelSeat, str]], list[str], Replacement]:
+    """Check permission and compute the replacement on the run's recorded snapshot.
+
+    Returns the run, its seats, the panel before the replacement and the replacement.
+    """
+    run = session.get(SelectionRun, run_id)
+    if run is None:
+        raise KleroError("run_not_found", run_id=run_id)
+    site_for(session, actor, run.site_id, Action.RECORD_STATUS)
+    seats = _seats(session, run_id, lock=lock)
+    triples = [(s.kind, s.status, p) for s, p in seats]
+    panel = current_panel(triples, dropped)
+    candidates = [p for kind, status, p in triples if kind == "alternate" and status == "selected"]
+    quotas = table_from_rows(run.inputs["quotas"])
+    loaded = pool_of(_frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
+    raise_if_errors(loaded.problems)
+    assert loaded.pool is not None
+    found = replace(loaded.pool, quotas, panel, list(dropped), candidates=candidates, seed=seed)
+    return run, seats, panel, found
+
+
+def replace_dropouts(
+    db: Database, actor: Actor, run_id: int, dropped: Sequence[str], *, seed: int = 0
+) -> ReplacementSummary:
+    """Replace the panel members ``dropped`` with the run's best open alternates, atomically.
+
+    Dropped seats not yet declined, withdrawn or no-show become ``withdrawn``; the chosen
+    alternates become ``invited``; one audit event ``panel.replaced`` records the panel
+    before and after, why each person was added and which quotas stay unmet. Permission:
+    as for recording seat statuses (the site's partner, admins). On any error nothing
+    changes.
+    """
+    dropped = list(dict.fromkeys(dropped))  # repeated ids count once, order kept
+    with db.unit_of_work() as session:
+        run, seats, before, found = compute_replacement(
+            session, actor, run_id, dropped, seed, lock=True
+        )
+        if not dropped:  # nothing to replace: nothing to change or to audit
+            return _summary(run_id, get_site(session, run.site_id).code, [], [], [], found)
+        by_pseudonym = {p: s for s, p in seats}
+        # Refuse first, change afterwards: a final status (attended) cannot be withdrawn.
+        for p in dropped:
+            seat = by_pseudonym[p]
+            if seat.status not in LOST and "withdrawn" not in TRANSITIONS[seat.status]:
+                raise KleroError(
+                    "seat_status_transition",
+                    pseudonym=p,
+                    current=seat.status,
+                    run_id=run_id,
+                    status="withdrawn",
+                    allowed=", ".join(TRANSITIONS[seat.status]) or "none",
+                )
+        now = utcnow()
+        withdrawn = [p for p in dropped if by_pseudonym[p].status not in LOST]
+        previous = {p: by_pseudonym[p].status for p in dropped}
+        for p in withdrawn:
+            by_pseudonym[p].status = "withdrawn"
+            by_pseudonym[p].updated_at = now
+        for added in found.added:
+            seat = by_pseudonym[added.id]
+            seat.status = "invited"
+            seat.updated_at = now
+        session.flush()
+        added_rows = [
+            {
+                "pseudonym": a.id,
+                "replaces": a.replaces,
+                "restores": [str(c) for c in a.restores],
+                "reason": a.reason,
+            }
+            for a in found.added
+        ]
+        site_code = get_site(session, run.site_id).code
+        audit.record(
+            session,
+            actor,
+            "panel.replaced",
+            "run",
+            run_id,
+            site_id=run.site_id,
+            before={"panel": before, "dropped": previous},
+            after={
+                "panel": list(found.panel),
+                "withdrawn": withdrawn,
+                "added": added_rows,
+                "unmet": [q.to_dict() for q in found.unmet],
+                "unfilled": found.unfilled,
+                "skipped": [{"pseudonym": i, "reason": r} for i, r in found.skipped],
+                "seed": found.seed,
+            },
+        )
+        return _summary(run_id, site_code, dropped, withdrawn, added_rows, found)
+
+
+def _summary(
+    run_id: int,
+    site: str,
+    dropped: list[str],
+    withdrawn: list[str],
+    added: list[dict[str, Any]],
+    found: Replacement,
+) -> ReplacementSummary:
+    return ReplacementSummary(
+        run_id,
+        site,
+        found.seed,
+        dropped,
+        withdrawn,
+        added,
+        list(found.panel),
+        [q.to_dict() for q in found.unmet],
+        found.unfilled,
+        found,
+    )
