@@ -16,7 +16,14 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.cli import service_panels  # noqa: F401  (registers its commands)
 from recruitment.cli.app import app, emit_json
-from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, login, password
+from recruitment.cli.service_common import (
+    DbOpt,
+    JsonOpt,
+    SiteOpt,
+    UserOpt,
+    logged_in,
+    password,
+)
 from recruitment.db import database_url, safe_url, upgrade
 from recruitment.security import create_key_file
 
@@ -92,8 +99,7 @@ def user_create(
 @org_app.command("create")
 def org_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a partner organisation."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         uc.create_organisation(db, actor, name)
     typer.echo(f"Organisation {name!r} created.")
 
@@ -101,8 +107,7 @@ def org_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> 
 @delib_app.command("create")
 def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a deliberation."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         uc.create_deliberation(db, actor, name)
     typer.echo(f"Deliberation {name!r} created.")
 
@@ -116,8 +121,7 @@ def delib_country(
     user: UserOpt = None,
 ) -> None:
     """Add a country to a deliberation."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         uc.create_country(db, actor, deliberation, code, name)
     typer.echo(f"Country {code.upper()} added to {deliberation!r}.")
 
@@ -135,8 +139,7 @@ def site_create(
     user: UserOpt = None,
 ) -> None:
     """Create a site run by a partner organisation."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         uc.create_site(
             db,
             actor,
@@ -154,8 +157,7 @@ def site_create(
 @site_app.command("list")
 def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> None:
     """List the sites you may see."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         sites = uc.list_sites(db, actor)
     if as_json:
         emit_json({"sites": [dataclasses.asdict(s) for s in sites]})
@@ -182,8 +184,7 @@ def site_quotas(
     """Set a site's quotas from a table or from census margins (a new version each time)."""
     if (table is None) == (margins is None):
         raise typer.BadParameter("give --table or --margins (one of them)")
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         if table is not None:
             view = uc.set_quotas_from_file(db, actor, site, table)
         else:
@@ -204,8 +205,7 @@ def site_quotas(
 @site_app.command("feasibility")
 def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> int:
     """Check whether the site's pool can meet its quotas. Exit 1 when it cannot."""
-    db, actor = login(database_url_, user)
-    with _closing(db):
+    with logged_in(database_url_, user) as (db, actor):
         result = uc.check_feasibility(db, actor, site)
     if result.feasible:
         typer.echo(f"Feasible: a panel for {site} can meet every quota.")
@@ -232,16 +232,3 @@ def demo_command(database_url_: DbOpt = None) -> None:
     for name, (role, organisation, secret) in demo.logins.items():
         where = f", {organisation}" if organisation else ""
         typer.echo(f"  {name:<13} {secret}  ({role}{where})")
-
-
-class _closing:
-    """Dispose of the database's connections when the block ends."""
-
-    def __init__(self, db: uc.Database) -> None:
-        self.db = db
-
-    def __enter__(self) -> uc.Database:
-        return self.db
-
-    def __exit__(self, *_: object) -> None:
-        self.db.dispose()

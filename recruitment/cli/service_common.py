@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -58,3 +60,13 @@ def login(database_url: str | None, user: str | None) -> tuple[uc.Database, Acto
     except BaseException:
         db.dispose()
         raise
+
+
+@contextmanager
+def logged_in(database_url: str | None, user: str | None) -> Iterator[tuple[uc.Database, Actor]]:
+    """``login``, closing the database's connections when the block ends."""
+    db, actor = login(database_url, user)
+    try:
+        yield db, actor
+    finally:
+        db.dispose()

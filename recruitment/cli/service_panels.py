@@ -13,7 +13,7 @@ import typer
 
 from recruitment import usecases as uc
 from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, login
+from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 
 pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
 volunteer_app = typer.Typer(
@@ -46,8 +46,7 @@ def select_for_site(
     user: str | None = None,
 ) -> uc.RunSummary:
     """Log in and select a site's panel from its stored pool and quotas (klero select --site)."""
-    db, actor = login(database_url, user)
-    try:
+    with logged_in(database_url, user) as (db, actor):
         return uc.run_selection(
             db,
             actor,
@@ -58,8 +57,6 @@ def select_for_site(
             lottery_size=lottery_size,
             alternates=alternates,
         )
-    finally:
-        db.dispose()
 
 
 @pool_app.command("import")
@@ -83,8 +80,7 @@ def pool_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import volunteers into a site; re-importing the same file changes nothing."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         report = uc.import_pool(
             db,
             actor,
@@ -94,8 +90,6 @@ def pool_import(
             address_columns=split_columns(address_columns),
             contact_columns=split_columns(contact_columns) if contact_columns else None,
         )
-    finally:
-        db.dispose()
     if as_json:
         emit_json(
             {
@@ -118,22 +112,16 @@ def pool_import(
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Erase a volunteer's personal data; the pseudonymous record stays for the audit."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         uc.erase_volunteer(db, actor, pseudonym)
-    finally:
-        db.dispose()
     typer.echo(f"Volunteer {pseudonym}: contact details erased.")
 
 
 @volunteer_app.command("export")
 def volunteer_export(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Print everything stored about a volunteer (JSON), for an access request."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         emit_json(uc.export_volunteer_data(db, actor, pseudonym))
-    finally:
-        db.dispose()
 
 
 @panel_app.command("status")
@@ -147,11 +135,8 @@ def panel_status(
     """Seats by kind and status (selected, invited, confirmed, declined, ...)."""
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         status = uc.panel_status(db, actor, site, run)
-    finally:
-        db.dispose()
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
@@ -172,11 +157,8 @@ def panel_set(
     user: UserOpt = None,
 ) -> None:
     """Record an invitation, an answer or attendance for one seat."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         before = uc.record_seat_status(db, actor, run, volunteer, status)
-    finally:
-        db.dispose()
     typer.echo(f"{volunteer}: {before} -> {status}.")
 
 
@@ -192,11 +174,8 @@ def panel_replace(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace panel members who dropped out with the best alternates; invite them."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         summary = uc.replace_dropouts(db, actor, run, split_columns(dropped), seed=seed)
-    finally:
-        db.dispose()
     if as_json:
         emit_json(
             {
@@ -238,11 +217,8 @@ def panel_export(
     """Write the panel and alternates (contact details only for the site's partner)."""
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         frame = uc.export_panel(db, actor, site, run)
-    finally:
-        db.dispose()
     frame.to_csv(out, index=False)
     typer.echo(f"{len(frame)} seat(s) written to {out}.")
 
@@ -250,11 +226,8 @@ def panel_export(
 @app.command("runs")
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """List a site's selection runs, newest first."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         runs = uc.list_runs(db, actor, site)
-    finally:
-        db.dispose()
     for r in runs:
         extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
         error = f", error {r.error_code}" if r.error_code else ""
@@ -269,11 +242,8 @@ def rerun_command(
     run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> int:
     """Re-run a recorded selection from its record and compare. Exit 1 if it differs."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         report = uc.rerun_selection(db, actor, run_id)
-    finally:
-        db.dispose()
     if as_json:
         typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))
     else:
@@ -284,10 +254,7 @@ def rerun_command(
 @audit_app.command("verify")
 def audit_verify(database_url_: DbOpt = None, user: UserOpt = None) -> int:
     """Check the hash chain of the audit trail; exit 1 and name the first broken event."""
-    db, actor = login(database_url_, user)
-    try:
+    with logged_in(database_url_, user) as (db, actor):
         result = uc.verify_audit(db, actor)
-    finally:
-        db.dispose()
     typer.echo(result.message)
     return 0 if result.ok else 1
