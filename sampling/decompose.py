@@ -1,21 +1,29 @@
-"""A head start for LEXIMIN: the relaxation's leximin point, split into panels along faces.
+"""LEXIMIN from the relaxation: its leximin point, split into panels along faces.
 
 The relaxation (``sampling.relaxation``) bounds every level from above. When its leximin
 point ``x*`` (expected seats per type) is a lottery of feasible panels, that lottery *is*
-the leximin one, and the column generation only has to confirm it: each level then
-closes in its first round. To find such panels we walk down the faces of the relaxed
-polytope (Carathéodory): take an integer panel ``P`` in the smallest face that holds the
-current point ``x`` (an integer program whose tight constraints are equalities), move
-from ``P`` through ``x`` to the face's boundary at ``x'``, so ``x = theta P + (1 - theta) x'``,
-and repeat from ``x'``. Every step makes one more constraint tight, so the walk ends after
-at most as many steps as the polytope has constraints. When a face holds no integer
-panel (the relaxation is not exact there) the walk stops; the panels found so far still
-seed the column generation, which certifies every level either way. Nothing here decides
-the answer: it only proposes columns, so exactness never depends on it.
+the leximin one, certified by the relaxation's level values, and no column generation is
+needed. To find such panels we walk down the faces of the relaxed polytope: take an
+integer panel ``P`` in the smallest face that holds the current point ``x`` (an integer
+program whose tight constraints are equalities), write ``x = theta P + (1 - theta) x'``
+with ``x'`` on the face's boundary, and repeat from ``x'``.
+
+A plain walk (any ``P``) makes one more constraint tight per step and may need as many
+steps as there are types (thousands on a 100,000-person pool). Here ``P`` must also allow
+a step of at least ``theta``: bounds on its seats per type, category and household that
+keep ``x'`` inside every loose constraint (``P_t <= x_t / theta`` and the like). Each step
+then places a share ``theta`` of what is left, so the walk ends after about
+``log(1e-9) / log(1 - theta)`` steps whatever the number of types: about 200 on the
+100,000-person benchmark. ``theta`` is halved when no panel allows it, down to the plain
+walk. When a face holds no integer panel at all (the relaxation is not exact there) the
+walk stops; the panels found so far seed the column generation, which certifies every
+level either way. Exactness never depends on the walk.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +33,43 @@ from sampling.errors import SolverFailed
 from sampling.oracle import PanelOracle
 from sampling.relaxation import Relaxation
 
+Progress = Callable[[str, float], None]
+
 # Seats closer than this to a bound count as on it (the relaxation's LPs are solved to 1e-9).
 TIGHT = 1e-7
 # Stop once this little of the lottery is left to place.
 DONE = 1e-9
+# Step shares tried by the walk: the first, the largest and the smallest before giving up
+# on long steps (then any panel in the face will do, as in a plain Caratheodory walk).
+START_THETA = 0.25
+MAX_THETA = 0.5
+MIN_THETA = 1e-4
+# After a step of theta the next asks for GROW * theta; every PROBE-th asks for twice that.
+GROW = 0.95
+PROBE = 8
+# Rounding slack when turning step bounds into integer seat bounds.
+SLACK = 1e-9
 
 
-def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:
-    """Expected seats per type of the leximin point of the relaxation (levels of small LPs)."""
+@dataclass(frozen=True)
+class RelaxedLeximin:
+    """The relaxation's leximin point and its levels: upper bounds for every lottery.
+
+    ``levels[i]`` is ``(z, types)``: no lottery whose earlier levels reach their bounds
+    gives all of ``types`` more than ``z``. A lottery that gives every type of every
+    level at least its ``z`` is therefore leximin-optimal.
+    """
+
+    seats: np.ndarray  # expected seats per type
+    levels: list[tuple[float, np.ndarray]]
+
+    def level_gaps(self, probabilities: np.ndarray) -> list[float]:
+        """How far below each level's bound the given per-type probabilities fall (>= 0)."""
+        return [max(z - float(probabilities[types].min()), 0.0) for z, types in self.levels]
+
+
+def relaxed_levels(oracle: PanelOracle, coverable: np.ndarray) -> RelaxedLeximin:
+    """The leximin point of the relaxation, level by level (small LPs, warm-started)."""
     relaxed = Relaxation(oracle, coverable)
     for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
         relaxed.h.setOptionValue(name, 1e-9)
@@ -40,6 +77,7 @@ def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:
     row_of = np.full(oracle.n_types, -1, dtype=np.int64)
     row_of[relaxed.active] = np.arange(relaxed.active.size)
     seats = np.zeros(oracle.n_types)
+    levels: list[tuple[float, np.ndarray]] = []
     while open_.any():
         z, duals = relaxed.duals(open_)
         seats = np.asarray(relaxed.h.getSolution().col_value, dtype=float)[: oracle.n_types]
@@ -47,9 +85,15 @@ def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:
         tight = types[duals[types] > 1e-9]
         if tight.size == 0:  # cannot happen with exact duals; never loop forever
             tight = types
+        levels.append((z, tight))
         relaxed.fix(tight, max(z - 1e-10, 0.0), row_of)
         open_[tight] = False
-    return np.clip(seats, 0.0, oracle.counts.astype(float))
+    return RelaxedLeximin(np.clip(seats, 0.0, oracle.counts.astype(float)), levels)
+
+
+def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:
+    """Expected seats per type of the leximin point of the relaxation."""
+    return relaxed_levels(oracle, coverable).seats
 
 
 @dataclass(frozen=True)
@@ -91,30 +135,71 @@ class FaceWalker:
         self.objective = solver.Objective()
         self.objective.SetMaximization()
         self.steps = 0
+        self.theta = START_THETA
+        self.lo = np.array([c[2] for c in self.categories])
+        self.hi = np.array([c[3] for c in self.categories])
+        self.members = [np.flatnonzero(oracle.vectors[:, f] == j) for f, j, _, _ in self.categories]
+        self._var_lo = np.zeros(oracle.n_types)
+        self._var_hi = self.upper.copy()
 
     def _sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per category and per household sums of ``seats``."""
-        vec = self.oracle.vectors
-        cat = np.array([seats[vec[:, f] == j].sum() for f, j, _, _ in self.categories])
+        cat = np.array([seats[m].sum() for m in self.members])
         n_homes = len(self.homes)
         inside = self.home_of >= 0
         home = np.bincount(self.home_of[inside], weights=seats[inside], minlength=n_homes)
         return cat, home
 
-    def _panel(self, point: np.ndarray, tight: dict[str, np.ndarray]) -> np.ndarray | None:
-        """An integer panel meeting every constraint that is tight at ``point``, or None."""
-        low = np.where(tight["var_hi"], self.upper, 0.0)
-        high = np.where(tight["var_lo"], 0.0, self.upper)
-        for var, lo, hi, c in zip(self.x, low.tolist(), high.tolist(), point.tolist(), strict=True):
-            var.SetBounds(lo, hi)
+    def _box(
+        self,
+        point: np.ndarray,
+        cat: np.ndarray,
+        home: np.ndarray,
+        tight: dict[str, np.ndarray],
+        theta: float,
+    ) -> tuple[np.ndarray, ...] | None:
+        """Bounds on a panel ``P`` in the face such that a step of ``theta`` fits, or None.
+
+        Moving from ``P`` through ``x`` to ``x' = (x - theta P) / (1 - theta)`` keeps every
+        loose constraint when ``(x - (1 - theta) upper) / theta <= P <= (x - (1 - theta)
+        lower) / theta`` (per type, category and household); ``theta = 0`` leaves the face.
+        """
+        lo, hi = self.lo, self.hi
+        if theta > 0:
+            var_lo = np.ceil((point - (1 - theta) * self.upper) / theta - SLACK)
+            var_hi = np.floor(point / theta + SLACK)
+            cat_lo = np.ceil((cat - (1 - theta) * hi) / theta - SLACK)
+            cat_hi = np.floor((cat - (1 - theta) * lo) / theta + SLACK)
+            home_lo = np.where(home > 1 - theta + SLACK, 1.0, 0.0)
+        else:
+            var_lo, var_hi = np.zeros_like(point), self.upper
+            cat_lo, cat_hi = lo, hi
+            home_lo = np.zeros(home.size)
+        var_lo = np.where(tight["var_hi"], self.upper, np.maximum(var_lo, 0.0))
+        var_hi = np.where(tight["var_lo"], 0.0, np.minimum(var_hi, self.upper))
+        cat_lo = np.where(tight["cat_hi"], hi, np.maximum(cat_lo, lo))
+        cat_hi = np.where(tight["cat_lo"], lo, np.minimum(cat_hi, hi))
+        home_lo = np.where(tight["home"], 1.0, home_lo)
+        if np.any(var_lo > var_hi) or np.any(cat_lo > cat_hi):
+            return None
+        if var_lo.sum() > self.oracle.size or var_hi.sum() < self.oracle.size:
+            return None
+        return var_lo, var_hi, cat_lo, cat_hi, home_lo
+
+    def _panel(self, point: np.ndarray, box: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """An integer panel within ``box`` (seats where ``point`` has many preferred), or None."""
+        var_lo, var_hi, cat_lo, cat_hi, home_lo = box
+        changed = np.flatnonzero((var_lo != self._var_lo) | (var_hi != self._var_hi))
+        for t in changed.tolist():
+            self.x[t].SetBounds(float(var_lo[t]), float(var_hi[t]))
+        self._var_lo, self._var_hi = var_lo, var_hi
+        for var, c in zip(self.x, point.tolist(), strict=True):
             # Seats where the point has many keep the step away from the face's boundary.
             self.objective.SetCoefficient(var, c)
-        for r, (_, _, lo, hi) in enumerate(self.categories):
-            row_lo = hi if tight["cat_hi"][r] else lo
-            row_hi = lo if tight["cat_lo"][r] else hi
-            self.rows[r].SetBounds(row_lo, row_hi)
-        for h, row in enumerate(self.homes):
-            row.SetBounds(1.0 if tight["home"][h] else -pywraplp.Solver.infinity(), 1.0)
+        for row, row_lo, row_hi in zip(self.rows, cat_lo.tolist(), cat_hi.tolist(), strict=True):
+            row.SetBounds(row_lo, row_hi)
+        for row, h_lo in zip(self.homes, home_lo.tolist(), strict=True):
+            row.SetBounds(h_lo if h_lo > 0 else -pywraplp.Solver.infinity(), 1.0)
         self.steps += 1
         status = self.solver.Solve()
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -128,10 +213,35 @@ class FaceWalker:
             return None  # a solver slip only ends the head start; nothing depends on it
         return seats
 
-    def walk(self, target: np.ndarray, max_steps: int) -> Walk:
+    def _next_panel(
+        self,
+        point: np.ndarray,
+        cat: np.ndarray,
+        home: np.ndarray,
+        tight: dict[str, np.ndarray],
+        found: int,
+    ) -> np.ndarray | None:
+        """A panel in the face that allows a long step: try ``theta``, halve it on failure.
+
+        A step of ``theta`` places that share of what is left, so a walk that keeps
+        ``theta`` near its last success ends after about ``log(DONE) / log(1 - theta)``
+        steps, whatever the number of types. Every eighth step tries twice as long a step.
+        """
+        theta = min(2 * self.theta if found % PROBE == 0 else self.theta, MAX_THETA)
+        while True:
+            if theta < MIN_THETA:
+                theta = 0.0
+            box = self._box(point, cat, home, tight, theta)
+            panel = None if box is None else self._panel(point, box)
+            if panel is not None or theta == 0.0:
+                if panel is not None and theta > 0:
+                    self.theta = theta
+                return panel
+            theta /= 2
+
+    def walk(self, target: np.ndarray, max_steps: int, progress: Progress | None = None) -> Walk:
         """Panels and weights mixing to ``target``, short of ``left`` when a face has no panel."""
-        lo = np.array([c[2] for c in self.categories])
-        hi = np.array([c[3] for c in self.categories])
+        lo, hi = self.lo, self.hi
         point = target.copy()
         left = 1.0
         tight: dict[str, np.ndarray] = {
@@ -153,7 +263,7 @@ class FaceWalker:
             tight["home"] |= home >= 1.0 - TIGHT
             if np.any(tight["cat_lo"] & tight["cat_hi"] & (hi > lo)):
                 break  # numerical noise has pushed the point out of the polytope
-            panel = self._panel(point, tight)
+            panel = self._next_panel(point, cat, home, tight, len(panels))
             if panel is None:
                 break
             panels.append(panel)
@@ -163,12 +273,16 @@ class FaceWalker:
                 left = 0.0
                 break
             theta = step / (1.0 + step)
+            # The step is often longer than asked for: ask for about as much next time.
+            self.theta = min(max(self.theta, GROW * theta), MAX_THETA)
             weights.append(left * theta)
             point = point + step * (point - panel)
             point = np.clip(point, 0.0, self.upper)
             left *= 1.0 - theta
             kind, index = binding
             tight[kind][index] = True
+            if progress is not None:
+                progress("head start", min(1.0, math.log(left) / math.log(DONE)))
         return Walk(panels, np.array(weights), left)
 
     def _step(
@@ -204,13 +318,25 @@ class FaceWalker:
         return best, binding
 
 
-def head_start(oracle: PanelOracle, coverable: np.ndarray, max_steps: int) -> Walk:
-    """Panels that (ideally) mix to the relaxation's leximin point; see the module docstring."""
+def head_start(
+    oracle: PanelOracle,
+    coverable: np.ndarray,
+    max_steps: int,
+    progress: Progress | None = None,
+) -> tuple[Walk, RelaxedLeximin | None]:
+    """Panels that (ideally) mix to the relaxation's leximin point, and that point's levels."""
     try:
-        target = relaxed_leximin(oracle, coverable)
+        relaxed = relaxed_levels(oracle, coverable)
     except SolverFailed:
-        return Walk([], np.zeros(0), 1.0)
-    return FaceWalker(oracle, coverable).walk(target, max_steps)
+        return Walk([], np.zeros(0), 1.0), None
+    return FaceWalker(oracle, coverable).walk(relaxed.seats, max_steps, progress), relaxed
 
 
-__all__ = ["FaceWalker", "Walk", "head_start", "relaxed_leximin"]
+__all__ = [
+    "FaceWalker",
+    "RelaxedLeximin",
+    "Walk",
+    "head_start",
+    "relaxed_levels",
+    "relaxed_leximin",
+]

@@ -6,10 +6,11 @@ dual ``y >= 0`` summing to 1 over the open types, so every level ends with a cer
 gap. At the optimum, the open types with a positive dual are tight in every optimal
 lottery; they are fixed at the level and the next level starts, warm, from the same LP.
 
-Before the first level the master is seeded with panels that mix to the leximin point of
-the compact relaxation (``sampling.decompose``). On the benchmark pools that point is a
-lottery, so every level is certified in its first round: the relaxation's duals, priced
-once by CBC, bound the level, and the seeded master already reaches the bound.
+First of all the leximin point of the compact relaxation is split into panels
+(``sampling.decompose``). On the benchmark pools that point is a lottery; it is then the
+leximin lottery, certified by the relaxation's level bounds, and no column generation
+runs. Otherwise the walk's panels seed the master and every level is certified by
+pricing as above.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sampling.decompose import RelaxedLeximin, Walk
 from sampling.decompose import head_start as relaxed_panels
 from sampling.errors import SolverFailed
 from sampling.master import MasterSolution, MinimumMaster
@@ -30,6 +32,8 @@ Progress = Callable[[str, float], None]
 
 # Duals below this (after normalising to sum 1) count as zero when choosing types to fix.
 DUAL_TOL = 1e-9
+# Panels below this weight are dropped from a lottery (and the rest renormalised).
+MIN_WEIGHT = 1e-9
 
 
 @dataclass
@@ -145,9 +149,10 @@ def leximin(
 ) -> EngineResult:
     """LEXIMIN over types; ``levels=1`` stops after the first level (that is MAXIMIN).
 
-    With ``head_start`` the master starts from panels that mix to the relaxation's leximin
-    point (``sampling.decompose``); when that point is a lottery, every level closes in
-    its first round. The certificates are the same either way.
+    With ``head_start`` the relaxation's leximin point is first split into panels
+    (``sampling.decompose``); when they reach every level's relaxed bound within ``tol``
+    that lottery is returned, certified by those bounds (``relaxation_certificate`` is 1
+    in the figures). Otherwise the column generation starts from the walk's panels.
     """
     walked: list[np.ndarray] = []
     unplaced, started = 1.0, time.perf_counter()
@@ -157,8 +162,12 @@ def leximin(
         # relaxation here assumes every type coverable: a type that no panel can seat makes
         # the walk stop early, and the cover below then finds out which types those are.
         budget = 2 * oracle.n_types + 2 * len(oracle.households) + 100
-        walk = relaxed_panels(oracle, np.ones(oracle.n_types, dtype=bool), budget)
+        everyone = np.ones(oracle.n_types, dtype=bool)
+        walk, point = relaxed_panels(oracle, everyone, budget, progress)
         walked, unplaced = walk.panels, walk.left
+        done = _walk_lottery(oracle, walk, point, tol, levels, time.perf_counter() - started)
+        if done is not None:
+            return done
     start_seconds = time.perf_counter() - started
     panels, coverable = initial_panels(oracle, rng, extra_panels, walked)
     master = MinimumMaster(oracle.counts, coverable)
@@ -222,10 +231,62 @@ def leximin(
             "head_start_panels": len(walked),
             "head_start_unplaced": unplaced,
             "head_start_seconds": round(start_seconds, 3),
+            "relaxation_certificate": 0,
             "levels": len(gaps),
             "pricing_calls": oracle.calls,
             "pricing_seconds": round(oracle.seconds, 3),
             "master_seconds": round(master.seconds, 3),
             "master_solves": master.solves,
+        },
+    )
+
+
+def _walk_lottery(
+    oracle: PanelOracle,
+    walk: Walk,
+    point: RelaxedLeximin | None,
+    tol: float,
+    levels: int | None,
+    seconds: float,
+) -> EngineResult | None:
+    """The walk's lottery when it reaches every level's relaxed bound within ``tol``.
+
+    The relaxation bounds every level of every lottery from above, so a lottery that
+    attains those bounds is leximin-optimal, with the bounds as its certificate: no column
+    generation is needed. Returns None when the walk fell short (the caller then runs the
+    column generation from the walk's panels).
+    """
+    if point is None or not walk.panels:
+        return None
+    weights = walk.weights / walk.weights.sum()
+    keep = np.flatnonzero(weights >= MIN_WEIGHT)
+    weights = weights[keep] / weights[keep].sum()
+    panels = [walk.panels[j] for j in keep.tolist()]
+    seats = np.zeros(oracle.n_types)
+    for w, panel in zip(weights.tolist(), panels, strict=True):
+        seats += w * panel
+    gaps = point.level_gaps(seats / oracle.counts)
+    if levels is not None:
+        gaps = gaps[:levels]
+    if max(gaps) > tol:
+        return None
+    return EngineResult(
+        panels=panels,
+        weights=weights,
+        iterations=len(walk.panels),
+        gap=max(gaps),
+        level_gaps=gaps,
+        extra={
+            "types": oracle.n_types,
+            "coverable_types": int(np.count_nonzero(seats > 0)),
+            "head_start_panels": len(walk.panels),
+            "head_start_unplaced": walk.left,
+            "head_start_seconds": round(seconds, 3),
+            "relaxation_certificate": 1,
+            "levels": len(gaps),
+            "pricing_calls": oracle.calls,
+            "pricing_seconds": round(oracle.seconds, 3),
+            "master_seconds": 0.0,
+            "master_solves": 0,
         },
     )

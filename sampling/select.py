@@ -24,7 +24,7 @@ from quotas.model import QuotaTable
 from quotas.problems import KleroError
 from sampling.distribution import Distribution, RunFigures
 from sampling.errors import InfeasibleQuotas
-from sampling.leximin import EngineResult, leximin
+from sampling.leximin import MIN_WEIGHT, EngineResult, leximin
 from sampling.maximin import maximin
 from sampling.nash import nash
 from sampling.oracle import PanelOracle
@@ -53,8 +53,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "nash": {"tol": 1e-6, "extra_panels": 0, "head_start": True},
 }
-# Panels below this weight are dropped from the lottery (and the rest renormalised).
-MIN_WEIGHT = 1e-9
 
 __all__ = ["ALGORITHMS", "InfeasibleQuotas", "select_distribution"]
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
-from sampling.decompose import FaceWalker, head_start, relaxed_leximin
+from sampling.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
 from sampling.oracle import PanelOracle
 from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, brute_force_leximin, instances
+from tests.sampling.conftest import Instance, brute_force_leximin, instances, panel_problems
 from tests.sampling.test_engine import _example
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -66,7 +66,7 @@ def test_leximin_without_head_start_matches_brute_force(inst: Instance) -> None:
 def test_head_start_is_recorded() -> None:
     inst = _example()
     oracle, coverable = _oracle(inst)
-    walk = head_start(oracle, coverable, 1000)
+    walk, _ = head_start(oracle, coverable, 1000)
     dist = select_distribution(inst.pool, inst.quotas, inst.size)
     assert dist.settings["head_start"] is True
     assert dist.figures.extra["head_start_unplaced"] == pytest.approx(walk.left)
@@ -89,3 +89,37 @@ def test_column_generation_takes_over_where_the_relaxation_is_not_exact() -> Non
     assert dist.probabilities.to_numpy() == pytest.approx(brute_force_leximin(inst), abs=1e-7)
     assert dist.probabilities["p02"] == 0.0 and dist.probabilities["p01"] == pytest.approx(0.8)
     assert dist.figures.gap <= 1e-8
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(min_people=8, max_people=16))
+def test_walk_certified_lottery_equals_column_generation(inst: Instance) -> None:
+    walked = select_distribution(inst.pool, inst.quotas, inst.size)
+    generated = select_distribution(inst.pool, inst.quotas, inst.size, head_start=False)
+    assert walked.probabilities.to_numpy() == pytest.approx(
+        generated.probabilities.to_numpy(), abs=1e-6
+    )
+    assert walked.figures.gap <= 1e-8
+    assert panel_problems(inst, walked) == []
+
+
+def test_level_gaps_measure_the_shortfall_below_each_bound() -> None:
+    point = RelaxedLeximin(np.zeros(3), [(0.5, np.array([0, 1])), (0.8, np.array([2]))])
+    assert point.level_gaps(np.array([0.5, 0.6, 0.8])) == [0.0, 0.0]
+    gaps = point.level_gaps(np.array([0.45, 0.7, 0.9]))
+    assert gaps == pytest.approx([0.05, 0.0])
+
+
+def test_long_steps_split_a_benchmark_pool_in_few_panels() -> None:
+    # 2,000 volunteers, 782 types: a plain walk needed 235 panels; steps of a share
+    # theta of what is left need about log(1e-9) / log(1 - theta) of them.
+    from synthetic_data.instances import benchmark_instance
+
+    frame, _, quotas, size = benchmark_instance("small", seed=0)
+    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    dist = select_distribution(pool, quotas, size)
+    extra = dist.figures.extra
+    assert extra["relaxation_certificate"] == 1
+    assert extra["head_start_panels"] < 150
+    assert dist.figures.gap <= 1e-8
+    assert extra["master_solves"] == 0
