@@ -44,9 +44,9 @@ DONE = 1e-9
 START_THETA = 0.25
 MAX_THETA = 0.5
 MIN_THETA = 1e-4
-# After a step of theta the next asks for GROW * theta; every PROBE-th asks for twice that.
-GROW = 0.95
-PROBE = 8
+# Each step first asks for RISE times the last step's share; each failure multiplies by FALL.
+RISE = 1.3
+FALL = 0.8
 # Rounding slack when turning step bounds into integer seat bounds.
 SLACK = 1e-9
 
@@ -103,6 +103,7 @@ class Walk:
     panels: list[np.ndarray]
     weights: np.ndarray
     left: float
+    solves: int = 0  # integer programs solved (failed tries of a long step included)
 
 
 class FaceWalker:
@@ -227,7 +228,7 @@ class FaceWalker:
         ``theta`` near its last success ends after about ``log(DONE) / log(1 - theta)``
         steps, whatever the number of types. Every eighth step tries twice as long a step.
         """
-        theta = min(2 * self.theta if found % PROBE == 0 else self.theta, MAX_THETA)
+        theta = min(RISE * self.theta, MAX_THETA)
         while True:
             if theta < MIN_THETA:
                 theta = 0.0
@@ -237,7 +238,7 @@ class FaceWalker:
                 if panel is not None and theta > 0:
                     self.theta = theta
                 return panel
-            theta /= 2
+            theta *= FALL
 
     def walk(self, target: np.ndarray, max_steps: int, progress: Progress | None = None) -> Walk:
         """Panels and weights mixing to ``target``, short of ``left`` when a face has no panel."""
@@ -274,7 +275,7 @@ class FaceWalker:
                 break
             theta = step / (1.0 + step)
             # The step is often longer than asked for: ask for about as much next time.
-            self.theta = min(max(self.theta, GROW * theta), MAX_THETA)
+            self.theta = min(max(self.theta, theta), MAX_THETA)
             weights.append(left * theta)
             point = point + step * (point - panel)
             point = np.clip(point, 0.0, self.upper)
@@ -283,7 +284,7 @@ class FaceWalker:
             tight[kind][index] = True
             if progress is not None:
                 progress("head start", min(1.0, math.log(left) / math.log(DONE)))
-        return Walk(panels, np.array(weights), left)
+        return Walk(panels, np.array(weights), left, self.steps)
 
     def _step(
         self,

@@ -281,6 +281,7 @@ def _walk_lottery(
             "coverable_types": int(np.count_nonzero(seats > 0)),
             "head_start_panels": len(walk.panels),
             "head_start_unplaced": walk.left,
+            "head_start_solves": walk.solves,
             "head_start_seconds": round(seconds, 3),
             "relaxation_certificate": 1,
             "levels": len(gaps),
