@@ -56,9 +56,17 @@ def _construct_quietly() -> highspy.Highs:
 
 
 def run(h: highspy.Highs) -> None:
-    """Solve, raising SolverFailed unless HiGHS reports an optimum."""
+    """Solve, raising SolverFailed unless HiGHS reports an optimum.
+
+    A warm start after bound or column changes can end without a status ("Not Set"),
+    seen rarely on a loaded machine; the same LP solved cold from its model does not.
+    """
     h.run()
     status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        h.clearSolver()
+        h.run()
+        status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverFailed("HiGHS", h.modelStatusToString(status))
 

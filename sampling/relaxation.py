@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sampling.errors import SolverFailed
 from sampling.master import INF, new_highs, run
 from sampling.oracle import PanelOracle
 
@@ -57,13 +56,7 @@ class Relaxation:
 
     def duals(self, open_: np.ndarray) -> tuple[float, np.ndarray]:
         """Solve; return the relaxed level value and the type duals normalised over open types."""
-        try:
-            run(self.h)
-        except SolverFailed:
-            # A warm start after bound changes can stall HiGHS's primal simplex at tight
-            # tolerances; a cold solve of the same LP does not.
-            self.h.clearSolver()
-            run(self.h)
+        run(self.h)  # retries cold when a warm start stalls
         sol = self.h.getSolution()
         z = float(np.asarray(sol.col_value)[self.z_col])
         y = np.zeros(self.n_types)
