@@ -73,13 +73,15 @@ if may(who, Action.RECORD_STATUS, site, db()):
                 {
                     tr("panel.added"): [a.id for a in replacement.added],
                     tr("panel.replaces"): [a.replaces for a in replacement.added],
-                    tr("panel.reason"): [a.reason for a in replacement.added],
+                    tr("panel.reason"): [a.why.text(lang()) for a in replacement.added],
                 }
             ),
             hide_index=True,
         )
         if replacement.unmet:
-            st.warning(tr("panel.unmet", count=len(replacement.unmet)))
+            unmet = [q.unmet_message() for q in replacement.unmet]
+            lines = [f"- {m.text(lang())}" for m in unmet if m is not None]
+            st.warning(tr("panel.unmet", count=len(unmet)) + "\n\n" + "\n".join(lines))
         if replacement.added and st.button(tr("panel.invite"), key="panel_invite"):
             # One transaction recomputes the same answer (same inputs, same seed) and stores it,
             # so a half-recorded replacement cannot happen.

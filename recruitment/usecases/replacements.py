@@ -23,7 +23,7 @@ from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import get_site, pool_of, site_for, table_from_rows
 from recruitment.usecases.panels import TRANSITIONS
 from recruitment.usecases.selection import _frame_of
-from sampling.replace import Replacement, replace
+from sampling.replace import Replacement, reason_data, replace
 
 # Seat statuses that mean the person is no longer on the panel.
 LOST = ("declined", "no-show", "withdrawn")
@@ -38,7 +38,7 @@ class ReplacementSummary:
     seed: int
     dropped: list[str]
     withdrawn: list[str]  # dropped seats this call marked withdrawn (the rest were already lost)
-    added: list[dict[str, Any]]  # {pseudonym, replaces, restores, reason}
+    added: list[dict[str, Any]]  # {pseudonym, replaces, restores, reason, reason_code/_params}
     panel: list[str]  # the panel afterwards, by pseudonym
     unmet: list[dict[str, Any]]  # quotas the new panel still misses (QuotaChange.to_dict)
     unfilled: int  # seats left empty because the alternates ran out
@@ -143,6 +143,7 @@ def replace_dropouts(
                 "replaces": a.replaces,
                 "restores": [str(c) for c in a.restores],
                 "reason": a.reason,
+                **reason_data(a.why),
             }
             for a in found.added
         ]
@@ -161,7 +162,10 @@ def replace_dropouts(
                 "added": added_rows,
                 "unmet": [q.to_dict() for q in found.unmet],
                 "unfilled": found.unfilled,
-                "skipped": [{"pseudonym": i, "reason": r} for i, r in found.skipped],
+                "skipped": [
+                    {"pseudonym": i, "reason": why.text(), **reason_data(why)}
+                    for i, why in found.skipped_why
+                ],
                 "seed": found.seed,
             },
         )
