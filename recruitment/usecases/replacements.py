@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotas.messages import register
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -27,6 +28,16 @@ from sampling.replace import Replacement, reason_data, replace
 
 # Seat statuses that mean the person is no longer on the panel.
 LOST = ("declined", "no-show", "withdrawn")
+
+register(
+    {
+        "replace_no_open_seat": (
+            "Run {run_id} has {open} open seat(s) of {size}, but {dropped} drop-out(s) were "
+            "given: some of them were already replaced. Give only drop-outs whose seats are "
+            "still empty."
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,18 @@ def compute_replacement(
     seats = _seats(session, run_id, lock=lock)
     triples = [(s.kind, s.status, p) for s, p in seats]
     panel = current_panel(triples, dropped)
+    # A drop-out already replaced has no seat left to fill: replacing them again would
+    # seat more people than the panel has seats.
+    leaving = set(dropped) & set(panel)  # ids not on the panel are reported by replace()
+    open_seats = run.size - (len(panel) - len(leaving))
+    if len(leaving) > open_seats:
+        raise KleroError(
+            "replace_no_open_seat",
+            run_id=run_id,
+            open=max(open_seats, 0),
+            size=run.size,
+            dropped=len(leaving),
+        )
     candidates = [p for kind, status, p in triples if kind == "alternate" and status == "selected"]
     quotas = table_from_rows(run.inputs["quotas"])
     loaded = pool_of(_frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
