@@ -231,6 +231,10 @@ def test_panel_export_has_contacts_only_for_the_sites_partner(
     assert not [c for c in frame.columns if c.startswith("contact:") or c == "external_id"]
     assert "@" not in text
 
+    # Another country's partner cannot even choose the site.
+    other = signed_in(own_db, "partner-ke")
+    assert [o for o in other.selectbox(key="site").options if o.startswith(SITE)] == []
+
     with service(own_db, "admin") as (database, _):
         exports = events(database, "panel.export")
     assert [(e.actor, e.after and e.after["with_contacts"]) for e in exports] == [
