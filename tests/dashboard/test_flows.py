@@ -26,6 +26,7 @@ from recruitment.models import AuditEvent, PanelSeat, SelectionRun, Site, Volunt
 from recruitment.permissions import Actor
 from synthetic_data import generate_pool
 from tests.dashboard.conftest import DemoDb, open_page, signed_in
+from tests.dashboard.test_app import _short_category
 
 SITE = "FR-lyon"  # the demo site with a selection run (5 alternates)
 
@@ -377,3 +378,27 @@ def test_a_tampered_panel_does_not_match_on_re_run(own_db: DemoDb) -> None:
     (error,) = [e.value for e in at.error]
     assert error.startswith(f"Run {details.run_id} re-run gave a DIFFERENT result")
     assert "1 recorded member(s) not drawn again, 1 new" in error
+
+
+def test_a_french_partner_sees_the_conflict_and_its_fix_in_french(own_db: DemoDb) -> None:
+    feature, value, count, values = _short_category(own_db)
+    at = signed_in(own_db, "partner-fr", lang="fr")
+    open_page(at, "quotas", SITE)
+    at.session_state["quotas_rows"] = pd.DataFrame(
+        [
+            {
+                "feature": feature,
+                "value": v,
+                "min": count + 1 if v == value else 0,
+                "max": 50,
+                "target_share": None,
+            }
+            for v in values
+        ]
+    )
+    at.radio(key="quotas_mode").set_value("edit").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = texts(at)
+    assert f"Seules {count} personnes du vivier ont {feature} = {value}" in shown, shown
+    assert f"baisser le minimum de {feature} = {value} de {count + 1} à " in shown
+    assert "lower the minimum" not in shown and "must be selected" not in shown
