@@ -24,12 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy quotas sampling recruitment
+	$(BIN)/mypy quotas sampling recruitment dashboard
 
 test: $(STAMP)
 	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
-	$(BIN)/mypy quotas sampling recruitment
+	$(BIN)/mypy quotas sampling recruitment dashboard
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

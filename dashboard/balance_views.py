@@ -135,9 +135,15 @@ def crossed_table(
     return cells.pivot(index=feature_a, columns=feature_b, values="gap")
 
 
-def heat(value: float, scale: float = 0.05) -> str:
-    """A CSS background for a deviation: red when too few, blue when too many, white near 0."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+def heat(value: object, scale: float = 0.05) -> str:
+    """A CSS background for a deviation: red when too few, blue when too many, white near 0.
+
+    Takes any table cell (Styler passes cells untyped); what is not a number gets no colour.
+
+    >>> heat(-0.05), heat(float("nan")), heat("n/a")
+    ('background-color: rgb(255,100,100)', '', '')
+    """
+    if not isinstance(value, int | float | np.number) or np.isnan(value):
         return ""
     strength = min(abs(float(value)) / scale, 1.0)
     channel = int(255 - 155 * strength)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from quotas.messages import register, render
+from quotas.messages import Message, Part, any_of, clauses, register, render
 from quotas.model import Category, QuotaTable
 from quotas.problems import Problem
 
@@ -63,7 +63,6 @@ register(
             "{both} people in the pool have both, so these two quotas need at least {needed} "
             "seats, more than the {size} seats of the panel."
         ),
-        "list_or": "{items} or {last}",
         "conflict_bounds": "These quotas cannot all be met together: {bounds}.",
         "conflict_fact_count": "The pool has {count} people with {category}.",
         "conflict_fact_overlap": "{both} of the {count_a} people with {a} in the pool have {b}.",
@@ -77,6 +76,7 @@ register(
             "The smallest change that makes a panel possible moves the quotas by one seat: {steps}."
         ),
         "relaxation_none": "No change of the quotas alone can make this panel possible.",
+        "category_values": "{feature} = {values}",
     }
 )
 
@@ -142,8 +142,12 @@ class Bound:
 
     def phrase(self, lang: str = "en") -> str:
         """The bound in words, e.g. "at most 6 people with age = 60+ may be selected"."""
-        return render(
-            f"bound_{self.kind}", {"amount": self.amount, "category": str(self.category)}, lang
+        return self.words().text(lang)
+
+    def words(self) -> Message:
+        """The bound as a message, to be written in any language."""
+        return Message(
+            f"bound_{self.kind}", {"amount": self.amount, "category": str(self.category)}
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,7 +188,7 @@ def explain_conflict(
     if special is not None:
         code, params = special
         return [Problem(code, {**params, **head})]
-    phrases = "; ".join(b.phrase() for b in listed)
+    phrases = clauses([b.words() for b in listed])
     out = [Problem("conflict_bounds", {**head, "bounds": phrases})]
     cats = list(dict.fromkeys(b.category for b in listed if b.kind != "size"))
     for cat in cats:
@@ -203,19 +207,16 @@ def explain_conflict(
 _MAX_FACTS = 12  # beyond this a list of counts stops helping a reader
 
 
-def _either(bounds: Sequence[Bound]) -> str:
+def _either(bounds: Sequence[Bound]) -> Part:
     """Categories in words, e.g. "age = 35-44, 45-54 or 55-64" (values grouped by feature)."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[Part]] = {}
     for b in bounds:
         groups.setdefault(b.feature, []).append(b.value)
-    parts = [f"{feature} = {_or(values)}" for feature, values in groups.items()]
-    return _or(parts)
-
-
-def _or(items: Sequence[str]) -> str:
-    if len(items) == 1:
-        return items[0]
-    return render("list_or", {"items": ", ".join(items[:-1]), "last": items[-1]})
+    parts: list[Part] = [
+        Message("category_values", {"feature": feature, "values": any_of(values)})
+        for feature, values in groups.items()
+    ]
+    return any_of(parts)
 
 
 def _sum(bounds: Sequence[Bound]) -> tuple[int, str]:

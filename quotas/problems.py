@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quotas.messages import render
+from quotas.messages import Message, render
 
 Severity = Literal["error", "warning"]
 
@@ -33,14 +33,18 @@ class Problem:
         return render(self.code, self.params, lang)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form: ``code``, ``severity``, ``message`` and the parameters."""
+        """A JSON-ready form: ``code``, ``severity``, ``message`` and the parameters.
+
+        A parameter that is itself a ``Message`` (a list joined with "or", say) is given
+        as its English text, like ``message``.
+        """
         out: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
         }
         for key, value in self.params.items():
-            out.setdefault(key, value)
+            out.setdefault(key, value.text() if isinstance(value, Message) else value)
         return out
 
 

@@ -7,6 +7,10 @@ could be kept is broken; among the best choices it prefers higher-ranked candida
 (the smallest sum of ranks), then a seeded random order. The one-per-household rule
 holds in the new panel. When the candidates cannot restore every quota, the report says
 which quota stays unmet and by how much.
+
+Every reason is a ``quotas.messages.Message`` (code + parameters), so a dashboard can
+write it in its user's language; ``reason`` and ``status`` give the English text that
+the command line and the JSON report show.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from quotas.messages import register
+from quotas.messages import Message, all_of, register
 from quotas.model import Category, QuotaTable
 from quotas.problems import Problem, raise_if_errors
 from sampling.dropouts import (
@@ -38,6 +42,29 @@ register(
             "{id!r} is listed as dropped out but is not on the panel. Give the ids of panel "
             "members who dropped out."
         ),
+        "replace_reason_restores": "replaces {replaced} ({values}): restores {restored}",
+        "replace_reason_restores_over": (
+            "replaces {replaced} ({values}): restores {restored} (puts {above} above the "
+            "maximum: the least deviation possible)"
+        ),
+        "replace_reason_fills": (
+            "replaces {replaced} ({values}): fills the seat without breaking a quota"
+        ),
+        "replace_reason_fills_over": (
+            "replaces {replaced} ({values}): fills the seat (puts {above} above the maximum: "
+            "the least deviation possible)"
+        ),
+        "replace_skipped_household": "shares a household with a panel member",
+        "replace_quota_met": "met",
+        "replace_quota_restored": "restored",
+        "replace_quota_below": "{missing} below the minimum",
+        "replace_quota_above": "{excess} above the maximum",
+        "replace_unmet_below": (
+            "{category} stays {missing} below its minimum: {after} seats, at least {min} needed."
+        ),
+        "replace_unmet_above": (
+            "{category} stays {excess} above its maximum: {after} seats, at most {max} allowed."
+        ),
     }
 )
 
@@ -51,7 +78,12 @@ class Added:
     id: str
     replaces: str
     restores: tuple[Category, ...]
-    reason: str
+    why: Message
+
+    @property
+    def reason(self) -> str:
+        """Why this person was chosen, in English."""
+        return self.why.text()
 
 
 @dataclass(frozen=True)
@@ -74,16 +106,36 @@ class QuotaChange:
         return max(0, self.after - self.max)
 
     @property
+    def status_message(self) -> Message:
+        """The quota's state after the replacement: met, restored, or how far off."""
+        if self.missing:
+            return Message("replace_quota_below", {"missing": self.missing})
+        if self.excess:
+            return Message("replace_quota_above", {"excess": self.excess})
+        broken = not self.min <= self.after_dropouts <= self.max
+        return Message("replace_quota_restored" if broken else "replace_quota_met")
+
+    @property
     def status(self) -> str:
         """``met``, ``restored``, ``N below the minimum`` or ``N above the maximum``."""
+        return self.status_message.text()
+
+    def unmet_message(self) -> Message | None:
+        """A sentence on how this quota stays unmet, or None when it is met."""
+        params = {
+            "category": str(self.category),
+            "after": self.after,
+            "min": self.min,
+            "max": self.max,
+        }
         if self.missing:
-            return f"{self.missing} below the minimum"
+            return Message("replace_unmet_below", {**params, "missing": self.missing})
         if self.excess:
-            return f"{self.excess} above the maximum"
-        broken = not self.min <= self.after_dropouts <= self.max
-        return "restored" if broken else "met"
+            return Message("replace_unmet_above", {**params, "excess": self.excess})
+        return None
 
     def to_dict(self) -> dict[str, Any]:
+        status = self.status_message
         return {
             "feature": self.category.feature,
             "value": self.category.value,
@@ -92,7 +144,9 @@ class QuotaChange:
             "before": self.before,
             "after_dropouts": self.after_dropouts,
             "after": self.after,
-            "status": self.status,
+            "status": status.text(),
+            "status_code": status.code,
+            "status_params": status.to_dict()["params"],
         }
 
 
@@ -109,8 +163,13 @@ class Replacement:
     removed: tuple[str, ...]
     quotas: tuple[QuotaChange, ...]
     unfilled: int
-    skipped: tuple[tuple[str, str], ...]
+    skipped_why: tuple[tuple[str, Message], ...]
     seed: int
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """Candidates who could not be used, with the reason in English."""
+        return tuple((i, why.text()) for i, why in self.skipped_why)
 
     @property
     def deviation(self) -> int:
@@ -133,6 +192,7 @@ class Replacement:
                     "replaces": a.replaces,
                     "restores": [str(c) for c in a.restores],
                     "reason": a.reason,
+                    **reason_data(a.why),
                 }
                 for a in self.added
             ],
@@ -140,9 +200,20 @@ class Replacement:
             "deviation": self.deviation,
             "quotas": [q.to_dict() for q in self.quotas],
             "unmet": [q.to_dict() for q in self.unmet],
-            "skipped_candidates": [{"id": i, "reason": r} for i, r in self.skipped],
+            "skipped_candidates": [
+                {"id": i, "reason": why.text(), **reason_data(why)} for i, why in self.skipped_why
+            ],
             "seed": self.seed,
         }
+
+
+def reason_data(why: Message) -> dict[str, Any]:
+    """A reason's code and parameters for a JSON record, so it can be rendered in any language.
+
+    ``Message.from_dict({"code": d["reason_code"], "params": d["reason_params"]})`` reads it back.
+    """
+    saved = why.to_dict()
+    return {"reason_code": saved["code"], "reason_params": saved["params"]}
 
 
 def replace(
@@ -188,7 +259,7 @@ def replace(
     layout = Layout.of(pool, quotas)
     remaining = sorted(on_panel - set(gone))
     usable = set(eligible_rows(pool, remaining).tolist()) - set(gone)
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, Message]] = []
     if ranked is None:
         pool_order = sorted(usable)
         rank = np.zeros(len(pool_order))
@@ -197,9 +268,7 @@ def replace(
         position = {r: p for p, r in enumerate(ranked, start=1)}
         rank = np.asarray([position[r] for r in pool_order], dtype=float)
         skipped = [
-            (pool.ids[r], "shares a household with a panel member")
-            for r in ranked
-            if r not in usable
+            (pool.ids[r], Message("replace_skipped_household")) for r in ranked if r not in usable
         ]
     cand = np.asarray(pool_order, dtype=np.int64)
     seats = min(len(gone), household_capacity(pool, cand))
@@ -265,7 +334,7 @@ def _report(
     gone: list[int],
     remaining: list[int],
     chosen: list[int],
-    skipped: list[tuple[str, str]],
+    skipped: list[tuple[str, Message]],
     seed: int,
 ) -> Replacement:
     before = layout.counts(panel)
@@ -283,7 +352,7 @@ def _report(
                 id=pool.ids[person],
                 replaces=pool.ids[left],
                 restores=tuple(layout.categories[c] for c in restores),
-                reason=_reason(pool, layout, left, restores, over),
+                why=_reason(pool, layout, left, restores, over),
             )
         )
     changes = tuple(
@@ -304,7 +373,7 @@ def _report(
         removed=tuple(pool.ids[r] for r in gone),
         quotas=changes,
         unfilled=len(gone) - len(chosen),
-        skipped=tuple(skipped),
+        skipped_why=tuple(skipped),
         seed=seed,
     )
 
@@ -332,17 +401,15 @@ def _pairs(layout: Layout, gone: list[int], chosen: list[int]) -> list[tuple[int
     return [(gone[i], chosen[j]) for i, j in sorted(pairs)]
 
 
-def _reason(pool: Pool, layout: Layout, left: int, restores: list[int], over: list[int]) -> str:
-    values = ", ".join(pool.value_of(left, f) for f in range(len(pool.features)))
-    head = f"replaces {pool.ids[left]} ({values})"
+def _reason(pool: Pool, layout: Layout, left: int, restores: list[int], over: list[int]) -> Message:
+    """Why a newcomer takes the seat of ``left``: quotas restored, any put above a maximum."""
+    params: dict[str, Any] = {
+        "replaced": pool.ids[left],
+        "values": ", ".join(pool.value_of(left, f) for f in range(len(pool.features))),
+    }
     if restores:
-        names = [str(layout.categories[c]) for c in restores]
-        text = f"{head}: restores " + (
-            names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        )
-    else:
-        text = f"{head}: fills the seat" + ("" if over else " without breaking a quota")
+        params["restored"] = all_of([str(layout.categories[c]) for c in restores])
     if over:
-        above = ", ".join(str(layout.categories[c]) for c in over)
-        text += f" (puts {above} above the maximum: the least deviation possible)"
-    return text
+        params["above"] = ", ".join(str(layout.categories[c]) for c in over)
+    code = "replace_reason_restores" if restores else "replace_reason_fills"
+    return Message(code + ("_over" if over else ""), params)

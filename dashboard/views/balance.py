@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import (
@@ -53,9 +54,18 @@ headers = {
     "deviation": tr("col.deviation"),
 }
 shown = table[list(headers)].rename(columns=headers)
-percent_columns = [headers[c] for c in ("target_share", "pool_share", "share", "deviation")]
-styled = shown.style.format(lambda v: format_percent(v, lang()), subset=percent_columns).map(
-    heat, subset=[headers["deviation"]]
+
+
+def percent(value: object) -> str:
+    """A table cell as a percentage in the session's language (Styler passes cells untyped)."""
+    return format_percent(float(value) if isinstance(value, int | float) else None, lang())
+
+
+percent_columns = pd.Index(
+    [headers[c] for c in ("target_share", "pool_share", "share", "deviation")]
+)
+styled = shown.style.format(percent, subset=percent_columns).map(
+    heat, subset=pd.Index([headers["deviation"]])
 )
 st.dataframe(styled, hide_index=True, width="stretch")
 
@@ -67,7 +77,7 @@ if len(crossable) >= 2 and panel_seats:
     grids = [crossed_table(g.panel, g.pool, a, b) for g in groups if len(g.panel)]
     grid = sum(grids[1:], grids[0]) / len(grids) if len(grids) > 1 else grids[0]
     st.caption(tr("balance.crossed_help"))
-    st.dataframe(grid.style.format(lambda v: format_percent(v, lang())).map(heat), width="stretch")
+    st.dataframe(grid.style.format(percent).map(heat), width="stretch")
 
 name = ", ".join(g.site for g in groups)
 csv = table.to_csv(index=False).encode("utf-8")

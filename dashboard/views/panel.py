@@ -12,6 +12,7 @@ from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
 from recruitment.permissions import Action
 from recruitment.usecases.panels import TRANSITIONS
+from recruitment.usecases.replacements import LOST, current_panel
 
 who = guard("panel")
 site = require_site()
@@ -53,15 +54,20 @@ if may(who, Action.RECORD_STATUS, site, db()):
         st.caption(tr("panel.final", status=tr(f"seat.{current.get(person, 'selected')}")))
 
     st.subheader(tr("panel.replace"))
-    lost = {"declined", "withdrawn", "no-show"}
-    dropped_choices = [
-        p
-        for p, k, s in zip(
-            details.seats["pseudonym"], details.seats["kind"], details.seats["status"], strict=True
+    triples = list(
+        zip(details.seats["kind"], details.seats["status"], details.seats["pseudonym"], strict=True)
+    )
+    # Seats already refilled from the alternates are not open: offer drop-outs only while
+    # the panel has fewer members than seats, and no more than it lacks.
+    open_seats = details.size - len(current_panel(triples, []))
+    dropped: list[str] = []
+    if open_seats <= 0:
+        st.caption(tr("panel.no_open_seat"))
+    else:
+        dropped_choices = [p for k, s, p in triples if k == "selected" and s in LOST]
+        dropped = st.multiselect(
+            tr("panel.dropped"), dropped_choices, key="panel_dropped", max_selections=open_seats
         )
-        if k == "selected" and s in lost
-    ]
-    dropped = st.multiselect(tr("panel.dropped"), dropped_choices, key="panel_dropped")
     if dropped and st.button(tr("panel.suggest"), key="panel_suggest"):
         found = attempt(suggest_replacement, db(), who, details.run_id, dropped)
         st.session_state["_replacement"] = (details.run_id, list(dropped), found)
@@ -73,13 +79,15 @@ if may(who, Action.RECORD_STATUS, site, db()):
                 {
                     tr("panel.added"): [a.id for a in replacement.added],
                     tr("panel.replaces"): [a.replaces for a in replacement.added],
-                    tr("panel.reason"): [a.reason for a in replacement.added],
+                    tr("panel.reason"): [a.why.text(lang()) for a in replacement.added],
                 }
             ),
             hide_index=True,
         )
         if replacement.unmet:
-            st.warning(tr("panel.unmet", count=len(replacement.unmet)))
+            unmet = [q.unmet_message() for q in replacement.unmet]
+            lines = [f"- {m.text(lang())}" for m in unmet if m is not None]
+            st.warning(tr("panel.unmet", count=len(unmet)) + "\n\n" + "\n".join(lines))
         if replacement.added and st.button(tr("panel.invite"), key="panel_invite"):
             # One transaction recomputes the same answer (same inputs, same seed) and stores it,
             # so a half-recorded replacement cannot happen.

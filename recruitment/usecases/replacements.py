@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotas.messages import register
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -23,10 +24,20 @@ from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import get_site, pool_of, site_for, table_from_rows
 from recruitment.usecases.panels import TRANSITIONS
 from recruitment.usecases.selection import _frame_of
-from sampling.replace import Replacement, replace
+from sampling.replace import Replacement, reason_data, replace
 
 # Seat statuses that mean the person is no longer on the panel.
 LOST = ("declined", "no-show", "withdrawn")
+
+register(
+    {
+        "replace_no_open_seat": (
+            "Run {run_id} has {open} open seat(s) of {size}, but {dropped} drop-out(s) were "
+            "given: some of them were already replaced. Give only drop-outs whose seats are "
+            "still empty."
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ class ReplacementSummary:
     seed: int
     dropped: list[str]
     withdrawn: list[str]  # dropped seats this call marked withdrawn (the rest were already lost)
-    added: list[dict[str, Any]]  # {pseudonym, replaces, restores, reason}
+    added: list[dict[str, Any]]  # {pseudonym, replaces, restores, reason, reason_code/_params}
     panel: list[str]  # the panel afterwards, by pseudonym
     unmet: list[dict[str, Any]]  # quotas the new panel still misses (QuotaChange.to_dict)
     unfilled: int  # seats left empty because the alternates ran out
@@ -86,6 +97,18 @@ def compute_replacement(
     seats = _seats(session, run_id, lock=lock)
     triples = [(s.kind, s.status, p) for s, p in seats]
     panel = current_panel(triples, dropped)
+    # A drop-out already replaced has no seat left to fill: replacing them again would
+    # seat more people than the panel has seats.
+    leaving = set(dropped) & set(panel)  # ids not on the panel are reported by replace()
+    open_seats = run.size - (len(panel) - len(leaving))
+    if len(leaving) > open_seats:
+        raise KleroError(
+            "replace_no_open_seat",
+            run_id=run_id,
+            open=max(open_seats, 0),
+            size=run.size,
+            dropped=len(leaving),
+        )
     candidates = [p for kind, status, p in triples if kind == "alternate" and status == "selected"]
     quotas = table_from_rows(run.inputs["quotas"])
     loaded = pool_of(_frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
@@ -143,6 +166,7 @@ def replace_dropouts(
                 "replaces": a.replaces,
                 "restores": [str(c) for c in a.restores],
                 "reason": a.reason,
+                **reason_data(a.why),
             }
             for a in found.added
         ]
@@ -161,7 +185,10 @@ def replace_dropouts(
                 "added": added_rows,
                 "unmet": [q.to_dict() for q in found.unmet],
                 "unfilled": found.unfilled,
-                "skipped": [{"pseudonym": i, "reason": r} for i, r in found.skipped],
+                "skipped": [
+                    {"pseudonym": i, "reason": why.text(), **reason_data(why)}
+                    for i, why in found.skipped_why
+                ],
                 "seed": found.seed,
             },
         )

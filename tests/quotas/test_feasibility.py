@@ -241,6 +241,31 @@ def test_generic_conflict_lists_bounds_and_counts():
     assert [p.code for p in problems[4:]] == ["conflict_fact_overlap"] * 3
 
 
+def test_conflict_words_are_translated_and_json_keeps_english():
+    bounds = [
+        Bound("size", amount=4),
+        Bound("min", "g", "f", 3),
+        Bound("max", "age", "old", 1),
+    ]
+    (generic, *_) = explain_conflict(bounds, lambda require, exclude=(): (9, 9))
+    assert generic.message == (
+        "These quotas cannot all be met together: the panel has 4 seats; at least 3 people "
+        "with g = f must be selected; at most 1 people with age = old may be selected."
+    )
+    assert generic.message_in("fr").startswith(
+        "Ces quotas ne peuvent pas tous être respectés ensemble : le panel compte 4 sièges ; "
+        "au moins 3 personnes avec g = f doivent être tirées ;"
+    )
+    people = pd.DataFrame({"age": ["young", "old"] * 3})
+    quotas = quota_table([("age", "young", 0, 1), ("age", "old", 0, 1)])
+    result = check_feasibility(people, quotas, 3, relax=False)
+    (shape,) = [p for p in result.conflicts if p.code == "conflict_max_sum_below_size"]
+    assert "age = young or old" in shape.message
+    assert "age = young ou old" in shape.message_in("fr")
+    assert "age = young o old" in shape.message_in("es")
+    assert json.loads(json.dumps(shape.to_dict()))["b"] == "age = young or old"
+
+
 # -- the exported model ----------------------------------------------------------------
 
 

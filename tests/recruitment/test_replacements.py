@@ -154,6 +154,26 @@ def test_nothing_changes_on_error(selected_world: tuple[World, uc.RunSummary]) -
     assert _statuses(world) == before and _events(world) == events
 
 
+def test_a_drop_out_already_replaced_is_not_replaced_again(
+    selected_world: tuple[World, uc.RunSummary],
+) -> None:
+    world, summary = selected_world
+    first = _panel(world)[0]
+    uc.record_seat_status(world.db, world.partner, summary.run_id, first, "declined")
+    done = uc.replace_dropouts(world.db, world.partner, summary.run_id, [first])
+    assert len(done.added) == 1 and len(done.panel) == summary.size
+    before, events = _statuses(world), _events(world)
+    for attempt in (
+        lambda: uc.replace_dropouts(world.db, world.partner, summary.run_id, [first]),
+        lambda: suggest_replacement(world.db, world.partner, summary.run_id, [first]),
+    ):
+        with pytest.raises(KleroError) as raised:
+            attempt()
+        assert raised.value.code == "replace_no_open_seat"
+        assert raised.value.params["open"] == 0
+    assert _statuses(world) == before and _events(world) == events
+
+
 def test_the_replacement_is_the_suggestion_for_the_same_seed(
     selected_world: tuple[World, uc.RunSummary],
 ) -> None:

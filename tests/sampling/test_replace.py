@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quotas.messages import Message
 from quotas.model import QuotaTable, quota_table
 from quotas.problems import InvalidInput, KleroError
 from sampling.dropouts import Layout
@@ -183,3 +184,44 @@ def test_bad_ids_are_all_reported() -> None:
     ]
     with pytest.raises(KleroError):
         replace(pool, quotas, panel, ["p0"], seed=-1)
+
+
+def test_reasons_are_codes_that_render_in_each_language_and_stay_english_in_json() -> None:
+    pool, quotas = make_pool("ffmmm" + "fm", "yoyoo" + "yo")
+    result = replace(pool, quotas, ["p0", "p1", "p2", "p3", "p4"], ["p0"])
+    (both,) = result.added  # a young woman leaves; only another can restore both quotas
+    assert both.why.code == "replace_reason_restores"
+    assert both.reason == f"replaces {both.replaces} (f, y): restores gender = f and age = y"
+    assert both.why.text("fr") == (
+        f"remplace {both.replaces} (f, y) : rétablit gender = f et age = y"
+    )
+    assert both.why.text("es").endswith("restablece gender = f y age = y")
+    report = json.loads(json.dumps(result.to_dict()))
+    added = next(a for a in report["added"] if a["id"] == both.id)
+    assert added["reason"] == both.reason  # the JSON report keeps the English text
+    saved = Message.from_dict({"code": added["reason_code"], "params": added["reason_params"]})
+    assert saved.text("fr") == both.why.text("fr")
+
+
+def test_unmet_quotas_and_skipped_candidates_render_in_french() -> None:
+    pool, quotas = make_pool("ffmmm" + "mm", "yoyoo" + "oo")
+    result = replace(pool, quotas, ["p0", "p1", "p2", "p3", "p4"], ["p0", "p1"])
+    lines = {str(q.category): q.unmet_message() for q in result.unmet}
+    women = lines["gender = f"]
+    assert women is not None
+    assert women.text() == ("gender = f stays 2 below its minimum: 0 seats, at least 2 needed.")
+    assert women.text("fr") == (
+        "gender = f reste 2 sous son minimum : 0 sièges, au moins 2 nécessaires."
+    )
+    report = result.to_dict()
+    below = next(q for q in report["unmet"] if q["value"] == "f")
+    assert (below["status"], below["status_code"], below["status_params"]) == (
+        "2 below the minimum",
+        "replace_quota_below",
+        {"missing": 2},
+    )
+    keys: list[str | None] = ["h1", None, None, None, None, "h1", None]
+    pool, quotas = make_pool("ffmmm" + "ff", "yoyoo" + "yy", keys)
+    skipped = replace(pool, quotas, ["p0", "p1", "p2", "p3", "p4"], ["p1"], candidates=["p5", "p6"])
+    ((who, why),) = skipped.skipped_why
+    assert (who, why.text("fr")) == ("p5", "partage un foyer avec un membre du panel")
