@@ -14,7 +14,7 @@ a step of at least ``theta``: bounds on its seats per type, category and househo
 keep ``x'`` inside every loose constraint (``P_t <= x_t / theta`` and the like). Each step
 then places a share ``theta`` of what is left, so the walk ends after about
 ``log(1e-9) / log(1 - theta)`` steps whatever the number of types: about 200 on the
-100,000-person benchmark. ``theta`` is halved when no panel allows it, down to the plain
+100,000-person benchmark. ``theta`` shrinks when no panel allows it, down to the plain
 walk. When a face holds no integer panel at all (the relaxation is not exact there) the
 walk stops; the panels found so far seed the column generation, which certifies every
 level either way. Exactness never depends on the walk.
@@ -109,7 +109,9 @@ class Walk:
 class FaceWalker:
     """Integer panels in faces of the relaxed polytope, in a persistent CBC model."""
 
-    def __init__(self, oracle: PanelOracle, coverable: np.ndarray) -> None:
+    def __init__(
+        self, oracle: PanelOracle, coverable: np.ndarray, *, long_steps: bool = True
+    ) -> None:
         self.oracle = oracle
         self.upper = np.where(coverable, oracle.counts, 0).astype(float)
         solver = pywraplp.Solver.CreateSolver("CBC")
@@ -136,6 +138,8 @@ class FaceWalker:
         self.objective = solver.Objective()
         self.objective.SetMaximization()
         self.steps = 0
+        # A plain walk (no long steps) finds more panels: a richer start for NASH.
+        self.long_steps = long_steps
         self.theta = START_THETA
         self.lo = np.array([c[2] for c in self.categories])
         self.hi = np.array([c[3] for c in self.categories])
@@ -220,15 +224,14 @@ class FaceWalker:
         cat: np.ndarray,
         home: np.ndarray,
         tight: dict[str, np.ndarray],
-        found: int,
     ) -> np.ndarray | None:
-        """A panel in the face that allows a long step: try ``theta``, halve it on failure.
+        """A panel in the face that allows a long step: ask for ``theta``, less on failure.
 
         A step of ``theta`` places that share of what is left, so a walk that keeps
         ``theta`` near its last success ends after about ``log(DONE) / log(1 - theta)``
-        steps, whatever the number of types. Every eighth step tries twice as long a step.
+        steps, whatever the number of types.
         """
-        theta = min(RISE * self.theta, MAX_THETA)
+        theta = min(RISE * self.theta, MAX_THETA) if self.long_steps else 0.0
         while True:
             if theta < MIN_THETA:
                 theta = 0.0
@@ -264,7 +267,7 @@ class FaceWalker:
             tight["home"] |= home >= 1.0 - TIGHT
             if np.any(tight["cat_lo"] & tight["cat_hi"] & (hi > lo)):
                 break  # numerical noise has pushed the point out of the polytope
-            panel = self._next_panel(point, cat, home, tight, len(panels))
+            panel = self._next_panel(point, cat, home, tight)
             if panel is None:
                 break
             panels.append(panel)
@@ -324,13 +327,16 @@ def head_start(
     coverable: np.ndarray,
     max_steps: int,
     progress: Progress | None = None,
+    *,
+    long_steps: bool = True,
 ) -> tuple[Walk, RelaxedLeximin | None]:
     """Panels that (ideally) mix to the relaxation's leximin point, and that point's levels."""
     try:
         relaxed = relaxed_levels(oracle, coverable)
     except SolverFailed:
         return Walk([], np.zeros(0), 1.0), None
-    return FaceWalker(oracle, coverable).walk(relaxed.seats, max_steps, progress), relaxed
+    walker = FaceWalker(oracle, coverable, long_steps=long_steps)
+    return walker.walk(relaxed.seats, max_steps, progress), relaxed
 
 
 __all__ = [

@@ -149,7 +149,7 @@ def nash(
         # The (relaxed) leximin lottery: a well-spread start, far closer to NASH's optimum
         # than any cover, so far fewer tangents and panels are needed.
         everyone = np.ones(oracle.n_types, dtype=bool)
-        walk, _ = relaxed_panels(oracle, everyone, 2 * oracle.n_types + 100)
+        walk, _ = relaxed_panels(oracle, everyone, 2 * oracle.n_types + 100, long_steps=False)
     panels, coverable = initial_panels(oracle, rng, extra_panels, walk.panels)
     master = NashMaster(oracle.counts, coverable)
     master.add_panels(panels)
