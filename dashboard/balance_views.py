@@ -114,6 +114,21 @@ def grouped_balance(
     return summary, detail
 
 
+def deviation_grid(detail: pd.DataFrame, pools: Sequence[str]) -> pd.DataFrame:
+    """Panel − target share per pool (rows, named by ``pools``) and category (columns).
+
+    ``detail`` is ``grouped_balance``'s detail, ``pools`` the name of each of its rows'
+    pool; columns read ``feature = value``, in order of first appearance.
+    """
+    frame = detail.assign(pool=list(pools), category=detail["feature"] + " = " + detail["value"])
+    grid = frame.pivot(index="pool", columns="category", values="deviation")
+    grid = grid.reindex(
+        index=list(dict.fromkeys(frame["pool"])), columns=list(dict.fromkeys(frame["category"]))
+    )
+    grid.index.name, grid.columns.name = None, None
+    return grid
+
+
 def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Target, pool and panel shares as one row per (category, series), for charts."""
     series = [("target_share", "target"), ("pool_share", "pool"), ("share", "panel")]

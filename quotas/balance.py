@@ -165,16 +165,26 @@ def category_counts(people: Iterable[Mapping[str, object]], quotas: QuotaTable) 
     {'gender = female': 1, 'gender = male': 1}
     """
     counts = {str(c): 0 for c in quotas.categories}
+    # (column, value) -> category key or None: a panel repeats a few values many times.
+    known: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     for person in people:
         seen: set[str] = set()
         for column, raw in person.items():
-            feature = quotas.feature_name(str(column))
-            if feature is None or feature in seen or _missing(raw):
+            if _missing(raw):
+                continue
+            key = (str(column), str(raw))
+            found = known.get(key)
+            if found is None:
+                feature = quotas.feature_name(key[0])
+                value = None if feature is None else quotas.lookup(feature, key[1])
+                category = None if value is None else str(Category(str(feature), value))
+                found = known[key] = (feature, category)
+            feature, category = found
+            if feature is None or feature in seen:
                 continue
             seen.add(feature)  # like balance_table: the first matching column counts
-            value = quotas.lookup(feature, raw)
-            if value is not None:
-                counts[str(Category(feature, value))] += 1
+            if category is not None:
+                counts[category] += 1
     return counts
 
 

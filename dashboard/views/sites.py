@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.balance_views import bar_chart, grouped_balance, heat, long_form
+from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
 from dashboard.i18n import format_number, format_percent
 from dashboard.ui import attempt, db, guard, labeller, lang, tr
 from recruitment import usecases as uc
@@ -123,46 +123,61 @@ st.dataframe(
     width="stretch",
 )
 
+pools = list(dict.fromkeys(zip(*(detail[k] for k in by), strict=True))) if by else [()]
+
+
+def _pool_label(pool: tuple[str, ...]) -> str:
+    if not by:
+        return tr("sites.global")
+    return _region_label((pool[0], pool[1])) if "region" in by else pool[0]
+
+
+def _percent(value: float) -> str:
+    return format_percent(value, lang())
+
+
+labels = {pool: _pool_label(pool) for pool in pools}
+if by:
+    st.subheader(tr("sites.grid"))
+    st.caption(tr("sites.grid_help"))
+    rows_of = zip(*(detail[k] for k in by), strict=True)
+    grid = deviation_grid(detail, [labels[pool] for pool in rows_of])
+    st.dataframe(grid.style.format(_percent).map(heat), width="stretch")
+
 st.subheader(tr("sites.detail"))
 st.caption(tr("sites.aggregate_help"))
-percent = [tr("series.target"), tr("series.panel"), tr("col.deviation")]
-rows = pd.DataFrame(
-    {
-        **_pool_columns(detail),
-        tr("col.feature"): detail["feature"],
-        tr("col.value"): detail["value"],
-        tr("col.sites"): detail["groups"],
-        tr("col.seats"): detail["seats"],
-        tr("col.target_seats"): detail["target_seats"],
-        tr("col.selected"): detail["count"],
-        percent[0]: detail["target_share"],
-        percent[1]: detail["share"],
-        percent[2]: detail["deviation"],
-    }
-)
-styled = (
-    rows.style.format(lambda v: format_percent(v, lang()), subset=percent)
-    .format(lambda v: format_number(v, lang(), 1), subset=[tr("col.target_seats")])
-    .map(heat, subset=[percent[2]])
-)
-st.dataframe(styled, hide_index=True, width="stretch")
-
-pools = list(dict.fromkeys(zip(*(detail[k] for k in by), strict=True))) if by else [()]
-if st.session_state.get("sites_chart_of") not in pools:
-    st.session_state.pop("sites_chart_of", None)
+if st.session_state.get("sites_detail_of") not in pools:
+    st.session_state.pop("sites_detail_of", None)
 pool = pools[0]
 if len(pools) > 1:
     pool = st.selectbox(
-        tr("sites.chart_of"),
-        pools,
-        format_func=lambda p: " · ".join(v or tr("sites.no_region") for v in p),
-        key="sites_chart_of",
+        tr("sites.detail_of"), pools, format_func=labels.__getitem__, key="sites_detail_of"
     )
 part = detail
 for key, value in zip(by, pool, strict=True):
     part = part[part[key] == value]
-labels = {"target": tr("series.target"), "panel": tr("series.panel")}
-long = long_form(part, labels)
+percent = [tr("series.target"), tr("series.panel"), tr("col.deviation")]
+rows = pd.DataFrame(
+    {
+        tr("col.feature"): part["feature"],
+        tr("col.value"): part["value"],
+        tr("col.sites"): part["groups"],
+        tr("col.seats"): part["seats"],
+        tr("col.target_seats"): part["target_seats"],
+        tr("col.selected"): part["count"],
+        percent[0]: part["target_share"],
+        percent[1]: part["share"],
+        percent[2]: part["deviation"],
+    }
+)
+styled = (
+    rows.style.format(_percent, subset=percent)
+    .format(lambda v: format_number(v, lang(), 1), subset=[tr("col.target_seats")])
+    .map(heat, subset=[percent[2]])
+)
+st.dataframe(styled, hide_index=True, width="stretch")
+series = {"target": tr("series.target"), "panel": tr("series.panel")}
+long = long_form(part, series)
 charts = st.columns(2)
 for i, feature in enumerate(dict.fromkeys(part["feature"])):
     charts[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")

@@ -8,6 +8,7 @@ sites must not cost a query per site. Nothing here writes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -201,12 +202,12 @@ def _panels(
     quota_sets = dict(
         _rows(session, runs, select(SelectionRun.id, SelectionRun.quota_set_id), SelectionRun.id)
     )
-    tables = {
-        qs_id: table_from_rows(rows)
-        for qs_id, rows in _rows(
-            session, list(quota_sets.values()), select(QuotaSet.id, QuotaSet.rows), QuotaSet.id
-        )
-    }
+    tables: dict[int, QuotaTable] = {}
+    same: dict[str, QuotaTable] = {}  # sites of a country often share their census quotas
+    query = select(QuotaSet.id, QuotaSet.rows)
+    for qs_id, rows in _rows(session, list(quota_sets.values()), query, QuotaSet.id):
+        text = json.dumps(rows, sort_keys=True)
+        tables[qs_id] = same.get(text) or same.setdefault(text, table_from_rows(rows))
     people: dict[int, list[dict[str, Any]]] = {run: [] for run in runs}
     seats = (
         select(PanelSeat.run_id, Volunteer.features)

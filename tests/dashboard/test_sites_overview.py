@@ -90,8 +90,13 @@ def test_global_aggregate_sums_the_seats_of_every_panel(two_panels: DemoDb) -> N
         ["FR", "2", "1", "50"],
         ["KE", "1", "1", "50"],
     ]
-    at.selectbox(key="sites_chart_of").select(("KE",)).run()
+    grid = at.dataframe[2].value
+    assert list(grid.index) == ["FR", "KE"]  # BR has no panel, hence no gap
+    assert "gender = female" in grid.columns
+    at.selectbox(key="sites_detail_of").select(("KE",)).run()
     assert not at.exception, [e.value for e in at.exception]
+    kenya = at.dataframe[3].value
+    assert (kenya["Seats"] == 50).all() and len(kenya) == len(detail)
 
 
 def test_overview_speaks_french(shared_db: DemoDb) -> None:
