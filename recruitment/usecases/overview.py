@@ -207,7 +207,9 @@ def _panels(
     query = select(QuotaSet.id, QuotaSet.rows)
     for qs_id, rows in _rows(session, list(quota_sets.values()), query, QuotaSet.id):
         text = json.dumps(rows, sort_keys=True)
-        tables[qs_id] = same.get(text) or same.setdefault(text, table_from_rows(rows))
+        if text not in same:
+            same[text] = table_from_rows(rows)
+        tables[qs_id] = same[text]
     people: dict[int, list[dict[str, Any]]] = {run: [] for run in runs}
     seats = (
         select(PanelSeat.run_id, Volunteer.features)

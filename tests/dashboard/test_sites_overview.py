@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.balance_views import deviation_grid, grouped_balance
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from tests.dashboard.conftest import DemoDb, open_page, signed_in
@@ -107,3 +108,42 @@ def test_overview_speaks_french(shared_db: DemoDb) -> None:
         "Par région",
         "Tous les sites choisis ensemble",
     ]
+
+
+def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    sites = pd.DataFrame(
+        {
+            "site": ["a", "b", "c"],
+            "country": ["FR", "FR", "KE"],
+            "region": ["ARA", "", "NBO"],
+            "seats": [50, 0, 60],
+        }
+    )
+    categories = pd.DataFrame(
+        {
+            "site": ["a", "a", "c", "c"],
+            "feature": ["gender"] * 4,
+            "value": ["female", "male", "female", "male"],
+            "count": [20, 30, 30, 30],
+            "seats": [50, 50, 60, 60],
+            "target_share": [0.5, 0.5, 0.5, 0.5],
+        }
+    )
+    return sites, categories
+
+
+def test_grouped_balance_counts_sites_panels_and_seats() -> None:
+    sites, categories = _frames()
+    summary, detail = grouped_balance(sites, categories, [])
+    assert summary[["sites", "panels", "seats"]].values.tolist() == [[3, 2, 110]]
+    assert detail.set_index("value").loc["female", "share"] == pytest.approx(50 / 110)
+    summary, detail = grouped_balance(sites, categories, ["country"])
+    assert summary[["country", "sites", "panels", "seats"]].values.tolist() == [
+        ["FR", 2, 1, 50],
+        ["KE", 1, 1, 60],
+    ]
+    assert summary.set_index("country").loc["KE", "score"] == pytest.approx(100.0)
+    assert summary.set_index("country").loc["FR", "max_abs_deviation"] == pytest.approx(0.1)
+    grid = deviation_grid(detail, detail["country"].tolist())
+    assert grid.loc["FR", "gender = female"] == pytest.approx(-0.1)
+    assert list(grid.columns) == ["gender = female", "gender = male"]
