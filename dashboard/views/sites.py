@@ -142,7 +142,11 @@ if by:
     st.caption(tr("sites.grid_help"))
     rows_of = zip(*(detail[k] for k in by), strict=True)
     grid = deviation_grid(detail, [labels[pool] for pool in rows_of])
-    st.dataframe(grid.style.format(_percent).map(heat), width="stretch")
+    st.dataframe(
+        grid.style.format(_percent).map(heat),
+        width="stretch",
+        column_config={"_index": st.column_config.TextColumn(width="medium", pinned=True)},
+    )
 
 st.subheader(tr("sites.detail"))
 st.caption(tr("sites.aggregate_help"))
@@ -170,8 +174,10 @@ rows = pd.DataFrame(
         percent[2]: part["deviation"],
     }
 )
+counts = [tr("col.sites"), tr("col.seats"), tr("col.selected")]
 styled = (
     rows.style.format(_percent, subset=percent)
+    .format(lambda v: format_number(v, lang()), subset=counts)
     .format(lambda v: format_number(v, lang(), 1), subset=[tr("col.target_seats")])
     .map(heat, subset=[percent[2]])
 )
