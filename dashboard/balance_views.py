@@ -15,7 +15,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from quotas.balance import balance_table, crossed_balance
+from quotas.balance import (
+    aggregate_balance,
+    aggregate_scores,
+    balance_table,
+    crossed_balance,
+    representativeness_score,
+)
 from quotas.model import QuotaTable
 
 
@@ -69,10 +75,58 @@ def combined_balance(groups: Sequence[SiteGroup]) -> pd.DataFrame:
 
 def score_of(table: pd.DataFrame) -> float:
     """A 0-100 score from a balance table: 100 × (1 − mean over features of the TVD to target)."""
-    if table.empty or table["share"].isna().all():
-        return float("nan")
-    gaps = (table["share"] - table["target_share"]).abs().groupby(table["feature"]).sum() / 2
-    return float(max(0.0, 100.0 * (1.0 - gaps.mean())))
+    return representativeness_score(
+        {"feature": f, "share": share, "target_share": target}
+        for f, share, target in zip(
+            table["feature"], table["share"], table["target_share"], strict=True
+        )
+    )
+
+
+def grouped_balance(
+    sites: pd.DataFrame, categories: pd.DataFrame, by: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sites' panels pooled by ``by`` (e.g. ``["country"]``; ``[]``: all together).
+
+    ``sites`` has one row per site: ``site``, the ``by`` columns and ``seats`` (0 without
+    a panel); ``categories`` one row per (site with a panel, category), as
+    ``usecases.sites_overview`` gives them. Returns ``(summary, detail)``: per pool, the
+    number of sites, of sites with a panel, the seats, the score and the largest gap; and
+    ``quotas.balance.aggregate_balance``'s rows, in which a category sums only the sites
+    whose quotas have it.
+    """
+    keys = list(by)
+    rows = categories.merge(sites[["site", *keys]], on="site", how="inner")
+    detail = aggregate_balance(rows, keys)
+    scores = aggregate_scores(detail, keys)
+    counted = sites.assign(panel=sites["seats"] > 0, _all="")
+    summary = (
+        counted.groupby(keys or ["_all"], sort=True)
+        .agg(sites=("site", "size"), panels=("panel", "sum"), seats=("seats", "sum"))
+        .reset_index()
+    )
+    if keys:
+        summary = summary.merge(scores, on=keys, how="left")
+    else:
+        summary = summary.drop(columns="_all").assign(
+            score=scores["score"].iloc[0], max_abs_deviation=scores["max_abs_deviation"].iloc[0]
+        )
+    return summary, detail
+
+
+def deviation_grid(detail: pd.DataFrame, pools: Sequence[str]) -> pd.DataFrame:
+    """Panel − target share per pool (rows, named by ``pools``) and category (columns).
+
+    ``detail`` is ``grouped_balance``'s detail, ``pools`` the name of each of its rows'
+    pool; columns read ``feature = value``, in order of first appearance.
+    """
+    frame = detail.assign(pool=list(pools), category=detail["feature"] + " = " + detail["value"])
+    grid = frame.pivot(index="pool", columns="category", values="deviation")
+    grid = grid.reindex(
+        index=list(dict.fromkeys(frame["pool"])), columns=list(dict.fromkeys(frame["category"]))
+    )
+    grid.index.name, grid.columns.name = None, None
+    return grid
 
 
 def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

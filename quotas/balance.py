@@ -19,10 +19,14 @@ Definitions used throughout:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from quotas.model import QuotaTable, normalise
+from quotas.model import Category, QuotaTable, normalise
 
 
 def _counts(people: pd.DataFrame, quotas: QuotaTable, feature: str) -> dict[str, int]:
@@ -40,6 +44,41 @@ def _counts(people: pd.DataFrame, quotas: QuotaTable, feature: str) -> dict[str,
 
 def _share(count: float, total: int) -> float:
     return count / total if total else float("nan")
+
+
+CATEGORY_COLUMNS = (
+    "feature",
+    "value",
+    "count",
+    "share",
+    "target_share",
+    "deviation",
+    "min",
+    "max",
+    "within_quota",
+)
+
+
+def _category_row(
+    quotas: QuotaTable, feature: str, value: str, count: int, size: int
+) -> dict[str, object]:
+    """One category of a group of ``size`` people, ``count`` of whom are in it."""
+    q = quotas.quota(feature, value)
+    target = q.target_share
+    if target is None:
+        target = _share((q.min + q.max) / 2, size)
+    share = _share(count, size)
+    return {
+        "feature": feature,
+        "value": value,
+        "count": count,
+        "share": share,
+        "target_share": float(target),
+        "deviation": share - float(target),
+        "min": int(q.min),
+        "max": int(q.max),
+        "within_quota": bool(q.min <= count <= q.max),
+    }
 
 
 def balance_table(
@@ -63,28 +102,12 @@ def balance_table(
         counts = _counts(group, quotas, feature)
         pool_counts = None if pool is None else _counts(pool, quotas, feature)
         for value in quotas.values(feature):
-            q = quotas.quota(feature, value)
-            target = q.target_share
-            if target is None:
-                target = _share((q.min + q.max) / 2, size)
-            share = _share(counts[value], size)
-            row = {
-                "feature": feature,
-                "value": value,
-                "count": counts[value],
-                "share": share,
-                "target_share": float(target),
-                "deviation": share - float(target),
-                "min": int(q.min),
-                "max": int(q.max),
-                "within_quota": bool(q.min <= counts[value] <= q.max),
-            }
+            row = _category_row(quotas, feature, value, counts[value], size)
             if pool_counts is not None:
                 row["pool_count"] = pool_counts[value]
                 row["pool_share"] = _share(pool_counts[value], pool_size)
             rows.append(row)
-    columns = ["feature", "value", "count", "share", "target_share", "deviation", "min", "max"]
-    columns.append("within_quota")
+    columns = list(CATEGORY_COLUMNS)
     if pool is not None:
         columns += ["pool_count", "pool_share"]
     return pd.DataFrame(rows, columns=columns)
@@ -127,6 +150,160 @@ def overall_score(group: pd.DataFrame, quotas: QuotaTable) -> float:
     if summary.empty or len(group) == 0:
         return float("nan")
     return float(max(0.0, 100.0 * (1.0 - summary["tvd_target"].mean())))
+
+
+def category_counts(people: Iterable[Mapping[str, object]], quotas: QuotaTable) -> dict[str, int]:
+    """People per category, keyed ``"feature = value"`` (the table's spelling), from records.
+
+    The fast path for many small groups (a panel per site): no DataFrame is built.
+    Values are matched as in ``balance_table``; missing values and values matching no
+    category are not counted.
+
+    >>> from quotas.model import quota_table
+    >>> q = quota_table([("gender", "female", 1, 2), ("gender", "male", 1, 2)])
+    >>> category_counts([{"Gender": " Female"}, {"gender": "male"}, {"gender": None}], q)
+    {'gender = female': 1, 'gender = male': 1}
+    """
+    counts = {str(c): 0 for c in quotas.categories}
+    # (column, value) -> category key or None: a panel repeats a few values many times.
+    known: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for person in people:
+        seen: set[str] = set()
+        for column, raw in person.items():
+            if _missing(raw):
+                continue
+            key = (str(column), str(raw))
+            found = known.get(key)
+            if found is None:
+                feature = quotas.feature_name(key[0])
+                value = None if feature is None else quotas.lookup(feature, key[1])
+                category = None if value is None else str(Category(str(feature), value))
+                found = known[key] = (feature, category)
+            feature, category = found
+            if feature is None or feature in seen:
+                continue
+            seen.add(feature)  # like balance_table: the first matching column counts
+            if category is not None:
+                counts[category] += 1
+    return counts
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def category_balance(
+    counts: Mapping[str, int], size: int, quotas: QuotaTable
+) -> list[dict[str, object]]:
+    """``balance_table``'s rows (no pool) from the ``category_counts`` of a group of ``size``."""
+    return [
+        _category_row(quotas, c.feature, c.value, counts.get(str(c), 0), size)
+        for c in quotas.categories
+    ]
+
+
+def representativeness_score(rows: Iterable[Mapping[str, Any]]) -> float:
+    """The 0-100 score of balance rows (``feature``, ``share``, ``target_share`` each).
+
+    ``100 * (1 - mean over features of the TVD to target)``, clipped at 0; categories
+    without a share are skipped; NaN when no category has one. Same number as
+    ``overall_score`` on the group the rows describe.
+    """
+    gaps: dict[str, float] = {}
+    for row in rows:
+        share, target = float(row["share"]), float(row["target_share"])
+        if math.isnan(share) or math.isnan(target):
+            continue
+        feature = normalise(row["feature"])
+        gaps[feature] = gaps.get(feature, 0.0) + abs(share - target) / 2
+    if not gaps:
+        return float("nan")
+    return float(max(0.0, 100.0 * (1.0 - sum(gaps.values()) / len(gaps))))
+
+
+AGGREGATE_COLUMNS = (
+    "feature",
+    "value",
+    "groups",
+    "seats",
+    "count",
+    "target_seats",
+    "share",
+    "target_share",
+    "deviation",
+)
+
+
+def aggregate_balance(rows: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Balance rows of many groups (e.g. sites' panels) pooled by ``by`` (e.g. country).
+
+    ``rows`` holds one row per (group, category) with ``feature, value, count, seats,
+    target_share`` and the ``by`` columns. Per pooled category, only the groups that
+    have that category are summed: ``seats`` and ``count`` are sums, ``target_seats``
+    the sum of ``target_share * seats``; ``share = count / seats``, ``target_share =
+    target_seats / seats``, ``deviation = share - target_share``; ``groups`` counts them.
+    Categories match after normalisation (the first spelling is shown). Returns the
+    ``by`` columns then ``AGGREGATE_COLUMNS``; pools sorted by ``by`` (missing last),
+    categories in order of first appearance.
+
+    >>> rows = pd.DataFrame({"country": ["FR", "FR", "KE"], "feature": ["gender"] * 3,
+    ...     "value": ["female", "Female", "female"], "count": [30, 20, 25],
+    ...     "seats": [50, 50, 60], "target_share": [0.5, 0.6, 0.5]})
+    >>> out = aggregate_balance(rows, ["country"])
+    >>> out[["country", "groups", "seats", "count", "share", "target_share"]].values.tolist()
+    [['FR', 2, 100, 50, 0.5, 0.55], ['KE', 1, 60, 25, 0.4166666666666667, 0.5]]
+    """
+    keys = list(by)
+    columns = [*keys, *AGGREGATE_COLUMNS]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    frame = rows.assign(
+        _feature=rows["feature"].map(normalise),
+        _value=rows["value"].map(normalise),
+        target_seats=rows["target_share"].astype(float) * rows["seats"],
+    )
+    grouped = frame.groupby([*keys, "_feature", "_value"], sort=False, dropna=False)
+    out = grouped.agg(
+        feature=("feature", "first"),
+        value=("value", "first"),
+        groups=("seats", "size"),
+        seats=("seats", "sum"),
+        count=("count", "sum"),
+        target_seats=("target_seats", "sum"),
+    ).reset_index()
+    seats = out["seats"].where(out["seats"] > 0)
+    out["share"] = out["count"] / seats
+    out["target_share"] = out["target_seats"] / seats
+    out["deviation"] = out["share"] - out["target_share"]
+    if keys:
+        out = out.sort_values(keys, kind="stable", na_position="last")
+    return out[columns].reset_index(drop=True)
+
+
+def aggregate_scores(aggregated: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per pool of ``aggregate_balance``: its representativeness score and largest deviation.
+
+    Columns: the ``by`` columns, ``score``, ``max_abs_deviation``; one row per pool.
+    """
+    keys = list(by)
+    rows = []
+    parts = aggregated.groupby(keys, sort=False, dropna=False) if keys else [((), aggregated)]
+    for key, part in parts:
+        values = key if isinstance(key, tuple) else (key,)
+        deviations = part["deviation"].abs().dropna()
+        rows.append(
+            {
+                **dict(zip(keys, values, strict=True)),
+                "score": representativeness_score(
+                    {"feature": f, "share": share, "target_share": target}
+                    for f, share, target in zip(
+                        part["feature"], part["share"], part["target_share"], strict=True
+                    )
+                ),
+                "max_abs_deviation": float(deviations.max()) if len(deviations) else math.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=[*keys, "score", "max_abs_deviation"])
 
 
 def _cells(people: pd.DataFrame, feature_a: str, feature_b: str) -> pd.Series:

@@ -167,8 +167,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> str:
-    """Bring the database's schema up to ``revision``; return the revision reached."""
+def _migrate(url: str | None, revision: str, *, down: bool = False) -> str:
     from alembic import command
 
     target = database_url(url)
@@ -177,10 +176,20 @@ def upgrade(url: str | None = None, revision: str = "head") -> str:
         with engine.begin() as connection:
             config = _alembic_config(target)
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            (command.downgrade if down else command.upgrade)(config, revision)
         return current_revision(engine) or ""
     finally:
         engine.dispose()
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> str:
+    """Bring the database's schema up to ``revision``; return the revision reached."""
+    return _migrate(url, revision)
+
+
+def downgrade(url: str | None, revision: str) -> str:
+    """Take the database's schema back to ``revision`` (what newer columns held is lost)."""
+    return _migrate(url, revision, down=True)
 
 
 def check_schema(engine: Engine, url: str) -> None:

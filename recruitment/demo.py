@@ -31,16 +31,25 @@ register(
 )
 
 DELIBERATION = "Global Deliberation Day (demo)"
-# (country code, country name, partner organisation, [(site code, site name, panel size)])
+# (country code, country name, partner organisation,
+#  [(site code, site name, panel size, region: the first-level subdivision, as in the margins)])
 COUNTRIES = [
     (
         "FR",
         "France",
         "Démocratie Ouverte (demo)",
-        [("FR-lyon", "Lyon", 50), ("FR-lille", "Lille", 60)],
+        [
+            ("FR-lyon", "Lyon", 50, "Auvergne-Rhône-Alpes"),
+            ("FR-lille", "Lille", 60, "Hauts-de-France"),
+        ],
     ),
-    ("KE", "Kenya", "Nairobi Civic Forum (demo)", [("KE-nairobi", "Nairobi", 50)]),
-    ("BR", "Brazil", "Rede Cidadã (demo)", [("BR-recife", "Recife", 50)]),
+    (
+        "KE",
+        "Kenya",
+        "Nairobi Civic Forum (demo)",
+        [("KE-nairobi", "Nairobi", 50, "Nairobi City")],
+    ),
+    ("BR", "Brazil", "Rede Cidadã (demo)", [("BR-recife", "Recife", 50, "Pernambuco")]),
 ]
 # The census features quotas are set on (region and literacy stay in the pool as data).
 QUOTA_FEATURES = ("gender", "age", "education", "urban_rural")
@@ -120,7 +129,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
         margins = margins_object(
             {f: v for f, v in margins_dict(code).items() if f in QUOTA_FEATURES}
         )
-        for offset, (site, site_name, size) in enumerate(country_sites):
+        for offset, (site, site_name, size, region) in enumerate(country_sites):
             uc.create_site(
                 db,
                 admin,
@@ -129,6 +138,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
                 code=site,
                 name=site_name,
                 place=f"{site_name}, {name}",
+                region=region,
                 panel_size=size,
                 partner=organisation,
             )

@@ -33,6 +33,7 @@ RUN_STATUSES = ("running", "succeeded", "failed")
 SEAT_KINDS = ("selected", "alternate")
 SEAT_STATUSES = ("selected", "invited", "confirmed", "declined", "withdrawn", "attended", "no-show")
 PANEL_SIZE_MIN, PANEL_SIZE_MAX = 50, 200
+REGION_MAX = 200
 
 
 def utcnow() -> datetime:
@@ -108,6 +109,8 @@ class Site(Base):
     country_id: Mapped[int] = mapped_column(ForeignKey("country.id"))
     name: Mapped[str] = mapped_column(String(200))
     place: Mapped[str] = mapped_column(String(200), default="")
+    # A first-level subdivision (e.g. "Auvergne-Rhône-Alpes"), for filtering and aggregates.
+    region: Mapped[str | None] = mapped_column(String(REGION_MAX))
     panel_size: Mapped[int] = mapped_column(Integer)
     partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

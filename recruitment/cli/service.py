@@ -135,10 +135,16 @@ def site_create(
     panel_size: Annotated[int, typer.Option("--panel-size", help="Seats, 50 to 200.")],
     partner: Annotated[str, typer.Option("--partner", help="Partner organisation.")],
     place: Annotated[str, typer.Option("--place")] = "",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="First-level subdivision, e.g. Auvergne-Rhône-Alpes or Nairobi City."
+        ),
+    ] = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
-    """Create a site run by a partner organisation."""
+    """Create a site run by a partner organisation (in a region of its country, if given)."""
     with logged_in(database_url_, user) as (db, actor):
         uc.create_site(
             db,
@@ -150,6 +156,7 @@ def site_create(
             panel_size=panel_size,
             partner=partner,
             place=place,
+            region=region,
         )
     typer.echo(f"Site {code} created (panel of {panel_size}, partner {partner}).")
 
@@ -165,8 +172,9 @@ def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOp
     for s in sites:
         quotas = f"quotas v{s.quota_version}" if s.quota_version else "no quotas"
         run = f"last run {s.last_run_id} {s.last_run_status}" if s.last_run_id else "no run"
+        where = f"{s.region}, {s.country}" if s.region else s.country
         typer.echo(
-            f"{s.code:<14} {s.name} ({s.country}), panel {s.panel_size}, {s.partner}: "
+            f"{s.code:<14} {s.name} ({where}), panel {s.panel_size}, {s.partner}: "
             f"{s.volunteers} volunteers, {quotas}, {run}"
         )
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from recruitment.db import Database, open_database
 from recruitment.usecases.audit_trail import verify_audit
+from recruitment.usecases.overview import (
+    SitesOverview,
+    SiteSummary,
+    SiteView,
+    list_sites,
+    sites_overview,
+)
 from recruitment.usecases.panels import (
     PanelStatus,
     export_panel,
@@ -30,7 +37,6 @@ from recruitment.usecases.replacements import ReplacementSummary, replace_dropou
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
 from recruitment.usecases.selection import RunSummary, run_selection
 from recruitment.usecases.setup import (
-    SiteView,
     authenticate,
     bootstrap_admin,
     create_country,
@@ -38,7 +44,6 @@ from recruitment.usecases.setup import (
     create_organisation,
     create_site,
     create_user,
-    list_sites,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -63,7 +68,9 @@ __all__ = [
     "RerunReport",
     "RunSummary",
     "RunView",
+    "SiteSummary",
     "SiteView",
+    "SitesOverview",
     "authenticate",
     "bootstrap_admin",
     "check_feasibility",
@@ -91,6 +98,7 @@ __all__ = [
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
     "site_quotas",
+    "sites_overview",
     "start",
     "verify_audit",
 ]

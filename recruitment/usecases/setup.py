@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quotas.messages import register
-from quotas.problems import KleroError
+from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import (
     PANEL_SIZE_MAX,
     PANEL_SIZE_MIN,
+    REGION_MAX,
     ROLES,
     Country,
     Deliberation,
     Organisation,
-    QuotaSet,
-    SelectionRun,
     Site,
     User,
-    Volunteer,
 )
-from recruitment.permissions import Action, Actor, allowed, require
+from recruitment.permissions import Action, Actor, require
 from recruitment.security import hash_password, verify_password
-from recruitment.usecases.common import site_ref
 
 register(
     {
@@ -43,6 +38,10 @@ register(
             "Log in as an admin and create users with 'klero user create'."
         ),
         "password_too_short": "The password must have at least {min} characters.",
+        "region_too_long": (
+            "The region of site {site} has {length} characters; at most {max} are allowed. "
+            "Give the name of the region only, e.g. 'Auvergne-Rhône-Alpes'."
+        ),
     }
 )
 MIN_PASSWORD = 8
@@ -195,6 +194,21 @@ def create_country(db: Database, actor: Actor, deliberation: str, code: str, nam
         return item.id
 
 
+def clean_region(region: str | None, site: str) -> str | None:
+    """A site's region as stored: white space trimmed and collapsed; empty means none.
+
+    >>> clean_region("  Auvergne-Rhône-Alpes ", "FR-lyon"), clean_region(" ", "FR-lyon")
+    ('Auvergne-Rhône-Alpes', None)
+    """
+    if region is None:
+        return None
+    cleaned = " ".join(region.split())
+    if len(cleaned) > REGION_MAX:
+        params = {"site": site, "length": len(cleaned), "max": REGION_MAX}
+        raise InvalidInput([Problem("region_too_long", params)])  # exit code 2: bad input
+    return cleaned or None
+
+
 def create_site(
     db: Database,
     actor: Actor,
@@ -206,9 +220,15 @@ def create_site(
     panel_size: int,
     partner: str,
     place: str = "",
+    region: str | None = None,
 ) -> int:
-    """Create a site of a deliberation's country, run by a partner organisation; return its id."""
+    """Create a site of a deliberation's country, run by a partner organisation; return its id.
+
+    ``region`` is the country's first-level subdivision the site is in (free text, trimmed;
+    empty means none); the sites overview filters and aggregates by it.
+    """
     require(actor, Action.CREATE_SITE)
+    region = clean_region(region, code)
     if not PANEL_SIZE_MIN <= panel_size <= PANEL_SIZE_MAX:
         raise KleroError(
             "panel_size_out_of_range",
@@ -233,6 +253,7 @@ def create_site(
             country_id=found.id,
             name=name,
             place=place,
+            region=region,
             panel_size=panel_size,
             partner_organisation_id=org.id,
         )
@@ -248,66 +269,10 @@ def create_site(
             after={
                 "name": name,
                 "place": place,
+                "region": region,
                 "country": found.code,
                 "panel_size": panel_size,
                 "partner": partner,
             },
         )
         return site.id
-
-
-@dataclass(frozen=True)
-class SiteView:
-    """A site as listed: where, how big, who runs it, and how far its selection is."""
-
-    code: str
-    name: str
-    place: str
-    country: str
-    deliberation: str
-    panel_size: int
-    partner: str
-    volunteers: int
-    quota_version: int | None
-    last_run_id: int | None
-    last_run_status: str | None
-
-
-def list_sites(db: Database, actor: Actor) -> list[SiteView]:
-    """The sites the actor may see (partners: their own), by code."""
-    require(actor, Action.VIEW_SITE)
-    with db.unit_of_work() as session:
-        out: list[SiteView] = []
-        for site in session.execute(select(Site).order_by(Site.code)).scalars():
-            if not allowed(actor, Action.VIEW_SITE, site_ref(site)):
-                continue
-            volunteers = session.execute(
-                select(func.count(Volunteer.id)).where(
-                    Volunteer.site_id == site.id, Volunteer.status == "active"
-                )
-            ).scalar_one()
-            version = session.execute(
-                select(func.max(QuotaSet.version)).where(QuotaSet.site_id == site.id)
-            ).scalar_one()
-            run = session.execute(
-                select(SelectionRun)
-                .where(SelectionRun.site_id == site.id)
-                .order_by(SelectionRun.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            out.append(
-                SiteView(
-                    site.code,
-                    site.name,
-                    site.place,
-                    site.country.code,
-                    site.country.deliberation.name,
-                    site.panel_size,
-                    site.partner.name,
-                    int(volunteers),
-                    version,
-                    run.id if run else None,
-                    run.status if run else None,
-                )
-            )
-        return out

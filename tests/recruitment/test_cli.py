@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 import recruitment.cli.service  # noqa: F401  (registers the service commands)
 from recruitment.cli import main
 from recruitment.cli.service_panels import select_for_site
-from tests.recruitment.conftest import PASSWORD, pool_frame, write_pool
+from tests.recruitment.conftest import PASSWORD, World, pool_frame, write_pool
 
 MARGINS = """feature,value,share
 gender,female,0.5
@@ -143,3 +144,40 @@ def test_cli_errors_are_one_clear_line(
     monkeypatch.delenv("KLERO_USER")
     assert main(["site", "list"]) == 3
     assert "--user" in capsys.readouterr().err
+
+
+def test_site_create_takes_a_region_and_site_list_shows_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    _as(monkeypatch, "admin")
+    create = [
+        "site",
+        "create",
+        "--deliberation",
+        "Global Day",
+        "--country",
+        "FR",
+        "--name",
+        "Paris",
+        "--panel-size",
+        "60",
+        "--partner",
+        "Org B",
+    ]
+    assert main([*create, "--code", "FR-paris", "--region", "  Île-de-France "]) == 0
+    capsys.readouterr()
+    assert main(["site", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Paris (Île-de-France, FR), panel 60, Org B" in listed
+    assert "Lyon (FR), panel 50" in listed  # no region: the country alone
+    assert main(["site", "list", "--json"]) == 0
+    sites = json.loads(capsys.readouterr().out)["sites"]
+    assert [(s["code"], s["region"]) for s in sites] == [
+        ("FR-lyon", None),
+        ("FR-paris", "Île-de-France"),
+    ]
+    assert main([*create, "--code", "FR-nice", "--region", "x" * 250]) == 2
+    err = capsys.readouterr().err
+    assert "at most 200 are allowed" in err and "Traceback" not in err

@@ -8,6 +8,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from recruitment.demo import create_demo
+from synthetic_data import margins_dict
 
 
 def test_the_demo_gives_every_role_a_login_and_a_selected_site(db_url: str) -> None:
@@ -22,6 +23,8 @@ def test_the_demo_gives_every_role_a_login_and_a_selected_site(db_url: str) -> N
         sites = uc.list_sites(db, evaluator)
         assert sorted(s.code for s in sites) == sorted(demo.sites) and len(sites) >= 3
         assert all(s.volunteers == 150 and s.quota_version == 1 for s in sites)
+        for site in sites:  # a real first-level subdivision of the site's country
+            assert site.region in margins_dict(site.country)["region"], site
         assert demo.run_id is not None
         assert uc.rerun_selection(db, evaluator, demo.run_id).ok
         partner = uc.authenticate(db, "partner-ke", demo.logins["partner-ke"][2])
