@@ -146,6 +146,7 @@ class FaceWalker:
         self.members = [np.flatnonzero(oracle.vectors[:, f] == j) for f, j, _, _ in self.categories]
         self._var_lo = np.zeros(oracle.n_types)
         self._var_hi = self.upper.copy()
+        self._home_lo = np.zeros(len(self.homes))
 
     def _sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per category and per household sums of ``seats``."""
@@ -198,20 +199,22 @@ class FaceWalker:
         for t in changed.tolist():
             self.x[t].SetBounds(float(var_lo[t]), float(var_hi[t]))
         self._var_lo, self._var_hi = var_lo, var_hi
-        for var, c in zip(self.x, point.tolist(), strict=True):
+        free = np.flatnonzero(var_hi > var_lo)  # the others are fixed: their cost is moot
+        for t, c in zip(free.tolist(), point[free].tolist(), strict=True):
             # Seats where the point has many keep the step away from the face's boundary.
-            self.objective.SetCoefficient(var, c)
+            self.objective.SetCoefficient(self.x[t], c)
         for row, row_lo, row_hi in zip(self.rows, cat_lo.tolist(), cat_hi.tolist(), strict=True):
             row.SetBounds(row_lo, row_hi)
-        for row, h_lo in zip(self.homes, home_lo.tolist(), strict=True):
-            row.SetBounds(h_lo if h_lo > 0 else -pywraplp.Solver.infinity(), 1.0)
+        for h in np.flatnonzero(home_lo != self._home_lo).tolist():
+            low = 1.0 if home_lo[h] > 0 else -pywraplp.Solver.infinity()
+            self.homes[h].SetBounds(low, 1.0)
+        self._home_lo = home_lo
         self.steps += 1
         status = self.solver.Solve()
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
-        seats = np.fromiter(
-            (round(v.solution_value()) for v in self.x), dtype=np.int64, count=len(self.x)
-        )
+        seats = var_lo.astype(np.int64)
+        seats[free] = [round(self.x[t].solution_value()) for t in free.tolist()]
         try:
             self.oracle.check(seats)
         except SolverFailed:
