@@ -13,9 +13,23 @@ import sys
 from pathlib import Path
 
 from quotas.problems import KleroError
-from recruitment.db import database_url
+from recruitment.db import database_url, upgrade
 from recruitment.demo import create_demo, has_users
 from recruitment.security import klero_home
+
+
+def bring_up_to_date(url: str) -> str | None:
+    """Apply the migrations a database made by an older Kleroterion lacks; return the new revision.
+
+    Returns None when nothing was needed (up to date, or empty: ``prepare`` creates it).
+    """
+    try:
+        has_users(url)
+    except KleroError as error:
+        if error.code != "db_schema_out_of_date":
+            raise
+        return upgrade(url)
+    return None
 
 
 def prepare(url: str) -> Path | None:
@@ -39,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     """Prepare the database, then run ``streamlit run dashboard/app.py`` with ``argv``."""
     url = database_url()
     try:
+        upgraded = bring_up_to_date(url)
+        if upgraded is not None:
+            print(f"Database schema upgraded to revision {upgraded}.")
         made = prepare(url)
     except KleroError as error:
         print(error.message, file=sys.stderr)

@@ -7,8 +7,11 @@ region or all together. Everything comes from one call to ``usecases.sites_overv
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
 from dashboard.i18n import format_number, format_percent
@@ -132,8 +135,14 @@ def _pool_label(pool: tuple[str, ...]) -> str:
     return _region_label((pool[0], pool[1])) if "region" in by else pool[0]
 
 
-def _percent(value: float) -> str:
-    return format_percent(value, lang())
+def _percent(value: object) -> str:
+    """A table cell as a percentage (Styler passes cells untyped)."""
+    return format_percent(float(value) if isinstance(value, int | float) else None, lang())
+
+
+def _count(value: object, digits: int = 0) -> str:
+    """A table cell as a number in the session's language."""
+    return format_number(float(value) if isinstance(value, int | float) else None, lang(), digits)
 
 
 labels = {pool: _pool_label(pool) for pool in pools}
@@ -142,11 +151,10 @@ if by:
     st.caption(tr("sites.grid_help"))
     rows_of = zip(*(detail[k] for k in by), strict=True)
     grid = deviation_grid(detail, [labels[pool] for pool in rows_of])
-    st.dataframe(
-        grid.style.format(_percent).map(heat),
-        width="stretch",
-        column_config={"_index": st.column_config.TextColumn(width="medium", pinned=True)},
-    )
+    pinned: dict[Literal["_index"] | str, ColumnConfig | None] = {
+        "_index": st.column_config.TextColumn(width="medium", pinned=True)
+    }
+    st.dataframe(grid.style.format(_percent).map(heat), width="stretch", column_config=pinned)
 
 st.subheader(tr("sites.detail"))
 st.caption(tr("sites.aggregate_help"))
@@ -160,7 +168,7 @@ if len(pools) > 1:
 part = detail
 for key, value in zip(by, pool, strict=True):
     part = part[part[key] == value]
-percent = [tr("series.target"), tr("series.panel"), tr("col.deviation")]
+percent = pd.Index([tr("series.target"), tr("series.panel"), tr("col.deviation")])
 rows = pd.DataFrame(
     {
         tr("col.feature"): part["feature"],
@@ -174,12 +182,12 @@ rows = pd.DataFrame(
         percent[2]: part["deviation"],
     }
 )
-counts = [tr("col.sites"), tr("col.seats"), tr("col.selected")]
+counts = pd.Index([tr("col.sites"), tr("col.seats"), tr("col.selected")])
 styled = (
     rows.style.format(_percent, subset=percent)
-    .format(lambda v: format_number(v, lang()), subset=counts)
-    .format(lambda v: format_number(v, lang(), 1), subset=[tr("col.target_seats")])
-    .map(heat, subset=[percent[2]])
+    .format(_count, subset=counts)
+    .format(lambda v: _count(v, 1), subset=pd.Index([tr("col.target_seats")]))
+    .map(heat, subset=pd.Index([percent[2]]))
 )
 st.dataframe(styled, hide_index=True, width="stretch")
 series = {"target": tr("series.target"), "panel": tr("series.panel")}
