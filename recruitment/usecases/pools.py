@@ -145,8 +145,9 @@ def _rows(
         if c not in contact_cols and normalise(c) != normalise(id_column) and c != channel_col
     ]
     out: list[_Row] = []
-    for ext_id, row in frame.iterrows():
-        values = {str(c): str(row[c]).strip() for c in frame.columns}
+    names = [str(c) for c in frame.columns]
+    for ext_id, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
+        values = {c: str(v).strip() for c, v in zip(names, cells, strict=True)}
         contact = {c: values[c] for c in contact_cols if values[c]}
         email = next(
             (
@@ -213,6 +214,7 @@ def _store(
     }
     contacts = _known_contacts(session, site.id)
     added: list[str] = []
+    new: list[tuple[Volunteer, _Row]] = []
     unchanged = 0
     problems: list[Problem] = []
     for row in rows:
@@ -263,22 +265,28 @@ def _store(
             household_key=row.household_key,
             source_sha256=source_sha256,
         )
-        session.add(volunteer)
-        session.flush()
-        if row.contact or row.email_hash or row.phone_hash:
-            session.add(
-                VolunteerContact(
-                    volunteer_id=volunteer.id,
-                    ciphertext=secrets.encrypt(row.contact),
-                    email_hash=row.email_hash,
-                    phone_hash=row.phone_hash,
-                )
-            )
+        new.append((volunteer, row))
         for kind, h in (("e-mail", row.email_hash), ("phone number", row.phone_hash)):
             if h:
                 contacts[(kind, h)] = row.external_id
         existing[pseudonym] = volunteer
         added.append(volunteer.pseudonym)
+    # One flush for all volunteers (batched INSERT ... RETURNING), then one for contacts.
+    session.add_all([volunteer for volunteer, _ in new])
+    session.flush()
+    session.add_all(
+        [
+            VolunteerContact(
+                volunteer_id=volunteer.id,
+                ciphertext=secrets.encrypt(row.contact),
+                email_hash=row.email_hash,
+                phone_hash=row.phone_hash,
+            )
+            for volunteer, row in new
+            if row.contact or row.email_hash or row.phone_hash
+        ]
+    )
+    session.flush()
     return added, unchanged, problems
 
 
