@@ -26,10 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sampling.alternates_mip import solve_counts
 from sampling.dropouts import (
     Layout,
     best_refill,
     compositions,
+    household_capacity,
     n_compositions,
     person_uniforms,
 )
@@ -172,6 +174,22 @@ class _People:
         return sorted(r for group in self.chosen for r in group)
 
 
+@dataclass(frozen=True)
+class Search:
+    """Rows of the alternates found, with sampled objectives (sums of deviations).
+
+    ``swap`` is the greedy/swap list's objective and ``final`` the returned list's; when
+    the integer program ran, ``bound`` is its proven lower bound over the types it saw
+    (all types unless ``candidates`` was given) and ``optimal`` says it closed the gap.
+    """
+
+    rows: list[int]
+    swap: float
+    final: float
+    bound: float | None = None
+    optimal: bool = False
+
+
 def optimise(
     pool: Pool,
     layout: Layout,
@@ -182,8 +200,15 @@ def optimise(
     *,
     scenarios: int,
     seed: int,
-) -> list[int]:
-    """Rows of ``count`` alternates from ``eligible`` chosen on the sampled objective."""
+    solver: str = "swap",
+    candidates: int | None = None,
+) -> Search:
+    """Choose ``count`` alternates from ``eligible`` on the sampled objective.
+
+    ``solver="swap"``: greedy additions, then swaps. ``"mip"`` then hands that list as a
+    start to the integer program of ``sampling.alternates_mip`` over all types (or the
+    ``candidates`` types best alone, plus those already chosen) and keeps the better.
+    """
     rng = np.random.default_rng([seed, 2])
     vectors, first, group = np.unique(
         pool.matrix[eligible], axis=0, return_index=True, return_inverse=True
@@ -234,7 +259,59 @@ def optimise(
                 taken[t_out] += 1
         if not improved:
             break
-    return people.rows()
+    swap = _objective(prob, taken)
+    if solver != "mip" or taken.sum() < count:
+        return Search(people.rows(), swap, swap)
+    return _program(prob, people, taken, swap, seed=seed, candidates=candidates)
+
+
+def _program(
+    prob: _Problem,
+    people: _People,
+    taken: np.ndarray,
+    swap: float,
+    *,
+    seed: int,
+    candidates: int | None,
+) -> Search:
+    """Improve the greedy/swap counts with the integer program; keep the better list."""
+    keep = np.arange(taken.size)
+    if candidates is not None and candidates < taken.size:
+        values, _ = _add_values(prob, np.zeros_like(taken))
+        order = np.lexsort((np.arange(taken.size), values))
+        keep = np.union1d(order[:candidates], np.flatnonzero(taken))
+    caps = np.asarray([household_capacity(people.pool, people.members[t]) for t in keep])
+    result = solve_counts(
+        prob.layout,
+        prob.remaining,
+        prob.vacancies,
+        prob.vectors[keep],
+        prob.answers[keep],
+        caps,
+        taken[keep],
+        seed=seed,
+    )
+    kept = Search(people.rows(), swap, swap, result.bound, result.optimal)
+    if result.taken is None:
+        return kept
+    found = np.zeros_like(taken)
+    found[keep] = result.taken
+    final = _objective(prob, found)
+    if final >= swap - 1e-9:
+        return kept
+    named = _People(people.pool, people.members)
+    for t in np.flatnonzero(found).tolist():
+        for _ in range(int(found[t])):
+            person = named.next_person(t)
+            if person is None:  # households shared across types: keep the greedy/swap list
+                return kept
+            named.chosen[t].append(person)
+    return Search(named.rows(), swap, final, result.bound, result.optimal)
+
+
+def _objective(prob: _Problem, taken: np.ndarray) -> float:
+    """The sampled objective (sum of deviations over scenarios) of ``taken`` alternates."""
+    return float(_state(prob, taken)[1].sum())
 
 
 def rank(
