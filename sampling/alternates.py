@@ -9,8 +9,9 @@ panel member or with another alternate):
   uniformly. When no mini-panel meets the scaled bounds, the one with the fewest seats
   outside them is taken (ties broken by the same random weights).
 - ``optimised`` (default): minimise the expected quota deviation after drop-outs and the
-  best refill from the alternates, estimated on sampled scenarios (see
-  ``sampling.alternates_search``).
+  best refill from the alternates, over sampled drop-out scenarios of the panel and
+  (exactly, where every alternate who answers is called) over who answers (see
+  ``sampling.alternates_search`` and ``sampling.alternates_expected``).
 
 Both then rank the alternates: rank 1 is the single alternate that lowers the expected
 deviation most, rank 2 the best addition to rank 1, and so on (each prefix is a good
@@ -62,15 +63,15 @@ register(
             "Unknown alternates method {method!r}. Choose one of: optimised, scaled."
         ),
         "alternates_search_unknown": (
-            "Unknown alternates search {search!r}. Choose one of: swap, mip."
+            "Unknown alternates search {search!r}. Choose one of: expected, swap, mip."
         ),
     }
 )
 
 Method = Literal["optimised", "scaled"]
 METHODS: tuple[str, ...] = ("optimised", "scaled")
-Search = Literal["swap", "mip"]
-SEARCHES: tuple[str, ...] = ("swap", "mip")
+Search = Literal["expected", "swap", "mip"]
+SEARCHES: tuple[str, ...] = ("expected", "swap", "mip")
 # A category is named in "best for" when it was short in at least this share of the
 # scenarios in which the alternate was called.
 BEST_FOR_SHARE = 0.2
@@ -166,15 +167,16 @@ def select_alternates(
     dropout: DropoutSpec = DEFAULT_DROPOUT,
     scenarios: int = 500,
     seed: int = 0,
-    search: Search = "swap",
+    search: Search = "expected",
 ) -> Alternates:
     """Choose and rank ``count`` alternates for ``panel`` from the rest of ``pool``.
 
     ``dropout`` is a rate for everyone or rates by category (see ``dropout_rates``);
     ``scenarios`` sampled drop-out scenarios estimate the expected deviation. The same
-    inputs and seed give the same alternates. ``search="mip"`` (``optimised`` only)
-    hands the greedy/swap list to an integer program that finds the best list on the
-    sampled scenarios (slower; on the benchmark instances it rarely changes the list).
+    inputs and seed give the same alternates. ``search`` (``optimised`` only) picks the
+    search of ``sampling.alternates_search.optimise``: ``expected`` (exact expectation
+    over who answers), ``swap`` (greedy and swaps) or ``mip`` (the swap list improved by
+    an integer program on the sampled answers; slower).
 
     >>> import pandas as pd
     >>> from quotas.model import quota_table
@@ -223,7 +225,7 @@ def select_alternates(
         "scenarios": scenarios,
         "seed": seed,
     }
-    if search != "swap":
+    if method == "optimised":
         settings["search"] = search
     return Alternates(
         alternates=_describe(pool, layout, ranked, sim),

@@ -3,48 +3,97 @@
 For a panel and sampled drop-out scenarios (the same ones as ``dropouts.simulate`` with
 the same seed), ``deviation_floor`` is at most the expected deviation after the best
 refill of *any* list of ``count`` alternates drawn from the people who may be alternates,
-the expectation being over which alternates answer. Why, scenario by scenario:
+the expectation being over which alternates answer (each independently, at their rate).
+It splits the scenarios in two:
 
-1. The refill calls exactly ``n = min(vacancies, alternates who answer)`` people.
-2. Feature by feature, those n people add n seats to the feature's categories. The
-   cheapest way to place them is greedy (each category's deviation is convex in its
-   seats: -1 per seat up to the minimum, 0 up to the maximum, then +1), so feature f
-   keeps at least ``dev_f - min(n, U_f) + max(0, n - U_f - R_f)`` where ``U_f`` counts
-   the seats missing and ``R_f`` the free seats up to the maxima. Summed over features.
-3. One person lowers the deviation by at most ``G`` = the largest number, over the types
-   that may be alternates, of its categories below the minimum minus those at or above
-   the maximum (adding people only shrinks that number), so at least ``dev - n * G``.
-4. The floor of a scenario is the larger of 2 and 3 (and 0), made non-increasing in the
-   number who answer by taking the smallest value over ``n' <= n``. Each alternate
-   answers with probability at most ``p = 1 - (smallest drop-out rate among them)``,
-   independently of the panel, so the number who answer is stochastically smaller than
-   Binomial(count, p) and the binomial expectation of a non-increasing floor is a floor.
+A. Scenarios with at least ``count`` vacancies call everyone who answers. There the
+   expected deviation of a list, summed over these scenarios, is exactly what the
+   program of ``sampling.alternates_expected`` minimises; its proven lower bound (HiGHS
+   dual bound, solved with the household rule relaxed to "at most the number of people
+   of the type") is a floor for every list together.
+B. In the other scenarios, scenario by scenario, for any list:
+   1. the refill calls exactly ``n = min(vacancies, alternates who answer)`` people;
+   2. feature by feature, those n people add n seats to the feature's categories; the
+      cheapest placement is greedy (each category's deviation is convex in its seats),
+      so feature f keeps at least ``dev_f - min(n, U_f) + max(0, n - U_f - R_f)``
+      (``U_f`` seats missing, ``R_f`` free seats up to the maxima), summed over features;
+   3. one person lowers the deviation by at most ``G``, the largest number over the
+      types of its categories below the minimum minus those at or above the maximum
+      (adding people only shrinks it), so at least ``dev - n * G``;
+   4. the larger of 2 and 3 (and 0), made non-increasing in n, is taken in expectation
+      over Binomial(count, 1 - smallest rate), which the number who answer is
+      stochastically below.
 
-It ignores that one list must serve every scenario (a different list could be ideal in
-each), so the best list usually stays well above it; when even the floor is close to a
-method's deviation, no list can do much better than that method.
+Part A is (up to the solver's tolerance) the least expected deviation of any list on
+those scenarios, so the floor is tight when nearly every scenario has at least ``count``
+vacancies (5 or 10 alternates for panels of 100+); part B lets each scenario have its
+own ideal list and is loose.
+
+``list_expectation`` gives one list's expected deviation on the same scenarios, exact
+over who answers, so that it can be compared with the floor without sampling noise.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from quotas.model import QuotaTable
+from sampling.alternates_expected import binomial, expected_total, solve_expected
 from sampling.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
     Layout,
+    best_refill,
     check_scenarios,
     check_seed,
     dropout_rates,
     eligible_rows,
     panel_rows,
     person_uniforms,
+    simulate,
 )
 from sampling.pool import Pool
+
+#: ``list_expectation`` enumerates answers when that takes at most this many cases.
+ENUMERATE = 4096
+
+
+@dataclass(frozen=True)
+class _Scenarios:
+    rows: list[int]
+    layout: Layout
+    rates: np.ndarray
+    remaining: np.ndarray  # scenarios x categories: panel seats after the drop-outs
+    vacancies: np.ndarray
+
+
+def _scenarios(
+    pool: Pool, quotas: QuotaTable, panel: Sequence[str], dropout: DropoutSpec, n: int, seed: int
+) -> _Scenarios:
+    """The panel's drop-outs in each scenario, exactly as ``dropouts.simulate`` draws them."""
+    rows = panel_rows(pool, panel)
+    layout = Layout.of(pool, quotas)
+    rates = dropout_rates(pool, quotas, dropout)
+    panel_arr = np.asarray(rows, dtype=np.int64)
+    dropped = person_uniforms(check_seed(seed), panel_arr, check_scenarios(n)) < rates[panel_arr]
+    remaining = layout.counts(panel_arr)[None, :] - dropped.astype(np.int64) @ layout.indicator(
+        panel_arr
+    )
+    return _Scenarios(rows, layout, rates, remaining, dropped.sum(axis=1))
+
+
+def _types(layout: Layout, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Category rows of the types among ``rows``, a row of each, and how many of each."""
+    cats, first, sizes = np.unique(
+        layout.cat_of[rows], axis=0, return_index=True, return_counts=True
+    )
+    vectors = np.zeros((cats.shape[0], layout.n_categories), dtype=np.int64)
+    vectors[np.arange(cats.shape[0])[:, None], cats] = 1
+    return vectors, rows[first], sizes
 
 
 def deviation_floor(
@@ -66,27 +115,62 @@ def deviation_floor(
     >>> deviation_floor(pool, q, ["a", "b"], 2, dropout=0.0)
     0.0
     """
-    rows = panel_rows(pool, panel)
-    layout = Layout.of(pool, quotas)
-    rates = dropout_rates(pool, quotas, dropout)
-    seed, scenarios = check_seed(seed), check_scenarios(scenarios)
-    panel_arr = np.asarray(rows, dtype=np.int64)
-    dropped = person_uniforms(seed, panel_arr, scenarios) < rates[panel_arr][None, :]
-    remaining = layout.counts(panel_arr)[None, :] - dropped.astype(np.int64) @ layout.indicator(
-        panel_arr
-    )
-    eligible = eligible_rows(pool, rows)
+    sc = _scenarios(pool, quotas, panel, dropout, scenarios, seed)
+    layout = sc.layout
+    eligible = eligible_rows(pool, sc.rows)
     if eligible.size == 0 or count <= 0:
-        return float(layout.deviation(remaining).mean()) / len(rows)
-    types = np.unique(layout.cat_of[eligible], axis=0)  # category numbers of each type
-    vectors = np.zeros((types.shape[0], layout.n_categories), dtype=np.int64)
-    vectors[np.arange(types.shape[0])[:, None], types] = 1
-    floors = scenario_floors(layout, remaining, dropped.sum(axis=1), vectors, count)
-    answer = 1.0 - float(rates[eligible].min())
-    weights = np.asarray(
-        [math.comb(count, a) * answer**a * (1 - answer) ** (count - a) for a in range(count + 1)]
+        return float(layout.deviation(sc.remaining).mean()) / len(sc.rows)
+    vectors, type_rows, sizes = _types(layout, eligible)
+    floors = scenario_floors(layout, sc.remaining, sc.vacancies, vectors, count)
+    each = floors @ binomial(count, 1.0 - float(sc.rates[eligible].min()))  # any list
+    everyone = sc.vacancies >= count  # scenarios in which everyone who answers is called
+    result = solve_expected(
+        layout, sc.remaining[everyone], vectors, sc.rates[type_rows], sizes, count
     )
-    return float(floors.mean(axis=0) @ weights) / len(rows)
+    fixed = result.bound if result is not None else 0.0
+    total = float(each[~everyone].sum()) + max(fixed, float(each[everyone].sum()))
+    return total / len(each) / len(sc.rows)
+
+
+def list_expectation(
+    pool: Pool,
+    quotas: QuotaTable,
+    panel: Sequence[str],
+    alternates: Sequence[str],
+    *,
+    dropout: DropoutSpec = DEFAULT_DROPOUT,
+    scenarios: int = 500,
+    seed: int = 0,
+) -> tuple[float, bool]:
+    """Expected deviation per seat of one list, on the panel's sampled drop-outs but
+    exact over which alternates answer; and whether it is exact in every scenario.
+
+    Scenarios that call everyone who answers use ``expected_total``; the others
+    enumerate how many of each type answer when that takes at most ``ENUMERATE`` cases,
+    else use the sampled answers of ``dropouts.simulate`` (then the flag is False).
+    """
+    sc = _scenarios(pool, quotas, panel, dropout, scenarios, seed)
+    layout = sc.layout
+    alt = np.asarray([pool.index_of(i) for i in alternates], dtype=np.int64)
+    if alt.size == 0:
+        return float(layout.deviation(sc.remaining).mean()) / len(sc.rows), True
+    vectors, type_rows, counts = _types(layout, alt)
+    everyone = sc.vacancies >= alt.size
+    total = expected_total(layout, sc.remaining[everyone], vectors, sc.rates[type_rows], counts)
+    choice = np.flatnonzero(~everyone)
+    cases = int(np.prod(counts + 1))
+    if choice.size and cases > ENUMERATE:
+        sim = simulate(layout, sc.rows, alt.tolist(), sc.rates, scenarios=len(everyone), seed=seed)
+        return (total + float(sim.deviation[choice].sum())) / len(everyone) / len(sc.rows), False
+    answer = 1.0 - sc.rates[type_rows]
+    for case in itertools.product(*[range(int(n) + 1) for n in counts]) if choice.size else []:
+        chances = zip(counts.tolist(), answer.tolist(), case, strict=True)
+        p = float(np.prod([binomial(int(n), q)[a] for n, q, a in chances]))
+        caps = np.asarray(case, dtype=np.int64)
+        for s in choice.tolist():
+            dev, _ = best_refill(layout, sc.remaining[s], vectors, caps, int(sc.vacancies[s]))
+            total += p * dev
+    return total / len(everyone) / len(sc.rows), True
 
 
 def scenario_floors(

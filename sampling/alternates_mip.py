@@ -45,7 +45,7 @@ class MipResult:
     optimal: bool
 
 
-class _Builder:
+class Builder:
     """Columns and rows in triplet form, passed to HiGHS in one call."""
 
     def __init__(self) -> None:
@@ -129,7 +129,7 @@ def solve_counts(
     n_types, n_scen = answers.shape[0], answers.shape[1]
     slots = np.minimum(caps, count).astype(np.int64)
     b = np.diff(answers, axis=2)  # types x scenarios x count: slot j answers
-    m = _Builder()
+    m = Builder()
     y_first = np.zeros(n_types + 1, dtype=np.int64)
     for t in range(n_types):
         y_first[t] = m.add_cols(int(slots[t]), 0.0, 0.0, 1.0, True)
@@ -185,7 +185,7 @@ def solve_counts(
 
 
 def _choice(
-    m: _Builder, cols_t: list[np.ndarray], vac: int, count: int
+    m: Builder, cols_t: list[np.ndarray], vac: int, count: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Refill variables of a scenario with fewer vacancies than alternates."""
     n_types = len(cols_t)
@@ -213,7 +213,7 @@ def _choice(
 
 
 def _deviation_rows(
-    m: _Builder,
+    m: Builder,
     layout: Layout,
     remaining: np.ndarray,
     vectors: np.ndarray,

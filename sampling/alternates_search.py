@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sampling.alternates_expected import expected_total, solve_expected
 from sampling.alternates_mip import solve_counts
 from sampling.dropouts import (
     Layout,
@@ -178,13 +179,14 @@ class _People:
 class Search:
     """Rows of the alternates found, with sampled objectives (sums of deviations).
 
-    ``swap`` is the greedy/swap list's objective and ``final`` the returned list's; when
-    the integer program ran, ``bound`` is its proven lower bound over the types it saw
-    (all types unless ``candidates`` was given) and ``optimal`` says it closed the gap.
+    ``swap`` is the greedy/swap list's objective (None when the exact program settled
+    the list alone) and ``final`` the returned list's; when the sampled integer program
+    ran, ``bound`` is its proven lower bound over the types it saw and ``optimal`` says
+    it closed the gap.
     """
 
     rows: list[int]
-    swap: float
+    swap: float | None
     final: float
     bound: float | None = None
     optimal: bool = False
@@ -200,14 +202,18 @@ def optimise(
     *,
     scenarios: int,
     seed: int,
-    solver: str = "swap",
+    solver: str = "expected",
     candidates: int | None = None,
 ) -> Search:
     """Choose ``count`` alternates from ``eligible`` on the sampled objective.
 
-    ``solver="swap"``: greedy additions, then swaps. ``"mip"`` then hands that list as a
-    start to the integer program of ``sampling.alternates_mip`` over all types (or the
-    ``candidates`` types best alone, plus those already chosen) and keeps the better.
+    ``solver="expected"`` (default): the exact-expectation program of
+    ``sampling.alternates_expected``; when some scenarios have fewer vacancies than
+    alternates, the greedy/swap list too, keeping the better on those scenarios' sampled
+    deviations plus the others' exact expectation. ``"swap"``: greedy additions, then
+    swaps. ``"mip"``: the swap list handed as a start to the sampled integer program of
+    ``sampling.alternates_mip`` over all types (or the ``candidates`` types best alone,
+    plus those already chosen), keeping the better.
     """
     rng = np.random.default_rng([seed, 2])
     vectors, first, group = np.unique(
@@ -218,12 +224,59 @@ def optimise(
     type_rows = eligible[first]
     prob = _setup(pool, layout, panel, type_rows, rates, count, scenarios, seed)
     priority = rng.permutation(len(vectors))  # tie-break: lower priority number wins
+    exact: np.ndarray | None = None
+    named: _People | None = None
+    everyone = prob.vacancies >= count  # scenarios that call everyone who answers
+    if solver == "expected":
+        caps = np.asarray([household_capacity(pool, group) for group in members])
+        result = solve_expected(
+            layout, prob.remaining, prob.vectors, rates[type_rows], caps, count, seed=seed
+        )
+        exact = result.taken if result is not None else None
+        named = _name(pool, members, exact) if exact is not None else None
+        if exact is not None and named is not None and everyone.all():
+            return Search(named.rows(), None, _objective(prob, exact))
     people = _People(pool, members)
-    taken = np.zeros(len(vectors), dtype=np.int64)
+    taken = _greedy_swap(prob, people, priority, count)
+    swap = _objective(prob, taken)
+    if solver == "mip" and taken.sum() == count:
+        return _program(prob, people, taken, swap, seed=seed, candidates=candidates)
+    if exact is not None and named is not None:
+        rates_t = rates[type_rows]
+        if _mixed(prob, everyone, rates_t, exact) <= _mixed(prob, everyone, rates_t, taken):
+            return Search(named.rows(), swap, _objective(prob, exact))
+    return Search(people.rows(), swap, swap)
+
+
+def _mixed(
+    prob: _Problem, everyone: np.ndarray, type_rates: np.ndarray, taken: np.ndarray
+) -> float:
+    """Exact expected deviation where everyone who answers is called, sampled elsewhere."""
+    sampled = _state(prob, taken)[1][~everyone].sum()
+    exact = expected_total(prob.layout, prob.remaining[everyone], prob.vectors, type_rates, taken)
+    return float(sampled) + exact
+
+
+def _name(pool: Pool, members: list[np.ndarray], taken: np.ndarray) -> _People | None:
+    """People for ``taken`` alternates per type, or None if households clash across types."""
+    named = _People(pool, members)
+    for t in np.flatnonzero(taken).tolist():
+        for _ in range(int(taken[t])):
+            person = named.next_person(t)
+            if person is None:
+                return None
+            named.chosen[t].append(person)
+    return named
+
+
+def _greedy_swap(prob: _Problem, people: _People, priority: np.ndarray, count: int) -> np.ndarray:
+    """Alternates per type after greedy additions and swaps (names them in ``people``)."""
+    n_types = len(people.members)
+    taken = np.zeros(n_types, dtype=np.int64)
 
     def best_addition(values: np.ndarray) -> int | None:
         used = people.used_households()
-        allowed = [t for t in range(len(vectors)) if people.next_person(t, used) is not None]
+        allowed = [t for t in range(n_types) if people.next_person(t, used) is not None]
         if not allowed:
             return None
         return min(allowed, key=lambda t: (round(float(values[t]), 9), int(priority[t])))
@@ -240,7 +293,7 @@ def optimise(
 
     for _ in range(MAX_PASSES):
         improved = False
-        for t_out in [t for t in range(len(vectors)) if taken[t] > 0]:
+        for t_out in [t for t in range(n_types) if taken[t] > 0]:
             if taken[t_out] == 0:
                 continue
             _, current = _add_values(prob, taken)
@@ -259,10 +312,7 @@ def optimise(
                 taken[t_out] += 1
         if not improved:
             break
-    swap = _objective(prob, taken)
-    if solver != "mip" or taken.sum() < count:
-        return Search(people.rows(), swap, swap)
-    return _program(prob, people, taken, swap, seed=seed, candidates=candidates)
+    return taken
 
 
 def _program(
@@ -299,13 +349,9 @@ def _program(
     final = _objective(prob, found)
     if final >= swap - 1e-9:
         return kept
-    named = _People(people.pool, people.members)
-    for t in np.flatnonzero(found).tolist():
-        for _ in range(int(found[t])):
-            person = named.next_person(t)
-            if person is None:  # households shared across types: keep the greedy/swap list
-                return kept
-            named.chosen[t].append(person)
+    named = _name(people.pool, people.members, found)
+    if named is None:  # households shared across types: keep the greedy/swap list
+        return kept
     return Search(named.rows(), swap, final, result.bound, result.optimal)
 
 

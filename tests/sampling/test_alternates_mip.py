@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import subprocess
 import sys
 
@@ -13,7 +14,8 @@ import pytest
 
 from quotas.model import quota_table
 from sampling.alternates import select_alternates
-from sampling.alternates_bound import deviation_floor
+from sampling.alternates_bound import deviation_floor, list_expectation
+from sampling.alternates_expected import expected_total, solve_expected
 from sampling.alternates_mip import solve_counts
 from sampling.alternates_search import optimise
 from sampling.dropouts import Layout, dropout_rates, eligible_rows, person_uniforms
@@ -138,6 +140,71 @@ def test_floor_is_below_every_list_of_alternates(seed: int) -> None:
         for c in itertools.combinations(eligible_rows(pool, rows).tolist(), count)
     ]
     assert 0.0 < floor <= min(every) + 1e-12
+    lists = itertools.combinations(eligible_rows(pool, rows).tolist(), count)
+    for c, value in zip(lists, every, strict=True):
+        got, exact = list_expectation(
+            pool, QUOTAS, panel, [pool.ids[r] for r in c], dropout=dropout, scenarios=scenarios
+        )
+        assert exact and got == pytest.approx(value)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_program_finds_the_least_expected_deviation_of_all_lists(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scenarios, count = 10, 3
+    remaining = rng.integers(0, 4, size=(scenarios, LAYOUT.n_categories))
+    vectors = vectors_of(TYPES)
+    rates = rng.choice([0.1, 0.3, 0.6], len(TYPES))
+    caps = rng.integers(0, count + 1, size=len(TYPES))
+    caps[0] = count  # at least one list exists
+
+    def expected(n: tuple) -> float:  # enumerate how many of each type answer
+        total = 0.0
+        for answered in itertools.product(*[range(k + 1) for k in n]):
+            p = 1.0
+            for k, a, r in zip(n, answered, rates, strict=True):
+                p *= math.comb(k, a) * (1 - r) ** a * r ** (k - a)
+            seats = remaining + np.asarray(answered) @ vectors
+            total += p * float(LAYOUT.deviation(seats).sum())
+        return total
+
+    lists = [n for n in itertools.product(*[range(int(c) + 1) for c in caps]) if sum(n) == count]
+    values = {n: expected(n) for n in lists}
+    result = solve_expected(LAYOUT, remaining, vectors, rates, caps, count, seed=seed)
+    assert result is not None and result.taken is not None and result.optimal
+    found = tuple(int(v) for v in result.taken)
+    assert values[found] == pytest.approx(min(values.values()))
+    assert result.objective == pytest.approx(values[found])
+    assert expected_total(LAYOUT, remaining, vectors, rates, result.taken) == pytest.approx(
+        values[found]
+    )
+
+
+def test_default_search_picks_the_best_list_in_exact_expectation() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.choice(["x", "y"], 24), "b": rng.choice(["u", "v", "w"], 24)})
+    pool = Pool.build([f"p{i}" for i in range(24)], frame, QUOTAS)
+    panel = [pool.ids[r] for r in range(6)]
+    dropout = {("*", "*"): 0.5, ("a", "y"): 0.7}
+    scenarios, count = 8, 2
+    rows = np.arange(6)
+    rates = dropout_rates(pool, QUOTAS, dropout)
+    vacancies = (person_uniforms(0, rows, scenarios) < rates[rows]).sum(axis=1)
+    assert (vacancies >= count).all()  # every scenario calls all who answer
+    chosen = select_alternates(pool, QUOTAS, panel, count, dropout=dropout, scenarios=scenarios)
+    every = [
+        list_expectation(
+            pool, QUOTAS, panel, [pool.ids[r] for r in c], dropout=dropout, scenarios=scenarios
+        )[0]
+        for c in itertools.combinations(range(6, 24), count)
+    ]
+    best = list_expectation(
+        pool, QUOTAS, panel, list(chosen.ids), dropout=dropout, scenarios=scenarios
+    )[0]
+    assert best == pytest.approx(min(every))
+    assert min(every) < max(every)  # the choice matters
+    floor = deviation_floor(pool, QUOTAS, panel, count, dropout=dropout, scenarios=scenarios)
+    assert floor == pytest.approx(best)
 
 
 def test_mip_search_never_loses_to_swap_and_names_people_by_the_household_rule() -> None:
