@@ -1,4 +1,9 @@
-"""The ``optimised`` alternates: greedy plus swap search on a sampled drop-out objective.
+"""The ``optimised`` alternates: searches on sampled drop-out scenarios of the panel.
+
+Default (``expected``): the integer program of ``sampling.alternates_expected``, exact in
+expectation over who answers wherever everyone who answers is called; where some
+scenarios have fewer vacancies than alternates, the greedy/swap list below competes and
+the better one on those scenarios is kept. ``swap`` and ``mip`` are described below.
 
 Sample-average approximation: the expected deviation after drop-outs and the best refill
 is estimated on ``scenarios`` sampled scenarios and minimised over *types* (distinct
@@ -12,12 +17,14 @@ the j-th alternate of a type answers in scenario s when ``u[type][s, j] >= rate`
 availability to a slot rather than to a person keeps the search from favouring people who
 happen never to drop out in the sample (an over-fit that would not survive new draws).
 
-The search: start empty and add, ``count`` times, the type that lowers the sampled
-objective most; then, while it helps (at most ``MAX_PASSES`` passes), swap one alternate
-for the best other type. Ties go to a seeded random order of types. Adding one
-alternate is evaluated for all types at once; where the refill has a choice (more
-alternates available than vacancies) it stays exact: the new best is the better of the
-old best and "the new alternate plus the best d-1 of the others".
+The greedy/swap search (``swap``): start empty and add, ``count`` times, the type that
+lowers the sampled objective most; then, while it helps (at most ``MAX_PASSES``
+passes), swap one alternate for the best other type. Ties go to a seeded random order
+of types. Adding one alternate is evaluated for all types at once; where the refill has
+a choice (more alternates available than vacancies) it stays exact: the new best is the
+better of the old best and "the new alternate plus the best d-1 of the others". ``mip``
+hands the swap list to the integer program of ``sampling.alternates_mip`` (same
+sampled objective).
 """
 
 from __future__ import annotations

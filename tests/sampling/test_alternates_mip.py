@@ -225,21 +225,22 @@ def test_mip_search_never_loses_to_swap_and_names_people_by_the_household_rule()
 
 
 SCRIPT = """
-import json
+import json, sys
 from tests.sampling.test_alternates import grid_pool
 from sampling.alternates import select_alternates
 pool, quotas, panel = grid_pool(150, seed=4)
 print(json.dumps(list(select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9,
-                                         search="mip").ids)))
+                                         search=sys.argv[1]).ids)))
 """
 
 
-def test_mip_search_gives_the_same_list_in_another_process() -> None:
+@pytest.mark.parametrize("search", ["expected", "mip"])
+def test_same_seed_gives_the_same_list_in_another_process(search: str) -> None:
     pool, quotas, panel = grid_pool(150, seed=4)
-    here = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search="mip")
-    again = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search="mip")
+    here = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)  # type: ignore[arg-type]
+    again = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)  # type: ignore[arg-type]
     assert here == again
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True
+        [sys.executable, "-c", SCRIPT, search], capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == list(here.ids)
