@@ -9,8 +9,9 @@ panel member or with another alternate):
   uniformly. When no mini-panel meets the scaled bounds, the one with the fewest seats
   outside them is taken (ties broken by the same random weights).
 - ``optimised`` (default): minimise the expected quota deviation after drop-outs and the
-  best refill from the alternates, estimated on sampled scenarios (see
-  ``sampling.alternates_search``).
+  best refill from the alternates, over sampled drop-out scenarios of the panel and
+  (exactly, where every alternate who answers is called) over who answers (see
+  ``sampling.alternates_search`` and ``sampling.alternates_expected``).
 
 Both then rank the alternates: rank 1 is the single alternate that lowers the expected
 deviation most, rank 2 the best addition to rank 1, and so on (each prefix is a good
@@ -61,11 +62,16 @@ register(
         "alternates_method_unknown": (
             "Unknown alternates method {method!r}. Choose one of: optimised, scaled."
         ),
+        "alternates_search_unknown": (
+            "Unknown alternates search {search!r}. Choose one of: expected, swap, mip."
+        ),
     }
 )
 
 Method = Literal["optimised", "scaled"]
 METHODS: tuple[str, ...] = ("optimised", "scaled")
+Search = Literal["expected", "swap", "mip"]
+SEARCHES: tuple[str, ...] = ("expected", "swap", "mip")
 # A category is named in "best for" when it was short in at least this share of the
 # scenarios in which the alternate was called.
 BEST_FOR_SHARE = 0.2
@@ -161,12 +167,16 @@ def select_alternates(
     dropout: DropoutSpec = DEFAULT_DROPOUT,
     scenarios: int = 500,
     seed: int = 0,
+    search: Search = "expected",
 ) -> Alternates:
     """Choose and rank ``count`` alternates for ``panel`` from the rest of ``pool``.
 
     ``dropout`` is a rate for everyone or rates by category (see ``dropout_rates``);
     ``scenarios`` sampled drop-out scenarios estimate the expected deviation. The same
-    inputs and seed give the same alternates.
+    inputs and seed give the same alternates. ``search`` (``optimised`` only) picks the
+    search of ``sampling.alternates_search.optimise``: ``expected`` (exact expectation
+    over who answers), ``swap`` (greedy and swaps) or ``mip`` (the swap list improved by
+    an integer program on the sampled answers; slower).
 
     >>> import pandas as pd
     >>> from quotas.model import quota_table
@@ -177,6 +187,8 @@ def select_alternates(
     """
     if method not in METHODS:
         raise KleroError("alternates_method_unknown", method=method)
+    if search not in SEARCHES:
+        raise KleroError("alternates_search_unknown", search=search)
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
         raise KleroError("alternates_count_invalid", count=count)
     count = int(count)
@@ -194,8 +206,16 @@ def select_alternates(
         chosen = scaled_mini_panel(pool, layout, eligible, len(rows), count, seed=seed)
     else:
         chosen = optimise(
-            pool, layout, panel_arr, eligible, rates, count, scenarios=scenarios, seed=seed
-        )
+            pool,
+            layout,
+            panel_arr,
+            eligible,
+            rates,
+            count,
+            scenarios=scenarios,
+            seed=seed,
+            solver=search,
+        ).rows
     ranked = rank(layout, panel_arr, chosen, rates, scenarios=scenarios, seed=seed)
     sim = simulate(layout, rows, ranked, rates, scenarios=scenarios, seed=seed)
     bare = simulate(layout, rows, [], rates, scenarios=scenarios, seed=seed)
@@ -205,6 +225,8 @@ def select_alternates(
         "scenarios": scenarios,
         "seed": seed,
     }
+    if method == "optimised":
+        settings["search"] = search
     return Alternates(
         alternates=_describe(pool, layout, ranked, sim),
         features=tuple(pool.features),

@@ -1,4 +1,9 @@
-"""The ``optimised`` alternates: greedy plus swap search on a sampled drop-out objective.
+"""The ``optimised`` alternates: searches on sampled drop-out scenarios of the panel.
+
+Default (``expected``): the integer program of ``sampling.alternates_expected``, exact in
+expectation over who answers wherever everyone who answers is called; where some
+scenarios have fewer vacancies than alternates, the greedy/swap list below competes and
+the better one on those scenarios is kept. ``swap`` and ``mip`` are described below.
 
 Sample-average approximation: the expected deviation after drop-outs and the best refill
 is estimated on ``scenarios`` sampled scenarios and minimised over *types* (distinct
@@ -12,12 +17,14 @@ the j-th alternate of a type answers in scenario s when ``u[type][s, j] >= rate`
 availability to a slot rather than to a person keeps the search from favouring people who
 happen never to drop out in the sample (an over-fit that would not survive new draws).
 
-The search: start empty and add, ``count`` times, the type that lowers the sampled
-objective most; then, while it helps (at most ``MAX_PASSES`` passes), swap one alternate
-for the best other type. Ties go to a seeded random order of types. Adding one
-alternate is evaluated for all types at once; where the refill has a choice (more
-alternates available than vacancies) it stays exact: the new best is the better of the
-old best and "the new alternate plus the best d-1 of the others".
+The greedy/swap search (``swap``): start empty and add, ``count`` times, the type that
+lowers the sampled objective most; then, while it helps (at most ``MAX_PASSES``
+passes), swap one alternate for the best other type. Ties go to a seeded random order
+of types. Adding one alternate is evaluated for all types at once; where the refill has
+a choice (more alternates available than vacancies) it stays exact: the new best is the
+better of the old best and "the new alternate plus the best d-1 of the others". ``mip``
+hands the swap list to the integer program of ``sampling.alternates_mip`` (same
+sampled objective).
 """
 
 from __future__ import annotations
@@ -26,10 +33,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sampling.alternates_expected import expected_total, solve_expected
+from sampling.alternates_mip import solve_counts
 from sampling.dropouts import (
     Layout,
     best_refill,
     compositions,
+    household_capacity,
     n_compositions,
     person_uniforms,
 )
@@ -172,6 +182,23 @@ class _People:
         return sorted(r for group in self.chosen for r in group)
 
 
+@dataclass(frozen=True)
+class Search:
+    """Rows of the alternates found, with sampled objectives (sums of deviations).
+
+    ``swap`` is the greedy/swap list's objective (None when the exact program settled
+    the list alone) and ``final`` the returned list's; when the sampled integer program
+    ran, ``bound`` is its proven lower bound over the types it saw and ``optimal`` says
+    it closed the gap.
+    """
+
+    rows: list[int]
+    swap: float | None
+    final: float
+    bound: float | None = None
+    optimal: bool = False
+
+
 def optimise(
     pool: Pool,
     layout: Layout,
@@ -182,8 +209,19 @@ def optimise(
     *,
     scenarios: int,
     seed: int,
-) -> list[int]:
-    """Rows of ``count`` alternates from ``eligible`` chosen on the sampled objective."""
+    solver: str = "expected",
+    candidates: int | None = None,
+) -> Search:
+    """Choose ``count`` alternates from ``eligible`` on the sampled objective.
+
+    ``solver="expected"`` (default): the exact-expectation program of
+    ``sampling.alternates_expected``; when some scenarios have fewer vacancies than
+    alternates, the greedy/swap list too, keeping the better on those scenarios' sampled
+    deviations plus the others' exact expectation. ``"swap"``: greedy additions, then
+    swaps. ``"mip"``: the swap list handed as a start to the sampled integer program of
+    ``sampling.alternates_mip`` over all types (or the ``candidates`` types best alone,
+    plus those already chosen), keeping the better.
+    """
     rng = np.random.default_rng([seed, 2])
     vectors, first, group = np.unique(
         pool.matrix[eligible], axis=0, return_index=True, return_inverse=True
@@ -193,12 +231,59 @@ def optimise(
     type_rows = eligible[first]
     prob = _setup(pool, layout, panel, type_rows, rates, count, scenarios, seed)
     priority = rng.permutation(len(vectors))  # tie-break: lower priority number wins
+    exact: np.ndarray | None = None
+    named: _People | None = None
+    everyone = prob.vacancies >= count  # scenarios that call everyone who answers
+    if solver == "expected":
+        caps = np.asarray([household_capacity(pool, group) for group in members])
+        result = solve_expected(
+            layout, prob.remaining, prob.vectors, rates[type_rows], caps, count, seed=seed
+        )
+        exact = result.taken if result is not None else None
+        named = _name(pool, members, exact) if exact is not None else None
+        if exact is not None and named is not None and everyone.all():
+            return Search(named.rows(), None, _objective(prob, exact))
     people = _People(pool, members)
-    taken = np.zeros(len(vectors), dtype=np.int64)
+    taken = _greedy_swap(prob, people, priority, count)
+    swap = _objective(prob, taken)
+    if solver == "mip" and taken.sum() == count:
+        return _program(prob, people, taken, swap, seed=seed, candidates=candidates)
+    if exact is not None and named is not None:
+        rates_t = rates[type_rows]
+        if _mixed(prob, everyone, rates_t, exact) <= _mixed(prob, everyone, rates_t, taken):
+            return Search(named.rows(), swap, _objective(prob, exact))
+    return Search(people.rows(), swap, swap)
+
+
+def _mixed(
+    prob: _Problem, everyone: np.ndarray, type_rates: np.ndarray, taken: np.ndarray
+) -> float:
+    """Exact expected deviation where everyone who answers is called, sampled elsewhere."""
+    sampled = _state(prob, taken)[1][~everyone].sum()
+    exact = expected_total(prob.layout, prob.remaining[everyone], prob.vectors, type_rates, taken)
+    return float(sampled) + exact
+
+
+def _name(pool: Pool, members: list[np.ndarray], taken: np.ndarray) -> _People | None:
+    """People for ``taken`` alternates per type, or None if households clash across types."""
+    named = _People(pool, members)
+    for t in np.flatnonzero(taken).tolist():
+        for _ in range(int(taken[t])):
+            person = named.next_person(t)
+            if person is None:
+                return None
+            named.chosen[t].append(person)
+    return named
+
+
+def _greedy_swap(prob: _Problem, people: _People, priority: np.ndarray, count: int) -> np.ndarray:
+    """Alternates per type after greedy additions and swaps (names them in ``people``)."""
+    n_types = len(people.members)
+    taken = np.zeros(n_types, dtype=np.int64)
 
     def best_addition(values: np.ndarray) -> int | None:
         used = people.used_households()
-        allowed = [t for t in range(len(vectors)) if people.next_person(t, used) is not None]
+        allowed = [t for t in range(n_types) if people.next_person(t, used) is not None]
         if not allowed:
             return None
         return min(allowed, key=lambda t: (round(float(values[t]), 9), int(priority[t])))
@@ -215,7 +300,7 @@ def optimise(
 
     for _ in range(MAX_PASSES):
         improved = False
-        for t_out in [t for t in range(len(vectors)) if taken[t] > 0]:
+        for t_out in [t for t in range(n_types) if taken[t] > 0]:
             if taken[t_out] == 0:
                 continue
             _, current = _add_values(prob, taken)
@@ -234,7 +319,52 @@ def optimise(
                 taken[t_out] += 1
         if not improved:
             break
-    return people.rows()
+    return taken
+
+
+def _program(
+    prob: _Problem,
+    people: _People,
+    taken: np.ndarray,
+    swap: float,
+    *,
+    seed: int,
+    candidates: int | None,
+) -> Search:
+    """Improve the greedy/swap counts with the integer program; keep the better list."""
+    keep = np.arange(taken.size)
+    if candidates is not None and candidates < taken.size:
+        values, _ = _add_values(prob, np.zeros_like(taken))
+        order = np.lexsort((np.arange(taken.size), values))
+        keep = np.union1d(order[:candidates], np.flatnonzero(taken))
+    caps = np.asarray([household_capacity(people.pool, people.members[t]) for t in keep])
+    result = solve_counts(
+        prob.layout,
+        prob.remaining,
+        prob.vacancies,
+        prob.vectors[keep],
+        prob.answers[keep],
+        caps,
+        taken[keep],
+        seed=seed,
+    )
+    kept = Search(people.rows(), swap, swap, result.bound, result.optimal)
+    if result.taken is None:
+        return kept
+    found = np.zeros_like(taken)
+    found[keep] = result.taken
+    final = _objective(prob, found)
+    if final >= swap - 1e-9:
+        return kept
+    named = _name(people.pool, people.members, found)
+    if named is None:  # households shared across types: keep the greedy/swap list
+        return kept
+    return Search(named.rows(), swap, final, result.bound, result.optimal)
+
+
+def _objective(prob: _Problem, taken: np.ndarray) -> float:
+    """The sampled objective (sum of deviations over scenarios) of ``taken`` alternates."""
+    return float(_state(prob, taken)[1].sum())
 
 
 def rank(
