@@ -123,3 +123,21 @@ def test_long_steps_split_a_benchmark_pool_in_few_panels() -> None:
     assert extra["head_start_panels"] < 150
     assert dist.figures.gap <= 1e-8
     assert extra["master_solves"] == 0
+
+
+def test_maximin_is_not_certified_by_a_level_of_unseatable_people() -> None:
+    # p00, p04 and p09 cannot be seated even fractionally: the relaxation's first level is
+    # theirs, at 0. MAXIMIN is about everyone else, so that level certifies nothing.
+    codes = [[1, 1, 0], [0, 0, 0], [0, 0, 0], [1, 1, 2], [0, 0, 2]]
+    codes += [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 1]]
+    rows = [("f0", "v0", 1, 1), ("f0", "v1", 1, 1), ("f1", "v0", 1, 1), ("f1", "v1", 1, 1)]
+    rows += [("f2", "v0", 1, 1), ("f2", "v1", 0, 0), ("f2", "v2", 1, 1)]
+    q = quota_table(rows)
+    frame = pd.DataFrame({f"f{f}": [f"v{row[f]}" for row in codes] for f in range(3)})
+    homes = ["h", "h", None, None, "h", None, None, None, None, None]
+    pool = Pool.build([f"p{i:02d}" for i in range(10)], frame, q, homes)
+    lex = select_distribution(pool, q, 2).probabilities
+    mx = select_distribution(pool, q, 2, algorithm="maximin").probabilities
+    assert list(lex[lex > 0].index) == list(mx[mx > 0].index)
+    assert mx[mx > 0].min() == pytest.approx(lex[lex > 0].min(), abs=1e-9)
+    assert lex[lex > 0].min() == pytest.approx(1 / 6)
