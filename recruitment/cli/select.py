@@ -120,6 +120,7 @@ def select_command(
             public_number=public_number,
             lottery_size=lottery_size,
             alternates=alternates,
+            dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
             database_url=database_url,
             user=user,
         )

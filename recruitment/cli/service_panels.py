@@ -14,6 +14,7 @@ import typer
 from recruitment import usecases as uc
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
+from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
 
 pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
 volunteer_app = typer.Typer(
@@ -42,6 +43,7 @@ def select_for_site(
     public_number: int | None = None,
     lottery_size: int = 1000,
     alternates: int = 0,
+    dropout: DropoutSpec = DEFAULT_DROPOUT,
     database_url: str | None = None,
     user: str | None = None,
 ) -> uc.RunSummary:
@@ -56,6 +58,7 @@ def select_for_site(
             public_number=public_number,
             lottery_size=lottery_size,
             alternates=alternates,
+            dropout=dropout,
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import secrets as _secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,7 @@ from recruitment.usecases.common import (
 )
 from recruitment.usecases.recovery import HOST, alive_marker, mark_failed, recover_site_runs
 from sampling.alternates import select_alternates
+from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
 from sampling.inputs import input_sha256
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.pool import Pool
@@ -237,17 +238,47 @@ ALTERNATES_METHOD = "optimised"
 
 
 def _alternates(
-    pool: Pool, quotas: QuotaTable, panel: list[str], count: int, seed: int, method: str
+    pool: Pool,
+    quotas: QuotaTable,
+    panel: list[str],
+    count: int,
+    seed: int,
+    method: str,
+    dropout: DropoutSpec,
 ) -> list[str]:
     """A ranked list of ``count`` alternates from the people not selected, reproducibly.
 
-    The method (``optimised`` or ``scaled``, see ``sampling.alternates``) is recorded with
-    the run, so a re-run uses the same one.
+    The method (``optimised`` or ``scaled``, see ``sampling.alternates``) and the drop-out
+    rates are recorded with the run, so a re-run uses the same ones.
     """
     if count <= 0:
         return []
-    chosen = select_alternates(pool, quotas, panel, count, method=method, seed=seed)  # type: ignore[arg-type]
+    chosen = select_alternates(
+        pool,
+        quotas,
+        panel,
+        count,
+        method=method,  # type: ignore[arg-type]
+        dropout=dropout,
+        seed=seed,
+    )
     return list(chosen.ids)
+
+
+def recorded_dropout(dropout: DropoutSpec) -> float | list[list[Any]]:
+    """Drop-out rates as stored with a run's settings: a number, or ``[feature, value, rate]``s."""
+    if isinstance(dropout, Mapping):
+        return [[str(f), str(v), float(r)] for (f, v), r in sorted(dropout.items())]
+    return float(dropout)
+
+
+def _dropout_of(recorded: object) -> DropoutSpec:
+    """The rates of ``recorded_dropout`` (runs recorded before rates were kept: the default)."""
+    if recorded is None:
+        return DEFAULT_DROPOUT
+    if isinstance(recorded, list):
+        return {(str(f), str(v)): float(r) for f, v, r in recorded}
+    return float(recorded)  # type: ignore[arg-type]
 
 
 def _compute(
@@ -262,6 +293,9 @@ def _compute(
     lottery_size = int(settings.pop("lottery_size"))
     count = int(settings.pop("alternates"))
     method = str(settings.pop("alternates_method", ALTERNATES_METHOD))
+    dropout = _dropout_of(settings.pop("alternates_dropout", None))
+    if count > 0:
+        dropout_rates(started.pool, started.quotas, dropout)  # bad rates: refused before solving
     dist = select_distribution(
         started.pool,
         started.quotas,
@@ -274,7 +308,7 @@ def _compute(
     lottery = round_to_lottery(dist, lottery_size, input_sha256=started.digest)
     drawn = draw(lottery, seed=seed if public_number is None else None, public_number=public_number)
     alternates = _alternates(
-        started.pool, started.quotas, list(drawn.ids), count, algorithm_seed, method
+        started.pool, started.quotas, list(drawn.ids), count, algorithm_seed, method, dropout
     )
     fairness = {**dist.fairness(), "lottery_max_change": float(lottery.max_change)}
     return _Computed(lottery, drawn, alternates, fairness)
@@ -348,6 +382,7 @@ def run_settings(
     lottery_size: int = 1000,
     alternates: int = 0,
     algorithm_seed: int = 0,
+    dropout: DropoutSpec = DEFAULT_DROPOUT,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The settings recorded with (and hashed into) a run; ``extra`` goes to the algorithm."""
@@ -355,6 +390,7 @@ def run_settings(
         "lottery_size": lottery_size,
         "alternates": alternates,
         "alternates_method": ALTERNATES_METHOD,
+        "alternates_dropout": recorded_dropout(dropout),
         "algorithm_seed": algorithm_seed,
         **(extra or {}),
     }
@@ -370,12 +406,15 @@ def run_selection(
     public_number: int | None = None,
     lottery_size: int = 1000,
     alternates: int = 0,
+    dropout: DropoutSpec = DEFAULT_DROPOUT,
     settings: dict[str, Any] | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> RunSummary:
     """Select the site's panel (and ``alternates`` ranked alternates) from its active volunteers.
 
-    Uses the site's panel size and current quotas. The draw uses ``seed`` or
+    ``dropout`` is the drop-out rate (or rates by category) the alternates are chosen
+    for; it is recorded with the run. Uses the site's panel size and current quotas. The
+    draw uses ``seed`` or
     ``public_number`` (a random seed when neither is given). Raises KleroError
     ``selection_already_running`` when a run of the site is in progress, and
     ``InfeasibleQuotas`` (the run recorded as failed) when no panel meets the quotas.
@@ -385,7 +424,11 @@ def run_selection(
     if seed is None and public_number is None:
         seed = _secrets.randbelow(2**31)
     recorded = run_settings(
-        lottery_size=lottery_size, alternates=alternates, algorithm_seed=seed or 0, extra=settings
+        lottery_size=lottery_size,
+        alternates=alternates,
+        algorithm_seed=seed or 0,
+        dropout=dropout,
+        extra=settings,
     )
     clock = time.perf_counter()
     started, release = _start(db, actor, site, algorithm, seed, public_number, recorded)

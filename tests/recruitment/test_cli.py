@@ -11,6 +11,7 @@ import pytest
 import recruitment.cli.service  # noqa: F401  (registers the service commands)
 from recruitment.cli import main
 from recruitment.cli.service_panels import select_for_site
+from recruitment.models import SelectionRun
 from tests.recruitment.conftest import PASSWORD, World, pool_frame, write_pool
 
 MARGINS = """feature,value,share
@@ -181,3 +182,26 @@ def test_site_create_takes_a_region_and_site_list_shows_it(
     assert main([*create, "--code", "FR-nice", "--region", "x" * 250]) == 2
     err = capsys.readouterr().err
     assert "at most 200 are allowed" in err and "Traceback" not in err
+
+
+def test_select_for_a_site_takes_dropout_rates(
+    ready: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", ready.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    _as(monkeypatch, "alice")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("feature,value,rate\nage,16-34,0.4\n")
+    args = ["select", "--site", "FR-lyon", "--alternates", "3", "--seed", "8", "--json"]
+    assert main([*args, "--dropout-rates", str(rates)]) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    with ready.db.unit_of_work() as session:
+        run = session.get(SelectionRun, run_id)
+        assert run is not None and run.status == "succeeded"
+        assert run.settings["alternates_dropout"] == [["*", "*", 0.15], ["age", "16-34", 0.4]]
+    rates.write_text("feature,value,rate\nage,99+,0.4\n")
+    assert main([*args, "--dropout-rates", str(rates)]) == 2
+    assert "99+" in capsys.readouterr().err

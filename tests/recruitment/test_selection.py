@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quotas.model import quota_table
-from quotas.problems import KleroError
+from quotas.problems import InvalidInput, KleroError
 from quotas.targets import Margins
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, PanelSeat, SelectionRun, Volunteer
@@ -167,3 +167,19 @@ def test_quotas_from_margins_make_a_new_version(world: World) -> None:
     assert (view.version, view.source) == (2, "margins")
     assert view.table.bounds("gender", "female") == (24, 28)
     assert uc.site_quotas(world.db, world.evaluator, SITE, version=1).table == quotas_for()
+
+
+def test_alternates_use_the_given_dropout_rates_recorded_with_the_run(ready: World) -> None:
+    rates = {("age", "16-34"): 0.6, ("*", "*"): 0.1}
+    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=3, alternates=4, dropout=rates)
+    run = _run(ready, summary.run_id)
+    assert run.settings["alternates_dropout"] == [["*", "*", 0.1], ["age", "16-34", 0.6]]
+    report = uc.rerun_selection(ready.db, ready.evaluator, summary.run_id)
+    assert report.ok, report.message
+    # The rates reach the alternates' optimiser: a category it does not know is refused.
+    with pytest.raises(InvalidInput) as refused:
+        uc.run_selection(
+            ready.db, ready.partner, SITE, seed=3, alternates=4, dropout={("age", "99+"): 0.5}
+        )
+    assert [p.code for p in refused.value.problems] == ["dropout_category_unknown"]
+    assert _run(ready, summary.run_id + 1).status == "failed"
