@@ -4,9 +4,10 @@ Generates a synthetic French pool with personal details (``synthetic_data``), cr
 site through the use cases and times ``usecases.import_frame``: the first import (every
 row new: pseudonyms, encrypted contacts, duplicate checks, one audit event) and a second
 import of the same rows (idempotent: nothing added). Prints one row per database and
-size. PostgreSQL is the local test server (``KLERO_TEST_PG``, default
-``postgresql+psycopg://postgres@127.0.0.1:5432``); a fresh database is created and
-dropped. Run from the repository root:
+size, with the time of a LEXIMIN selection (200 seats, 10 alternates, census quotas of
++-5 points on six features) from the imported pool. PostgreSQL is the local test
+server (``KLERO_TEST_PG``, default ``postgresql+psycopg://postgres@127.0.0.1:5432``); a
+fresh database is created and dropped. Run from the repository root:
 ``.venv/bin/python benchmarks/bench_import.py [--quick] [--sizes 10000,100000]``.
 """
 
@@ -25,16 +26,18 @@ sys.path.insert(0, str(ROOT))
 
 PG_SERVER = os.environ.get("KLERO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "bench-password"
+QUOTA_FEATURES = ("gender", "age", "education", "urban_rural", "region", "literacy")
 
 
-def _time_import(url: str, size: int) -> tuple[float, float, int]:
-    """Seconds of the first and the repeated import of ``size`` volunteers, and rows added."""
+def _time_import(url: str, size: int) -> tuple[float, float, int, float]:
+    """Seconds of the first and the repeated import of ``size`` volunteers, rows added, and
+    seconds of a LEXIMIN selection of 200 seats with 10 alternates from that pool."""
     from cryptography.fernet import Fernet
 
     from recruitment import usecases as uc
     from recruitment.db import open_database, upgrade
     from recruitment.security import set_password_cost
-    from synthetic_data import generate_pool
+    from synthetic_data import generate_pool, margins_dict, margins_object
 
     os.environ.setdefault("KLERO_SECRET_KEY", Fernet.generate_key().decode())
     set_password_cost(2**4)
@@ -64,7 +67,13 @@ def _time_import(url: str, size: int) -> tuple[float, float, int]:
         again = uc.import_frame(db, admin, "FR-online", frame)
         second = time.perf_counter() - start
         assert not again.added, "a repeated import added rows"
-        return first, second, len(report.added)
+        census = margins_dict("FR")
+        margins = margins_object({f: census[f] for f in QUOTA_FEATURES})
+        uc.set_quotas_from_margins(db, admin, "FR-online", margins, tolerance_points=5)
+        start = time.perf_counter()
+        uc.run_selection(db, admin, "FR-online", seed=1, alternates=10)
+        selection = time.perf_counter() - start
+        return first, second, len(report.added), selection
     finally:
         db.dispose()
 
@@ -99,21 +108,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated pool sizes")
     args = parser.parse_args(argv)
     sizes = [10_000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    print(f"{'database':<12}{'volunteers':>12}{'import s':>12}{'rows/s':>10}{'again s':>10}")
+    head = f"{'database':<12}{'volunteers':>12}{'import s':>12}{'rows/s':>10}{'again s':>10}"
+    print(f"{head}{'select s':>10}")
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-            first, second, added = _time_import(url, size)
-        print(f"{'SQLite':<12}{added:>12,}{first:>12.1f}{added / first:>10,.0f}{second:>10.1f}")
+            first, second, added, chosen = _time_import(url, size)
+        line = f"{'SQLite':<12}{added:>12,}{first:>12.1f}{added / first:>10,.0f}"
+        print(f"{line}{second:>10.1f}{chosen:>10.1f}")
         made = _postgres_url()
         if made is not None:
             url, name = made
             try:
-                first, second, added = _time_import(url, size)
+                first, second, added, chosen = _time_import(url, size)
             finally:
                 _drop(name)
             line = f"{'PostgreSQL':<12}{added:>12,}{first:>12.1f}{added / first:>10,.0f}"
-            print(f"{line}{second:>10.1f}")
+            print(f"{line}{second:>10.1f}{chosen:>10.1f}")
 
 
 if __name__ == "__main__":
