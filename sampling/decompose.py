@@ -105,6 +105,18 @@ class Walk:
     left: float
     solves: int = 0  # integer programs solved (failed tries of a long step included)
 
+    def lottery(self, min_weight: float) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        """The panels and weights renormalised (below ``min_weight`` dropped), and the
+        expected seats per type of that lottery."""
+        weights = self.weights / self.weights.sum()
+        keep = np.flatnonzero(weights >= min_weight)
+        weights = weights[keep] / weights[keep].sum()
+        panels = [self.panels[j] for j in keep.tolist()]
+        seats = np.zeros(panels[0].size)
+        for w, panel in zip(weights.tolist(), panels, strict=True):
+            seats += w * panel
+        return panels, weights, seats
+
 
 class FaceWalker:
     """Integer panels in faces of the relaxed polytope, in a persistent CBC model."""

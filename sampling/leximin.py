@@ -260,13 +260,7 @@ def _walk_lottery(
     """
     if point is None or not walk.panels:
         return None
-    weights = walk.weights / walk.weights.sum()
-    keep = np.flatnonzero(weights >= MIN_WEIGHT)
-    weights = weights[keep] / weights[keep].sum()
-    panels = [walk.panels[j] for j in keep.tolist()]
-    seats = np.zeros(oracle.n_types)
-    for w, panel in zip(weights.tolist(), panels, strict=True):
-        seats += w * panel
+    panels, weights, seats = walk.lottery(MIN_WEIGHT)
     # Levels at 0 are types that no lottery can seat (not even fractionally); the column
     # generation leaves them out, so ``levels`` counts the others.
     gaps = [

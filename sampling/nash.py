@@ -24,11 +24,11 @@ import time
 
 import numpy as np
 
-from sampling.decompose import Walk
-from sampling.decompose import head_start as relaxed_panels
+from sampling.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels
 from sampling.errors import SolverFailed
-from sampling.leximin import EngineResult, Progress, initial_panels
+from sampling.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
 from sampling.master import INF, PanelStore, new_highs, run
+from sampling.nash_relaxed import relaxed_nash
 from sampling.oracle import PanelOracle
 
 # Probabilities below this are treated as zero when placing tangents.
@@ -143,13 +143,27 @@ def nash(
     max_rounds: int = 10_000,
     progress: Progress | None = None,
 ) -> EngineResult:
-    """Maximise ``sum_t n_t log p_t`` over lotteries, to a certified gap of ``tol`` per person."""
+    """Maximise ``sum_t n_t log p_t`` over lotteries, to a certified gap of ``tol`` per person.
+
+    With ``head_start`` the relaxation's NASH point is computed and split into panels
+    first (``sampling.nash_relaxed``); when that lottery is within ``tol`` of the
+    relaxation's bound it is returned (``relaxation_certificate`` 1 in the figures).
+    """
     walk = Walk([], np.zeros(0), 1.0)
     if head_start:
-        # The (relaxed) leximin lottery: a well-spread start, far closer to NASH's optimum
-        # than any cover, so far fewer tangents and panels are needed.
         everyone = np.ones(oracle.n_types, dtype=bool)
-        walk, _ = relaxed_panels(oracle, everyone, 2 * oracle.n_types + 100, long_steps=False)
+        budget = 2 * oracle.n_types + 2 * len(oracle.households) + 100
+        try:
+            levels = relaxed_levels(oracle, everyone)
+        except SolverFailed:
+            levels = None
+        if levels is not None:
+            done = _from_relaxation(oracle, levels, tol, budget, progress)
+            if done is not None:
+                return done
+            # The (relaxed) leximin lottery: a well-spread start, far closer to NASH's
+            # optimum than any cover, so far fewer tangents and panels are needed.
+            walk = FaceWalker(oracle, everyone, long_steps=False).walk(levels.seats, budget)
     panels, coverable = initial_panels(oracle, rng, extra_panels, walk.panels)
     master = NashMaster(oracle.counts, coverable)
     master.add_panels(panels)
@@ -224,6 +238,50 @@ def nash(
             "pricing_calls": oracle.calls,
             "pricing_seconds": round(oracle.seconds, 3),
             "master_seconds": round(master.seconds, 3),
+            "relaxation_certificate": 0,
+        },
+    )
+
+
+def _from_relaxation(
+    oracle: PanelOracle,
+    levels: RelaxedLeximin,
+    tol: float,
+    budget: int,
+    progress: Progress | None,
+) -> EngineResult | None:
+    """The relaxation's NASH point split into panels, if that lottery is within ``tol``."""
+    started = time.perf_counter()
+    point = relaxed_nash(oracle, levels, tol)
+    if point is None:
+        return None
+    walker = FaceWalker(oracle, np.ones(oracle.n_types, dtype=bool))
+    walk = walker.walk(point.seats, budget, progress)
+    if not walk.panels:
+        return None
+    panels, weights, seats = walk.lottery(MIN_WEIGHT)
+    p = seats / oracle.counts
+    gap = point.gap(p, oracle.counts)
+    if gap > tol:
+        return None
+    n = oracle.counts[point.seated].astype(float)
+    return EngineResult(
+        panels=panels,
+        weights=weights,
+        iterations=point.steps,
+        gap=gap,
+        level_gaps=[],
+        extra={
+            "types": oracle.n_types,
+            "coverable_types": int(np.count_nonzero(seats > 0)),
+            "nash_objective": float(n @ np.log(p[point.seated])),
+            "newton_steps": point.steps,
+            "head_start_panels": len(walk.panels),
+            "head_start_unplaced": walk.left,
+            "head_start_solves": walk.solves,
+            "head_start_seconds": round(time.perf_counter() - started, 3),
+            "relaxation_certificate": 1,
+            "pricing_calls": oracle.calls,
         },
     )
 
