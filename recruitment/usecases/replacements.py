@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.problems import KleroError, raise_if_errors
+from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, utcnow
@@ -95,12 +95,13 @@ def compute_replacement(
     filled = replaced_by(lines)
     again = [p for p in dropped if p in filled]
     if again:
-        raise KleroError(
-            "replace_already_replaced",
-            run_id=run_id,
-            replaced=", ".join(f"{p} ({filled[p]})" for p in again),
-            open=", ".join(open_dropouts(lines)) or "-",
-        )
+        # Invalid input (exit code 2): the caller named a seat that is already filled.
+        params = {
+            "run_id": run_id,
+            "replaced": ", ".join(f"{p} ({filled[p]})" for p in again),
+            "open": ", ".join(open_dropouts(lines)) or "-",
+        }
+        raise InvalidInput([Problem("replace_already_replaced", params)])
     candidates = [
         line.pseudonym for line in lines if line.kind == "alternate" and line.status == "selected"
     ]
