@@ -31,6 +31,7 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.replacements import compute_replacement
+from recruitment.usecases.seats import SeatLine, replaced_by, seat_lines
 from recruitment.usecases.selection import _frame_of
 from sampling.replace import Replacement
 
@@ -90,7 +91,7 @@ class RunDetails:
     seconds: float | None
     fairness: dict[str, float]
     probabilities: pd.Series  # pseudonym -> selection probability
-    seats: pd.DataFrame  # pseudonym, kind, rank, status, then the features
+    seats: pd.DataFrame  # pseudonym, kind, rank, status, replaces, replaced_by, features
     quotas: QuotaTable  # as recorded with the run
     pool: pd.DataFrame  # the recorded pool: index pseudonym, feature columns
     settings: dict[str, Any] = field(default_factory=dict)
@@ -104,6 +105,17 @@ class RunDetails:
     def alternates(self) -> pd.DataFrame:
         """The alternate seats, by rank."""
         return self.seats[self.seats["kind"] == "alternate"].reset_index(drop=True)
+
+    @property
+    def lines(self) -> list[SeatLine]:
+        """The seats as ``SeatLine``s (for ``recruitment.usecases.seats``), in seat order."""
+        columns = ("pseudonym", "kind", "rank", "status", "replaces")
+        if self.seats.empty:
+            return []
+        return [
+            SeatLine(str(p), str(k), int(r), str(s), str(x) or None)
+            for p, k, r, s, x in zip(*(self.seats[c] for c in columns), strict=True)
+        ]
 
 
 def _latest_run(session: Any, site_id: int) -> SelectionRun | None:
@@ -135,12 +147,16 @@ def run_details(
             .where(PanelSeat.run_id == run.id)
             .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
         ).all()
+        lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
+        successor = replaced_by(list(lines.values()))
         records = [
             {
                 "pseudonym": v.pseudonym,
                 "kind": s.kind,
                 "rank": s.rank,
                 "status": s.status,
+                "replaces": lines[v.pseudonym].replaces or "",
+                "replaced_by": successor.get(v.pseudonym, ""),
                 **{f: str(v.features.get(f, "")) for f in sorted(v.features)},
             }
             for s, v in rows

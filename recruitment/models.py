@@ -211,13 +211,19 @@ class SelectionRun(Base):
 
 
 class PanelSeat(Base):
-    """A volunteer's place in a run's panel (selected) or reserve list (alternate)."""
+    """A volunteer's place in a run's panel (selected) or reserve list (alternate).
+
+    An alternate invited as a replacement points at the seat it fills (``replaces_id``):
+    the seat of a panel member who dropped out, or of an earlier replacement who did.
+    """
 
     __tablename__ = "panel_seat"
     __table_args__ = (
         UniqueConstraint("run_id", "volunteer_id", name="uq_seat_volunteer"),
         CheckConstraint(_in("kind", SEAT_KINDS), name="ck_seat_kind"),
         CheckConstraint(_in("status", SEAT_STATUSES), name="ck_seat_status"),
+        # A vacated seat is filled at most once.
+        Index("uq_seat_replaces", "replaces_id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("selection_run.id"), index=True)
@@ -226,6 +232,9 @@ class PanelSeat(Base):
     rank: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="selected")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_seat.id", name="fk_seat_replaces")
+    )
     volunteer: Mapped[Volunteer] = relationship()
 
 

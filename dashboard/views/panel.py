@@ -12,7 +12,7 @@ from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
 from recruitment.permissions import Action
 from recruitment.usecases.panels import TRANSITIONS
-from recruitment.usecases.replacements import LOST, current_panel
+from recruitment.usecases.seats import empty_seats, open_dropouts
 
 who = guard("panel")
 site = require_site()
@@ -31,6 +31,10 @@ if status is not None:
 seats = details.seats.copy()
 seats["kind"] = [tr(f"kind.{k}") for k in seats["kind"]]
 seats["status"] = [tr(f"seat.{s}") for s in details.seats["status"]]
+# Who fills whose seat, as stored with each replacement (blank when nobody).
+seats = seats.rename(
+    columns={"replaces": tr("panel.replaces"), "replaced_by": tr("panel.replaced_by")}
+)
 st.dataframe(seats, hide_index=True, width="stretch")
 
 if may(who, Action.RECORD_STATUS, site, db()):
@@ -54,17 +58,16 @@ if may(who, Action.RECORD_STATUS, site, db()):
         st.caption(tr("panel.final", status=tr(f"seat.{current.get(person, 'selected')}")))
 
     st.subheader(tr("panel.replace"))
-    triples = list(
-        zip(details.seats["kind"], details.seats["status"], details.seats["pseudonym"], strict=True)
-    )
-    # Seats already refilled from the alternates are not open: offer drop-outs only while
-    # the panel has fewer members than seats, and no more than it lacks.
-    open_seats = details.size - len(current_panel(triples, []))
+    # Only drop-outs whose seats nobody fills yet are offered (a replacement who dropped
+    # out too), and no more of them than the panel lacks members.
+    open_seats = empty_seats(details.size, details.lines)
+    dropped_choices = open_dropouts(details.lines)
     dropped: list[str] = []
     if open_seats <= 0:
         st.caption(tr("panel.no_open_seat"))
+    elif not dropped_choices:
+        st.caption(tr("panel.no_open_dropout", count=open_seats))
     else:
-        dropped_choices = [p for k, s, p in triples if k == "selected" and s in LOST]
         dropped = st.multiselect(
             tr("panel.dropped"), dropped_choices, key="panel_dropped", max_selections=open_seats
         )

@@ -135,7 +135,7 @@ def panel_status(
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Seats by kind and status (selected, invited, confirmed, declined, ...)."""
+    """Seats by kind and status, who replaces whom, and the drop-outs not replaced yet."""
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
     with logged_in(database_url_, user) as (db, actor):
@@ -149,6 +149,10 @@ def panel_status(
     )
     for kind, counts in status.counts.items():
         typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    for link in status.replacements:
+        typer.echo(f"  {link['pseudonym']} replaces {link['replaces']}")
+    if status.open_dropouts:
+        typer.echo("  open drop-outs (not replaced yet): " + ", ".join(status.open_dropouts))
 
 
 @panel_app.command("set")

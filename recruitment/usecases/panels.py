@@ -1,12 +1,14 @@
 """After the draw: invitations, answers and attendance per seat; panel overviews and exports.
 
+Overviews and exports say who replaces whom (``replaces`` / ``replaced_by``, by pseudonym).
+
 Exports carry contact details only for the site's own partner (and admins); coordinators
 and evaluators get the pseudonymised panel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
@@ -27,6 +29,7 @@ from recruitment.models import (
 from recruitment.permissions import Action, Actor, allowed
 from recruitment.security import Secrets
 from recruitment.usecases.common import site_for, site_ref
+from recruitment.usecases.seats import members, open_dropouts, replaced_by, seat_lines
 
 register(
     {
@@ -118,18 +121,20 @@ def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, 
 
 @dataclass(frozen=True)
 class PanelStatus:
-    """How a panel stands: seats by kind and status, and whether it is still full."""
+    """How a panel stands: seats by kind and status, who replaces whom, and the empty seats."""
 
     site: str
     run_id: int
     size: int
     counts: dict[str, dict[str, int]]  # kind -> status -> seats
+    members: int = 0  # people holding a panel seat now (invited alternates included)
+    replacements: list[dict[str, str]] = field(default_factory=list)  # {pseudonym, replaces}
+    open_dropouts: list[str] = field(default_factory=list)  # drop-outs nobody replaces yet
 
     @property
     def vacancies(self) -> int:
-        """Seats of the panel lost to declines, withdrawals or no-shows."""
-        lost = ("declined", "withdrawn", "no-show")
-        return sum(self.counts.get("selected", {}).get(s, 0) for s in lost)
+        """Seats of the panel that nobody holds now (lost and not refilled)."""
+        return max(self.size - self.members, 0)
 
 
 def panel_status(
@@ -139,15 +144,23 @@ def panel_status(
     with db.unit_of_work() as session:
         run = _run_of(session, site, run_id)
         found = site_for(session, actor, run.site_id, Action.VIEW_SITE)
+        lines = [line for _, line in seat_lines(session, run.id)]
         counts: dict[str, dict[str, int]] = {}
-        for seat in session.execute(select(PanelSeat).where(PanelSeat.run_id == run.id)).scalars():
-            by_status = counts.setdefault(seat.kind, {})
-            by_status[seat.status] = by_status.get(seat.status, 0) + 1
+        for line in lines:
+            by_status = counts.setdefault(line.kind, {})
+            by_status[line.status] = by_status.get(line.status, 0) + 1
         return PanelStatus(
             found.code,
             run.id,
             run.size,
             {k: dict(sorted(v.items())) for k, v in sorted(counts.items())},
+            len(members(lines)),
+            [
+                {"pseudonym": line.pseudonym, "replaces": line.replaces}
+                for line in lines
+                if line.replaces is not None
+            ],
+            open_dropouts(lines),
         )
 
 
@@ -167,6 +180,8 @@ def export_panel(
             .where(PanelSeat.run_id == run.id)
             .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
         ).all()
+        lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
+        successor = replaced_by(list(lines.values()))
         records: list[dict[str, object]] = []
         for seat, volunteer, contact in rows:
             record: dict[str, object] = {
@@ -174,6 +189,8 @@ def export_panel(
                 "kind": seat.kind,
                 "rank": seat.rank,
                 "status": seat.status,
+                "replaces": lines[volunteer.pseudonym].replaces or "",
+                "replaced_by": successor.get(volunteer.pseudonym, ""),
                 **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
             }
             if secrets is not None:

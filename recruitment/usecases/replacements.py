@@ -3,7 +3,9 @@
 The replacement is computed by ``sampling.replace`` on the run's recorded pool and quotas,
 so it is reproducible from the run record and the seed. The chosen alternates keep their
 alternate seat (the recorded draw stays what it was, so re-running the run still matches)
-and become ``invited``: an invited alternate counts as a panel member from then on.
+and become ``invited``: an invited alternate counts as a panel member from then on, and
+its seat points at the seat it fills (``PanelSeat.replaces_id``). A replacement who drops
+out can be replaced in turn.
 """
 
 from __future__ import annotations
@@ -12,25 +14,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.problems import KleroError, raise_if_errors
+from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import PanelSeat, SelectionRun, Volunteer, utcnow
+from recruitment.models import PanelSeat, SelectionRun, utcnow
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import get_site, pool_of, site_for, table_from_rows
 from recruitment.usecases.panels import TRANSITIONS
+from recruitment.usecases.seats import (
+    LOST,
+    SeatLine,
+    current_panel,
+    open_dropouts,
+    replaced_by,
+    seat_lines,
+)
 from recruitment.usecases.selection import _frame_of
 from sampling.replace import Replacement, reason_data, replace
 
-# Seat statuses that mean the person is no longer on the panel.
-LOST = ("declined", "no-show", "withdrawn")
-
 register(
     {
+        "replace_already_replaced": (
+            "In run {run_id}, these drop-outs were already replaced (their replacement in "
+            "brackets): {replaced}. Give only drop-outs whose seats are still open: {open}."
+        ),
         "replace_no_open_seat": (
             "Run {run_id} has {open} open seat(s) of {size}, but {dropped} drop-out(s) were "
             "given: some of them were already replaced. Give only drop-outs whose seats are "
@@ -56,36 +66,9 @@ class ReplacementSummary:
     replacement: Replacement
 
 
-def _seats(session: Session, run_id: int, *, lock: bool = False) -> list[tuple[PanelSeat, str]]:
-    """The run's seats with pseudonyms, by kind then rank (alternates in rank order)."""
-    query = (
-        select(PanelSeat, Volunteer.pseudonym)
-        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-        .where(PanelSeat.run_id == run_id)
-        .order_by(PanelSeat.kind, PanelSeat.rank)
-    )
-    if lock:
-        query = query.with_for_update(of=PanelSeat)
-    return [(seat, str(pseudonym)) for seat, pseudonym in session.execute(query).all()]
-
-
-def current_panel(seats: Sequence[tuple[str, str, str]], dropped: Sequence[str]) -> list[str]:
-    """Pseudonyms on the panel: selected seats still taken (or just dropped), invited alternates.
-
-    ``seats`` holds (kind, status, pseudonym) triples.
-    """
-    gone = set(dropped)
-    return [
-        p
-        for kind, status, p in seats
-        if (kind == "selected" and (status not in LOST or p in gone))
-        or (kind == "alternate" and status not in {"selected", *LOST})
-    ]
-
-
 def compute_replacement(
     session: Session, actor: Actor, run_id: int, dropped: Sequence[str], seed: int, *, lock: bool
-) -> tuple[SelectionRun, list[tuple[PanelSeat, str]], list[str], Replacement]:
+) -> tuple[SelectionRun, list[tuple[PanelSeat, SeatLine]], list[str], Replacement]:
     """Check permission and compute the replacement on the run's recorded snapshot.
 
     Returns the run, its seats, the panel before the replacement and the replacement.
@@ -94,9 +77,9 @@ def compute_replacement(
     if run is None:
         raise KleroError("run_not_found", run_id=run_id)
     site_for(session, actor, run.site_id, Action.RECORD_STATUS)
-    seats = _seats(session, run_id, lock=lock)
-    triples = [(s.kind, s.status, p) for s, p in seats]
-    panel = current_panel(triples, dropped)
+    seats = seat_lines(session, run_id, lock=lock)
+    lines = [line for _, line in seats]
+    panel = current_panel(lines, dropped)
     # A drop-out already replaced has no seat left to fill: replacing them again would
     # seat more people than the panel has seats.
     leaving = set(dropped) & set(panel)  # ids not on the panel are reported by replace()
@@ -109,7 +92,19 @@ def compute_replacement(
             size=run.size,
             dropped=len(leaving),
         )
-    candidates = [p for kind, status, p in triples if kind == "alternate" and status == "selected"]
+    filled = replaced_by(lines)
+    again = [p for p in dropped if p in filled]
+    if again:
+        # Invalid input (exit code 2): the caller named a seat that is already filled.
+        params = {
+            "run_id": run_id,
+            "replaced": ", ".join(f"{p} ({filled[p]})" for p in again),
+            "open": ", ".join(open_dropouts(lines)) or "-",
+        }
+        raise InvalidInput([Problem("replace_already_replaced", params)])
+    candidates = [
+        line.pseudonym for line in lines if line.kind == "alternate" and line.status == "selected"
+    ]
     quotas = table_from_rows(run.inputs["quotas"])
     loaded = pool_of(_frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
     raise_if_errors(loaded.problems)
@@ -124,10 +119,11 @@ def replace_dropouts(
     """Replace the panel members ``dropped`` with the run's best open alternates, atomically.
 
     Dropped seats not yet declined, withdrawn or no-show become ``withdrawn``; the chosen
-    alternates become ``invited``; one audit event ``panel.replaced`` records the panel
-    before and after, why each person was added and which quotas stay unmet. Permission:
-    as for recording seat statuses (the site's partner, admins). On any error nothing
-    changes.
+    alternates become ``invited`` and point at the seat each fills; a drop-out already
+    replaced is refused (``replace_already_replaced``). One audit event ``panel.replaced``
+    records the panel before and after, why each person was added and which quotas stay
+    unmet. Permission: as for recording seat statuses (the site's partner, admins). On any
+    error nothing changes.
     """
     dropped = list(dict.fromkeys(dropped))  # repeated ids count once, order kept
     with db.unit_of_work() as session:
@@ -136,7 +132,7 @@ def replace_dropouts(
         )
         if not dropped:  # nothing to replace: nothing to change or to audit
             return _summary(run_id, get_site(session, run.site_id).code, [], [], [], found)
-        by_pseudonym = {p: s for s, p in seats}
+        by_pseudonym = {line.pseudonym: seat for seat, line in seats}
         # Refuse first, change afterwards: a final status (attended) cannot be withdrawn.
         for p in dropped:
             seat = by_pseudonym[p]
@@ -159,6 +155,7 @@ def replace_dropouts(
             seat = by_pseudonym[added.id]
             seat.status = "invited"
             seat.updated_at = now
+            seat.replaces_id = by_pseudonym[added.replaces].id
         session.flush()
         added_rows = [
             {
