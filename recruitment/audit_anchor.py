@@ -248,7 +248,9 @@ class AnchoredVerification:
 def verify_anchored(session: Session, anchors: Sequence[Anchor]) -> AnchoredVerification:
     """Check the whole chain, then each anchor: its event must be stored with its hash."""
     chain = verify_chain(session)
-    wanted = sorted({a.sequence for a in anchors if a.sequence > 0})
+    last = int(session.execute(select(func.max(AuditEvent.id))).scalar_one_or_none() or 0)
+    # Numbers beyond the newest event cannot be stored (nor fit the column): no need to ask.
+    wanted = sorted({a.sequence for a in anchors if 0 < a.sequence <= last})
     stored: dict[int, str] = {}
     for start in range(0, len(wanted), 500):  # bounded IN lists
         batch = wanted[start : start + 500]
@@ -256,5 +258,4 @@ def verify_anchored(session: Session, anchors: Sequence[Anchor]) -> AnchoredVeri
             select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id.in_(batch))
         )
         stored.update({int(r.id): str(r.hash) for r in rows})
-    last = session.execute(select(func.max(AuditEvent.id))).scalar_one_or_none() or 0
-    return AnchoredVerification(chain, tuple(check_anchor(a, stored, int(last)) for a in anchors))
+    return AnchoredVerification(chain, tuple(check_anchor(a, stored, last) for a in anchors))
