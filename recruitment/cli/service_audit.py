@@ -98,12 +98,15 @@ def audit_verify(
         list[str] | None,
         typer.Option(
             "--anchor",
+            metavar="ANCHOR",
             help="A published anchor (klero-audit-v1:N:HASH) to check; repeatable.",
         ),
     ] = None,
     anchors_file: Annotated[
         list[Path] | None,
-        typer.Option("--anchors-file", help="A file of published anchors, one per line."),
+        typer.Option(
+            "--anchors-file", metavar="FILE", help="A file of published anchors, one per line."
+        ),
     ] = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
