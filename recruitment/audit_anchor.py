@@ -44,7 +44,7 @@ register(
             "that printed it."
         ),
         "audit_anchors_empty": (
-            "{source} holds no audit anchor (blank lines and lines starting with # are "
+            "{source} holds no audit anchor (blank lines and comments after # are "
             "skipped). Give at least one anchor, one per line."
         ),
         "audit_anchor_ok": "Anchor {anchor}: event {sequence} carries the published hash.",
@@ -138,15 +138,13 @@ def parse_anchors(texts: Iterable[str]) -> list[Anchor]:
 
 
 def parse_anchor_lines(text: str, source: str) -> list[Anchor]:
-    """Read anchors one per line (blank lines and ``#`` comments skipped); every problem at once.
+    """Read anchors one per line (``#`` starts a comment); every problem at once.
 
     ``source`` names where the text came from, for the message when it holds no anchor.
     """
-    numbered = [
-        (number, line.strip())
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.strip().startswith("#")
-    ]
+    # A note after an anchor ("klero-audit-v1:42:... # newsletter of 3 May") is a comment.
+    stripped = [line.partition("#")[0].strip() for line in text.splitlines()]
+    numbered = [(number, raw) for number, raw in enumerate(stripped, start=1) if raw]
     if not numbered:
         raise InvalidInput([Problem("audit_anchors_empty", {"source": source})])
     problems = [p for p in (_anchor_problem(r, n) for n, r in numbered) if p is not None]

@@ -158,7 +158,7 @@ def test_anchors_read_leniently_and_every_problem_is_listed_at_once() -> None:
         parse_anchor_lines(text_, "anchors.txt")
     assert [p.params["line"] for p in error.value.problems] == [4, 5]
     assert error.value.message.splitlines()[0].startswith("Line 4: 'nonsense' is not")
-    assert parse_anchor_lines(f"{anchor}\n# note\n{Anchor(9, HASH)}", "x") == [
+    assert parse_anchor_lines(f"{anchor}  # newsletter, 3 May\n# note\n{Anchor(9, HASH)}", "x") == [
         anchor,
         Anchor(9, HASH),
     ]
