@@ -72,7 +72,7 @@ _VERSION = re.compile(r"klero-audit-(?P<version>v[0-9]+)", re.IGNORECASE)
 _SHOWN = 100  # characters of a malformed anchor quoted back in the message
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Anchor:
     """A published head of the audit trail: event ``sequence`` carries ``hash``.
 

@@ -247,6 +247,12 @@ def test_audit_anchors_malformed_or_forbidden_are_one_clear_message(
     assert "Traceback" not in err
     assert main(["audit", "verify", "--anchors-file", str(tmp_path / "none.txt")]) == 2
     assert "none.txt does not exist" in capsys.readouterr().err
+    drop_audit_guards(world)
+    with world.db.unit_of_work() as session:
+        session.execute(text("DELETE FROM audit_event WHERE id = 3"))
+    assert main(["audit", "head"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("The audit trail is broken at event 4") and "Do not publish" in out
     _as(monkeypatch, "alice")
     assert main(["audit", "head"]) == 4
     assert "Permission denied: alice (partner) may not verify the audit trail" in (
