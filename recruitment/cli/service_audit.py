@@ -30,6 +30,11 @@ PUBLISH = (
     "#{sequence} with this hash; deleted newest events show only this way."
 )
 
+NO_ANCHOR = (
+    "Without a published anchor, the newest events deleted together would not show: "
+    "check with --anchor (see 'klero audit head')."
+)
+
 
 @audit_app.command("head")
 def audit_head(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> int:
@@ -121,6 +126,8 @@ def audit_verify(
                 emit_json({"ok": result.ok, "chain": result.message, "anchors": []})
             else:
                 typer.echo(result.message)
+                if result.ok:
+                    typer.echo(NO_ANCHOR)
             return 0 if result.ok else 1
         checked = uc.verify_audit_anchors(db, actor, anchors)
     if as_json:

@@ -220,7 +220,8 @@ def test_audit_head_prints_an_anchor_that_verify_checks(
         session.execute(text("DELETE FROM audit_event WHERE id >= :n"), {"n": sequence})
     capsys.readouterr()
     assert main(["audit", "verify"]) == 0
-    assert "intact" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "intact" in out and "Without a published anchor" in out
     assert main(["audit", "verify", "--anchor", anchor]) == 1
     first = capsys.readouterr().out.splitlines()[0]
     assert f"the events after #{sequence - 1} were deleted" in first and anchor in first
