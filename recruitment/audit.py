@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
+from quotas.messages import Message, register
 from recruitment.models import AuditEvent, utcnow
 from recruitment.permissions import Actor
 
@@ -117,13 +117,11 @@ class VerifyResult:
     broken_at: str | None = None
 
     @property
-    def message(self) -> str:
-        """A sentence for the person who asked."""
-        from quotas.messages import render
-
+    def outcome(self) -> Message:
+        """The outcome as a translatable message (``audit_chain_ok`` or ``audit_chain_broken``)."""
         if self.ok:
-            return render("audit_chain_ok", {"count": self.count, "last": self.last_hash})
-        return render(
+            return Message("audit_chain_ok", {"count": self.count, "last": self.last_hash})
+        return Message(
             "audit_chain_broken",
             {
                 "event_id": self.broken_id,
@@ -133,6 +131,11 @@ class VerifyResult:
                 "reason": self.reason,
             },
         )
+
+    @property
+    def message(self) -> str:
+        """A sentence for the person who asked."""
+        return self.outcome.text()
 
 
 def verify_chain(session: Session) -> VerifyResult:

@@ -1,13 +1,14 @@
-"""Audit: verify the hash-chained trail, browse it, re-run a selection and compare."""
+"""Audit: verify the hash-chained trail and its published anchors, browse it, re-run and compare."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.i18n import format_date
+from dashboard.i18n import format_date, format_number
 from dashboard.ui import attempt, current_site, db, guard, lang, tr
 from quotas.messages import render
 from recruitment import usecases as uc
+from recruitment.audit_anchor import parse_anchor_lines
 from recruitment.dashboard_support import audit_events
 
 who = guard("audit")
@@ -15,25 +16,36 @@ st.title(tr("page.audit"))
 
 if st.button(tr("audit.verify"), key="audit_verify"):
     result = attempt(uc.verify_audit, db(), who)
-    if result is not None and result.ok:
-        st.success(
-            render("audit_chain_ok", {"count": result.count, "last": result.last_hash}, lang())
-        )
-    elif result is not None:
-        params = {
-            "event_id": result.broken_id,
-            "action": result.broken_action,
-            "actor": result.broken_actor,
-            "at": result.broken_at,
-            "reason": result.reason,
-        }
-        st.error(render("audit_chain_broken", params, lang()))
+    if result is not None:
+        (st.success if result.ok else st.error)(result.outcome.text(lang()))
 
 only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
 events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)
 if events is not None:
     events["at"] = [format_date(a, lang()) for a in events["at"]]
     st.dataframe(events, hide_index=True, width="stretch", height=320)
+
+# The chain cannot show its newest events deleted together; a published anchor can.
+st.subheader(tr("audit.anchor"))
+head = attempt(uc.audit_head, db(), who)
+if head is not None:
+    st.code(head.anchor.text, language=None)
+    st.caption(
+        tr(
+            "audit.anchor_explain",
+            count=format_number(head.count, lang()),
+            event=head.anchor.sequence,
+            at=format_date(head.at, lang()) if head.at else "–",
+        )
+    )
+published = st.text_area(
+    tr("audit.anchors_paste"), key="audit_anchors", placeholder="klero-audit-v1:…"
+)
+if st.button(tr("audit.anchors_check"), key="audit_check_anchors"):
+    anchors = attempt(parse_anchor_lines, published, tr("audit.anchors_source"))
+    checked = attempt(uc.verify_audit_anchors, db(), who, anchors) if anchors else None
+    if checked is not None:
+        (st.success if checked.ok else st.error)("\n\n".join(checked.lines(lang())))
 
 st.subheader(tr("audit.rerun"))
 site = current_site()

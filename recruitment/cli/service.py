@@ -1,7 +1,8 @@
 """Service commands: ``klero db``, ``key``, ``user``, ``org``, ``deliberation``, ``site``, ``demo``.
 
 Exit codes: 0 success, 2 invalid input, 3 other errors (e.g. database out of date),
-4 permission denied. Pool, panel, rerun and audit commands live in ``service_panels``.
+4 permission denied. Pool, panel and rerun commands live in ``service_panels``, audit
+commands in ``service_audit``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli import service_panels  # noqa: F401  (registers its commands)
+from recruitment.cli import service_audit, service_panels  # noqa: F401  (register commands)
 from recruitment.cli.app import app, emit_json
 from recruitment.cli.service_common import (
     DbOpt,

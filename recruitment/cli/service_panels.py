@@ -1,5 +1,5 @@
 """Service commands for pools and panels: ``pool import``, ``volunteer``, ``panel``, ``runs``,
-``rerun``, ``audit verify``; and ``select_for_site``, which ``klero select --site`` calls.
+``rerun``; and ``select_for_site``, which ``klero select --site`` calls.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ volunteer_app = typer.Typer(
 panel_app = typer.Typer(
     help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
 )
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 for sub, name in (
     (pool_app, "pool"),
     (volunteer_app, "volunteer"),
     (panel_app, "panel"),
-    (audit_app, "audit"),
 ):
     app.add_typer(sub, name=name)
 
@@ -256,12 +254,3 @@ def rerun_command(
     else:
         typer.echo(report.message)
     return 0 if report.ok else 1
-
-
-@audit_app.command("verify")
-def audit_verify(database_url_: DbOpt = None, user: UserOpt = None) -> int:
-    """Check the hash chain of the audit trail; exit 1 and name the first broken event."""
-    with logged_in(database_url_, user) as (db, actor):
-        result = uc.verify_audit(db, actor)
-    typer.echo(result.message)
-    return 0 if result.ok else 1

@@ -8,7 +8,7 @@ database, refuses an out-of-date schema and marks runs left by crashed processes
 from __future__ import annotations
 
 from recruitment.db import Database, open_database
-from recruitment.usecases.audit_trail import verify_audit
+from recruitment.usecases.audit_trail import audit_head, verify_audit, verify_audit_anchors
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -71,6 +71,7 @@ __all__ = [
     "SiteSummary",
     "SiteView",
     "SitesOverview",
+    "audit_head",
     "authenticate",
     "bootstrap_admin",
     "check_feasibility",
@@ -101,4 +102,5 @@ __all__ = [
     "sites_overview",
     "start",
     "verify_audit",
+    "verify_audit_anchors",
 ]

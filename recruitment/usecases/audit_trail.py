@@ -1,8 +1,11 @@
-"""Checking the audit trail: the hash chain, verified by those allowed to audit."""
+"""Checking the audit trail: its hash chain and published anchors, for those allowed to audit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from recruitment.audit import VerifyResult, verify_chain
+from recruitment.audit_anchor import Anchor, AnchoredVerification, AuditHead, head, verify_anchored
 from recruitment.db import Database
 from recruitment.permissions import Action, Actor, require
 
@@ -12,3 +15,26 @@ def verify_audit(db: Database, actor: Actor) -> VerifyResult:
     require(actor, Action.VERIFY_AUDIT)
     with db.unit_of_work() as session:
         return verify_chain(session)
+
+
+def audit_head(db: Database, actor: Actor, *, verify: bool = False) -> AuditHead:
+    """The trail's newest event, its hash and the anchor to publish outside the database.
+
+    With ``verify`` the whole chain is checked too (``head.chain``), in the same
+    transaction: an anchor is only worth publishing for an intact trail.
+    """
+    require(actor, Action.VERIFY_AUDIT)
+    with db.unit_of_work() as session:
+        return head(session, verify=verify)
+
+
+def verify_audit_anchors(
+    db: Database, actor: Actor, anchors: Sequence[Anchor]
+) -> AnchoredVerification:
+    """Check the whole chain, then that each published anchor's event is stored with its hash.
+
+    Finds what the chain alone cannot: the newest events deleted together.
+    """
+    require(actor, Action.VERIFY_AUDIT)
+    with db.unit_of_work() as session:
+        return verify_anchored(session, anchors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import PAGES as ROLE_PAGES
@@ -169,6 +169,41 @@ def test_evaluator_verifies_the_audit_trail(shared_db: DemoDb) -> None:
     at.button(key="audit_verify").click().run()
     assert at.success and at.success[0].value.startswith("The audit trail is intact")
     assert len(at.dataframe[0].value) > 10
+
+
+def test_evaluator_checks_published_anchors_and_sees_a_deleted_tail(own_db: DemoDb) -> None:
+    at = open_page(signed_in(own_db, "evaluator"), "audit")
+    anchor = at.code[0].value
+    assert anchor.startswith("klero-audit-v1:")
+    assert any("Publish this anchor" in c.value for c in at.caption), _texts(at)
+    at.text_area(key="audit_anchors").input(f"# on the public page\n{anchor}\n")
+    at.button(key="audit_check_anchors").click().run()
+    assert "matches every published anchor (1)" in at.success[0].value, _texts(at)
+
+    at.text_area(key="audit_anchors").input("klero-audit-v1:12:abc")
+    at.button(key="audit_check_anchors").click().run()
+    assert "Line 1: 'klero-audit-v1:12:abc' is not an audit anchor" in at.error[0].value
+
+    # Someone with database rights deletes the newest event: only the anchor shows it.
+    sequence = int(anchor.split(":")[1])
+    engine = create_engine(f"sqlite:///{own_db.path}")
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_event_no_delete"))
+        connection.execute(text("DELETE FROM audit_event WHERE id = :n"), {"n": sequence})
+    engine.dispose()
+    at.button(key="audit_verify").click().run()
+    assert at.success[0].value.startswith("The audit trail is intact")
+    at.text_area(key="audit_anchors").input(anchor)
+    at.button(key="audit_check_anchors").click().run()
+    assert f"the events after #{sequence - 1} were deleted" in at.error[0].value
+
+
+def test_anchor_problems_read_in_french(shared_db: DemoDb) -> None:
+    at = open_page(signed_in(shared_db, "evaluator", lang="fr"), "audit")
+    assert at.subheader[0].value == "Ancre à publier"
+    at.text_area(key="audit_anchors").input("pas une ancre")
+    at.button(key="audit_check_anchors").click().run()
+    assert at.error[0].value.startswith("Ligne 1 : 'pas une ancre' n'est pas une ancre d'audit")
 
 
 def test_partner_replaces_a_drop_out_in_one_step(own_db: DemoDb) -> None:

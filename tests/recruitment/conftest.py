@@ -259,6 +259,16 @@ def make_world(database: Database) -> World:
     return World(database, admin, login("coord"), login("alice"), login("bob"), login("eve"))
 
 
+def drop_audit_guards(world: World) -> None:
+    """What an attacker with database rights would do first: switch off the append-only triggers."""
+    with world.db.unit_of_work() as session:
+        if world.db.is_postgres:
+            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        else:
+            session.execute(text("DROP TRIGGER audit_event_no_update"))
+            session.execute(text("DROP TRIGGER audit_event_no_delete"))
+
+
 def pool_frame(n: int = 140, seed: int = 1, *, prefix: str = "P") -> pd.DataFrame:
     """A small synthetic pool with contact details and a few shared households."""
     rng = np.random.default_rng(seed)

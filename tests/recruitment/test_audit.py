@@ -9,22 +9,12 @@ from sqlalchemy.exc import DBAPIError
 from recruitment import usecases as uc
 from recruitment.audit import verify_chain
 from recruitment.models import AuditEvent
-from tests.recruitment.conftest import SITE, World, quotas_for
+from tests.recruitment.conftest import SITE, World, drop_audit_guards, quotas_for
 
 
 def _events(world: World) -> list[AuditEvent]:
     with world.db.unit_of_work() as session:
         return list(session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())
-
-
-def _drop_guards(world: World) -> None:
-    """What an attacker with database rights would do first."""
-    with world.db.unit_of_work() as session:
-        if world.db.is_postgres:
-            session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
-        else:
-            session.execute(text("DROP TRIGGER audit_event_no_update"))
-            session.execute(text("DROP TRIGGER audit_event_no_delete"))
 
 
 def test_set_up_is_audited_and_the_chain_verifies(world: World) -> None:
@@ -58,7 +48,7 @@ def test_the_database_refuses_to_change_an_event(world: World) -> None:
 
 
 def test_an_edited_event_is_named_as_the_first_broken_one(world: World) -> None:
-    _drop_guards(world)
+    drop_audit_guards(world)
     with world.db.unit_of_work() as session:
         session.execute(text("UPDATE audit_event SET actor = 'mallory' WHERE id = 3"))
     result = uc.verify_audit(world.db, world.admin)
@@ -69,7 +59,7 @@ def test_an_edited_event_is_named_as_the_first_broken_one(world: World) -> None:
 
 
 def test_a_deleted_event_breaks_the_chain_after_it(world: World) -> None:
-    _drop_guards(world)
+    drop_audit_guards(world)
     with world.db.unit_of_work() as session:
         session.execute(text("DELETE FROM audit_event WHERE id = 4"))
         result = verify_chain(session)
@@ -81,7 +71,7 @@ def test_a_rehashed_event_still_breaks_the_link_to_the_next(world: World) -> Non
     # Recomputing an edited event's own hash is not enough: the next event points to the old one.
     from recruitment.audit import _fields, event_hash
 
-    _drop_guards(world)
+    drop_audit_guards(world)
     with world.db.unit_of_work() as session:
         event = session.get(AuditEvent, 2)
         assert event is not None

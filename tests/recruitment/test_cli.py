@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 import recruitment.cli.service  # noqa: F401  (registers the service commands)
 from recruitment.cli import main
 from recruitment.cli.service_panels import select_for_site
 from recruitment.models import SelectionRun
-from tests.recruitment.conftest import PASSWORD, World, pool_frame, write_pool
+from tests.recruitment.conftest import PASSWORD, World, drop_audit_guards, pool_frame, write_pool
 
 MARGINS = """feature,value,share
 gender,female,0.5
@@ -182,6 +183,83 @@ def test_site_create_takes_a_region_and_site_list_shows_it(
     assert main([*create, "--code", "FR-nice", "--region", "x" * 250]) == 2
     err = capsys.readouterr().err
     assert "at most 200 are allowed" in err and "Traceback" not in err
+
+
+def test_audit_head_prints_an_anchor_that_verify_checks(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    _as(monkeypatch, "eve")
+    capsys.readouterr()
+    assert main(["audit", "head"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    anchor = out[0]
+    assert anchor.startswith("klero-audit-v1:")
+    assert "The chain verifies" in out[1] and "Publish this anchor" in out[2]
+    assert main(["audit", "head", "--json"]) == 0
+    head = json.loads(capsys.readouterr().out)
+    assert head["anchor"] == anchor and head["chain_ok"] is True
+    sequence = int(anchor.split(":")[1])
+    assert head["event_id"] == head["count"] == sequence
+
+    _as(monkeypatch, "admin")
+    assert main(["org", "create", "Org C"]) == 0
+    _as(monkeypatch, "eve")
+    (tmp_path / "anchors.txt").write_text(f"# published on the public page\n{anchor}\n")
+    capsys.readouterr()
+    assert main(["audit", "verify", "--anchor", anchor]) == 0
+    assert main(["audit", "verify", "--anchors-file", str(tmp_path / "anchors.txt")]) == 0
+    assert "matches every published anchor (1)" in capsys.readouterr().out
+
+    # The newest event and its anchor's event deleted: only the anchor shows it.
+    drop_audit_guards(world)
+    with world.db.unit_of_work() as session:
+        session.execute(text("DELETE FROM audit_event WHERE id >= :n"), {"n": sequence})
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "intact" in out and "Without a published anchor" in out
+    assert main(["audit", "verify", "--anchor", anchor]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert f"the events after #{sequence - 1} were deleted" in first and anchor in first
+    assert main(["audit", "verify", "--anchor", anchor, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["anchors"][0]["code"] == "audit_anchor_truncated"
+
+
+def test_audit_anchors_malformed_or_forbidden_are_one_clear_message(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    _as(monkeypatch, "eve")
+    (tmp_path / "anchors.txt").write_text("klero-audit-v1:3:abc\n")
+    capsys.readouterr()
+    args = ["audit", "verify", "--anchor", "3:abc", "--anchors-file", str(tmp_path / "anchors.txt")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "'3:abc' is not an audit anchor" in err and "Line 1: 'klero-audit-v1:3:abc'" in err
+    assert "Traceback" not in err
+    assert main(["audit", "verify", "--anchors-file", str(tmp_path / "none.txt")]) == 2
+    assert "none.txt does not exist" in capsys.readouterr().err
+    drop_audit_guards(world)
+    with world.db.unit_of_work() as session:
+        session.execute(text("DELETE FROM audit_event WHERE id = 3"))
+    assert main(["audit", "head"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("The audit trail is broken at event 4") and "Do not publish" in out
+    _as(monkeypatch, "alice")
+    assert main(["audit", "head"]) == 4
+    assert "Permission denied: alice (partner) may not verify the audit trail" in (
+        capsys.readouterr().err
+    )
 
 
 def test_select_for_a_site_takes_dropout_rates(
