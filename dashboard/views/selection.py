@@ -43,8 +43,11 @@ if may(who, Action.RUN_SELECTION, site, db()):
         bar = st.progress(0.0, text=tr("selection.starting"))
 
         def progress(stage: str, fraction: float) -> None:
+            key = f"selection.stage_{stage.replace(' ', '_')}"
+            name = tr(key)
             bar.progress(
-                min(max(float(fraction), 0.0), 1.0), text=f"{tr('selection.running')} {stage}"
+                min(max(float(fraction), 0.0), 1.0),
+                text=f"{tr('selection.running')} {stage if name == key else name}",
             )
 
         try:

@@ -83,3 +83,23 @@ def test_numbers_percent_and_dates_follow_the_language() -> None:
     assert format_percent(0.5, "es", 0) == "50\u00a0%"
     assert format_date("2026-11-30T09:05:00+00:00", "es") == "30 nov 2026, 09:05 UTC"
     assert format_date("2026-01-02", "en") == "2 Jan 2026"
+
+
+def test_every_progress_stage_of_the_algorithms_has_a_name_in_every_language() -> None:
+    import re
+    from pathlib import Path
+
+    sources = [
+        *Path(sampling.__path__[0]).glob("*.py"),
+        *Path(recruitment.__path__[0]).rglob("*.py"),
+    ]
+    stages = {
+        stage
+        for source in sources
+        for stage in re.findall(r'progress\("([^"]+)"', source.read_text("utf-8"))
+    }
+    assert {"leximin", "head start", "done"} <= stages
+    for lang in LANGUAGES:
+        for stage in stages:
+            key = f"selection.stage_{stage.replace(' ', '_')}"
+            assert text(key, lang) != key, (lang, stage)
