@@ -48,14 +48,42 @@ class Problem:
         return out
 
 
-class KleroError(Exception):
-    """Base of every error Kleroterion reports to a user (never shown as a traceback)."""
+#: Failures that the request did not cause (the database, the key, the disk, a solver):
+#: exit 3, as an unexpected failure. Every other KleroError is a request that cannot be
+#: done as given (an unknown site, a wrong option, ...): exit 2, like invalid input.
+ENVIRONMENT_FAILURES = frozenset(
+    {
+        "db_not_initialised",
+        "db_schema_newer",
+        "db_schema_out_of_date",
+        "db_unreachable",
+        "feasibility_timeout",
+        "legacy_failed",
+        "out_dir_not_writable",
+        "run_lost",
+        "secret_key_invalid",
+        "secret_key_missing",
+        "secret_key_wrong",
+        "selection_interrupted",
+    }
+)
 
-    exit_code = 3
+
+class KleroError(Exception):
+    """Base of every error Kleroterion reports to a user (never shown as a traceback).
+
+    ``exit_code`` is the CLI's: 2 for a request that cannot be done as given, 3 for the
+    failures in ``ENVIRONMENT_FAILURES``; subclasses set their own (1 infeasible quotas,
+    4 permission denied).
+    """
+
+    exit_code = 2
 
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
+        if code in ENVIRONMENT_FAILURES and type(self).exit_code == 2:
+            self.exit_code = 3
         super().__init__(render(code, params))
 
     @property

@@ -103,3 +103,11 @@ def test_every_progress_stage_of_the_algorithms_has_a_name_in_every_language() -
         for stage in stages:
             key = f"selection.stage_{stage.replace(' ', '_')}"
             assert text(key, lang) != key, (lang, stage)
+
+
+def test_every_environment_failure_is_a_registered_message() -> None:
+    from quotas.problems import ENVIRONMENT_FAILURES
+
+    _import_everything()
+    for code in ENVIRONMENT_FAILURES:  # a typo would silently turn a failure into exit 2
+        assert not messages.render(code, {}).startswith(f"{code}:"), code

@@ -144,8 +144,23 @@ def test_cli_errors_are_one_clear_line(
     err = capsys.readouterr().err
     assert "klero db upgrade" in err and "Traceback" not in err
     monkeypatch.delenv("KLERO_USER")
-    assert main(["site", "list"]) == 3
+    assert main(["site", "list"]) == 2  # the request lacks something: like invalid input
     assert "--user" in capsys.readouterr().err
+
+
+def test_exit_codes_tell_a_bad_request_from_a_failure(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_NEW_PASSWORD", PASSWORD)
+    _as(monkeypatch, "admin")
+    capsys.readouterr()
+    assert main(["panel", "status", "--site", "XX-nowhere"]) == 2
+    assert main(["rerun", "999"]) == 2
+    assert main(["user", "create", "--login", "zed", "--role", "emperor"]) == 2
+    err = capsys.readouterr().err
+    assert "XX-nowhere" in err and "Traceback" not in err
 
 
 def test_site_create_takes_a_region_and_site_list_shows_it(
