@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pool-size", type=int, default=POOL_SIZE, help="volunteers per site")
+    parser.add_argument("--quick", action="store_true", help="the same (already quick)")
     pool_size = parser.parse_args(argv).pool_size
     from cryptography.fernet import Fernet
     from streamlit.testing.v1 import AppTest
