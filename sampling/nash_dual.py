@@ -70,16 +70,17 @@ class _Dual:
         self.n = oracle.counts[self.types].astype(float)
         lo: list[float] = []
         hi: list[float] = []
-        columns: list[np.ndarray] = []
+        # Per feature, each type's row number (categories numbered across features);
+        # the size row comes last. Sums go through bincount, in a fixed order: no BLAS.
+        self.codes: list[np.ndarray] = []
         vectors = oracle.vectors[self.types]
         for f in range(oracle.vectors.shape[1]):
-            for j, (low, high) in enumerate(oracle.bounds[f]):
-                columns.append((vectors[:, f] == j).astype(float))
+            self.codes.append(vectors[:, f].astype(np.int64) + len(lo))
+            for low, high in oracle.bounds[f]:
                 lo.append(float(low))
                 hi.append(float(high))
-        columns.append(np.ones(self.types.size))
-        self.a = np.column_stack(columns)  # type x (categories + size)
         self.c = len(lo)
+        self.codes.append(np.full(self.types.size, self.c, dtype=np.int64))
         self.lo, self.hi = np.array(lo), np.array(hi)
         self.k = float(oracle.size)
         position = np.full(oracle.n_types, -1, dtype=np.int64)
@@ -125,7 +126,9 @@ class _Dual:
         return high
 
     def evaluate(self, y: np.ndarray) -> _Eval:
-        pi = self.a @ y
+        pi = np.zeros(self.types.size)
+        for code in self.codes:
+            pi += y[code]
         nu = self._household_prices(pi)
         q = pi.copy()
         q[self.in_home] += nu[self.home_of]
@@ -135,7 +138,11 @@ class _Dual:
         linear = np.maximum(self.hi * y[: self.c], self.lo * y[: self.c])
         value = math.fsum(terms.tolist()) + math.fsum(linear.tolist())
         value += self.k * float(y[self.c]) + math.fsum(nu.tolist())
-        rows = self.a.T @ (self.n * p)
+        x = self.n * p
+        rows = np.zeros(self.c + 1)
+        for code in self.codes[:-1]:
+            rows += np.bincount(code, weights=x, minlength=self.c + 1)
+        rows[self.c] = float(x.sum())
         return _Eval(value, p, nu, q, rows)
 
     def bound(self, y: np.ndarray, ev: _Eval) -> float:
@@ -148,15 +155,24 @@ class _Dual:
     def hessian(self, ev: _Eval) -> np.ndarray:
         """Second derivatives of ``g`` (smooth part) in ``y``, households eliminated."""
         w = np.where(ev.q > 1.0, self.n * ev.p * ev.p, 0.0)
-        wa = self.a * w[:, None]
-        h = self.a.T @ wa
+        m = self.c + 1
+        flat = np.zeros(m * m)
+        for first in self.codes:
+            for second in self.codes:
+                flat += np.bincount(first * m + second, weights=w, minlength=m * m)
+        h = flat.reshape(m, m)
         tight = ev.nu > 0
         if tight.any():
-            b = np.zeros((self.n_homes, self.a.shape[1]))
-            np.add.at(b, self.home_of, wa[self.in_home])
-            weight = np.bincount(self.home_of, weights=w[self.in_home], minlength=self.n_homes)
+            # Each tight household's price moves with its members': a rank-one correction.
+            wm = w[self.in_home]
+            per_home = np.zeros(self.n_homes * m)
+            for code in self.codes:
+                at = self.home_of * m + code[self.in_home]
+                per_home += np.bincount(at, weights=wm, minlength=self.n_homes * m)
+            b = per_home.reshape(self.n_homes, m)
+            weight = np.bincount(self.home_of, weights=wm, minlength=self.n_homes)
             use = tight & (weight > 0)
-            h -= b[use].T @ (b[use] / weight[use][:, None])
+            h -= np.einsum("hi,hj->ij", b[use], b[use] / weight[use][:, None])
         return h
 
     def pseudo_gradient(self, y: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -117,3 +117,21 @@ def test_dual_on_benchmark_pools_is_feasible_and_tight(family: str) -> None:
     assert value == pytest.approx(
         _value(oracle, seated, slow.seats / oracle.counts), abs=1e-8 * total
     )
+
+
+def test_relaxed_nash_falls_back_to_highs_when_the_dual_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sampling.nash_relaxed as module
+    from synthetic_data.instances import benchmark_instance
+
+    frame, _, quotas, size = benchmark_instance("two_features", seed=1)
+    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    oracle = PanelOracle(pool, quotas, size)
+    levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
+    direct = relaxed_nash(oracle, levels, 1e-6)
+    monkeypatch.setattr(module, "dual_nash", lambda *args: None)
+    fallback = relaxed_nash(oracle, levels, 1e-6)
+    assert direct is not None and fallback is not None
+    total = float(oracle.counts[direct.seated].sum())
+    assert direct.bound == pytest.approx(fallback.bound, abs=1e-6 * total)
