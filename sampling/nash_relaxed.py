@@ -2,7 +2,9 @@
 
 Over the relaxed polytope (expected seats ``x_t = n_t p_t`` meeting the quotas on average,
 as in ``sampling.relaxation``), NASH is a smooth concave program: maximise
-``f(p) = sum_t n_t log p_t``. Each Newton step maximises the second-order model of ``f``
+``f(p) = sum_t n_t log p_t``. It is solved in its dual first (``sampling.nash_dual``: a
+few dozen multipliers, fast at any pool size, certified by weak duality); when that
+fails, by the method below. Each Newton step maximises the second-order model of ``f``
 at the current ``p`` over the polytope (a convex QP in HiGHS) and moves towards it with a
 backtracking line search; a few steps reach the optimum. Concavity certifies it: for
 every relaxed point ``q``, ``f(q) <= f(p) + grad f(p).(q - p)``, and one LP gives the
@@ -26,6 +28,7 @@ import numpy as np
 from sampling.decompose import RelaxedLeximin
 from sampling.errors import SolverFailed
 from sampling.master import INF, new_highs, run
+from sampling.nash_dual import dual_nash
 from sampling.oracle import PanelOracle
 
 # A relaxed leximin level at or below this is a level of types nothing can seat.
@@ -98,10 +101,14 @@ class _Polytope:
         return self._solve(-grad, None)
 
 
-def relaxed_nash(oracle: PanelOracle, relaxed: RelaxedLeximin, tol: float) -> RelaxedNash | None:
+def relaxed_nash(
+    oracle: PanelOracle, relaxed: RelaxedLeximin, tol: float, *, dual: bool = True
+) -> RelaxedNash | None:
     """NASH over the relaxation to a certified gap of ``tol`` per person, from its leximin point.
 
-    Returns None when HiGHS fails or ``MAX_STEPS`` Newton steps do not reach ``tol``.
+    With ``dual`` it is first solved in the dual (``sampling.nash_dual``: fast at any
+    pool size); when that fails, or without ``dual``, by Newton steps whose QPs HiGHS
+    solves. Returns None when both fail or ``MAX_STEPS`` steps do not reach ``tol``.
     """
     seated = np.ones(oracle.n_types, dtype=bool)
     for z, types in relaxed.levels:
@@ -112,6 +119,10 @@ def relaxed_nash(oracle: PanelOracle, relaxed: RelaxedLeximin, tol: float) -> Re
     p = np.where(seated, relaxed.seats / n, 0.0)  # positive on every seated type
     if total <= 0 or np.any(p[seated] <= 0):
         return None
+    if dual:
+        solved = dual_nash(oracle, seated, tol)
+        if solved is not None:
+            return RelaxedNash(solved.probabilities * n, seated, solved.bound, solved.steps)
 
     def value(q: np.ndarray) -> float:
         return float(n[seated] @ np.log(q[seated]))
