@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 INSTANCES = [
     ("two_features", 1, ("leximin", "maximin", "nash"), 5.0, True),
     ("small", 1, ("leximin", "maximin", "nash"), 60.0, True),
-    ("online", 1, ("leximin",), 300.0, False),
+    ("online", 1, ("leximin", "nash"), 300.0, False),
 ]
 
 
