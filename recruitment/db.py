@@ -44,6 +44,18 @@ register(
             "Cannot connect to the database {url}: {detail}. Check the URL and that the "
             "server is running."
         ),
+        "db_revision_unknown": (
+            "There is no schema version {revision!r}. The versions are: {known}."
+        ),
+        "db_downgrade_not_older": (
+            "The database {url} is at schema version {current}; {revision} is not older. "
+            "'klero db upgrade' goes forward."
+        ),
+        "db_downgrade_unconfirmed": (
+            "Going back to schema version {revision} deletes what the newer versions store "
+            "(such as site regions and replacement links). Back up the database, then run "
+            "the command again with --yes."
+        ),
     }
 )
 
@@ -187,8 +199,32 @@ def upgrade(url: str | None = None, revision: str = "head") -> str:
     return _migrate(url, revision)
 
 
+def revisions_in_order() -> list[str]:
+    """Every schema revision this code knows, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config("sqlite://"))
+    return [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+
+
 def downgrade(url: str | None, revision: str) -> str:
-    """Take the database's schema back to ``revision`` (what newer columns held is lost)."""
+    """Take the database's schema back to ``revision`` (what newer columns held is lost).
+
+    Raises KleroError for an unknown revision or one that is not older than the database's.
+    """
+    order = revisions_in_order()
+    if revision not in order:
+        raise KleroError("db_revision_unknown", revision=revision, known=", ".join(order))
+    target = database_url(url)
+    engine = make_engine(target)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    if current is None or current not in order or order.index(current) <= order.index(revision):
+        raise KleroError(
+            "db_downgrade_not_older", url=safe_url(target), current=current, revision=revision
+        )
     return _migrate(url, revision, down=True)
 
 

@@ -25,7 +25,7 @@ from recruitment.cli.service_common import (
     logged_in,
     password,
 )
-from recruitment.db import database_url, safe_url, upgrade
+from recruitment.db import database_url, downgrade, safe_url, upgrade
 from recruitment.security import create_key_file
 
 db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
@@ -52,6 +52,24 @@ def db_upgrade(database_url_: DbOpt = None) -> None:
     """Create the tables, or bring an older database up to date (back it up first)."""
     revision = upgrade(database_url_)
     typer.echo(f"Database {safe_url(database_url(database_url_))} is at schema {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Option("--to", help="The older schema version, e.g. 0002.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: what newer versions store is deleted.")
+    ] = False,
+    database_url_: DbOpt = None,
+) -> None:
+    """Take the database back to an older schema version (to run an older Kleroterion)."""
+    if not yes:
+        raise KleroError("db_downgrade_unconfirmed", revision=revision)
+    reached = downgrade(database_url_, revision)
+    typer.echo(
+        f"Database {safe_url(database_url(database_url_))} is at schema {reached}. This "
+        f"Kleroterion will not open it until 'klero db upgrade'."
+    )
 
 
 @key_app.command("create")

@@ -80,3 +80,32 @@ def test_upgrade_from_0001_keeps_the_data_and_downgrade_drops_only_the_region(
         assert _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_klero_db_downgrade_asks_for_confirmation_and_an_older_version(
+    db_url: str, capsys: Any, monkeypatch: Any
+) -> None:
+    from recruitment.cli import main
+    from recruitment.db import current_revision, revisions_in_order
+
+    monkeypatch.setenv("KLERO_DATABASE_URL", db_url)
+    order = revisions_in_order()
+    assert order[0] == "0001" and order[-1] == head_revision()
+    older = order[-2]
+    capsys.readouterr()
+    assert main(["db", "downgrade", "--to", older]) == 2  # no --yes: nothing happens
+    assert "--yes" in capsys.readouterr().err
+    assert main(["db", "downgrade", "--to", "9999", "--yes"]) == 2
+    assert "0001" in capsys.readouterr().err
+    assert main(["db", "downgrade", "--to", head_revision(), "--yes"]) == 2
+    assert "is not older" in capsys.readouterr().err
+    engine = make_engine(db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        assert main(["db", "downgrade", "--to", older, "--yes"]) == 0
+        assert f"schema {older}" in capsys.readouterr().out
+        assert current_revision(engine) == older
+        assert main(["db", "upgrade"]) == 0
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
