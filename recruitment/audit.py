@@ -27,6 +27,9 @@ register(
             "{reason}. Everything from this event on is untrustworthy; restore the database "
             "from a backup and investigate."
         ),
+        "audit_reason_missing": "event {expected} is missing (the next one is {next})",
+        "audit_reason_unlinked": "it does not link to the event before it",
+        "audit_reason_altered": "its content no longer matches its hash",
     }
 )
 
@@ -115,6 +118,7 @@ class VerifyResult:
     broken_action: str | None = None
     broken_actor: str | None = None
     broken_at: str | None = None
+    why: Message | None = None  # ``reason`` as a translatable message
 
     @property
     def outcome(self) -> Message:
@@ -128,7 +132,7 @@ class VerifyResult:
                 "action": self.broken_action,
                 "actor": self.broken_actor,
                 "at": self.broken_at,
-                "reason": self.reason,
+                "reason": self.why if self.why is not None else self.reason,
             },
         )
 
@@ -145,16 +149,24 @@ def verify_chain(session: Session) -> VerifyResult:
     count = 0
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
     for event in rows:
-        reason = None
+        why = None
         if event.id != expected_id:
-            reason = f"event {expected_id} is missing (the next one is {event.id})"
+            why = Message("audit_reason_missing", {"expected": expected_id, "next": event.id})
         elif event.prev_hash != prev_hash:
-            reason = "it does not link to the event before it"
+            why = Message("audit_reason_unlinked")
         elif event_hash(_fields(event), prev_hash) != event.hash:
-            reason = "its content no longer matches its hash"
-        if reason is not None:
+            why = Message("audit_reason_altered")
+        if why is not None:
             return VerifyResult(
-                False, count, prev_hash, event.id, reason, event.action, event.actor, event.at
+                False,
+                count,
+                prev_hash,
+                event.id,
+                why.text(),
+                event.action,
+                event.actor,
+                event.at,
+                why,
             )
         prev_hash = event.hash
         expected_id += 1

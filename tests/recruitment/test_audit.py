@@ -79,3 +79,14 @@ def test_a_rehashed_event_still_breaks_the_link_to_the_next(world: World) -> Non
         event.hash = event_hash(_fields(event), event.prev_hash)
     result = uc.verify_audit(world.db, world.admin)
     assert not result.ok and result.broken_id == 3
+
+
+def test_a_broken_chain_is_explained_in_the_reader_s_language() -> None:
+    from quotas.messages import Message
+    from recruitment.audit import VerifyResult
+
+    why = Message("audit_reason_missing", {"expected": 4, "next": 6})
+    broken = VerifyResult(False, 3, "ab" * 32, 6, why.text(), "pool.import", "alice", "t", why)
+    assert "event 4 is missing (the next one is 6)" in broken.message
+    assert "l'événement 4 manque (le suivant est le 6)" in broken.outcome.text("fr")
+    assert "falta el evento 4" in broken.outcome.text("es")
