@@ -38,6 +38,9 @@ if may(who, Action.RUN_SELECTION, site, db()):
         )
         number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="sel_number")
         alternates = st.number_input(tr("selection.alternates"), 0, 50, 5, key="sel_alternates")
+        dropout = st.slider(
+            tr("selection.dropout"), 0, 60, 15, step=1, key="sel_dropout", format="%d %%"
+        )
         go = st.form_submit_button(tr("selection.run"), type="primary", key="sel_go")
     if go:
         bar = st.progress(0.0, text=tr("selection.starting"))
@@ -59,6 +62,7 @@ if may(who, Action.RUN_SELECTION, site, db()):
                 seed=int(number) if source == "seed" else None,
                 public_number=int(number) if source == "public" else None,
                 alternates=int(alternates),
+                dropout=int(dropout) / 100,
                 progress=progress,
             )
         except KleroError as error:

@@ -123,6 +123,7 @@ def select_command(
             dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
             database_url=database_url,
             user=user,
+            progress=not as_json,
         )
         if as_json:
             emit_json(asdict(summary))

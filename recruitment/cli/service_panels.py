@@ -13,6 +13,7 @@ import typer
 
 from recruitment import usecases as uc
 from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
 
@@ -44,20 +45,30 @@ def select_for_site(
     dropout: DropoutSpec = DEFAULT_DROPOUT,
     database_url: str | None = None,
     user: str | None = None,
+    progress: bool = False,
 ) -> uc.RunSummary:
-    """Log in and select a site's panel from its stored pool and quotas (klero select --site)."""
-    with logged_in(database_url, user) as (db, actor):
-        return uc.run_selection(
-            db,
-            actor,
-            site,
-            algorithm=algorithm,
-            seed=seed,
-            public_number=public_number,
-            lottery_size=lottery_size,
-            alternates=alternates,
-            dropout=dropout,
-        )
+    """Log in and select a site's panel from its stored pool and quotas (klero select --site).
+
+    A progress bar is drawn on a terminal (never into ``--json`` output: ``progress``).
+    """
+    callback, bar = progress_for(progress)
+    try:
+        with logged_in(database_url, user) as (db, actor):
+            return uc.run_selection(
+                db,
+                actor,
+                site,
+                algorithm=algorithm,
+                seed=seed,
+                public_number=public_number,
+                lottery_size=lottery_size,
+                alternates=alternates,
+                dropout=dropout,
+                progress=callback,
+            )
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @pool_app.command("import")

@@ -11,7 +11,7 @@ from dashboard.ui import PAGES as ROLE_PAGES
 from recruitment import dashboard_support as support
 from recruitment import usecases as uc
 from recruitment.db import open_database
-from recruitment.models import AuditEvent
+from recruitment.models import AuditEvent, SelectionRun
 from tests.dashboard.conftest import APP, PAGES, DemoDb, open_page, signed_in
 
 LOGINS = {
@@ -143,11 +143,23 @@ def test_partner_runs_a_selection_and_sees_fairness(own_db: DemoDb) -> None:
     open_page(at, "selection", "FR-lille")
     assert any("No panel has been selected" in i.value for i in at.info)
     at.number_input(key="sel_number").set_value(7)
+    at.slider(key="sel_dropout").set_value(30)
     at.button(key="sel_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader[0].value.startswith("Latest panel (run ")
     assert [m.label for m in at.metric][:2] == ["Lowest probability", "Equal share (seats / pool)"]
     assert len(at.dataframe[0].value) == 60  # FR-lille's panel size
+    db = open_database(f"sqlite:///{own_db.path}")
+    try:
+        with db.unit_of_work() as session:
+            run = (
+                session.execute(select(SelectionRun).order_by(SelectionRun.id.desc()))
+                .scalars()
+                .first()
+            )
+            assert run is not None and run.settings["alternates_dropout"] == 0.3
+    finally:
+        db.dispose()
 
 
 def test_assisted_registration_adds_a_volunteer(own_db: DemoDb) -> None:

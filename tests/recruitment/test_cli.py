@@ -298,3 +298,29 @@ def test_select_for_a_site_takes_dropout_rates(
     rates.write_text("feature,value,rate\nage,99+,0.4\n")
     assert main([*args, "--dropout-rates", str(rates)]) == 2
     assert "99+" in capsys.readouterr().err
+
+
+def test_select_for_a_site_draws_a_progress_bar_on_a_terminal(
+    ready: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    summary = select_for_site(
+        "FR-lyon", seed=4, alternates=2, database_url=ready.db.url, user="alice", progress=True
+    )
+    assert len(summary.selected) == 50
+    drawn = terminal.getvalue()
+    assert "\r" in drawn and "100%" in drawn and drawn.endswith("\n")
+    assert capsys.readouterr().out == ""  # stdout stays clean for the summary or JSON
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    select_for_site("FR-lyon", seed=5, database_url=ready.db.url, user="alice")
+    assert quiet.getvalue() == ""  # --json: no bar
