@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from dashboard.i18n import DEFAULT_LANGUAGE, error_lines, text
+from dashboard.i18n import DEFAULT_LANGUAGE, error_lines, format_number, format_percent, text
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import database_url
@@ -146,3 +146,13 @@ def labeller(prefix: str) -> Callable[[object], str]:
     """A ``format_func`` giving the UI string ``prefix + value`` (language fixed now)."""
     now = lang()
     return lambda value: text(f"{prefix}{value}", now)
+
+
+def percent_cell(value: object) -> str:
+    """A table cell as a percentage in the session's language (Styler passes cells untyped)."""
+    return format_percent(float(value) if isinstance(value, int | float) else None, lang())
+
+
+def number_cell(value: object, digits: int = 0) -> str:
+    """A table cell as a number in the session's language (Styler passes cells untyped)."""
+    return format_number(float(value) if isinstance(value, int | float) else None, lang(), digits)

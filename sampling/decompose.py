@@ -49,6 +49,8 @@ RISE = 1.3
 FALL = 0.8
 # Rounding slack when turning step bounds into integer seat bounds.
 SLACK = 1e-9
+# A relaxed level at or below this is a level of types that no lottery can seat.
+UNSEATABLE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,24 @@ class RelaxedLeximin:
     levels: list[tuple[float, np.ndarray]]
 
     def level_gaps(self, probabilities: np.ndarray) -> list[float]:
-        """How far below each level's bound the given per-type probabilities fall (>= 0)."""
-        return [max(z - float(probabilities[types].min()), 0.0) for z, types in self.levels]
+        """How far below each level's bound the given per-type probabilities fall (>= 0).
+
+        Levels at 0 are left out: their types cannot be seated at all, not even
+        fractionally (the column generation leaves them out too).
+        """
+        return [
+            max(z - float(probabilities[types].min()), 0.0)
+            for z, types in self.levels
+            if z > UNSEATABLE
+        ]
+
+    def seatable(self) -> np.ndarray:
+        """Mask of the types outside the levels at 0 (those the relaxation can seat)."""
+        mask = np.ones(self.seats.size, dtype=bool)
+        for z, types in self.levels:
+            if z <= UNSEATABLE:
+                mask[types] = False
+        return mask
 
 
 def relaxed_levels(oracle: PanelOracle, coverable: np.ndarray) -> RelaxedLeximin:

@@ -32,8 +32,6 @@ Progress = Callable[[str, float], None]
 
 # Duals below this (after normalising to sum 1) count as zero when choosing types to fix.
 DUAL_TOL = 1e-9
-# A relaxed level at or below this is a level of types that no lottery can seat.
-UNSEATABLE = 1e-9
 # Panels below this weight are dropped from a lottery (and the rest renormalised).
 MIN_WEIGHT = 1e-9
 
@@ -261,13 +259,7 @@ def _walk_lottery(
     if point is None or not walk.panels:
         return None
     panels, weights, seats = walk.lottery(MIN_WEIGHT)
-    # Levels at 0 are types that no lottery can seat (not even fractionally); the column
-    # generation leaves them out, so ``levels`` counts the others.
-    gaps = [
-        gap
-        for gap, (z, _) in zip(point.level_gaps(seats / oracle.counts), point.levels, strict=True)
-        if z > UNSEATABLE
-    ]
+    gaps = point.level_gaps(seats / oracle.counts)
     if levels is not None:
         gaps = gaps[:levels]
     if not gaps or max(gaps) > tol:

@@ -31,8 +31,6 @@ from sampling.master import INF, new_highs, run
 from sampling.nash_dual import dual_nash
 from sampling.oracle import PanelOracle
 
-# A relaxed leximin level at or below this is a level of types nothing can seat.
-UNSEATABLE = 1e-9
 # Newton steps allowed before giving up (the column generation then takes over).
 MAX_STEPS = 40
 # Armijo constant and the smallest step of the backtracking line search.
@@ -110,10 +108,7 @@ def relaxed_nash(
     pool size); when that fails, or without ``dual``, by Newton steps whose QPs HiGHS
     solves. Returns None when both fail or ``MAX_STEPS`` steps do not reach ``tol``.
     """
-    seated = np.ones(oracle.n_types, dtype=bool)
-    for z, types in relaxed.levels:
-        if z <= UNSEATABLE:
-            seated[types] = False
+    seated = relaxed.seatable()
     n = oracle.counts.astype(float)
     total = float(n[seated].sum())
     p = np.where(seated, relaxed.seats / n, 0.0)  # positive on every seated type

@@ -34,23 +34,17 @@ Algorithm = Literal["leximin", "maximin", "nash", "legacy"]
 ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
 
 # Defaults of each exact algorithm's settings; a caller may override any of them.
+_LEVELS: dict[str, Any] = {
+    "tol": 1e-8,
+    "smoothing": 0.8,
+    "extra_panels": 0,
+    "relaxation": True,
+    "per_round": 1,
+    "head_start": True,
+}
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "leximin": {
-        "tol": 1e-8,
-        "smoothing": 0.8,
-        "extra_panels": 0,
-        "relaxation": True,
-        "per_round": 1,
-        "head_start": True,
-    },
-    "maximin": {
-        "tol": 1e-8,
-        "smoothing": 0.8,
-        "extra_panels": 0,
-        "relaxation": True,
-        "per_round": 1,
-        "head_start": True,
-    },
+    "leximin": dict(_LEVELS),
+    "maximin": dict(_LEVELS),  # MAXIMIN is LEXIMIN's first level: the same machinery
     "nash": {"tol": 1e-6, "extra_panels": 0, "head_start": True},
 }
 

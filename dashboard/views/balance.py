@@ -16,7 +16,7 @@ from dashboard.balance_views import (
 )
 from dashboard.data import site_group
 from dashboard.i18n import format_number, format_percent
-from dashboard.ui import attempt, current_site, db, guard, lang, tr
+from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, tr
 from recruitment import usecases as uc
 
 who = guard("balance")
@@ -56,15 +56,10 @@ headers = {
 shown = table[list(headers)].rename(columns=headers)
 
 
-def percent(value: object) -> str:
-    """A table cell as a percentage in the session's language (Styler passes cells untyped)."""
-    return format_percent(float(value) if isinstance(value, int | float) else None, lang())
-
-
 percent_columns = pd.Index(
     [headers[c] for c in ("target_share", "pool_share", "share", "deviation")]
 )
-styled = shown.style.format(percent, subset=percent_columns).map(
+styled = shown.style.format(percent_cell, subset=percent_columns).map(
     heat, subset=pd.Index([headers["deviation"]])
 )
 st.dataframe(styled, hide_index=True, width="stretch")
@@ -77,7 +72,7 @@ if len(crossable) >= 2 and panel_seats:
     grids = [crossed_table(g.panel, g.pool, a, b) for g in groups if len(g.panel)]
     grid = sum(grids[1:], grids[0]) / len(grids) if len(grids) > 1 else grids[0]
     st.caption(tr("balance.crossed_help"))
-    st.dataframe(grid.style.format(percent).map(heat), width="stretch")
+    st.dataframe(grid.style.format(percent_cell).map(heat), width="stretch")
 
 name = ", ".join(g.site for g in groups)
 csv = table.to_csv(index=False).encode("utf-8")

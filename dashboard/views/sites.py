@@ -15,7 +15,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
 from dashboard.i18n import format_number, format_percent
-from dashboard.ui import attempt, db, guard, labeller, lang, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, number_cell, percent_cell, tr
 from recruitment import usecases as uc
 
 GROUPINGS: dict[str, list[str]] = {"country": ["country"], "region": ["country", "region"]}
@@ -135,16 +135,6 @@ def _pool_label(pool: tuple[str, ...]) -> str:
     return _region_label((pool[0], pool[1])) if "region" in by else pool[0]
 
 
-def _percent(value: object) -> str:
-    """A table cell as a percentage (Styler passes cells untyped)."""
-    return format_percent(float(value) if isinstance(value, int | float) else None, lang())
-
-
-def _count(value: object, digits: int = 0) -> str:
-    """A table cell as a number in the session's language."""
-    return format_number(float(value) if isinstance(value, int | float) else None, lang(), digits)
-
-
 labels = {pool: _pool_label(pool) for pool in pools}
 if by:
     st.subheader(tr("sites.grid"))
@@ -154,7 +144,7 @@ if by:
     pinned: dict[Literal["_index"] | str, ColumnConfig | None] = {
         "_index": st.column_config.TextColumn(width="medium", pinned=True)
     }
-    st.dataframe(grid.style.format(_percent).map(heat), width="stretch", column_config=pinned)
+    st.dataframe(grid.style.format(percent_cell).map(heat), width="stretch", column_config=pinned)
 
 st.subheader(tr("sites.detail"))
 st.caption(tr("sites.aggregate_help"))
@@ -184,9 +174,9 @@ rows = pd.DataFrame(
 )
 counts = pd.Index([tr("col.sites"), tr("col.seats"), tr("col.selected")])
 styled = (
-    rows.style.format(_percent, subset=percent)
-    .format(_count, subset=counts)
-    .format(lambda v: _count(v, 1), subset=pd.Index([tr("col.target_seats")]))
+    rows.style.format(percent_cell, subset=percent)
+    .format(number_cell, subset=counts)
+    .format(lambda v: number_cell(v, 1), subset=pd.Index([tr("col.target_seats")]))
     .map(heat, subset=pd.Index([percent[2]]))
 )
 st.dataframe(styled, hide_index=True, width="stretch")

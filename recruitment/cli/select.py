@@ -110,6 +110,7 @@ def select_command(
         raise typer.BadParameter(f"unknown algorithm {algorithm!r}; choose one of {ALGORITHMS}")
     if seed is not None and public_number is not None:
         raise typer.BadParameter("give --seed or --public-number, not both")
+    rates = read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout
     if site is not None:
         if pool is not None or quotas is not None:
             raise typer.BadParameter("with --site, the pool and quotas come from the database")
@@ -120,7 +121,7 @@ def select_command(
             public_number=public_number,
             lottery_size=lottery_size,
             alternates=alternates,
-            dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
+            dropout=rates,
             database_url=database_url,
             user=user,
             progress=not as_json,
@@ -160,7 +161,7 @@ def select_command(
         public_number=public_number,
         lottery_size=lottery_size,
         alternates=alternates,
-        dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
+        dropout=rates,
         id_column=id_column,
         address_columns=split_columns(address_columns),
         as_json=as_json,

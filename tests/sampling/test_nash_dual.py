@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sampling.decompose import RelaxedLeximin, relaxed_levels
 from sampling.nash_dual import dual_nash
-from sampling.nash_relaxed import UNSEATABLE, relaxed_nash
+from sampling.nash_relaxed import relaxed_nash
 from sampling.oracle import PanelOracle
 from sampling.pool import Pool
 from sampling.select import select_distribution
@@ -20,11 +20,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 def _setup(inst: Instance) -> tuple[PanelOracle, RelaxedLeximin, np.ndarray]:
     oracle = PanelOracle(inst.pool, inst.quotas, inst.size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
-    seated = np.ones(oracle.n_types, dtype=bool)
-    for z, types in levels.levels:
-        if z <= UNSEATABLE:
-            seated[types] = False
-    return oracle, levels, seated
+    return oracle, levels, levels.seatable()
 
 
 def _value(oracle: PanelOracle, seated: np.ndarray, p: np.ndarray) -> float:
@@ -102,10 +98,7 @@ def test_dual_on_benchmark_pools_is_feasible_and_tight(family: str) -> None:
     pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
     oracle = PanelOracle(pool, quotas, size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
-    seated = np.ones(oracle.n_types, dtype=bool)
-    for z, types in levels.levels:
-        if z <= UNSEATABLE:
-            seated[types] = False
+    seated = levels.seatable()
     point = dual_nash(oracle, seated, 1e-6)
     assert point is not None and point.steps <= 30
     _assert_feasible(oracle, seated, point.probabilities)
