@@ -33,6 +33,11 @@ from sampling.pool import Pool
 Algorithm = Literal["leximin", "maximin", "nash", "legacy"]
 ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
 
+#: The version of the selection engine. Bump it with every change that can make the same
+#: inputs and seed give another lottery (a new method, other solver settings): runs record
+#: it, so a re-run by another version is reported as such, not as a wrong result.
+ENGINE = "2026-11-30.2"
+
 # Defaults of each exact algorithm's settings; a caller may override any of them.
 _LEVELS: dict[str, Any] = {
     "tol": 1e-8,
@@ -48,7 +53,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "nash": {"tol": 1e-6, "extra_panels": 0, "head_start": True},
 }
 
-__all__ = ["ALGORITHMS", "InfeasibleQuotas", "select_distribution"]
+__all__ = ["ALGORITHMS", "ENGINE", "InfeasibleQuotas", "select_distribution"]
 
 
 def select_distribution(

@@ -34,7 +34,7 @@ from sampling.alternates import select_alternates
 from sampling.errors import InfeasibleQuotas
 from sampling.inputs import input_sha256
 from sampling.lottery import check_draw_from_table, draw, round_to_lottery
-from sampling.select import select_distribution
+from sampling.select import ENGINE, select_distribution
 
 ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
 
@@ -263,6 +263,7 @@ def select_files(
     report: dict[str, Any] = {
         "input_sha256": digest,
         "algorithm": algorithm,
+        "engine": ENGINE,
         "seed": seed if public_number is None else None,
         "public_number": public_number,
         "size": size,

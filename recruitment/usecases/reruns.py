@@ -20,12 +20,22 @@ from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import pool_of, site_for, table_from_rows
 from recruitment.usecases.selection import _compute, _frame_of, _Started
 from sampling.inputs import input_sha256
+from sampling.select import ENGINE
+
+# What runs recorded before engines were versioned are reported as.
+EARLIER_ENGINE = "before 2026-11-30.2"
 
 register(
     {
         "rerun_same": (
             "Run {run_id} re-run: the same inputs (SHA-256 {digest}) gave the same lottery "
             "number ({index}) and the same panel of {size}."
+        ),
+        "rerun_engine_changed": (
+            "Run {run_id} was drawn by selection engine {recorded}; this Kleroterion has "
+            "engine {engine}, which may compute another (equally certified) lottery from "
+            "the same inputs, so its panel cannot confirm the record. Re-run it with the "
+            "Kleroterion release of engine {recorded}."
         ),
         "rerun_different": (
             "Run {run_id} re-run gave a DIFFERENT result: inputs {inputs}, lottery number "
@@ -52,6 +62,8 @@ class RerunReport:
     rerun: list[str]
     missing: list[str]
     extra: list[str]
+    recorded_engine: str = EARLIER_ENGINE
+    engine: str = ENGINE
 
     @property
     def ok(self) -> bool:
@@ -68,6 +80,13 @@ class RerunReport:
                 digest=self.rerun_sha256,
                 index=self.rerun_lottery_index,
                 size=len(self.rerun),
+            ).message
+        if self.recorded_engine != self.engine:
+            return KleroError(
+                "rerun_engine_changed",
+                run_id=self.run_id,
+                recorded=self.recorded_engine,
+                engine=self.engine,
             ).message
         return KleroError(
             "rerun_different",
@@ -122,6 +141,7 @@ def rerun_selection(db: Database, actor: Actor, run_id: int) -> RerunReport:
         rerun=rerun,
         missing=sorted(set(recorded) - set(rerun)),
         extra=sorted(set(rerun) - set(recorded)),
+        recorded_engine=str(settings.get("engine", EARLIER_ENGINE)),
     )
     with db.unit_of_work() as session:
         audit.record(
@@ -136,6 +156,8 @@ def rerun_selection(db: Database, actor: Actor, run_id: int) -> RerunReport:
                 "same_panel": report.same_panel,
                 "same_alternates": report.same_alternates,
                 "rerun_lottery_index": report.rerun_lottery_index,
+                "recorded_engine": report.recorded_engine,
+                "engine": report.engine,
             },
         )
     return report

@@ -44,7 +44,7 @@ from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
 from sampling.inputs import input_sha256
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.pool import Pool
-from sampling.select import select_distribution
+from sampling.select import ENGINE, select_distribution
 
 register(
     {
@@ -294,6 +294,7 @@ def _compute(
     count = int(settings.pop("alternates"))
     method = str(settings.pop("alternates_method", ALTERNATES_METHOD))
     dropout = _dropout_of(settings.pop("alternates_dropout", None))
+    settings.pop("engine", None)  # recorded for re-runs; not a setting of the algorithm
     if count > 0:
         dropout_rates(started.pool, started.quotas, dropout)  # bad rates: refused before solving
     dist = select_distribution(
@@ -392,6 +393,7 @@ def run_settings(
         "alternates_method": ALTERNATES_METHOD,
         "alternates_dropout": recorded_dropout(dropout),
         "algorithm_seed": algorithm_seed,
+        "engine": ENGINE,
         **(extra or {}),
     }
 

@@ -11,6 +11,7 @@ import pytest
 from quotas.tables import read_table
 from recruitment.cli import main
 from recruitment.examples import example_path
+from sampling.select import ENGINE
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOOD = [
@@ -44,6 +45,7 @@ def test_select_writes_every_file(tmp_path: Path) -> None:
         "runtime_seconds",
     ):
         assert key in report
+    assert report["engine"] == ENGINE
     assert {"min", "max", "gini"} <= set(report["probabilities"])
     panel = pd.read_csv(tmp_path / "a" / "panel.csv", dtype=str)
     remaining = pd.read_csv(tmp_path / "a" / "remaining.csv", dtype=str)

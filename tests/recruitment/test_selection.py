@@ -183,3 +183,19 @@ def test_alternates_use_the_given_dropout_rates_recorded_with_the_run(ready: Wor
         )
     assert [p.code for p in refused.value.problems] == ["dropout_category_unknown"]
     assert _run(ready, summary.run_id + 1).status == "failed"
+
+
+def test_a_run_records_its_engine_and_a_rerun_by_another_engine_says_so(ready: World) -> None:
+    from recruitment.usecases.reruns import RerunReport
+    from sampling.select import ENGINE
+
+    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=6)
+    assert _run(ready, summary.run_id).settings["engine"] == ENGINE
+    report = uc.rerun_selection(ready.db, ready.evaluator, summary.run_id)
+    assert report.ok and report.recorded_engine == report.engine == ENGINE
+    older = RerunReport(
+        **{**report.__dict__, "same_panel": False, "recorded_engine": "2026-01-01.1"}
+    )
+    assert not older.ok
+    assert "selection engine 2026-01-01.1" in older.message and ENGINE in older.message
+    assert "DIFFERENT" not in older.message
