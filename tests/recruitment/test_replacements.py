@@ -25,19 +25,23 @@ def _panel(world: World) -> list[str]:
     return sorted(details.panel["pseudonym"])
 
 
-def _twin_of_an_alternate(world: World) -> list[str]:
-    """A panel member with the same features as one of the alternates (so quotas can be kept).
+def _twin_of_an_alternate(world: World, summary: uc.RunSummary) -> tuple[uc.RunSummary, list[str]]:
+    """A run and a panel member of it with the same features as one of its alternates.
 
-    Pseudonyms (and so the draw) differ between databases, so the test finds its case.
+    Pseudonyms (and so the draw) differ between databases and test sessions: when the
+    given run has no such member, new draws with other seeds are made until one has, so
+    the test always runs its case rather than skipping it.
     """
-    details = run_details(world.db, world.partner, SITE)
-    assert details is not None
-    panel = details.panel
-    for _, alternate in details.alternates.iterrows():
-        mask = (panel[FEATURES] == alternate[FEATURES]).all(axis=1)
-        if mask.any():
-            return [str(panel[mask]["pseudonym"].iloc[0])]
-    pytest.skip("no panel member shares an alternate's features in this draw")
+    for seed in range(100, 140):
+        details = run_details(world.db, world.partner, SITE)
+        assert details is not None
+        panel = details.panel
+        for _, alternate in details.alternates.iterrows():
+            mask = (panel[FEATURES] == alternate[FEATURES]).all(axis=1)
+            if mask.any():
+                return summary, [str(panel[mask]["pseudonym"].iloc[0])]
+        summary = uc.run_selection(world.db, world.partner, SITE, seed=seed, alternates=2)
+    raise AssertionError("no draw of 40 put an alternate's twin on the panel")
 
 
 def _unmet(world: World, run_id: int) -> set[tuple[str, str]]:
@@ -84,7 +88,7 @@ def test_a_replacement_restores_the_quotas_and_is_audited_once(
     selected_world: tuple[World, uc.RunSummary],
 ) -> None:
     world, summary = selected_world
-    dropped = _twin_of_an_alternate(world)
+    summary, dropped = _twin_of_an_alternate(world, summary)
     events = _events(world)
     result = uc.replace_dropouts(world.db, world.partner, summary.run_id, dropped, seed=0)
     assert [a["replaces"] for a in result.added] == dropped
@@ -194,7 +198,7 @@ def test_the_cli_replaces_and_prints_json(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     world, summary = selected_world
-    dropped = _twin_of_an_alternate(world)
+    summary, dropped = _twin_of_an_alternate(world, summary)
     monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
     monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
     monkeypatch.setenv("KLERO_USER", "alice")
