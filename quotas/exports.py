@@ -25,13 +25,13 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from quotas.messages import register
 from quotas.problems import KleroError
@@ -175,30 +175,38 @@ def table_bytes(
 ) -> bytes:
     """The bytes of ``frame`` as a CSV (UTF-8) or XLSX file, for a download or a file."""
     if kind == "csv":
-        text = neutralise_frame(frame).to_csv(
-            index=False, lineterminator="\n", float_format=float_format
-        )
+        safe = neutralise_frame(frame)
+        # Python's CSV writer quotes a cell holding a line break only if the break is in
+        # the line terminator: a carriage return in a cell needs "\r\n" lines to be read back.
+        ending = "\r\n" if _has_carriage_return(safe) else "\n"
+        text = safe.to_csv(index=False, lineterminator=ending, float_format=float_format)
         return text.encode("utf-8")
     buffer = io.BytesIO()
     _xlsx(frame, buffer, name)
     return buffer.getvalue()
 
 
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    cells = [frame.columns, *(frame.iloc[:, i] for i in range(frame.shape[1]))]
+    return any(isinstance(v, str) and "\r" in v for column in cells for v in column)
+
+
 def _xlsx(frame: pd.DataFrame, out: io.BytesIO, name: str) -> None:
+    headers = [str(c) for c in frame.columns]
+    rows = [[neutralise(h) for h in headers]]
+    columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
+    rows += [[_excel_value(column[r]) for column in columns] for r in range(len(frame))]
+    # Checked before the workbook exists, so a refused value leaves nothing half-built.
+    for r, row in enumerate(rows, start=1):
+        for value, header in zip(row, headers, strict=True):
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                raise KleroError("export_xlsx_illegal_character", path=name, row=r, column=header)
     # Write-only mode streams rows (large pools stay cheap); each cell is made by hand so
     # that text is stored as text: openpyxl would store a str starting with "=" as a formula.
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Sheet1")
-    headers = [str(c) for c in frame.columns]
-    sheet.append([_cell(sheet, neutralise(h), name, 1, h) for h in headers])
-    columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
-    for row in range(len(frame)):
-        sheet.append(
-            [
-                _cell(sheet, _excel_value(columns[i][row]), name, row + 2, headers[i])
-                for i in range(len(columns))
-            ]
-        )
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
     book.save(out)
 
 
@@ -217,13 +225,8 @@ def _excel_value(value: object) -> object:
     return neutralise(value if isinstance(value, str) else str(value))
 
 
-def _cell(sheet: object, value: object, name: str, row: int, column: str) -> WriteOnlyCell:
-    try:
-        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-    except IllegalCharacterError as exc:
-        raise KleroError(
-            "export_xlsx_illegal_character", path=name, row=row, column=column
-        ) from exc
+def _cell(sheet: Any, value: object) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
     return cell
