@@ -1,4 +1,4 @@
-"""Hostile ids and categories survive select -> verify -> replace, and no written cell is a formula."""
+"""Hostile ids and categories survive select, verify and replace; no written cell is a formula."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables we write open safely in a spreadsheet (no cell runs as a formula) and read back as written."""
+"""Tables we write open safely in a spreadsheet (no formula cell) and read back as written."""
 
 from __future__ import annotations
 
