@@ -187,7 +187,8 @@ def table_bytes(
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
-    cells = [frame.columns, *(frame.iloc[:, i] for i in range(frame.shape[1]))]
+    # Lists, not Series: iterating a list is many times faster on a large pool.
+    cells = [list(frame.columns), *(frame.iloc[:, i].tolist() for i in range(frame.shape[1]))]
     return any(isinstance(v, str) and "\r" in v for column in cells for v in column)
 
 
