@@ -25,13 +25,10 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from quotas.messages import register
 from quotas.problems import KleroError
@@ -193,6 +190,11 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
 
 
 def _xlsx(frame: pd.DataFrame, out: io.BytesIO, name: str) -> None:
+    # openpyxl is imported here: most commands never write XLSX, and it is slow to import.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     headers = [str(c) for c in frame.columns]
     rows = [[neutralise(h) for h in headers]]
     columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
@@ -207,7 +209,13 @@ def _xlsx(frame: pd.DataFrame, out: io.BytesIO, name: str) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Sheet1")
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
     book.save(out)
 
 
@@ -224,10 +232,3 @@ def _excel_value(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()  # a time zone or none: text, as in the CSV
     return neutralise(value if isinstance(value, str) else str(value))
-
-
-def _cell(sheet: Any, value: object) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
