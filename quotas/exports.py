@@ -108,7 +108,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         column = out.iloc[:, position]
         if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
             continue
-        changed = _each_text(column.tolist(), _RISKY_FIRST, neutralise)  # type: ignore[arg-type]
+        changed = _each_text(column.tolist(), _RISKY_FIRST, neutralise)
         if changed is not None:
             out.isetitem(position, _objects(changed))
     return out

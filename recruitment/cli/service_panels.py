@@ -142,7 +142,7 @@ def volunteer_export(
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
-    """Print everything stored about a volunteer (JSON), for an access request."""
+    """Print everything stored about a volunteer (JSON), for an access request (or --out FILE)."""
     if out is not None and out.suffix.lower() != ".json":
         raise KleroError(
             "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
@@ -152,7 +152,8 @@ def volunteer_export(
             data = uc.export_volunteer_data(db, actor, pseudonym)
         emit_json(data)
         return
-    # The file is in place before the export is recorded; a failed commit takes it out.
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
     with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
         uc.export_volunteer_data(
             db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
@@ -261,7 +262,8 @@ def panel_export(
     table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    # The file is in place before the export is recorded; a failed commit takes it out.
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
     with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
         frame = uc.export_panel(
             db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
