@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.i18n import LANGUAGES  # noqa: E402
-from dashboard.ui import PAGES, actor, attempt, db, sign_in, sign_out, tr  # noqa: E402
+from dashboard.ui import PAGES, actor, attempt, db, plain, sign_in, sign_out, tr  # noqa: E402
 from recruitment import usecases as uc  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def main() -> None:
         if who.role in roles
     ]
     _site_chooser()
-    st.sidebar.caption(tr("signin.as", login=who.login, role=tr(f"role.{who.role}")))
+    st.sidebar.caption(tr("signin.as", login=plain(who.login), role=tr(f"role.{who.role}")))
     if st.sidebar.button(tr("signin.out"), key="signout"):
         sign_out()
         st.rerun()

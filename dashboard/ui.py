@@ -8,6 +8,7 @@ called through ``attempt`` so that a ``KleroError`` is shown as a message, not a
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,6 +22,10 @@ from recruitment.db import database_url
 from recruitment.permissions import Actor
 
 T = TypeVar("T")
+
+# Every ASCII punctuation mark: CommonMark shows any of them literally after a backslash.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 
 ALL_ROLES = frozenset({"admin", "coordinator", "partner", "evaluator"})
 # Page key -> (script relative to app.py, roles that see it, icon).
@@ -101,10 +106,25 @@ def sign_out() -> None:
             del st.session_state[key]
 
 
+def plain(text: object) -> str:
+    r"""``text`` as Streamlit's Markdown shows it literally: no link, image, HTML or emphasis.
+
+    For text from users (site names, categories, logins, column names...) and messages
+    holding it, wherever Streamlit reads Markdown: ``st.markdown``, ``st.caption``,
+    ``st.info``/``warning``/``error``/``success``, titles, metric, widget, expander and tab
+    labels. Tables and charts show text as it is and need no escaping.
+
+    >>> print(plain("[x](http://evil) <img src=x> **b**"))
+    \[x\]\(http\:\/\/evil\) \<img src\=x\> \*\*b\*\*
+    """
+    # A line break could start a block (a heading, a list, a quote): one line instead.
+    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+
+
 def show_error(error: KleroError) -> None:
-    """Show every message of an error in the session's language."""
+    """Show every message of an error in the session's language (user text shown literally)."""
     lines = error_lines(error, lang())
-    st.error("\n\n".join(lines))
+    st.error("\n\n".join(plain(line) for line in lines))
 
 
 def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

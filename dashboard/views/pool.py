@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.balance_views import bar_chart, long_form
 from dashboard.data import forget, pool_view
 from dashboard.i18n import format_number, problem_text
-from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
 from quotas.balance import balance_table
 from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError, Problem
@@ -23,7 +23,7 @@ from recruitment.usecases.pools import CONTACT_NAMES
 
 who = guard("pool")
 site = require_site()
-st.title(tr("page.pool") + f" · {site}")
+st.title(tr("page.pool") + f" · {plain(site)}")
 view = pool_view(who, site)
 if view is None:
     st.stop()
@@ -80,7 +80,8 @@ if can_import:
             st.caption(
                 tr(
                     "pool.contact_columns",
-                    columns=", ".join(c for c in columns if normalise(c) in CONTACT_NAMES) or "–",
+                    columns=plain(", ".join(c for c in columns if normalise(c) in CONTACT_NAMES))
+                    or "–",
                 )
             )
             consent = st.checkbox(tr("pool.consent"), value=True)
@@ -114,10 +115,10 @@ if can_import:
         for feature in features:
             assert view.quotas is not None
             values[feature] = st.selectbox(
-                feature, view.quotas.values(feature), key=f"reg_{feature}"
+                plain(feature), view.quotas.values(feature), key=f"reg_{feature}"
             )
         for feature in extra:
-            values[feature] = st.text_input(feature, key=f"reg_x_{feature}")
+            values[feature] = st.text_input(plain(feature), key=f"reg_x_{feature}")
         name = st.text_input(tr("pool.name"), key="reg_name")
         email = st.text_input(tr("pool.email"), key="reg_email")
         phone = st.text_input(tr("pool.phone"), key="reg_phone")

@@ -17,9 +17,12 @@ from recruitment.usecases.overview import (
     sites_overview,
 )
 from recruitment.usecases.panels import (
+    PanelExport,
     PanelStatus,
     export_panel,
     panel_status,
+    prepare_panel_export,
+    record_panel_export,
     record_seat_status,
 )
 from recruitment.usecases.pools import ImportReport, import_frame, import_pool
@@ -62,6 +65,7 @@ def start(url: str | None = None) -> Database:
 __all__ = [
     "Database",
     "ImportReport",
+    "PanelExport",
     "PanelStatus",
     "QuotaSetView",
     "ReplacementSummary",
@@ -88,6 +92,8 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "prepare_panel_export",
+    "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
     "register_volunteer",

@@ -73,7 +73,7 @@ ACTIONS: dict[str, Call] = {
     "record status": lambda w, a, c: uc.record_seat_status(
         w.db, a, c["run"], c["member"], "invited"
     ),
-    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"]),
+    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"], write=lambda f: None),
     "erase volunteer": lambda w, a, c: uc.erase_volunteer(w.db, a, c["member"]),
     "export volunteer": lambda w, a, c: uc.export_volunteer_data(w.db, a, c["member"]),
     "rerun": lambda w, a, c: uc.rerun_selection(w.db, a, c["run"]),
