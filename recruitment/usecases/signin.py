@@ -83,6 +83,17 @@ class SignInFrom(StrEnum):
     DASHBOARD = "dashboard"
 
 
+class Failure(StrEnum):
+    """Why a sign-in failed, as recorded in the ``auth.failed`` event."""
+
+    UNKNOWN_LOGIN = "unknown_login"
+    WRONG_PASSWORD = "wrong_password"
+    INACTIVE = "inactive"
+    TOTP_WRONG = "totp_wrong"
+    TOTP_REPLAY = "totp_replay"
+    LOCKED = "locked"  # refused by a lock: recorded, not counted
+
+
 class LoginLocked(KleroError):
     """Too many failed sign-ins: the login is refused until the lock ends (exit 4)."""
 
@@ -181,7 +192,7 @@ def _locked_until(session: Session, key: str, now: datetime) -> datetime | None:
 
 
 def _record_failure(
-    session: Session, key: str, source: SignInFrom, reason: str, now: datetime
+    session: Session, key: str, source: SignInFrom, reason: Failure, now: datetime
 ) -> None:
     """Audit a failed attempt; unless it was refused by a lock, count it toward one."""
     audit.record(
@@ -190,9 +201,9 @@ def _record_failure(
         "auth.failed",
         "login",
         shown(key),
-        after={"from": source.value, "reason": reason},
+        after={"from": source.value, "reason": reason.value},
     )
-    if reason == "locked":
+    if reason == Failure.LOCKED:
         return
     session.add(SignInFailure(login=key, at=now))
     # Failures too old to count are dropped (the trail keeps them). This runs after the
@@ -241,7 +252,7 @@ def check_password(
         _lock_login(session, key)
         until = _locked_until(session, key, now)
         if until is not None:
-            _record_failure(session, key, source, "locked", now)
+            _record_failure(session, key, source, Failure.LOCKED, now)
             outcome = LoginLocked(login, until, now)
         else:
             user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
@@ -250,9 +261,9 @@ def check_password(
             right = verify_password(password, stored)
             if user is None or not right or not user.active:
                 reason = (
-                    "unknown_login"
+                    Failure.UNKNOWN_LOGIN
                     if user is None
-                    else ("wrong_password" if not right else "inactive")
+                    else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
                 )
                 _record_failure(session, key, source, reason, now)
                 outcome = KleroError("login_failed", login=shown(login))
@@ -287,13 +298,13 @@ def check_second_factor(
         user = session.get(User, checked.user_id)
         factor = session.get(UserTotp, checked.user_id)
         if until is not None:
-            _record_failure(session, key, checked.source, "locked", now)
+            _record_failure(session, key, checked.source, Failure.LOCKED, now)
             outcome = LoginLocked(key, until, now)
         elif now - checked.at > SECOND_STEP_TIMEOUT:
             minutes = int(SECOND_STEP_TIMEOUT.total_seconds() // 60)
             outcome = KleroError("sign_in_step_expired", login=shown(key), minutes=minutes)
         elif user is None or not user.active or user.login != key:
-            _record_failure(session, key, checked.source, "inactive", now)
+            _record_failure(session, key, checked.source, Failure.INACTIVE, now)
             outcome = KleroError("login_failed", login=shown(key))
         elif factor is None or not factor.confirmed:
             outcome = _succeed(session, user, checked.source)  # removed meanwhile by an admin
@@ -301,7 +312,7 @@ def check_second_factor(
             secret = str(Secrets.load().decrypt(factor.ciphertext)["totp"])
             step = totp_step(secret, code, now.timestamp())
             if step is None or (factor.last_step is not None and step <= factor.last_step):
-                reason = "totp_wrong" if step is None else "totp_replay"
+                reason = Failure.TOTP_WRONG if step is None else Failure.TOTP_REPLAY
                 _record_failure(session, key, checked.source, reason, now)
                 outcome = KleroError("totp_failed", login=shown(key))
             else:
