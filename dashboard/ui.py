@@ -44,6 +44,10 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
 }
 
 
+# Session key of a checked password waiting for its one-time code (never the password).
+CHECKED = "signin_checked"
+
+
 def idle_limit_seconds() -> float:
     """How long a session may stay idle before the user must sign in again."""
     try:
@@ -87,16 +91,57 @@ def actor() -> Actor | None:
     return who  # type: ignore[no-any-return]
 
 
-def sign_in(login: str, password: str) -> bool:
-    """Check the login; on success keep the actor in the session. Never stores the password."""
-    try:
-        who = uc.authenticate(db(), login.strip(), password)
-    except KleroError:
-        return False
+def _signed_in(who: Actor) -> None:
     st.session_state["actor"] = who
     st.session_state["last_seen"] = time.time()
     st.session_state.pop("expired", None)
-    return True
+    st.session_state.pop(CHECKED, None)
+
+
+def sign_in(login: str, password: str) -> KleroError | None:
+    """Check the password; return the error to show, or None when it was right.
+
+    A right password signs the user in, or, for a user with a second factor, leaves in
+    the session what the code step needs (``pending_code``). Never stores the password.
+    """
+    try:
+        result = uc.check_password(db(), login.strip(), password, source=uc.SignInFrom.DASHBOARD)
+    except KleroError as error:
+        return error
+    if isinstance(result, uc.PasswordChecked):
+        st.session_state[CHECKED] = result
+    else:
+        _signed_in(result)
+    return None
+
+
+def pending_code() -> uc.PasswordChecked | None:
+    """The checked password waiting for its one-time code, if any."""
+    checked = st.session_state.get(CHECKED)
+    return checked if isinstance(checked, uc.PasswordChecked) else None
+
+
+def sign_in_code(code: str) -> KleroError | None:
+    """Complete a sign-in with the one-time code; return the error to show, or None.
+
+    A lock or an expired step sends the user back to the password.
+    """
+    checked = pending_code()
+    if checked is None:
+        return None
+    try:
+        who = uc.check_second_factor(db(), checked, code.strip())
+    except KleroError as error:
+        if error.code != "totp_failed":
+            cancel_sign_in()
+        return error
+    _signed_in(who)
+    return None
+
+
+def cancel_sign_in() -> None:
+    """Forget a checked password waiting for its code."""
+    st.session_state.pop(CHECKED, None)
 
 
 def sign_out() -> None:

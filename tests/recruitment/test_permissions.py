@@ -46,7 +46,7 @@ Call = Callable[[World, Actor, dict[str, Any]], object]
 
 ACTIONS: dict[str, Call] = {
     "create organisation": lambda w, a, c: uc.create_organisation(w.db, a, "Org Z"),
-    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password123", "evaluator"),
+    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password1234", "evaluator"),
     "create deliberation": lambda w, a, c: uc.create_deliberation(w.db, a, "Another"),
     "create country": lambda w, a, c: uc.create_country(w.db, a, "Global Day", "DE", "Germany"),
     "create site": lambda w, a, c: uc.create_site(
