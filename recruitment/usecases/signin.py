@@ -1,8 +1,10 @@
 """Signing in: password (scrypt), then a one-time code if the user has a second factor; lockout.
 
 Method. Every failed sign-in (unknown or inactive login, wrong password, wrong or replayed
-one-time code) becomes a row of ``sign_in_failure`` for the login as typed and an
-``auth.failed`` audit event saying where it came from (``cli`` or ``dashboard``) and why.
+one-time code) becomes a row of ``sign_in_failure`` for the login as typed (purged after
+``FAILURE_WINDOW + LOCK_DURATION``) and an ``auth.failed`` audit event saying where it came
+from (``cli`` or ``dashboard``) and why; the trail names a login that does not exist only by
+a keyed fingerprint (``recorded_login``).
 ``FAILURE_LIMIT`` failures of one login within ``FAILURE_WINDOW`` lock it for
 ``LOCK_DURATION``: every attempt is then refused with ``login_locked`` (exit 4), even with
 the right password. Refused attempts are audited (reason ``locked``) but not counted, so a
@@ -191,8 +193,33 @@ def _locked_until(session: Session, key: str, now: datetime) -> datetime | None:
     return end if end is not None and end > now else None
 
 
+def recorded_login(login: str, *, known: bool) -> str:
+    """How the trail names the login of a failed attempt: as typed only if the login exists.
+
+    A login that does not exist is often a password typed into the wrong field; the trail
+    is append-only, so it keeps a keyed fingerprint instead (the same text always gives the
+    same fingerprint, so repeated guesses still show), or ``?`` without the service key.
+
+    >>> recorded_login("ana", known=True)
+    'ana'
+    """
+    if known:
+        return shown(login)
+    try:
+        keyed = Secrets.load().keyed_hash("login", login)
+    except KleroError:
+        return "?"
+    return "?" + keyed[:12]
+
+
 def _record_failure(
-    session: Session, key: str, source: SignInFrom, reason: Failure, now: datetime
+    session: Session,
+    key: str,
+    source: SignInFrom,
+    reason: Failure,
+    now: datetime,
+    *,
+    known: bool = True,
 ) -> None:
     """Audit a failed attempt; unless it was refused by a lock, count it toward one."""
     audit.record(
@@ -200,7 +227,7 @@ def _record_failure(
         Actor.anonymous(),
         "auth.failed",
         "login",
-        shown(key),
+        recorded_login(key, known=known),
         after={"from": source.value, "reason": reason.value},
     )
     if reason == Failure.LOCKED:
@@ -251,11 +278,11 @@ def check_password(
     with db.unit_of_work() as session:
         _lock_login(session, key)
         until = _locked_until(session, key, now)
+        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
         if until is not None:
-            _record_failure(session, key, source, Failure.LOCKED, now)
+            _record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
             outcome = LoginLocked(login, until, now)
         else:
-            user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
             # The same scrypt work whether or not the login exists.
             stored = dummy_password_hash() if user is None else user.password_hash
             right = verify_password(password, stored)
@@ -265,7 +292,7 @@ def check_password(
                     if user is None
                     else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
                 )
-                _record_failure(session, key, source, reason, now)
+                _record_failure(session, key, source, reason, now, known=user is not None)
                 outcome = KleroError("login_failed", login=shown(login))
             elif _has_second_factor(session, user.id):
                 outcome = PasswordChecked(user.id, user.login, source, now)
