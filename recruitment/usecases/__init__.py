@@ -22,7 +22,21 @@ from recruitment.usecases.panels import (
     panel_status,
     record_seat_status,
 )
-from recruitment.usecases.pools import ImportReport, import_frame, import_pool
+from recruitment.usecases.personal import (
+    ClassifyReport,
+    classify_pool,
+    deliberation_criteria,
+    set_criteria,
+    site_columns,
+)
+from recruitment.usecases.pools import (
+    ImportPreview,
+    ImportRefused,
+    ImportReport,
+    import_frame,
+    import_pool,
+    preview_import,
+)
 from recruitment.usecases.quota_sets import (
     QuotaSetView,
     check_feasibility,
@@ -60,7 +74,10 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "ClassifyReport",
     "Database",
+    "ImportPreview",
+    "ImportRefused",
     "ImportReport",
     "PanelStatus",
     "QuotaSetView",
@@ -75,11 +92,13 @@ __all__ = [
     "authenticate",
     "bootstrap_admin",
     "check_feasibility",
+    "classify_pool",
     "create_country",
     "create_deliberation",
     "create_organisation",
     "create_site",
     "create_user",
+    "deliberation_criteria",
     "erase_volunteer",
     "export_panel",
     "export_volunteer_data",
@@ -88,16 +107,19 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "preview_import",
     "record_seat_status",
     "recover_interrupted_runs",
     "register_volunteer",
     "replace_dropouts",
     "rerun_selection",
     "run_selection",
+    "set_criteria",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
+    "site_columns",
     "site_quotas",
     "sites_overview",
     "start",

@@ -2,8 +2,9 @@
 
 Overviews and exports say who replaces whom (``replaces`` / ``replaced_by``, by pseudonym).
 
-Exports carry contact details only for the site's own partner (and admins); coordinators
-and evaluators get the pseudonymised panel.
+Exports carry personal data (as ``contact:<column>``) only for the site's own partner (and
+admins); coordinators and evaluators get the pseudonymised panel: criteria and declared
+attributes.
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ def export_panel(
                 "replaces": lines[volunteer.pseudonym].replaces or "",
                 "replaced_by": successor.get(volunteer.pseudonym, ""),
                 **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
+                **{a: v for a, v in sorted((volunteer.attributes or {}).items())},
             }
             if secrets is not None:
                 record["external_id"] = volunteer.external_id
