@@ -28,8 +28,8 @@ from recruitment.snapshots import quota_columns
 register(
     {
         "pool_column_declared_twice": (
-            "The pool {source} column {column!r} is declared as {roles}; give each column "
-            "one role only."
+            "The pool {source} column {column!r} is declared with several roles ({roles}); "
+            "give each column one role only."
         ),
         "pool_column_declared_missing": (
             "The pool {source} has no column {column!r}, which is declared as a {role} "
@@ -241,7 +241,7 @@ def _declared_roles(
             # An address is a contact detail too: no conflict, the finer role holds.
             given[:] = [Role.ADDRESS]
         if len(given) > 1:
-            listed = " and ".join(str(r) for r in given)
+            listed = ", ".join(str(r) for r in given)
             problems.append(
                 _problem("pool_column_declared_twice", source, column=column, roles=listed)
             )

@@ -41,7 +41,7 @@ register(
             "it as a criterion. Change the quotas first."
         ),
         "pool_classify_twice": (
-            "Column {column!r} is given as {roles}; give each column one new role only."
+            "Column {column!r} is given several roles ({roles}); give it one new role only."
         ),
         "pool_classify_nothing": (
             "Say which columns change: --feature-columns, --attribute-columns or "
@@ -148,7 +148,7 @@ def _requested(
     problems = [
         Problem(
             "pool_classify_twice",
-            {"column": names[k], "roles": " and ".join(str(r) for r in roles)},
+            {"column": names[k], "roles": ", ".join(str(r) for r in roles)},
         )
         for k, roles in asked.items()
         if len(roles) > 1
