@@ -31,24 +31,6 @@ def quota_columns(features: Iterable[str]) -> set[str]:
     return keys
 
 
-def missing_columns(features: Iterable[str], held: Iterable[str]) -> list[str]:
-    """The quota features (or parts of crossed ones) for which no column is ``held``.
-
-    >>> missing_columns(["gender", "age x region"], ["Gender", "age"])
-    ['region']
-    """
-    keys = {normalise(h) for h in held}
-    missing: list[str] = []
-    for feature in features:
-        if normalise(feature) in keys:
-            continue
-        parts = split_crossed(str(feature))
-        for name in parts if parts else (feature,):
-            if normalise(name) not in keys and name not in missing:
-                missing.append(str(name))
-    return missing
-
-
 def household_labels(ids: Sequence[str], keys: Sequence[object]) -> list[str]:
     """One label per person: ``h1``, ``h2``, ... for households of two or more, else "".
 

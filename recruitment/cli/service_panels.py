@@ -71,10 +71,10 @@ def select_for_site(
 
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """Erase a volunteer's personal data; the pseudonymous record stays for the audit."""
+    """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
     with logged_in(database_url_, user) as (db, actor):
         uc.erase_volunteer(db, actor, pseudonym)
-    typer.echo(f"Volunteer {pseudonym}: contact details erased.")
+    typer.echo(f"Volunteer {pseudonym}: personal data erased.")
 
 
 @volunteer_app.command("export")

@@ -43,6 +43,11 @@ register(
         "pool_classify_twice": (
             "Column {column!r} is given several roles ({roles}); give it one new role only."
         ),
+        "pool_column_role_differs": (
+            "Site {site} already holds column {column!r} as {before}; this import stores it "
+            "as {role}, so volunteers would differ. Make them the same with 'klero pool "
+            "classify --site {site}'."
+        ),
         "pool_classify_nothing": (
             "Say which columns change: --feature-columns, --attribute-columns or "
             "--personal-columns."
@@ -126,6 +131,26 @@ def remember_columns(site: Site, classification: Classification) -> None:
         known.pop(by_key.get(normalise(column.column), column.column), None)
         known[column.column] = str(column.role)
     site.pool_columns = dict(sorted(known.items()))
+
+
+def role_changes(site: Site, classification: Classification) -> list[Problem]:
+    """Warnings for columns this import would store otherwise than the site holds them."""
+
+    def storage(role: str) -> str:
+        return "personal" if role in PERSONAL_ROLES else role
+
+    stored = {normalise(c): str(r) for c, r in (site.pool_columns or {}).items()}
+    problems = []
+    for column in classification.columns:
+        before = stored.get(normalise(column.column))
+        if before is None or column.role in (Role.ID, Role.CHANNEL):
+            continue
+        if storage(before) != storage(column.role):
+            params = {"column": column.column, "site": site.code, "before": before}
+            problems.append(
+                Problem("pool_column_role_differs", {**params, "role": str(column.role)}, "warning")
+            )
+    return problems
 
 
 def _requested(

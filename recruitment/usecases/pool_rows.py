@@ -63,10 +63,12 @@ class Prepared:
 
 
 def samples(text: pd.DataFrame) -> dict[str, list[str]]:
-    """Up to ``SAMPLE_SIZE`` non-blank values per column (to recognise e-mails and phones)."""
+    """Up to ``SAMPLE_SIZE`` non-blank values per column, from the first rows (to recognise
+    e-mails and phones)."""
     out: dict[str, list[str]] = {}
-    for i, column in enumerate(text.columns):
-        values = text.iloc[:, i]
+    head = text.head(SAMPLE_SIZE * 5)  # enough for a verdict, whatever the pool's size
+    for i, column in enumerate(head.columns):
+        values = head.iloc[:, i]
         out.setdefault(str(column), values[values.str.strip() != ""].head(SAMPLE_SIZE).tolist())
     return out
 

@@ -19,17 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import QuotaTable, normalise
+from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
-from recruitment.columns import PERSONAL_ROLES, Classification, ColumnRole, Declaration, Role
+from recruitment.columns import ColumnRole, Declaration
 from recruitment.db import Database
 from recruitment.models import CHANNELS, Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor
 from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
-from recruitment.usecases.personal import remember_columns
+from recruitment.usecases.personal import remember_columns, role_changes
 from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
 
 register(
@@ -47,11 +47,6 @@ register(
             "it from the file."
         ),
         "channel_unknown": "Unknown registration channel {channel!r}. Choose one of: {known}.",
-        "pool_column_role_differs": (
-            "Site {site} already holds column {column!r} as {before}; this import stores it "
-            "as {role}, so volunteers would differ. Make them the same with 'klero pool "
-            "classify --site {site}'."
-        ),
     }
 )
 
@@ -233,26 +228,6 @@ def _context(session: Session, site: Site) -> tuple[QuotaTable | None, list[str]
     return (table_from_rows(qs.rows) if qs is not None else None), criteria
 
 
-def _role_changes(site: Site, classification: Classification) -> list[Problem]:
-    """Warnings for columns this import would store otherwise than the site holds them."""
-
-    def storage(role: str) -> str:
-        return "personal" if role in PERSONAL_ROLES else role
-
-    stored = {normalise(c): str(r) for c, r in (site.pool_columns or {}).items()}
-    problems = []
-    for column in classification.columns:
-        before = stored.get(normalise(column.column))
-        if before is None or column.role in (Role.ID, Role.CHANNEL):
-            continue
-        if storage(before) != storage(column.role):
-            params = {"column": column.column, "site": site.code, "before": before}
-            problems.append(
-                Problem("pool_column_role_differs", {**params, "role": str(column.role)}, "warning")
-            )
-    return problems
-
-
 def preview_import(
     db: Database,
     actor: Actor,
@@ -285,7 +260,7 @@ def preview_import(
         prepared = prepare(
             frame, quotas=quotas, criteria=criteria, declaration=declaration, source=str(path)
         )
-        changes = _role_changes(found, prepared.classification)
+        changes = role_changes(found, prepared.classification)
         return ImportPreview(
             found.code,
             prepared.rows,
@@ -379,7 +354,7 @@ def import_frame(
         classified = prepared.classification
         if not prepared.ok:
             raise ImportRefused(prepared.problems, classified.columns)
-        changes = _role_changes(found, classified)
+        changes = role_changes(found, classified)
         rows = pool_rows(prepared, secrets, channel)
         added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
         if added:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -307,11 +306,17 @@ def test_assisted_registration_keeps_contacts_personal_and_attributes_in_clear(
 
 
 def test_the_panel_export_of_a_coordinator_has_criteria_and_attributes_only(
-    ready: World, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=2)
-    frame = uc.export_panel(ready.db, ready.coordinator, run_id=summary.run_id)
-    assert set(frame.columns) == {
-        "pseudonym", "kind", "rank", "status", "replaces", "replaced_by", "age", "gender", "region"
+    uc.set_quotas(world.db, world.partner, SITE, quotas_for())
+    frame = pool_frame(140).assign(wave="w1", notes=lambda f: "likes " + f["id"])
+    path = write_pool(tmp_path / "pool.csv", frame)
+    uc.import_pool(world.db, world.partner, SITE, path, attribute_columns=["wave"])
+    summary = uc.run_selection(world.db, world.partner, SITE, seed=2)
+    shown = uc.export_panel(world.db, world.coordinator, run_id=summary.run_id)
+    assert set(shown.columns) == {
+        "pseudonym", "kind", "rank", "status", "replaces", "replaced_by",
+        "age", "gender", "region", "wave",
     }  # fmt: skip
-    assert isinstance(frame, pd.DataFrame)
+    partner = uc.export_panel(world.db, world.partner, run_id=summary.run_id)
+    assert {"contact:notes", "contact:name", "external_id", "wave"} <= set(partner.columns)
