@@ -87,7 +87,7 @@ def pool_import(
     with logged_in(database_url_, user) as (db, actor):
         if dry_run:
             preview = uc.preview_import(db, actor, site, file, **options)
-            return _show_preview(preview, as_json)
+            return _show_preview(preview, file.name, as_json)
         try:
             report = uc.import_pool(db, actor, site, file, **options)
         except uc.ImportRefused as refused:
@@ -117,7 +117,7 @@ def pool_import(
     return 0
 
 
-def _show_preview(preview: uc.ImportPreview, as_json: bool) -> int:
+def _show_preview(preview: uc.ImportPreview, name: str, as_json: bool) -> int:
     code = 0 if preview.ok else 2
     if as_json:
         emit_json(
@@ -131,7 +131,7 @@ def _show_preview(preview: uc.ImportPreview, as_json: bool) -> int:
             }
         )
         return code
-    typer.echo("Columns:")
+    typer.echo(f"Columns of {name}:")
     print_columns(preview.columns)
     verdict = "would be imported" if preview.ok else "would be refused"
     errors = len(errors_only(preview.problems))
