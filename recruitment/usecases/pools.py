@@ -134,11 +134,9 @@ def _store(
             )
             continue
         if old is not None:
-            if (old.features, old.attributes or {}, old.household_key) == (
-                row.features,
-                row.attributes,
-                row.household_key,
-            ):
+            # Criteria and household decide the draw; other details may differ (they are
+            # not updated: erase the old record for that).
+            if old.features == row.features and old.household_key == row.household_key:
                 unchanged += 1
             else:
                 problems.append(
