@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.ui import tr
+from dashboard.ui import plain, tr
 from recruitment.columns import DECLARABLE, ColumnRole, Role
 from recruitment.lexicon import recognise_header
 
@@ -41,7 +41,7 @@ def roles_editor(columns: list[ColumnRole]) -> dict[Role, list[str]]:
     editable = [c for c in columns if c.role in DECLARABLE]
     labels = {role: tr(f"role.{role}") for role in DECLARABLE}
     if fixed:
-        st.caption(" · ".join(f"{tr(f'role.{c.role}')}: {c.column}" for c in fixed))
+        st.caption(" · ".join(f"{tr(f'role.{c.role}')}: {plain(c.column)}" for c in fixed))
     table = pd.DataFrame(
         {
             tr("col.column"): [c.column for c in editable],

@@ -60,6 +60,8 @@ ENVIRONMENT_FAILURES = frozenset(
         "feasibility_timeout",
         "legacy_failed",
         "out_dir_not_writable",
+        "out_file_not_written",
+        "out_files_not_restored",
         "run_lost",
         "secret_key_invalid",
         "secret_key_missing",

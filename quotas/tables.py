@@ -1,6 +1,7 @@
 """Reading tabular files people actually send: CSV in any common encoding or delimiter, or XLSX.
 
-Everything is read as text (no type guessing), so ids like "007" survive.
+Everything is read as text (no type guessing), so ids like "007" survive. Writing is
+``quotas.exports``; the quote it puts before formula-like text is taken away here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quotas.exports import restore_frame
 from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
 
@@ -121,7 +123,7 @@ def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list
     frame = pd.DataFrame(body, columns=header, dtype=object)
     # A NumPy array, not a list: pandas deep-copies attrs on every operation.
     frame.attrs["row_numbers"] = np.array([n for n, _ in numbered[1:]], dtype=np.int64)
-    return frame, problems
+    return restore_frame(frame), problems
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -155,7 +157,7 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
             problems.append(Problem("file_no_rows", {"path": name}))
         frame = frame.reset_index(drop=True)
         frame.attrs["row_numbers"] = row_numbers
-        return frame, problems
+        return restore_frame(frame), problems
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise InvalidInput([Problem("file_unsupported_type", {"path": name, "suffix": suffix})])
     data = p.read_bytes()
@@ -169,13 +171,3 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a frame as UTF-8 CSV, or XLSX when the path ends in .xlsx."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if p.suffix.lower() == ".xlsx":
-        frame.to_excel(p, index=False, engine="openpyxl")
-    else:
-        frame.to_csv(p, index=False, lineterminator="\n")

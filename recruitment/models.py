@@ -35,6 +35,7 @@ SEAT_KINDS = ("selected", "alternate")
 SEAT_STATUSES = ("selected", "invited", "confirmed", "declined", "withdrawn", "attended", "no-show")
 PANEL_SIZE_MIN, PANEL_SIZE_MAX = 50, 200
 REGION_MAX = 200
+LOGIN_MAX = 100
 
 
 def utcnow() -> datetime:
@@ -65,13 +66,40 @@ class User(Base):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_user_role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(100), unique=True)
+    login: Mapped[str] = mapped_column(String(LOGIN_MAX), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class UserTotp(Base):
+    """A user's second factor: a TOTP secret (Fernet-encrypted), asked at sign-in once confirmed.
+
+    ``last_step`` is the newest 30-s step whose code signed the user in: a code of that
+    step or an older one is refused, so an overheard code cannot be used again.
+    """
+
+    __tablename__ = "user_totp"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInFailure(Base):
+    """A failed sign-in for a login as typed (known or not), kept while it can count to a lock."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_login_at", "login", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(LOGIN_MAX))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Deliberation(Base):

@@ -121,6 +121,11 @@ class Actor:
         """The service itself (demo set-up, crash recovery): acts as an admin."""
         return cls(0, "system", "admin", None)
 
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """Someone not signed in (a failed sign-in is recorded as theirs): may do nothing."""
+        return cls(0, "anonymous", "anonymous", None)
+
 
 @dataclass(frozen=True)
 class SiteRef:

@@ -12,7 +12,7 @@ from dashboard.balance_views import bar_chart, long_form
 from dashboard.data import forget, pool_view
 from dashboard.i18n import format_number, problem_text
 from dashboard.pool_columns import guessed_addresses, roles_editor
-from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
 from quotas.balance import balance_table
 from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError, Problem
@@ -24,7 +24,7 @@ from recruitment.permissions import Action, Actor
 
 who = guard("pool")
 site = require_site()
-st.title(tr("page.pool") + f" · {site}")
+st.title(tr("page.pool") + f" · {plain(site)}")
 view = pool_view(who, site)
 if view is None:
     st.stop()
@@ -134,11 +134,11 @@ if can_import:
         for feature in features:
             assert view.quotas is not None
             values[feature] = st.selectbox(
-                feature, view.quotas.values(feature), key=f"reg_{feature}"
+                plain(feature), view.quotas.values(feature), key=f"reg_{feature}"
             )
         for feature in extra:
-            values[feature] = st.text_input(feature, key=f"reg_x_{feature}")
-        attributes = {a: st.text_input(a, key=f"reg_a_{a}") for a in view.attributes}
+            values[feature] = st.text_input(plain(feature), key=f"reg_x_{feature}")
+        attributes = {a: st.text_input(plain(a), key=f"reg_a_{a}") for a in view.attributes}
         name = st.text_input(tr("pool.name"), key="reg_name")
         email = st.text_input(tr("pool.email"), key="reg_email")
         phone = st.text_input(tr("pool.phone"), key="reg_phone")

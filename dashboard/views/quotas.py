@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.data import forget, pool_view
 from dashboard.i18n import format_number, format_percent, problem_text
-from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
 from quotas.explain import FeasibilityResult
 from quotas.feasibility import check_feasibility
 from quotas.formats import margins_from_frame
@@ -24,7 +24,7 @@ from recruitment.permissions import Action
 
 who = guard("quotas")
 site = require_site()
-st.title(tr("page.quotas") + f" · {site}")
+st.title(tr("page.quotas") + f" · {plain(site)}")
 view = pool_view(who, site)
 if view is None:
     st.stop()
@@ -121,7 +121,7 @@ if mode == "margins":
         if not errors_only(problems):
             margins, problems = margins_from_frame(frame, upload.name)
         for p in errors_only(problems):
-            st.error(problem_text(p, lang()))
+            st.error(plain(problem_text(p, lang())))
     if margins is None:
         st.info(tr("quotas.no_margins"))
     else:
@@ -151,7 +151,7 @@ else:
     )
     candidate, problems = table_of(edited)
     for p in problems:
-        (st.error if p.severity == "error" else st.warning)(problem_text(p, lang()))
+        (st.error if p.severity == "error" else st.warning)(plain(problem_text(p, lang())))
 
 if candidate is not None:
     st.subheader(tr("quotas.preview"))
@@ -168,7 +168,7 @@ if candidate is not None:
     elif result is not None:
         st.error(tr("quotas.infeasible"))
         for line in explanation(result):
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
         if (
             result.relaxation is not None
             and can_edit

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 2 invalid input, 3 other errors (e.g. database out of date),
 4 permission denied. Pool, panel and rerun commands live in ``service_panels``, audit
-commands in ``service_audit``.
+commands in ``service_audit``, sign-in locks and second factors in ``service_users``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from recruitment.cli.service_common import (
     SiteOpt,
     UserOpt,
     logged_in,
-    password,
+    sign_in,
 )
+from recruitment.cli.service_users import user_app
 from recruitment.db import database_url, downgrade, safe_url, upgrade
 from recruitment.security import create_key_file
 
 db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
 key_app = typer.Typer(help="The secret key that encrypts contact details.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 delib_app = typer.Typer(help="Deliberations and their countries.", no_args_is_help=True)
 site_app = typer.Typer(
@@ -112,7 +112,7 @@ def user_create(
         else:
             if not user:
                 raise KleroError("login_missing")
-            actor = uc.authenticate(db, user, password())
+            actor = sign_in(db, user)
             uc.create_user(db, actor, new_login, secret, role, organisation)
     finally:
         db.dispose()

@@ -11,8 +11,11 @@ from typing import Annotated
 
 import typer
 
+from quotas.exports import table_format
+from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.output import json_writer, staged, table_writer
 from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
@@ -78,10 +81,32 @@ def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt =
 
 
 @volunteer_app.command("export")
-def volunteer_export(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """Print everything stored about a volunteer (JSON), for an access request."""
-    with logged_in(database_url_, user) as (db, actor):
-        emit_json(uc.export_volunteer_data(db, actor, pseudonym))
+def volunteer_export(
+    pseudonym: str,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the JSON to this .json file instead of printing it."),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Print everything stored about a volunteer (JSON), for an access request (or --out FILE)."""
+    if out is not None and out.suffix.lower() != ".json":
+        raise KleroError(
+            "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
+        )
+    if out is None:
+        with logged_in(database_url_, user) as (db, actor):
+            data = uc.export_volunteer_data(db, actor, pseudonym)
+        emit_json(data)
+        return
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
+    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
+        uc.export_volunteer_data(
+            db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
+        )
+    typer.echo(f"Volunteer {pseudonym}: data written to {out}.")
 
 
 @panel_app.command("status")
@@ -172,18 +197,25 @@ def panel_replace(
 
 @panel_app.command("export")
 def panel_export(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
     site: Annotated[str | None, typer.Option("--site")] = None,
     run: RunOpt = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
-    """Write the panel and alternates (contact details only for the site's partner)."""
+    """Write the panel and alternates (contact details only for the site's partner).
+
+    The file is CSV, or a real XLSX when its name ends in .xlsx.
+    """
+    table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    with logged_in(database_url_, user) as (db, actor):
-        frame = uc.export_panel(db, actor, site, run)
-    frame.to_csv(out, index=False)
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
+    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
+        frame = uc.export_panel(
+            db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
+        )
     typer.echo(f"{len(frame)} seat(s) written to {out}.")
 
 

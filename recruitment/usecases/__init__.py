@@ -17,9 +17,12 @@ from recruitment.usecases.overview import (
     sites_overview,
 )
 from recruitment.usecases.panels import (
+    PanelExport,
     PanelStatus,
     export_panel,
     panel_status,
+    prepare_panel_export,
+    record_panel_export,
     record_seat_status,
 )
 from recruitment.usecases.personal import (
@@ -49,15 +52,30 @@ from recruitment.usecases.quota_sets import (
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
+from recruitment.usecases.second_factor import (
+    TotpSetup,
+    confirm_totp,
+    disable_totp,
+    enable_totp,
+)
 from recruitment.usecases.selection import RunSummary, run_selection
 from recruitment.usecases.setup import (
-    authenticate,
     bootstrap_admin,
     create_country,
     create_deliberation,
     create_organisation,
     create_site,
     create_user,
+)
+from recruitment.usecases.signin import (
+    LoginLocked,
+    PasswordChecked,
+    SignInFrom,
+    Unlocked,
+    authenticate,
+    check_password,
+    check_second_factor,
+    unlock_login,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -79,26 +97,37 @@ __all__ = [
     "ImportPreview",
     "ImportRefused",
     "ImportReport",
+    "LoginLocked",
+    "PanelExport",
     "PanelStatus",
+    "PasswordChecked",
     "QuotaSetView",
     "ReplacementSummary",
     "RerunReport",
     "RunSummary",
     "RunView",
+    "SignInFrom",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
+    "TotpSetup",
+    "Unlocked",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
     "check_feasibility",
+    "check_password",
+    "check_second_factor",
     "classify_pool",
+    "confirm_totp",
     "create_country",
     "create_deliberation",
     "create_organisation",
     "create_site",
     "create_user",
     "deliberation_criteria",
+    "disable_totp",
+    "enable_totp",
     "erase_volunteer",
     "export_panel",
     "export_volunteer_data",
@@ -107,7 +136,9 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "prepare_panel_export",
     "preview_import",
+    "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
     "register_volunteer",
@@ -123,6 +154,7 @@ __all__ = [
     "site_quotas",
     "sites_overview",
     "start",
+    "unlock_login",
     "verify_audit",
     "verify_audit_anchors",
 ]

@@ -9,7 +9,7 @@ still holds more than pseudonyms, criteria and household labels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -134,8 +134,18 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
         )
 
 
-def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[str, Any]:
-    """Everything stored about one volunteer (GDPR access request), contact details included."""
+def export_volunteer_data(
+    db: Database,
+    actor: Actor,
+    pseudonym: str,
+    *,
+    write: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
+    """Everything stored about one volunteer (GDPR access request), contact details included.
+
+    With ``write`` (a file being written), it runs inside the transaction that records
+    the ``volunteer.export`` event: if it raises, no event is recorded.
+    """
     secrets = Secrets.load()
     with db.unit_of_work() as session:
         volunteer = _volunteer(session, pseudonym)
@@ -145,7 +155,7 @@ def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[st
             select(PanelSeat).where(PanelSeat.volunteer_id == volunteer.id).order_by(PanelSeat.id)
         ).scalars()
         audit.record(session, actor, "volunteer.export", "volunteer", pseudonym, site_id=site.id)
-        return {
+        data = {
             "pseudonym": volunteer.pseudonym,
             "site": site.code,
             "external_id": volunteer.external_id,
@@ -160,3 +170,6 @@ def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[st
                 {"run": s.run_id, "kind": s.kind, "rank": s.rank, "status": s.status} for s in seats
             ],
         }
+        if write is not None:
+            write(data)  # in the transaction: if it fails, the event above is rolled back
+        return data

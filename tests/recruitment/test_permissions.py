@@ -46,7 +46,7 @@ Call = Callable[[World, Actor, dict[str, Any]], object]
 
 ACTIONS: dict[str, Call] = {
     "create organisation": lambda w, a, c: uc.create_organisation(w.db, a, "Org Z"),
-    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password123", "evaluator"),
+    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password1234", "evaluator"),
     "create deliberation": lambda w, a, c: uc.create_deliberation(w.db, a, "Another"),
     "create country": lambda w, a, c: uc.create_country(w.db, a, "Global Day", "DE", "Germany"),
     "create site": lambda w, a, c: uc.create_site(
@@ -73,7 +73,7 @@ ACTIONS: dict[str, Call] = {
     "record status": lambda w, a, c: uc.record_seat_status(
         w.db, a, c["run"], c["member"], "invited"
     ),
-    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"]),
+    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"], write=lambda f: None),
     "erase volunteer": lambda w, a, c: uc.erase_volunteer(w.db, a, c["member"]),
     "export volunteer": lambda w, a, c: uc.export_volunteer_data(w.db, a, c["member"]),
     "rerun": lambda w, a, c: uc.rerun_selection(w.db, a, c["run"]),

@@ -89,7 +89,7 @@ def test_coordinators_and_evaluators_see_no_personal_value_but_the_partner_does(
     values = personal_values()
     for actor in (world.coordinator, world.evaluator):
         shown = [
-            uc.export_panel(world.db, actor, SITE).to_csv(),
+            uc.prepare_panel_export(world.db, actor, SITE).frame.to_csv(),
             support.site_pool(world.db, actor, SITE).people.to_csv(),
             str(support.site_pool(world.db, actor, SITE).households),
             str(support.run_details(world.db, actor, SITE)),
@@ -106,7 +106,7 @@ def test_coordinators_and_evaluators_see_no_personal_value_but_the_partner_does(
         assert main(["site", "list", "--json"]) == 0
         outputs += [capsys.readouterr().out, out.read_text("utf-8")]
     assert leaked("\n".join(outputs), values) == []
-    partner = uc.export_panel(world.db, world.partner, SITE)
+    partner = uc.prepare_panel_export(world.db, world.partner, SITE).frame
     assert {"contact:courriel", "contact:jina kamili", "contact:Telefonnummer"} <= set(partner)
     assert leaked(partner.to_csv(), values)  # the site's partner sees their people's details
 
@@ -313,10 +313,10 @@ def test_the_panel_export_of_a_coordinator_has_criteria_and_attributes_only(
     path = write_pool(tmp_path / "pool.csv", frame)
     uc.import_pool(world.db, world.partner, SITE, path, attribute_columns=["wave"])
     summary = uc.run_selection(world.db, world.partner, SITE, seed=2)
-    shown = uc.export_panel(world.db, world.coordinator, run_id=summary.run_id)
+    shown = uc.prepare_panel_export(world.db, world.coordinator, run_id=summary.run_id).frame
     assert set(shown.columns) == {
         "pseudonym", "kind", "rank", "status", "replaces", "replaced_by",
         "age", "gender", "region", "wave",
     }  # fmt: skip
-    partner = uc.export_panel(world.db, world.partner, run_id=summary.run_id)
+    partner = uc.prepare_panel_export(world.db, world.partner, run_id=summary.run_id).frame
     assert {"contact:notes", "contact:name", "external_id", "wave"} <= set(partner.columns)
