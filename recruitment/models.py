@@ -1,7 +1,8 @@
 """The service's tables as typed SQLAlchemy 2 models: who, where, which volunteers, which runs.
 
-Contact details live in their own table, encrypted; every other table holds only
-pseudonymous data. Changes to this file need a new migration in ``migrations/versions``.
+Personal data (every pool column that is not the id, a criterion or a declared
+attribute) lives in its own table, encrypted; every other table holds only pseudonymous
+data. Changes to this file need a new migration in ``migrations/versions``.
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ class Deliberation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The criteria every site's pool may hold in clear (besides its quotas' features).
+    criteria: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -141,6 +144,8 @@ class Site(Base):
     region: Mapped[str | None] = mapped_column(String(REGION_MAX))
     panel_size: Mapped[int] = mapped_column(Integer)
     partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # Column name -> role of the pool columns the site's volunteers hold (names, never values).
+    pool_columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     country: Mapped[Country] = relationship()
     partner: Mapped[Organisation] = relationship()
@@ -163,7 +168,7 @@ class QuotaSet(Base):
 
 
 class Volunteer(Base):
-    """A volunteer of a site, pseudonymous: features and workflow data, no contact details."""
+    """A volunteer of a site, pseudonymous: criteria, declared attributes, workflow data."""
 
     __tablename__ = "volunteer"
     __table_args__ = (
@@ -175,7 +180,9 @@ class Volunteer(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
     external_id: Mapped[str] = mapped_column(String(200))
-    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)  # criteria only
+    # Declared non-personal columns, kept in clear.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     channel: Mapped[str] = mapped_column(String(20))
     consent: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -186,7 +193,7 @@ class Volunteer(Base):
 
 
 class VolunteerContact(Base):
-    """A volunteer's contact details, Fernet-encrypted, with keyed hashes for duplicates."""
+    """A volunteer's personal data (column -> value), Fernet-encrypted, with keyed hashes."""
 
     __tablename__ = "volunteer_contact"
     volunteer_id: Mapped[int] = mapped_column(

@@ -15,8 +15,12 @@ import typer
 
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli import service_audit, service_panels  # noqa: F401  (register commands)
-from recruitment.cli.app import app, emit_json
+from recruitment.cli import (  # noqa: F401  (register commands)
+    service_audit,
+    service_panels,
+    service_pools,
+)
+from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.service_common import (
     DbOpt,
     JsonOpt,
@@ -129,6 +133,37 @@ def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -
     with logged_in(database_url_, user) as (db, actor):
         uc.create_deliberation(db, actor, name)
     typer.echo(f"Deliberation {name!r} created.")
+
+
+@delib_app.command("criteria")
+def delib_criteria(
+    deliberation: Annotated[str, typer.Option("--deliberation")],
+    set_: Annotated[
+        str | None,
+        typer.Option(
+            "--set", help="Comma-separated criteria every site may keep in clear ('' for none)."
+        ),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a deliberation's criteria, or set them (coordinators, admins).
+
+    Pool imports keep these columns in clear as criteria (besides the site's quota
+    features); every other undeclared column is personal. Data already stored keeps its
+    classification: change it with 'klero pool classify'.
+    """
+    with logged_in(database_url_, user) as (db, actor):
+        if set_ is None:
+            criteria = uc.deliberation_criteria(db, actor, deliberation)
+        else:
+            criteria = uc.set_criteria(db, actor, deliberation, split_columns(set_))
+    if as_json:
+        emit_json({"deliberation": deliberation, "criteria": criteria})
+        return
+    verb = "are now" if set_ is not None else "are"
+    typer.echo(f"The criteria of {deliberation!r} {verb}: {', '.join(criteria) or '(none)'}.")
 
 
 @delib_app.command("add-country")

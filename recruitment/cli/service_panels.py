@@ -1,5 +1,5 @@
-"""Service commands for pools and panels: ``pool import``, ``volunteer``, ``panel``, ``runs``,
-``rerun``; and ``select_for_site``, which ``klero select --site`` calls.
+"""Service commands for panels: ``volunteer``, ``panel``, ``runs``, ``rerun``; and
+``select_for_site``, which ``klero select --site`` calls (pools: ``service_pools``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
 
-pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
 volunteer_app = typer.Typer(
     help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
 )
@@ -28,7 +27,6 @@ panel_app = typer.Typer(
     help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
 )
 for sub, name in (
-    (pool_app, "pool"),
     (volunteer_app, "volunteer"),
     (panel_app, "panel"),
 ):
@@ -74,62 +72,12 @@ def select_for_site(
             bar.close()
 
 
-@pool_app.command("import")
-def pool_import(
-    site: SiteOpt,
-    file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
-    id_column: Annotated[str, typer.Option("--id-column")] = "id",
-    address_columns: Annotated[
-        str | None,
-        typer.Option("--address-columns", help="Comma-separated address columns (households)."),
-    ] = None,
-    contact_columns: Annotated[
-        str | None,
-        typer.Option(
-            "--contact-columns",
-            help="Comma-separated contact columns (default: name, email, phone, address...).",
-        ),
-    ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Import volunteers into a site; re-importing the same file changes nothing."""
-    with logged_in(database_url_, user) as (db, actor):
-        report = uc.import_pool(
-            db,
-            actor,
-            site,
-            file,
-            id_column=id_column,
-            address_columns=split_columns(address_columns),
-            contact_columns=split_columns(contact_columns) if contact_columns else None,
-        )
-    if as_json:
-        emit_json(
-            {
-                "site": report.site,
-                "added": len(report.added),
-                "unchanged": report.unchanged,
-                "skipped": report.skipped,
-                "problems": [p.to_dict() for p in report.problems],
-            }
-        )
-        return
-    typer.echo(
-        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
-        f"there, {report.skipped} skipped."
-    )
-    for problem in report.problems:
-        typer.echo(f"  {problem.severity}: {problem.message}")
-
-
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """Erase a volunteer's personal data; the pseudonymous record stays for the audit."""
+    """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
     with logged_in(database_url_, user) as (db, actor):
         uc.erase_volunteer(db, actor, pseudonym)
-    typer.echo(f"Volunteer {pseudonym}: contact details erased.")
+    typer.echo(f"Volunteer {pseudonym}: personal data erased.")
 
 
 @volunteer_app.command("export")

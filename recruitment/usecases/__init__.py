@@ -25,7 +25,21 @@ from recruitment.usecases.panels import (
     record_panel_export,
     record_seat_status,
 )
-from recruitment.usecases.pools import ImportReport, import_frame, import_pool
+from recruitment.usecases.personal import (
+    ClassifyReport,
+    classify_pool,
+    deliberation_criteria,
+    set_criteria,
+    site_columns,
+)
+from recruitment.usecases.pools import (
+    ImportPreview,
+    ImportRefused,
+    ImportReport,
+    import_frame,
+    import_pool,
+    preview_import,
+)
 from recruitment.usecases.quota_sets import (
     QuotaSetView,
     check_feasibility,
@@ -78,7 +92,10 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "ClassifyReport",
     "Database",
+    "ImportPreview",
+    "ImportRefused",
     "ImportReport",
     "LoginLocked",
     "PanelExport",
@@ -101,12 +118,14 @@ __all__ = [
     "check_feasibility",
     "check_password",
     "check_second_factor",
+    "classify_pool",
     "confirm_totp",
     "create_country",
     "create_deliberation",
     "create_organisation",
     "create_site",
     "create_user",
+    "deliberation_criteria",
     "disable_totp",
     "enable_totp",
     "erase_volunteer",
@@ -118,6 +137,7 @@ __all__ = [
     "list_sites",
     "panel_status",
     "prepare_panel_export",
+    "preview_import",
     "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
@@ -125,10 +145,12 @@ __all__ = [
     "replace_dropouts",
     "rerun_selection",
     "run_selection",
+    "set_criteria",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
+    "site_columns",
     "site_quotas",
     "sites_overview",
     "start",

@@ -2,8 +2,9 @@
 
 Overviews and exports say who replaces whom (``replaces`` / ``replaced_by``, by pseudonym).
 
-Exports carry contact details only for the site's own partner (and admins); coordinators
-and evaluators get the pseudonymised panel. An export is recorded in the audit trail only
+Exports carry personal data (as ``contact:<column>``) only for the site's own partner (and
+admins); coordinators and evaluators get the pseudonymised panel: criteria and declared
+attributes. An export is recorded in the audit trail only
 once it was handed over: ``export_panel`` writes it inside the transaction that records
 it; the dashboard prepares it, and records it when the download button is clicked.
 """
@@ -203,6 +204,7 @@ def _panel_export(
             "replaces": lines[volunteer.pseudonym].replaces or "",
             "replaced_by": successor.get(volunteer.pseudonym, ""),
             **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
+            **{a: v for a, v in sorted((volunteer.attributes or {}).items())},
         }
         if secrets is not None:
             record["external_id"] = volunteer.external_id

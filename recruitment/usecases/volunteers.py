@@ -1,4 +1,11 @@
-"""One volunteer at a time: assisted registration, erasure (GDPR) and a data export."""
+"""One volunteer at a time: assisted registration, erasure (GDPR) and a data export.
+
+Registration follows the import's rules (``recruitment.columns``): the features given are
+criteria, the attributes stay in clear, every contact detail is personal (encrypted).
+Erasure removes the person's personal data wherever it is: the encrypted details, the
+partner's id, the household key, the declared attributes, and any run snapshot that
+still holds more than pseudonyms, criteria and household labels.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import normalise
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import CHANNELS, PanelSeat, Volunteer, VolunteerContact, utcnow
+from recruitment.lexicon import recognise_header
+from recruitment.models import (
+    CHANNELS,
+    PanelSeat,
+    SelectionRun,
+    Volunteer,
+    VolunteerContact,
+    utcnow,
+)
 from recruitment.permissions import Action, Actor
 from recruitment.security import Secrets
+from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
 from recruitment.usecases.pools import ImportReport, import_frame
 
@@ -36,17 +51,21 @@ def register_volunteer(
     features: Mapping[str, str],
     contact: Mapping[str, str],
     *,
+    attributes: Mapping[str, str] | None = None,
     channel: str = "phone",
     consent: bool = True,
 ) -> ImportReport:
-    """Register one person (assisted registration by phone or in person); returns the report."""
+    """Register one person (assisted registration by phone or in person); returns the report.
+
+    ``features`` are criteria, ``attributes`` declared non-personal, and every entry of
+    ``contact`` is personal; a contact entry named like an address forms the household.
+    """
     if channel not in CHANNELS:
         raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
-    row = {"id": external_id, **dict(features), **dict(contact)}
+    attributes = dict(attributes or {})
+    row = {"id": external_id, **dict(features), **attributes, **dict(contact)}
     frame = pd.DataFrame([row], dtype=object)
-    address = [
-        c for c in contact if "address" in normalise(c) or normalise(c) in {"street", "postcode"}
-    ]
+    address = [c for c in contact if recognise_header(c) == "address"]
     return import_frame(
         db,
         actor,
@@ -54,8 +73,10 @@ def register_volunteer(
         frame,
         source="registration",
         id_column="id",
+        feature_columns=list(features),
+        attribute_columns=list(attributes),
         address_columns=address,
-        contact_columns=list(contact),
+        contact_columns=[c for c in contact if c not in address],
         channel=channel,
         consent=consent,
     )
@@ -68,6 +89,19 @@ def _volunteer(session: Session, pseudonym: str) -> Volunteer:
     if found is None:
         raise KleroError("volunteer_not_found", pseudonym=pseudonym)
     return found
+
+
+def _trim_snapshots(session: Session, site_id: int) -> None:
+    """Reduce any run snapshot of the site still in an older, fuller form (see ``snapshots``).
+
+    Kept: pseudonyms, the run's quota features and household labels, which re-runs need.
+    """
+    runs = session.execute(select(SelectionRun).where(SelectionRun.site_id == site_id)).scalars()
+    for run in runs:
+        features = [str(r["feature"]) for r in run.inputs.get("quotas", [])]
+        pool = run.inputs.get("pool")
+        if pool is not None and not is_trimmed(pool, features):
+            run.inputs = {**run.inputs, "pool": trimmed(pool, features)}
 
 
 def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
@@ -86,6 +120,8 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
         # The partner's own id may identify the person too; keep only the pseudonym.
         volunteer.external_id = f"erased:{volunteer.pseudonym}"
         volunteer.household_key = None
+        volunteer.attributes = {}
+        _trim_snapshots(session, site.id)
         audit.record(
             session,
             actor,
@@ -124,6 +160,7 @@ def export_volunteer_data(
             "site": site.code,
             "external_id": volunteer.external_id,
             "features": dict(volunteer.features),
+            "attributes": dict(volunteer.attributes or {}),
             "channel": volunteer.channel,
             "consent": volunteer.consent,
             "status": volunteer.status,

@@ -142,7 +142,7 @@ def test_a_bad_pool_file_is_refused_with_row_numbers_and_nothing_saved(own_db: D
     assert [e.value for e in at.error] == [
         "The file was not imported: 3 problem(s) to fix, listed below."
     ]
-    report = at.dataframe[0].value
+    report = at.dataframe[-1].value  # the refusal, below the classification
     messages = report["What to do"].tolist()
     assert report["Severity"].tolist() == ["error"] * 3
     assert sorted(report["Code"]) == ["pool_blank_value", "pool_duplicate_id", "pool_unknown_value"]

@@ -90,6 +90,8 @@ def test_a_new_user_runs_the_whole_workflow_from_the_cli(
                 str(pool),
                 "--address-columns",
                 "address",
+                "--feature-columns",
+                "gender,age,region",
             ]
         )
         == 0

@@ -79,6 +79,8 @@ ACTIONS: dict[str, Call] = {
     "rerun": lambda w, a, c: uc.rerun_selection(w.db, a, c["run"]),
     "verify audit": lambda w, a, c: uc.verify_audit(w.db, a),
     "check feasibility": lambda w, a, c: uc.check_feasibility(w.db, a, SITE),
+    "set criteria": lambda w, a, c: uc.set_criteria(w.db, a, "Global Day", ["gender"]),
+    "classify pool": lambda w, a, c: uc.classify_pool(w.db, a, SITE, feature_columns=["name"]),
 }
 
 FORBIDDEN: dict[str, list[str]] = {
@@ -93,6 +95,7 @@ FORBIDDEN: dict[str, list[str]] = {
         "record status",
         "erase volunteer",
         "export volunteer",
+        "classify pool",
     ],
     "evaluator": [
         "create organisation",
@@ -107,6 +110,8 @@ FORBIDDEN: dict[str, list[str]] = {
         "record status",
         "erase volunteer",
         "export volunteer",
+        "set criteria",
+        "classify pool",
     ],
     # bob is a partner of another organisation: nothing on FR-lyon
     "other_partner": [
@@ -126,6 +131,8 @@ FORBIDDEN: dict[str, list[str]] = {
         "rerun",
         "verify audit",
         "check feasibility",
+        "set criteria",
+        "classify pool",
     ],
     "partner": [
         "create organisation",
@@ -134,6 +141,7 @@ FORBIDDEN: dict[str, list[str]] = {
         "create country",
         "create site",
         "verify audit",
+        "set criteria",
     ],
 }
 
@@ -179,6 +187,8 @@ def test_allowed_actions_of_each_role_go_through(selected: tuple[World, dict[str
         for name in ("export panel", "rerun", "verify audit", "check feasibility"):
             ACTIONS[name](world, actor, context)
     uc.set_quotas(world.db, world.coordinator, SITE, quotas_for())
+    ACTIONS["set criteria"](world, world.coordinator, context)
+    ACTIONS["classify pool"](world, world.partner, context)
     ACTIONS["record status"](world, world.partner, context)
     ACTIONS["export volunteer"](world, world.partner, context)
 

@@ -6,7 +6,7 @@ while it can still count toward a lock; the audit trail keeps the lasting record
 confirmed. Downgrading drops both: locks are lifted and users sign in without a code.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-# Written beside another helper's 0004: re-chained to "0004" when both are merged.
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
