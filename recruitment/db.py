@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 from quotas.messages import register
 from quotas.problems import KleroError
+from recruitment.private_files import (
+    create_private_file,
+    is_klero_home,
+    private_folder,
+    tighten_file,
+)
 from recruitment.security import klero_home
 
 register(
@@ -83,14 +89,31 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file ``0600`` in a ``0700`` folder before SQLite opens it.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's mode, so they are
+    private too. In ``KLERO_HOME`` (ours) existing files are tightened as well: a
+    database made by an older Kleroterion was readable by everyone.
+    """
+    ours = is_klero_home(path.parent, klero_home())
+    private_folder(path.parent, ours=ours)
+    try:
+        os.close(create_private_file(path))
+    except FileExistsError:
+        if ours:
+            for suffix in ("", "-wal", "-shm"):
+                tighten_file(path.with_name(path.name + suffix))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and writer-serialising transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _private_sqlite_file(Path(database).expanduser())
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
     @event.listens_for(engine, "connect")
