@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 from quotas.messages import register
 from quotas.problems import KleroError
+from recruitment.audit_guards import restore_guards
 from recruitment.private_files import (
     create_private_file,
     is_klero_home,
@@ -202,24 +203,42 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _migrate(url: str | None, revision: str, *, down: bool = False) -> str:
+@dataclass(frozen=True)
+class Upgraded:
+    """What ``klero db upgrade`` did: the revision reached and the protections put back."""
+
+    revision: str
+    restored: tuple[str, ...] = ()
+
+
+def _migrate(url: str | None, revision: str, *, down: bool = False) -> Upgraded:
     from alembic import command
 
     target = database_url(url)
     engine = make_engine(target)
+    restored: list[str] = []
     try:
         with engine.begin() as connection:
             config = _alembic_config(target)
             config.attributes["connection"] = connection
             (command.downgrade if down else command.upgrade)(config, revision)
-        return current_revision(engine) or ""
+            if not down:
+                # Migrations run once; the trail's protections are checked on every upgrade,
+                # so one removed later comes back even when the schema is the newest.
+                restored = restore_guards(connection)
+        return Upgraded(current_revision(engine) or "", tuple(restored))
     finally:
         engine.dispose()
 
 
+def upgrade_database(url: str | None = None, revision: str = "head") -> Upgraded:
+    """Bring the schema up to ``revision`` and restore the audit trail's protections."""
+    return _migrate(url, revision)
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> str:
     """Bring the database's schema up to ``revision``; return the revision reached."""
-    return _migrate(url, revision)
+    return upgrade_database(url, revision).revision
 
 
 def revisions_in_order() -> list[str]:
@@ -248,7 +267,7 @@ def downgrade(url: str | None, revision: str) -> str:
         raise KleroError(
             "db_downgrade_not_older", url=safe_url(target), current=current, revision=revision
         )
-    return _migrate(url, revision, down=True)
+    return _migrate(url, revision, down=True).revision
 
 
 def check_schema(engine: Engine, url: str) -> None:
