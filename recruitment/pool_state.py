@@ -7,12 +7,13 @@ key or the encrypted contact details) is found too.
 
 Method. ``pool_sha256`` hashes every volunteer row of a site, in pseudonym order, as
 canonical JSON lines (like ``recruitment.audit.event_hash``): the pseudonym, the
-external id, the features, the channel, the consent, the status, the household key,
-when the volunteer was erased, a SHA-256 of the contact ciphertext and the e-mail and
-phone hashes. Each use case that changes volunteer rows (``POOL_ACTIONS``) records, in
-its audit event, the hash it found before the change (``before.pool_sha256``) and the
-hash after it (``after.pool_sha256``), in the transaction that makes the change and
-with the site locked, so nothing can slip between the two.
+external id, the features (as stored), the channel, the consent, the status, the
+household key, when the volunteer was erased, a SHA-256 of the contact ciphertext and
+the e-mail and phone hashes. Each use case that changes volunteer rows
+(``POOL_ACTIONS``) records, in its audit event, the hash it found before the change
+(``before.pool_sha256``) and the hash after it (``after.pool_sha256``), in the
+transaction that makes the change and with the site locked, so nothing can slip
+between the two.
 
 ``check_pool`` then walks the site's audited changes in order: each one must have found
 the pool as the one before it left it (for the first, an empty pool), and the pool today
@@ -22,7 +23,7 @@ that the one before it found an unexpected pool. Pools imported before hashes we
 recorded cannot be checked until their next audited change (from which the chain starts).
 
 The hashes cover no clear-text personal data and the check reports only sites, counts
-and event numbers. A new column of ``volunteer`` that matters must join ``_row``.
+and event numbers. A new column of ``volunteer`` that matters must join ``_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from quotas.messages import Message, register
@@ -93,25 +95,36 @@ def _moment(value: datetime | None) -> str | None:
     return aware.isoformat(timespec="microseconds")
 
 
-def _row(row: Any) -> bytes:
-    """One volunteer as a canonical JSON line."""
-    ciphertext = row.ciphertext
-    document = {
-        "pseudonym": row.pseudonym,
-        "external_id": row.external_id,
-        "features": row.features,
-        "channel": row.channel,
-        "consent": bool(row.consent),
-        "status": row.status,
-        "household_key": row.household_key,
-        "erased_at": _moment(row.erased_at),
-        "contact_sha256": None
-        if ciphertext is None
-        else hashlib.sha256(bytes(ciphertext)).hexdigest(),
-        "email_hash": row.email_hash,
-        "phone_hash": row.phone_hash,
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+# What is hashed of each volunteer, in the order of each line's JSON array. A column of
+# ``volunteer`` that matters joins here (and ``_HEADER``'s version changes with the list).
+# Features are hashed as stored (not re-encoded): any rewrite of them is a change.
+_COLUMNS = (
+    Volunteer.pseudonym,
+    Volunteer.external_id,
+    cast(Volunteer.features, Text),
+    Volunteer.channel,
+    Volunteer.consent,
+    Volunteer.status,
+    Volunteer.household_key,
+    Volunteer.erased_at,
+    VolunteerContact.ciphertext,  # as its SHA-256
+    VolunteerContact.email_hash,
+    VolunteerContact.phone_hash,
+)
+
+
+_ERASED_AT = 7  # positions in _COLUMNS of the values that need converting
+_CIPHERTEXT = 8
+
+
+def _line(row: Sequence[Any]) -> bytes:
+    """One volunteer as a canonical JSON line: the ciphertext as its SHA-256, times in UTC."""
+    values = list(row)
+    values[_ERASED_AT] = _moment(values[_ERASED_AT])
+    ciphertext = values[_CIPHERTEXT]
+    if ciphertext is not None:
+        values[_CIPHERTEXT] = hashlib.sha256(bytes(ciphertext)).hexdigest()
+    text = json.dumps(values, separators=(",", ":"), ensure_ascii=True)
     return text.encode("ascii") + b"\n"
 
 
@@ -121,25 +134,14 @@ def pool_sha256(session: Session, site_id: int) -> str:
     Read from the database (pending changes flushed first), not from loaded objects, so
     that the hash recorded by a change is the one a later check recomputes.
     """
-    rows = session.execute(
-        select(
-            Volunteer.pseudonym,
-            Volunteer.external_id,
-            Volunteer.features,
-            Volunteer.channel,
-            Volunteer.consent,
-            Volunteer.status,
-            Volunteer.household_key,
-            Volunteer.erased_at,
-            VolunteerContact.ciphertext,
-            VolunteerContact.email_hash,
-            VolunteerContact.phone_hash,
-        )
+    session.flush()
+    rows = session.connection().execute(
+        select(*_COLUMNS)
         .outerjoin(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
         .where(Volunteer.site_id == site_id)
     )
     # Sorted here, not by the database: collations differ, the hash must not.
-    lines = sorted((str(row.pseudonym), _row(row)) for row in rows)
+    lines = sorted((str(row[0]), _line(row)) for row in rows)
     digest = hashlib.sha256(_HEADER)
     for _, line in lines:
         digest.update(line)
