@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import create_engine, text
 
-from tests.dashboard.conftest import DemoDb, open_page, signed_in
+from tests.dashboard.conftest import DemoDb, open_page, shown, signed_in
 
 SITE = "FR-lyon"
 
@@ -25,12 +25,12 @@ def test_evaluator_sees_every_protection_in_place_and_every_pool_matching(
 ) -> None:
     at = open_page(signed_in(shared_db, "evaluator"), "audit")
     at.button(key="audit_verify").click().run()
-    chain, guards = [s.value for s in at.success]
+    chain, guards = [shown(s.value) for s in at.success]
     assert chain.startswith("The audit trail is intact")
     assert guards.startswith("The database refuses to change or delete audit events")
     at.button(key="audit_deep").click().run()
     assert not at.error and not at.exception
-    assert any(s.value.startswith(f"Site {SITE}: the pool (") for s in at.success)
+    assert any(shown(s.value).startswith(f"Site {SITE}: the pool (") for s in at.success)
 
 
 def test_evaluator_sees_a_dropped_trigger_and_a_volunteer_edited_in_the_database(
@@ -52,14 +52,14 @@ def test_evaluator_sees_a_dropped_trigger_and_a_volunteer_edited_in_the_database
 
     at = open_page(signed_in(own_db, "evaluator"), "audit")
     at.button(key="audit_verify").click().run()
-    assert at.success[0].value.startswith("The audit trail is intact")
-    (error,) = [e.value for e in at.error]
+    assert shown(at.success[0].value).startswith("The audit trail is intact")
+    (error,) = [shown(e.value) for e in at.error]
     assert error.startswith("The audit trail's protection audit_event_no_update is missing")
     at.button(key="audit_deep").click().run()
-    (error,) = [e.value for e in at.error]
+    (error,) = [shown(e.value) for e in at.error]
     assert error.startswith(f"Site {SITE}: the pool was changed behind the application's back")
 
     at = open_page(signed_in(own_db, "evaluator", lang="es"), "audit")
     at.button(key="audit_deep").click().run()
-    (error,) = [e.value for e in at.error]
+    (error,) = [shown(e.value) for e in at.error]
     assert error.startswith(f"Sede {SITE}: el grupo se modificó a espaldas de la aplicación")
