@@ -51,6 +51,10 @@ register(
             "Cannot connect to the database {url}: {detail}. Check the URL and that the "
             "server is running."
         ),
+        "db_file_unwritable": (
+            "Cannot create the database file {path} (or its folder): {detail}. Check that "
+            "you may write there, or choose another place with --database-url or KLERO_HOME."
+        ),
         "db_revision_unknown": (
             "There is no schema version {revision!r}. The versions are: {known}."
         ),
@@ -98,13 +102,17 @@ def _private_sqlite_file(path: Path) -> None:
     database made by an older Kleroterion was readable by everyone.
     """
     ours = is_klero_home(path.parent, klero_home())
-    private_folder(path.parent, ours=ours)
     try:
-        os.close(create_private_file(path))
-    except FileExistsError:
-        if ours:
-            for suffix in ("", "-wal", "-shm"):
-                tighten_file(path.with_name(path.name + suffix))
+        private_folder(path.parent, ours=ours)
+        try:
+            os.close(create_private_file(path))
+        except FileExistsError:
+            if ours:
+                for suffix in ("", "-wal", "-shm"):
+                    tighten_file(path.with_name(path.name + suffix))
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        raise KleroError("db_file_unwritable", path=str(path), detail=detail) from exc
 
 
 def make_engine(url: str) -> Engine:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import recruitment.cli.service  # noqa: F401  (registers the service commands)
 from recruitment import usecases as uc
-from recruitment.cli import app
+from recruitment.cli import app, main
 from recruitment.db import open_database, upgrade
 from recruitment.private_files import private_folder
 from tests.recruitment.conftest import PASSWORD
@@ -99,3 +100,15 @@ def test_klero_key_create_makes_a_private_folder_and_file(home: Path) -> None:
     result = CliRunner().invoke(app, ["key", "create", "--path", str(elsewhere)])
     assert result.exit_code == 0, result.output
     assert mode(elsewhere.parent) == 0o700 and mode(elsewhere) == 0o600
+
+
+def test_a_database_file_that_cannot_be_created_is_one_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    url = f"sqlite:///{blocker / 'klero.sqlite'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 3
+    err = capsys.readouterr().err
+    assert f"Cannot create the database file {blocker / 'klero.sqlite'}" in err
+    assert "Unexpected error" not in err and "Traceback" not in err
