@@ -8,12 +8,14 @@ key or the encrypted contact details) is found too.
 Method. ``pool_sha256`` hashes every volunteer row of a site, in pseudonym order, as
 canonical JSON lines (like ``recruitment.audit.event_hash``): the pseudonym, the
 external id, the features (as stored), the channel, the consent, the status, the
-household key, when the volunteer was erased, a SHA-256 of the contact ciphertext and
-the e-mail and phone hashes. Each use case that changes volunteer rows
-(``POOL_ACTIONS``) records, in its audit event, the hash it found before the change
+household key, when the volunteer was erased, a SHA-256 of the contact ciphertext, the
+e-mail and phone hashes, and the declared attributes (as stored). Each use case that
+changes volunteer rows (``POOL_ACTIONS``: import and registration, reclassification,
+erasure) records, in its audit event, the hash it found before the change
 (``before.pool_sha256``) and the hash after it (``after.pool_sha256``), in the
 transaction that makes the change and with the site locked, so nothing can slip
-between the two.
+between the two. (A data migration that rewrites volunteer rows must record such an
+event per site too, or the next deep check reports those sites as changed.)
 
 ``check_pool`` then walks the site's audited changes in order: each one must have found
 the pool as the one before it left it (for the first, an empty pool), and the pool today
@@ -75,13 +77,14 @@ register(
         "pool_state_unverifiable": (
             "Site {site}: the pool ({count} volunteer(s)) cannot be checked: it was imported "
             "before Kleroterion recorded pool hashes in the audit trail. Its next import, "
-            "registration or erasure records one, and it can be checked from then on."
+            "registration, reclassification or erasure records one, and it can be checked "
+            "from then on."
         ),
     }
 )
 
 # Audit actions that change volunteer rows; each records before/after ``pool_sha256``.
-POOL_ACTIONS = ("pool.import", "volunteer.erase")
+POOL_ACTIONS = ("pool.import", "pool.classify", "volunteer.erase")
 HASH_KEY = "pool_sha256"
 _HEADER = b"klero-pool-v1\n"
 
@@ -110,6 +113,7 @@ _COLUMNS = (
     VolunteerContact.ciphertext,  # as its SHA-256
     VolunteerContact.email_hash,
     VolunteerContact.phone_hash,
+    cast(Volunteer.attributes, Text),  # declared non-personal columns, as stored
 )
 
 

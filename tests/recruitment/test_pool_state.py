@@ -15,9 +15,17 @@ from recruitment.cli import main
 from recruitment.db import open_database
 from recruitment.models import AuditEvent, Site, Volunteer, VolunteerContact
 from recruitment.permissions import PermissionDenied
-from recruitment.pool_state import EMPTY_POOL_SHA256, HASH_KEY, PoolVerdict, pool_sha256
+from recruitment.pool_state import (
+    EMPTY_POOL_SHA256,
+    HASH_KEY,
+    POOL_ACTIONS,
+    PoolVerdict,
+    pool_sha256,
+)
 from recruitment.security import Secrets
 from tests.recruitment.conftest import PASSWORD, SITE, World, pool_frame
+
+CRITERIA = ["gender", "age", "region"]
 
 
 @pytest.fixture
@@ -53,7 +61,7 @@ def _last_pool_event(world: World) -> AuditEvent:
     with world.db.unit_of_work() as session:
         return session.execute(
             select(AuditEvent)
-            .where(AuditEvent.action.in_(("pool.import", "volunteer.erase")))
+            .where(AuditEvent.action.in_(POOL_ACTIONS))
             .order_by(AuditEvent.id.desc())
             .limit(1)
         ).scalar_one()
@@ -83,6 +91,9 @@ EDITS = {
         update(VolunteerContact)
         .where(VolunteerContact.volunteer_id == vid)
         .values(ciphertext=Secrets.load().encrypt({"name": "Someone Else", "phone": "+33 1"}))
+    ),
+    "attributes": lambda vid: (
+        update(Volunteer).where(Volunteer.id == vid).values(attributes={"wave": "w9"})
     ),
     "e-mail hash": lambda vid: (
         update(VolunteerContact)
@@ -157,6 +168,30 @@ def test_an_erasure_after_tampering_does_not_hide_it(
     assert code == 1 and _site_result(report)["verdict"] == "changed_between"
 
 
+@pytest.mark.usefixtures("cli")
+def test_a_reclassification_records_the_pool_it_found_and_the_pool_it_left(
+    ready: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported = _last_pool_event(ready)
+    assert imported.after is not None
+    # Every volunteer's name moves from the encrypted details into clear attributes.
+    uc.classify_pool(ready.db, ready.partner, SITE, attribute_columns=["name"])
+    classified = _last_pool_event(ready)
+    assert classified.action == "pool.classify"
+    assert classified.before is not None and classified.after is not None
+    assert classified.before[HASH_KEY] == imported.after[HASH_KEY]
+    assert classified.after[HASH_KEY] != imported.after[HASH_KEY]
+    code, report = _deep(ready, monkeypatch, capsys)
+    assert code == 0 and _site_result(report)["event_id"] == classified.id
+    vid, _ = _one(ready, "P0007")
+    _behind_the_back(ready, EDITS["attributes"](vid))
+    uc.classify_pool(ready.db, ready.partner, SITE, personal_columns=["name"])
+    code, report = _deep(ready, monkeypatch, capsys)
+    found = _site_result(report)
+    assert code == 1 and found["verdict"] == "changed_between"
+    assert found["event_id"] == classified.id
+
+
 def test_a_recorded_hash_is_recomputed_alike_in_another_time_zone(ready: World) -> None:
     _, pseudonym = _one(ready, "P0010")
     uc.erase_volunteer(ready.db, ready.partner, pseudonym)  # records an erasure time
@@ -194,7 +229,7 @@ def test_a_pool_imported_before_hashes_is_not_checkable_until_its_next_change(
         audit.record(session, world.partner, "pool.import", "site", SITE, site_id=site.id, after={})
     [found] = uc.verify_pools(world.db, world.evaluator)
     assert found.verdict is PoolVerdict.UNVERIFIABLE and found.ok and found.volunteers == 1
-    uc.import_frame(world.db, world.partner, SITE, pool_frame(5))
+    uc.import_frame(world.db, world.partner, SITE, pool_frame(5), feature_columns=CRITERIA)
     [found] = uc.verify_pools(world.db, world.evaluator)
     assert found.verdict is PoolVerdict.MATCHES and found.volunteers == 6
 
@@ -220,7 +255,7 @@ def test_volunteers_no_audited_change_added_are_named(world: World) -> None:
     assert found.verdict is PoolVerdict.UNRECORDED and not found.ok
     assert "1 volunteer(s)" in found.outcome.text() and SITE in found.outcome.text()
     # Imports afterwards find a pool that no audited change left: named before that import.
-    uc.import_frame(world.db, world.partner, SITE, pool_frame(5))
+    uc.import_frame(world.db, world.partner, SITE, pool_frame(5), feature_columns=CRITERIA)
     [found] = uc.verify_pools(world.db, world.evaluator)
     assert found.verdict is PoolVerdict.CHANGED_BEFORE and not found.ok
 
