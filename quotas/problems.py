@@ -53,6 +53,7 @@ class Problem:
 #: done as given (an unknown site, a wrong option, ...): exit 2, like invalid input.
 ENVIRONMENT_FAILURES = frozenset(
     {
+        "db_file_unwritable",
         "db_not_initialised",
         "db_schema_newer",
         "db_schema_out_of_date",

@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from quotas.messages import register
 from quotas.problems import KleroError
+from recruitment.private_files import create_private_file, is_klero_home, private_folder
 
 register(
     {
@@ -71,12 +72,18 @@ def default_key_file() -> Path:
 
 
 def create_key_file(path: Path | None = None) -> Path:
-    """Write a new random Fernet key to ``path`` (owner-readable only); never overwrite one."""
-    target = path or default_key_file()
+    """Write a new random Fernet key to ``path`` (owner-readable only); never overwrite one.
+
+    A folder created for it is ``0700`` (see ``recruitment.private_files``).
+    """
+    target = (path or default_key_file()).expanduser()
     if target.exists():
         raise KleroError("secret_key_exists", path=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    private_folder(target.parent, ours=is_klero_home(target.parent, klero_home()))
+    try:
+        fd = create_private_file(target)
+    except FileExistsError as exc:  # written meanwhile by another process
+        raise KleroError("secret_key_exists", path=str(target)) from exc
     with os.fdopen(fd, "wb") as handle:
         handle.write(Fernet.generate_key() + b"\n")
     return target

@@ -18,6 +18,19 @@ if st.button(tr("audit.verify"), key="audit_verify"):
     result = attempt(uc.verify_audit, db(), who)
     if result is not None:
         (st.success if result.ok else st.error)(plain(result.outcome.text(lang())))
+    # The database's own refusal to change events: missing or disabled, it is named.
+    guards = attempt(uc.check_audit_guards, db(), who)
+    if guards is not None:
+        (st.success if guards.ok else st.error)("\n\n".join(map(plain, guards.lines(lang()))))
+
+# A volunteer row edited behind the application's back shows only against the pool hashes.
+st.caption(tr("audit.deep_explain"))
+if st.button(tr("audit.deep"), key="audit_deep"):
+    with st.spinner(tr("audit.deep_running")):
+        pools = attempt(uc.verify_pools, db(), who)
+    for pool in pools or []:
+        show = st.error if not pool.ok else st.info if pool.event_id is None else st.success
+        show(plain(pool.outcome.text(lang())))
 
 only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
 events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)

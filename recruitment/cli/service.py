@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from quotas.messages import render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.cli import (  # noqa: F401  (register commands)
@@ -30,7 +31,7 @@ from recruitment.cli.service_common import (
     sign_in,
 )
 from recruitment.cli.service_users import user_app
-from recruitment.db import database_url, downgrade, safe_url, upgrade
+from recruitment.db import database_url, downgrade, safe_url, upgrade_database
 from recruitment.security import create_key_file
 
 db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
@@ -54,8 +55,12 @@ for sub, name in (
 @db_app.command("upgrade")
 def db_upgrade(database_url_: DbOpt = None) -> None:
     """Create the tables, or bring an older database up to date (back it up first)."""
-    revision = upgrade(database_url_)
-    typer.echo(f"Database {safe_url(database_url(database_url_))} is at schema {revision}.")
+    upgraded = upgrade_database(database_url_)
+    typer.echo(
+        f"Database {safe_url(database_url(database_url_))} is at schema {upgraded.revision}."
+    )
+    if upgraded.restored:
+        typer.echo(render("audit_guards_restored", {"names": ", ".join(upgraded.restored)}))
 
 
 @db_app.command("downgrade")

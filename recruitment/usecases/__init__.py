@@ -8,7 +8,13 @@ database, refuses an out-of-date schema and marks runs left by crashed processes
 from __future__ import annotations
 
 from recruitment.db import Database, open_database
-from recruitment.usecases.audit_trail import audit_head, verify_audit, verify_audit_anchors
+from recruitment.usecases.audit_trail import (
+    audit_head,
+    check_audit_guards,
+    verify_audit,
+    verify_audit_anchors,
+    verify_pools,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -115,6 +121,7 @@ __all__ = [
     "audit_head",
     "authenticate",
     "bootstrap_admin",
+    "check_audit_guards",
     "check_feasibility",
     "check_password",
     "check_second_factor",
@@ -157,4 +164,5 @@ __all__ = [
     "unlock_login",
     "verify_audit",
     "verify_audit_anchors",
+    "verify_pools",
 ]

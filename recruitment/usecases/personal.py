@@ -27,6 +27,7 @@ from recruitment.columns import PERSONAL_ROLES, Classification, Role
 from recruitment.db import Database
 from recruitment.models import Deliberation, Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor, require
+from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.snapshots import quota_columns
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
@@ -219,6 +220,7 @@ def classify_pool(
     secrets = Secrets.load()
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.CLASSIFY_POOL, lock=True)
+        pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
         volunteers = list(
             session.execute(
                 select(Volunteer).where(Volunteer.site_id == found.id).order_by(Volunteer.id)
@@ -275,8 +277,13 @@ def classify_pool(
             "site",
             found.code,
             site_id=found.id,
-            before={"columns": dict(found.pool_columns or {})},
-            after={"roles": roles, "volunteers": changed, "columns": columns},
+            before={"columns": dict(found.pool_columns or {}), HASH_KEY: pool_before},
+            after={
+                "roles": roles,
+                "volunteers": changed,
+                "columns": columns,
+                HASH_KEY: pool_sha256(session, found.id),
+            },
         )
         found.pool_columns = columns
         return ClassifyReport(found.code, roles, changed, columns)

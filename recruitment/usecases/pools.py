@@ -27,6 +27,7 @@ from recruitment.columns import ColumnRole, Declaration
 from recruitment.db import Database
 from recruitment.models import CHANNELS, Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor
+from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
 from recruitment.usecases.personal import remember_columns, role_changes
@@ -345,6 +346,7 @@ def import_frame(
     )
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
+        pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
         quotas, criteria = _context(session, found)
         prepared = prepare(
             frame, quotas=quotas, criteria=criteria, declaration=declaration, source=source
@@ -364,6 +366,7 @@ def import_frame(
                 "site",
                 found.code,
                 site_id=found.id,
+                before={HASH_KEY: pool_before},
                 after={
                     "source": Path(source).name,
                     "sha256": source_sha256,
@@ -371,6 +374,7 @@ def import_frame(
                     "unchanged": unchanged,
                     "skipped": len(skipped),
                     "columns": classified.roles(),
+                    HASH_KEY: pool_sha256(session, found.id),
                 },
             )
         return ImportReport(

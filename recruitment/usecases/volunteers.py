@@ -30,6 +30,7 @@ from recruitment.models import (
     utcnow,
 )
 from recruitment.permissions import Action, Actor
+from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
@@ -108,13 +109,16 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
     """Erase a volunteer's personal data (GDPR); the pseudonymous record stays for the audit."""
     with db.unit_of_work() as session:
         volunteer = _volunteer(session, pseudonym)
-        site = site_for(session, actor, volunteer.site_id, Action.ERASE_VOLUNTEER)
+        # The site locked, as for an import: the pool's hashes before and after are this change's.
+        site = site_for(session, actor, volunteer.site_id, Action.ERASE_VOLUNTEER, lock=True)
+        session.refresh(volunteer)
         if volunteer.status == "erased":
             raise KleroError("volunteer_erased", pseudonym=pseudonym, at=volunteer.erased_at)
+        pool_before = pool_sha256(session, site.id)
         contact = session.get(VolunteerContact, volunteer.id)
         if contact is not None:
             session.delete(contact)
-        before = {"status": volunteer.status, "external_id_kept": False}
+        before = {"status": volunteer.status, "external_id_kept": False, HASH_KEY: pool_before}
         volunteer.status = "erased"
         volunteer.erased_at = utcnow()
         # The partner's own id may identify the person too; keep only the pseudonym.
@@ -130,7 +134,7 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
             pseudonym,
             site_id=site.id,
             before=before,
-            after={"status": "erased"},
+            after={"status": "erased", HASH_KEY: pool_sha256(session, site.id)},
         )
 
 
