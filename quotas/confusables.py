@@ -19,7 +19,19 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from quotas.messages import register
 from quotas.model import normalise
+from quotas.problems import Problem
+
+register(
+    {
+        "categories_look_alike": (
+            '{source}: the categories "{value}" and "{other}" of {feature} look alike but are '
+            "not the same text ({letters}). If they are meant to be one category, retype "
+            "the second; volunteers are matched to the exact spelling."
+        ),
+    }
+)
 
 #: Cyrillic and Greek letters -> the Latin letter they look like.
 LOOK_ALIKES: dict[str, str] = {
@@ -148,3 +160,20 @@ def look_alike_pairs(values: Iterable[str]) -> list[tuple[str, str]]:
         if normalise(first) != normalise(value):
             pairs.append((first, value))
     return pairs
+
+
+def look_alike_problems(values: dict[str, Iterable[str]], source: str) -> list[Problem]:
+    """A warning for each two categories of a feature that look alike (``quotas.confusables``).
+
+    >>> [p.params["other"] for p in look_alike_problems({"sex": ["male", "m\u0430le"]}, "q")]
+    ['mаle']
+    """
+    problems = []
+    for feature, categories in values.items():
+        for first, other in look_alike_pairs(categories):
+            letters = ", ".join(filter(None, (odd_letters(first), odd_letters(other))))
+            params = {"source": source, "feature": feature, "value": first, "other": other}
+            problems.append(
+                Problem("categories_look_alike", {**params, "letters": letters}, "warning")
+            )
+    return problems

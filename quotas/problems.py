@@ -14,7 +14,7 @@ from quotas.messages import Message, register, render
 
 Severity = Literal["error", "warning"]
 
-register({"problems_more": "… and {count:,} more problems like this ({kind})."})
+register({"problems_more": "… and {count} more problems like this ({kind})."})
 
 #: How many problems of one code a list shows; the rest are counted (``bounded``).
 PROBLEMS_SHOWN_PER_CODE = 20
