@@ -28,9 +28,9 @@ register(
             "Split it, or remove the columns that the selection does not need."
         ),
         "file_binary_format": (
-            "The file {path} is a {format} file, not a table saved as text. Open it in the "
-            "program that made it and save the table as CSV (or as an .xlsx workbook, with "
-            "that extension)."
+            "The file {path} is in the {format} format, not a table saved as text. Open it in "
+            "the program that made it and save the table as CSV (or as an .xlsx workbook, "
+            "with that extension)."
         ),
         "file_binary": (
             "The file {path} holds binary data, not text (control bytes from byte {offset} "

@@ -4,14 +4,18 @@ Small cases are committed in tests/data/hostile/ (see its README); the big ones 
 CSV field, 200,000 bad rows, wide and zip-bomb-like workbooks) are written here,
 deterministically, into a folder the caller gives. Run as a script to write them all:
 
-    python -m tests.hostile_corpus OUT_DIR
+    python -m tests.hostile_corpus OUT_DIR        # the big ones
+    python -m tests.hostile_corpus --small        # rewrite the committed small ones
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import sys
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent / "data" / "hostile"
 QUOTAS = HERE / "quotas.csv"
+FULL_WIDTH = "ｆｅｍａｌｅ"  # "female" in full-width letters (U+FF46 ...)
 HEADER = "id,gender,age,name"
 
 # -- XLSX written by hand: the parts Excel needs, and a sheet whose XML we control -----------
@@ -99,14 +104,21 @@ def sheet_xml(
     yield "</sheetData></worksheet>"
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry dated 1 January 2026, so that the same content gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def write_xlsx(path: Path, chunks: Iterable[str], *, level: int = 9) -> Path:
     """A minimal workbook whose only sheet is the XML ``chunks`` (streamed into the zip)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        z.writestr("_rels/.rels", _ROOT_RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        z.writestr(_entry("[Content_Types].xml"), _CONTENT_TYPES)
+        z.writestr(_entry("_rels/.rels"), _ROOT_RELS)
+        z.writestr(_entry("xl/workbook.xml"), _WORKBOOK)
+        z.writestr(_entry("xl/_rels/workbook.xml.rels"), _WORKBOOK_RELS)
+        with z.open(_entry("xl/worksheets/sheet1.xml"), "w") as sheet:
             buffer = io.BufferedWriter(sheet, 1 << 20)  # type: ignore[arg-type]
             for chunk in chunks:
                 buffer.write(chunk.encode())
@@ -155,8 +167,8 @@ def styled_wide_xlsx(path: Path, rows: int = 100_000) -> Path:
     return write_xlsx(path, chunks())
 
 
-def bomb_xlsx(path: Path, megabytes: int = 1024) -> Path:
-    """A few KB that unzip to ``megabytes`` MB of sheet XML (blank padding between rows)."""
+def bomb_xlsx(path: Path, megabytes: int = 300) -> Path:
+    """About 1 MB that unzips to ``megabytes`` MB of sheet XML (blank padding after the rows)."""
 
     def chunks() -> Iterator[str]:
         yield from sheet_xml(pool_rows(5))
@@ -164,7 +176,25 @@ def bomb_xlsx(path: Path, megabytes: int = 1024) -> Path:
         for _ in range(megabytes):
             yield padding
 
-    return write_xlsx(path, chunks())
+    return write_xlsx(path, chunks(), level=1)
+
+
+def lying_bomb_xlsx(path: Path) -> Path:
+    """``bomb_xlsx`` whose zip headers claim the sheet unzips to 4 KB (it is 300 MB)."""
+    bomb_xlsx(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        at = z.start_dir  # the central directory: one 46-byte record (and names) per part
+    claim = struct.pack("<I", 4096)
+    data[info.header_offset + 22 : info.header_offset + 26] = claim  # the local header
+    while data[at : at + 4] == b"PK\x01\x02":
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[at + 28 : at + 34])
+        if data[at + 46 : at + 46 + name_len] == info.filename.encode():
+            data[at + 24 : at + 28] = claim
+        at += 46 + name_len + extra_len + comment_len
+    path.write_bytes(bytes(data))
+    return path
 
 
 def many_cells_xlsx(path: Path, cells: int = 5_000_100) -> Path:
@@ -174,9 +204,13 @@ def many_cells_xlsx(path: Path, cells: int = 5_000_100) -> Path:
     def chunks() -> Iterator[str]:
         yield _SHEET_HEAD + "<sheetData>"
         for r in range(1, cells // width + 2):
-            yield f'<row r="{r}">' + "".join(
-                f'<c r="{column_letters(c)}{r}"><v>{c}</v></c>' for c in range(1, width + 1)
-            ) + "</row>"
+            yield (
+                f'<row r="{r}">'
+                + "".join(
+                    f'<c r="{column_letters(c)}{r}"><v>{c}</v></c>' for c in range(1, width + 1)
+                )
+                + "</row>"
+            )
         yield "</sheetData></worksheet>"
 
     return write_xlsx(path, chunks(), level=1)
@@ -209,16 +243,97 @@ def bad_rows_csv(path: Path, rows: int = 200_000) -> Path:
     return path
 
 
+# -- the small cases, committed in tests/data/hostile/ (``python -m tests.hostile_corpus --small``)
+
+
+def _pool_text(n: int = 6) -> str:
+    return "\n".join(",".join(r) for r in pool_rows(n)) + "\n"
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # one grey pixel
+    pixels = zlib.compress(b"\x00\x00")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def _zip_of_csv() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(_entry("pool.csv"), _pool_text())
+    return out.getvalue()
+
+
+def _xlsx_bytes() -> bytes:
+    folder = Path(tempfile.mkdtemp())
+    return write_xlsx(folder / "pool.xlsx", sheet_xml(pool_rows(6))).read_bytes()
+
+
+def _with_row(n: int, row: int, replace: Callable[[str], str]) -> str:
+    lines = _pool_text(n).splitlines()
+    lines[row - 1] = replace(lines[row - 1])
+    return "\n".join(lines) + "\n"
+
+
+SMALL: dict[str, Callable[[], bytes]] = {
+    "png.csv": _png,
+    "zip.csv": _zip_of_csv,
+    "xlsx_named.csv": _xlsx_bytes,
+    "random.csv": lambda: np.random.default_rng(5).integers(0, 256, 1024, dtype=np.uint8).tobytes(),
+    "nul_byte.csv": lambda: _with_row(6, 4, lambda r: r.replace("Person", "Per\x00son")).encode(),
+    "utf16_no_bom.csv": lambda: _pool_text().encode("utf-16-le"),
+    "mixed_encodings.csv": lambda: (
+        _with_row(6, 2, lambda r: r + " Zoë").encode() + "P00099,male,50+,Zoë\n".encode("cp1252")
+    ),
+    "unclosed_quote.csv": lambda: _with_row(6, 3, lambda r: r.replace(",male", ',"male')).encode(),
+    "only_delimiters.csv": lambda: b",,,\n,,,\n",
+    "cr_only.csv": lambda: _pool_text().replace("\n", "\r").encode(),
+    "look_alike.csv": lambda: _with_row(6, 3, lambda r: r.replace("male", "m\u0430le")).encode(),
+    "full_width.csv": lambda: _with_row(6, 2, lambda r: r.replace("female", FULL_WIDTH)).encode(),
+    "quotas_look_alike.csv": lambda: QUOTAS.read_bytes() + "gender,m\u0430le,0,1\n".encode(),
+    "not_a_zip.xlsx": lambda: _pool_text().encode(),
+    "empty_sheet.xlsx": lambda: _xlsx_from(sheet_xml([])),
+}
+
+
+def _xlsx_from(chunks: Iterable[str]) -> bytes:
+    folder = Path(tempfile.mkdtemp())
+    return write_xlsx(folder / "sheet.xlsx", chunks).read_bytes()
+
+
+def write_small(folder: Path = HERE) -> dict[str, Path]:
+    """Write the small, committed cases (deterministic: same bytes every time)."""
+    written = {}
+    for name, make in SMALL.items():
+        written[name] = folder / name
+        written[name].write_bytes(make())
+    return written
+
+
+def too_large_csv(path: Path) -> Path:
+    """A 201 MB file, over the 200 MB limit: sparse, so it costs no disk and no time."""
+    with path.open("wb") as f:
+        f.write(HEADER.encode() + b"\n")
+        f.truncate(201 * 1024 * 1024)
+    return path
+
+
 BIG: dict[str, Callable[[Path], Path]] = {
     "wide.xlsx": wide_xlsx,
     "dimension.xlsx": dimension_xlsx,
     "styled_far_right.xlsx": styled_far_right_xlsx,
     "styled_wide.xlsx": styled_wide_xlsx,
     "bomb.xlsx": bomb_xlsx,
+    "lying_bomb.xlsx": lying_bomb_xlsx,
     "many_cells.xlsx": many_cells_xlsx,
     "broken_zip.xlsx": broken_zip_xlsx,
     "huge_field.csv": huge_field_csv,
     "bad_rows.csv": bad_rows_csv,
+    "too_large.csv": too_large_csv,
 }
 
 
@@ -229,5 +344,9 @@ def write_all(folder: Path, names: Iterable[str] = BIG) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    for name, written in write_all(Path(sys.argv[1]), sys.argv[2:] or BIG).items():
+    if sys.argv[1:] == ["--small"]:
+        made = write_small()
+    else:
+        made = write_all(Path(sys.argv[1]), sys.argv[2:] or BIG)
+    for name, written in made.items():
         print(f"{name:<24}{written.stat().st_size:>12,} bytes")
