@@ -343,6 +343,43 @@ def write_all(folder: Path, names: Iterable[str] = BIG) -> dict[str, Path]:
     return {name: BIG[name](folder / name) for name in names}
 
 
+# -- what each case must give ------------------------------------------------------------
+
+# file -> (the error code expected, a piece of its message: the row, byte or cell)
+REFUSED: dict[str, tuple[str, str]] = {
+    "png.csv": ("file_binary_format", "in the PNG format"),
+    "zip.csv": ("file_binary_format", "in the ZIP format"),
+    "xlsx_named.csv": ("file_binary_format", "in the XLSX format"),
+    "random.csv": ("file_binary", "from byte 6 on"),
+    "nul_byte.csv": ("file_nul_byte", "Row 4 of"),
+    "utf16_no_bom.csv": ("file_encoding_utf16_no_bom", "UTF-16"),
+    "mixed_encodings.csv": ("file_encoding_mixed", "Row 8 of"),
+    "unclosed_quote.csv": ("file_ragged_row", "Row 3 of"),
+    "only_delimiters.csv": ("file_empty", "is empty"),
+    "not_a_zip.xlsx": ("file_xlsx_broken", "not a readable XLSX workbook"),
+    "empty_sheet.xlsx": ("file_empty", "is empty"),
+    "huge_field.csv": ("file_field_too_long", "Row 3 of"),
+    "wide.xlsx": ("file_too_many_columns", "cell XFD1"),
+    "bomb.xlsx": ("file_xlsx_too_large", "more than 256 MB"),
+    "lying_bomb.xlsx": ("file_xlsx_broken", "not a readable XLSX workbook"),
+    "broken_zip.xlsx": ("file_xlsx_broken", "not a readable XLSX workbook"),
+    "too_large.csv": ("file_too_large", "is 201 MB"),
+    "many_cells.xlsx": ("file_too_many_cells", "more than 5000000 non-empty cells"),
+}
+# Faults of the pool's content, not of the file: not tried as a quota table.
+POOL_ONLY = {"unclosed_quote.csv"}
+SLOW = {"many_cells.xlsx"}
+
+# file -> people read (each file is a valid pool, however odd)
+LOADS = {
+    "cr_only.csv": 6,
+    "full_width.csv": 6,
+    "dimension.xlsx": 30,
+    "styled_far_right.xlsx": 2_000,
+    "styled_wide.xlsx": 30,
+}
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--small"]:
         made = write_small()
