@@ -19,6 +19,7 @@ from tests.hostile_corpus import LOADS, POOL_ONLY, REFUSED, SLOW
 QUOTAS = Path(__file__).resolve().parents[1] / "data" / "hostile" / "quotas.csv"
 GOOD_POOL = Path(__file__).resolve().parents[1] / "data" / "good" / "pool.csv"
 
+
 def _cases(names: list[str]) -> list[object]:
     return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in names]
 
