@@ -197,7 +197,12 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
         return frame, bounded(problems + more)
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise InvalidInput([Problem("file_unsupported_type", {"path": name, "suffix": suffix})])
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # no permission, a disk error: the file, not Kleroterion
+        detail = exc.strerror or type(exc).__name__
+        params = {"path": name, "kind": "CSV", "detail": detail}
+        raise InvalidInput([Problem("file_unreadable", params)]) from exc
     problems = []
     text = decode_table(data, name, problems)
     frame, more = read_table_text(text, name)

@@ -164,7 +164,10 @@ def _check_parts(z: zipfile.ZipFile, name: str) -> None:
 
 
 def _xml(z: zipfile.ZipFile, part: str) -> ElementTree.Element:
-    return ElementTree.fromstring(z.read(part))
+    data = z.read(part)
+    if b"<!DOCTYPE" in data:  # entity tricks need one; no workbook part has one
+        raise ValueError("a document type declaration")
+    return ElementTree.fromstring(data)
 
 
 def _relations(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -371,7 +374,7 @@ class _SheetScan:
         if self.cells > MAX_CELLS:
             params = {"path": self.name, "limit": MAX_CELLS}
             raise InvalidInput([Problem("file_too_many_cells", params)])
-        if self.length > MAX_CELL_CHARS:
+        if self.length > MAX_CELL_CHARS or len(text) > MAX_CELL_CHARS:
             params = {"path": self.name, "row": self.row, "limit": MAX_CELL_CHARS}
             self.problems.append(Problem("file_field_too_long", params))
         self.used_columns.add(self.column)
