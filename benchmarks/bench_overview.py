@@ -77,7 +77,12 @@ def _build(url: str, sites: int) -> tuple[int, float]:
             )
             uc.set_quotas_from_margins(db, admin, site, margins[code], tolerance_points=5)
             uc.import_frame(
-                db, admin, site, pools[code], address_columns=["household"], contact_columns=[]
+                db,
+                admin,
+                site,
+                pools[code],
+                address_columns=["household"],
+                feature_columns=[*QUOTA_FEATURES, "region", "literacy"],
             )
             try:
                 uc.run_selection(

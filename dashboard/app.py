@@ -1,7 +1,8 @@
 """The Kleroterion dashboard: ``streamlit run dashboard/app.py``.
 
-Signs the user in, then shows only the pages their role may use (``dashboard.ui.PAGES``),
-with a language switch and the site chooser in the sidebar. The database URL comes from
+Signs the user in (the password, then a one-time code for users with a second factor),
+then shows only the pages their role may use (``dashboard.ui.PAGES``), with a language
+switch and the site chooser in the sidebar. The database URL comes from
 ``KLERO_DATABASE_URL`` (default: the SQLite file under ``KLERO_HOME``).
 """
 
@@ -18,7 +19,21 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.i18n import LANGUAGES  # noqa: E402
-from dashboard.ui import PAGES, actor, attempt, db, sign_in, sign_out, tr  # noqa: E402
+from dashboard.ui import (  # noqa: E402
+    PAGES,
+    actor,
+    attempt,
+    cancel_sign_in,
+    db,
+    pending_code,
+    plain,
+    show_error,
+    sign_in,
+    sign_in_code,
+    sign_out,
+    tr,
+)
+from quotas.problems import KleroError  # noqa: E402
 from recruitment import usecases as uc  # noqa: E402
 
 
@@ -29,20 +44,60 @@ def _language_switch() -> None:
     )
 
 
+def _show_sign_in_error(error: KleroError) -> None:
+    # A wrong password and an unknown login read the same; a lock says how long it lasts.
+    if error.code == "login_failed":
+        st.error(tr("signin.failed"))
+    elif error.code == "totp_failed":
+        st.error(tr("signin.code_failed"))
+    else:
+        show_error(error)
+
+
+def _code_step() -> None:
+    checked = pending_code()
+    assert checked is not None
+    st.info(tr("signin.code_intro", login=checked.login))
+    with st.form("signin_code_form", clear_on_submit=True):
+        code = st.text_input(tr("signin.code"), key="signin_code", max_chars=10)
+        submitted = st.form_submit_button(
+            tr("signin.code_submit"), type="primary", key="signin_code_submit"
+        )
+    if st.button(tr("signin.cancel"), key="signin_cancel"):
+        cancel_sign_in()
+        st.rerun()
+    if submitted:
+        error = sign_in_code(code)
+        if error is None:
+            st.rerun()
+        elif pending_code() is None:  # locked or too late: back to the password
+            st.session_state["signin_error"] = error
+            st.rerun()
+        else:
+            _show_sign_in_error(error)
+
+
 def _sign_in_page() -> None:
     st.title(tr("signin.title"))
     st.caption(tr("app.tagline"))
     if st.session_state.get("expired"):
         st.info(tr("signin.expired"))
+    earlier = st.session_state.pop("signin_error", None)
+    if isinstance(earlier, KleroError):
+        _show_sign_in_error(earlier)
+    if pending_code() is not None:
+        _code_step()
+        return
     with st.form("signin", clear_on_submit=True):
         login = st.text_input(tr("signin.login"), key="signin_login")
         password = st.text_input(tr("signin.password"), type="password", key="signin_password")
         submitted = st.form_submit_button(tr("signin.submit"), type="primary", key="signin_submit")
     if submitted:
-        if sign_in(login, password):
+        error = sign_in(login, password)
+        if error is None:
             st.rerun()
         else:
-            st.error(tr("signin.failed"))
+            _show_sign_in_error(error)
 
 
 def _site_chooser() -> None:
@@ -75,7 +130,7 @@ def main() -> None:
         if who.role in roles
     ]
     _site_chooser()
-    st.sidebar.caption(tr("signin.as", login=who.login, role=tr(f"role.{who.role}")))
+    st.sidebar.caption(tr("signin.as", login=plain(who.login), role=tr(f"role.{who.role}")))
     if st.sidebar.button(tr("signin.out"), key="signout"):
         sign_out()
         st.rerun()

@@ -8,6 +8,7 @@ called through ``attempt`` so that a ``KleroError`` is shown as a message, not a
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,6 +31,10 @@ from recruitment.permissions import Actor
 
 T = TypeVar("T")
 
+# Every ASCII punctuation mark: CommonMark shows any of them literally after a backslash.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
 ALL_ROLES = frozenset({"admin", "coordinator", "partner", "evaluator"})
 # Page key -> (script relative to app.py, roles that see it, icon).
 PAGES: dict[str, tuple[str, frozenset[str], str]] = {
@@ -45,6 +50,10 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "panel": ("views/panel.py", frozenset({"partner", "coordinator", "admin"}), ":material/badge:"),
     "audit": ("views/audit.py", frozenset({"evaluator", "admin"}), ":material/verified:"),
 }
+
+
+# Session key of a checked password waiting for its one-time code (never the password).
+CHECKED = "signin_checked"
 
 
 def idle_limit_seconds() -> float:
@@ -90,16 +99,57 @@ def actor() -> Actor | None:
     return who  # type: ignore[no-any-return]
 
 
-def sign_in(login: str, password: str) -> bool:
-    """Check the login; on success keep the actor in the session. Never stores the password."""
-    try:
-        who = uc.authenticate(db(), login.strip(), password)
-    except KleroError:
-        return False
+def _signed_in(who: Actor) -> None:
     st.session_state["actor"] = who
     st.session_state["last_seen"] = time.time()
     st.session_state.pop("expired", None)
-    return True
+    st.session_state.pop(CHECKED, None)
+
+
+def sign_in(login: str, password: str) -> KleroError | None:
+    """Check the password; return the error to show, or None when it was right.
+
+    A right password signs the user in, or, for a user with a second factor, leaves in
+    the session what the code step needs (``pending_code``). Never stores the password.
+    """
+    try:
+        result = uc.check_password(db(), login.strip(), password, source=uc.SignInFrom.DASHBOARD)
+    except KleroError as error:
+        return error
+    if isinstance(result, uc.PasswordChecked):
+        st.session_state[CHECKED] = result
+    else:
+        _signed_in(result)
+    return None
+
+
+def pending_code() -> uc.PasswordChecked | None:
+    """The checked password waiting for its one-time code, if any."""
+    checked = st.session_state.get(CHECKED)
+    return checked if isinstance(checked, uc.PasswordChecked) else None
+
+
+def sign_in_code(code: str) -> KleroError | None:
+    """Complete a sign-in with the one-time code; return the error to show, or None.
+
+    A lock or an expired step sends the user back to the password.
+    """
+    checked = pending_code()
+    if checked is None:
+        return None
+    try:
+        who = uc.check_second_factor(db(), checked, code.strip())
+    except KleroError as error:
+        if error.code != "totp_failed":
+            cancel_sign_in()
+        return error
+    _signed_in(who)
+    return None
+
+
+def cancel_sign_in() -> None:
+    """Forget a checked password waiting for its code."""
+    st.session_state.pop(CHECKED, None)
 
 
 def sign_out() -> None:
@@ -109,10 +159,25 @@ def sign_out() -> None:
             del st.session_state[key]
 
 
+def plain(text: object) -> str:
+    r"""``text`` as Streamlit's Markdown shows it literally: no link, image, HTML or emphasis.
+
+    For text from users (site names, categories, logins, column names...) and messages
+    holding it, wherever Streamlit reads Markdown: ``st.markdown``, ``st.caption``,
+    ``st.info``/``warning``/``error``/``success``, titles, metric, widget, expander and tab
+    labels. Tables and charts show text as it is and need no escaping.
+
+    >>> print(plain("[x](http://evil) <img src=x> **b**"))
+    \[x\]\(http\:\/\/evil\) \<img src\=x\> \*\*b\*\*
+    """
+    # A line break could start a block (a heading, a list, a quote): one line instead.
+    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+
+
 def show_error(error: KleroError) -> None:
-    """Show every message of an error in the session's language."""
+    """Show every message of an error in the session's language (user text shown literally)."""
     lines = error_lines(error, lang())
-    st.error("\n\n".join(lines))
+    st.error("\n\n".join(plain(line) for line in lines))
 
 
 def problem_table(problems: list[Problem]) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from typing import Literal
 import pandas as pd
 
 from quotas.confusables import look_alike_problems
+from quotas.exports import write_table
 from quotas.messages import register
 from quotas.model import (
     Category,
@@ -44,7 +45,7 @@ from quotas.model import (
     validate_quotas,
 )
 from quotas.problems import Problem, bounded, errors_only, raise_if_errors
-from quotas.tables import read_table, write_table
+from quotas.tables import read_table
 from quotas.targets import Margins
 
 QuotaFormat = Literal["kleroterion", "sortition-foundation", "sf-category"]

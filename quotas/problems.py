@@ -58,6 +58,7 @@ class Problem:
 #: done as given (an unknown site, a wrong option, ...): exit 2, like invalid input.
 ENVIRONMENT_FAILURES = frozenset(
     {
+        "db_file_unwritable",
         "db_not_initialised",
         "db_schema_newer",
         "db_schema_out_of_date",
@@ -65,6 +66,8 @@ ENVIRONMENT_FAILURES = frozenset(
         "feasibility_timeout",
         "legacy_failed",
         "out_dir_not_writable",
+        "out_file_not_written",
+        "out_files_not_restored",
         "run_lost",
         "secret_key_invalid",
         "secret_key_missing",

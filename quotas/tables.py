@@ -1,6 +1,7 @@
 """Reading tabular files people actually send: CSV in any common encoding or delimiter, or XLSX.
 
-Everything is read as text (no type guessing), so ids like "007" survive.
+Everything is read as text (no type guessing), so ids like "007" survive. Writing is
+``quotas.exports``; the quote it puts before formula-like text is taken away here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quotas.exports import restore_frame
 from quotas.messages import register
 from quotas.problems import InvalidInput, Problem, bounded
 from quotas.text_files import check_size, decode_table
@@ -173,7 +175,7 @@ def table_frame(
     frame = pd.DataFrame(body, columns=header, dtype=object)
     # A NumPy array, not a list: pandas deep-copies attrs on every operation.
     frame.attrs["row_numbers"] = np.array([n for n, _ in numbered[1:]], dtype=np.int64)
-    return frame, bounded(problems)
+    return restore_frame(frame), bounded(problems)
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
@@ -209,11 +211,3 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     return frame, problems + more
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a frame as UTF-8 CSV, or XLSX when the path ends in .xlsx."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if p.suffix.lower() == ".xlsx":
-        frame.to_excel(p, index=False, engine="openpyxl")
-    else:
-        frame.to_csv(p, index=False, lineterminator="\n")

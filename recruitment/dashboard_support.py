@@ -2,7 +2,8 @@
 
 Nothing here writes to the database. Each function takes the acting user, checks the
 same permissions as the use cases and opens one transaction; every view is
-pseudonymous (features, household keys as keyed hashes, pseudonyms; never contacts).
+pseudonymous (pseudonyms, criteria, declared attributes and household labels; never a
+personal column).
 """
 
 from __future__ import annotations
@@ -32,20 +33,23 @@ from recruitment.usecases.common import (
 )
 from recruitment.usecases.replacements import compute_replacement
 from recruitment.usecases.seats import SeatLine, replaced_by, seat_lines
-from recruitment.usecases.selection import _frame_of
+from recruitment.usecases.selection import frame_of
 from sampling.replace import Replacement
 
 
 @dataclass(frozen=True)
 class PoolView:
-    """A site's active volunteers by pseudonym: feature columns and household keys."""
+    """A site's active volunteers by pseudonym: criteria, attributes and household labels."""
 
     site: str
     panel_size: int
-    people: pd.DataFrame  # index: pseudonym; one text column per feature
+    people: pd.DataFrame  # index: pseudonym; one text column per criterion and attribute
     households: list[str | None]
     quotas: QuotaTable | None
     quota_version: int | None
+    features: list[str] = field(default_factory=list)  # the criteria among people's columns
+    attributes: list[str] = field(default_factory=list)  # declared non-personal columns
+    columns: dict[str, str] = field(default_factory=dict)  # every column held -> its role
 
 
 def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
@@ -60,10 +64,12 @@ def site_pool(db: Database, actor: Actor, site: str) -> PoolView:
     """The site's selectable volunteers (pseudonymous) with its panel size and current quotas."""
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.VIEW_SITE)
-        frame = volunteer_frame(active_volunteers(session, found.id))
+        volunteers = active_volunteers(session, found.id)
+        frame = volunteer_frame(volunteers, attributes=True)
         qs = current_quota_set(session, found.id)
         quotas = table_from_rows(qs.rows) if qs is not None else None
         people, households = _split(frame)
+        features = sorted({k for v in volunteers for k in v.features})
         return PoolView(
             found.code,
             found.panel_size,
@@ -71,6 +77,9 @@ def site_pool(db: Database, actor: Actor, site: str) -> PoolView:
             households,
             quotas,
             None if qs is None else qs.version,
+            features,
+            [c for c in people.columns if c not in features],
+            {str(c): str(r) for c, r in (found.pool_columns or {}).items()},
         )
 
 
@@ -161,7 +170,7 @@ def run_details(
             }
             for s, v in rows
         ]
-        pool, _ = _split(_frame_of(run.inputs["pool"]))
+        pool, _ = _split(frame_of(run.inputs["pool"]))
         probabilities = pd.Series(
             {str(k): float(p) for k, p in sorted((run.probabilities or {}).items())},
             dtype=float,
@@ -245,7 +254,7 @@ def legacy_comparison(
         site_for(session, actor, run.site_id, Action.VIEW_SITE)
         snapshot, rows, size = run.inputs["pool"], run.inputs["quotas"], run.size
     quotas = table_from_rows(rows)
-    loaded = pool_of(_frame_of(snapshot), quotas, f"run {run_id}")
+    loaded = pool_of(frame_of(snapshot), quotas, f"run {run_id}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
     dist = legacy_distribution(loaded.pool, quotas, size, seed=seed, samples=samples)

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 from quotas.messages import register
 from quotas.problems import KleroError
+from recruitment.audit_guards import restore_guards
+from recruitment.private_files import (
+    create_private_file,
+    is_klero_home,
+    private_folder,
+    tighten_file,
+)
 from recruitment.security import klero_home
 
 register(
@@ -52,6 +59,10 @@ register(
             "The database URL {url} is for {backend}, which Kleroterion does not support. "
             "Use SQLite (sqlite:///path/to/klero.sqlite) or PostgreSQL "
             "(postgresql+psycopg://user@host:5432/dbname)."
+        ),
+        "db_file_unwritable": (
+            "Cannot create the database file {path} (or its folder): {detail}. Check that "
+            "you may write there, or choose another place with --database-url or KLERO_HOME."
         ),
         "db_revision_unknown": (
             "There is no schema version {revision!r}. The versions are: {known}."
@@ -125,6 +136,27 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file ``0600`` in a ``0700`` folder before SQLite opens it.
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's mode, so they are
+    private too. In ``KLERO_HOME`` (ours) existing files are tightened as well: a
+    database made by an older Kleroterion was readable by everyone.
+    """
+    ours = is_klero_home(path.parent, klero_home())
+    try:
+        private_folder(path.parent, ours=ours)
+        try:
+            os.close(create_private_file(path))
+        except FileExistsError:
+            if ours:
+                for suffix in ("", "-wal", "-shm"):
+                    tighten_file(path.with_name(path.name + suffix))
+    except OSError as exc:
+        detail = exc.strerror or str(exc)
+        raise KleroError("db_file_unwritable", path=str(path), detail=detail) from exc
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and writer-serialising transactions.
 
@@ -135,8 +167,8 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _private_sqlite_file(Path(database).expanduser())
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -225,24 +257,42 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _migrate(url: str | None, revision: str, *, down: bool = False) -> str:
+@dataclass(frozen=True)
+class Upgraded:
+    """What ``klero db upgrade`` did: the revision reached and the protections put back."""
+
+    revision: str
+    restored: tuple[str, ...] = ()
+
+
+def _migrate(url: str | None, revision: str, *, down: bool = False) -> Upgraded:
     from alembic import command
 
     target = database_url(url)
     engine = make_engine(target)
+    restored: list[str] = []
     try:
         with engine.begin() as connection:
             config = _alembic_config(target)
             config.attributes["connection"] = connection
             (command.downgrade if down else command.upgrade)(config, revision)
-        return current_revision(engine) or ""
+            if not down:
+                # Migrations run once; the trail's protections are checked on every upgrade,
+                # so one removed later comes back even when the schema is the newest.
+                restored = restore_guards(connection)
+        return Upgraded(current_revision(engine) or "", tuple(restored))
     finally:
         engine.dispose()
 
 
+def upgrade_database(url: str | None = None, revision: str = "head") -> Upgraded:
+    """Bring the schema up to ``revision`` and restore the audit trail's protections."""
+    return _migrate(url, revision)
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> str:
     """Bring the database's schema up to ``revision``; return the revision reached."""
-    return _migrate(url, revision)
+    return upgrade_database(url, revision).revision
 
 
 def revisions_in_order() -> list[str]:
@@ -271,7 +321,7 @@ def downgrade(url: str | None, revision: str) -> str:
         raise KleroError(
             "db_downgrade_not_older", url=safe_url(target), current=current, revision=revision
         )
-    return _migrate(url, revision, down=True)
+    return _migrate(url, revision, down=True).revision
 
 
 def check_schema(engine: Engine, url: str) -> None:

@@ -53,6 +53,9 @@ COUNTRIES = [
 ]
 # The census features quotas are set on (region and literacy stay in the pool as data).
 QUOTA_FEATURES = ("gender", "age", "education", "urban_rural")
+# What every site may keep in clear: the quotas' features, region and literacy. The
+# rest of a synthetic pool (names, contacts, addresses, households) is personal.
+CRITERIA = (*QUOTA_FEATURES, "region", "literacy")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
             raise KleroError("demo_needs_empty_database", url=db.url) from exc
         raise
     uc.create_deliberation(db, admin, DELIBERATION, "A demo: synthetic volunteers, real workflow.")
+    uc.set_criteria(db, admin, DELIBERATION, CRITERIA)
     for login, role in (("coordinator", "coordinator"), ("evaluator", "evaluator")):
         logins[login] = (role, None, _password())
         uc.create_user(db, admin, login, logins[login][2], role)

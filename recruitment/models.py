@@ -1,7 +1,8 @@
 """The service's tables as typed SQLAlchemy 2 models: who, where, which volunteers, which runs.
 
-Contact details live in their own table, encrypted; every other table holds only
-pseudonymous data. Changes to this file need a new migration in ``migrations/versions``.
+Personal data (every pool column that is not the id, a criterion or a declared
+attribute) lives in its own table, encrypted; every other table holds only pseudonymous
+data. Changes to this file need a new migration in ``migrations/versions``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ SEAT_KINDS = ("selected", "alternate")
 SEAT_STATUSES = ("selected", "invited", "confirmed", "declined", "withdrawn", "attended", "no-show")
 PANEL_SIZE_MIN, PANEL_SIZE_MAX = 50, 200
 REGION_MAX = 200
+LOGIN_MAX = 100
 
 
 def utcnow() -> datetime:
@@ -64,13 +66,40 @@ class User(Base):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_user_role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(100), unique=True)
+    login: Mapped[str] = mapped_column(String(LOGIN_MAX), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation | None] = relationship()
+
+
+class UserTotp(Base):
+    """A user's second factor: a TOTP secret (Fernet-encrypted), asked at sign-in once confirmed.
+
+    ``last_step`` is the newest 30-s step whose code signed the user in: a code of that
+    step or an older one is refused, so an overheard code cannot be used again.
+    """
+
+    __tablename__ = "user_totp"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInFailure(Base):
+    """A failed sign-in for a login as typed (known or not), kept while it can count to a lock."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_login_at", "login", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(LOGIN_MAX))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Deliberation(Base):
@@ -80,6 +109,8 @@ class Deliberation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The criteria every site's pool may hold in clear (besides its quotas' features).
+    criteria: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -113,6 +144,8 @@ class Site(Base):
     region: Mapped[str | None] = mapped_column(String(REGION_MAX))
     panel_size: Mapped[int] = mapped_column(Integer)
     partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # Column name -> role of the pool columns the site's volunteers hold (names, never values).
+    pool_columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     country: Mapped[Country] = relationship()
     partner: Mapped[Organisation] = relationship()
@@ -135,7 +168,7 @@ class QuotaSet(Base):
 
 
 class Volunteer(Base):
-    """A volunteer of a site, pseudonymous: features and workflow data, no contact details."""
+    """A volunteer of a site, pseudonymous: criteria, declared attributes, workflow data."""
 
     __tablename__ = "volunteer"
     __table_args__ = (
@@ -147,7 +180,9 @@ class Volunteer(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
     external_id: Mapped[str] = mapped_column(String(200))
-    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)  # criteria only
+    # Declared non-personal columns, kept in clear.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     channel: Mapped[str] = mapped_column(String(20))
     consent: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -158,7 +193,7 @@ class Volunteer(Base):
 
 
 class VolunteerContact(Base):
-    """A volunteer's contact details, Fernet-encrypted, with keyed hashes for duplicates."""
+    """A volunteer's personal data (column -> value), Fernet-encrypted, with keyed hashes."""
 
     __tablename__ = "volunteer_contact"
     volunteer_id: Mapped[int] = mapped_column(

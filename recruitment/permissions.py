@@ -1,9 +1,10 @@
 """Who may do what: four roles, one table of permissions, one error that says who, what and where.
 
 - admin: everything.
-- coordinator: all sites, aggregated and pseudonymised views, site set-up and quotas;
-  never contact details, never a pool or a panel change.
-- partner: its own organisation's sites, with contact details.
+- coordinator: all sites, aggregated and pseudonymised views, site set-up, quotas and
+  the deliberation's criteria; never contact details, never a pool or a panel change.
+- partner: its own organisation's sites, with contact details (and so the say on which
+  of its pool's columns are personal).
 - evaluator: read-only, all sites, pseudonymised; may re-run any selection and compare.
 """
 
@@ -36,6 +37,7 @@ class Action(StrEnum):
 
     MANAGE_ORGANISATIONS = "manage organisations and users"
     MANAGE_DELIBERATIONS = "create deliberations and countries"
+    SET_CRITERIA = "set the deliberation's criteria"
     CREATE_SITE = "create sites"
     VIEW_SITE = "view the site"
     SET_QUOTAS = "change the quotas"
@@ -46,6 +48,7 @@ class Action(StrEnum):
     RECORD_STATUS = "record invitations, answers or attendance"
     EXPORT_PANEL = "export the panel"
     VIEW_CONTACTS = "see contact details"
+    CLASSIFY_POOL = "change which pool columns are personal"
     ERASE_VOLUNTEER = "erase a volunteer"
     EXPORT_VOLUNTEER = "export a volunteer's personal data"
     VERIFY_AUDIT = "verify the audit trail"
@@ -57,6 +60,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
     "admin": ALL,
     "coordinator": frozenset(
         {
+            Action.SET_CRITERIA,
             Action.CREATE_SITE,
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
@@ -89,6 +93,7 @@ _OWN_SITES: dict[str, frozenset[Action]] = {
             Action.RECORD_STATUS,
             Action.EXPORT_PANEL,
             Action.VIEW_CONTACTS,
+            Action.CLASSIFY_POOL,
             Action.ERASE_VOLUNTEER,
             Action.EXPORT_VOLUNTEER,
         }
@@ -115,6 +120,11 @@ class Actor:
     def system(cls) -> Actor:
         """The service itself (demo set-up, crash recovery): acts as an admin."""
         return cls(0, "system", "admin", None)
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """Someone not signed in (a failed sign-in is recorded as theirs): may do nothing."""
+        return cls(0, "anonymous", "anonymous", None)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Protecting personal data and logins: Fernet encryption, keyed hashes, scrypt passwords.
+"""Protecting personal data and logins: Fernet encryption, keyed hashes, scrypt passwords, TOTP.
 
 The secret key never lives in the database: it comes from ``KLERO_SECRET_KEY`` (a Fernet
 key, as printed by ``klero key create``) or from the file named by ``KLERO_KEY_FILE``
@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
 from quotas.messages import register
 from quotas.problems import KleroError
+from recruitment.private_files import create_private_file, is_klero_home, private_folder
 
 register(
     {
@@ -47,6 +49,12 @@ register(
 
 # scrypt cost; tests lower it through ``set_password_cost`` to stay fast.
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+# A fixed salt for ``dummy_password_hash``: nothing secret hangs on it.
+_DUMMY_SALT = base64.b64encode(b"kleroterion-none").decode()
+# A one-time code is valid for the 30-s step it was made in and the steps either side,
+# so that an authenticator whose clock is a little off still works.
+TOTP_DRIFT_STEPS = 1
+TOTP_ISSUER = "Kleroterion"
 
 
 def klero_home() -> Path:
@@ -64,12 +72,18 @@ def default_key_file() -> Path:
 
 
 def create_key_file(path: Path | None = None) -> Path:
-    """Write a new random Fernet key to ``path`` (owner-readable only); never overwrite one."""
-    target = path or default_key_file()
+    """Write a new random Fernet key to ``path`` (owner-readable only); never overwrite one.
+
+    A folder created for it is ``0700`` (see ``recruitment.private_files``).
+    """
+    target = (path or default_key_file()).expanduser()
     if target.exists():
         raise KleroError("secret_key_exists", path=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    private_folder(target.parent, ours=is_klero_home(target.parent, klero_home()))
+    try:
+        fd = create_private_file(target)
+    except FileExistsError as exc:  # written meanwhile by another process
+        raise KleroError("secret_key_exists", path=str(target)) from exc
     with os.fdopen(fd, "wb") as handle:
         handle.write(Fernet.generate_key() + b"\n")
     return target
@@ -184,3 +198,47 @@ def verify_password(password: str, stored: str) -> bool:
         maxmem=2**26,
     )
     return hmac.compare_digest(found, expected)
+
+
+def dummy_password_hash() -> str:
+    """A hash in ``hash_password``'s format, with today's parameters, that no password matches.
+
+    Checking a password against it costs what checking a real one costs, so an unknown
+    login takes as long to refuse as a known one. (Its digest is all zeros, not the scrypt
+    of anything: no hashing is needed to make it, so it is never slower the first time.)
+    """
+    n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+    zeros = base64.b64encode(bytes(64)).decode()
+    return "$".join(["scrypt", str(n), str(r), str(p), _DUMMY_SALT, zeros])
+
+
+def new_totp_secret() -> str:
+    """A random TOTP secret (base32, 160 bits), as authenticator apps expect."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(secret: str, login: str) -> str:
+    """The ``otpauth://`` URI that authenticator apps read (often as a QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name=TOTP_ISSUER)
+
+
+def totp_step(secret: str, code: str, at: float) -> int | None:
+    """The 30-s step (Unix time // 30) whose code ``code`` is, near time ``at``; None if none.
+
+    Steps up to ``TOTP_DRIFT_STEPS`` before or after ``at``'s are accepted; comparisons
+    take constant time.
+
+    >>> secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    >>> code = pyotp.TOTP(secret).at(1_000_000_000)
+    >>> totp_step(secret, code, 1_000_000_000 + 25), totp_step(secret, code, 1_000_000_000 + 95)
+    (33333333, None)
+    """
+    totp = pyotp.TOTP(secret)
+    typed = "".join(code.split())
+    now = totp.timecode(at)
+    found = None
+    for step in range(now - TOTP_DRIFT_STEPS, now + TOTP_DRIFT_STEPS + 1):
+        # No early exit: every candidate is compared, whichever matches.
+        if hmac.compare_digest(totp.generate_otp(step).encode(), typed.encode()):
+            found = step
+    return found

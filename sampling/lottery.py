@@ -28,9 +28,10 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from quotas.exports import write_table
 from quotas.messages import register
 from quotas.problems import KleroError
-from quotas.tables import read_table, write_table
+from quotas.tables import read_table
 from sampling.distribution import Distribution
 from sampling.master import new_highs
 from sampling.pool import Pool

@@ -147,7 +147,7 @@ def pool_from_frame(
     >>> loaded.pool.ids, loaded.frame["Gender"].tolist(), loaded.problems
     (('a', 'b'), [' female', 'Male'], [])
     """
-    text = _as_text(frame)
+    text = as_text(frame)
     rows = _row_numbers(text)
     # Checks read the first of identically named columns; the duplicate is reported.
     work = text.loc[:, ~text.columns.duplicated()]
@@ -211,7 +211,7 @@ def pool_from_frame(
 # -- helpers --------------------------------------------------------------------------
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a string, blanks as "" (read_table's frames already are)."""
     # Built by position so that duplicate column names (reported by the reader) survive.
     data = {i: _column_text(frame.iloc[:, i]) for i in range(frame.shape[1])}
@@ -245,7 +245,7 @@ def _row_numbers(text: pd.DataFrame) -> np.ndarray:
 
 
 def _by_row_number(text: pd.DataFrame) -> pd.DataFrame:
-    out = _as_text(text)
+    out = as_text(text)
     out.index = pd.Index(_row_numbers(text), name="row")
     return out
 

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quotas.exports import write_table
 from quotas.formats import write_quotas
 from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
+from quotas.staging import Writer, write_all
 from quotas.targets import Margins, quotas_from_margins
 from synthetic_data.countries import (
     AGE_BANDS,
@@ -225,17 +227,16 @@ def write_synthetic(
         more = (Problem("synth_panel_size_invalid", {"size": size, "panel_size": panel_size}),)
     code = _validated(country, size, seed, bias, (), more)
     pool = generate_pool(code, size, seed, bias=bias, pii=pii)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"pool": out / "pool.csv", "margins": out / "margins.csv"}
-    pool.to_csv(paths["pool"], index=False, lineterminator="\n")
-    margins_frame(code).to_csv(
-        paths["margins"], index=False, lineterminator="\n", float_format="%.4f"
-    )
+    margins = margins_frame(code)
+    writers: dict[str, Writer] = {
+        "pool.csv": lambda p: write_table(pool, p),
+        "margins.csv": lambda p: write_table(margins, p, float_format="%.4f"),
+    }
     if panel_size is not None:
         table = quotas_from_margins(
             margins_object(margins_dict(code)), panel_size, tolerance_points=tolerance_points
         )
-        paths["quotas"] = out / "quotas.csv"
-        write_quotas(table, paths["quotas"])
-    return paths
+        writers["quotas.csv"] = lambda p: write_quotas(table, p)
+    # All files or none: a failure leaves no pool without its margins.
+    written = write_all(Path(out_dir), writers)
+    return {path.stem: path for path in written}

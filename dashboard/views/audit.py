@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, current_site, db, guard, lang, tr
+from dashboard.ui import attempt, current_site, db, guard, lang, plain, tr
 from quotas.messages import render
 from recruitment import usecases as uc
 from recruitment.audit_anchor import parse_anchor_lines
@@ -17,7 +17,20 @@ st.title(tr("page.audit"))
 if st.button(tr("audit.verify"), key="audit_verify"):
     result = attempt(uc.verify_audit, db(), who)
     if result is not None:
-        (st.success if result.ok else st.error)(result.outcome.text(lang()))
+        (st.success if result.ok else st.error)(plain(result.outcome.text(lang())))
+    # The database's own refusal to change events: missing or disabled, it is named.
+    guards = attempt(uc.check_audit_guards, db(), who)
+    if guards is not None:
+        (st.success if guards.ok else st.error)("\n\n".join(map(plain, guards.lines(lang()))))
+
+# A volunteer row edited behind the application's back shows only against the pool hashes.
+st.caption(tr("audit.deep_explain"))
+if st.button(tr("audit.deep"), key="audit_deep"):
+    with st.spinner(tr("audit.deep_running")):
+        pools = attempt(uc.verify_pools, db(), who)
+    for pool in pools or []:
+        show = st.error if not pool.ok else st.info if pool.event_id is None else st.success
+        show(plain(pool.outcome.text(lang())))
 
 only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
 events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)
@@ -45,7 +58,7 @@ if st.button(tr("audit.anchors_check"), key="audit_check_anchors"):
     anchors = attempt(parse_anchor_lines, published, tr("audit.anchors_source"))
     checked = attempt(uc.verify_audit_anchors, db(), who, anchors) if anchors else None
     if checked is not None:
-        (st.success if checked.ok else st.error)("\n\n".join(checked.lines(lang())))
+        (st.success if checked.ok else st.error)("\n\n".join(map(plain, checked.lines(lang()))))
 
 st.subheader(tr("audit.rerun"))
 site = current_site()

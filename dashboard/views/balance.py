@@ -17,6 +17,7 @@ from dashboard.balance_views import (
 from dashboard.data import site_group
 from dashboard.i18n import format_number, format_percent
 from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, tr
+from quotas.exports import table_bytes
 from recruitment import usecases as uc
 
 who = guard("balance")
@@ -75,7 +76,7 @@ if len(crossable) >= 2 and panel_seats:
     st.dataframe(grid.style.format(percent_cell).map(heat), width="stretch")
 
 name = ", ".join(g.site for g in groups)
-csv = table.to_csv(index=False).encode("utf-8")
+csv = table_bytes(table, "csv")
 st.download_button(tr("balance.csv"), csv, "representativeness.csv", "text/csv", key="balance_csv")
 page = report_html(
     tr("balance.report_title", sites=name),

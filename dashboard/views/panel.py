@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, guard, labeller, lang, require_site, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, tr
+from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
 from recruitment.permissions import Action
@@ -16,7 +17,7 @@ from recruitment.usecases.seats import empty_seats, open_dropouts
 
 who = guard("panel")
 site = require_site()
-st.title(tr("page.panel") + f" · {site}")
+st.title(tr("page.panel") + f" · {plain(site)}")
 details = run_view(who, site)
 if details is None:
     st.info(tr("selection.no_run"))
@@ -89,7 +90,7 @@ if may(who, Action.RECORD_STATUS, site, db()):
         )
         if replacement.unmet:
             unmet = [q.unmet_message() for q in replacement.unmet]
-            lines = [f"- {m.text(lang())}" for m in unmet if m is not None]
+            lines = [f"- {plain(m.text(lang()))}" for m in unmet if m is not None]
             st.warning(tr("panel.unmet", count=len(unmet)) + "\n\n" + "\n".join(lines))
         if replacement.added and st.button(tr("panel.invite"), key="panel_invite"):
             # One transaction recomputes the same answer (same inputs, same seed) and stores it,
@@ -107,15 +108,19 @@ if may(who, Action.EXPORT_PANEL, site, db()):
     contacts = may(who, Action.VIEW_CONTACTS, site, db())
     st.caption(tr("panel.export_contacts" if contacts else "panel.export_pseudonymous"))
     if st.button(tr("panel.export_prepare"), key="panel_export"):
-        frame = attempt(uc.export_panel, db(), who, run_id=details.run_id)
-        if frame is not None:
-            st.session_state["_export"] = (details.run_id, frame.to_csv(index=False))
+        prepared = attempt(uc.prepare_panel_export, db(), who, run_id=details.run_id)
+        if prepared is not None:
+            st.session_state["_export"] = (prepared, table_bytes(prepared.frame, "csv"))
     ready = st.session_state.get("_export")
-    if ready is not None and ready[0] == details.run_id:
+    if ready is not None and ready[0].run_id == details.run_id:
+        # The export is recorded in the audit trail when it is handed over (the click),
+        # not when it is prepared: a prepared file nobody downloads was never exported.
         st.download_button(
             tr("panel.download"),
-            ready[1].encode("utf-8"),
+            ready[1],
             f"panel-{site}-run{details.run_id}.csv",
             "text/csv",
             key="panel_download",
+            on_click=attempt,
+            args=(uc.record_panel_export, db(), who, ready[0]),
         )

@@ -1,4 +1,4 @@
-"""A site's volunteer pool: upload a file with its validation report, register by hand."""
+"""A site's volunteer pool: upload a file (each column's role shown, editable), register one."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import streamlit as st
 from dashboard.balance_views import bar_chart, long_form
 from dashboard.data import forget, pool_view
 from dashboard.i18n import format_number
+from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.ui import (
     attempt,
     db,
     guard,
     labeller,
     lang,
+    plain,
     problem_table,
     require_site,
     show_error,
@@ -27,13 +29,13 @@ from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError
 from quotas.tables import read_table
 from recruitment import usecases as uc
+from recruitment.columns import Role
 from recruitment.dashboard_support import may
-from recruitment.permissions import Action
-from recruitment.usecases.pools import CONTACT_NAMES
+from recruitment.permissions import Action, Actor
 
 who = guard("pool")
 site = require_site()
-st.title(tr("page.pool") + f" · {site}")
+st.title(tr("page.pool") + f" · {plain(site)}")
 view = pool_view(who, site)
 if view is None:
     st.stop()
@@ -55,70 +57,90 @@ def report(result: uc.ImportReport) -> None:
 
 st.metric(tr("pool.active"), format_number(len(view.people), lang()))
 
-if can_import:
+
+def upload_and_import(who: Actor) -> None:
+    """Upload a file, show how each column will be stored (editable), then import it."""
     st.subheader(tr("pool.upload"))
     upload = st.file_uploader(tr("pool.upload_help"), type=["csv", "xlsx"], key="pool_file")
-    if upload is not None:
-        folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            frame, read_problems = read_table(path)
-        except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
-            show_problems(error.problems, "pool.import_refused")
-            st.stop()
-        columns = [str(c) for c in frame.columns]
-        default_id = next(
-            (c for c in columns if normalise(c) == "id"), columns[0] if columns else ""
+    if upload is None:
+        return
+    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    try:
+        frame, _ = read_table(path)
+    except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
+        show_problems(error.problems, "pool.import_refused")
+        return
+    columns = [str(c) for c in frame.columns]
+    default_id = next((c for c in columns if normalise(c) == "id"), columns[0] if columns else "")
+    id_column = st.selectbox(
+        tr("pool.id_column"),
+        columns,
+        index=columns.index(default_id) if columns else 0,
+        key="pool_id_column",
+    )
+    preview = attempt(
+        uc.preview_import,
+        db(),
+        who,
+        site,
+        path,
+        id_column=id_column or "id",
+        address_columns=guessed_addresses([c for c in columns if c != id_column]),
+    )
+    if preview is None:
+        return
+    st.markdown(f"**{tr('pool.columns_title')}**")
+    st.caption(tr("pool.columns_help"))
+    chosen = roles_editor(preview.columns)
+    if preview.problems:
+        st.dataframe(problem_table(preview.problems), hide_index=True, width="stretch")
+    with st.form("pool_import"):
+        consent = st.checkbox(tr("pool.consent"), value=True)
+        go = st.form_submit_button(tr("pool.import"), type="primary", key="pool_import_go")
+    if not go:
+        return
+    try:
+        result = uc.import_pool(
+            db(),
+            who,
+            site,
+            path,
+            id_column=id_column or "id",
+            feature_columns=chosen[Role.FEATURE],
+            attribute_columns=chosen[Role.ATTRIBUTE],
+            contact_columns=chosen[Role.CONTACT],
+            address_columns=chosen[Role.ADDRESS],
+            personal_columns=chosen[Role.PERSONAL],
+            consent=consent,
         )
-        addresses = [
-            c for c in columns if "address" in normalise(c) or normalise(c) in {"postcode", "zip"}
-        ]
-        with st.form("pool_import"):
-            id_column = st.selectbox(
-                tr("pool.id_column"), columns, index=columns.index(default_id) if columns else 0
-            )
-            address_columns = st.multiselect(tr("pool.address_columns"), columns, addresses)
-            st.caption(
-                tr(
-                    "pool.contact_columns",
-                    columns=", ".join(c for c in columns if normalise(c) in CONTACT_NAMES) or "–",
-                )
-            )
-            consent = st.checkbox(tr("pool.consent"), value=True)
-            go = st.form_submit_button(tr("pool.import"), type="primary", key="pool_import_go")
-        if go:
-            try:
-                result = uc.import_pool(
-                    db(),
-                    who,
-                    site,
-                    path,
-                    id_column=id_column or "id",
-                    address_columns=address_columns,
-                    consent=consent,
-                )
-            except InvalidInput as error:
-                show_problems(error.problems, "pool.import_refused")
-            except KleroError as error:
-                show_error(error)
-            else:
-                forget()
-                report(result)
+    except InvalidInput as error:
+        show_problems(error.problems, "pool.import_refused")
+    except KleroError as error:
+        show_error(error)
+    else:
+        forget()
+        report(result)
+
+
+if can_import:
+    upload_and_import(who)
 
     st.subheader(tr("pool.register"))
     features = list(view.quotas.features) if view.quotas is not None else []
-    extra = [c for c in view.people.columns if view.quotas is None or c not in features]
+    extra = [c for c in view.features if view.quotas is None or c not in features]
     with st.form("register", clear_on_submit=True):
         external_id = st.text_input(tr("pool.external_id"), key="reg_id")
         values: dict[str, str] = {}
         for feature in features:
             assert view.quotas is not None
             values[feature] = st.selectbox(
-                feature, view.quotas.values(feature), key=f"reg_{feature}"
+                plain(feature), view.quotas.values(feature), key=f"reg_{feature}"
             )
         for feature in extra:
-            values[feature] = st.text_input(feature, key=f"reg_x_{feature}")
+            values[feature] = st.text_input(plain(feature), key=f"reg_x_{feature}")
+        attributes = {a: st.text_input(plain(a), key=f"reg_a_{a}") for a in view.attributes}
         name = st.text_input(tr("pool.name"), key="reg_name")
         email = st.text_input(tr("pool.email"), key="reg_email")
         phone = st.text_input(tr("pool.phone"), key="reg_phone")
@@ -143,6 +165,7 @@ if can_import:
                 external_id.strip(),
                 values,
                 contact,
+                attributes=attributes,
                 channel=channel,
             )
             if done is not None:

@@ -16,6 +16,7 @@ from dashboard.ui import (
     guard,
     labeller,
     lang,
+    plain,
     require_site,
     show_error,
     show_problems,
@@ -34,7 +35,7 @@ from recruitment.permissions import Action
 
 who = guard("quotas")
 site = require_site()
-st.title(tr("page.quotas") + f" · {site}")
+st.title(tr("page.quotas") + f" · {plain(site)}")
 view = pool_view(who, site)
 if view is None:
     st.stop()
@@ -166,7 +167,7 @@ else:
     )
     candidate, problems = table_of(edited)
     for p in problems:
-        (st.error if p.severity == "error" else st.warning)(problem_text(p, lang()))
+        (st.error if p.severity == "error" else st.warning)(plain(problem_text(p, lang())))
 
 if candidate is not None:
     st.subheader(tr("quotas.preview"))
@@ -183,7 +184,7 @@ if candidate is not None:
     elif result is not None:
         st.error(tr("quotas.infeasible"))
         for line in explanation(result):
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
         if (
             result.relaxation is not None
             and can_edit

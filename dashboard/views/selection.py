@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, db, guard, labeller, lang, require_site, show_error, tr
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
@@ -18,7 +18,7 @@ from sampling.select import ALGORITHMS
 
 who = guard("selection")
 site = require_site()
-st.title(tr("page.selection") + f" · {site}")
+st.title(tr("page.selection") + f" · {plain(site)}")
 
 if may(who, Action.RUN_SELECTION, site, db()):
     with st.form("run"):
@@ -86,7 +86,7 @@ draw = (
 st.caption(
     f"{tr(f'algorithm.{details.algorithm}')} · {draw} · "
     f"{tr('selection.lottery_index', index=details.lottery_index)} · "
-    f"{format_date(details.started_at, lang())} · {details.started_by} · "
+    f"{format_date(details.started_at, lang())} · {plain(details.started_by)} · "
     f"SHA-256 {details.input_sha256[:16]}…"
 )
 fair = details.fairness

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from quotas.balance import balance_table
+from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import read_margins, write_quotas
 from quotas.problems import Problem, problem_counts
 from quotas.targets import quotas_from_margins
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.inputs import Inputs, load_inputs
+from recruitment.cli.output import write_file
 
 PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
 QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
@@ -123,7 +125,9 @@ def _pool_table_text(table: Any) -> str:
 def quotas_command(
     margins: Annotated[Path, typer.Option("--margins", help="Census margins file.")],
     size: SizeOpt,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the quota table.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the quota table (.csv or .xlsx).")
+    ],
     tolerance_seats: Annotated[
         int | None, typer.Option("--tolerance-seats", help="Seats either side of the target.")
     ] = None,
@@ -135,7 +139,8 @@ def quotas_command(
         str, typer.Option("--method", help="largest-remainder or sainte-lague.")
     ] = "largest-remainder",
 ) -> int:
-    """Turn census margins into a quota table for a panel of SIZE seats."""
+    """Turn census margins into a quota table for a panel of SIZE seats (.csv or .xlsx)."""
+    table_format(out)  # a wrong file name is refused before any work
     if tolerance_seats is not None and tolerance_points is not None:
         raise typer.BadParameter("give --tolerance-seats or --tolerance-points, not both")
     if method not in ("largest-remainder", "sainte-lague"):
@@ -149,6 +154,6 @@ def quotas_command(
         tolerance_points=tolerance_points,
         method=method,  # type: ignore[arg-type]
     )
-    write_quotas(table, out)
+    write_file(out, lambda path: write_quotas(table, path))
     typer.echo(f"Wrote {len(table)} quotas for a panel of {size} to {out}.")
     return 0

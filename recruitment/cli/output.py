@@ -1,48 +1,23 @@
-"""Writing a command's result files all at once: into a fresh folder, then moved in place."""
+"""Writing a command's result files: all or nothing (``quotas.staging``), tables neutralised.
+
+Every command that writes files goes through ``write_all`` (a folder of files) or
+``write_file`` (one ``--out`` file); tables are written by ``quotas.exports.write_table``,
+so no cell opens as a formula in a spreadsheet.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from quotas.messages import register
-from quotas.problems import KleroError
+import pandas as pd
 
-register(
-    {
-        "out_dir_not_writable": (
-            "Cannot write to {path}: {detail}. Choose another --out-dir or fix its permissions."
-        ),
-    }
-)
+from quotas.exports import write_table
+from quotas.staging import staged, write_all, write_file
 
-
-def write_all(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
-    """Write every file into a temporary folder, then move them into ``out_dir`` together.
-
-    If any writer fails, nothing appears in ``out_dir`` (no half-written results).
-    """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".klero-", dir=out_dir))
-    except OSError as exc:
-        raise KleroError("out_dir_not_writable", path=str(out_dir), detail=exc.strerror) from exc
-    try:
-        for name, writer in writers.items():
-            writer(staging / name)
-        written = []
-        for name in writers:
-            target = out_dir / name
-            os.replace(staging / name, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+__all__ = ["json_writer", "staged", "table_writer", "write_all", "write_file"]
 
 
 def json_writer(payload: dict[str, Any]) -> Callable[[Path], None]:
@@ -52,3 +27,8 @@ def json_writer(payload: dict[str, Any]) -> Callable[[Path], None]:
         path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     return write
+
+
+def table_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+    """A writer for a table: CSV, or XLSX when the file name ends in .xlsx."""
+    return lambda path: write_table(frame, path)

@@ -14,7 +14,7 @@ from quotas.tables import read_table
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.check import AddressOpt, IdOpt, JsonOpt, PoolOpt, QuotasOpt, print_problems
 from recruitment.cli.inputs import load_inputs
-from recruitment.cli.output import json_writer, write_all
+from recruitment.cli.output import json_writer, table_writer, write_all
 from sampling.replace import replace
 
 register(
@@ -92,7 +92,7 @@ def replace_command(
     write_all(
         out_dir,
         {
-            "panel.csv": lambda p: new_panel.to_csv(p, index=False),
+            "panel.csv": table_writer(new_panel),
             "replacement.json": json_writer(report),
         },
     )

@@ -26,7 +26,7 @@ from recruitment.cli.check import (
     print_problems,
 )
 from recruitment.cli.inputs import load_inputs
-from recruitment.cli.output import json_writer, write_all
+from recruitment.cli.output import json_writer, table_writer, write_all
 from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, UserOpt
 from recruitment.cli.service_panels import select_for_site
@@ -314,15 +314,15 @@ def select_files(
         {"id": lottery.probabilities.index, "probability": lottery.probabilities.to_numpy()}
     )
     writers: dict[str, Callable[[Path], None]] = {
-        "panel.csv": lambda p: frame[in_panel].reset_index().to_csv(p, index=False),
-        "remaining.csv": lambda p: frame[~in_panel].reset_index().to_csv(p, index=False),
-        "probabilities.csv": lambda p: probabilities.to_csv(p, index=False),
-        "lottery.csv": lambda p: lottery.table().to_csv(p, index=False),
-        "lottery_types.csv": lambda p: lottery.types_table(inputs.pool).to_csv(p, index=False),
+        "panel.csv": table_writer(frame[in_panel].reset_index()),
+        "remaining.csv": table_writer(frame[~in_panel].reset_index()),
+        "probabilities.csv": table_writer(probabilities),
+        "lottery.csv": table_writer(lottery.table()),
+        "lottery_types.csv": table_writer(lottery.types_table(inputs.pool)),
     }
     if chosen is not None:
         report["alternates"] = chosen.to_dict()
-        writers["alternates.csv"] = lambda p: chosen.to_frame().to_csv(p, index=False)
+        writers["alternates.csv"] = table_writer(chosen.to_frame())
     writers["report.json"] = json_writer(report)
     write_all(out_dir, writers)
     if as_json:

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 2 invalid input, 3 other errors (e.g. database out of date),
 4 permission denied. Pool, panel and rerun commands live in ``service_panels``, audit
-commands in ``service_audit``.
+commands in ``service_audit``, sign-in locks and second factors in ``service_users``.
 """
 
 from __future__ import annotations
@@ -15,20 +15,25 @@ from typing import Annotated
 
 import typer
 
-from quotas.messages import register
+from quotas.messages import register, render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli import service_audit, service_panels  # noqa: F401  (register commands)
-from recruitment.cli.app import app, emit_json
+from recruitment.cli import (  # noqa: F401  (register commands)
+    service_audit,
+    service_panels,
+    service_pools,
+)
+from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.service_common import (
     DbOpt,
     JsonOpt,
     SiteOpt,
     UserOpt,
     logged_in,
-    password,
+    sign_in,
 )
-from recruitment.db import database_url, downgrade, safe_url, upgrade
+from recruitment.cli.service_users import user_app
+from recruitment.db import database_url, downgrade, safe_url, upgrade_database
 from recruitment.security import create_key_file
 
 register(
@@ -43,7 +48,6 @@ register(
 
 db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
 key_app = typer.Typer(help="The secret key that encrypts contact details.", no_args_is_help=True)
-user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 delib_app = typer.Typer(help="Deliberations and their countries.", no_args_is_help=True)
 site_app = typer.Typer(
@@ -63,8 +67,12 @@ for sub, name in (
 @db_app.command("upgrade")
 def db_upgrade(database_url_: DbOpt = None) -> None:
     """Create the tables, or bring an older database up to date (back it up first)."""
-    revision = upgrade(database_url_)
-    typer.echo(f"Database {safe_url(database_url(database_url_))} is at schema {revision}.")
+    upgraded = upgrade_database(database_url_)
+    typer.echo(
+        f"Database {safe_url(database_url(database_url_))} is at schema {upgraded.revision}."
+    )
+    if upgraded.restored:
+        typer.echo(render("audit_guards_restored", {"names": ", ".join(upgraded.restored)}))
 
 
 @db_app.command("downgrade")
@@ -117,7 +125,7 @@ def user_create(
         else:
             if not user:
                 raise KleroError("login_missing")
-            actor = uc.authenticate(db, user, password())
+            actor = sign_in(db, user)
             uc.create_user(db, actor, new_login, secret, role, organisation)
     finally:
         db.dispose()
@@ -148,6 +156,37 @@ def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -
     with logged_in(database_url_, user) as (db, actor):
         uc.create_deliberation(db, actor, name)
     typer.echo(f"Deliberation {name!r} created.")
+
+
+@delib_app.command("criteria")
+def delib_criteria(
+    deliberation: Annotated[str, typer.Option("--deliberation")],
+    set_: Annotated[
+        str | None,
+        typer.Option(
+            "--set", help="Comma-separated criteria every site may keep in clear ('' for none)."
+        ),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a deliberation's criteria, or set them (coordinators, admins).
+
+    Pool imports keep these columns in clear as criteria (besides the site's quota
+    features); every other undeclared column is personal. Data already stored keeps its
+    classification: change it with 'klero pool classify'.
+    """
+    with logged_in(database_url_, user) as (db, actor):
+        if set_ is None:
+            criteria = uc.deliberation_criteria(db, actor, deliberation)
+        else:
+            criteria = uc.set_criteria(db, actor, deliberation, split_columns(set_))
+    if as_json:
+        emit_json({"deliberation": deliberation, "criteria": criteria})
+        return
+    verb = "are now" if set_ is not None else "are"
+    typer.echo(f"The criteria of {deliberation!r} {verb}: {', '.join(criteria) or '(none)'}.")
 
 
 @delib_app.command("add-country")

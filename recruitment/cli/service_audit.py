@@ -1,22 +1,36 @@
 """Audit commands: ``klero audit head`` (the anchor to publish) and ``klero audit verify``.
 
-Exit codes: 0 the trail is intact (and matches every anchor given), 1 it is not (the
-first line names the first problem), 2 an anchor is malformed, 4 permission denied.
+Exit codes: 0 the trail is intact (and matches every anchor given), its append-only
+protections are in place and (``--deep``) every checkable pool matches its audited hash;
+1 one of these is not so (each problem named), 2 an anchor is malformed, 4 permission
+denied.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import quotas.tables  # noqa: F401  (registers the file_not_found and file_unreadable messages)
+from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
 from recruitment import usecases as uc
-from recruitment.audit_anchor import Anchor, parse_anchor_lines, parse_anchors
+from recruitment.audit import VerifyResult
+from recruitment.audit_anchor import (
+    Anchor,
+    AnchoredVerification,
+    parse_anchor_lines,
+    parse_anchors,
+)
+from recruitment.audit_guards import GuardReport
 from recruitment.cli.app import app, emit_json
 from recruitment.cli.service_common import DbOpt, JsonOpt, UserOpt, logged_in
+from recruitment.db import Database
+from recruitment.permissions import Actor
+from recruitment.pool_state import PoolCheck
 
 audit_app = typer.Typer(
     help="The audit trail: verify it, and publish its head (an anchor).", no_args_is_help=True
@@ -97,6 +111,58 @@ def _read_text(path: Path) -> str:
         raise InvalidInput([problem]) from exc
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """Everything ``klero audit verify`` checked."""
+
+    chain: VerifyResult
+    anchored: AnchoredVerification | None
+    guards: GuardReport
+    pools: list[PoolCheck] | None
+
+    @property
+    def ok(self) -> bool:
+        chain_ok = self.anchored.ok if self.anchored is not None else self.chain.ok
+        return chain_ok and self.guards.ok and all(p.ok for p in self.pools or [])
+
+    @property
+    def problems(self) -> list[Message]:
+        if self.anchored is not None:
+            chain = self.anchored.problems
+        else:
+            chain = [] if self.chain.ok else [self.chain.outcome]
+        pools = [p.outcome for p in self.pools or [] if not p.ok]
+        return [*chain, *self.guards.problems, *pools]
+
+
+def _verify(db: Database, actor: Actor, anchors: list[Anchor], deep: bool) -> _Verified:
+    anchored = uc.verify_audit_anchors(db, actor, anchors) if anchors else None
+    chain = anchored.chain if anchored is not None else uc.verify_audit(db, actor)
+    guards = uc.check_audit_guards(db, actor)
+    pools = uc.verify_pools(db, actor) if deep else None
+    return _Verified(chain, anchored, guards, pools)
+
+
+def _emit_json(found: _Verified) -> None:
+    anchors = found.anchored.anchors if found.anchored is not None else ()
+    emit_json(
+        {
+            "ok": found.ok,
+            "chain": found.chain.message,
+            "anchors": [
+                {"anchor": c.anchor.text, "ok": c.ok, **c.outcome.to_dict()} for c in anchors
+            ],
+            "protections": {
+                "ok": found.guards.ok,
+                "checks": [{"name": c.name, "state": c.state.value} for c in found.guards.checks],
+                "problems": [m.to_dict() for m in found.guards.problems],
+            },
+            "pools": None if found.pools is None else [p.to_dict() for p in found.pools],
+            "problems": [m.text() for m in found.problems],
+        }
+    )
+
+
 @audit_app.command("verify")
 def audit_verify(
     anchor: Annotated[
@@ -113,35 +179,33 @@ def audit_verify(
             "--anchors-file", metavar="FILE", help="A file of published anchors, one per line."
         ),
     ] = None,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            help="Also recompute every site's pool and compare it with the audited hashes.",
+        ),
+    ] = False,
     database_url_: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
-    """Check the hash chain (and every published anchor given); exit 1 naming the first problem."""
+    """Check the hash chain (and every published anchor given), the database's append-only
+    protections, and with --deep every site's pool; exit 1 naming what is wrong."""
     anchors = _read_anchors(anchor or [], anchors_file or [])
     with logged_in(database_url_, user) as (db, actor):
-        if not anchors:
-            result = uc.verify_audit(db, actor)
-            if as_json:
-                emit_json({"ok": result.ok, "chain": result.message, "anchors": []})
-            else:
-                typer.echo(result.message)
-                if result.ok:
-                    typer.echo(NO_ANCHOR)
-            return 0 if result.ok else 1
-        checked = uc.verify_audit_anchors(db, actor, anchors)
+        found = _verify(db, actor, anchors, deep)
     if as_json:
-        emit_json(
-            {
-                "ok": checked.ok,
-                "chain": checked.chain.message,
-                "anchors": [
-                    {"anchor": c.anchor.text, "ok": c.ok, **c.outcome.to_dict()}
-                    for c in checked.anchors
-                ],
-                "problems": [m.text() for m in checked.problems],
-            }
-        )
+        _emit_json(found)
+        return 0 if found.ok else 1
+    if found.anchored is not None:
+        typer.echo(found.anchored.message)
     else:
-        typer.echo(checked.message)
-    return 0 if checked.ok else 1
+        typer.echo(found.chain.message)
+        if found.chain.ok:
+            typer.echo(NO_ANCHOR)
+    for line in found.guards.lines():
+        typer.echo(line)
+    for pool in found.pools or []:
+        typer.echo(pool.outcome.text())
+    return 0 if found.ok else 1

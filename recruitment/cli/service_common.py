@@ -3,7 +3,8 @@
 The database comes from ``--database-url`` or ``KLERO_DATABASE_URL`` (default: the SQLite
 file under ``KLERO_HOME``). The acting user is ``--user LOGIN`` or ``KLERO_USER``; the
 password is read from ``KLERO_PASSWORD`` (never from the command line, so it stays out
-of shell history), or asked for on a terminal.
+of shell history), or asked for on a terminal; so is the one-time code of a user with a
+second factor (``KLERO_TOTP``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def password() -> str:
     raise KleroError("login_missing")
 
 
+def totp_code(login: str) -> str:
+    """``login``'s one-time code: ``KLERO_TOTP``, or a prompt on a terminal; else exit 2."""
+    given = os.environ.get("KLERO_TOTP")
+    if given:
+        return given
+    if sys.stdin.isatty():
+        return str(typer.prompt("One-time code"))
+    raise KleroError("totp_missing", login=login)
+
+
+def sign_in(db: uc.Database, user: str) -> Actor:
+    """Sign ``user`` in to ``db``: the password, then the one-time code if they have one."""
+    checked = uc.check_password(db, user, password(), source=uc.SignInFrom.CLI)
+    if isinstance(checked, Actor):
+        return checked
+    return uc.check_second_factor(db, checked, totp_code(user))
+
+
 def login(database_url: str | None, user: str | None) -> tuple[uc.Database, Actor]:
     """Open the database (schema checked, interrupted runs failed) and log the user in.
 
@@ -56,7 +75,7 @@ def login(database_url: str | None, user: str | None) -> tuple[uc.Database, Acto
         raise KleroError("login_missing")
     db = uc.start(database_url)
     try:
-        return db, uc.authenticate(db, user, password())
+        return db, sign_in(db, user)
     except BaseException:
         db.dispose()
         raise

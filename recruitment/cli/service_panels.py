@@ -1,5 +1,5 @@
-"""Service commands for pools and panels: ``pool import``, ``volunteer``, ``panel``, ``runs``,
-``rerun``; and ``select_for_site``, which ``klero select --site`` calls.
+"""Service commands for panels: ``volunteer``, ``panel``, ``runs``, ``rerun``; and
+``select_for_site``, which ``klero select --site`` calls (pools: ``service_pools``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from typing import Annotated
 
 import typer
 
+from quotas.exports import table_format
+from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.output import json_writer, staged, table_writer
 from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
 
-pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
 volunteer_app = typer.Typer(
     help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
 )
@@ -25,7 +27,6 @@ panel_app = typer.Typer(
     help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
 )
 for sub, name in (
-    (pool_app, "pool"),
     (volunteer_app, "volunteer"),
     (panel_app, "panel"),
 ):
@@ -71,69 +72,41 @@ def select_for_site(
             bar.close()
 
 
-@pool_app.command("import")
-def pool_import(
-    site: SiteOpt,
-    file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
-    id_column: Annotated[str, typer.Option("--id-column")] = "id",
-    address_columns: Annotated[
-        str | None,
-        typer.Option("--address-columns", help="Comma-separated address columns (households)."),
-    ] = None,
-    contact_columns: Annotated[
-        str | None,
-        typer.Option(
-            "--contact-columns",
-            help="Comma-separated contact columns (default: name, email, phone, address...).",
-        ),
-    ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Import volunteers into a site; re-importing the same file changes nothing."""
-    with logged_in(database_url_, user) as (db, actor):
-        report = uc.import_pool(
-            db,
-            actor,
-            site,
-            file,
-            id_column=id_column,
-            address_columns=split_columns(address_columns),
-            contact_columns=split_columns(contact_columns) if contact_columns else None,
-        )
-    if as_json:
-        emit_json(
-            {
-                "site": report.site,
-                "added": len(report.added),
-                "unchanged": report.unchanged,
-                "skipped": report.skipped,
-                "problems": [p.to_dict() for p in report.problems],
-            }
-        )
-        return
-    typer.echo(
-        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
-        f"there, {report.skipped} skipped."
-    )
-    for problem in report.problems:
-        typer.echo(f"  {problem.severity}: {problem.message}")
-
-
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """Erase a volunteer's personal data; the pseudonymous record stays for the audit."""
+    """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
     with logged_in(database_url_, user) as (db, actor):
         uc.erase_volunteer(db, actor, pseudonym)
-    typer.echo(f"Volunteer {pseudonym}: contact details erased.")
+    typer.echo(f"Volunteer {pseudonym}: personal data erased.")
 
 
 @volunteer_app.command("export")
-def volunteer_export(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """Print everything stored about a volunteer (JSON), for an access request."""
-    with logged_in(database_url_, user) as (db, actor):
-        emit_json(uc.export_volunteer_data(db, actor, pseudonym))
+def volunteer_export(
+    pseudonym: str,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the JSON to this .json file instead of printing it."),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Print everything stored about a volunteer (JSON), for an access request (or --out FILE)."""
+    if out is not None and out.suffix.lower() != ".json":
+        raise KleroError(
+            "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
+        )
+    if out is None:
+        with logged_in(database_url_, user) as (db, actor):
+            data = uc.export_volunteer_data(db, actor, pseudonym)
+        emit_json(data)
+        return
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
+    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
+        uc.export_volunteer_data(
+            db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
+        )
+    typer.echo(f"Volunteer {pseudonym}: data written to {out}.")
 
 
 @panel_app.command("status")
@@ -224,18 +197,25 @@ def panel_replace(
 
 @panel_app.command("export")
 def panel_export(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
     site: Annotated[str | None, typer.Option("--site")] = None,
     run: RunOpt = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
-    """Write the panel and alternates (contact details only for the site's partner)."""
+    """Write the panel and alternates (contact details only for the site's partner).
+
+    The file is CSV, or a real XLSX when its name ends in .xlsx.
+    """
+    table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    with logged_in(database_url_, user) as (db, actor):
-        frame = uc.export_panel(db, actor, site, run)
-    frame.to_csv(out, index=False)
+    # The file is in place before the transaction recording the export commits; if the
+    # commit fails, leaving the block takes the file out again (an earlier one back in).
+    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
+        frame = uc.export_panel(
+            db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
+        )
     typer.echo(f"{len(frame)} seat(s) written to {out}.")
 
 

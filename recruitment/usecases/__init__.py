@@ -8,7 +8,13 @@ database, refuses an out-of-date schema and marks runs left by crashed processes
 from __future__ import annotations
 
 from recruitment.db import Database, open_database
-from recruitment.usecases.audit_trail import audit_head, verify_audit, verify_audit_anchors
+from recruitment.usecases.audit_trail import (
+    audit_head,
+    check_audit_guards,
+    verify_audit,
+    verify_audit_anchors,
+    verify_pools,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -17,12 +23,29 @@ from recruitment.usecases.overview import (
     sites_overview,
 )
 from recruitment.usecases.panels import (
+    PanelExport,
     PanelStatus,
     export_panel,
     panel_status,
+    prepare_panel_export,
+    record_panel_export,
     record_seat_status,
 )
-from recruitment.usecases.pools import ImportReport, import_frame, import_pool
+from recruitment.usecases.personal import (
+    ClassifyReport,
+    classify_pool,
+    deliberation_criteria,
+    set_criteria,
+    site_columns,
+)
+from recruitment.usecases.pools import (
+    ImportPreview,
+    ImportRefused,
+    ImportReport,
+    import_frame,
+    import_pool,
+    preview_import,
+)
 from recruitment.usecases.quota_sets import (
     QuotaSetView,
     check_feasibility,
@@ -35,15 +58,30 @@ from recruitment.usecases.quota_sets import (
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
+from recruitment.usecases.second_factor import (
+    TotpSetup,
+    confirm_totp,
+    disable_totp,
+    enable_totp,
+)
 from recruitment.usecases.selection import RunSummary, run_selection
 from recruitment.usecases.setup import (
-    authenticate,
     bootstrap_admin,
     create_country,
     create_deliberation,
     create_organisation,
     create_site,
     create_user,
+)
+from recruitment.usecases.signin import (
+    LoginLocked,
+    PasswordChecked,
+    SignInFrom,
+    Unlocked,
+    authenticate,
+    check_password,
+    check_second_factor,
+    unlock_login,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -60,26 +98,43 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "ClassifyReport",
     "Database",
+    "ImportPreview",
+    "ImportRefused",
     "ImportReport",
+    "LoginLocked",
+    "PanelExport",
     "PanelStatus",
+    "PasswordChecked",
     "QuotaSetView",
     "ReplacementSummary",
     "RerunReport",
     "RunSummary",
     "RunView",
+    "SignInFrom",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
+    "TotpSetup",
+    "Unlocked",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
+    "check_audit_guards",
     "check_feasibility",
+    "check_password",
+    "check_second_factor",
+    "classify_pool",
+    "confirm_totp",
     "create_country",
     "create_deliberation",
     "create_organisation",
     "create_site",
     "create_user",
+    "deliberation_criteria",
+    "disable_totp",
+    "enable_totp",
     "erase_volunteer",
     "export_panel",
     "export_volunteer_data",
@@ -88,19 +143,26 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "prepare_panel_export",
+    "preview_import",
+    "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
     "register_volunteer",
     "replace_dropouts",
     "rerun_selection",
     "run_selection",
+    "set_criteria",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
+    "site_columns",
     "site_quotas",
     "sites_overview",
     "start",
+    "unlock_login",
     "verify_audit",
     "verify_audit_anchors",
+    "verify_pools",
 ]

@@ -1,4 +1,5 @@
-"""Checking the audit trail: its hash chain and published anchors, for those allowed to audit."""
+"""Checking the audit trail, for those allowed to audit: its hash chain, published anchors,
+the database's append-only protections, and (deep) every site's pool against its hashes."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Sequence
 
 from recruitment.audit import VerifyResult, verify_chain
 from recruitment.audit_anchor import Anchor, AnchoredVerification, AuditHead, head, verify_anchored
+from recruitment.audit_guards import GuardReport, check_guards
 from recruitment.db import Database
 from recruitment.permissions import Action, Actor, require
+from recruitment.pool_state import PoolCheck, check_pools
 
 
 def verify_audit(db: Database, actor: Actor) -> VerifyResult:
@@ -38,3 +41,17 @@ def verify_audit_anchors(
     require(actor, Action.VERIFY_AUDIT)
     with db.unit_of_work() as session:
         return verify_anchored(session, anchors)
+
+
+def check_audit_guards(db: Database, actor: Actor) -> GuardReport:
+    """Whether the database still refuses to change or delete audit events, and if not, why."""
+    require(actor, Action.VERIFY_AUDIT)
+    with db.unit_of_work() as session:
+        return check_guards(session.connection())
+
+
+def verify_pools(db: Database, actor: Actor) -> list[PoolCheck]:
+    """Every site's pool against the hashes its audited changes recorded (``--deep``)."""
+    require(actor, Action.VERIFY_AUDIT)
+    with db.unit_of_work() as session:
+        return check_pools(session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -9,10 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import Category, Quota, QuotaTable
+from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.problems import KleroError
+from recruitment.columns import PERSONAL_ROLES
 from recruitment.models import QuotaSet, Site, Volunteer
 from recruitment.permissions import Action, Actor, SiteRef, require
+from recruitment.snapshots import HOUSEHOLD_COLUMN as HOUSEHOLD_COLUMN
+from recruitment.snapshots import ID_COLUMN as ID_COLUMN
+from recruitment.snapshots import household_labels, quota_columns
 from sampling.pool_files import LoadedPool, pool_from_frame
 
 register(
@@ -26,12 +31,14 @@ register(
         "site_pool_empty": (
             "The site {site} has no active volunteers who gave consent. Import a pool first."
         ),
+        "pool_feature_encrypted": (
+            "The quotas of site {site} use {columns}, which the site's volunteers hold only "
+            "as encrypted personal data. If it is a criterion, make it one with 'klero pool "
+            "classify --site {site} --feature-columns {first}' (the site's partner or an "
+            "admin), or change the quotas."
+        ),
     }
 )
-
-# Column names used when the stored volunteers are turned back into a pool frame.
-ID_COLUMN = "__id__"
-HOUSEHOLD_COLUMN = "__household__"
 
 
 def site_ref(site: Site) -> SiteRef:
@@ -123,14 +130,55 @@ def active_volunteers(session: Session, site_id: int) -> list[Volunteer]:
     )
 
 
-def volunteer_frame(volunteers: list[Volunteer]) -> pd.DataFrame:
-    """Pseudonym, feature values and household key of each volunteer, as text."""
-    features = sorted({key for v in volunteers for key in v.features})
+def volunteer_frame(
+    volunteers: list[Volunteer],
+    features: Iterable[str] | None = None,
+    *,
+    attributes: bool = False,
+) -> pd.DataFrame:
+    """Pseudonym, criteria and household label (``h1``, ``h2``...) of each volunteer, as text.
+
+    ``features`` keeps only the columns a quota table with those features reads (the
+    run snapshots hold nothing more); ``attributes`` adds the declared attributes.
+    """
+    names = sorted({key for v in volunteers for key in v.features})
+    if features is not None:
+        wanted = quota_columns(features)
+        names = [n for n in names if normalise(n) in wanted]
     data: dict[str, list[str]] = {ID_COLUMN: [v.pseudonym for v in volunteers]}
-    for feature in features:
-        data[feature] = [str(v.features.get(feature, "")) for v in volunteers]
-    data[HOUSEHOLD_COLUMN] = [v.household_key or "" for v in volunteers]
+    for name in names:
+        data[name] = [str(v.features.get(name, "")) for v in volunteers]
+    if attributes:
+        for name in sorted({key for v in volunteers for key in v.attributes or {}} - set(names)):
+            data[name] = [str((v.attributes or {}).get(name, "")) for v in volunteers]
+    data[HOUSEHOLD_COLUMN] = household_labels(
+        data[ID_COLUMN], [v.household_key for v in volunteers]
+    )
     return pd.DataFrame(data, dtype=object)
+
+
+def require_clear_features(site: Site, volunteers: list[Volunteer], quotas: QuotaTable) -> None:
+    """Refuse, pointing at ``klero pool classify``, quotas on a column held only encrypted.
+
+    Without this, the pool check would say the column is missing, which is not the case.
+    """
+    personal = {
+        normalise(c): str(c)
+        for c, role in (site.pool_columns or {}).items()
+        if role in PERSONAL_ROLES
+    }
+    needed = quota_columns(quotas.features) & set(personal)
+    if not needed:
+        return
+    held = [{normalise(k) for k in v.features} for v in volunteers]
+    encrypted = sorted(personal[c] for c in needed if any(c not in keys for keys in held))
+    if encrypted:
+        raise KleroError(
+            "pool_feature_encrypted",
+            site=site.code,
+            columns=", ".join(map(repr, encrypted)),
+            first=encrypted[0],
+        )
 
 
 def pool_of(frame: pd.DataFrame, quotas: QuotaTable, source: str) -> LoadedPool:

@@ -2,12 +2,16 @@
 
 Overviews and exports say who replaces whom (``replaces`` / ``replaced_by``, by pseudonym).
 
-Exports carry contact details only for the site's own partner (and admins); coordinators
-and evaluators get the pseudonymised panel.
+Exports carry personal data (as ``contact:<column>``) only for the site's own partner (and
+admins); coordinators and evaluators get the pseudonymised panel: criteria and declared
+attributes. An export is recorded in the audit trail only
+once it was handed over: ``export_panel`` writes it inside the transaction that records
+it; the dashboard prepares it, and records it when the download button is clicked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -164,47 +168,99 @@ def panel_status(
         )
 
 
+@dataclass(frozen=True)
+class PanelExport:
+    """A run's panel and alternates, one row per seat, ready to hand over (not yet recorded)."""
+
+    run_id: int
+    site: str
+    frame: pd.DataFrame
+    with_contacts: bool
+
+
+def _panel_export(
+    session: Session, actor: Actor, site: str | None, run_id: int | None
+) -> PanelExport:
+    run = _run_of(session, site, run_id)
+    found = site_for(session, actor, run.site_id, Action.EXPORT_PANEL)
+    with_contacts = allowed(actor, Action.VIEW_CONTACTS, site_ref(found))
+    secrets = Secrets.load() if with_contacts else None
+    rows = session.execute(
+        select(PanelSeat, Volunteer, VolunteerContact)
+        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+        .outerjoin(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
+        .where(PanelSeat.run_id == run.id)
+        .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
+    ).all()
+    lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
+    successor = replaced_by(list(lines.values()))
+    records: list[dict[str, object]] = []
+    for seat, volunteer, contact in rows:
+        record: dict[str, object] = {
+            "pseudonym": volunteer.pseudonym,
+            "kind": seat.kind,
+            "rank": seat.rank,
+            "status": seat.status,
+            "replaces": lines[volunteer.pseudonym].replaces or "",
+            "replaced_by": successor.get(volunteer.pseudonym, ""),
+            **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
+            **{a: v for a, v in sorted((volunteer.attributes or {}).items())},
+        }
+        if secrets is not None:
+            record["external_id"] = volunteer.external_id
+            details = secrets.decrypt(contact.ciphertext) if contact is not None else {}
+            record.update({f"contact:{k}": v for k, v in sorted(details.items())})
+        records.append(record)
+    return PanelExport(run.id, found.code, pd.DataFrame(records), with_contacts)
+
+
+def _record_export(session: Session, actor: Actor, export: PanelExport) -> None:
+    found = site_for(session, actor, export.site, Action.EXPORT_PANEL)
+    audit.record(
+        session,
+        actor,
+        "panel.export",
+        "run",
+        export.run_id,
+        site_id=found.id,
+        after={"with_contacts": export.with_contacts, "rows": len(export.frame)},
+    )
+
+
 def export_panel(
-    db: Database, actor: Actor, site: str | None = None, run_id: int | None = None
+    db: Database,
+    actor: Actor,
+    site: str | None = None,
+    run_id: int | None = None,
+    *,
+    write: Callable[[pd.DataFrame], object],
 ) -> pd.DataFrame:
-    """The panel and alternates of a run, one row per seat; contact columns only when allowed."""
+    """The panel and alternates of a run, one row per seat; contact columns only when allowed.
+
+    ``write`` hands the table over (writes the file) inside the transaction, and the
+    ``panel.export`` event is recorded only once it has returned: if it raises, nothing
+    is recorded. If the commit fails after it, the caller undoes the file
+    (``quotas.staging.staged`` does).
+    """
     with db.unit_of_work() as session:
-        run = _run_of(session, site, run_id)
-        found = site_for(session, actor, run.site_id, Action.EXPORT_PANEL)
-        with_contacts = allowed(actor, Action.VIEW_CONTACTS, site_ref(found))
-        secrets = Secrets.load() if with_contacts else None
-        rows = session.execute(
-            select(PanelSeat, Volunteer, VolunteerContact)
-            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-            .outerjoin(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
-            .where(PanelSeat.run_id == run.id)
-            .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
-        ).all()
-        lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
-        successor = replaced_by(list(lines.values()))
-        records: list[dict[str, object]] = []
-        for seat, volunteer, contact in rows:
-            record: dict[str, object] = {
-                "pseudonym": volunteer.pseudonym,
-                "kind": seat.kind,
-                "rank": seat.rank,
-                "status": seat.status,
-                "replaces": lines[volunteer.pseudonym].replaces or "",
-                "replaced_by": successor.get(volunteer.pseudonym, ""),
-                **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
-            }
-            if secrets is not None:
-                record["external_id"] = volunteer.external_id
-                details = secrets.decrypt(contact.ciphertext) if contact is not None else {}
-                record.update({f"contact:{k}": v for k, v in sorted(details.items())})
-            records.append(record)
-        audit.record(
-            session,
-            actor,
-            "panel.export",
-            "run",
-            run.id,
-            site_id=found.id,
-            after={"with_contacts": with_contacts, "rows": len(records)},
-        )
-    return pd.DataFrame(records)
+        export = _panel_export(session, actor, site, run_id)
+        write(export.frame)
+        _record_export(session, actor, export)
+    return export.frame
+
+
+def prepare_panel_export(
+    db: Database, actor: Actor, site: str | None = None, run_id: int | None = None
+) -> PanelExport:
+    """The export of ``export_panel``, not recorded yet: for a download not yet clicked.
+
+    Call ``record_panel_export`` when it is handed over (the dashboard's download button).
+    """
+    with db.unit_of_work() as session:
+        return _panel_export(session, actor, site, run_id)
+
+
+def record_panel_export(db: Database, actor: Actor, export: PanelExport) -> None:
+    """Record that a prepared export was handed over (``panel.export``), permission checked."""
+    with db.unit_of_work() as session:
+        _record_export(session, actor, export)

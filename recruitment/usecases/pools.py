@@ -1,8 +1,10 @@
-"""Importing a pool file into a site: validated, split into features and encrypted contacts.
+"""Importing a pool file into a site: every column classified, checked, personal data encrypted.
 
-Contact columns (name, e-mail, phone, address, ...) are encrypted into their own table;
-every other column becomes a pseudonymous feature. Importing the same file twice
-changes nothing; people already known by id or by e-mail/phone are reported, not added.
+Default-deny (``recruitment.columns``): the id, the criteria (declared, or features of the
+site's quotas or of the deliberation's criteria) and declared attributes are stored in
+clear; every other column is personal, encrypted into its own table. ``preview_import``
+is the dry run. Importing the same file twice changes nothing; people already known by
+id or by e-mail/phone are reported, not added.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import QuotaTable, normalise
-from quotas.problems import KleroError, Problem, raise_if_errors
+from quotas.model import QuotaTable
+from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
+from recruitment.columns import ColumnRole, Declaration
 from recruitment.db import Database
 from recruitment.models import CHANNELS, Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor
-from recruitment.security import Secrets, normalise_email, normalise_phone
+from recruitment.pool_state import HASH_KEY, pool_sha256
+from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
-from sampling.pool_files import normalise_address, pool_from_frame
+from recruitment.usecases.personal import remember_columns, role_changes
+from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
 
 register(
     {
@@ -46,45 +51,13 @@ register(
     }
 )
 
-# Columns treated as contact details when the caller does not name them (normalised names).
-CONTACT_NAMES = frozenset(
-    {
-        "name",
-        "full name",
-        "first name",
-        "firstname",
-        "given name",
-        "last name",
-        "lastname",
-        "surname",
-        "family name",
-        "email",
-        "e-mail",
-        "email address",
-        "phone",
-        "phone number",
-        "telephone",
-        "mobile",
-        "address",
-        "street",
-        "street address",
-        "street_address",
-        "postcode",
-        "postal code",
-        "zip",
-        "zip code",
-        "city",
-        "town",
-    }
-)
-CHANNEL_NAMES = frozenset({"channel", "registration channel", "registration_channel"})
-_EMAIL_NAMES = frozenset({"email", "e-mail", "email address"})
-_PHONE_NAMES = frozenset({"phone", "phone number", "telephone", "mobile"})
-
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: pseudonyms added, rows already known, rows skipped and why."""
+    """What an import did: pseudonyms added, rows already known, rows skipped and why.
+
+    ``columns`` says how every column of the file was classified (role, reason, kind).
+    """
 
     site: str
     added: list[str]
@@ -92,94 +65,30 @@ class ImportReport:
     skipped: int
     problems: list[Problem] = field(default_factory=list)
     file_sha256: str = ""
+    columns: list[ColumnRole] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class _Row:
-    external_id: str
-    features: dict[str, str]
-    contact: dict[str, str]
-    email_hash: str | None
-    phone_hash: str | None
-    household_key: str | None
-    channel: str
+class ImportPreview:
+    """A dry run: how every column would be classified, and the problems; nothing stored."""
+
+    site: str
+    rows: int
+    columns: list[ColumnRole]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the import would go ahead (no error among the problems)."""
+        return not errors_only(self.problems)
 
 
-def _channel_of(text: str, default: str) -> str:
-    key = normalise(text)
-    for word, channel in (
-        ("online", "online"),
-        ("web", "online"),
-        ("phone", "phone"),
-        ("person", "in_person"),
-        ("mail", "mail"),
-        ("letter", "mail"),
-    ):
-        if word in key:
-            return channel
-    return default
+class ImportRefused(InvalidInput):
+    """An import refused for the problems listed, with the classification of its columns."""
 
-
-def _rows(
-    frame: pd.DataFrame,
-    secrets: Secrets,
-    *,
-    id_column: str,
-    address_columns: Sequence[str],
-    contact_columns: Sequence[str] | None,
-    channel: str,
-) -> list[_Row]:
-    """Split each row of a checked frame (indexed by id) into features and contact details."""
-    wanted = (
-        {normalise(c) for c in contact_columns} if contact_columns is not None else CONTACT_NAMES
-    )
-    wanted |= {normalise(c) for c in address_columns}
-    contact_cols = [c for c in frame.columns if normalise(c) in wanted]
-    address_cols = [
-        c for c in frame.columns if normalise(c) in {normalise(a) for a in address_columns}
-    ]
-    channel_col = next((c for c in frame.columns if normalise(c) in CHANNEL_NAMES), None)
-    feature_cols = [
-        c
-        for c in frame.columns
-        if c not in contact_cols and normalise(c) != normalise(id_column) and c != channel_col
-    ]
-    out: list[_Row] = []
-    names = [str(c) for c in frame.columns]
-    for ext_id, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        values = {c: str(v).strip() for c, v in zip(names, cells, strict=True)}
-        contact = {c: values[c] for c in contact_cols if values[c]}
-        email = next(
-            (
-                normalise_email(values[c])
-                for c in contact_cols
-                if normalise(c) in _EMAIL_NAMES and values[c]
-            ),
-            "",
-        )
-        phone = next(
-            (
-                normalise_phone(values[c])
-                for c in contact_cols
-                if normalise(c) in _PHONE_NAMES and values[c]
-            ),
-            "",
-        )
-        address = "\x1f".join(normalise_address(values[c]) for c in address_cols)
-        out.append(
-            _Row(
-                external_id=str(ext_id),
-                features={c: values[c] for c in feature_cols},
-                contact=contact,
-                email_hash=secrets.keyed_hash("email", email) if email else None,
-                phone_hash=secrets.keyed_hash("phone", phone) if phone else None,
-                household_key=secrets.keyed_hash("address", address)
-                if address.strip("\x1f")
-                else None,
-                channel=_channel_of(values[channel_col], channel) if channel_col else channel,
-            )
-        )
-    return sorted(out, key=lambda r: r.external_id)
+    def __init__(self, problems: Sequence[Problem], columns: Sequence[ColumnRole]) -> None:
+        super().__init__(problems)
+        self.columns = list(columns)
 
 
 def _known_contacts(session: Session, site_id: int) -> dict[tuple[str, str], str]:
@@ -202,7 +111,7 @@ def _store(
     session: Session,
     secrets: Secrets,
     site: Site,
-    rows: Sequence[_Row],
+    rows: Sequence[PoolRow],
     consent: bool,
     source_sha256: str | None,
 ) -> tuple[list[str], int, list[Problem]]:
@@ -214,7 +123,7 @@ def _store(
     }
     contacts = _known_contacts(session, site.id)
     added: list[str] = []
-    new: list[tuple[Volunteer, _Row]] = []
+    new: list[tuple[Volunteer, PoolRow]] = []
     unchanged = 0
     problems: list[Problem] = []
     for row in rows:
@@ -226,6 +135,8 @@ def _store(
             )
             continue
         if old is not None:
+            # Criteria and household decide the draw; other details may differ (they are
+            # not updated: erase the old record for that).
             if old.features == row.features and old.household_key == row.household_key:
                 unchanged += 1
             else:
@@ -259,6 +170,7 @@ def _store(
             pseudonym=pseudonym,
             external_id=row.external_id,
             features=row.features,
+            attributes=row.attributes,
             channel=row.channel,
             consent=consent,
             status="active",
@@ -278,36 +190,82 @@ def _store(
         [
             VolunteerContact(
                 volunteer_id=volunteer.id,
-                ciphertext=secrets.encrypt(row.contact),
+                ciphertext=secrets.encrypt(row.personal),
                 email_hash=row.email_hash,
                 phone_hash=row.phone_hash,
             )
             for volunteer, row in new
-            if row.contact or row.email_hash or row.phone_hash
+            if row.personal or row.email_hash or row.phone_hash
         ]
     )
     session.flush()
     return added, unchanged, problems
 
 
-def _checked_frame(
-    frame: pd.DataFrame,
-    quotas: QuotaTable | None,
+def _declaration(
     id_column: str,
+    feature_columns: Sequence[str],
+    attribute_columns: Sequence[str],
+    contact_columns: Sequence[str] | None,
     address_columns: Sequence[str],
-    source: str,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check ids (and features, when the site has quotas); return the frame indexed by id."""
-    loaded = pool_from_frame(
-        frame,
-        quotas or QuotaTable([]),
+    personal_columns: Sequence[str],
+) -> Declaration:
+    return Declaration(
         id_column=id_column,
-        address_columns=address_columns,
-        source=source,
+        feature_columns=tuple(feature_columns),
+        attribute_columns=tuple(attribute_columns),
+        contact_columns=tuple(contact_columns or ()),
+        address_columns=tuple(address_columns),
+        personal_columns=tuple(personal_columns),
     )
-    raise_if_errors(loaded.problems)
-    # An import may add to a pool: empty categories are a matter for the whole pool.
-    return loaded.frame, [p for p in loaded.problems if p.code != "pool_category_empty"]
+
+
+def _context(session: Session, site: Site) -> tuple[QuotaTable | None, list[str]]:
+    """The site's current quotas (or None) and its deliberation's criteria."""
+    qs = current_quota_set(session, site.id)
+    criteria = [str(c) for c in site.country.deliberation.criteria or []]
+    return (table_from_rows(qs.rows) if qs is not None else None), criteria
+
+
+def preview_import(
+    db: Database,
+    actor: Actor,
+    site: str,
+    path: str | Path,
+    *,
+    id_column: str = "id",
+    feature_columns: Sequence[str] = (),
+    attribute_columns: Sequence[str] = (),
+    contact_columns: Sequence[str] | None = None,
+    address_columns: Sequence[str] = (),
+    personal_columns: Sequence[str] = (),
+) -> ImportPreview:
+    """A dry run of ``import_pool``: how each column would be classified, and every problem.
+
+    Nothing is stored and no key is needed; the same options as ``import_pool``.
+    """
+    frame, read_problems = read_table(path)
+    declaration = _declaration(
+        id_column,
+        feature_columns,
+        attribute_columns,
+        contact_columns,
+        address_columns,
+        personal_columns,
+    )
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.IMPORT_POOL)
+        quotas, criteria = _context(session, found)
+        prepared = prepare(
+            frame, quotas=quotas, criteria=criteria, declaration=declaration, source=str(path)
+        )
+        changes = role_changes(found, prepared.classification)
+        return ImportPreview(
+            found.code,
+            prepared.rows,
+            list(prepared.classification.columns),
+            [*read_problems, *prepared.problems, *changes],
+        )
 
 
 def import_pool(
@@ -317,13 +275,20 @@ def import_pool(
     path: str | Path,
     *,
     id_column: str = "id",
-    address_columns: Sequence[str] = (),
+    feature_columns: Sequence[str] = (),
+    attribute_columns: Sequence[str] = (),
     contact_columns: Sequence[str] | None = None,
+    address_columns: Sequence[str] = (),
+    personal_columns: Sequence[str] = (),
     channel: str = "file",
     consent: bool = True,
 ) -> ImportReport:
     """Import a pool file (CSV or XLSX) into a site; idempotent; raises InvalidInput on errors.
 
+    Default-deny: only the id, the criteria and declared attributes are stored in clear;
+    every other column is personal (encrypted). The criteria are ``feature_columns``, or
+    when none are given the file's columns that are features of the site's current
+    quotas or criteria of its deliberation (none at all: refused, ``pool_import_no_criteria``).
     ``consent`` says that the partner collected every volunteer's consent to be contacted
     and selected. Feature columns are checked against the site's current quotas if any.
     """
@@ -340,8 +305,11 @@ def import_pool(
         source=str(path),
         source_sha256=digest,
         id_column=id_column,
-        address_columns=address_columns,
+        feature_columns=feature_columns,
+        attribute_columns=attribute_columns,
         contact_columns=contact_columns,
+        address_columns=address_columns,
+        personal_columns=personal_columns,
         channel=channel,
         consent=consent,
         extra_problems=read_problems,
@@ -357,29 +325,40 @@ def import_frame(
     source: str = "<frame>",
     source_sha256: str | None = None,
     id_column: str = "id",
-    address_columns: Sequence[str] = (),
+    feature_columns: Sequence[str] = (),
+    attribute_columns: Sequence[str] = (),
     contact_columns: Sequence[str] | None = None,
+    address_columns: Sequence[str] = (),
+    personal_columns: Sequence[str] = (),
     channel: str = "file",
     consent: bool = True,
     extra_problems: Sequence[Problem] = (),
 ) -> ImportReport:
     """Import volunteers from a frame (one row each); see ``import_pool``."""
     secrets = Secrets.load()
+    declaration = _declaration(
+        id_column,
+        feature_columns,
+        attribute_columns,
+        contact_columns,
+        address_columns,
+        personal_columns,
+    )
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
-        qs = current_quota_set(session, found.id)
-        quotas = table_from_rows(qs.rows) if qs is not None else None
-        checked, problems = _checked_frame(frame, quotas, id_column, address_columns, source)
-        rows = _rows(
-            checked,
-            secrets,
-            id_column=id_column,
-            address_columns=address_columns,
-            contact_columns=contact_columns,
-            channel=channel,
+        pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
+        quotas, criteria = _context(session, found)
+        prepared = prepare(
+            frame, quotas=quotas, criteria=criteria, declaration=declaration, source=source
         )
+        classified = prepared.classification
+        if not prepared.ok:
+            raise ImportRefused(prepared.problems, classified.columns)
+        changes = role_changes(found, classified)
+        rows = pool_rows(prepared, secrets, channel)
         added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
         if added:
+            remember_columns(found, classified)
             audit.record(
                 session,
                 actor,
@@ -387,12 +366,15 @@ def import_frame(
                 "site",
                 found.code,
                 site_id=found.id,
+                before={HASH_KEY: pool_before},
                 after={
                     "source": Path(source).name,
                     "sha256": source_sha256,
                     "added": added,
                     "unchanged": unchanged,
                     "skipped": len(skipped),
+                    "columns": classified.roles(),
+                    HASH_KEY: pool_sha256(session, found.id),
                 },
             )
         return ImportReport(
@@ -400,6 +382,7 @@ def import_frame(
             added,
             unchanged,
             len(skipped),
-            [*extra_problems, *problems, *skipped],
+            [*extra_problems, *prepared.problems, *changes, *skipped],
             source_sha256 or "",
+            list(classified.columns),
         )

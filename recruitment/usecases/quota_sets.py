@@ -27,6 +27,7 @@ from recruitment.usecases.common import (
     current_quota_set,
     next_quota_version,
     quota_rows,
+    require_clear_features,
     site_for,
     table_from_rows,
     volunteer_frame,
@@ -180,9 +181,11 @@ def check_feasibility(db: Database, actor: Actor, site: str) -> FeasibilityResul
         qs = current_quota_set(session, found.id)
         if qs is None:
             raise KleroError("site_has_no_quotas", site=found.code)
-        frame = volunteer_frame(active_volunteers(session, found.id))
-        size = found.panel_size
+        volunteers = active_volunteers(session, found.id)
         quotas = table_from_rows(qs.rows)
+        require_clear_features(found, volunteers, quotas)
+        frame = volunteer_frame(volunteers, quotas.features)
+        size = found.panel_size
     people = frame.set_index(ID_COLUMN)
     households = [h or None for h in people.pop(HOUSEHOLD_COLUMN).tolist()]
     return _check_feasibility(people, quotas, size, households=households)

@@ -32,7 +32,7 @@ from recruitment.usecases.seats import (
     replaced_by,
     seat_lines,
 )
-from recruitment.usecases.selection import _frame_of
+from recruitment.usecases.selection import frame_of
 from sampling.replace import Replacement, reason_data, replace
 
 register(
@@ -106,7 +106,7 @@ def compute_replacement(
         line.pseudonym for line in lines if line.kind == "alternate" and line.status == "selected"
     ]
     quotas = table_from_rows(run.inputs["quotas"])
-    loaded = pool_of(_frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
+    loaded = pool_of(frame_of(run.inputs["pool"]), quotas, f"run {run_id}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
     found = replace(loaded.pool, quotas, panel, list(dropped), candidates=candidates, seed=seed)

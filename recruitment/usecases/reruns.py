@@ -18,7 +18,7 @@ from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import pool_of, site_for, table_from_rows
-from recruitment.usecases.selection import _compute, _frame_of, _Started
+from recruitment.usecases.selection import _compute, _Started, frame_of
 from sampling.inputs import input_sha256
 from sampling.select import ENGINE
 
@@ -119,7 +119,7 @@ def rerun_selection(db: Database, actor: Actor, run_id: int) -> RerunReport:
         size, recorded_sha, recorded_index = run.size, run.input_sha256, run.lottery_index
         site_code, site_id = site.code, site.id
     quotas = table_from_rows(rows)
-    loaded = pool_of(_frame_of(snapshot), quotas, f"run {run_id}")
+    loaded = pool_of(frame_of(snapshot), quotas, f"run {run_id}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
     digest = input_sha256(loaded.pool, quotas, size, algorithm, settings)

@@ -34,6 +34,7 @@ from recruitment.usecases.common import (
     active_volunteers,
     current_quota_set,
     pool_of,
+    require_clear_features,
     site_for,
     table_from_rows,
     volunteer_frame,
@@ -111,10 +112,15 @@ class _Started:
 
 
 def _snapshot(frame: pd.DataFrame) -> dict[str, Any]:
+    """A run's stored pool: a frame of ``volunteer_frame(volunteers, quota features)``.
+
+    Pseudonyms, the quotas' criteria and household labels only (``recruitment.snapshots``).
+    """
     return {"columns": [str(c) for c in frame.columns], "rows": frame.to_numpy().tolist()}
 
 
-def _frame_of(snapshot: dict[str, Any]) -> pd.DataFrame:
+def frame_of(snapshot: dict[str, Any]) -> pd.DataFrame:
+    """The pool frame a run's stored snapshot holds."""
     return pd.DataFrame(snapshot["rows"], columns=snapshot["columns"], dtype=object)
 
 
@@ -169,7 +175,8 @@ def _record_start(
     if not volunteers:
         raise KleroError("site_pool_empty", site=found.code)
     quotas = table_from_rows(qs.rows)
-    frame = volunteer_frame(volunteers)
+    require_clear_features(found, volunteers, quotas)
+    frame = volunteer_frame(volunteers, quotas.features)
     loaded = pool_of(frame, quotas, f"site {found.code}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None

@@ -1,4 +1,7 @@
-"""Setting up a deliberation: logins, organisations, users, deliberations, countries and sites."""
+"""Setting up a deliberation: organisations, users, deliberations, countries and sites.
+
+Signing in is ``recruitment.usecases.signin``.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from recruitment.models import (
     User,
 )
 from recruitment.permissions import Action, Actor, require
-from recruitment.security import hash_password, verify_password
+from recruitment.security import hash_password
 
 register(
     {
@@ -44,20 +47,13 @@ register(
         ),
     }
 )
-MIN_PASSWORD = 8
+# For new users; existing users keep their passwords until they change them.
+MIN_PASSWORD = 12
 
 
-def _actor_of(user: User) -> Actor:
+def actor_of(user: User) -> Actor:
+    """The actor a user signs in as."""
     return Actor(user.id, user.login, user.role, user.organisation_id)
-
-
-def authenticate(db: Database, login: str, password: str) -> Actor:
-    """The actor for a login and password; raise KleroError ``login_failed`` otherwise."""
-    with db.unit_of_work() as session:
-        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
-        if user is None or not user.active or not verify_password(password, user.password_hash):
-            raise KleroError("login_failed", login=login)
-        return _actor_of(user)
 
 
 def _unique(
@@ -95,7 +91,7 @@ def bootstrap_admin(db: Database, login: str, password: str) -> Actor:
         if count:
             raise KleroError("users_exist", count=count)
         user = _new_user(session, login, password, "admin", None)
-        actor = _actor_of(user)
+        actor = actor_of(user)
         audit.record(session, actor, "user.bootstrap", "user", login, after={"role": "admin"})
         return actor
 

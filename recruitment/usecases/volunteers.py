@@ -1,8 +1,15 @@
-"""One volunteer at a time: assisted registration, erasure (GDPR) and a data export."""
+"""One volunteer at a time: assisted registration, erasure (GDPR) and a data export.
+
+Registration follows the import's rules (``recruitment.columns``): the features given are
+criteria, the attributes stay in clear, every contact detail is personal (encrypted).
+Erasure removes the person's personal data wherever it is: the encrypted details, the
+partner's id, the household key, the declared attributes, and any run snapshot that
+still holds more than pseudonyms, criteria and household labels.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -10,13 +17,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import normalise
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import CHANNELS, PanelSeat, Volunteer, VolunteerContact, utcnow
+from recruitment.lexicon import recognise_header
+from recruitment.models import (
+    CHANNELS,
+    PanelSeat,
+    SelectionRun,
+    Volunteer,
+    VolunteerContact,
+    utcnow,
+)
 from recruitment.permissions import Action, Actor
+from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
+from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
 from recruitment.usecases.pools import ImportReport, import_frame
 
@@ -36,17 +52,21 @@ def register_volunteer(
     features: Mapping[str, str],
     contact: Mapping[str, str],
     *,
+    attributes: Mapping[str, str] | None = None,
     channel: str = "phone",
     consent: bool = True,
 ) -> ImportReport:
-    """Register one person (assisted registration by phone or in person); returns the report."""
+    """Register one person (assisted registration by phone or in person); returns the report.
+
+    ``features`` are criteria, ``attributes`` declared non-personal, and every entry of
+    ``contact`` is personal; a contact entry named like an address forms the household.
+    """
     if channel not in CHANNELS:
         raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
-    row = {"id": external_id, **dict(features), **dict(contact)}
+    attributes = dict(attributes or {})
+    row = {"id": external_id, **dict(features), **attributes, **dict(contact)}
     frame = pd.DataFrame([row], dtype=object)
-    address = [
-        c for c in contact if "address" in normalise(c) or normalise(c) in {"street", "postcode"}
-    ]
+    address = [c for c in contact if recognise_header(c) == "address"]
     return import_frame(
         db,
         actor,
@@ -54,8 +74,10 @@ def register_volunteer(
         frame,
         source="registration",
         id_column="id",
+        feature_columns=list(features),
+        attribute_columns=list(attributes),
         address_columns=address,
-        contact_columns=list(contact),
+        contact_columns=[c for c in contact if c not in address],
         channel=channel,
         consent=consent,
     )
@@ -70,22 +92,40 @@ def _volunteer(session: Session, pseudonym: str) -> Volunteer:
     return found
 
 
+def _trim_snapshots(session: Session, site_id: int) -> None:
+    """Reduce any run snapshot of the site still in an older, fuller form (see ``snapshots``).
+
+    Kept: pseudonyms, the run's quota features and household labels, which re-runs need.
+    """
+    runs = session.execute(select(SelectionRun).where(SelectionRun.site_id == site_id)).scalars()
+    for run in runs:
+        features = [str(r["feature"]) for r in run.inputs.get("quotas", [])]
+        pool = run.inputs.get("pool")
+        if pool is not None and not is_trimmed(pool, features):
+            run.inputs = {**run.inputs, "pool": trimmed(pool, features)}
+
+
 def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
     """Erase a volunteer's personal data (GDPR); the pseudonymous record stays for the audit."""
     with db.unit_of_work() as session:
         volunteer = _volunteer(session, pseudonym)
-        site = site_for(session, actor, volunteer.site_id, Action.ERASE_VOLUNTEER)
+        # The site locked, as for an import: the pool's hashes before and after are this change's.
+        site = site_for(session, actor, volunteer.site_id, Action.ERASE_VOLUNTEER, lock=True)
+        session.refresh(volunteer)
         if volunteer.status == "erased":
             raise KleroError("volunteer_erased", pseudonym=pseudonym, at=volunteer.erased_at)
+        pool_before = pool_sha256(session, site.id)
         contact = session.get(VolunteerContact, volunteer.id)
         if contact is not None:
             session.delete(contact)
-        before = {"status": volunteer.status, "external_id_kept": False}
+        before = {"status": volunteer.status, "external_id_kept": False, HASH_KEY: pool_before}
         volunteer.status = "erased"
         volunteer.erased_at = utcnow()
         # The partner's own id may identify the person too; keep only the pseudonym.
         volunteer.external_id = f"erased:{volunteer.pseudonym}"
         volunteer.household_key = None
+        volunteer.attributes = {}
+        _trim_snapshots(session, site.id)
         audit.record(
             session,
             actor,
@@ -94,12 +134,22 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
             pseudonym,
             site_id=site.id,
             before=before,
-            after={"status": "erased"},
+            after={"status": "erased", HASH_KEY: pool_sha256(session, site.id)},
         )
 
 
-def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[str, Any]:
-    """Everything stored about one volunteer (GDPR access request), contact details included."""
+def export_volunteer_data(
+    db: Database,
+    actor: Actor,
+    pseudonym: str,
+    *,
+    write: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
+    """Everything stored about one volunteer (GDPR access request), contact details included.
+
+    With ``write`` (a file being written), it runs inside the transaction that records
+    the ``volunteer.export`` event: if it raises, no event is recorded.
+    """
     secrets = Secrets.load()
     with db.unit_of_work() as session:
         volunteer = _volunteer(session, pseudonym)
@@ -109,11 +159,12 @@ def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[st
             select(PanelSeat).where(PanelSeat.volunteer_id == volunteer.id).order_by(PanelSeat.id)
         ).scalars()
         audit.record(session, actor, "volunteer.export", "volunteer", pseudonym, site_id=site.id)
-        return {
+        data = {
             "pseudonym": volunteer.pseudonym,
             "site": site.code,
             "external_id": volunteer.external_id,
             "features": dict(volunteer.features),
+            "attributes": dict(volunteer.attributes or {}),
             "channel": volunteer.channel,
             "consent": volunteer.consent,
             "status": volunteer.status,
@@ -123,3 +174,6 @@ def export_volunteer_data(db: Database, actor: Actor, pseudonym: str) -> dict[st
                 {"run": s.run_id, "kind": s.kind, "rank": s.rank, "status": s.status} for s in seats
             ],
         }
+        if write is not None:
+            write(data)  # in the transaction: if it fails, the event above is rolled back
+        return data

@@ -7,6 +7,7 @@ drives ``dashboard/app.py`` with Streamlit's ``AppTest``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +75,15 @@ def own_db(demo_db: DemoDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     shutil.copyfile(demo_db.path, path)
     monkeypatch.setenv("KLERO_DATABASE_URL", f"sqlite:///{path}")
     return DemoDb(path, demo_db.logins)
+
+
+# CommonMark shows a backslash before an ASCII punctuation mark as the mark alone.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: object) -> str:
+    """What a Markdown element shows of text escaped by ``dashboard.ui.plain`` (no backslashes)."""
+    return _ESCAPED.sub(r"\1", str(markdown))
 
 
 def signed_in(db: DemoDb, login: str, *, lang: str = "en") -> AppTest:

@@ -12,7 +12,7 @@ from recruitment import dashboard_support as support
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from recruitment.models import AuditEvent, SelectionRun
-from tests.dashboard.conftest import APP, PAGES, DemoDb, open_page, signed_in
+from tests.dashboard.conftest import APP, PAGES, DemoDb, open_page, shown, signed_in
 
 LOGINS = {
     "partner": "partner-fr",
@@ -37,7 +37,7 @@ def _texts(at: AppTest) -> str:
         for kind in ("markdown", "caption", "error", "info", "success", "warning")
         for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(p) for p in parts)
 
 
 def test_sign_in_fails_with_a_wrong_password(shared_db: DemoDb) -> None:
@@ -190,11 +190,11 @@ def test_evaluator_checks_published_anchors_and_sees_a_deleted_tail(own_db: Demo
     assert any("Publish this anchor" in c.value for c in at.caption), _texts(at)
     at.text_area(key="audit_anchors").input(f"# on the public page\n{anchor}\n")
     at.button(key="audit_check_anchors").click().run()
-    assert "matches every published anchor (1)" in at.success[0].value, _texts(at)
+    assert "matches every published anchor (1)" in shown(at.success[0].value), _texts(at)
 
     at.text_area(key="audit_anchors").input("klero-audit-v1:12:abc")
     at.button(key="audit_check_anchors").click().run()
-    assert "Line 1: 'klero-audit-v1:12:abc' is not an audit anchor" in at.error[0].value
+    assert "Line 1: 'klero-audit-v1:12:abc' is not an audit anchor" in shown(at.error[0].value)
 
     # Someone with database rights deletes the newest event: only the anchor shows it.
     sequence = int(anchor.split(":")[1])
@@ -207,7 +207,7 @@ def test_evaluator_checks_published_anchors_and_sees_a_deleted_tail(own_db: Demo
     assert at.success[0].value.startswith("The audit trail is intact")
     at.text_area(key="audit_anchors").input(anchor)
     at.button(key="audit_check_anchors").click().run()
-    assert f"the events after #{sequence - 1} were deleted" in at.error[0].value
+    assert f"the events after #{sequence - 1} were deleted" in shown(at.error[0].value)
 
 
 def test_anchor_problems_read_in_french(shared_db: DemoDb) -> None:
@@ -215,7 +215,8 @@ def test_anchor_problems_read_in_french(shared_db: DemoDb) -> None:
     assert at.subheader[0].value == "Ancre à publier"
     at.text_area(key="audit_anchors").input("pas une ancre")
     at.button(key="audit_check_anchors").click().run()
-    assert at.error[0].value.startswith("Ligne 1 : 'pas une ancre' n'est pas une ancre d'audit")
+    error = shown(at.error[0].value)
+    assert error.startswith("Ligne 1 : 'pas une ancre' n'est pas une ancre d'audit")
 
 
 def test_partner_replaces_a_drop_out_in_one_step(own_db: DemoDb) -> None:

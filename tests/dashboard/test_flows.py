@@ -25,7 +25,7 @@ from recruitment.db import Database, open_database
 from recruitment.models import AuditEvent, PanelSeat, SelectionRun, Site, Volunteer
 from recruitment.permissions import Actor
 from synthetic_data import generate_pool
-from tests.dashboard.conftest import DemoDb, open_page, signed_in
+from tests.dashboard.conftest import DemoDb, open_page, shown, signed_in
 from tests.dashboard.test_app import _short_category
 
 SITE = "FR-lyon"  # the demo site with a selection run (5 alternates)
@@ -81,7 +81,7 @@ def texts(at: AppTest) -> str:
         for kind in ("markdown", "caption", "error", "info", "success", "warning")
         for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(p) for p in parts)
 
 
 def pool_count(database: Database, site: str) -> int:
@@ -142,7 +142,7 @@ def test_a_bad_pool_file_is_refused_with_row_numbers_and_nothing_saved(own_db: D
     assert [e.value for e in at.error] == [
         "The file was not imported: 3 problem(s) to fix, listed below."
     ]
-    report = at.dataframe[0].value
+    report = at.dataframe[-1].value  # the refusal, below the classification
     messages = report["What to do"].tolist()
     assert report["Severity"].tolist() == ["error"] * 3
     assert sorted(report["Code"]) == ["pool_blank_value", "pool_duplicate_id", "pool_unknown_value"]
@@ -207,6 +207,12 @@ def _export(at: AppTest, downloads: _Downloads) -> tuple[str, pd.DataFrame, str]
     return str(data.filename), pd.read_csv(io.StringIO(text), keep_default_na=False), text
 
 
+def _download(at: AppTest) -> None:
+    at.download_button(key="panel_download").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
 def test_panel_export_has_contacts_only_for_the_sites_partner(
     own_db: DemoDb, downloads: _Downloads
 ) -> None:
@@ -218,6 +224,9 @@ def test_panel_export_has_contacts_only_for_the_sites_partner(
     at = open_page(signed_in(own_db, "partner-fr"), "panel", SITE)
     assert "contact details" in texts(at)
     name, frame, _ = _export(at, downloads)
+    with service(own_db, "admin") as (database, _):
+        assert events(database, "panel.export") == []  # prepared, not yet handed over
+    _download(at)
     assert name == f"panel-{SITE}-run{details.run_id}.csv"
     assert sorted(frame["pseudonym"]) == seats
     assert (frame["kind"] == "selected").sum() == details.size
@@ -228,6 +237,7 @@ def test_panel_export_has_contacts_only_for_the_sites_partner(
 
     at = open_page(signed_in(own_db, "coordinator"), "panel", SITE)
     name, frame, text = _export(at, downloads)
+    _download(at)
     assert sorted(frame["pseudonym"]) == seats
     assert not [c for c in frame.columns if c.startswith("contact:") or c == "external_id"]
     assert "@" not in text

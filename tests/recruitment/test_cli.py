@@ -90,6 +90,8 @@ def test_a_new_user_runs_the_whole_workflow_from_the_cli(
                 str(pool),
                 "--address-columns",
                 "address",
+                "--feature-columns",
+                "gender,age,region",
             ]
         )
         == 0
@@ -230,10 +232,12 @@ def test_audit_head_prints_an_anchor_that_verify_checks(
     assert main(["audit", "verify", "--anchors-file", str(tmp_path / "anchors.txt")]) == 0
     assert "matches every published anchor (1)" in capsys.readouterr().out
 
-    # The newest event and its anchor's event deleted: only the anchor shows it.
+    # The newest event and its anchor's event deleted, the protections put back to cover
+    # the tracks: only the anchor shows it.
     drop_audit_guards(world)
     with world.db.unit_of_work() as session:
         session.execute(text("DELETE FROM audit_event WHERE id >= :n"), {"n": sequence})
+    assert main(["db", "upgrade"]) == 0
     capsys.readouterr()
     assert main(["audit", "verify"]) == 0
     out = capsys.readouterr().out

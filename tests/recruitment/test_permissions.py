@@ -46,7 +46,7 @@ Call = Callable[[World, Actor, dict[str, Any]], object]
 
 ACTIONS: dict[str, Call] = {
     "create organisation": lambda w, a, c: uc.create_organisation(w.db, a, "Org Z"),
-    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password123", "evaluator"),
+    "create user": lambda w, a, c: uc.create_user(w.db, a, "zed", "password1234", "evaluator"),
     "create deliberation": lambda w, a, c: uc.create_deliberation(w.db, a, "Another"),
     "create country": lambda w, a, c: uc.create_country(w.db, a, "Global Day", "DE", "Germany"),
     "create site": lambda w, a, c: uc.create_site(
@@ -73,12 +73,14 @@ ACTIONS: dict[str, Call] = {
     "record status": lambda w, a, c: uc.record_seat_status(
         w.db, a, c["run"], c["member"], "invited"
     ),
-    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"]),
+    "export panel": lambda w, a, c: uc.export_panel(w.db, a, run_id=c["run"], write=lambda f: None),
     "erase volunteer": lambda w, a, c: uc.erase_volunteer(w.db, a, c["member"]),
     "export volunteer": lambda w, a, c: uc.export_volunteer_data(w.db, a, c["member"]),
     "rerun": lambda w, a, c: uc.rerun_selection(w.db, a, c["run"]),
     "verify audit": lambda w, a, c: uc.verify_audit(w.db, a),
     "check feasibility": lambda w, a, c: uc.check_feasibility(w.db, a, SITE),
+    "set criteria": lambda w, a, c: uc.set_criteria(w.db, a, "Global Day", ["gender"]),
+    "classify pool": lambda w, a, c: uc.classify_pool(w.db, a, SITE, feature_columns=["name"]),
 }
 
 FORBIDDEN: dict[str, list[str]] = {
@@ -93,6 +95,7 @@ FORBIDDEN: dict[str, list[str]] = {
         "record status",
         "erase volunteer",
         "export volunteer",
+        "classify pool",
     ],
     "evaluator": [
         "create organisation",
@@ -107,6 +110,8 @@ FORBIDDEN: dict[str, list[str]] = {
         "record status",
         "erase volunteer",
         "export volunteer",
+        "set criteria",
+        "classify pool",
     ],
     # bob is a partner of another organisation: nothing on FR-lyon
     "other_partner": [
@@ -126,6 +131,8 @@ FORBIDDEN: dict[str, list[str]] = {
         "rerun",
         "verify audit",
         "check feasibility",
+        "set criteria",
+        "classify pool",
     ],
     "partner": [
         "create organisation",
@@ -134,6 +141,7 @@ FORBIDDEN: dict[str, list[str]] = {
         "create country",
         "create site",
         "verify audit",
+        "set criteria",
     ],
 }
 
@@ -179,6 +187,8 @@ def test_allowed_actions_of_each_role_go_through(selected: tuple[World, dict[str
         for name in ("export panel", "rerun", "verify audit", "check feasibility"):
             ACTIONS[name](world, actor, context)
     uc.set_quotas(world.db, world.coordinator, SITE, quotas_for())
+    ACTIONS["set criteria"](world, world.coordinator, context)
+    ACTIONS["classify pool"](world, world.partner, context)
     ACTIONS["record status"](world, world.partner, context)
     ACTIONS["export volunteer"](world, world.partner, context)
 

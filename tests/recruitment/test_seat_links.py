@@ -102,7 +102,8 @@ def test_a_replacement_who_drops_out_is_replaced_in_turn(selected_world: Selecte
     assert raised.value.code == "replace_already_replaced"
     second = _added(uc.replace_dropouts(world.db, world.partner, run, [replacement]))
     assert _links(world, run) == {replacement: first, second: replacement}
-    export = uc.export_panel(world.db, world.coordinator, run_id=run).set_index("pseudonym")
+    export = uc.prepare_panel_export(world.db, world.coordinator, run_id=run).frame
+    export = export.set_index("pseudonym")
     assert export.loc[first, ["replaces", "replaced_by"]].tolist() == ["", replacement]
     assert export.loc[replacement, ["replaces", "replaced_by"]].tolist() == [first, second]
     assert export.loc[second, ["replaces", "replaced_by"]].tolist() == [replacement, ""]

@@ -41,7 +41,7 @@ def test_a_run_stores_panel_alternates_and_everything_to_rerun_it(ready: World) 
     assert sum(run.probabilities.values()) == pytest.approx(SIZE)
     assert run.fairness is not None and run.fairness["min"] > 0
     assert _seats(ready, summary.run_id) == SIZE + 4
-    panel = uc.export_panel(ready.db, ready.evaluator, run_id=summary.run_id)
+    panel = uc.prepare_panel_export(ready.db, ready.evaluator, run_id=summary.run_id).frame
     members = panel[panel["kind"] == "selected"]
     for q in quotas_for():
         count = int((members[q.feature] == q.value).sum())
@@ -149,11 +149,11 @@ def test_seat_statuses_follow_the_invitation_workflow(ready: World) -> None:
 
 def test_exports_show_contacts_only_to_the_sites_partner(ready: World) -> None:
     summary = uc.run_selection(ready.db, ready.partner, SITE, seed=5)
-    own = uc.export_panel(ready.db, ready.partner, SITE)
+    own = uc.prepare_panel_export(ready.db, ready.partner, SITE).frame
     assert {"contact:email", "contact:name", "external_id"} <= set(own.columns)
     assert len(own) == SIZE
     for actor in (ready.coordinator, ready.evaluator):
-        shown = uc.export_panel(ready.db, actor, run_id=summary.run_id)
+        shown = uc.prepare_panel_export(ready.db, actor, run_id=summary.run_id).frame
         assert not [c for c in shown.columns if c.startswith("contact") or c == "external_id"]
         assert "example.org" not in shown.to_csv()
 

@@ -21,10 +21,11 @@ def _count(world: World, model: type) -> int:
 
 def test_import_before_quotas_then_reimport_changes_nothing(world: World, tmp_path: Path) -> None:
     path = write_pool(tmp_path / "pool.csv", pool_frame(60))
-    first = uc.import_pool(world.db, world.partner, SITE, path, address_columns=["address"])
+    declared = {"address_columns": ["address"], "feature_columns": ["gender", "age", "region"]}
+    first = uc.import_pool(world.db, world.partner, SITE, path, **declared)
     assert len(first.added) == 60 and first.unchanged == 0
     events = _count(world, AuditEvent)
-    again = uc.import_pool(world.db, world.partner, SITE, path, address_columns=["address"])
+    again = uc.import_pool(world.db, world.partner, SITE, path, **declared)
     assert again.added == [] and again.unchanged == 60 and again.skipped == 0
     assert _count(world, Volunteer) == 60
     assert _count(world, AuditEvent) == events  # nothing changed, nothing audited

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quotas.exports import write_table
 from quotas.model import QuotaTable, quota_table
 from quotas.problems import InvalidInput
-from quotas.tables import read_table, write_table
+from quotas.tables import read_table
 from sampling.pool import Pool
 from sampling.pool_files import load_pool, normalise_address, pool_from_frame
 

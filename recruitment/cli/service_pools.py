@@ -1,0 +1,184 @@
+"""Service commands for pools: ``pool import`` (with ``--dry-run``) and ``pool classify``.
+
+Both print how every column is classified first (column, role, why, recognised kind):
+only the id, criteria and declared attributes are kept in clear; the rest is personal,
+encrypted, and shown to the site's partner only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from quotas.problems import Problem, errors_only
+from recruitment import usecases as uc
+from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
+from recruitment.columns import ColumnRole
+
+pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
+app.add_typer(pool_app, name="pool")
+
+
+def _columns_option(role: str, what: str) -> Any:
+    return typer.Option(f"--{role}-columns", help=f"Comma-separated {what}.")
+
+
+FeatureOpt = Annotated[
+    str | None,
+    _columns_option(
+        "feature", "criteria kept in clear (default: the quotas' features and the criteria)"
+    ),
+]
+AttributeOpt = Annotated[
+    str | None, _columns_option("attribute", "non-personal columns kept in clear")
+]
+PersonalOpt = Annotated[str | None, _columns_option("personal", "columns to encrypt")]
+
+
+def print_columns(columns: Sequence[ColumnRole]) -> None:
+    """The classification table: column, role, why, and the recognised kind."""
+    width = max([len("column"), *(len(c.column) for c in columns)]) + 2
+    typer.echo(f"  {'column':<{width}}{'role':<11}{'why':<12}kind")
+    for c in columns:
+        typer.echo(f"  {c.column:<{width}}{c.role!s:<11}{c.reason!s:<12}{c.kind or ''}".rstrip())
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        typer.echo(f"  {problem.severity}: {problem.message}")
+
+
+@pool_app.command("import")
+def pool_import(
+    site: SiteOpt,
+    file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
+    id_column: Annotated[str, typer.Option("--id-column")] = "id",
+    feature_columns: FeatureOpt = None,
+    attribute_columns: AttributeOpt = None,
+    contact_columns: Annotated[
+        str | None, _columns_option("contact", "personal columns for reaching people")
+    ] = None,
+    address_columns: Annotated[
+        str | None, _columns_option("address", "address columns (personal; households)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Classify and check only; store nothing.")
+    ] = False,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Import volunteers into a site; re-importing the same file changes nothing.
+
+    Only the id, the criteria and declared attributes are stored in clear; every other
+    column is personal and encrypted. Exit 2 (nothing stored) on any error.
+    """
+    options: dict[str, Any] = {
+        "id_column": id_column,
+        "feature_columns": split_columns(feature_columns),
+        "attribute_columns": split_columns(attribute_columns),
+        "contact_columns": split_columns(contact_columns),
+        "address_columns": split_columns(address_columns),
+    }
+    with logged_in(database_url_, user) as (db, actor):
+        if dry_run:
+            preview = uc.preview_import(db, actor, site, file, **options)
+            return _show_preview(preview, file.name, as_json)
+        try:
+            report = uc.import_pool(db, actor, site, file, **options)
+        except uc.ImportRefused as refused:
+            if not as_json:
+                typer.echo(f"Columns of {file.name}:")
+                print_columns(refused.columns)
+            raise
+    if as_json:
+        emit_json(
+            {
+                "site": report.site,
+                "added": len(report.added),
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+                "problems": [p.to_dict() for p in report.problems],
+                "columns": [c.to_dict() for c in report.columns],
+            }
+        )
+        return 0
+    typer.echo(f"Columns of {file.name}:")
+    print_columns(report.columns)
+    typer.echo(
+        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
+        f"there, {report.skipped} skipped."
+    )
+    _print_problems(report.problems)
+    return 0
+
+
+def _show_preview(preview: uc.ImportPreview, name: str, as_json: bool) -> int:
+    code = 0 if preview.ok else 2
+    if as_json:
+        emit_json(
+            {
+                "site": preview.site,
+                "dry_run": True,
+                "ok": preview.ok,
+                "rows": preview.rows,
+                "problems": [p.to_dict() for p in preview.problems],
+                "columns": [c.to_dict() for c in preview.columns],
+            }
+        )
+        return code
+    typer.echo(f"Columns of {name}:")
+    print_columns(preview.columns)
+    verdict = "would be imported" if preview.ok else "would be refused"
+    errors = len(errors_only(preview.problems))
+    typer.echo(
+        f"{preview.site}: dry run, nothing stored. {preview.rows} row(s) {verdict}"
+        + (f" ({errors} error(s))." if errors else ".")
+    )
+    _print_problems(preview.problems)
+    return code
+
+
+@pool_app.command("classify")
+def pool_classify(
+    site: SiteOpt,
+    feature_columns: FeatureOpt = None,
+    attribute_columns: AttributeOpt = None,
+    personal_columns: PersonalOpt = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change which stored columns are criteria, attributes or personal (the site's partner).
+
+    Without options, list the columns the site's volunteers hold and their roles.
+    """
+    asked = [split_columns(c) for c in (feature_columns, attribute_columns, personal_columns)]
+    with logged_in(database_url_, user) as (db, actor):
+        if not any(asked):
+            columns = uc.site_columns(db, actor, site)
+            roles: dict[str, str] = {}
+            changed = 0
+        else:
+            report = uc.classify_pool(
+                db,
+                actor,
+                site,
+                feature_columns=asked[0],
+                attribute_columns=asked[1],
+                personal_columns=asked[2],
+            )
+            columns, roles, changed = report.columns, report.roles, report.volunteers
+    if as_json:
+        emit_json({"site": site, "changed": roles, "volunteers": changed, "columns": columns})
+        return
+    if roles:
+        moved = ", ".join(f"{c} -> {r}" for c, r in roles.items())
+        typer.echo(f"{site}: {moved} ({changed} volunteer(s) changed).")
+    typer.echo(f"Columns the volunteers of {site} hold:")
+    for column, role in columns.items():
+        typer.echo(f"  {column}: {role}")

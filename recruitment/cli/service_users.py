@@ -1,0 +1,110 @@
+"""Signing-in commands: ``klero user unlock``, ``klero user totp enable|confirm|disable``.
+
+``klero user create`` lives in ``service``. Exit codes: 0 success, 2 a request that cannot
+be done as given (a wrong code, no factor to confirm), 3 no secret key, 4 permission denied
+(or your own login locked).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from recruitment import usecases as uc
+from recruitment.cli.app import emit_json
+from recruitment.cli.service_common import DbOpt, JsonOpt, UserOpt, logged_in
+
+user_app = typer.Typer(help="Users, their roles and how they sign in.", no_args_is_help=True)
+totp_app = typer.Typer(
+    help="Your second factor: a one-time code from an authenticator app at each sign-in.",
+    no_args_is_help=True,
+)
+user_app.add_typer(totp_app, name="totp")
+
+CodeOpt = Annotated[
+    str | None,
+    typer.Option("--code", help="The 6-digit code your authenticator app shows now."),
+]
+
+
+@user_app.command("unlock")
+def user_unlock(
+    login: Annotated[str, typer.Argument(help="The login to unlock, as it was typed.")],
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Lift a login's lock after failed sign-ins and forget those failures (admins only)."""
+    with logged_in(database_url_, user) as (db, actor):
+        done = uc.unlock_login(db, actor, login)
+    if done.was_locked:
+        typer.echo(f"Login {login!r} unlocked ({done.failures} failed sign-in(s) forgotten).")
+    elif done.failures:
+        typer.echo(
+            f"Login {login!r} was not locked; its {done.failures} recent failed sign-in(s) "
+            "are forgotten."
+        )
+    else:
+        typer.echo(f"Login {login!r} was not locked and had no recent failed sign-in.")
+
+
+@totp_app.command("enable")
+def totp_enable(
+    database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Set up a second factor for yourself; it is asked for once you confirm it."""
+    with logged_in(database_url_, user) as (db, actor):
+        setup = uc.enable_totp(db, actor)
+    if as_json:
+        emit_json({"login": setup.login, "uri": setup.uri, "secret": setup.secret})
+        return
+    typer.echo(
+        f"Second factor for {setup.login}. Add it to your authenticator app (this is shown "
+        "once only; keep it secret):"
+    )
+    typer.echo(f"  {setup.uri}")
+    typer.echo(f"  key: {setup.secret}")
+    typer.echo(
+        "Then prove that the app works: klero user totp confirm --code NNNNNN. Until then "
+        "signing in asks for no code."
+    )
+
+
+@totp_app.command("confirm")
+def totp_confirm(
+    code: Annotated[
+        str, typer.Option("--code", help="The 6-digit code your authenticator app shows now.")
+    ],
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Activate your pending second factor with a code from the authenticator app."""
+    with logged_in(database_url_, user) as (db, actor):
+        uc.confirm_totp(db, actor, code)
+    typer.echo(
+        f"Second factor of {actor.login} active: every sign-in now needs a one-time code "
+        "(KLERO_TOTP, or asked for on a terminal)."
+    )
+
+
+@totp_app.command("disable")
+def totp_disable(
+    login: Annotated[
+        str | None,
+        typer.Option("--login", help="Another user's login (admins only; default: yours)."),
+    ] = None,
+    code: CodeOpt = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Remove a second factor: yours (with a current code) or, as an admin, anyone's."""
+    with logged_in(database_url_, user) as (db, actor):
+        if code is None and (login is None or login == actor.login):
+            # The code you signed in with proves it too; otherwise ask on a terminal.
+            code = os.environ.get("KLERO_TOTP") or (
+                str(typer.prompt("One-time code")) if sys.stdin.isatty() else None
+            )
+        target = uc.disable_totp(db, actor, login, code=code)
+    typer.echo(f"Second factor of {target} removed: signing in asks for a password only.")

@@ -1,0 +1,157 @@
+"""A user's second factor (TOTP): set it up, confirm it with a first code, remove it.
+
+Method. ``enable_totp`` makes a random secret, stores it encrypted with the service key
+(``Secrets``) and returns it, with its ``otpauth://`` URI, this once only. Sign-in asks for
+no code until ``confirm_totp`` has received a code made from it, proof that the user's
+authenticator app works; from then on ``recruitment.usecases.signin`` asks for one.
+``disable_totp`` removes the factor: your own with a current code, anyone's as an admin.
+Every role may have one: admins and coordinators above all, and partners, who see contact
+details, gain from it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quotas.messages import register
+from quotas.problems import KleroError
+from recruitment import audit
+from recruitment.db import Database
+from recruitment.models import User, UserTotp
+from recruitment.permissions import Action, Actor, require
+from recruitment.security import Secrets, new_totp_secret, totp_step, totp_uri
+from recruitment.usecases import signin
+
+register(
+    {
+        "totp_already_enabled": (
+            "The login {login!r} already has a second factor. Remove it first ('klero user "
+            "totp disable') to set up a new one."
+        ),
+        "totp_not_pending": (
+            "The login {login!r} has no second factor waiting for confirmation: run 'klero "
+            "user totp enable' first."
+        ),
+        "totp_not_enabled": "The login {login!r} has no second factor.",
+        "totp_code_wrong": (
+            "That is not the code the authenticator app of {login!r} should show now. Check "
+            "the app's clock, and that it holds the key 'klero user totp enable' printed."
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    """A new secret, to be given to the user once: as text and as an ``otpauth://`` URI."""
+
+    login: str
+    secret: str
+    uri: str
+
+
+def _own_user(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.user_id)
+    if user is None or user.login != actor.login:
+        raise KleroError("not_found", entity="user", key=actor.login)
+    return user
+
+
+def _code_step(secrets: Secrets, factor: UserTotp, code: str, login: str, now: datetime) -> int:
+    secret = str(secrets.decrypt(factor.ciphertext)["totp"])
+    step = totp_step(secret, code, now.timestamp())
+    if step is None:
+        raise KleroError("totp_code_wrong", login=signin.shown(login))
+    return step
+
+
+def enable_totp(db: Database, actor: Actor) -> TotpSetup:
+    """Give the acting user a new, pending second factor (replacing a pending one)."""
+    secrets = Secrets.load()  # first: without the key nothing is stored
+    secret = new_totp_secret()
+    with db.unit_of_work() as session:
+        user = _own_user(session, actor)
+        factor = session.get(UserTotp, user.id)
+        if factor is not None and factor.confirmed:
+            raise KleroError("totp_already_enabled", login=signin.shown(user.login))
+        ciphertext = secrets.encrypt({"totp": secret})
+        if factor is None:
+            session.add(UserTotp(user_id=user.id, ciphertext=ciphertext, confirmed=False))
+        else:
+            factor.ciphertext, factor.last_step = ciphertext, None
+        audit.record(
+            session,
+            actor,
+            "user.totp_enable",
+            "user",
+            signin.shown(user.login),
+            after={"confirmed": False},
+        )
+        return TotpSetup(user.login, secret, totp_uri(secret, user.login))
+
+
+def confirm_totp(db: Database, actor: Actor, code: str, *, now: datetime | None = None) -> None:
+    """Make the acting user's pending second factor active, given a code it made."""
+    now = now or signin.clock()
+    secrets = Secrets.load()
+    with db.unit_of_work() as session:
+        user = _own_user(session, actor)
+        factor = session.get(UserTotp, user.id)
+        if factor is None or factor.confirmed:
+            raise KleroError("totp_not_pending", login=signin.shown(user.login))
+        # The confirming code's step counts as used: it cannot sign anyone in afterwards.
+        factor.last_step = _code_step(secrets, factor, code, user.login, now)
+        factor.confirmed = True
+        audit.record(
+            session,
+            actor,
+            "user.totp_confirm",
+            "user",
+            signin.shown(user.login),
+            after={"confirmed": True},
+        )
+
+
+def disable_totp(
+    db: Database,
+    actor: Actor,
+    login: str | None = None,
+    *,
+    code: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Remove a second factor: the acting user's (with a current code) or, for an admin, anyone's.
+
+    A factor still pending confirmation is removed without a code. Returns the login.
+    """
+    target = login or actor.login
+    if target != actor.login:
+        require(actor, Action.MANAGE_ORGANISATIONS)  # before any lookup: reveals no login
+    now = now or signin.clock()
+    with db.unit_of_work() as session:
+        user = session.execute(select(User).where(User.login == target)).scalar_one_or_none()
+        if user is None:
+            raise KleroError("not_found", entity="user", key=target)
+        factor = session.get(UserTotp, user.id)
+        if factor is None:
+            raise KleroError("totp_not_enabled", login=signin.shown(target))
+        if user.id == actor.user_id and factor.confirmed:
+            # A session left open is not enough to remove the factor: the app must be at hand.
+            if code is None:
+                raise KleroError("totp_missing", login=signin.shown(target))
+            _code_step(Secrets.load(), factor, code, target, now)
+        was_confirmed = factor.confirmed
+        session.delete(factor)
+        audit.record(
+            session,
+            actor,
+            "user.totp_disable",
+            "user",
+            signin.shown(target),
+            after={"was_confirmed": was_confirmed},
+        )
+    return target
