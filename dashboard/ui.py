@@ -190,8 +190,7 @@ def problem_table(problems: list[Problem]) -> pd.DataFrame:
         {
             tr("col.severity"): [tr(f"severity.{p.severity}") for p in ordered],
             tr("col.code"): [
-                str(p.params.get("kind")) if p.code == "problems_more" else p.code
-                for p in ordered
+                str(p.params.get("kind")) if p.code == "problems_more" else p.code for p in ordered
             ],
             tr("col.message"): [problem_text(p, lang()) for p in ordered],
         }

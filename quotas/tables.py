@@ -209,5 +209,3 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     text = decode_table(data, name, problems)
     frame, more = read_table_text(text, name)
     return frame, problems + more
-
-
