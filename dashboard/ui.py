@@ -13,10 +13,18 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import DEFAULT_LANGUAGE, error_lines, format_number, format_percent, text
-from quotas.problems import KleroError
+from dashboard.i18n import (
+    DEFAULT_LANGUAGE,
+    error_lines,
+    format_number,
+    format_percent,
+    problem_text,
+    text,
+)
+from quotas.problems import KleroError, Problem, errors_only, problem_counts
 from recruitment import usecases as uc
 from recruitment.db import database_url
 from recruitment.permissions import Actor
@@ -170,6 +178,32 @@ def show_error(error: KleroError) -> None:
     """Show every message of an error in the session's language (user text shown literally)."""
     lines = error_lines(error, lang())
     st.error("\n\n".join(plain(line) for line in lines))
+
+
+def problem_table(problems: list[Problem]) -> pd.DataFrame:
+    """Every problem of a file, translated, errors first (a bounded list: see quotas.problems).
+
+    A "… and N more like this" row carries, as its code, the code of the problems it counts.
+    """
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    return pd.DataFrame(
+        {
+            tr("col.severity"): [tr(f"severity.{p.severity}") for p in ordered],
+            tr("col.code"): [
+                str(p.params.get("kind")) if p.code == "problems_more" else p.code for p in ordered
+            ],
+            tr("col.message"): [problem_text(p, lang()) for p in ordered],
+        }
+    )
+
+
+def show_problems(problems: list[Problem], headline: str) -> None:
+    """A file's problems as a table under the UI string ``headline`` (given ``count``)."""
+    total = sum(problem_counts(problems).values())
+    (st.error if errors_only(problems) else st.warning)(
+        tr(headline, count=format_number(total, lang()))
+    )
+    st.dataframe(problem_table(problems), hide_index=True, width="stretch")
 
 
 def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

@@ -32,6 +32,7 @@ from typing import Literal
 
 import pandas as pd
 
+from quotas.confusables import look_alike_problems
 from quotas.exports import write_table
 from quotas.messages import register
 from quotas.model import (
@@ -43,7 +44,7 @@ from quotas.model import (
     normalise,
     validate_quotas,
 )
-from quotas.problems import Problem, errors_only, raise_if_errors
+from quotas.problems import Problem, bounded, errors_only, raise_if_errors
 from quotas.tables import read_table
 from quotas.targets import Margins
 
@@ -230,7 +231,8 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
     table = QuotaTable(quotas)
     if len(frame) == 0 or quotas or not errors_only(problems):
         problems += [p for p in validate_quotas(table) if p.code != "quota_duplicate_category"]
-    return (None if errors_only(problems) else table), problems
+    problems += look_alike_problems({f: table.values(f) for f in table.features}, source)
+    return (None if errors_only(problems) else table), bounded(problems)
 
 
 def _duplicate_quota_problems(
@@ -345,7 +347,8 @@ def margins_from_frame(frame: pd.DataFrame, source: str) -> tuple[Margins | None
     as_percent = any(value > 1 and not percent for _, _, value, percent in parsed)
     margins = _collect(parsed, as_percent, source, problems)
     problems += [p for p in margins.problems() if p.code != "margin_none" or not problems]
-    return (None if errors_only(problems) else margins), problems
+    problems += look_alike_problems({f: list(v) for f, v in margins.features.items()}, source)
+    return (None if errors_only(problems) else margins), bounded(problems)
 
 
 def _collect(

@@ -10,9 +10,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quotas.messages import Message, render
+from quotas.messages import Message, register, render
 
 Severity = Literal["error", "warning"]
+
+register({"problems_more": "… and {count} more problems like this ({kind})."})
+
+#: How many problems of one code a list shows; the rest are counted (``bounded``).
+PROBLEMS_SHOWN_PER_CODE = 20
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,8 @@ class InvalidInput(KleroError):
     exit_code = 2
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = [p for p in problems]
+        # Bounded: 200,000 bad rows make 20 lines per kind of problem and a count.
+        self.problems = bounded(problems)
         errors = [p for p in self.problems if p.severity == "error"]
         first = errors[0] if errors else (self.problems[0] if self.problems else None)
         self.code = first.code if first else "invalid_input"
@@ -125,3 +131,72 @@ def raise_if_errors(problems: Iterable[Problem]) -> None:
     listed = list(problems)
     if errors_only(listed):
         raise InvalidInput(listed)
+
+
+def bounded(problems: Iterable[Problem], per_code: int = PROBLEMS_SHOWN_PER_CODE) -> list[Problem]:
+    """The first ``per_code`` problems of each code, in order, and a count of the rest.
+
+    The rest of a code are summed up in one ``problems_more`` problem (parameters
+    ``kind``: the code, ``count``), placed just after the last one shown; summaries
+    already in ``problems`` are merged, so bounding twice changes nothing.
+
+    >>> many = [Problem("pool_blank_id", {"row": r}) for r in range(2, 32)]
+    >>> shown = bounded(many, per_code=2)
+    >>> [p.code for p in shown]
+    ['pool_blank_id', 'pool_blank_id', 'problems_more']
+    >>> shown[-1].message
+    '… and 28 more problems like this (pool_blank_id).'
+    """
+    kept: list[Problem] = []
+    shown: dict[str, int] = {}
+    rest: dict[str, int] = {}
+    severity: dict[str, Severity] = {}
+    last: dict[str, int] = {}  # code -> index in ``kept`` of its last problem shown
+    for problem in problems:
+        if problem.code == "problems_more":
+            kind = str(problem.params["kind"])
+            rest[kind] = rest.get(kind, 0) + int(problem.params["count"])
+            severity.setdefault(kind, problem.severity)
+            continue
+        code = problem.code
+        severity.setdefault(code, problem.severity)
+        if shown.get(code, 0) < per_code:
+            shown[code] = shown.get(code, 0) + 1
+            last[code] = len(kept)
+            kept.append(problem)
+        else:
+            rest[code] = rest.get(code, 0) + 1
+    after: dict[int, list[Problem]] = {}
+    for code, count in rest.items():
+        summary = Problem("problems_more", {"kind": code, "count": count}, severity[code])
+        after.setdefault(last.get(code, len(kept) - 1), []).append(summary)
+    out = list(after.get(-1, []))
+    for index, problem in enumerate(kept):
+        out.append(problem)
+        out.extend(after.get(index, []))
+    return out
+
+
+def problem_counts(problems: Iterable[Problem]) -> dict[str, int]:
+    """How many problems there are of each code, counting those a ``bounded`` list sums up.
+
+    >>> problem_counts(bounded([Problem("pool_blank_id")] * 30, per_code=2))
+    {'pool_blank_id': 30}
+    """
+    counts: dict[str, int] = {}
+    for problem in problems:
+        if problem.code == "problems_more":
+            kind = str(problem.params["kind"])
+            counts[kind] = counts.get(kind, 0) + int(problem.params["count"])
+        else:
+            counts[problem.code] = counts.get(problem.code, 0) + 1
+    return counts
+
+
+def error_count(problems: Iterable[Problem]) -> int:
+    """How many errors ``problems`` hold, counting those a ``bounded`` list sums up."""
+    return sum(
+        int(p.params["count"]) if p.code == "problems_more" else 1
+        for p in problems
+        if p.severity == "error"
+    )

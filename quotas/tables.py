@@ -15,7 +15,9 @@ import pandas as pd
 
 from quotas.exports import restore_frame
 from quotas.messages import register
-from quotas.problems import InvalidInput, Problem
+from quotas.problems import InvalidInput, Problem, bounded
+from quotas.text_files import check_size, decode_table
+from quotas.xlsx import read_xlsx
 
 register(
     {
@@ -23,15 +25,19 @@ register(
         "file_empty": "The file {path} is empty: it has no header row and no data.",
         "file_no_rows": "The file {path} has a header row but no data rows.",
         "file_unreadable": "The file {path} could not be read as {kind}: {detail}.",
-        "file_encoding_latin1": (
-            "The file {path} is not UTF-8; it was read as Latin-1. Check accented letters, "
-            "and save it as UTF-8 next time."
-        ),
         "file_unsupported_type": (
             "The file {path} has the extension {suffix!r}; use .csv, .tsv, .txt or .xlsx."
         ),
         "file_blank_header": "The file {path} has a blank column name in column {column}.",
         "file_duplicate_header": "The file {path} has the column {name!r} more than once.",
+        "file_nul_byte": (
+            "Row {row} of {path} holds a NUL byte (a zero byte, which text never holds): the "
+            "file is damaged or not a text table. Rows with NUL bytes ({count}): {rows}. "
+            "Export the table again as CSV."
+        ),
+        "file_csv_broken": (
+            "Row {row} of {path} could not be read as CSV. Check the quotes on that row."
+        ),
         "file_ragged_row": (
             "Row {row} of {path} has {found} fields but the header has {expected}. "
             "Check the delimiter and quotes on that row."
@@ -40,34 +46,29 @@ register(
 )
 
 _DELIMITERS = [",", ";", "\t", "|"]
+_SNIFF_CHARS = 1 << 20
 
 
-def _decode(data: bytes, path: str, problems: list[Problem]) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Excel's "Unicode text" export: UTF-16 with a byte order mark.
-        return data.decode("utf-16", errors="replace")
+def _width(line: str, delim: str) -> int:
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem("file_encoding_latin1", {"path": path}, "warning"))
-    try:
-        # Windows' Latin-1 (what Excel writes): like Latin-1, but curly quotes and dashes
-        # in 0x80-0x9F come out as themselves, not as control characters.
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return len(next(csv.reader([line], delimiter=delim)))
+    except csv.Error:  # a cell over the field limit: the reader reports its row
+        return 0
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()][:20]
+    # The first 20 non-blank lines, from a prefix (a huge file is not split whole).
+    prefix = text[:_SNIFF_CHARS]
+    lines = prefix.splitlines()
+    if len(prefix) < len(text) and len(lines) > 1:
+        lines.pop()  # cut short by the prefix
+    lines = [line for line in lines if line.strip()][:20]
     if not lines:
         return ","
     header = lines[0]
     best, best_score = ",", -1
     for delim in _DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines]
+        counts = [_width(line, delim) for line in lines]
         width = counts[0]
         if width < 2:
             continue
@@ -86,19 +87,70 @@ def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list
     ``frame.attrs["row_numbers"]`` (an int array) gives each data row's spreadsheet row
     number; ``read_table`` sets it for XLSX files too.
     """
-    problems: list[Problem] = []
     if not text.strip():
         raise InvalidInput([Problem("file_empty", {"path": path})])
     delim = _sniff_delimiter(text)
-    # Number records as a spreadsheet numbers rows (blank lines count, a quoted cell
-    # spanning lines does not), so messages point at the row the user sees.
-    records = enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1)
-    numbered = [(n, r) for n, r in records if "".join(r).strip()]
-    rows = [r for _, r in numbered]
-    header = [h.strip() for h in rows[0]]
+    numbered, problems = _records(text, delim, path)
+    if not numbered:
+        raise InvalidInput([Problem("file_empty", {"path": path}), *problems])
+    frame, more = table_frame(numbered, path)
+    return frame, bounded(problems + more)
+
+
+def _records(text: str, delim: str, path: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """The non-blank records of CSV text, numbered, and the records that could not be read.
+
+    Records are numbered as a spreadsheet numbers rows (blank lines count, a quoted cell
+    spanning lines does not), so messages point at the row the user sees. Line ends may
+    be ``\n``, ``\r\n`` or a lone ``\r`` (old Macs).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    numbered: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    nul_rows: list[int] = []
+    has_nul = "\x00" in text
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader goes on with the next line
+            too_long = "field larger than field limit" in str(exc)
+            params = {"path": path, "row": number}
+            if too_long:
+                params["limit"] = csv.field_size_limit()
+            problems.append(
+                Problem("file_field_too_long" if too_long else "file_csv_broken", params)
+            )
+            continue
+        if not "".join(record).strip():
+            continue
+        if has_nul and any("\x00" in cell for cell in record):
+            nul_rows.append(number)
+        numbered.append((number, record))
+    if nul_rows:
+        shown = ", ".join(map(str, nul_rows[:20])) + (", …" if len(nul_rows) > 20 else "")
+        params = {"path": path, "row": nul_rows[0], "count": len(nul_rows), "rows": shown}
+        problems.append(Problem("file_nul_byte", params))
+    return numbered, problems
+
+
+def table_frame(
+    numbered: list[tuple[int, list[str]]], path: str, columns: list[str] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """A frame of stripped strings from numbered rows (the first is the header).
+
+    ``columns`` names each column in messages (an XLSX sheet's letters); by default
+    its position (1, 2, ...).
+    """
+    problems: list[Problem] = []
+    header = [h.strip() for h in numbered[0][1]]
     for i, name in enumerate(header, start=1):
         if not name:
-            problems.append(Problem("file_blank_header", {"path": path, "column": i}))
+            column = columns[i - 1] if columns else i
+            problems.append(Problem("file_blank_header", {"path": path, "column": column}))
     seen: set[str] = set()
     for name in header:
         if name and name in seen:
@@ -123,51 +175,37 @@ def read_table_text(text: str, path: str = "<text>") -> tuple[pd.DataFrame, list
     frame = pd.DataFrame(body, columns=header, dtype=object)
     # A NumPy array, not a list: pandas deep-copies attrs on every operation.
     frame.attrs["row_numbers"] = np.array([n for n, _ in numbered[1:]], dtype=np.int64)
-    return restore_frame(frame), problems
+    return restore_frame(frame), bounded(problems)
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV/TSV/XLSX file into a frame of stripped strings, plus problems found.
 
-    Raises InvalidInput when the file cannot be read at all.
+    Raises InvalidInput when the file cannot be read at all: missing, empty, binary, in
+    a text encoding that cannot be read safely, or a workbook over the bounds of
+    ``quotas.xlsx``. Files over ``quotas.text_files.MAX_FILE_BYTES`` are not read.
     """
     p = Path(path)
     name = str(path)
-    if not p.exists():
+    if not p.is_file():
         raise InvalidInput([Problem("file_not_found", {"path": name})])
+    check_size(p.stat().st_size, name)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            raw = pd.read_excel(
-                p, dtype=object, engine="openpyxl", keep_default_na=False, na_filter=False
-            )
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise InvalidInput(
-                [Problem("file_unreadable", {"path": name, "kind": "XLSX", "detail": str(exc)})]
-            ) from exc
-        raw = raw.dropna(how="all")
-        # Row 1 holds the header, so data row i of the sheet is spreadsheet row i + 2.
-        row_numbers = np.asarray(raw.index, dtype=np.int64) + 2
-        frame = raw.apply(
-            lambda col: col.map(lambda v: "" if pd.isna(v) else _cell_text(v))
-        ).astype(object)
-        frame.columns = [str(c).strip() for c in frame.columns]
-        problems: list[Problem] = []
-        if frame.empty:
-            problems.append(Problem("file_no_rows", {"path": name}))
-        frame = frame.reset_index(drop=True)
-        frame.attrs["row_numbers"] = row_numbers
-        return restore_frame(frame), problems
+        rows, letters, problems = read_xlsx(p, name)
+        if not rows:
+            raise InvalidInput([Problem("file_empty", {"path": name})])
+        frame, more = table_frame(rows, name, letters)
+        return frame, bounded(problems + more)
     if suffix not in (".csv", ".tsv", ".txt", ""):
         raise InvalidInput([Problem("file_unsupported_type", {"path": name, "suffix": suffix})])
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # no permission, a disk error: the file, not Kleroterion
+        detail = exc.strerror or type(exc).__name__
+        params = {"path": name, "kind": "CSV", "detail": detail}
+        raise InvalidInput([Problem("file_unreadable", params)]) from exc
     problems = []
-    text = _decode(data, name, problems)
+    text = decode_table(data, name, problems)
     frame, more = read_table_text(text, name)
     return frame, problems + more
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

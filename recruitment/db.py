@@ -51,6 +51,15 @@ register(
             "Cannot connect to the database {url}: {detail}. Check the URL and that the "
             "server is running."
         ),
+        "db_url_malformed": (
+            "The database URL {url} cannot be read. Write it as sqlite:///path/to/klero.sqlite "
+            "or postgresql+psycopg://user@host:5432/dbname."
+        ),
+        "db_url_unsupported": (
+            "The database URL {url} is for {backend}, which Kleroterion does not support. "
+            "Use SQLite (sqlite:///path/to/klero.sqlite) or PostgreSQL "
+            "(postgresql+psycopg://user@host:5432/dbname)."
+        ),
         "db_file_unwritable": (
             "Cannot create the database file {path} (or its folder): {detail}. Check that "
             "you may write there, or choose another place with --database-url or KLERO_HOME."
@@ -89,6 +98,39 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+#: Driver names (SQLAlchemy's) of the databases Kleroterion runs on and ships drivers for.
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+
+
+def check_url(url: str) -> None:
+    """Raise KleroError (exit 2) unless ``url`` is a well-formed SQLite or PostgreSQL URL.
+
+    Checked before an engine is made, so that ``mysql://...`` or a typo says what to
+    write instead of failing on a missing driver.
+
+    >>> check_url("sqlite:///tmp/klero.sqlite")
+    >>> check_url("mysql://me@db/klero")
+    Traceback (most recent call last):
+    quotas.problems.KleroError: The database URL mysql://me@db/klero is for mysql, ...
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError or ValueError
+        raise KleroError("db_url_malformed", url=_masked(url)) from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise KleroError(
+            "db_url_unsupported", url=safe_url(url), backend=parsed.drivername.split("+")[0]
+        )
+
+
+def _masked(url: str) -> str:
+    """A URL that could not be parsed, with whatever may be a password hidden."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return scheme + sep + rest
+
+
 def is_postgres(engine: Engine) -> bool:
     """Whether the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
@@ -116,7 +158,11 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and writer-serialising transactions."""
+    """An engine for ``url``; SQLite gets foreign keys, WAL and writer-serialising transactions.
+
+    Raises KleroError for a URL that is malformed or names another database (``check_url``).
+    """
+    check_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)

@@ -7,21 +7,28 @@ households, and any other columns, which are kept for the personal-details side.
 
 from __future__ import annotations
 
-import difflib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from quotas.messages import register
-from quotas.model import QuotaTable, normalise, split_crossed
-from quotas.problems import InvalidInput, Problem, Severity, errors_only, raise_if_errors
+from quotas.model import QuotaTable, normalise
+from quotas.problems import (
+    PROBLEMS_SHOWN_PER_CODE,
+    InvalidInput,
+    Problem,
+    bounded,
+    errors_only,
+    raise_if_errors,
+)
 from quotas.tables import read_table
 from sampling.pool import Pool
+from sampling.pool_values import feature_codes, problem, rows_params, rows_text
 
 register(
     {
@@ -48,20 +55,6 @@ register(
             "Row {row}: the id {id!r} is used on rows {rows}. Give every volunteer a unique id, "
             "and remove volunteers who registered twice."
         ),
-        "pool_blank_value": (
-            "Row {row}: {feature} is blank ({count} row(s) without a value: {rows}). "
-            "Fill in a category of {feature} for every volunteer."
-        ),
-        "pool_unknown_value": (
-            "Row {row}: {feature} = {value!r} is not a category of {feature} "
-            "(did you mean {suggestion!r}?). Rows with this value ({count}): {rows}. "
-            "Correct the value or add a quota for it; the categories are: {known}."
-        ),
-        "pool_unknown_value_no_suggestion": (
-            "Row {row}: {feature} = {value!r} is not a category of {feature}. Rows with this "
-            "value ({count}): {rows}. Correct the value or add a quota for it; the categories "
-            "are: {known}."
-        ),
         "pool_empty": "The pool {source} has no volunteers. Add at least one row.",
         "pool_category_empty": (
             "No one in the pool {source} has {feature} = {value}, though the quota table "
@@ -70,8 +63,6 @@ register(
     }
 )
 
-# Show this many row numbers in a message; the problem's ``count`` gives the total.
-_ROWS_SHOWN = 20
 _APOSTROPHES = re.compile(r"['’`´]")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -165,27 +156,25 @@ def pool_from_frame(
     columns = _column_index(text, source, problems)
 
     if len(text) == 0:
-        problems.append(_problem("pool_empty", source))
+        problems.append(problem("pool_empty", source))
 
     # -- ids ------------------------------------------------------------------
     id_name = columns.get(normalise(id_column))
     ids: pd.Series | None = None
     if id_name is None:
-        problems.append(
-            _problem("pool_missing_id_column", source, id_column=id_column, found=found)
-        )
+        problems.append(problem("pool_missing_id_column", source, id_column=id_column, found=found))
     else:
         ids = work[id_name].str.strip()
         problems.extend(_id_problems(ids, rows, source))
 
     # -- features -------------------------------------------------------------
-    codes, missing, value_problems = _feature_codes(work, quotas, columns, rows, source)
-    if missing:
-        names = ", ".join(map(repr, missing))
+    values = feature_codes(work, quotas, columns, rows, source)
+    if values.missing:
+        names = ", ".join(map(repr, values.missing))
         problems.append(
-            _problem("pool_missing_feature_columns", source, features=names, found=found)
+            problem("pool_missing_feature_columns", source, features=names, found=found)
         )
-    problems.extend(value_problems)
+    problems.extend(values.problems)
 
     # -- households -----------------------------------------------------------
     address_names: list[str] = []
@@ -195,22 +184,22 @@ def pool_from_frame(
         (missing_address if actual is None else address_names).append(actual or name)
     if missing_address:
         names = ", ".join(map(repr, missing_address))
-        problems.append(
-            _problem("pool_missing_address_columns", source, columns=names, found=found)
-        )
+        problems.append(problem("pool_missing_address_columns", source, columns=names, found=found))
 
     # Row problems in row order, as a person fixing the file top-down meets them.
     row_problems = sorted(
         (p for p in problems if "row" in p.params), key=lambda p: int(p.params["row"])
     )
-    problems = [p for p in problems if "row" not in p.params] + row_problems
+    # At most PROBLEMS_SHOWN_PER_CODE of each kind, each kind's rest counted after it.
+    problems = bounded([p for p in problems if "row" not in p.params] + row_problems)
 
     if errors_only(problems) or ids is None:
         return LoadedPool(None, _by_row_number(text), problems)
 
     people = pd.DataFrame(
-        {f: np.asarray(quotas.values(f), dtype=object)[codes[f]] for f in quotas.features}
+        {f: np.asarray(quotas.values(f), dtype=object)[values.codes[f]] for f in quotas.features}
     )
+    _rewrite(text, values.rewrites)
     households = _household_keys(work, address_names) if address_names else None
     pool = Pool.build(ids.tolist(), people, quotas, households)
     problems.extend(_empty_categories(pool, quotas, source))
@@ -272,135 +261,42 @@ def _column_index(text: pd.DataFrame, source: str, problems: list[Problem]) -> d
             problems.append(Problem("file_duplicate_header", {"path": source, "name": names[0]}))
         elif len(names) > 1 and key:
             listed = ", ".join(map(repr, names))
-            problems.append(_problem("pool_ambiguous_column", source, name=key, columns=listed))
+            problems.append(problem("pool_ambiguous_column", source, name=key, columns=listed))
     return {key: names[0] for key, names in groups.items()}
 
 
-def _problem(code: str, source: str, severity: Severity = "error", **params: object) -> Problem:
-    return Problem(code, {"source": source, **params}, severity)
-
-
-def _rows_text(rows: Sequence[int] | np.ndarray) -> str:
-    shown = ", ".join(str(int(r)) for r in rows[:_ROWS_SHOWN])
-    return shown + (", …" if len(rows) > _ROWS_SHOWN else "")
-
-
-def _rows_params(rows: np.ndarray) -> dict[str, Any]:
-    return {"row": int(rows[0]), "rows": _rows_text(rows), "count": len(rows)}
+def _rewrite(text: pd.DataFrame, rewrites: dict[str, dict[str, str]]) -> None:
+    """Write values read only in their NFKC form as the category's own spelling."""
+    for column, spellings in rewrites.items():
+        cells = text[column]
+        read_as = cells.str.strip().map(spellings)
+        text[column] = read_as.where(read_as.notna(), cells)
 
 
 def _id_problems(ids: pd.Series, rows: np.ndarray, source: str) -> list[Problem]:
     problems: list[Problem] = []
     blank = (ids == "").to_numpy()
     if blank.any():
-        problems.append(_problem("pool_blank_id", source, **_rows_params(rows[blank])))
+        problems.append(problem("pool_blank_id", source, **rows_params(rows[blank])))
     dup = ids.duplicated(keep=False).to_numpy() & ~blank
     if dup.any():
         groups = pd.Series(rows[dup]).groupby(ids[dup].to_numpy(), sort=False)
-        for pid, group in groups:
+        more = groups.ngroups - PROBLEMS_SHOWN_PER_CODE
+        if more > 0:  # the first ones are shown, the rest counted (not built)
+            params = {"kind": "pool_duplicate_id", "count": more}
+            problems.append(Problem("problems_more", params))
+        for pid, group in itertools.islice(groups, PROBLEMS_SHOWN_PER_CODE):
             where = group.to_numpy()
             problems.append(
-                _problem(
+                problem(
                     "pool_duplicate_id",
                     source,
                     id=str(pid),
                     row=int(where[0]),
-                    rows=_rows_text(where),
+                    rows=rows_text(where),
                 )
             )
     return problems
-
-
-def _feature_codes(
-    text: pd.DataFrame,
-    quotas: QuotaTable,
-    columns: dict[str, str],
-    rows: np.ndarray,
-    source: str,
-) -> tuple[dict[str, np.ndarray], list[str], list[Problem]]:
-    """Code of every person's category per feature (-1 when blank or unknown).
-
-    Returns the codes, the names of missing columns and the value problems. Crossed
-    features ("gender x age") are derived from their two source columns.
-    """
-    codes: dict[str, np.ndarray] = {}
-    missing: list[str] = []
-    problems: list[Problem] = []
-    blank_reported: set[str] = set()
-    bad_rows: dict[str, np.ndarray] = {}
-
-    # Plain features first, so a crossed feature knows which rows its parts already failed.
-    for feature in sorted(quotas.features, key=lambda f: split_crossed(f) is not None):
-        parts = split_crossed(feature)
-        from_parts = parts is not None and all(normalise(p) in columns for p in parts)
-        if parts is not None and from_parts:
-            first, second = (text[columns[normalise(p)]].str.strip() for p in parts)
-            # Blank or unknown parts are reported on the part itself, so skip those rows.
-            skip = np.zeros(len(text), dtype=bool)
-            for part, values in zip(parts, (first, second), strict=True):
-                part_bad = bad_rows.get(normalise(part))
-                if part_bad is not None:
-                    skip |= part_bad
-                    continue
-                blank = (values == "").to_numpy()
-                if blank.any() and normalise(part) not in blank_reported:
-                    blank_reported.add(normalise(part))
-                    where = _rows_params(rows[blank])
-                    problems.append(_problem("pool_blank_value", source, feature=part, **where))
-                skip |= blank
-            raw = (first + " x " + second).where(~skip, "")
-            codes[feature], bad, more = _codes_for(raw, feature, quotas, rows, source, False)
-        elif normalise(feature) in columns:
-            raw = text[columns[normalise(feature)]].str.strip()
-            codes[feature], bad, more = _codes_for(raw, feature, quotas, rows, source, True)
-            blank_reported.add(normalise(feature))
-        else:
-            missing.extend(
-                [p for p in parts if normalise(p) not in columns] if parts else [feature]
-            )
-            codes[feature] = np.full(len(text), -1, dtype=np.int64)
-            continue
-        bad_rows[normalise(feature)] = bad
-        problems.extend(more)
-    return codes, sorted(set(missing), key=missing.index), problems
-
-
-def _codes_for(
-    raw: pd.Series,
-    feature: str,
-    quotas: QuotaTable,
-    rows: np.ndarray,
-    source: str,
-    report_blank: bool,
-) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
-    """Codes of one feature's values, the rows that failed, and their problems."""
-    known = quotas.values(feature)
-    index = {v: j for j, v in enumerate(known)}
-    labels, uniques = pd.factorize(raw, sort=False)
-    unique_codes = np.array(
-        [index.get(quotas.lookup(feature, u) or "", -1) for u in uniques], dtype=np.int64
-    )
-    codes = unique_codes[labels] if len(labels) else np.zeros(0, dtype=np.int64)
-    bad = codes < 0
-    problems: list[Problem] = []
-    blank = (raw == "").to_numpy()
-    if report_blank and blank.any():
-        where = _rows_params(rows[blank])
-        problems.append(_problem("pool_blank_value", source, feature=feature, **where))
-    keys = [normalise(v) for v in known]
-    known_text = ", ".join(known)
-    for u, (value, code) in enumerate(zip(uniques, unique_codes, strict=True)):
-        if code >= 0 or value == "":
-            continue
-        params: dict[str, Any] = {"feature": feature, "value": str(value), "known": known_text}
-        params.update(_rows_params(rows[labels == u]))
-        close = difflib.get_close_matches(normalise(value), keys, n=1, cutoff=0.6)
-        if close:
-            suggestion = known[keys.index(close[0])]
-            problems.append(_problem("pool_unknown_value", source, suggestion=suggestion, **params))
-        else:
-            problems.append(_problem("pool_unknown_value_no_suggestion", source, **params))
-    return codes, bad, problems
 
 
 def normalise_address(value: str) -> str:
@@ -435,7 +331,7 @@ def _empty_categories(pool: Pool, quotas: QuotaTable, source: str) -> list[Probl
             if counts[j] == 0:
                 lo, hi = quotas.bounds(feature, value)
                 problems.append(
-                    _problem(
+                    problem(
                         "pool_category_empty",
                         source,
                         "warning",

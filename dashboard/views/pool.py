@@ -5,17 +5,28 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
 from dashboard.data import forget, pool_view
-from dashboard.i18n import format_number, problem_text
+from dashboard.i18n import format_number
 from dashboard.pool_columns import guessed_addresses, roles_editor
-from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
+from dashboard.ui import (
+    attempt,
+    db,
+    guard,
+    labeller,
+    lang,
+    plain,
+    problem_table,
+    require_site,
+    show_error,
+    show_problems,
+    tr,
+)
 from quotas.balance import balance_table
 from quotas.model import normalise
-from quotas.problems import InvalidInput, KleroError, Problem
+from quotas.problems import InvalidInput, KleroError
 from quotas.tables import read_table
 from recruitment import usecases as uc
 from recruitment.columns import Role
@@ -29,18 +40,6 @@ view = pool_view(who, site)
 if view is None:
     st.stop()
 can_import = may(who, Action.IMPORT_POOL, site, db())
-
-
-def problem_table(problems: list[Problem]) -> pd.DataFrame:
-    """Every problem of an import, translated, errors first."""
-    ordered = sorted(problems, key=lambda p: p.severity != "error")
-    return pd.DataFrame(
-        {
-            tr("col.severity"): [tr(f"severity.{p.severity}") for p in ordered],
-            tr("col.code"): [p.code for p in ordered],
-            tr("col.message"): [problem_text(p, lang()) for p in ordered],
-        }
-    )
 
 
 def report(result: uc.ImportReport) -> None:
@@ -68,7 +67,11 @@ def upload_and_import(who: Actor) -> None:
     folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
     path = folder / Path(upload.name).name
     path.write_bytes(upload.getvalue())
-    frame, _ = read_table(path)
+    try:
+        frame, _ = read_table(path)
+    except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
+        show_problems(error.problems, "pool.import_refused")
+        return
     columns = [str(c) for c in frame.columns]
     default_id = next((c for c in columns if normalise(c) == "id"), columns[0] if columns else "")
     id_column = st.selectbox(
@@ -113,8 +116,7 @@ def upload_and_import(who: Actor) -> None:
             consent=consent,
         )
     except InvalidInput as error:
-        st.error(tr("pool.import_refused", count=len(error.problems)))
-        st.dataframe(problem_table(error.problems), hide_index=True, width="stretch")
+        show_problems(error.problems, "pool.import_refused")
     except KleroError as error:
         show_error(error)
     else:

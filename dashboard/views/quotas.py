@@ -10,12 +10,23 @@ import streamlit as st
 
 from dashboard.data import forget, pool_view
 from dashboard.i18n import format_number, format_percent, problem_text
-from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
+from dashboard.ui import (
+    attempt,
+    db,
+    guard,
+    labeller,
+    lang,
+    plain,
+    require_site,
+    show_error,
+    show_problems,
+    tr,
+)
 from quotas.explain import FeasibilityResult
 from quotas.feasibility import check_feasibility
 from quotas.formats import margins_from_frame
 from quotas.model import Category, Quota, QuotaTable, split_crossed
-from quotas.problems import KleroError, Problem, errors_only
+from quotas.problems import InvalidInput, KleroError, Problem, errors_only
 from quotas.tables import read_table
 from quotas.targets import METHODS, Margins, quotas_from_margins
 from recruitment import usecases as uc
@@ -117,11 +128,16 @@ if mode == "margins":
     if upload is not None:
         path = Path(tempfile.mkdtemp()) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
-        frame, problems = read_table(path)
+        try:
+            frame, problems = read_table(path)
+        except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
+            frame, problems = pd.DataFrame(), error.problems
         if not errors_only(problems):
             margins, problems = margins_from_frame(frame, upload.name)
-        for p in errors_only(problems):
-            st.error(plain(problem_text(p, lang())))
+        if problems:
+            show_problems(problems, "quotas.margins_problems")
+        if errors_only(problems):
+            margins = None
     if margins is None:
         st.info(tr("quotas.no_margins"))
     else:

@@ -7,6 +7,11 @@ from typing import Any
 
 import typer
 
+#: Seeds and public numbers are stored as 32-bit integers (random seeds are below too).
+DRAW_NUMBER_MAX = 2**31 - 1
+#: Panels in a published lottery: enough for any draw, few enough to write and check.
+LOTTERY_SIZE_MAX = 100_000
+
 app = typer.Typer(
     name="klero",
     help="Kleroterion: fair, representative, verifiable selection of citizens' panels.",

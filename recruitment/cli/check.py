@@ -11,7 +11,7 @@ from quotas.balance import balance_table
 from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import read_margins, write_quotas
-from quotas.problems import Problem
+from quotas.problems import Problem, problem_counts
 from quotas.targets import quotas_from_margins
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.inputs import Inputs, load_inputs
@@ -73,6 +73,7 @@ def check_command(
         "valid": inputs.valid,
         "feasible": None,
         "problems": [p.to_dict() for p in inputs.problems],
+        "problem_counts": problem_counts(inputs.problems),
         "explanation": None,
         "relaxation": None,
     }
@@ -80,13 +81,15 @@ def check_command(
         if as_json:
             emit_json(payload)
         else:
-            typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
+            total = sum(problem_counts(inputs.problems).values())
+            typer.echo(f"The input is not valid ({total:,} problem(s)):")
             print_problems(inputs.problems)
         return 2
     result = feasibility_of(inputs, size)
     payload.update(result.to_dict())
     payload["valid"] = True
     payload["problems"] = [p.to_dict() for p in inputs.problems + result.problems]
+    payload["problem_counts"] = problem_counts(inputs.problems + result.problems)
     assert inputs.pool is not None and inputs.quotas is not None
     table = balance_table(inputs.pool.frame(), inputs.quotas)
     if as_json:

@@ -14,9 +14,9 @@ import pandas as pd
 import typer
 
 from quotas.messages import register
-from quotas.problems import Problem, raise_if_errors
+from quotas.problems import KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
-from recruitment.cli.app import app, emit_json, split_columns
+from recruitment.cli.app import DRAW_NUMBER_MAX, LOTTERY_SIZE_MAX, app, emit_json, split_columns
 from recruitment.cli.check import (
     AddressOpt,
     IdOpt,
@@ -47,6 +47,10 @@ register(
         "dropout_file_rate": (
             "Row {row} of {path}: the rate {rate!r} is not a number (write 0.2 or 20%)."
         ),
+        "verify_report_invalid": (
+            "{path} is not the report.json that 'klero select' writes. Give --out-dir the "
+            "folder of a published selection, with its report.json and lottery.csv."
+        ),
     }
 )
 
@@ -73,14 +77,28 @@ def select_command(
         str, typer.Option("--algorithm", help="leximin (default), maximin, nash or legacy.")
     ] = "leximin",
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed of the draw (random if not given).")
+        int | None,
+        typer.Option(
+            "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
+        ),
     ] = None,
     public_number: Annotated[
         int | None,
-        typer.Option("--public-number", help="A publicly drawn number choosing the panel."),
+        typer.Option(
+            "--public-number",
+            help="A publicly drawn number choosing the panel.",
+            min=0,
+            max=DRAW_NUMBER_MAX,
+        ),
     ] = None,
     lottery_size: Annotated[
-        int, typer.Option("--lottery-size", help="Panels in the published lottery.", min=1)
+        int,
+        typer.Option(
+            "--lottery-size",
+            help="Panels in the published lottery (1 to 100,000).",
+            min=1,
+            max=LOTTERY_SIZE_MAX,
+        ),
     ] = 1000,
     alternates: Annotated[
         int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
@@ -333,9 +351,15 @@ def verify_command(
     out_dir: Annotated[
         Path, typer.Option("--out-dir", help="Folder of a published selection (klero select).")
     ],
-    seed: Annotated[int | None, typer.Option("--seed", help="The seed announced.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="The seed announced.", min=0, max=DRAW_NUMBER_MAX),
+    ] = None,
     public_number: Annotated[
-        int | None, typer.Option("--public-number", help="The number drawn in public.")
+        int | None,
+        typer.Option(
+            "--public-number", help="The number drawn in public.", min=0, max=DRAW_NUMBER_MAX
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> int:
@@ -344,7 +368,7 @@ def verify_command(
     Uses only lottery.csv, lottery_types.csv and report.json: anyone can run it.
     Exit 0: the panel matches; 1: it does not.
     """
-    report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    report = _published_report(out_dir)
     if seed is None and public_number is None:
         seed, public_number = report.get("seed"), report.get("public_number")
     ids = check_draw_from_table(
@@ -361,3 +385,20 @@ def verify_command(
     else:
         typer.echo("MISMATCH: the lottery does not give the published panel.")
     return 0 if matches else 1
+
+
+def _published_report(out_dir: Path) -> dict[str, Any]:
+    """report.json of a published selection; KleroError when it is missing or not one."""
+    path = out_dir / "report.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KleroError("file_not_found", path=str(path)) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KleroError("verify_report_invalid", path=str(path)) from exc
+    keys = ("input_sha256", "selected")
+    if not isinstance(report, dict) or any(k not in report for k in keys):
+        raise KleroError("verify_report_invalid", path=str(path))
+    if not (out_dir / "lottery.csv").is_file():
+        raise KleroError("file_not_found", path=str(out_dir / "lottery.csv"))
+    return report

@@ -8,12 +8,14 @@ commands in ``service_audit``, sign-in locks and second factors in ``service_use
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from quotas.messages import render
+from quotas.messages import register, render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.cli import (  # noqa: F401  (register commands)
@@ -33,6 +35,16 @@ from recruitment.cli.service_common import (
 from recruitment.cli.service_users import user_app
 from recruitment.db import database_url, downgrade, safe_url, upgrade_database
 from recruitment.security import create_key_file
+
+register(
+    {
+        "new_password_missing": (
+            "No password for the new user: set KLERO_NEW_PASSWORD to it (for example "
+            "KLERO_NEW_PASSWORD=... klero user create ...), or run the command in a terminal "
+            "to be asked for it."
+        ),
+    }
+)
 
 db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
 key_app = typer.Typer(help="The secret key that encrypts contact details.", no_args_is_help=True)
@@ -105,11 +117,7 @@ def user_create(
 
     In an empty database the first user must be an admin and needs no --user.
     """
-    import os
-
-    secret = os.environ.get("KLERO_NEW_PASSWORD") or typer.prompt(
-        "New user's password", hide_input=True, confirmation_prompt=True
-    )
+    secret = _new_password()
     db = uc.start(database_url_)
     try:
         if user is None and role == "admin":
@@ -122,6 +130,16 @@ def user_create(
     finally:
         db.dispose()
     typer.echo(f"User {new_login} ({role}) created.")
+
+
+def _new_password() -> str:
+    """``KLERO_NEW_PASSWORD``, or asked twice on a terminal; KleroError (exit 2) otherwise."""
+    given = os.environ.get("KLERO_NEW_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise KleroError("new_password_missing")
+    return str(typer.prompt("New user's password", hide_input=True, confirmation_prompt=True))
 
 
 @org_app.command("create")
