@@ -272,6 +272,7 @@ def _migrate(url: str | None, revision: str, *, down: bool = False) -> Upgraded:
     engine = make_engine(target)
     restored: list[str] = []
     try:
+        reachable_revision(engine, target)
         with engine.begin() as connection:
             config = _alembic_config(target)
             config.attributes["connection"] = connection
@@ -314,7 +315,7 @@ def downgrade(url: str | None, revision: str) -> str:
     target = database_url(url)
     engine = make_engine(target)
     try:
-        current = current_revision(engine)
+        current = reachable_revision(engine, target)
     finally:
         engine.dispose()
     if current is None or current not in order or order.index(current) <= order.index(revision):
@@ -324,14 +325,23 @@ def downgrade(url: str | None, revision: str) -> str:
     return _migrate(url, revision, down=True).revision
 
 
-def check_schema(engine: Engine, url: str) -> None:
-    """Raise KleroError unless the database's schema is the newest this code knows."""
+def reachable_revision(engine: Engine, url: str) -> str | None:
+    """The database's schema revision; KleroError ``db_unreachable`` when it cannot be reached.
+
+    A server that is down, a database that does not exist or a refused login is a failure
+    the request did not cause (exit 3), named in one line.
+    """
     try:
-        current = current_revision(engine)
+        return current_revision(engine)
     except Exception as exc:  # the driver's own error types differ per database
         raise KleroError(
             "db_unreachable", url=safe_url(url), detail=str(exc).splitlines()[0]
         ) from exc
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Raise KleroError unless the database's schema is the newest this code knows."""
+    current = reachable_revision(engine, url)
     head = head_revision()
     if current is None:
         raise KleroError("db_not_initialised", url=safe_url(url))

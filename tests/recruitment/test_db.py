@@ -9,8 +9,10 @@ from sqlalchemy import func, select, text
 
 from quotas.problems import KleroError
 from recruitment import db as dbmod
+from recruitment.cli import main
 from recruitment.db import database_url, head_revision, open_database, upgrade
 from recruitment.models import Organisation
+from tests.recruitment.conftest import Backend, pg_url
 
 
 def test_default_url_is_a_sqlite_file_under_klero_home(
@@ -74,3 +76,24 @@ def test_a_unit_of_work_commits_or_rolls_back_as_a_whole(db_url: str) -> None:
 
 def test_upgrade_twice_is_harmless(db_url: str) -> None:
     assert upgrade(db_url) == head_revision()
+
+
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["db", "downgrade", "--to", "0003", "--yes"]]
+)
+def test_a_database_that_cannot_be_reached_is_one_line_exit_3(
+    backend: Backend,
+    tmp_path: Path,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if backend.kind == "postgresql":
+        url = pg_url(f"klero_missing_{backend.token}")  # a database that does not exist
+        expected = "Cannot connect to the database"
+    else:
+        (tmp_path / "a-file").write_text("not a folder")
+        url = f"sqlite:///{tmp_path / 'a-file' / 'klero.sqlite'}"
+        expected = "klero.sqlite"
+    assert main([*command, "--database-url", url]) == 3
+    err = capsys.readouterr().err
+    assert expected in err and "Unexpected error" not in err and "Traceback" not in err
