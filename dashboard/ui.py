@@ -49,6 +49,7 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "balance": ("views/balance.py", ALL_ROLES, ":material/bar_chart:"),
     "panel": ("views/panel.py", frozenset({"partner", "coordinator", "admin"}), ":material/badge:"),
     "audit": ("views/audit.py", frozenset({"evaluator", "admin"}), ":material/verified:"),
+    "account": ("views/account.py", ALL_ROLES, ":material/account_circle:"),
 }
 
 

@@ -8,6 +8,13 @@ database, refuses an out-of-date schema and marks runs left by crashed processes
 from __future__ import annotations
 
 from recruitment.db import Database, open_database
+from recruitment.usecases.accounts import (
+    FactorState,
+    LoginLock,
+    SignInLocks,
+    second_factor_state,
+    sign_in_locks,
+)
 from recruitment.usecases.audit_trail import (
     audit_head,
     check_audit_guards,
@@ -100,9 +107,11 @@ def start(url: str | None = None) -> Database:
 __all__ = [
     "ClassifyReport",
     "Database",
+    "FactorState",
     "ImportPreview",
     "ImportRefused",
     "ImportReport",
+    "LoginLock",
     "LoginLocked",
     "PanelExport",
     "PanelStatus",
@@ -113,6 +122,7 @@ __all__ = [
     "RunSummary",
     "RunView",
     "SignInFrom",
+    "SignInLocks",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
@@ -152,11 +162,13 @@ __all__ = [
     "replace_dropouts",
     "rerun_selection",
     "run_selection",
+    "second_factor_state",
     "set_criteria",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
+    "sign_in_locks",
     "site_columns",
     "site_quotas",
     "sites_overview",

@@ -184,7 +184,8 @@ def _lock_login(session: Session, key: str) -> None:
         )
 
 
-def _locked_until(session: Session, key: str, now: datetime) -> datetime | None:
+def locked_until(session: Session, key: str, now: datetime) -> datetime | None:
+    """When the lock on a login (as typed) ends, or None if it is not locked at ``now``."""
     since = now - FAILURE_WINDOW - LOCK_DURATION  # older failures cannot lock it any more
     times = session.execute(
         select(SignInFailure.at).where(SignInFailure.login == key, SignInFailure.at > since)
@@ -277,7 +278,7 @@ def check_password(
     outcome: Actor | PasswordChecked | KleroError
     with db.unit_of_work() as session:
         _lock_login(session, key)
-        until = _locked_until(session, key, now)
+        until = locked_until(session, key, now)
         user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
         if until is not None:
             _record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
@@ -321,7 +322,7 @@ def check_second_factor(
     outcome: Actor | KleroError
     with db.unit_of_work() as session:
         _lock_login(session, key)
-        until = _locked_until(session, key, now)
+        until = locked_until(session, key, now)
         user = session.get(User, checked.user_id)
         factor = session.get(UserTotp, checked.user_id)
         if until is not None:
@@ -381,7 +382,7 @@ def unlock_login(
     key = login[:LOGIN_MAX]
     with db.unit_of_work() as session:
         _lock_login(session, key)
-        was_locked = _locked_until(session, key, now) is not None
+        was_locked = locked_until(session, key, now) is not None
         count = session.execute(
             select(func.count()).select_from(SignInFailure).where(SignInFailure.login == key)
         ).scalar_one()

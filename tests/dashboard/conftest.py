@@ -29,6 +29,7 @@ PAGES = {
     "balance": "views/balance.py",
     "panel": "views/panel.py",
     "audit": "views/audit.py",
+    "account": "views/account.py",
 }
 
 

@@ -28,6 +28,7 @@ TITLES = {
     "balance": "Representativeness",
     "panel": "Panel management",
     "audit": "Audit",
+    "account": "My account",
 }
 
 
