@@ -33,6 +33,7 @@ from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.problems import KleroError
 from sampling.alternates_search import optimise, rank
+from sampling.dropout_records import dropout_record
 from sampling.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -208,9 +209,9 @@ def select_alternates(
     ranked = rank(layout, panel_arr, chosen, rates, scenarios=scenarios, seed=seed)
     sim = simulate(layout, rows, ranked, rates, scenarios=scenarios, seed=seed)
     bare = simulate(layout, rows, [], rates, scenarios=scenarios, seed=seed)
-    settings = {
+    settings: dict[str, Any] = {
         "count": count,
-        "dropout": _dropout_setting(dropout),
+        "dropout": dropout_record(dropout),
         "scenarios": scenarios,
         "seed": seed,
     }
@@ -224,12 +225,6 @@ def select_alternates(
         without_alternates=float(bare.deviation.mean()) / len(rows),
         settings=settings,
     )
-
-
-def _dropout_setting(dropout: DropoutSpec) -> Any:
-    if isinstance(dropout, int | float):
-        return float(dropout)
-    return {f"{f} = {v}": float(r) for (f, v), r in sorted(dropout.items())}
 
 
 def scaled_mini_panel(

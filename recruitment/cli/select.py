@@ -30,6 +30,7 @@ from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, UserOpt
 from recruitment.cli.service_panels import select_for_site
 from recruitment.usecases import RunSummary
+from sampling.dropout_records import dropout_from_record
 from sampling.dropouts import BASE_KEY, DropoutSpec
 from sampling.errors import InfeasibleQuotas
 from sampling.lottery import read_lottery
@@ -39,7 +40,6 @@ from sampling.pipeline import (
     SelectionResult,
     SelectionSettings,
     draw_panel,
-    dropout_from_record,
     select_panel,
 )
 

@@ -11,14 +11,13 @@ from hypothesis import strategies as st
 
 from quotas.problems import KleroError
 from sampling import pipeline
+from sampling.dropout_records import dropout_from_record, dropout_record
 from sampling.dropouts import DEFAULT_DROPOUT
 from sampling.names import Algorithm, AlternatesMethod
 from sampling.pipeline import (
     SelectionRequest,
     SelectionSettings,
     draw_panel,
-    dropout_from_record,
-    dropout_record,
     select_panel,
 )
 from tests.sampling.test_reproducible import small_pool
