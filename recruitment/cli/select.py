@@ -31,7 +31,7 @@ from recruitment.cli.service_common import DbOpt, UserOpt
 from recruitment.cli.service_panels import select_for_site
 from recruitment.usecases import RunSummary
 from sampling.dropout_records import dropout_from_record
-from sampling.dropouts import BASE_KEY, DropoutSpec
+from sampling.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec
 from sampling.errors import InfeasibleQuotas
 from sampling.lottery import read_lottery
 from sampling.names import Algorithm
@@ -120,7 +120,7 @@ def select_command(
     public_number: NumberOpt = None,
     lottery_size: LotteryOpt = 1000,
     alternates: AlternatesOpt = 0,
-    dropout: DropoutOpt = 0.15,
+    dropout: DropoutOpt = DEFAULT_DROPOUT,
     dropout_rates: DropoutFileOpt = None,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
