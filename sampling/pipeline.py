@@ -15,8 +15,8 @@ reads files or touches a database. The steps, each a function of the ones before
 5. the draw (``draw_panel``): by the public number when there is one, else by the seed;
 6. the alternates (``select_alternates``), seeded with the number that drew the panel.
 
-The number that draws is not in the hash: a public number is drawn in public after the
-lottery is published, and a seed is (as the algorithm seed). It is in the report beside it.
+A public number is not in the hash: it is drawn in public after the lottery, which names
+the hash, is published. A seed is (as the algorithm seed). Either is in the report.
 """
 
 from __future__ import annotations
