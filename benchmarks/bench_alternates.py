@@ -31,11 +31,13 @@ import time
 
 import numpy as np
 
+from quotas.model import QuotaTable
 from sampling.alternates import select_alternates
 from sampling.alternates_bound import deviation_floor, list_expectation
 from sampling.alternates_search import optimise
 from sampling.dropouts import Layout, dropout_rates, eligible_rows, expected_deviation
 from sampling.legacy import legacy_panel
+from sampling.names import AlternatesMethod
 from sampling.pool import Pool
 from synthetic_data.instances import benchmark_instance
 
@@ -63,11 +65,17 @@ HEADER = [
 ]
 
 
-def certify(pool: Pool, quotas: object, panel: list[str], rates: dict, count: int) -> str:
+def certify(
+    pool: Pool,
+    quotas: QuotaTable,
+    panel: list[str],
+    rates: dict[tuple[str, str], float],
+    count: int,
+) -> str:
     """Greedy/swap vs the integer program on the optimisation sample (per seat)."""
-    layout = Layout.of(pool, quotas)  # type: ignore[arg-type]
+    layout = Layout.of(pool, quotas)
     rows = np.asarray(sorted(pool.index_of(i) for i in panel), dtype=np.int64)
-    per_person = dropout_rates(pool, quotas, rates)  # type: ignore[arg-type]
+    per_person = dropout_rates(pool, quotas, rates)
     start = time.perf_counter()
     found = optimise(
         pool,
@@ -101,7 +109,7 @@ def run(family: str, seed: int, counts: tuple[int, ...], check: bool) -> list[li
         found: dict[str, float] = {}
         exact: dict[str, tuple[float, bool]] = {}
         took: dict[str, float] = {}
-        for method in ("scaled", "optimised"):
+        for method in (AlternatesMethod.SCALED, AlternatesMethod.OPTIMISED):
             start = time.perf_counter()
             chosen = select_alternates(
                 pool,
@@ -110,7 +118,8 @@ def run(family: str, seed: int, counts: tuple[int, ...], check: bool) -> list[li
                 count,
                 method=method,
                 dropout=rates,
-                **OPTIMISE,  # type: ignore[arg-type]
+                scenarios=OPTIMISE["scenarios"],
+                seed=OPTIMISE["seed"],
             )
             took[method] = time.perf_counter() - start
             found[method] = expected_deviation(

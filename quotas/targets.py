@@ -32,8 +32,8 @@ import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
-from typing import Literal
 
 import numpy as np
 
@@ -41,8 +41,15 @@ from quotas.messages import register
 from quotas.model import Category, Quota, QuotaTable, crossed_feature, crossed_value, normalise
 from quotas.problems import KleroError, Problem, raise_if_errors
 
-Method = Literal["largest-remainder", "sainte-lague"]
-METHODS: tuple[Method, ...] = ("largest-remainder", "sainte-lague")
+
+class Method(StrEnum):
+    """How seats are shared out among categories (what each guarantees: see above)."""
+
+    LARGEST_REMAINDER = "largest-remainder"
+    SAINTE_LAGUE = "sainte-lague"
+
+
+METHODS: tuple[Method, ...] = tuple(Method)
 #: A feature whose shares miss 1 by at most this much (0.5 percentage points) only warns.
 SUM_TOLERANCE = 0.005
 #: Default tolerance around each target when none is given.
@@ -116,7 +123,7 @@ register(
 def apportion(
     shares: Sequence[float],
     size: int,
-    method: Method = "largest-remainder",
+    method: Method = Method.LARGEST_REMAINDER,
     *,
     textbook: bool = False,
 ) -> list[int]:
@@ -337,7 +344,9 @@ def _consistency(
 
 def _positive(share: object) -> float:
     """A share as a float; negative or non-numbers count as 0 (they are reported elsewhere)."""
-    return max(float(share), 0.0) if _is_number(share) else 0.0  # type: ignore[arg-type]
+    if isinstance(share, numbers.Real) and _is_number(share):
+        return max(float(share), 0.0)
+    return 0.0
 
 
 def _is_number(value: object) -> bool:
@@ -388,7 +397,7 @@ def quotas_from_margins(
     *,
     tolerance_seats: int | None = None,
     tolerance_points: float | None = None,
-    method: Method = "largest-remainder",
+    method: Method = Method.LARGEST_REMAINDER,
     crossed: bool = True,
 ) -> QuotaTable:
     """Quotas for a panel of ``size``: each census target plus or minus a tolerance.

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from quotas.messages import register
 from quotas.model import normalise
-from quotas.problems import Problem
+from quotas.problems import Problem, Severity
 from recruitment.lexicon import header_key, recognise_header
 from recruitment.snapshots import quota_columns
 
@@ -203,8 +203,8 @@ class Classification:
         return {c.column: str(c.role) for c in self.columns}
 
 
-def _problem(code: str, source: str, severity: str = "error", **params: object) -> Problem:
-    return Problem(code, {"source": source, **params}, severity)  # type: ignore[arg-type]
+def _problem(code: str, source: str, severity: Severity = "error", **params: object) -> Problem:
+    return Problem(code, {"source": source, **params}, severity)
 
 
 def _declared_roles(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.problems import KleroError
 from sampling.alternates_search import optimise, rank
+from sampling.dropout_records import dropout_record
 from sampling.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -47,6 +48,7 @@ from sampling.dropouts import (
     simulate,
 )
 from sampling.errors import SolverFailed
+from sampling.names import AlternatesMethod, AlternatesSearch
 from sampling.pool import Pool
 
 register(
@@ -59,19 +61,9 @@ register(
             "household, none sharing a household with a panel member), fewer than the "
             "{count} asked for. Ask for at most {available} alternates."
         ),
-        "alternates_method_unknown": (
-            "Unknown alternates method {method!r}. Choose one of: optimised, scaled."
-        ),
-        "alternates_search_unknown": (
-            "Unknown alternates search {search!r}. Choose one of: expected, swap, mip."
-        ),
     }
 )
 
-Method = Literal["optimised", "scaled"]
-METHODS: tuple[str, ...] = ("optimised", "scaled")
-Search = Literal["expected", "swap", "mip"]
-SEARCHES: tuple[str, ...] = ("expected", "swap", "mip")
 # A category is named in "best for" when it was short in at least this share of the
 # scenarios in which the alternate was called.
 BEST_FOR_SHARE = 0.2
@@ -163,11 +155,11 @@ def select_alternates(
     panel: Sequence[str],
     count: int,
     *,
-    method: Method = "optimised",
+    method: AlternatesMethod = AlternatesMethod.OPTIMISED,
     dropout: DropoutSpec = DEFAULT_DROPOUT,
     scenarios: int = 500,
     seed: int = 0,
-    search: Search = "expected",
+    search: AlternatesSearch = AlternatesSearch.EXPECTED,
 ) -> Alternates:
     """Choose and rank ``count`` alternates for ``panel`` from the rest of ``pool``.
 
@@ -185,10 +177,8 @@ def select_alternates(
     >>> sorted(select_alternates(pool, q, ["a", "b"], 2, scenarios=50).to_frame()["g"])
     ['f', 'm']
     """
-    if method not in METHODS:
-        raise KleroError("alternates_method_unknown", method=method)
-    if search not in SEARCHES:
-        raise KleroError("alternates_search_unknown", search=search)
+    method = AlternatesMethod.parse(method)  # Python callers may pass the text
+    search = AlternatesSearch.parse(search)
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
         raise KleroError("alternates_count_invalid", count=count)
     count = int(count)
@@ -202,7 +192,7 @@ def select_alternates(
     if count > available:
         raise KleroError("alternates_count_too_large", count=count, available=available)
     panel_arr = np.asarray(rows, dtype=np.int64)
-    if method == "scaled":
+    if method is AlternatesMethod.SCALED:
         chosen = scaled_mini_panel(pool, layout, eligible, len(rows), count, seed=seed)
     else:
         chosen = optimise(
@@ -219,14 +209,14 @@ def select_alternates(
     ranked = rank(layout, panel_arr, chosen, rates, scenarios=scenarios, seed=seed)
     sim = simulate(layout, rows, ranked, rates, scenarios=scenarios, seed=seed)
     bare = simulate(layout, rows, [], rates, scenarios=scenarios, seed=seed)
-    settings = {
+    settings: dict[str, Any] = {
         "count": count,
-        "dropout": _dropout_setting(dropout),
+        "dropout": dropout_record(dropout),
         "scenarios": scenarios,
         "seed": seed,
     }
-    if method == "optimised":
-        settings["search"] = search
+    if method is AlternatesMethod.OPTIMISED:
+        settings["search"] = str(search)
     return Alternates(
         alternates=_describe(pool, layout, ranked, sim),
         features=tuple(pool.features),
@@ -235,12 +225,6 @@ def select_alternates(
         without_alternates=float(bare.deviation.mean()) / len(rows),
         settings=settings,
     )
-
-
-def _dropout_setting(dropout: DropoutSpec) -> Any:
-    if isinstance(dropout, int | float):
-        return float(dropout)
-    return {f"{f} = {v}": float(r) for (f, v), r in sorted(dropout.items())}
 
 
 def scaled_mini_panel(

@@ -204,9 +204,9 @@ def dropout_rates(pool: Pool, quotas: QuotaTable, dropout: DropoutSpec) -> np.nd
     problems: list[Problem] = []
 
     def valid(rate: object, category: str) -> float:
-        ok = isinstance(rate, int | float) and not isinstance(rate, bool)
-        if ok and math.isfinite(float(rate)) and 0.0 <= float(rate) <= 1.0:  # type: ignore[arg-type]
-            return float(rate)  # type: ignore[arg-type]
+        number = isinstance(rate, int | float) and not isinstance(rate, bool)
+        if number and isinstance(rate, int | float) and math.isfinite(rate) and 0 <= rate <= 1:
+            return float(rate)
         problems.append(Problem("dropout_rate_invalid", {"rate": rate, "category": category}))
         return 0.0
 

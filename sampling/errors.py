@@ -19,9 +19,6 @@ register(
             "household rule). Loosen the quotas that conflict, or recruit more volunteers "
             "in the categories that are short."
         ),
-        "selection_algorithm_unknown": (
-            "Unknown selection algorithm {algorithm!r}. Choose one of: {known}."
-        ),
         "panel_size_above_pool": (
             "The panel size ({size}) is larger than the pool ({pool} people). Choose a panel "
             "size of at most {pool}, or recruit more volunteers."

@@ -319,13 +319,13 @@ def lottery_number(
     """The lottery number 0..m-1 chosen by a seed or a public number."""
     if (seed is None) == (public_number is None):
         raise KleroError("draw_source_invalid")
-    if public_number is not None:
-        if isinstance(public_number, bool) or not isinstance(public_number, int | np.integer):
-            raise KleroError("draw_public_number_invalid", value=public_number)
-        if public_number < 0:
-            raise KleroError("draw_public_number_invalid", value=public_number)
-        return int(public_number) % m
-    return int(_sha(f"{input_sha256}:seed:{int(seed)}"), 16) % m  # type: ignore[arg-type]
+    if seed is not None:
+        return int(_sha(f"{input_sha256}:seed:{int(seed)}"), 16) % m
+    if isinstance(public_number, bool) or not isinstance(public_number, int | np.integer):
+        raise KleroError("draw_public_number_invalid", value=public_number)
+    if public_number < 0:
+        raise KleroError("draw_public_number_invalid", value=public_number)
+    return int(public_number) % m
 
 
 def draw(lottery: Lottery, *, seed: int | None = None, public_number: int | None = None) -> Draw:
@@ -334,8 +334,13 @@ def draw(lottery: Lottery, *, seed: int | None = None, public_number: int | None
     See the module docstring for the rule; ``Draw.verify`` recomputes it.
     """
     index = lottery_number(lottery.input_sha256, lottery.m, seed=seed, public_number=public_number)
-    method: Literal["seed", "public_number"] = "seed" if seed is not None else "public_number"
-    value = int(seed if seed is not None else public_number)  # type: ignore[arg-type]
+    method: Literal["seed", "public_number"]
+    if seed is not None:
+        method, value = "seed", int(seed)
+    elif public_number is not None:
+        method, value = "public_number", int(public_number)
+    else:  # pragma: no cover - lottery_number has refused a draw without either
+        raise KleroError("draw_source_invalid")
     prefix = f"{lottery.input_sha256}:{index}:{method}:{value}:"
     groups = lottery.members()
     rows: list[int] = []

@@ -15,7 +15,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,17 +26,15 @@ from sampling.distribution import Distribution, RunFigures
 from sampling.errors import InfeasibleQuotas
 from sampling.leximin import MIN_WEIGHT, EngineResult, leximin
 from sampling.maximin import maximin
+from sampling.names import Algorithm
 from sampling.nash import nash
 from sampling.oracle import PanelOracle
 from sampling.pool import Pool
 
-Algorithm = Literal["leximin", "maximin", "nash", "legacy"]
-ALGORITHMS: tuple[str, ...] = ("leximin", "maximin", "nash", "legacy")
-
 #: The version of the selection engine. Bump it with every change that can make the same
 #: inputs and seed give another lottery (a new method, other solver settings): runs record
 #: it, so a re-run by another version is reported as such, not as a wrong result.
-ENGINE = "2026-11-30.2"
+ENGINE = "2026-12-14.1"
 
 # Defaults of each exact algorithm's settings; a caller may override any of them.
 _LEVELS: dict[str, Any] = {
@@ -47,13 +45,14 @@ _LEVELS: dict[str, Any] = {
     "per_round": 1,
     "head_start": True,
 }
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "leximin": dict(_LEVELS),
-    "maximin": dict(_LEVELS),  # MAXIMIN is LEXIMIN's first level: the same machinery
-    "nash": {"tol": 1e-6, "extra_panels": 0, "head_start": True},
+DEFAULTS: dict[Algorithm, dict[str, Any]] = {
+    Algorithm.LEXIMIN: dict(_LEVELS),
+    Algorithm.MAXIMIN: dict(_LEVELS),  # MAXIMIN is LEXIMIN's first level: the same machinery
+    Algorithm.NASH: {"tol": 1e-6, "extra_panels": 0, "head_start": True},
 }
+_ENGINES = {Algorithm.LEXIMIN: leximin, Algorithm.MAXIMIN: maximin, Algorithm.NASH: nash}
 
-__all__ = ["ALGORITHMS", "ENGINE", "InfeasibleQuotas", "select_distribution"]
+__all__ = ["ENGINE", "Algorithm", "InfeasibleQuotas", "select_distribution"]
 
 
 def select_distribution(
@@ -61,27 +60,25 @@ def select_distribution(
     quotas: QuotaTable,
     size: int,
     *,
-    algorithm: Algorithm = "leximin",
+    algorithm: Algorithm = Algorithm.LEXIMIN,
     seed: int = 0,
     progress: Callable[[str, float], None] | None = None,
     **settings: Any,
 ) -> Distribution:
     """Compute a fair lottery over the feasible panels of ``size`` people from ``pool``.
 
-    ``algorithm`` is ``leximin`` (default), ``maximin``, ``nash`` or ``legacy``. Raises
-    ``InfeasibleQuotas`` when no panel meets the quotas and ``KleroError`` for bad
-    arguments. ``progress(stage, fraction)`` is called now and then.
+    ``algorithm`` is an ``Algorithm`` (LEXIMIN by default; its text is accepted from
+    Python callers and checked). Raises ``InfeasibleQuotas`` when no panel meets the
+    quotas and ``KleroError`` for bad arguments. ``progress(stage, fraction)`` is called
+    now and then.
     """
-    if algorithm not in ALGORITHMS:
-        raise KleroError(
-            "selection_algorithm_unknown", algorithm=algorithm, known=", ".join(ALGORITHMS)
-        )
+    algorithm = Algorithm.parse(algorithm)
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size <= 0:
         raise KleroError("panel_size_invalid", size=size)
     size = int(size)
     if size > len(pool):
         raise KleroError("panel_size_above_pool", size=size, pool=len(pool))
-    if algorithm == "legacy":
+    if algorithm is Algorithm.LEGACY:
         from sampling.legacy import legacy_distribution  # written separately; imported lazily
 
         return legacy_distribution(pool, quotas, size, seed=seed, progress=progress, **settings)
@@ -91,15 +88,14 @@ def select_distribution(
     if progress is not None:
         progress("preparing", 0.0)
     oracle = PanelOracle(pool, quotas, size)
-    engine = {"leximin": leximin, "maximin": maximin, "nash": nash}[algorithm]
-    result: EngineResult = engine(oracle, rng=rng, progress=progress, **chosen)
+    result: EngineResult = _ENGINES[algorithm](oracle, rng=rng, progress=progress, **chosen)
     seconds = time.perf_counter() - start
     if progress is not None:
         progress("done", 1.0)
     return to_distribution(pool, size, algorithm, result, seconds, chosen)
 
 
-def _settings(algorithm: str, given: dict[str, Any]) -> dict[str, Any]:
+def _settings(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
     defaults = DEFAULTS[algorithm]
     out = dict(defaults)
     for name in sorted(given):

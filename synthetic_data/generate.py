@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -74,14 +75,17 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
+def _is_real(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _check(size: object, seed: object, bias: object, extras: tuple[str, ...]) -> list[Problem]:
     problems: list[Problem] = []
     if not _is_int(size) or int(size) < 1:  # type: ignore[call-overload]
         problems.append(Problem("synth_size_invalid", {"size": size}))
     if not _is_int(seed) or int(seed) < 0:  # type: ignore[call-overload]
         problems.append(Problem("synth_seed_invalid", {"seed": seed}))
-    numeric = isinstance(bias, int | float) and not isinstance(bias, bool)
-    if not numeric or not math.isfinite(float(bias)) or float(bias) < 0:  # type: ignore[arg-type]
+    if not _is_real(bias) or not math.isfinite(bias) or bias < 0:
         problems.append(Problem("synth_bias_invalid", {"bias": bias}))
     for name in extras:
         if name not in EXTRA_FEATURES:

@@ -14,7 +14,7 @@ from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
 from recruitment.permissions import Action
 from sampling.distribution import fairness_metrics
-from sampling.select import ALGORITHMS
+from sampling.names import Algorithm
 
 who = guard("selection")
 site = require_site()
@@ -24,8 +24,8 @@ if may(who, Action.RUN_SELECTION, site, db()):
     with st.form("run"):
         algorithm = st.selectbox(
             tr("selection.algorithm"),
-            ALGORITHMS,
-            index=ALGORITHMS.index("leximin"),
+            list(Algorithm),
+            index=list(Algorithm).index(Algorithm.LEXIMIN),
             format_func=labeller("algorithm."),
             key="sel_algorithm",
         )
@@ -58,7 +58,7 @@ if may(who, Action.RUN_SELECTION, site, db()):
                 db(),
                 who,
                 site,
-                algorithm=algorithm,
+                algorithm=Algorithm.parse(algorithm),
                 seed=int(number) if source == "seed" else None,
                 public_number=int(number) if source == "public" else None,
                 alternates=int(alternates),

@@ -12,7 +12,7 @@ from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import read_margins, write_quotas
 from quotas.problems import Problem, problem_counts
-from quotas.targets import quotas_from_margins
+from quotas.targets import Method, quotas_from_margins
 from recruitment.cli.app import app, emit_json, split_columns
 from recruitment.cli.inputs import Inputs, load_inputs
 from recruitment.cli.output import write_file
@@ -136,23 +136,19 @@ def quotas_command(
         typer.Option("--tolerance-points", help="Percentage points either side of the target."),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", help="largest-remainder or sainte-lague.")
-    ] = "largest-remainder",
+        Method, typer.Option("--method", help="How seats are shared out among categories.")
+    ] = Method.LARGEST_REMAINDER,
 ) -> int:
     """Turn census margins into a quota table for a panel of SIZE seats (.csv or .xlsx)."""
     table_format(out)  # a wrong file name is refused before any work
     if tolerance_seats is not None and tolerance_points is not None:
         raise typer.BadParameter("give --tolerance-seats or --tolerance-points, not both")
-    if method not in ("largest-remainder", "sainte-lague"):
-        raise typer.BadParameter(
-            f"unknown method {method!r}: use largest-remainder or sainte-lague"
-        )
     table = quotas_from_margins(
         read_margins(margins),
         size,
         tolerance_seats=tolerance_seats,
         tolerance_points=tolerance_points,
-        method=method,  # type: ignore[arg-type]
+        method=method,
     )
     write_file(out, lambda path: write_quotas(table, path))
     typer.echo(f"Wrote {len(table)} quotas for a panel of {size} to {out}.")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,13 +29,19 @@ from recruitment.cli.output import json_writer, table_writer, write_all
 from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, UserOpt
 from recruitment.cli.service_panels import select_for_site
-from sampling.alternates import select_alternates
+from recruitment.usecases import RunSummary
+from sampling.dropout_records import dropout_from_record
+from sampling.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec
 from sampling.errors import InfeasibleQuotas
-from sampling.inputs import input_sha256
-from sampling.lottery import check_draw_from_table, draw, round_to_lottery
-from sampling.select import ENGINE, select_distribution
-
-ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
+from sampling.lottery import read_lottery
+from sampling.names import Algorithm
+from sampling.pipeline import (
+    SelectionRequest,
+    SelectionResult,
+    SelectionSettings,
+    draw_panel,
+    select_panel,
+)
 
 register(
     {
@@ -59,6 +64,43 @@ SiteOpt = Annotated[
     str | None,
     typer.Option("--site", help="Select for a stored site (pool and quotas from the database)."),
 ]
+AlgorithmOpt = Annotated[
+    Algorithm, typer.Option("--algorithm", help="How the lottery over panels is computed.")
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
+    ),
+]
+NumberOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--public-number",
+        help="A publicly drawn number choosing the panel.",
+        min=0,
+        max=DRAW_NUMBER_MAX,
+    ),
+]
+LotteryOpt = Annotated[
+    int,
+    typer.Option(
+        "--lottery-size",
+        help="Panels in the published lottery (1 to 100,000).",
+        min=1,
+        max=LOTTERY_SIZE_MAX,
+    ),
+]
+AlternatesOpt = Annotated[
+    int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
+]
+DropoutOpt = Annotated[
+    float, typer.Option("--dropout", help="Drop-out rate assumed for alternates.", min=0, max=1)
+]
+DropoutFileOpt = Annotated[
+    Path | None,
+    typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
+]
 
 
 @app.command("select")
@@ -73,43 +115,13 @@ def select_command(
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Folder for the result files.")
     ] = None,
-    algorithm: Annotated[
-        str, typer.Option("--algorithm", help="leximin (default), maximin, nash or legacy.")
-    ] = "leximin",
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
-        ),
-    ] = None,
-    public_number: Annotated[
-        int | None,
-        typer.Option(
-            "--public-number",
-            help="A publicly drawn number choosing the panel.",
-            min=0,
-            max=DRAW_NUMBER_MAX,
-        ),
-    ] = None,
-    lottery_size: Annotated[
-        int,
-        typer.Option(
-            "--lottery-size",
-            help="Panels in the published lottery (1 to 100,000).",
-            min=1,
-            max=LOTTERY_SIZE_MAX,
-        ),
-    ] = 1000,
-    alternates: Annotated[
-        int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
-    ] = 0,
-    dropout: Annotated[
-        float, typer.Option("--dropout", help="Drop-out rate assumed for alternates.", min=0, max=1)
-    ] = 0.15,
-    dropout_rates: Annotated[
-        Path | None,
-        typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
-    ] = None,
+    algorithm: AlgorithmOpt = Algorithm.LEXIMIN,
+    seed: SeedOpt = None,
+    public_number: NumberOpt = None,
+    lottery_size: LotteryOpt = 1000,
+    alternates: AlternatesOpt = 0,
+    dropout: DropoutOpt = DEFAULT_DROPOUT,
+    dropout_rates: DropoutFileOpt = None,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
     site: SiteOpt = None,
@@ -124,8 +136,6 @@ def select_command(
     and quotas are used and the run is recorded in the database.
     Exit 0: selected; 1: the quotas cannot be met; 2: invalid input.
     """
-    if algorithm not in ALGORITHMS:
-        raise typer.BadParameter(f"unknown algorithm {algorithm!r}; choose one of {ALGORITHMS}")
     if seed is not None and public_number is not None:
         raise typer.BadParameter("give --seed or --public-number, not both")
     rates = read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout
@@ -144,49 +154,40 @@ def select_command(
             user=user,
             progress=not as_json,
         )
-        if as_json:
-            emit_json(asdict(summary))
-        else:
-            typer.echo(
-                f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
-                f"{summary.site} with {summary.algorithm} (lottery number "
-                f"{summary.lottery_index} of {summary.lottery_size}); "
-                f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
-            )
+        _print_site_run(summary, as_json)
         return 0
-    missing = [
-        name
-        for name, value in (
-            ("--pool", pool),
-            ("--quotas", quotas),
-            ("--size", size),
-            ("--out-dir", out_dir),
-        )
-        if value is None
-    ]
+    named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
+    missing = [name for name, value in named.items() if value is None]
     if missing:
         raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
     assert pool is not None and quotas is not None and size is not None and out_dir is not None
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
-    return select_files(
-        pool,
-        quotas,
-        size,
-        out_dir,
+    settings = SelectionSettings(
         algorithm=algorithm,
         seed=seed,
         public_number=public_number,
         lottery_size=lottery_size,
         alternates=alternates,
         dropout=rates,
-        id_column=id_column,
-        address_columns=split_columns(address_columns),
-        as_json=as_json,
+    )
+    files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
+    return select_files(files, size, out_dir, settings, as_json=as_json)
+
+
+def _print_site_run(summary: RunSummary, as_json: bool) -> None:
+    if as_json:
+        emit_json(asdict(summary))
+        return
+    typer.echo(
+        f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
+        f"{summary.site} with {summary.algorithm} (lottery number "
+        f"{summary.lottery_index} of {summary.lottery_size}); "
+        f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
     )
 
 
-def read_dropout_rates(path: Path, default: float) -> dict[tuple[str, str], float]:
+def read_dropout_rates(path: Path, default: float) -> DropoutSpec:
     """Read ``feature,value,rate`` rows (rate as 0.2 or 20%); others get ``default``."""
     frame, problems = read_table(path)
     missing = [c for c in ("feature", "value", "rate") if c not in frame.columns]
@@ -194,7 +195,7 @@ def read_dropout_rates(path: Path, default: float) -> dict[tuple[str, str], floa
         problems.append(
             Problem("dropout_file_columns", {"path": str(path), "missing": ", ".join(missing)})
         )
-    rates: dict[tuple[str, str], float] = {("*", "*"): default}
+    rows: list[list[Any]] = [[*BASE_KEY, default]]
     for row, (feature, value, text) in enumerate(
         frame.reindex(columns=["feature", "value", "rate"]).itertuples(index=False), start=2
     ):
@@ -208,29 +209,37 @@ def read_dropout_rates(path: Path, default: float) -> dict[tuple[str, str], floa
                 Problem("dropout_file_rate", {"path": str(path), "row": row, "rate": raw})
             )
             continue
-        rates[(str(feature), str(value))] = rate
+        rows.append([feature, value, rate])
     raise_if_errors(problems)
-    return rates
+    return dropout_from_record(rows)
+
+
+@dataclass(frozen=True)
+class SelectionFiles:
+    """The input files of ``klero select`` and how to read the pool."""
+
+    pool: Path
+    quotas: Path
+    id_column: str = "id"
+    address_columns: list[str] = field(default_factory=list)
 
 
 def select_files(
-    pool: Path,
-    quotas: Path,
+    files: SelectionFiles,
     size: int,
     out_dir: Path,
+    settings: SelectionSettings,
     *,
-    algorithm: str,
-    seed: int | None,
-    public_number: int | None,
-    lottery_size: int,
-    alternates: int,
-    dropout: float | dict[tuple[str, str], float],
-    id_column: str,
-    address_columns: list[str],
     as_json: bool,
 ) -> int:
     """Select from a pool file and a quota file; write the result files together."""
-    inputs = load_inputs(pool, quotas, size, id_column=id_column, address_columns=address_columns)
+    inputs = load_inputs(
+        files.pool,
+        files.quotas,
+        size,
+        id_column=files.id_column,
+        address_columns=files.address_columns,
+    )
     if not inputs.valid:
         if as_json:
             emit_json({"valid": False, "problems": [p.to_dict() for p in inputs.problems]})
@@ -239,77 +248,35 @@ def select_files(
             print_problems(inputs.problems)
         return 2
     assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
-    started = time.perf_counter()
-    settings: dict[str, Any] = {"lottery_size": lottery_size}
-    digest = input_sha256(inputs.pool, inputs.quotas, size, algorithm, settings)
+    request = SelectionRequest(inputs.pool, inputs.quotas, size, settings)
     callback, bar = progress_for(not as_json)
     try:
-        dist = select_distribution(
-            inputs.pool,
-            inputs.quotas,
-            size,
-            algorithm=algorithm,  # type: ignore[arg-type]
-            seed=seed or 0,
-            progress=callback,
-        )
+        result = select_panel(request, progress=callback)
     except InfeasibleQuotas:
-        result = feasibility_of(inputs, size)
+        infeasible = feasibility_of(inputs, size)
         if as_json:
-            emit_json({"valid": True, **result.to_dict()})
+            emit_json({"valid": True, **infeasible.to_dict()})
         else:
-            print_infeasible(result)
+            print_infeasible(infeasible)
         return 1
     finally:
         if bar is not None:
             bar.close()
-    lottery = round_to_lottery(dist, lottery_size, input_sha256=digest)
-    drawn = draw(lottery, seed=seed if public_number is None else None, public_number=public_number)
-    chosen = None
-    if alternates:
-        chosen = select_alternates(
-            inputs.pool,
-            inputs.quotas,
-            list(drawn.ids),
-            alternates,
-            dropout=dropout,
-            seed=public_number if public_number is not None else (seed or 0),
-        )
-    runtime = time.perf_counter() - started
-    frame = inputs.frame
-    in_panel = frame.index.isin(sorted(drawn.ids))
-    fairness = dist.fairness()
-    report: dict[str, Any] = {
-        "input_sha256": digest,
-        "algorithm": algorithm,
-        "engine": ENGINE,
-        "seed": seed if public_number is None else None,
-        "public_number": public_number,
-        "size": size,
-        "pool_size": len(inputs.pool),
-        "lottery_size": lottery_size,
-        "lottery_index": drawn.index,
-        "selected": list(drawn.ids),
-        "probabilities": {
-            "min": fairness["min"],
-            "max": fairness["max"],
-            "gini": fairness["gini"],
-            "min_over_equal": fairness["min_over_equal"],
-            "geometric_mean": fairness["geometric_mean"],
-            "share_below_equal": fairness["share_below_equal"],
-            "lottery_max_change": lottery.max_change,
-        },
-        "runtime_seconds": round(runtime, 3),
-        "solver": {
-            "seconds": dist.figures.seconds,
-            "iterations": dist.figures.iterations,
-            "panels": dist.figures.panels,
-            "gap": dist.figures.gap,
-        },
-        "pool_file": str(pool),
-        "quotas_file": str(quotas),
-        "quotas_sha256": inputs.quotas.sha256(),
-        "pool_sha256": inputs.pool.sha256(),
-    }
+    report = {**result.report(), "pool_file": str(files.pool), "quotas_file": str(files.quotas)}
+    write_all(out_dir, _writers(result, inputs.frame, report))
+    if as_json:
+        emit_json(report)
+    else:
+        _print_result(result, out_dir)
+    return 0
+
+
+def _writers(
+    result: SelectionResult, frame: pd.DataFrame, report: dict[str, Any]
+) -> dict[str, Callable[[Path], None]]:
+    """What ``klero select`` writes: the panel, everyone else, the lottery and the report."""
+    lottery = result.lottery
+    in_panel = frame.index.isin(result.selected)
     probabilities = pd.DataFrame(
         {"id": lottery.probabilities.index, "probability": lottery.probabilities.to_numpy()}
     )
@@ -318,32 +285,32 @@ def select_files(
         "remaining.csv": table_writer(frame[~in_panel].reset_index()),
         "probabilities.csv": table_writer(probabilities),
         "lottery.csv": table_writer(lottery.table()),
-        "lottery_types.csv": table_writer(lottery.types_table(inputs.pool)),
+        "lottery_types.csv": table_writer(lottery.types_table(result.request.pool)),
     }
-    if chosen is not None:
-        report["alternates"] = chosen.to_dict()
-        writers["alternates.csv"] = table_writer(chosen.to_frame())
+    if result.alternates is not None:
+        writers["alternates.csv"] = table_writer(result.alternates.to_frame())
     writers["report.json"] = json_writer(report)
-    write_all(out_dir, writers)
-    if as_json:
-        emit_json(report)
-    else:
+    return writers
+
+
+def _print_result(result: SelectionResult, out_dir: Path) -> None:
+    settings, fairness, chosen = result.request.settings, result.fairness(), result.alternates
+    typer.echo(
+        f"Selected {len(result.selected)} of {len(result.request.pool)} people with "
+        f"{settings.algorithm} (lottery number {result.drawn.index} of "
+        f"{settings.lottery_size}) in {result.seconds:.1f} s."
+    )
+    typer.echo(
+        f"Selection probabilities: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
+        f"Gini {fairness['gini']:.3f}; input SHA-256 {result.input_sha256}."
+    )
+    if chosen is not None:
         typer.echo(
-            f"Selected {len(drawn.ids)} of {len(inputs.pool)} people with {algorithm} "
-            f"(lottery number {drawn.index} of {lottery_size}) in {runtime:.1f} s."
+            f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "
+            f"drop-outs {chosen.expected_deviation:.3f} per seat "
+            f"(without alternates {chosen.without_alternates:.3f})."
         )
-        typer.echo(
-            f"Selection probabilities: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
-            f"Gini {fairness['gini']:.3f}; input SHA-256 {digest}."
-        )
-        if chosen is not None:
-            typer.echo(
-                f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "
-                f"drop-outs {chosen.expected_deviation:.3f} per seat "
-                f"(without alternates {chosen.without_alternates:.3f})."
-            )
-        typer.echo(f"Files written to {out_dir}.")
-    return 0
+    typer.echo(f"Files written to {out_dir}.")
 
 
 @app.command("verify")
@@ -371,12 +338,8 @@ def verify_command(
     report = _published_report(out_dir)
     if seed is None and public_number is None:
         seed, public_number = report.get("seed"), report.get("public_number")
-    ids = check_draw_from_table(
-        out_dir / "lottery.csv",
-        input_sha256=report["input_sha256"],
-        seed=seed if public_number is None else None,
-        public_number=public_number,
-    )
+    lottery = read_lottery(out_dir / "lottery.csv", report["input_sha256"])
+    ids = list(draw_panel(lottery, seed=seed, public_number=public_number).ids)
     matches = sorted(ids) == sorted(report["selected"])
     if as_json:
         emit_json({"matches": matches, "selected": sorted(ids)})

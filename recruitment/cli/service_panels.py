@@ -19,6 +19,7 @@ from recruitment.cli.output import json_writer, staged, table_writer
 from recruitment.cli.progress import progress_for
 from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
+from sampling.names import Algorithm
 
 volunteer_app = typer.Typer(
     help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
@@ -38,7 +39,7 @@ RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: late
 def select_for_site(
     site: str,
     *,
-    algorithm: str = "leximin",
+    algorithm: Algorithm = Algorithm.LEXIMIN,
     seed: int | None = None,
     public_number: int | None = None,
     lottery_size: int = 1000,

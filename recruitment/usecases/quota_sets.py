@@ -15,7 +15,7 @@ from quotas.feasibility import check_feasibility as _check_feasibility
 from quotas.formats import read_margins, read_quotas
 from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
-from quotas.targets import Margins, quotas_from_margins
+from quotas.targets import Margins, Method, quotas_from_margins
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import QuotaSet
@@ -112,7 +112,7 @@ def set_quotas_from_margins(
     *,
     tolerance_seats: int | None = None,
     tolerance_points: float | None = None,
-    method: str = "largest-remainder",
+    method: Method = Method.LARGEST_REMAINDER,
 ) -> QuotaSetView:
     """Derive quotas for the site's panel size from census margins and store them."""
     size = site_panel_size(db, actor, site)
@@ -121,12 +121,12 @@ def set_quotas_from_margins(
         size,
         tolerance_seats=tolerance_seats,
         tolerance_points=tolerance_points,
-        method=method,  # type: ignore[arg-type]
+        method=method,
     )
     settings = {
         "tolerance_seats": tolerance_seats,
         "tolerance_points": tolerance_points,
-        "method": method,
+        "method": str(method),
         "panel_size": size,
     }
     return set_quotas(db, actor, site, table, source="margins", settings=settings)

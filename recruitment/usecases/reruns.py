@@ -2,7 +2,9 @@
 
 Anyone allowed (evaluators, coordinators, admins, the site's partner) can re-run a run:
 the pool and quotas come from the run's own record, not from today's database, so later
-imports or erasures do not change the answer.
+imports or erasures do not change the answer. The request is rebuilt from the record
+(snapshot and stored settings, whichever engine's shape they have) and goes through the
+same pipeline as every selection (``sampling.pipeline``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import pool_of, site_for, table_from_rows
-from recruitment.usecases.selection import _compute, _Started, frame_of
-from sampling.inputs import input_sha256
+from recruitment.usecases.selection import frame_of
+from sampling.pipeline import SelectionRequest, SelectionSettings, select_panel
 from sampling.select import ENGINE
 
 # What runs recorded before engines were versioned are reported as.
@@ -117,24 +119,25 @@ def rerun_selection(db: Database, actor: Actor, run_id: int) -> RerunReport:
         snapshot, rows, settings = run.inputs["pool"], run.inputs["quotas"], dict(run.settings)
         algorithm, seed, number = run.algorithm, run.seed, run.public_number
         size, recorded_sha, recorded_index = run.size, run.input_sha256, run.lottery_index
-        site_code, site_id = site.code, site.id
+        site_id = site.id
     quotas = table_from_rows(rows)
     loaded = pool_of(frame_of(snapshot), quotas, f"run {run_id}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
-    digest = input_sha256(loaded.pool, quotas, size, algorithm, settings)
-    started = _Started(run_id, site_code, site_id, loaded.pool, quotas, size, digest, settings)
-    result = _compute(started, algorithm, seed, number, None)
+    chosen = SelectionSettings.from_record(
+        algorithm=algorithm, seed=seed, public_number=number, settings=settings
+    )
+    result = select_panel(SelectionRequest(loaded.pool, quotas, size, chosen))
     recorded = sorted(p for kind, _, p in seats if kind == "selected")
     recorded_alternates = [p for kind, _, p in seats if kind == "alternate"]
-    rerun = sorted(result.drawn.ids)
+    rerun = sorted(result.selected)
     report = RerunReport(
         run_id=run_id,
-        same_inputs=digest == recorded_sha,
+        same_inputs=result.input_sha256 == recorded_sha,
         same_panel=rerun == recorded and result.drawn.index == recorded_index,
-        same_alternates=result.alternates == recorded_alternates,
+        same_alternates=result.alternate_ids == recorded_alternates,
         recorded_sha256=recorded_sha,
-        rerun_sha256=digest,
+        rerun_sha256=result.input_sha256,
         lottery_index=recorded_index,
         rerun_lottery_index=result.drawn.index,
         recorded=recorded,

@@ -2,10 +2,11 @@
 
 A run has three steps. (1) In one transaction, with the site row locked: refuse if a run
 of the site is already going, snapshot the pool and quotas, and record the run as
-``running``. (2) Outside any transaction: compute the lottery and draw. (3) In one
-transaction: store every seat and mark the run ``succeeded``; on any failure the run is
-marked ``failed`` and has no seat. A process that dies in step (2) leaves a ``running``
-run behind; the next start (``recover_interrupted_runs``) marks it failed.
+``running`` with the request's canonical settings and hash. (2) Outside any transaction:
+run the selection pipeline (``sampling.pipeline``, the same as ``klero select`` on files).
+(3) In one transaction: store every seat and mark the run ``succeeded``; on any failure
+the run is marked ``failed`` and has no seat. A process that dies in step (2) leaves a
+``running`` run behind; the next start (``recover_interrupted_runs``) marks it failed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import os
 import secrets as _secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quotas.messages import register
-from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -40,12 +40,15 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.recovery import HOST, alive_marker, mark_failed, recover_site_runs
-from sampling.alternates import select_alternates
-from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
-from sampling.inputs import input_sha256
-from sampling.lottery import Draw, Lottery, draw, round_to_lottery
-from sampling.pool import Pool
-from sampling.select import ENGINE, select_distribution
+from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
+from sampling.names import Algorithm
+from sampling.pipeline import (
+    Progress,
+    SelectionRequest,
+    SelectionResult,
+    SelectionSettings,
+    select_panel,
+)
 
 register(
     {
@@ -65,8 +68,6 @@ register(
         ),
     }
 )
-
-# Key of the PostgreSQL advisory locks that say "this run's process is alive".
 
 
 @dataclass(frozen=True)
@@ -89,23 +90,11 @@ class RunSummary:
 
 
 @dataclass(frozen=True)
-class _Computed:
-    lottery: Lottery
-    drawn: Draw
-    alternates: list[str]
-    fairness: dict[str, float]
-
-
-@dataclass
 class _Started:
     run_id: int
     site: str
     site_id: int
-    pool: Pool
-    quotas: QuotaTable
-    size: int
-    digest: str
-    settings: dict[str, Any] = field(default_factory=dict)
+    request: SelectionRequest
 
 
 # -- the pool snapshot ------------------------------------------------------------------
@@ -131,17 +120,12 @@ def _start(
     db: Database,
     actor: Actor,
     site: str,
-    algorithm: str,
-    seed: int | None,
-    public_number: int | None,
-    settings: dict[str, Any],
+    settings: SelectionSettings,
 ) -> tuple[_Started, Callable[[], Any]]:
     marker = ExitStack()
     try:
         with db.unit_of_work() as session:
-            started = _record_start(
-                session, db, marker, actor, site, algorithm, seed, public_number, settings
-            )
+            started = _record_start(session, db, marker, actor, site, settings)
     except BaseException:
         marker.close()
         raise
@@ -154,10 +138,7 @@ def _record_start(
     marker: ExitStack,
     actor: Actor,
     site: str,
-    algorithm: str,
-    seed: int | None,
-    public_number: int | None,
-    settings: dict[str, Any],
+    settings: SelectionSettings,
 ) -> _Started:
     found = site_for(session, actor, site, Action.RUN_SELECTION, lock=True)
     recover_site_runs(session, found.id)
@@ -180,19 +161,18 @@ def _record_start(
     loaded = pool_of(frame, quotas, f"site {found.code}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
-    size = found.panel_size
-    digest = input_sha256(loaded.pool, quotas, size, algorithm, settings)
+    request = SelectionRequest(loaded.pool, quotas, found.panel_size, settings)
     run = SelectionRun(
         site_id=found.id,
         quota_set_id=qs.id,
-        algorithm=algorithm,
-        size=size,
-        alternates=int(settings["alternates"]),
-        seed=seed,
-        public_number=public_number,
-        lottery_size=int(settings["lottery_size"]),
-        input_sha256=digest,
-        settings=settings,
+        algorithm=str(settings.algorithm),
+        size=request.size,
+        alternates=settings.alternates,
+        seed=settings.seed,
+        public_number=settings.public_number,
+        lottery_size=settings.lottery_size,
+        input_sha256=request.input_sha256,
+        settings=settings.canonical(),
         inputs={"pool": _snapshot(frame), "quotas": qs.rows, "quota_version": qs.version},
         status="running",
         started_by=actor.login,
@@ -220,15 +200,15 @@ def _record_start(
         run.id,
         site_id=found.id,
         after={
-            "algorithm": algorithm,
-            "seed": seed,
-            "public_number": public_number,
-            "input_sha256": digest,
+            "algorithm": str(settings.algorithm),
+            "seed": settings.seed,
+            "public_number": settings.public_number,
+            "input_sha256": request.input_sha256,
             "quota_version": qs.version,
             "pool_size": len(loaded.pool),
         },
     )
-    return _Started(run.id, found.code, found.id, loaded.pool, quotas, size, digest, settings)
+    return _Started(run.id, found.code, found.id, request)
 
 
 def _already_running(site: str, run: SelectionRun) -> KleroError:
@@ -241,89 +221,13 @@ def _already_running(site: str, run: SelectionRun) -> KleroError:
     )
 
 
-ALTERNATES_METHOD = "optimised"
-
-
-def _alternates(
-    pool: Pool,
-    quotas: QuotaTable,
-    panel: list[str],
-    count: int,
-    seed: int,
-    method: str,
-    dropout: DropoutSpec,
-) -> list[str]:
-    """A ranked list of ``count`` alternates from the people not selected, reproducibly.
-
-    The method (``optimised`` or ``scaled``, see ``sampling.alternates``) and the drop-out
-    rates are recorded with the run, so a re-run uses the same ones.
-    """
-    if count <= 0:
-        return []
-    chosen = select_alternates(
-        pool,
-        quotas,
-        panel,
-        count,
-        method=method,  # type: ignore[arg-type]
-        dropout=dropout,
-        seed=seed,
-    )
-    return list(chosen.ids)
-
-
-def recorded_dropout(dropout: DropoutSpec) -> float | list[list[Any]]:
-    """Drop-out rates as stored with a run's settings: a number, or ``[feature, value, rate]``s."""
-    if isinstance(dropout, Mapping):
-        return [[str(f), str(v), float(r)] for (f, v), r in sorted(dropout.items())]
-    return float(dropout)
-
-
-def _dropout_of(recorded: object) -> DropoutSpec:
-    """The rates of ``recorded_dropout`` (runs recorded before rates were kept: the default)."""
-    if recorded is None:
-        return DEFAULT_DROPOUT
-    if isinstance(recorded, list):
-        return {(str(f), str(v)): float(r) for f, v, r in recorded}
-    return float(recorded)  # type: ignore[arg-type]
-
-
-def _compute(
-    started: _Started,
-    algorithm: str,
-    seed: int | None,
-    public_number: int | None,
-    progress: Callable[[str, float], None] | None,
-) -> _Computed:
-    settings = dict(started.settings)
-    algorithm_seed = int(settings.pop("algorithm_seed"))
-    lottery_size = int(settings.pop("lottery_size"))
-    count = int(settings.pop("alternates"))
-    method = str(settings.pop("alternates_method", ALTERNATES_METHOD))
-    dropout = _dropout_of(settings.pop("alternates_dropout", None))
-    settings.pop("engine", None)  # recorded for re-runs; not a setting of the algorithm
-    if count > 0:
-        dropout_rates(started.pool, started.quotas, dropout)  # bad rates: refused before solving
-    dist = select_distribution(
-        started.pool,
-        started.quotas,
-        started.size,
-        algorithm=algorithm,  # type: ignore[arg-type]
-        seed=algorithm_seed,
-        progress=progress,
-        **settings,
-    )
-    lottery = round_to_lottery(dist, lottery_size, input_sha256=started.digest)
-    drawn = draw(lottery, seed=seed if public_number is None else None, public_number=public_number)
-    alternates = _alternates(
-        started.pool, started.quotas, list(drawn.ids), count, algorithm_seed, method, dropout
-    )
-    fairness = {**dist.fairness(), "lottery_max_change": float(lottery.max_change)}
-    return _Computed(lottery, drawn, alternates, fairness)
+def _compute(started: _Started, progress: Progress | None) -> SelectionResult:
+    """Step (2): the selection pipeline on the recorded request (its own step for fault tests)."""
+    return select_panel(started.request, progress=progress)
 
 
 def _finish(
-    db: Database, actor: Actor, started: _Started, result: _Computed, seconds: float
+    db: Database, actor: Actor, started: _Started, result: SelectionResult, seconds: float
 ) -> None:
     with db.unit_of_work() as session:
         run = session.get(SelectionRun, started.run_id, with_for_update=True)
@@ -346,7 +250,7 @@ def _finish(
                     status="selected",
                 )
             )
-        for rank, pseudonym in enumerate(result.alternates, start=1):
+        for rank, pseudonym in enumerate(result.alternate_ids, start=1):
             session.add(
                 PanelSeat(
                     run_id=run.id,
@@ -375,34 +279,14 @@ def _finish(
                 "status": "succeeded",
                 "lottery_index": result.drawn.index,
                 "selected": list(result.drawn.ids),
-                "alternates": result.alternates,
+                "alternates": result.alternate_ids,
             },
         )
 
 
-def _figures(result: _Computed) -> dict[str, float]:
+def _figures(result: SelectionResult) -> dict[str, float]:
     """The fairness figures stored with a run (a separate step so tests can make it fail)."""
-    return {k: float(v) for k, v in result.fairness.items()}
-
-
-def run_settings(
-    *,
-    lottery_size: int = 1000,
-    alternates: int = 0,
-    algorithm_seed: int = 0,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The settings recorded with (and hashed into) a run; ``extra`` goes to the algorithm."""
-    return {
-        "lottery_size": lottery_size,
-        "alternates": alternates,
-        "alternates_method": ALTERNATES_METHOD,
-        "alternates_dropout": recorded_dropout(dropout),
-        "algorithm_seed": algorithm_seed,
-        "engine": ENGINE,
-        **(extra or {}),
-    }
+    return result.fairness()
 
 
 def run_selection(
@@ -410,21 +294,21 @@ def run_selection(
     actor: Actor,
     site: str,
     *,
-    algorithm: str = "leximin",
+    algorithm: Algorithm = Algorithm.LEXIMIN,
     seed: int | None = None,
     public_number: int | None = None,
     lottery_size: int = 1000,
     alternates: int = 0,
     dropout: DropoutSpec = DEFAULT_DROPOUT,
     settings: dict[str, Any] | None = None,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Select the site's panel (and ``alternates`` ranked alternates) from its active volunteers.
 
     ``dropout`` is the drop-out rate (or rates by category) the alternates are chosen
-    for; it is recorded with the run. Uses the site's panel size and current quotas. The
-    draw uses ``seed`` or
-    ``public_number`` (a random seed when neither is given). Raises KleroError
+    for; ``settings`` go to the algorithm; all are recorded with the run (canonical
+    form, ``sampling.pipeline``). Uses the site's panel size and current quotas. The
+    draw uses ``seed`` or ``public_number`` (a random seed when neither is given). Raises KleroError
     ``selection_already_running`` when a run of the site is in progress, and
     ``InfeasibleQuotas`` (the run recorded as failed) when no panel meets the quotas.
     """
@@ -432,17 +316,19 @@ def run_selection(
         raise KleroError("selection_seed_and_number")
     if seed is None and public_number is None:
         seed = _secrets.randbelow(2**31)
-    recorded = run_settings(
+    chosen = SelectionSettings(
+        algorithm=algorithm,
+        seed=seed,
+        public_number=public_number,
         lottery_size=lottery_size,
         alternates=alternates,
-        algorithm_seed=seed or 0,
         dropout=dropout,
-        extra=settings,
+        algorithm_settings=settings or {},
     )
     clock = time.perf_counter()
-    started, release = _start(db, actor, site, algorithm, seed, public_number, recorded)
+    started, release = _start(db, actor, site, chosen)
     try:
-        result = _compute(started, algorithm, seed, public_number, progress)
+        result = _compute(started, progress)
         seconds = time.perf_counter() - clock
         _finish(db, actor, started, result, seconds)
     except BaseException as exc:
@@ -460,15 +346,15 @@ def run_selection(
     return RunSummary(
         started.run_id,
         started.site,
-        algorithm,
-        started.size,
+        str(algorithm),
+        started.request.size,
         seed,
         public_number,
         lottery_size,
         result.drawn.index,
-        started.digest,
-        list(result.drawn.ids),
-        result.alternates,
-        result.fairness,
+        result.input_sha256,
+        result.selected,
+        result.alternate_ids,
+        result.fairness(),
         seconds,
     )

@@ -155,8 +155,9 @@ def test_example_panel(tmp_path: Path) -> None:
     assert report["probabilities"]["min"] > 0.05  # leximin gives everyone a real chance
 
 
-def test_published_draw_can_be_verified(tmp_path: Path) -> None:
-    assert select(tmp_path, "--public-number", "77") == 0
+@pytest.mark.parametrize("draw", [("--public-number", "77"), ("--seed", "5")])
+def test_published_draw_can_be_verified(tmp_path: Path, draw: tuple[str, str]) -> None:
+    assert select(tmp_path, *draw) == 0
     assert (tmp_path / "lottery_types.csv").exists()
     assert main(["verify", "--out-dir", str(tmp_path)]) == 0
     assert main(["verify", "--out-dir", str(tmp_path), "--public-number", "78"]) in (0, 1)

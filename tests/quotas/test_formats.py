@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from quotas.formats import (
     QUOTA_FORMATS,
+    QuotaFormat,
     detect_quota_format,
     margins_from_frame,
     quota_frame,
@@ -65,9 +67,9 @@ def test_layout_is_detected_from_the_header(header: list[str], expected: str | N
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 @pytest.mark.parametrize("fmt", QUOTA_FORMATS)
-def test_quota_round_trip(tmp_path: Path, fmt: str, suffix: str) -> None:
+def test_quota_round_trip(tmp_path: Path, fmt: QuotaFormat, suffix: str) -> None:
     path = tmp_path / f"quotas{suffix}"
-    write_quotas(TABLE, path, fmt)  # type: ignore[arg-type]
+    write_quotas(TABLE, path, fmt)
     expected = TABLE if fmt == "kleroterion" else NO_SHARES
     assert read_quotas(path) == expected
 
@@ -195,8 +197,9 @@ def test_read_quotas_raises_with_every_problem(tmp_path: Path) -> None:
 
 
 def test_unknown_format_cannot_be_written(tmp_path: Path) -> None:
+    unknown: Any = "excel"
     with pytest.raises(InvalidInput) as caught:
-        write_quotas(TABLE, tmp_path / "x.csv", "excel")  # type: ignore[arg-type]
+        write_quotas(TABLE, tmp_path / "x.csv", unknown)
     assert caught.value.code == "quota_format_unknown"
 
 
@@ -233,10 +236,10 @@ def tables(draw: st.DrawFn) -> QuotaTable:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(), st.sampled_from(QUOTA_FORMATS), st.sampled_from([".csv", ".xlsx"]))
-def test_random_quota_tables_round_trip(table: QuotaTable, fmt: str, suffix: str) -> None:
+def test_random_quota_tables_round_trip(table: QuotaTable, fmt: QuotaFormat, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"quotas{suffix}"
-        write_quotas(table, path, fmt)  # type: ignore[arg-type]
+        write_quotas(table, path, fmt)
         back = read_quotas(path)
     if fmt != "kleroterion":
         table = QuotaTable(Quota(q.category, q.min, q.max) for q in table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from quotas.problems import InvalidInput, KleroError
 from quotas.targets import (
     METHODS,
     Margins,
+    Method,
     apportion,
     exact_quotas,
     quotas_from_margins,
@@ -37,8 +39,8 @@ def within_quota(seats: list[int], shares: list[float], size: int) -> bool:
 
 @settings(max_examples=150, deadline=None)
 @given(shares_lists, st.integers(0, 120), st.sampled_from(METHODS), st.booleans())
-def test_seats_sum_to_size(shares: list[float], size: int, method: str, textbook: bool) -> None:
-    seats = apportion(shares, size, method, textbook=textbook)  # type: ignore[arg-type]
+def test_seats_sum_to_size(shares: list[float], size: int, method: Method, textbook: bool) -> None:
+    seats = apportion(shares, size, method, textbook=textbook)
     assert sum(seats) == size
     assert len(seats) == len(shares)
     assert all(s == 0 for s, x in zip(seats, shares, strict=True) if x == 0)
@@ -46,8 +48,8 @@ def test_seats_sum_to_size(shares: list[float], size: int, method: str, textbook
 
 @settings(max_examples=150, deadline=None)
 @given(shares_lists, st.integers(0, 120), st.sampled_from(METHODS))
-def test_default_methods_stay_within_quota(shares: list[float], size: int, method: str) -> None:
-    assert within_quota(apportion(shares, size, method), shares, size)  # type: ignore[arg-type]
+def test_default_methods_stay_within_quota(shares: list[float], size: int, method: Method) -> None:
+    assert within_quota(apportion(shares, size, method), shares, size)
 
 
 @settings(max_examples=150, deadline=None)
@@ -58,10 +60,10 @@ def test_textbook_largest_remainder_stays_within_quota(shares: list[float], size
 
 @settings(max_examples=60, deadline=None)
 @given(shares_lists, st.sampled_from(METHODS))
-def test_default_methods_are_house_monotone(shares: list[float], method: str) -> None:
+def test_default_methods_are_house_monotone(shares: list[float], method: Method) -> None:
     previous = [0] * len(shares)
     for size in range(1, 41):
-        seats = apportion(shares, size, method)  # type: ignore[arg-type]
+        seats = apportion(shares, size, method)
         assert all(b >= a for a, b in zip(previous, seats, strict=True)), (size, previous, seats)
         assert within_quota(seats, shares, size)
         previous = seats
@@ -72,7 +74,7 @@ def test_default_methods_are_house_monotone(shares: list[float], method: str) ->
 def test_textbook_sainte_lague_is_house_monotone(shares: list[float]) -> None:
     previous = [0] * len(shares)
     for size in range(1, 41):
-        seats = apportion(shares, size, "sainte-lague", textbook=True)
+        seats = apportion(shares, size, Method.SAINTE_LAGUE, textbook=True)
         assert all(b >= a for a, b in zip(previous, seats, strict=True))
         previous = seats
 
@@ -85,19 +87,21 @@ def test_textbook_sainte_lague_is_house_monotone(shares: list[float]) -> None:
     st.sampled_from(METHODS),
 )
 def test_only_the_ratios_of_shares_matter(
-    counts: list[int], factor: int, size: int, method: str
+    counts: list[int], factor: int, size: int, method: Method
 ) -> None:
     scaled = [c * factor for c in counts]
-    assert apportion(counts, size, method) == apportion(scaled, size, method)  # type: ignore[arg-type]
+    assert apportion(counts, size, method) == apportion(scaled, size, method)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 80), st.sampled_from(METHODS))
-def test_two_categories_match_the_textbook_method(a: int, b: int, size: int, method: str) -> None:
+def test_two_categories_match_the_textbook_method(
+    a: int, b: int, size: int, method: Method
+) -> None:
     if a + b == 0:
         return
-    default = apportion([a, b], size, method)  # type: ignore[arg-type]
-    assert default == apportion([a, b], size, method, textbook=True)  # type: ignore[arg-type]
+    default = apportion([a, b], size, method)
+    assert default == apportion([a, b], size, method, textbook=True)
 
 
 def test_docstring_examples_run() -> None:
@@ -112,10 +116,10 @@ def test_docstring_examples_run() -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_fifty_one_forty_nine_of_thirty_five(method: str) -> None:
+def test_fifty_one_forty_nine_of_thirty_five(method: Method) -> None:
     # exact quotas 17.85 and 17.15
-    assert apportion([0.51, 0.49], 35, method) == [18, 17]  # type: ignore[arg-type]
-    assert apportion([51, 49], 35, method) == [18, 17]  # type: ignore[arg-type]
+    assert apportion([0.51, 0.49], 35, method) == [18, 17]
+    assert apportion([51, 49], 35, method) == [18, 17]
 
 
 def test_shares_are_exact_decimals() -> None:
@@ -127,7 +131,7 @@ def test_shares_are_exact_decimals() -> None:
 def test_ties_go_to_the_category_listed_first() -> None:
     assert apportion([1, 1, 1], 1) == [1, 0, 0]
     assert apportion([1, 1, 1], 2) == [1, 1, 0]
-    assert apportion([1, 1, 1], 2, "sainte-lague") == [1, 1, 0]
+    assert apportion([1, 1, 1], 2, Method.SAINTE_LAGUE) == [1, 1, 0]
 
 
 def test_alabama_paradox_only_in_the_textbook_method() -> None:
@@ -140,14 +144,14 @@ def test_alabama_paradox_only_in_the_textbook_method() -> None:
 
 def test_textbook_sainte_lague_can_break_quota() -> None:
     shares = [0.905] + [0.005] * 19  # exact quota of the first: 18.1 of 20
-    assert apportion(shares, 20, "sainte-lague", textbook=True)[0] == 20
-    assert apportion(shares, 20, "sainte-lague")[0] == 19
+    assert apportion(shares, 20, Method.SAINTE_LAGUE, textbook=True)[0] == 20
+    assert apportion(shares, 20, Method.SAINTE_LAGUE)[0] == 19
 
 
 def test_sainte_lague_differs_from_largest_remainder() -> None:
     # quotas 4.5, 1.38, 1.12 of 7: Webster favours the small category
     assert apportion([0.643, 0.197, 0.16], 7, textbook=True) == [5, 1, 1]
-    assert apportion([0.5, 0.3, 0.2], 7, "sainte-lague") == [4, 2, 1]
+    assert apportion([0.5, 0.3, 0.2], 7, Method.SAINTE_LAGUE) == [4, 2, 1]
 
 
 def test_empty_panel_and_zero_shares() -> None:
@@ -168,10 +172,10 @@ def test_empty_panel_and_zero_shares() -> None:
     ],
 )
 def test_apportion_rejects_bad_input(
-    shares: list[float], size: int, method: str, code: str
+    shares: list[float], size: int, method: Any, code: str
 ) -> None:
     with pytest.raises(KleroError) as caught:
-        apportion(shares, size, method)  # type: ignore[arg-type]
+        apportion(shares, size, method)
     assert caught.value.code == code
     assert caught.value.message  # a registered English message, not the bare code
     assert not caught.value.message.startswith(code)
@@ -284,7 +288,7 @@ def test_target_shares_are_rescaled_census_shares() -> None:
 def test_crossed_margins_become_a_crossed_feature() -> None:
     joint = {(g, a): GENDER[g] * AGE[a] for g in GENDER for a in AGE}
     margins = Margins({"gender": GENDER, "age": AGE}, {("gender", "age"): joint})
-    table = quotas_from_margins(margins, 60, tolerance_seats=0, method="sainte-lague")
+    table = quotas_from_margins(margins, 60, tolerance_seats=0, method=Method.SAINTE_LAGUE)
     name = crossed_feature("gender", "age")
     assert table.features == ("gender", "age", name)
     assert table.values(name)[0] == crossed_value("female", "16-29")
@@ -294,8 +298,9 @@ def test_crossed_margins_become_a_crossed_feature() -> None:
 
 def test_invalid_input_lists_every_problem() -> None:
     margins = Margins({"gender": {"female": -0.5, "male": 0.49}})
+    unknown: Any = "x"
     with pytest.raises(InvalidInput) as caught:
-        quotas_from_margins(margins, 0, tolerance_seats=1, tolerance_points=2.0, method="x")  # type: ignore[arg-type]
+        quotas_from_margins(margins, 0, tolerance_seats=1, tolerance_points=2.0, method=unknown)
     found = {p.code for p in caught.value.problems}
     assert {
         "margin_share_negative",
@@ -307,9 +312,9 @@ def test_invalid_input_lists_every_problem() -> None:
 
 
 @pytest.mark.parametrize("kwargs", [{"tolerance_seats": -1}, {"tolerance_points": -0.5}])
-def test_negative_tolerance_is_rejected(kwargs: dict[str, float]) -> None:
+def test_negative_tolerance_is_rejected(kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput) as caught:
-        quotas_from_margins(Margins({"gender": GENDER}), 20, **kwargs)  # type: ignore[arg-type]
+        quotas_from_margins(Margins({"gender": GENDER}), 20, **kwargs)
     assert caught.value.code == "quota_tolerance_negative"
 
 
@@ -321,7 +326,7 @@ def test_negative_tolerance_is_rejected(kwargs: dict[str, float]) -> None:
     st.sampled_from(METHODS),
 )
 def test_quotas_from_margins_are_always_satisfiable_per_feature(
-    features: list[list[float]], size: int, tolerance: int, method: str
+    features: list[list[float]], size: int, tolerance: int, method: Method
 ) -> None:
     margins = Margins(
         {
@@ -329,7 +334,7 @@ def test_quotas_from_margins_are_always_satisfiable_per_feature(
             for i, shares in enumerate(features)
         }
     )
-    table = quotas_from_margins(margins, size, tolerance_seats=tolerance, method=method)  # type: ignore[arg-type]
+    table = quotas_from_margins(margins, size, tolerance_seats=tolerance, method=method)
     assert [p for p in validate_quotas(table, size) if p.severity == "error"] == []
     for feature, shares in zip(table.features, features, strict=True):
         quotas = [q for q in table if q.feature == feature]

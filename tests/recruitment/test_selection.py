@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -118,11 +119,11 @@ def test_a_second_run_while_one_is_running_is_refused(
     inner: list[KleroError] = []
     real = selection._compute
 
-    def compute_and_try_again(*args: object, **kwargs: object) -> object:
+    def compute_and_try_again(*args: Any, **kwargs: Any) -> Any:
         with pytest.raises(KleroError) as caught:
             uc.run_selection(ready.db, ready.partner, SITE, seed=2)
         inner.append(caught.value)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(selection, "_compute", compute_and_try_again)
     summary = uc.run_selection(ready.db, ready.partner, SITE, seed=1)

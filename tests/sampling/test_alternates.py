@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from quotas.problems import InvalidInput, KleroError
 from sampling.alternates import Alternates, select_alternates
 from sampling.dropouts import Layout, best_refill, dropout_rates, expected_deviation
 from sampling.legacy import legacy_panel
+from sampling.names import AlternatesMethod
 from sampling.pool import Pool
 from synthetic_data.instances import InstanceParams, benchmark_instance
 
@@ -53,21 +55,23 @@ def household_clash(pool: Pool, ids: list[str]) -> bool:
     return len(np.unique(h)) < len(h)
 
 
-@pytest.mark.parametrize("method", ["optimised", "scaled"])
-def test_no_alternate_shares_a_household_with_the_panel_or_another(method: str) -> None:
+@pytest.mark.parametrize("method", list(AlternatesMethod))
+def test_no_alternate_shares_a_household_with_the_panel_or_another(
+    method: AlternatesMethod,
+) -> None:
     pool, quotas, panel = grid_pool(120, seed=1, households=True)
-    result = select_alternates(pool, quotas, panel, 8, method=method, scenarios=100, seed=2)  # type: ignore[arg-type]
+    result = select_alternates(pool, quotas, panel, 8, method=method, scenarios=100, seed=2)
     assert len(result.ids) == 8 == len(set(result.ids))
     assert not set(result.ids) & set(panel)
     assert not household_clash(pool, [*panel, *result.ids])
     assert [a.rank for a in result.alternates] == list(range(1, 9))
 
 
-@pytest.mark.parametrize("method", ["optimised", "scaled"])
-def test_same_seed_same_alternates(method: str) -> None:
+@pytest.mark.parametrize("method", list(AlternatesMethod))
+def test_same_seed_same_alternates(method: AlternatesMethod) -> None:
     pool, quotas, panel = grid_pool(150, seed=3)
-    first = select_alternates(pool, quotas, panel, 5, method=method, scenarios=100, seed=7)  # type: ignore[arg-type]
-    again = select_alternates(pool, quotas, panel, 5, method=method, scenarios=100, seed=7)  # type: ignore[arg-type]
+    first = select_alternates(pool, quotas, panel, 5, method=method, scenarios=100, seed=7)
+    again = select_alternates(pool, quotas, panel, 5, method=method, scenarios=100, seed=7)
     assert first == again
     assert first.to_frame().equals(again.to_frame())
 
@@ -76,14 +80,15 @@ def test_same_seed_same_alternates(method: str) -> None:
 def test_optimised_beats_scaled_on_a_common_sample(seed: int) -> None:
     pool, quotas, panel = grid_pool(150, seed=seed)
     deviations = {}
-    for method in ("scaled", "optimised"):
-        chosen = select_alternates(pool, quotas, panel, 5, method=method, scenarios=200, seed=seed)  # type: ignore[arg-type]
+    for method in (AlternatesMethod.SCALED, AlternatesMethod.OPTIMISED):
+        chosen = select_alternates(pool, quotas, panel, 5, method=method, scenarios=200, seed=seed)
         deviations[method] = expected_deviation(
             pool, quotas, panel, chosen.ids, scenarios=200, seed=seed
         )
         assert deviations[method] == pytest.approx(chosen.expected_deviation)
     none = expected_deviation(pool, quotas, panel, [], scenarios=200, seed=seed)
-    assert deviations["optimised"] <= deviations["scaled"] <= none
+    optimised, scaled = deviations[AlternatesMethod.OPTIMISED], deviations[AlternatesMethod.SCALED]
+    assert optimised <= scaled <= none
 
 
 def test_optimised_beats_scaled_on_a_benchmark_instance() -> None:
@@ -93,15 +98,15 @@ def test_optimised_beats_scaled_on_a_benchmark_instance() -> None:
     panel = [pool.ids[r] for r in legacy_panel(pool, quotas, size, np.random.default_rng(4))]
     rates = {("*", "*"): 0.15, ("age", "16-24"): 0.25}
     found = {
-        m: select_alternates(pool, quotas, panel, 6, method=m, dropout=rates, scenarios=200, seed=5)  # type: ignore[arg-type]
-        for m in ("scaled", "optimised")
+        m: select_alternates(pool, quotas, panel, 6, method=m, dropout=rates, scenarios=200, seed=5)
+        for m in (AlternatesMethod.SCALED, AlternatesMethod.OPTIMISED)
     }
     common = {
         m: expected_deviation(pool, quotas, panel, a.ids, dropout=rates, scenarios=200, seed=5)
         for m, a in found.items()
     }
-    assert common["optimised"] <= common["scaled"]
-    assert not household_clash(pool, [*panel, *found["optimised"].ids])
+    assert common[AlternatesMethod.OPTIMISED] <= common[AlternatesMethod.SCALED]
+    assert not household_clash(pool, [*panel, *found[AlternatesMethod.OPTIMISED].ids])
 
 
 def test_young_dropping_out_more_brings_more_young_alternates() -> None:
@@ -149,15 +154,17 @@ def test_rank_one_is_the_best_single_alternate_of_the_list() -> None:
 
 def test_errors_are_reported_with_codes() -> None:
     pool, quotas, panel = grid_pool(40, seed=0)
-    for count in (0, -1, 2.5, True):
+    bad_counts: tuple[Any, ...] = (0, -1, 2.5, True)
+    for count in bad_counts:
         with pytest.raises(KleroError) as info:
-            select_alternates(pool, quotas, panel, count)  # type: ignore[arg-type]
+            select_alternates(pool, quotas, panel, count)
         assert info.value.code == "alternates_count_invalid"
     with pytest.raises(KleroError) as info:
         select_alternates(pool, quotas, panel, 21)
     assert info.value.code == "alternates_count_too_large"
+    unknown: Any = "best"
     with pytest.raises(KleroError) as info:
-        select_alternates(pool, quotas, panel, 2, method="best")  # type: ignore[arg-type]
+        select_alternates(pool, quotas, panel, 2, method=unknown)
     assert info.value.code == "alternates_method_unknown"
     with pytest.raises(InvalidInput) as bad:
         select_alternates(pool, quotas, [*panel, "ghost", panel[0]], 2)

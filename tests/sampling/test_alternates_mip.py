@@ -19,6 +19,7 @@ from sampling.alternates_expected import expected_total, solve_expected
 from sampling.alternates_mip import solve_counts
 from sampling.alternates_search import optimise
 from sampling.dropouts import Layout, dropout_rates, eligible_rows, person_uniforms
+from sampling.names import AlternatesSearch
 from sampling.pool import Pool
 from tests.sampling.test_alternates import grid_pool, household_clash
 
@@ -219,7 +220,9 @@ def test_mip_search_never_loses_to_swap_and_names_people_by_the_household_rule()
     assert len(found.rows) == 4
     ids = [pool.ids[r] for r in found.rows]
     assert not household_clash(pool, [*panel, *ids])
-    with_mip = select_alternates(pool, quotas, panel, 4, scenarios=40, seed=3, search="mip")
+    with_mip = select_alternates(
+        pool, quotas, panel, 4, scenarios=40, seed=3, search=AlternatesSearch.MIP
+    )
     assert not household_clash(pool, [*panel, *with_mip.ids])
     assert with_mip.settings["search"] == "mip"
 
@@ -234,11 +237,11 @@ print(json.dumps(list(select_alternates(pool, quotas, panel, 5, scenarios=30, se
 """
 
 
-@pytest.mark.parametrize("search", ["expected", "mip"])
-def test_same_seed_gives_the_same_list_in_another_process(search: str) -> None:
+@pytest.mark.parametrize("search", [AlternatesSearch.EXPECTED, AlternatesSearch.MIP])
+def test_same_seed_gives_the_same_list_in_another_process(search: AlternatesSearch) -> None:
     pool, quotas, panel = grid_pool(150, seed=4)
-    here = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)  # type: ignore[arg-type]
-    again = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)  # type: ignore[arg-type]
+    here = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)
+    again = select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9, search=search)
     assert here == again
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, search], capture_output=True, text=True, check=True

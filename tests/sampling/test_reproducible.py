@@ -8,10 +8,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from quotas.model import quota_table
 from sampling.inputs import canonical_inputs, input_sha256
@@ -96,35 +96,31 @@ def test_settings_are_canonical_across_number_types() -> None:
 
 SCRIPT = """
 import json, sys
-from sampling.inputs import input_sha256
-from sampling.lottery import draw, round_to_lottery
+from sampling.lottery import draw
+from sampling.names import Algorithm
+from sampling.pipeline import SelectionRequest, SelectionSettings, select_panel
 from tests.sampling.test_reproducible import small_pool
 
-algorithm = sys.argv[1]
+algorithm = Algorithm.parse(sys.argv[1])
 pool, quotas = small_pool()
-settings = {"seed": 3, "samples": 300}
-if algorithm == "legacy":
-    from sampling.legacy import legacy_distribution
-    dist = legacy_distribution(pool, quotas, 10, seed=3, samples=300)
-else:
-    from sampling.select import select_distribution
-    settings = {"seed": 3}
-    dist = select_distribution(pool, quotas, 10, algorithm=algorithm, seed=3)
-digest = input_sha256(pool, quotas, 10, algorithm, settings)
-lottery = round_to_lottery(dist, 100, input_sha256=digest)
-by_seed = draw(lottery, seed=9)
-by_number = draw(lottery, public_number=4711)
+extra = {"samples": 300} if algorithm is Algorithm.LEGACY else {}
+settings = SelectionSettings(
+    algorithm=algorithm, seed=9, lottery_size=100, alternates=3, algorithm_settings=extra
+)
+result = select_panel(SelectionRequest(pool, quotas, 10, settings))
+by_number = draw(result.lottery, public_number=4711)
 print(json.dumps({
-    "hash": digest,
-    "seed_ids": list(by_seed.ids),
+    "hash": result.input_sha256,
+    "seed_ids": result.selected,
+    "alternates": result.alternate_ids,
     "number_ids": list(by_number.ids),
-    "index": by_seed.index,
-    "probabilities": [round(p, 12) for p in lottery.probabilities.tolist()],
+    "index": result.drawn.index,
+    "probabilities": [round(p, 12) for p in result.lottery.probabilities.tolist()],
 }))
 """
 
 
-def run_in_processes(algorithm: str) -> list[dict[str, object]]:
+def run_in_processes(algorithm: str) -> list[dict[str, Any]]:
     outputs = []
     for hash_seed in ("0", "1", "4242"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
@@ -144,11 +140,10 @@ def run_in_processes(algorithm: str) -> list[dict[str, object]]:
 def test_legacy_draw_is_identical_across_processes() -> None:
     outputs = run_in_processes("legacy")
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]["seed_ids"]) == 10  # type: ignore[arg-type]
+    assert len(outputs[0]["seed_ids"]) == 10 and len(outputs[0]["alternates"]) == 3
 
 
 def test_leximin_draw_is_identical_across_processes() -> None:
-    pytest.importorskip("sampling.select")
     outputs = run_in_processes("leximin")
     assert outputs[0] == outputs[1] == outputs[2]
-    assert len(outputs[0]["number_ids"]) == 10  # type: ignore[arg-type]
+    assert len(outputs[0]["number_ids"]) == 10 and len(outputs[0]["alternates"]) == 3

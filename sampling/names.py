@@ -1,0 +1,84 @@
+"""The names a person types to choose how a panel is selected, parsed once into enums.
+
+The command line, the service and the dashboard receive text; each parses it here, at
+its boundary, and passes the enum on, so the lists of algorithms and methods are stated
+once and nothing inside compares strings. A ``StrEnum`` member is its own name as text,
+so it is stored, hashed and shown exactly as before.
+
+>>> Algorithm.parse("nash")
+<Algorithm.NASH: 'nash'>
+>>> [str(a) for a in Algorithm]
+['leximin', 'maximin', 'nash', 'legacy']
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from quotas.messages import register
+from quotas.problems import KleroError
+
+register(
+    {
+        "selection_algorithm_unknown": (
+            "Unknown selection algorithm {algorithm!r}. Choose one of: {known}."
+        ),
+        "alternates_method_unknown": (
+            "Unknown alternates method {method!r}. Choose one of: optimised, scaled."
+        ),
+        "alternates_search_unknown": (
+            "Unknown alternates search {search!r}. Choose one of: expected, swap, mip."
+        ),
+    }
+)
+
+__all__ = ["Algorithm", "AlternatesMethod", "AlternatesSearch"]
+
+
+class Algorithm(StrEnum):
+    """How the lottery over panels is computed (``sampling.select``)."""
+
+    LEXIMIN = "leximin"
+    MAXIMIN = "maximin"
+    NASH = "nash"
+    LEGACY = "legacy"  # the greedy method most practitioners used, for comparison
+
+    @classmethod
+    def parse(cls, value: object) -> Algorithm:
+        """The algorithm named ``value``; KleroError ``selection_algorithm_unknown`` if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            known = ", ".join(cls)
+            raise KleroError("selection_algorithm_unknown", algorithm=value, known=known) from None
+
+
+class AlternatesMethod(StrEnum):
+    """How alternates are chosen (``sampling.alternates``)."""
+
+    OPTIMISED = "optimised"  # least expected quota deviation after drop-outs
+    SCALED = "scaled"  # the practitioners' mini-panel under scaled quotas
+
+    @classmethod
+    def parse(cls, value: object) -> AlternatesMethod:
+        """The method named ``value``; KleroError ``alternates_method_unknown`` if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            raise KleroError("alternates_method_unknown", method=value) from None
+
+
+class AlternatesSearch(StrEnum):
+    """How the ``optimised`` method searches (``sampling.alternates_search.optimise``)."""
+
+    EXPECTED = "expected"
+    SWAP = "swap"
+    MIP = "mip"
+
+    @classmethod
+    def parse(cls, value: object) -> AlternatesSearch:
+        """The search named ``value``; KleroError ``alternates_search_unknown`` if none."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            raise KleroError("alternates_search_unknown", search=value) from None
