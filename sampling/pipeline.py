@@ -49,7 +49,7 @@ __all__ = [
 
 Progress = Callable[[str, float], None]
 
-# The keys of the canonical settings. Engines before 2026-12-14.1 stored the algorithm's
+# The keys of the canonical settings. Engines before 2026-12-06.1 stored the algorithm's
 # own settings beside these (no "algorithm_settings"): every other key is one of those.
 _KEYS = frozenset(
     {
