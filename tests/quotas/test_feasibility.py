@@ -369,7 +369,14 @@ def test_ip_matches_brute_force(case):
     result = check_feasibility(people, quotas, size, households=homes, max_conflicts=1)
     assert result.feasible == tiny.feasible(every)
     if result.feasible:
-        return
+        assert result.conflicts == [] and result.relaxation is None
+    else:
+        _assert_conflict_and_fix_are_right(tiny, result, case)
+
+
+def _assert_conflict_and_fix_are_right(tiny, result, case):
+    """The conflict is minimal and the proposed relaxation is the cheapest that works."""
+    people, quotas, size, homes = case
     assert all("{" not in p.message for p in result.conflicts + result.problems)
     conflict = [Bound(**b) for b in result.conflicts[0].params["bound_list"]]
     assert not tiny.feasible(conflict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import crossed_feature, crossed_value, validate_quotas
@@ -94,8 +94,7 @@ def test_only_the_ratios_of_shares_matter(
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 80), st.sampled_from(METHODS))
 def test_two_categories_match_the_textbook_method(a: int, b: int, size: int, method: str) -> None:
-    if a + b == 0:
-        return
+    assume(a + b > 0)
     default = apportion([a, b], size, method)  # type: ignore[arg-type]
     assert default == apportion([a, b], size, method, textbook=True)  # type: ignore[arg-type]
 

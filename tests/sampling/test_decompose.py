@@ -50,11 +50,11 @@ def test_walk_mixes_feasible_panels_to_the_point(inst: Instance) -> None:
     assert np.all(walk.weights >= 0)
     if not walk.panels:  # the point's own face holds no integer panel: nothing placed
         assert walk.left == 1.0
-        return
-    placed = walk.weights @ np.array(walk.panels)
-    assert walk.weights.sum() + walk.left == pytest.approx(1.0, abs=1e-9)
-    if walk.left <= 1e-9:
-        assert placed == pytest.approx(target, abs=1e-6)
+    else:
+        placed = walk.weights @ np.array(walk.panels)
+        assert walk.weights.sum() + walk.left == pytest.approx(1.0, abs=1e-9)
+        if walk.left <= 1e-9:  # fully placed: the mix is the point itself
+            assert placed == pytest.approx(target, abs=1e-6)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from quotas.model import quota_table
 from sampling.inputs import canonical_inputs, input_sha256
@@ -148,7 +147,6 @@ def test_legacy_draw_is_identical_across_processes() -> None:
 
 
 def test_leximin_draw_is_identical_across_processes() -> None:
-    pytest.importorskip("sampling.select")
     outputs = run_in_processes("leximin")
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(outputs[0]["number_ids"]) == 10  # type: ignore[arg-type]
