@@ -119,11 +119,3 @@ def test_crossed_balance_cells():
     assert list(cells.index) == [
         ("female", "old"), ("female", "young"), ("male", "old"), ("male", "young")
     ]  # fmt: skip
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import quotas.balance
-
-    assert doctest.testmod(quotas.balance).failed == 0

@@ -389,13 +389,3 @@ def _assert_conflict_and_fix_are_right(tiny, result, case):
         assert result.relaxation is not None and result.relaxation.seats == best
         relaxed = result.relaxation.table(quotas)
         assert check_feasibility(people, relaxed, size, households=homes).feasible
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import quotas.explain
-    import quotas.feasibility
-
-    assert doctest.testmod(quotas.feasibility).failed == 0
-    assert doctest.testmod(quotas.explain).failed == 0

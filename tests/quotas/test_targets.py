@@ -99,14 +99,6 @@ def test_two_categories_match_the_textbook_method(a: int, b: int, size: int, met
     assert default == apportion([a, b], size, method, textbook=True)  # type: ignore[arg-type]
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import quotas.targets
-
-    assert doctest.testmod(quotas.targets).failed == 0
-
-
 # -- apportion: worked examples -----------------------------------------------------------
 
 

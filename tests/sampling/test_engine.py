@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import subprocess
@@ -15,8 +14,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import sampling.oracle
-import sampling.select
 from quotas.model import quota_table
 from quotas.problems import KleroError
 from sampling.errors import InfeasibleQuotas
@@ -215,8 +212,3 @@ def test_legacy_is_dispatched() -> None:
     dist = solve(_example(), "legacy", samples=50)
     assert dist.algorithm == "legacy"
     assert dist.probabilities.sum() == pytest.approx(5)
-
-
-def test_docstring_examples() -> None:
-    for module in (sampling.select, sampling.oracle):
-        assert doctest.testmod(module).failed == 0

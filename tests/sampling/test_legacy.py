@@ -167,14 +167,3 @@ def test_leximin_dominates_legacy() -> None:
         if apart.size:
             assert fair[apart[0]] > greedy[apart[0]], (seed, fair, greedy)
         assert fair[0] >= greedy[0] - tolerance
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import sampling.inputs
-    import sampling.legacy
-
-    for module in (sampling.legacy, sampling.inputs):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0

@@ -208,13 +208,3 @@ def test_written_files_load_with_the_project_readers(tmp_path: Path, code: str) 
     by_key = load_pool(paths["pool"], quotas, address_columns=("household",)).raise_for_errors()
     assert by_address.raise_for_errors().sha256() == by_key.sha256()
     assert len(by_key.households()) == round(HOUSEHOLD_SHARE * 400 / 2)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import synthetic_data
-    from synthetic_data import countries, generate, instances
-
-    for module in (synthetic_data, countries, generate, instances):
-        assert doctest.testmod(module).failed == 0
