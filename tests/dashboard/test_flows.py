@@ -129,7 +129,7 @@ def test_partner_uploads_a_pool_file_and_it_is_stored(own_db: DemoDb) -> None:
 def test_a_bad_pool_file_is_refused_with_row_numbers_and_nothing_saved(own_db: DemoDb) -> None:
     frame = _pool_csv(8, 42)
     frame.loc[2, "gender"] = "femal"  # file row 4 (after the header)
-    frame.loc[5, "id"] = frame.loc[1, "id"]  # file rows 3 and 7 share an id
+    frame.loc[5, "id"] = frame["id"][1]  # file rows 3 and 7 share an id
     frame.loc[6, "age"] = ""  # file row 8
     with service(own_db, "partner-fr") as (database, _):
         stored = pool_count(database, "FR-lille")

@@ -134,8 +134,8 @@ def test_a_second_run_while_one_is_running_is_refused(
 def test_seat_statuses_follow_the_invitation_workflow(ready: World) -> None:
     summary = uc.run_selection(ready.db, ready.partner, SITE, seed=5, alternates=2)
     first, second = summary.selected[:2]
-    for status in ("invited", "confirmed", "attended"):
-        uc.record_seat_status(ready.db, ready.partner, summary.run_id, first, status)
+    for step in ("invited", "confirmed", "attended"):
+        uc.record_seat_status(ready.db, ready.partner, summary.run_id, first, step)
     uc.record_seat_status(ready.db, ready.partner, summary.run_id, second, "invited")
     uc.record_seat_status(ready.db, ready.partner, summary.run_id, second, "declined")
     with pytest.raises(KleroError) as caught:

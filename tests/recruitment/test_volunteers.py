@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +22,19 @@ def _count(world: World, model: type) -> int:
 
 def test_import_before_quotas_then_reimport_changes_nothing(world: World, tmp_path: Path) -> None:
     path = write_pool(tmp_path / "pool.csv", pool_frame(60))
-    declared = {"address_columns": ["address"], "feature_columns": ["gender", "age", "region"]}
-    first = uc.import_pool(world.db, world.partner, SITE, path, **declared)
+    import_again = partial(
+        uc.import_pool,
+        world.db,
+        world.partner,
+        SITE,
+        path,
+        address_columns=["address"],
+        feature_columns=["gender", "age", "region"],
+    )
+    first = import_again()
     assert len(first.added) == 60 and first.unchanged == 0
     events = _count(world, AuditEvent)
-    again = uc.import_pool(world.db, world.partner, SITE, path, **declared)
+    again = import_again()
     assert again.added == [] and again.unchanged == 60 and again.skipped == 0
     assert _count(world, Volunteer) == 60
     assert _count(world, AuditEvent) == events  # nothing changed, nothing audited
@@ -58,7 +67,7 @@ def test_rows_against_the_quotas_are_all_reported(world: World, tmp_path: Path) 
     frame = pool_frame(60)
     frame.loc[3, "gender"] = "femle"
     frame.loc[7, "age"] = ""
-    frame.loc[9, "id"] = frame.loc[8, "id"]
+    frame.loc[9, "id"] = frame["id"][8]
     with pytest.raises(InvalidInput) as caught:
         uc.import_pool(world.db, world.partner, SITE, write_pool(tmp_path / "bad.csv", frame))
     codes = sorted(p.code for p in caught.value.problems if p.severity == "error")

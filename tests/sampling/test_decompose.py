@@ -12,7 +12,13 @@ from sampling.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_l
 from sampling.oracle import PanelOracle
 from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, brute_force_leximin, instances, panel_problems
+from tests.sampling.conftest import (
+    Instance,
+    benchmark_pool,
+    brute_force_leximin,
+    instances,
+    panel_problems,
+)
 from tests.sampling.test_engine import _example
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,10 +122,7 @@ def test_level_gaps_measure_the_shortfall_below_each_bound() -> None:
 def test_long_steps_split_a_benchmark_pool_in_few_panels() -> None:
     # 2,000 volunteers, 782 types: a plain walk needed 235 panels; steps of a share
     # theta of what is left need about log(1e-9) / log(1 - theta) of them.
-    from synthetic_data.instances import benchmark_instance
-
-    frame, _, quotas, size = benchmark_instance("small", seed=0)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool("small", seed=0)
     dist = select_distribution(pool, quotas, size)
     extra = dist.figures.extra
     assert extra["relaxation_certificate"] == 1

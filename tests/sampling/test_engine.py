@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
 from quotas.problems import KleroError
+from sampling.distribution import Distribution
 from sampling.errors import InfeasibleQuotas
 from sampling.pool import Pool
-from sampling.select import select_distribution
+from sampling.select import Algorithm, select_distribution
 from tests.sampling.conftest import (
     Instance,
     brute_force_leximin,
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def solve(inst: Instance, algorithm: str, **kw: object):
+def solve(inst: Instance, algorithm: Algorithm, **kw: Any) -> Distribution:
     return select_distribution(inst.pool, inst.quotas, inst.size, algorithm=algorithm, **kw)
 
 

@@ -10,9 +10,8 @@ from sampling.decompose import RelaxedLeximin, relaxed_levels
 from sampling.nash_dual import dual_nash
 from sampling.nash_relaxed import relaxed_nash
 from sampling.oracle import PanelOracle
-from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, instances
+from tests.sampling.conftest import Instance, benchmark_pool, instances
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -94,10 +93,7 @@ def test_dual_is_deterministic(inst: Instance) -> None:
 
 @pytest.mark.parametrize("family", ["small", "two_features"])
 def test_dual_on_benchmark_pools_is_feasible_and_tight(family: str) -> None:
-    from synthetic_data.instances import benchmark_instance
-
-    frame, _, quotas, size = benchmark_instance(family, seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool(family, seed=1)
     oracle = PanelOracle(pool, quotas, size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
     seated = levels.seatable()
@@ -118,10 +114,8 @@ def test_relaxed_nash_falls_back_to_highs_when_the_dual_gives_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sampling.nash_relaxed as module
-    from synthetic_data.instances import benchmark_instance
 
-    frame, _, quotas, size = benchmark_instance("two_features", seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool("two_features", seed=1)
     oracle = PanelOracle(pool, quotas, size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
     direct = relaxed_nash(oracle, levels, 1e-6)

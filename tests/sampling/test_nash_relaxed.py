@@ -9,9 +9,14 @@ from hypothesis import HealthCheck, given, reject, settings
 from sampling.decompose import relaxed_levels
 from sampling.nash_relaxed import relaxed_nash
 from sampling.oracle import PanelOracle
-from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, instances, nash_objective, panel_problems
+from tests.sampling.conftest import (
+    Instance,
+    benchmark_pool,
+    instances,
+    nash_objective,
+    panel_problems,
+)
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -56,10 +61,7 @@ def test_relaxed_bound_is_above_every_lottery_found(inst: Instance) -> None:
 
 
 def test_nash_on_a_benchmark_pool_is_certified_by_the_relaxation() -> None:
-    from synthetic_data.instances import benchmark_instance
-
-    frame, _, quotas, size = benchmark_instance("small", seed=0)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool("small", seed=0)
     dist = select_distribution(pool, quotas, size, algorithm="nash")
     lex = select_distribution(pool, quotas, size)
     extra = dist.figures.extra

@@ -150,7 +150,9 @@ def test_every_bad_argument_is_reported_at_once() -> None:
 def test_pool_loads_with_quotas_from_its_margins() -> None:
     pool = generate_pool("MX", 500, seed=9, pii=False)
     quotas = quotas_from_margins(margins_object(margins_dict("MX")), 60, tolerance_points=5.0)
-    people = Pool.build(pool["id"], pool[list(quotas.features)], quotas, list(pool["household"]))
+    people = Pool.build(
+        list(pool["id"]), pool[list(quotas.features)], quotas, list(pool["household"])
+    )
     assert people.size == 500 and people.features == FEATURES
     assert len(people.households()) == pool["household"].duplicated().sum()
 
