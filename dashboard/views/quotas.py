@@ -23,7 +23,6 @@ from dashboard.ui import (
     tr,
 )
 from quotas.explain import FeasibilityResult
-from quotas.feasibility import check_feasibility
 from quotas.formats import margins_from_frame
 from quotas.model import Category, Quota, QuotaTable, split_crossed
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only
@@ -97,17 +96,16 @@ def explanation(result: FeasibilityResult) -> list[str]:
 def feasibility(table: QuotaTable) -> FeasibilityResult | None:
     """The check of ``table`` against the pool, remembered per table for the session."""
     assert view is not None
+    cache: dict[tuple[str, str, int], FeasibilityResult]
     cache = st.session_state.setdefault("_feasibility", {})
     key = (site, table.sha256(), len(view.people))
     if key not in cache:
-        try:
-            cache[key] = check_feasibility(
-                view.people, table, size, households=view.households, time_limit=20.0
-            )
-        except KleroError as error:
-            show_error(error)
+        # A short time limit: the page waits for the answer.
+        result = attempt(uc.check_feasibility, db(), who, site, table, time_limit=20.0)
+        if result is None:
             return None
-    return cache[key]  # type: ignore[no-any-return]
+        cache[key] = result
+    return cache[key]
 
 
 modes = ["margins", "edit"]
