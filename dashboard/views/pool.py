@@ -29,6 +29,7 @@ from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError
 from quotas.tables import read_table
 from recruitment import usecases as uc
+from recruitment.channels import ASSISTED_CHANNELS
 from recruitment.columns import Role
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action, Actor
@@ -146,7 +147,7 @@ if can_import:
         phone = st.text_input(tr("pool.phone"), key="reg_phone")
         channel = st.selectbox(
             tr("pool.channel"),
-            ["phone", "in_person", "mail", "online"],
+            ASSISTED_CHANNELS,
             format_func=labeller("channel."),
             key="reg_channel",
         )

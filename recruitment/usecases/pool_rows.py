@@ -18,6 +18,7 @@ import pandas as pd
 
 from quotas.model import QuotaTable, normalise
 from quotas.problems import Problem, errors_only
+from recruitment.channels import channel_of
 from recruitment.columns import (
     SAMPLE_SIZE,
     Classification,
@@ -126,21 +127,6 @@ def prepare(
     return Prepared(found, loaded.frame, problems, len(text))
 
 
-def _channel_of(text: str, default: str) -> str:
-    key = normalise(text)
-    for word, channel in (
-        ("online", "online"),
-        ("web", "online"),
-        ("phone", "phone"),
-        ("person", "in_person"),
-        ("mail", "mail"),
-        ("letter", "mail"),
-    ):
-        if word in key:
-            return channel
-    return default
-
-
 def _first(
     values: dict[str, str],
     columns: Sequence[str],
@@ -182,7 +168,7 @@ def pool_rows(prepared: Prepared, secrets: Secrets, channel: str) -> list[PoolRo
                 email_hash=secrets.keyed_hash("email", email) if email else None,
                 phone_hash=secrets.keyed_hash("phone", phone) if phone else None,
                 household_key=None if address is None else secrets.keyed_hash("address", address),
-                channel=_channel_of(values[channel_col], channel) if channel_col else channel,
+                channel=channel_of(values[channel_col], channel) if channel_col else channel,
             )
         )
     return sorted(out, key=lambda r: r.external_id)

@@ -23,9 +23,10 @@ from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
+from recruitment.channels import CHANNELS
 from recruitment.columns import ColumnRole, Declaration
 from recruitment.db import Database
-from recruitment.models import CHANNELS, Site, Volunteer, VolunteerContact
+from recruitment.models import Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor
 from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
@@ -268,6 +269,12 @@ def preview_import(
         )
 
 
+def require_channel(channel: str) -> None:
+    """Refuse a registration channel that is not one of ``CHANNELS``."""
+    if channel not in CHANNELS:
+        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+
+
 def import_pool(
     db: Database,
     actor: Actor,
@@ -292,8 +299,7 @@ def import_pool(
     ``consent`` says that the partner collected every volunteer's consent to be contacted
     and selected. Feature columns are checked against the site's current quotas if any.
     """
-    if channel not in CHANNELS:
-        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+    require_channel(channel)
     frame, read_problems = read_table(path)
     raise_if_errors(read_problems)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from quotas.problems import InvalidInput
+from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
+from recruitment.channels import CHANNELS
 from recruitment.models import AuditEvent, Volunteer, VolunteerContact
+from synthetic_data import CHANNELS as SYNTHETIC_CHANNELS
 from tests.recruitment.conftest import SITE, World, pool_frame, quotas_for, write_pool
 
 
@@ -117,6 +119,28 @@ def test_assisted_registration_of_one_person(ready: World) -> None:
             {"gender": "x", "age": "60+", "region": "north"},
             {"name": "B"},
         )
+
+
+def test_a_files_channel_column_is_read_and_an_unknown_channel_refused(
+    world: World, tmp_path: Path
+) -> None:
+    frame = pool_frame(6)
+    frame["registration_channel"] = [*SYNTHETIC_CHANNELS, "web", "letter", "?"]
+    path = write_pool(tmp_path / "pool.csv", frame)
+    features = ["gender", "age", "region"]
+    uc.import_pool(world.db, world.partner, SITE, path, feature_columns=features)
+    with world.db.unit_of_work() as session:
+        stored = dict(session.execute(select(Volunteer.external_id, Volunteer.channel)).all())
+    expected = ["online", "phone", "in_person", "online", "mail", "file"]
+    assert [stored[i] for i in frame["id"]] == expected
+    assert set(stored.values()) <= set(CHANNELS)
+    for refused in (
+        lambda: uc.import_pool(world.db, world.partner, SITE, path, channel="fax"),
+        lambda: uc.register_volunteer(world.db, world.partner, SITE, "X", {}, {}, channel="fax"),
+    ):
+        with pytest.raises(KleroError) as raised:
+            refused()
+        assert raised.value.code == "channel_unknown"
 
 
 def test_erasure_deletes_contacts_keeps_the_pseudonym_and_blocks_reimport(
