@@ -27,7 +27,7 @@ from dashboard.i18n import (
 from quotas.problems import KleroError, Problem, errors_only, problem_counts
 from recruitment import usecases as uc
 from recruitment.db import database_url
-from recruitment.permissions import Actor
+from recruitment.permissions import Action, Actor, roles_for
 
 T = TypeVar("T")
 
@@ -35,20 +35,21 @@ T = TypeVar("T")
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
-ALL_ROLES = frozenset({"admin", "coordinator", "partner", "evaluator"})
-# Page key -> (script relative to app.py, roles that see it, icon).
+# Page key -> (script relative to app.py, roles that see it, icon). Who sees a page follows
+# from the permission table (recruitment.permissions): the roles that may take the action
+# the page is for; the sites overview is for roles that see every site.
 PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "sites": (
         "views/sites.py",
-        frozenset({"coordinator", "evaluator", "admin"}),
+        roles_for(Action.VIEW_SITE, every_site=True),
         ":material/public:",
     ),
-    "pool": ("views/pool.py", ALL_ROLES, ":material/groups:"),
-    "quotas": ("views/quotas.py", ALL_ROLES, ":material/tune:"),
-    "selection": ("views/selection.py", ALL_ROLES, ":material/casino:"),
-    "balance": ("views/balance.py", ALL_ROLES, ":material/bar_chart:"),
-    "panel": ("views/panel.py", frozenset({"partner", "coordinator", "admin"}), ":material/badge:"),
-    "audit": ("views/audit.py", frozenset({"evaluator", "admin"}), ":material/verified:"),
+    "pool": ("views/pool.py", roles_for(Action.VIEW_SITE), ":material/groups:"),
+    "quotas": ("views/quotas.py", roles_for(Action.VIEW_SITE), ":material/tune:"),
+    "selection": ("views/selection.py", roles_for(Action.VIEW_SITE), ":material/casino:"),
+    "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
+    "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
+    "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
 }
 
 
