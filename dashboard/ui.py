@@ -226,6 +226,17 @@ def guard(page: str) -> Actor:
     return who
 
 
+def site_page(page: str) -> tuple[Actor, str]:
+    """Open a page about the chosen site: its actor and site, under a title naming the site.
+
+    Stops the page for a role that may not see it, or when no site is chosen.
+    """
+    who = guard(page)
+    site = require_site()
+    st.title(tr(f"page.{page}") + f" · {plain(site)}")
+    return who, site
+
+
 def current_site() -> str | None:
     """The site chosen in the sidebar, if any."""
     site = st.session_state.get("site")

@@ -8,18 +8,16 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
-from dashboard.data import forget, pool_view
+from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
 from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.ui import (
     attempt,
     db,
-    guard,
     labeller,
     lang,
     plain,
     problem_table,
-    require_site,
     show_error,
     show_problems,
     tr,
@@ -34,12 +32,7 @@ from recruitment.columns import Role
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action, Actor
 
-who = guard("pool")
-site = require_site()
-st.title(tr("page.pool") + f" · {plain(site)}")
-view = pool_view(who, site)
-if view is None:
-    st.stop()
+who, site, view = pool_page("pool")
 can_import = may(who, Action.IMPORT_POOL, site, db())
 
 

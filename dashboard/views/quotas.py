@@ -8,16 +8,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import forget, pool_view
+from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number, format_percent, problem_text
 from dashboard.ui import (
     attempt,
     db,
-    guard,
     labeller,
     lang,
     plain,
-    require_site,
     show_error,
     show_problems,
     tr,
@@ -32,12 +30,7 @@ from recruitment import usecases as uc
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action
 
-who = guard("quotas")
-site = require_site()
-st.title(tr("page.quotas") + f" · {plain(site)}")
-view = pool_view(who, site)
-if view is None:
-    st.stop()
+who, site, view = pool_page("quotas")
 can_edit = may(who, Action.SET_QUOTAS, site, db())
 size = view.panel_size
 st.caption(
@@ -95,7 +88,6 @@ def explanation(result: FeasibilityResult) -> list[str]:
 
 def feasibility(table: QuotaTable) -> FeasibilityResult | None:
     """The check of ``table`` against the pool, remembered per table for the session."""
-    assert view is not None
     cache: dict[tuple[str, str, int], FeasibilityResult]
     cache = st.session_state.setdefault("_feasibility", {})
     key = (site, table.sha256(), len(view.people))

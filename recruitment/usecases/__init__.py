@@ -39,6 +39,7 @@ from recruitment.usecases.personal import (
     site_columns,
 )
 from recruitment.usecases.pools import (
+    ColumnOptions,
     ImportPreview,
     ImportRefused,
     ImportReport,
@@ -99,6 +100,7 @@ def start(url: str | None = None) -> Database:
 
 __all__ = [
     "ClassifyReport",
+    "ColumnOptions",
     "Database",
     "ImportPreview",
     "ImportRefused",
