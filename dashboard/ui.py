@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -24,7 +27,8 @@ from dashboard.i18n import (
     problem_text,
     text,
 )
-from quotas.problems import KleroError, Problem, errors_only, problem_counts
+from quotas.problems import InvalidInput, KleroError, Problem, errors_only, problem_counts
+from quotas.tables import read_table
 from recruitment import usecases as uc
 from recruitment.db import database_url
 from recruitment.permissions import Action, Actor, roles_for
@@ -205,6 +209,22 @@ def show_problems(problems: list[Problem], headline: str) -> None:
         tr(headline, count=format_number(total, lang()))
     )
     st.dataframe(problem_table(problems), hide_index=True, width="stretch")
+
+
+def read_upload(upload: UploadedFile) -> tuple[Path, pd.DataFrame | None, list[Problem]]:
+    """An uploaded file saved in this session's folder and read: its path, table and problems.
+
+    The table is None when the file cannot be read at all (binary, damaged, over the
+    bounds); its problems say why, plainly.
+    """
+    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    try:
+        frame, problems = read_table(path)
+    except InvalidInput as error:
+        return path, None, list(error.problems)
+    return path, frame, problems
 
 
 def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
@@ -18,6 +15,7 @@ from dashboard.ui import (
     lang,
     plain,
     problem_table,
+    read_upload,
     show_error,
     show_problems,
     tr,
@@ -25,7 +23,6 @@ from dashboard.ui import (
 from quotas.balance import balance_table
 from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError
-from quotas.tables import read_table
 from recruitment import usecases as uc
 from recruitment.channels import ASSISTED_CHANNELS
 from recruitment.columns import Role
@@ -58,13 +55,9 @@ def upload_and_import(who: Actor) -> None:
     upload = st.file_uploader(tr("pool.upload_help"), type=["csv", "xlsx"], key="pool_file")
     if upload is None:
         return
-    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
-    path = folder / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
-    try:
-        frame, _ = read_table(path)
-    except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
-        show_problems(error.problems, "pool.import_refused")
+    path, frame, problems = read_upload(upload)
+    if frame is None:
+        show_problems(problems, "pool.import_refused")
         return
     columns = [str(c) for c in frame.columns]
     default_id = next((c for c in columns if normalise(c) == "id"), columns[0] if columns else "")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +13,7 @@ from dashboard.ui import (
     labeller,
     lang,
     plain,
+    read_upload,
     show_error,
     show_problems,
     tr,
@@ -23,8 +21,7 @@ from dashboard.ui import (
 from quotas.explain import FeasibilityResult
 from quotas.formats import margins_from_frame
 from quotas.model import Category, Quota, QuotaTable, split_crossed
-from quotas.problems import InvalidInput, KleroError, Problem, errors_only
-from quotas.tables import read_table
+from quotas.problems import KleroError, Problem, errors_only
 from quotas.targets import METHODS, Margins, quotas_from_margins
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may
@@ -116,13 +113,8 @@ if mode == "margins":
     margins = margins_of(view.quotas) if view.quotas is not None else None
     upload = st.file_uploader(tr("quotas.margins_file"), type=["csv", "xlsx"], key="margins_file")
     if upload is not None:
-        path = Path(tempfile.mkdtemp()) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            frame, problems = read_table(path)
-        except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
-            frame, problems = pd.DataFrame(), error.problems
-        if not errors_only(problems):
+        _, frame, problems = read_upload(upload)
+        if frame is not None and not errors_only(problems):
             margins, problems = margins_from_frame(frame, upload.name)
         if problems:
             show_problems(problems, "quotas.margins_problems")
