@@ -21,15 +21,15 @@ demo-cli: $(STAMP)
 	$(BIN)/python -m recruitment.demo_run
 
 lint: $(STAMP)
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy quotas sampling recruitment dashboard
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard tests conftest.py
 
 test: $(STAMP)
 	@scripts/ensure-postgres.sh
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks
-	$(BIN)/mypy quotas sampling recruitment dashboard
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks conftest.py
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard tests conftest.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

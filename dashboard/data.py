@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import SiteGroup
-from dashboard.ui import attempt, db
+from dashboard.ui import attempt, db, site_page
 from recruitment import dashboard_support as support
 from recruitment.permissions import Actor
 
@@ -32,6 +32,16 @@ def pool_view(who: Actor, site: str) -> support.PoolView | None:
     if key not in cache:
         cache[key] = attempt(support.site_pool, db(), who, site)
     return cache[key]  # type: ignore[return-value]
+
+
+def pool_page(page: str) -> tuple[Actor, str, support.PoolView]:
+    """``site_page`` for a page about the site's pool, and the pool (stops if unreadable)."""
+    who, site = site_page(page)
+    view = pool_view(who, site)
+    if view is None:  # attempt has said why
+        st.stop()
+        raise RuntimeError("unreachable")  # st.stop() raises; this keeps type checkers calm
+    return who, site, view
 
 
 def run_view(who: Actor, site: str, run_id: int | None = None) -> support.RunDetails | None:

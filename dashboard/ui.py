@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
@@ -24,10 +27,11 @@ from dashboard.i18n import (
     problem_text,
     text,
 )
-from quotas.problems import KleroError, Problem, errors_only, problem_counts
+from quotas.problems import InvalidInput, KleroError, Problem, errors_only, problem_counts
+from quotas.tables import read_table
 from recruitment import usecases as uc
 from recruitment.db import database_url
-from recruitment.permissions import Actor
+from recruitment.permissions import Action, Actor, roles_for
 
 T = TypeVar("T")
 
@@ -35,21 +39,23 @@ T = TypeVar("T")
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
-ALL_ROLES = frozenset({"admin", "coordinator", "partner", "evaluator"})
-# Page key -> (script relative to app.py, roles that see it, icon).
+# Page key -> (script relative to app.py, roles that see it, icon). Who sees a page follows
+# from the permission table (recruitment.permissions): the roles that may take the action
+# the page is for; the sites overview is for roles that see every site.
 PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "sites": (
         "views/sites.py",
-        frozenset({"coordinator", "evaluator", "admin"}),
+        roles_for(Action.VIEW_SITE, every_site=True),
         ":material/public:",
     ),
-    "pool": ("views/pool.py", ALL_ROLES, ":material/groups:"),
-    "quotas": ("views/quotas.py", ALL_ROLES, ":material/tune:"),
-    "selection": ("views/selection.py", ALL_ROLES, ":material/casino:"),
-    "balance": ("views/balance.py", ALL_ROLES, ":material/bar_chart:"),
-    "panel": ("views/panel.py", frozenset({"partner", "coordinator", "admin"}), ":material/badge:"),
-    "audit": ("views/audit.py", frozenset({"evaluator", "admin"}), ":material/verified:"),
-    "account": ("views/account.py", ALL_ROLES, ":material/account_circle:"),
+    "pool": ("views/pool.py", roles_for(Action.VIEW_SITE), ":material/groups:"),
+    "quotas": ("views/quotas.py", roles_for(Action.VIEW_SITE), ":material/tune:"),
+    "selection": ("views/selection.py", roles_for(Action.VIEW_SITE), ":material/casino:"),
+    "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
+    "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
+    "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
+    # Everyone signed in: your own second factor (admins also lift sign-in locks there).
+    "account": ("views/account.py", roles_for(Action.VIEW_SITE), ":material/account_circle:"),
 }
 
 
@@ -207,6 +213,22 @@ def show_problems(problems: list[Problem], headline: str) -> None:
     st.dataframe(problem_table(problems), hide_index=True, width="stretch")
 
 
+def read_upload(upload: UploadedFile) -> tuple[Path, pd.DataFrame | None, list[Problem]]:
+    """An uploaded file saved in this session's folder and read: its path, table and problems.
+
+    The table is None when the file cannot be read at all (binary, damaged, over the
+    bounds); its problems say why, plainly.
+    """
+    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    try:
+        frame, problems = read_table(path)
+    except InvalidInput as error:
+        return path, None, list(error.problems)
+    return path, frame, problems
+
+
 def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     """Call a use case; show its error (translated) and return None when it raises KleroError."""
     try:
@@ -224,6 +246,17 @@ def guard(page: str) -> Actor:
         st.stop()
         raise RuntimeError("unreachable")  # st.stop() raises; this keeps type checkers calm
     return who
+
+
+def site_page(page: str) -> tuple[Actor, str]:
+    """Open a page about the chosen site: its actor and site, under a title naming the site.
+
+    Stops the page for a role that may not see it, or when no site is chosen.
+    """
+    who = guard(page)
+    site = require_site()
+    st.title(tr(f"page.{page}") + f" · {plain(site)}")
+    return who, site
 
 
 def current_site() -> str | None:

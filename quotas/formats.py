@@ -26,9 +26,9 @@ Row numbers in problems count the header as row 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 
@@ -49,6 +49,8 @@ from quotas.tables import read_table
 from quotas.targets import Margins
 
 QuotaFormat = Literal["kleroterion", "sortition-foundation", "sf-category"]
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 QUOTA_FORMATS: tuple[QuotaFormat, ...] = ("kleroterion", "sortition-foundation", "sf-category")
 
 register(
@@ -238,29 +240,46 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
 def _duplicate_quota_problems(
     rows_of: dict[tuple[str, str], list[int]], quotas: list[Quota], source: str
 ) -> list[Problem]:
-    by_key = {(normalise(q.feature), normalise(q.value)): q for q in quotas}
-    problems = []
-    for key, rows in rows_of.items():
-        if len(rows) > 1:
-            q = by_key[key]
-            params = {
+    labels = {(normalise(q.feature), normalise(q.value)): (q.feature, q.value) for q in quotas}
+    return _repeated_rows("quota_file_duplicate_category", rows_of, labels, source)
+
+
+def _repeated_rows(
+    code: str,
+    rows_of: Mapping[K, list[int]],
+    labels: Mapping[K, tuple[str, str]],
+    source: str,
+) -> list[Problem]:
+    """A problem ``code`` for each category (labelled feature, value) on several rows."""
+    return [
+        Problem(
+            code,
+            {
                 "source": source,
                 "rows": ", ".join(map(str, rows)),
-                "feature": q.feature,
-                "value": q.value,
-            }
-            problems.append(Problem("quota_file_duplicate_category", params))
-    return problems
+                "feature": labels[key][0],
+                "value": labels[key][1],
+            },
+        )
+        for key, rows in rows_of.items()
+        if len(rows) > 1
+    ]
 
 
 def read_quotas(path: str | Path) -> QuotaTable:
     """Read a quota table file (CSV or XLSX, any known layout); raise InvalidInput on errors."""
+    return _read(path, quotas_from_frame)
+
+
+def _read(
+    path: str | Path, parse: Callable[[pd.DataFrame, str], tuple[T | None, list[Problem]]]
+) -> T:
+    """Read a table file and ``parse`` it; raise InvalidInput listing every problem."""
     frame, problems = read_table(path)
-    table, more = quotas_from_frame(frame, str(path))
-    problems += more
-    raise_if_errors(problems)
-    assert table is not None
-    return table
+    found, more = parse(frame, str(path))
+    raise_if_errors(problems + more)
+    assert found is not None
+    return found
 
 
 def quota_frame(
@@ -385,27 +404,13 @@ def _collect(
         rows_of.setdefault(key, []).append(row)
         if len(rows_of[key]) == 1:
             crossed.setdefault(pair, {})[(v1, v2)] = share
-    for key, rows in rows_of.items():
-        if len(rows) > 1:
-            label = labels[key]
-            params = {
-                "source": source,
-                "rows": ", ".join(map(str, rows)),
-                "feature": label[0],
-                "value": label[1],
-            }
-            problems.append(Problem("margin_file_duplicate", params))
+    problems += _repeated_rows("margin_file_duplicate", rows_of, labels, source)
     return Margins(features, crossed)
 
 
 def read_margins(path: str | Path) -> Margins:
     """Read a census margins file (CSV or XLSX); raise InvalidInput on errors."""
-    frame, problems = read_table(path)
-    margins, more = margins_from_frame(frame, str(path))
-    problems += more
-    raise_if_errors(problems)
-    assert margins is not None
-    return margins
+    return _read(path, margins_from_frame)
 
 
 def margins_frame(margins: Margins) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
 from recruitment.db import Database
-from recruitment.models import AuditEvent, PanelSeat, SelectionRun, Site, Volunteer
+from recruitment.models import AuditEvent, SelectionRun, Site
 from recruitment.permissions import Action, Actor, allowed, require
 from recruitment.usecases.common import (
     HOUSEHOLD_COLUMN,
@@ -32,7 +32,7 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.replacements import compute_replacement
-from recruitment.usecases.seats import SeatLine, replaced_by, seat_lines
+from recruitment.usecases.seats import SeatLine, seat_records
 from recruitment.usecases.selection import frame_of
 from sampling.replace import Replacement
 
@@ -150,26 +150,7 @@ def run_details(
                 raise KleroError("run_not_found", run_id=run_id)
         if run is None or run.status != "succeeded":
             return None
-        rows = session.execute(
-            select(PanelSeat, Volunteer)
-            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-            .where(PanelSeat.run_id == run.id)
-            .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
-        ).all()
-        lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
-        successor = replaced_by(list(lines.values()))
-        records = [
-            {
-                "pseudonym": v.pseudonym,
-                "kind": s.kind,
-                "rank": s.rank,
-                "status": s.status,
-                "replaces": lines[v.pseudonym].replaces or "",
-                "replaced_by": successor.get(v.pseudonym, ""),
-                **{f: str(v.features.get(f, "")) for f in sorted(v.features)},
-            }
-            for s, v in rows
-        ]
+        records = [record for _, record in seat_records(session, run.id)]
         pool, _ = _split(frame_of(run.inputs["pool"]))
         probabilities = pd.Series(
             {str(k): float(p) for k, p in sorted((run.probabilities or {}).items())},

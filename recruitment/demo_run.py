@@ -12,42 +12,18 @@ from recruitment.examples import EXAMPLE_PANEL_SIZE, example_path
 
 def run_demo(out_dir: Path) -> int:
     """Check the example pool against its quotas, then select a panel into ``out_dir``."""
-    pool, quotas = str(example_path("pool")), str(example_path("quotas"))
-    size = str(EXAMPLE_PANEL_SIZE)
+    example = [
+        *("--pool", str(example_path("pool"))),
+        *("--quotas", str(example_path("quotas"))),
+        *("--size", str(EXAMPLE_PANEL_SIZE)),
+        *("--address-columns", "address,postcode"),
+    ]
     print("== klero check: the example pool against its quotas ==")
-    code = main(
-        [
-            "check",
-            "--pool",
-            pool,
-            "--quotas",
-            quotas,
-            "--size",
-            size,
-            "--address-columns",
-            "address,postcode",
-        ]
-    )
+    code = main(["check", *example])
     if code != 0:
         return code
-    print("\n== klero select: a panel of 30 by LEXIMIN, drawn with seed 2026 ==")
-    return main(
-        [
-            "select",
-            "--pool",
-            pool,
-            "--quotas",
-            quotas,
-            "--size",
-            size,
-            "--address-columns",
-            "address,postcode",
-            "--seed",
-            "2026",
-            "--out-dir",
-            str(out_dir),
-        ]
-    )
+    print(f"\n== klero select: a panel of {EXAMPLE_PANEL_SIZE} by LEXIMIN, drawn with seed 2026 ==")
+    return main(["select", *example, "--seed", "2026", "--out-dir", str(out_dir)])
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from recruitment.channels import CHANNELS
+
 ROLES = ("admin", "coordinator", "partner", "evaluator")
-CHANNELS = ("file", "online", "phone", "in_person", "mail")
 VOLUNTEER_STATUSES = ("active", "withdrawn", "erased")
 RUN_STATUSES = ("running", "succeeded", "failed")
 SEAT_KINDS = ("selected", "alternate")

@@ -170,6 +170,22 @@ def allowed(actor: Actor, action: Action, site: SiteRef | None = None) -> bool:
     )
 
 
+def roles_for(action: Action, *, every_site: bool = False) -> frozenset[str]:
+    """The roles that may take ``action`` on some site (with ``every_site``: on all of them).
+
+    >>> sorted(roles_for(Action.VERIFY_AUDIT))
+    ['admin', 'coordinator', 'evaluator']
+    >>> sorted(roles_for(Action.VIEW_SITE)), sorted(roles_for(Action.VIEW_SITE, every_site=True))
+    (['admin', 'coordinator', 'evaluator', 'partner'], ['admin', 'coordinator', 'evaluator'])
+    """
+    return frozenset(
+        role
+        for role in sorted(_ALL_SITES.keys() | _OWN_SITES.keys())
+        if action in _ALL_SITES.get(role, frozenset())
+        or (not every_site and action in _OWN_SITES.get(role, frozenset()))
+    )
+
+
 def require(actor: Actor, action: Action, site: SiteRef | None = None) -> None:
     """Raise PermissionDenied unless ``actor`` may take ``action`` (on ``site``)."""
     if not allowed(actor, action, site):

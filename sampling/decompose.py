@@ -355,6 +355,15 @@ class FaceWalker:
         return best, binding
 
 
+def walk_budget(oracle: PanelOracle) -> int:
+    """The most steps a head start's walk takes: a step count, never a clock.
+
+    Each step makes one more constraint tight, so the budget is never the limit unless
+    numerical noise stalls the walk.
+    """
+    return 2 * oracle.n_types + 2 * len(oracle.households) + 100
+
+
 def head_start(
     oracle: PanelOracle,
     coverable: np.ndarray,
@@ -379,4 +388,5 @@ __all__ = [
     "head_start",
     "relaxed_levels",
     "relaxed_leximin",
+    "walk_budget",
 ]

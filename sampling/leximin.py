@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sampling.decompose import RelaxedLeximin, Walk
+from sampling.decompose import RelaxedLeximin, Walk, walk_budget
 from sampling.decompose import head_start as relaxed_panels
 from sampling.errors import SolverFailed
 from sampling.master import MasterSolution, MinimumMaster
@@ -157,13 +157,10 @@ def leximin(
     walked: list[np.ndarray] = []
     unplaced, started = 1.0, time.perf_counter()
     if head_start:
-        # Each walk step makes one more constraint tight, so this budget is never the limit
-        # unless numerical noise stalls the walk; it is a step count, never a clock. The
-        # relaxation here assumes every type coverable: a type that no panel can seat makes
-        # the walk stop early, and the cover below then finds out which types those are.
-        budget = 2 * oracle.n_types + 2 * len(oracle.households) + 100
+        # The relaxation here assumes every type coverable: a type that no panel can seat
+        # makes the walk stop early, and the cover below then finds out which types those are.
         everyone = np.ones(oracle.n_types, dtype=bool)
-        walk, point = relaxed_panels(oracle, everyone, budget, progress)
+        walk, point = relaxed_panels(oracle, everyone, walk_budget(oracle), progress)
         walked, unplaced = walk.panels, walk.left
         done = _walk_lottery(oracle, walk, point, tol, levels, time.perf_counter() - started)
         if done is not None:

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from sampling.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels
+from sampling.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
 from sampling.errors import SolverFailed
 from sampling.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
 from sampling.master import INF, PanelStore, new_highs, run
@@ -152,7 +152,7 @@ def nash(
     walk = Walk([], np.zeros(0), 1.0)
     if head_start:
         everyone = np.ones(oracle.n_types, dtype=bool)
-        budget = 2 * oracle.n_types + 2 * len(oracle.households) + 100
+        budget = walk_budget(oracle)
         try:
             levels = relaxed_levels(oracle, everyone)
         except SolverFailed:

@@ -309,18 +309,32 @@ def normalise_address(value: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", without).split()).casefold()
 
 
+def address_key(parts: Sequence[str]) -> str | None:
+    """The household key of an address given in several columns; None when all are blank.
+
+    People with the same key live at the same address: one household.
+
+    >>> address_key(["12 High St.", "AB1 2CD"]) == address_key([" 12  high st", "ab1 2cd"])
+    True
+    >>> address_key(["", " "]) is None
+    True
+    """
+    return _joined([normalise_address(part) for part in parts])
+
+
+def _joined(normalised: Sequence[str]) -> str | None:
+    # A separator no normalised address holds (white space is collapsed to single spaces).
+    return "\x1f".join(normalised) if any(normalised) else None
+
+
 def _household_keys(text: pd.DataFrame, address_names: Sequence[str]) -> list[str | None]:
-    """One key per row; rows whose address columns are all blank get None."""
-    parts: list[pd.Series] = []
+    """``address_key`` of each row (each distinct value is normalised once per column)."""
+    parts: list[list[str]] = []
     for name in address_names:
         labels, uniques = pd.factorize(text[name], sort=False)
         keys = np.array([normalise_address(str(u)) for u in uniques], dtype=object)
-        parts.append(pd.Series(keys[labels] if len(labels) else [], dtype=object))
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\x1f" + part  # a separator no address contains
-    all_blank = np.logical_and.reduce([(p == "").to_numpy() for p in parts])
-    return [None if blank else key for key, blank in zip(joined.tolist(), all_blank, strict=True)]
+        parts.append(keys[labels].tolist() if len(labels) else [])
+    return [_joined(row) for row in zip(*parts, strict=True)]
 
 
 def _empty_categories(pool: Pool, quotas: QuotaTable, source: str) -> list[Problem]:

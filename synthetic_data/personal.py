@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
+from sampling.pool_files import address_key
 from synthetic_data.countries import Locales
 
 #: Items drawn from Faker per list; their combinations give far more distinct people.
@@ -65,9 +66,9 @@ def _name_lists(fake: Faker, count: int) -> dict[str, list[str]]:
 
 
 def _address_key(street: pd.Series, postcode: pd.Series, city: pd.Series) -> pd.Series:
-    # the same normalisation spirit as pool loading: case, spaces and punctuation ignored
-    text = (street + "|" + postcode + "|" + city).str.casefold()
-    return text.str.replace(r"[\W_]+", "", regex=True)
+    # The key pool loading gives these address columns: two households must not share it.
+    keys = [address_key(parts) for parts in zip(street, postcode, city, strict=True)]
+    return pd.Series(keys, index=street.index, dtype=object)
 
 
 def personal_details(

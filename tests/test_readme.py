@@ -15,16 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 KLERO = Path(sys.executable).parent / "klero"
 
 
-def readme_commands() -> list[tuple[str, int]]:
-    """Every ``$ ...`` line of the README's console blocks, with the exit code it states."""
+def readme_commands() -> list[tuple[str, int, dict[str, str]]]:
+    """Every ``$ ...`` line of the README's console blocks, with the exit code it states.
+
+    An ``export`` line is not a command to test: the variables it sets go with every
+    command after it, as they would in the reader's shell.
+    """
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
+    exported: dict[str, str] = {}
     for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
-            if line.startswith("$ "):
-                command, _, comment = line[2:].partition("#")
-                found = re.search(r"exits (\d+)", comment)
-                commands.append((command.strip(), int(found.group(1)) if found else 0))
+            if not line.startswith("$ "):
+                continue
+            command, _, comment = line[2:].partition("#")
+            if command.startswith("export "):
+                exported = {**exported, **split_env(command)[0]}
+                continue
+            found = re.search(r"exits (\d+)", comment)
+            code = int(found.group(1)) if found else 0
+            commands.append((command.strip(), code, exported))
     return commands
 
 
@@ -41,7 +51,7 @@ def split_env(command: str) -> tuple[dict[str, str], list[str]]:
 
 
 def test_readme_has_examples() -> None:
-    names = {split_env(c)[1][1] for c, _ in readme_commands() if split_env(c)[1]}
+    names = {split_env(c)[1][1] for c, _, _ in readme_commands()}
     assert {"check", "quotas", "select", "synth"} <= names
 
 
@@ -56,28 +66,32 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def environment(workdir: Path) -> dict[str, str]:
-    """The shell environment the README's commands share (``export`` lines change it)."""
+    """The shell environment the README's commands start from."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLERO_")}
     env["KLERO_HOME"] = str(workdir / "home")
     return env
 
 
-@pytest.mark.parametrize(("command", "expected"), readme_commands())
+@pytest.mark.parametrize(
+    ("command", "expected", "exported"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in readme_commands()],
+)
 def test_readme_example_runs(
-    command: str, expected: int, workdir: Path, environment: dict[str, str]
+    command: str,
+    expected: int,
+    exported: dict[str, str],
+    workdir: Path,
+    environment: dict[str, str],
 ) -> None:
     tmp_path = workdir
     env, args = split_env(command)
-    if command.startswith("export "):
-        environment.update(env)
-        return
     result = subprocess.run(
         [str(KLERO), *args[1:]],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=600,
-        env={**environment, **env},
+        env={**environment, **exported, **env},
     )
     assert result.returncode == expected, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr

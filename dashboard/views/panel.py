@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, tr
+from dashboard.ui import attempt, db, labeller, lang, plain, site_page, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
@@ -15,9 +15,7 @@ from recruitment.permissions import Action
 from recruitment.usecases.panels import TRANSITIONS
 from recruitment.usecases.seats import empty_seats, open_dropouts
 
-who = guard("panel")
-site = require_site()
-st.title(tr("page.panel") + f" · {plain(site)}")
+who, site = site_page("panel")
 details = run_view(who, site)
 if details is None:
     st.info(tr("selection.no_run"))

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
-from dashboard.data import forget, pool_view
+from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
 from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.ui import (
     attempt,
     db,
-    guard,
     labeller,
     lang,
     plain,
     problem_table,
-    require_site,
+    read_upload,
     show_error,
     show_problems,
     tr,
@@ -27,18 +23,13 @@ from dashboard.ui import (
 from quotas.balance import balance_table
 from quotas.model import normalise
 from quotas.problems import InvalidInput, KleroError
-from quotas.tables import read_table
 from recruitment import usecases as uc
+from recruitment.channels import ASSISTED_CHANNELS
 from recruitment.columns import Role
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action, Actor
 
-who = guard("pool")
-site = require_site()
-st.title(tr("page.pool") + f" · {plain(site)}")
-view = pool_view(who, site)
-if view is None:
-    st.stop()
+who, site, view = pool_page("pool")
 can_import = may(who, Action.IMPORT_POOL, site, db())
 
 
@@ -64,13 +55,9 @@ def upload_and_import(who: Actor) -> None:
     upload = st.file_uploader(tr("pool.upload_help"), type=["csv", "xlsx"], key="pool_file")
     if upload is None:
         return
-    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
-    path = folder / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
-    try:
-        frame, _ = read_table(path)
-    except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
-        show_problems(error.problems, "pool.import_refused")
+    path, frame, problems = read_upload(upload)
+    if frame is None:
+        show_problems(problems, "pool.import_refused")
         return
     columns = [str(c) for c in frame.columns]
     default_id = next((c for c in columns if normalise(c) == "id"), columns[0] if columns else "")
@@ -146,7 +133,7 @@ if can_import:
         phone = st.text_input(tr("pool.phone"), key="reg_phone")
         channel = st.selectbox(
             tr("pool.channel"),
-            ["phone", "in_person", "mail", "online"],
+            ASSISTED_CHANNELS,
             format_func=labeller("channel."),
             key="reg_channel",
         )

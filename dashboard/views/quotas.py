@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import forget, pool_view
+from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number, format_percent, problem_text
 from dashboard.ui import (
     attempt,
     db,
-    guard,
     labeller,
     lang,
     plain,
-    require_site,
+    read_upload,
     show_error,
     show_problems,
     tr,
 )
 from quotas.explain import FeasibilityResult
-from quotas.feasibility import check_feasibility
 from quotas.formats import margins_from_frame
 from quotas.model import Category, Quota, QuotaTable, split_crossed
-from quotas.problems import InvalidInput, KleroError, Problem, errors_only
-from quotas.tables import read_table
+from quotas.problems import KleroError, Problem, errors_only
 from quotas.targets import METHODS, Margins, quotas_from_margins
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action
 
-who = guard("quotas")
-site = require_site()
-st.title(tr("page.quotas") + f" · {plain(site)}")
-view = pool_view(who, site)
-if view is None:
-    st.stop()
+who, site, view = pool_page("quotas")
 can_edit = may(who, Action.SET_QUOTAS, site, db())
 size = view.panel_size
 st.caption(
@@ -96,18 +85,16 @@ def explanation(result: FeasibilityResult) -> list[str]:
 
 def feasibility(table: QuotaTable) -> FeasibilityResult | None:
     """The check of ``table`` against the pool, remembered per table for the session."""
-    assert view is not None
+    cache: dict[tuple[str, str, int], FeasibilityResult]
     cache = st.session_state.setdefault("_feasibility", {})
     key = (site, table.sha256(), len(view.people))
     if key not in cache:
-        try:
-            cache[key] = check_feasibility(
-                view.people, table, size, households=view.households, time_limit=20.0
-            )
-        except KleroError as error:
-            show_error(error)
+        # A short time limit: the page waits for the answer.
+        result = attempt(uc.check_feasibility, db(), who, site, table, time_limit=20.0)
+        if result is None:
             return None
-    return cache[key]  # type: ignore[no-any-return]
+        cache[key] = result
+    return cache[key]
 
 
 modes = ["margins", "edit"]
@@ -126,13 +113,8 @@ if mode == "margins":
     margins = margins_of(view.quotas) if view.quotas is not None else None
     upload = st.file_uploader(tr("quotas.margins_file"), type=["csv", "xlsx"], key="margins_file")
     if upload is not None:
-        path = Path(tempfile.mkdtemp()) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            frame, problems = read_table(path)
-        except InvalidInput as error:  # binary, damaged, over the bounds: say so, plainly
-            frame, problems = pd.DataFrame(), error.problems
-        if not errors_only(problems):
+        _, frame, problems = read_upload(upload)
+        if frame is not None and not errors_only(problems):
             margins, problems = margins_from_frame(frame, upload.name)
         if problems:
             show_problems(problems, "quotas.margins_problems")

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, db, guard, labeller, lang, plain, require_site, show_error, tr
+from dashboard.ui import attempt, db, labeller, lang, plain, show_error, site_page, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
@@ -16,9 +16,7 @@ from recruitment.permissions import Action
 from sampling.distribution import fairness_metrics
 from sampling.names import Algorithm
 
-who = guard("selection")
-site = require_site()
-st.title(tr("page.selection") + f" · {plain(site)}")
+who, site = site_page("selection")
 
 if may(who, Action.RUN_SELECTION, site, db()):
     with st.form("run"):

@@ -77,7 +77,7 @@ def pool_import(
     Only the id, the criteria and declared attributes are stored in clear; every other
     column is personal and encrypted. Exit 2 (nothing stored) on any error.
     """
-    options: dict[str, Any] = {
+    options: uc.ColumnOptions = {
         "id_column": id_column,
         "feature_columns": split_columns(feature_columns),
         "attribute_columns": split_columns(attribute_columns),

@@ -46,6 +46,7 @@ from recruitment.usecases.personal import (
     site_columns,
 )
 from recruitment.usecases.pools import (
+    ColumnOptions,
     ImportPreview,
     ImportRefused,
     ImportReport,
@@ -106,6 +107,7 @@ def start(url: str | None = None) -> Database:
 
 __all__ = [
     "ClassifyReport",
+    "ColumnOptions",
     "Database",
     "FactorState",
     "ImportPreview",

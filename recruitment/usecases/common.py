@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -13,12 +13,14 @@ from quotas.messages import register
 from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.problems import KleroError
 from recruitment.columns import PERSONAL_ROLES
-from recruitment.models import QuotaSet, Site, Volunteer
+from recruitment.models import Deliberation, Organisation, QuotaSet, Site, Volunteer
 from recruitment.permissions import Action, Actor, SiteRef, require
 from recruitment.snapshots import HOUSEHOLD_COLUMN as HOUSEHOLD_COLUMN
 from recruitment.snapshots import ID_COLUMN as ID_COLUMN
 from recruitment.snapshots import household_labels, quota_columns
 from sampling.pool_files import LoadedPool, pool_from_frame
+
+N = TypeVar("N", Deliberation, Organisation)
 
 register(
     {
@@ -39,6 +41,23 @@ register(
         ),
     }
 )
+
+
+def _named(session: Session, model: type[N], name: str, entity: str) -> N:
+    found = session.execute(select(model).where(model.name == name)).scalar_one_or_none()
+    if found is None:
+        raise KleroError("not_found", entity=entity, key=name)
+    return found
+
+
+def deliberation_named(session: Session, name: str) -> Deliberation:
+    """The deliberation called ``name``; raise not_found otherwise."""
+    return _named(session, Deliberation, name, "deliberation")
+
+
+def organisation_named(session: Session, name: str) -> Organisation:
+    """The organisation called ``name``; raise not_found otherwise."""
+    return _named(session, Organisation, name, "organisation")
 
 
 def site_ref(site: Site) -> SiteRef:

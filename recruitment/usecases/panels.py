@@ -33,7 +33,12 @@ from recruitment.models import (
 from recruitment.permissions import Action, Actor, allowed
 from recruitment.security import Secrets
 from recruitment.usecases.common import site_for, site_ref
-from recruitment.usecases.seats import members, open_dropouts, replaced_by, seat_lines
+from recruitment.usecases.seats import (
+    members,
+    open_dropouts,
+    seat_lines,
+    seat_records,
+)
 
 register(
     {
@@ -185,29 +190,18 @@ def _panel_export(
     found = site_for(session, actor, run.site_id, Action.EXPORT_PANEL)
     with_contacts = allowed(actor, Action.VIEW_CONTACTS, site_ref(found))
     secrets = Secrets.load() if with_contacts else None
-    rows = session.execute(
-        select(PanelSeat, Volunteer, VolunteerContact)
-        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-        .outerjoin(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
-        .where(PanelSeat.run_id == run.id)
-        .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
-    ).all()
-    lines = {line.pseudonym: line for _, line in seat_lines(session, run.id)}
-    successor = replaced_by(list(lines.values()))
+    seats = seat_records(session, run.id)
+    contacts: dict[int, VolunteerContact] = {}
+    if secrets is not None:
+        ids = [volunteer.id for volunteer, _ in seats]
+        query = select(VolunteerContact).where(VolunteerContact.volunteer_id.in_(ids))
+        contacts = {c.volunteer_id: c for c in session.execute(query).scalars()}
     records: list[dict[str, object]] = []
-    for seat, volunteer, contact in rows:
-        record: dict[str, object] = {
-            "pseudonym": volunteer.pseudonym,
-            "kind": seat.kind,
-            "rank": seat.rank,
-            "status": seat.status,
-            "replaces": lines[volunteer.pseudonym].replaces or "",
-            "replaced_by": successor.get(volunteer.pseudonym, ""),
-            **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
-            **{a: v for a, v in sorted((volunteer.attributes or {}).items())},
-        }
+    for volunteer, record in seats:
+        record.update(sorted((volunteer.attributes or {}).items()))
         if secrets is not None:
             record["external_id"] = volunteer.external_id
+            contact = contacts.get(volunteer.id)
             details = secrets.decrypt(contact.ciphertext) if contact is not None else {}
             record.update({f"contact:{k}": v for k, v in sorted(details.items())})
         records.append(record)

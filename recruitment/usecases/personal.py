@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from quotas.messages import register
 from quotas.model import normalise
@@ -25,12 +24,17 @@ from quotas.problems import KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.columns import PERSONAL_ROLES, Classification, Role
 from recruitment.db import Database
-from recruitment.models import Deliberation, Site, Volunteer, VolunteerContact
+from recruitment.models import Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor, require
 from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.snapshots import quota_columns
-from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
+from recruitment.usecases.common import (
+    current_quota_set,
+    deliberation_named,
+    site_for,
+    table_from_rows,
+)
 
 register(
     {
@@ -70,15 +74,6 @@ class ClassifyReport:
     columns: dict[str, str]  # every column the site holds -> its role
 
 
-def _deliberation(session: Session, name: str) -> Deliberation:
-    found = session.execute(
-        select(Deliberation).where(Deliberation.name == name)
-    ).scalar_one_or_none()
-    if found is None:
-        raise KleroError("not_found", entity="deliberation", key=name)
-    return found
-
-
 def clean_criteria(names: Sequence[str]) -> list[str]:
     """Criteria as stored: trimmed, blanks dropped, each once (matched case-insensitively).
 
@@ -97,7 +92,7 @@ def deliberation_criteria(db: Database, actor: Actor, deliberation: str) -> list
     """The criteria of a deliberation (anyone who may view sites may read them)."""
     require(actor, Action.VIEW_SITE)
     with db.unit_of_work() as session:
-        return [str(c) for c in _deliberation(session, deliberation).criteria or []]
+        return [str(c) for c in deliberation_named(session, deliberation).criteria or []]
 
 
 def set_criteria(
@@ -107,7 +102,7 @@ def set_criteria(
     require(actor, Action.SET_CRITERIA)
     cleaned = clean_criteria(criteria)
     with db.unit_of_work() as session:
-        found = _deliberation(session, deliberation)
+        found = deliberation_named(session, deliberation)
         before = list(found.criteria or [])
         found.criteria = cleaned
         audit.record(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from quotas.model import QuotaTable, normalise
 from quotas.problems import Problem, errors_only
+from recruitment.channels import channel_of
 from recruitment.columns import (
     SAMPLE_SIZE,
     Classification,
@@ -30,7 +31,7 @@ from recruitment.columns import (
 )
 from recruitment.security import Secrets, normalise_email, normalise_phone
 from recruitment.snapshots import quota_columns
-from sampling.pool_files import as_text, normalise_address, pool_from_frame
+from sampling.pool_files import address_key, as_text, pool_from_frame
 
 
 @dataclass(frozen=True)
@@ -126,21 +127,6 @@ def prepare(
     return Prepared(found, loaded.frame, problems, len(text))
 
 
-def _channel_of(text: str, default: str) -> str:
-    key = normalise(text)
-    for word, channel in (
-        ("online", "online"),
-        ("web", "online"),
-        ("phone", "phone"),
-        ("person", "in_person"),
-        ("mail", "mail"),
-        ("letter", "mail"),
-    ):
-        if word in key:
-            return channel
-    return default
-
-
 def _first(
     values: dict[str, str],
     columns: Sequence[str],
@@ -172,7 +158,7 @@ def pool_rows(prepared: Prepared, secrets: Secrets, channel: str) -> list[PoolRo
         values = {c: str(v).strip() for c, v in zip(names, cells, strict=True)}
         email = _first(values, emails, looks_like_email, normalise_email)
         phone = _first(values, phones, looks_like_phone, normalise_phone)
-        address = "\x1f".join(normalise_address(values[c]) for c in addresses)
+        address = address_key([values[c] for c in addresses])
         out.append(
             PoolRow(
                 external_id=str(ext_id),
@@ -181,10 +167,8 @@ def pool_rows(prepared: Prepared, secrets: Secrets, channel: str) -> list[PoolRo
                 personal={c: values[c] for c in personal if values[c]},
                 email_hash=secrets.keyed_hash("email", email) if email else None,
                 phone_hash=secrets.keyed_hash("phone", phone) if phone else None,
-                household_key=secrets.keyed_hash("address", address)
-                if address.strip("\x1f")
-                else None,
-                channel=_channel_of(values[channel_col], channel) if channel_col else channel,
+                household_key=None if address is None else secrets.keyed_hash("address", address),
+                channel=channel_of(values[channel_col], channel) if channel_col else channel,
             )
         )
     return sorted(out, key=lambda r: r.external_id)

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pandas as pd
 from sqlalchemy import select
@@ -23,9 +24,10 @@ from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
+from recruitment.channels import CHANNELS
 from recruitment.columns import ColumnRole, Declaration
 from recruitment.db import Database
-from recruitment.models import CHANNELS, Site, Volunteer, VolunteerContact
+from recruitment.models import Site, Volunteer, VolunteerContact
 from recruitment.permissions import Action, Actor
 from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
@@ -202,21 +204,25 @@ def _store(
     return added, unchanged, problems
 
 
-def _declaration(
-    id_column: str,
-    feature_columns: Sequence[str],
-    attribute_columns: Sequence[str],
-    contact_columns: Sequence[str] | None,
-    address_columns: Sequence[str],
-    personal_columns: Sequence[str],
-) -> Declaration:
+class ColumnOptions(TypedDict, total=False):
+    """What the caller of an import says about a pool's columns (see ``import_pool``)."""
+
+    id_column: str  # default "id"
+    feature_columns: Sequence[str]
+    attribute_columns: Sequence[str]
+    contact_columns: Sequence[str] | None
+    address_columns: Sequence[str]
+    personal_columns: Sequence[str]
+
+
+def _declaration(options: ColumnOptions) -> Declaration:
     return Declaration(
-        id_column=id_column,
-        feature_columns=tuple(feature_columns),
-        attribute_columns=tuple(attribute_columns),
-        contact_columns=tuple(contact_columns or ()),
-        address_columns=tuple(address_columns),
-        personal_columns=tuple(personal_columns),
+        id_column=options.get("id_column", "id"),
+        feature_columns=tuple(options.get("feature_columns", ())),
+        attribute_columns=tuple(options.get("attribute_columns", ())),
+        contact_columns=tuple(options.get("contact_columns") or ()),
+        address_columns=tuple(options.get("address_columns", ())),
+        personal_columns=tuple(options.get("personal_columns", ())),
     )
 
 
@@ -228,31 +234,14 @@ def _context(session: Session, site: Site) -> tuple[QuotaTable | None, list[str]
 
 
 def preview_import(
-    db: Database,
-    actor: Actor,
-    site: str,
-    path: str | Path,
-    *,
-    id_column: str = "id",
-    feature_columns: Sequence[str] = (),
-    attribute_columns: Sequence[str] = (),
-    contact_columns: Sequence[str] | None = None,
-    address_columns: Sequence[str] = (),
-    personal_columns: Sequence[str] = (),
+    db: Database, actor: Actor, site: str, path: str | Path, **columns: Unpack[ColumnOptions]
 ) -> ImportPreview:
     """A dry run of ``import_pool``: how each column would be classified, and every problem.
 
     Nothing is stored and no key is needed; the same options as ``import_pool``.
     """
     frame, read_problems = read_table(path)
-    declaration = _declaration(
-        id_column,
-        feature_columns,
-        attribute_columns,
-        contact_columns,
-        address_columns,
-        personal_columns,
-    )
+    declaration = _declaration(columns)
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL)
         quotas, criteria = _context(session, found)
@@ -268,23 +257,26 @@ def preview_import(
         )
 
 
+def require_channel(channel: str) -> None:
+    """Refuse a registration channel that is not one of ``CHANNELS``."""
+    if channel not in CHANNELS:
+        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+
+
 def import_pool(
     db: Database,
     actor: Actor,
     site: str,
     path: str | Path,
     *,
-    id_column: str = "id",
-    feature_columns: Sequence[str] = (),
-    attribute_columns: Sequence[str] = (),
-    contact_columns: Sequence[str] | None = None,
-    address_columns: Sequence[str] = (),
-    personal_columns: Sequence[str] = (),
     channel: str = "file",
     consent: bool = True,
+    **columns: Unpack[ColumnOptions],
 ) -> ImportReport:
     """Import a pool file (CSV or XLSX) into a site; idempotent; raises InvalidInput on errors.
 
+    ``columns`` declares the id column (default ``id``) and which columns are criteria
+    (``feature_columns``), attributes, contacts, address (households) and personal.
     Default-deny: only the id, the criteria and declared attributes are stored in clear;
     every other column is personal (encrypted). The criteria are ``feature_columns``, or
     when none are given the file's columns that are features of the site's current
@@ -292,8 +284,7 @@ def import_pool(
     ``consent`` says that the partner collected every volunteer's consent to be contacted
     and selected. Feature columns are checked against the site's current quotas if any.
     """
-    if channel not in CHANNELS:
-        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+    require_channel(channel)
     frame, read_problems = read_table(path)
     raise_if_errors(read_problems)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -304,15 +295,10 @@ def import_pool(
         frame,
         source=str(path),
         source_sha256=digest,
-        id_column=id_column,
-        feature_columns=feature_columns,
-        attribute_columns=attribute_columns,
-        contact_columns=contact_columns,
-        address_columns=address_columns,
-        personal_columns=personal_columns,
         channel=channel,
         consent=consent,
         extra_problems=read_problems,
+        **columns,
     )
 
 
@@ -324,26 +310,14 @@ def import_frame(
     *,
     source: str = "<frame>",
     source_sha256: str | None = None,
-    id_column: str = "id",
-    feature_columns: Sequence[str] = (),
-    attribute_columns: Sequence[str] = (),
-    contact_columns: Sequence[str] | None = None,
-    address_columns: Sequence[str] = (),
-    personal_columns: Sequence[str] = (),
     channel: str = "file",
     consent: bool = True,
     extra_problems: Sequence[Problem] = (),
+    **columns: Unpack[ColumnOptions],
 ) -> ImportReport:
     """Import volunteers from a frame (one row each); see ``import_pool``."""
     secrets = Secrets.load()
-    declaration = _declaration(
-        id_column,
-        feature_columns,
-        attribute_columns,
-        contact_columns,
-        address_columns,
-        personal_columns,
-    )
+    declaration = _declaration(columns)
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
         pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``

@@ -174,18 +174,31 @@ def site_quotas(db: Database, actor: Actor, site: str, version: int | None = Non
         return _view(found.code, qs)
 
 
-def check_feasibility(db: Database, actor: Actor, site: str) -> FeasibilityResult:
-    """Whether the site's active volunteers can make a panel meeting its current quotas."""
+def check_feasibility(
+    db: Database,
+    actor: Actor,
+    site: str,
+    quotas: QuotaTable | None = None,
+    *,
+    time_limit: float = 60.0,
+) -> FeasibilityResult:
+    """Whether the site's active volunteers can make a panel meeting its quotas.
+
+    ``quotas`` checks a table being edited (the dashboard's live check) instead of the
+    site's current quotas; nothing is stored either way, and the pool is read as a
+    selection would read it. ``time_limit`` bounds each solver call, in seconds.
+    """
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.CHECK_FEASIBILITY)
-        qs = current_quota_set(session, found.id)
-        if qs is None:
-            raise KleroError("site_has_no_quotas", site=found.code)
+        if quotas is None:
+            qs = current_quota_set(session, found.id)
+            if qs is None:
+                raise KleroError("site_has_no_quotas", site=found.code)
+            quotas = table_from_rows(qs.rows)
         volunteers = active_volunteers(session, found.id)
-        quotas = table_from_rows(qs.rows)
         require_clear_features(found, volunteers, quotas)
         frame = volunteer_frame(volunteers, quotas.features)
         size = found.panel_size
     people = frame.set_index(ID_COLUMN)
     households = [h or None for h in people.pop(HOUSEHOLD_COLUMN).tolist()]
-    return _check_feasibility(people, quotas, size, households=households)
+    return _check_feasibility(people, quotas, size, households=households, time_limit=time_limit)

@@ -94,6 +94,37 @@ def current_panel(lines: Sequence[SeatLine], dropped: Sequence[str]) -> list[str
     ]
 
 
+def seat_records(session: Session, run_id: int) -> list[tuple[Volunteer, dict[str, object]]]:
+    """Each seat of a run in seat order, with its volunteer and the record every listing shows.
+
+    The record: pseudonym, kind, rank, status, whom the person replaces and who replaced
+    them ("" for nobody), then the person's criteria by name.
+    """
+    rows = session.execute(
+        select(PanelSeat, Volunteer)
+        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+        .where(PanelSeat.run_id == run_id)
+        .order_by(PanelSeat.kind.desc(), PanelSeat.rank)
+    ).all()
+    lines = {line.pseudonym: line for _, line in seat_lines(session, run_id)}
+    successor = replaced_by(list(lines.values()))
+    return [
+        (
+            volunteer,
+            {
+                "pseudonym": volunteer.pseudonym,
+                "kind": seat.kind,
+                "rank": seat.rank,
+                "status": seat.status,
+                "replaces": lines[volunteer.pseudonym].replaces or "",
+                "replaced_by": successor.get(volunteer.pseudonym, ""),
+                **{f: volunteer.features.get(f, "") for f in sorted(volunteer.features)},
+            },
+        )
+        for seat, volunteer in rows
+    ]
+
+
 def seat_lines(
     session: Session, run_id: int, *, lock: bool = False
 ) -> list[tuple[PanelSeat, SeatLine]]:

@@ -25,6 +25,7 @@ from recruitment.models import (
 )
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import hash_password
+from recruitment.usecases.common import deliberation_named, organisation_named
 
 register(
     {
@@ -72,7 +73,7 @@ def _new_user(
         raise KleroError("password_too_short", min=MIN_PASSWORD)
     org_id = None
     if organisation is not None:
-        org_id = _organisation(session, organisation).id
+        org_id = organisation_named(session, organisation).id
     elif role == "partner":
         raise KleroError("partner_needs_organisation")
     _unique(session, User, User.login, login, "user")
@@ -147,29 +148,11 @@ def create_deliberation(db: Database, actor: Actor, name: str, description: str 
         return item.id
 
 
-def _deliberation(session: Session, name: str) -> Deliberation:
-    found = session.execute(
-        select(Deliberation).where(Deliberation.name == name)
-    ).scalar_one_or_none()
-    if found is None:
-        raise KleroError("not_found", entity="deliberation", key=name)
-    return found
-
-
-def _organisation(session: Session, name: str) -> Organisation:
-    found = session.execute(
-        select(Organisation).where(Organisation.name == name)
-    ).scalar_one_or_none()
-    if found is None:
-        raise KleroError("not_found", entity="organisation", key=name)
-    return found
-
-
 def create_country(db: Database, actor: Actor, deliberation: str, code: str, name: str) -> int:
     """Add a country (ISO code and name) to a deliberation; return its id."""
     require(actor, Action.MANAGE_DELIBERATIONS)
     with db.unit_of_work() as session:
-        delib = _deliberation(session, deliberation)
+        delib = deliberation_named(session, deliberation)
         code = code.strip().upper()
         taken = session.execute(
             select(Country).where(Country.deliberation_id == delib.id, Country.code == code)
@@ -234,7 +217,7 @@ def create_site(
             max=PANEL_SIZE_MAX,
         )
     with db.unit_of_work() as session:
-        delib = _deliberation(session, deliberation)
+        delib = deliberation_named(session, deliberation)
         found = session.execute(
             select(Country).where(
                 Country.deliberation_id == delib.id, Country.code == country.strip().upper()
@@ -242,7 +225,7 @@ def create_site(
         ).scalar_one_or_none()
         if found is None:
             raise KleroError("not_found", entity="country", key=country)
-        org = _organisation(session, partner)
+        org = organisation_named(session, partner)
         _unique(session, Site, Site.code, code, "site")
         site = Site(
             code=code,

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
+from recruitment.channels import ASSISTED_CHANNELS
 from recruitment.db import Database
 from recruitment.lexicon import recognise_header
 from recruitment.models import (
-    CHANNELS,
     PanelSeat,
     SelectionRun,
     Volunteer,
@@ -34,7 +34,7 @@ from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
-from recruitment.usecases.pools import ImportReport, import_frame
+from recruitment.usecases.pools import ImportReport, import_frame, require_channel
 
 register(
     {
@@ -53,7 +53,7 @@ def register_volunteer(
     contact: Mapping[str, str],
     *,
     attributes: Mapping[str, str] | None = None,
-    channel: str = "phone",
+    channel: str = ASSISTED_CHANNELS[0],
     consent: bool = True,
 ) -> ImportReport:
     """Register one person (assisted registration by phone or in person); returns the report.
@@ -61,8 +61,7 @@ def register_volunteer(
     ``features`` are criteria, ``attributes`` declared non-personal, and every entry of
     ``contact`` is personal; a contact entry named like an address forms the household.
     """
-    if channel not in CHANNELS:
-        raise KleroError("channel_unknown", channel=channel, known=", ".join(CHANNELS))
+    require_channel(channel)
     attributes = dict(attributes or {})
     row = {"id": external_id, **dict(features), **attributes, **dict(contact)}
     frame = pd.DataFrame([row], dtype=object)

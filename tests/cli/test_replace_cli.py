@@ -55,10 +55,16 @@ def test_alternates_file(selection: Path) -> None:
     assert report["alternates"]["expected_deviation"] <= report["alternates"]["without_alternates"]
 
 
-def quota_counts(panel: pd.DataFrame) -> dict[tuple[str, str], int]:
+def example_quotas() -> list[tuple[str, str, int, int]]:
+    """``(feature, value, min, max)`` of the example's quotas, read as plain CSV."""
     quotas = pd.read_csv(example_path("quotas"))
+    return list(quotas[["feature", "value", "min", "max"]].itertuples(index=False, name=None))
+
+
+def quota_counts(panel: pd.DataFrame) -> dict[tuple[str, str], int]:
     return {
-        (r.feature, r.value): int((panel[r.feature] == r.value).sum()) for r in quotas.itertuples()
+        (feature, value): int((panel[feature] == value).sum())
+        for feature, value, _, _ in example_quotas()
     }
 
 
@@ -85,10 +91,9 @@ def test_replace_from_alternates_restores_quotas(selection: Path, tmp_path: Path
     alternates = set(pd.read_csv(selection / "alternates.csv", dtype=str)["id"])
     assert {a["id"] for a in report["added"]} <= alternates
     if code == 0:
-        quotas = pd.read_csv(example_path("quotas"))
         counts = quota_counts(new)
-        for r in quotas.itertuples():
-            assert r.min <= counts[(r.feature, r.value)] <= r.max
+        for feature, value, lo, hi in example_quotas():
+            assert lo <= counts[(feature, value)] <= hi
     assert all(a["reason"] for a in report["added"])
 
 

@@ -63,9 +63,11 @@ def test_panel_meets_the_quotas(tmp_path: Path) -> None:
     assert select(tmp_path, "--seed", "3") == 0
     panel = pd.read_csv(tmp_path / "panel.csv", dtype=str)
     quotas = pd.read_csv(DATA / "good" / "quotas.csv")
-    for row in quotas.itertuples():
-        count = int((panel[row.feature].str.strip().str.casefold() == row.value.casefold()).sum())
-        assert row.min <= count <= row.max, (row.feature, row.value, count)
+    for feature, value, lo, hi in quotas[["feature", "value", "min", "max"]].itertuples(
+        index=False, name=None
+    ):
+        count = int((panel[feature].str.strip().str.casefold() == value.casefold()).sum())
+        assert lo <= count <= hi, (feature, value, count)
 
 
 def test_same_seed_same_panel_and_hash(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ def test_each_allowed_page_renders_and_others_are_unreachable(shared_db: DemoDb,
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title and at.title[0].value.startswith(TITLES[page]), page
         assert "not available for your role" not in _texts(at)
+        assert not at.error, (page, [e.value for e in at.error])  # no use case refused
 
 
 def test_partner_sees_only_own_sites(shared_db: DemoDb) -> None:

@@ -129,7 +129,7 @@ def test_partner_uploads_a_pool_file_and_it_is_stored(own_db: DemoDb) -> None:
 def test_a_bad_pool_file_is_refused_with_row_numbers_and_nothing_saved(own_db: DemoDb) -> None:
     frame = _pool_csv(8, 42)
     frame.loc[2, "gender"] = "femal"  # file row 4 (after the header)
-    frame.loc[5, "id"] = frame.loc[1, "id"]  # file rows 3 and 7 share an id
+    frame.loc[5, "id"] = frame["id"][1]  # file rows 3 and 7 share an id
     frame.loc[6, "age"] = ""  # file row 8
     with service(own_db, "partner-fr") as (database, _):
         stored = pool_count(database, "FR-lille")
@@ -412,3 +412,21 @@ def test_a_french_partner_sees_the_conflict_and_its_fix_in_french(own_db: DemoDb
     assert f"Seules {count} personnes du vivier ont {feature} = {value}" in shown, shown
     assert f"baisser le minimum de {feature} = {value} de {count + 1} à " in shown
     assert "lower the minimum" not in shown and "must be selected" not in shown
+
+
+def test_a_quota_on_a_personal_column_says_how_to_make_it_a_criterion(own_db: DemoDb) -> None:
+    # The live check is the service's: the pool as a selection reads it, so a column held
+    # only encrypted is named as such, not reported missing.
+    at = signed_in(own_db, "partner-fr")
+    open_page(at, "quotas", SITE)
+    at.session_state["quotas_rows"] = pd.DataFrame(
+        [
+            {"feature": "city", "value": v, "min": 0, "max": 50, "target_share": None}
+            for v in ("Lyon", "elsewhere")
+        ]
+    )
+    at.radio(key="quotas_mode").set_value("edit").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown_text = texts(at)
+    assert "only as encrypted personal data" in shown_text, shown_text
+    assert f"klero pool classify --site {SITE} --feature-columns city" in shown_text

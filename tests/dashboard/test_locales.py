@@ -111,3 +111,14 @@ def test_every_environment_failure_is_a_registered_message() -> None:
     _import_everything()
     for code in ENVIRONMENT_FAILURES:  # a typo would silently turn a failure into exit 2
         assert not messages.render(code, {}).startswith(f"{code}:"), code
+
+
+def test_every_assisted_registration_channel_has_a_label() -> None:
+    # The registration form offers recruitment.channels.ASSISTED_CHANNELS, labelled channel.*.
+    from recruitment.channels import ASSISTED_CHANNELS, CHANNELS
+
+    assert set(ASSISTED_CHANNELS) < set(CHANNELS)
+    english = _load("dashboard", "en")
+    assert {k for k in english if k.startswith("channel.")} == {
+        f"channel.{c}" for c in ASSISTED_CHANNELS
+    }

@@ -62,7 +62,7 @@ def test_two_declined_one_replaced_then_a_chain_on_the_panel_page(own_db: DemoDb
     third = _replace_through_the_page(at, newcomer)
     seats = _seats(at)
     assert seats.loc[third, "Replaces"] == newcomer
-    assert seats.loc[newcomer, ["Replaces", "Replaced by"]].tolist() == [second, third]
+    assert list(seats.loc[newcomer, ["Replaces", "Replaced by"]]) == [second, third]
     with service(own_db, "partner-fr") as (database, partner):
         status = uc.panel_status(database, partner, SITE)
         assert status.open_dropouts == [] and status.vacancies == 0

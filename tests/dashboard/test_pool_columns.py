@@ -79,5 +79,5 @@ def test_the_coordinators_pool_page_shows_no_personal_column(own_db: DemoDb) -> 
     assert not at.exception, [e.value for e in at.exception]
     assert not at.file_uploader  # no upload for coordinators
     page = " ".join(str(e.value) for kind in ("markdown", "caption") for e in getattr(at, kind))
-    for value in (frame.loc[0, "courriel"], frame.loc[0, "nom complet"], "rappeler le soir"):
+    for value in (frame["courriel"][0], frame["nom complet"][0], "rappeler le soir"):
         assert value not in page

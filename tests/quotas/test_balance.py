@@ -36,7 +36,7 @@ def pool() -> pd.DataFrame:
     return pd.DataFrame({"gender": ["female"] * 8 + ["male"] * 12, "age": ["young", "old"] * 10})
 
 
-def test_balance_table_counts_shares_and_targets():
+def test_balance_table_counts_shares_and_targets() -> None:
     table = balance_table(panel(), quotas()).set_index("value")
     assert table.loc["female", "count"] == 6
     assert table.loc["female", "share"] == pytest.approx(0.6)
@@ -51,7 +51,7 @@ def test_balance_table_counts_shares_and_targets():
     ]  # fmt: skip
 
 
-def test_balance_table_flags_a_broken_quota_and_adds_the_pool():
+def test_balance_table_flags_a_broken_quota_and_adds_the_pool() -> None:
     table = balance_table(panel(), quotas(old_max=6), pool=pool()).set_index("value")
     assert not table.loc["old", "within_quota"]
     assert table.loc["young", "within_quota"]
@@ -60,7 +60,7 @@ def test_balance_table_flags_a_broken_quota_and_adds_the_pool():
     assert table.loc["old", "pool_share"] == pytest.approx(0.5)
 
 
-def test_balance_summary_per_feature():
+def test_balance_summary_per_feature() -> None:
     summary = balance_summary(panel(), quotas(old_max=6), pool=pool()).set_index("feature")
     assert summary.loc["gender", "tvd_target"] == pytest.approx(0.1)  # (0.1 + 0.1) / 2
     assert summary.loc["age", "tvd_target"] == pytest.approx(0.075)  # (|0.3-0.3| + |0.7-0.55|) / 2
@@ -70,7 +70,7 @@ def test_balance_summary_per_feature():
     assert summary.loc["age", "tvd_pool"] == pytest.approx(0.2)  # (|0.3-0.5| + |0.7-0.5|) / 2
 
 
-def test_overall_score_is_100_times_one_minus_mean_tvd():
+def test_overall_score_is_100_times_one_minus_mean_tvd() -> None:
     # gender TVD 0.1, age TVD 0.05 (old target (5+7)/2/10 = 0.6 vs share 0.7).
     assert overall_score(panel(), quotas()) == pytest.approx(100 * (1 - 0.075))
     exact = pd.DataFrame(
@@ -88,14 +88,14 @@ def test_overall_score_is_100_times_one_minus_mean_tvd():
     assert math.isnan(overall_score(exact.iloc[:0], on_target))
 
 
-def test_unmatched_values_count_in_the_group_size_only():
+def test_unmatched_values_count_in_the_group_size_only() -> None:
     group = pd.concat([panel(), pd.DataFrame({"gender": ["other"], "age": ["old"]})])
     table = balance_table(group, quotas()).set_index("value")
     assert table.loc["female", "share"] == pytest.approx(6 / 11)
     assert table.loc["male", "count"] == 4
 
 
-def test_crossed_balance_cells():
+def test_crossed_balance_cells() -> None:
     group = panel()
     target = pd.DataFrame(
         {
@@ -119,11 +119,3 @@ def test_crossed_balance_cells():
     assert list(cells.index) == [
         ("female", "old"), ("female", "young"), ("male", "old"), ("male", "young")
     ]  # fmt: skip
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import quotas.balance
-
-    assert doctest.testmod(quotas.balance).failed == 0

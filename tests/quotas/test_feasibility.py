@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
-import highspy
 import numpy as np
 import pandas as pd
 import pulp
@@ -13,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotas.explain import Bound, explain_conflict
+from quotas.explain import Bound, FeasibilityResult, explain_conflict
 from quotas.feasibility import check_feasibility, export_model
 from quotas.model import Category, Quota, QuotaTable, crossed_feature, crossed_value, quota_table
 from quotas.problems import InvalidInput, KleroError
+from tests.sampling.conftest import single_thread_highs
 
 
 def women_over_60_pool() -> tuple[pd.DataFrame, QuotaTable]:
@@ -38,7 +40,7 @@ def women_over_60_pool() -> tuple[pd.DataFrame, QuotaTable]:
     return people, quotas
 
 
-def test_feasible_pool_has_no_conflicts():
+def test_feasible_pool_has_no_conflicts() -> None:
     people = pd.DataFrame({"gender": ["f", "m"] * 10, "age": ["young"] * 10 + ["old"] * 10})
     quotas = quota_table(
         [("gender", "f", 4, 6), ("gender", "m", 4, 6), ("age", "young", 3, 7), ("age", "old", 3, 7)]
@@ -49,7 +51,7 @@ def test_feasible_pool_has_no_conflicts():
     assert [p for p in result.problems if p.severity == "error"] == []
 
 
-def test_women_over_60_conflict_is_explained_with_pool_counts():
+def test_women_over_60_conflict_is_explained_with_pool_counts() -> None:
     people, quotas = women_over_60_pool()
     result = check_feasibility(people, quotas, 20)
     assert not result.feasible
@@ -61,6 +63,7 @@ def test_women_over_60_conflict_is_explained_with_pool_counts():
         (b["kind"], b["feature"], b["value"], b["amount"]) for b in conflict.params["bound_list"]
     }
     assert bounds == {("min", "gender", "female", 11), ("max", "age", "60+", 6)}
+    assert result.explanation is not None
     assert result.explanation.startswith(
         "All 77 people with gender = female in the pool also have age = 60+, but at most 6 "
         "people with age = 60+ may be selected, and at least 11 with gender = female must be. "
@@ -68,7 +71,7 @@ def test_women_over_60_conflict_is_explained_with_pool_counts():
     )
 
 
-def test_relaxation_of_women_over_60_is_five_seats_and_works():
+def test_relaxation_of_women_over_60_is_five_seats_and_works() -> None:
     people, quotas = women_over_60_pool()
     relaxation = check_feasibility(people, quotas, 20).relaxation
     assert relaxation is not None
@@ -79,7 +82,7 @@ def test_relaxation_of_women_over_60_is_five_seats_and_works():
     assert "from 11 to 6" in relaxation.describe() or "from 6 to 11" in relaxation.describe()
 
 
-def test_some_people_outside_reads_as_a_counting_argument():
+def test_some_people_outside_reads_as_a_counting_argument() -> None:
     people = pd.DataFrame(
         {
             "gender": ["female"] * 10 + ["male"] * 10,
@@ -100,7 +103,7 @@ def test_some_people_outside_reads_as_a_counting_argument():
     assert result.conflicts[0].params["needed"] == 3
 
 
-def test_category_short_of_people_is_a_fast_problem():
+def test_category_short_of_people_is_a_fast_problem() -> None:
     people = pd.DataFrame({"age": ["16-24"] * 3 + ["25+"] * 20})
     quotas = quota_table([("age", "16-24", 5, 8), ("age", "25+", 2, 10)])
     result = check_feasibility(people, quotas, 10)
@@ -114,7 +117,7 @@ def test_category_short_of_people_is_a_fast_problem():
     )
 
 
-def test_pool_smaller_than_panel_has_no_relaxation():
+def test_pool_smaller_than_panel_has_no_relaxation() -> None:
     people = pd.DataFrame({"gender": ["f", "m", "f"]})
     quotas = quota_table([("gender", "f", 0, 5), ("gender", "m", 0, 5)])
     result = check_feasibility(people, quotas, 5)
@@ -124,7 +127,7 @@ def test_pool_smaller_than_panel_has_no_relaxation():
     assert [c.code for c in result.conflicts] == ["conflict_pool_too_small"]
 
 
-def test_feature_maximums_too_low_for_the_pool():
+def test_feature_maximums_too_low_for_the_pool() -> None:
     people = pd.DataFrame({"region": ["north"] * 2 + ["south"] * 20})
     quotas = quota_table([("region", "north", 0, 6), ("region", "south", 0, 6)])
     result = check_feasibility(people, quotas, 10)
@@ -135,7 +138,7 @@ def test_feature_maximums_too_low_for_the_pool():
     assert result.relaxation is not None and result.relaxation.seats == 2
 
 
-def test_households_too_few():
+def test_households_too_few() -> None:
     people = pd.DataFrame({"gender": ["f", "m"] * 4})
     quotas = quota_table([("gender", "f", 0, 8), ("gender", "m", 0, 8)])
     homes = ["a", "a", "b", "b", "c", "c", "d", "d"]
@@ -146,7 +149,7 @@ def test_households_too_few():
     assert check_feasibility(people, quotas, 4, households=homes).feasible
 
 
-def test_household_makes_a_minimum_impossible():
+def test_household_makes_a_minimum_impossible() -> None:
     people = pd.DataFrame({"gender": ["f", "f", "m", "m", "m"]})
     quotas = quota_table([("gender", "f", 2, 3), ("gender", "m", 0, 3)])
     assert check_feasibility(people, quotas, 3).feasible
@@ -156,7 +159,7 @@ def test_household_makes_a_minimum_impossible():
     assert result.relaxation is not None and result.relaxation.seats == 1
 
 
-def test_two_independent_conflicts_are_both_reported():
+def test_two_independent_conflicts_are_both_reported() -> None:
     people = pd.DataFrame(
         {"gender": ["f"] * 5 + ["m"] * 15, "age": ["old"] * 5 + ["young"] * 15, "area": ["x"] * 20}
     )
@@ -175,7 +178,7 @@ def test_two_independent_conflicts_are_both_reported():
     assert all("{" not in c.message for c in result.conflicts)
 
 
-def test_crossed_feature_column_is_an_ordinary_feature():
+def test_crossed_feature_column_is_an_ordinary_feature() -> None:
     cross = crossed_feature("gender", "age")
     people = pd.DataFrame(
         {
@@ -199,7 +202,7 @@ def test_crossed_feature_column_is_an_ordinary_feature():
     assert not check_feasibility(people, quotas, 13).feasible
 
 
-def test_input_errors_are_all_reported_at_once():
+def test_input_errors_are_all_reported_at_once() -> None:
     people = pd.DataFrame({"gender": ["f", "x", "y"]})
     quotas = quota_table([("gender", "f", 0, 2), ("gender", "m", 0, 2), ("age", "old", 0, 2)])
     with pytest.raises(InvalidInput) as caught:
@@ -213,7 +216,7 @@ def test_input_errors_are_all_reported_at_once():
     ]
 
 
-def test_result_is_json_ready_and_deterministic():
+def test_result_is_json_ready_and_deterministic() -> None:
     people, quotas = women_over_60_pool()
     first = check_feasibility(people, quotas, 20).to_dict()
     second = check_feasibility(people, quotas, 20).to_dict()
@@ -222,7 +225,7 @@ def test_result_is_json_ready_and_deterministic():
     assert first == second
 
 
-def test_generic_conflict_lists_bounds_and_counts():
+def test_generic_conflict_lists_bounds_and_counts() -> None:
     a, b, c = Category("g", "f"), Category("age", "old"), Category("area", "x")
     bounds = [
         Bound("min", "g", "f", 3),
@@ -230,7 +233,9 @@ def test_generic_conflict_lists_bounds_and_counts():
         Bound("max", "area", "x", 1),
     ]
 
-    def count(require, exclude=()):
+    def count(
+        require: Sequence[Sequence[Category]], exclude: Sequence[Category] = ()
+    ) -> tuple[int, int]:
         return 4 * len(require) + len(exclude), 1
 
     problems = explain_conflict(bounds, count)
@@ -241,7 +246,7 @@ def test_generic_conflict_lists_bounds_and_counts():
     assert [p.code for p in problems[4:]] == ["conflict_fact_overlap"] * 3
 
 
-def test_conflict_words_are_translated_and_json_keeps_english():
+def test_conflict_words_are_translated_and_json_keeps_english() -> None:
     bounds = [
         Bound("size", amount=4),
         Bound("min", "g", "f", 3),
@@ -271,7 +276,9 @@ def test_conflict_words_are_translated_and_json_keeps_english():
 
 @pytest.mark.filterwarnings("ignore:PULP_CBC_CMD is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("max_old, feasible", [(20, True), (6, False)])
-def test_exported_mps_and_lp_give_the_same_answer(tmp_path, max_old, feasible):
+def test_exported_mps_and_lp_give_the_same_answer(
+    tmp_path: Path, max_old: int, feasible: bool
+) -> None:
     people, quotas = women_over_60_pool()
     quotas, size = quotas.with_bounds("age", "60+", 0, max_old), 20
     people.index = [f"p{i:03d}" for i in range(len(people))]
@@ -285,15 +292,14 @@ def test_exported_mps_and_lp_give_the_same_answer(tmp_path, max_old, feasible):
     text = lp.read_text()
     assert "min_gender_female" in text and "max_age_60plus" in text and "panel_size" in text
     assert "person_p175" in text and "household_1" in text
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = single_thread_highs()
     highs.readModel(str(lp))
     highs.run()
     status = highs.modelStatusToString(highs.getModelStatus())
     assert (status == "Optimal") is feasible
 
 
-def test_export_rejects_unknown_suffix(tmp_path):
+def test_export_rejects_unknown_suffix(tmp_path: Path) -> None:
     people, quotas = women_over_60_pool()
     with pytest.raises(KleroError):
         export_model(people, quotas, 10, tmp_path / "model.txt")
@@ -305,7 +311,9 @@ def test_export_rejects_unknown_suffix(tmp_path):
 class Tiny:
     """Every subset of a tiny pool with its category counts, for brute-force answers."""
 
-    def __init__(self, people: pd.DataFrame, quotas: QuotaTable, homes: list[object] | None):
+    def __init__(
+        self, people: pd.DataFrame, quotas: QuotaTable, homes: list[str | None] | None
+    ) -> None:
         n = len(people)
         self.subsets = np.array(list(itertools.product([0, 1], repeat=n)), dtype=int).reshape(-1, n)
         self.sizes = self.subsets.sum(axis=1)
@@ -340,11 +348,15 @@ class Tiny:
         return int(cost[ok].min())
 
 
+TinyCase = tuple[pd.DataFrame, QuotaTable, int, list[str | None] | None]
+
+
 @st.composite
-def tiny_cases(draw):
+def tiny_cases(draw: st.DrawFn) -> TinyCase:
     n = draw(st.integers(1, 9))
     n_features = draw(st.integers(1, 3))
-    columns, rows = {}, []
+    columns: dict[str, list[str]] = {}
+    rows: list[tuple[str, str, int, int]] = []
     for f in range(n_features):
         values = [f"v{j}" for j in range(draw(st.integers(2, 3)))]
         columns[f"f{f}"] = draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
@@ -360,7 +372,7 @@ def tiny_cases(draw):
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_cases())
-def test_ip_matches_brute_force(case):
+def test_ip_matches_brute_force(case: TinyCase) -> None:
     people, quotas, size, homes = case
     tiny = Tiny(people, quotas, homes)
     every = [Bound("size", amount=size)]
@@ -369,7 +381,16 @@ def test_ip_matches_brute_force(case):
     result = check_feasibility(people, quotas, size, households=homes, max_conflicts=1)
     assert result.feasible == tiny.feasible(every)
     if result.feasible:
-        return
+        assert result.conflicts == [] and result.relaxation is None
+    else:
+        _assert_conflict_and_fix_are_right(tiny, result, case)
+
+
+def _assert_conflict_and_fix_are_right(
+    tiny: Tiny, result: FeasibilityResult, case: TinyCase
+) -> None:
+    """The conflict is minimal and the proposed relaxation is the cheapest that works."""
+    people, quotas, size, homes = case
     assert all("{" not in p.message for p in result.conflicts + result.problems)
     conflict = [Bound(**b) for b in result.conflicts[0].params["bound_list"]]
     assert not tiny.feasible(conflict)
@@ -382,13 +403,3 @@ def test_ip_matches_brute_force(case):
         assert result.relaxation is not None and result.relaxation.seats == best
         relaxed = result.relaxation.table(quotas)
         assert check_feasibility(people, relaxed, size, households=homes).feasible
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import quotas.explain
-    import quotas.feasibility
-
-    assert doctest.testmod(quotas.feasibility).failed == 0
-    assert doctest.testmod(quotas.explain).failed == 0

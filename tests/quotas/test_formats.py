@@ -137,15 +137,6 @@ def test_whole_numbers_written_with_a_decimal_point_are_accepted() -> None:
     assert table is not None and [(q.min, q.max) for q in table] == [(1, 2), (3, 4)]
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import quotas.formats
-
-    result = doctest.testmod(quotas.formats)
-    assert result.failed == 0 and result.attempted > 0
-
-
 # -- quota tables: problems ----------------------------------------------------------------
 
 

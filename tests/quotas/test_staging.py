@@ -16,7 +16,10 @@ NAMES = ["a.csv", "b.csv", "c.csv", "d.json"]
 
 
 def writer(text: str) -> Callable[[Path], None]:
-    return lambda path: path.write_text(text, "utf-8")
+    def write(path: Path) -> None:
+        path.write_text(text, "utf-8")
+
+    return write
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:

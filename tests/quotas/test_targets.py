@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import crossed_feature, crossed_value, validate_quotas
@@ -98,18 +98,9 @@ def test_only_the_ratios_of_shares_matter(
 def test_two_categories_match_the_textbook_method(
     a: int, b: int, size: int, method: Method
 ) -> None:
-    if a + b == 0:
-        return
+    assume(a + b > 0)
     default = apportion([a, b], size, method)
     assert default == apportion([a, b], size, method, textbook=True)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import quotas.targets
-
-    assert doctest.testmod(quotas.targets).failed == 0
 
 
 # -- apportion: worked examples -----------------------------------------------------------

@@ -232,13 +232,13 @@ def make_world(database: Database) -> World:
     admin = uc.bootstrap_admin(database, "admin", PASSWORD)
     uc.create_organisation(database, admin, "Org A")
     uc.create_organisation(database, admin, "Org B")
-    for login, role, org in [
+    for name, role, org in [
         ("coord", "coordinator", None),
         ("alice", "partner", "Org A"),
         ("bob", "partner", "Org B"),
         ("eve", "evaluator", None),
     ]:
-        uc.create_user(database, admin, login, PASSWORD, role, org)
+        uc.create_user(database, admin, name, PASSWORD, role, org)
     uc.create_deliberation(database, admin, "Global Day")
     uc.create_country(database, admin, "Global Day", "FR", "France")
     uc.create_site(

@@ -45,7 +45,7 @@ def multilingual_pool(prefix: str, seed: int = 4) -> pd.DataFrame:
         frame[column] = [pattern.format(i=i) for i in range(n)]
     if "adresse" in frame:
         for i in range(0, 10, 2):  # five two-person households
-            frame.loc[i + 1, "adresse"] = frame.loc[i, "adresse"]
+            frame.loc[i + 1, "adresse"] = frame["adresse"][i]
     return frame
 
 

@@ -67,6 +67,9 @@ def test_quotas_on_an_encrypted_column_say_so_and_classify_makes_it_a_criterion(
             ("income", "high", 20, 30),
         ]
     )
+    with pytest.raises(KleroError) as raised:  # the dashboard's live check, before saving
+        uc.check_feasibility(world.db, world.partner, SITE, table)
+    assert raised.value.code == "pool_feature_encrypted"
     uc.set_quotas(world.db, world.partner, SITE, table)
     for attempt in (
         lambda: uc.check_feasibility(world.db, world.coordinator, SITE),

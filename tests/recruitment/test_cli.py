@@ -213,10 +213,10 @@ def test_audit_head_prints_an_anchor_that_verify_checks(
     _as(monkeypatch, "eve")
     capsys.readouterr()
     assert main(["audit", "head"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    anchor = out[0]
+    lines = capsys.readouterr().out.splitlines()
+    anchor = lines[0]
     assert anchor.startswith("klero-audit-v1:")
-    assert "The chain verifies" in out[1] and "Publish this anchor" in out[2]
+    assert "The chain verifies" in lines[1] and "Publish this anchor" in lines[2]
     assert main(["audit", "head", "--json"]) == 0
     head = json.loads(capsys.readouterr().out)
     assert head["anchor"] == anchor and head["chain_ok"] is True

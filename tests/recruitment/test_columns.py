@@ -142,9 +142,9 @@ def test_every_column_gets_one_role_and_only_declared_or_criteria_are_clear(
     columns = [" ".join(c.split()) for c in columns]
     assume(all(columns) and len({normalise(c) for c in columns}) == len(columns))
     lists: list[list[str]] = [[] for _ in range(5)]
-    for column, pick in zip(columns, picks, strict=False):
+    for name, pick in zip(columns, picks, strict=False):
         if pick < 5:
-            lists[pick].append(column)
+            lists[pick].append(name)
     declaration = Declaration(
         id_column=columns[0],
         feature_columns=tuple(lists[0]),

@@ -104,9 +104,9 @@ def test_a_replacement_who_drops_out_is_replaced_in_turn(selected_world: Selecte
     assert _links(world, run) == {replacement: first, second: replacement}
     export = uc.prepare_panel_export(world.db, world.coordinator, run_id=run).frame
     export = export.set_index("pseudonym")
-    assert export.loc[first, ["replaces", "replaced_by"]].tolist() == ["", replacement]
-    assert export.loc[replacement, ["replaces", "replaced_by"]].tolist() == [first, second]
-    assert export.loc[second, ["replaces", "replaced_by"]].tolist() == [replacement, ""]
+    assert list(export.loc[first, ["replaces", "replaced_by"]]) == ["", replacement]
+    assert list(export.loc[replacement, ["replaces", "replaced_by"]]) == [first, second]
+    assert list(export.loc[second, ["replaces", "replaced_by"]]) == [replacement, ""]
     assert export.loc[second, "kind"] == "alternate"  # the draw stays what it was
     assert uc.rerun_selection(world.db, world.evaluator, run).ok
     assert uc.panel_status(world.db, world.coordinator, run_id=run).open_dropouts == []

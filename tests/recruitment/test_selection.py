@@ -76,6 +76,17 @@ def test_a_rerun_gives_the_same_panel_even_after_the_pool_changed(
         assert last is not None and last.action == "selection.rerun" and last.actor == "eve"
 
 
+def test_a_table_being_edited_is_checked_against_the_pool_and_not_saved(ready: World) -> None:
+    older = sum(1 for a in pool_frame()["age"] if a == "60+")
+    saved = uc.site_quotas(ready.db, ready.partner, SITE)
+    edited = saved.table.with_bounds("age", "60+", older + 1, SIZE)
+    result = uc.check_feasibility(ready.db, ready.evaluator, SITE, edited, time_limit=20.0)
+    assert not result.feasible and result.relaxation is not None
+    assert result.relaxation.table(edited).bounds("age", "60+")[0] <= older
+    assert uc.check_feasibility(ready.db, ready.evaluator, SITE).feasible  # the saved quotas
+    assert uc.site_quotas(ready.db, ready.partner, SITE).version == saved.version
+
+
 def test_infeasible_quotas_fail_the_run_without_seats(ready: World) -> None:
     older = sum(1 for a in pool_frame()["age"] if a == "60+")
     tight = quota_table(
@@ -135,8 +146,8 @@ def test_a_second_run_while_one_is_running_is_refused(
 def test_seat_statuses_follow_the_invitation_workflow(ready: World) -> None:
     summary = uc.run_selection(ready.db, ready.partner, SITE, seed=5, alternates=2)
     first, second = summary.selected[:2]
-    for status in ("invited", "confirmed", "attended"):
-        uc.record_seat_status(ready.db, ready.partner, summary.run_id, first, status)
+    for step in ("invited", "confirmed", "attended"):
+        uc.record_seat_status(ready.db, ready.partner, summary.run_id, first, step)
     uc.record_seat_status(ready.db, ready.partner, summary.run_id, second, "invited")
     uc.record_seat_status(ready.db, ready.partner, summary.run_id, second, "declined")
     with pytest.raises(KleroError) as caught:

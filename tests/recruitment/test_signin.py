@@ -252,12 +252,3 @@ def test_a_lock_follows_five_failures_within_the_window_and_only_then(seconds: l
         assert last in times
         streak = [t for t in times if last - FAILURE_WINDOW <= t <= last]
         assert len(streak) >= FAILURE_LIMIT
-
-
-def test_the_docstring_examples_run() -> None:
-    import doctest
-
-    from recruitment import security
-
-    assert doctest.testmod(signin).failed == 0
-    assert doctest.testmod(security).failed == 0

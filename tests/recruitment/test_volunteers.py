@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from quotas.problems import InvalidInput
+from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
+from recruitment.channels import CHANNELS
 from recruitment.models import AuditEvent, Volunteer, VolunteerContact
+from synthetic_data import CHANNELS as SYNTHETIC_CHANNELS
 from tests.recruitment.conftest import SITE, World, pool_frame, quotas_for, write_pool
 
 
@@ -21,11 +24,19 @@ def _count(world: World, model: type) -> int:
 
 def test_import_before_quotas_then_reimport_changes_nothing(world: World, tmp_path: Path) -> None:
     path = write_pool(tmp_path / "pool.csv", pool_frame(60))
-    declared = {"address_columns": ["address"], "feature_columns": ["gender", "age", "region"]}
-    first = uc.import_pool(world.db, world.partner, SITE, path, **declared)
+    import_again = partial(
+        uc.import_pool,
+        world.db,
+        world.partner,
+        SITE,
+        path,
+        address_columns=["address"],
+        feature_columns=["gender", "age", "region"],
+    )
+    first = import_again()
     assert len(first.added) == 60 and first.unchanged == 0
     events = _count(world, AuditEvent)
-    again = uc.import_pool(world.db, world.partner, SITE, path, **declared)
+    again = import_again()
     assert again.added == [] and again.unchanged == 60 and again.skipped == 0
     assert _count(world, Volunteer) == 60
     assert _count(world, AuditEvent) == events  # nothing changed, nothing audited
@@ -58,7 +69,7 @@ def test_rows_against_the_quotas_are_all_reported(world: World, tmp_path: Path) 
     frame = pool_frame(60)
     frame.loc[3, "gender"] = "femle"
     frame.loc[7, "age"] = ""
-    frame.loc[9, "id"] = frame.loc[8, "id"]
+    frame.loc[9, "id"] = frame["id"][8]
     with pytest.raises(InvalidInput) as caught:
         uc.import_pool(world.db, world.partner, SITE, write_pool(tmp_path / "bad.csv", frame))
     codes = sorted(p.code for p in caught.value.problems if p.severity == "error")
@@ -108,6 +119,28 @@ def test_assisted_registration_of_one_person(ready: World) -> None:
             {"gender": "x", "age": "60+", "region": "north"},
             {"name": "B"},
         )
+
+
+def test_a_files_channel_column_is_read_and_an_unknown_channel_refused(
+    world: World, tmp_path: Path
+) -> None:
+    frame = pool_frame(6)
+    frame["registration_channel"] = [*SYNTHETIC_CHANNELS, "web", "letter", "?"]
+    path = write_pool(tmp_path / "pool.csv", frame)
+    features = ["gender", "age", "region"]
+    uc.import_pool(world.db, world.partner, SITE, path, feature_columns=features)
+    with world.db.unit_of_work() as session:
+        stored = dict(session.execute(select(Volunteer.external_id, Volunteer.channel)).all())
+    expected = ["online", "phone", "in_person", "online", "mail", "file"]
+    assert [stored[i] for i in frame["id"]] == expected
+    assert set(stored.values()) <= set(CHANNELS)
+    for refused in (
+        lambda: uc.import_pool(world.db, world.partner, SITE, path, channel="fax"),
+        lambda: uc.register_volunteer(world.db, world.partner, SITE, "X", {}, {}, channel="fax"),
+    ):
+        with pytest.raises(KleroError) as raised:
+            refused()
+        assert raised.value.code == "channel_unknown"
 
 
 def test_erasure_deletes_contacts_keeps_the_pseudonym_and_blocks_reimport(

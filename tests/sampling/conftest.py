@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from quotas.model import QuotaTable, quota_table
 from sampling.distribution import Distribution
 from sampling.pool import Pool
+from synthetic_data.instances import InstanceParams, benchmark_instance
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ def build_instance(
     keys = [None if h < 0 else f"h{h}" for h in households]
     ids = [f"p{i:02d}" for i in range(n)]
     return Instance(Pool.build(ids, frame, quotas, keys), quotas, size)
+
+
+def benchmark_pool(family: str | InstanceParams, seed: int) -> tuple[Pool, QuotaTable, int]:
+    """The pool, quotas and panel size of one synthetic benchmark instance."""
+    frame, _, quotas, size = benchmark_instance(family, seed=seed)
+    homes = frame["household"].tolist()
+    pool = Pool.build(frame["id"].tolist(), frame[list(quotas.features)], quotas, homes)
+    return pool, quotas, size
 
 
 @st.composite
@@ -122,6 +131,20 @@ def feasible_panels(inst: Instance) -> list[tuple[int, ...]]:
     return out
 
 
+def single_thread_highs() -> highspy.Highs:
+    """A silent HiGHS on one thread, for the tests' own models.
+
+    HiGHS's first run in a process sizes one thread pool for the whole process, and a
+    later solver asking for another size fails to run. The engine's solvers ask for one
+    thread, so a test's solver that ran first with the default would break every engine
+    test after it in the same process.
+    """
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    return h
+
+
 def _lp(
     n: int,
     panels: list[tuple[int, ...]],
@@ -131,8 +154,7 @@ def _lp(
     level: float | None,
 ) -> float:
     """max z (target None) or max p_target s.t. open p_i >= z / level, fixed p_i >= floor."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = single_thread_highs()
     inf = highspy.kHighsInf
     m = len(panels)
     h.addVars(m + 1, np.zeros(m + 1), np.full(m + 1, inf))

@@ -19,7 +19,8 @@ from sampling.dropouts import Layout, best_refill, dropout_rates, expected_devia
 from sampling.legacy import legacy_panel
 from sampling.names import AlternatesMethod
 from sampling.pool import Pool
-from synthetic_data.instances import InstanceParams, benchmark_instance
+from synthetic_data.instances import InstanceParams
+from tests.sampling.conftest import benchmark_pool
 
 
 def grid_pool(n: int, seed: int, households: bool = False) -> tuple[Pool, QuotaTable, list[str]]:
@@ -93,8 +94,7 @@ def test_optimised_beats_scaled_on_a_common_sample(seed: int) -> None:
 
 def test_optimised_beats_scaled_on_a_benchmark_instance() -> None:
     params = InstanceParams(600, 60)
-    frame, _, quotas, size = benchmark_instance(params, seed=4)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool(params, seed=4)
     panel = [pool.ids[r] for r in legacy_panel(pool, quotas, size, np.random.default_rng(4))]
     rates = {("*", "*"): 0.15, ("age", "16-24"): 0.25}
     found = {

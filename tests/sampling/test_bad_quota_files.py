@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from quotas.model import QuotaTable
+from quotas.formats import read_quotas
 from quotas.problems import InvalidInput, Problem
-
-formats: Any = pytest.importorskip("quotas.formats")
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 
 
 def problems_of(path: Path) -> list[Problem]:
-    """Every problem of a quota file, whether read_quotas raises, returns them, or neither."""
+    """Every problem of a quota file: the errors read_quotas raises, else the table's own."""
     try:
-        result = formats.read_quotas(path)
+        table = read_quotas(path)
     except InvalidInput as exc:
         return list(exc.problems)
-    table, found = (result[0], list(result[1])) if isinstance(result, tuple) else (result, [])
-    if isinstance(table, QuotaTable):
-        found += [p for p in table.problems() if p not in found]
-    return found
+    return table.problems()
 
 
 def error_codes(path: Path) -> list[str]:

@@ -9,10 +9,17 @@ from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
 from sampling.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
+from sampling.names import Algorithm
 from sampling.oracle import PanelOracle
 from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, brute_force_leximin, instances, panel_problems
+from tests.sampling.conftest import (
+    Instance,
+    benchmark_pool,
+    brute_force_leximin,
+    instances,
+    panel_problems,
+)
 from tests.sampling.test_engine import _example
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,11 +57,11 @@ def test_walk_mixes_feasible_panels_to_the_point(inst: Instance) -> None:
     assert np.all(walk.weights >= 0)
     if not walk.panels:  # the point's own face holds no integer panel: nothing placed
         assert walk.left == 1.0
-        return
-    placed = walk.weights @ np.array(walk.panels)
-    assert walk.weights.sum() + walk.left == pytest.approx(1.0, abs=1e-9)
-    if walk.left <= 1e-9:
-        assert placed == pytest.approx(target, abs=1e-6)
+    else:
+        placed = walk.weights @ np.array(walk.panels)
+        assert walk.weights.sum() + walk.left == pytest.approx(1.0, abs=1e-9)
+        if walk.left <= 1e-9:  # fully placed: the mix is the point itself
+            assert placed == pytest.approx(target, abs=1e-6)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,10 +123,7 @@ def test_level_gaps_measure_the_shortfall_below_each_bound() -> None:
 def test_long_steps_split_a_benchmark_pool_in_few_panels() -> None:
     # 2,000 volunteers, 782 types: a plain walk needed 235 panels; steps of a share
     # theta of what is left need about log(1e-9) / log(1 - theta) of them.
-    from synthetic_data.instances import benchmark_instance
-
-    frame, _, quotas, size = benchmark_instance("small", seed=0)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool("small", seed=0)
     dist = select_distribution(pool, quotas, size)
     extra = dist.figures.extra
     assert extra["relaxation_certificate"] == 1
@@ -140,7 +144,7 @@ def test_maximin_is_not_certified_by_a_level_of_unseatable_people() -> None:
     homes = ["h", "h", None, None, "h", None, None, None, None, None]
     pool = Pool.build([f"p{i:02d}" for i in range(10)], frame, q, homes)
     lex = select_distribution(pool, q, 2).probabilities
-    mx = select_distribution(pool, q, 2, algorithm="maximin").probabilities
+    mx = select_distribution(pool, q, 2, algorithm=Algorithm.MAXIMIN).probabilities
     assert list(lex[lex > 0].index) == list(mx[mx > 0].index)
     assert mx[mx > 0].min() == pytest.approx(lex[lex > 0].min(), abs=1e-9)
     assert lex[lex > 0].min() == pytest.approx(1 / 6)

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import sampling.oracle
-import sampling.select
 from quotas.model import quota_table
 from quotas.problems import KleroError
+from sampling.distribution import Distribution
 from sampling.errors import InfeasibleQuotas
 from sampling.pool import Pool
-from sampling.select import select_distribution
+from sampling.select import Algorithm, select_distribution
 from tests.sampling.conftest import (
     Instance,
     brute_force_leximin,
@@ -35,14 +34,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def solve(inst: Instance, algorithm: str, **kw: object):
+def solve(inst: Instance, algorithm: Algorithm, **kw: Any) -> Distribution:
     return select_distribution(inst.pool, inst.quotas, inst.size, algorithm=algorithm, **kw)
 
 
 @FAST
 @given(instances())
 def test_every_panel_is_feasible_and_probabilities_add_up(inst: Instance) -> None:
-    for algorithm in ("leximin", "maximin", "nash"):
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH):
         dist = solve(inst, algorithm)
         assert panel_problems(inst, dist) == []
         assert dist.weights.sum() == pytest.approx(1.0, abs=1e-9)
@@ -56,9 +55,9 @@ def test_every_panel_is_feasible_and_probabilities_add_up(inst: Instance) -> Non
 @FAST
 @given(instances())
 def test_leximin_against_maximin_and_nash(inst: Instance) -> None:
-    lex = solve(inst, "leximin").probabilities.to_numpy()
-    mx = solve(inst, "maximin").probabilities.to_numpy()
-    nash = solve(inst, "nash").probabilities.to_numpy()
+    lex = solve(inst, Algorithm.LEXIMIN).probabilities.to_numpy()
+    mx = solve(inst, Algorithm.MAXIMIN).probabilities.to_numpy()
+    nash = solve(inst, Algorithm.NASH).probabilities.to_numpy()
     # The people who can be seated at all are the same under every fair algorithm.
     seated = lex > 1e-9
     assert np.array_equal(seated, mx > 1e-9)
@@ -74,7 +73,7 @@ def test_leximin_against_maximin_and_nash(inst: Instance) -> None:
 @FAST
 @given(instances())
 def test_people_of_one_type_share_a_probability(inst: Instance) -> None:
-    p = solve(inst, "leximin").probabilities.to_numpy()
+    p = solve(inst, Algorithm.LEXIMIN).probabilities.to_numpy()
     pool = inst.pool
     alone = pool.household < 0
     for vector in np.unique(pool.matrix[alone], axis=0):
@@ -86,7 +85,7 @@ def test_people_of_one_type_share_a_probability(inst: Instance) -> None:
 @given(instances(min_people=6, max_people=11))
 def test_leximin_matches_brute_force(inst: Instance) -> None:
     expected = brute_force_leximin(inst)
-    dist = solve(inst, "leximin")
+    dist = solve(inst, Algorithm.LEXIMIN)
     assert dist.probabilities.to_numpy() == pytest.approx(expected, abs=1e-6)
     assert dist.figures.gap <= 1e-6
 
@@ -100,7 +99,7 @@ def _example() -> Instance:
 
 def test_same_call_gives_identical_lottery() -> None:
     inst = _example()
-    for algorithm in ("leximin", "maximin", "nash"):
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH):
         first, second = solve(inst, algorithm, seed=5), solve(inst, algorithm, seed=5)
         assert first.panels == second.panels
         assert np.array_equal(first.weights, second.weights)
@@ -109,9 +108,9 @@ def test_same_call_gives_identical_lottery() -> None:
 
 def test_random_extra_panels_keep_leximin_unique() -> None:
     inst = _example()
-    plain = solve(inst, "leximin").probabilities
+    plain = solve(inst, Algorithm.LEXIMIN).probabilities
     for seed in (1, 2):
-        other = solve(inst, "leximin", seed=seed, extra_panels=4).probabilities
+        other = solve(inst, Algorithm.LEXIMIN, seed=seed, extra_panels=4).probabilities
         assert other.to_numpy() == pytest.approx(plain.to_numpy(), abs=1e-7)
 
 
@@ -121,7 +120,7 @@ def test_same_lottery_in_other_processes() -> None:
         """
         import json
         from tests.sampling.test_engine import _example, solve
-        d = solve(_example(), "leximin", seed=3)
+        d = solve(_example(), Algorithm.LEXIMIN, seed=3)
         print(json.dumps([d.panels, d.weights.tolist()]))
         """
     )
@@ -143,7 +142,7 @@ def test_same_lottery_in_other_processes() -> None:
 def test_infeasible_quotas_raise() -> None:
     q = quota_table([("g", "f", 3, 3), ("g", "m", 0, 3)])
     pool = Pool.build(["a", "b", "c"], pd.DataFrame({"g": ["f", "f", "m"]}), q)
-    for algorithm in ("leximin", "maximin", "nash"):
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH):
         with pytest.raises(InfeasibleQuotas) as caught:
             select_distribution(pool, q, 3, algorithm=algorithm)
         assert caught.value.code == "quotas_infeasible"
@@ -161,7 +160,7 @@ def test_one_per_household_can_make_quotas_infeasible() -> None:
 def test_people_in_no_feasible_panel_get_zero() -> None:
     q = quota_table([("g", "f", 2, 2), ("g", "m", 0, 0)])
     pool = Pool.build(list("abcd"), pd.DataFrame({"g": ["f", "f", "f", "m"]}), q)
-    for algorithm in ("leximin", "maximin", "nash"):
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH):
         p = select_distribution(pool, q, 2, algorithm=algorithm).probabilities
         assert p["d"] == 0.0
         assert p[["a", "b", "c"]].to_numpy() == pytest.approx([2 / 3] * 3)
@@ -198,7 +197,7 @@ def test_bad_arguments_are_reported(kwargs: dict, code: str) -> None:
 
 
 def test_figures_and_settings_are_recorded() -> None:
-    dist = solve(_example(), "leximin", tol=1e-9)
+    dist = solve(_example(), Algorithm.LEXIMIN, tol=1e-9)
     figures = dist.figures
     assert figures.panels == len(dist.panels) and figures.iterations >= 1
     assert len(figures.level_gaps) == figures.extra["levels"] >= 1
@@ -206,17 +205,12 @@ def test_figures_and_settings_are_recorded() -> None:
     assert figures.extra["types"] == dist.type_of.max() + 1
     assert dist.settings["tol"] == 1e-9
     seen: list[tuple[str, float]] = []
-    solve(_example(), "nash", progress=lambda stage, f: seen.append((stage, f)))
+    solve(_example(), Algorithm.NASH, progress=lambda stage, f: seen.append((stage, f)))
     assert seen[-1] == ("done", 1.0)
     assert all(0.0 <= f <= 1.0 for _, f in seen)
 
 
 def test_legacy_is_dispatched() -> None:
-    dist = solve(_example(), "legacy", samples=50)
+    dist = solve(_example(), Algorithm.LEGACY, samples=50)
     assert dist.algorithm == "legacy"
     assert dist.probabilities.sum() == pytest.approx(5)
-
-
-def test_docstring_examples() -> None:
-    for module in (sampling.select, sampling.oracle):
-        assert doctest.testmod(module).failed == 0

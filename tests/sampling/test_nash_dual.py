@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 
 from sampling.decompose import RelaxedLeximin, relaxed_levels
+from sampling.names import Algorithm
 from sampling.nash_dual import dual_nash
 from sampling.nash_relaxed import relaxed_nash
 from sampling.oracle import PanelOracle
-from sampling.pool import Pool
 from sampling.select import select_distribution
-from tests.sampling.conftest import Instance, instances
+from tests.sampling.conftest import Instance, benchmark_pool, instances
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,7 +47,9 @@ def test_dual_matches_the_highs_newton_path(inst: Instance) -> None:
     fast = dual_nash(oracle, seated, 1e-9)
     slow = relaxed_nash(oracle, levels, 1e-9, dual=False)
     if fast is None or slow is None:
-        return  # either path may give up; nash then falls back
+        # Either path may give up (nash then falls back to the column generation): such
+        # an instance says nothing about their agreement, so hypothesis draws another.
+        reject()
     p_slow = slow.seats / oracle.counts
     _assert_feasible(oracle, seated, fast.probabilities)
     total = float(oracle.counts[seated].sum())
@@ -68,8 +70,8 @@ def test_dual_bound_is_above_every_lottery_found(inst: Instance) -> None:
     oracle, _, seated = _setup(inst)
     point = dual_nash(oracle, seated, 1e-9)
     if point is None:
-        return
-    for algorithm in ("leximin", "nash"):
+        reject()  # the dual gave up: no bound to test; hypothesis draws another instance
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.NASH):
         dist = select_distribution(
             inst.pool, inst.quotas, inst.size, algorithm=algorithm, head_start=False
         )
@@ -92,10 +94,7 @@ def test_dual_is_deterministic(inst: Instance) -> None:
 
 @pytest.mark.parametrize("family", ["small", "two_features"])
 def test_dual_on_benchmark_pools_is_feasible_and_tight(family: str) -> None:
-    from synthetic_data.instances import benchmark_instance
-
-    frame, _, quotas, size = benchmark_instance(family, seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool(family, seed=1)
     oracle = PanelOracle(pool, quotas, size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
     seated = levels.seatable()
@@ -116,10 +115,8 @@ def test_relaxed_nash_falls_back_to_highs_when_the_dual_gives_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sampling.nash_relaxed as module
-    from synthetic_data.instances import benchmark_instance
 
-    frame, _, quotas, size = benchmark_instance("two_features", seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool, quotas, size = benchmark_pool("two_features", seed=1)
     oracle = PanelOracle(pool, quotas, size)
     levels = relaxed_levels(oracle, np.ones(oracle.n_types, dtype=bool))
     direct = relaxed_nash(oracle, levels, 1e-6)

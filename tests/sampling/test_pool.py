@@ -111,7 +111,7 @@ def test_frame_shows_values_by_id() -> None:
     frame = build(["d", "b", "a"]).frame()
     assert frame.index.name == "id"
     assert list(frame.index) == ["a", "b", "d"]
-    assert frame.loc["d"].tolist() == ["male", "old"]
+    assert list(frame.loc["d"]) == ["male", "old"]
     assert list(frame.columns) == ["gender", "age"]
 
 

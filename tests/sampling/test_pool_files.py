@@ -15,7 +15,7 @@ from quotas.model import QuotaTable, quota_table
 from quotas.problems import InvalidInput
 from quotas.tables import read_table
 from sampling.pool import Pool
-from sampling.pool_files import load_pool, normalise_address, pool_from_frame
+from sampling.pool_files import address_key, load_pool, normalise_address, pool_from_frame
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BAD = DATA / "bad"
@@ -26,7 +26,8 @@ def quotas_from(path: Path) -> QuotaTable:
     """A quota table from a ``feature,value,min,max`` file (independent of quotas.formats)."""
     frame, problems = read_table(path)
     assert not problems
-    return quota_table([(r.feature, r.value, int(r.min), int(r.max)) for r in frame.itertuples()])
+    rows = frame[["feature", "value", "min", "max"]].itertuples(index=False, name=None)
+    return quota_table([(feature, value, int(lo), int(hi)) for feature, value, lo, hi in rows])
 
 
 BAD_QUOTAS = quotas_from(BAD / "quotas.csv")
@@ -281,7 +282,7 @@ def test_kept_frame_has_every_column_in_pool_order() -> None:
     assert tuple(frame.index) == pool.ids
     assert list(frame.columns) == ["gender", "age", "education", "address"]
     assert frame.loc["v017", "address"] == "4 STATION ROAD."
-    assert frame.map(type).eq(str).all().all()
+    assert all(isinstance(value, str) for value in frame.to_numpy().ravel())
     pd.testing.assert_frame_equal(
         pool.frame(),
         frame[["gender", "age", "education"]],
@@ -310,6 +311,34 @@ def test_several_address_columns_all_blank_means_no_household() -> None:
     )
     pool = pool_from_frame(frame, q, address_columns=["street", "postcode"]).raise_for_errors()
     assert [list(h) for h in pool.households()] == [[1, 3]]
+
+
+ADDRESS_PARTS = st.sampled_from(["12 High St.", " 12  high st", "3 Low Rd", "3, low rd", "", " "])
+
+
+@given(st.lists(st.tuples(ADDRESS_PARTS, ADDRESS_PARTS), min_size=1, max_size=12))
+def test_a_file_and_the_service_group_the_same_people_into_households(
+    addresses: list[tuple[str, str]],
+) -> None:
+    # The service keys each stored volunteer by address_key; a file's pool must agree.
+    n = len(addresses)
+    frame = pd.DataFrame(
+        {
+            "id": [f"p{i:02d}" for i in range(n)],
+            "g": ["f"] * n,
+            "street": [street for street, _ in addresses],
+            "town": [town for _, town in addresses],
+        }
+    )
+    q = quota_table([("g", "f", 0, n)])
+    pool = pool_from_frame(frame, q, address_columns=["street", "town"]).raise_for_errors()
+    by_key: dict[str, list[str]] = {}
+    for i, parts in enumerate(addresses):
+        key = address_key(parts)
+        if key is not None:
+            by_key.setdefault(key, []).append(f"p{i:02d}")
+    expected = sorted(ids for ids in by_key.values() if len(ids) > 1)
+    assert sorted(sorted(pool.ids[i] for i in rows) for rows in pool.households()) == expected
 
 
 # -- crossed features ------------------------------------------------------------------

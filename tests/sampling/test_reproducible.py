@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quotas.model import quota_table
+from quotas.model import QuotaTable, quota_table
 from sampling.inputs import canonical_inputs, input_sha256
 from sampling.pool import Pool
 
@@ -28,7 +28,9 @@ ROWS = [
 ]
 
 
-def small_pool(order: list[int] | None = None, rows: list[tuple[str, str, int, int]] = ROWS):
+def small_pool(
+    order: list[int] | None = None, rows: list[tuple[str, str, int, int]] = ROWS
+) -> tuple[Pool, QuotaTable]:
     rng = np.random.default_rng(123)
     n = 30
     frame = pd.DataFrame(

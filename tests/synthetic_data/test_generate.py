@@ -150,7 +150,9 @@ def test_every_bad_argument_is_reported_at_once() -> None:
 def test_pool_loads_with_quotas_from_its_margins() -> None:
     pool = generate_pool("MX", 500, seed=9, pii=False)
     quotas = quotas_from_margins(margins_object(margins_dict("MX")), 60, tolerance_points=5.0)
-    people = Pool.build(pool["id"], pool[list(quotas.features)], quotas, list(pool["household"]))
+    people = Pool.build(
+        list(pool["id"]), pool[list(quotas.features)], quotas, list(pool["household"])
+    )
     assert people.size == 500 and people.features == FEATURES
     assert len(people.households()) == pool["household"].duplicated().sum()
 
@@ -208,13 +210,3 @@ def test_written_files_load_with_the_project_readers(tmp_path: Path, code: str) 
     by_key = load_pool(paths["pool"], quotas, address_columns=("household",)).raise_for_errors()
     assert by_address.raise_for_errors().sha256() == by_key.sha256()
     assert len(by_key.households()) == round(HOUSEHOLD_SHARE * 400 / 2)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import synthetic_data
-    from synthetic_data import countries, generate, instances
-
-    for module in (synthetic_data, countries, generate, instances):
-        assert doctest.testmod(module).failed == 0

@@ -17,7 +17,9 @@ def test_family_shape_and_feasibility(name: str) -> None:
     assert (len(pool), size) == (params.pool_size, params.panel_size)
     assert quotas.features == params.features == tuple(margins.features)
     assert all(2 <= len(quotas.values(f)) <= 6 for f in quotas.features)
-    people = Pool.build(pool["id"], pool[list(quotas.features)], quotas, list(pool["household"]))
+    people = Pool.build(
+        list(pool["id"]), pool[list(quotas.features)], quotas, list(pool["household"])
+    )
     assert people.size == params.pool_size
     result = check_feasibility(
         pool[list(quotas.features)],
