@@ -119,6 +119,7 @@ def test_same_lottery_in_other_processes() -> None:
     code = textwrap.dedent(
         """
         import json
+        from sampling.names import Algorithm
         from tests.sampling.test_engine import _example, solve
         d = solve(_example(), Algorithm.LEXIMIN, seed=3)
         print(json.dumps([d.panels, d.weights.tolist()]))
