@@ -4,7 +4,8 @@ The database comes from ``--database-url`` or ``KLERO_DATABASE_URL`` (default: t
 file under ``KLERO_HOME``). The acting user is ``--user LOGIN`` or ``KLERO_USER``; the
 password is read from ``KLERO_PASSWORD`` (never from the command line, so it stays out
 of shell history), or asked for on a terminal; so is the one-time code of a user with a
-second factor (``KLERO_TOTP``).
+second factor (``KLERO_TOTP``). The ``--database-url`` and ``--user`` options are in
+``klero.options``: ``klero select --site`` takes them too.
 """
 
 from __future__ import annotations
