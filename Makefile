@@ -18,18 +18,18 @@ run: $(STAMP)
 	$(BIN)/python -m dashboard.serve --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
 demo-cli: $(STAMP)
-	$(BIN)/python -m recruitment.demo_run
+	$(BIN)/python -m klero.demo_run
 
 lint: $(STAMP)
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks conftest.py
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard tests conftest.py
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests conftest.py
 
 test: $(STAMP)
 	@scripts/ensure-postgres.sh
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard tests benchmarks conftest.py
-	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard tests conftest.py
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks conftest.py
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests conftest.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

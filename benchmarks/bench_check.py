@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from klero.app import main as klero
 from quotas.formats import write_quotas
-from recruitment.cli import main as klero
 from synthetic_data.instances import benchmark_instance
 
 

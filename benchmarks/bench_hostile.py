@@ -53,7 +53,7 @@ def main(argv: list[str]) -> None:
     quick = "--quick" in argv
     limit = float(next((a.split("=")[1] for a in argv if a.startswith("--limit=")), "600"))
     # The CLI as a module, so that PYTHONPATH may point at another checkout (before/after).
-    klero = [sys.executable, "-m", "recruitment.cli"]
+    klero = [sys.executable, "-m", "klero"]
     names = [n for n in hostile_corpus.BIG if not (quick and n == "many_cells.xlsx")]
     with tempfile.TemporaryDirectory() as folder:
         files = hostile_corpus.write_all(Path(folder), names)

@@ -101,7 +101,7 @@ def test_readme_example_runs(
 
 
 def test_make_run_demo(tmp_path: Path) -> None:
-    from recruitment.demo_run import run_demo
+    from klero.demo_run import run_demo
 
     assert run_demo(tmp_path / "demo") == 0
     assert (tmp_path / "demo" / "panel.csv").exists()

@@ -10,6 +10,7 @@ from importlib import resources
 
 import pytest
 
+import klero
 import quotas
 import recruitment
 import sampling
@@ -20,7 +21,7 @@ from quotas import messages
 
 def _import_everything() -> None:
     """Import every module, so every registered message code is in the catalogue."""
-    for package in (quotas, sampling, synthetic_data, recruitment):
+    for package in (quotas, sampling, synthetic_data, recruitment, klero):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if "migrations" not in module.name and not module.name.endswith("__main__"):
                 importlib.import_module(module.name)

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.messages import render
 from recruitment import usecases as uc
 from recruitment.audit_guards import GuardState
-from recruitment.cli import main
 from tests.recruitment.conftest import PASSWORD, World, drop_audit_guards
 
 PROTECTIONS = {

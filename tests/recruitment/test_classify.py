@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from klero.app import main
 from quotas.model import QuotaTable, quota_table
 from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import AuditEvent, Volunteer, VolunteerContact
 from recruitment.permissions import PermissionDenied
 from recruitment.security import Secrets

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
-from recruitment.cli import main
-from recruitment.cli.service_panels import select_for_site
+from klero.app import main
+from klero.service.panels import select_for_site
 from recruitment.models import SelectionRun
 from tests.recruitment.conftest import PASSWORD, World, drop_audit_guards, pool_frame, write_pool
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from klero.app import main
 from quotas.problems import KleroError
 from recruitment import db as dbmod
-from recruitment.cli import main
 from recruitment.db import database_url, head_revision, open_database, upgrade
 from recruitment.models import Organisation
 from tests.recruitment.conftest import Backend, pg_url

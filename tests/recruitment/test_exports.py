@@ -15,11 +15,10 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.exports import DANGEROUS_FIRST, is_plain_number
 from quotas.tables import read_table
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import AuditEvent
 from tests.recruitment.conftest import PASSWORD, SITE, World, pool_frame
 

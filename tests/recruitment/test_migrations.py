@@ -85,7 +85,7 @@ def test_upgrade_from_0001_keeps_the_data_and_downgrade_drops_only_the_region(
 def test_klero_db_downgrade_asks_for_confirmation_and_an_older_version(
     db_url: str, capsys: Any, monkeypatch: Any
 ) -> None:
-    from recruitment.cli import main
+    from klero.app import main
     from recruitment.db import current_revision, revisions_in_order
 
     monkeypatch.setenv("KLERO_DATABASE_URL", db_url)

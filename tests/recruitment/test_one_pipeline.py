@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from klero.app import main
 from quotas.formats import write_quotas
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.snapshots import HOUSEHOLD_COLUMN, ID_COLUMN
 from recruitment.usecases.common import pool_of, table_from_rows

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from klero.app import main
 from recruitment import dashboard_support as support
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import AuditEvent, SelectionRun, Volunteer, VolunteerContact
 from recruitment.security import Secrets
 from tests.recruitment.conftest import PASSWORD, SITE, World, pool_frame, quotas_for, write_pool

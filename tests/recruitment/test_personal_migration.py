@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from klero.app import main
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.db import current_revision, downgrade, head_revision, make_engine, upgrade
 from recruitment.security import Secrets
 from tests.recruitment.conftest import World, pool_frame

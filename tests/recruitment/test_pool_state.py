@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from recruitment import audit
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.db import open_database
 from recruitment.models import AuditEvent, Site, Volunteer, VolunteerContact
 from recruitment.permissions import PermissionDenied

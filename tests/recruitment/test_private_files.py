@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import app, main
 from recruitment import usecases as uc
-from recruitment.cli import app, main
 from recruitment.db import open_database, upgrade
 from recruitment.private_files import private_folder
 from tests.recruitment.conftest import PASSWORD

@@ -7,10 +7,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.dashboard_support import run_details, suggest_replacement
 from recruitment.models import AuditEvent
 from recruitment.permissions import Actor, PermissionDenied

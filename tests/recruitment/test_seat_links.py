@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.problems import InvalidInput, KleroError
 from recruitment import audit
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.dashboard_support import run_details, suggest_replacement
 from recruitment.db import downgrade, head_revision, make_engine, upgrade
 from recruitment.models import PanelSeat, Volunteer

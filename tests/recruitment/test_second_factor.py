@@ -9,10 +9,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import AuditEvent, UserTotp
 from recruitment.usecases import signin
 from tests.recruitment.conftest import PASSWORD, World

@@ -14,10 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-import recruitment.cli.service  # noqa: F401  (registers the service commands)
+from klero.app import main
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli import main
 from recruitment.models import AuditEvent
 from recruitment.usecases import signin
 from recruitment.usecases.signin import (

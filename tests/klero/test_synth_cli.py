@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recruitment.cli import main
+from klero.app import main
 from synthetic_data import available_countries
 
 

@@ -1,5 +1,5 @@
 """Service commands for panels: ``volunteer``, ``panel``, ``runs``, ``rerun``; and
-``select_for_site``, which ``klero select --site`` calls (pools: ``service_pools``).
+``select_for_site``, which ``klero select --site`` calls (pools: ``klero.service.pools``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.output import json_writer, staged, table_writer
+from klero.progress import progress_for
+from klero.service.common import SiteOpt, logged_in
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.output import json_writer, staged, table_writer
-from recruitment.cli.progress import progress_for
-from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
 from sampling.names import Algorithm
 
@@ -27,12 +27,6 @@ volunteer_app = typer.Typer(
 panel_app = typer.Typer(
     help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
 )
-for sub, name in (
-    (volunteer_app, "volunteer"),
-    (panel_app, "panel"),
-):
-    app.add_typer(sub, name=name)
-
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
 
 
@@ -71,6 +65,19 @@ def select_for_site(
     finally:
         if bar is not None:
             bar.close()
+
+
+def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
+    """Say what a site's selection run chose (one JSON object with ``as_json``)."""
+    if as_json:
+        emit_json(dataclasses.asdict(summary))
+        return
+    typer.echo(
+        f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
+        f"{summary.site} with {summary.algorithm} (lottery number "
+        f"{summary.lottery_index} of {summary.lottery_size}); "
+        f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
+    )
 
 
 @volunteer_app.command("erase")
@@ -220,7 +227,6 @@ def panel_export(
     typer.echo(f"{len(frame)} seat(s) written to {out}.")
 
 
-@app.command("runs")
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """List a site's selection runs, newest first."""
     with logged_in(database_url_, user) as (db, actor):
@@ -234,7 +240,6 @@ def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = Non
         )
 
 
-@app.command("rerun")
 def rerun_command(
     run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> int:

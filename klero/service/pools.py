@@ -13,14 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.service.common import SiteOpt, logged_in
 from quotas.problems import Problem, errors_only
 from recruitment import usecases as uc
-from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.service_common import DbOpt, JsonOpt, SiteOpt, UserOpt, logged_in
 from recruitment.columns import ColumnRole
 
 pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
-app.add_typer(pool_app, name="pool")
 
 
 def _columns_option(role: str, what: str) -> Any:

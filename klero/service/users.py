@@ -1,8 +1,8 @@
-"""Signing-in commands: ``klero user unlock``, ``klero user totp enable|confirm|disable``.
+"""Users and signing in: ``klero user create``, ``unlock``, ``totp enable|confirm|disable``.
 
-``klero user create`` lives in ``service``. Exit codes: 0 success, 2 a request that cannot
-be done as given (a wrong code, no factor to confirm), 3 no secret key, 4 permission denied
-(or your own login locked).
+Exit codes: 0 success, 2 a request that cannot be done as given (a wrong code, no factor
+to confirm, no password for a new user), 3 no secret key, 4 permission denied (or your
+own login locked).
 """
 
 from __future__ import annotations
@@ -13,9 +13,21 @@ from typing import Annotated
 
 import typer
 
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.service.common import logged_in, sign_in
+from quotas.messages import register
+from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.cli.app import emit_json
-from recruitment.cli.service_common import DbOpt, JsonOpt, UserOpt, logged_in
+
+register(
+    {
+        "new_password_missing": (
+            "No password for the new user: set KLERO_NEW_PASSWORD to it (for example "
+            "KLERO_NEW_PASSWORD=... klero user create ...), or run the command in a terminal "
+            "to be asked for it."
+        ),
+    }
+)
 
 user_app = typer.Typer(help="Users, their roles and how they sign in.", no_args_is_help=True)
 totp_app = typer.Typer(
@@ -28,6 +40,43 @@ CodeOpt = Annotated[
     str | None,
     typer.Option("--code", help="The 6-digit code your authenticator app shows now."),
 ]
+
+
+@user_app.command("create")
+def user_create(
+    new_login: Annotated[str, typer.Option("--login", help="The new user's login.")],
+    role: Annotated[str, typer.Option("--role", help="admin, coordinator, partner or evaluator.")],
+    organisation: Annotated[str | None, typer.Option("--organisation")] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Create a user; the password is read from KLERO_NEW_PASSWORD (or asked for).
+
+    In an empty database the first user must be an admin and needs no --user.
+    """
+    secret = _new_password()
+    db = uc.start(database_url_)
+    try:
+        if user is None and role == "admin":
+            uc.bootstrap_admin(db, new_login, secret)
+        else:
+            if not user:
+                raise KleroError("login_missing")
+            actor = sign_in(db, user)
+            uc.create_user(db, actor, new_login, secret, role, organisation)
+    finally:
+        db.dispose()
+    typer.echo(f"User {new_login} ({role}) created.")
+
+
+def _new_password() -> str:
+    """``KLERO_NEW_PASSWORD``, or asked twice on a terminal; KleroError (exit 2) otherwise."""
+    given = os.environ.get("KLERO_NEW_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise KleroError("new_password_missing")
+    return str(typer.prompt("New user's password", hide_input=True, confirmation_prompt=True))
 
 
 @user_app.command("unlock")

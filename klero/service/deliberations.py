@@ -1,145 +1,27 @@
-"""Service commands: ``klero db``, ``key``, ``user``, ``org``, ``deliberation``, ``site``, ``demo``.
+"""Deliberations and their sites: ``klero org``, ``deliberation``, ``site``, and ``demo``.
 
-Exit codes: 0 success, 2 invalid input, 3 other errors (e.g. database out of date),
-4 permission denied. Pool, panel and rerun commands live in ``service_panels``, audit
-commands in ``service_audit``, sign-in locks and second factors in ``service_users``.
+Exit codes: 0 success, 1 a site's quotas cannot be met (``site feasibility``), 2 invalid
+input, 3 other errors (e.g. database out of date), 4 permission denied.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from quotas.messages import register, render
-from quotas.problems import KleroError
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.service.common import SiteOpt, logged_in
 from recruitment import usecases as uc
-from recruitment.cli import (  # noqa: F401  (register commands)
-    service_audit,
-    service_panels,
-    service_pools,
-)
-from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.service_common import (
-    DbOpt,
-    JsonOpt,
-    SiteOpt,
-    UserOpt,
-    logged_in,
-    sign_in,
-)
-from recruitment.cli.service_users import user_app
-from recruitment.db import database_url, downgrade, safe_url, upgrade_database
-from recruitment.security import create_key_file
+from recruitment.db import safe_url
 
-register(
-    {
-        "new_password_missing": (
-            "No password for the new user: set KLERO_NEW_PASSWORD to it (for example "
-            "KLERO_NEW_PASSWORD=... klero user create ...), or run the command in a terminal "
-            "to be asked for it."
-        ),
-    }
-)
-
-db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
-key_app = typer.Typer(help="The secret key that encrypts contact details.", no_args_is_help=True)
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 delib_app = typer.Typer(help="Deliberations and their countries.", no_args_is_help=True)
 site_app = typer.Typer(
     help="Sites: create, list, set quotas, check feasibility.", no_args_is_help=True
 )
-for sub, name in (
-    (db_app, "db"),
-    (key_app, "key"),
-    (user_app, "user"),
-    (org_app, "org"),
-    (delib_app, "deliberation"),
-    (site_app, "site"),
-):
-    app.add_typer(sub, name=name)
-
-
-@db_app.command("upgrade")
-def db_upgrade(database_url_: DbOpt = None) -> None:
-    """Create the tables, or bring an older database up to date (back it up first)."""
-    upgraded = upgrade_database(database_url_)
-    typer.echo(
-        f"Database {safe_url(database_url(database_url_))} is at schema {upgraded.revision}."
-    )
-    if upgraded.restored:
-        typer.echo(render("audit_guards_restored", {"names": ", ".join(upgraded.restored)}))
-
-
-@db_app.command("downgrade")
-def db_downgrade(
-    revision: Annotated[str, typer.Option("--to", help="The older schema version, e.g. 0002.")],
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Confirm: what newer versions store is deleted.")
-    ] = False,
-    database_url_: DbOpt = None,
-) -> None:
-    """Take the database back to an older schema version (to run an older Kleroterion)."""
-    if not yes:
-        raise KleroError("db_downgrade_unconfirmed", revision=revision)
-    reached = downgrade(database_url_, revision)
-    typer.echo(
-        f"Database {safe_url(database_url(database_url_))} is at schema {reached}. This "
-        f"Kleroterion will not open it until 'klero db upgrade'."
-    )
-
-
-@key_app.command("create")
-def key_create(
-    path: Annotated[Path | None, typer.Option("--path", help="Key file to write.")] = None,
-) -> None:
-    """Create the secret key file (default KLERO_KEY_FILE or $KLERO_HOME/secret.key)."""
-    written = create_key_file(path)
-    typer.echo(
-        f"Secret key written to {written} (readable by you only). Back it up: without "
-        "it the stored contact details cannot be read."
-    )
-
-
-@user_app.command("create")
-def user_create(
-    new_login: Annotated[str, typer.Option("--login", help="The new user's login.")],
-    role: Annotated[str, typer.Option("--role", help="admin, coordinator, partner or evaluator.")],
-    organisation: Annotated[str | None, typer.Option("--organisation")] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-) -> None:
-    """Create a user; the password is read from KLERO_NEW_PASSWORD (or asked for).
-
-    In an empty database the first user must be an admin and needs no --user.
-    """
-    secret = _new_password()
-    db = uc.start(database_url_)
-    try:
-        if user is None and role == "admin":
-            uc.bootstrap_admin(db, new_login, secret)
-        else:
-            if not user:
-                raise KleroError("login_missing")
-            actor = sign_in(db, user)
-            uc.create_user(db, actor, new_login, secret, role, organisation)
-    finally:
-        db.dispose()
-    typer.echo(f"User {new_login} ({role}) created.")
-
-
-def _new_password() -> str:
-    """``KLERO_NEW_PASSWORD``, or asked twice on a terminal; KleroError (exit 2) otherwise."""
-    given = os.environ.get("KLERO_NEW_PASSWORD")
-    if given:
-        return given
-    if not sys.stdin.isatty():
-        raise KleroError("new_password_missing")
-    return str(typer.prompt("New user's password", hide_input=True, confirmation_prompt=True))
 
 
 @org_app.command("create")
@@ -301,7 +183,6 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
     return 1
 
 
-@app.command("demo")
 def demo_command(database_url_: DbOpt = None) -> None:
     """Create a demo deliberation (countries, sites, synthetic pools, a user per role)."""
     from recruitment.demo import create_demo

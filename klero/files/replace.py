@@ -8,13 +8,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from klero.files.check import AddressOpt, IdOpt, PoolOpt, QuotasOpt, print_problems
+from klero.files.inputs import load_inputs
+from klero.options import JsonOpt, emit_json, split_columns
+from klero.output import json_writer, table_writer, write_all
 from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
 from quotas.tables import read_table
-from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.check import AddressOpt, IdOpt, JsonOpt, PoolOpt, QuotasOpt, print_problems
-from recruitment.cli.inputs import load_inputs
-from recruitment.cli.output import json_writer, table_writer, write_all
 from sampling.replace import replace
 
 register(
@@ -45,7 +45,6 @@ def _ids_from(path: Path, column: str) -> list[str]:
     return [str(v) for v in frame[column].tolist() if str(v).strip()]
 
 
-@app.command("replace")
 def replace_command(
     pool: PoolOpt,
     quotas: QuotasOpt,

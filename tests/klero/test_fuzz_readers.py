@@ -21,7 +21,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recruitment.cli import main
+from klero.app import main
 from tests.hostile_corpus import QUOTAS, pool_rows, sheet_xml, write_xlsx
 
 GOOD_POOL = "\n".join(",".join(r) for r in pool_rows(12)) + "\n"

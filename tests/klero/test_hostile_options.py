@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recruitment.cli import main
+from klero.app import main
 from recruitment.examples import EXAMPLE_PANEL_SIZE, example_path
 
 FILES = [

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 
 import quotas.tables  # noqa: F401  (registers the file_not_found and file_unreadable messages)
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.service.common import logged_in
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
 from recruitment import usecases as uc
@@ -26,8 +28,6 @@ from recruitment.audit_anchor import (
     parse_anchors,
 )
 from recruitment.audit_guards import GuardReport
-from recruitment.cli.app import app, emit_json
-from recruitment.cli.service_common import DbOpt, JsonOpt, UserOpt, logged_in
 from recruitment.db import Database
 from recruitment.permissions import Actor
 from recruitment.pool_state import PoolCheck
@@ -35,7 +35,6 @@ from recruitment.pool_state import PoolCheck
 audit_app = typer.Typer(
     help="The audit trail: verify it, and publish its head (an anchor).", no_args_is_help=True
 )
-app.add_typer(audit_app, name="audit")
 
 PUBLISH = (
     "Publish this anchor where the database's administrators cannot change it: the "

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from klero.app import main
 from quotas.tables import read_table
-from recruitment.cli import main
 from recruitment.examples import example_path
 from sampling.select import ENGINE
 

@@ -1,4 +1,4 @@
-"""What ``make run`` does until the dashboard lands: a CLI demo on the bundled example."""
+"""``make demo-cli``: ``klero check`` then ``klero select`` on the bundled example files."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recruitment.cli import main
+from klero.app import main
 from recruitment.examples import EXAMPLE_PANEL_SIZE, example_path
 
 

@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from recruitment.cli.app import app
-from synthetic_data import write_synthetic
 
-
-@app.command("synth")
 def synth_command(
     country: Annotated[str, typer.Option("--country", help="ISO 3166 alpha-2 country code.")],
     size: Annotated[int, typer.Option("--size", help="Number of volunteers.", min=1)],
@@ -29,6 +25,9 @@ def synth_command(
     ] = False,
 ) -> int:
     """Write a synthetic pool (pool.csv), its census margins and optionally quotas."""
+    # Faker (and its locales) load here: every other klero command starts without them.
+    from synthetic_data import write_synthetic
+
     written = write_synthetic(
         country, size, seed, out_dir, panel_size=panel_size, bias=bias, pii=not no_pii
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from recruitment.cli import main
+from klero.app import main
 from tests.hostile_corpus import LOADS, POOL_ONLY, REFUSED, SLOW
 
 QUOTAS = Path(__file__).resolve().parents[1] / "data" / "hostile" / "quotas.csv"

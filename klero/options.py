@@ -1,9 +1,13 @@
-"""The Typer application object and small output helpers shared by the commands."""
+"""Options and output helpers that file commands and service commands share.
+
+Light on purpose (Typer and the standard library only): every command imports it,
+including the file commands that must not load the database stack.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,13 +16,19 @@ DRAW_NUMBER_MAX = 2**31 - 1
 #: Panels in a published lottery: enough for any draw, few enough to write and check.
 LOTTERY_SIZE_MAX = 100_000
 
-app = typer.Typer(
-    name="klero",
-    help="Kleroterion: fair, representative, verifiable selection of citizens' panels.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="KLERO_DATABASE_URL",
+        help="Database URL (default: SQLite file under KLERO_HOME).",
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", envvar="KLERO_USER", help="Your login (password from KLERO_PASSWORD)."),
+]
 
 
 def emit_json(payload: dict[str, Any]) -> None:

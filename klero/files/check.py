@@ -7,15 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
+from klero.files.inputs import Inputs, load_inputs
+from klero.options import JsonOpt, emit_json, split_columns
+from klero.output import write_file
 from quotas.balance import balance_table
 from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import read_margins, write_quotas
 from quotas.problems import Problem, problem_counts
 from quotas.targets import Method, quotas_from_margins
-from recruitment.cli.app import app, emit_json, split_columns
-from recruitment.cli.inputs import Inputs, load_inputs
-from recruitment.cli.output import write_file
 
 PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
 QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
@@ -25,7 +25,6 @@ AddressOpt = Annotated[
     str | None,
     typer.Option("--address-columns", help="Comma-separated address columns (households)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def print_problems(problems: list[Problem]) -> None:
@@ -53,7 +52,6 @@ def feasibility_of(inputs: Inputs, size: int) -> FeasibilityResult:
     )
 
 
-@app.command("check")
 def check_command(
     pool: PoolOpt,
     quotas: QuotasOpt,
@@ -121,7 +119,6 @@ def _pool_table_text(table: Any) -> str:
     return str(shown.to_string(index=False))
 
 
-@app.command("quotas")
 def quotas_command(
     margins: Annotated[Path, typer.Option("--margins", help="Census margins file.")],
     size: SizeOpt,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recruitment.cli import main
+from klero.app import main
 from recruitment.examples import EXAMPLE_PANEL_SIZE, example_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -172,7 +172,7 @@ def test_quotas_rejects_two_tolerances(tmp_path: Path) -> None:
 def test_unexpected_errors_exit_3_without_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import recruitment.cli.check as check
+    import klero.files.check as check
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

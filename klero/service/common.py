@@ -1,10 +1,11 @@
-"""Options and log-in shared by the service commands (database, acting user).
+"""Log-in shared by the service commands: the database and the acting user.
 
 The database comes from ``--database-url`` or ``KLERO_DATABASE_URL`` (default: the SQLite
 file under ``KLERO_HOME``). The acting user is ``--user LOGIN`` or ``KLERO_USER``; the
 password is read from ``KLERO_PASSWORD`` (never from the command line, so it stays out
 of shell history), or asked for on a terminal; so is the one-time code of a user with a
-second factor (``KLERO_TOTP``).
+second factor (``KLERO_TOTP``). The ``--database-url`` and ``--user`` options are in
+``klero.options``: ``klero select --site`` takes them too.
 """
 
 from __future__ import annotations
@@ -21,20 +22,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.permissions import Actor
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="KLERO_DATABASE_URL",
-        help="Database URL (default: SQLite file under KLERO_HOME).",
-    ),
-]
-UserOpt = Annotated[
-    str | None,
-    typer.Option("--user", envvar="KLERO_USER", help="Your login (password from KLERO_PASSWORD)."),
-]
 SiteOpt = Annotated[str, typer.Option("--site", help="Site code, e.g. FR-lyon.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def password() -> str:

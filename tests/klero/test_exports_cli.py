@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from klero.app import main
 from quotas.exports import DANGEROUS_FIRST, is_plain_number
 from quotas.tables import read_table
-from recruitment.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PREFIXES = ['=HYPERLINK("http://x","{}")', "+{}", "-{}", "@{}", "{}"]

@@ -1,0 +1,5 @@
+"""``python -m klero`` runs the klero command line."""
+
+from klero.app import main
+
+main()

@@ -1,0 +1,134 @@
+"""The ``klero`` command line: its commands, and ``main``, which maps every outcome to an exit code.
+
+File commands (``klero.files``, and ``klero select`` on files) are registered here and
+load only ``quotas``, ``sampling`` and ``synthetic_data``. Service commands load the
+database stack, so they are listed by name and summary (``SERVICE_COMMANDS``) and their
+modules (``klero.service.commands``) are imported only when one of them runs.
+
+Exit codes: 0 success, 1 valid input but infeasible quotas, 2 invalid input or usage,
+3 an unexpected failure (reported in one line, never as a traceback), 4 permission denied.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from klero import select
+from klero.files import check, replace, synth, verify
+from quotas.problems import KleroError
+
+__all__ = ["SERVICE_COMMANDS", "app", "main"]
+
+#: The service commands and what ``klero --help`` says of each (their own help, first line).
+SERVICE_COMMANDS = {
+    "db": "The database: create or upgrade its schema.",
+    "key": "The secret key that encrypts contact details.",
+    "user": "Users, their roles and how they sign in.",
+    "org": "Partner organisations.",
+    "deliberation": "Deliberations and their countries.",
+    "site": "Sites: create, list, set quotas, check feasibility.",
+    "pool": "Volunteer pools of a site.",
+    "volunteer": "One volunteer: erase or export their data (GDPR).",
+    "panel": "A site's panel: statuses, invitations, exports.",
+    "runs": "List a site's selection runs, newest first.",
+    "rerun": "Re-run a recorded selection from its record and compare. Exit 1 if it differs.",
+    "audit": "The audit trail: verify it, and publish its head (an anchor).",
+    "demo": "Create a demo deliberation (countries, sites, synthetic pools, a user per role).",
+}
+
+
+@cache
+def service_group() -> TyperGroup:
+    """The service commands as one click group (importing them loads the database stack)."""
+    from klero.service.commands import service_app
+
+    return typer.main.get_group(service_app)
+
+
+class KleroGroup(TyperGroup):
+    """The top-level group: file commands at hand, service commands loaded on first use.
+
+    Until then a service command is a stand-in holding its name and summary: enough for
+    help listings and for suggesting a command when a name is mistyped. (The click types
+    of the hooks below are left as ``Any``: Typer vendors its own copy of click.)
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, summary in SERVICE_COMMANDS.items():
+            self.commands.setdefault(name, TyperCommand(name, help=summary))
+        self._listing = False
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command ``cmd_name``; a service command is loaded unless help is being listed."""
+        if cmd_name in SERVICE_COMMANDS and not self._listing:
+            return service_group().get_command(ctx, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Write ``klero --help``, listing the service commands without loading them."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+app = typer.Typer(
+    name="klero",
+    help="Kleroterion: fair, representative, verifiable selection of citizens' panels.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    cls=KleroGroup,
+)
+app.command("check")(check.check_command)
+app.command("quotas")(check.quotas_command)
+app.command("select")(select.select_command)
+app.command("verify")(verify.verify_command)
+app.command("replace")(replace.replace_command)
+app.command("synth")(synth.synth_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return (and, as a script, exit with) its exit code."""
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = command.main(args=args, prog_name="klero", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        code = 130
+    except typer.TyperException as exc:  # usage errors: missing or bad options
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"Error: {exc}", err=True)
+        code = int(getattr(exc, "exit_code", 2))
+    except KleroError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        code = 130
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        name = args[0] if args else "klero"
+        typer.echo(
+            f"Unexpected error in 'klero {name}': {type(exc).__name__}: {exc}. "
+            "Nothing was written. Please report this with the command you ran.",
+            err=True,
+        )
+        code = 3
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,166 @@
+"""``klero select`` on files: read a pool and its quotas, run the pipeline, write the result files.
+
+The selection itself is ``sampling.pipeline`` (the one the service runs too); this module
+reads the inputs, reports every problem at once, and writes the files all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from klero.files.check import feasibility_of, print_infeasible, print_problems
+from klero.files.inputs import load_inputs
+from klero.options import emit_json
+from klero.output import json_writer, table_writer, write_all
+from klero.progress import progress_for
+from quotas.messages import register
+from quotas.problems import Problem, raise_if_errors
+from quotas.tables import read_table
+from sampling.dropout_records import dropout_from_record
+from sampling.dropouts import BASE_KEY, DropoutSpec
+from sampling.errors import InfeasibleQuotas
+from sampling.pipeline import SelectionRequest, SelectionResult, SelectionSettings, select_panel
+
+register(
+    {
+        "dropout_file_columns": (
+            "The drop-out rates file {path} lacks the column(s) {missing}; it needs "
+            "feature,value,rate."
+        ),
+        "dropout_file_rate": (
+            "Row {row} of {path}: the rate {rate!r} is not a number (write 0.2 or 20%)."
+        ),
+    }
+)
+
+
+def read_dropout_rates(path: Path, default: float) -> DropoutSpec:
+    """Read ``feature,value,rate`` rows (rate as 0.2 or 20%); others get ``default``."""
+    frame, problems = read_table(path)
+    missing = [c for c in ("feature", "value", "rate") if c not in frame.columns]
+    if missing:
+        problems.append(
+            Problem("dropout_file_columns", {"path": str(path), "missing": ", ".join(missing)})
+        )
+    rows: list[list[Any]] = [[*BASE_KEY, default]]
+    for row, (feature, value, text) in enumerate(
+        frame.reindex(columns=["feature", "value", "rate"]).itertuples(index=False), start=2
+    ):
+        if missing:
+            break
+        raw = str(text).strip()
+        try:
+            rate = float(raw.rstrip("%")) / (100 if raw.endswith("%") else 1)
+        except ValueError:
+            problems.append(
+                Problem("dropout_file_rate", {"path": str(path), "row": row, "rate": raw})
+            )
+            continue
+        rows.append([feature, value, rate])
+    raise_if_errors(problems)
+    return dropout_from_record(rows)
+
+
+@dataclass(frozen=True)
+class SelectionFiles:
+    """The input files of ``klero select`` and how to read the pool."""
+
+    pool: Path
+    quotas: Path
+    id_column: str = "id"
+    address_columns: list[str] = field(default_factory=list)
+
+
+def select_files(
+    files: SelectionFiles,
+    size: int,
+    out_dir: Path,
+    settings: SelectionSettings,
+    *,
+    as_json: bool,
+) -> int:
+    """Select from a pool file and a quota file; write the result files together."""
+    inputs = load_inputs(
+        files.pool,
+        files.quotas,
+        size,
+        id_column=files.id_column,
+        address_columns=files.address_columns,
+    )
+    if not inputs.valid:
+        if as_json:
+            emit_json({"valid": False, "problems": [p.to_dict() for p in inputs.problems]})
+        else:
+            typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
+            print_problems(inputs.problems)
+        return 2
+    assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
+    request = SelectionRequest(inputs.pool, inputs.quotas, size, settings)
+    callback, bar = progress_for(not as_json)
+    try:
+        result = select_panel(request, progress=callback)
+    except InfeasibleQuotas:
+        infeasible = feasibility_of(inputs, size)
+        if as_json:
+            emit_json({"valid": True, **infeasible.to_dict()})
+        else:
+            print_infeasible(infeasible)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    report = {**result.report(), "pool_file": str(files.pool), "quotas_file": str(files.quotas)}
+    write_all(out_dir, _writers(result, inputs.frame, report))
+    if as_json:
+        emit_json(report)
+    else:
+        _print_result(result, out_dir)
+    return 0
+
+
+def _writers(
+    result: SelectionResult, frame: pd.DataFrame, report: dict[str, Any]
+) -> dict[str, Callable[[Path], None]]:
+    """What ``klero select`` writes: the panel, everyone else, the lottery and the report."""
+    lottery = result.lottery
+    in_panel = frame.index.isin(result.selected)
+    probabilities = pd.DataFrame(
+        {"id": lottery.probabilities.index, "probability": lottery.probabilities.to_numpy()}
+    )
+    writers: dict[str, Callable[[Path], None]] = {
+        "panel.csv": table_writer(frame[in_panel].reset_index()),
+        "remaining.csv": table_writer(frame[~in_panel].reset_index()),
+        "probabilities.csv": table_writer(probabilities),
+        "lottery.csv": table_writer(lottery.table()),
+        "lottery_types.csv": table_writer(lottery.types_table(result.request.pool)),
+    }
+    if result.alternates is not None:
+        writers["alternates.csv"] = table_writer(result.alternates.to_frame())
+    writers["report.json"] = json_writer(report)
+    return writers
+
+
+def _print_result(result: SelectionResult, out_dir: Path) -> None:
+    settings, fairness, chosen = result.request.settings, result.fairness(), result.alternates
+    typer.echo(
+        f"Selected {len(result.selected)} of {len(result.request.pool)} people with "
+        f"{settings.algorithm} (lottery number {result.drawn.index} of "
+        f"{settings.lottery_size}) in {result.seconds:.1f} s."
+    )
+    typer.echo(
+        f"Selection probabilities: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
+        f"Gini {fairness['gini']:.3f}; input SHA-256 {result.input_sha256}."
+    )
+    if chosen is not None:
+        typer.echo(
+            f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "
+            f"drop-outs {chosen.expected_deviation:.3f} per seat "
+            f"(without alternates {chosen.without_alternates:.3f})."
+        )
+    typer.echo(f"Files written to {out_dir}.")

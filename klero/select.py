@@ -1,0 +1,172 @@
+"""``klero select``: select a panel by a fair, verifiable lottery, from files or for a site.
+
+On files (``--pool``, ``--quotas``) it runs ``klero.files.select``; with ``--site`` it
+selects from the database through the service (``klero.service.panels``), imported only
+in that branch so that selecting on files never loads the database stack.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from klero.files.check import AddressOpt, IdOpt
+from klero.files.select import SelectionFiles, read_dropout_rates, select_files
+from klero.options import (
+    DRAW_NUMBER_MAX,
+    LOTTERY_SIZE_MAX,
+    DbOpt,
+    JsonOpt,
+    UserOpt,
+    split_columns,
+)
+from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
+from sampling.names import Algorithm
+from sampling.pipeline import SelectionSettings
+
+SiteOpt = Annotated[
+    str | None,
+    typer.Option("--site", help="Select for a stored site (pool and quotas from the database)."),
+]
+AlgorithmOpt = Annotated[
+    Algorithm, typer.Option("--algorithm", help="How the lottery over panels is computed.")
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
+    ),
+]
+NumberOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--public-number",
+        help="A publicly drawn number choosing the panel.",
+        min=0,
+        max=DRAW_NUMBER_MAX,
+    ),
+]
+LotteryOpt = Annotated[
+    int,
+    typer.Option(
+        "--lottery-size",
+        help="Panels in the published lottery (1 to 100,000).",
+        min=1,
+        max=LOTTERY_SIZE_MAX,
+    ),
+]
+AlternatesOpt = Annotated[
+    int, typer.Option("--alternates", help="Also choose this many ranked alternates.", min=0)
+]
+DropoutOpt = Annotated[
+    float, typer.Option("--dropout", help="Drop-out rate assumed for alternates.", min=0, max=1)
+]
+DropoutFileOpt = Annotated[
+    Path | None,
+    typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
+]
+
+
+def select_command(
+    pool: Annotated[
+        Path | None, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")
+    ] = None,
+    quotas: Annotated[
+        Path | None, typer.Option("--quotas", help="Quota table (CSV or XLSX).")
+    ] = None,
+    size: Annotated[int | None, typer.Option("--size", help="Panel size (seats).", min=1)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder for the result files.")
+    ] = None,
+    algorithm: AlgorithmOpt = Algorithm.LEXIMIN,
+    seed: SeedOpt = None,
+    public_number: NumberOpt = None,
+    lottery_size: LotteryOpt = 1000,
+    alternates: AlternatesOpt = 0,
+    dropout: DropoutOpt = DEFAULT_DROPOUT,
+    dropout_rates: DropoutFileOpt = None,
+    id_column: IdOpt = "id",
+    address_columns: AddressOpt = None,
+    site: SiteOpt = None,
+    database_url: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
+
+    Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv, lottery_types.csv,
+    report.json (and alternates.csv with --alternates). With --site, the site's stored pool
+    and quotas are used and the run is recorded in the database.
+    Exit 0: selected; 1: the quotas cannot be met; 2: invalid input.
+    """
+    if seed is not None and public_number is not None:
+        raise typer.BadParameter("give --seed or --public-number, not both")
+    rates = read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout
+    if site is not None:
+        if pool is not None or quotas is not None:
+            raise typer.BadParameter("with --site, the pool and quotas come from the database")
+        return _select_for_site(
+            site,
+            algorithm=algorithm,
+            seed=seed,
+            public_number=public_number,
+            lottery_size=lottery_size,
+            alternates=alternates,
+            dropout=rates,
+            database_url=database_url,
+            user=user,
+            as_json=as_json,
+        )
+    named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
+    missing = [name for name, value in named.items() if value is None]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
+    assert pool is not None and quotas is not None and size is not None and out_dir is not None
+    if seed is None and public_number is None:
+        seed = secrets.randbelow(2**31)
+    settings = SelectionSettings(
+        algorithm=algorithm,
+        seed=seed,
+        public_number=public_number,
+        lottery_size=lottery_size,
+        alternates=alternates,
+        dropout=rates,
+    )
+    files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
+    return select_files(files, size, out_dir, settings, as_json=as_json)
+
+
+def _select_for_site(
+    site: str,
+    *,
+    algorithm: Algorithm,
+    seed: int | None,
+    public_number: int | None,
+    lottery_size: int,
+    alternates: int,
+    dropout: DropoutSpec,
+    database_url: str | None,
+    user: str | None,
+    as_json: bool,
+) -> int:
+    """Select a stored site's panel through the service and print the run."""
+    # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
+    from klero.service.panels import print_site_run, select_for_site
+
+    summary = select_for_site(
+        site,
+        algorithm=algorithm,
+        seed=seed,
+        public_number=public_number,
+        lottery_size=lottery_size,
+        alternates=alternates,
+        dropout=dropout,
+        database_url=database_url,
+        user=user,
+        progress=not as_json,
+    )
+    print_site_run(summary, as_json)
+    return 0

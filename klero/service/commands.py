@@ -1,0 +1,30 @@
+"""Every service command on one Typer app, which ``klero.app`` loads when one of them runs.
+
+Importing this module loads the database stack. ``klero.app.SERVICE_COMMANDS`` names the
+same commands with their one-line summaries, so that ``klero --help`` need not import it
+(tests/klero/test_app.py checks that the two agree).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from klero.service import audit, database, deliberations, panels, pools, users
+
+service_app = typer.Typer(no_args_is_help=True, add_completion=False)
+for group, name in (
+    (database.db_app, "db"),
+    (database.key_app, "key"),
+    (users.user_app, "user"),
+    (deliberations.org_app, "org"),
+    (deliberations.delib_app, "deliberation"),
+    (deliberations.site_app, "site"),
+    (pools.pool_app, "pool"),
+    (panels.volunteer_app, "volunteer"),
+    (panels.panel_app, "panel"),
+    (audit.audit_app, "audit"),
+):
+    service_app.add_typer(group, name=name)
+service_app.command("runs")(panels.runs_command)
+service_app.command("rerun")(panels.rerun_command)
+service_app.command("demo")(deliberations.demo_command)
