@@ -32,13 +32,13 @@ import time
 import numpy as np
 
 from quotas.model import QuotaTable
-from sampling.alternates import select_alternates
-from sampling.alternates_bound import deviation_floor, list_expectation
-from sampling.alternates_search import optimise
-from sampling.dropouts import Layout, dropout_rates, eligible_rows, expected_deviation
-from sampling.legacy import legacy_panel
+from quotas.pool import Pool
+from sampling.alternates.bound import deviation_floor, list_expectation
+from sampling.alternates.dropouts import Layout, dropout_rates, eligible_rows, expected_deviation
+from sampling.alternates.search import optimise
+from sampling.alternates.select import select_alternates
+from sampling.engine.legacy import legacy_panel
 from sampling.names import AlternatesMethod
-from sampling.pool import Pool
 from synthetic_data.instances import benchmark_instance
 
 RATES = {("*", "*"): 0.15, ("age", "16-24"): 0.25, ("education", "none/primary"): 0.22}

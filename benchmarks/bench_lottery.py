@@ -4,7 +4,7 @@ Run from the repo root: ``.venv/bin/python benchmarks/bench_lottery.py``.
 Instances (reproducible, fixed seeds):
 
 * ``leximin two_features``: the engine's LEXIMIN lottery (pool 2,000, panel 200), when
-  ``sampling.select`` is available;
+  ``sampling.engine.select`` is available;
 * ``synthetic 300 panels``: 300 feasible LEGACY panels of an ``sf_e_like`` pool
   (1,727 people, panel 110, 7 features) with random Dirichlet weights;
 * ``legacy 2000 draws``: the LEGACY Monte Carlo lottery of the same pool (2,000 panels
@@ -26,10 +26,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quotas.model import QuotaTable
+from quotas.pool import Pool
 from sampling.distribution import Distribution
-from sampling.legacy import legacy_distribution
+from sampling.engine.legacy import legacy_distribution
 from sampling.lottery import draw, round_to_lottery
-from sampling.pool import Pool
 from synthetic_data.instances import benchmark_instance
 
 M = 1000
@@ -58,7 +58,7 @@ def reweighted(dist: Distribution, pool: Pool, seed: int) -> Distribution:
 def instances() -> list[tuple[str, Distribution, int]]:
     out: list[tuple[str, Distribution, int]] = []
     try:
-        from sampling.select import select_distribution
+        from sampling.engine.select import select_distribution
     except ImportError:
         select_distribution = None
     if select_distribution is not None:

@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quotas.formats import write_quotas
 from quotas.model import QuotaTable
-from sampling.pool import Pool
-from sampling.pool_files import pool_from_frame
-from sampling.select import select_distribution
+from quotas.pool import Pool
+from quotas.pool_files import pool_from_frame
+from sampling.engine.select import select_distribution
 from synthetic_data.instances import InstanceParams, benchmark_instance, scaled
 
 ROOT = Path(__file__).resolve().parent.parent

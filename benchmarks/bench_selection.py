@@ -32,9 +32,9 @@ INSTANCES = [
 
 def run_one(family: str, seed: int, algorithm: str) -> dict[str, object]:
     """Build one instance, run one algorithm, return its figures (called in a child process)."""
+    from quotas.pool import Pool
+    from sampling.engine.select import select_distribution
     from sampling.names import Algorithm
-    from sampling.pool import Pool
-    from sampling.select import select_distribution
     from synthetic_data.instances import benchmark_instance
 
     frame, _margins, quotas, size = benchmark_instance(family, seed=seed)

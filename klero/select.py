@@ -23,9 +23,7 @@ from klero.options import (
     UserOpt,
     split_columns,
 )
-from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
-from sampling.names import Algorithm
-from sampling.pipeline import SelectionSettings
+from sampling import DEFAULT_DROPOUT, Algorithm, DropoutSpec, SelectionSettings
 
 SiteOpt = Annotated[
     str | None,

@@ -34,7 +34,7 @@ from recruitment.usecases.common import (
 from recruitment.usecases.replacements import compute_replacement
 from recruitment.usecases.seats import SeatLine, seat_records
 from recruitment.usecases.selection import frame_of
-from sampling.replace import Replacement
+from sampling import Replacement
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def legacy_comparison(
     db: Database, actor: Actor, run_id: int, *, samples: int = 300, seed: int = 0
 ) -> pd.Series:
     """Selection probabilities the legacy greedy method would give on the run's inputs."""
-    from sampling.legacy import legacy_distribution
+    from sampling import legacy_distribution
 
     with db.unit_of_work() as session:
         run = session.get(SelectionRun, run_id)

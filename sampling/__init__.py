@@ -1,0 +1,138 @@
+"""WHO gets picked: the selection engine's public API, one place for every caller to import.
+
+The service, the ``klero`` command, the dashboard and the benchmarks import from here
+(``from sampling import select_panel, Algorithm``); the modules behind it are grouped
+by what they do:
+
+- ``sampling.pipeline``: the one selection pipeline (inputs hash, distribution, lottery,
+  draw, alternates), used by ``klero select``, the service, ``klero rerun``/``verify``.
+- ``sampling.engine``: the algorithms that compute a fair distribution over panels
+  (LEXIMIN, MAXIMIN, NASH, LEGACY) on the panel polytope.
+- ``sampling.alternates``: drop-out scenarios, the ranked alternates, replacements.
+- ``sampling.lottery``: the distribution rounded to m equally likely panels, the draw.
+
+Names are loaded on first use, so a command that only parses a name (``Algorithm``) does
+not load the solvers.
+
+>>> from sampling import Algorithm
+>>> Algorithm.parse("leximin").value
+'LEXIMIN'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> the module that defines it
+_WHERE = {
+    "Algorithm": "sampling.names",
+    "AlternatesMethod": "sampling.names",
+    "AlternatesSearch": "sampling.names",
+    "InfeasibleQuotas": "sampling.errors",
+    "SolverFailed": "sampling.errors",
+    "Distribution": "sampling.distribution",
+    "RunFigures": "sampling.distribution",
+    "fairness_metrics": "sampling.distribution",
+    "input_sha256": "sampling.inputs",
+    "ENGINE": "sampling.engine.select",
+    "select_distribution": "sampling.engine.select",
+    "legacy_distribution": "sampling.engine.legacy",
+    "legacy_panel": "sampling.engine.legacy",
+    "Draw": "sampling.lottery",
+    "Lottery": "sampling.lottery",
+    "draw": "sampling.lottery",
+    "read_lottery": "sampling.lottery",
+    "round_to_lottery": "sampling.lottery",
+    "Progress": "sampling.pipeline",
+    "SelectionRequest": "sampling.pipeline",
+    "SelectionResult": "sampling.pipeline",
+    "SelectionSettings": "sampling.pipeline",
+    "draw_panel": "sampling.pipeline",
+    "select_panel": "sampling.pipeline",
+    "Alternates": "sampling.alternates.select",
+    "select_alternates": "sampling.alternates.select",
+    "DEFAULT_DROPOUT": "sampling.alternates.dropouts",
+    "DropoutSpec": "sampling.alternates.dropouts",
+    "BASE_KEY": "sampling.alternates.dropouts",
+    "dropout_rates": "sampling.alternates.dropouts",
+    "dropout_from_record": "sampling.alternates.records",
+    "dropout_record": "sampling.alternates.records",
+    "Replacement": "sampling.alternates.replace",
+    "reason_data": "sampling.alternates.replace",
+    "replace": "sampling.alternates.replace",
+}
+
+__all__ = [
+    "BASE_KEY",
+    "DEFAULT_DROPOUT",
+    "ENGINE",
+    "Algorithm",
+    "Alternates",
+    "AlternatesMethod",
+    "AlternatesSearch",
+    "Distribution",
+    "Draw",
+    "DropoutSpec",
+    "InfeasibleQuotas",
+    "Lottery",
+    "Progress",
+    "Replacement",
+    "RunFigures",
+    "SelectionRequest",
+    "SelectionResult",
+    "SelectionSettings",
+    "SolverFailed",
+    "draw",
+    "draw_panel",
+    "dropout_from_record",
+    "dropout_rates",
+    "dropout_record",
+    "fairness_metrics",
+    "input_sha256",
+    "legacy_distribution",
+    "legacy_panel",
+    "read_lottery",
+    "reason_data",
+    "replace",
+    "round_to_lottery",
+    "select_alternates",
+    "select_distribution",
+    "select_panel",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (PEP 562)."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sampling' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from sampling.alternates.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec, dropout_rates
+    from sampling.alternates.records import dropout_from_record, dropout_record
+    from sampling.alternates.replace import Replacement, reason_data, replace
+    from sampling.alternates.select import Alternates, select_alternates
+    from sampling.distribution import Distribution, RunFigures, fairness_metrics
+    from sampling.engine.legacy import legacy_distribution, legacy_panel
+    from sampling.engine.select import ENGINE, select_distribution
+    from sampling.errors import InfeasibleQuotas, SolverFailed
+    from sampling.inputs import input_sha256
+    from sampling.lottery import Draw, Lottery, draw, read_lottery, round_to_lottery
+    from sampling.names import Algorithm, AlternatesMethod, AlternatesSearch
+    from sampling.pipeline import (
+        Progress,
+        SelectionRequest,
+        SelectionResult,
+        SelectionSettings,
+        draw_panel,
+        select_panel,
+    )

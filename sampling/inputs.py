@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from quotas.model import QuotaTable
-from sampling.pool import Pool
+from quotas.pool import Pool
 
 # Bump when the canonical form changes, so old and new hashes can never be confused.
 SCHEME = "kleroterion-input-v1"

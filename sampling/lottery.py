@@ -30,11 +30,11 @@ import pandas as pd
 
 from quotas.exports import write_table
 from quotas.messages import register
+from quotas.pool import Pool
 from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
-from sampling.master import new_highs
-from sampling.pool import Pool
+from sampling.engine.master import new_highs
 
 register(
     {

@@ -36,7 +36,7 @@ __all__ = ["Algorithm", "AlternatesMethod", "AlternatesSearch"]
 
 
 class Algorithm(StrEnum):
-    """How the lottery over panels is computed (``sampling.select``)."""
+    """How the lottery over panels is computed (``sampling.engine.select``)."""
 
     LEXIMIN = "leximin"
     MAXIMIN = "maximin"
@@ -54,7 +54,7 @@ class Algorithm(StrEnum):
 
 
 class AlternatesMethod(StrEnum):
-    """How alternates are chosen (``sampling.alternates``)."""
+    """How alternates are chosen (``sampling.alternates.select``)."""
 
     OPTIMISED = "optimised"  # least expected quota deviation after drop-outs
     SCALED = "scaled"  # the practitioners' mini-panel under scaled quotas
@@ -69,7 +69,7 @@ class AlternatesMethod(StrEnum):
 
 
 class AlternatesSearch(StrEnum):
-    """How the ``optimised`` method searches (``sampling.alternates_search.optimise``)."""
+    """How the ``optimised`` method searches (``sampling.alternates.search.optimise``)."""
 
     EXPECTED = "expected"
     SWAP = "swap"

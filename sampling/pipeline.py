@@ -28,16 +28,16 @@ from functools import cached_property
 from typing import Any
 
 from quotas.model import QuotaTable
+from quotas.pool import Pool
 from quotas.problems import KleroError
-from sampling.alternates import Alternates, select_alternates
+from sampling.alternates.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
+from sampling.alternates.records import dropout_from_record, dropout_record
+from sampling.alternates.select import Alternates, select_alternates
 from sampling.distribution import Distribution
-from sampling.dropout_records import dropout_from_record, dropout_record
-from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
+from sampling.engine.select import ENGINE, select_distribution
 from sampling.inputs import input_sha256
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
-from sampling.pool import Pool
-from sampling.select import ENGINE, select_distribution
 
 __all__ = [
     "SelectionRequest",
@@ -73,7 +73,7 @@ class SelectionSettings:
 
     Exactly one of ``seed`` and ``public_number`` draws the panel (KleroError
     ``draw_source_invalid`` otherwise). ``algorithm_settings`` go to the algorithm (see
-    ``sampling.select.DEFAULTS``).
+    ``sampling.engine.select.DEFAULTS``).
     """
 
     algorithm: Algorithm = Algorithm.LEXIMIN

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from sampling.pool_files import address_key
+from quotas.pool_files import address_key
 from synthetic_data.countries import Locales
 
 #: Items drawn from Faker per list; their combinations give far more distinct people.

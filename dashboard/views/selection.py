@@ -13,8 +13,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
 from recruitment.permissions import Action
-from sampling.distribution import fairness_metrics
-from sampling.names import Algorithm
+from sampling import Algorithm, fairness_metrics
 
 who, site = site_page("selection")
 

@@ -9,10 +9,10 @@ import pandas as pd
 
 from quotas.formats import quotas_from_frame
 from quotas.model import QuotaTable
+from quotas.pool import Pool
+from quotas.pool_files import load_pool
 from quotas.problems import InvalidInput, Problem, errors_only
 from quotas.tables import read_table
-from sampling.pool import Pool
-from sampling.pool_files import load_pool
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from klero.output import json_writer, table_writer, write_all
 from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
 from quotas.tables import read_table
-from sampling.replace import replace
+from sampling import replace
 
 register(
     {

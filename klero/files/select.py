@@ -22,10 +22,16 @@ from klero.progress import progress_for
 from quotas.messages import register
 from quotas.problems import Problem, raise_if_errors
 from quotas.tables import read_table
-from sampling.dropout_records import dropout_from_record
-from sampling.dropouts import BASE_KEY, DropoutSpec
-from sampling.errors import InfeasibleQuotas
-from sampling.pipeline import SelectionRequest, SelectionResult, SelectionSettings, select_panel
+from sampling import (
+    BASE_KEY,
+    DropoutSpec,
+    InfeasibleQuotas,
+    SelectionRequest,
+    SelectionResult,
+    SelectionSettings,
+    dropout_from_record,
+    select_panel,
+)
 
 register(
     {

@@ -15,8 +15,7 @@ import typer
 from klero.options import DRAW_NUMBER_MAX, JsonOpt, emit_json
 from quotas.messages import register
 from quotas.problems import KleroError
-from sampling.lottery import read_lottery
-from sampling.pipeline import draw_panel
+from sampling import draw_panel, read_lottery
 
 register(
     {

@@ -18,8 +18,7 @@ from klero.service.common import SiteOpt, logged_in
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
-from sampling.names import Algorithm
+from sampling import DEFAULT_DROPOUT, Algorithm, DropoutSpec
 
 volunteer_app = typer.Typer(
     help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True

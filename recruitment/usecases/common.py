@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from quotas.messages import register
 from quotas.model import Category, Quota, QuotaTable, normalise
+from quotas.pool_files import LoadedPool, pool_from_frame
 from quotas.problems import KleroError
 from recruitment.columns import PERSONAL_ROLES
 from recruitment.models import Deliberation, Organisation, QuotaSet, Site, Volunteer
@@ -18,7 +19,6 @@ from recruitment.permissions import Action, Actor, SiteRef, require
 from recruitment.snapshots import HOUSEHOLD_COLUMN as HOUSEHOLD_COLUMN
 from recruitment.snapshots import ID_COLUMN as ID_COLUMN
 from recruitment.snapshots import household_labels, quota_columns
-from sampling.pool_files import LoadedPool, pool_from_frame
 
 N = TypeVar("N", Deliberation, Organisation)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from quotas.model import QuotaTable, normalise
+from quotas.pool_files import address_key, as_text, pool_from_frame
 from quotas.problems import Problem, errors_only
 from recruitment.channels import channel_of
 from recruitment.columns import (
@@ -31,7 +32,6 @@ from recruitment.columns import (
 )
 from recruitment.security import Secrets, normalise_email, normalise_phone
 from recruitment.snapshots import quota_columns
-from sampling.pool_files import address_key, as_text, pool_from_frame
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Replacing panel members who dropped out with the run's alternates, in one transaction.
 
-The replacement is computed by ``sampling.replace`` on the run's recorded pool and quotas,
-so it is reproducible from the run record and the seed. The chosen alternates keep their
+The replacement is computed by ``sampling.replace`` on the run's recorded pool and
+quotas, so it is reproducible from the run record and the seed. The chosen alternates keep their
 alternate seat (the recorded draw stays what it was, so re-running the run still matches)
 and become ``invited``: an invited alternate counts as a panel member from then on, and
 its seat points at the seat it fills (``PanelSeat.replaces_id``). A replacement who drops
@@ -33,7 +33,7 @@ from recruitment.usecases.seats import (
     seat_lines,
 )
 from recruitment.usecases.selection import frame_of
-from sampling.replace import Replacement, reason_data, replace
+from sampling import Replacement, reason_data, replace
 
 register(
     {

@@ -21,8 +21,7 @@ from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import pool_of, site_for, table_from_rows
 from recruitment.usecases.selection import frame_of
-from sampling.pipeline import SelectionRequest, SelectionSettings, select_panel
-from sampling.select import ENGINE
+from sampling import ENGINE, SelectionRequest, SelectionSettings, select_panel
 
 # What runs recorded before engines were versioned are reported as.
 EARLIER_ENGINE = "before 2026-11-30.2"

@@ -40,9 +40,10 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.recovery import HOST, alive_marker, mark_failed, recover_site_runs
-from sampling.dropouts import DEFAULT_DROPOUT, DropoutSpec
-from sampling.names import Algorithm
-from sampling.pipeline import (
+from sampling import (
+    DEFAULT_DROPOUT,
+    Algorithm,
+    DropoutSpec,
     Progress,
     SelectionRequest,
     SelectionResult,

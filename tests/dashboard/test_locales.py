@@ -91,7 +91,7 @@ def test_every_progress_stage_of_the_algorithms_has_a_name_in_every_language() -
     from pathlib import Path
 
     sources = [
-        *Path(sampling.__path__[0]).glob("*.py"),
+        *Path(sampling.__path__[0]).rglob("*.py"),
         *Path(recruitment.__path__[0]).rglob("*.py"),
     ]
     stages = {

@@ -11,7 +11,7 @@ import pytest
 from klero.app import main
 from quotas.tables import read_table
 from recruitment.examples import example_path
-from sampling.select import ENGINE
+from sampling.engine.select import ENGINE
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOOD = [

@@ -23,8 +23,8 @@ from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.snapshots import HOUSEHOLD_COLUMN, ID_COLUMN
 from recruitment.usecases.common import pool_of, table_from_rows
 from recruitment.usecases.selection import frame_of
+from sampling.engine.select import ENGINE
 from sampling.inputs import input_sha256
-from sampling.select import ENGINE
 from tests.recruitment.conftest import SITE, World
 
 

@@ -199,7 +199,7 @@ def test_alternates_use_the_given_dropout_rates_recorded_with_the_run(ready: Wor
 
 def test_a_run_records_its_engine_and_a_rerun_by_another_engine_says_so(ready: World) -> None:
     from recruitment.usecases.reruns import RerunReport
-    from sampling.select import ENGINE
+    from sampling.engine.select import ENGINE
 
     summary = uc.run_selection(ready.db, ready.partner, SITE, seed=6)
     assert _run(ready, summary.run_id).settings["engine"] == ENGINE

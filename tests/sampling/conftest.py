@@ -11,8 +11,8 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
 from sampling.distribution import Distribution
-from sampling.pool import Pool
 from synthetic_data.instances import InstanceParams, benchmark_instance
 
 

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
 from quotas.problems import InvalidInput, KleroError
-from sampling.alternates import Alternates, select_alternates
-from sampling.dropouts import Layout, best_refill, dropout_rates, expected_deviation
-from sampling.legacy import legacy_panel
+from sampling.alternates.dropouts import Layout, best_refill, dropout_rates, expected_deviation
+from sampling.alternates.select import Alternates, select_alternates
+from sampling.engine.legacy import legacy_panel
 from sampling.names import AlternatesMethod
-from sampling.pool import Pool
 from synthetic_data.instances import InstanceParams
 from tests.sampling.conftest import benchmark_pool
 

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from quotas.model import quota_table
-from sampling.alternates import select_alternates
-from sampling.alternates_bound import deviation_floor, list_expectation
-from sampling.alternates_expected import expected_total, solve_expected
-from sampling.alternates_mip import solve_counts
-from sampling.alternates_search import optimise
-from sampling.dropouts import Layout, dropout_rates, eligible_rows, person_uniforms
+from quotas.pool import Pool
+from sampling.alternates.bound import deviation_floor, list_expectation
+from sampling.alternates.dropouts import Layout, dropout_rates, eligible_rows, person_uniforms
+from sampling.alternates.expected import expected_total, solve_expected
+from sampling.alternates.mip import solve_counts
+from sampling.alternates.search import optimise
+from sampling.alternates.select import select_alternates
 from sampling.names import AlternatesSearch
-from sampling.pool import Pool
 from tests.sampling.test_alternates import grid_pool, household_clash
 
 QUOTAS = quota_table(
@@ -230,7 +230,7 @@ def test_mip_search_never_loses_to_swap_and_names_people_by_the_household_rule()
 SCRIPT = """
 import json, sys
 from tests.sampling.test_alternates import grid_pool
-from sampling.alternates import select_alternates
+from sampling.alternates.select import select_alternates
 pool, quotas, panel = grid_pool(150, seed=4)
 print(json.dumps(list(select_alternates(pool, quotas, panel, 5, scenarios=30, seed=9,
                                          search=sys.argv[1]).ids)))

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
-from sampling.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
+from quotas.pool import Pool
+from sampling.engine.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
+from sampling.engine.oracle import PanelOracle
+from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
-from sampling.oracle import PanelOracle
-from sampling.pool import Pool
-from sampling.select import select_distribution
 from tests.sampling.conftest import (
     Instance,
     benchmark_pool,

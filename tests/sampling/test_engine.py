@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
+from quotas.pool import Pool
 from quotas.problems import KleroError
 from sampling.distribution import Distribution
+from sampling.engine.select import Algorithm, select_distribution
 from sampling.errors import InfeasibleQuotas
-from sampling.pool import Pool
-from sampling.select import Algorithm, select_distribution
 from tests.sampling.conftest import (
     Instance,
     brute_force_leximin,

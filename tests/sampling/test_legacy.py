@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
 from quotas.problems import KleroError
-from sampling.legacy import (
+from sampling.engine.legacy import (
     clopper_pearson_upper,
     hoeffding_half_width,
     legacy_distribution,
     legacy_panel,
 )
+from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
-from sampling.pool import Pool
-from sampling.select import select_distribution
 
 
 def make_instance(

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
-from sampling.decompose import RelaxedLeximin, relaxed_levels
+from sampling.engine.decompose import RelaxedLeximin, relaxed_levels
+from sampling.engine.nash_dual import dual_nash
+from sampling.engine.nash_relaxed import relaxed_nash
+from sampling.engine.oracle import PanelOracle
+from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
-from sampling.nash_dual import dual_nash
-from sampling.nash_relaxed import relaxed_nash
-from sampling.oracle import PanelOracle
-from sampling.select import select_distribution
 from tests.sampling.conftest import Instance, benchmark_pool, instances
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,7 +114,7 @@ def test_dual_on_benchmark_pools_is_feasible_and_tight(family: str) -> None:
 def test_relaxed_nash_falls_back_to_highs_when_the_dual_gives_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sampling.nash_relaxed as module
+    import sampling.engine.nash_relaxed as module
 
     pool, quotas, size = benchmark_pool("two_features", seed=1)
     oracle = PanelOracle(pool, quotas, size)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
-from sampling.decompose import relaxed_levels
+from sampling.engine.decompose import relaxed_levels
+from sampling.engine.nash_relaxed import relaxed_nash
+from sampling.engine.oracle import PanelOracle
+from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
-from sampling.nash_relaxed import relaxed_nash
-from sampling.oracle import PanelOracle
-from sampling.select import select_distribution
 from tests.sampling.conftest import (
     Instance,
     benchmark_pool,

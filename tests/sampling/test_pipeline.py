@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from quotas.problems import KleroError
 from sampling import pipeline
-from sampling.dropout_records import dropout_from_record, dropout_record
-from sampling.dropouts import DEFAULT_DROPOUT
+from sampling.alternates.dropouts import DEFAULT_DROPOUT
+from sampling.alternates.records import dropout_from_record, dropout_record
 from sampling.names import Algorithm, AlternatesMethod
 from sampling.pipeline import (
     SelectionRequest,
@@ -113,7 +113,7 @@ def test_exactly_one_number_draws() -> None:
 
 @pytest.mark.parametrize("draw", [{"seed": 9}, {"public_number": 4711}], ids=["seed", "number"])
 def test_the_number_that_draws_the_panel_seeds_the_alternates(draw: dict[str, int]) -> None:
-    from sampling.alternates import select_alternates
+    from sampling.alternates.select import select_alternates
 
     pool, quotas = small_pool()
     chosen = SelectionSettings(

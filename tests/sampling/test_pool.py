@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
-from sampling.pool import Pool
+from quotas.pool import Pool
 
 QUOTAS = quota_table(
     [

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from quotas.exports import write_table
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
+from quotas.pool_files import address_key, load_pool, normalise_address, pool_from_frame
 from quotas.problems import InvalidInput
 from quotas.tables import read_table
-from sampling.pool import Pool
-from sampling.pool_files import address_key, load_pool, normalise_address, pool_from_frame
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BAD = DATA / "bad"

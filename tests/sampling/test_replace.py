@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from quotas.messages import Message
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
 from quotas.problems import InvalidInput, KleroError
-from sampling.dropouts import Layout
-from sampling.pool import Pool
-from sampling.replace import replace
+from sampling.alternates.dropouts import Layout
+from sampling.alternates.replace import replace
 
 
 def make_pool(

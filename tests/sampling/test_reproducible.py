@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from quotas.model import QuotaTable, quota_table
+from quotas.pool import Pool
 from sampling.inputs import canonical_inputs, input_sha256
-from sampling.pool import Pool
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from quotas.pool import Pool
 from quotas.problems import InvalidInput
 from quotas.targets import quotas_from_margins
-from sampling.pool import Pool
 from synthetic_data import (
     CHANNELS,
     FEATURES,
@@ -198,7 +198,7 @@ def test_addresses_stay_distinct_when_a_locale_has_few_streets() -> None:
 @pytest.mark.parametrize("code", ["FR", "JP", "EG"])
 def test_written_files_load_with_the_project_readers(tmp_path: Path, code: str) -> None:
     from quotas.formats import read_margins, read_quotas
-    from sampling.pool_files import load_pool
+    from quotas.pool_files import load_pool
 
     paths = write_synthetic(code, 400, 3, tmp_path, panel_size=50)
     assert read_margins(paths["margins"]).features == margins_dict(code)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from quotas.feasibility import check_feasibility
+from quotas.pool import Pool
 from quotas.problems import InvalidInput
-from sampling.pool import Pool
 from synthetic_data.instances import FAMILIES, InstanceParams, benchmark_instance, scaled
 
 

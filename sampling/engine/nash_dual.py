@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sampling.oracle import PanelOracle
+from sampling.engine.oracle import PanelOracle
 
 # Newton steps allowed on the dual before giving up (the HiGHS path then takes over).
 MAX_STEPS = 200

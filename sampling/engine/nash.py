@@ -24,12 +24,12 @@ import time
 
 import numpy as np
 
-from sampling.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
+from sampling.engine.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
+from sampling.engine.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
+from sampling.engine.master import INF, PanelStore, new_highs, run
+from sampling.engine.nash_relaxed import relaxed_nash
+from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
-from sampling.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
-from sampling.master import INF, PanelStore, new_highs, run
-from sampling.nash_relaxed import relaxed_nash
-from sampling.oracle import PanelOracle
 
 # Probabilities below this are treated as zero when placing tangents.
 TINY = 1e-12
@@ -146,7 +146,7 @@ def nash(
     """Maximise ``sum_t n_t log p_t`` over lotteries, to a certified gap of ``tol`` per person.
 
     With ``head_start`` the relaxation's NASH point is computed and split into panels
-    first (``sampling.nash_relaxed``); when that lottery is within ``tol`` of the
+    first (``sampling.engine.nash_relaxed``); when that lottery is within ``tol`` of the
     relaxation's bound it is returned (``relaxation_certificate`` 1 in the figures).
     """
     walk = Walk([], np.zeros(0), 1.0)

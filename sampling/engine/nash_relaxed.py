@@ -1,8 +1,8 @@
 """NASH from the relaxation: its optimum by Newton steps, split into panels along faces.
 
 Over the relaxed polytope (expected seats ``x_t = n_t p_t`` meeting the quotas on average,
-as in ``sampling.relaxation``), NASH is a smooth concave program: maximise
-``f(p) = sum_t n_t log p_t``. It is solved in its dual first (``sampling.nash_dual``: a
+as in ``sampling.engine.relaxation``), NASH is a smooth concave program: maximise
+``f(p) = sum_t n_t log p_t``. It is solved in its dual first (``sampling.engine.nash_dual``: a
 few dozen multipliers, fast at any pool size, certified by weak duality); when that
 fails, by the method below. Each Newton step maximises the second-order model of ``f``
 at the current ``p`` over the polytope (a convex QP in HiGHS) and moves towards it with a
@@ -10,9 +10,9 @@ backtracking line search; a few steps reach the optimum. Concavity certifies it:
 every relaxed point ``q``, ``f(q) <= f(p) + grad f(p).(q - p)``, and one LP gives the
 largest right-hand side, an upper bound on NASH over every lottery of feasible panels.
 
-The optimum is then split into panels by the face walk of ``sampling.decompose``. When
+The optimum is then split into panels by the face walk of ``sampling.engine.decompose``. When
 the walk places the whole lottery, its value is within the tolerance of the bound and
-no column generation is needed; otherwise ``sampling.nash`` runs its own method.
+no column generation is needed; otherwise ``sampling.engine.nash`` runs its own method.
 Types that the relaxation cannot seat at all (relaxed leximin level 0) have ``p = 0``
 and are left out of ``f``, as the column generation leaves out uncoverable types.
 """
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from sampling.decompose import RelaxedLeximin
+from sampling.engine.decompose import RelaxedLeximin
+from sampling.engine.master import INF, new_highs, run
+from sampling.engine.nash_dual import dual_nash
+from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
-from sampling.master import INF, new_highs, run
-from sampling.nash_dual import dual_nash
-from sampling.oracle import PanelOracle
 
 # Newton steps allowed before giving up (the column generation then takes over).
 MAX_STEPS = 40
@@ -104,7 +104,7 @@ def relaxed_nash(
 ) -> RelaxedNash | None:
     """NASH over the relaxation to a certified gap of ``tol`` per person, from its leximin point.
 
-    With ``dual`` it is first solved in the dual (``sampling.nash_dual``: fast at any
+    With ``dual`` it is first solved in the dual (``sampling.engine.nash_dual``: fast at any
     pool size); when that fails, or without ``dual``, by Newton steps whose QPs HiGHS
     solves. Returns None when both fail or ``MAX_STEPS`` steps do not reach ``tol``.
     """

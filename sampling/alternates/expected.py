@@ -16,7 +16,7 @@ answers is exact, with no sampling of answers:
 
 Scenarios with fewer vacancies than alternates (the refill then chooses whom to call)
 are costed as if everyone who answers were called; the caller handles them (see
-``sampling.alternates_search``). Deterministic: one thread, fixed seed, node budget.
+``sampling.alternates.search``). Deterministic: one thread, fixed seed, node budget.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import math
 import highspy
 import numpy as np
 
-from sampling.alternates_mip import NODE_LIMIT, Builder, MipResult
-from sampling.dropouts import Layout, compositions
+from sampling.alternates.dropouts import Layout, compositions
+from sampling.alternates.mip import NODE_LIMIT, Builder, MipResult
 
 #: Skip the program (return None) when the mixes of all categories exceed this.
 MIX_LIMIT = 200_000

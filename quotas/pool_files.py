@@ -18,6 +18,8 @@ import pandas as pd
 
 from quotas.messages import register
 from quotas.model import QuotaTable, normalise
+from quotas.pool import Pool
+from quotas.pool_values import feature_codes, problem, rows_params, rows_text
 from quotas.problems import (
     PROBLEMS_SHOWN_PER_CODE,
     InvalidInput,
@@ -27,8 +29,6 @@ from quotas.problems import (
     raise_if_errors,
 )
 from quotas.tables import read_table
-from sampling.pool import Pool
-from sampling.pool_values import feature_codes, problem, rows_params, rows_text
 
 register(
     {

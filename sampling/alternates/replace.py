@@ -24,8 +24,9 @@ from ortools.linear_solver import pywraplp
 
 from quotas.messages import Message, all_of, register
 from quotas.model import Category, QuotaTable
+from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
-from sampling.dropouts import (
+from sampling.alternates.dropouts import (
     Layout,
     check_seed,
     eligible_rows,
@@ -34,7 +35,6 @@ from sampling.dropouts import (
     rows_of,
 )
 from sampling.errors import SolverFailed
-from sampling.pool import Pool
 
 register(
     {

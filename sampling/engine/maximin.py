@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from sampling.leximin import EngineResult, Progress, leximin
-from sampling.oracle import PanelOracle
+from sampling.engine.leximin import EngineResult, Progress, leximin
+from sampling.engine.oracle import PanelOracle
 
 
 def maximin(

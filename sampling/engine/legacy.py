@@ -17,9 +17,9 @@ import pandas as pd
 
 from quotas.messages import register
 from quotas.model import QuotaTable, normalise
+from quotas.pool import Pool
 from quotas.problems import KleroError
 from sampling.distribution import Distribution, RunFigures
-from sampling.pool import Pool
 
 register(
     {

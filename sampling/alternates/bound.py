@@ -8,7 +8,7 @@ It splits the scenarios in two:
 
 A. Scenarios with at least ``count`` vacancies call everyone who answers. There the
    expected deviation of a list, summed over these scenarios, is exactly what the
-   program of ``sampling.alternates_expected`` minimises; its proven lower bound (HiGHS
+   program of ``sampling.alternates.expected`` minimises; its proven lower bound (HiGHS
    dual bound, solved with the household rule relaxed to "at most the number of people
    of the type") is a floor for every list together.
 B. In the other scenarios, scenario by scenario, for any list:
@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from quotas.model import QuotaTable
-from sampling.alternates_expected import binomial, expected_total, solve_expected
-from sampling.dropouts import (
+from quotas.pool import Pool
+from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
     Layout,
@@ -56,7 +56,7 @@ from sampling.dropouts import (
     person_uniforms,
     simulate,
 )
-from sampling.pool import Pool
+from sampling.alternates.expected import binomial, expected_total, solve_expected
 
 #: ``list_expectation`` enumerates answers when that takes at most this many cases.
 ENUMERATE = 4096

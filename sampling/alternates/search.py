@@ -1,6 +1,6 @@
 """The ``optimised`` alternates: searches on sampled drop-out scenarios of the panel.
 
-Default (``expected``): the integer program of ``sampling.alternates_expected``, exact in
+Default (``expected``): the integer program of ``sampling.alternates.expected``, exact in
 expectation over who answers wherever everyone who answers is called; where some
 scenarios have fewer vacancies than alternates, the greedy/swap list below competes and
 the better one on those scenarios is kept. ``swap`` and ``mip`` are described below.
@@ -23,7 +23,7 @@ passes), swap one alternate for the best other type. Ties go to a seeded random 
 of types. Adding one alternate is evaluated for all types at once; where the refill has
 a choice (more alternates available than vacancies) it stays exact: the new best is the
 better of the old best and "the new alternate plus the best d-1 of the others". ``mip``
-hands the swap list to the integer program of ``sampling.alternates_mip`` (same
+hands the swap list to the integer program of ``sampling.alternates.mip`` (same
 sampled objective).
 """
 
@@ -33,9 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sampling.alternates_expected import expected_total, solve_expected
-from sampling.alternates_mip import solve_counts
-from sampling.dropouts import (
+from quotas.pool import Pool
+from sampling.alternates.dropouts import (
     Layout,
     best_refill,
     compositions,
@@ -43,7 +42,8 @@ from sampling.dropouts import (
     n_compositions,
     person_uniforms,
 )
-from sampling.pool import Pool
+from sampling.alternates.expected import expected_total, solve_expected
+from sampling.alternates.mip import solve_counts
 
 MAX_PASSES = 4
 # Weigh every refill choice for every type when choices x types stay below this.
@@ -215,11 +215,11 @@ def optimise(
     """Choose ``count`` alternates from ``eligible`` on the sampled objective.
 
     ``solver="expected"`` (default): the exact-expectation program of
-    ``sampling.alternates_expected``; when some scenarios have fewer vacancies than
+    ``sampling.alternates.expected``; when some scenarios have fewer vacancies than
     alternates, the greedy/swap list too, keeping the better on those scenarios' sampled
     deviations plus the others' exact expectation. ``"swap"``: greedy additions, then
     swaps. ``"mip"``: the swap list handed as a start to the sampled integer program of
-    ``sampling.alternates_mip`` over all types (or the ``candidates`` types best alone,
+    ``sampling.alternates.mip`` over all types (or the ``candidates`` types best alone,
     plus those already chosen), keeping the better.
     """
     rng = np.random.default_rng([seed, 2])

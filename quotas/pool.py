@@ -1,7 +1,7 @@
 """The algorithm-facing form of a volunteer pool: ids, a feature matrix, households, types.
 
 Ids are sorted so that the same people in any file order give the same pool.
-Loading and checking pool files lives in ``sampling.pool_files``.
+Loading and checking pool files lives in ``quotas.pool_files``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The sampled alternates problem as one integer program over types (HiGHS).
 
-Same objective as ``sampling.alternates_search``: the sum over sampled scenarios of the
+Same objective as ``sampling.alternates.search``: the sum over sampled scenarios of the
 quota deviation after the panel's drop-outs and the best refill from the alternates who
 answer. The j-th alternate of type t answers in scenario s when slot (t, j) of the
 type's stream says so (``answers``), so the program chooses *slots*:
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from sampling.dropouts import Layout
-from sampling.master import INF, new_highs
+from sampling.alternates.dropouts import Layout
+from sampling.engine.master import INF, new_highs
 
 #: Branch-and-bound nodes HiGHS may explore (a work budget instead of a clock).
 NODE_LIMIT = 500

@@ -17,8 +17,8 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from quotas.model import QuotaTable
+from quotas.pool import Pool
 from sampling.errors import InfeasibleQuotas, SolverFailed
-from sampling.pool import Pool
 
 # Relative MIP gap for pricing; the certified bound (CBC's best bound) is used either way,
 # so a small positive gap only widens the reported optimality gap, never hides it.

@@ -7,7 +7,7 @@ gap. At the optimum, the open types with a positive dual are tight in every opti
 lottery; they are fixed at the level and the next level starts, warm, from the same LP.
 
 First of all the leximin point of the compact relaxation is split into panels
-(``sampling.decompose``). On the benchmark pools that point is a lottery; it is then the
+(``sampling.engine.decompose``). On the benchmark pools that point is a lottery; it is then the
 leximin lottery, certified by the relaxation's level bounds, and no column generation
 runs. Otherwise the walk's panels seed the master and every level is certified by
 pricing as above.
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sampling.decompose import RelaxedLeximin, Walk, walk_budget
-from sampling.decompose import head_start as relaxed_panels
+from sampling.engine.decompose import RelaxedLeximin, Walk, walk_budget
+from sampling.engine.decompose import head_start as relaxed_panels
+from sampling.engine.master import MasterSolution, MinimumMaster
+from sampling.engine.oracle import PanelOracle
+from sampling.engine.relaxation import Relaxation
 from sampling.errors import SolverFailed
-from sampling.master import MasterSolution, MinimumMaster
-from sampling.oracle import PanelOracle
-from sampling.relaxation import Relaxation
 
 Progress = Callable[[str, float], None]
 
@@ -150,7 +150,7 @@ def leximin(
     """LEXIMIN over types; ``levels=1`` stops after the first level (that is MAXIMIN).
 
     With ``head_start`` the relaxation's leximin point is first split into panels
-    (``sampling.decompose``); when they reach every level's relaxed bound within ``tol``
+    (``sampling.engine.decompose``); when they reach every level's relaxed bound within ``tol``
     that lottery is returned, certified by those bounds (``relaxation_certificate`` is 1
     in the figures). Otherwise the column generation starts from the walk's panels.
     """

@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from quotas.model import QuotaTable
+from quotas.pool import Pool
 from quotas.problems import KleroError
 from sampling.distribution import Distribution, RunFigures
+from sampling.engine.leximin import MIN_WEIGHT, EngineResult, leximin
+from sampling.engine.maximin import maximin
+from sampling.engine.nash import nash
+from sampling.engine.oracle import PanelOracle
 from sampling.errors import InfeasibleQuotas
-from sampling.leximin import MIN_WEIGHT, EngineResult, leximin
-from sampling.maximin import maximin
 from sampling.names import Algorithm
-from sampling.nash import nash
-from sampling.oracle import PanelOracle
-from sampling.pool import Pool
 
 #: The version of the selection engine. Bump it with every change that can make the same
 #: inputs and seed give another lottery (a new method, other solver settings): runs record
@@ -79,7 +79,9 @@ def select_distribution(
     if size > len(pool):
         raise KleroError("panel_size_above_pool", size=size, pool=len(pool))
     if algorithm is Algorithm.LEGACY:
-        from sampling.legacy import legacy_distribution  # written separately; imported lazily
+        from sampling.engine.legacy import (
+            legacy_distribution,  # written separately; imported lazily
+        )
 
         return legacy_distribution(pool, quotas, size, seed=seed, progress=progress, **settings)
     chosen = _settings(algorithm, settings)

@@ -1,6 +1,6 @@
 """LEXIMIN from the relaxation: its leximin point, split into panels along faces.
 
-The relaxation (``sampling.relaxation``) bounds every level from above. When its leximin
+The relaxation (``sampling.engine.relaxation``) bounds every level from above. When its leximin
 point ``x*`` (expected seats per type) is a lottery of feasible panels, that lottery *is*
 the leximin one, certified by the relaxation's level values, and no column generation is
 needed. To find such panels we walk down the faces of the relaxed polytope: take an
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from sampling.engine.oracle import PanelOracle
+from sampling.engine.relaxation import Relaxation
 from sampling.errors import SolverFailed
-from sampling.oracle import PanelOracle
-from sampling.relaxation import Relaxation
 
 Progress = Callable[[str, float], None]
 

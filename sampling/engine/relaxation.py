@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sampling.master import INF, new_highs, run
-from sampling.oracle import PanelOracle
+from sampling.engine.master import INF, new_highs, run
+from sampling.engine.oracle import PanelOracle
 
 
 class Relaxation:

@@ -1,7 +1,8 @@
 """Drop-outs and refills: per-person drop-out rates, sampled scenarios and quota deviation.
 
-Shared by ``sampling.alternates`` (choose alternates) and ``sampling.replace`` (fill
-vacancies). Everything works on Pool row numbers; ids are checked at the edge.
+Shared by ``sampling.alternates.select`` (choose alternates) and
+``sampling.alternates.replace`` (fill vacancies). Everything works on Pool row numbers; ids
+are checked at the edge.
 
 The *quota deviation* of a panel is the sum over categories of the seats missing below
 the minimum plus the seats in excess above the maximum. After drop-outs, the *best
@@ -24,9 +25,9 @@ from ortools.linear_solver import pywraplp
 import sampling.errors  # noqa: F401  (registers "selection_setting_invalid", reused here)
 from quotas.messages import register
 from quotas.model import Category, QuotaTable
+from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
 from sampling.errors import SolverFailed
-from sampling.pool import Pool
 
 register(
     {

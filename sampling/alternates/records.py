@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sampling.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec
+from sampling.alternates.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec
 
 __all__ = ["dropout_from_record", "dropout_record"]
 

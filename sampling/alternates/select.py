@@ -11,7 +11,7 @@ panel member or with another alternate):
 - ``optimised`` (default): minimise the expected quota deviation after drop-outs and the
   best refill from the alternates, over sampled drop-out scenarios of the panel and
   (exactly, where every alternate who answers is called) over who answers (see
-  ``sampling.alternates_search`` and ``sampling.alternates_expected``).
+  ``sampling.alternates.search`` and ``sampling.alternates.expected``).
 
 Both then rank the alternates: rank 1 is the single alternate that lowers the expected
 deviation most, rank 2 the best addition to rank 1, and so on (each prefix is a good
@@ -31,10 +31,9 @@ from ortools.linear_solver import pywraplp
 
 from quotas.messages import register
 from quotas.model import Category, QuotaTable
+from quotas.pool import Pool
 from quotas.problems import KleroError
-from sampling.alternates_search import optimise, rank
-from sampling.dropout_records import dropout_record
-from sampling.dropouts import (
+from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
     Layout,
@@ -47,9 +46,10 @@ from sampling.dropouts import (
     panel_rows,
     simulate,
 )
+from sampling.alternates.records import dropout_record
+from sampling.alternates.search import optimise, rank
 from sampling.errors import SolverFailed
 from sampling.names import AlternatesMethod, AlternatesSearch
-from sampling.pool import Pool
 
 register(
     {
@@ -166,7 +166,7 @@ def select_alternates(
     ``dropout`` is a rate for everyone or rates by category (see ``dropout_rates``);
     ``scenarios`` sampled drop-out scenarios estimate the expected deviation. The same
     inputs and seed give the same alternates. ``search`` (``optimised`` only) picks the
-    search of ``sampling.alternates_search.optimise``: ``expected`` (exact expectation
+    search of ``sampling.alternates.search.optimise``: ``expected`` (exact expectation
     over who answers), ``swap`` (greedy and swaps) or ``mip`` (the swap list improved by
     an integer program on the sampled answers; slower).
 
