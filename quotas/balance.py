@@ -9,7 +9,8 @@ Definitions used throughout:
 * ``share``: people of a category divided by the group's size (all rows, including
   people whose value matches no category).
 * ``target_share``: the quota's ``target_share``; when it is missing, the midpoint of the
-  quota, ``(min + max) / 2``, divided by the group's size (for a panel: its seat count).
+  quota, ``(min + max) / 2``, divided by the panel size the quotas are for (``seats``;
+  by default the group's size, which is right for a panel but not for a pool).
 * ``deviation``: ``share - target_share``.
 * total variation distance (TVD) of a feature: half the sum over its categories of
   ``|share - target_share|``; 0 is a perfect match, 1 the worst possible.
@@ -60,13 +61,16 @@ CATEGORY_COLUMNS = (
 
 
 def _category_row(
-    quotas: QuotaTable, feature: str, value: str, count: int, size: int
+    quotas: QuotaTable, feature: str, value: str, count: int, size: int, seats: int
 ) -> dict[str, object]:
-    """One category of a group of ``size`` people, ``count`` of whom are in it."""
+    """One category of a group of ``size`` people, ``count`` of whom are in it.
+
+    ``within_quota`` compares the count with the quota: meaningful for a panel of ``seats``.
+    """
     q = quotas.quota(feature, value)
     target = q.target_share
     if target is None:
-        target = _share((q.min + q.max) / 2, size)
+        target = _share((q.min + q.max) / 2, seats)
     share = _share(count, size)
     return {
         "feature": feature,
@@ -82,27 +86,37 @@ def _category_row(
 
 
 def balance_table(
-    group: pd.DataFrame, quotas: QuotaTable, *, pool: pd.DataFrame | None = None
+    group: pd.DataFrame,
+    quotas: QuotaTable,
+    *,
+    pool: pd.DataFrame | None = None,
+    seats: int | None = None,
 ) -> pd.DataFrame:
     """One row per category: the group's count and share against the quota and target.
 
     Columns: ``feature, value, count, share, target_share, deviation, min, max,
-    within_quota`` and, when a pool is given, ``pool_count, pool_share``.
+    within_quota`` and, when a pool is given, ``pool_count, pool_share``. ``seats`` is
+    the panel size the quotas count seats of (default: the group's size); give it when the
+    group is not a panel, e.g. a pool, so a quota's midpoint becomes a share of the panel.
 
     >>> from quotas.model import quota_table
     >>> q = quota_table([("gender", "female", 2, 3), ("gender", "male", 1, 2)])
     >>> t = balance_table(pd.DataFrame({"gender": ["Female", "female", "male", "male"]}), q)
     >>> t[["value", "count", "share", "target_share", "within_quota"]].to_dict("records")[0]
     {'value': 'female', 'count': 2, 'share': 0.5, 'target_share': 0.625, 'within_quota': True}
+    >>> pool = pd.DataFrame({"gender": ["female"] * 30 + ["male"] * 70})
+    >>> balance_table(pool, q, seats=4)["target_share"].tolist()  # quotas for 4 seats
+    [0.625, 0.375]
     """
     size = len(group)
+    target_seats = size if seats is None else seats
     pool_size = 0 if pool is None else len(pool)
     rows = []
     for feature in quotas.features:
         counts = _counts(group, quotas, feature)
         pool_counts = None if pool is None else _counts(pool, quotas, feature)
         for value in quotas.values(feature):
-            row = _category_row(quotas, feature, value, counts[value], size)
+            row = _category_row(quotas, feature, value, counts[value], size, target_seats)
             if pool_counts is not None:
                 row["pool_count"] = pool_counts[value]
                 row["pool_share"] = _share(pool_counts[value], pool_size)
@@ -197,7 +211,7 @@ def category_balance(
 ) -> list[dict[str, object]]:
     """``balance_table``'s rows (no pool) from the ``category_counts`` of a group of ``size``."""
     return [
-        _category_row(quotas, c.feature, c.value, counts.get(str(c), 0), size)
+        _category_row(quotas, c.feature, c.value, counts.get(str(c), 0), size, size)
         for c in quotas.categories
     ]
 

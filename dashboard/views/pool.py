@@ -165,7 +165,7 @@ if view.quotas is None:
 elif len(view.people) == 0:
     st.info(tr("pool.empty"))
 else:
-    table = balance_table(view.people, view.quotas)
+    table = balance_table(view.people, view.quotas, seats=view.panel_size)
     table = table.rename(columns={"share": "pool_share"})
     labels = {"target": tr("series.target"), "pool": tr("series.pool")}
     long = long_form(table, labels)

@@ -89,7 +89,7 @@ def check_command(
     payload["problems"] = [p.to_dict() for p in inputs.problems + result.problems]
     payload["problem_counts"] = problem_counts(inputs.problems + result.problems)
     assert inputs.pool is not None and inputs.quotas is not None
-    table = balance_table(inputs.pool.frame(), inputs.quotas)
+    table = balance_table(inputs.pool.frame(), inputs.quotas, seats=size)
     if as_json:
         payload["pool_vs_target"] = table.to_dict(orient="records")
         emit_json(payload)

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import PAGES as ROLE_PAGES
+from quotas.model import quota_table
 from recruitment import dashboard_support as support
 from recruitment import usecases as uc
 from recruitment.db import open_database
@@ -248,3 +249,30 @@ def test_partner_replaces_a_drop_out_in_one_step(own_db: DemoDb) -> None:
             assert [a["replaces"] for a in event.after["added"]] == [dropped]
     finally:
         db.dispose()
+
+
+def test_pool_page_targets_are_shares_of_the_panel(own_db: DemoDb) -> None:
+    """Quotas without target shares: the chart's target is the quota midpoint over the seats."""
+    import pyarrow as pa
+
+    database = uc.start(f"sqlite:///{own_db.path}")
+    try:
+        partner = uc.authenticate(database, "partner-fr", own_db.password("partner-fr"))
+        current = uc.site_quotas(database, partner, "FR-lyon").table
+        rows = current.to_frame()[["feature", "value", "min", "max"]].itertuples(index=False)
+        table = quota_table([tuple(row) for row in rows])
+        uc.set_quotas(database, partner, "FR-lyon", table)
+        seats = support.site_pool(database, partner, "FR-lyon").panel_size
+    finally:
+        database.dispose()
+    feature = table.features[0]
+    expected = {
+        value: (table.quota(feature, value).min + table.quota(feature, value).max) / 2 / seats
+        for value in table.values(feature)
+    }
+    at = open_page(signed_in(own_db, "partner-fr"), "pool", "FR-lyon")
+    assert not at.exception, [e.value for e in at.exception]
+    chart = at.get("vega_lite_chart")[0].proto
+    data = pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
+    target = data[data["series"] == "Census target"].set_index("value")["share"].to_dict()
+    assert target == pytest.approx(expected)

@@ -41,6 +41,25 @@ def test_example_is_valid_and_feasible(capsys: pytest.CaptureFixture[str]) -> No
     }
 
 
+def test_targets_are_shares_of_the_panel_not_of_the_pool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a target_share column, a quota of 14-16 seats of 30 is a target of 50 %."""
+    quotas = pd.read_csv(example_path("quotas")).drop(columns="target_share")
+    quotas.to_csv(tmp_path / "quotas.csv", index=False)
+    args = ["--pool", str(example_path("pool")), "--quotas", str(tmp_path / "quotas.csv")]
+    code, payload = run_json(["check", *args, "--size", str(EXAMPLE_PANEL_SIZE)], capsys)
+    assert code == 0
+    expected = {
+        (str(f), str(v)): (int(lo) + int(hi)) / 2 / EXAMPLE_PANEL_SIZE
+        for f, v, lo, hi in quotas[["feature", "value", "min", "max"]].itertuples(index=False)
+    }
+    shown = {(r["feature"], r["value"]): r["target_share"] for r in payload["pool_vs_target"]}
+    assert shown == pytest.approx(expected)
+    assert shown[("gender", "female")] == pytest.approx(0.5)
+    assert sum(r["count"] for r in payload["pool_vs_target"][:3]) > EXAMPLE_PANEL_SIZE  # pool
+
+
 def test_human_output_shows_the_pool_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", *EXAMPLE]) == 0
     out = capsys.readouterr().out
