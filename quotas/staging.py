@@ -29,25 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from quotas.messages import register
 from quotas.problems import KleroError
-
-register(
-    {
-        "out_dir_not_writable": (
-            "Cannot write to {path}: {detail}. Nothing in {path} was changed. Choose "
-            "another folder or fix its permissions."
-        ),
-        "out_file_not_written": (
-            "Could not write {name} in {path}: {detail}. Nothing in {path} was changed."
-        ),
-        "out_files_not_restored": (
-            "Could not write {name} in {path}: {detail}; then the earlier version of "
-            "{restore} could not be put back ({why}). It is kept in {kept}; move it back "
-            "by hand."
-        ),
-    }
-)
 
 Writer = Callable[[Path], None]
 

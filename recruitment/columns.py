@@ -19,40 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from quotas.messages import register
 from quotas.model import normalise
 from quotas.problems import Problem, Severity
 from recruitment.lexicon import header_key, recognise_header
 from recruitment.snapshots import quota_columns
-
-register(
-    {
-        "pool_column_declared_twice": (
-            "The pool {source} column {column!r} is declared with several roles ({roles}); "
-            "give each column one role only."
-        ),
-        "pool_column_declared_missing": (
-            "The pool {source} has no column {column!r}, which is declared as a {role} "
-            "column; the columns found are: {found}. Correct the name or leave it out."
-        ),
-        "pool_import_no_criteria": (
-            "No column of the pool {source} is a criterion (columns: {found}), and every "
-            "other column is stored as encrypted personal data. Name the criteria with "
-            "--feature-columns, or first set the site's quotas ('klero site quotas') or the "
-            "deliberation's criteria ('klero deliberation criteria --set')."
-        ),
-        "pool_quota_column_not_feature": (
-            "The pool {source} column {column!r} is declared as {role}, but the site's "
-            "quotas use it as a criterion. Leave it out of the {role} columns, or change "
-            "the quotas first."
-        ),
-        "pool_id_looks_personal": (
-            "The ids in column {column!r} of the pool {source} look like {kind} values. "
-            "Ids are stored and shown in clear: use a code that says nothing about the "
-            "person (a number or a reference), and put the {kind} in a column of its own."
-        ),
-    }
-)
 
 
 class Role(StrEnum):

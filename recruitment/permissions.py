@@ -13,23 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from quotas.messages import register
 from quotas.problems import KleroError
-
-register(
-    {
-        "permission_denied": (
-            "Permission denied: {login} ({role}) may not {action}{where}. {hint}"
-        ),
-        "login_failed": (
-            "Login failed for {login!r}: unknown user or wrong password. Set KLERO_USER (or "
-            "--user) and KLERO_PASSWORD."
-        ),
-        "login_missing": (
-            "Say who you are: give --user LOGIN (or set KLERO_USER) and set KLERO_PASSWORD."
-        ),
-    }
-)
 
 
 class Action(StrEnum):

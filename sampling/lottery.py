@@ -29,30 +29,11 @@ import numpy as np
 import pandas as pd
 
 from quotas.exports import write_table
-from quotas.messages import register
 from quotas.pool import Pool
 from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
 from sampling.engine.master import new_highs
-
-register(
-    {
-        "lottery_size_invalid": (
-            "The lottery size must be a positive whole number of panels, not {m}."
-        ),
-        "draw_source_invalid": (
-            "Give exactly one source of randomness for the draw: a seed or a public number."
-        ),
-        "draw_public_number_invalid": (
-            "The public number must be a whole number of at least 0, not {value}."
-        ),
-        "lottery_table_invalid": (
-            "The lottery table {path} cannot be read: {detail}. Use the file written by "
-            "Kleroterion, unchanged."
-        ),
-    }
-)
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
 _TOL = 1e-7

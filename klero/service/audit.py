@@ -14,7 +14,6 @@ from typing import Annotated
 
 import typer
 
-import quotas.tables  # noqa: F401  (registers the file_not_found and file_unreadable messages)
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
 from klero.service.common import logged_in
 from quotas.messages import Message

@@ -19,7 +19,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
@@ -34,24 +33,6 @@ from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
 from recruitment.usecases.personal import remember_columns, role_changes
 from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
-
-register(
-    {
-        "pool_import_id_conflict": (
-            "Volunteer {id!r} is already registered at site {site} with different details; "
-            "the row was skipped. Erase the old record first if the new details are right."
-        ),
-        "pool_import_duplicate_contact": (
-            "Volunteer {id!r} has the same {kind} as volunteer {other!r}, who is already "
-            "registered at site {site}; the row was skipped (one person, one chance)."
-        ),
-        "pool_import_erased": (
-            "Volunteer {id!r} of site {site} asked to be erased; the row was skipped. Remove "
-            "it from the file."
-        ),
-        "channel_unknown": "Unknown registration channel {channel!r}. Choose one of: {known}.",
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -34,20 +33,6 @@ from recruitment.usecases.seats import (
 )
 from recruitment.usecases.selection import frame_of
 from sampling import Replacement, reason_data, replace
-
-register(
-    {
-        "replace_already_replaced": (
-            "In run {run_id}, these drop-outs were already replaced (their replacement in "
-            "brackets): {replaced}. Give only drop-outs whose seats are still open: {open}."
-        ),
-        "replace_no_open_seat": (
-            "Run {run_id} has {open} open seat(s) of {size}, but {dropped} drop-out(s) were "
-            "given: some of them were already replaced. Give only drop-outs whose seats are "
-            "still empty."
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -25,24 +24,6 @@ from recruitment.models import User, UserTotp
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import Secrets, new_totp_secret, totp_step, totp_uri
 from recruitment.usecases import signin
-
-register(
-    {
-        "totp_already_enabled": (
-            "The login {login!r} already has a second factor. Remove it first ('klero user "
-            "totp disable') to set up a new one."
-        ),
-        "totp_not_pending": (
-            "The login {login!r} has no second factor waiting for confirmation: run 'klero "
-            "user totp enable' first."
-        ),
-        "totp_not_enabled": "The login {login!r} has no second factor.",
-        "totp_code_wrong": (
-            "That is not the code the authenticator app of {login!r} should show now. Check "
-            "the app's clock, and that it holds the key 'klero user totp enable' printed."
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)

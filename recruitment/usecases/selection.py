@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -49,25 +48,6 @@ from sampling import (
     SelectionResult,
     SelectionSettings,
     select_panel,
-)
-
-register(
-    {
-        "selection_already_running": (
-            "A selection for site {site} is already running (run {run_id}, started by "
-            "{started_by} at {started_at}). Wait for it to finish, then look at its result."
-        ),
-        "selection_seed_and_number": "Give a seed or a public number, not both.",
-        "run_not_found": "There is no selection run {run_id}.",
-        "run_not_succeeded": (
-            "Run {run_id} did not succeed (status {status}); there is no panel to compare. "
-            "Re-running needs a run that finished."
-        ),
-        "run_lost": (
-            "Run {run_id} was marked {status} while it was computing; its result was not "
-            "stored. Start a new selection."
-        ),
-    }
 )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
@@ -27,27 +26,6 @@ from recruitment.permissions import Action, Actor, require
 from recruitment.security import hash_password
 from recruitment.usecases.common import deliberation_named, organisation_named
 
-register(
-    {
-        "already_exists": "A {entity} named {name!r} already exists. Choose another name.",
-        "role_unknown": "Unknown role {role!r}. Choose one of: {known}.",
-        "partner_needs_organisation": (
-            "A partner user must belong to an organisation; give --organisation."
-        ),
-        "panel_size_out_of_range": (
-            "The panel size of site {site} is {size}; it must be between {min} and {max}."
-        ),
-        "users_exist": (
-            "The first admin can only be created in an empty database; {count} user(s) exist. "
-            "Log in as an admin and create users with 'klero user create'."
-        ),
-        "password_too_short": "The password must have at least {min} characters.",
-        "region_too_long": (
-            "The region of site {site} has {length} characters; at most {max} are allowed. "
-            "Give the name of the region only, e.g. 'Auvergne-Rhône-Alpes'."
-        ),
-    }
-)
 # For new users; existing users keep their passwords until they change them.
 MIN_PASSWORD = 12
 

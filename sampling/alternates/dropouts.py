@@ -22,37 +22,10 @@ from functools import lru_cache
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-import sampling.errors  # noqa: F401  (registers "selection_setting_invalid", reused here)
-from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
 from sampling.errors import SolverFailed
-
-register(
-    {
-        "alternates_id_unknown": (
-            "The {what} id {id!r} is not in the pool. Check the id (ids are matched exactly) "
-            "or use the pool file the panel was selected from."
-        ),
-        "alternates_id_repeated": (
-            "The {what} list names {id!r} more than once. List each person once."
-        ),
-        "alternates_panel_empty": "The panel is empty. Give the ids of the selected people.",
-        "alternates_on_panel": (
-            "{id!r} is on the panel, so they cannot also be an alternate or a candidate. "
-            "Remove them from the {what} list."
-        ),
-        "dropout_rate_invalid": (
-            "The drop-out rate {rate!r} for {category} is not a number between 0 and 1. "
-            "Give a share, e.g. 0.15 for 15 %."
-        ),
-        "dropout_category_unknown": (
-            "The drop-out rate names {feature} = {value}, which is not a category of the "
-            "quota table. Use a feature and value from the quota table."
-        ),
-    }
-)
 
 #: The drop-out rate used when none is given (10-20 % is common in practice).
 DEFAULT_DROPOUT = 0.15
