@@ -377,9 +377,7 @@ def _tolerance(size: int, seats: int | None, points: float | None, problems: lis
         return 0
     if points is not None:
         if not math.isfinite(points) or points < 0:
-            problems.append(
-                Problem("quota_tolerance_negative", {"tolerance": points, "unit": "points"})
-            )
+            problems.append(Problem("quota_tolerance_points_negative", {"tolerance": points}))
             return 0
         if not isinstance(size, int) or size <= 0:
             return 0
@@ -388,7 +386,7 @@ def _tolerance(size: int, seats: int | None, points: float | None, problems: lis
     if seats is None:
         return DEFAULT_TOLERANCE_SEATS
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 0:
-        problems.append(Problem("quota_tolerance_negative", {"tolerance": seats, "unit": "seats"}))
+        problems.append(Problem("quota_tolerance_seats_negative", {"tolerance": seats}))
         return 0
     return seats
 

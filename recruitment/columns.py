@@ -275,7 +275,6 @@ def classify(
     if id_column is not None:
         looks = content_kind(samples.get(id_column, ())[:SAMPLE_SIZE])
         if looks is not None:
-            problems.append(
-                _problem("pool_id_looks_personal", source, "warning", column=id_column, kind=looks)
-            )
+            code = "pool_id_looks_email" if looks == "email" else "pool_id_looks_phone"
+            problems.append(_problem(code, source, "warning", column=id_column))
     return Classification(tuple(out), tuple(problems))

@@ -22,21 +22,21 @@ from recruitment.snapshots import household_labels, quota_columns
 N = TypeVar("N", Deliberation, Organisation)
 
 
-def _named(session: Session, model: type[N], name: str, entity: str) -> N:
+def _named(session: Session, model: type[N], name: str, not_found: str) -> N:
     found = session.execute(select(model).where(model.name == name)).scalar_one_or_none()
     if found is None:
-        raise KleroError("not_found", entity=entity, key=name)
+        raise KleroError(not_found, key=name)
     return found
 
 
 def deliberation_named(session: Session, name: str) -> Deliberation:
-    """The deliberation called ``name``; raise not_found otherwise."""
-    return _named(session, Deliberation, name, "deliberation")
+    """The deliberation called ``name``; raise deliberation_not_found otherwise."""
+    return _named(session, Deliberation, name, "deliberation_not_found")
 
 
 def organisation_named(session: Session, name: str) -> Organisation:
-    """The organisation called ``name``; raise not_found otherwise."""
-    return _named(session, Organisation, name, "organisation")
+    """The organisation called ``name``; raise organisation_not_found otherwise."""
+    return _named(session, Organisation, name, "organisation_not_found")
 
 
 def site_ref(site: Site) -> SiteRef:

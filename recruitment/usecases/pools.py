@@ -133,8 +133,11 @@ def _store(
             continue
         clash = next(
             (
-                (kind, contacts[(kind, h)])
-                for kind, h in (("e-mail", row.email_hash), ("phone number", row.phone_hash))
+                (code, contacts[(kind, h)])
+                for kind, h, code in (
+                    ("email", row.email_hash, "pool_import_duplicate_email"),
+                    ("phone", row.phone_hash, "pool_import_duplicate_phone"),
+                )
                 if h and (kind, h) in contacts
             ),
             None,
@@ -142,8 +145,8 @@ def _store(
         if clash is not None:
             problems.append(
                 Problem(
-                    "pool_import_duplicate_contact",
-                    {"id": row.external_id, "kind": clash[0], "other": clash[1], "site": site.code},
+                    clash[0],
+                    {"id": row.external_id, "other": clash[1], "site": site.code},
                     "warning",
                 )
             )
@@ -161,7 +164,7 @@ def _store(
             source_sha256=source_sha256,
         )
         new.append((volunteer, row))
-        for kind, h in (("e-mail", row.email_hash), ("phone number", row.phone_hash)):
+        for kind, h in (("email", row.email_hash), ("phone", row.phone_hash)):
             if h:
                 contacts[(kind, h)] = row.external_id
         existing[pseudonym] = volunteer

@@ -38,7 +38,7 @@ class TotpSetup:
 def _own_user(session: Session, actor: Actor) -> User:
     user = session.get(User, actor.user_id)
     if user is None or user.login != actor.login:
-        raise KleroError("not_found", entity="user", key=actor.login)
+        raise KleroError("user_not_found", key=actor.login)
     return user
 
 
@@ -116,7 +116,7 @@ def disable_totp(
     with db.unit_of_work() as session:
         user = session.execute(select(User).where(User.login == target)).scalar_one_or_none()
         if user is None:
-            raise KleroError("not_found", entity="user", key=target)
+            raise KleroError("user_not_found", key=target)
         factor = session.get(UserTotp, user.id)
         if factor is None:
             raise KleroError("totp_not_enabled", login=signin.shown(target))

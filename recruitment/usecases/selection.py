@@ -164,13 +164,7 @@ def _record_start(
     try:
         session.flush()
     except IntegrityError as exc:  # the one-running-run index: someone was faster
-        raise KleroError(
-            "selection_already_running",
-            site=found.code,
-            run_id="?",
-            started_by="another user",
-            started_at="just now",
-        ) from exc
+        raise KleroError("selection_started_meanwhile", site=found.code) from exc
     # Held from before the commit, so no one ever sees this run running without it.
     marker.enter_context(alive_marker(db, run.id))
     audit.record(
@@ -290,7 +284,8 @@ def run_selection(
     for; ``settings`` go to the algorithm; all are recorded with the run (canonical
     form, ``sampling.pipeline``). Uses the site's panel size and current quotas. The
     draw uses ``seed`` or ``public_number`` (a random seed when neither is given). Raises KleroError
-    ``selection_already_running`` when a run of the site is in progress, and
+    ``selection_already_running`` (or ``selection_started_meanwhile``) when a run of the
+    site is in progress, and
     ``InfeasibleQuotas`` (the run recorded as failed) when no panel meets the quotas.
     """
     if seed is not None and public_number is not None:

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from quotas.messages import Message
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
@@ -95,7 +96,11 @@ class Layout:
 
 
 def rows_of(pool: Pool, ids: Sequence[str], what: str, problems: list[Problem]) -> list[int]:
-    """Row numbers of ``ids`` in order; unknown or repeated ids become problems."""
+    """Row numbers of ``ids`` in order; unknown or repeated ids become problems.
+
+    ``what`` names the list as the caller received it (``"panel"``, ``"dropped"``,
+    ``"candidates"``, ``"alternates"``): a name shown quoted, not a word of the message.
+    """
     rows: list[int] = []
     seen: set[str] = set()
     for raw in ids:
@@ -128,7 +133,7 @@ def check_seed(seed: int) -> int:
             "selection_setting_invalid",
             name="seed",
             value=seed,
-            reason="expected a whole number >= 0",
+            reason=Message("setting_expects_whole", {"min": 0}),
         )
     return int(seed)
 
@@ -140,7 +145,7 @@ def check_scenarios(scenarios: int) -> int:
             "selection_setting_invalid",
             name="scenarios",
             value=scenarios,
-            reason="expected a whole number >= 1",
+            reason=Message("setting_expects_whole", {"min": 1}),
         )
     return int(scenarios)
 
@@ -389,10 +394,10 @@ def expected_deviation(
     layout = Layout.of(pool, quotas)
     rows = panel_rows(pool, panel)
     problems: list[Problem] = []
-    alt_rows = rows_of(pool, alternates, "alternate", problems)
+    alt_rows = rows_of(pool, alternates, "alternates", problems)
     on_panel = set(rows)
     problems += [
-        Problem("alternates_on_panel", {"id": pool.ids[r], "what": "alternate"})
+        Problem("alternates_on_panel", {"id": pool.ids[r], "what": "alternates"})
         for r in alt_rows
         if r in on_panel
     ]

@@ -217,9 +217,9 @@ def replace(
     ]
     ranked: list[int] | None = None
     if candidates is not None:
-        ranked = rows_of(pool, candidates, "candidate", problems)
+        ranked = rows_of(pool, candidates, "candidates", problems)
         problems += [
-            Problem("alternates_on_panel", {"id": pool.ids[r], "what": "candidate"})
+            Problem("alternates_on_panel", {"id": pool.ids[r], "what": "candidates"})
             for r in ranked
             if r in on_panel
         ]
