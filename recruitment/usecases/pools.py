@@ -84,9 +84,9 @@ def _known_contacts(session: Session, site_id: int) -> dict[tuple[str, str], str
     known: dict[tuple[str, str], str] = {}
     for ext_id, email_hash, phone_hash in rows:
         if email_hash:
-            known[("e-mail", email_hash)] = ext_id
+            known[("email", email_hash)] = ext_id
         if phone_hash:
-            known[("phone number", phone_hash)] = ext_id
+            known[("phone", phone_hash)] = ext_id
     return known
 
 
