@@ -1,20 +1,5 @@
-"""The message catalogue of quotas (the panel domain), and which codes are environment failures.
-
-The English templates are in ``quotas/locales/en.json``, the translations beside it
-(same codes, same placeholders). Declared as the entry point ``quotas`` of the group
-``kleroterion.catalogues`` in ``pyproject.toml``; imports nothing heavy.
-"""
+"""The message catalogue of quotas: its templates are quotas/locales/<lang>.json."""
 
 from quotas.messages import Catalogue
 
-CATALOGUE = Catalogue(
-    "quotas",
-    environment_failures=frozenset(
-        {
-            "feasibility_timeout",
-            "out_dir_not_writable",
-            "out_file_not_written",
-            "out_files_not_restored",
-        }
-    ),
-)
+CATALOGUE = Catalogue("quotas")  # named in pyproject.toml, loaded by quotas.messages

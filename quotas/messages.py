@@ -35,14 +35,9 @@ def read_locale(package: str, lang: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """One package's messages: its templates live in ``<package>/locales/<lang>.json``.
-
-    ``environment_failures`` are the package's codes for failures that the request did
-    not cause (the database, the key, the disk, a solver): the CLI exits 3 on them.
-    """
+    """One package's messages: its templates live in ``<package>/locales/<lang>.json``."""
 
     package: str
-    environment_failures: frozenset[str] = frozenset()
 
     def templates(self, lang: str) -> dict[str, str]:
         """This package's templates in ``lang`` (``{}`` if it has none in that language)."""
@@ -53,6 +48,10 @@ class Catalogue:
 def catalogues() -> tuple[Catalogue, ...]:
     """Every catalogue declared in the ``kleroterion.catalogues`` entry points, by package."""
     declared = sorted(metadata.entry_points(group=CATALOGUES_GROUP), key=lambda e: e.name)
+    if not declared:  # every message would read as its bare code: say why instead
+        raise RuntimeError(
+            f"no {CATALOGUES_GROUP} entry points: install the project (pip install -e .)"
+        )
     loaded = [point.load() for point in declared]
     for point, catalogue in zip(declared, loaded, strict=True):
         if not isinstance(catalogue, Catalogue):
@@ -84,12 +83,6 @@ def _templates(lang: str) -> dict[str, str]:
 def codes() -> list[str]:
     """Return every code of every catalogue, sorted."""
     return sorted(_templates(ENGLISH))
-
-
-@cache
-def environment_failures() -> frozenset[str]:
-    """The codes every catalogue declares as failures of the environment (exit 3)."""
-    return frozenset().union(*(c.environment_failures for c in catalogues()))
 
 
 class _Lenient(dict[str, Any]):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quotas.messages import Message, environment_failures, render
+from quotas.messages import Message, render
 
 Severity = Literal["error", "warning"]
 
@@ -54,10 +54,9 @@ class Problem:
 class KleroError(Exception):
     """Base of every error Kleroterion reports to a user (never shown as a traceback).
 
-    ``exit_code`` is the CLI's: 2 for a request that cannot be done as given, 3 for the
-    codes the catalogues declare as environment failures (the database, the key, the
-    disk, a solver: ``quotas.messages.environment_failures``); subclasses set their own
-    (1 infeasible quotas, 4 permission denied).
+    ``exit_code`` is the CLI's: 2 for a request that cannot be done as given (an unknown
+    site, a wrong option, ...); subclasses set their own (1 infeasible quotas, 3 a failure
+    of the environment, 4 permission denied).
     """
 
     exit_code = 2
@@ -65,14 +64,22 @@ class KleroError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        if type(self).exit_code == 2 and code in environment_failures():
-            self.exit_code = 3
         super().__init__(render(code, params))
 
     @property
     def message(self) -> str:
         """The English message."""
         return render(self.code, self.params)
+
+
+class EnvironmentFailure(KleroError):
+    """A failure the request did not cause (the database, the key, the disk, a solver): exit 3.
+
+    Each package raises it for its own such failures (``recruitment`` for the database
+    and the key, ``quotas`` for output files, ...).
+    """
+
+    exit_code = 3
 
 
 class InvalidInput(KleroError):

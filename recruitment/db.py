@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from recruitment.audit_guards import restore_guards
 from recruitment.private_files import (
     create_private_file,
@@ -107,7 +107,7 @@ def _private_sqlite_file(path: Path) -> None:
                     tighten_file(path.with_name(path.name + suffix))
     except OSError as exc:
         detail = exc.strerror or str(exc)
-        raise KleroError("db_file_unwritable", path=str(path), detail=detail) from exc
+        raise EnvironmentFailure("db_file_unwritable", path=str(path), detail=detail) from exc
 
 
 def make_engine(url: str) -> Engine:
@@ -287,7 +287,7 @@ def reachable_revision(engine: Engine, url: str) -> str | None:
     try:
         return current_revision(engine)
     except Exception as exc:  # the driver's own error types differ per database
-        raise KleroError(
+        raise EnvironmentFailure(
             "db_unreachable", url=safe_url(url), detail=str(exc).splitlines()[0]
         ) from exc
 
@@ -297,10 +297,10 @@ def check_schema(engine: Engine, url: str) -> None:
     current = reachable_revision(engine, url)
     head = head_revision()
     if current is None:
-        raise KleroError("db_not_initialised", url=safe_url(url))
+        raise EnvironmentFailure("db_not_initialised", url=safe_url(url))
     if current != head:
         code = "db_schema_out_of_date" if current in known_revisions() else "db_schema_newer"
-        raise KleroError(code, url=safe_url(url), current=current, head=head)
+        raise EnvironmentFailure(code, url=safe_url(url), current=current, head=head)
 
 
 def open_database(url: str | None = None, *, check: bool = True) -> Database:

@@ -22,7 +22,7 @@ from typing import Any
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from recruitment.private_files import create_private_file, is_klero_home, private_folder
 
 # scrypt cost; tests lower it through ``set_password_cost`` to stay fast.
@@ -82,14 +82,14 @@ class Secrets:
         if not text:
             path = default_key_file()
             if not path.exists():
-                raise KleroError("secret_key_missing", path=str(path))
+                raise EnvironmentFailure("secret_key_missing", path=str(path))
             text = path.read_text("ascii").strip()
             source = str(path)
         key = text.strip().encode("ascii")
         try:
             Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise KleroError("secret_key_invalid", source=source) from exc
+            raise EnvironmentFailure("secret_key_invalid", source=source) from exc
         return cls(key, source)
 
     @property
@@ -107,7 +107,7 @@ class Secrets:
         try:
             data = Fernet(self.key).decrypt(bytes(token))
         except InvalidToken as exc:
-            raise KleroError("secret_key_wrong", source=self.source) from exc
+            raise EnvironmentFailure("secret_key_wrong", source=self.source) from exc
         loaded: dict[str, Any] = json.loads(data.decode("utf-8"))
         return loaded
 

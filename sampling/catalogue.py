@@ -1,17 +1,5 @@
-"""The message catalogue of the selection engine, and which of its codes are environment failures.
-
-The English templates are in ``sampling/locales/en.json``, the translations beside it
-(same codes, same placeholders). Declared as the entry point ``sampling`` of the group
-``kleroterion.catalogues`` in ``pyproject.toml``; imports nothing heavy.
-"""
+"""The message catalogue of sampling: its templates are sampling/locales/<lang>.json."""
 
 from quotas.messages import Catalogue
 
-CATALOGUE = Catalogue(
-    "sampling",
-    environment_failures=frozenset(
-        {
-            "legacy_failed",
-        }
-    ),
-)
+CATALOGUE = Catalogue("sampling")  # named in pyproject.toml, loaded by quotas.messages

@@ -1,4 +1,4 @@
-"""Errors of the selection engine: codes, English messages and the exceptions that carry them.
+"""Errors of the selection engine: the exceptions that carry their codes (messages in locales/).
 
 The CLI turns ``InfeasibleQuotas`` into exit code 1 plus the explanation from
 ``quotas.feasibility``; bad arguments are plain ``KleroError`` codes.

@@ -1,10 +1,5 @@
-"""The message catalogue of the synthetic pools, and which of its codes are environment failures.
-
-The English templates are in ``synthetic_data/locales/en.json``, the translations beside it
-(same codes, same placeholders). Declared as the entry point ``synthetic_data`` of the group
-``kleroterion.catalogues`` in ``pyproject.toml``; imports nothing heavy.
-"""
+"""The message catalogue of synthetic_data: its templates are synthetic_data/locales/<lang>.json."""
 
 from quotas.messages import Catalogue
 
-CATALOGUE = Catalogue("synthetic_data")
+CATALOGUE = Catalogue("synthetic_data")  # named in pyproject.toml, loaded by quotas.messages

@@ -125,14 +125,10 @@ def test_a_code_in_two_catalogues_is_an_error() -> None:
         messages.merged([quotas, quotas], "en")
 
 
-def test_service_failures_are_declared_by_the_service_not_by_quotas() -> None:
-    declared = {c.package: c.environment_failures for c in messages.catalogues()}
-    assert {"db_unreachable", "run_lost", "secret_key_missing"} <= declared["recruitment"]
-    assert not any(code.startswith(("db_", "audit_", "run_")) for code in declared["quotas"])
-    from quotas.problems import KleroError
-
-    assert KleroError("db_unreachable", url="sqlite://", detail="x").exit_code == 3
-    assert KleroError("site_not_found", site="X").exit_code == 2
+def test_service_codes_are_the_service_s() -> None:
+    owner = {code: c.package for c in messages.catalogues() for code in c.templates("en")}
+    service = [c for c in owner if c.startswith(("db_", "audit_", "secret_key_", "run_"))]
+    assert service and all(owner[code] == "recruitment" for code in service)
 
 
 def test_every_action_reads_as_a_phrase_in_every_language() -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quotas.problems import KleroError, raise_if_errors
+from quotas.problems import EnvironmentFailure, KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, Volunteer, utcnow
@@ -208,7 +208,7 @@ def _finish(
         run = session.get(SelectionRun, started.run_id, with_for_update=True)
         assert run is not None
         if run.status != "running":
-            raise KleroError("run_lost", run_id=run.id, status=run.status)
+            raise EnvironmentFailure("run_lost", run_id=run.id, status=run.status)
         ids = {
             v.pseudonym: v.id
             for v in session.execute(

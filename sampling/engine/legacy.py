@@ -17,7 +17,7 @@ import pandas as pd
 
 from quotas.model import QuotaTable, normalise
 from quotas.pool import Pool
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from sampling.distribution import Distribution, RunFigures
 
 CONFIDENCE = 0.95
@@ -137,7 +137,7 @@ def _draw(layout: _Layout, rng: np.random.Generator, attempts: int) -> tuple[lis
         panel = _attempt(layout, rng)
         if panel is not None:
             return panel, failures
-    raise KleroError("legacy_failed", size=layout.size, attempts=attempts)
+    raise EnvironmentFailure("legacy_failed", size=layout.size, attempts=attempts)
 
 
 def hoeffding_half_width(samples: int, estimates: int, confidence: float = CONFIDENCE) -> float:

@@ -94,12 +94,6 @@ def test_every_progress_stage_of_the_algorithms_has_a_name_in_every_language() -
             assert text(key, lang) != key, (lang, stage)
 
 
-def test_every_environment_failure_is_in_its_own_catalogue() -> None:
-    for catalogue in messages.catalogues():  # a typo would silently turn a failure into exit 2
-        assert catalogue.environment_failures <= set(catalogue.templates("en"))
-    assert {"db_unreachable", "run_lost", "feasibility_timeout"} <= messages.environment_failures()
-
-
 def test_every_assisted_registration_channel_has_a_label() -> None:
     # The registration form offers recruitment.channels.ASSISTED_CHANNELS, labelled channel.*.
     from recruitment.channels import ASSISTED_CHANNELS, CHANNELS
