@@ -34,6 +34,7 @@ import pandas as pd
 
 from quotas.confusables import look_alike_problems
 from quotas.exports import write_table
+from quotas.messages import EMPTY
 from quotas.model import (
     Category,
     Quota,
@@ -125,7 +126,7 @@ def _missing(code: str, source: str, frame: pd.DataFrame, expected: list[str]) -
             "source": source,
             "missing": ", ".join(missing),
             "expected": ", ".join(expected),
-            "found": ", ".join(str(c) for c in frame.columns) or "none",
+            "found": ", ".join(str(c) for c in frame.columns) or EMPTY,
         },
     )
 

@@ -19,6 +19,9 @@ from functools import cache
 from importlib import metadata, resources
 from typing import Any
 
+#: What an empty list of names shows, in every language (not an English "none").
+EMPTY = "–"
+
 #: The entry-point group in which each package names its ``Catalogue``.
 CATALOGUES_GROUP = "kleroterion.catalogues"
 ENGLISH = "en"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quotas.messages import EMPTY
 from quotas.model import QuotaTable, normalise
 from quotas.pool import Pool
 from quotas.pool_values import feature_codes, problem, rows_params, rows_text
@@ -118,7 +119,7 @@ def pool_from_frame(
     # Checks read the first of identically named columns; the duplicate is reported.
     work = text.loc[:, ~text.columns.duplicated()]
     problems: list[Problem] = []
-    found = ", ".join(repr(str(c)) for c in text.columns) or "(none)"
+    found = ", ".join(repr(str(c)) for c in text.columns) or EMPTY
     columns = _column_index(text, source, problems)
 
     if len(text) == 0:

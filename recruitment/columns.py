@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from quotas.messages import EMPTY
 from quotas.model import normalise
 from quotas.problems import Problem, Severity
 from recruitment.lexicon import header_key, recognise_header
@@ -185,7 +186,7 @@ def _declared_roles(
     A column declared both a contact and an address column is an address column.
     """
     by_key = {normalise(c): c for c in columns}
-    found = ", ".join(repr(c) for c in columns) or "(none)"
+    found = ", ".join(repr(c) for c in columns) or EMPTY
     roles: dict[str, list[Role]] = {}
     problems: list[Problem] = []
     wanted = [(Role.ID, (declaration.id_column,)), *declaration.declared().items()]
@@ -269,7 +270,7 @@ def classify(
                 out.append(ColumnRole(column, Role.CONTACT, Reason.RECOGNISED, kind))
     result = Classification(tuple(out))
     if not declaration.feature_columns and not result.with_role(Role.FEATURE):
-        found = ", ".join(repr(c) for c in columns) or "(none)"
+        found = ", ".join(repr(c) for c in columns) or EMPTY
         problems.append(_problem("pool_import_no_criteria", source, found=found))
     id_column = result.id_column
     if id_column is not None:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotas.messages import EMPTY
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -96,7 +97,7 @@ def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, 
                 current=current,
                 run_id=run_id,
                 status=status,
-                allowed=", ".join(TRANSITIONS[current]) or "none",
+                allowed=", ".join(TRANSITIONS[current]) or EMPTY,
             )
         seat.status = status
         seat.updated_at = utcnow()

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from quotas.messages import EMPTY
 from quotas.model import normalise
 from quotas.problems import KleroError, Problem, raise_if_errors
 from recruitment import audit
@@ -215,7 +216,7 @@ def classify_pool(
                 held.setdefault(normalise(name), str(name))
         qs = current_quota_set(session, found.id)
         in_quotas = quota_columns(table_from_rows(qs.rows).features) if qs is not None else set()
-        known = ", ".join(sorted(held.values())) or "(none)"
+        known = ", ".join(sorted(held.values())) or EMPTY
         for key, role in asked.items():
             if key not in held:
                 params = {"site": found.code, "column": key, "known": known}

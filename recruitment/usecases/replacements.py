@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from quotas.messages import EMPTY
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -128,7 +129,7 @@ def replace_dropouts(
                     current=seat.status,
                     run_id=run_id,
                     status="withdrawn",
-                    allowed=", ".join(TRANSITIONS[seat.status]) or "none",
+                    allowed=", ".join(TRANSITIONS[seat.status]) or EMPTY,
                 )
         now = utcnow()
         withdrawn = [p for p in dropped if by_pseudonym[p].status not in LOST]
