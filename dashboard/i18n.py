@@ -7,14 +7,12 @@ catalogue, so a conflict explanation reads in the same language as the page arou
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from quotas.messages import render
+from quotas.messages import read_locale, render
 from quotas.problems import InvalidInput, KleroError, Problem
 
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español"}
@@ -48,11 +46,7 @@ _MONTHS: dict[str, tuple[str, ...]] = {
 
 @cache
 def _strings(lang: str) -> dict[str, str]:
-    try:
-        text = resources.files("dashboard").joinpath(f"locales/{lang}.json").read_text("utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    return {str(k): str(v) for k, v in json.loads(text).items()}
+    return read_locale("dashboard", lang)
 
 
 def keys() -> list[str]:

@@ -19,19 +19,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from quotas.messages import register
 from quotas.model import normalise
 from quotas.problems import Problem
-
-register(
-    {
-        "categories_look_alike": (
-            '{source}: the categories "{value}" and "{other}" of {feature} look alike but are '
-            "not the same text ({letters}). If they are meant to be one category, retype "
-            "the second; volunteers are matched to the exact spelling."
-        ),
-    }
-)
 
 #: Cyrillic and Greek letters -> the Latin letter they look like.
 LOOK_ALIKES: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 The solver side lives in ``quotas.feasibility``; this module holds the words and result
 types of the feasibility check: it turns a minimal conflict (a few quota bounds) and counts
-from the pool into registered, translatable messages.
+from the pool into catalogued, translatable messages.
 """
 
 from __future__ import annotations
@@ -11,118 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from quotas.messages import Message, Part, any_of, clauses, register, render
+from quotas.messages import Message, Part, any_of, clauses, render
 from quotas.model import Category, QuotaTable
 from quotas.problems import Problem
-
-register(
-    {
-        "bound_min": "at least {amount} people with {category} must be selected",
-        "bound_max": "at most {amount} people with {category} may be selected",
-        "bound_size": "the panel has {amount} seats",
-        "conflict_pool_too_small": (
-            "The pool has only {people} people, but the panel has {size} seats."
-        ),
-        "conflict_households_too_few": (
-            "The {people} people in the pool live in only {households} households (counting "
-            "people who live alone) and at most one person per household may be selected, "
-            "but the panel has {size} seats."
-        ),
-        "conflict_min_above_pool": (
-            "Only {count} people in the pool have {category}, but at least {min} must be selected."
-        ),
-        "conflict_min_above_households": (
-            "The {count} people with {category} in the pool live in only {households} "
-            "households and at most one person per household may be selected, but at least "
-            "{min} people with {category} must be selected."
-        ),
-        "conflict_min_above_max": (
-            "For {category} at least {min} people must be selected but at most {max} may be."
-        ),
-        "conflict_all_inside": (
-            "All {count_a} people with {a} in the pool also have {b}, but at most "
-            "{max_b}{max_parts} people with {b} may be selected, and at least "
-            "{min_a}{min_parts} with {a} must be."
-        ),
-        "conflict_few_outside": (
-            "Only {outside} of the {count_a} people with {a} in the pool do not have {b}. "
-            "At least {min_a}{min_parts} people with {a} must be selected but at most "
-            "{max_b}{max_parts} with {b} may be, so at least {needed} selected people with "
-            "{a} would have to lack {b}."
-        ),
-        "conflict_max_sum_below_size": (
-            "At most {total}{max_parts} people with {b} may be selected and only {others} "
-            "people in the pool have none of these, but the panel has {size} seats."
-        ),
-        "conflict_min_sum_above_size": (
-            "At least {total}{min_parts} people with {a} must be selected, more than the "
-            "{size} seats of the panel."
-        ),
-        "conflict_two_mins": (
-            "At least {min_a} people with {a} and {min_b} with {b} must be selected, but only "
-            "{both} people in the pool have both, so these two quotas need at least {needed} "
-            "seats, more than the {size} seats of the panel."
-        ),
-        "conflict_bounds": "These quotas cannot all be met together: {bounds}.",
-        "conflict_fact_count": "The pool has {count} people with {category}.",
-        "conflict_fact_overlap": "{both} of the {count_a} people with {a} in the pool have {b}.",
-        "relaxation_lower_min": "lower the minimum of {category} from {old} to {new}",
-        "relaxation_raise_max": "raise the maximum of {category} from {old} to {new}",
-        "relaxation_summary": (
-            "The smallest change that makes a panel possible moves the quotas by {seats} "
-            "seats in total: {steps}."
-        ),
-        "relaxation_summary_one": (
-            "The smallest change that makes a panel possible moves the quotas by one seat: {steps}."
-        ),
-        "relaxation_none": "No change of the quotas alone can make this panel possible.",
-        "category_values": "{feature} = {values}",
-    }
-)
-
-register(
-    {  # the feasibility check's own findings (quotas.feasibility)
-        "feasibility_feature_missing": (
-            "The pool has no column for the quota feature {feature}. Add the column or "
-            "remove the quotas of {feature}."
-        ),
-        "feasibility_value_unknown": (
-            "Person {person}: {feature} = {value!r} matches no category of the quota table "
-            "(known values: {known}). Correct the value or add a quota for it."
-        ),
-        "feasibility_households_length": (
-            "{given} household keys were given for {people} people. Give one key per person."
-        ),
-        "feasibility_pool_too_small": (
-            "The pool has {people} people, fewer than the {size} seats of the panel. Recruit "
-            "at least {missing} more volunteers or make the panel smaller."
-        ),
-        "feasibility_category_short": (
-            "Only {count} people with {category} are in the pool, but at least {min} must be "
-            "selected. Recruit at least {missing} more or lower the minimum."
-        ),
-        "feasibility_feature_short": (
-            "Feature {feature}: taking as many people from each category as its maximum and "
-            "the pool allow gives only {total} people, fewer than the {size} seats. Raise "
-            "maximums of {feature} or recruit more people."
-        ),
-        "feasibility_households_too_few": (
-            "The {people} people in the pool live in {households} households (counting people "
-            "who live alone); at most one person per household may be selected, so a panel "
-            "of {size} is impossible."
-        ),
-        "feasibility_infeasible": (
-            "No panel of {size} people from this pool meets all the quotas together."
-        ),
-        "feasibility_timeout": (
-            "The feasibility check did not finish within {seconds} seconds. Try again with a "
-            "longer time limit."
-        ),
-        "feasibility_export_suffix": (
-            "Cannot write the model to {path}: the file name must end in .lp or .mps."
-        ),
-    }
-)
 
 BoundKind = Literal["min", "max", "size"]
 

@@ -30,21 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from quotas.messages import register
 from quotas.problems import KleroError
-
-register(
-    {
-        "export_suffix_unsupported": (
-            "Cannot write {path}: the extension {suffix!r} is not supported. End the file "
-            "name with one of: {allowed}."
-        ),
-        "export_xlsx_illegal_character": (
-            "Cannot write {path} as XLSX: the value in row {row}, column {column!r} holds a "
-            "control character that XLSX files cannot store. Write a .csv file instead."
-        ),
-    }
-)
 
 TableFormat = Literal["csv", "xlsx"]
 

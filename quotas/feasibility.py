@@ -29,7 +29,7 @@ from quotas.explain import (
     explain_conflict,
 )
 from quotas.model import Category, QuotaTable, validate_quotas
-from quotas.problems import InvalidInput, KleroError, Problem, errors_only
+from quotas.problems import EnvironmentFailure, InvalidInput, KleroError, Problem, errors_only
 
 __all__ = [
     "FeasibilityResult",
@@ -246,7 +246,7 @@ class _Model:
                 row.SetBounds(*((lo, hi) if bound in key else (-inf, inf)))
             status = self.solver.Solve()
             if status not in (_SOLVED, pywraplp.Solver.FEASIBLE, pywraplp.Solver.INFEASIBLE):
-                raise KleroError("feasibility_timeout", seconds=self.time_limit)
+                raise EnvironmentFailure("feasibility_timeout", seconds=self.time_limit)
             self._cache[key] = status != pywraplp.Solver.INFEASIBLE
         return self._cache[key]
 
@@ -300,7 +300,7 @@ def _relax(inst: _Instance, time_limit: float) -> Relaxation | None:
     if status == pywraplp.Solver.INFEASIBLE:
         return None
     if status != _SOLVED:
-        raise KleroError("feasibility_timeout", seconds=time_limit)
+        raise EnvironmentFailure("feasibility_timeout", seconds=time_limit)
     moved = {(b.kind, b.category): round(s.solution_value()) for b, s in slacks}
     changes = []
     for q in inst.quotas:

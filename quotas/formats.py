@@ -34,7 +34,7 @@ import pandas as pd
 
 from quotas.confusables import look_alike_problems
 from quotas.exports import write_table
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.model import (
     Category,
     Quota,
@@ -52,46 +52,6 @@ QuotaFormat = Literal["kleroterion", "sortition-foundation", "sf-category"]
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 QUOTA_FORMATS: tuple[QuotaFormat, ...] = ("kleroterion", "sortition-foundation", "sf-category")
-
-register(
-    {
-        "quota_file_missing_columns": (
-            "{source} has no column {missing}. A quota table needs the columns {expected} "
-            "(found: {found})."
-        ),
-        "quota_file_blank_cell": (
-            "Row {row} of {source}: the {column} is blank. Fill it in or delete the row."
-        ),
-        "quota_file_not_integer": (
-            "Row {row} of {source}: {column} is {text!r}, not a whole number of seats."
-        ),
-        "quota_file_share_not_number": (
-            "Row {row} of {source}: the target share {text!r} is not a number. "
-            "Write it as 0.51 or 51%, or leave it blank."
-        ),
-        "quota_file_duplicate_category": (
-            "Rows {rows} of {source} all give the quota of {feature} = {value}. "
-            "Keep one row per category."
-        ),
-        "quota_format_unknown": (
-            "The quota file format {format!r} is unknown; use one of {known}."
-        ),
-        "margin_file_missing_columns": (
-            "{source} has no column {missing}. Census margins need the columns {expected} "
-            "(found: {found})."
-        ),
-        "margin_file_blank_cell": (
-            "Row {row} of {source}: the {column} is blank. Fill it in or delete the row."
-        ),
-        "margin_file_share_not_number": (
-            "Row {row} of {source}: the share {text!r} is not a number. "
-            "Write it as 0.51, 51 or 51%."
-        ),
-        "margin_file_duplicate": (
-            "Rows {rows} of {source} all give the share of {feature} = {value}. Keep one row."
-        ),
-    }
-)
 
 
 def header_key(name: object) -> str:
@@ -166,7 +126,7 @@ def _missing(code: str, source: str, frame: pd.DataFrame, expected: list[str]) -
             "source": source,
             "missing": ", ".join(missing),
             "expected": ", ".join(expected),
-            "found": ", ".join(str(c) for c in frame.columns) or "none",
+            "found": ", ".join(str(c) for c in frame.columns) or EMPTY,
         },
     )
 

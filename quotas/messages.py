@@ -1,45 +1,91 @@
-"""One catalogue of human messages, keyed by error code, so every message can be translated.
+"""Human messages keyed by error code, from the catalogue each package declares: translatable.
 
-Modules register their English templates at import; other languages come from
-``quotas/locales/<lang>.json`` files mapping the same codes to templates. A ``Message``
-(code + parameters) is text not yet written in any language; a parameter may itself be a
-``Message`` (e.g. a list joined with "and"), rendered in the same language.
+Each package declares its catalogue in one module (``<package>/catalogue.py``, listed as
+an entry point of the group ``kleroterion.catalogues`` in ``pyproject.toml``); the
+templates themselves are ``<package>/locales/<lang>.json`` files (``en`` first, then
+the translations, same codes). The catalogues are loaded on the first render, never by
+importing a module for its side effects. A ``Message`` (code + parameters) is text not
+yet written in any language; a parameter may itself be a ``Message`` (e.g. a list joined
+with "and"), rendered in the same language. Parameters are values (numbers, ids,
+category names), never English phrases.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from typing import Any
 
-_ENGLISH: dict[str, str] = {}
+#: What an empty list of names shows, in every language (not an English "none").
+EMPTY = "–"
+
+#: The entry-point group in which each package names its ``Catalogue``.
+CATALOGUES_GROUP = "kleroterion.catalogues"
+ENGLISH = "en"
 
 
-def register(templates: Mapping[str, str]) -> None:
-    """Add English message templates (``str.format`` style) for error codes."""
-    for code, template in templates.items():
-        existing = _ENGLISH.get(code)
-        if existing is not None and existing != template:
-            raise ValueError(f"message code {code!r} registered twice with different text")
-        _ENGLISH[code] = template
+def read_locale(package: str, lang: str) -> dict[str, str]:
+    """The templates of ``<package>/locales/<lang>.json`` (empty if there is no such file)."""
+    try:
+        text = resources.files(package).joinpath(f"locales/{lang}.json").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return {str(k): str(v) for k, v in json.loads(text).items()}
 
 
-def codes() -> list[str]:
-    """Return every registered code, sorted."""
-    return sorted(_ENGLISH)
+@dataclass(frozen=True)
+class Catalogue:
+    """One package's messages: its templates live in ``<package>/locales/<lang>.json``."""
+
+    package: str
+
+    def templates(self, lang: str) -> dict[str, str]:
+        """This package's templates in ``lang`` (``{}`` if it has none in that language)."""
+        return read_locale(self.package, lang)
 
 
 @cache
-def _catalogue(lang: str) -> dict[str, str]:
-    try:
-        text = resources.files("quotas").joinpath(f"locales/{lang}.json").read_text("utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    loaded = json.loads(text)
-    return {str(k): str(v) for k, v in loaded.items()}
+def catalogues() -> tuple[Catalogue, ...]:
+    """Every catalogue declared in the ``kleroterion.catalogues`` entry points, by package."""
+    declared = sorted(metadata.entry_points(group=CATALOGUES_GROUP), key=lambda e: e.name)
+    if not declared:  # every message would read as its bare code: say why instead
+        raise RuntimeError(
+            f"no {CATALOGUES_GROUP} entry points: install the project (pip install -e .)"
+        )
+    loaded = [point.load() for point in declared]
+    for point, catalogue in zip(declared, loaded, strict=True):
+        if not isinstance(catalogue, Catalogue):
+            raise TypeError(f"entry point {point.value!r} is not a quotas.messages.Catalogue")
+    return tuple(loaded)
+
+
+def merged(sources: Iterable[Catalogue], lang: str) -> dict[str, str]:
+    """The templates of every catalogue in ``lang``; a code in two catalogues is an error."""
+    out: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for catalogue in sources:
+        for code, template in catalogue.templates(lang).items():
+            if code in owner:
+                raise ValueError(
+                    f"message code {code!r} is in the catalogues of both "
+                    f"{owner[code]} and {catalogue.package}"
+                )
+            owner[code] = catalogue.package
+            out[code] = template
+    return out
+
+
+@cache
+def _templates(lang: str) -> dict[str, str]:
+    return merged(catalogues(), lang)
+
+
+def codes() -> list[str]:
+    """Return every code of every catalogue, sorted."""
+    return sorted(_templates(ENGLISH))
 
 
 class _Lenient(dict[str, Any]):
@@ -53,9 +99,9 @@ def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
     Parameters that are ``Message`` objects are rendered first, in the same language.
     """
     filled = {k: v.text(lang) if isinstance(v, Message) else v for k, v in params.items()}
-    template = _catalogue(lang).get(code) if lang != "en" else None
+    template = _templates(lang).get(code) if lang != ENGLISH else None
     if template is None:
-        template = _ENGLISH.get(code)
+        template = _templates(ENGLISH).get(code)
     if template is None:
         return f"{code}: " + ", ".join(f"{k}={v}" for k, v in sorted(filled.items()))
     return template.format_map(_Lenient(filled))
@@ -63,7 +109,7 @@ def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
 
 @dataclass(frozen=True)
 class Message:
-    """Text to be written later in any language: a registered code and its parameters.
+    """Text to be written later in any language: a catalogued code and its parameters.
 
     >>> all_of(["age = 65+", "gender = female"]).text("fr")
     'age = 65+ et gender = female'
@@ -98,15 +144,6 @@ def plain(value: Any) -> Any:
 def _is_message_dict(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"code", "params"}
 
-
-register(
-    {
-        "list_and": "{items} and {last}",
-        "list_or": "{items} or {last}",
-        "list_comma": "{first}, {rest}",
-        "list_clauses": "{first}; {rest}",
-    }
-)
 
 Part = str | Message
 

@@ -14,48 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from quotas.messages import register
 from quotas.problems import Problem, raise_if_errors
-
-register(
-    {
-        "quota_min_above_max": (
-            "Quota for {feature} = {value}: the minimum ({min}) is larger than the maximum "
-            "({max}). Lower the minimum or raise the maximum."
-        ),
-        "quota_negative": (
-            "Quota for {feature} = {value}: {bound} is {amount}, but seats cannot be negative."
-        ),
-        "quota_max_above_size": (
-            "Quota for {feature} = {value}: the maximum ({max}) is larger than the panel "
-            "size ({size}); it will be treated as {size}."
-        ),
-        "quota_sum_min_above_size": (
-            "Feature {feature}: the minimums add up to {total}, more than the panel size "
-            "({size}). Lower some minimums of {feature} so they add up to at most {size}."
-        ),
-        "quota_sum_max_below_size": (
-            "Feature {feature}: the maximums add up to {total}, fewer than the panel size "
-            "({size}). Raise some maximums of {feature} so they add up to at least {size}."
-        ),
-        "quota_duplicate_category": (
-            "The category {feature} = {value} appears more than once in the quota table "
-            "(rows {rows}). Keep one row per category."
-        ),
-        "quota_share_out_of_range": (
-            "Quota for {feature} = {value}: the target share {share} is not between 0 and 1."
-        ),
-        "quota_shares_do_not_sum_to_one": (
-            "Feature {feature}: the target shares add up to {total}, not 1."
-        ),
-        "quota_table_empty": "The quota table has no categories. Add at least one feature.",
-        "quota_value_without_quota": (
-            "Row {row}: {feature} = {value!r} matches no category of the quota table "
-            "(known values: {known}). Add a quota for it or correct the value."
-        ),
-        "panel_size_invalid": "The panel size must be a positive whole number, not {size}.",
-    }
-)
 
 
 def normalise(value: object) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.model import QuotaTable, normalise
 from quotas.pool import Pool
 from quotas.pool_values import feature_codes, problem, rows_params, rows_text
@@ -29,39 +29,6 @@ from quotas.problems import (
     raise_if_errors,
 )
 from quotas.tables import read_table
-
-register(
-    {
-        "pool_missing_id_column": (
-            "The pool {source} has no id column {id_column!r}; the columns found are: {found}. "
-            "Rename the column of volunteer ids to {id_column!r} or name it as the id column."
-        ),
-        "pool_missing_feature_columns": (
-            "The pool {source} has no column for {features}, which the quota table needs; "
-            "the columns found are: {found}. Add the columns or correct their names."
-        ),
-        "pool_missing_address_columns": (
-            "The pool {source} has no address column {columns}; the columns found are: "
-            "{found}. Correct the address column names or leave them out."
-        ),
-        "pool_ambiguous_column": (
-            "The pool {source} has several columns for {name!r}: {columns}. Keep only one."
-        ),
-        "pool_blank_id": (
-            "Row {row}: the id is blank ({count} row(s) without an id: {rows}). "
-            "Give every volunteer a unique id."
-        ),
-        "pool_duplicate_id": (
-            "Row {row}: the id {id!r} is used on rows {rows}. Give every volunteer a unique id, "
-            "and remove volunteers who registered twice."
-        ),
-        "pool_empty": "The pool {source} has no volunteers. Add at least one row.",
-        "pool_category_empty": (
-            "No one in the pool {source} has {feature} = {value}, though the quota table "
-            "asks for {min} to {max} of them. A minimum above 0 cannot be met."
-        ),
-    }
-)
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _PUNCTUATION = re.compile(r"[^\w\s]")
@@ -152,7 +119,7 @@ def pool_from_frame(
     # Checks read the first of identically named columns; the duplicate is reported.
     work = text.loc[:, ~text.columns.duplicated()]
     problems: list[Problem] = []
-    found = ", ".join(repr(str(c)) for c in text.columns) or "(none)"
+    found = ", ".join(repr(str(c)) for c in text.columns) or EMPTY
     columns = _column_index(text, source, problems)
 
     if len(text) == 0:

@@ -24,39 +24,8 @@ import numpy as np
 import pandas as pd
 
 from quotas.confusables import compatibility_letters, compatible, look_alike_letters, skeleton
-from quotas.messages import register
 from quotas.model import QuotaTable, normalise, split_crossed
 from quotas.problems import PROBLEMS_SHOWN_PER_CODE, Problem, Severity
-
-register(
-    {
-        "pool_blank_value": (
-            "Row {row}: {feature} is blank ({count} row(s) without a value: {rows}). "
-            "Fill in a category of {feature} for every volunteer."
-        ),
-        "pool_unknown_value": (
-            "Row {row}: {feature} = {value!r} is not a category of {feature} "
-            "(did you mean {suggestion!r}?). Rows with this value ({count}): {rows}. "
-            "Correct the value or add a quota for it; the categories are: {known}."
-        ),
-        "pool_unknown_value_no_suggestion": (
-            "Row {row}: {feature} = {value!r} is not a category of {feature}. Rows with this "
-            "value ({count}): {rows}. Correct the value or add a quota for it; the categories "
-            "are: {known}."
-        ),
-        "pool_unknown_value_look_alike": (
-            'Row {row}: {feature} = "{value}" ({letters}) looks like "{known_value}" but is '
-            "not the same text, so it is not a category of {feature}. Rows with this value "
-            '({count}): {rows}. Retype it as "{known_value}" (the letters may come from '
-            "another alphabet's keyboard)."
-        ),
-        "pool_value_compatibility_form": (
-            'Row {row}: {feature} = "{value}" ({letters}) was read as "{known_value}", the '
-            "category it is a variant spelling of. Rows with this value ({count}): {rows}. "
-            'Check it, and write "{known_value}" next time.'
-        ),
-    }
-)
 
 # Show this many row numbers in a message; the problem's ``count`` gives the total.
 ROWS_SHOWN = 20

@@ -10,11 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from quotas.messages import Message, register, render
+from quotas.messages import Message, render
 
 Severity = Literal["error", "warning"]
-
-register({"problems_more": "… and {count} more problems like this ({kind})."})
 
 #: How many problems of one code a list shows; the rest are counted (``bounded``).
 PROBLEMS_SHOWN_PER_CODE = 20
@@ -53,36 +51,12 @@ class Problem:
         return out
 
 
-#: Failures that the request did not cause (the database, the key, the disk, a solver):
-#: exit 3, as an unexpected failure. Every other KleroError is a request that cannot be
-#: done as given (an unknown site, a wrong option, ...): exit 2, like invalid input.
-ENVIRONMENT_FAILURES = frozenset(
-    {
-        "db_file_unwritable",
-        "db_not_initialised",
-        "db_schema_newer",
-        "db_schema_out_of_date",
-        "db_unreachable",
-        "feasibility_timeout",
-        "legacy_failed",
-        "out_dir_not_writable",
-        "out_file_not_written",
-        "out_files_not_restored",
-        "run_lost",
-        "secret_key_invalid",
-        "secret_key_missing",
-        "secret_key_wrong",
-        "selection_interrupted",
-    }
-)
-
-
 class KleroError(Exception):
     """Base of every error Kleroterion reports to a user (never shown as a traceback).
 
-    ``exit_code`` is the CLI's: 2 for a request that cannot be done as given, 3 for the
-    failures in ``ENVIRONMENT_FAILURES``; subclasses set their own (1 infeasible quotas,
-    4 permission denied).
+    ``exit_code`` is the CLI's: 2 for a request that cannot be done as given (an unknown
+    site, a wrong option, ...); subclasses set their own (1 infeasible quotas, 3 a failure
+    of the environment, 4 permission denied).
     """
 
     exit_code = 2
@@ -90,14 +64,22 @@ class KleroError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        if code in ENVIRONMENT_FAILURES and type(self).exit_code == 2:
-            self.exit_code = 3
         super().__init__(render(code, params))
 
     @property
     def message(self) -> str:
         """The English message."""
         return render(self.code, self.params)
+
+
+class EnvironmentFailure(KleroError):
+    """A failure the request did not cause (the database, the key, the disk, a solver): exit 3.
+
+    Each package raises it for its own such failures (``recruitment`` for the database
+    and the key, ``quotas`` for output files, ...).
+    """
+
+    exit_code = 3
 
 
 class InvalidInput(KleroError):

@@ -29,25 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from quotas.messages import register
-from quotas.problems import KleroError
-
-register(
-    {
-        "out_dir_not_writable": (
-            "Cannot write to {path}: {detail}. Nothing in {path} was changed. Choose "
-            "another folder or fix its permissions."
-        ),
-        "out_file_not_written": (
-            "Could not write {name} in {path}: {detail}. Nothing in {path} was changed."
-        ),
-        "out_files_not_restored": (
-            "Could not write {name} in {path}: {detail}; then the earlier version of "
-            "{restore} could not be put back ({why}). It is kept in {kept}; move it back "
-            "by hand."
-        ),
-    }
-)
+from quotas.problems import EnvironmentFailure, KleroError
 
 Writer = Callable[[Path], None]
 
@@ -78,7 +60,9 @@ class Staging:
             (self.root / "old").mkdir()
         except OSError as exc:
             self._remove_made()
-            raise KleroError("out_dir_not_writable", path=str(folder), detail=_why(exc)) from exc
+            raise EnvironmentFailure(
+                "out_dir_not_writable", path=str(folder), detail=_why(exc)
+            ) from exc
         self._moved: list[_Moved] = []
         self._keep_root = False
 
@@ -121,14 +105,14 @@ class Staging:
         stuck = self.undo()
         if stuck is not None:
             target, why = stuck
-            return KleroError(
+            return EnvironmentFailure(
                 "out_files_not_restored",
                 **params,
                 restore=target.name,
                 why=why,
                 kept=str(self.root / "old" / target.name),
             )
-        return KleroError("out_file_not_written", **params)
+        return EnvironmentFailure("out_file_not_written", **params)
 
     def undo(self) -> tuple[Path, str] | None:
         """Take the new files out and put every earlier file back, newest move first.
@@ -197,7 +181,7 @@ def staged(folder: Path) -> Iterator[Staging]:
         stage.close(failed=True)
         if stuck is not None:
             target, why = stuck
-            raise KleroError(
+            raise EnvironmentFailure(
                 "out_files_not_restored",
                 name=target.name,
                 path=str(folder),

@@ -14,36 +14,9 @@ import numpy as np
 import pandas as pd
 
 from quotas.exports import restore_frame
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem, bounded
 from quotas.text_files import check_size, decode_table
 from quotas.xlsx import read_xlsx
-
-register(
-    {
-        "file_not_found": "The file {path} does not exist. Check the path.",
-        "file_empty": "The file {path} is empty: it has no header row and no data.",
-        "file_no_rows": "The file {path} has a header row but no data rows.",
-        "file_unreadable": "The file {path} could not be read as {kind}: {detail}.",
-        "file_unsupported_type": (
-            "The file {path} has the extension {suffix!r}; use .csv, .tsv, .txt or .xlsx."
-        ),
-        "file_blank_header": "The file {path} has a blank column name in column {column}.",
-        "file_duplicate_header": "The file {path} has the column {name!r} more than once.",
-        "file_nul_byte": (
-            "Row {row} of {path} holds a NUL byte (a zero byte, which text never holds): the "
-            "file is damaged or not a text table. Rows with NUL bytes ({count}): {rows}. "
-            "Export the table again as CSV."
-        ),
-        "file_csv_broken": (
-            "Row {row} of {path} could not be read as CSV. Check the quotes on that row."
-        ),
-        "file_ragged_row": (
-            "Row {row} of {path} has {found} fields but the header has {expected}. "
-            "Check the delimiter and quotes on that row."
-        ),
-    }
-)
 
 _DELIMITERS = [",", ";", "\t", "|"]
 _SNIFF_CHARS = 1 << 20

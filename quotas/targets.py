@@ -37,7 +37,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from quotas.messages import register
 from quotas.model import Category, Quota, QuotaTable, crossed_feature, crossed_value, normalise
 from quotas.problems import KleroError, Problem, raise_if_errors
 
@@ -54,67 +53,6 @@ METHODS: tuple[Method, ...] = tuple(Method)
 SUM_TOLERANCE = 0.005
 #: Default tolerance around each target when none is given.
 DEFAULT_TOLERANCE_SEATS = 1
-
-register(
-    {
-        "apportion_method_unknown": (
-            "The apportionment method {method!r} is unknown; use one of {known}."
-        ),
-        "apportion_share_invalid": (
-            "Share number {index} ({share!r}) is not a finite number of 0 or more."
-        ),
-        "apportion_shares_all_zero": (
-            "All shares are zero (or there are none), so {size} seats cannot be shared out. "
-            "Give at least one category a positive share."
-        ),
-        "margin_none": "The census margins hold no feature. Add at least one feature.",
-        "margin_feature_empty": (
-            "Census margin {feature} has no values. Add its values with their shares."
-        ),
-        "margin_share_negative": (
-            "Census margin {feature} = {value}: the share {share} is negative. "
-            "Shares must be 0 or more."
-        ),
-        "margin_share_not_finite": (
-            "Census margin {feature} = {value}: the share {share} is not a number."
-        ),
-        "margin_shares_sum_off": (
-            "Census margin {feature}: the shares add up to {percent}%, not 100%. They are "
-            "rescaled to 100%; check for a missing or mistyped value."
-        ),
-        "margin_shares_sum_wrong": (
-            "Census margin {feature}: the shares add up to {percent}%, not 100%. Correct the "
-            "shares or add the missing values (a difference of up to 0.5 points is accepted)."
-        ),
-        "margin_duplicate_feature": (
-            "The census margins list the feature {feature!r} more than once ({spellings}). "
-            "Keep one."
-        ),
-        "margin_duplicate_category": (
-            "Census margin {feature}: the value {value!r} is listed more than once "
-            "({spellings}). Keep one row per value."
-        ),
-        "margin_crossed_same_feature": (
-            "The crossed margin {first} x {second} crosses a feature with itself. "
-            "Cross two different features."
-        ),
-        "margin_crossed_unknown_value": (
-            "The crossed margin {crossed} uses {feature} = {value!r}, which the margin of "
-            "{feature} does not list (it lists {known}). Use the same value names."
-        ),
-        "margin_crossed_inconsistent": (
-            "The crossed margin {crossed} gives {feature} = {value} {crossed_percent}% in "
-            "total, but the margin of {feature} gives {single_percent}%. Check that both "
-            "come from the same census table."
-        ),
-        "quota_tolerance_both": (
-            "Give the tolerance in seats ({seats}) or in percentage points ({points}), not both."
-        ),
-        "quota_tolerance_negative": (
-            "The tolerance of {tolerance} {unit} is negative. Use 0 or more."
-        ),
-    }
-)
 
 
 # -- apportionment -------------------------------------------------------------------------
@@ -439,9 +377,7 @@ def _tolerance(size: int, seats: int | None, points: float | None, problems: lis
         return 0
     if points is not None:
         if not math.isfinite(points) or points < 0:
-            problems.append(
-                Problem("quota_tolerance_negative", {"tolerance": points, "unit": "points"})
-            )
+            problems.append(Problem("quota_tolerance_points_negative", {"tolerance": points}))
             return 0
         if not isinstance(size, int) or size <= 0:
             return 0
@@ -450,7 +386,7 @@ def _tolerance(size: int, seats: int | None, points: float | None, problems: lis
     if seats is None:
         return DEFAULT_TOLERANCE_SEATS
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 0:
-        problems.append(Problem("quota_tolerance_negative", {"tolerance": seats, "unit": "seats"}))
+        problems.append(Problem("quota_tolerance_seats_negative", {"tolerance": seats}))
         return 0
     return seats
 

@@ -14,39 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
-
-register(
-    {
-        "file_encoding_latin1": (
-            "The file {path} is not UTF-8; it was read as Latin-1. Check accented letters, "
-            "and save it as UTF-8 next time."
-        ),
-        "file_too_large": (
-            "The file {path} is {size_mb} MB; files over {limit_mb} MB are refused. "
-            "Split it, or remove the columns that the selection does not need."
-        ),
-        "file_binary_format": (
-            "The file {path} is in the {format} format, not a table saved as text. Open it in "
-            "the program that made it and save the table as CSV (or as an .xlsx workbook, "
-            "with that extension)."
-        ),
-        "file_binary": (
-            "The file {path} holds binary data, not text (control bytes from byte {offset} "
-            "on). Upload the table saved as CSV, or as an .xlsx workbook."
-        ),
-        "file_encoding_utf16_no_bom": (
-            "The file {path} looks like UTF-16 text without a byte order mark (NUL bytes "
-            'between the letters), which cannot be read safely. Save it as "CSV UTF-8".'
-        ),
-        "file_encoding_mixed": (
-            "Row {row} of {path} is not UTF-8 (byte {offset}), though other rows are: the "
-            "file mixes text encodings, so some letters would come out wrong. Rows that are "
-            'not UTF-8 ({count}): {rows}. Save the file again as "CSV UTF-8".'
-        ),
-    }
-)
 
 #: Larger files are refused before they are read (the dashboard's upload limit too).
 MAX_FILE_BYTES = 200 * 1024 * 1024

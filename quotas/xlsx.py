@@ -28,37 +28,7 @@ from xml.parsers import expat
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
-
-register(
-    {
-        "file_xlsx_broken": (
-            "The file {path} is not a readable XLSX workbook: it is damaged, or it is not an "
-            "Excel workbook. Open it in a spreadsheet program and save it again as .xlsx "
-            "(or as CSV)."
-        ),
-        "file_xlsx_too_large": (
-            "The workbook {path} unzips to more than {limit_mb} MB, far more than a table of "
-            "volunteers or quotas needs; it was not opened. Save only the table, as CSV or in "
-            "a new workbook."
-        ),
-        "file_too_many_columns": (
-            "The first sheet of {path} has a value in cell {cell}, beyond column {limit}; a "
-            "table may use at most {limit} columns. Delete the cells to the right of the "
-            "table (Excel: select the columns, then Delete Columns)."
-        ),
-        "file_too_many_cells": (
-            "The first sheet of {path} holds more than {limit} non-empty cells; it was not "
-            "read further. Split the table, or remove columns the selection does not need."
-        ),
-        "file_field_too_long": (
-            "Row {row} of {path} has a cell longer than {limit} characters, which no pool or "
-            "quota table needs. Check the quotes on that row (a quote left open swallows the "
-            "rows after it) or shorten the cell."
-        ),
-    }
-)
 
 MAX_COLUMNS = 500
 MAX_CELLS = 5_000_000

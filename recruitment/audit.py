@@ -15,23 +15,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from quotas.messages import Message, register
+from quotas.messages import Message
 from recruitment.models import AuditEvent, utcnow
 from recruitment.permissions import Actor
-
-register(
-    {
-        "audit_chain_ok": "The audit trail is intact: {count} event(s), last hash {last}.",
-        "audit_chain_broken": (
-            "The audit trail is broken at event {event_id} ({action} by {actor} at {at}): "
-            "{reason}. Everything from this event on is untrustworthy; restore the database "
-            "from a backup and investigate."
-        ),
-        "audit_reason_missing": "event {expected} is missing (the next one is {next})",
-        "audit_reason_unlinked": "it does not link to the event before it",
-        "audit_reason_altered": "its content no longer matches its hash",
-    }
-)
 
 GENESIS = "0" * 64
 # Any constant: the key of the PostgreSQL advisory lock that serialises appends.

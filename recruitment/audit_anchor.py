@@ -19,53 +19,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quotas.messages import Message, register, render
+from quotas.messages import Message, render
 from quotas.problems import InvalidInput, Problem
 from recruitment.audit import GENESIS, VerifyResult, verify_chain
 from recruitment.models import AuditEvent
 
 ANCHOR_VERSION = "klero-audit-v1"
-
-register(
-    {
-        "audit_anchor_invalid": (
-            "{anchor!r} is not an audit anchor. An anchor reads "
-            "klero-audit-v1:<event number>:<SHA-256 hash, 64 hexadecimal characters>, as "
-            "printed by 'klero audit head'; copy it whole."
-        ),
-        "audit_anchor_invalid_line": (
-            "Line {line}: {anchor!r} is not an audit anchor. An anchor reads "
-            "klero-audit-v1:<event number>:<SHA-256 hash, 64 hexadecimal characters>, as "
-            "printed by 'klero audit head'; copy it whole."
-        ),
-        "audit_anchor_version": (
-            "{anchor!r} is an audit anchor of version {version!r}, which this version of "
-            "Kleroterion cannot check (it reads {supported}). Check it with the version "
-            "that printed it."
-        ),
-        "audit_anchors_empty": (
-            "{source} holds no audit anchor (blank lines and comments after # are "
-            "skipped). Give at least one anchor, one per line."
-        ),
-        "audit_anchor_ok": "Anchor {anchor}: event {sequence} carries the published hash.",
-        "audit_anchor_truncated": (
-            "Anchor {anchor} vouches for event {sequence}, but the audit trail ends at event "
-            "{last}: the events after #{last} were deleted. Restore the database from a "
-            "backup and investigate."
-        ),
-        "audit_anchor_missing": (
-            "Anchor {anchor} vouches for event {sequence}, which is missing from the audit "
-            "trail although later events exist: it was deleted. Restore the database from "
-            "a backup and investigate."
-        ),
-        "audit_anchor_mismatch": (
-            "Anchor {anchor}: event {sequence} carries the hash {found}, not the published "
-            "one: the audit trail was altered or rewritten up to this event. Restore the "
-            "database from a backup and investigate."
-        ),
-        "audit_anchors_ok": "The audit trail matches every published anchor ({count}).",
-    }
-)
 
 _ANCHOR = re.compile(r"(?P<sequence>[0-9]{1,18}):(?P<hash>[0-9a-fA-F]{64})")
 _VERSION = re.compile(r"klero-audit-(?P<version>v[0-9]+)", re.IGNORECASE)

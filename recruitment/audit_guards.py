@@ -30,33 +30,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, inspect, text
 
-from quotas.messages import Message, register
-
-register(
-    {
-        "audit_guards_ok": (
-            "The database refuses to change or delete audit events: its protections "
-            "({names}) are in place."
-        ),
-        "audit_guard_missing": (
-            "The audit trail's protection {name} is missing from the database: events can "
-            "be changed or deleted without the database refusing. Run 'klero db upgrade' to "
-            "restore it, find out who removed it, and check the trail against published "
-            "anchors."
-        ),
-        "audit_guard_altered": (
-            "The audit trail's protection {name} is not the one Kleroterion installs: it may "
-            "no longer refuse changes to events. Run 'klero db upgrade' to restore it, find "
-            "out who changed it, and check the trail against published anchors."
-        ),
-        "audit_guard_disabled": (
-            "The audit trail's protection {name} is disabled: events can be changed or "
-            "deleted without the database refusing. Run 'klero db upgrade' to enable it "
-            "again, find out who disabled it, and check the trail against published anchors."
-        ),
-        "audit_guards_restored": "The audit trail's protections were restored: {names}.",
-    }
-)
+from quotas.messages import Message
 
 TABLE = "audit_event"
 _REFUSAL = "audit_event is append-only"

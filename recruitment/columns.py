@@ -19,40 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.model import normalise
 from quotas.problems import Problem, Severity
 from recruitment.lexicon import header_key, recognise_header
 from recruitment.snapshots import quota_columns
-
-register(
-    {
-        "pool_column_declared_twice": (
-            "The pool {source} column {column!r} is declared with several roles ({roles}); "
-            "give each column one role only."
-        ),
-        "pool_column_declared_missing": (
-            "The pool {source} has no column {column!r}, which is declared as a {role} "
-            "column; the columns found are: {found}. Correct the name or leave it out."
-        ),
-        "pool_import_no_criteria": (
-            "No column of the pool {source} is a criterion (columns: {found}), and every "
-            "other column is stored as encrypted personal data. Name the criteria with "
-            "--feature-columns, or first set the site's quotas ('klero site quotas') or the "
-            "deliberation's criteria ('klero deliberation criteria --set')."
-        ),
-        "pool_quota_column_not_feature": (
-            "The pool {source} column {column!r} is declared as {role}, but the site's "
-            "quotas use it as a criterion. Leave it out of the {role} columns, or change "
-            "the quotas first."
-        ),
-        "pool_id_looks_personal": (
-            "The ids in column {column!r} of the pool {source} look like {kind} values. "
-            "Ids are stored and shown in clear: use a code that says nothing about the "
-            "person (a number or a reference), and put the {kind} in a column of its own."
-        ),
-    }
-)
 
 
 class Role(StrEnum):
@@ -215,7 +186,7 @@ def _declared_roles(
     A column declared both a contact and an address column is an address column.
     """
     by_key = {normalise(c): c for c in columns}
-    found = ", ".join(repr(c) for c in columns) or "(none)"
+    found = ", ".join(repr(c) for c in columns) or EMPTY
     roles: dict[str, list[Role]] = {}
     problems: list[Problem] = []
     wanted = [(Role.ID, (declaration.id_column,)), *declaration.declared().items()]
@@ -299,13 +270,12 @@ def classify(
                 out.append(ColumnRole(column, Role.CONTACT, Reason.RECOGNISED, kind))
     result = Classification(tuple(out))
     if not declaration.feature_columns and not result.with_role(Role.FEATURE):
-        found = ", ".join(repr(c) for c in columns) or "(none)"
+        found = ", ".join(repr(c) for c in columns) or EMPTY
         problems.append(_problem("pool_import_no_criteria", source, found=found))
     id_column = result.id_column
     if id_column is not None:
         looks = content_kind(samples.get(id_column, ())[:SAMPLE_SIZE])
         if looks is not None:
-            problems.append(
-                _problem("pool_id_looks_personal", source, "warning", column=id_column, kind=looks)
-            )
+            code = "pool_id_looks_email" if looks == "email" else "pool_id_looks_phone"
+            problems.append(_problem(code, source, "warning", column=id_column))
     return Classification(tuple(out), tuple(problems))

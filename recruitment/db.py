@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from quotas.messages import register
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from recruitment.audit_guards import restore_guards
 from recruitment.private_files import (
     create_private_file,
@@ -32,52 +31,6 @@ from recruitment.private_files import (
     tighten_file,
 )
 from recruitment.security import klero_home
-
-register(
-    {
-        "db_not_initialised": (
-            "The database {url} has no Kleroterion tables yet. Create them with "
-            "'klero db upgrade' (with the same --database-url)."
-        ),
-        "db_schema_out_of_date": (
-            "The database {url} is at schema version {current}, but this Kleroterion needs "
-            "{head}. Run 'klero db upgrade' to bring it up to date (back it up first)."
-        ),
-        "db_schema_newer": (
-            "The database {url} is at schema version {current}, which this Kleroterion does "
-            "not know (it expects {head}). Upgrade Kleroterion."
-        ),
-        "db_unreachable": (
-            "Cannot connect to the database {url}: {detail}. Check the URL and that the "
-            "server is running."
-        ),
-        "db_url_malformed": (
-            "The database URL {url} cannot be read. Write it as sqlite:///path/to/klero.sqlite "
-            "or postgresql+psycopg://user@host:5432/dbname."
-        ),
-        "db_url_unsupported": (
-            "The database URL {url} is for {backend}, which Kleroterion does not support. "
-            "Use SQLite (sqlite:///path/to/klero.sqlite) or PostgreSQL "
-            "(postgresql+psycopg://user@host:5432/dbname)."
-        ),
-        "db_file_unwritable": (
-            "Cannot create the database file {path} (or its folder): {detail}. Check that "
-            "you may write there, or choose another place with --database-url or KLERO_HOME."
-        ),
-        "db_revision_unknown": (
-            "There is no schema version {revision!r}. The versions are: {known}."
-        ),
-        "db_downgrade_not_older": (
-            "The database {url} is at schema version {current}; {revision} is not older. "
-            "'klero db upgrade' goes forward."
-        ),
-        "db_downgrade_unconfirmed": (
-            "Going back to schema version {revision} deletes what the newer versions store "
-            "(such as site regions and replacement links). Back up the database, then run "
-            "the command again with --yes."
-        ),
-    }
-)
 
 # Waiting for another writer on SQLite: long enough for a selection to store its panel.
 SQLITE_BUSY_MS = 60_000
@@ -154,7 +107,7 @@ def _private_sqlite_file(path: Path) -> None:
                     tighten_file(path.with_name(path.name + suffix))
     except OSError as exc:
         detail = exc.strerror or str(exc)
-        raise KleroError("db_file_unwritable", path=str(path), detail=detail) from exc
+        raise EnvironmentFailure("db_file_unwritable", path=str(path), detail=detail) from exc
 
 
 def make_engine(url: str) -> Engine:
@@ -334,7 +287,7 @@ def reachable_revision(engine: Engine, url: str) -> str | None:
     try:
         return current_revision(engine)
     except Exception as exc:  # the driver's own error types differ per database
-        raise KleroError(
+        raise EnvironmentFailure(
             "db_unreachable", url=safe_url(url), detail=str(exc).splitlines()[0]
         ) from exc
 
@@ -344,10 +297,10 @@ def check_schema(engine: Engine, url: str) -> None:
     current = reachable_revision(engine, url)
     head = head_revision()
     if current is None:
-        raise KleroError("db_not_initialised", url=safe_url(url))
+        raise EnvironmentFailure("db_not_initialised", url=safe_url(url))
     if current != head:
         code = "db_schema_out_of_date" if current in known_revisions() else "db_schema_newer"
-        raise KleroError(code, url=safe_url(url), current=current, head=head)
+        raise EnvironmentFailure(code, url=safe_url(url), current=current, head=head)
 
 
 def open_database(url: str | None = None, *, check: bool = True) -> Database:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlalchemy import select as select_
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database, upgrade
@@ -20,15 +19,6 @@ from recruitment.models import User
 from recruitment.permissions import Actor
 from recruitment.security import Secrets, create_key_file
 from synthetic_data import ADDRESS_COLUMNS, PII_COLUMNS, generate_pool, margins_dict, margins_object
-
-register(
-    {
-        "demo_needs_empty_database": (
-            "The demo needs an empty database, but {url} already has users. Give another "
-            "--database-url (e.g. sqlite:///demo.sqlite)."
-        ),
-    }
-)
 
 DELIBERATION = "Global Deliberation Day (demo)"
 # (country code, country name, partner organisation,

@@ -13,27 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from quotas.messages import register
+from quotas.messages import Message
 from quotas.problems import KleroError
-
-register(
-    {
-        "permission_denied": (
-            "Permission denied: {login} ({role}) may not {action}{where}. {hint}"
-        ),
-        "login_failed": (
-            "Login failed for {login!r}: unknown user or wrong password. Set KLERO_USER (or "
-            "--user) and KLERO_PASSWORD."
-        ),
-        "login_missing": (
-            "Say who you are: give --user LOGIN (or set KLERO_USER) and set KLERO_PASSWORD."
-        ),
-    }
-)
 
 
 class Action(StrEnum):
-    """Every action a use case can take; its value reads as a verb phrase in messages."""
+    """Every action a use case can take; ``action_message`` says it in the user's language."""
 
     MANAGE_ORGANISATIONS = "manage organisations and users"
     MANAGE_DELIBERATIONS = "create deliberations and countries"
@@ -99,12 +84,8 @@ _OWN_SITES: dict[str, frozenset[Action]] = {
         }
     ),
 }
-_HINTS = {
-    "coordinator": "Coordinators see all sites pseudonymised; ask the site's partner or an admin.",
-    "evaluator": "Evaluators have read-only access; ask the site's partner or an admin.",
-    "partner": "Partners act on their own organisation's sites only; ask an admin.",
-    "admin": "",
-}
+# Roles whose denials end with a hint (the message ``permission_hint_<role>``): who to ask.
+_HINTED = frozenset({"coordinator", "evaluator", "partner"})
 
 
 @dataclass(frozen=True)
@@ -135,21 +116,25 @@ class SiteRef:
     partner_organisation_id: int
 
 
+def action_message(action: Action) -> Message:
+    """The action as a verb phrase in any language (the message ``action_<name>``)."""
+    return Message(f"action_{action.name.lower()}")
+
+
 class PermissionDenied(KleroError):
     """The acting user's role does not allow the action (on that site)."""
 
     exit_code = 4
 
     def __init__(self, actor: Actor, action: Action, site: str | None = None) -> None:
-        where = f" for site {site}" if site else ""
         super().__init__(
             "permission_denied",
             login=actor.login,
             role=actor.role,
-            action=action.value,
-            where=where,
+            action=action_message(action),
+            where=Message("permission_where_site", {"site": site}) if site else "",
             site=site,
-            hint=_HINTS.get(actor.role, ""),
+            hint=Message(f"permission_hint_{actor.role}") if actor.role in _HINTED else "",
         )
         self.actor = actor
         self.action = action

@@ -41,47 +41,8 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from quotas.messages import Message, register
+from quotas.messages import Message
 from recruitment.models import AuditEvent, Site, Volunteer, VolunteerContact
-
-register(
-    {
-        "pool_state_matches": (
-            "Site {site}: the pool ({count} volunteer(s)) is as the audit trail recorded it "
-            "at event {event_id}."
-        ),
-        "pool_state_empty": "Site {site}: no volunteers, and the audit trail records none.",
-        "pool_state_changed": (
-            "Site {site}: the pool was changed behind the application's back after event "
-            "{event_id}, the last audited change of its volunteers: they no longer match the "
-            "hash recorded then. Find out who changed the database, and restore it from a "
-            "backup."
-        ),
-        "pool_state_changed_between": (
-            "Site {site}: the pool was changed behind the application's back between event "
-            "{event_id} and event {next_id}: the later event found volunteers that do not "
-            "match the hash the earlier one recorded. Find out who changed the database, and "
-            "restore it from a backup."
-        ),
-        "pool_state_changed_before": (
-            "Site {site}: the pool was changed behind the application's back before event "
-            "{next_id}, the first audited change of its volunteers: that event found "
-            "volunteers no audited change had added. Find out who changed the database, and "
-            "restore it from a backup."
-        ),
-        "pool_state_unrecorded": (
-            "Site {site}: {count} volunteer(s), but no audited import or registration added "
-            "any: they were written into the database behind the application's back. Find "
-            "out who changed the database, and restore it from a backup."
-        ),
-        "pool_state_unverifiable": (
-            "Site {site}: the pool ({count} volunteer(s)) cannot be checked: it was imported "
-            "before Kleroterion recorded pool hashes in the audit trail. Its next import, "
-            "registration, reclassification or erasure records one, and it can be checked "
-            "from then on."
-        ),
-    }
-)
 
 # Audit actions that change volunteer rows; each records before/after ``pool_sha256``.
 POOL_ACTIONS = ("pool.import", "pool.classify", "volunteer.erase")

@@ -22,30 +22,8 @@ from typing import Any
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
-from quotas.messages import register
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from recruitment.private_files import create_private_file, is_klero_home, private_folder
-
-register(
-    {
-        "secret_key_missing": (
-            "No secret key for personal data: set KLERO_SECRET_KEY, or KLERO_KEY_FILE to a key "
-            "file, or create one at {path} with 'klero key create'."
-        ),
-        "secret_key_invalid": (
-            "The secret key from {source} is not a valid Fernet key (32 url-safe base64 "
-            "bytes). Create a new one with 'klero key create'."
-        ),
-        "secret_key_wrong": (
-            "Personal details could not be decrypted with the secret key from {source}: it is "
-            "not the key they were stored with. Use the original key."
-        ),
-        "secret_key_exists": (
-            "A key file already exists at {path}; it was left unchanged. Replacing it would "
-            "make the stored personal details unreadable."
-        ),
-    }
-)
 
 # scrypt cost; tests lower it through ``set_password_cost`` to stay fast.
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
@@ -104,14 +82,14 @@ class Secrets:
         if not text:
             path = default_key_file()
             if not path.exists():
-                raise KleroError("secret_key_missing", path=str(path))
+                raise EnvironmentFailure("secret_key_missing", path=str(path))
             text = path.read_text("ascii").strip()
             source = str(path)
         key = text.strip().encode("ascii")
         try:
             Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise KleroError("secret_key_invalid", source=source) from exc
+            raise EnvironmentFailure("secret_key_invalid", source=source) from exc
         return cls(key, source)
 
     @property
@@ -129,7 +107,7 @@ class Secrets:
         try:
             data = Fernet(self.key).decrypt(bytes(token))
         except InvalidToken as exc:
-            raise KleroError("secret_key_wrong", source=self.source) from exc
+            raise EnvironmentFailure("secret_key_wrong", source=self.source) from exc
         loaded: dict[str, Any] = json.loads(data.decode("utf-8"))
         return loaded
 

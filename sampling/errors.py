@@ -1,4 +1,4 @@
-"""Errors of the selection engine: codes, English messages and the exceptions that carry them.
+"""Errors of the selection engine: the exceptions that carry their codes (messages in locales/).
 
 The CLI turns ``InfeasibleQuotas`` into exit code 1 plus the explanation from
 ``quotas.feasibility``; bad arguments are plain ``KleroError`` codes.
@@ -8,30 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import quotas.model  # noqa: F401  (registers "panel_size_invalid", which we reuse)
-from quotas.messages import register
 from quotas.problems import KleroError
-
-register(
-    {
-        "quotas_infeasible": (
-            "No panel of {size} people from this pool meets every quota (and the one-per-"
-            "household rule). Loosen the quotas that conflict, or recruit more volunteers "
-            "in the categories that are short."
-        ),
-        "panel_size_above_pool": (
-            "The panel size ({size}) is larger than the pool ({pool} people). Choose a panel "
-            "size of at most {pool}, or recruit more volunteers."
-        ),
-        "selection_setting_invalid": (
-            "The selection setting {name} = {value!r} is not valid: {reason}."
-        ),
-        "selection_solver_failed": (
-            "The {solver} solver stopped with status {status} while computing the lottery. "
-            "Run again; if it keeps failing, report the input hash to the maintainers."
-        ),
-    }
-)
 
 
 class InfeasibleQuotas(KleroError):

@@ -29,30 +29,11 @@ import numpy as np
 import pandas as pd
 
 from quotas.exports import write_table
-from quotas.messages import register
 from quotas.pool import Pool
 from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
 from sampling.engine.master import new_highs
-
-register(
-    {
-        "lottery_size_invalid": (
-            "The lottery size must be a positive whole number of panels, not {m}."
-        ),
-        "draw_source_invalid": (
-            "Give exactly one source of randomness for the draw: a seed or a public number."
-        ),
-        "draw_public_number_invalid": (
-            "The public number must be a whole number of at least 0, not {value}."
-        ),
-        "lottery_table_invalid": (
-            "The lottery table {path} cannot be read: {detail}. Use the file written by "
-            "Kleroterion, unchanged."
-        ),
-    }
-)
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
 _TOL = 1e-7
@@ -414,14 +395,14 @@ def read_lottery(path: str | Path, input_sha256: str = "") -> Lottery:
         panels = tuple(_parse_composition(text) for text in table["composition"])
         frame = pd.DataFrame({"id": types["id"], "type": [int(v) for v in types["type"]]})
     except (KeyError, ValueError) as exc:
-        raise KleroError("lottery_table_invalid", path=name, detail=str(exc)) from exc
+        raise KleroError("lottery_table_invalid", path=name) from exc
     frame = frame.sort_values("id", kind="stable")
     sizes = {sum(s for _, s in p) for p in panels}
     if len(sizes) != 1:
-        raise KleroError("lottery_table_invalid", path=name, detail="panels differ in size")
+        raise KleroError("lottery_table_sizes_differ", path=name)
     type_of = frame["type"].to_numpy(dtype=np.int64)
     if panels and max(t for p in panels for t, _ in p) >= (type_of.max(initial=-1) + 1):
-        raise KleroError("lottery_table_invalid", path=name, detail="a panel names an unknown type")
+        raise KleroError("lottery_table_type_unknown", path=name)
     return _make(sizes.pop(), tuple(frame["id"]), type_of, panels, input_sha256, math.nan)
 
 

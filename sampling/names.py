@@ -15,22 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from quotas.messages import register
 from quotas.problems import KleroError
-
-register(
-    {
-        "selection_algorithm_unknown": (
-            "Unknown selection algorithm {algorithm!r}. Choose one of: {known}."
-        ),
-        "alternates_method_unknown": (
-            "Unknown alternates method {method!r}. Choose one of: optimised, scaled."
-        ),
-        "alternates_search_unknown": (
-            "Unknown alternates search {search!r}. Choose one of: expected, swap, mip."
-        ),
-    }
-)
 
 __all__ = ["Algorithm", "AlternatesMethod", "AlternatesSearch"]
 

@@ -16,17 +16,7 @@ from importlib import resources
 
 import pandas as pd
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
-
-register(
-    {
-        "synth_unknown_country": (
-            "There are no synthetic margins for the country code {country!r}. "
-            "Use one of: {available}."
-        ),
-    }
-)
 
 #: The standard features of every shipped margins file, in file order.
 FEATURES: tuple[str, ...] = ("gender", "age", "education", "urban_rural", "region", "literacy")

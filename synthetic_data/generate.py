@@ -16,7 +16,6 @@ import pandas as pd
 
 from quotas.exports import write_table
 from quotas.formats import write_quotas
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
 from quotas.staging import Writer, write_all
 from quotas.targets import Margins, quotas_from_margins
@@ -45,24 +44,6 @@ from synthetic_data.population import (
     extra_margins,
     pair_households,
     self_select,
-)
-
-register(
-    {
-        "synth_size_invalid": "The pool size must be a whole number of at least 1, not {size!r}.",
-        "synth_seed_invalid": "The seed must be a whole number of 0 or more, not {seed!r}.",
-        "synth_bias_invalid": (
-            "The self-selection strength (bias) must be a number of 0 or more, not {bias!r}; "
-            "0 means no self-selection, 1 is typical of open calls."
-        ),
-        "synth_panel_size_invalid": (
-            "The panel size must be a whole number between 1 and the pool size ({size}), "
-            "not {panel_size!r}."
-        ),
-        "synth_extra_feature_unknown": (
-            "There is no extra feature {feature!r}; use one of {known}."
-        ),
-    }
 )
 
 #: Personal-detail columns (only with ``pii=True``); household address columns last.

@@ -30,21 +30,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from quotas.messages import register
 from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, Problem
 from quotas.targets import Margins, quotas_from_margins
 from synthetic_data.countries import FEATURES
 from synthetic_data.generate import generate_pool, margins_object, population_margins
 from synthetic_data.population import EXTRA_FEATURES
-
-register(
-    {
-        "synth_family_unknown": (
-            "There is no benchmark instance family {family!r}; use one of {known}."
-        ),
-    }
-)
 
 #: The six features of every shipped margins file.
 STANDARD: tuple[str, ...] = FEATURES

@@ -12,20 +12,9 @@ from klero.files.check import AddressOpt, IdOpt, PoolOpt, QuotasOpt, print_probl
 from klero.files.inputs import load_inputs
 from klero.options import JsonOpt, emit_json, split_columns
 from klero.output import json_writer, table_writer, write_all
-from quotas.messages import register
 from quotas.problems import InvalidInput, Problem
 from quotas.tables import read_table
 from sampling import replace
-
-register(
-    {
-        "replace_file_no_id_column": (
-            "The file {path} has no {column!r} column (columns found: {found}). It should be "
-            "the panel.csv or alternates.csv that klero select wrote."
-        ),
-        "replace_nothing_dropped": "Name at least one person with --dropped.",
-    }
-)
 
 
 def _ids_from(path: Path, column: str) -> list[str]:

@@ -19,7 +19,6 @@ from klero.files.inputs import load_inputs
 from klero.options import emit_json
 from klero.output import json_writer, table_writer, write_all
 from klero.progress import progress_for
-from quotas.messages import register
 from quotas.problems import Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import (
@@ -31,18 +30,6 @@ from sampling import (
     SelectionSettings,
     dropout_from_record,
     select_panel,
-)
-
-register(
-    {
-        "dropout_file_columns": (
-            "The drop-out rates file {path} lacks the column(s) {missing}; it needs "
-            "feature,value,rate."
-        ),
-        "dropout_file_rate": (
-            "Row {row} of {path}: the rate {rate!r} is not a number (write 0.2 or 20%)."
-        ),
-    }
 )
 
 

@@ -13,18 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from klero.options import DRAW_NUMBER_MAX, JsonOpt, emit_json
-from quotas.messages import register
 from quotas.problems import KleroError
 from sampling import draw_panel, read_lottery
-
-register(
-    {
-        "verify_report_invalid": (
-            "{path} is not the report.json that 'klero select' writes. Give --out-dir the "
-            "folder of a published selection, with its report.json and lottery.csv."
-        ),
-    }
-)
 
 
 def verify_command(

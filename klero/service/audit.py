@@ -14,7 +14,6 @@ from typing import Annotated
 
 import typer
 
-import quotas.tables  # noqa: F401  (registers the file_not_found and file_unreadable messages)
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
 from klero.service.common import logged_in
 from quotas.messages import Message
@@ -106,7 +105,7 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
-        problem = Problem("file_unreadable", {"path": str(path), "kind": "text", "detail": detail})
+        problem = Problem("file_unreadable", {"path": str(path), "kind": "UTF-8", "detail": detail})
         raise InvalidInput([problem]) from exc
 
 

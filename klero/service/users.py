@@ -15,19 +15,8 @@ import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
 from klero.service.common import logged_in, sign_in
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-
-register(
-    {
-        "new_password_missing": (
-            "No password for the new user: set KLERO_NEW_PASSWORD to it (for example "
-            "KLERO_NEW_PASSWORD=... klero user create ...), or run the command in a terminal "
-            "to be asked for it."
-        ),
-    }
-)
 
 user_app = typer.Typer(help="Users, their roles and how they sign in.", no_args_is_help=True)
 totp_app = typer.Typer(

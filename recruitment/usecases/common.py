@@ -9,7 +9,6 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.pool_files import LoadedPool, pool_from_frame
 from quotas.problems import KleroError
@@ -22,42 +21,22 @@ from recruitment.snapshots import household_labels, quota_columns
 
 N = TypeVar("N", Deliberation, Organisation)
 
-register(
-    {
-        "site_not_found": ("There is no site {site!r}. List the sites with 'klero site list'."),
-        "not_found": "There is no {entity} {key!r}.",
-        "site_has_no_quotas": (
-            "The site {site} has no quotas yet. Set them with 'klero quotas set' (from a "
-            "table or from census margins) first."
-        ),
-        "site_pool_empty": (
-            "The site {site} has no active volunteers who gave consent. Import a pool first."
-        ),
-        "pool_feature_encrypted": (
-            "The quotas of site {site} use {columns}, which the site's volunteers hold only "
-            "as encrypted personal data. If it is a criterion, make it one with 'klero pool "
-            "classify --site {site} --feature-columns {first}' (the site's partner or an "
-            "admin), or change the quotas."
-        ),
-    }
-)
 
-
-def _named(session: Session, model: type[N], name: str, entity: str) -> N:
+def _named(session: Session, model: type[N], name: str, not_found: str) -> N:
     found = session.execute(select(model).where(model.name == name)).scalar_one_or_none()
     if found is None:
-        raise KleroError("not_found", entity=entity, key=name)
+        raise KleroError(not_found, key=name)
     return found
 
 
 def deliberation_named(session: Session, name: str) -> Deliberation:
-    """The deliberation called ``name``; raise not_found otherwise."""
-    return _named(session, Deliberation, name, "deliberation")
+    """The deliberation called ``name``; raise deliberation_not_found otherwise."""
+    return _named(session, Deliberation, name, "deliberation_not_found")
 
 
 def organisation_named(session: Session, name: str) -> Organisation:
-    """The organisation called ``name``; raise not_found otherwise."""
-    return _named(session, Organisation, name, "organisation")
+    """The organisation called ``name``; raise organisation_not_found otherwise."""
+    return _named(session, Organisation, name, "organisation_not_found")
 
 
 def site_ref(site: Site) -> SiteRef:

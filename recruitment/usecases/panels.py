@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -38,20 +38,6 @@ from recruitment.usecases.seats import (
     open_dropouts,
     seat_lines,
     seat_records,
-)
-
-register(
-    {
-        "seat_status_unknown": "Unknown seat status {status!r}. Choose one of: {known}.",
-        "seat_status_transition": (
-            "Volunteer {pseudonym} is {current} in run {run_id}; they cannot become {status} "
-            "from there (possible next: {allowed})."
-        ),
-        "seat_not_found": "Volunteer {pseudonym} has no seat in run {run_id}.",
-        "site_no_panel": (
-            "The site {site} has no successful selection yet. Run 'klero select --site {site}'."
-        ),
-    }
 )
 
 # Which status may follow which: a seat moves forward only, and "withdrawn" is always open.
@@ -111,7 +97,7 @@ def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, 
                 current=current,
                 run_id=run_id,
                 status=status,
-                allowed=", ".join(TRANSITIONS[current]) or "none",
+                allowed=", ".join(TRANSITIONS[current]) or EMPTY,
             )
         seat.status = status
         seat.updated_at = utcnow()

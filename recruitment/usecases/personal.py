@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.model import normalise
 from quotas.problems import KleroError, Problem, raise_if_errors
 from recruitment import audit
@@ -34,30 +34,6 @@ from recruitment.usecases.common import (
     deliberation_named,
     site_for,
     table_from_rows,
-)
-
-register(
-    {
-        "pool_classify_unknown_column": (
-            "Site {site} holds no column {column!r}; the columns it holds are: {known}."
-        ),
-        "pool_classify_quota_column": (
-            "Column {column!r} cannot become {role}: the current quotas of site {site} use "
-            "it as a criterion. Change the quotas first."
-        ),
-        "pool_classify_twice": (
-            "Column {column!r} is given several roles ({roles}); give it one new role only."
-        ),
-        "pool_column_role_differs": (
-            "Site {site} already holds column {column!r} as {before}; this import stores it "
-            "as {role}, so volunteers would differ. Make them the same with 'klero pool "
-            "classify --site {site}'."
-        ),
-        "pool_classify_nothing": (
-            "Say which columns change: --feature-columns, --attribute-columns or "
-            "--personal-columns."
-        ),
-    }
 )
 
 # The roles a column can be given by ``classify_pool``, and where its values then live.
@@ -240,7 +216,7 @@ def classify_pool(
                 held.setdefault(normalise(name), str(name))
         qs = current_quota_set(session, found.id)
         in_quotas = quota_columns(table_from_rows(qs.rows).features) if qs is not None else set()
-        known = ", ".join(sorted(held.values())) or "(none)"
+        known = ", ".join(sorted(held.values())) or EMPTY
         for key, role in asked.items():
             if key not in held:
                 params = {"site": found.code, "column": key, "known": known}

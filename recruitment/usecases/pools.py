@@ -19,7 +19,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, raise_if_errors
 from quotas.tables import read_table
@@ -34,24 +33,6 @@ from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
 from recruitment.usecases.personal import remember_columns, role_changes
 from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
-
-register(
-    {
-        "pool_import_id_conflict": (
-            "Volunteer {id!r} is already registered at site {site} with different details; "
-            "the row was skipped. Erase the old record first if the new details are right."
-        ),
-        "pool_import_duplicate_contact": (
-            "Volunteer {id!r} has the same {kind} as volunteer {other!r}, who is already "
-            "registered at site {site}; the row was skipped (one person, one chance)."
-        ),
-        "pool_import_erased": (
-            "Volunteer {id!r} of site {site} asked to be erased; the row was skipped. Remove "
-            "it from the file."
-        ),
-        "channel_unknown": "Unknown registration channel {channel!r}. Choose one of: {known}.",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -103,9 +84,9 @@ def _known_contacts(session: Session, site_id: int) -> dict[tuple[str, str], str
     known: dict[tuple[str, str], str] = {}
     for ext_id, email_hash, phone_hash in rows:
         if email_hash:
-            known[("e-mail", email_hash)] = ext_id
+            known[("email", email_hash)] = ext_id
         if phone_hash:
-            known[("phone number", phone_hash)] = ext_id
+            known[("phone", phone_hash)] = ext_id
     return known
 
 
@@ -152,8 +133,11 @@ def _store(
             continue
         clash = next(
             (
-                (kind, contacts[(kind, h)])
-                for kind, h in (("e-mail", row.email_hash), ("phone number", row.phone_hash))
+                (code, contacts[(kind, h)])
+                for kind, h, code in (
+                    ("email", row.email_hash, "pool_import_duplicate_email"),
+                    ("phone", row.phone_hash, "pool_import_duplicate_phone"),
+                )
                 if h and (kind, h) in contacts
             ),
             None,
@@ -161,8 +145,8 @@ def _store(
         if clash is not None:
             problems.append(
                 Problem(
-                    "pool_import_duplicate_contact",
-                    {"id": row.external_id, "kind": clash[0], "other": clash[1], "site": site.code},
+                    clash[0],
+                    {"id": row.external_id, "other": clash[1], "site": site.code},
                     "warning",
                 )
             )
@@ -180,7 +164,7 @@ def _store(
             source_sha256=source_sha256,
         )
         new.append((volunteer, row))
-        for kind, h in (("e-mail", row.email_hash), ("phone number", row.phone_hash)):
+        for kind, h in (("email", row.email_hash), ("phone", row.phone_hash)):
             if h:
                 contacts[(kind, h)] = row.external_id
         existing[pseudonym] = volunteer

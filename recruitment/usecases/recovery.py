@@ -15,21 +15,11 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, utcnow
 from recruitment.permissions import Actor
-
-register(
-    {
-        "selection_interrupted": (
-            "The selection was interrupted (the process running it stopped) before it "
-            "finished; no panel was stored. Start it again."
-        ),
-    }
-)
 
 _RUN_LOCK_CLASS = 0x6B6C
 # Runs this process is computing now (SQLite: tells our own live runs from orphans).

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
+from quotas.messages import EMPTY
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -34,20 +34,6 @@ from recruitment.usecases.seats import (
 )
 from recruitment.usecases.selection import frame_of
 from sampling import Replacement, reason_data, replace
-
-register(
-    {
-        "replace_already_replaced": (
-            "In run {run_id}, these drop-outs were already replaced (their replacement in "
-            "brackets): {replaced}. Give only drop-outs whose seats are still open: {open}."
-        ),
-        "replace_no_open_seat": (
-            "Run {run_id} has {open} open seat(s) of {size}, but {dropped} drop-out(s) were "
-            "given: some of them were already replaced. Give only drop-outs whose seats are "
-            "still empty."
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -143,7 +129,7 @@ def replace_dropouts(
                     current=seat.status,
                     run_id=run_id,
                     status="withdrawn",
-                    allowed=", ".join(TRANSITIONS[seat.status]) or "none",
+                    allowed=", ".join(TRANSITIONS[seat.status]) or EMPTY,
                 )
         now = utcnow()
         withdrawn = [p for p in dropped if by_pseudonym[p].status not in LOST]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from quotas.messages import register
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
@@ -25,26 +24,6 @@ from sampling import ENGINE, SelectionRequest, SelectionSettings, select_panel
 
 # What runs recorded before engines were versioned are reported as.
 EARLIER_ENGINE = "before 2026-11-30.2"
-
-register(
-    {
-        "rerun_same": (
-            "Run {run_id} re-run: the same inputs (SHA-256 {digest}) gave the same lottery "
-            "number ({index}) and the same panel of {size}."
-        ),
-        "rerun_engine_changed": (
-            "Run {run_id} was drawn by selection engine {recorded}; this Kleroterion has "
-            "engine {engine}, which may compute another (equally certified) lottery from "
-            "the same inputs, so its panel cannot confirm the record. Re-run it with the "
-            "Kleroterion release of engine {recorded}."
-        ),
-        "rerun_different": (
-            "Run {run_id} re-run gave a DIFFERENT result: inputs {inputs}, lottery number "
-            "{index} vs {rerun_index}, {missing} recorded member(s) not drawn again, {extra} "
-            "new. Report this to the coordinators."
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -25,24 +24,6 @@ from recruitment.models import User, UserTotp
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import Secrets, new_totp_secret, totp_step, totp_uri
 from recruitment.usecases import signin
-
-register(
-    {
-        "totp_already_enabled": (
-            "The login {login!r} already has a second factor. Remove it first ('klero user "
-            "totp disable') to set up a new one."
-        ),
-        "totp_not_pending": (
-            "The login {login!r} has no second factor waiting for confirmation: run 'klero "
-            "user totp enable' first."
-        ),
-        "totp_not_enabled": "The login {login!r} has no second factor.",
-        "totp_code_wrong": (
-            "That is not the code the authenticator app of {login!r} should show now. Check "
-            "the app's clock, and that it holds the key 'klero user totp enable' printed."
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -57,7 +38,7 @@ class TotpSetup:
 def _own_user(session: Session, actor: Actor) -> User:
     user = session.get(User, actor.user_id)
     if user is None or user.login != actor.login:
-        raise KleroError("not_found", entity="user", key=actor.login)
+        raise KleroError("user_not_found", key=actor.login)
     return user
 
 
@@ -135,7 +116,7 @@ def disable_totp(
     with db.unit_of_work() as session:
         user = session.execute(select(User).where(User.login == target)).scalar_one_or_none()
         if user is None:
-            raise KleroError("not_found", entity="user", key=target)
+            raise KleroError("user_not_found", key=target)
         factor = session.get(UserTotp, user.id)
         if factor is None:
             raise KleroError("totp_not_enabled", login=signin.shown(target))

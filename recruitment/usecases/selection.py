@@ -24,8 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
-from quotas.problems import KleroError, raise_if_errors
+from quotas.problems import EnvironmentFailure, KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, Volunteer, utcnow
@@ -49,25 +48,6 @@ from sampling import (
     SelectionResult,
     SelectionSettings,
     select_panel,
-)
-
-register(
-    {
-        "selection_already_running": (
-            "A selection for site {site} is already running (run {run_id}, started by "
-            "{started_by} at {started_at}). Wait for it to finish, then look at its result."
-        ),
-        "selection_seed_and_number": "Give a seed or a public number, not both.",
-        "run_not_found": "There is no selection run {run_id}.",
-        "run_not_succeeded": (
-            "Run {run_id} did not succeed (status {status}); there is no panel to compare. "
-            "Re-running needs a run that finished."
-        ),
-        "run_lost": (
-            "Run {run_id} was marked {status} while it was computing; its result was not "
-            "stored. Start a new selection."
-        ),
-    }
 )
 
 
@@ -184,13 +164,7 @@ def _record_start(
     try:
         session.flush()
     except IntegrityError as exc:  # the one-running-run index: someone was faster
-        raise KleroError(
-            "selection_already_running",
-            site=found.code,
-            run_id="?",
-            started_by="another user",
-            started_at="just now",
-        ) from exc
+        raise KleroError("selection_started_meanwhile", site=found.code) from exc
     # Held from before the commit, so no one ever sees this run running without it.
     marker.enter_context(alive_marker(db, run.id))
     audit.record(
@@ -234,7 +208,7 @@ def _finish(
         run = session.get(SelectionRun, started.run_id, with_for_update=True)
         assert run is not None
         if run.status != "running":
-            raise KleroError("run_lost", run_id=run.id, status=run.status)
+            raise EnvironmentFailure("run_lost", run_id=run.id, status=run.status)
         ids = {
             v.pseudonym: v.id
             for v in session.execute(
@@ -310,7 +284,8 @@ def run_selection(
     for; ``settings`` go to the algorithm; all are recorded with the run (canonical
     form, ``sampling.pipeline``). Uses the site's panel size and current quotas. The
     draw uses ``seed`` or ``public_number`` (a random seed when neither is given). Raises KleroError
-    ``selection_already_running`` when a run of the site is in progress, and
+    ``selection_already_running`` (or ``selection_started_meanwhile``) when a run of the
+    site is in progress, and
     ``InfeasibleQuotas`` (the run recorded as failed) when no panel meets the quotas.
     """
     if seed is not None and public_number is not None:

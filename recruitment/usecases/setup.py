@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from quotas.messages import register
 from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
@@ -27,27 +26,6 @@ from recruitment.permissions import Action, Actor, require
 from recruitment.security import hash_password
 from recruitment.usecases.common import deliberation_named, organisation_named
 
-register(
-    {
-        "already_exists": "A {entity} named {name!r} already exists. Choose another name.",
-        "role_unknown": "Unknown role {role!r}. Choose one of: {known}.",
-        "partner_needs_organisation": (
-            "A partner user must belong to an organisation; give --organisation."
-        ),
-        "panel_size_out_of_range": (
-            "The panel size of site {site} is {size}; it must be between {min} and {max}."
-        ),
-        "users_exist": (
-            "The first admin can only be created in an empty database; {count} user(s) exist. "
-            "Log in as an admin and create users with 'klero user create'."
-        ),
-        "password_too_short": "The password must have at least {min} characters.",
-        "region_too_long": (
-            "The region of site {site} has {length} characters; at most {max} are allowed. "
-            "Give the name of the region only, e.g. 'Auvergne-Rhône-Alpes'."
-        ),
-    }
-)
 # For new users; existing users keep their passwords until they change them.
 MIN_PASSWORD = 12
 
@@ -58,10 +36,10 @@ def actor_of(user: User) -> Actor:
 
 
 def _unique(
-    session: Session, model: type, column: InstrumentedAttribute[str], name: str, entity: str
+    session: Session, model: type, column: InstrumentedAttribute[str], name: str, taken: str
 ) -> None:
     if session.execute(select(model).where(column == name)).first() is not None:
-        raise KleroError("already_exists", entity=entity, name=name)
+        raise KleroError(taken, name=name)
 
 
 def _new_user(
@@ -76,7 +54,7 @@ def _new_user(
         org_id = organisation_named(session, organisation).id
     elif role == "partner":
         raise KleroError("partner_needs_organisation")
-    _unique(session, User, User.login, login, "user")
+    _unique(session, User, User.login, login, "user_already_exists")
     user = User(
         login=login, role=role, organisation_id=org_id, password_hash=hash_password(password)
     )
@@ -101,7 +79,7 @@ def create_organisation(db: Database, actor: Actor, name: str) -> int:
     """Create a partner organisation; return its id."""
     require(actor, Action.MANAGE_ORGANISATIONS)
     with db.unit_of_work() as session:
-        _unique(session, Organisation, Organisation.name, name, "organisation")
+        _unique(session, Organisation, Organisation.name, name, "organisation_already_exists")
         org = Organisation(name=name)
         session.add(org)
         session.flush()
@@ -138,7 +116,7 @@ def create_deliberation(db: Database, actor: Actor, name: str, description: str 
     """Create a deliberation; return its id."""
     require(actor, Action.MANAGE_DELIBERATIONS)
     with db.unit_of_work() as session:
-        _unique(session, Deliberation, Deliberation.name, name, "deliberation")
+        _unique(session, Deliberation, Deliberation.name, name, "deliberation_already_exists")
         item = Deliberation(name=name, description=description)
         session.add(item)
         session.flush()
@@ -158,7 +136,7 @@ def create_country(db: Database, actor: Actor, deliberation: str, code: str, nam
             select(Country).where(Country.deliberation_id == delib.id, Country.code == code)
         ).first()
         if taken is not None:
-            raise KleroError("already_exists", entity="country", name=code)
+            raise KleroError("country_already_exists", name=code)
         item = Country(deliberation_id=delib.id, code=code, name=name)
         session.add(item)
         session.flush()
@@ -224,9 +202,9 @@ def create_site(
             )
         ).scalar_one_or_none()
         if found is None:
-            raise KleroError("not_found", entity="country", key=country)
+            raise KleroError("country_not_found", key=country)
         org = organisation_named(session, partner)
-        _unique(session, Site, Site.code, code, "site")
+        _unique(session, Site, Site.code, code, "site_already_exists")
         site = Site(
             code=code,
             country_id=found.id,

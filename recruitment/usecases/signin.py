@@ -32,7 +32,6 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -40,28 +39,6 @@ from recruitment.models import LOGIN_MAX, SignInFailure, User, UserTotp, utcnow
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import Secrets, dummy_password_hash, totp_step, verify_password
 from recruitment.usecases.setup import actor_of
-
-register(
-    {
-        "login_locked": (
-            "The login {login!r} is locked after too many failed sign-ins: try again in "
-            "{minutes} minute(s), at {until}, or ask an admin to unlock it "
-            "('klero user unlock LOGIN')."
-        ),
-        "totp_missing": (
-            "The login {login!r} has a second factor: set KLERO_TOTP to the code your "
-            "authenticator app shows now (or run the command on a terminal to be asked)."
-        ),
-        "totp_failed": (
-            "Sign-in failed for {login!r}: the one-time code is wrong, expired or already "
-            "used. Use the next code your authenticator app shows."
-        ),
-        "sign_in_step_expired": (
-            "The sign-in of {login!r} was not completed within {minutes} minutes. Sign in "
-            "again with your password."
-        ),
-    }
-)
 
 # The lockout rule, in one place: FAILURE_LIMIT failures within FAILURE_WINDOW lock the
 # login for LOCK_DURATION.

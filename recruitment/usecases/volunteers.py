@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.messages import register
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.channels import ASSISTED_CHANNELS
@@ -35,13 +34,6 @@ from recruitment.security import Secrets
 from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
 from recruitment.usecases.pools import ImportReport, import_frame, require_channel
-
-register(
-    {
-        "volunteer_not_found": "There is no volunteer {pseudonym!r}.",
-        "volunteer_erased": "Volunteer {pseudonym} was erased on {at}; nothing is left to do.",
-    }
-)
 
 
 def register_volunteer(

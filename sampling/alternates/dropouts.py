@@ -22,37 +22,11 @@ from functools import lru_cache
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-import sampling.errors  # noqa: F401  (registers "selection_setting_invalid", reused here)
-from quotas.messages import register
+from quotas.messages import Message
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
 from sampling.errors import SolverFailed
-
-register(
-    {
-        "alternates_id_unknown": (
-            "The {what} id {id!r} is not in the pool. Check the id (ids are matched exactly) "
-            "or use the pool file the panel was selected from."
-        ),
-        "alternates_id_repeated": (
-            "The {what} list names {id!r} more than once. List each person once."
-        ),
-        "alternates_panel_empty": "The panel is empty. Give the ids of the selected people.",
-        "alternates_on_panel": (
-            "{id!r} is on the panel, so they cannot also be an alternate or a candidate. "
-            "Remove them from the {what} list."
-        ),
-        "dropout_rate_invalid": (
-            "The drop-out rate {rate!r} for {category} is not a number between 0 and 1. "
-            "Give a share, e.g. 0.15 for 15 %."
-        ),
-        "dropout_category_unknown": (
-            "The drop-out rate names {feature} = {value}, which is not a category of the "
-            "quota table. Use a feature and value from the quota table."
-        ),
-    }
-)
 
 #: The drop-out rate used when none is given (10-20 % is common in practice).
 DEFAULT_DROPOUT = 0.15
@@ -122,7 +96,11 @@ class Layout:
 
 
 def rows_of(pool: Pool, ids: Sequence[str], what: str, problems: list[Problem]) -> list[int]:
-    """Row numbers of ``ids`` in order; unknown or repeated ids become problems."""
+    """Row numbers of ``ids`` in order; unknown or repeated ids become problems.
+
+    ``what`` names the list as the caller received it (``"panel"``, ``"dropped"``,
+    ``"candidates"``, ``"alternates"``): a name shown quoted, not a word of the message.
+    """
     rows: list[int] = []
     seen: set[str] = set()
     for raw in ids:
@@ -155,7 +133,7 @@ def check_seed(seed: int) -> int:
             "selection_setting_invalid",
             name="seed",
             value=seed,
-            reason="expected a whole number >= 0",
+            reason=Message("setting_expects_whole", {"min": 0}),
         )
     return int(seed)
 
@@ -167,7 +145,7 @@ def check_scenarios(scenarios: int) -> int:
             "selection_setting_invalid",
             name="scenarios",
             value=scenarios,
-            reason="expected a whole number >= 1",
+            reason=Message("setting_expects_whole", {"min": 1}),
         )
     return int(scenarios)
 
@@ -416,10 +394,10 @@ def expected_deviation(
     layout = Layout.of(pool, quotas)
     rows = panel_rows(pool, panel)
     problems: list[Problem] = []
-    alt_rows = rows_of(pool, alternates, "alternate", problems)
+    alt_rows = rows_of(pool, alternates, "alternates", problems)
     on_panel = set(rows)
     problems += [
-        Problem("alternates_on_panel", {"id": pool.ids[r], "what": "alternate"})
+        Problem("alternates_on_panel", {"id": pool.ids[r], "what": "alternates"})
         for r in alt_rows
         if r in on_panel
     ]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from quotas.messages import Message, all_of, register
+from quotas.messages import Message, all_of
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
@@ -35,38 +35,6 @@ from sampling.alternates.dropouts import (
     rows_of,
 )
 from sampling.errors import SolverFailed
-
-register(
-    {
-        "replace_dropped_not_on_panel": (
-            "{id!r} is listed as dropped out but is not on the panel. Give the ids of panel "
-            "members who dropped out."
-        ),
-        "replace_reason_restores": "replaces {replaced} ({values}): restores {restored}",
-        "replace_reason_restores_over": (
-            "replaces {replaced} ({values}): restores {restored} (puts {above} above the "
-            "maximum: the least deviation possible)"
-        ),
-        "replace_reason_fills": (
-            "replaces {replaced} ({values}): fills the seat without breaking a quota"
-        ),
-        "replace_reason_fills_over": (
-            "replaces {replaced} ({values}): fills the seat (puts {above} above the maximum: "
-            "the least deviation possible)"
-        ),
-        "replace_skipped_household": "shares a household with a panel member",
-        "replace_quota_met": "met",
-        "replace_quota_restored": "restored",
-        "replace_quota_below": "{missing} below the minimum",
-        "replace_quota_above": "{excess} above the maximum",
-        "replace_unmet_below": (
-            "{category} stays {missing} below its minimum: {after} seats, at least {min} needed."
-        ),
-        "replace_unmet_above": (
-            "{category} stays {excess} above its maximum: {after} seats, at most {max} allowed."
-        ),
-    }
-)
 
 __all__ = ["Added", "QuotaChange", "Replacement", "replace"]
 
@@ -249,9 +217,9 @@ def replace(
     ]
     ranked: list[int] | None = None
     if candidates is not None:
-        ranked = rows_of(pool, candidates, "candidate", problems)
+        ranked = rows_of(pool, candidates, "candidates", problems)
         problems += [
-            Problem("alternates_on_panel", {"id": pool.ids[r], "what": "candidate"})
+            Problem("alternates_on_panel", {"id": pool.ids[r], "what": "candidates"})
             for r in ranked
             if r in on_panel
         ]

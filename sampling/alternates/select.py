@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 from ortools.linear_solver import pywraplp
 
-from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError
@@ -50,19 +49,6 @@ from sampling.alternates.records import dropout_record
 from sampling.alternates.search import optimise, rank
 from sampling.errors import SolverFailed
 from sampling.names import AlternatesMethod, AlternatesSearch
-
-register(
-    {
-        "alternates_count_invalid": (
-            "The number of alternates must be a whole number of at least 1, not {count!r}."
-        ),
-        "alternates_count_too_large": (
-            "Only {available} people can be alternates (people not on the panel, one per "
-            "household, none sharing a household with a panel member), fewer than the "
-            "{count} asked for. Ask for at most {available} alternates."
-        ),
-    }
-)
 
 # A category is named in "best for" when it was short in at least this share of the
 # scenarios in which the alternate was called.

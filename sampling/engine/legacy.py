@@ -15,24 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from quotas.messages import register
 from quotas.model import QuotaTable, normalise
 from quotas.pool import Pool
-from quotas.problems import KleroError
+from quotas.problems import EnvironmentFailure, KleroError
 from sampling.distribution import Distribution, RunFigures
-
-register(
-    {
-        "legacy_failed": (
-            "The greedy LEGACY method found no panel of {size} people meeting every quota in "
-            "{attempts} attempts in a row. The quotas are probably infeasible or very tight: "
-            "check them with the feasibility report, or use the leximin algorithm."
-        ),
-        "legacy_samples_invalid": (
-            "The number of LEGACY sample draws must be a positive whole number, not {samples}."
-        ),
-    }
-)
 
 CONFIDENCE = 0.95
 
@@ -151,7 +137,7 @@ def _draw(layout: _Layout, rng: np.random.Generator, attempts: int) -> tuple[lis
         panel = _attempt(layout, rng)
         if panel is not None:
             return panel, failures
-    raise KleroError("legacy_failed", size=layout.size, attempts=attempts)
+    raise EnvironmentFailure("legacy_failed", size=layout.size, attempts=attempts)
 
 
 def hoeffding_half_width(samples: int, estimates: int, confidence: float = CONFIDENCE) -> float:

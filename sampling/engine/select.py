@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quotas.messages import Message, all_of
 from quotas.model import QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError
@@ -107,7 +108,10 @@ def _settings(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
                 "selection_setting_invalid",
                 name=name,
                 value=value,
-                reason=f"{algorithm} knows only {', '.join(sorted(defaults))}",
+                reason=Message(
+                    "setting_unknown",
+                    {"algorithm": algorithm.value, "known": all_of(sorted(defaults))},
+                ),
             )
         expected = type(defaults[name])
         if expected is bool:
@@ -120,16 +124,26 @@ def _settings(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:
             if name == "smoothing":
                 ok = ok and value < 1
         if not ok:
-            reason = "expected true or false" if expected is bool else "expected a number >= 0"
             raise KleroError(
                 "selection_setting_invalid",
                 name=name,
                 value=value,
-                reason=reason + (" and below 1" if name == "smoothing" else ""),
+                reason=_expected(name, expected),
             )
         out[name] = expected(value)
     json.dumps(out)  # settings are recorded and hashed: they must be JSON values
     return out
+
+
+def _expected(name: str, expected: type) -> Message:
+    """What the setting ``name`` of type ``expected`` accepts, as the reason of an error."""
+    if expected is bool:
+        return Message("setting_expects_boolean")
+    if name == "smoothing":
+        return Message("setting_expects_share")
+    if expected is int:
+        return Message("setting_expects_whole", {"min": 0})
+    return Message("setting_expects_number", {"min": 0})
 
 
 def to_distribution(

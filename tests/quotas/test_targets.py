@@ -302,11 +302,17 @@ def test_invalid_input_lists_every_problem() -> None:
     } <= found
 
 
-@pytest.mark.parametrize("kwargs", [{"tolerance_seats": -1}, {"tolerance_points": -0.5}])
-def test_negative_tolerance_is_rejected(kwargs: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"tolerance_seats": -1}, "quota_tolerance_seats_negative"),
+        ({"tolerance_points": -0.5}, "quota_tolerance_points_negative"),
+    ],
+)
+def test_negative_tolerance_is_rejected(kwargs: dict[str, Any], code: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         quotas_from_margins(Margins({"gender": GENDER}), 20, **kwargs)
-    assert caught.value.code == "quota_tolerance_negative"
+    assert caught.value.code == code
 
 
 @settings(max_examples=80, deadline=None)

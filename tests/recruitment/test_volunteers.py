@@ -89,8 +89,8 @@ def test_duplicates_by_contact_and_conflicting_ids_are_reported_not_added(
     report = uc.import_pool(ready.db, ready.partner, SITE, path, address_columns=["address"])
     codes = sorted(p.code for p in report.problems)
     assert codes == [
-        "pool_import_duplicate_contact",
-        "pool_import_duplicate_contact",
+        "pool_import_duplicate_email",
+        "pool_import_duplicate_phone",
         "pool_import_id_conflict",
     ]
     assert len(report.added) == 1 and report.skipped == 3

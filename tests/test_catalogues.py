@@ -1,0 +1,153 @@
+"""The message catalogues against the source: every code the code uses is catalogued, once.
+
+Each package declares its catalogue (``<package>/catalogue.py``, an entry point of
+``kleroterion.catalogues``); these tests read the product's source (no import of its
+modules) to find the codes passed to ``Message``, ``Problem``, ``KleroError`` and its
+subclasses, and compare them with what the catalogues hold.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from quotas import messages
+from recruitment.permissions import Action, action_message
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCT = ("quotas", "sampling", "recruitment", "klero", "synthetic_data", "dashboard")
+CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+# Callables whose first argument is a message code, besides KleroError and its subclasses.
+TAKES_A_CODE = {"Message", "Problem", "render", "problem", "_problem"}
+
+
+@cache
+def _trees() -> tuple[ast.Module, ...]:
+    paths = sorted(p for package in PRODUCT for p in (ROOT / package).rglob("*.py"))
+    return tuple(ast.parse(p.read_text("utf-8")) for p in paths if "migrations" not in p.parts)
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _error_classes(trees: Iterable[ast.Module]) -> set[str]:
+    """``KleroError`` and every class that derives from it, found by name."""
+    classes = [n for tree in trees for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    found = {"KleroError"}
+    while True:
+        more = {c.name for c in classes if {_name(b) for b in c.bases} & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _literals(node: ast.expr) -> list[str]:
+    """The string constants an argument can be: ``"a"`` or ``"a" if x else "b"``."""
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return []
+
+
+def codes_passed(trees: Iterable[ast.Module]) -> set[str]:
+    """Every literal code given as the first argument of a message, problem or error."""
+    trees = list(trees)
+    callables = TAKES_A_CODE | _error_classes(trees)
+    out: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.args and _name(node.func) in callables:
+                out.update(c for c in _literals(node.args[0]) if CODE.fullmatch(c))
+    return out
+
+
+def test_the_scan_finds_codes_and_error_subclasses() -> None:
+    snippet = ast.parse(
+        "class Late(KleroError): ...\n"
+        "class Later(Late): ...\n"
+        "Later('a_code')\n"
+        "Message('b_code' if x else 'c_code')\n"
+        "print('not_a_code')\n"
+    )
+    assert codes_passed([snippet]) == {"a_code", "b_code", "c_code"}
+    assert len(codes_passed(_trees())) > 200
+
+
+def test_every_code_the_source_uses_is_in_a_catalogue() -> None:
+    missing = sorted(codes_passed(_trees()) - set(messages.codes()))
+    assert not missing, f"codes used but in no catalogue: {missing}"
+
+
+def _used_somewhere(code: str, literals: set[str], prefixes: set[str]) -> bool:
+    if code in literals or any(code.startswith(p) for p in prefixes):
+        return True  # a literal, or built as f"bound_{kind}"
+    return any(code[:i] in literals and code[i:] in literals for i in range(1, len(code)))
+
+
+def test_no_catalogue_holds_a_code_nobody_uses() -> None:
+    literals: set[str] = set()
+    prefixes: set[str] = set()
+    for tree in _trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values:
+                first = node.values[0]
+                if isinstance(first, ast.Constant) and str(first.value).endswith("_"):
+                    prefixes.add(str(first.value))
+    unused = [c for c in messages.codes() if not _used_somewhere(c, literals, prefixes)]
+    assert not unused, f"catalogued codes nobody uses: {unused}"
+
+
+def test_every_package_declares_its_catalogue() -> None:
+    packages = [c.package for c in messages.catalogues()]
+    assert sorted(packages) == sorted(
+        {"quotas", "sampling", "recruitment", "klero", "synthetic_data"}
+    )
+    assert len(messages.codes()) == sum(len(c.templates("en")) for c in messages.catalogues())
+
+
+def test_a_code_in_two_catalogues_is_an_error() -> None:
+    quotas = messages.Catalogue("quotas")
+    with pytest.raises(ValueError, match="in the catalogues of both quotas and quotas"):
+        messages.merged([quotas, quotas], "en")
+
+
+def test_service_codes_are_the_service_s() -> None:
+    owner = {code: c.package for c in messages.catalogues() for code in c.templates("en")}
+    service = [c for c in owner if c.startswith(("db_", "audit_", "secret_key_", "run_"))]
+    assert service and all(owner[code] == "recruitment" for code in service)
+
+
+def test_every_action_reads_as_a_phrase_in_every_language() -> None:
+    for action in Action:
+        for lang in ("en", "fr", "es"):
+            text = action_message(action).text(lang)
+            assert not text.startswith("action_"), (action, lang)
+
+
+def test_rendering_a_message_loads_nothing_heavy() -> None:
+    probe = (
+        "import json, sys\n"
+        "from quotas.messages import render\n"
+        "render('file_not_found', {'path': 'x'}, 'fr')\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(result.stdout))
+    heavy = {"pandas", "numpy", "faker", "sqlalchemy", "ortools", "highspy", "streamlit"}
+    assert not loaded & heavy
