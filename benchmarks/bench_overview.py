@@ -40,6 +40,7 @@ def _build(url: str, sites: int) -> tuple[int, float]:
     from quotas.problems import KleroError
     from recruitment import usecases as uc
     from recruitment.db import open_database, upgrade
+    from sampling import Algorithm, SelectionSettings
     from synthetic_data import available_countries, generate_pool, margins_dict, margins_object
     from synthetic_data.countries import COUNTRIES
 
@@ -86,7 +87,12 @@ def _build(url: str, sites: int) -> tuple[int, float]:
             )
             try:
                 uc.run_selection(
-                    db, admin, site, algorithm="legacy", seed=index, settings={"samples": 20}
+                    db,
+                    admin,
+                    site,
+                    SelectionSettings(
+                        algorithm=Algorithm.LEGACY, seed=index, algorithm_settings={"samples": 20}
+                    ),
                 )
                 panels += 1
             except KleroError as error:  # an infeasible small pool: the site stays unselected

@@ -19,6 +19,7 @@ from recruitment.db import open_database, upgrade
 from recruitment.models import User
 from recruitment.permissions import Actor
 from recruitment.security import Secrets, create_key_file
+from sampling import SelectionSettings
 from synthetic_data import ADDRESS_COLUMNS, PII_COLUMNS, generate_pool, margins_dict, margins_object
 
 register(
@@ -163,5 +164,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
     run_id = None
     if select:
         first = sites[0]
-        run_id = uc.run_selection(db, partners[first], first, seed=seed, alternates=5).run_id
+        run_id = uc.run_selection(
+            db, partners[first], first, SelectionSettings(seed=seed, alternates=5)
+        ).run_id
     return Demo(db.url, logins, sites, run_id, key_file)

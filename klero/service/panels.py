@@ -18,7 +18,7 @@ from klero.service.common import SiteOpt, logged_in
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from sampling import DEFAULT_DROPOUT, Algorithm, DropoutSpec
+from sampling import SelectionSettings
 
 volunteer_app = typer.Typer(
     help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
@@ -31,13 +31,8 @@ RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: late
 
 def select_for_site(
     site: str,
+    settings: SelectionSettings,
     *,
-    algorithm: Algorithm = Algorithm.LEXIMIN,
-    seed: int | None = None,
-    public_number: int | None = None,
-    lottery_size: int = 1000,
-    alternates: int = 0,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
     database_url: str | None = None,
     user: str | None = None,
     progress: bool = False,
@@ -49,18 +44,7 @@ def select_for_site(
     callback, bar = progress_for(progress)
     try:
         with logged_in(database_url, user) as (db, actor):
-            return uc.run_selection(
-                db,
-                actor,
-                site,
-                algorithm=algorithm,
-                seed=seed,
-                public_number=public_number,
-                lottery_size=lottery_size,
-                alternates=alternates,
-                dropout=dropout,
-                progress=callback,
-            )
+            return uc.run_selection(db, actor, site, settings, progress=callback)
     finally:
         if bar is not None:
             bar.close()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from recruitment import models
 from recruitment import usecases as uc
 from recruitment.permissions import Action, Actor, PermissionDenied, SiteRef, allowed
+from sampling import SelectionSettings
 from tests.recruitment.conftest import SITE, World, pool_frame, quotas_for, write_pool
 
 TABLES = [
@@ -69,7 +70,7 @@ ACTIONS: dict[str, Call] = {
         {"gender": "female", "age": "60+", "region": "north"},
         {"email": "new@example.org"},
     ),
-    "run selection": lambda w, a, c: uc.run_selection(w.db, a, SITE, seed=1),
+    "run selection": lambda w, a, c: uc.run_selection(w.db, a, SITE, SelectionSettings(seed=1)),
     "record status": lambda w, a, c: uc.record_seat_status(
         w.db, a, c["run"], c["member"], "invited"
     ),
