@@ -16,7 +16,7 @@ import typer
 
 import quotas.tables  # noqa: F401  (registers the file_not_found and file_unreadable messages)
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import logged_in
+from klero.service.common import run_as
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
 from recruitment import usecases as uc
@@ -52,8 +52,7 @@ NO_ANCHOR = (
 @audit_app.command("head")
 def audit_head(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> int:
     """Print the anchor to publish: the trail's newest event and hash. Exit 1 if it is broken."""
-    with logged_in(database_url_, user) as (db, actor):
-        head = uc.audit_head(db, actor, verify=True)
+    head = run_as(database_url_, user, uc.audit_head, verify=True)
     assert head.chain is not None
     if as_json:
         emit_json(
@@ -192,8 +191,7 @@ def audit_verify(
     """Check the hash chain (and every published anchor given), the database's append-only
     protections, and with --deep every site's pool; exit 1 naming what is wrong."""
     anchors = _read_anchors(anchor or [], anchors_file or [])
-    with logged_in(database_url_, user) as (db, actor):
-        found = _verify(db, actor, anchors, deep)
+    found = run_as(database_url_, user, _verify, anchors, deep)
     if as_json:
         _emit_json(found)
         return 0 if found.ok else 1

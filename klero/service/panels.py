@@ -14,7 +14,7 @@ import typer
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in
+from klero.service.common import SiteOpt, logged_in, run_as
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -66,8 +66,7 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.erase_volunteer(db, actor, pseudonym)
+    run_as(database_url_, user, uc.erase_volunteer, pseudonym)
     typer.echo(f"Volunteer {pseudonym}: personal data erased.")
 
 
@@ -87,8 +86,7 @@ def volunteer_export(
             "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
         )
     if out is None:
-        with logged_in(database_url_, user) as (db, actor):
-            data = uc.export_volunteer_data(db, actor, pseudonym)
+        data = run_as(database_url_, user, uc.export_volunteer_data, pseudonym)
         emit_json(data)
         return
     # The file is in place before the transaction recording the export commits; if the
@@ -111,8 +109,7 @@ def panel_status(
     """Seats by kind and status, who replaces whom, and the drop-outs not replaced yet."""
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    with logged_in(database_url_, user) as (db, actor):
-        status = uc.panel_status(db, actor, site, run)
+    status = run_as(database_url_, user, uc.panel_status, site, run)
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
@@ -137,8 +134,7 @@ def panel_set(
     user: UserOpt = None,
 ) -> None:
     """Record an invitation, an answer or attendance for one seat."""
-    with logged_in(database_url_, user) as (db, actor):
-        before = uc.record_seat_status(db, actor, run, volunteer, status)
+    before = run_as(database_url_, user, uc.record_seat_status, run, volunteer, status)
     typer.echo(f"{volunteer}: {before} -> {status}.")
 
 
@@ -154,8 +150,9 @@ def panel_replace(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace panel members who dropped out with the best alternates; invite them."""
-    with logged_in(database_url_, user) as (db, actor):
-        summary = uc.replace_dropouts(db, actor, run, split_columns(dropped), seed=seed)
+    summary = run_as(
+        database_url_, user, uc.replace_dropouts, run, split_columns(dropped), seed=seed
+    )
     if as_json:
         emit_json(
             {
@@ -212,8 +209,7 @@ def panel_export(
 
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """List a site's selection runs, newest first."""
-    with logged_in(database_url_, user) as (db, actor):
-        runs = uc.list_runs(db, actor, site)
+    runs = run_as(database_url_, user, uc.list_runs, site)
     for r in runs:
         extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
         error = f", error {r.error_code}" if r.error_code else ""
@@ -227,8 +223,7 @@ def rerun_command(
     run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> int:
     """Re-run a recorded selection from its record and compare. Exit 1 if it differs."""
-    with logged_in(database_url_, user) as (db, actor):
-        report = uc.rerun_selection(db, actor, run_id)
+    report = run_as(database_url_, user, uc.rerun_selection, run_id)
     if as_json:
         typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))
     else:

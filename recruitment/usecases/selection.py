@@ -74,8 +74,8 @@ register(
 
 
 @dataclass(frozen=True)
-class RunSummary:
-    """A finished selection: the panel (pseudonyms), the alternates and how it was drawn."""
+class RunDraw:
+    """Which run of which site drew a panel of which size, how, and from which seed or number."""
 
     run_id: int
     site: str
@@ -83,6 +83,12 @@ class RunSummary:
     size: int
     seed: int | None
     public_number: int | None
+
+
+@dataclass(frozen=True)
+class RunSummary(RunDraw):
+    """A finished selection: the panel (pseudonyms), the alternates and how it was drawn."""
+
     lottery_size: int
     lottery_index: int
     input_sha256: str
