@@ -32,9 +32,7 @@ from recruitment.db import Database
 from recruitment.permissions import Actor
 from recruitment.pool_state import PoolCheck
 
-audit_app = typer.Typer(
-    help="The audit trail: verify it, and publish its head (an anchor).", no_args_is_help=True
-)
+audit_app = typer.Typer(no_args_is_help=True)
 
 PUBLISH = (
     "Publish this anchor where the database's administrators cannot change it: the "

@@ -17,11 +17,9 @@ from klero.service.common import SiteOpt, logged_in, run_as
 from recruitment import usecases as uc
 from recruitment.db import safe_url
 
-org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
-delib_app = typer.Typer(help="Deliberations and their countries.", no_args_is_help=True)
-site_app = typer.Typer(
-    help="Sites: create, list, set quotas, check feasibility.", no_args_is_help=True
-)
+org_app = typer.Typer(no_args_is_help=True)
+delib_app = typer.Typer(no_args_is_help=True)
+site_app = typer.Typer(no_args_is_help=True)
 
 
 @org_app.command("create")
@@ -179,7 +177,7 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
 
 
 def demo_command(database_url_: DbOpt = None) -> None:
-    """Create a demo deliberation (countries, sites, synthetic pools, a user per role)."""
+    """``klero demo``: create the demo and print its logins (summary: ``klero.listing``)."""
     from recruitment.demo import create_demo
 
     demo = create_demo(database_url_)

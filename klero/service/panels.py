@@ -20,12 +20,8 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from sampling import SelectionSettings
 
-volunteer_app = typer.Typer(
-    help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
-)
-panel_app = typer.Typer(
-    help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
-)
+volunteer_app = typer.Typer(no_args_is_help=True)
+panel_app = typer.Typer(no_args_is_help=True)
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
 
 
@@ -208,7 +204,7 @@ def panel_export(
 
 
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """List a site's selection runs, newest first."""
+    """``klero runs``: one line per run of the site (summary: ``klero.listing``)."""
     runs = run_as(database_url_, user, uc.list_runs, site)
     for r in runs:
         extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
@@ -222,7 +218,7 @@ def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = Non
 def rerun_command(
     run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> int:
-    """Re-run a recorded selection from its record and compare. Exit 1 if it differs."""
+    """``klero rerun``: print the comparison; 0 if the same, 1 if not (``klero.listing``)."""
     report = run_as(database_url_, user, uc.rerun_selection, run_id)
     if as_json:
         typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))

@@ -29,7 +29,7 @@ register(
     }
 )
 
-user_app = typer.Typer(help="Users, their roles and how they sign in.", no_args_is_help=True)
+user_app = typer.Typer(no_args_is_help=True)
 totp_app = typer.Typer(
     help="Your second factor: a one-time code from an authenticator app at each sign-in.",
     no_args_is_help=True,
