@@ -54,13 +54,9 @@ def _time_import(url: str, size: int) -> tuple[float, float, int, float]:
         uc.create_site(
             db,
             admin,
-            deliberation="Import benchmark",
-            country="FR",
-            code="FR-online",
-            name="Online",
-            place="Online",
-            panel_size=200,
-            partner="Partner FR",
+            uc.NewSite(
+                "Import benchmark", "FR", "FR-online", "Online", 200, "Partner FR", place="Online"
+            ),
         )
         census = margins_dict("FR")
         margins = margins_object({f: census[f] for f in QUOTA_FEATURES})

@@ -40,7 +40,7 @@ def _build(url: str, sites: int) -> tuple[int, float]:
     from quotas.problems import KleroError
     from recruitment import usecases as uc
     from recruitment.db import open_database, upgrade
-    from recruitment.demo import SyntheticSite, add_synthetic_site
+    from recruitment.demo import add_synthetic_site
     from sampling import Algorithm, SelectionSettings
     from synthetic_data import available_countries, generate_pool, margins_dict, margins_object
     from synthetic_data.countries import COUNTRIES
@@ -72,7 +72,7 @@ def _build(url: str, sites: int) -> tuple[int, float]:
                 db,
                 admin,
                 admin,
-                SyntheticSite(
+                uc.NewSite(
                     DELIBERATION, code, site, f"Site {nth} of {code}", PANEL_SIZE, partner, region
                 ),
                 margins[code],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import NamedTuple, Unpack
+from typing import Unpack
 
 import pandas as pd
 from sqlalchemy import func
@@ -74,24 +74,11 @@ class Demo:
     notes: list[str] = field(default_factory=list)
 
 
-class SyntheticSite(NamedTuple):
-    """A site to create and fill with a synthetic pool: ``usecases.create_site``'s fields."""
-
-    deliberation: str
-    country: str
-    code: str
-    name: str
-    panel_size: int
-    partner: str  # the partner organisation
-    region: str | None
-    place: str = ""
-
-
 def add_synthetic_site(
     db: uc.Database,
     admin: Actor,
     partner: Actor,
-    site: SyntheticSite,
+    site: uc.NewSite,
     margins: Margins,
     pool: pd.DataFrame,
     *,
@@ -102,7 +89,7 @@ def add_synthetic_site(
 
     The quotas allow 5 percentage points either side of the census shares.
     """
-    uc.create_site(db, admin, **site._asdict())
+    uc.create_site(db, admin, site)
     uc.set_quotas_from_margins(db, partner, site.code, margins, tolerance_points=5)
     uc.import_frame(db, partner, site.code, pool, source=source, **columns)
 
@@ -177,9 +164,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
                 db,
                 admin,
                 partner,
-                SyntheticSite(
-                    DELIBERATION, code, site, site_name, size, organisation, region, place
-                ),
+                uc.NewSite(DELIBERATION, code, site, site_name, size, organisation, region, place),
                 margins,
                 frame.drop(columns=["household"], errors="ignore"),
                 source=f"synthetic {site}",

@@ -99,19 +99,8 @@ def site_create(
     user: UserOpt = None,
 ) -> None:
     """Create a site run by a partner organisation (in a region of its country, if given)."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.create_site(
-            db,
-            actor,
-            deliberation=deliberation,
-            country=country,
-            code=code,
-            name=name,
-            panel_size=panel_size,
-            partner=partner,
-            place=place,
-            region=region,
-        )
+    site = uc.NewSite(deliberation, country, code, name, panel_size, partner, region, place)
+    run_as(database_url_, user, uc.create_site, site)
     typer.echo(f"Site {code} created (panel of {panel_size}, partner {partner}).")
 
 

@@ -247,13 +247,15 @@ def make_world(database: Database) -> World:
     uc.create_site(
         database,
         admin,
-        deliberation="Global Day",
-        country="FR",
-        code=SITE,
-        name="Lyon",
-        place="Lyon",
-        panel_size=SIZE,
-        partner="Org A",
+        uc.NewSite(
+            deliberation="Global Day",
+            country="FR",
+            code=SITE,
+            name="Lyon",
+            place="Lyon",
+            panel_size=SIZE,
+            partner="Org A",
+        ),
     )
 
     def login(name: str) -> Actor:

@@ -23,13 +23,15 @@ def _site(world: World, code: str, country: str, partner: str, region: str | Non
     uc.create_site(
         world.db,
         world.admin,
-        deliberation="Global Day",
-        country=country,
-        code=code,
-        name=code.split("-")[1].title(),
-        panel_size=SIZE,
-        partner=partner,
-        region=region,
+        uc.NewSite(
+            deliberation="Global Day",
+            country=country,
+            code=code,
+            name=code.split("-")[1].title(),
+            panel_size=SIZE,
+            partner=partner,
+            region=region,
+        ),
     )
 
 
