@@ -38,6 +38,7 @@ def _time_import(url: str, size: int) -> tuple[float, float, int, float]:
     from recruitment import usecases as uc
     from recruitment.db import open_database, upgrade
     from recruitment.security import set_password_cost
+    from sampling import SelectionSettings
     from synthetic_data import generate_pool, margins_dict, margins_object
 
     os.environ.setdefault("KLERO_SECRET_KEY", Fernet.generate_key().decode())
@@ -53,13 +54,9 @@ def _time_import(url: str, size: int) -> tuple[float, float, int, float]:
         uc.create_site(
             db,
             admin,
-            deliberation="Import benchmark",
-            country="FR",
-            code="FR-online",
-            name="Online",
-            place="Online",
-            panel_size=200,
-            partner="Partner FR",
+            uc.NewSite(
+                "Import benchmark", "FR", "FR-online", "Online", 200, "Partner FR", place="Online"
+            ),
         )
         census = margins_dict("FR")
         margins = margins_object({f: census[f] for f in QUOTA_FEATURES})
@@ -72,7 +69,7 @@ def _time_import(url: str, size: int) -> tuple[float, float, int, float]:
         second = time.perf_counter() - start
         assert not again.added, "a repeated import added rows"
         start = time.perf_counter()
-        uc.run_selection(db, admin, "FR-online", seed=1, alternates=10)
+        uc.run_selection(db, admin, "FR-online", SelectionSettings(seed=1, alternates=10))
         selection = time.perf_counter() - start
         return first, second, len(report.added), selection
     finally:

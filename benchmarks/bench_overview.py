@@ -40,6 +40,8 @@ def _build(url: str, sites: int) -> tuple[int, float]:
     from quotas.problems import KleroError
     from recruitment import usecases as uc
     from recruitment.db import open_database, upgrade
+    from recruitment.demo import add_synthetic_site
+    from sampling import Algorithm, SelectionSettings
     from synthetic_data import available_countries, generate_pool, margins_dict, margins_object
     from synthetic_data.countries import COUNTRIES
 
@@ -64,29 +66,28 @@ def _build(url: str, sites: int) -> tuple[int, float]:
             code = codes[index % len(codes)]
             nth = index // len(codes)
             site = f"{code}-{nth:03d}"
-            uc.create_site(
+            region = regions[code][nth % len(regions[code])]
+            partner = f"Partner {code}"
+            add_synthetic_site(
                 db,
                 admin,
-                deliberation=DELIBERATION,
-                country=code,
-                code=site,
-                name=f"Site {nth} of {code}",
-                panel_size=PANEL_SIZE,
-                partner=f"Partner {code}",
-                region=regions[code][nth % len(regions[code])],
-            )
-            uc.set_quotas_from_margins(db, admin, site, margins[code], tolerance_points=5)
-            uc.import_frame(
-                db,
                 admin,
-                site,
+                uc.NewSite(
+                    DELIBERATION, code, site, f"Site {nth} of {code}", PANEL_SIZE, partner, region
+                ),
+                margins[code],
                 pools[code],
                 address_columns=["household"],
                 feature_columns=[*QUOTA_FEATURES, "region", "literacy"],
             )
             try:
                 uc.run_selection(
-                    db, admin, site, algorithm="legacy", seed=index, settings={"samples": 20}
+                    db,
+                    admin,
+                    site,
+                    SelectionSettings(
+                        algorithm=Algorithm.LEGACY, seed=index, algorithm_settings={"samples": 20}
+                    ),
                 )
                 panels += 1
             except KleroError as error:  # an infeasible small pool: the site stays unselected

@@ -2,7 +2,7 @@
 
 File commands (``klero.files``, and ``klero select`` on files) are registered here and
 load only ``quotas``, ``sampling`` and ``synthetic_data``. Service commands load the
-database stack, so they are listed by name and summary (``SERVICE_COMMANDS``) and their
+database stack, so they are listed by name and summary (``klero.listing``) and their
 modules (``klero.service.commands``) are imported only when one of them runs.
 
 Exit codes: 0 success, 1 valid input but infeasible quotas, 2 invalid input or usage,
@@ -21,26 +21,10 @@ from typer.core import TyperCommand, TyperGroup
 
 from klero import select
 from klero.files import check, replace, synth, verify
+from klero.listing import SERVICE_COMMANDS
 from quotas.problems import KleroError
 
 __all__ = ["SERVICE_COMMANDS", "app", "main"]
-
-#: The service commands and what ``klero --help`` says of each (their own help, first line).
-SERVICE_COMMANDS = {
-    "db": "The database: create or upgrade its schema.",
-    "key": "The secret key that encrypts contact details.",
-    "user": "Users, their roles and how they sign in.",
-    "org": "Partner organisations.",
-    "deliberation": "Deliberations and their countries.",
-    "site": "Sites: create, list, set quotas, check feasibility.",
-    "pool": "Volunteer pools of a site.",
-    "volunteer": "One volunteer: erase or export their data (GDPR).",
-    "panel": "A site's panel: statuses, invitations, exports.",
-    "runs": "List a site's selection runs, newest first.",
-    "rerun": "Re-run a recorded selection from its record and compare. Exit 1 if it differs.",
-    "audit": "The audit trail: verify it, and publish its head (an anchor).",
-    "demo": "Create a demo deliberation (countries, sites, synthetic pools, a user per role).",
-}
 
 
 @cache

@@ -23,7 +23,7 @@ from klero.options import (
     UserOpt,
     split_columns,
 )
-from sampling import DEFAULT_DROPOUT, Algorithm, DropoutSpec, SelectionSettings
+from sampling import DEFAULT_DROPOUT, Algorithm, SelectionSettings
 
 SiteOpt = Annotated[
     str | None,
@@ -102,27 +102,6 @@ def select_command(
     """
     if seed is not None and public_number is not None:
         raise typer.BadParameter("give --seed or --public-number, not both")
-    rates = read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout
-    if site is not None:
-        if pool is not None or quotas is not None:
-            raise typer.BadParameter("with --site, the pool and quotas come from the database")
-        return _select_for_site(
-            site,
-            algorithm=algorithm,
-            seed=seed,
-            public_number=public_number,
-            lottery_size=lottery_size,
-            alternates=alternates,
-            dropout=rates,
-            database_url=database_url,
-            user=user,
-            as_json=as_json,
-        )
-    named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
-    missing = [name for name, value in named.items() if value is None]
-    if missing:
-        raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
-    assert pool is not None and quotas is not None and size is not None and out_dir is not None
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
     settings = SelectionSettings(
@@ -131,21 +110,24 @@ def select_command(
         public_number=public_number,
         lottery_size=lottery_size,
         alternates=alternates,
-        dropout=rates,
+        dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
     )
+    if site is not None:
+        if pool is not None or quotas is not None:
+            raise typer.BadParameter("with --site, the pool and quotas come from the database")
+        return _select_for_site(site, settings, database_url, user, as_json)
+    named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
+    missing = [name for name, value in named.items() if value is None]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
+    assert pool is not None and quotas is not None and size is not None and out_dir is not None
     files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
     return select_files(files, size, out_dir, settings, as_json=as_json)
 
 
 def _select_for_site(
     site: str,
-    *,
-    algorithm: Algorithm,
-    seed: int | None,
-    public_number: int | None,
-    lottery_size: int,
-    alternates: int,
-    dropout: DropoutSpec,
+    settings: SelectionSettings,
     database_url: str | None,
     user: str | None,
     as_json: bool,
@@ -155,16 +137,7 @@ def _select_for_site(
     from klero.service.panels import print_site_run, select_for_site
 
     summary = select_for_site(
-        site,
-        algorithm=algorithm,
-        seed=seed,
-        public_number=public_number,
-        lottery_size=lottery_size,
-        alternates=alternates,
-        dropout=dropout,
-        database_url=database_url,
-        user=user,
-        progress=not as_json,
+        site, settings, database_url=database_url, user=user, progress=not as_json
     )
     print_site_run(summary, as_json)
     return 0

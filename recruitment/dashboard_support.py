@@ -33,7 +33,7 @@ from recruitment.usecases.common import (
 )
 from recruitment.usecases.replacements import compute_replacement
 from recruitment.usecases.seats import SeatLine, seat_records
-from recruitment.usecases.selection import frame_of
+from recruitment.usecases.selection import RunDraw, frame_of
 from sampling import Replacement
 
 
@@ -84,15 +84,9 @@ def site_pool(db: Database, actor: Actor, site: str) -> PoolView:
 
 
 @dataclass(frozen=True)
-class RunDetails:
+class RunDetails(RunDraw):
     """A finished run as the dashboard shows it: seats, probabilities, fairness and inputs."""
 
-    run_id: int
-    site: str
-    algorithm: str
-    size: int
-    seed: int | None
-    public_number: int | None
     lottery_index: int | None
     input_sha256: str
     started_by: str

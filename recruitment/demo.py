@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Unpack
 
+import pandas as pd
 from sqlalchemy import func
 from sqlalchemy import select as select_
 
 from quotas.problems import KleroError
+from quotas.targets import Margins
 from recruitment import usecases as uc
 from recruitment.db import open_database, upgrade
 from recruitment.models import User
 from recruitment.permissions import Actor
 from recruitment.security import Secrets, create_key_file
+from sampling import SelectionSettings
 from synthetic_data import ADDRESS_COLUMNS, PII_COLUMNS, generate_pool, margins_dict, margins_object
 
 DELIBERATION = "Global Deliberation Day (demo)"
@@ -58,6 +62,26 @@ class Demo:
     run_id: int | None
     key_file: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def add_synthetic_site(
+    db: uc.Database,
+    admin: Actor,
+    partner: Actor,
+    site: uc.NewSite,
+    margins: Margins,
+    pool: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    **columns: Unpack[uc.ColumnOptions],
+) -> None:
+    """Create ``site`` (as ``admin``); its partner sets quotas from ``margins``, imports ``pool``.
+
+    The quotas allow 5 percentage points either side of the census shares.
+    """
+    uc.create_site(db, admin, site)
+    uc.set_quotas_from_margins(db, partner, site.code, margins, tolerance_points=5)
+    uc.import_frame(db, partner, site.code, pool, source=source, **columns)
 
 
 def _password() -> str:
@@ -124,26 +148,15 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
             {f: v for f, v in margins_dict(code).items() if f in QUOTA_FEATURES}
         )
         for offset, (site, site_name, size, region) in enumerate(country_sites):
-            uc.create_site(
+            frame = generate_pool(code, pool_size, seed + 10 * number + offset)
+            place = f"{site_name}, {name}"
+            add_synthetic_site(
                 db,
                 admin,
-                deliberation=DELIBERATION,
-                country=code,
-                code=site,
-                name=site_name,
-                place=f"{site_name}, {name}",
-                region=region,
-                panel_size=size,
-                partner=organisation,
-            )
-            uc.set_quotas_from_margins(db, partner, site, margins, tolerance_points=5)
-            frame = generate_pool(code, pool_size, seed + 10 * number + offset)
-            frame = frame.drop(columns=["household"], errors="ignore")
-            uc.import_frame(
-                db,
                 partner,
-                site,
-                frame,
+                uc.NewSite(DELIBERATION, code, site, site_name, size, organisation, region, place),
+                margins,
+                frame.drop(columns=["household"], errors="ignore"),
                 source=f"synthetic {site}",
                 address_columns=list(ADDRESS_COLUMNS),
                 contact_columns=list(PII_COLUMNS),
@@ -153,5 +166,7 @@ def _fill(db: uc.Database, seed: int, pool_size: int, select: bool, key_file: st
     run_id = None
     if select:
         first = sites[0]
-        run_id = uc.run_selection(db, partners[first], first, seed=seed, alternates=5).run_id
+        run_id = uc.run_selection(
+            db, partners[first], first, SelectionSettings(seed=seed, alternates=5)
+        ).run_id
     return Demo(db.url, logins, sites, run_id, key_file)

@@ -13,7 +13,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
 from recruitment.permissions import Action
-from sampling import Algorithm, fairness_metrics
+from sampling import Algorithm, SelectionSettings, fairness_metrics
 
 who, site = site_page("selection")
 
@@ -55,11 +55,13 @@ if may(who, Action.RUN_SELECTION, site, db()):
                 db(),
                 who,
                 site,
-                algorithm=Algorithm.parse(algorithm),
-                seed=int(number) if source == "seed" else None,
-                public_number=int(number) if source == "public" else None,
-                alternates=int(alternates),
-                dropout=int(dropout) / 100,
+                SelectionSettings(
+                    algorithm=Algorithm.parse(algorithm),
+                    seed=int(number) if source == "seed" else None,
+                    public_number=int(number) if source == "public" else None,
+                    alternates=int(alternates),
+                    dropout=int(dropout) / 100,
+                ),
                 progress=progress,
             )
         except KleroError as error:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import logged_in
+from klero.service.common import run_as
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
 from recruitment import usecases as uc
@@ -31,9 +31,7 @@ from recruitment.db import Database
 from recruitment.permissions import Actor
 from recruitment.pool_state import PoolCheck
 
-audit_app = typer.Typer(
-    help="The audit trail: verify it, and publish its head (an anchor).", no_args_is_help=True
-)
+audit_app = typer.Typer(no_args_is_help=True)
 
 PUBLISH = (
     "Publish this anchor where the database's administrators cannot change it: the "
@@ -51,8 +49,7 @@ NO_ANCHOR = (
 @audit_app.command("head")
 def audit_head(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> int:
     """Print the anchor to publish: the trail's newest event and hash. Exit 1 if it is broken."""
-    with logged_in(database_url_, user) as (db, actor):
-        head = uc.audit_head(db, actor, verify=True)
+    head = run_as(database_url_, user, uc.audit_head, verify=True)
     assert head.chain is not None
     if as_json:
         emit_json(
@@ -191,8 +188,7 @@ def audit_verify(
     """Check the hash chain (and every published anchor given), the database's append-only
     protections, and with --deep every site's pool; exit 1 naming what is wrong."""
     anchors = _read_anchors(anchor or [], anchors_file or [])
-    with logged_in(database_url_, user) as (db, actor):
-        found = _verify(db, actor, anchors, deep)
+    found = run_as(database_url_, user, _verify, anchors, deep)
     if as_json:
         _emit_json(found)
         return 0 if found.ok else 1

@@ -1,14 +1,15 @@
 """Every service command on one Typer app, which ``klero.app`` loads when one of them runs.
 
-Importing this module loads the database stack. ``klero.app.SERVICE_COMMANDS`` names the
-same commands with their one-line summaries, so that ``klero --help`` need not import it
-(tests/klero/test_app.py checks that the two agree).
+Importing this module loads the database stack. Each command's summary is its entry in
+``klero.listing.SERVICE_COMMANDS``, which ``klero --help`` lists without importing this
+(tests/klero/test_app.py checks that every listed command is here, and only those).
 """
 
 from __future__ import annotations
 
 import typer
 
+from klero.listing import SERVICE_COMMANDS
 from klero.service import audit, database, deliberations, panels, pools, users
 
 service_app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -24,7 +25,7 @@ for group, name in (
     (panels.panel_app, "panel"),
     (audit.audit_app, "audit"),
 ):
-    service_app.add_typer(group, name=name)
-service_app.command("runs")(panels.runs_command)
-service_app.command("rerun")(panels.rerun_command)
-service_app.command("demo")(deliberations.demo_command)
+    service_app.add_typer(group, name=name, help=SERVICE_COMMANDS[name])
+service_app.command("runs", help=SERVICE_COMMANDS["runs"])(panels.runs_command)
+service_app.command("rerun", help=SERVICE_COMMANDS["rerun"])(panels.rerun_command)
+service_app.command("demo", help=SERVICE_COMMANDS["demo"])(deliberations.demo_command)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import typer
 
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.permissions import Actor
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 SiteOpt = Annotated[str, typer.Option("--site", help="Site code, e.g. FR-lyon.")]
 
@@ -77,3 +80,15 @@ def logged_in(database_url: str | None, user: str | None) -> Iterator[tuple[uc.D
         yield db, actor
     finally:
         db.dispose()
+
+
+def run_as(
+    database_url: str | None,
+    user: str | None,
+    use_case: Callable[Concatenate[uc.Database, Actor, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Log in, call ``use_case(db, actor, *args, **kwargs)``, close the database: its result."""
+    with logged_in(database_url, user) as (db, actor):
+        return use_case(db, actor, *args, **kwargs)

@@ -18,8 +18,8 @@ from quotas.problems import KleroError
 from recruitment.db import database_url, downgrade, safe_url, upgrade_database
 from recruitment.security import create_key_file
 
-db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
-key_app = typer.Typer(help="The secret key that encrypts contact details.", no_args_is_help=True)
+db_app = typer.Typer(no_args_is_help=True)
+key_app = typer.Typer(no_args_is_help=True)
 
 
 @db_app.command("upgrade")

@@ -13,30 +13,26 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
-from klero.service.common import SiteOpt, logged_in
+from klero.service.common import SiteOpt, logged_in, run_as
 from recruitment import usecases as uc
 from recruitment.db import safe_url
 
-org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
-delib_app = typer.Typer(help="Deliberations and their countries.", no_args_is_help=True)
-site_app = typer.Typer(
-    help="Sites: create, list, set quotas, check feasibility.", no_args_is_help=True
-)
+org_app = typer.Typer(no_args_is_help=True)
+delib_app = typer.Typer(no_args_is_help=True)
+site_app = typer.Typer(no_args_is_help=True)
 
 
 @org_app.command("create")
 def org_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a partner organisation."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.create_organisation(db, actor, name)
+    run_as(database_url_, user, uc.create_organisation, name)
     typer.echo(f"Organisation {name!r} created.")
 
 
 @delib_app.command("create")
 def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a deliberation."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.create_deliberation(db, actor, name)
+    run_as(database_url_, user, uc.create_deliberation, name)
     typer.echo(f"Deliberation {name!r} created.")
 
 
@@ -80,8 +76,7 @@ def delib_country(
     user: UserOpt = None,
 ) -> None:
     """Add a country to a deliberation."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.create_country(db, actor, deliberation, code, name)
+    run_as(database_url_, user, uc.create_country, deliberation, code, name)
     typer.echo(f"Country {code.upper()} added to {deliberation!r}.")
 
 
@@ -104,27 +99,15 @@ def site_create(
     user: UserOpt = None,
 ) -> None:
     """Create a site run by a partner organisation (in a region of its country, if given)."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.create_site(
-            db,
-            actor,
-            deliberation=deliberation,
-            country=country,
-            code=code,
-            name=name,
-            panel_size=panel_size,
-            partner=partner,
-            place=place,
-            region=region,
-        )
+    site = uc.NewSite(deliberation, country, code, name, panel_size, partner, region, place)
+    run_as(database_url_, user, uc.create_site, site)
     typer.echo(f"Site {code} created (panel of {panel_size}, partner {partner}).")
 
 
 @site_app.command("list")
 def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> None:
     """List the sites you may see."""
-    with logged_in(database_url_, user) as (db, actor):
-        sites = uc.list_sites(db, actor)
+    sites = run_as(database_url_, user, uc.list_sites)
     if as_json:
         emit_json({"sites": [dataclasses.asdict(s) for s in sites]})
         return
@@ -172,8 +155,7 @@ def site_quotas(
 @site_app.command("feasibility")
 def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> int:
     """Check whether the site's pool can meet its quotas. Exit 1 when it cannot."""
-    with logged_in(database_url_, user) as (db, actor):
-        result = uc.check_feasibility(db, actor, site)
+    result = run_as(database_url_, user, uc.check_feasibility, site)
     if result.feasible:
         typer.echo(f"Feasible: a panel for {site} can meet every quota.")
         return 0
@@ -184,7 +166,7 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
 
 
 def demo_command(database_url_: DbOpt = None) -> None:
-    """Create a demo deliberation (countries, sites, synthetic pools, a user per role)."""
+    """``klero demo``: create the demo and print its logins (summary: ``klero.listing``)."""
     from recruitment.demo import create_demo
 
     demo = create_demo(database_url_)

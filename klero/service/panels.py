@@ -14,30 +14,21 @@ import typer
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in
+from klero.service.common import SiteOpt, logged_in, run_as
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from sampling import DEFAULT_DROPOUT, Algorithm, DropoutSpec
+from sampling import SelectionSettings
 
-volunteer_app = typer.Typer(
-    help="One volunteer: erase or export their data (GDPR).", no_args_is_help=True
-)
-panel_app = typer.Typer(
-    help="A site's panel: statuses, invitations, exports.", no_args_is_help=True
-)
+volunteer_app = typer.Typer(no_args_is_help=True)
+panel_app = typer.Typer(no_args_is_help=True)
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
 
 
 def select_for_site(
     site: str,
+    settings: SelectionSettings,
     *,
-    algorithm: Algorithm = Algorithm.LEXIMIN,
-    seed: int | None = None,
-    public_number: int | None = None,
-    lottery_size: int = 1000,
-    alternates: int = 0,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
     database_url: str | None = None,
     user: str | None = None,
     progress: bool = False,
@@ -49,18 +40,7 @@ def select_for_site(
     callback, bar = progress_for(progress)
     try:
         with logged_in(database_url, user) as (db, actor):
-            return uc.run_selection(
-                db,
-                actor,
-                site,
-                algorithm=algorithm,
-                seed=seed,
-                public_number=public_number,
-                lottery_size=lottery_size,
-                alternates=alternates,
-                dropout=dropout,
-                progress=callback,
-            )
+            return uc.run_selection(db, actor, site, settings, progress=callback)
     finally:
         if bar is not None:
             bar.close()
@@ -82,8 +62,7 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
 @volunteer_app.command("erase")
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
-    with logged_in(database_url_, user) as (db, actor):
-        uc.erase_volunteer(db, actor, pseudonym)
+    run_as(database_url_, user, uc.erase_volunteer, pseudonym)
     typer.echo(f"Volunteer {pseudonym}: personal data erased.")
 
 
@@ -103,8 +82,7 @@ def volunteer_export(
             "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
         )
     if out is None:
-        with logged_in(database_url_, user) as (db, actor):
-            data = uc.export_volunteer_data(db, actor, pseudonym)
+        data = run_as(database_url_, user, uc.export_volunteer_data, pseudonym)
         emit_json(data)
         return
     # The file is in place before the transaction recording the export commits; if the
@@ -127,8 +105,7 @@ def panel_status(
     """Seats by kind and status, who replaces whom, and the drop-outs not replaced yet."""
     if site is None and run is None:
         raise typer.BadParameter("give --site or --run")
-    with logged_in(database_url_, user) as (db, actor):
-        status = uc.panel_status(db, actor, site, run)
+    status = run_as(database_url_, user, uc.panel_status, site, run)
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
@@ -153,8 +130,7 @@ def panel_set(
     user: UserOpt = None,
 ) -> None:
     """Record an invitation, an answer or attendance for one seat."""
-    with logged_in(database_url_, user) as (db, actor):
-        before = uc.record_seat_status(db, actor, run, volunteer, status)
+    before = run_as(database_url_, user, uc.record_seat_status, run, volunteer, status)
     typer.echo(f"{volunteer}: {before} -> {status}.")
 
 
@@ -170,8 +146,9 @@ def panel_replace(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace panel members who dropped out with the best alternates; invite them."""
-    with logged_in(database_url_, user) as (db, actor):
-        summary = uc.replace_dropouts(db, actor, run, split_columns(dropped), seed=seed)
+    summary = run_as(
+        database_url_, user, uc.replace_dropouts, run, split_columns(dropped), seed=seed
+    )
     if as_json:
         emit_json(
             {
@@ -227,9 +204,8 @@ def panel_export(
 
 
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
-    """List a site's selection runs, newest first."""
-    with logged_in(database_url_, user) as (db, actor):
-        runs = uc.list_runs(db, actor, site)
+    """``klero runs``: one line per run of the site (summary: ``klero.listing``)."""
+    runs = run_as(database_url_, user, uc.list_runs, site)
     for r in runs:
         extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
         error = f", error {r.error_code}" if r.error_code else ""
@@ -242,9 +218,8 @@ def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = Non
 def rerun_command(
     run_id: int, database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> int:
-    """Re-run a recorded selection from its record and compare. Exit 1 if it differs."""
-    with logged_in(database_url_, user) as (db, actor):
-        report = uc.rerun_selection(db, actor, run_id)
+    """``klero rerun``: print the comparison; 0 if the same, 1 if not (``klero.listing``)."""
+    report = run_as(database_url_, user, uc.rerun_selection, run_id)
     if as_json:
         typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))
     else:

@@ -19,7 +19,7 @@ from quotas.problems import Problem, errors_only
 from recruitment import usecases as uc
 from recruitment.columns import ColumnRole
 
-pool_app = typer.Typer(help="Volunteer pools of a site.", no_args_is_help=True)
+pool_app = typer.Typer(no_args_is_help=True)
 
 
 def _columns_option(role: str, what: str) -> Any:

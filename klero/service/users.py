@@ -14,11 +14,11 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import logged_in, sign_in
+from klero.service.common import logged_in, run_as, sign_in
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 
-user_app = typer.Typer(help="Users, their roles and how they sign in.", no_args_is_help=True)
+user_app = typer.Typer(no_args_is_help=True)
 totp_app = typer.Typer(
     help="Your second factor: a one-time code from an authenticator app at each sign-in.",
     no_args_is_help=True,
@@ -75,8 +75,7 @@ def user_unlock(
     user: UserOpt = None,
 ) -> None:
     """Lift a login's lock after failed sign-ins and forget those failures (admins only)."""
-    with logged_in(database_url_, user) as (db, actor):
-        done = uc.unlock_login(db, actor, login)
+    done = run_as(database_url_, user, uc.unlock_login, login)
     if done.was_locked:
         typer.echo(f"Login {login!r} unlocked ({done.failures} failed sign-in(s) forgotten).")
     elif done.failures:
@@ -93,8 +92,7 @@ def totp_enable(
     database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Set up a second factor for yourself; it is asked for once you confirm it."""
-    with logged_in(database_url_, user) as (db, actor):
-        setup = uc.enable_totp(db, actor)
+    setup = run_as(database_url_, user, uc.enable_totp)
     if as_json:
         emit_json({"login": setup.login, "uri": setup.uri, "secret": setup.secret})
         return

@@ -74,6 +74,7 @@ from recruitment.usecases.second_factor import (
 )
 from recruitment.usecases.selection import RunSummary, run_selection
 from recruitment.usecases.setup import (
+    NewSite,
     bootstrap_admin,
     create_country,
     create_deliberation,
@@ -115,6 +116,7 @@ __all__ = [
     "ImportReport",
     "LoginLock",
     "LoginLocked",
+    "NewSite",
     "PanelExport",
     "PanelStatus",
     "PasswordChecked",

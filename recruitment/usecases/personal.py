@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from quotas.messages import EMPTY
 from quotas.model import normalise
@@ -197,33 +198,12 @@ def classify_pool(
                 select(Volunteer).where(Volunteer.site_id == found.id).order_by(Volunteer.id)
             ).scalars()
         )
-        contacts = (
-            {
-                c.volunteer_id: c
-                for c in session.execute(
-                    select(VolunteerContact).where(
-                        VolunteerContact.volunteer_id.in_([v.id for v in volunteers])
-                    )
-                ).scalars()
-            }
-            if volunteers
-            else {}
-        )
+        contacts = _contacts_of(session, volunteers)
         personal = {vid: secrets.decrypt(c.ciphertext) for vid, c in contacts.items()}
-        held: dict[str, str] = {normalise(c): str(c) for c in found.pool_columns or {}}
-        for v in volunteers:
-            for name in [*v.features, *(v.attributes or {}), *personal.get(v.id, {})]:
-                held.setdefault(normalise(name), str(name))
+        held = _held_columns(found, volunteers, personal)
         qs = current_quota_set(session, found.id)
         in_quotas = quota_columns(table_from_rows(qs.rows).features) if qs is not None else set()
-        known = ", ".join(sorted(held.values())) or EMPTY
-        for key, role in asked.items():
-            if key not in held:
-                params = {"site": found.code, "column": key, "known": known}
-                problems.append(Problem("pool_classify_unknown_column", params))
-            elif key in in_quotas and role is not Role.FEATURE:
-                params = {"site": found.code, "column": held[key], "role": str(role)}
-                problems.append(Problem("pool_classify_quota_column", params))
+        problems += _refusals(found.code, asked, held, in_quotas)
         raise_if_errors(problems)
         changed = 0
         for v in volunteers:
@@ -258,6 +238,45 @@ def classify_pool(
         )
         found.pool_columns = columns
         return ClassifyReport(found.code, roles, changed, columns)
+
+
+def _contacts_of(session: Session, volunteers: list[Volunteer]) -> dict[int, VolunteerContact]:
+    """The stored (encrypted) contacts of ``volunteers``, by volunteer id."""
+    if not volunteers:
+        return {}
+    found = session.execute(
+        select(VolunteerContact).where(
+            VolunteerContact.volunteer_id.in_([v.id for v in volunteers])
+        )
+    ).scalars()
+    return {c.volunteer_id: c for c in found}
+
+
+def _held_columns(
+    site: Site, volunteers: list[Volunteer], personal: dict[int, dict[str, Any]]
+) -> dict[str, str]:
+    """Every column the site's volunteers hold: normalised name -> name."""
+    held: dict[str, str] = {normalise(c): str(c) for c in site.pool_columns or {}}
+    for v in volunteers:
+        for name in [*v.features, *(v.attributes or {}), *personal.get(v.id, {})]:
+            held.setdefault(normalise(name), str(name))
+    return held
+
+
+def _refusals(
+    site: str, asked: dict[str, Role], held: dict[str, str], in_quotas: set[str]
+) -> list[Problem]:
+    """Columns asked for that the site does not hold, or quota criteria asked to leave."""
+    problems: list[Problem] = []
+    known = ", ".join(sorted(held.values())) or EMPTY
+    for key, role in asked.items():
+        if key not in held:
+            params = {"site": site, "column": key, "known": known}
+            problems.append(Problem("pool_classify_unknown_column", params))
+        elif key in in_quotas and role is not Role.FEATURE:
+            params = {"site": site, "column": held[key], "role": str(role)}
+            problems.append(Problem("pool_classify_quota_column", params))
+    return problems
 
 
 def _reclassified(site: Site, held: dict[str, str], asked: dict[str, Role]) -> dict[str, str]:

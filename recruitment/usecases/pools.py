@@ -105,51 +105,22 @@ def _store(
         for v in session.execute(select(Volunteer).where(Volunteer.site_id == site.id)).scalars()
     }
     contacts = _known_contacts(session, site.id)
-    added: list[str] = []
     new: list[tuple[Volunteer, PoolRow]] = []
     unchanged = 0
     problems: list[Problem] = []
     for row in rows:
         pseudonym = secrets.pseudonym(site.id, row.external_id)
         old = existing.get(pseudonym)
-        if old is not None and old.status == "erased":
-            problems.append(
-                Problem("pool_import_erased", {"id": row.external_id, "site": site.code}, "warning")
-            )
-            continue
         if old is not None:
-            # Criteria and household decide the draw; other details may differ (they are
-            # not updated: erase the old record for that).
-            if old.features == row.features and old.household_key == row.household_key:
+            problem = _stored_again(site, row, old)
+            if problem is None:
                 unchanged += 1
             else:
-                problems.append(
-                    Problem(
-                        "pool_import_id_conflict",
-                        {"id": row.external_id, "site": site.code},
-                        "warning",
-                    )
-                )
+                problems.append(problem)
             continue
-        clash = next(
-            (
-                (code, contacts[(kind, h)])
-                for kind, h, code in (
-                    ("email", row.email_hash, "pool_import_duplicate_email"),
-                    ("phone", row.phone_hash, "pool_import_duplicate_phone"),
-                )
-                if h and (kind, h) in contacts
-            ),
-            None,
-        )
-        if clash is not None:
-            problems.append(
-                Problem(
-                    clash[0],
-                    {"id": row.external_id, "other": clash[1], "site": site.code},
-                    "warning",
-                )
-            )
+        problem = _contact_clash(site, row, contacts)
+        if problem is not None:
+            problems.append(problem)
             continue
         volunteer = Volunteer(
             site_id=site.id,
@@ -164,11 +135,42 @@ def _store(
             source_sha256=source_sha256,
         )
         new.append((volunteer, row))
-        for kind, h in (("email", row.email_hash), ("phone", row.phone_hash)):
-            if h:
-                contacts[(kind, h)] = row.external_id
+        for kind, h in _contact_hashes(row):
+            contacts[(kind, h)] = row.external_id
         existing[pseudonym] = volunteer
-        added.append(volunteer.pseudonym)
+    _save(session, secrets, new)
+    return [volunteer.pseudonym for volunteer, _ in new], unchanged, problems
+
+
+def _stored_again(site: Site, row: PoolRow, old: Volunteer) -> Problem | None:
+    """Why a row whose volunteer is stored already is skipped (None: it is unchanged)."""
+    if old.status == "erased":
+        return Problem("pool_import_erased", {"id": row.external_id, "site": site.code}, "warning")
+    # Criteria and household decide the draw; other details may differ (they are not
+    # updated: erase the old record for that).
+    if old.features == row.features and old.household_key == row.household_key:
+        return None
+    return Problem("pool_import_id_conflict", {"id": row.external_id, "site": site.code}, "warning")
+
+
+def _contact_hashes(row: PoolRow) -> list[tuple[str, str]]:
+    """The row's contact hashes that are given, by kind."""
+    return [(kind, h) for kind, h in (("email", row.email_hash), ("phone", row.phone_hash)) if h]
+
+
+def _contact_clash(
+    site: Site, row: PoolRow, contacts: dict[tuple[str, str], str]
+) -> Problem | None:
+    """A warning if the row's e-mail or phone number is another volunteer's of the site."""
+    clash = next((key for key in _contact_hashes(row) if key in contacts), None)
+    if clash is None:
+        return None
+    params = {"id": row.external_id, "other": contacts[clash], "site": site.code}
+    return Problem(f"pool_import_duplicate_{clash[0]}", params, "warning")
+
+
+def _save(session: Session, secrets: Secrets, new: list[tuple[Volunteer, PoolRow]]) -> None:
+    """Insert the new volunteers, then their encrypted contacts."""
     # One flush for all volunteers (batched INSERT ... RETURNING), then one for contacts.
     session.add_all([volunteer for volunteer, _ in new])
     session.flush()
@@ -185,7 +187,6 @@ def _store(
         ]
     )
     session.flush()
-    return added, unchanged, problems
 
 
 class ColumnOptions(TypedDict, total=False):

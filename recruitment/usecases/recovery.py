@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
@@ -83,15 +84,22 @@ def mark_failed(session: Session, actor: Actor, run: SelectionRun, code: str, me
     run.error_code = code
     run.error_message = message
     run.finished_at = utcnow()
+    record_run_end(session, actor, run, {"error_code": code})
+
+
+def record_run_end(
+    session: Session, actor: Actor, run: SelectionRun, details: dict[str, Any]
+) -> None:
+    """Audit a run leaving ``running`` for its (new) status, with ``details``."""
     audit.record(
         session,
         actor,
-        "selection.failed",
+        f"selection.{run.status}",
         "run",
         run.id,
         site_id=run.site_id,
         before={"status": "running"},
-        after={"status": "failed", "error_code": code},
+        after={"status": run.status, **details},
     )
 
 

@@ -64,14 +64,7 @@ def enable_totp(db: Database, actor: Actor) -> TotpSetup:
             session.add(UserTotp(user_id=user.id, ciphertext=ciphertext, confirmed=False))
         else:
             factor.ciphertext, factor.last_step = ciphertext, None
-        audit.record(
-            session,
-            actor,
-            "user.totp_enable",
-            "user",
-            signin.shown(user.login),
-            after={"confirmed": False},
-        )
+        _record(session, actor, "enable", user.login, {"confirmed": False})
         return TotpSetup(user.login, secret, totp_uri(secret, user.login))
 
 
@@ -87,14 +80,7 @@ def confirm_totp(db: Database, actor: Actor, code: str, *, now: datetime | None 
         # The confirming code's step counts as used: it cannot sign anyone in afterwards.
         factor.last_step = _code_step(secrets, factor, code, user.login, now)
         factor.confirmed = True
-        audit.record(
-            session,
-            actor,
-            "user.totp_confirm",
-            "user",
-            signin.shown(user.login),
-            after={"confirmed": True},
-        )
+        _record(session, actor, "confirm", user.login, {"confirmed": True})
 
 
 def disable_totp(
@@ -127,12 +113,12 @@ def disable_totp(
             _code_step(Secrets.load(), factor, code, target, now)
         was_confirmed = factor.confirmed
         session.delete(factor)
-        audit.record(
-            session,
-            actor,
-            "user.totp_disable",
-            "user",
-            signin.shown(target),
-            after={"was_confirmed": was_confirmed},
-        )
+        _record(session, actor, "disable", target, {"was_confirmed": was_confirmed})
     return target
+
+
+def _record(
+    session: Session, actor: Actor, change: str, login: str, after: dict[str, bool]
+) -> None:
+    """Audit a change (enable, confirm, disable) of ``login``'s second factor."""
+    audit.record(session, actor, f"user.totp_{change}", "user", signin.shown(login), after=after)

@@ -12,7 +12,6 @@ the run is marked ``failed`` and has no seat. A process that dies in step (2) le
 from __future__ import annotations
 
 import os
-import secrets as _secrets
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -38,11 +37,14 @@ from recruitment.usecases.common import (
     table_from_rows,
     volunteer_frame,
 )
-from recruitment.usecases.recovery import HOST, alive_marker, mark_failed, recover_site_runs
+from recruitment.usecases.recovery import (
+    HOST,
+    alive_marker,
+    mark_failed,
+    record_run_end,
+    recover_site_runs,
+)
 from sampling import (
-    DEFAULT_DROPOUT,
-    Algorithm,
-    DropoutSpec,
     Progress,
     SelectionRequest,
     SelectionResult,
@@ -52,8 +54,8 @@ from sampling import (
 
 
 @dataclass(frozen=True)
-class RunSummary:
-    """A finished selection: the panel (pseudonyms), the alternates and how it was drawn."""
+class RunDraw:
+    """Which run of which site drew a panel of which size, how, and from which seed or number."""
 
     run_id: int
     site: str
@@ -61,6 +63,12 @@ class RunSummary:
     size: int
     seed: int | None
     public_number: int | None
+
+
+@dataclass(frozen=True)
+class RunSummary(RunDraw):
+    """A finished selection: the panel (pseudonyms), the alternates and how it was drawn."""
+
     lottery_size: int
     lottery_index: int
     input_sha256: str
@@ -215,26 +223,16 @@ def _finish(
                 select(Volunteer).where(Volunteer.site_id == started.site_id)
             ).scalars()
         }
-        for rank, pseudonym in enumerate(result.drawn.ids, start=1):
-            session.add(
+        chosen = [("selected", result.drawn.ids), ("alternate", result.alternate_ids)]
+        session.add_all(
+            [
                 PanelSeat(
-                    run_id=run.id,
-                    volunteer_id=ids[pseudonym],
-                    kind="selected",
-                    rank=rank,
-                    status="selected",
+                    run_id=run.id, volunteer_id=ids[p], kind=kind, rank=rank, status="selected"
                 )
-            )
-        for rank, pseudonym in enumerate(result.alternate_ids, start=1):
-            session.add(
-                PanelSeat(
-                    run_id=run.id,
-                    volunteer_id=ids[pseudonym],
-                    kind="alternate",
-                    rank=rank,
-                    status="selected",
-                )
-            )
+                for kind, pseudonyms in chosen
+                for rank, p in enumerate(pseudonyms, start=1)
+            ]
+        )
         session.flush()
         run.status = "succeeded"
         run.lottery_index = result.drawn.index
@@ -242,16 +240,11 @@ def _finish(
         run.probabilities = {str(k): float(v) for k, v in result.lottery.probabilities.items()}
         run.finished_at = utcnow()
         run.seconds = seconds
-        audit.record(
+        record_run_end(
             session,
             actor,
-            "selection.succeeded",
-            "run",
-            run.id,
-            site_id=run.site_id,
-            before={"status": "running"},
-            after={
-                "status": "succeeded",
+            run,
+            {
                 "lottery_index": result.drawn.index,
                 "selected": list(result.drawn.ids),
                 "alternates": result.alternate_ids,
@@ -268,65 +261,39 @@ def run_selection(
     db: Database,
     actor: Actor,
     site: str,
+    settings: SelectionSettings,
     *,
-    algorithm: Algorithm = Algorithm.LEXIMIN,
-    seed: int | None = None,
-    public_number: int | None = None,
-    lottery_size: int = 1000,
-    alternates: int = 0,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
-    settings: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Select the site's panel (and ``alternates`` ranked alternates) from its active volunteers.
+    """Select the site's panel (and its ranked alternates) from its active volunteers.
 
-    ``dropout`` is the drop-out rate (or rates by category) the alternates are chosen
-    for; ``settings`` go to the algorithm; all are recorded with the run (canonical
-    form, ``sampling.pipeline``). Uses the site's panel size and current quotas. The
-    draw uses ``seed`` or ``public_number`` (a random seed when neither is given). Raises KleroError
-    ``selection_already_running`` (or ``selection_started_meanwhile``) when a run of the
-    site is in progress, and
-    ``InfeasibleQuotas`` (the run recorded as failed) when no panel meets the quotas.
+    ``settings`` say how (``sampling.SelectionSettings``: the algorithm and its own
+    settings, the seed or public number of the draw, the lottery's size, how many
+    alternates and for which drop-out rates); they are recorded with the run (canonical
+    form, ``sampling.pipeline``). Uses the site's panel size and current quotas. Raises
+    KleroError ``selection_already_running`` (or ``selection_started_meanwhile``) when a
+    run of the site is in progress, and ``InfeasibleQuotas`` (the run recorded as failed)
+    when no panel meets the quotas.
     """
-    if seed is not None and public_number is not None:
-        raise KleroError("selection_seed_and_number")
-    if seed is None and public_number is None:
-        seed = _secrets.randbelow(2**31)
-    chosen = SelectionSettings(
-        algorithm=algorithm,
-        seed=seed,
-        public_number=public_number,
-        lottery_size=lottery_size,
-        alternates=alternates,
-        dropout=dropout,
-        algorithm_settings=settings or {},
-    )
     clock = time.perf_counter()
-    started, release = _start(db, actor, site, chosen)
+    started, release = _start(db, actor, site, settings)
     try:
         result = _compute(started, progress)
         seconds = time.perf_counter() - clock
         _finish(db, actor, started, result, seconds)
     except BaseException as exc:
-        code = getattr(exc, "code", type(exc).__name__)
-        try:
-            with db.unit_of_work() as session:
-                run = session.get(SelectionRun, started.run_id, with_for_update=True)
-                if run is not None and run.status == "running":
-                    mark_failed(session, actor, run, str(code), str(exc)[:2000])
-        except Exception:  # the next start marks it failed; keep the first error
-            pass
+        _record_failure(db, actor, started.run_id, exc)
         raise
     finally:
         release()
     return RunSummary(
         started.run_id,
         started.site,
-        str(algorithm),
+        str(settings.algorithm),
         started.request.size,
-        seed,
-        public_number,
-        lottery_size,
+        settings.seed,
+        settings.public_number,
+        settings.lottery_size,
         result.drawn.index,
         result.input_sha256,
         result.selected,
@@ -334,3 +301,15 @@ def run_selection(
         result.fairness(),
         seconds,
     )
+
+
+def _record_failure(db: Database, actor: Actor, run_id: int, exc: BaseException) -> None:
+    """Mark the run failed with ``exc``'s code; if that fails too, the next start will."""
+    code = getattr(exc, "code", type(exc).__name__)
+    try:
+        with db.unit_of_work() as session:
+            run = session.get(SelectionRun, run_id, with_for_update=True)
+            if run is not None and run.status == "running":
+                mark_failed(session, actor, run, str(code), str(exc)[:2000])
+    except Exception:  # the next start marks it failed; keep the first error
+        pass

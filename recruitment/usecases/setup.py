@@ -5,6 +5,8 @@ Signing in is ``recruitment.usecases.signin``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -166,70 +168,71 @@ def clean_region(region: str | None, site: str) -> str | None:
     return cleaned or None
 
 
-def create_site(
-    db: Database,
-    actor: Actor,
-    *,
-    deliberation: str,
-    country: str,
-    code: str,
-    name: str,
-    panel_size: int,
-    partner: str,
-    place: str = "",
-    region: str | None = None,
-) -> int:
-    """Create a site of a deliberation's country, run by a partner organisation; return its id.
+class NewSite(NamedTuple):
+    """A site to create: in a deliberation's country, run by a partner organisation.
 
     ``region`` is the country's first-level subdivision the site is in (free text, trimmed;
     empty means none); the sites overview filters and aggregates by it.
     """
+
+    deliberation: str
+    country: str
+    code: str
+    name: str
+    panel_size: int
+    partner: str  # the partner organisation's name
+    region: str | None = None
+    place: str = ""
+
+
+def create_site(db: Database, actor: Actor, site: NewSite) -> int:
+    """Create ``site``; return its id."""
     require(actor, Action.CREATE_SITE)
-    region = clean_region(region, code)
-    if not PANEL_SIZE_MIN <= panel_size <= PANEL_SIZE_MAX:
+    region = clean_region(site.region, site.code)
+    if not PANEL_SIZE_MIN <= site.panel_size <= PANEL_SIZE_MAX:
         raise KleroError(
             "panel_size_out_of_range",
-            site=code,
-            size=panel_size,
+            site=site.code,
+            size=site.panel_size,
             min=PANEL_SIZE_MIN,
             max=PANEL_SIZE_MAX,
         )
     with db.unit_of_work() as session:
-        delib = deliberation_named(session, deliberation)
+        delib = deliberation_named(session, site.deliberation)
         found = session.execute(
             select(Country).where(
-                Country.deliberation_id == delib.id, Country.code == country.strip().upper()
+                Country.deliberation_id == delib.id, Country.code == site.country.strip().upper()
             )
         ).scalar_one_or_none()
         if found is None:
-            raise KleroError("country_not_found", key=country)
-        org = organisation_named(session, partner)
-        _unique(session, Site, Site.code, code, "site_already_exists")
-        site = Site(
-            code=code,
+            raise KleroError("country_not_found", key=site.country)
+        org = organisation_named(session, site.partner)
+        _unique(session, Site, Site.code, site.code, "site_already_exists")
+        row = Site(
+            code=site.code,
             country_id=found.id,
-            name=name,
-            place=place,
+            name=site.name,
+            place=site.place,
             region=region,
-            panel_size=panel_size,
+            panel_size=site.panel_size,
             partner_organisation_id=org.id,
         )
-        session.add(site)
+        session.add(row)
         session.flush()
         audit.record(
             session,
             actor,
             "site.create",
             "site",
-            code,
-            site_id=site.id,
+            site.code,
+            site_id=row.id,
             after={
-                "name": name,
-                "place": place,
+                "name": site.name,
+                "place": site.place,
                 "region": region,
                 "country": found.code,
-                "panel_size": panel_size,
-                "partner": partner,
+                "panel_size": site.panel_size,
+                "partner": site.partner,
             },
         )
-        return site.id
+        return row.id

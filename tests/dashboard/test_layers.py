@@ -10,8 +10,14 @@ import ast
 from pathlib import Path
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
-# What a page may take from ``sampling``: names to parse, and figures of probabilities.
-ALLOWED = {"sampling.Algorithm", "sampling.AlternatesMethod", "sampling.fairness_metrics"}
+# What a page may take from ``sampling``: names to parse, the settings a selection use
+# case takes (a plain value), and figures of probabilities.
+ALLOWED = {
+    "sampling.Algorithm",
+    "sampling.AlternatesMethod",
+    "sampling.SelectionSettings",
+    "sampling.fairness_metrics",
+}
 
 
 def _sampling_imports(path: Path) -> set[str]:

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.balance_views import deviation_grid, grouped_balance
 from recruitment import usecases as uc
 from recruitment.db import open_database
+from sampling import SelectionSettings
 from sampling.names import Algorithm
 from tests.dashboard.conftest import DemoDb, open_page, signed_in
 
@@ -64,7 +65,9 @@ def two_panels(own_db: DemoDb) -> DemoDb:
     db = open_database(f"sqlite:///{own_db.path}")
     try:
         partner = uc.authenticate(db, "partner-ke", own_db.password("partner-ke"))
-        uc.run_selection(db, partner, "KE-nairobi", algorithm=Algorithm.LEGACY, seed=4)
+        uc.run_selection(
+            db, partner, "KE-nairobi", SelectionSettings(algorithm=Algorithm.LEGACY, seed=4)
+        )
     finally:
         db.dispose()
     return own_db

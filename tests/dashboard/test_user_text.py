@@ -35,12 +35,14 @@ def _hostile_site(db: DemoDb) -> None:
         uc.create_site(
             database,
             admin,
-            deliberation=DELIBERATION,
-            country="FR",
-            code=SITE,
-            name=NAME,
-            panel_size=50,
-            partner="Démocratie Ouverte (demo)",
+            uc.NewSite(
+                deliberation=DELIBERATION,
+                country="FR",
+                code=SITE,
+                name=NAME,
+                panel_size=50,
+                partner="Démocratie Ouverte (demo)",
+            ),
         )
         partner = uc.authenticate(database, "partner-fr", db.password("partner-fr"))
         quotas = QuotaTable(

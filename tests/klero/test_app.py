@@ -53,3 +53,12 @@ def test_python_dash_m_klero_runs_the_command() -> None:
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no-such-folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["org", "runs", "demo"])
+def test_a_service_commands_own_help_opens_with_its_listed_summary(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([name, "--help"]) == 0
+    shown = " ".join(line.strip(" │") for line in capsys.readouterr().out.splitlines())
+    assert " ".join(SERVICE_COMMANDS[name].split()) in " ".join(shown.split())

@@ -24,7 +24,9 @@ HEAVY = {"sqlalchemy", "alembic", "cryptography", "streamlit", "psycopg", "pyotp
 FILES_MAY_IMPORT = {"quotas", "sampling", "synthetic_data"}
 SHARED = {"klero.options", "klero.output", "klero.progress"}
 # Loaded by every klero command, so kept free of the database stack at module level.
-ALWAYS_LOADED = ["app.py", "select.py", "options.py", "output.py", "progress.py", "__main__.py"]
+ALWAYS_LOADED = [
+    *("app.py", "select.py", "listing.py", "options.py", "output.py", "progress.py", "__main__.py")
+]
 
 
 def imports(path: Path, *, top_level_only: bool = False) -> set[str]:

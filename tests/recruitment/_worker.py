@@ -16,6 +16,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from recruitment.usecases import selection
+from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SITE
 
 
@@ -40,7 +41,7 @@ def main(mode: str, url: str, ready: Path, go: Path) -> None:
         while not go.exists():
             time.sleep(0.01)
     try:
-        summary = uc.run_selection(db, actor, SITE, seed=1)
+        summary = uc.run_selection(db, actor, SITE, SelectionSettings(seed=1))
         print(json.dumps({"run": summary.run_id}), flush=True)
     except KleroError as exc:
         print(json.dumps({"error": exc.code}), flush=True)

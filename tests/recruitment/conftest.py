@@ -28,6 +28,7 @@ from recruitment import usecases as uc
 from recruitment.db import Database, open_database, upgrade
 from recruitment.permissions import Actor
 from recruitment.security import set_password_cost
+from sampling import SelectionSettings
 
 PG_SERVER = os.environ.get("KLERO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "correct horse battery"
@@ -136,7 +137,9 @@ class Backend:
                 uc.import_pool(database, partner, SITE, path, address_columns=["address"])
             else:
                 partner = self.actors["world"][2]
-                self.summary = uc.run_selection(database, partner, SITE, seed=3, alternates=2)
+                self.summary = uc.run_selection(
+                    database, partner, SITE, SelectionSettings(seed=3, alternates=2)
+                )
             database.dispose()
         self.templates[stage] = url
         return url
@@ -244,13 +247,15 @@ def make_world(database: Database) -> World:
     uc.create_site(
         database,
         admin,
-        deliberation="Global Day",
-        country="FR",
-        code=SITE,
-        name="Lyon",
-        place="Lyon",
-        panel_size=SIZE,
-        partner="Org A",
+        uc.NewSite(
+            deliberation="Global Day",
+            country="FR",
+            code=SITE,
+            name="Lyon",
+            place="Lyon",
+            panel_size=SIZE,
+            partner="Org A",
+        ),
     )
 
     def login(name: str) -> Actor:

@@ -15,6 +15,7 @@ from recruitment import usecases as uc
 from recruitment.models import AuditEvent, Volunteer, VolunteerContact
 from recruitment.permissions import PermissionDenied
 from recruitment.security import Secrets
+from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SITE, World, pool_frame, quotas_for, write_pool
 from tests.recruitment.personal import dump
 
@@ -73,7 +74,7 @@ def test_quotas_on_an_encrypted_column_say_so_and_classify_makes_it_a_criterion(
     uc.set_quotas(world.db, world.partner, SITE, table)
     for attempt in (
         lambda: uc.check_feasibility(world.db, world.coordinator, SITE),
-        lambda: uc.run_selection(world.db, world.partner, SITE, seed=1),
+        lambda: uc.run_selection(world.db, world.partner, SITE, SelectionSettings(seed=1)),
     ):
         with pytest.raises(KleroError) as raised:
             attempt()
@@ -92,7 +93,7 @@ def test_quotas_on_an_encrypted_column_say_so_and_classify_makes_it_a_criterion(
     volunteer, details = _volunteer(world, "P0001")
     assert volunteer.features["income"] == "high" and "income" not in details
     assert "name" in details  # the rest stays personal
-    summary = uc.run_selection(world.db, world.partner, SITE, seed=1)
+    summary = uc.run_selection(world.db, world.partner, SITE, SelectionSettings(seed=1))
     assert len(summary.selected) == 50
     with world.db.unit_of_work() as session:
         event = session.execute(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from klero.app import main
 from klero.service.panels import select_for_site
 from recruitment.models import SelectionRun
+from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, World, drop_audit_guards, pool_frame, write_pool
 
 MARGINS = """feature,value,share
@@ -111,7 +112,7 @@ def test_a_new_user_runs_the_whole_workflow_from_the_cli(
         == 0
     )
     assert main(["site", "feasibility", "--site", "FR-lyon"]) == 0
-    summary = select_for_site("FR-lyon", seed=9, alternates=5)
+    summary = select_for_site("FR-lyon", SelectionSettings(seed=9, alternates=5))
     assert len(summary.selected) == 50 and len(summary.alternates) == 5
     run = str(summary.run_id)
     declined = summary.selected[0]
@@ -317,7 +318,11 @@ def test_select_for_a_site_draws_a_progress_bar_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
     summary = select_for_site(
-        "FR-lyon", seed=4, alternates=2, database_url=ready.db.url, user="alice", progress=True
+        "FR-lyon",
+        SelectionSettings(seed=4, alternates=2),
+        database_url=ready.db.url,
+        user="alice",
+        progress=True,
     )
     assert len(summary.selected) == 50
     drawn = terminal.getvalue()
@@ -325,5 +330,5 @@ def test_select_for_a_site_draws_a_progress_bar_on_a_terminal(
     assert capsys.readouterr().out == ""  # stdout stays clean for the summary or JSON
     quiet = Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)
-    select_for_site("FR-lyon", seed=5, database_url=ready.db.url, user="alice")
+    select_for_site("FR-lyon", SelectionSettings(seed=5), database_url=ready.db.url, user="alice")
     assert quiet.getvalue() == ""  # --json: no bar

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from recruitment import usecases as uc
 from recruitment.models import PanelSeat, SelectionRun
+from sampling import SelectionSettings
 from tests.recruitment.conftest import SITE, SIZE, World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +85,7 @@ def test_a_killed_run_is_marked_failed_at_the_next_start(ready: World, tmp_path:
 
     _wait_for(restarted, "the interrupted run to be marked failed", 20)
     assert _runs(ready) == [(run_id, "failed", "selection_interrupted", 0)]
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=1)
+    summary = uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=1))
     assert _runs(ready)[-1] == (summary.run_id, "succeeded", None, SIZE)
     assert uc.verify_audit(ready.db, ready.admin).ok
 

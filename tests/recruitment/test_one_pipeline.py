@@ -23,6 +23,7 @@ from recruitment.models import PanelSeat, SelectionRun, Volunteer
 from recruitment.snapshots import HOUSEHOLD_COLUMN, ID_COLUMN
 from recruitment.usecases.common import pool_of, table_from_rows
 from recruitment.usecases.selection import frame_of
+from sampling import SelectionSettings
 from sampling.engine.select import ENGINE
 from sampling.inputs import input_sha256
 from tests.recruitment.conftest import SITE, World
@@ -76,7 +77,9 @@ DRAWS: list[dict[str, Any]] = [
 def test_the_files_path_gives_the_services_report_from_its_snapshot(
     ready: World, tmp_path: Path, draw: dict[str, Any]
 ) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, alternates=4, **draw)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(alternates=4, **draw)
+    )
     run, panel, alternates = _stored(ready, summary.run_id)
     assert main(_files_of(run, tmp_path)) == 0
     out = tmp_path / "out"
@@ -112,7 +115,9 @@ def test_the_files_path_gives_the_services_report_from_its_snapshot(
 def test_a_run_stored_by_an_earlier_engine_reruns_as_drawn_by_that_engine(
     ready: World, older: dict[str, Any]
 ) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=3, alternates=2)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(seed=3, alternates=2)
+    )
     with ready.db.unit_of_work() as session:
         run = session.get(SelectionRun, summary.run_id)
         assert run is not None

@@ -14,6 +14,7 @@ from quotas.problems import KleroError
 from recruitment import dashboard_support as support
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent
+from sampling import SelectionSettings
 from sampling.names import Algorithm
 from tests.recruitment.conftest import SITE, SIZE, World, pool_frame, quotas_for
 
@@ -22,13 +23,15 @@ def _site(world: World, code: str, country: str, partner: str, region: str | Non
     uc.create_site(
         world.db,
         world.admin,
-        deliberation="Global Day",
-        country=country,
-        code=code,
-        name=code.split("-")[1].title(),
-        panel_size=SIZE,
-        partner=partner,
-        region=region,
+        uc.NewSite(
+            deliberation="Global Day",
+            country=country,
+            code=code,
+            name=code.split("-")[1].title(),
+            panel_size=SIZE,
+            partner=partner,
+            region=region,
+        ),
     )
 
 
@@ -150,7 +153,9 @@ def test_the_overview_costs_the_same_queries_for_one_site_or_many(
         code = f"KE-site{number}"
         _site(world, code, "KE", "Org B", f"Region {number}")
         _with_pool(world, code, 10 + number)
-    uc.run_selection(world.db, world.admin, "KE-nairobi", algorithm=Algorithm.LEGACY, seed=1)
+    uc.run_selection(
+        world.db, world.admin, "KE-nairobi", SelectionSettings(algorithm=Algorithm.LEGACY, seed=1)
+    )
     with _counting(world) as many:
         overview = uc.sites_overview(world.db, world.coordinator)
     assert len(overview.sites) == 6 and set(overview.categories["site"]) == {SITE, "KE-nairobi"}

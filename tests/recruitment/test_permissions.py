@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from recruitment import models
 from recruitment import usecases as uc
 from recruitment.permissions import Action, Actor, PermissionDenied, SiteRef, allowed
+from sampling import SelectionSettings
 from tests.recruitment.conftest import SITE, World, pool_frame, quotas_for, write_pool
 
 TABLES = [
@@ -50,14 +51,7 @@ ACTIONS: dict[str, Call] = {
     "create deliberation": lambda w, a, c: uc.create_deliberation(w.db, a, "Another"),
     "create country": lambda w, a, c: uc.create_country(w.db, a, "Global Day", "DE", "Germany"),
     "create site": lambda w, a, c: uc.create_site(
-        w.db,
-        a,
-        deliberation="Global Day",
-        country="FR",
-        code="FR-x",
-        name="X",
-        panel_size=60,
-        partner="Org B",
+        w.db, a, uc.NewSite("Global Day", "FR", "FR-x", "X", 60, "Org B")
     ),
     "set quotas": lambda w, a, c: uc.set_quotas(w.db, a, SITE, quotas_for()),
     "import pool": lambda w, a, c: uc.import_pool(w.db, a, SITE, c["pool"]),
@@ -69,7 +63,7 @@ ACTIONS: dict[str, Call] = {
         {"gender": "female", "age": "60+", "region": "north"},
         {"email": "new@example.org"},
     ),
-    "run selection": lambda w, a, c: uc.run_selection(w.db, a, SITE, seed=1),
+    "run selection": lambda w, a, c: uc.run_selection(w.db, a, SITE, SelectionSettings(seed=1)),
     "record status": lambda w, a, c: uc.record_seat_status(
         w.db, a, c["run"], c["member"], "invited"
     ),
@@ -194,16 +188,8 @@ def test_allowed_actions_of_each_role_go_through(selected: tuple[World, dict[str
 
 
 def test_partners_see_only_their_own_sites(world: World) -> None:
-    uc.create_site(
-        world.db,
-        world.admin,
-        deliberation="Global Day",
-        country="FR",
-        code="FR-paris",
-        name="Paris",
-        panel_size=100,
-        partner="Org B",
-    )
+    paris = uc.NewSite("Global Day", "FR", "FR-paris", "Paris", 100, "Org B")
+    uc.create_site(world.db, world.admin, paris)
     assert [s.code for s in uc.list_sites(world.db, world.partner)] == [SITE]
     assert [s.code for s in uc.list_sites(world.db, world.other_partner)] == ["FR-paris"]
     assert [s.code for s in uc.list_sites(world.db, world.evaluator)] == [SITE, "FR-paris"]

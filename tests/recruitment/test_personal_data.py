@@ -19,6 +19,7 @@ from recruitment import dashboard_support as support
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, SelectionRun, Volunteer, VolunteerContact
 from recruitment.security import Secrets
+from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SITE, World, pool_frame, quotas_for, write_pool
 from tests.recruitment.personal import (
     HEADERS,
@@ -35,7 +36,9 @@ def multilingual(world: World, tmp_path: Path) -> tuple[World, uc.RunSummary]:
     """The world with quotas, the three pools imported and a panel selected."""
     uc.set_quotas(world.db, world.partner, SITE, quotas_for())
     import_multilingual(world, tmp_path)
-    return world, uc.run_selection(world.db, world.partner, SITE, seed=5, alternates=3)
+    return world, uc.run_selection(
+        world.db, world.partner, SITE, SelectionSettings(seed=5, alternates=3)
+    )
 
 
 def _cli(world: World, monkeypatch: pytest.MonkeyPatch, login: str, *args: str) -> str:
@@ -312,7 +315,7 @@ def test_the_panel_export_of_a_coordinator_has_criteria_and_attributes_only(
     frame = pool_frame(140).assign(wave="w1", notes=lambda f: "likes " + f["id"])
     path = write_pool(tmp_path / "pool.csv", frame)
     uc.import_pool(world.db, world.partner, SITE, path, attribute_columns=["wave"])
-    summary = uc.run_selection(world.db, world.partner, SITE, seed=2)
+    summary = uc.run_selection(world.db, world.partner, SITE, SelectionSettings(seed=2))
     shown = uc.prepare_panel_export(world.db, world.coordinator, run_id=summary.run_id).frame
     assert set(shown.columns) == {
         "pseudonym", "kind", "rank", "status", "replaces", "replaced_by",

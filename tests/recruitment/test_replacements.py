@@ -13,6 +13,7 @@ from recruitment import usecases as uc
 from recruitment.dashboard_support import run_details, suggest_replacement
 from recruitment.models import AuditEvent
 from recruitment.permissions import Actor, PermissionDenied
+from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SITE, World
 
 FEATURES = ["age", "gender", "region"]
@@ -39,7 +40,9 @@ def _twin_of_an_alternate(world: World, summary: uc.RunSummary) -> tuple[uc.RunS
             mask = (panel[FEATURES] == alternate[FEATURES]).all(axis=1)
             if mask.any():
                 return summary, [str(panel[mask]["pseudonym"].iloc[0])]
-        summary = uc.run_selection(world.db, world.partner, SITE, seed=seed, alternates=2)
+        summary = uc.run_selection(
+            world.db, world.partner, SITE, SelectionSettings(seed=seed, alternates=2)
+        )
     raise AssertionError("no draw of 40 put an alternate's twin on the panel")
 
 

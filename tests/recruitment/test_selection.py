@@ -14,6 +14,7 @@ from quotas.targets import Margins
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, PanelSeat, SelectionRun, Volunteer
 from recruitment.usecases import selection
+from sampling import SelectionSettings
 from sampling.errors import InfeasibleQuotas
 from tests.recruitment.conftest import SITE, SIZE, World, pool_frame, quotas_for, write_pool
 
@@ -32,7 +33,9 @@ def _run(world: World, run_id: int) -> SelectionRun:
 
 
 def test_a_run_stores_panel_alternates_and_everything_to_rerun_it(ready: World) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=11, alternates=4)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(seed=11, alternates=4)
+    )
     assert len(summary.selected) == SIZE and len(summary.alternates) == 4
     assert not set(summary.selected) & set(summary.alternates)
     run = _run(ready, summary.run_id)
@@ -62,7 +65,9 @@ def test_a_run_stores_panel_alternates_and_everything_to_rerun_it(ready: World) 
 def test_a_rerun_gives_the_same_panel_even_after_the_pool_changed(
     ready: World, tmp_path: Path
 ) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, public_number=123456, alternates=2)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(public_number=123456, alternates=2)
+    )
     assert summary.lottery_index == 123456 % 1000
     uc.erase_volunteer(ready.db, ready.partner, summary.selected[0])
     path = write_pool(tmp_path / "more.csv", pool_frame(10, seed=4, prefix="Z"))
@@ -101,7 +106,7 @@ def test_infeasible_quotas_fail_the_run_without_seats(ready: World) -> None:
     uc.set_quotas(ready.db, ready.partner, SITE, tight)
     assert not uc.check_feasibility(ready.db, ready.partner, SITE).feasible
     with pytest.raises(InfeasibleQuotas):
-        uc.run_selection(ready.db, ready.partner, SITE, seed=1)
+        uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=1))
     with ready.db.unit_of_work() as session:
         run = session.execute(select(SelectionRun)).scalar_one()
         assert (run.status, run.error_code) == ("failed", "quotas_infeasible")
@@ -116,12 +121,15 @@ def test_a_failure_while_storing_leaves_no_partial_panel(
 
     monkeypatch.setattr(selection, "_figures", broken)
     with pytest.raises(RuntimeError):
-        uc.run_selection(ready.db, ready.partner, SITE, seed=1, alternates=3)
+        uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=1, alternates=3))
     runs = uc.list_runs(ready.db, ready.partner, SITE)
     assert [(r.status, r.error_code) for r in runs] == [("failed", "RuntimeError")]
     assert _seats(ready, runs[0].run_id) == 0
     monkeypatch.undo()
-    assert uc.run_selection(ready.db, ready.partner, SITE, seed=1).run_id == runs[0].run_id + 1
+    assert (
+        uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=1)).run_id
+        == runs[0].run_id + 1
+    )
 
 
 def test_a_second_run_while_one_is_running_is_refused(
@@ -132,19 +140,21 @@ def test_a_second_run_while_one_is_running_is_refused(
 
     def compute_and_try_again(*args: Any, **kwargs: Any) -> Any:
         with pytest.raises(KleroError) as caught:
-            uc.run_selection(ready.db, ready.partner, SITE, seed=2)
+            uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=2))
         inner.append(caught.value)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(selection, "_compute", compute_and_try_again)
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=1)
+    summary = uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=1))
     assert inner[0].code == "selection_already_running"
     assert f"run {summary.run_id}" in inner[0].message
     assert [r.status for r in uc.list_runs(ready.db, ready.partner, SITE)] == ["succeeded"]
 
 
 def test_seat_statuses_follow_the_invitation_workflow(ready: World) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=5, alternates=2)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(seed=5, alternates=2)
+    )
     first, second = summary.selected[:2]
     for step in ("invited", "confirmed", "attended"):
         uc.record_seat_status(ready.db, ready.partner, summary.run_id, first, step)
@@ -160,7 +170,7 @@ def test_seat_statuses_follow_the_invitation_workflow(ready: World) -> None:
 
 
 def test_exports_show_contacts_only_to_the_sites_partner(ready: World) -> None:
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=5)
+    summary = uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=5))
     own = uc.prepare_panel_export(ready.db, ready.partner, SITE).frame
     assert {"contact:email", "contact:name", "external_id"} <= set(own.columns)
     assert len(own) == SIZE
@@ -183,7 +193,9 @@ def test_quotas_from_margins_make_a_new_version(world: World) -> None:
 
 def test_alternates_use_the_given_dropout_rates_recorded_with_the_run(ready: World) -> None:
     rates = {("age", "16-34"): 0.6, ("*", "*"): 0.1}
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=3, alternates=4, dropout=rates)
+    summary = uc.run_selection(
+        ready.db, ready.partner, SITE, SelectionSettings(seed=3, alternates=4, dropout=rates)
+    )
     run = _run(ready, summary.run_id)
     assert run.settings["alternates_dropout"] == [["*", "*", 0.1], ["age", "16-34", 0.6]]
     report = uc.rerun_selection(ready.db, ready.evaluator, summary.run_id)
@@ -191,7 +203,10 @@ def test_alternates_use_the_given_dropout_rates_recorded_with_the_run(ready: Wor
     # The rates reach the alternates' optimiser: a category it does not know is refused.
     with pytest.raises(InvalidInput) as refused:
         uc.run_selection(
-            ready.db, ready.partner, SITE, seed=3, alternates=4, dropout={("age", "99+"): 0.5}
+            ready.db,
+            ready.partner,
+            SITE,
+            SelectionSettings(seed=3, alternates=4, dropout={("age", "99+"): 0.5}),
         )
     assert [p.code for p in refused.value.problems] == ["dropout_category_unknown"]
     assert _run(ready, summary.run_id + 1).status == "failed"
@@ -201,7 +216,7 @@ def test_a_run_records_its_engine_and_a_rerun_by_another_engine_says_so(ready: W
     from recruitment.usecases.reruns import RerunReport
     from sampling.engine.select import ENGINE
 
-    summary = uc.run_selection(ready.db, ready.partner, SITE, seed=6)
+    summary = uc.run_selection(ready.db, ready.partner, SITE, SelectionSettings(seed=6))
     assert _run(ready, summary.run_id).settings["engine"] == ENGINE
     report = uc.rerun_selection(ready.db, ready.evaluator, summary.run_id)
     assert report.ok and report.recorded_engine == report.engine == ENGINE
