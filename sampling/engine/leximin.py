@@ -171,17 +171,9 @@ def leximin(
     master.add_panels(panels)
     relaxed = Relaxation(oracle, coverable) if relaxation else None
     n_open = int(coverable.sum())
+    settings = _LevelSettings(tol, smoothing, max_rounds, per_round)
     sol, gaps, iterations = _raise_levels(
-        master,
-        oracle,
-        relaxed,
-        n_open=n_open,
-        levels=levels,
-        progress=progress,
-        tol=tol,
-        smoothing=smoothing,
-        max_rounds=max_rounds,
-        per_round=per_round,
+        master, oracle, relaxed, settings, n_open=n_open, levels=levels, progress=progress
     )
     store = master.store
     return EngineResult(
@@ -206,18 +198,25 @@ def leximin(
     )
 
 
+@dataclass(frozen=True)
+class _LevelSettings:
+    """How the column generation of each level runs (see ``raise_minimum``)."""
+
+    tol: float
+    smoothing: float
+    max_rounds: int
+    per_round: int
+
+
 def _raise_levels(
     master: MinimumMaster,
     oracle: PanelOracle,
     relaxed: Relaxation | None,
+    settings: _LevelSettings,
     *,
     n_open: int,
     levels: int | None,
     progress: Progress | None,
-    tol: float,
-    smoothing: float,
-    max_rounds: int,
-    per_round: int,
 ) -> tuple[MasterSolution, list[float], int]:
     """Raise, certify and fix one level after another until no type is open.
 
@@ -242,12 +241,12 @@ def _raise_levels(
         level = raise_minimum(
             master,
             oracle,
-            tol=tol,
-            smoothing=smoothing,
-            max_rounds=max_rounds,
+            tol=settings.tol,
+            smoothing=settings.smoothing,
+            max_rounds=settings.max_rounds,
             center=center,
             center_bound=center_bound,
-            per_round=per_round,
+            per_round=settings.per_round,
         )
         sol = level.solution
         gaps.append(level.gap)
