@@ -2,16 +2,18 @@
 
 The solver side lives in ``quotas.feasibility``; this module holds the words and result
 types of the feasibility check: it turns a minimal conflict (a few quota bounds) and counts
-from the pool into catalogued, translatable messages.
+from the pool into catalogued, translatable messages. The counting arguments behind the
+one-sentence explanations of conflicts of a known shape are in ``quotas.conflict_shapes``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
-from quotas.messages import Message, Part, any_of, clauses, render
+from quotas.conflict_shapes import explain_shape
+from quotas.messages import Message, clauses, render
 from quotas.model import Category, QuotaTable
 from quotas.problems import Problem
 
@@ -42,12 +44,8 @@ class Bound:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "feature": self.feature,
-            "value": self.value,
-            "amount": self.amount,
-        }
+        """The bound's fields by name, JSON-ready."""
+        return asdict(self)
 
 
 class Counter(Protocol):
@@ -75,7 +73,7 @@ def explain_conflict(
     """
     listed = sorted(bounds, key=lambda b: ("size", "min", "max").index(b.kind))
     head = {"bound_list": [b.to_dict() for b in listed]}
-    special = _special_case(listed, count, households)
+    special = explain_shape(listed, count, households)
     if special is not None:
         code, params = special
         return [Problem(code, {**params, **head})]
@@ -96,110 +94,6 @@ def explain_conflict(
 
 
 _MAX_FACTS = 12  # beyond this a list of counts stops helping a reader
-
-
-def _either(bounds: Sequence[Bound]) -> Part:
-    """Categories in words, e.g. "age = 35-44, 45-54 or 55-64" (values grouped by feature)."""
-    groups: dict[str, list[Part]] = {}
-    for b in bounds:
-        groups.setdefault(b.feature, []).append(b.value)
-    parts: list[Part] = [
-        Message("category_values", {"feature": feature, "values": any_of(values)})
-        for feature, values in groups.items()
-    ]
-    return any_of(parts)
-
-
-def _sum(bounds: Sequence[Bound]) -> tuple[int, str]:
-    """The total of some bounds and, when there are several, the sum written out."""
-    total = sum(b.amount for b in bounds)
-    return total, "" if len(bounds) == 1 else " (" + " + ".join(str(b.amount) for b in bounds) + ")"
-
-
-def _special_case(
-    listed: Sequence[Bound], count: Counter, households: bool
-) -> tuple[str, dict[str, Any]] | None:
-    """The one-sentence explanation of a conflict of a known shape, or None."""
-    sizes = [b.amount for b in listed if b.kind == "size"]
-    mins = [b for b in listed if b.kind == "min"]
-    maxs = [b for b in listed if b.kind == "max"]
-    min_features = {b.feature for b in mins}
-    if sizes and not mins and not maxs:
-        people, units = count([])
-        if people < sizes[0] or not households:
-            return "conflict_pool_too_small", {"people": people, "size": sizes[0]}
-        return "conflict_households_too_few", {
-            "people": people,
-            "households": units,
-            "size": sizes[0],
-        }
-    if not sizes and len(mins) == 1 and not maxs:
-        b = mins[0]
-        people, units = count([[b.category]])
-        base = {"count": people, "category": str(b.category), "min": b.amount}
-        if people < b.amount or not households:
-            return "conflict_min_above_pool", base
-        return "conflict_min_above_households", {**base, "households": units}
-    if not sizes and len(mins) == 1 and len(maxs) == 1 and mins[0].category == maxs[0].category:
-        params = {"category": str(mins[0].category), "min": mins[0].amount, "max": maxs[0].amount}
-        return "conflict_min_above_max", params
-    if not sizes and mins and maxs and len(min_features) == 1:
-        # Categories of one feature are disjoint, so their minimums add up; a selected person
-        # counts towards at most the sum of the maximums they fall under.
-        min_a, min_parts = _sum(mins)
-        max_b, max_parts = _sum(maxs)
-        inside = [[b.category for b in mins]]
-        count_a = count(inside)[0]
-        outside = count(inside, [b.category for b in maxs])[0]
-        if outside >= min_a - max_b:
-            return None
-        params = {
-            "a": _either(mins),
-            "b": _either(maxs),
-            "count_a": count_a,
-            "min_a": min_a,
-            "min_parts": min_parts,
-            "max_b": max_b,
-            "max_parts": max_parts,
-            "outside": outside,
-            "needed": min_a - max_b,
-        }
-        return ("conflict_all_inside" if outside == 0 else "conflict_few_outside"), params
-    if sizes and maxs and not mins:
-        total, parts = _sum(maxs)
-        others = count([], [b.category for b in maxs])[0]
-        if total + others >= sizes[0]:
-            return None
-        params = {"b": _either(maxs), "total": total, "max_parts": parts, "others": others}
-        return "conflict_max_sum_below_size", {**params, "size": sizes[0]}
-    if sizes and mins and not maxs and len(min_features) == 1:
-        total, parts = _sum(mins)
-        if total <= sizes[0]:
-            return None
-        params = {
-            "feature": mins[0].feature,
-            "a": _either(mins),
-            "total": total,
-            "min_parts": parts,
-        }
-        return "conflict_min_sum_above_size", {**params, "size": sizes[0]}
-    if sizes and len(mins) == 2 and not maxs:
-        a, b = mins
-        both = count([[a.category], [b.category]])[0]
-        # A person in both categories counts towards both minimums.
-        needed = a.amount + b.amount - min(both, a.amount, b.amount)
-        if needed <= sizes[0]:
-            return None
-        return "conflict_two_mins", {
-            "a": str(a.category),
-            "b": str(b.category),
-            "min_a": a.amount,
-            "min_b": b.amount,
-            "both": both,
-            "needed": needed,
-            "size": sizes[0],
-        }
-    return None
 
 
 @dataclass(frozen=True)
@@ -226,14 +120,8 @@ class QuotaChange:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "feature": self.feature,
-            "value": self.value,
-            "old_min": self.old_min,
-            "old_max": self.old_max,
-            "new_min": self.new_min,
-            "new_max": self.new_max,
-        }
+        """The change's fields by name, JSON-ready."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Quota tables and census margins as files (CSV or XLSX): reading, checking and writing.
+"""Quota tables as files (CSV or XLSX): reading, checking and writing, and the cell reading
+that census margin files (``quotas.margin_files``) share with them.
 
 Quota tables come in three layouts, told apart by their header (case-insensitive;
 spaces, hyphens and underscores are the same):
@@ -11,14 +12,8 @@ spaces, hyphens and underscores are the same):
   is given, so that their tools may relax as far as they like.
 - ``sf-category``: ``category, name, min, max`` (the older Sortition Foundation layout).
 
-Target shares, like census shares below, may be written 0.51, 51 or 51%.
-
-Census margins are ``feature, value, share`` rows, or crossed rows
-``feature_1, value_1, feature_2, value_2, share`` (a crossed file may also hold
-single margins, with ``feature_2`` and ``value_2`` left blank; ``feature`` and
-``value`` are accepted for ``feature_1`` and ``value_1``). A share may be written
-0.51, 51 or 51%: a share with ``%`` is a percentage, and when any share of the file
-is above 1, every share of the file is read as a percentage.
+Target shares, like census shares, may be written 0.51, 51 or 51% (one share above 1
+makes every share of the file a percentage).
 
 Row numbers in problems count the header as row 1.
 """
@@ -39,14 +34,11 @@ from quotas.model import (
     Category,
     Quota,
     QuotaTable,
-    crossed_feature,
-    crossed_value,
     normalise,
     validate_quotas,
 )
 from quotas.problems import Problem, bounded, errors_only, raise_if_errors
 from quotas.tables import read_table
-from quotas.targets import Margins
 
 QuotaFormat = Literal["kleroterion", "sortition-foundation", "sf-category"]
 T = TypeVar("T")
@@ -83,14 +75,16 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _column(frame: pd.DataFrame, key: str) -> list[str]:
+def column_cells(frame: pd.DataFrame, key: str) -> list[str]:
+    """The cell texts of the column whose header key is ``key`` (blanks if there is none)."""
     for name in frame.columns:
         if header_key(name) == key:
             return [_cell(v) for v in frame[name].tolist()]
     return [""] * len(frame)
 
 
-def _whole_number(text: str) -> int | None:
+def whole_number(text: str) -> int | None:
+    """The whole number a cell holds ("12" or "12.0"), or None."""
     try:
         return int(text)
     except ValueError:
@@ -102,7 +96,7 @@ def _whole_number(text: str) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _number(text: str) -> tuple[float, bool] | None:
+def share_number(text: str) -> tuple[float, bool] | None:
     """A number and whether it was written with a percent sign, or None."""
     text = text.strip()
     percent = text.endswith("%")
@@ -117,7 +111,8 @@ def _number(text: str) -> tuple[float, bool] | None:
     return (number, percent) if math.isfinite(number) else None
 
 
-def _missing(code: str, source: str, frame: pd.DataFrame, expected: list[str]) -> Problem:
+def missing_columns(code: str, source: str, frame: pd.DataFrame, expected: list[str]) -> Problem:
+    """The problem ``code`` naming the ``expected`` columns that ``frame`` lacks."""
     keys = {header_key(c) for c in frame.columns}
     missing = [c for c in expected if c not in keys]
     return Problem(
@@ -142,10 +137,11 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
         keys = {header_key(c) for c in frame.columns}
         old = ("category" in keys or "name" in keys) and "feature" not in keys
         expected = ["category", "name", "min", "max"] if old else ["feature", "value", "min", "max"]
-        return None, [_missing("quota_file_missing_columns", source, frame, expected)]
+        return None, [missing_columns("quota_file_missing_columns", source, frame, expected)]
     feature_key, value_key = ("category", "name") if fmt == "sf-category" else ("feature", "value")
     columns = {
-        key: _column(frame, key) for key in (feature_key, value_key, "min", "max", "target_share")
+        key: column_cells(frame, key)
+        for key in (feature_key, value_key, "min", "max", "target_share")
     }
     problems: list[Problem] = []
     rows: list[tuple[Category, int, int, tuple[float, bool] | None]] = []
@@ -162,7 +158,7 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
                 ok = False
         bounds: list[int] = []
         for key in ("min", "max"):
-            amount = _whole_number(cells[key])
+            amount = whole_number(cells[key])
             if amount is None:
                 params = {"source": source, "row": row, "column": key, "text": cells[key]}
                 problems.append(Problem("quota_file_not_integer", params))
@@ -171,7 +167,7 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
                 bounds.append(amount)
         share: tuple[float, bool] | None = None
         if cells["target_share"]:
-            share = _number(cells["target_share"])
+            share = share_number(cells["target_share"])
             if share is None:
                 params = {"source": source, "row": row, "text": cells["target_share"]}
                 problems.append(Problem("quota_file_share_not_number", params))
@@ -201,10 +197,10 @@ def _duplicate_quota_problems(
     rows_of: dict[tuple[str, str], list[int]], quotas: list[Quota], source: str
 ) -> list[Problem]:
     labels = {(normalise(q.feature), normalise(q.value)): (q.feature, q.value) for q in quotas}
-    return _repeated_rows("quota_file_duplicate_category", rows_of, labels, source)
+    return repeated_rows("quota_file_duplicate_category", rows_of, labels, source)
 
 
-def _repeated_rows(
+def repeated_rows(
     code: str,
     rows_of: Mapping[K, list[int]],
     labels: Mapping[K, tuple[str, str]],
@@ -228,10 +224,10 @@ def _repeated_rows(
 
 def read_quotas(path: str | Path) -> QuotaTable:
     """Read a quota table file (CSV or XLSX, any known layout); raise InvalidInput on errors."""
-    return _read(path, quotas_from_frame)
+    return read_parsed(path, quotas_from_frame)
 
 
-def _read(
+def read_parsed(
     path: str | Path, parse: Callable[[pd.DataFrame, str], tuple[T | None, list[Problem]]]
 ) -> T:
     """Read a table file and ``parse`` it; raise InvalidInput listing every problem."""
@@ -278,120 +274,3 @@ def write_quotas(
     ``size`` only matters for the Sortition Foundation layout (its flex columns).
     """
     write_table(quota_frame(table, format, size=size), path)
-
-
-# -- census margins -------------------------------------------------------------------------
-
-_SINGLE = ["feature", "value", "share"]
-_CROSSED = ["feature_1", "value_1", "feature_2", "value_2", "share"]
-
-
-def margins_from_frame(frame: pd.DataFrame, source: str) -> tuple[Margins | None, list[Problem]]:
-    """Read census margins from a frame; return them (None on errors) and every problem."""
-    keys = {header_key(c) for c in frame.columns}
-    crossed = "feature_2" in keys or "value_2" in keys
-    first_f = "feature_1" if "feature_1" in keys else "feature"
-    first_v = "value_1" if "value_1" in keys else "value"
-    needed = [first_f, first_v, "feature_2", "value_2", "share"] if crossed else []
-    needed = needed or [first_f, first_v, "share"]
-    if any(c not in keys for c in needed):
-        expected = _CROSSED if crossed else _SINGLE
-        missing = [c for c in expected if c not in keys]
-        for alias, name in (("feature", "feature_1"), ("value", "value_1")):
-            if alias in keys and name in missing:
-                missing.remove(name)
-        problem = _missing("margin_file_missing_columns", source, frame, expected)
-        return None, [Problem(problem.code, {**problem.params, "missing": ", ".join(missing)})]
-    cols = {c: _column(frame, c) for c in needed}
-    problems: list[Problem] = []
-    parsed: list[tuple[int, tuple[str, ...], float, bool]] = []
-    for index in range(len(frame)):
-        row = index + 2
-        names = [cols[c][index] for c in needed[:-1]]
-        pair_given = crossed and any(names[2:])
-        checked = needed[:-1] if pair_given else needed[:2]
-        blank = [c for c, n in zip(needed, names, strict=False) if c in checked and not n]
-        for column in blank:
-            problems.append(
-                Problem("margin_file_blank_cell", {"source": source, "row": row, "column": column})
-            )
-        text = cols["share"][index]
-        number = _number(text)
-        if number is None:
-            params = {"source": source, "row": row, "text": text}
-            problems.append(Problem("margin_file_share_not_number", params))
-        if blank or number is None:
-            continue
-        parsed.append((row, tuple(names if pair_given else names[:2]), number[0], number[1]))
-    as_percent = any(value > 1 and not percent for _, _, value, percent in parsed)
-    margins = _collect(parsed, as_percent, source, problems)
-    problems += [p for p in margins.problems() if p.code != "margin_none" or not problems]
-    problems += look_alike_problems({f: list(v) for f, v in margins.features.items()}, source)
-    return (None if errors_only(problems) else margins), bounded(problems)
-
-
-def _collect(
-    parsed: list[tuple[int, tuple[str, ...], float, bool]],
-    as_percent: bool,
-    source: str,
-    problems: list[Problem],
-) -> Margins:
-    """Group parsed rows into margins, reporting rows that repeat a category."""
-    features: dict[str, dict[str, float]] = {}
-    crossed: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
-    spelling: dict[str, str] = {}  # normalised feature name -> first spelling
-    crossed_names: dict[tuple[str, str], tuple[str, str]] = {}
-    rows_of: dict[tuple[str, ...], list[int]] = {}
-    labels: dict[tuple[str, ...], tuple[str, str]] = {}
-    for row, names, value, percent in parsed:
-        share = value / 100 if percent or as_percent else value
-        if len(names) == 2:
-            feature = spelling.setdefault(normalise(names[0]), names[0])
-            key: tuple[str, ...] = (normalise(feature), normalise(names[1]))
-            labels.setdefault(key, (feature, names[1]))
-            rows_of.setdefault(key, []).append(row)
-            if len(rows_of[key]) == 1:
-                features.setdefault(feature, {})[names[1]] = share
-            continue
-        f1, v1, f2, v2 = names
-        norm = (normalise(f1), normalise(f2))
-        if norm not in crossed_names and norm[::-1] in crossed_names:
-            f1, v1, f2, v2 = f2, v2, f1, v1  # the same pair written the other way round
-            norm = norm[::-1]
-        pair = crossed_names.setdefault(norm, (f1, f2))
-        key = (*norm, normalise(v1), normalise(v2))
-        labels.setdefault(key, (crossed_feature(*pair), crossed_value(v1, v2)))
-        rows_of.setdefault(key, []).append(row)
-        if len(rows_of[key]) == 1:
-            crossed.setdefault(pair, {})[(v1, v2)] = share
-    problems += _repeated_rows("margin_file_duplicate", rows_of, labels, source)
-    return Margins(features, crossed)
-
-
-def read_margins(path: str | Path) -> Margins:
-    """Read a census margins file (CSV or XLSX); raise InvalidInput on errors."""
-    return _read(path, margins_from_frame)
-
-
-def margins_frame(margins: Margins) -> pd.DataFrame:
-    """The rows of a margins file: the single layout, or the crossed one when needed."""
-    singles = [(f, v, s) for f, values in margins.features.items() for v, s in values.items()]
-    if not margins.crossed:
-        return pd.DataFrame(
-            {
-                "feature": [f for f, _, _ in singles],
-                "value": [v for _, v, _ in singles],
-                "share": [float(s) for _, _, s in singles],
-            }
-        )
-    rows: list[tuple[str, str, str, str, float]] = [(f, v, "", "", s) for f, v, s in singles]
-    for (f1, f2), cells in margins.crossed.items():
-        rows += [(f1, v1, f2, v2, s) for (v1, v2), s in cells.items()]
-    frame = pd.DataFrame(rows, columns=_CROSSED)
-    frame["share"] = frame["share"].astype(float)
-    return frame
-
-
-def write_margins(margins: Margins, path: str | Path) -> None:
-    """Write census margins as CSV, or XLSX when the path ends in .xlsx."""
-    write_table(margins_frame(margins), path)

@@ -6,10 +6,13 @@ Probabilities are data (a Series by id), never report text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from quotas.pool import Pool
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,34 @@ class Distribution:
     probabilities: pd.Series
     figures: RunFigures = field(default_factory=RunFigures)
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def over_types(
+        cls,
+        pool: Pool,
+        algorithm: str,
+        size: int,
+        panels: tuple[tuple[tuple[int, int], ...], ...],
+        weights: np.ndarray,
+        per_type: np.ndarray,
+        figures: RunFigures,
+        settings: dict[str, Any],
+    ) -> Distribution:
+        """A lottery over ``pool``'s types; each person gets their type's ``per_type`` value."""
+        probabilities = pd.Series(
+            per_type[pool.type_of], index=pd.Index(pool.ids, name="id"), name="probability"
+        )
+        return cls(
+            algorithm,
+            size,
+            pool.ids,
+            pool.type_of,
+            panels,
+            weights,
+            probabilities,
+            figures,
+            settings,
+        )
 
     def members(self) -> list[np.ndarray]:
         """Row numbers of the people of each type, ascending."""

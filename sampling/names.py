@@ -14,6 +14,7 @@ so it is stored, hashed and shown exactly as before.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 from quotas.problems import KleroError
 
@@ -31,11 +32,8 @@ class Algorithm(StrEnum):
     @classmethod
     def parse(cls, value: object) -> Algorithm:
         """The algorithm named ``value``; KleroError ``selection_algorithm_unknown`` if none."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            known = ", ".join(cls)
-            raise KleroError("selection_algorithm_unknown", algorithm=value, known=known) from None
+        known = ", ".join(cls)
+        return _named(cls, value, "selection_algorithm_unknown", algorithm=value, known=known)
 
 
 class AlternatesMethod(StrEnum):
@@ -47,10 +45,7 @@ class AlternatesMethod(StrEnum):
     @classmethod
     def parse(cls, value: object) -> AlternatesMethod:
         """The method named ``value``; KleroError ``alternates_method_unknown`` if none."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            raise KleroError("alternates_method_unknown", method=value) from None
+        return _named(cls, value, "alternates_method_unknown", method=value)
 
 
 class AlternatesSearch(StrEnum):
@@ -63,7 +58,15 @@ class AlternatesSearch(StrEnum):
     @classmethod
     def parse(cls, value: object) -> AlternatesSearch:
         """The search named ``value``; KleroError ``alternates_search_unknown`` if none."""
-        try:
-            return cls(str(value))
-        except ValueError:
-            raise KleroError("alternates_search_unknown", search=value) from None
+        return _named(cls, value, "alternates_search_unknown", search=value)
+
+
+Named = TypeVar("Named", bound=StrEnum)
+
+
+def _named(kind: type[Named], value: object, code: str, **params: object) -> Named:
+    """The member of ``kind`` named ``value``; KleroError ``code`` with ``params`` if none."""
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise KleroError(code, **params) from None

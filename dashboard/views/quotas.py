@@ -18,11 +18,12 @@ from dashboard.ui import (
     show_problems,
     tr,
 )
+from quotas.apportion import METHODS
 from quotas.explain import FeasibilityResult
-from quotas.formats import margins_from_frame
+from quotas.margin_files import margins_from_frame
 from quotas.model import Category, Quota, QuotaTable, split_crossed
 from quotas.problems import KleroError, Problem, errors_only
-from quotas.targets import METHODS, Margins, quotas_from_margins
+from quotas.targets import Margins, quotas_from_margins
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action

@@ -10,12 +10,14 @@ import typer
 from klero.files.inputs import Inputs, load_inputs
 from klero.options import JsonOpt, emit_json, split_columns
 from klero.output import write_file
+from quotas.apportion import Method
 from quotas.balance import balance_table
 from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
-from quotas.formats import read_margins, write_quotas
+from quotas.formats import write_quotas
+from quotas.margin_files import read_margins
 from quotas.problems import Problem, problem_counts
-from quotas.targets import Method, quotas_from_margins
+from quotas.targets import quotas_from_margins
 
 PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
 QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quotas.apportion import Method
 from quotas.feasibility import FeasibilityResult
 from quotas.feasibility import check_feasibility as _check_feasibility
-from quotas.formats import read_margins, read_quotas
+from quotas.formats import read_quotas
+from quotas.margin_files import read_margins
 from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
-from quotas.targets import Margins, Method, quotas_from_margins
+from quotas.targets import Margins, quotas_from_margins
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import QuotaSet

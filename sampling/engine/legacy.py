@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from quotas.model import QuotaTable, normalise
 from quotas.pool import Pool
@@ -122,6 +121,7 @@ def legacy_panel(
 
     Raises KleroError ``legacy_failed`` when ``attempts`` passes in a row fail.
 
+    >>> import pandas as pd
     >>> from quotas.model import quota_table
     >>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
     >>> p = Pool.build(["a", "b", "c"], pd.DataFrame({"g": ["f", "m", "m"]}), q)
@@ -211,34 +211,17 @@ def legacy_distribution(
         raise KleroError("legacy_samples_invalid", samples=samples)
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    layout = _Layout.of(pool, quotas, size)
-    type_of = pool.type_of
+    drawn = _sample(pool, _Layout.of(pool, quotas, size), rng, samples, attempts, progress)
     n_types = int(pool.type_counts.size)
-    found: dict[tuple[tuple[int, int], ...], int] = {}
-    person_counts = np.zeros(pool.size, dtype=np.int64)
-    restarts = 0
-    step = max(1, samples // 100)
-    for s in range(samples):
-        panel, failures = _draw(layout, rng, attempts)
-        restarts += failures
-        person_counts[panel] += 1
-        seats = np.bincount(type_of[panel], minlength=n_types)
-        key = tuple((int(t), int(seats[t])) for t in np.flatnonzero(seats))
-        found[key] = found.get(key, 0) + 1
-        if progress is not None and (s + 1) % step == 0:
-            progress("legacy draws", (s + 1) / samples)
-    panels = tuple(sorted(found))
-    weights = np.array([found[p] for p in panels], dtype=float) / samples
+    panels = tuple(sorted(drawn.found))
+    weights = np.array([drawn.found[p] for p in panels], dtype=float) / samples
     per_type = np.zeros(n_types, dtype=float)
     counts = pool.type_counts.astype(float)
     for composition, w in zip(panels, weights, strict=True):
         for t, seats_t in composition:
             per_type[t] += w * seats_t / counts[t]
-    probabilities = pd.Series(
-        per_type[type_of], index=pd.Index(pool.ids, name="id"), name="probability"
-    )
     half_width = hoeffding_half_width(samples, n_types)
-    least = int(person_counts.min()) if pool.size else 0
+    least = int(drawn.person_counts.min()) if pool.size else 0
     figures = RunFigures(
         seconds=time.perf_counter() - start,
         iterations=samples,
@@ -246,21 +229,48 @@ def legacy_distribution(
         gap=half_width,
         extra={
             "samples": samples,
-            "restarts": restarts,
+            "restarts": drawn.restarts,
             "confidence": CONFIDENCE,
             "half_width": half_width,
             "min_upper_95": clopper_pearson_upper(least, samples) if pool.size else 0.0,
             "least_selected_count": least,
         },
     )
-    return Distribution(
-        algorithm="legacy",
-        size=size,
-        ids=pool.ids,
-        type_of=type_of,
-        panels=panels,
-        weights=weights,
-        probabilities=probabilities,
-        figures=figures,
-        settings={"seed": seed, "samples": samples, "attempts": attempts},
+    settings = {"seed": seed, "samples": samples, "attempts": attempts}
+    return Distribution.over_types(
+        pool, "legacy", size, panels, weights, per_type, figures, settings
     )
+
+
+@dataclass
+class _Draws:
+    """What ``samples`` greedy draws found: how often each type composition came up."""
+
+    found: dict[tuple[tuple[int, int], ...], int]  # composition -> times drawn
+    person_counts: np.ndarray  # times each person was drawn
+    restarts: int  # failed passes in all
+
+
+def _sample(
+    pool: Pool,
+    layout: _Layout,
+    rng: np.random.Generator,
+    samples: int,
+    attempts: int,
+    progress: Callable[[str, float], None] | None,
+) -> _Draws:
+    """Draw ``samples`` panels in turn from ``rng`` and count them by type composition."""
+    type_of = pool.type_of
+    n_types = int(pool.type_counts.size)
+    drawn = _Draws({}, np.zeros(pool.size, dtype=np.int64), 0)
+    step = max(1, samples // 100)
+    for s in range(samples):
+        panel, failures = _draw(layout, rng, attempts)
+        drawn.restarts += failures
+        drawn.person_counts[panel] += 1
+        seats = np.bincount(type_of[panel], minlength=n_types)
+        key = tuple((int(t), int(seats[t])) for t in np.flatnonzero(seats))
+        drawn.found[key] = drawn.found.get(key, 0) + 1
+        if progress is not None and (s + 1) % step == 0:
+            progress("legacy draws", (s + 1) / samples)
+    return drawn

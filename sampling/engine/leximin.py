@@ -171,50 +171,10 @@ def leximin(
     master.add_panels(panels)
     relaxed = Relaxation(oracle, coverable) if relaxation else None
     n_open = int(coverable.sum())
-    gaps: list[float] = []
-    iterations = 0
-    sol: MasterSolution | None = None
-    while master.open.any():
-        center, center_bound, relaxed_z = None, np.inf, np.inf
-        if relaxed is not None:
-            try:
-                relaxed_z, center = relaxed.duals(master.open)
-            except SolverFailed:
-                relaxed = None  # only a head start: plain column generation still converges
-            else:
-                center_bound = master.bound(center, oracle.best(center / master.counts).bound)
-                iterations += 1
-        level = raise_minimum(
-            master,
-            oracle,
-            tol=tol,
-            smoothing=smoothing,
-            max_rounds=max_rounds,
-            center=center,
-            center_bound=center_bound,
-            per_round=per_round,
-        )
-        sol = level.solution
-        gaps.append(level.gap)
-        iterations += level.rounds
-        if levels is not None and len(gaps) >= levels:
-            break
-        open_types = np.flatnonzero(master.open)
-        tight = open_types[level.duals[open_types] > DUAL_TOL]
-        if tight.size == 0:  # cannot happen with exact duals; never loop forever
-            tight = open_types[[int(np.argmax(level.duals[open_types]))]]
-        # The current lottery meets the floor; a hair below it keeps the next LP feasible
-        # despite HiGHS's 1e-7 feasibility tolerance. Within that tolerance the master's z
-        # can exceed the level's upper bounds by a hair: a floor above the relaxation's
-        # optimum would make the next relaxed level infeasible.
-        floor = max(min(sol.z, level.bound, relaxed_z) - 1e-10, 0.0)
-        master.fix(tight, floor)
-        if relaxed is not None:
-            relaxed.fix(tight, floor, master.row_of)
-        if progress is not None:
-            progress("leximin", 1.0 - float(master.open.sum()) / max(n_open, 1))
-    if sol is None:  # no coverable type: impossible once a feasible panel exists
-        sol = master.solve()
+    settings = _LevelSettings(tol, smoothing, max_rounds, per_round)
+    sol, gaps, iterations = _raise_levels(
+        master, oracle, relaxed, settings, n_open=n_open, levels=levels, progress=progress
+    )
     store = master.store
     return EngineResult(
         panels=[store.dense(j) for j in range(len(store))],
@@ -236,6 +196,88 @@ def leximin(
             "master_solves": master.solves,
         },
     )
+
+
+@dataclass(frozen=True)
+class _LevelSettings:
+    """How the column generation of each level runs (see ``raise_minimum``)."""
+
+    tol: float
+    smoothing: float
+    max_rounds: int
+    per_round: int
+
+
+def _raise_levels(
+    master: MinimumMaster,
+    oracle: PanelOracle,
+    relaxed: Relaxation | None,
+    settings: _LevelSettings,
+    *,
+    n_open: int,
+    levels: int | None,
+    progress: Progress | None,
+) -> tuple[MasterSolution, list[float], int]:
+    """Raise, certify and fix one level after another until no type is open.
+
+    Returns the last master solution, the certified gap of each level and the number of
+    iterations (pricing rounds plus relaxed solves). ``relaxed``, when given, seeds each
+    level with its duals; it is dropped for good if its solver fails. ``n_open`` (the
+    coverable types) scales the progress reports.
+    """
+    gaps: list[float] = []
+    iterations = 0
+    sol: MasterSolution | None = None
+    while master.open.any():
+        center, center_bound, relaxed_z = None, np.inf, np.inf
+        if relaxed is not None:
+            try:
+                relaxed_z, center = relaxed.duals(master.open)
+            except SolverFailed:
+                relaxed = None  # only a head start: plain column generation still converges
+            else:
+                center_bound = master.bound(center, oracle.best(center / master.counts).bound)
+                iterations += 1
+        level = raise_minimum(
+            master,
+            oracle,
+            tol=settings.tol,
+            smoothing=settings.smoothing,
+            max_rounds=settings.max_rounds,
+            center=center,
+            center_bound=center_bound,
+            per_round=settings.per_round,
+        )
+        sol = level.solution
+        gaps.append(level.gap)
+        iterations += level.rounds
+        if levels is not None and len(gaps) >= levels:
+            break
+        _fix_level(master, relaxed, level, relaxed_z)
+        if progress is not None:
+            progress("leximin", 1.0 - float(master.open.sum()) / max(n_open, 1))
+    if sol is None:  # no coverable type: impossible once a feasible panel exists
+        sol = master.solve()
+    return sol, gaps, iterations
+
+
+def _fix_level(
+    master: MinimumMaster, relaxed: Relaxation | None, level: Level, relaxed_z: float
+) -> None:
+    """Fix the open types that the level's dual proves tight at (a hair below) the level."""
+    sol = level.solution
+    open_types = np.flatnonzero(master.open)
+    tight = open_types[level.duals[open_types] > DUAL_TOL]
+    if tight.size == 0:  # cannot happen with exact duals; never loop forever
+        tight = open_types[[int(np.argmax(level.duals[open_types]))]]
+    # The current lottery meets the floor; a hair below it keeps the next LP feasible
+    # despite HiGHS's 1e-7 feasibility tolerance. Within that tolerance the master's z
+    # can exceed the level's upper bounds by a hair: a floor above the relaxation's
+    # optimum would make the next relaxed level infeasible.
+    floor = max(min(sol.z, level.bound, relaxed_z) - 1e-10, 0.0)
+    master.fix(tight, floor)
+    if relaxed is not None:
+        relaxed.fix(tight, floor, master.row_of)
 
 
 def _walk_lottery(

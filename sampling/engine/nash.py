@@ -151,29 +151,60 @@ def nash(
     """
     walk = Walk([], np.zeros(0), 1.0)
     if head_start:
-        everyone = np.ones(oracle.n_types, dtype=bool)
-        budget = walk_budget(oracle)
-        try:
-            levels = relaxed_levels(oracle, everyone)
-        except SolverFailed:
-            levels = None
-        if levels is not None:
-            done = _from_relaxation(oracle, levels, tol, budget, progress)
-            if done is not None:
-                return done
-            # The (relaxed) leximin lottery: a well-spread start, far closer to NASH's
-            # optimum than any cover, so far fewer tangents and panels are needed.
-            walk = FaceWalker(oracle, everyone, long_steps=False).walk(levels.seats, budget)
+        started = _head_start(oracle, tol, progress)
+        if isinstance(started, EngineResult):
+            return started
+        walk = started
     panels, coverable = initial_panels(oracle, rng, extra_panels, walk.panels)
     master = NashMaster(oracle.counts, coverable)
     master.add_panels(panels)
-    active, n = master.active, oracle.counts[master.active].astype(float)
-    total = float(n.sum())
+    best_weights, best_value, rounds, gap = _cut_and_price(
+        master, oracle, _anchor(master, walk), tol=tol, max_rounds=max_rounds, progress=progress
+    )
+    return EngineResult(
+        panels=[master.store.dense(j) for j in range(len(master.store))],
+        weights=_pad(best_weights, len(master.store)),
+        iterations=rounds,
+        gap=gap,
+        level_gaps=[],
+        extra={
+            "types": oracle.n_types,
+            "coverable_types": master.m,
+            "nash_objective": best_value,
+            "tangent_cuts": master.cuts,
+            "pricing_calls": oracle.calls,
+            "pricing_seconds": round(oracle.seconds, 3),
+            "master_seconds": round(master.seconds, 3),
+            "relaxation_certificate": 0,
+        },
+    )
 
-    def probabilities(weights: np.ndarray) -> np.ndarray:
-        return master.store.probabilities(weights, oracle.counts)[active]
 
-    # The uniform lottery over the covering panels seats everyone coverable: a safe anchor.
+def _head_start(oracle: PanelOracle, tol: float, progress: Progress | None) -> EngineResult | Walk:
+    """The relaxation's lottery if it is certified within ``tol``, else the panels to start from.
+
+    Those panels are the (relaxed) leximin lottery's, or none when the relaxation fails.
+    """
+    everyone = np.ones(oracle.n_types, dtype=bool)
+    budget = walk_budget(oracle)
+    try:
+        levels = relaxed_levels(oracle, everyone)
+    except SolverFailed:
+        return Walk([], np.zeros(0), 1.0)
+    done = _from_relaxation(oracle, levels, tol, budget, progress)
+    if done is not None:
+        return done
+    # The (relaxed) leximin lottery: a well-spread start, far closer to NASH's
+    # optimum than any cover, so far fewer tangents and panels are needed.
+    return FaceWalker(oracle, everyone, long_steps=False).walk(levels.seats, budget)
+
+
+def _anchor(master: NashMaster, walk: Walk) -> np.ndarray:
+    """Weights of the master's panels that seat everyone coverable: the first lottery.
+
+    The uniform lottery over the covering panels is a safe anchor; the walk's lottery,
+    when there is one, takes 90 % of the weight.
+    """
     anchor = np.full(len(master.store), 1.0 / len(master.store))
     lead = np.zeros(len(master.store))
     for seats, weight in zip(walk.panels, walk.weights.tolist(), strict=True):
@@ -182,6 +213,29 @@ def nash(
             lead[j] += weight
     if lead.sum() > 0:
         anchor = 0.9 * lead / lead.sum() + 0.1 * anchor
+    return anchor
+
+
+def _cut_and_price(
+    master: NashMaster,
+    oracle: PanelOracle,
+    anchor: np.ndarray,
+    *,
+    tol: float,
+    max_rounds: int,
+    progress: Progress | None,
+) -> tuple[np.ndarray, float, int, float]:
+    """Rounds of master LP, pricing and tangents from ``anchor`` until the gap is ``tol``.
+
+    Returns the best weights found, their objective, the number of rounds and the
+    certified gap per person.
+    """
+    active, n = master.active, oracle.counts[master.active].astype(float)
+    total = float(n.sum())
+
+    def probabilities(weights: np.ndarray) -> np.ndarray:
+        return master.store.probabilities(weights, oracle.counts)[active]
+
     master.add_tangents(np.arange(master.m), probabilities(anchor))
     best_weights, best_value = anchor, float(n @ np.log(probabilities(anchor)))
     best_bound, rounds, gap = math.inf, 0, math.inf
@@ -211,36 +265,27 @@ def nash(
             progress("nash", min(1.0, tol / gap) if gap > 0 else 1.0)
         if gap <= tol:
             break
-        # Tangents only where the LP overestimates log p beyond its own tolerance.
-        # Cuts far finer than the current gap only slow the LP down.
-        over = w - np.log(np.maximum(p, TINY))
-        loose = np.flatnonzero(over > max(CUT_TOL, 0.1 * gap))
-        if loose.size == 0:
-            loose = np.flatnonzero(over > CUT_TOL)
-        points = np.where(p[loose] > TINY, p[loose], master.lowest[loose] / 10.0)
-        # A tangent almost on top of the previous one adds nothing but ill-conditioning.
-        fresh = np.abs(points - master.last[loose]) > 1e-7 * points
-        loose, points = loose[fresh], points[fresh]
-        master.add_tangents(loose, points)
-        if master.add_panels([priced.seats]) == 0 and loose.size == 0:
+        loose = _add_tangents(master, p, w, gap)
+        if master.add_panels([priced.seats]) == 0 and loose == 0:
             break  # nothing left to add: the gap is what numerical precision allows
-    return EngineResult(
-        panels=[master.store.dense(j) for j in range(len(master.store))],
-        weights=_pad(best_weights, len(master.store)),
-        iterations=rounds,
-        gap=gap,
-        level_gaps=[],
-        extra={
-            "types": oracle.n_types,
-            "coverable_types": master.m,
-            "nash_objective": best_value,
-            "tangent_cuts": master.cuts,
-            "pricing_calls": oracle.calls,
-            "pricing_seconds": round(oracle.seconds, 3),
-            "master_seconds": round(master.seconds, 3),
-            "relaxation_certificate": 0,
-        },
-    )
+    return best_weights, best_value, rounds, gap
+
+
+def _add_tangents(master: NashMaster, p: np.ndarray, w: np.ndarray, gap: float) -> int:
+    """Add tangents where the LP overestimates ``log p`` beyond its own tolerance; return how many.
+
+    Cuts far finer than the current gap only slow the LP down.
+    """
+    over = w - np.log(np.maximum(p, TINY))
+    loose = np.flatnonzero(over > max(CUT_TOL, 0.1 * gap))
+    if loose.size == 0:
+        loose = np.flatnonzero(over > CUT_TOL)
+    points = np.where(p[loose] > TINY, p[loose], master.lowest[loose] / 10.0)
+    # A tangent almost on top of the previous one adds nothing but ill-conditioning.
+    fresh = np.abs(points - master.last[loose]) > 1e-7 * points
+    loose, points = loose[fresh], points[fresh]
+    master.add_tangents(loose, points)
+    return int(loose.size)
 
 
 def _from_relaxation(

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from quotas.messages import Message, all_of
 from quotas.model import QuotaTable
@@ -168,9 +167,6 @@ def to_distribution(
         for t, s in panel:
             seats[t] += w * s
     per_type = seats / np.maximum(counts, 1)
-    probabilities = pd.Series(
-        per_type[pool.type_of], index=pd.Index(pool.ids, name="id"), name="probability"
-    )
     figures = RunFigures(
         seconds=seconds,
         iterations=result.iterations,
@@ -179,14 +175,4 @@ def to_distribution(
         level_gaps=tuple(result.level_gaps),
         extra={**result.extra, "generated_panels": len(result.panels)},
     )
-    return Distribution(
-        algorithm=algorithm,
-        size=size,
-        ids=pool.ids,
-        type_of=pool.type_of,
-        panels=panels,
-        weights=kept,
-        probabilities=probabilities,
-        figures=figures,
-        settings=settings,
-    )
+    return Distribution.over_types(pool, algorithm, size, panels, kept, per_type, figures, settings)

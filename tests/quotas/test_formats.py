@@ -16,14 +16,12 @@ from quotas.formats import (
     QUOTA_FORMATS,
     QuotaFormat,
     detect_quota_format,
-    margins_from_frame,
     quota_frame,
     quotas_from_frame,
-    read_margins,
     read_quotas,
-    write_margins,
     write_quotas,
 )
+from quotas.margin_files import margins_from_frame, read_margins, write_margins
 from quotas.model import Category, Quota, QuotaTable, normalise, quota_table
 from quotas.problems import InvalidInput
 from quotas.tables import read_table_text

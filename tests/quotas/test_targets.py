@@ -9,16 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from quotas.apportion import METHODS, Method, apportion, exact_quotas
 from quotas.model import crossed_feature, crossed_value, validate_quotas
 from quotas.problems import InvalidInput, KleroError
-from quotas.targets import (
-    METHODS,
-    Margins,
-    Method,
-    apportion,
-    exact_quotas,
-    quotas_from_margins,
-)
+from quotas.targets import Margins, quotas_from_margins
 
 # Shares as people write them: decimals with a few places, sometimes zero.
 share = st.one_of(

@@ -197,7 +197,8 @@ def test_addresses_stay_distinct_when_a_locale_has_few_streets() -> None:
 
 @pytest.mark.parametrize("code", ["FR", "JP", "EG"])
 def test_written_files_load_with_the_project_readers(tmp_path: Path, code: str) -> None:
-    from quotas.formats import read_margins, read_quotas
+    from quotas.formats import read_quotas
+    from quotas.margin_files import read_margins
     from quotas.pool_files import load_pool
 
     paths = write_synthetic(code, 400, 3, tmp_path, panel_size=50)
