@@ -11,6 +11,7 @@ from typing import Any
 import quotas.model  # noqa: F401  (registers "panel_size_invalid", which we reuse)
 from quotas.messages import register
 from quotas.problems import KleroError
+from quotas.solvers import SolverFailed
 
 register(
     {
@@ -34,6 +35,9 @@ register(
 )
 
 
+__all__ = ["InfeasibleQuotas", "SolverFailed"]  # SolverFailed lives in quotas.solvers
+
+
 class InfeasibleQuotas(KleroError):
     """No panel of the requested size meets every quota and household rule."""
 
@@ -41,12 +45,3 @@ class InfeasibleQuotas(KleroError):
 
     def __init__(self, **params: Any) -> None:
         super().__init__("quotas_infeasible", **params)
-
-
-class SolverFailed(KleroError):
-    """A solver returned an unexpected status (a bug or numerical trouble, not bad input)."""
-
-    exit_code = 3
-
-    def __init__(self, solver: str, status: str) -> None:
-        super().__init__("selection_solver_failed", solver=solver, status=status)

@@ -32,9 +32,9 @@ from quotas.exports import write_table
 from quotas.messages import register
 from quotas.pool import Pool
 from quotas.problems import KleroError
+from quotas.solvers import highs_optimal, new_highs
 from quotas.tables import read_table
 from sampling.distribution import Distribution
-from sampling.engine.master import new_highs
 
 register(
     {
@@ -216,8 +216,7 @@ def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A vertex of ``{z in [0,1]^n : rows @ z = rows @ y, sum z = sum y}`` (HiGHS simplex)."""
     a = np.vstack([rows, np.ones((1, y.size))])
     rhs = a @ y
-    h = new_highs()
-    h.setOptionValue("presolve", "off")  # the simplex answer itself is a vertex
+    h = new_highs(presolve=False)  # the simplex answer itself is a vertex
     lp = highspy.HighsLp()
     lp.num_col_ = y.size
     lp.num_row_ = a.shape[0]
@@ -233,7 +232,7 @@ def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
     lp.a_matrix_.value_ = a.T[cols, idx]
     h.passModel(lp)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if not highs_optimal(h):
         return y.copy()  # keeps the current point; the caller then drops a row and retries
     return np.clip(np.asarray(h.getSolution().col_value, dtype=float), 0.0, 1.0)
 

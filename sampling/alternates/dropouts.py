@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 import sampling.errors  # noqa: F401  (registers "selection_setting_invalid", reused here)
 from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
-from sampling.errors import SolverFailed
+from quotas.solvers import new_cbc, solve_cbc
 
 register(
     {
@@ -305,10 +304,7 @@ def best_refill(
 def _refill_program(
     layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: tuple[int, ...], m: int
 ) -> tuple[int, np.ndarray]:
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
+    solver = new_cbc()
     take = [solver.IntVar(0.0, float(c), f"z{t}") for t, c in enumerate(caps)]
     solver.Add(solver.Sum(take) == m)
     slack = []
@@ -321,9 +317,7 @@ def _refill_program(
         solver.Add(over >= seats - float(layout.hi[c]))
         slack.extend([under, over])
     solver.Minimize(solver.Sum(slack))
-    status = solver.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
+    solve_cbc(solver)
     chosen = np.asarray([round(v.solution_value()) for v in take], dtype=np.int64)
     return int(layout.deviation(base + chosen @ vectors)), chosen
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 
-import highspy
 import numpy as np
 
+from quotas.solvers import highs_optimal
 from sampling.alternates.dropouts import Layout, compositions
 from sampling.alternates.mip import NODE_LIMIT, Builder, MipResult
 
@@ -131,5 +131,5 @@ def solve_expected(
         x = np.asarray(h.getSolution().col_value)[n0 : n0 + n_types]
         found = np.round(x).astype(np.int64)
         objective = float(info.objective_function_value)
-    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    optimal = highs_optimal(h)
     return MipResult(found, objective, float(info.mip_dual_bound), optimal)

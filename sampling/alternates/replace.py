@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 from quotas.messages import Message, all_of, register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
+from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     Layout,
     check_seed,
@@ -34,7 +34,6 @@ from sampling.alternates.dropouts import (
     panel_rows,
     rows_of,
 )
-from sampling.errors import SolverFailed
 
 register(
     {
@@ -286,12 +285,7 @@ def _solve(
     seed: int,
 ) -> list[int]:
     """Rows of the chosen candidates, in candidate order (two lexicographic solves)."""
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    solver = new_cbc()
     x = [solver.BoolVar(f"x{j}") for j in range(cand.size)]
     solver.Add(solver.Sum(x) == seats)
     base = layout.counts(remaining)
@@ -310,7 +304,7 @@ def _solve(
         solver.Add(solver.Sum([x[j] for j in np.flatnonzero(households == h).tolist()]) <= 1)
     deviation = solver.Sum(slack)
     solver.Minimize(deviation)
-    _check(solver.Solve(params))
+    solve_cbc(solver, relative_gap=0.0)
     best = round(solver.Objective().Value())
     solver.Add(deviation <= best + 0.5)
     # Ranks are whole numbers; the seeded tie-break adds up to less than one rank.
@@ -318,13 +312,8 @@ def _solve(
     solver.Minimize(
         solver.Sum([float(w) * v for w, v in zip((rank + tie).tolist(), x, strict=True)])
     )
-    _check(solver.Solve(params))
+    solve_cbc(solver, relative_gap=0.0)
     return [int(cand[j]) for j, v in enumerate(x) if v.solution_value() > 0.5]
-
-
-def _check(status: int) -> None:
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
 
 
 def _report(

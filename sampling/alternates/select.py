@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.linear_solver import pywraplp
 
 from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError
+from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -48,7 +48,6 @@ from sampling.alternates.dropouts import (
 )
 from sampling.alternates.records import dropout_record
 from sampling.alternates.search import optimise, rank
-from sampling.errors import SolverFailed
 from sampling.names import AlternatesMethod, AlternatesSearch
 
 register(
@@ -238,10 +237,7 @@ def scaled_mini_panel(
     scale = count / size
     lo = np.floor(layout.lo * scale + 1e-9).astype(np.int64)
     hi = np.ceil(layout.hi * scale - 1e-9).astype(np.int64)
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
+    solver = new_cbc()
     weights = np.random.default_rng([seed, 3]).random(eligible.size)
     x = [solver.BoolVar(f"x{j}") for j in range(eligible.size)]
     solver.Add(solver.Sum(x) == count)
@@ -261,9 +257,7 @@ def scaled_mini_panel(
     # Random weights add up to less than one seat, so they only break ties.
     tie = [(-float(w) / (count + 1), var) for w, var in zip(weights.tolist(), x, strict=True)]
     solver.Minimize(solver.Sum(slack) + solver.Sum([w * v for w, v in tie]))
-    status = solver.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
+    solve_cbc(solver)
     return sorted(int(eligible[j]) for j, v in enumerate(x) if v.solution_value() > 0.5)
 
 

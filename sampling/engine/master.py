@@ -8,67 +8,12 @@ levels change row bounds in place, so every solve warm-starts from the last basi
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
-from sampling.errors import SolverFailed
-
-INF = highspy.kHighsInf
-_BANNER_LOCK = threading.Lock()
-_banner_shown = False
-
-
-def new_highs() -> highspy.Highs:
-    """A silent, single-threaded, deterministic HiGHS LP solver using dual simplex."""
-    global _banner_shown
-    with _BANNER_LOCK:
-        if _banner_shown:
-            h = highspy.Highs()
-        else:
-            # HiGHS prints a banner to the C-level stdout on the first construction per
-            # process, before options can silence it; it would corrupt the CLI's JSON output.
-            _banner_shown = True
-            h = _construct_quietly()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("simplex_strategy", 4)  # dual simplex: the fastest master measured here
-    h.setOptionValue("random_seed", 0)
-    return h
-
-
-def _construct_quietly() -> highspy.Highs:
-    try:
-        saved = os.dup(1)
-    except OSError:  # no usable stdout: nothing to protect
-        return highspy.Highs()
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def run(h: highspy.Highs) -> None:
-    """Solve, raising SolverFailed unless HiGHS reports an optimum.
-
-    A warm start after bound or column changes can end without a status ("Not Set"),
-    seen rarely on a loaded machine; the same LP solved cold from its model does not.
-    """
-    h.run()
-    status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        h.clearSolver()
-        h.run()
-        status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise SolverFailed("HiGHS", h.modelStatusToString(status))
+from quotas.solvers import INF, new_highs, solve_highs
 
 
 class PanelStore:
@@ -188,7 +133,7 @@ class MinimumMaster:
     def solve(self) -> MasterSolution:
         """Solve the restricted master (warm-started from the previous basis)."""
         start = time.perf_counter()
-        run(self.h)
+        solve_highs(self.h)
         self.solves += 1
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)

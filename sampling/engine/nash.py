@@ -24,9 +24,10 @@ import time
 
 import numpy as np
 
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
 from sampling.engine.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
-from sampling.engine.master import INF, PanelStore, new_highs, run
+from sampling.engine.master import PanelStore
 from sampling.engine.nash_relaxed import relaxed_nash
 from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
@@ -122,7 +123,7 @@ class NashMaster:
     def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return (lambda per panel, p, w, marginal value of p) per coverable type."""
         start = time.perf_counter()
-        run(self.h)
+        solve_highs(self.h)
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)
         # HiGHS reports d(objective)/d(rhs) of the minimisation: the value of p_t is its negation.

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.decompose import RelaxedLeximin
-from sampling.engine.master import INF, new_highs, run
 from sampling.engine.nash_dual import dual_nash
 from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
@@ -87,7 +87,7 @@ class _Polytope:
             hessian.value_ = curvature
         self.h.passHessian(hessian)
         self.h.changeColsCost(self.t, self.columns, cost)
-        run(self.h)
+        solve_highs(self.h)
         return np.asarray(self.h.getSolution().col_value, dtype=float)[: self.t]
 
     def newton_target(self, grad: np.ndarray, curvature: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sampling.engine.master import INF, new_highs, run
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.oracle import PanelOracle
 
 
@@ -56,7 +56,7 @@ class Relaxation:
 
     def duals(self, open_: np.ndarray) -> tuple[float, np.ndarray]:
         """Solve; return the relaxed level value and the type duals normalised over open types."""
-        run(self.h)  # retries cold when a warm start stalls
+        solve_highs(self.h)  # retries cold when a warm start stalls
         sol = self.h.getSolution()
         z = float(np.asarray(sol.col_value)[self.z_col])
         y = np.zeros(self.n_types)
