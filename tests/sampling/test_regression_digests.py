@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quotas.feasibility import check_feasibility, export_model
+from quotas.feasibility import check_feasibility
+from quotas.feasibility_export import export_model
 from quotas.model import QuotaTable, quota_table
 from quotas.pool import Pool
 from sampling.alternates.replace import replace
