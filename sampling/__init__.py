@@ -16,7 +16,7 @@ not load the solvers.
 
 >>> from sampling import Algorithm
 >>> Algorithm.parse("leximin").value
-'LEXIMIN'
+'leximin'
 """
 
 from __future__ import annotations
