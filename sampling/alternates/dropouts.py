@@ -26,7 +26,7 @@ from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
-from quotas.solvers import new_cbc, solve_cbc
+from sampling.alternates.programs import refill_program
 
 register(
     {
@@ -298,28 +298,7 @@ def best_refill(
         devs = layout.deviation(base[None, :] + options @ vectors)
         best = int(np.argmin(devs))
         return int(devs[best]), options[best].copy()
-    return _refill_program(layout, base, vectors, caps_t, m)
-
-
-def _refill_program(
-    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: tuple[int, ...], m: int
-) -> tuple[int, np.ndarray]:
-    solver = new_cbc()
-    take = [solver.IntVar(0.0, float(c), f"z{t}") for t, c in enumerate(caps)]
-    solver.Add(solver.Sum(take) == m)
-    slack = []
-    for c in range(layout.n_categories):
-        members = [take[t] for t in np.flatnonzero(vectors[:, c]).tolist()]
-        seats = solver.Sum(members) + float(base[c]) if members else float(base[c])
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(under >= float(layout.lo[c]) - seats)
-        solver.Add(over >= seats - float(layout.hi[c]))
-        slack.extend([under, over])
-    solver.Minimize(solver.Sum(slack))
-    solve_cbc(solver)
-    chosen = np.asarray([round(v.solution_value()) for v in take], dtype=np.int64)
-    return int(layout.deviation(base + chosen @ vectors)), chosen
+    return refill_program(layout, base, vectors, caps_t, m)
 
 
 # -- simulation ---------------------------------------------------------------------

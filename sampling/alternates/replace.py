@@ -34,6 +34,7 @@ from sampling.alternates.dropouts import (
     panel_rows,
     rows_of,
 )
+from sampling.alternates.programs import category_seats, deviation_slacks, one_per_household
 
 register(
     {
@@ -288,20 +289,9 @@ def _solve(
     solver = new_cbc()
     x = [solver.BoolVar(f"x{j}") for j in range(cand.size)]
     solver.Add(solver.Sum(x) == seats)
-    base = layout.counts(remaining)
-    cats = layout.cat_of[cand]
-    slack = []
-    for c in range(layout.n_categories):
-        members = [x[j] for j in np.flatnonzero((cats == c).any(axis=1)).tolist()]
-        total = solver.Sum(members) + float(base[c]) if members else float(base[c])
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(under >= float(layout.lo[c]) - total)
-        solver.Add(over >= total - float(layout.hi[c]))
-        slack.extend([under, over])
-    households = pool.household[cand]
-    for h in np.unique(households[households >= 0]).tolist():
-        solver.Add(solver.Sum([x[j] for j in np.flatnonzero(households == h).tolist()]) <= 1)
+    totals = category_seats(solver, x, layout.cat_of[cand], layout.counts(remaining))
+    slack = deviation_slacks(solver, totals, layout.lo, layout.hi)
+    one_per_household(solver, x, pool.household[cand])
     deviation = solver.Sum(slack)
     solver.Minimize(deviation)
     solve_cbc(solver, relative_gap=0.0)

@@ -46,6 +46,7 @@ from sampling.alternates.dropouts import (
     panel_rows,
     simulate,
 )
+from sampling.alternates.programs import category_seats, deviation_slacks, one_per_household
 from sampling.alternates.records import dropout_record
 from sampling.alternates.search import optimise, rank
 from sampling.names import AlternatesMethod, AlternatesSearch
@@ -241,19 +242,9 @@ def scaled_mini_panel(
     weights = np.random.default_rng([seed, 3]).random(eligible.size)
     x = [solver.BoolVar(f"x{j}") for j in range(eligible.size)]
     solver.Add(solver.Sum(x) == count)
-    cats = layout.cat_of[eligible]
-    slack = []
-    for c in range(layout.n_categories):
-        members = [x[j] for j in np.flatnonzero((cats == c).any(axis=1)).tolist()]
-        seats = solver.Sum(members) if members else 0.0
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(seats + under >= float(lo[c]))
-        solver.Add(seats - over <= float(hi[c]))
-        slack.extend([under, over])
-    households = pool.household[eligible]
-    for h in np.unique(households[households >= 0]).tolist():
-        solver.Add(solver.Sum([x[j] for j in np.flatnonzero(households == h).tolist()]) <= 1)
+    seats = category_seats(solver, x, layout.cat_of[eligible], np.zeros(layout.n_categories))
+    slack = deviation_slacks(solver, seats, lo, hi)
+    one_per_household(solver, x, pool.household[eligible])
     # Random weights add up to less than one seat, so they only break ties.
     tie = [(-float(w) / (count + 1), var) for w, var in zip(weights.tolist(), x, strict=True)]
     solver.Minimize(solver.Sum(slack) + solver.Sum([w * v for w, v in tie]))
