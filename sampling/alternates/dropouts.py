@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from quotas.messages import register
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
-from sampling.alternates.programs import refill_program
+from sampling.alternates.programs import best_refill
 
 register(
     {
@@ -57,8 +56,6 @@ register(
 DEFAULT_DROPOUT = 0.15
 #: Key of a rate mapping that sets the rate of people in no listed category.
 BASE_KEY = ("*", "*")
-#: Enumerate refills up to this many subsets; beyond it, solve a small integer program.
-ENUMERATION_LIMIT = 20_000
 
 DropoutSpec = float | Mapping[tuple[str, str], float]
 
@@ -247,58 +244,6 @@ def person_uniforms(seed: int, rows: Sequence[int] | np.ndarray, scenarios: int)
     for j, row in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
         out[:, j] = np.random.default_rng([seed, 0, row]).random(scenarios)
     return out
-
-
-# -- the best refill ----------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def compositions(caps: tuple[int, ...], m: int) -> np.ndarray:
-    """Every way to take ``m`` items from groups of sizes ``caps`` (rows x groups)."""
-    found: list[tuple[int, ...]] = []
-
-    def walk(t: int, left: int, prefix: tuple[int, ...]) -> None:
-        if t == len(caps) - 1:
-            if left <= caps[t]:
-                found.append((*prefix, left))
-            return
-        rest = sum(caps[t + 1 :])
-        for take in range(max(0, left - rest), min(caps[t], left) + 1):
-            walk(t + 1, left - take, (*prefix, take))
-
-    walk(0, m, ())
-    return np.asarray(found, dtype=np.int64).reshape(len(found), len(caps))
-
-
-@lru_cache(maxsize=4096)
-def n_compositions(caps: tuple[int, ...], m: int) -> int:
-    """How many ways there are to take ``m`` items from groups of sizes ``caps``."""
-    ways = [1] + [0] * m
-    for cap in caps:
-        ways = [sum(ways[j - t] for t in range(min(cap, j) + 1)) for j in range(m + 1)]
-    return ways[m] if m >= 0 else 0
-
-
-def best_refill(
-    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: np.ndarray, m: int
-) -> tuple[int, np.ndarray]:
-    """Take ``m`` people from groups (category rows ``vectors``, sizes ``caps``), least deviation.
-
-    Returns the deviation and how many to take from each group. Exact: it enumerates the
-    choices when there are few and solves a small integer program (CBC) otherwise.
-    """
-    caps_t = tuple(int(c) for c in caps)
-    if m >= sum(caps_t):
-        take = np.asarray(caps_t, dtype=np.int64)
-        return int(layout.deviation(base + take @ vectors)), take
-    if m <= 0:
-        return int(layout.deviation(base)), np.zeros(len(caps_t), dtype=np.int64)
-    if n_compositions(caps_t, m) <= ENUMERATION_LIMIT:
-        options = compositions(caps_t, m)
-        devs = layout.deviation(base[None, :] + options @ vectors)
-        best = int(np.argmin(devs))
-        return int(devs[best]), options[best].copy()
-    return refill_program(layout, base, vectors, caps_t, m)
 
 
 # -- simulation ---------------------------------------------------------------------

@@ -26,8 +26,9 @@ import math
 import numpy as np
 
 from quotas.solvers import highs_optimal
-from sampling.alternates.dropouts import Layout, compositions
+from sampling.alternates.dropouts import Layout
 from sampling.alternates.mip import NODE_LIMIT, Builder, MipResult
+from sampling.alternates.programs import compositions
 
 #: Skip the program (return None) when the mixes of all categories exceed this.
 MIX_LIMIT = 200_000

@@ -3,13 +3,15 @@
 Each program counts, per category, the seats missing below the minimum (``under``) and
 in excess above the maximum (``over``) as non-negative slack variables, and minimises
 their sum (the *quota deviation*, see ``sampling.alternates.dropouts``). The refill of
-vacancies from groups of people lives here; ``select`` and ``replace`` add their own
+vacancies from groups of people (``best_refill``: enumerated when the choices are few,
+else ``refill_program``) lives here; ``select`` and ``replace`` add their own
 choice variables and use the same slack rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +21,19 @@ from quotas.solvers import new_cbc, solve_cbc
 if TYPE_CHECKING:
     from sampling.alternates.dropouts import Layout
 
-__all__ = ["category_seats", "deviation_slacks", "one_per_household", "refill_program"]
+#: Enumerate refills up to this many subsets; beyond it, solve a small integer program.
+ENUMERATION_LIMIT = 20_000
+
+__all__ = [
+    "ENUMERATION_LIMIT",
+    "best_refill",
+    "category_seats",
+    "compositions",
+    "deviation_slacks",
+    "n_compositions",
+    "one_per_household",
+    "refill_program",
+]
 
 
 def deviation_slacks(
@@ -75,3 +89,52 @@ def refill_program(
     solve_cbc(solver)
     chosen = np.asarray([round(v.solution_value()) for v in take], dtype=np.int64)
     return int(layout.deviation(base + chosen @ vectors)), chosen
+
+
+@lru_cache(maxsize=4096)
+def compositions(caps: tuple[int, ...], m: int) -> np.ndarray:
+    """Every way to take ``m`` items from groups of sizes ``caps`` (rows x groups)."""
+    found: list[tuple[int, ...]] = []
+
+    def walk(t: int, left: int, prefix: tuple[int, ...]) -> None:
+        if t == len(caps) - 1:
+            if left <= caps[t]:
+                found.append((*prefix, left))
+            return
+        rest = sum(caps[t + 1 :])
+        for take in range(max(0, left - rest), min(caps[t], left) + 1):
+            walk(t + 1, left - take, (*prefix, take))
+
+    walk(0, m, ())
+    return np.asarray(found, dtype=np.int64).reshape(len(found), len(caps))
+
+
+@lru_cache(maxsize=4096)
+def n_compositions(caps: tuple[int, ...], m: int) -> int:
+    """How many ways there are to take ``m`` items from groups of sizes ``caps``."""
+    ways = [1] + [0] * m
+    for cap in caps:
+        ways = [sum(ways[j - t] for t in range(min(cap, j) + 1)) for j in range(m + 1)]
+    return ways[m] if m >= 0 else 0
+
+
+def best_refill(
+    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: np.ndarray, m: int
+) -> tuple[int, np.ndarray]:
+    """Take ``m`` people from groups (category rows ``vectors``, sizes ``caps``), least deviation.
+
+    Returns the deviation and how many to take from each group. Exact: it enumerates the
+    choices when there are few and solves a small integer program (CBC) otherwise.
+    """
+    caps_t = tuple(int(c) for c in caps)
+    if m >= sum(caps_t):
+        take = np.asarray(caps_t, dtype=np.int64)
+        return int(layout.deviation(base + take @ vectors)), take
+    if m <= 0:
+        return int(layout.deviation(base)), np.zeros(len(caps_t), dtype=np.int64)
+    if n_compositions(caps_t, m) <= ENUMERATION_LIMIT:
+        options = compositions(caps_t, m)
+        devs = layout.deviation(base[None, :] + options @ vectors)
+        best = int(np.argmin(devs))
+        return int(devs[best]), options[best].copy()
+    return refill_program(layout, base, vectors, caps_t, m)
