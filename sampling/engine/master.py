@@ -39,6 +39,29 @@ class PanelStore:
         self.seats.append(np.asarray(seats, dtype=np.int64)[idx])
         return len(self.types) - 1
 
+    def columns(
+        self,
+        panels: list[np.ndarray],
+        counts: np.ndarray,
+        row_of: np.ndarray,
+        last_row: int,
+        sign: float = 1.0,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Store the new ones among ``panels``; each one's master column (rows, values).
+
+        A column has ``sign * seats_t / counts_t`` in the row ``row_of[t]`` of each seated
+        type ``t`` and 1 in ``last_row`` (the convexity row).
+        """
+        out = []
+        for seats in panels:
+            j = self.add(seats)
+            if j is None:
+                continue
+            types = self.types[j]
+            rows = np.append(row_of[types], last_row).astype(np.int32)
+            out.append((rows, np.append(sign * self.seats[j] / counts[types], 1.0)))
+        return out
+
     def index(self, seats: np.ndarray) -> int | None:
         """The number of a stored panel, or None when it is not stored."""
         return self._index.get(np.asarray(seats, dtype=np.int64).tobytes())
@@ -97,15 +120,12 @@ class MinimumMaster:
         rows: list[np.ndarray] = []
         values: list[np.ndarray] = []
         nnz = 0
-        for seats in panels:
-            j = self.store.add(seats)
-            if j is None:
-                continue
-            types = self.store.types[j]
+        new = self.store.columns(panels, self.counts, self.row_of, self.convexity_row)
+        for col_rows, col_values in new:
             starts.append(nnz)
-            rows.append(np.append(self.row_of[types], self.convexity_row).astype(np.int32))
-            values.append(np.append(self.store.seats[j] / self.counts[types], 1.0))
-            nnz += types.size + 1
+            rows.append(col_rows)
+            values.append(col_values)
+            nnz += col_rows.size
         if not starts:
             return 0
         k = len(starts)

@@ -84,17 +84,10 @@ class NashMaster:
 
     def add_panels(self, panels: list[np.ndarray]) -> int:
         """Add the new panels as columns; return how many were new."""
-        added = 0
-        for seats in panels:
-            j = self.store.add(seats)
-            if j is None:
-                continue
-            types = self.store.types[j]
-            rows = np.append(self.row_of[types], self.m).astype(np.int32)
-            values = np.append(-self.store.seats[j] / self.counts[types], 1.0)
+        new = self.store.columns(panels, self.counts, self.row_of, self.m, sign=-1.0)
+        for rows, values in new:
             self.h.addCol(0.0, 0.0, INF, rows.size, rows, values)
-            added += 1
-        return added
+        return len(new)
 
     def add_tangents(self, rows: np.ndarray, points: np.ndarray) -> None:
         """Cut ``w_t <= log a + (p_t - a) / a`` for each row ``t`` (coverable type order)."""
