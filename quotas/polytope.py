@@ -89,6 +89,27 @@ class PanelShape:
             out[f].append((low, high))
         return out
 
+    def linear_rows(
+        self, scale: np.ndarray | None = None, *, home_low: float = 0.0
+    ) -> list[tuple[float, float, int, np.ndarray, np.ndarray]]:
+        """The rows of the polytope for an LP over types, as HiGHS ``addRow`` arguments.
+
+        Each row is ``(lower, upper, count, columns, values)``: one per category, the size,
+        one per shared household (lower bound ``home_low``). Column ``t`` is type ``t``,
+        with coefficient ``scale[t]`` (1 by default: the column counts seats).
+        """
+        scale = np.ones(self.n_types) if scale is None else scale
+        rows = []
+        for members, low, high in zip(self.members, self.lo, self.hi, strict=True):
+            cols = members.astype(np.int32)
+            rows.append((float(low), float(high), cols.size, cols, scale[cols]))
+        everyone = np.arange(self.n_types, dtype=np.int32)
+        rows.append((float(self.size), float(self.size), self.n_types, everyone, scale))
+        for group in self.households:
+            cols = group.astype(np.int32)
+            rows.append((home_low, 1.0, cols.size, cols, scale[cols]))
+        return rows
+
     def holds(self, seats: np.ndarray) -> bool:
         """Whether ``seats`` (per type) is a panel in the polytope."""
         ok = bool(np.all(seats >= 0) and np.all(seats <= self.counts))
