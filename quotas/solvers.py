@@ -16,6 +16,8 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from quotas.messages import register
 from quotas.problems import KleroError
 
@@ -45,6 +47,7 @@ __all__ = [
     "highs_optimal",
     "new_cbc",
     "new_highs",
+    "new_highs_model",
     "new_pulp_problem",
     "solve_cbc",
     "solve_highs",
@@ -91,6 +94,49 @@ def new_highs(*, simplex_strategy: int = 4, presolve: bool = True) -> highspy.Hi
     h.setOptionValue("random_seed", 0)
     if not presolve:
         h.setOptionValue("presolve", "off")
+    return h
+
+
+def new_highs_model(
+    cost: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    integer: np.ndarray | None = None,
+    simplex_strategy: int = 4,
+    presolve: bool = True,
+) -> highspy.Highs:
+    """A new HiGHS (as ``new_highs``) holding a whole model, passed in one call.
+
+    Columns have ``cost`` and ``bounds = (lower, upper)``; rows have ``row_bounds``;
+    the matrix has the ``entries = (rows, columns, values)``; ``integer`` marks the
+    integer columns (none by default).
+    """
+    import highspy
+
+    rows, cols, values = (np.asarray(a) for a in entries)
+    n = len(cost)
+    order = np.lexsort((rows, cols))
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(row_bounds[0])
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(bounds[0], dtype=float)
+    lp.col_upper_ = np.asarray(bounds[1], dtype=float)
+    lp.row_lower_ = np.asarray(row_bounds[0], dtype=float)
+    lp.row_upper_ = np.asarray(row_bounds[1], dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(cols[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = values[order].astype(float)
+    if integer is not None:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in integer
+        ]
+    h = new_highs(simplex_strategy=simplex_strategy, presolve=presolve)
+    h.passModel(lp)
     return h
 
 

@@ -11,10 +11,9 @@ than (k + 1) / m (k = panel size). A local search then lowers the largest change
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 
-from quotas.solvers import highs_optimal, new_highs
+from quotas.solvers import highs_optimal, new_highs_model
 
 __all__ = ["round_counts"]
 
@@ -69,21 +68,14 @@ def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A vertex of ``{z in [0,1]^n : rows @ z = rows @ y, sum z = sum y}`` (HiGHS simplex)."""
     a = np.vstack([rows, np.ones((1, y.size))])
     rhs = a @ y
-    h = new_highs(presolve=False)  # the simplex answer itself is a vertex
-    lp = highspy.HighsLp()
-    lp.num_col_ = y.size
-    lp.num_row_ = a.shape[0]
-    lp.col_cost_ = np.zeros(y.size)
-    lp.col_lower_ = np.zeros(y.size)
-    lp.col_upper_ = np.ones(y.size)
-    lp.row_lower_ = rhs
-    lp.row_upper_ = rhs
     cols, idx = np.nonzero(a.T)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.searchsorted(cols, np.arange(y.size + 1)).astype(np.int32)
-    lp.a_matrix_.index_ = idx.astype(np.int32)
-    lp.a_matrix_.value_ = a.T[cols, idx]
-    h.passModel(lp)
+    h = new_highs_model(
+        np.zeros(y.size),
+        (np.zeros(y.size), np.ones(y.size)),
+        (rhs, rhs),
+        (idx, cols, a.T[cols, idx]),
+        presolve=False,  # the simplex answer itself is a vertex
+    )
     h.run()
     if not highs_optimal(h):
         return y.copy()  # keeps the current point; the caller then drops a row and retries

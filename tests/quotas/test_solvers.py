@@ -18,6 +18,7 @@ from quotas.solvers import (
     highs_optimal,
     new_cbc,
     new_highs,
+    new_highs_model,
     new_pulp_problem,
     solve_cbc,
     solve_highs,
@@ -132,3 +133,21 @@ def test_pulp_problem() -> None:
     problem = new_pulp_problem("p")
     assert problem.sense == pulp.LpMinimize
     assert new_pulp_problem("q", minimise=False).sense == pulp.LpMaximize
+
+
+def test_highs_model_in_one_call() -> None:
+    import numpy as np
+
+    # max x + y s.t. 2x + 2y <= 3, x integer, y <= 0.25: x = 1, y = 0.25
+    h = new_highs_model(
+        np.array([-1.0, -1.0]),
+        (np.zeros(2), np.array([5.0, 0.25])),
+        (np.array([-INF]), np.array([3.0])),
+        (np.array([0, 0]), np.array([1, 0]), np.array([2.0, 2.0])),
+        integer=np.array([1, 0]),
+        presolve=False,
+    )
+    assert _option(h, "threads") == 1
+    assert _option(h, "presolve") == "off"
+    solve_highs(h)
+    assert list(h.getSolution().col_value) == pytest.approx([1.0, 0.25])
