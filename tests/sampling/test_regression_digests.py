@@ -28,6 +28,7 @@ from sampling.alternates.select import Alternates, select_alternates
 from sampling.names import Algorithm, AlternatesMethod, AlternatesSearch
 from sampling.pipeline import SelectionRequest, SelectionSettings, select_panel
 from synthetic_data.instances import benchmark_instance, scaled
+from tests.sampling.test_reproducible import small_pool
 
 
 def _rounded(value: Any) -> Any:
@@ -47,28 +48,8 @@ def _digest(payload: Any) -> str:
 
 
 def _household_pool() -> tuple[Pool, QuotaTable, int]:
-    """30 people, two features, two shared households; panel of 8."""
-    rng = np.random.default_rng(123)
-    n = 30
-    frame = pd.DataFrame(
-        {
-            "gender": rng.choice(["female", "male"], n),
-            "age": rng.choice(["16-34", "35-59", "60+"], n),
-        }
-    )
-    homes: list[str | None] = [None] * n
-    homes[0] = homes[1] = "12 High St"
-    homes[5] = homes[9] = homes[11] = "3 Low Rd"
-    quotas = quota_table(
-        [
-            ("gender", "female", 3, 5),
-            ("gender", "male", 3, 5),
-            ("age", "16-34", 2, 4),
-            ("age", "35-59", 2, 4),
-            ("age", "60+", 2, 4),
-        ]
-    )
-    pool = Pool.build([f"v{i:02d}" for i in range(n)], frame, quotas, homes)
+    """30 people, two features, two shared households (``test_reproducible``); panel of 8."""
+    pool, quotas = small_pool()
     return pool, quotas, 8
 
 
