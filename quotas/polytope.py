@@ -125,8 +125,13 @@ class PanelModel:
     """The panel polytope as a CBC integer program: change bounds and objective, then solve.
 
     Variables ``x[t]`` are seats per type (0..``upper[t]``, the head count by default);
-    rows, in order: one ranged row per category, the size row, one row per shared
-    household. The objective is maximised (all zero until set).
+    rows, in order: one ranged row per category (with ``split``, a minimum row then a
+    maximum row), the size row, one row per shared household. The objective is
+    maximised (all zero until set).
+
+    ``split`` keeps the pricing oracle's model row for row as it was before the models
+    were shared: CBC may pick another of several optimal panels when the same polytope
+    is stated with ranged rows, and that would change lotteries for the same seed.
     """
 
     def __init__(
@@ -135,18 +140,25 @@ class PanelModel:
         *,
         upper: np.ndarray | None = None,
         time_limit: float | None = None,
+        split: bool = False,
     ) -> None:
         self.shape = shape
+        self.split = split
         solver = new_cbc(time_limit=time_limit)
         self.solver = solver
         upper = shape.counts if upper is None else upper
         self.x = [solver.IntVar(0.0, float(u), f"x{t}") for t, u in enumerate(upper)]
-        self.categories: list[Any] = []  # the rows (pywraplp constraints)
+        self.categories: list[Any] = []  # the rows (pywraplp constraints); minimums if split
+        self.maximums: list[Any] = []  # with split: the maximum rows
         for rows, low, high in zip(
             shape.members, shape.lo.tolist(), shape.hi.tolist(), strict=True
         ):
-            self.categories.append(solver.Add(solver.Sum([self.x[int(t)] for t in rows]) >= low))
-            self.categories[-1].SetBounds(float(low), float(high))
+            seats = solver.Sum([self.x[int(t)] for t in rows])
+            self.categories.append(solver.Add(seats >= low))
+            if split:
+                self.maximums.append(solver.Add(seats <= high))
+            else:
+                self.categories[-1].SetBounds(float(low), float(high))
         self.size_row = solver.Add(solver.Sum(self.x) == shape.size)
         self.homes = [
             solver.Add(solver.Sum([self.x[int(t)] for t in group]) <= 1)
@@ -156,8 +168,12 @@ class PanelModel:
         self.objective.SetMaximization()
 
     def set_category(self, k: int, low: float | None, high: float | None) -> None:
-        """Bounds of category row ``k`` (None: no bound on that side)."""
-        self.categories[k].SetBounds(_low(low), _high(high))
+        """Bounds of category ``k``'s seats (None: no bound on that side)."""
+        if self.split:
+            self.categories[k].SetBounds(_low(low), INF)
+            self.maximums[k].SetBounds(-INF, _high(high))
+        else:
+            self.categories[k].SetBounds(_low(low), _high(high))
 
     def set_size(self, low: float | None, high: float | None) -> None:
         """Bounds of the size row (None: no bound on that side)."""

@@ -59,7 +59,7 @@ class PanelOracle:
         self.bounds = self.shape.bounds()
         self.calls = 0
         self.seconds = 0.0
-        self.model = PanelModel(self.shape)
+        self.model = PanelModel(self.shape, split=True)
         self._types = list(range(self.n_types))
 
     # -- pricing ----------------------------------------------------------------

@@ -62,17 +62,18 @@ def test_holds_matches_brute_force_and_the_model(rows: list[tuple[str, str, int]
         seats = np.bincount(pool.type_of[list(panel)], minlength=shape.n_types)
         assert shape.holds(seats) == _people_panel_ok(pool, panel)
         feasible = feasible or shape.holds(seats)
-    model = PanelModel(shape)
+    model = PanelModel(shape, split=len(rows) % 2 == 0)
     outcome = model.try_solve()
     assert outcome is (Outcome.OPTIMAL if feasible else Outcome.INFEASIBLE)
     if feasible:
         assert shape.holds(model.seats())
 
 
-def test_bounds_can_be_changed_in_place() -> None:
+@pytest.mark.parametrize("split", [False, True])
+def test_bounds_can_be_changed_in_place(split: bool) -> None:
     pool = _pool(["f", "f", "m", "m"], ["young", "old", "young", "old"], [None] * 4)
     shape = PanelShape.of(pool, QUOTAS, 2)
-    model = PanelModel(shape)
+    model = PanelModel(shape, split=split)
     old = shape.categories.index((1, 1))
     model.set_objective(range(shape.n_types), [float(shape.vectors[t, 1] == 1) for t in range(4)])
     assert model.solve() is Outcome.OPTIMAL

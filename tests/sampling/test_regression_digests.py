@@ -121,6 +121,48 @@ def test_pipeline_digest(
     assert _digest(payload) == PIPELINE[(instance, algorithm, count, method)]
 
 
+# Without the head start (and LEXIMIN without the relaxation) every panel comes from the
+# pricing oracle's integer program: (instance, algorithm) -> digest.
+NO_HEAD_START = {"head_start": False}
+PRICING: dict[tuple[str, Algorithm], str] = {
+    ("households", Algorithm.LEXIMIN): (
+        "e47a3067ebe806abd40f6479050bd38f0c9d0db64d3a90251738273bdee1f2b9"
+    ),
+    ("households", Algorithm.MAXIMIN): (
+        "2ad0bcf6a9afb61ac2d56656174c7793d588abda0e5f3b20a7122770aae80822"
+    ),
+    ("households", Algorithm.NASH): (
+        "f01899b3ab560b975a817ad0fcabd94a58eb73d3cc197079089400d3188caf60"
+    ),
+    ("synthetic", Algorithm.LEXIMIN): (
+        "0bf9caae5e3ac295a7e05ee91df7f9c79cb450a8d3f6708fe4403028c02ab0c7"
+    ),
+    ("synthetic", Algorithm.MAXIMIN): (
+        "22521f1471913afcb89ac717367c2ad8f20abc605bed6a4dfe653ca0727b9ad7"
+    ),
+}
+
+
+@pytest.mark.parametrize(("instance", "algorithm"), sorted(PRICING))
+def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
+    pool, quotas, size = INSTANCES[instance]()
+    extra = {"relaxation": False} if algorithm is Algorithm.LEXIMIN else {}
+    settings = SelectionSettings(
+        algorithm=algorithm,
+        seed=5,
+        lottery_size=200,
+        algorithm_settings={**NO_HEAD_START, **extra},
+    )
+    result = select_panel(SelectionRequest(pool, quotas, size, settings))
+    payload = {
+        "hash": result.input_sha256,
+        "lottery": [list(map(list, panel)) for panel in result.lottery.panels],
+        "probabilities": result.distribution.probabilities.tolist(),
+        "drawn": [result.drawn.index, list(result.drawn.ids)],
+    }
+    assert _digest(payload) == PRICING[(instance, algorithm)]
+
+
 SEARCHES = {
     AlternatesSearch.EXPECTED: "5e99aee7dff3e3af35764bbe67af52ea008349ddca753ac265ba60cbfb14080e",
     AlternatesSearch.SWAP: "6b2fd45c880cb4f76aa1473aa2934dfee865afce68253e53ef425c3fbcd47708",
