@@ -1,9 +1,12 @@
 """Whether any panel from a pool meets a quota table, why not, and what least change would help.
 
 People come as a DataFrame with one column per quota feature (values matching the
-table's categories after ``normalise``) and optional household keys. The exact check is
-an integer program over *types* (people with the same feature vector), with people in
-shared households kept as individuals, at most one per household.
+table's categories after ``normalise``) and optional household keys; once every value is
+checked they become a ``Pool`` (``Pool.build``, as for a selection). The exact check
+solves the panel polytope of ``quotas.polytope`` over the pool's *types* (people with the
+same feature vector; people in shared households kept as individuals, at most one per
+household), switching each quota bound on and off. ``quotas.feasibility_export`` writes
+the same model for other solvers.
 """
 
 from __future__ import annotations
