@@ -26,7 +26,7 @@ from quotas.pool import Pool
 from sampling.alternates.replace import replace
 from sampling.alternates.select import Alternates, select_alternates
 from sampling.names import Algorithm, AlternatesMethod, AlternatesSearch
-from sampling.pipeline import SelectionRequest, SelectionSettings, select_panel
+from sampling.pipeline import SelectionRequest, SelectionResult, SelectionSettings, select_panel
 from synthetic_data.instances import benchmark_instance, scaled
 from tests.sampling.test_reproducible import small_pool
 
@@ -93,6 +93,16 @@ PIPELINE = {
 }
 
 
+def _lottery_payload(result: SelectionResult) -> dict[str, Any]:
+    """What a lottery shows: its hash, panels, everyone's probability, the drawn panel."""
+    return {
+        "hash": result.input_sha256,
+        "lottery": [list(map(list, panel)) for panel in result.lottery.panels],
+        "probabilities": result.distribution.probabilities.tolist(),
+        "drawn": [result.drawn.index, list(result.drawn.ids)],
+    }
+
+
 def _alternates_payload(chosen: Alternates | None) -> Any:
     return None if chosen is None else chosen.to_dict()
 
@@ -111,13 +121,7 @@ def test_pipeline_digest(
         dropout=0.2,
     )
     result = select_panel(SelectionRequest(pool, quotas, size, settings))
-    payload = {
-        "hash": result.input_sha256,
-        "lottery": [list(map(list, panel)) for panel in result.lottery.panels],
-        "probabilities": result.distribution.probabilities.tolist(),
-        "drawn": [result.drawn.index, list(result.drawn.ids)],
-        "alternates": _alternates_payload(result.alternates),
-    }
+    payload = {**_lottery_payload(result), "alternates": _alternates_payload(result.alternates)}
     assert _digest(payload) == PIPELINE[(instance, algorithm, count, method)]
 
 
@@ -154,12 +158,7 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
         algorithm_settings={**NO_HEAD_START, **extra},
     )
     result = select_panel(SelectionRequest(pool, quotas, size, settings))
-    payload = {
-        "hash": result.input_sha256,
-        "lottery": [list(map(list, panel)) for panel in result.lottery.panels],
-        "probabilities": result.distribution.probabilities.tolist(),
-        "drawn": [result.drawn.index, list(result.drawn.ids)],
-    }
+    payload = _lottery_payload(result)
     assert _digest(payload) == PRICING[(instance, algorithm)]
 
 
