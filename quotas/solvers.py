@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quotas.messages import register
 from quotas.problems import KleroError
 
 if TYPE_CHECKING:
@@ -27,16 +26,9 @@ if TYPE_CHECKING:
     from ortools.linear_solver import pywraplp
 
 # The solver libraries load on first use: importing this module (as the errors do) stays
-# cheap for commands that never solve.
+# cheap for commands that never solve. The message of SolverFailed's code
+# (selection_solver_failed) is in sampling's catalogue, where it was.
 
-register(
-    {
-        "selection_solver_failed": (
-            "The {solver} solver stopped with status {status} while computing the lottery. "
-            "Run again; if it keeps failing, report the input hash to the maintainers."
-        ),
-    }
-)
 
 __all__ = [
     "ANY_OUTCOME",
