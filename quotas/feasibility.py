@@ -1,25 +1,24 @@
 """Whether any panel from a pool meets a quota table, why not, and what least change would help.
 
 People come as a DataFrame with one column per quota feature (values matching the
-table's categories after ``normalise``) and optional household keys. The exact check is
-an integer program over *types* (people with the same feature vector), with people in
-shared households kept as individuals, at most one per household.
+table's categories after ``normalise``) and optional household keys; once every value is
+checked they become a ``Pool`` (``Pool.build``, as for a selection). The exact check
+solves the panel polytope of ``quotas.polytope`` over the pool's *types* (people with the
+same feature vector; people in shared households kept as individuals, at most one per
+household), switching each quota bound on and off. ``quotas.feasibility_export`` writes
+the same model for other solvers.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pulp
-from ortools.linear_solver import pywraplp
 
 from quotas.explain import (
     Bound,
@@ -29,60 +28,72 @@ from quotas.explain import (
     explain_conflict,
 )
 from quotas.model import Category, QuotaTable, validate_quotas
-from quotas.problems import EnvironmentFailure, InvalidInput, KleroError, Problem, errors_only
+from quotas.polytope import PanelModel, PanelShape
+from quotas.pool import Pool
+from quotas.problems import EnvironmentFailure, InvalidInput, Problem, errors_only
+from quotas.solvers import Outcome
 
 __all__ = [
     "FeasibilityResult",
     "QuotaChange",
     "Relaxation",
     "check_feasibility",
-    "export_model",
 ]
 
 _QUOTA_CODES = ("quota_min_above_max", "quota_sum_min_above_size", "quota_sum_max_below_size")
 
 
 @dataclass(frozen=True)
-class _Instance:
-    """A pool prepared for the model: units are types, or single people in shared households."""
+class Prepared:
+    """A pool checked against a quota table, with the panel polytope over its types."""
 
     quotas: QuotaTable
     size: int
-    ids: tuple[str, ...]
-    codes: np.ndarray  # people x features: index of each person's value in quotas.values(f)
-    home: np.ndarray  # per person: household unit number; people living alone get their own
-    unit_rows: list[list[int]]  # people of each unit, in pool order
-    unit_counts: np.ndarray
-    unit_vectors: np.ndarray  # units x features
-    households: list[list[int]]  # units of each shared household
-    has_households: bool
+    pool: Pool
+    shape: PanelShape
+    input_row: np.ndarray  # per pool row: its row in the people given (pools sort by id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.pool.ids
+
+    @property
+    def has_households(self) -> bool:
+        return bool(self.shape.households)
+
+    def _code(self, category: Category) -> tuple[int, int]:
+        f = self.quotas.features.index(category.feature)
+        return f, self.quotas.values(category.feature).index(category.value)
 
     def members(self, category: Category) -> np.ndarray:
-        """Units in a category."""
-        f = self.quotas.features.index(category.feature)
-        j = self.quotas.values(category.feature).index(category.value)
-        return np.flatnonzero(self.unit_vectors[:, f] == j)
-
-    def _in(self, category: Category) -> np.ndarray:
-        f = self.quotas.features.index(category.feature)
-        return self.codes[:, f] == self.quotas.values(category.feature).index(category.value)
+        """Types in a category."""
+        f, j = self._code(category)
+        return np.flatnonzero(self.shape.vectors[:, f] == j)
 
     def count(
         self, require: Sequence[Sequence[Category]], exclude: Sequence[Category] = ()
     ) -> tuple[int, int]:
         """People (and households) in a category of each ``require`` group, none of ``exclude``."""
+        matrix = self.pool.matrix
         mask = np.ones(len(self.ids), dtype=bool)
         for group in require:
-            mask &= np.logical_or.reduce([self._in(c) for c in group])
+            mask &= np.logical_or.reduce([matrix[:, f] == j for f, j in map(self._code, group)])
         for cat in exclude:
-            mask &= ~self._in(cat)
-        return int(mask.sum()), len(np.unique(self.home[mask]))
+            f, j = self._code(cat)
+            mask &= matrix[:, f] != j
+        return int(mask.sum()), len(np.unique(self.homes()[mask]))
+
+    def homes(self) -> np.ndarray:
+        """Per person: a household number, shared only by people living together."""
+        household = self.pool.household
+        alone = len(household) + np.arange(len(household))
+        return np.where(household >= 0, household, alone)
 
     def bounds(self) -> list[Bound]:
         """Every constraint that can matter: the size, minimums above 0, maximums below the pool."""
         out = [Bound("size", amount=self.size)]
         for q in self.quotas:
-            available = int(self.unit_counts[self.members(q.category)].sum())
+            available = int(self.shape.counts[self.members(q.category)].sum())
             if q.min > 0:
                 out.append(Bound("min", q.feature, q.value, int(q.min)))
             if q.max < available:
@@ -94,31 +105,26 @@ def _is_blank(key: object) -> bool:
     return key is None or key == "" or (isinstance(key, float) and math.isnan(key))
 
 
-def _prepare(
+def prepare(
     people: pd.DataFrame, quotas: QuotaTable, size: int, households: Sequence[object] | None
-) -> _Instance:
+) -> Prepared:
     """Match people's values to the table's categories; raise InvalidInput with every problem."""
     problems = [p for p in validate_quotas(quotas, size) if p.code == "panel_size_invalid"]
     columns = {quotas.feature_name(str(c)): c for c in people.columns}
-    features = quotas.features
-    ids = tuple(str(i) for i in people.index)
-    codes = np.zeros((len(people), len(features)), dtype=np.int64)
-    for f, feature in enumerate(features):
+    ids = [str(i) for i in people.index]
+    for feature in quotas.features:
         if feature not in columns:
             problems.append(Problem("feasibility_feature_missing", {"feature": feature}))
             continue
-        index = {v: j for j, v in enumerate(quotas.values(feature))}
-        seen: dict[object, str | None] = {}  # a pool repeats few values: normalise each once
+        seen: set[object] = set()  # a pool repeats few values: look each up once
         for row, raw in enumerate(people[columns[feature]].tolist()):
-            if raw not in seen:
-                seen[raw] = quotas.lookup(feature, raw)
-            found = seen[raw]
-            if found is None:
+            if raw in seen:
+                continue
+            seen.add(raw)
+            if quotas.lookup(feature, raw) is None:
                 known = ", ".join(quotas.values(feature))
                 params = {"person": ids[row], "feature": feature, "value": str(raw), "known": known}
                 problems.append(Problem("feasibility_value_unknown", params))
-            else:
-                codes[row, f] = index[found]
     keys = list(households) if households is not None else [None] * len(ids)
     if len(keys) != len(ids):
         problems.append(
@@ -126,45 +132,13 @@ def _prepare(
         )
     if errors_only(problems):
         raise InvalidInput(problems)
-    members: dict[object, list[int]] = {}
-    for row, key in enumerate(keys):
-        if not _is_blank(key):
-            members.setdefault(key, []).append(row)
-    shared = sorted((rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0])
-    home = np.arange(len(ids), dtype=np.int64)
-    for rows in shared:
-        home[rows] = rows[0]
-    in_shared = {row for rows in shared for row in rows}
-    by_vector: dict[tuple[int, ...], int] = {}
-    unit_rows: list[list[int]] = []
-    vectors: list[tuple[int, ...]] = []
-    unit_of: dict[int, int] = {}
-    for row in range(len(ids)):
-        vector = tuple(int(c) for c in codes[row])
-        unit = None if row in in_shared else by_vector.get(vector)
-        if unit is None:
-            unit = len(unit_rows)
-            unit_rows.append([])
-            vectors.append(vector)
-            if row not in in_shared:
-                by_vector[vector] = unit
-        unit_rows[unit].append(row)
-        unit_of[row] = unit
-    return _Instance(
-        quotas=quotas,
-        size=size,
-        ids=ids,
-        codes=codes,
-        home=home,
-        unit_rows=unit_rows,
-        unit_counts=np.array([len(r) for r in unit_rows], dtype=np.int64),
-        unit_vectors=np.array(vectors, dtype=np.int64).reshape(len(vectors), len(features)),
-        households=[[unit_of[row] for row in rows] for rows in shared],
-        has_households=bool(shared),
-    )
+    keys = [None if _is_blank(key) else key for key in keys]
+    pool = Pool.build(ids, people, quotas, keys)
+    input_row = np.array(sorted(range(len(ids)), key=lambda i: ids[i]), dtype=np.int64)
+    return Prepared(quotas, size, pool, PanelShape.of(pool, quotas, size), input_row)
 
 
-def _fast_checks(inst: _Instance) -> list[Problem]:
+def _fast_checks(inst: Prepared) -> list[Problem]:
     """Necessary conditions that are cheap to test, each a problem with its numbers."""
     quotas, size, people = inst.quotas, inst.size, len(inst.ids)
     problems = [p for p in validate_quotas(quotas, size) if p.code in _QUOTA_CODES]
@@ -175,7 +149,8 @@ def _fast_checks(inst: _Instance) -> list[Problem]:
 
     if people < size:
         add("feasibility_pool_too_small", people=people, size=size, missing=size - people)
-    available = {q.category: int(inst.unit_counts[inst.members(q.category)].sum()) for q in quotas}
+    counts = inst.shape.counts
+    available = {q.category: int(counts[inst.members(q.category)].sum()) for q in quotas}
     for q in quotas:
         count = available[q.category]
         if count < q.min:
@@ -193,13 +168,10 @@ def _fast_checks(inst: _Instance) -> list[Problem]:
         )
         if people >= size > total and feature not in reported:
             add("feasibility_feature_short", feature=feature, total=total, size=size)
-    homes = len(np.unique(inst.home))
+    homes = len(np.unique(inst.homes()))
     if inst.has_households and people >= size > homes:
         add("feasibility_households_too_few", people=people, households=homes, size=size)
     return problems
-
-
-_SOLVED = pywraplp.Solver.OPTIMAL
 
 
 def _row(solver: Any, lo: float, hi: float, terms: Sequence[tuple[Any, float]]) -> Any:
@@ -209,45 +181,54 @@ def _row(solver: Any, lo: float, hi: float, terms: Sequence[tuple[Any, float]]) 
     return row
 
 
-def _base(inst: _Instance, time_limit: float) -> tuple[Any, list[Any]]:
-    """A CBC model with one variable per unit and the at-most-one-per-household rows."""
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - CBC ships with OR-Tools
-        raise RuntimeError("OR-Tools was built without CBC")
-    solver.SetTimeLimit(int(time_limit * 1000))
-    x = [solver.IntVar(0, int(c), f"u{u}") for u, c in enumerate(inst.unit_counts)]
-    for home in inst.households:
-        _row(solver, 0, 1, [(x[u], 1) for u in home])
-    return solver, x
+def _model(inst: Prepared, time_limit: float) -> PanelModel:
+    """The panel polytope with no quota rows yet (only the size and the households)."""
+    model = PanelModel(inst.shape, time_limit=time_limit)
+    for k in range(len(inst.shape.categories)):
+        model.set_category(k, None, None)
+    return model
+
+
+def _outcome(model: PanelModel, time_limit: float) -> Outcome:
+    """Solve; KleroError ``feasibility_timeout`` when the time ran out without an answer."""
+    outcome = model.try_solve()
+    if outcome is Outcome.OTHER:
+        raise EnvironmentFailure("feasibility_timeout", seconds=time_limit)
+    return outcome
 
 
 class _Model:
-    """The panel integer program over units, with each bound switchable on and off."""
+    """The panel integer program over types, with each bound switchable on and off."""
 
-    def __init__(self, inst: _Instance, time_limit: float) -> None:
+    def __init__(self, inst: Prepared, time_limit: float) -> None:
         self.time_limit = time_limit
-        self.solver, x = _base(inst, time_limit)
-        inf = self.solver.infinity()
-        self.rows: dict[Bound, tuple[Any, float, float]] = {}
-        for bound in inst.bounds():
-            units = inst.members(bound.category) if bound.kind != "size" else range(len(x))
-            lo = bound.amount if bound.kind in ("min", "size") else -inf
-            hi = bound.amount if bound.kind in ("max", "size") else inf
-            row = _row(self.solver, lo, hi, [(x[int(u)], 1) for u in units])
-            self.rows[bound] = (row, lo, hi)
+        self.model = _model(inst, time_limit)
+        pool = inst.pool
+        row_of = {
+            Category(pool.features[f], pool.values[f][j]): k
+            for k, (f, j) in enumerate(inst.shape.categories)
+        }
+        self.bounds = inst.bounds()
+        # Each bound's category row; the size row is -1.
+        self.rows = {b: -1 if b.kind == "size" else row_of[b.category] for b in self.bounds}
         self._cache: dict[frozenset[Bound], bool] = {}
 
     def feasible(self, active: Collection[Bound]) -> bool:
         """Whether a panel meets the ``active`` bounds (households and pool counts always hold)."""
         key = frozenset(active)
         if key not in self._cache:
-            inf = self.solver.infinity()
-            for bound, (row, lo, hi) in self.rows.items():
-                row.SetBounds(*((lo, hi) if bound in key else (-inf, inf)))
-            status = self.solver.Solve()
-            if status not in (_SOLVED, pywraplp.Solver.FEASIBLE, pywraplp.Solver.INFEASIBLE):
-                raise EnvironmentFailure("feasibility_timeout", seconds=self.time_limit)
-            self._cache[key] = status != pywraplp.Solver.INFEASIBLE
+            low: dict[int, float] = {}
+            high: dict[int, float] = {}
+            for bound in key:
+                if bound.kind in ("min", "size"):
+                    low[self.rows[bound]] = bound.amount
+                if bound.kind in ("max", "size"):
+                    high[self.rows[bound]] = bound.amount
+            for k in range(len(self.model.categories)):
+                self.model.set_category(k, low.get(k), high.get(k))
+            self.model.set_size(low.get(-1), high.get(-1))
+            outcome = _outcome(self.model, self.time_limit)
+            self._cache[key] = outcome is not Outcome.INFEASIBLE
         return self._cache[key]
 
     def conflict(self, candidates: list[Bound]) -> list[Bound]:
@@ -270,14 +251,14 @@ class _Model:
         return split([], False, candidates)
 
 
-def _relax(inst: _Instance, time_limit: float) -> Relaxation | None:
+def _relax(inst: Prepared, time_limit: float) -> Relaxation | None:
     """The change of bounds with fewest seats (then fewest bounds) after which a panel exists."""
-    solver, x = _base(inst, time_limit)
-    _row(solver, inst.size, inst.size, [(var, 1) for var in x])
+    model = _model(inst, time_limit)
+    solver, x = model.solver, model.x
     bounds = [b for b in inst.bounds() if b.kind != "size"]
     weight = len(bounds) + 1  # one seat costs more than changing every bound once
     slacks: list[tuple[Bound, Any]] = []
-    objective = solver.Objective()
+    objective = model.objective
     inf = solver.infinity()
     for n, bound in enumerate(bounds):
         members = inst.members(bound.category)
@@ -287,7 +268,7 @@ def _relax(inst: _Instance, time_limit: float) -> Relaxation | None:
             slack = solver.IntVar(0, room, f"lower{n}")
             _row(solver, bound.amount, inf, [*terms, (slack, 1)])
         else:
-            room = int(inst.unit_counts[members].sum()) - bound.amount
+            room = int(inst.shape.counts[members].sum()) - bound.amount
             slack = solver.IntVar(0, room, f"raise{n}")
             _row(solver, -inf, bound.amount, [*terms, (slack, -1)])
         changed = solver.BoolVar(f"changed{n}")
@@ -296,10 +277,10 @@ def _relax(inst: _Instance, time_limit: float) -> Relaxation | None:
         objective.SetCoefficient(changed, 1)
         slacks.append((bound, slack))
     objective.SetMinimization()
-    status = solver.Solve()
-    if status == pywraplp.Solver.INFEASIBLE:
+    outcome = _outcome(model, time_limit)
+    if outcome is Outcome.INFEASIBLE:
         return None
-    if status != _SOLVED:
+    if outcome is not Outcome.OPTIMAL:
         raise EnvironmentFailure("feasibility_timeout", seconds=time_limit)
     moved = {(b.kind, b.category): round(s.solution_value()) for b, s in slacks}
     changes = []
@@ -342,10 +323,10 @@ def check_feasibility(
     ['lower the minimum of gender = female from 2 to 1']
     """
     start = time.perf_counter()
-    inst = _prepare(people, quotas, size, households)
+    inst = prepare(people, quotas, size, households)
     problems = _fast_checks(inst)
     model = _Model(inst, time_limit)
-    bounds = list(model.rows)
+    bounds = model.bounds
     if not errors_only(problems) and model.feasible(bounds):
         return FeasibilityResult(True, problems, None, [], None, time.perf_counter() - start)
     if not errors_only(problems):
@@ -370,79 +351,3 @@ def check_feasibility(
     explanation = " ".join(shown) or None
     seconds = time.perf_counter() - start
     return FeasibilityResult(False, problems, explanation, conflicts, relaxation, seconds)
-
-
-def _name(text: str, taken: set[str]) -> str:
-    """An LP/MPS-safe, unique name that still reads like the category it stands for."""
-    for sign, word in (("+", "plus"), ("<", "lt"), (">", "gt"), ("=", "eq"), ("%", "pct")):
-        text = text.replace(sign, word)
-    base = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[:200] or "x"
-    name, n = base, 1
-    while name.casefold() in taken:
-        n += 1
-        name = f"{base}_{n}"
-    taken.add(name.casefold())
-    return name
-
-
-def export_model(
-    people: pd.DataFrame,
-    quotas: QuotaTable,
-    size: int,
-    path: str | Path,
-    *,
-    households: Sequence[object] | None = None,
-) -> Path:
-    """Write the exact feasibility model as ``.lp`` or ``.mps`` (by suffix) for any solver.
-
-    A variable counts the people chosen of one type (``type_<n>_<values>``) or is one
-    person of a shared household (``person_<id>``); constraints are named
-    ``min_<feature>_<value>``, ``max_<feature>_<value>``, ``panel_size`` and
-    ``household_<n>``. A comment block at the top lists each type's feature values.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".lp", ".mps"):
-        raise KleroError("feasibility_export_suffix", path=str(path))
-    inst = _prepare(people, quotas, size, households)
-    problem = pulp.LpProblem("panel_feasibility", pulp.LpMinimize)
-    taken: set[str] = set()
-    shared = {u for units in inst.households for u in units}
-    variables: list[pulp.LpVariable] = []
-    legend: list[str] = []
-    for u, rows in enumerate(inst.unit_rows):
-        values = [
-            quotas.values(f)[int(c)]
-            for f, c in zip(quotas.features, inst.unit_vectors[u], strict=True)
-        ]
-        if u in shared:
-            name = _name(f"person_{inst.ids[rows[0]]}", taken)
-        else:
-            name = _name(f"type_{u}_" + "_".join(values), taken)
-        described = ", ".join(f"{f} = {v}" for f, v in zip(quotas.features, values, strict=True))
-        legend.append(
-            f"{name}: {described} ({len(rows)} {'person' if len(rows) == 1 else 'people'})"
-        )
-        variables.append(problem.add_variable(name, 0, len(rows), cat=pulp.LpInteger))
-    problem += pulp.lpSum(variables) * 0  # nothing to optimise: any panel will do
-    problem += pulp.lpSum(variables) == size, _name("panel_size", taken)
-    for q in quotas:
-        chosen = pulp.lpSum(variables[int(u)] for u in inst.members(q.category))
-        problem += chosen >= q.min, _name(f"min_{q.feature}_{q.value}", taken)
-        problem += chosen <= q.max, _name(f"max_{q.feature}_{q.value}", taken)
-    for n, units in enumerate(inst.households, start=1):
-        problem += pulp.lpSum(variables[u] for u in units) <= 1, _name(f"household_{n}", taken)
-    if suffix == ".lp":
-        problem.writeLP(str(path))
-        mark = "\\"
-    else:
-        problem.writeMPS(str(path))
-        mark = "*"
-    header = [
-        "Kleroterion panel feasibility model: any solution is a panel meeting every quota.",
-        f"Panel size {size}; {len(inst.ids)} people in {len(variables)} variables.",
-        *legend,
-    ]
-    text = path.read_text("utf-8")
-    path.write_text("".join(f"{mark} {line}\n" for line in header) + text, "utf-8")
-    return path

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from quotas.problems import KleroError
+from quotas.solvers import SolverFailed
+
+__all__ = ["InfeasibleQuotas", "SolverFailed"]  # SolverFailed lives in quotas.solvers
 
 
 class InfeasibleQuotas(KleroError):
@@ -18,12 +21,3 @@ class InfeasibleQuotas(KleroError):
 
     def __init__(self, **params: Any) -> None:
         super().__init__("quotas_infeasible", **params)
-
-
-class SolverFailed(KleroError):
-    """A solver returned an unexpected status (a bug or numerical trouble, not bad input)."""
-
-    exit_code = 3
-
-    def __init__(self, solver: str, status: str) -> None:
-        super().__init__("selection_solver_failed", solver=solver, status=status)

@@ -47,7 +47,6 @@ from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
     Layout,
-    best_refill,
     check_scenarios,
     check_seed,
     dropout_rates,
@@ -57,6 +56,7 @@ from sampling.alternates.dropouts import (
     simulate,
 )
 from sampling.alternates.expected import binomial, expected_total, solve_expected
+from sampling.alternates.programs import best_refill
 
 #: ``list_expectation`` enumerates answers when that takes at most this many cases.
 ENUMERATE = 4096

@@ -17,23 +17,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 from quotas.messages import Message
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError, Problem, raise_if_errors
-from sampling.errors import SolverFailed
+from sampling.alternates.programs import best_refill
 
 #: The drop-out rate used when none is given (10-20 % is common in practice).
 DEFAULT_DROPOUT = 0.15
 #: Key of a rate mapping that sets the rate of people in no listed category.
 BASE_KEY = ("*", "*")
-#: Enumerate refills up to this many subsets; beyond it, solve a small integer program.
-ENUMERATION_LIMIT = 20_000
 
 DropoutSpec = float | Mapping[tuple[str, str], float]
 
@@ -226,84 +222,6 @@ def person_uniforms(seed: int, rows: Sequence[int] | np.ndarray, scenarios: int)
     for j, row in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
         out[:, j] = np.random.default_rng([seed, 0, row]).random(scenarios)
     return out
-
-
-# -- the best refill ----------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def compositions(caps: tuple[int, ...], m: int) -> np.ndarray:
-    """Every way to take ``m`` items from groups of sizes ``caps`` (rows x groups)."""
-    found: list[tuple[int, ...]] = []
-
-    def walk(t: int, left: int, prefix: tuple[int, ...]) -> None:
-        if t == len(caps) - 1:
-            if left <= caps[t]:
-                found.append((*prefix, left))
-            return
-        rest = sum(caps[t + 1 :])
-        for take in range(max(0, left - rest), min(caps[t], left) + 1):
-            walk(t + 1, left - take, (*prefix, take))
-
-    walk(0, m, ())
-    return np.asarray(found, dtype=np.int64).reshape(len(found), len(caps))
-
-
-@lru_cache(maxsize=4096)
-def n_compositions(caps: tuple[int, ...], m: int) -> int:
-    """How many ways there are to take ``m`` items from groups of sizes ``caps``."""
-    ways = [1] + [0] * m
-    for cap in caps:
-        ways = [sum(ways[j - t] for t in range(min(cap, j) + 1)) for j in range(m + 1)]
-    return ways[m] if m >= 0 else 0
-
-
-def best_refill(
-    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: np.ndarray, m: int
-) -> tuple[int, np.ndarray]:
-    """Take ``m`` people from groups (category rows ``vectors``, sizes ``caps``), least deviation.
-
-    Returns the deviation and how many to take from each group. Exact: it enumerates the
-    choices when there are few and solves a small integer program (CBC) otherwise.
-    """
-    caps_t = tuple(int(c) for c in caps)
-    if m >= sum(caps_t):
-        take = np.asarray(caps_t, dtype=np.int64)
-        return int(layout.deviation(base + take @ vectors)), take
-    if m <= 0:
-        return int(layout.deviation(base)), np.zeros(len(caps_t), dtype=np.int64)
-    if n_compositions(caps_t, m) <= ENUMERATION_LIMIT:
-        options = compositions(caps_t, m)
-        devs = layout.deviation(base[None, :] + options @ vectors)
-        best = int(np.argmin(devs))
-        return int(devs[best]), options[best].copy()
-    return _refill_program(layout, base, vectors, caps_t, m)
-
-
-def _refill_program(
-    layout: Layout, base: np.ndarray, vectors: np.ndarray, caps: tuple[int, ...], m: int
-) -> tuple[int, np.ndarray]:
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
-    take = [solver.IntVar(0.0, float(c), f"z{t}") for t, c in enumerate(caps)]
-    solver.Add(solver.Sum(take) == m)
-    slack = []
-    for c in range(layout.n_categories):
-        members = [take[t] for t in np.flatnonzero(vectors[:, c]).tolist()]
-        seats = solver.Sum(members) + float(base[c]) if members else float(base[c])
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(under >= float(layout.lo[c]) - seats)
-        solver.Add(over >= seats - float(layout.hi[c]))
-        slack.extend([under, over])
-    solver.Minimize(solver.Sum(slack))
-    status = solver.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
-    chosen = np.asarray([round(v.solution_value()) for v in take], dtype=np.int64)
-    return int(layout.deviation(base + chosen @ vectors)), chosen
 
 
 # -- simulation ---------------------------------------------------------------------

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 
-import highspy
 import numpy as np
 
-from sampling.alternates.dropouts import Layout, compositions
+from quotas.solvers import highs_optimal
+from sampling.alternates.dropouts import Layout
 from sampling.alternates.mip import NODE_LIMIT, Builder, MipResult
+from sampling.alternates.programs import compositions
 
 #: Skip the program (return None) when the mixes of all categories exceed this.
 MIX_LIMIT = 200_000
@@ -131,5 +132,5 @@ def solve_expected(
         x = np.asarray(h.getSolution().col_value)[n0 : n0 + n_types]
         found = np.round(x).astype(np.int64)
         objective = float(info.objective_function_value)
-    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    optimal = highs_optimal(h)
     return MipResult(found, objective, float(info.mip_dual_bound), optimal)

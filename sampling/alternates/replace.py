@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 from quotas.messages import Message, all_of
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
+from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     Layout,
     check_seed,
@@ -34,7 +34,7 @@ from sampling.alternates.dropouts import (
     panel_rows,
     rows_of,
 )
-from sampling.errors import SolverFailed
+from sampling.alternates.programs import category_seats, deviation_slacks, one_per_household
 
 __all__ = ["Added", "QuotaChange", "Replacement", "replace"]
 
@@ -254,31 +254,15 @@ def _solve(
     seed: int,
 ) -> list[int]:
     """Rows of the chosen candidates, in candidate order (two lexicographic solves)."""
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    solver = new_cbc()
     x = [solver.BoolVar(f"x{j}") for j in range(cand.size)]
     solver.Add(solver.Sum(x) == seats)
-    base = layout.counts(remaining)
-    cats = layout.cat_of[cand]
-    slack = []
-    for c in range(layout.n_categories):
-        members = [x[j] for j in np.flatnonzero((cats == c).any(axis=1)).tolist()]
-        total = solver.Sum(members) + float(base[c]) if members else float(base[c])
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(under >= float(layout.lo[c]) - total)
-        solver.Add(over >= total - float(layout.hi[c]))
-        slack.extend([under, over])
-    households = pool.household[cand]
-    for h in np.unique(households[households >= 0]).tolist():
-        solver.Add(solver.Sum([x[j] for j in np.flatnonzero(households == h).tolist()]) <= 1)
+    totals = category_seats(solver, x, layout.cat_of[cand], layout.counts(remaining))
+    slack = deviation_slacks(solver, totals, layout.lo, layout.hi)
+    one_per_household(solver, x, pool.household[cand])
     deviation = solver.Sum(slack)
     solver.Minimize(deviation)
-    _check(solver.Solve(params))
+    solve_cbc(solver, relative_gap=0.0)
     best = round(solver.Objective().Value())
     solver.Add(deviation <= best + 0.5)
     # Ranks are whole numbers; the seeded tie-break adds up to less than one rank.
@@ -286,13 +270,8 @@ def _solve(
     solver.Minimize(
         solver.Sum([float(w) * v for w, v in zip((rank + tie).tolist(), x, strict=True)])
     )
-    _check(solver.Solve(params))
+    solve_cbc(solver, relative_gap=0.0)
     return [int(cand[j]) for j, v in enumerate(x) if v.solution_value() > 0.5]
-
-
-def _check(status: int) -> None:
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
 
 
 def _report(

@@ -34,16 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from quotas.pool import Pool
-from sampling.alternates.dropouts import (
-    Layout,
-    best_refill,
-    compositions,
-    household_capacity,
-    n_compositions,
-    person_uniforms,
-)
+from sampling.alternates.dropouts import Layout, household_capacity, person_uniforms
 from sampling.alternates.expected import expected_total, solve_expected
 from sampling.alternates.mip import solve_counts
+from sampling.alternates.programs import best_refill, compositions, n_compositions
 
 MAX_PASSES = 4
 # Weigh every refill choice for every type when choices x types stay below this.

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.linear_solver import pywraplp
 
 from quotas.model import Category, QuotaTable
 from quotas.pool import Pool
 from quotas.problems import KleroError
+from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -45,9 +45,9 @@ from sampling.alternates.dropouts import (
     panel_rows,
     simulate,
 )
+from sampling.alternates.programs import category_seats, deviation_slacks, one_per_household
 from sampling.alternates.records import dropout_record
 from sampling.alternates.search import optimise, rank
-from sampling.errors import SolverFailed
 from sampling.names import AlternatesMethod, AlternatesSearch
 
 # A category is named in "best for" when it was short in at least this share of the
@@ -224,32 +224,17 @@ def scaled_mini_panel(
     scale = count / size
     lo = np.floor(layout.lo * scale + 1e-9).astype(np.int64)
     hi = np.ceil(layout.hi * scale - 1e-9).astype(np.int64)
-    solver = pywraplp.Solver.CreateSolver("CBC")
-    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-        raise SolverFailed("CBC", "unavailable")
-    solver.SetNumThreads(1)
+    solver = new_cbc()
     weights = np.random.default_rng([seed, 3]).random(eligible.size)
     x = [solver.BoolVar(f"x{j}") for j in range(eligible.size)]
     solver.Add(solver.Sum(x) == count)
-    cats = layout.cat_of[eligible]
-    slack = []
-    for c in range(layout.n_categories):
-        members = [x[j] for j in np.flatnonzero((cats == c).any(axis=1)).tolist()]
-        seats = solver.Sum(members) if members else 0.0
-        under = solver.NumVar(0.0, solver.infinity(), f"u{c}")
-        over = solver.NumVar(0.0, solver.infinity(), f"o{c}")
-        solver.Add(seats + under >= float(lo[c]))
-        solver.Add(seats - over <= float(hi[c]))
-        slack.extend([under, over])
-    households = pool.household[eligible]
-    for h in np.unique(households[households >= 0]).tolist():
-        solver.Add(solver.Sum([x[j] for j in np.flatnonzero(households == h).tolist()]) <= 1)
+    seats = category_seats(solver, x, layout.cat_of[eligible], np.zeros(layout.n_categories))
+    slack = deviation_slacks(solver, seats, lo, hi)
+    one_per_household(solver, x, pool.household[eligible])
     # Random weights add up to less than one seat, so they only break ties.
     tie = [(-float(w) / (count + 1), var) for w, var in zip(weights.tolist(), x, strict=True)]
     solver.Minimize(solver.Sum(slack) + solver.Sum([w * v for w, v in tie]))
-    status = solver.Solve()
-    if status != pywraplp.Solver.OPTIMAL:
-        raise SolverFailed("CBC", str(status))
+    solve_cbc(solver)
     return sorted(int(eligible[j]) for j, v in enumerate(x) if v.solution_value() > 0.5)
 
 

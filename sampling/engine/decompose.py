@@ -27,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
+from quotas.polytope import PanelModel
+from quotas.solvers import Outcome, SolverFailed
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import Relaxation
-from sampling.errors import SolverFailed
 
 Progress = Callable[[str, float], None]
 
@@ -144,44 +144,26 @@ class FaceWalker:
     ) -> None:
         self.oracle = oracle
         self.upper = np.where(coverable, oracle.counts, 0).astype(float)
-        solver = pywraplp.Solver.CreateSolver("CBC")
-        if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-            raise SolverFailed("CBC", "unavailable")
-        solver.SetNumThreads(1)
-        self.solver = solver
-        self.x = [solver.IntVar(0.0, float(u), f"x{t}") for t, u in enumerate(self.upper)]
-        # Categories as (feature, value) pairs, in the oracle's order.
-        self.categories: list[tuple[int, int, float, float]] = []
-        self.rows: list[pywraplp.Constraint] = []
-        for f in range(oracle.vectors.shape[1]):
-            for j, (lo, hi) in enumerate(oracle.bounds[f]):
-                members = np.flatnonzero(oracle.vectors[:, f] == j)
-                self.rows.append(solver.Add(solver.Sum([self.x[int(t)] for t in members]) >= lo))
-                self.rows[-1].SetBounds(float(lo), float(hi))
-                self.categories.append((f, j, float(lo), float(hi)))
-        solver.Add(solver.Sum(self.x) == oracle.size)
+        shape = oracle.shape
+        self.model = PanelModel(shape, upper=self.upper)
         self.home_of = np.full(oracle.n_types, -1, dtype=np.int64)
-        self.homes: list[pywraplp.Constraint] = []
-        for h, group in enumerate(oracle.households):
+        for h, group in enumerate(shape.households):
             self.home_of[group] = h
-            self.homes.append(solver.Add(solver.Sum([self.x[int(t)] for t in group]) <= 1))
-        self.objective = solver.Objective()
-        self.objective.SetMaximization()
         self.steps = 0
         # A plain walk (no long steps) finds more panels: a richer start for NASH.
         self.long_steps = long_steps
         self.theta = START_THETA
-        self.lo = np.array([c[2] for c in self.categories])
-        self.hi = np.array([c[3] for c in self.categories])
-        self.members = [np.flatnonzero(oracle.vectors[:, f] == j) for f, j, _, _ in self.categories]
+        self.lo = shape.lo.astype(float)
+        self.hi = shape.hi.astype(float)
+        self.members = shape.members
         self._var_lo = np.zeros(oracle.n_types)
         self._var_hi = self.upper.copy()
-        self._home_lo = np.zeros(len(self.homes))
+        self._home_lo = np.zeros(len(shape.households))
 
     def _sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per category and per household sums of ``seats``."""
         cat = np.array([seats[m].sum() for m in self.members])
-        n_homes = len(self.homes)
+        n_homes = len(self.oracle.households)
         inside = self.home_of >= 0
         home = np.bincount(self.home_of[inside], weights=seats[inside], minlength=n_homes)
         return cat, home
@@ -226,25 +208,23 @@ class FaceWalker:
         """An integer panel within ``box`` (seats where ``point`` has many preferred), or None."""
         var_lo, var_hi, cat_lo, cat_hi, home_lo = box
         changed = np.flatnonzero((var_lo != self._var_lo) | (var_hi != self._var_hi))
+        model = self.model
         for t in changed.tolist():
-            self.x[t].SetBounds(float(var_lo[t]), float(var_hi[t]))
+            model.set_seats(t, float(var_lo[t]), float(var_hi[t]))
         self._var_lo, self._var_hi = var_lo, var_hi
         free = np.flatnonzero(var_hi > var_lo)  # the others are fixed: their cost is moot
-        for t, c in zip(free.tolist(), point[free].tolist(), strict=True):
-            # Seats where the point has many keep the step away from the face's boundary.
-            self.objective.SetCoefficient(self.x[t], c)
-        for row, row_lo, row_hi in zip(self.rows, cat_lo.tolist(), cat_hi.tolist(), strict=True):
-            row.SetBounds(row_lo, row_hi)
+        # Seats where the point has many keep the step away from the face's boundary.
+        model.set_objective(free.tolist(), point[free].tolist())
+        for k, (row_lo, row_hi) in enumerate(zip(cat_lo.tolist(), cat_hi.tolist(), strict=True)):
+            model.set_category(k, row_lo, row_hi)
         for h in np.flatnonzero(home_lo != self._home_lo).tolist():
-            low = 1.0 if home_lo[h] > 0 else -pywraplp.Solver.infinity()
-            self.homes[h].SetBounds(low, 1.0)
+            model.set_household(h, 1.0 if home_lo[h] > 0 else None, 1.0)
         self._home_lo = home_lo
         self.steps += 1
-        status = self.solver.Solve()
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        if model.try_solve() not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
             return None
         seats = var_lo.astype(np.int64)
-        seats[free] = [round(self.x[t].solution_value()) for t in free.tolist()]
+        seats[free] = model.seats(free.tolist())
         try:
             self.oracle.check(seats)
         except SolverFailed:
@@ -286,7 +266,7 @@ class FaceWalker:
             "var_hi": np.zeros(point.size, dtype=bool),
             "cat_lo": np.zeros(lo.size, dtype=bool),
             "cat_hi": np.zeros(lo.size, dtype=bool),
-            "home": np.zeros(len(self.homes), dtype=bool),
+            "home": np.zeros(len(self.oracle.households), dtype=bool),
         }
         panels: list[np.ndarray] = []
         weights: list[float] = []

@@ -8,67 +8,12 @@ levels change row bounds in place, so every solve warm-starts from the last basi
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
-from sampling.errors import SolverFailed
-
-INF = highspy.kHighsInf
-_BANNER_LOCK = threading.Lock()
-_banner_shown = False
-
-
-def new_highs() -> highspy.Highs:
-    """A silent, single-threaded, deterministic HiGHS LP solver using dual simplex."""
-    global _banner_shown
-    with _BANNER_LOCK:
-        if _banner_shown:
-            h = highspy.Highs()
-        else:
-            # HiGHS prints a banner to the C-level stdout on the first construction per
-            # process, before options can silence it; it would corrupt the CLI's JSON output.
-            _banner_shown = True
-            h = _construct_quietly()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("simplex_strategy", 4)  # dual simplex: the fastest master measured here
-    h.setOptionValue("random_seed", 0)
-    return h
-
-
-def _construct_quietly() -> highspy.Highs:
-    try:
-        saved = os.dup(1)
-    except OSError:  # no usable stdout: nothing to protect
-        return highspy.Highs()
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def run(h: highspy.Highs) -> None:
-    """Solve, raising SolverFailed unless HiGHS reports an optimum.
-
-    A warm start after bound or column changes can end without a status ("Not Set"),
-    seen rarely on a loaded machine; the same LP solved cold from its model does not.
-    """
-    h.run()
-    status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        h.clearSolver()
-        h.run()
-        status = h.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise SolverFailed("HiGHS", h.modelStatusToString(status))
+from quotas.solvers import INF, new_highs, solve_highs
 
 
 class PanelStore:
@@ -93,6 +38,29 @@ class PanelStore:
         self.types.append(idx.astype(np.int32))
         self.seats.append(np.asarray(seats, dtype=np.int64)[idx])
         return len(self.types) - 1
+
+    def columns(
+        self,
+        panels: list[np.ndarray],
+        counts: np.ndarray,
+        row_of: np.ndarray,
+        last_row: int,
+        sign: float = 1.0,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Store the new ones among ``panels``; each one's master column (rows, values).
+
+        A column has ``sign * seats_t / counts_t`` in the row ``row_of[t]`` of each seated
+        type ``t`` and 1 in ``last_row`` (the convexity row).
+        """
+        out = []
+        for seats in panels:
+            j = self.add(seats)
+            if j is None:
+                continue
+            types = self.types[j]
+            rows = np.append(row_of[types], last_row).astype(np.int32)
+            out.append((rows, np.append(sign * self.seats[j] / counts[types], 1.0)))
+        return out
 
     def index(self, seats: np.ndarray) -> int | None:
         """The number of a stored panel, or None when it is not stored."""
@@ -152,15 +120,12 @@ class MinimumMaster:
         rows: list[np.ndarray] = []
         values: list[np.ndarray] = []
         nnz = 0
-        for seats in panels:
-            j = self.store.add(seats)
-            if j is None:
-                continue
-            types = self.store.types[j]
+        new = self.store.columns(panels, self.counts, self.row_of, self.convexity_row)
+        for col_rows, col_values in new:
             starts.append(nnz)
-            rows.append(np.append(self.row_of[types], self.convexity_row).astype(np.int32))
-            values.append(np.append(self.store.seats[j] / self.counts[types], 1.0))
-            nnz += types.size + 1
+            rows.append(col_rows)
+            values.append(col_values)
+            nnz += col_rows.size
         if not starts:
             return 0
         k = len(starts)
@@ -188,7 +153,7 @@ class MinimumMaster:
     def solve(self) -> MasterSolution:
         """Solve the restricted master (warm-started from the previous basis)."""
         start = time.perf_counter()
-        run(self.h)
+        solve_highs(self.h)
         self.solves += 1
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)

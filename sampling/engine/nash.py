@@ -24,9 +24,10 @@ import time
 
 import numpy as np
 
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
 from sampling.engine.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
-from sampling.engine.master import INF, PanelStore, new_highs, run
+from sampling.engine.master import PanelStore
 from sampling.engine.nash_relaxed import relaxed_nash
 from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
@@ -83,17 +84,10 @@ class NashMaster:
 
     def add_panels(self, panels: list[np.ndarray]) -> int:
         """Add the new panels as columns; return how many were new."""
-        added = 0
-        for seats in panels:
-            j = self.store.add(seats)
-            if j is None:
-                continue
-            types = self.store.types[j]
-            rows = np.append(self.row_of[types], self.m).astype(np.int32)
-            values = np.append(-self.store.seats[j] / self.counts[types], 1.0)
+        new = self.store.columns(panels, self.counts, self.row_of, self.m, sign=-1.0)
+        for rows, values in new:
             self.h.addCol(0.0, 0.0, INF, rows.size, rows, values)
-            added += 1
-        return added
+        return len(new)
 
     def add_tangents(self, rows: np.ndarray, points: np.ndarray) -> None:
         """Cut ``w_t <= log a + (p_t - a) / a`` for each row ``t`` (coverable type order)."""
@@ -122,7 +116,7 @@ class NashMaster:
     def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return (lambda per panel, p, w, marginal value of p) per coverable type."""
         start = time.perf_counter()
-        run(self.h)
+        solve_highs(self.h)
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)
         # HiGHS reports d(objective)/d(rhs) of the minimisation: the value of p_t is its negation.

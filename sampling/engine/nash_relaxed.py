@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.decompose import RelaxedLeximin
-from sampling.engine.master import INF, new_highs, run
 from sampling.engine.nash_dual import dual_nash
 from sampling.engine.oracle import PanelOracle
 from sampling.errors import SolverFailed
@@ -65,17 +65,11 @@ class _Polytope:
         self.t = t
         h = new_highs()
         h.addVars(t, np.zeros(t), np.where(seated, 1.0, 0.0))
-        for f in range(oracle.vectors.shape[1]):
-            for j, (lo, hi) in enumerate(oracle.bounds[f]):
-                members = np.flatnonzero(oracle.vectors[:, f] == j).astype(np.int32)
-                h.addRow(float(lo), float(hi), members.size, members, self.n[members])
-        everyone = np.arange(t, dtype=np.int32)
-        h.addRow(float(oracle.size), float(oracle.size), t, everyone, self.n)
-        for group in oracle.households:
-            g = group.astype(np.int32)
-            h.addRow(-INF, 1.0, g.size, g, self.n[g])
+        # The panel polytope's rows over p (expected seats n_t p_t).
+        for row in oracle.shape.linear_rows(self.n, home_low=-INF):
+            h.addRow(*row)
         self.h = h
-        self.columns = everyone
+        self.columns = np.arange(t, dtype=np.int32)
 
     def _solve(self, cost: np.ndarray, curvature: np.ndarray | None) -> np.ndarray:
         hessian = highspy.HighsHessian()
@@ -87,7 +81,7 @@ class _Polytope:
             hessian.value_ = curvature
         self.h.passHessian(hessian)
         self.h.changeColsCost(self.t, self.columns, cost)
-        run(self.h)
+        solve_highs(self.h)
         return np.asarray(self.h.getSolution().col_value, dtype=float)[: self.t]
 
     def newton_target(self, grad: np.ndarray, curvature: np.ndarray, p: np.ndarray) -> np.ndarray:

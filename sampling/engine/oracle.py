@@ -1,10 +1,11 @@
-"""The panel polytope over types and its pricing oracle: the best feasible panel for given weights.
+"""The pricing oracle: the best feasible panel for given weights per type.
 
 A panel is a *composition*: how many seats each type of person gets. The integer program
-(one variable per type, bounded by the type's head count; household members are binaries
-with at most one per household; every quota; the panel size) is built once in OR-Tools'
-bundled CBC and kept: each pricing round only changes the objective. CBC runs on one
-thread without time limits, so the same weights always give the same panel.
+is the panel polytope of ``quotas.polytope`` (one variable per type, bounded by the type's
+head count; household members are binaries with at most one per household; every quota;
+the panel size), built once in CBC and kept: each pricing round only changes the
+objective. CBC runs on one thread without time limits, so the same weights always give
+the same panel.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
 from quotas.model import QuotaTable
+from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
-from sampling.errors import InfeasibleQuotas, SolverFailed
+from quotas.solvers import Outcome, SolverFailed
+from sampling.errors import InfeasibleQuotas
 
 # Relative MIP gap for pricing; the certified bound (CBC's best bound) is used either way,
 # so a small positive gap only widens the reported optimality gap, never hides it.
 PRICING_GAP = 1e-9
+_PRICED = frozenset({Outcome.OPTIMAL, Outcome.INFEASIBLE})
 
 
 @dataclass(frozen=True)
@@ -47,51 +50,17 @@ class PanelOracle:
     """
 
     def __init__(self, pool: Pool, quotas: QuotaTable, size: int) -> None:
+        self.shape = PanelShape.of(pool, quotas, size)
         self.size = size
-        self.vectors = pool.type_vectors
-        self.counts = pool.type_counts.astype(np.int64)
-        self.n_types = int(self.counts.size)
-        self.households = self._household_types(pool)
-        self.bounds = self._category_bounds(pool, quotas, size)
+        self.vectors = self.shape.vectors
+        self.counts = self.shape.counts
+        self.n_types = self.shape.n_types
+        self.households = self.shape.households
+        self.bounds = self.shape.bounds()
         self.calls = 0
         self.seconds = 0.0
-        solver = pywraplp.Solver.CreateSolver("CBC")
-        if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
-            raise SolverFailed("CBC", "unavailable")
-        solver.SetNumThreads(1)
-        self._solver = solver
-        self._x = [solver.IntVar(0.0, float(c), f"x{t}") for t, c in enumerate(self.counts)]
-        for f in range(self.vectors.shape[1]):
-            for j, (lo, hi) in enumerate(self.bounds[f]):
-                members = np.flatnonzero(self.vectors[:, f] == j)
-                expr = solver.Sum([self._x[int(t)] for t in members])
-                solver.Add(expr >= lo)
-                solver.Add(expr <= hi)
-        solver.Add(solver.Sum(self._x) == size)
-        for group in self.households:
-            solver.Add(solver.Sum([self._x[int(t)] for t in group]) <= 1)
-        self._params = pywraplp.MPSolverParameters()
-        self._params.SetDoubleParam(self._params.RELATIVE_MIP_GAP, PRICING_GAP)
-        self._objective = solver.Objective()
-        self._objective.SetMaximization()
-
-    # -- construction helpers ---------------------------------------------------
-    @staticmethod
-    def _household_types(pool: Pool) -> list[np.ndarray]:
-        """Type numbers of the members of each shared household (each member is its own type)."""
-        type_of = pool.type_of
-        return [np.sort(type_of[rows]) for rows in pool.households()]
-
-    @staticmethod
-    def _category_bounds(pool: Pool, quotas: QuotaTable, size: int) -> list[list[tuple[int, int]]]:
-        out: list[list[tuple[int, int]]] = []
-        for f, feature in enumerate(pool.features):
-            row = []
-            for value in pool.values[f]:
-                lo, hi = quotas.bounds(feature, value)
-                row.append((max(int(lo), 0), min(int(hi), size)))
-            out.append(row)
-        return out
+        self.model = PanelModel(self.shape, split=True)
+        self._types = list(range(self.n_types))
 
     # -- pricing ----------------------------------------------------------------
     def best(self, weights: np.ndarray) -> Priced:
@@ -101,36 +70,21 @@ class PanelOracle:
         scale = float(np.max(np.abs(w))) if w.size else 0.0
         # Scaling to a largest weight of 1 keeps CBC's absolute tolerances meaningful.
         scaled = w / scale if scale > 0 else np.zeros_like(w)
-        for var, coef in zip(self._x, scaled.tolist(), strict=True):
-            self._objective.SetCoefficient(var, coef)
-        status = self._solver.Solve(self._params)
+        self.model.set_objective(self._types, scaled.tolist())
+        outcome = self.model.solve(relative_gap=PRICING_GAP, accept=_PRICED)
         self.calls += 1
-        if status == pywraplp.Solver.INFEASIBLE:
+        if outcome is Outcome.INFEASIBLE:
             raise InfeasibleQuotas(size=self.size)
-        if status != pywraplp.Solver.OPTIMAL:
-            raise SolverFailed("CBC", str(status))
-        seats = np.fromiter(
-            (round(v.solution_value()) for v in self._x), dtype=np.int64, count=self.n_types
-        )
+        seats = self.model.seats()
         self.check(seats)
         value = float(w @ seats)
-        bound = float(self._objective.BestBound()) * scale if scale > 0 else 0.0
+        bound = self.model.best_bound() * scale if scale > 0 else 0.0
         self.seconds += time.perf_counter() - start
         return Priced(seats, value, max(bound, value))
 
     def check(self, seats: np.ndarray) -> None:
         """Raise SolverFailed unless ``seats`` is a feasible panel (guards against solver slips)."""
-        ok = bool(np.all(seats >= 0) and np.all(seats <= self.counts))
-        ok = ok and int(seats.sum()) == self.size
-        for f in range(self.vectors.shape[1]):
-            per_value = np.bincount(
-                self.vectors[:, f], weights=seats, minlength=len(self.bounds[f])
-            )
-            for j, (lo, hi) in enumerate(self.bounds[f]):
-                ok = ok and lo <= per_value[j] <= hi
-        for group in self.households:
-            ok = ok and int(seats[group].sum()) <= 1
-        if not ok:
+        if not self.shape.holds(seats):
             raise SolverFailed("CBC", "returned an infeasible panel")
 
     def cover(self, seated: Sequence[np.ndarray] = ()) -> tuple[list[np.ndarray], np.ndarray]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sampling.engine.master import INF, new_highs, run
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling.engine.oracle import PanelOracle
 
 
@@ -33,15 +33,8 @@ class Relaxation:
             h.addRow(
                 0.0, INF, 2, np.array([t, t_all], dtype=np.int32), np.array([1.0 / counts[t], -1.0])
             )
-        for f in range(oracle.vectors.shape[1]):
-            for j, (lo, hi) in enumerate(oracle.bounds[f]):
-                members = np.flatnonzero(oracle.vectors[:, f] == j).astype(np.int32)
-                h.addRow(float(lo), float(hi), members.size, members, np.ones(members.size))
-        everyone = np.arange(t_all, dtype=np.int32)
-        h.addRow(float(oracle.size), float(oracle.size), t_all, everyone, np.ones(t_all))
-        for group in oracle.households:
-            g = group.astype(np.int32)
-            h.addRow(0.0, 1.0, g.size, g, np.ones(g.size))
+        for row in oracle.shape.linear_rows():  # the panel polytope's rows, over x
+            h.addRow(*row)
         self.h = h
         self.z_col = t_all
         self.m = m
@@ -56,7 +49,7 @@ class Relaxation:
 
     def duals(self, open_: np.ndarray) -> tuple[float, np.ndarray]:
         """Solve; return the relaxed level value and the type duals normalised over open types."""
-        run(self.h)  # retries cold when a warm start stalls
+        solve_highs(self.h)  # retries cold when a warm start stalls
         sol = self.h.getSolution()
         z = float(np.asarray(sol.col_value)[self.z_col])
         y = np.zeros(self.n_types)

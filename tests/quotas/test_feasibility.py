@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotas.explain import Bound, FeasibilityResult, explain_conflict
-from quotas.feasibility import check_feasibility, export_model
+from quotas.feasibility import check_feasibility
+from quotas.feasibility_export import export_model
 from quotas.model import Category, Quota, QuotaTable, crossed_feature, crossed_value, quota_table
 from quotas.problems import InvalidInput, KleroError
 from tests.sampling.conftest import single_thread_highs

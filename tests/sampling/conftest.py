@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from quotas.model import QuotaTable, quota_table
 from quotas.pool import Pool
+from quotas.solvers import new_highs
 from sampling.distribution import Distribution
 from synthetic_data.instances import InstanceParams, benchmark_instance
 
@@ -139,10 +140,7 @@ def single_thread_highs() -> highspy.Highs:
     thread, so a test's solver that ran first with the default would break every engine
     test after it in the same process.
     """
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    return h
+    return new_highs()
 
 
 def _lp(

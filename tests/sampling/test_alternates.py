@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from quotas.model import QuotaTable, quota_table
 from quotas.pool import Pool
 from quotas.problems import InvalidInput, KleroError
-from sampling.alternates.dropouts import Layout, best_refill, dropout_rates, expected_deviation
+from sampling.alternates.dropouts import Layout, dropout_rates, expected_deviation
+from sampling.alternates.programs import best_refill
 from sampling.alternates.select import Alternates, select_alternates
 from sampling.engine.legacy import legacy_panel
 from sampling.names import AlternatesMethod

@@ -1,0 +1,244 @@
+"""Every solver object is made here, and every solve's status is read here.
+
+HiGHS (LPs, QPs and the alternates' MIPs), CBC through OR-Tools (the panel integer
+programs) and PuLP (the exported feasibility model) are created by the functions below
+and nowhere else, so each runs on one thread without output, and a solve that ends in an
+unexpected status raises ``SolverFailed`` with the solver's name and status, whichever
+algorithm asked. ``tests/quotas/test_solvers.py`` keeps it that way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Collection
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from quotas.problems import KleroError
+
+if TYPE_CHECKING:
+    import highspy
+    import pulp
+    from ortools.linear_solver import pywraplp
+
+# The solver libraries load on first use: importing this module (as the errors do) stays
+# cheap for commands that never solve. The message of SolverFailed's code
+# (selection_solver_failed) is in sampling's catalogue, where it was.
+
+
+__all__ = [
+    "ANY_OUTCOME",
+    "INF",
+    "OPTIMAL_ONLY",
+    "Outcome",
+    "SolverFailed",
+    "highs_optimal",
+    "new_cbc",
+    "new_highs",
+    "new_highs_model",
+    "new_pulp_problem",
+    "solve_cbc",
+    "solve_highs",
+]
+
+INF = math.inf  # HiGHS's infinity (``highspy.kHighsInf``) is the float infinity
+
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+class SolverFailed(KleroError):
+    """A solver returned an unexpected status (a bug or numerical trouble, not bad input)."""
+
+    exit_code = 3
+
+    def __init__(self, solver: str, status: str) -> None:
+        super().__init__("selection_solver_failed", solver=solver, status=status)
+
+
+# -- HiGHS --------------------------------------------------------------------------
+
+
+def new_highs(*, simplex_strategy: int = 4, presolve: bool = True) -> highspy.Highs:
+    """A silent, single-threaded, deterministic HiGHS (dual simplex by default).
+
+    Always one thread: HiGHS sizes one thread pool per process at its first run, and a
+    later object asking for another size fails to run.
+    """
+    import highspy
+
+    global _banner_shown
+    with _BANNER_LOCK:
+        if _banner_shown:
+            h = highspy.Highs()
+        else:
+            # HiGHS prints a banner to the C-level stdout on the first construction per
+            # process, before options can silence it; it would corrupt the CLI's JSON output.
+            _banner_shown = True
+            h = _construct_quietly()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("simplex_strategy", simplex_strategy)
+    h.setOptionValue("random_seed", 0)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
+    return h
+
+
+def new_highs_model(
+    cost: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    integer: np.ndarray | None = None,
+    simplex_strategy: int = 4,
+    presolve: bool = True,
+) -> highspy.Highs:
+    """A new HiGHS (as ``new_highs``) holding a whole model, passed in one call.
+
+    Columns have ``cost`` and ``bounds = (lower, upper)``; rows have ``row_bounds``;
+    the matrix has the ``entries = (rows, columns, values)``; ``integer`` marks the
+    integer columns (none by default).
+    """
+    import highspy
+
+    rows, cols, values = (np.asarray(a) for a in entries)
+    n = len(cost)
+    order = np.lexsort((rows, cols))
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(row_bounds[0])
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(bounds[0], dtype=float)
+    lp.col_upper_ = np.asarray(bounds[1], dtype=float)
+    lp.row_lower_ = np.asarray(row_bounds[0], dtype=float)
+    lp.row_upper_ = np.asarray(row_bounds[1], dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(cols[order], np.arange(n + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = values[order].astype(float)
+    if integer is not None:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in integer
+        ]
+    h = new_highs(simplex_strategy=simplex_strategy, presolve=presolve)
+    h.passModel(lp)
+    return h
+
+
+def _construct_quietly() -> highspy.Highs:
+    import highspy
+
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable stdout: nothing to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def highs_optimal(h: highspy.Highs) -> bool:
+    """Whether HiGHS's last run ended at a proven optimum."""
+    import highspy
+
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def solve_highs(h: highspy.Highs) -> None:
+    """Solve, raising SolverFailed unless HiGHS reports an optimum.
+
+    A warm start after bound or column changes can end without a status ("Not Set"),
+    seen rarely on a loaded machine; the same LP solved cold from its model does not.
+    """
+    h.run()
+    if not highs_optimal(h):
+        h.clearSolver()
+        h.run()
+    if not highs_optimal(h):
+        raise SolverFailed("HiGHS", h.modelStatusToString(h.getModelStatus()))
+
+
+# -- CBC ----------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """How a CBC solve ended."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution, not proven optimal (a time limit)
+    INFEASIBLE = "infeasible"
+    OTHER = "other"  # no answer: a limit without a solution, or an error
+
+
+OPTIMAL_ONLY = frozenset({Outcome.OPTIMAL})
+ANY_OUTCOME = frozenset(Outcome)
+
+
+def new_cbc(*, time_limit: float | None = None) -> pywraplp.Solver:
+    """A CBC integer-program solver (OR-Tools' bundled one) on one thread.
+
+    Raises SolverFailed ``("CBC", "unavailable")`` when OR-Tools was built without it.
+    """
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("CBC")
+    if solver is None:  # pragma: no cover - OR-Tools always bundles CBC
+        raise SolverFailed("CBC", "unavailable")
+    solver.SetNumThreads(1)
+    if time_limit is not None:
+        solver.SetTimeLimit(int(time_limit * 1000))
+    return solver
+
+
+def cbc_outcome(status: int) -> Outcome:
+    """The outcome of a CBC status code."""
+    from ortools.linear_solver import pywraplp
+
+    outcomes = {
+        pywraplp.Solver.OPTIMAL: Outcome.OPTIMAL,
+        pywraplp.Solver.FEASIBLE: Outcome.FEASIBLE,
+        pywraplp.Solver.INFEASIBLE: Outcome.INFEASIBLE,
+    }
+    return outcomes.get(status, Outcome.OTHER)
+
+
+def solve_cbc(
+    solver: pywraplp.Solver,
+    *,
+    relative_gap: float | None = None,
+    accept: Collection[Outcome] = OPTIMAL_ONLY,
+) -> Outcome:
+    """Solve; raise SolverFailed ``("CBC", status)`` unless the outcome is in ``accept``."""
+    from ortools.linear_solver import pywraplp
+
+    if relative_gap is None:
+        status = solver.Solve()
+    else:
+        params = pywraplp.MPSolverParameters()
+        params.SetDoubleParam(params.RELATIVE_MIP_GAP, relative_gap)
+        status = solver.Solve(params)
+    outcome = cbc_outcome(status)
+    if outcome not in accept:
+        raise SolverFailed("CBC", str(status))
+    return outcome
+
+
+# -- PuLP ---------------------------------------------------------------------------
+
+
+def new_pulp_problem(name: str, *, minimise: bool = True) -> pulp.LpProblem:
+    """An empty PuLP problem (written to .lp/.mps files for any solver; never solved here)."""
+    import pulp
+
+    return pulp.LpProblem(name, pulp.LpMinimize if minimise else pulp.LpMaximize)

@@ -1,0 +1,143 @@
+"""Rounding a lottery's panel weights to whole counts of m slots, each person's chance kept.
+
+Iterative LP rounding in the style of Beck and Fiala: panel counts start at
+``m * weight``; each round solves an LP (HiGHS simplex, a vertex, deterministic) that
+keeps the number of panels and the expected seats of every "heavy" type fixed, then
+freezes the counts that came out whole. A type stops being protected only once the
+still-fractional panels give it at most ``k + 1`` expected seats in total, and each of
+those counts then moves by less than one, so every person's probability changes by less
+than (k + 1) / m (k = panel size). A local search then lowers the largest change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quotas.solvers import highs_optimal, new_highs_model
+
+__all__ = ["round_counts"]
+
+_TOL = 1e-7
+_SOURCES = 8  # panels tried as the source of a slot in each local-search move
+_WATCH = 64  # most-changed types on which local-search moves are ranked
+_CHECKS = 6  # ranked moves checked on all types before the search stops
+_ROW_CAP = 200  # protected rows per LP beyond those the bound needs (LP speed)
+_KEEP = 0.75  # share of the fractional panels' count kept as protected rows per LP
+
+
+def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> np.ndarray:
+    """Integer panel counts summing to ``m``, ``share @ counts / m`` close to ``share @ weights``.
+
+    ``share`` is types x panels with entries in [0, 1] and ``share.T @ type_counts == size``.
+    """
+    target = weights * m
+    counts = np.floor(target + 1e-9).astype(np.int64)
+    floating = np.flatnonzero(target - counts > _TOL)
+    y = (target - counts)[floating]
+    dropped = np.zeros(share.shape[0], dtype=bool)
+    while floating.size:
+        n_float = floating.size
+        sub = share[:, floating]
+        heavy = sub.sum(axis=1)
+        live = np.flatnonzero(~dropped & (heavy > _TOL))
+        live = live[np.lexsort((live, -heavy[live]))]
+        # Keep every type above k + 1 expected seats (that is what the bound needs; there are
+        # at most n_float - 2 of them) and the heaviest others up to three quarters of the
+        # panels (so each LP freezes a good share of them) or _ROW_CAP rows (so LPs stay fast).
+        must = int(np.count_nonzero(heavy[live] > size + 1))
+        room = max(must, min(n_float - 2, int(_KEEP * n_float), _ROW_CAP), 0)
+        dropped[live[room:]] = True
+        rows = live[:room]
+        z = _vertex(sub[rows], y)
+        whole = (z < _TOL) | (z > 1 - _TOL)
+        while not whole.any():
+            if rows.size == 0:  # numerically stuck at the last step: round the largest shares
+                z = _round_largest(z)
+                whole[:] = True
+                break
+            dropped[rows[-1]] = True
+            rows = rows[:-1]
+            z = _vertex(sub[rows], y)
+            whole = (z < _TOL) | (z > 1 - _TOL)
+        counts[floating[whole & (z > 0.5)]] += 1
+        floating, y = floating[~whole], z[~whole]
+    return _improve(share, _fix_total(counts, target, m), target, m)
+
+
+def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A vertex of ``{z in [0,1]^n : rows @ z = rows @ y, sum z = sum y}`` (HiGHS simplex)."""
+    a = np.vstack([rows, np.ones((1, y.size))])
+    rhs = a @ y
+    cols, idx = np.nonzero(a.T)
+    h = new_highs_model(
+        np.zeros(y.size),
+        (np.zeros(y.size), np.ones(y.size)),
+        (rhs, rhs),
+        (idx, cols, a.T[cols, idx]),
+        presolve=False,  # the simplex answer itself is a vertex
+    )
+    h.run()
+    if not highs_optimal(h):
+        return y.copy()  # keeps the current point; the caller then drops a row and retries
+    return np.clip(np.asarray(h.getSolution().col_value, dtype=float), 0.0, 1.0)
+
+
+def _round_largest(z: np.ndarray) -> np.ndarray:
+    ones = round(float(z.sum()))
+    order = np.lexsort((np.arange(z.size), -z))
+    out = np.zeros_like(z)
+    out[order[:ones]] = 1.0
+    return out
+
+
+def _improve(
+    share: np.ndarray, counts: np.ndarray, target: np.ndarray, m: int, moves: int = 500
+) -> np.ndarray:
+    """Local search: move one panel slot at a time while that lowers the largest change
+    (or keeps it and lowers the sum of squared changes).
+
+    The largest change never grows, so the rounding bound still holds. Candidate moves
+    are ranked on the most-changed types only (for speed) and checked on all types before
+    they are made; a move budget rather than a clock keeps the result machine-independent.
+    """
+    counts = counts.copy()
+    dev = share @ (counts - target) / m
+    for _ in range(moves):
+        size = np.abs(dev)
+        peak, spread = float(size.max(initial=0.0)), float(dev @ dev)
+        watch = np.lexsort((np.arange(size.size), -size))[:_WATCH]
+        sign = 1.0 if dev[watch[0]] > 0 else -1.0
+        # Take a slot from a panel that gives the worst type much of what it has too much
+        # of (or little of what it lacks), and give it to the panel that helps most.
+        held = np.flatnonzero(counts > 0)
+        held = held[np.lexsort((held, -sign * share[watch[0], held]))][:_SOURCES]
+        ranked: list[tuple[float, float, int, int]] = []
+        for a in held.tolist():
+            after = dev[watch, None] + (share[watch] - share[watch][:, [a]]) / m
+            high = np.abs(after).max(axis=0)
+            high[a] = np.inf
+            squares = np.einsum("ij,ij->j", after, after)
+            for b in np.lexsort((squares, high))[:2].tolist():
+                ranked.append((float(high[b]), float(squares[b]), a, b))
+        for _, _, a, b in sorted(ranked)[:_CHECKS]:
+            moved = dev + (share[:, b] - share[:, a]) / m
+            new_peak = float(np.abs(moved).max())
+            if new_peak < peak - 1e-12 or (new_peak <= peak and moved @ moved < spread - 1e-15):
+                counts[a] -= 1
+                counts[b] += 1
+                dev = moved
+                break
+        else:
+            break
+    return counts
+
+
+def _fix_total(counts: np.ndarray, target: np.ndarray, m: int) -> np.ndarray:
+    """Repair a total off by numerical round-off, moving the counts furthest from target."""
+    counts = counts.copy()
+    while counts.sum() < m:
+        counts[int(np.argmax(target - counts))] += 1
+    while counts.sum() > m:
+        slack = np.where(counts > 0, target - counts, np.inf)
+        counts[int(np.argmin(slack))] -= 1
+    return counts
