@@ -64,43 +64,7 @@ _WHERE = {
     "replace": "sampling.alternates.replace",
 }
 
-__all__ = [
-    "BASE_KEY",
-    "DEFAULT_DROPOUT",
-    "ENGINE",
-    "Algorithm",
-    "Alternates",
-    "AlternatesMethod",
-    "AlternatesSearch",
-    "Distribution",
-    "Draw",
-    "DropoutSpec",
-    "InfeasibleQuotas",
-    "Lottery",
-    "Progress",
-    "Replacement",
-    "RunFigures",
-    "SelectionRequest",
-    "SelectionResult",
-    "SelectionSettings",
-    "SolverFailed",
-    "draw",
-    "draw_panel",
-    "dropout_from_record",
-    "dropout_rates",
-    "dropout_record",
-    "fairness_metrics",
-    "input_sha256",
-    "legacy_distribution",
-    "legacy_panel",
-    "read_lottery",
-    "reason_data",
-    "replace",
-    "round_to_lottery",
-    "select_alternates",
-    "select_distribution",
-    "select_panel",
-]
+__all__ = sorted(_WHERE)
 
 
 __getattr__, __dir__ = lazy_names(__name__, _WHERE)

@@ -38,26 +38,7 @@ _WHERE = {
     "write_synthetic": "synthetic_data.generate",
 }
 
-__all__ = [
-    "ADDRESS_COLUMNS",
-    "CHANNELS",
-    "COUNTRIES",
-    "EXTRA_FEATURES",
-    "FEATURES",
-    "HOUSEHOLD_SHARE",
-    "PII_COLUMNS",
-    "Country",
-    "Locales",
-    "available_countries",
-    "country",
-    "faker_locales",
-    "generate_pool",
-    "margins_dict",
-    "margins_frame",
-    "margins_object",
-    "population_margins",
-    "write_synthetic",
-]
+__all__ = sorted(_WHERE)
 
 
 __getattr__, __dir__ = lazy_names(__name__, _WHERE)
