@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from klero import select
-from klero.files import check, replace, synth, verify
+from klero.files import check, replace, seats, synth, verify
 from klero.listing import SERVICE_COMMANDS
 from quotas.problems import KleroError
 
@@ -78,6 +78,7 @@ app.command("select")(select.select_command)
 app.command("verify")(verify.verify_command)
 app.command("replace")(replace.replace_command)
 app.command("synth")(synth.synth_command)
+app.add_typer(seats.seats_app, name="seats")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
