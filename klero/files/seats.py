@@ -51,11 +51,12 @@ def allocate_command(
     chosen = SeatMethod.parse(method)
     people = read_populations(population)
     seats = allocate(people, total, chosen, minimum=minimum, maximum=maximum, base=base)
-    table = seat_table(people, seats)
+    rows = seat_rows(people, seats)
+    table = pd.DataFrame(rows)
     if out is not None:
         write_file(out, table_writer(table))
     if as_json:
-        emit_json({"method": chosen.value, "total": total, "units": _records(table)})
+        emit_json({"method": chosen.value, "total": total, "units": rows})
     else:
         typer.echo(f"{total} seats shared among {len(seats)} units ({chosen.value}):")
         typer.echo(_text(table))
@@ -64,31 +65,19 @@ def allocate_command(
     return 0
 
 
-def seat_table(people: dict[str, int], seats: dict[str, int]) -> pd.DataFrame:
+def seat_rows(people: dict[str, int], seats: dict[str, int]) -> list[dict[str, Any]]:
     """Each unit's population and seats, and their shares of the whole."""
     everyone = sum(people.values())
     total = sum(seats.values())
-    return pd.DataFrame(
-        {
-            "unit": list(people),
-            "population": list(people.values()),
-            "population_share": [p / everyone if everyone else 0.0 for p in people.values()],
-            "seats": [seats[u] for u in people],
-            "seat_share": [seats[u] / total for u in people],
-        }
-    )
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
-            "unit": str(row.unit),
-            "population": int(row.population),
-            "population_share": round(float(row.population_share), 6),
-            "seats": int(row.seats),
-            "seat_share": round(float(row.seat_share), 6),
+            "unit": unit,
+            "population": population,
+            "population_share": population / everyone if everyone else 0.0,
+            "seats": seats[unit],
+            "seat_share": seats[unit] / total if total else 0.0,
         }
-        for row in table.itertuples(index=False)
+        for unit, population in people.items()
     ]
 
 
