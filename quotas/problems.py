@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any, Literal, TypeVar
 
 from quotas.messages import Message, render
 
@@ -182,3 +183,14 @@ def error_count(problems: Iterable[Problem]) -> int:
         for p in problems
         if p.severity == "error"
     )
+
+
+Named = TypeVar("Named", bound=StrEnum)
+
+
+def parse_name(kind: type[Named], value: object, code: str, **params: object) -> Named:
+    """The member of ``kind`` named ``value``; KleroError ``code`` with ``params`` if none."""
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise KleroError(code, **params) from None

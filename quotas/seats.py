@@ -35,7 +35,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from quotas.formats import column_cells, header_key, missing_columns, whole_number
-from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
+from quotas.problems import InvalidInput, KleroError, Problem, parse_name, raise_if_errors
 from quotas.tables import read_table
 
 
@@ -49,11 +49,9 @@ class SeatMethod(StrEnum):
     @classmethod
     def parse(cls, value: object) -> SeatMethod:
         """The method named ``value``; KleroError ``seats_method_unknown`` if none."""
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            known = ", ".join(m.value for m in cls)
-            raise KleroError("seats_method_unknown", method=str(value), known=known) from None
+        known = ", ".join(cls)
+        name = str(value).strip().lower()
+        return parse_name(cls, name, "seats_method_unknown", method=str(value), known=known)
 
 
 def allocate(

@@ -14,9 +14,8 @@ so it is stored, hashed and shown exactly as before.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
 
-from quotas.problems import KleroError
+from quotas.problems import parse_name
 
 __all__ = ["Algorithm", "AlternatesMethod", "AlternatesSearch"]
 
@@ -33,7 +32,7 @@ class Algorithm(StrEnum):
     def parse(cls, value: object) -> Algorithm:
         """The algorithm named ``value``; KleroError ``selection_algorithm_unknown`` if none."""
         known = ", ".join(cls)
-        return _named(cls, value, "selection_algorithm_unknown", algorithm=value, known=known)
+        return parse_name(cls, value, "selection_algorithm_unknown", algorithm=value, known=known)
 
 
 class AlternatesMethod(StrEnum):
@@ -45,7 +44,7 @@ class AlternatesMethod(StrEnum):
     @classmethod
     def parse(cls, value: object) -> AlternatesMethod:
         """The method named ``value``; KleroError ``alternates_method_unknown`` if none."""
-        return _named(cls, value, "alternates_method_unknown", method=value)
+        return parse_name(cls, value, "alternates_method_unknown", method=value)
 
 
 class AlternatesSearch(StrEnum):
@@ -58,15 +57,4 @@ class AlternatesSearch(StrEnum):
     @classmethod
     def parse(cls, value: object) -> AlternatesSearch:
         """The search named ``value``; KleroError ``alternates_search_unknown`` if none."""
-        return _named(cls, value, "alternates_search_unknown", search=value)
-
-
-Named = TypeVar("Named", bound=StrEnum)
-
-
-def _named(kind: type[Named], value: object, code: str, **params: object) -> Named:
-    """The member of ``kind`` named ``value``; KleroError ``code`` with ``params`` if none."""
-    try:
-        return kind(str(value))
-    except ValueError:
-        raise KleroError(code, **params) from None
+        return parse_name(cls, value, "alternates_search_unknown", search=value)
