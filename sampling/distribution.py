@@ -105,13 +105,20 @@ class Distribution:
 
 
 def gini(values: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = all equal)."""
+    """Gini coefficient of non-negative values (0 = all equal).
+
+    Rounding error of the sums (about 1e-16) is not inequality: equal values give exactly
+    0, never a negative figure ("Gini -0.000").
+
+    >>> gini(np.full(10, 0.1)), gini(np.array([0.0, 0.0, 1.0]))
+    (0.0, 0.6666666666666666)
+    """
     x = np.sort(np.asarray(values, dtype=float))
     n = x.size
-    if n == 0 or x.sum() <= 0:
+    if n == 0 or x.sum() <= 0 or x[0] == x[-1]:
         return 0.0
     cum = np.cumsum(x)
-    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+    return max(0.0, float((n + 1 - 2 * (cum.sum() / cum[-1])) / n))
 
 
 def fairness_metrics(p: np.ndarray, size: int) -> dict[str, float]:
