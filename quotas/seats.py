@@ -30,8 +30,10 @@ unchanged, never loses a seat.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 
 from quotas.formats import column_cells, header_key, missing_columns, whole_number
@@ -75,16 +77,18 @@ def allocate(
     start = max(minimum, base) if method is SeatMethod.DEGRESSIVE else minimum
     _check_bounds(len(units), total, start, minimum, cap)
     seats = [min(start, cap) for _ in units]
-    order = _priority_order(people)
+    rank = {i: r for r, i in enumerate(_priority_order(people))}
+
+    def entry(i: int) -> tuple[tuple[int, Fraction, int], int]:
+        return _priority(method, people[i], seats[i], base, rank[i]), i
+
+    waiting = [entry(i) for i in range(len(units)) if seats[i] < cap]
+    heapq.heapify(waiting)
     for _ in range(total - sum(seats)):
-        best = None
-        for i in order:
-            if seats[i] >= cap:
-                continue
-            if best is None or _better(method, people, seats, base, i, best):
-                best = i
-        assert best is not None  # _check_bounds: the caps leave room for every seat
+        _, best = heapq.heappop(waiting)  # _check_bounds: the caps leave room for every seat
         seats[best] += 1
+        if seats[best] < cap:
+            heapq.heappush(waiting, entry(best))
     return dict(zip(units, seats, strict=True))
 
 
@@ -114,22 +118,20 @@ def _priority_order(people: list[int]) -> list[int]:
     return sorted(range(len(people)), key=lambda i: -people[i])
 
 
-def _better(
-    method: SeatMethod, people: list[int], seats: list[int], base: int, i: int, j: int
-) -> bool:
-    """Whether unit ``i`` deserves the next seat strictly more than unit ``j``.
-
-    ``j`` comes earlier in the priority order, so equal priorities keep ``j``.
-    """
+def _priority(
+    method: SeatMethod, people: int, seats: int, base: int, rank: int
+) -> tuple[int, Fraction, int]:
+    """A unit's claim to its next seat: the smallest key gets it (exact, ties by ``rank``)."""
     if method is SeatMethod.EQUAL:
-        return seats[i] < seats[j]
+        return 0, Fraction(seats), rank
     if method is SeatMethod.PROPORTIONAL:
-        # p_i / (2 s_i + 1) > p_j / (2 s_j + 1), in integers
-        return people[i] * (2 * seats[j] + 1) > people[j] * (2 * seats[i] + 1)
+        return 0, -Fraction(people, 2 * seats + 1), rank
     # Cambridge: a unit with a seats above the base reaches ceil(p / D) = a + 1 when
-    # p / a > D, so its priority is p / a (infinite for a first seat, when p > 0)
-    above_i, above_j = seats[i] - base, seats[j] - base
-    return people[i] * above_j > people[j] * above_i
+    # p / a > D, so its priority is p / a: infinite for a first seat when p > 0
+    above = seats - base
+    if above == 0:
+        return (-1 if people > 0 else 0), Fraction(0), rank
+    return 0, -Fraction(people, above), rank
 
 
 POPULATION_COLUMNS = ["unit", "population"]
