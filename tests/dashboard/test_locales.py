@@ -116,7 +116,7 @@ def test_plural_messages_render_for_every_count(catalogue: messages.Catalogue, l
         if not numbers:
             continue
         for count in (0, 1, 2, 5, 21):
-            params = {name: f"<{name}>" for name in plurals.fields(templates[code])}
+            params: dict[str, object] = {n: f"<{n}>" for n in plurals.fields(templates[code])}
             params.update(dict.fromkeys(numbers, count))
             text = messages.render(code, params, lang)
             assert "{" not in text and "#" not in text and "plural" not in text, (code, text)

@@ -258,9 +258,7 @@ def test_conflict_words_are_translated_and_json_keeps_english() -> None:
         "These quotas cannot all be met together: the panel has 4 seats; at least 3 people "
         "with g = f must be selected; at most 1 person with age = old may be selected."
     )
-    assert generic.message_in("fr").endswith(
-        "au plus 1 personne avec age = old peut être tirée."
-    )
+    assert generic.message_in("fr").endswith("au plus 1 personne avec age = old peut être tirée.")
     assert generic.message_in("fr").startswith(
         "Ces quotas ne peuvent pas tous être respectés ensemble : le panel compte 4 sièges ; "
         "au moins 3 personnes avec g = f doivent être tirées ;"
