@@ -3,8 +3,8 @@
 ``plan_seats`` computes the allocation (``quotas.site_seats``) for the deliberation's
 sites, grouped by country; anyone who may view every site may see it. ``apply_seats``
 computes it again in one transaction and sets each site's panel size (coordinators and
-admins), one audit event per changed site; a site whose panel was already selected keeps
-its size (refused, with every such site named).
+admins), one audit event per changed site. A site whose panel was already selected keeps
+its size: the allocation counts its panel as fixed and shares the rest.
 
 Two small functions say what a site brings: ``site_regions`` (its catchment's regions)
 and ``site_size_range`` (the panel sizes its kind allows). They are the only places to
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.populations import Populations, bundled_populations
-from quotas.problems import KleroError, Problem, raise_if_errors
+from quotas.problems import KleroError
 from quotas.seats import SeatMethod
 from quotas.site_seats import SeatBasis, SitePlan, SiteUnit, allocate_sites
 from recruitment import audit
@@ -82,6 +82,7 @@ class SiteSeats:
     panel_size: int
     seats: int
     seat_share: float
+    selected: bool = False  # its panel is drawn: its seats are its panel size, fixed
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,6 @@ def apply_seats(db: Database, actor: Actor, request: SeatRequest) -> SeatAllocat
         found = _allocation(session, sites, request)
         seats = {s.code: s.seats for s in found.sites}
         changing = [site for site in sites if site.panel_size != seats[site.code]]
-        selected = _selected(session, [site.id for site in changing])
-        problems = [
-            Problem("seats_site_already_selected", {"site": site.code, "size": site.panel_size})
-            for site in changing
-            if site.id in selected
-        ]
-        raise_if_errors(problems)
         for site in changing:
             before = site.panel_size
             site.panel_size = seats[site.code]
@@ -167,8 +161,6 @@ def _sites(session: Session, deliberation: str, *, lock: bool = False) -> list[S
 
 def _selected(session: Session, site_ids: list[int]) -> set[int]:
     """The sites among ``site_ids`` with a selected panel (a succeeded run)."""
-    if not site_ids:
-        return set()
     query = select(SelectionRun.site_id).where(
         SelectionRun.site_id.in_(site_ids), SelectionRun.status == "succeeded"
     )
@@ -177,20 +169,22 @@ def _selected(session: Session, site_ids: list[int]) -> set[int]:
 
 def _allocation(session: Session, sites: list[Site], request: SeatRequest) -> SeatAllocation:
     units = []
+    selected = _selected(session, [site.id for site in sites])
     for site in sites:
         low, high = site_size_range(site)
         top = high if request.maximum is None else min(high, request.maximum)
-        units.append(
-            SiteUnit(
-                site.code, site.country.code, max(low, request.minimum), top, site_regions(site)
-            )
-        )
+        if site.id in selected:  # its panel is drawn: its size is fixed
+            low = top = site.panel_size
+        else:
+            low = max(low, request.minimum)
+        units.append(SiteUnit(site.code, site.country.code, low, top, site_regions(site)))
     populations = request.populations or bundled_populations()
     plan = allocate_sites(
         units, populations, request.total, request.method, base=request.base, by=request.by
     )
     names = {site.country.code: site.country.name for site in sites}
-    return SeatAllocation(request, _countries(plan, names), _site_rows(plan, sites))
+    rows = _site_rows(plan, sites, {site.code for site in sites if site.id in selected})
+    return SeatAllocation(request, _countries(plan, names), rows)
 
 
 def _countries(plan: SitePlan, names: dict[str, str]) -> list[CountrySeats]:
@@ -213,7 +207,7 @@ def _countries(plan: SitePlan, names: dict[str, str]) -> list[CountrySeats]:
     ]
 
 
-def _site_rows(plan: SitePlan, sites: list[Site]) -> list[SiteSeats]:
+def _site_rows(plan: SitePlan, sites: list[Site], fixed: set[str]) -> list[SiteSeats]:
     people = sum(plan.population.values())
     total = sum(plan.sites.values())
     shares = plan.catchment
@@ -228,6 +222,7 @@ def _site_rows(plan: SitePlan, sites: list[Site]) -> list[SiteSeats]:
             by_code[code].panel_size,
             seats,
             seats / total if total else 0.0,
+            code in fixed,
         )
         for code, seats in plan.sites.items()
     ]

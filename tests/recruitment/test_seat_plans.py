@@ -146,12 +146,20 @@ def test_partners_may_neither_apply_nor_see_others_sites(world: World) -> None:
 
 def test_a_selected_panel_keeps_its_size(selected_world: tuple[World, uc.RunSummary]) -> None:
     world, _ = selected_world
-    before, events = _sizes(world), _events(world)
+    uc.create_country(world.db, world.admin, "Global Day", "LU", "Luxembourg")
+    site = uc.NewSite("Global Day", "LU", "LU-lux", "Luxembourg", 100, "Org A")
+    uc.create_site(world.db, world.admin, site)
+    events = _events(world)
+    request = uc.SeatRequest("Global Day", 170, SeatMethod.PROPORTIONAL)
+    found = uc.apply_seats(world.db, world.admin, request)
+    assert {s.code: (s.seats, s.selected) for s in found.sites} == {
+        SITE: (50, True),  # France's share is larger, but Lyon's panel is drawn
+        "LU-lux": (120, False),
+    }
+    assert found.changed == ["LU-lux"] and _events(world) == events + 1
     with pytest.raises(KleroError) as caught:
-        uc.apply_seats(world.db, world.admin, uc.SeatRequest("Global Day", 60))
-    assert caught.value.code == "seats_site_already_selected"
-    assert _sizes(world) == before and _events(world) == events
-    assert uc.apply_seats(world.db, world.admin, uc.SeatRequest("Global Day", 50)).changed == []
+        uc.plan_seats(world.db, world.admin, uc.SeatRequest("Global Day", 300))
+    assert caught.value.code == "seats_total_outside_bounds"  # 50 + at most 200
 
 
 def test_the_cli_prints_the_plan_and_applies_it(
