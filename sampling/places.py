@@ -100,15 +100,18 @@ def systematic_pick(probabilities: Mapping[str, Fraction], start: Fraction) -> l
     A place of probability 1 is always picked; the others by the points on the line of
     their probabilities laid end to end.
     """
+    # In integers over a common denominator (exact, and far faster than Fractions)
+    scale = math.lcm(start.denominator, *(p.denominator for p in probabilities.values()))
+    offset = start.numerator * (scale // start.denominator)
     picked: list[str] = []
-    reached = Fraction(0)
+    reached = 0
     for name, chance in probabilities.items():
-        if chance >= 1:
+        if chance.numerator >= chance.denominator:
             picked.append(name)
             continue
-        before = math.ceil(reached - start)
-        reached += chance
-        if math.ceil(reached - start) > before:
+        before = -((offset - reached) // scale)  # ceil((reached - start) / 1)
+        reached += chance.numerator * (scale // chance.denominator)
+        if -((offset - reached) // scale) > before:
             picked.append(name)
     return picked
 
@@ -155,7 +158,8 @@ def draw_places(
     chances = inclusion_probabilities(populations, count)
     start = random_start(digest, "places", method, value)
     selected = systematic_pick(chances, start)
-    rest = {name: p for name, p in populations.items() if name not in set(selected)}
+    drawn = set(selected)
+    rest = {name: p for name, p in populations.items() if name not in drawn}
     backup_chances: dict[str, Fraction] = {}
     backup_start = None
     chosen: list[str] = []
