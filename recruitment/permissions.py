@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_DELIBERATIONS = "create deliberations and countries"
     SET_CRITERIA = "set the deliberation's criteria"
     CREATE_SITE = "create sites"
+    ALLOCATE_SEATS = "set the sites' panel sizes from an allocation of seats"
     VIEW_SITE = "view the site"
     SET_QUOTAS = "change the quotas"
     CHECK_FEASIBILITY = "check the feasibility of the quotas"
@@ -47,6 +48,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
         {
             Action.SET_CRITERIA,
             Action.CREATE_SITE,
+            Action.ALLOCATE_SEATS,
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
             Action.CHECK_FEASIBILITY,

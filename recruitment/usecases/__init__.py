@@ -66,6 +66,14 @@ from recruitment.usecases.quota_sets import (
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
+from recruitment.usecases.seat_plans import (
+    CountrySeats,
+    SeatAllocation,
+    SeatRequest,
+    SiteSeats,
+    apply_seats,
+    plan_seats,
+)
 from recruitment.usecases.second_factor import (
     TotpSetup,
     confirm_totp,
@@ -109,6 +117,7 @@ def start(url: str | None = None) -> Database:
 __all__ = [
     "ClassifyReport",
     "ColumnOptions",
+    "CountrySeats",
     "Database",
     "FactorState",
     "ImportPreview",
@@ -125,13 +134,17 @@ __all__ = [
     "RerunReport",
     "RunSummary",
     "RunView",
+    "SeatAllocation",
+    "SeatRequest",
     "SignInFrom",
     "SignInLocks",
+    "SiteSeats",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
+    "apply_seats",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
@@ -157,6 +170,7 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "plan_seats",
     "prepare_panel_export",
     "preview_import",
     "record_panel_export",
