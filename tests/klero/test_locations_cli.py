@@ -51,7 +51,7 @@ def test_a_public_number_draws_apart_from_a_seed(capsys: pytest.CaptureFixture[s
         (["--count", "3"], "Give exactly one of --seed and --public-number"),
         (["--count", "3", "--seed", "1", "--public-number", "2"], "exactly one of"),
         (["--count", "11", "--seed", "1"], "only 10 places have people"),
-        (["--count", "9", "--seed", "1", "--backups", "2"], "only 1 places with people"),
+        (["--count", "9", "--seed", "1", "--backups", "2"], "only 1 place with people is left"),
     ],
 )
 def test_impossible_draws_exit_2(
