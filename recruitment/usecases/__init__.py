@@ -22,6 +22,7 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
+from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -38,6 +39,7 @@ from recruitment.usecases.panels import (
     record_panel_export,
     record_seat_status,
 )
+from recruitment.usecases.passwords import change_password
 from recruitment.usecases.personal import (
     ClassifyReport,
     classify_pool,
@@ -84,6 +86,7 @@ from recruitment.usecases.setup import (
 )
 from recruitment.usecases.signin import (
     LoginLocked,
+    PasswordChangeRequired,
     PasswordChecked,
     SignInFrom,
     Unlocked,
@@ -91,6 +94,15 @@ from recruitment.usecases.signin import (
     check_password,
     check_second_factor,
     unlock_login,
+)
+from recruitment.usecases.user_import import (
+    OneTimePassword,
+    UserImportReport,
+    UserRow,
+    import_users,
+    password_file_text,
+    read_user_rows,
+    user_rows,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -110,6 +122,7 @@ __all__ = [
     "ClassifyReport",
     "ColumnOptions",
     "Database",
+    "DuplicatePerson",
     "FactorState",
     "ImportPreview",
     "ImportRefused",
@@ -117,8 +130,10 @@ __all__ = [
     "LoginLock",
     "LoginLocked",
     "NewSite",
+    "OneTimePassword",
     "PanelExport",
     "PanelStatus",
+    "PasswordChangeRequired",
     "PasswordChecked",
     "QuotaSetView",
     "ReplacementSummary",
@@ -132,9 +147,12 @@ __all__ = [
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
+    "UserImportReport",
+    "UserRow",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
+    "change_password",
     "check_audit_guards",
     "check_feasibility",
     "check_password",
@@ -146,6 +164,7 @@ __all__ = [
     "create_organisation",
     "create_site",
     "create_user",
+    "cross_site_duplicates",
     "deliberation_criteria",
     "disable_totp",
     "enable_totp",
@@ -154,11 +173,14 @@ __all__ = [
     "export_volunteer_data",
     "import_frame",
     "import_pool",
+    "import_users",
     "list_runs",
     "list_sites",
     "panel_status",
+    "password_file_text",
     "prepare_panel_export",
     "preview_import",
+    "read_user_rows",
     "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
@@ -178,6 +200,7 @@ __all__ = [
     "sites_overview",
     "start",
     "unlock_login",
+    "user_rows",
     "verify_audit",
     "verify_audit_anchors",
     "verify_pools",

@@ -1,0 +1,290 @@
+"""Nobody on two panels: one person registered at several sites of a deliberation is found.
+
+Method. Two registrations (active, consenting volunteers of sites of one deliberation)
+are the same person when they share a keyed contact hash (``VolunteerContact.email_hash``
+or ``phone_hash``); the relation is closed transitively (e-mail shared by A and B, phone
+by B and C: one person at three sites). Only people registered at two sites or more count:
+duplicates within one site are refused at pool import already.
+
+The rule, applied when a run's pool snapshot is taken (``selection``), and to the
+alternates a replacement may invite (``replacements``): a registration at site S is
+excluded from S's pool when
+
+1. the same person holds a seat (selected or alternate, not declined, withdrawn or
+   no-show) in the current panel (newest succeeded run) of another site; else
+2. another of the person's registrations came first: the earliest ``created_at``, ties
+   broken by the smaller site code, then the smaller pseudonym. The person stays
+   eligible at that one site only.
+
+Rule 2 alone splits every person's registrations into one eligible site, and depends on
+the registrations only, never on which site is selected first: sites selected in
+parallel (every run's snapshot taken before any panel is stored) or one after the other
+give the same pools. Rule 1 only matters when registrations changed after a panel was
+drawn (the first registration withdrawn, say): a person seated somewhere is never taken
+elsewhere. Re-runs reproduce from the stored snapshot and are not affected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from recruitment.models import Country, PanelSeat, SelectionRun, Site, Volunteer, VolunteerContact
+from recruitment.usecases.seats import LOST
+
+# Hashes per IN (...) list: far below every backend's limit on bound parameters.
+_CHUNK = 500
+
+
+class Why(StrEnum):
+    """Why a registration is excluded from its site's pool."""
+
+    SEATED_ELSEWHERE = "seated_elsewhere"
+    REGISTERED_FIRST_ELSEWHERE = "registered_first_elsewhere"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One volunteer of one site with its contact hashes (no contact detail)."""
+
+    volunteer_id: int
+    pseudonym: str
+    site: str
+    created_at: datetime
+    email_hash: str | None
+    phone_hash: str | None
+
+    @property
+    def order(self) -> tuple[datetime, str, str]:
+        """Which of a person's registrations came first: time, then site code, then pseudonym."""
+        return (self.created_at, self.site, self.pseudonym)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A registration left out of its site's pool, and the other site that explains why."""
+
+    volunteer_id: int
+    pseudonym: str
+    site: str
+    other: str  # the site where the person is seated, or registered first
+    why: Why
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every time stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def people(registrations: Iterable[Registration]) -> list[tuple[Registration, ...]]:
+    """Registrations grouped by person (shared hashes, transitively), at two sites or more.
+
+    Each group is in ``Registration.order``; the groups in the order of their first member.
+
+    >>> t = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> a = Registration(1, "va", "A", t, "e1", None)
+    >>> b = Registration(2, "vb", "B", t, "e1", "p1")
+    >>> c = Registration(3, "vc", "C", t, None, "p1")
+    >>> d = Registration(4, "vd", "D", t, "e9", None)
+    >>> [[r.site for r in group] for group in people([d, c, b, a])]
+    [['A', 'B', 'C']]
+    """
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_id = {r.volunteer_id: r for r in registrations}
+    owner: dict[tuple[str, str], int] = {}
+    for r in sorted(by_id.values(), key=lambda r: r.volunteer_id):
+        parent[r.volunteer_id] = r.volunteer_id
+        for key in (("email", r.email_hash), ("phone", r.phone_hash)):
+            if key[1] is None:
+                continue
+            other = owner.setdefault((key[0], key[1]), r.volunteer_id)
+            parent[root(r.volunteer_id)] = root(other)
+    groups: dict[int, list[Registration]] = {}
+    for r in by_id.values():
+        groups.setdefault(root(r.volunteer_id), []).append(r)
+    found = [
+        tuple(sorted(group, key=lambda r: r.order))
+        for group in groups.values()
+        if len({r.site for r in group}) > 1
+    ]
+    return sorted(found, key=lambda group: group[0].order)
+
+
+def exclusions(
+    groups: Sequence[tuple[Registration, ...]], seated: frozenset[int], site: str
+) -> list[Exclusion]:
+    """The registrations at ``site`` that the rule leaves out (see the module's docstring).
+
+    ``seated`` holds the volunteer ids with a live seat in their site's current panel.
+
+    >>> t = datetime(2026, 12, 1, tzinfo=UTC)
+    >>> a = Registration(1, "va", "A", t, "e1", None)
+    >>> b = Registration(2, "vb", "B", t, "e1", None)
+    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], frozenset(), "B")]
+    [('vb', 'A', 'registered_first_elsewhere')]
+    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], frozenset({2}), "A")]
+    [('va', 'B', 'seated_elsewhere')]
+    """
+    out: list[Exclusion] = []
+    for group in groups:
+        seats = [r for r in group if r.volunteer_id in seated and r.site != site]
+        for r in group:
+            if r.site != site:
+                continue
+            if seats:
+                out.append(
+                    Exclusion(
+                        r.volunteer_id, r.pseudonym, site, seats[0].site, Why.SEATED_ELSEWHERE
+                    )
+                )
+            elif group[0].site != site:
+                out.append(
+                    Exclusion(
+                        r.volunteer_id,
+                        r.pseudonym,
+                        site,
+                        group[0].site,
+                        Why.REGISTERED_FIRST_ELSEWHERE,
+                    )
+                )
+    return sorted(out, key=lambda x: x.pseudonym)
+
+
+def _chunks(values: set[str]) -> Iterable[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def _load(
+    session: Session, deliberation_id: int, emails: set[str], phones: set[str]
+) -> list[Registration]:
+    """The deliberation's active, consenting registrations with one of these hashes."""
+    base = (
+        select(
+            Volunteer.id,
+            Volunteer.pseudonym,
+            Site.code,
+            Volunteer.created_at,
+            VolunteerContact.email_hash,
+            VolunteerContact.phone_hash,
+        )
+        .join(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
+        .join(Site, Site.id == Volunteer.site_id)
+        .join(Country, Country.id == Site.country_id)
+        .where(
+            Country.deliberation_id == deliberation_id,
+            Volunteer.status == "active",
+            Volunteer.consent.is_(True),
+        )
+    )
+    out: list[Registration] = []
+    for column, values in (
+        (VolunteerContact.email_hash, emails),
+        (VolunteerContact.phone_hash, phones),
+    ):
+        for chunk in _chunks(values):
+            for i, p, site, at, e, ph in session.execute(base.where(column.in_(chunk))):
+                out.append(Registration(i, p, site, _utc(at), e, ph))
+    return out
+
+
+def linked(
+    session: Session, deliberation_id: int, emails: set[str], phones: set[str]
+) -> list[Registration]:
+    """Every registration of the deliberation linked to these hashes, directly or through others."""
+    found: dict[int, Registration] = {}
+    seen_e: set[str] = set()
+    seen_p: set[str] = set()
+    todo_e, todo_p = set(emails), set(phones)
+    while todo_e or todo_p:
+        seen_e |= todo_e
+        seen_p |= todo_p
+        for r in _load(session, deliberation_id, todo_e, todo_p):
+            found[r.volunteer_id] = r
+        todo_e = {r.email_hash for r in found.values() if r.email_hash} - seen_e
+        todo_p = {r.phone_hash for r in found.values() if r.phone_hash} - seen_p
+    return list(found.values())
+
+
+def seated(session: Session, volunteer_ids: Iterable[int]) -> frozenset[int]:
+    """Which of these volunteers hold a live seat in their site's current (newest) panel."""
+    current = (
+        select(func.max(SelectionRun.id))
+        .where(SelectionRun.status == "succeeded")
+        .group_by(SelectionRun.site_id)
+    )
+    ids = sorted(set(volunteer_ids))
+    out: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        out.update(
+            session.execute(
+                select(PanelSeat.volunteer_id).where(
+                    PanelSeat.run_id.in_(current),
+                    PanelSeat.volunteer_id.in_(ids[start : start + _CHUNK]),
+                    PanelSeat.status.not_in(LOST),
+                )
+            ).scalars()
+        )
+    return frozenset(out)
+
+
+def _site_hashes(session: Session, site_id: int) -> tuple[set[str], set[str]]:
+    rows = session.execute(
+        select(VolunteerContact.email_hash, VolunteerContact.phone_hash)
+        .join(Volunteer, Volunteer.id == VolunteerContact.volunteer_id)
+        .where(Volunteer.site_id == site_id, Volunteer.status == "active")
+    ).all()
+    return {e for e, _ in rows if e}, {p for _, p in rows if p}
+
+
+def site_groups(session: Session, site: Site) -> list[tuple[Registration, ...]]:
+    """The people registered at ``site`` and at another site of its deliberation."""
+    emails, phones = _site_hashes(session, site.id)
+    groups = people(linked(session, site.country.deliberation_id, emails, phones))
+    return [g for g in groups if any(r.site == site.code for r in g)]
+
+
+def excluded_at(session: Session, site: Site) -> list[Exclusion]:
+    """The registrations of ``site`` the rule leaves out of its pool now."""
+    groups = site_groups(session, site)
+    ids = [r.volunteer_id for g in groups for r in g]
+    return exclusions(groups, seated(session, ids), site.code)
+
+
+def deliberation_groups(session: Session, deliberation_id: int) -> list[tuple[Registration, ...]]:
+    """Every person registered at two sites or more of the deliberation."""
+    shared: dict[str, set[str]] = {}
+    for kind, column in (
+        ("email", VolunteerContact.email_hash),
+        ("phone", VolunteerContact.phone_hash),
+    ):
+        shared[kind] = {
+            str(h)
+            for h in session.execute(
+                select(column)
+                .join(Volunteer, Volunteer.id == VolunteerContact.volunteer_id)
+                .join(Site, Site.id == Volunteer.site_id)
+                .join(Country, Country.id == Site.country_id)
+                .where(
+                    Country.deliberation_id == deliberation_id,
+                    Volunteer.status == "active",
+                    column.is_not(None),
+                )
+                .group_by(column)
+                .having(func.count(func.distinct(Volunteer.site_id)) > 1)
+            ).scalars()
+        }
+    return people(linked(session, deliberation_id, shared["email"], shared["phone"]))
