@@ -7,26 +7,28 @@ by B and C: one person at three sites). Only people registered at two sites or m
 duplicates within one site are refused at pool import already.
 
 The rule, applied when a run's pool snapshot is taken (``selection``), and to the
-alternates a replacement may invite (``replacements``): a registration at site S is
-excluded from S's pool when
+alternates a replacement may invite (``replacements``): each person has one *home*
+site, where alone they may be selected, and their registrations elsewhere are left out:
 
-1. the same person holds a seat (selected or alternate, not declined, withdrawn or
-   no-show) in the current panel (newest succeeded run) of another site; else
-2. another of the person's registrations came first: the earliest ``created_at``, ties
-   broken by the smaller site code, then the smaller pseudonym. The person stays
-   eligible at that one site only.
+1. a site where the person holds a seat (selected or alternate, not declined, withdrawn
+   or no-show) in the current panel (newest succeeded run): a seat on the panel
+   (selected, or an invited alternate) before a place on a reserve list, then the
+   smaller site code; else
+2. the site of their first registration: the earliest ``created_at``, ties broken by
+   the smaller site code, then the smaller pseudonym.
 
 Rule 2 alone splits every person's registrations into one eligible site, and depends on
 the registrations only, never on which site is selected first: sites selected in
 parallel (every run's snapshot taken before any panel is stored) or one after the other
 give the same pools. Rule 1 only matters when registrations changed after a panel was
-drawn (the first registration withdrawn, say): a person seated somewhere is never taken
-elsewhere. Re-runs reproduce from the stored snapshot and are not affected.
+drawn (a later registration linking two that shared no contact before, say): a person
+seated somewhere is never taken elsewhere, and a replacement never invites an alternate
+seated elsewhere. Re-runs reproduce from the stored snapshot and are not affected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -37,6 +39,8 @@ from sqlalchemy.orm import Session
 from recruitment.models import Country, PanelSeat, SelectionRun, Site, Volunteer, VolunteerContact
 from recruitment.usecases.seats import LOST
 
+# How a person holds a seat: on a panel comes before on a reserve list.
+ON_PANEL, IN_RESERVE = 0, 1
 # Hashes per IN (...) list: far below every backend's limit on bound parameters.
 _CHUNK = 500
 
@@ -122,43 +126,43 @@ def people(registrations: Iterable[Registration]) -> list[tuple[Registration, ..
     return sorted(found, key=lambda group: group[0].order)
 
 
+def home_site(group: tuple[Registration, ...], seated: Mapping[int, int]) -> tuple[str, Why]:
+    """The one site where a person may be selected, and why the others are not.
+
+    ``seated`` maps volunteer ids with a live seat to ``ON_PANEL`` or ``IN_RESERVE``. A
+    site where they are seated (on a panel before a reserve list, then by site code);
+    else the site of their first registration.
+    """
+    held = sorted((seated[r.volunteer_id], r.site) for r in group if r.volunteer_id in seated)
+    if held:
+        return held[0][1], Why.SEATED_ELSEWHERE
+    return group[0].site, Why.REGISTERED_FIRST_ELSEWHERE
+
+
 def exclusions(
-    groups: Sequence[tuple[Registration, ...]], seated: frozenset[int], site: str
+    groups: Sequence[tuple[Registration, ...]], seated: Mapping[int, int], site: str
 ) -> list[Exclusion]:
     """The registrations at ``site`` that the rule leaves out (see the module's docstring).
 
-    ``seated`` holds the volunteer ids with a live seat in their site's current panel.
+    ``seated``: the volunteer ids with a live seat in their site's current panel (see
+    ``home_site``).
 
     >>> t = datetime(2026, 12, 1, tzinfo=UTC)
     >>> a = Registration(1, "va", "A", t, "e1", None)
     >>> b = Registration(2, "vb", "B", t, "e1", None)
-    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], frozenset(), "B")]
+    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], {}, "B")]
     [('vb', 'A', 'registered_first_elsewhere')]
-    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], frozenset({2}), "A")]
+    >>> [(x.pseudonym, x.other, x.why.value) for x in exclusions([(a, b)], {2: ON_PANEL}, "A")]
     [('va', 'B', 'seated_elsewhere')]
     """
     out: list[Exclusion] = []
     for group in groups:
-        seats = [r for r in group if r.volunteer_id in seated and r.site != site]
+        home, why = home_site(group, seated)
+        if home == site or all(r.site != site for r in group):
+            continue
         for r in group:
-            if r.site != site:
-                continue
-            if seats:
-                out.append(
-                    Exclusion(
-                        r.volunteer_id, r.pseudonym, site, seats[0].site, Why.SEATED_ELSEWHERE
-                    )
-                )
-            elif group[0].site != site:
-                out.append(
-                    Exclusion(
-                        r.volunteer_id,
-                        r.pseudonym,
-                        site,
-                        group[0].site,
-                        Why.REGISTERED_FIRST_ELSEWHERE,
-                    )
-                )
+            if r.site == site:
+                out.append(Exclusion(r.volunteer_id, r.pseudonym, site, home, why))
     return sorted(out, key=lambda x: x.pseudonym)
 
 
@@ -219,26 +223,30 @@ def linked(
     return list(found.values())
 
 
-def seated(session: Session, volunteer_ids: Iterable[int]) -> frozenset[int]:
-    """Which of these volunteers hold a live seat in their site's current (newest) panel."""
+def seated(session: Session, volunteer_ids: Iterable[int]) -> dict[int, int]:
+    """Which of these volunteers hold a live seat in their site's current (newest) panel.
+
+    Each maps to ``ON_PANEL`` (selected, or an alternate invited) or ``IN_RESERVE``.
+    """
     current = (
         select(func.max(SelectionRun.id))
         .where(SelectionRun.status == "succeeded")
         .group_by(SelectionRun.site_id)
     )
     ids = sorted(set(volunteer_ids))
-    out: set[int] = set()
+    out: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
-        out.update(
-            session.execute(
-                select(PanelSeat.volunteer_id).where(
-                    PanelSeat.run_id.in_(current),
-                    PanelSeat.volunteer_id.in_(ids[start : start + _CHUNK]),
-                    PanelSeat.status.not_in(LOST),
-                )
-            ).scalars()
+        rows = session.execute(
+            select(PanelSeat.volunteer_id, PanelSeat.kind, PanelSeat.status).where(
+                PanelSeat.run_id.in_(current),
+                PanelSeat.volunteer_id.in_(ids[start : start + _CHUNK]),
+                PanelSeat.status.not_in(LOST),
+            )
         )
-    return frozenset(out)
+        for volunteer_id, kind, status in rows:
+            on_panel = kind == "selected" or status != "selected"
+            out[volunteer_id] = ON_PANEL if on_panel else IN_RESERVE
+    return out
 
 
 def _site_hashes(session: Session, site_id: int) -> tuple[set[str], set[str]]:

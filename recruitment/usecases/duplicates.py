@@ -6,7 +6,7 @@ the rule of ``cross_site`` lets them be selected. No contact detail is ever show
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from recruitment.usecases.common import deliberation_named
 from recruitment.usecases.cross_site import (
     Registration,
     deliberation_groups,
+    home_site,
     linked,
     people,
     seated,
@@ -39,11 +40,9 @@ class DuplicatePerson:
     seated: list[str]
 
 
-def _person(group: tuple[Registration, ...], seats: frozenset[int]) -> DuplicatePerson:
-    held = [r.site for r in group if r.volunteer_id in seats]
-    return DuplicatePerson(
-        [(r.site, r.pseudonym) for r in group], held[0] if held else group[0].site, held
-    )
+def _person(group: tuple[Registration, ...], seats: Mapping[int, int]) -> DuplicatePerson:
+    held = sorted({r.site for r in group if r.volunteer_id in seats})
+    return DuplicatePerson([(r.site, r.pseudonym) for r in group], home_site(group, seats)[0], held)
 
 
 def cross_site_duplicates(db: Database, actor: Actor, deliberation: str) -> list[DuplicatePerson]:
