@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from recruitment.models import Country, PanelSeat, SelectionRun, Site, Volunteer, VolunteerContact
 from recruitment.usecases.seats import LOST
@@ -249,18 +249,52 @@ def seated(session: Session, volunteer_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def _site_hashes(session: Session, site_id: int) -> tuple[set[str], set[str]]:
-    rows = session.execute(
-        select(VolunteerContact.email_hash, VolunteerContact.phone_hash)
-        .join(Volunteer, Volunteer.id == VolunteerContact.volunteer_id)
-        .where(Volunteer.site_id == site_id, Volunteer.status == "active")
-    ).all()
-    return {e for e, _ in rows if e}, {p for _, p in rows if p}
+def _shared_hashes(session: Session, site: Site) -> tuple[set[str], set[str]]:
+    """The site's contact hashes that a registration at another site of its deliberation has.
+
+    Every person registered at the site and elsewhere has one (on the chain linking their
+    registrations, the first step from this site to another shares a hash), so the
+    closure from these finds them all, and a site without duplicates costs one indexed
+    look-up per volunteer.
+    """
+    here, there = aliased(Volunteer), aliased(Volunteer)
+    mine, theirs = aliased(VolunteerContact), aliased(VolunteerContact)
+    found: list[set[str]] = []
+    for name in ("email_hash", "phone_hash"):
+        elsewhere = (
+            select(theirs.volunteer_id)
+            .join(there, there.id == theirs.volunteer_id)
+            .join(Site, Site.id == there.site_id)
+            .join(Country, Country.id == Site.country_id)
+            .where(
+                getattr(theirs, name) == getattr(mine, name),
+                there.site_id != site.id,
+                there.status == "active",
+                there.consent.is_(True),
+                Country.deliberation_id == site.country.deliberation_id,
+            )
+        )
+        column = getattr(mine, name)
+        query = (
+            select(column)
+            .join(here, here.id == mine.volunteer_id)
+            .where(
+                here.site_id == site.id,
+                here.status == "active",
+                here.consent.is_(True),
+                column.is_not(None),
+                elsewhere.exists(),
+            )
+        )
+        found.append({str(h) for h in session.execute(query).scalars()})
+    return found[0], found[1]
 
 
 def site_groups(session: Session, site: Site) -> list[tuple[Registration, ...]]:
     """The people registered at ``site`` and at another site of its deliberation."""
-    emails, phones = _site_hashes(session, site.id)
+    emails, phones = _shared_hashes(session, site)
+    if not emails and not phones:
+        return []
     groups = people(linked(session, site.country.deliberation_id, emails, phones))
     return [g for g in groups if any(r.site == site.code for r in g)]
 
