@@ -249,7 +249,7 @@ def seated(session: Session, volunteer_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def _shared_hashes(session: Session, site: Site) -> tuple[set[str], set[str]]:
+def shared_hashes(session: Session, site: Site) -> tuple[set[str], set[str]]:
     """The site's contact hashes that a registration at another site of its deliberation has.
 
     Every person registered at the site and elsewhere has one (on the chain linking their
@@ -292,7 +292,7 @@ def _shared_hashes(session: Session, site: Site) -> tuple[set[str], set[str]]:
 
 def site_groups(session: Session, site: Site) -> list[tuple[Registration, ...]]:
     """The people registered at ``site`` and at another site of its deliberation."""
-    emails, phones = _shared_hashes(session, site)
+    emails, phones = shared_hashes(session, site)
     if not emails and not phones:
         return []
     groups = people(linked(session, site.country.deliberation_id, emails, phones))

@@ -23,6 +23,7 @@ from recruitment.usecases.cross_site import (
     linked,
     people,
     seated,
+    shared_hashes,
 )
 from recruitment.usecases.pool_rows import PoolRow
 
@@ -69,8 +70,9 @@ def import_warnings(
     selected; never a contact detail. Called after the rows are stored, so a new
     registration is compared with the others as the selection will compare them.
     """
-    emails = {r.email_hash for r in rows if r.email_hash}
-    phones = {r.phone_hash for r in rows if r.phone_hash}
+    shared_emails, shared_phones = shared_hashes(session, site)
+    emails = {r.email_hash for r in rows if r.email_hash} & shared_emails
+    phones = {r.phone_hash for r in rows if r.phone_hash} & shared_phones
     if not emails and not phones:
         return []
     groups = people(linked(session, site.country.deliberation_id, emails, phones))
