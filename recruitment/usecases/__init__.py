@@ -22,6 +22,7 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
+from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -38,6 +39,7 @@ from recruitment.usecases.panels import (
     record_panel_export,
     record_seat_status,
 )
+from recruitment.usecases.passwords import change_password
 from recruitment.usecases.personal import (
     ClassifyReport,
     classify_pool,
@@ -92,6 +94,7 @@ from recruitment.usecases.setup import (
 )
 from recruitment.usecases.signin import (
     LoginLocked,
+    PasswordChangeRequired,
     PasswordChecked,
     SignInFrom,
     Unlocked,
@@ -99,6 +102,15 @@ from recruitment.usecases.signin import (
     check_password,
     check_second_factor,
     unlock_login,
+)
+from recruitment.usecases.user_import import (
+    OneTimePassword,
+    UserImportReport,
+    UserRow,
+    import_users,
+    password_file_text,
+    read_user_rows,
+    user_rows,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -119,6 +131,7 @@ __all__ = [
     "ColumnOptions",
     "CountrySeats",
     "Database",
+    "DuplicatePerson",
     "FactorState",
     "ImportPreview",
     "ImportRefused",
@@ -126,8 +139,10 @@ __all__ = [
     "LoginLock",
     "LoginLocked",
     "NewSite",
+    "OneTimePassword",
     "PanelExport",
     "PanelStatus",
+    "PasswordChangeRequired",
     "PasswordChecked",
     "QuotaSetView",
     "ReplacementSummary",
@@ -144,10 +159,13 @@ __all__ = [
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
+    "UserImportReport",
+    "UserRow",
     "apply_seats",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
+    "change_password",
     "check_audit_guards",
     "check_feasibility",
     "check_password",
@@ -159,6 +177,7 @@ __all__ = [
     "create_organisation",
     "create_site",
     "create_user",
+    "cross_site_duplicates",
     "deliberation_criteria",
     "disable_totp",
     "enable_totp",
@@ -167,12 +186,15 @@ __all__ = [
     "export_volunteer_data",
     "import_frame",
     "import_pool",
+    "import_users",
     "list_runs",
     "list_sites",
     "panel_status",
+    "password_file_text",
     "plan_seats",
     "prepare_panel_export",
     "preview_import",
+    "read_user_rows",
     "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
@@ -192,6 +214,7 @@ __all__ = [
     "sites_overview",
     "start",
     "unlock_login",
+    "user_rows",
     "verify_audit",
     "verify_audit_anchors",
     "verify_pools",

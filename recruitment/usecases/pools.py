@@ -31,6 +31,7 @@ from recruitment.permissions import Action, Actor
 from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
+from recruitment.usecases.duplicates import import_warnings
 from recruitment.usecases.personal import remember_columns, role_changes
 from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
 
@@ -200,6 +201,16 @@ class ColumnOptions(TypedDict, total=False):
     personal_columns: Sequence[str]
 
 
+def _row_numbers(frame: pd.DataFrame, declaration: Declaration) -> dict[str, int]:
+    """Each id's row number in the file as a spreadsheet shows it (the header is row 1)."""
+    if declaration.id_column not in frame.columns:
+        return {}
+    numbers = frame.attrs.get("row_numbers", range(2, len(frame) + 2))
+    return {
+        str(i).strip(): int(n) for i, n in zip(frame[declaration.id_column], numbers, strict=False)
+    }
+
+
 def _declaration(options: ColumnOptions) -> Declaration:
     return Declaration(
         id_column=options.get("id_column", "id"),
@@ -316,6 +327,7 @@ def import_frame(
         changes = role_changes(found, classified)
         rows = pool_rows(prepared, secrets, channel)
         added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
+        elsewhere = import_warnings(session, found, rows, _row_numbers(frame, declaration))
         if added:
             remember_columns(found, classified)
             audit.record(
@@ -341,7 +353,7 @@ def import_frame(
             added,
             unchanged,
             len(skipped),
-            [*extra_problems, *prepared.problems, *changes, *skipped],
+            [*extra_problems, *prepared.problems, *changes, *skipped, *elsewhere],
             source_sha256 or "",
             list(classified.columns),
         )
