@@ -65,6 +65,7 @@ from recruitment.usecases.quota_sets import (
 )
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
+from recruitment.usecases.reports import deliberation_report, parse_level
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
 from recruitment.usecases.second_factor import (
     TotpSetup,
@@ -147,6 +148,7 @@ __all__ = [
     "create_site",
     "create_user",
     "deliberation_criteria",
+    "deliberation_report",
     "disable_totp",
     "enable_totp",
     "erase_volunteer",
@@ -157,6 +159,7 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "parse_level",
     "prepare_panel_export",
     "preview_import",
     "record_panel_export",
