@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVarTuple
 
@@ -122,10 +123,10 @@ def _run_facts(
     query = select(QuotaSet.id, QuotaSet.version, QuotaSet.rows)
     for qs_id, version, rows in _rows(session, quota_sets.values(), query, QuotaSet.id):
         tables[qs_id] = (version, table_from_rows(rows))
-    out: dict[int, RunFacts] = {}
-    for run_id, fact in facts.items():
-        version = tables[quota_sets[run_id]][0]
-        out[run_id] = RunFacts(**{**fact.__dict__, "quota_version": version})
+    out = {
+        run_id: replace(fact, quota_version=tables[quota_sets[run_id]][0])
+        for run_id, fact in facts.items()
+    }
     return out, {run: tables[qs][1] for run, qs in quota_sets.items()}
 
 
