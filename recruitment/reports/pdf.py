@@ -11,6 +11,7 @@ import math
 import unicodedata
 
 import pandas as pd
+from fpdf import FPDF
 
 from quotas.messages import render
 from recruitment.reports.model import Report
@@ -59,38 +60,64 @@ def _text(column: str, value: object) -> str:
     return latin(str(value))
 
 
-def _table(pdf: object, frame: pd.DataFrame, lang: str, size: float = 6.5) -> None:
-    from fpdf import FPDF
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` cut (ending in ``...``) to fit ``width`` millimetres at the current font."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "...") > width:
+        text = text[:-1]
+    return text + "..."
 
-    assert isinstance(pdf, FPDF)
+
+def _table(pdf: FPDF, frame: pd.DataFrame, lang: str, size: float = 6.5) -> None:
+    """A grid of fixed-width cells (fast: a report may have tens of thousands of them).
+
+    Columns are as wide as their widest text, scaled down to the page when too wide
+    (then long texts are cut); the header row is repeated on each new page.
+    """
     if frame.empty:
         return
-    pdf.set_font("Helvetica", size=size)
     columns = [str(c) for c in frame.columns]
-    with pdf.table(text_align="LEFT", first_row_as_headings=True, line_height=size * 0.6) as table:
-        heading = table.row()
-        for column in columns:
-            heading.cell(latin(header(column, lang)))
-        for values in frame.itertuples(index=False):
-            row = table.row()
-            for column, value in zip(columns, values, strict=True):
-                row.cell(_text(column, value))
+    heads = [latin(header(c, lang)) for c in columns]
+    rows = [
+        [_text(c, v) for c, v in zip(columns, values, strict=True)]
+        for values in frame.itertuples(index=False)
+    ]
+    pdf.set_font("Helvetica", style="B", size=size)
+    widths = [pdf.get_string_width(h) + 2 for h in heads]
+    pdf.set_font("Helvetica", size=size)
+    for row in rows:
+        widths = [max(w, pdf.get_string_width(t) + 2) for w, t in zip(widths, row, strict=True)]
+    scale = min(1.0, pdf.epw / sum(widths))
+    widths = [w * scale for w in widths]
+    height = size * 0.55
+
+    def head() -> None:
+        pdf.set_font("Helvetica", style="B", size=size)
+        pdf.set_fill_color(230, 230, 230)
+        for width, text in zip(widths, heads, strict=True):
+            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1, fill=True)
+        pdf.ln(height)
+        pdf.set_font("Helvetica", size=size)
+
+    head()
+    for row in rows:
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            head()
+        for width, text in zip(widths, row, strict=True):
+            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1)
+        pdf.ln(height)
     pdf.ln(3)
 
 
-def _heading(pdf: object, text: str, size: float = 12) -> None:
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
+def _heading(pdf: FPDF, text: str, size: float = 12) -> None:
     pdf.set_font("Helvetica", style="B", size=size)
     pdf.multi_cell(0, size * 0.5, latin(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 
-def _paragraph(pdf: object, text: str) -> None:
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
+def _paragraph(pdf: FPDF, text: str) -> None:
     pdf.set_font("Helvetica", size=8)
     pdf.multi_cell(0, 4, latin(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
@@ -98,8 +125,6 @@ def _paragraph(pdf: object, text: str) -> None:
 
 def report_pdf(report: Report, lang: str = "en") -> bytes:
     """The report as PDF bytes."""
-    from fpdf import FPDF
-
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(auto=True, margin=10)
     pdf.set_margins(10, 10, 10)
