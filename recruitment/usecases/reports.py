@@ -70,7 +70,7 @@ def parse_level(text: str) -> Level:
         raise KleroError("report_level_unknown", level=text) from None
 
 
-def _fairness(figures: dict[str, Any] | None) -> tuple[float | None, float | None, str]:
+def fairness_of(figures: dict[str, Any] | None) -> tuple[float | None, float | None, str]:
     """Lowest probability, Gini and their source: the lottery's figures when stored."""
     stored = figures or {}
     if "lottery_min" in stored:
@@ -103,7 +103,7 @@ def _run_facts(
     for run_id, site_id, algorithm, settings, sha, at, seed, public, figures, qs in _rows(
         session, runs.values(), columns, SelectionRun.id
     ):
-        lowest, gini, source = _fairness(figures)
+        lowest, gini, source = fairness_of(figures)
         quota_sets[run_id] = qs
         facts[run_id] = RunFacts(
             codes[site_id],

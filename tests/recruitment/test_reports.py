@@ -16,12 +16,14 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy import event
 
 from klero.app import main
 from quotas.model import Category, Quota, QuotaTable
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.reports import Level, Report, report_bytes, write_report
+from recruitment.usecases.reports import fairness_of
 from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SIZE, World, pool_frame
 
@@ -205,3 +207,48 @@ def test_klero_report_writes_the_file(
     assert "3 sites" in capsys.readouterr().out
     assert main([*common, "--level", "planet"]) == 2
     assert main([*common[:-2], "--out", str(tmp_path / "report.odt")]) == 2
+
+
+def test_no_contact_detail_reaches_any_file(reported: tuple[World, uc.RunSummary, int]) -> None:
+    world, _, _ = reported
+    for actor in (world.admin, world.partner):  # even those who may see contacts
+        report = uc.deliberation_report(world.db, actor, DELIBERATION, "region")
+        for kind in ("html", "csv"):
+            text = report_bytes(report, kind).decode("utf-8")
+            assert "@example.org" not in text and "Rue de la Paix" not in text
+            assert "Person 1" not in text and "+33 6" not in text
+
+
+def test_the_number_of_queries_does_not_grow_with_the_sites(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    world, _, _ = reported
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(world.db.engine, "before_cursor_execute", count)
+    try:
+        _report(world, "global", country="KE")  # one site
+        one = len(statements)
+        statements.clear()
+        _report(world, "global")  # three sites, two runs
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", count)
+    assert len(statements) == one
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        ({"min": 0.1, "gini": 0.2, "lottery_min": 0.09, "lottery_gini": 0.25}, (0.09, 0.25)),
+        ({"min": 0.1, "gini": 0.2}, (0.1, 0.2)),
+    ],
+)
+def test_the_lottery_s_own_figures_are_preferred(
+    figures: dict[str, float], expected: tuple[float, float]
+) -> None:
+    lowest, gini, source = fairness_of(figures)
+    assert (lowest, gini) == expected
+    assert source == ("lottery" if "lottery_min" in figures else "optimum")
