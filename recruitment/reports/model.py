@@ -1,7 +1,7 @@
 """What a deliberation's report holds, and the pooled balance every multi-site view uses.
 
 Pure (pandas, no database): ``recruitment.usecases.reports`` fills a ``Report``; the
-files (``recruitment.reports.files``), the dashboard's overview and its Representativeness
+files (``recruitment.reports``), the dashboard's overview and its Representativeness
 page read it or call ``pooled_balance`` on their own rows, so every view of a group of
 sites shows the same numbers.
 
