@@ -1,8 +1,8 @@
 """Balance tables for one site or a group of sites, the charts drawn from them and the report.
 
 Pure functions of pandas frames (no Streamlit), so tests and benchmarks can call them.
-A group of sites is compared category by category: counts are summed over the sites,
-and the target share is the mean of the sites' targets weighted by their panel sizes.
+A group of sites is pooled criterion by criterion (``recruitment.reports.model``): the
+Representativeness page, the overview and the reports show the same numbers.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from quotas.balance import (
-    aggregate_balance,
-    aggregate_scores,
     balance_table,
     crossed_balance,
     representativeness_score,
 )
 from quotas.model import QuotaTable
+from recruitment.reports.model import pooled_balance, pooled_scores
 
 
 @dataclass(frozen=True)
@@ -45,32 +44,24 @@ def site_balance(group: SiteGroup) -> pd.DataFrame:
 
 
 def combined_balance(groups: Sequence[SiteGroup]) -> pd.DataFrame:
-    """Per (feature, value) over several sites: counts summed, target shares weighted.
+    """Per (feature, value) over several sites, pooled as every multi-site view pools them.
 
-    Columns: ``feature, value, target_share, pool_count, pool_share, count, share,
-    deviation`` (panel share minus target share).
+    ``recruitment.reports.model.pooled_balance``: criterion by criterion, over the sites
+    whose quotas have it; targets weighted by panel size; panel and pool shares of those
+    sites' panels and pools, so each criterion's shares add up to 100 %. Columns:
+    ``feature, value, target_share, pool_count, pool_share, count, share, deviation``.
     """
     columns = ["feature", "value", "target_share", "pool_count", "pool_share", "count", "share"]
     if not groups:
         return pd.DataFrame(columns=[*columns, "deviation"])
-    tables = pd.concat([site_balance(g) for g in groups], ignore_index=True)
-    pool_total = sum(len(g.pool) for g in groups)
-    panel_total = sum(len(g.panel) for g in groups)
-    tables["weighted_target"] = tables["target_share"] * tables["weight"]
-    order = list(dict.fromkeys(zip(tables["feature"], tables["value"], strict=True)))
-    summed = tables.groupby(["feature", "value"], sort=False).agg(
-        count=("count", "sum"),
-        pool_count=("pool_count", "sum"),
-        weighted_target=("weighted_target", "sum"),
-        weight=("weight", "sum"),
+    rows = pd.concat(
+        [
+            site_balance(g).assign(seats=len(g.panel), pool=len(g.pool), weight=g.panel_size)
+            for g in groups
+        ],
+        ignore_index=True,
     )
-    summed = summed.reindex(pd.MultiIndex.from_tuples(order, names=["feature", "value"]))
-    out = summed.reset_index()
-    out["target_share"] = out["weighted_target"] / out["weight"]
-    out["pool_share"] = out["pool_count"] / pool_total if pool_total else np.nan
-    out["share"] = out["count"] / panel_total if panel_total else np.nan
-    out["deviation"] = out["share"] - out["target_share"]
-    return out[[*columns, "deviation"]]
+    return pooled_balance(rows)[[*columns, "deviation"]]
 
 
 def score_of(table: pd.DataFrame) -> float:
@@ -92,13 +83,13 @@ def grouped_balance(
     a panel); ``categories`` one row per (site with a panel, category), as
     ``usecases.sites_overview`` gives them. Returns ``(summary, detail)``: per pool, the
     number of sites, of sites with a panel, the seats, the score and the largest gap; and
-    ``quotas.balance.aggregate_balance``'s rows, in which a category sums only the sites
-    whose quotas have it.
+    ``recruitment.reports.model.pooled_balance``'s rows (the same pooling as the
+    Representativeness page and the reports).
     """
     keys = list(by)
     rows = categories.merge(sites[["site", *keys]], on="site", how="inner")
-    detail = aggregate_balance(rows, keys)
-    scores = aggregate_scores(detail, keys)
+    detail = pooled_balance(rows.assign(weight=rows["seats"]), keys)
+    scores = pooled_scores(detail, keys)
     counted = sites.assign(panel=sites["seats"] > 0, _all="")
     summary = (
         counted.groupby(keys or ["_all"], sort=True)

@@ -67,6 +67,7 @@ from recruitment.usecases.quota_sets import (
 )
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
+from recruitment.usecases.reports import deliberation_report, parse_level
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
 from recruitment.usecases.seat_plans import (
     CountrySeats,
@@ -179,6 +180,7 @@ __all__ = [
     "create_user",
     "cross_site_duplicates",
     "deliberation_criteria",
+    "deliberation_report",
     "disable_totp",
     "enable_totp",
     "erase_volunteer",
@@ -190,6 +192,7 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "parse_level",
     "password_file_text",
     "plan_seats",
     "prepare_panel_export",
