@@ -33,6 +33,22 @@ class SiteGroup:
     panel: pd.DataFrame
     quotas: QuotaTable
     panel_size: int
+    # Where the panel's numbers come from: the run's id, date, algorithm, seed or public
+    # number, engine and input hash (``Provenance``); None while the site has no panel.
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The recorded run a site's panel comes from, as a printed report names it."""
+
+    run_id: int
+    started_at: str
+    algorithm: str
+    seed: int | None
+    public_number: int | None
+    engine: str
+    input_sha256: str
 
 
 def site_balance(group: SiteGroup) -> pd.DataFrame:
@@ -202,8 +218,10 @@ def report_html(
     table: pd.DataFrame,
     headers: dict[str, str],
     percent: Callable[[float], str],
+    provenance: ReportProvenance,
 ) -> str:
-    """A printable HTML page of a balance table, deviations beyond 5 points highlighted."""
+    """A printable HTML page of a balance table (deviations beyond 5 points highlighted),
+    with the provenance of its numbers: when it was made, and each site's run."""
     rows = []
     for record in table.to_dict("records"):
         cells = []
@@ -219,11 +237,49 @@ def report_html(
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
-        "td:first-child,td:nth-child(2){text-align:left}@media print{body{margin:0}}"
+        "td:first-child,td:nth-child(2){text-align:left}.prov td{text-align:left;"
+        "font-family:monospace}@media print{body{margin:0}}"
         "</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</body></html>"
+        f"{_provenance_html(provenance)}</body></html>"
+    )
+
+
+@dataclass(frozen=True)
+class ReportProvenance:
+    """What a printed report says of its origin: a heading, a sentence, a table of runs."""
+
+    heading: str
+    made: str  # e.g. "Made on 2026-12-07 04:10 UTC by Kleroterion, engine 2026-12-07.1."
+    headers: Sequence[str]  # site, run, date, algorithm, seed, public number, engine, hash
+    rows: Sequence[Sequence[str]]
+
+
+def provenance_rows(groups: Sequence[SiteGroup], none: str) -> list[list[str]]:
+    """One row per site: its run's facts, or ``none`` in every column while it has no panel."""
+    out = []
+    for group in groups:
+        p = group.provenance
+        if p is None:
+            out.append([group.site, *[none] * 7])
+            continue
+        seed = "" if p.seed is None else str(p.seed)
+        number = "" if p.public_number is None else str(p.public_number)
+        run = [str(p.run_id), p.started_at, p.algorithm, seed, number, p.engine, p.input_sha256]
+        out.append([group.site, *run])
+    return out
+
+
+def _provenance_html(provenance: ReportProvenance) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in provenance.headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in provenance.rows
+    )
+    return (
+        f"<h2>{html.escape(provenance.heading)}</h2><p>{html.escape(provenance.made)}</p>"
+        f"<table class='prov'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
