@@ -22,6 +22,16 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
+from recruitment.usecases.batch import (
+    STATUSES as BATCH_STATUSES,
+)
+from recruitment.usecases.batch import (
+    BatchReport,
+    SiteOutcome,
+    plan_batch,
+    run_batch,
+    site_number,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -107,6 +117,8 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "BATCH_STATUSES",
+    "BatchReport",
     "ClassifyReport",
     "ColumnOptions",
     "Database",
@@ -127,6 +139,7 @@ __all__ = [
     "RunView",
     "SignInFrom",
     "SignInLocks",
+    "SiteOutcome",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
@@ -157,6 +170,7 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "plan_batch",
     "prepare_panel_export",
     "preview_import",
     "record_panel_export",
@@ -165,6 +179,7 @@ __all__ = [
     "register_volunteer",
     "replace_dropouts",
     "rerun_selection",
+    "run_batch",
     "run_selection",
     "second_factor_state",
     "set_criteria",
@@ -174,6 +189,7 @@ __all__ = [
     "set_quotas_from_margins_file",
     "sign_in_locks",
     "site_columns",
+    "site_number",
     "site_quotas",
     "sites_overview",
     "start",
