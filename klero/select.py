@@ -64,7 +64,9 @@ DropoutOpt = Annotated[
 ]
 DeliberationOpt = Annotated[
     str | None,
-    typer.Option("--deliberation", help="With --all-ready: the deliberation whose sites to select."),
+    typer.Option(
+        "--deliberation", help="With --all-ready: the deliberation whose sites to select."
+    ),
 ]
 AllReadyOpt = Annotated[
     bool,
@@ -144,7 +146,9 @@ def select_command(
         if seed is None and public_number is None:
             raise typer.BadParameter("a batch needs --seed or --public-number")
         if site is not None or pool is not None or quotas is not None:
-            raise typer.BadParameter("--all-ready selects stored sites: no --site, --pool, --quotas")
+            raise typer.BadParameter(
+                "--all-ready selects stored sites: no --site, --pool, --quotas"
+            )
     elif country is not None or workers is not None or scheduler is not None:
         raise typer.BadParameter("--country, --workers and --scheduler go with --all-ready")
     if seed is None and public_number is None:

@@ -119,9 +119,7 @@ class _Plan:
     skipped: list[SiteOutcome]
 
 
-def plan_batch(
-    db: Database, actor: Actor, deliberation: str, country: str | None = None
-) -> _Plan:
+def plan_batch(db: Database, actor: Actor, deliberation: str, country: str | None = None) -> _Plan:
     """The deliberation's ready sites and the skipped ones (see the module docstring)."""
     require(actor, Action.RUN_BATCH_SELECTION)
     with db.unit_of_work() as session:
@@ -213,7 +211,7 @@ def run_batch(
     plan = plan_batch(db, actor, deliberation, country)
     number = settings.seed if settings.seed is not None else settings.public_number
     assert number is not None
-    batch = {
+    batch: dict[str, Any] = {
         "id": batch_id or secrets.token_hex(6),
         "deliberation": deliberation,
         "source": "seed" if settings.seed is not None else "public_number",
@@ -344,7 +342,7 @@ def _conclude(db: Database, actor: Actor, flight: _Flight, outcome: Outcome) -> 
     """Step (3) for one site: store the panel, or record the failure, as a single run does."""
     started = flight.started
     request = started.request
-    base = {
+    base: dict[str, Any] = {
         "site": started.site,
         "country": flight.country,
         "run_id": started.run_id,

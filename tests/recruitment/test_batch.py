@@ -155,7 +155,10 @@ def test_site_numbers_follow_the_documented_formula(number: int, code: str) -> N
 
 
 def test_klero_select_all_ready_prints_each_site_and_exits_by_the_worst(
-    ready: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ready: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _four_sites(ready, tmp_path)
     monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
