@@ -70,9 +70,7 @@ def _build(url: str, sites: int) -> float:
                 db,
                 admin,
                 admin,
-                uc.NewSite(
-                    DELIBERATION, code, site, site, panel_size(index), f"Partner {code}"
-                ),
+                uc.NewSite(DELIBERATION, code, site, site, panel_size(index), f"Partner {code}"),
                 margins[code],
                 generate_pool(code, POOL_SIZE, 1000 + index, pii=False),
                 address_columns=["household"],
@@ -194,7 +192,11 @@ def main() -> None:
         f"{'executor':<22} {'wall s':>8} {'s/site':>7} {'selected':>9} {'infeasible':>11}"
         f" {'failed':>7} {'peak MB':>8}"
     )
-    names = {"1": "inline (1 worker)", "2": "local pool, 2 workers", "dask": "Dask local, 2 workers"}
+    names = {
+        "1": "inline (1 worker)",
+        "2": "local pool, 2 workers",
+        "dask": "Dask local, 2 workers",
+    }
     reference: dict[str, Any] | None = None
     for mode in args.modes.split(","):
         copy = folder / f"run-{mode}.sqlite"
