@@ -173,3 +173,16 @@ def test_klero_select_all_ready_prints_each_site_and_exits_by_the_worst(
     printed = capsys.readouterr().out
     assert "FR-nice" in printed and "infeasible" in printed and "already selected" in printed
     assert main([*args, *common, "--user", "alice"]) == 4
+
+
+def test_a_site_whose_selection_fails_is_a_failed_run_and_the_batch_exits_3(
+    ready: World,
+) -> None:
+    settings = SelectionSettings(seed=1, algorithm_settings={"no_such_setting": 1})
+    report = uc.run_batch(ready.db, ready.coordinator, DELIBERATION, settings)
+    (only,) = report.outcomes
+    assert only.status == "failed" and only.error_code and report.exit_code == 3
+    assert only.message.code == "batch_site_failed"
+    with ready.db.unit_of_work() as session:
+        run = session.get(SelectionRun, only.run_id)
+        assert run is not None and (run.status, run.error_code) == ("failed", only.error_code)
