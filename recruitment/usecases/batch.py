@@ -42,6 +42,9 @@ from sampling import SelectionSettings
 #: How a site's number is derived from the batch's number (recorded with each run).
 DERIVATION = "sha256(site_code:number)[0:8] big-endian mod 2**31"
 STATUSES = ("selected", "infeasible", "failed", "skipped")
+# On PostgreSQL each started run holds a connection (its liveness lock) until it ends, and
+# the engine's pool holds 15 (SQLAlchemy's 5 + 10): this many runs at most are in flight.
+MAX_IN_FLIGHT_POSTGRES = 12
 
 
 def site_number(number: int, site_code: str) -> int:
@@ -290,9 +293,12 @@ def _run_sites(
     queue = deque(ready)
     flying: dict[Any, _Flight] = {}
     out: list[SiteOutcome] = []
+    window = max(1, executor.window)
+    if db.is_postgres:
+        window = min(window, MAX_IN_FLIGHT_POSTGRES)
     try:
         while queue or flying:
-            while queue and len(flying) < max(1, executor.window):
+            while queue and len(flying) < window:
                 code, country = queue.popleft()
                 chosen = site_settings(settings, code)
                 try:
