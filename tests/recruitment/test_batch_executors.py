@@ -16,6 +16,7 @@ from dask.distributed import Client
 from sqlalchemy import select
 
 from quotas.model import quota_table
+from quotas.problems import EnvironmentFailure
 from quotas.pool_files import pool_from_frame
 from recruitment import usecases as uc
 from recruitment.batch_compute import (
@@ -149,3 +150,17 @@ def test_a_batch_on_dask_stores_what_an_inline_batch_stores(
     finally:
         other.db.dispose()
         backend.drop(url)
+
+
+def test_an_unreachable_scheduler_is_an_environment_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask
+
+    monkeypatch.setenv("KLERO_DASK_SCHEDULER", "tcp://127.0.0.1:9")
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(EnvironmentFailure) as raised,
+    ):
+        executor_for(None, None)
+    assert raised.value.code == "batch_scheduler_unreachable" and raised.value.exit_code == 3
