@@ -16,8 +16,8 @@ from dask.distributed import Client
 from sqlalchemy import select
 
 from quotas.model import quota_table
-from quotas.problems import EnvironmentFailure
 from quotas.pool_files import pool_from_frame
+from quotas.problems import EnvironmentFailure
 from recruitment import usecases as uc
 from recruitment.batch_compute import (
     ComputeFailure,
