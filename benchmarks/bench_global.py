@@ -6,7 +6,8 @@ in the 15 real synthetic countries, each with quotas from its country's census m
 details), panels of 50 to 200 seats. Then selects every site in one batch
 (``usecases.run_batch``, LEXIMIN, 10 alternates, seed 2026) on a copy of that database
 with each executor: inline (1 worker), a local pool of 2 processes, and a local Dask
-cluster of 2 worker processes. Prints per executor the wall time, the sites selected,
+cluster of 2 worker processes. Prints per executor the wall time, the CPU time of the
+process tree (what a machine with free cores would need), the sites selected,
 infeasible or failed, and the peak resident memory of the whole process tree (sampled
 every 0.1 s with psutil). Results must be identical across executors: the script checks
 that each executor stored the same panels.
@@ -128,13 +129,14 @@ def _executor(mode: str) -> Any:
     return DaskCluster(client=client), (client, cluster)
 
 
-def _run(url: str, mode: str) -> tuple[float, int, Any, dict[str, Any]]:
+def _run(url: str, mode: str) -> tuple[float, float, int, Any, dict[str, Any]]:
     from recruitment import usecases as uc
     from sampling import Algorithm, SelectionSettings
 
     db = uc.start(url)
     coordinator = uc.authenticate(db, "coordinator", PASSWORD)
     settings = SelectionSettings(algorithm=Algorithm.LEXIMIN, seed=2026, alternates=10)
+    before = os.times()
     with PeakMemory() as memory:
         clock = time.perf_counter()
         executor, extra = _executor(mode)
@@ -146,9 +148,15 @@ def _run(url: str, mode: str) -> tuple[float, int, Any, dict[str, Any]]:
                 extra[0].close()
                 extra[1].close()
         seconds = time.perf_counter() - clock
+    cpu = _cpu(os.times()) - _cpu(before)
     panels = _panels(db)
     db.dispose()
-    return seconds, memory.peak, report, panels
+    return seconds, cpu, memory.peak, report, panels
+
+
+def _cpu(times: os.times_result) -> float:
+    """CPU seconds of this process and its ended children (the pool's and Dask's workers)."""
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def _panels(db: Any) -> dict[str, Any]:
@@ -189,7 +197,8 @@ def main() -> None:
     built = _build(f"sqlite:///{template}", sites)
     print(f"{sites} sites x {POOL_SIZE} volunteers, panels 50-200, built in {built:.1f} s")
     print(
-        f"{'executor':<22} {'wall s':>8} {'s/site':>7} {'selected':>9} {'infeasible':>11}"
+        f"{'executor':<22} {'wall s':>8} {'CPU s':>7} {'s/site':>7} {'selected':>9}"
+        f" {'infeasible':>11}"
         f" {'failed':>7} {'peak MB':>8}"
     )
     names = {
@@ -201,11 +210,11 @@ def main() -> None:
     for mode in args.modes.split(","):
         copy = folder / f"run-{mode}.sqlite"
         shutil.copyfile(template, copy)
-        seconds, peak, report, panels = _run(f"sqlite:///{copy}", mode)
+        seconds, cpu, peak, report, panels = _run(f"sqlite:///{copy}", mode)
         same = "" if reference is None or panels == reference else "  (PANELS DIFFER!)"
         reference = reference if reference is not None else panels
         print(
-            f"{names[mode]:<22} {seconds:>8.1f} {seconds / sites:>7.2f}"
+            f"{names[mode]:<22} {seconds:>8.1f} {cpu:>7.1f} {seconds / sites:>7.2f}"
             f" {report.count('selected'):>9} {report.count('infeasible'):>11}"
             f" {report.count('failed'):>7} {peak / 2**20:>8.0f}{same}",
             flush=True,
