@@ -19,9 +19,10 @@ Measured 2026-12-07 with ``--sites 20`` on the shared 2-core box (load average 9
 other jobs, so wall times are 3-6x CPU times): inline 193.5 s wall / 30.4 s CPU, 2 local
 processes 126.2 s / 34.0 s, local Dask (2 processes) 193.2 s / 51.4 s; 20 of 20 sites
 selected, the same panels with each executor; peak memory of the process tree 238, 597
-and 683 MB. About 1.5 CPU seconds per site, of which ~0.5 s is the database work of the
-calling process (start with the pool snapshot, then storing the seats), which does not
-parallelise. Extrapolated to 300 sites on an idle 2-core machine: ~450 CPU seconds, so
+and 683 MB. About 1.5 CPU seconds per site. The database work stays in the calling
+process and does not parallelise: 0.3-0.7 s to start a site (pool snapshot) and
+0.3-0.5 s to store its seats, measured (wall, under the same load) against 1.3-7 s of
+computation. Extrapolated to 300 sites on an idle 2-core machine: ~450 CPU seconds, so
 about 7-8 minutes inline and, with 2 workers sharing the 2 cores with the main process,
 about 4-5 minutes at best (not measured: the full 300 would take well over 10 minutes
 here).
