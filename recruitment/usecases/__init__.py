@@ -23,6 +23,16 @@ from recruitment.usecases.audit_trail import (
     verify_pools,
 )
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
+from recruitment.usecases.batch import (
+    STATUSES as BATCH_STATUSES,
+)
+from recruitment.usecases.batch import (
+    BatchReport,
+    SiteOutcome,
+    plan_batch,
+    run_batch,
+    site_number,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -128,6 +138,8 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "BATCH_STATUSES",
+    "BatchReport",
     "ClassifyReport",
     "ColumnOptions",
     "CountrySeats",
@@ -154,6 +166,7 @@ __all__ = [
     "SeatRequest",
     "SignInFrom",
     "SignInLocks",
+    "SiteOutcome",
     "SiteSeats",
     "SiteSummary",
     "SiteView",
@@ -194,6 +207,7 @@ __all__ = [
     "panel_status",
     "parse_level",
     "password_file_text",
+    "plan_batch",
     "plan_seats",
     "prepare_panel_export",
     "preview_import",
@@ -204,6 +218,7 @@ __all__ = [
     "register_volunteer",
     "replace_dropouts",
     "rerun_selection",
+    "run_batch",
     "run_selection",
     "second_factor_state",
     "set_criteria",
@@ -213,6 +228,7 @@ __all__ = [
     "set_quotas_from_margins_file",
     "sign_in_locks",
     "site_columns",
+    "site_number",
     "site_quotas",
     "sites_overview",
     "start",
