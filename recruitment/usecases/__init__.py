@@ -22,7 +22,6 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
-from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.batch import (
     STATUSES as BATCH_STATUSES,
 )
@@ -33,6 +32,7 @@ from recruitment.usecases.batch import (
     run_batch,
     site_number,
 )
+from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
