@@ -235,69 +235,13 @@ def representativeness_score(rows: Iterable[Mapping[str, Any]]) -> float:
     return float(max(0.0, 100.0 * (1.0 - sum(gaps.values()) / len(gaps))))
 
 
-AGGREGATE_COLUMNS = (
-    "feature",
-    "value",
-    "groups",
-    "seats",
-    "count",
-    "target_seats",
-    "share",
-    "target_share",
-    "deviation",
-)
-
-
-def aggregate_balance(rows: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Balance rows of many groups (e.g. sites' panels) pooled by ``by`` (e.g. country).
-
-    ``rows`` holds one row per (group, category) with ``feature, value, count, seats,
-    target_share`` and the ``by`` columns. Per pooled category, only the groups that
-    have that category are summed: ``seats`` and ``count`` are sums, ``target_seats``
-    the sum of ``target_share * seats``; ``share = count / seats``, ``target_share =
-    target_seats / seats``, ``deviation = share - target_share``; ``groups`` counts them.
-    Categories match after normalisation (the first spelling is shown). Returns the
-    ``by`` columns then ``AGGREGATE_COLUMNS``; pools sorted by ``by`` (missing last),
-    categories in order of first appearance.
-
-    >>> rows = pd.DataFrame({"country": ["FR", "FR", "KE"], "feature": ["gender"] * 3,
-    ...     "value": ["female", "Female", "female"], "count": [30, 20, 25],
-    ...     "seats": [50, 50, 60], "target_share": [0.5, 0.6, 0.5]})
-    >>> out = aggregate_balance(rows, ["country"])
-    >>> out[["country", "groups", "seats", "count", "share", "target_share"]].values.tolist()
-    [['FR', 2, 100, 50, 0.5, 0.55], ['KE', 1, 60, 25, 0.4166666666666667, 0.5]]
-    """
-    keys = list(by)
-    columns = [*keys, *AGGREGATE_COLUMNS]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    frame = rows.assign(
-        _feature=rows["feature"].map(normalise),
-        _value=rows["value"].map(normalise),
-        target_seats=rows["target_share"].astype(float) * rows["seats"],
-    )
-    grouped = frame.groupby([*keys, "_feature", "_value"], sort=False, dropna=False)
-    out = grouped.agg(
-        feature=("feature", "first"),
-        value=("value", "first"),
-        groups=("seats", "size"),
-        seats=("seats", "sum"),
-        count=("count", "sum"),
-        target_seats=("target_seats", "sum"),
-    ).reset_index()
-    seats = out["seats"].where(out["seats"] > 0)
-    out["share"] = out["count"] / seats
-    out["target_share"] = out["target_seats"] / seats
-    out["deviation"] = out["share"] - out["target_share"]
-    if keys:
-        out = out.sort_values(keys, kind="stable", na_position="last")
-    return out[columns].reset_index(drop=True)
-
-
 def aggregate_scores(aggregated: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per pool of ``aggregate_balance``: its representativeness score and largest deviation.
+    """Per pool of pooled balance rows: its representativeness score and largest deviation.
 
-    Columns: the ``by`` columns, ``score``, ``max_abs_deviation``; one row per pool.
+    ``aggregated`` has ``feature, share, target_share, deviation`` and the ``by`` columns
+    (``recruitment.reports.model.pooled_balance`` pools sites' rows criterion by
+    criterion). Columns: the ``by`` columns, ``score``, ``max_abs_deviation``; one row
+    per pool.
     """
     keys = list(by)
     rows = []

@@ -87,7 +87,7 @@ class SitesOverview:
 
     ``categories`` has one row per (site with a panel, category of its run's quotas):
     ``site``, then ``quotas.balance.CATEGORY_COLUMNS`` plus ``seats`` (the panel's seats),
-    ready for ``quotas.balance.aggregate_balance``.
+    ready for ``recruitment.reports.model.pooled_balance``.
     """
 
     sites: list[SiteSummary]

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quotas.balance import (
-    aggregate_balance,
     aggregate_scores,
     balance_table,
     category_balance,
@@ -75,56 +74,28 @@ def test_counts_skip_missing_and_unknown_values() -> None:
     }
 
 
-def _site_rows() -> pd.DataFrame:
-    # Two French sites (Lyon 50 seats, Lille 60) and a Kenyan one (50); only Lille has "other".
+def _pooled() -> pd.DataFrame:
+    # Pooled rows of two regions: ARA 2 points off on gender, NBO 2 points off on gender.
     return pd.DataFrame(
         [
-            ("FR", "ARA", "lyon", "gender", "female", 24, 50, 0.50),
-            ("FR", "ARA", "lyon", "gender", "male", 26, 50, 0.50),
-            ("FR", "HDF", "lille", "Gender", "Female", 33, 60, 0.50),
-            ("FR", "HDF", "lille", "gender", "male", 24, 60, 0.45),
-            ("FR", "HDF", "lille", "gender", "other", 3, 60, 0.05),
-            ("KE", "NBO", "nairobi", "gender", "female", 25, 50, 0.52),
-            ("KE", "NBO", "nairobi", "gender", "male", 25, 50, 0.48),
+            ("FR", "ARA", "gender", "female", 0.48, 0.50),
+            ("FR", "ARA", "gender", "male", 0.52, 0.50),
+            ("KE", "NBO", "gender", "female", 0.50, 0.52),
+            ("KE", "NBO", "gender", "male", 0.50, 0.48),
         ],
-        columns=["country", "region", "site", "feature", "value", "count", "seats", "target_share"],
-    )
+        columns=["country", "region", "feature", "value", "share", "target_share"],
+    ).assign(deviation=lambda f: f["share"] - f["target_share"])
 
 
-def test_global_aggregate_sums_seats_of_the_sites_sharing_each_category() -> None:
-    out = aggregate_balance(_site_rows()).set_index("value")
-    assert out.loc["female", "groups"] == 3
-    assert out.loc["female", "seats"] == 160  # 50 + 60 + 50
-    assert out.loc["female", "count"] == 82
-    assert out.loc["female", "target_seats"] == pytest.approx(25 + 30 + 26)
-    assert out.loc["female", "share"] == pytest.approx(82 / 160)
-    assert out.loc["female", "target_share"] == pytest.approx(81 / 160)
-    assert out.loc["female", "deviation"] == pytest.approx(1 / 160)
-    assert out.loc["other", "groups"] == 1 and out.loc["other", "seats"] == 60  # Lille only
-    assert out.loc["other", "share"] == pytest.approx(0.05)
-    assert list(out.index) == ["female", "male", "other"]  # first spelling of the first site
-
-
-def test_aggregates_by_country_and_by_region() -> None:
-    by_country = aggregate_balance(_site_rows(), ["country"])
-    assert by_country[["country", "value", "seats"]].values.tolist() == [
-        ["FR", "female", 110],
-        ["FR", "male", 110],
-        ["FR", "other", 60],
-        ["KE", "female", 50],
-        ["KE", "male", 50],
-    ]
-    by_region = aggregate_balance(_site_rows(), ["country", "region"])
-    assert by_region["region"].drop_duplicates().tolist() == ["ARA", "HDF", "NBO"]
-    scores = aggregate_scores(by_region, ["country", "region"]).set_index("region")
+def test_scores_per_pool() -> None:
+    scores = aggregate_scores(_pooled(), ["country", "region"]).set_index("region")
     assert scores.loc["ARA", "score"] == pytest.approx(100 * (1 - 0.02))  # TVD (.02 + .02) / 2
     assert scores.loc["NBO", "max_abs_deviation"] == pytest.approx(0.02)
-    overall = aggregate_scores(aggregate_balance(_site_rows()))
+    overall = aggregate_scores(_pooled())
     assert len(overall) == 1 and 0 < overall["score"].iloc[0] < 100
 
 
 def test_an_empty_selection_aggregates_to_nothing() -> None:
-    empty = _site_rows().iloc[0:0]
-    assert aggregate_balance(empty, ["country"]).empty
-    assert list(aggregate_balance(empty, ["country"]).columns[:2]) == ["country", "feature"]
+    empty = _pooled().iloc[0:0]
+    assert aggregate_scores(empty, ["country"]).empty
     assert math.isnan(representativeness_score([]))
