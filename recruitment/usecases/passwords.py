@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import LOGIN_MAX, User, UserTotp
-from recruitment.security import dummy_password_hash, hash_password, verify_password
+from recruitment.security import hash_password
 from recruitment.usecases import signin
 from recruitment.usecases.setup import MIN_PASSWORD, actor_of
-from recruitment.usecases.signin import Failure, LoginLocked, SignInFrom, shown
+from recruitment.usecases.signin import SignInFrom, shown
 
 
 def change_password(
@@ -48,36 +47,21 @@ def change_password(
     key = login[:LOGIN_MAX]
     outcome: KleroError | None = None
     with db.unit_of_work() as session:
-        signin.lock_login(session, key)
-        until = signin.locked_until(session, key, now)
-        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
-        known = user is not None
-        if until is not None:
-            signin.record_failure(session, key, source, Failure.LOCKED, now, known=known)
-            outcome = LoginLocked(login, until, now)
-        else:
-            stored = dummy_password_hash() if user is None else user.password_hash
-            right = verify_password(current, stored)
-            if user is None or not right or not user.active:
-                reason = (
-                    Failure.UNKNOWN_LOGIN
-                    if user is None
-                    else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
-                )
-                signin.record_failure(session, key, source, reason, now, known=known)
-                outcome = KleroError("login_failed", login=shown(login))
-            elif signin.has_second_factor(session, user.id):
-                factor = session.get(UserTotp, user.id)
-                assert factor is not None
-                if totp is None:
-                    outcome = KleroError("totp_missing", login=shown(login))
-                else:
-                    failed = signin.code_failure(factor, totp, now)
-                    if failed is not None:
-                        signin.record_failure(session, key, source, failed, now)
-                        outcome = KleroError("totp_failed", login=shown(login))
-            if outcome is None and user is not None:
-                _set(session, user, new, source)
+        found = signin.checked_user(session, login, current, source, now)
+        if isinstance(found, KleroError):
+            outcome = found
+        elif signin.has_second_factor(session, found.id):
+            factor = session.get(UserTotp, found.id)
+            assert factor is not None
+            if totp is None:
+                outcome = KleroError("totp_missing", login=shown(login))
+            else:
+                failed = signin.code_failure(factor, totp, now)
+                if failed is not None:
+                    signin.record_failure(session, key, source, failed, now)
+                    outcome = KleroError("totp_failed", login=shown(login))
+        if outcome is None and not isinstance(found, KleroError):
+            _set(session, found, new, source)
     if outcome is not None:
         raise outcome  # after the commit: a failure stays recorded
 

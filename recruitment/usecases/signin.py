@@ -262,37 +262,50 @@ def check_password(
     the user must set their own first (``passwords.change_password``).
     """
     now = now or clock()
-    key = login[:LOGIN_MAX]  # longer logins cannot exist; their prefix is counted
     outcome: Actor | PasswordChecked | KleroError
     with db.unit_of_work() as session:
-        lock_login(session, key)
-        until = locked_until(session, key, now)
-        user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
-        if until is not None:
-            record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
-            outcome = LoginLocked(login, until, now)
+        found = checked_user(session, login, password, source, now)
+        if isinstance(found, KleroError):
+            outcome = found
+        elif found.must_change_password:
+            # A one-time password: right, but nothing proceeds until the user sets theirs.
+            outcome = PasswordChangeRequired(found.login)
+        elif has_second_factor(session, found.id):
+            outcome = PasswordChecked(found.id, found.login, source, now)
         else:
-            # The same scrypt work whether or not the login exists.
-            stored = dummy_password_hash() if user is None else user.password_hash
-            right = verify_password(password, stored)
-            if user is None or not right or not user.active:
-                reason = (
-                    Failure.UNKNOWN_LOGIN
-                    if user is None
-                    else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
-                )
-                record_failure(session, key, source, reason, now, known=user is not None)
-                outcome = KleroError("login_failed", login=shown(login))
-            elif user.must_change_password:
-                # A one-time password: right, but nothing proceeds until the user sets theirs.
-                outcome = PasswordChangeRequired(user.login)
-            elif has_second_factor(session, user.id):
-                outcome = PasswordChecked(user.id, user.login, source, now)
-            else:
-                outcome = _succeed(session, user, source)
+            outcome = _succeed(session, found, source)
     if isinstance(outcome, KleroError):
         raise outcome  # after the commit: the failure stays recorded
     return outcome
+
+
+def checked_user(
+    session: Session, login: str, password: str, source: SignInFrom, now: datetime
+) -> User | KleroError:
+    """The active user ``login`` if ``password`` is theirs, else the error to raise.
+
+    Takes the login's lock first; a locked login, an unknown or inactive one and a wrong
+    password are each recorded as a failure (the same scrypt work whether or not the
+    login exists, so the time taken tells nothing).
+    """
+    key = login[:LOGIN_MAX]  # longer logins cannot exist; their prefix is counted
+    lock_login(session, key)
+    until = locked_until(session, key, now)
+    user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+    if until is not None:
+        record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
+        return LoginLocked(login, until, now)
+    stored = dummy_password_hash() if user is None else user.password_hash
+    right = verify_password(password, stored)
+    if user is None or not right or not user.active:
+        reason = (
+            Failure.UNKNOWN_LOGIN
+            if user is None
+            else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
+        )
+        record_failure(session, key, source, reason, now, known=user is not None)
+        return KleroError("login_failed", login=shown(login))
+    return user
 
 
 def has_second_factor(session: Session, user_id: int) -> bool:
