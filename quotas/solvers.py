@@ -36,6 +36,7 @@ __all__ = [
     "OPTIMAL_ONLY",
     "Outcome",
     "SolverFailed",
+    "highs_mip_stop",
     "highs_optimal",
     "new_cbc",
     "new_highs",
@@ -153,6 +154,18 @@ def highs_optimal(h: highspy.Highs) -> bool:
     import highspy
 
     return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:
+    """Stop a HiGHS integer program after ``nodes`` branch-and-bound nodes or ``seconds``.
+
+    The node limit gives the same answer on any machine; the time limit is a safety net
+    whose outcome (``kTimeLimit``) the caller must treat as "no answer" to stay
+    deterministic.
+    """
+    h.setOptionValue("mip_max_nodes", int(nodes))
+    h.setOptionValue("time_limit", float(seconds))
+    h.setOptionValue("mip_rel_gap", 0.0)
 
 
 def solve_highs(h: highspy.Highs) -> None:

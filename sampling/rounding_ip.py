@@ -1,0 +1,315 @@
+"""Rounding by an integer program: m panels whose largest drop below the optimum is smallest.
+
+After Flanigan, Kehne and Procaccia ("Fair Sortition Made Transparent", NeurIPS 2021):
+choose a multiset of m panels, not necessarily from the optimal distribution's support,
+so that nobody's probability falls far below the optimum. Working on types keeps the
+program small. In units of lottery slots (probability x m), with ``share[t, j]`` the
+chance of a member of type t to sit in panel j and ``pi[t]`` the optimum:
+
+    integer c_j >= 0, sum_j c_j = m                       (slots of candidate panel j)
+    m pi_t - share_t . c <= d   for every type t        (d: the largest drop)
+    share_t . c - m pi_t <= r   for every type t        (r: the largest rise)
+
+The steps, all deterministic (budgets of moves and nodes, never a clock):
+
+1. start from the iterative LP rounding of the support (``sampling.rounding``);
+2. local search (``descend``): move one slot between panels while the largest drop, then
+   the largest rise, then the sum of squared drops falls lexicographically;
+3. while the largest drop exceeds one slot, ``pricer`` adds panels outside the support
+   that seat the types left short and spare those above their optimum, and the search
+   goes on over them;
+4. when the program is small (types x panels <= ``IP_CELLS``), HiGHS solves it in a
+   neighbourhood of that answer (each count within ``SPREAD`` slots), first minimising
+   ``d`` then ``r`` with ``d`` held, from that answer as incumbent (so never worse),
+   stopped after ``NODES`` nodes; its dual bound certifies how low ``d`` can go there.
+   If the safety time limit ends a solve, the local search's answer is kept and the
+   method says so (``local_search``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from quotas.solvers import INF, highs_mip_stop, new_highs_model
+
+if TYPE_CHECKING:
+    from quotas.model import QuotaTable
+    from quotas.pool import Pool
+    from sampling.engine.oracle import PanelOracle
+
+__all__ = ["OraclePricer", "RoundingOutcome", "round_min_drop"]
+
+Composition = tuple[tuple[int, int], ...]
+Pricer = Callable[[np.ndarray], np.ndarray]  # weight per type -> seats per type (a panel)
+
+NODES = 10  # branch-and-bound nodes per solve: the deterministic limit
+IP_CELLS = 20_000  # types x panels above which the integer program is skipped (its time)
+SECONDS = 2.0  # safety time limit per solve: hitting it keeps the iterative rounding
+PRICING_ROUNDS = 4  # rounds of new panels while the largest drop exceeds one slot
+MOVES = 3000  # local-search moves at most
+_SOURCES = 12  # panels tried as source and as destination of a slot per move
+SPREAD = 1  # slots by which the program may move each count away from its start
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class RoundingOutcome:
+    """Counts per candidate panel and how the integer program went.
+
+    ``drop_bound`` is a certified lower bound, in probability, on the largest drop any
+    lottery of m panels drawn from the candidates can reach (0 when unknown).
+    """
+
+    panels: tuple[Composition, ...]
+    counts: np.ndarray
+    method: str  # "integer_program" or "iterative_lp" (the fallback)
+    drop_bound: float
+    added: int  # panels found by pricing, outside the optimum's support
+    seconds: float
+
+
+class OraclePricer:
+    """The pricing oracle over a pool's types, built on its first call (often never)."""
+
+    def __init__(self, pool: Pool, quotas: QuotaTable, size: int) -> None:
+        self._args = (pool, quotas, size)
+        self._oracle: PanelOracle | None = None
+
+    def __call__(self, weights: np.ndarray) -> np.ndarray:
+        if self._oracle is None:
+            from sampling.engine.oracle import PanelOracle
+
+            self._oracle = PanelOracle(*self._args)
+        return self._oracle.best(weights).seats
+
+
+def round_min_drop(
+    support: list[Composition],
+    start: np.ndarray,
+    per_type: np.ndarray,
+    type_counts: np.ndarray,
+    m: int,
+    *,
+    pricer: Pricer | None = None,
+) -> RoundingOutcome:
+    """Counts of m slots over ``support`` (and priced panels) minimising the largest drop.
+
+    ``start`` is a rounding of the support (counts summing to m), ``per_type`` each type's
+    optimum probability, ``type_counts`` each type's head count.
+    """
+    began = time.perf_counter()
+    panels = list(support)
+    target = per_type * m
+    counts = descend(panels, np.asarray(start, dtype=np.int64), target, type_counts)
+    known = set(panels)
+    for _ in range(PRICING_ROUNDS if pricer is not None else 0):
+        if _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL:
+            break
+        dev = _deviation(panels, counts, target, type_counts)
+        fresh = [p for p in _priced(pricer, dev, type_counts) if p not in known]
+        if not fresh:
+            break
+        known.update(fresh)
+        panels.extend(fresh)
+        grown = np.concatenate([counts, np.zeros(len(fresh), np.int64)])
+        counts = descend(panels, grown, target, type_counts)
+    added = len(panels) - len(support)
+    if target.size * len(panels) > IP_CELLS:
+        return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
+    solved = _solve(panels, counts, target, type_counts, m)
+    if solved is None:
+        return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
+    counts, bound = solved
+    return RoundingOutcome(
+        tuple(panels), counts, "integer_program", bound / m, added, _since(began)
+    )
+
+
+def descend(
+    panels: list[Composition],
+    counts: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    moves: int = MOVES,
+) -> np.ndarray:
+    """Local search: move one slot at a time while (largest drop, largest rise, squared
+    drops) falls lexicographically. Deterministic (a move budget, no clock)."""
+    share = np.zeros((target.size, len(panels)))
+    for j, panel in enumerate(panels):
+        for t, s in panel:
+            share[t, j] = s / type_counts[t]
+    counts = counts.copy()
+    dev = share @ counts - target
+
+    def key(d: np.ndarray) -> tuple[float, float, float]:
+        low = np.clip(-d, 0.0, None)
+        return (
+            round(float(low.max(initial=0.0)), 9),
+            round(float(d.max(initial=0.0)), 9),
+            float(low @ low),
+        )
+
+    best = key(dev)
+    order = np.arange(len(panels))
+    for _ in range(moves):
+        worst = int(np.argmin(dev))
+        held = order[counts > 0]
+        sources = held[np.lexsort((held, share[worst, held]))][:_SOURCES]
+        sinks = order[np.lexsort((order, -share[worst]))][:_SOURCES]
+        found = None
+        for a in sources.tolist():
+            for b in sinks.tolist():
+                if a == b:
+                    continue
+                moved = dev + share[:, b] - share[:, a]
+                k = key(moved)
+                if k < best:
+                    best, found = k, (a, b, moved)
+        if found is None:
+            break
+        a, b, dev = found
+        counts[a] -= 1
+        counts[b] += 1
+    return counts
+
+
+def _since(began: float) -> float:
+    return time.perf_counter() - began
+
+
+def _deviation(
+    panels: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+) -> np.ndarray:
+    """Each type's slots minus its target (negative: below the optimum)."""
+    got = np.zeros(target.size)
+    for panel, c in zip(panels, counts.tolist(), strict=True):
+        for t, s in panel:
+            got[t] += c * s / type_counts[t]
+    return got - target
+
+
+def _priced(pricer: Pricer, dev: np.ndarray, type_counts: np.ndarray) -> list[Composition]:
+    """Panels that seat the types furthest below target and spare those above it."""
+    out: list[Composition] = []
+    short = np.clip(-dev, 0.0, None)
+    over = np.clip(dev, 0.0, None)
+    for weights in (
+        (short - over) / type_counts,
+        np.where(short > 0.5, short, 0.0) / type_counts - over / type_counts,
+        (short > 1.0 - _TOL) / type_counts,
+    ):
+        if np.any(weights > 0):
+            seats = pricer(weights)
+            out.append(tuple((int(t), int(seats[t])) for t in np.flatnonzero(seats)))
+    return list(dict.fromkeys(out))
+
+
+def _solve(
+    panels: list[Composition],
+    start: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    m: int,
+) -> tuple[np.ndarray, float] | None:
+    """Two solves (largest drop, then largest rise); None when a time limit stopped one."""
+    n_types = target.size
+    n = len(panels)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for j, panel in enumerate(panels):
+        for t, s in panel:
+            share = s / type_counts[t]
+            rows += [t, n_types + t]
+            cols += [j, j]
+            vals += [share, share]
+        rows.append(2 * n_types)
+        cols.append(j)
+        vals.append(1.0)
+    types = np.arange(n_types)
+    rows += types.tolist() + (n_types + types).tolist()
+    cols += [n] * n_types + [n + 1] * n_types
+    vals += [1.0] * n_types + [-1.0] * n_types
+    lower = np.concatenate([target, np.full(n_types, -INF), [m]])
+    upper = np.concatenate([np.full(n_types, INF), target, [m]])
+    integer = np.concatenate([np.ones(n, bool), [False, False]])
+    # A neighbourhood of the start: each count moves by at most SPREAD slots (new panels
+    # start at 0). It keeps branch and bound small; the bound is over this neighbourhood.
+    col_lower = np.concatenate([np.clip(start - SPREAD, 0, None).astype(float), [0.0, 0.0]])
+    col_upper = np.concatenate([(start + SPREAD).astype(float), [INF, INF]])
+    cost = np.zeros(n + 2)
+    cost[n] = 1.0
+    h = new_highs_model(
+        cost,
+        (col_lower, col_upper),
+        (lower, upper),
+        (np.asarray(rows), np.asarray(cols), np.asarray(vals)),
+        integer=integer,
+    )
+    highs_mip_stop(h, seconds=SECONDS, nodes=NODES)
+    first = _run(h, start, panels, target, type_counts, rise=False)
+    if first is None:
+        return None
+    counts, bound = first
+    drop = _extremes(panels, counts, target, type_counts)[0]
+    h.changeColCost(n, 0.0)
+    h.changeColCost(n + 1, 1.0)
+    h.changeColBounds(n, 0.0, drop + 1e-7)
+    second = _run(h, counts, panels, target, type_counts, rise=True)
+    if second is None:
+        return None
+    return second[0], bound
+
+
+def _extremes(
+    panels: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+) -> tuple[float, float]:
+    """The largest drop and the largest rise of ``counts``, in slots."""
+    dev = _deviation(panels, counts, target, type_counts)
+    return max(0.0, float(-dev.min(initial=0.0))), max(0.0, float(dev.max(initial=0.0)))
+
+
+def _run(
+    h: object,
+    start: np.ndarray,
+    panels: list[Composition],
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    *,
+    rise: bool,
+) -> tuple[np.ndarray, float] | None:
+    """Run from ``start``: the counts (never worse than ``start``) and HiGHS's bound.
+
+    None when the safety time limit or an unexpected status ended the solve.
+    """
+    import highspy
+
+    assert isinstance(h, highspy.Highs)
+    before = _extremes(panels, start, target, type_counts)
+    solution = highspy.HighsSolution()
+    solution.col_value = [*start.astype(float).tolist(), *before]
+    h.setSolution(solution)
+    h.run()
+    status = h.getModelStatus()
+    if status not in (
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    ):
+        return None  # kTimeLimit among them: its answer would depend on the machine
+    bound = max(0.0, float(h.getInfo().mip_dual_bound))
+    values = np.asarray(h.getSolution().col_value, dtype=float)
+    if values.size != len(panels) + 2:
+        return start, bound
+    counts = np.rint(values[: len(panels)]).astype(np.int64)
+    if counts.min(initial=0) < 0 or int(counts.sum()) != int(start.sum()):
+        return start, bound
+    after = _extremes(panels, counts, target, type_counts)
+    k = 1 if rise else 0
+    worse = after[k] > before[k] + 1e-9 or (rise and after[0] > before[0] + 1e-9)
+    return (start if worse else counts), bound
