@@ -91,12 +91,16 @@ class Rounding:
     """How a lottery was rounded from its distribution, and what it cost (probabilities).
 
     ``method`` is ``integer_program`` or ``iterative_lp`` (the fallback when a time limit
-    stopped the integer program). ``drop_bound`` is a certified lower bound on the largest
-    drop of any lottery of m panels drawn from the ``panels`` considered (the support and
-    ``added`` priced ones): when it exceeds ``1 / m``, no such lottery meets that target.
+    stopped the integer program, or ``local_search`` when the program was too large to
+    try). ``drop_bound`` (0 unless HiGHS ran) is HiGHS's certified lower bound on the
+    largest drop over the lotteries it searched: the ``panels`` considered (the support and
+    ``added`` priced ones), each count within ``sampling.rounding_ip.SPREAD`` slots of the
+    local search's, no change above the iterative rounding's largest. When it exceeds
+    ``1 / m``, no lottery of that neighbourhood meets the target: a local proof, not one
+    over every lottery of m panels.
     """
 
-    method: str
+    method: str  # integer_program, local_search or iterative_lp
     max_drop: float
     max_rise: float
     drop_bound: float
@@ -175,7 +179,8 @@ def round_to_lottery(
     found = round_min_drop(support, start, per_type, type_counts, m, pricer=pricer)
     chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
     panels = tuple(p for p, c in chosen for _ in range(int(c)))
-    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan)
+    repeats = {p: int(c) for p, c in chosen if c > 0}
+    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats)
     diff = lottery.probabilities.to_numpy() - before
     rounding = Rounding(
         method=found.method,
@@ -272,12 +277,16 @@ def _make(
     panels: tuple[Composition, ...],
     input_sha256: str,
     max_change: float,
+    repeats: dict[Composition, int] | None = None,
 ) -> Lottery:
+    """The lottery of ``panels``; ``repeats`` (each distinct panel's count), when known,
+    spares hashing m panels (m can be 100,000 panels, of few distinct ones)."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     per_type = np.zeros(counts.size, dtype=float)
-    repeats: dict[Composition, int] = {}
-    for panel in panels:  # m can be 100,000 panels, of few distinct ones
-        repeats[panel] = repeats.get(panel, 0) + 1
+    if repeats is None:
+        repeats = {}
+        for panel in panels:
+            repeats[panel] = repeats.get(panel, 0) + 1
     for panel, times in repeats.items():
         for t, seats in panel:
             per_type[t] += times * seats

@@ -48,11 +48,11 @@ Composition = tuple[tuple[int, int], ...]
 Pricer = Callable[[np.ndarray], np.ndarray]  # weight per type -> seats per type (a panel)
 
 NODES = 10  # branch-and-bound nodes per solve: the deterministic limit
-IP_CELLS = 20_000  # types x panels above which the integer program is skipped (its time)
-SECONDS = 2.0  # safety time limit per solve: hitting it keeps the iterative rounding
-PRICING_ROUNDS = 4  # rounds of new panels while the largest drop exceeds one slot
+IP_CELLS = 3_000  # types x panels above which the integer program is skipped (its time)
+SECONDS = 20.0  # safety time limit per solve: hitting it keeps the iterative rounding
+PRICING_ROUNDS = 2  # rounds of new panels while the largest drop exceeds one slot
 MOVES = 3000  # local-search moves at most
-_SOURCES = 12  # panels tried as source and as destination of a slot per move
+_SOURCES = 40  # panels tried as source and as destination of a slot per move
 SPREAD = 1  # slots by which the program may move each count away from its start
 _TOL = 1e-9
 
@@ -61,13 +61,13 @@ _TOL = 1e-9
 class RoundingOutcome:
     """Counts per candidate panel and how the integer program went.
 
-    ``drop_bound`` is a certified lower bound, in probability, on the largest drop any
-    lottery of m panels drawn from the candidates can reach (0 when unknown).
+    ``drop_bound`` is HiGHS's certified lower bound, in probability, on the largest drop
+    in the neighbourhood it searched (see ``sampling.lottery.Rounding``; 0 when unknown).
     """
 
     panels: tuple[Composition, ...]
     counts: np.ndarray
-    method: str  # "integer_program" or "iterative_lp" (the fallback)
+    method: str  # "integer_program", or "local_search" when HiGHS was skipped or timed out
     drop_bound: float
     added: int  # panels found by pricing, outside the optimum's support
     seconds: float
@@ -105,7 +105,13 @@ def round_min_drop(
     began = time.perf_counter()
     panels = list(support)
     target = per_type * m
-    counts = descend(panels, np.asarray(start, dtype=np.int64), target, type_counts)
+    counts = np.asarray(start, dtype=np.int64)
+    # A rise may grow to twice the iterative rounding's largest change while drops fall,
+    # never to (k + 1) slots: that rounding's proven bound still holds.
+    change = max(_extremes(panels, counts, target, type_counts))
+    size = sum(s for _, s in panels[0]) if panels else 0
+    cap = max(change, min(2.0 * change, size + 1 - 1e-6))
+    counts = descend(panels, counts, target, type_counts, cap)
     known = set(panels)
     for _ in range(PRICING_ROUNDS if pricer is not None else 0):
         if _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL:
@@ -117,11 +123,11 @@ def round_min_drop(
         known.update(fresh)
         panels.extend(fresh)
         grown = np.concatenate([counts, np.zeros(len(fresh), np.int64)])
-        counts = descend(panels, grown, target, type_counts)
+        counts = descend(panels, grown, target, type_counts, cap)
     added = len(panels) - len(support)
     if target.size * len(panels) > IP_CELLS:
         return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
-    solved = _solve(panels, counts, target, type_counts, m)
+    solved = _solve(panels, counts, target, type_counts, m, cap)
     if solved is None:
         return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
     counts, bound = solved
@@ -135,10 +141,12 @@ def descend(
     counts: np.ndarray,
     target: np.ndarray,
     type_counts: np.ndarray,
+    cap: float,
     moves: int = MOVES,
 ) -> np.ndarray:
     """Local search: move one slot at a time while (largest drop, largest rise, squared
-    drops) falls lexicographically. Deterministic (a move budget, no clock)."""
+    drops) falls lexicographically, no change exceeding ``cap`` slots (so the iterative
+    rounding's proven bound still holds). Deterministic: a move budget, no clock."""
     share = np.zeros((target.size, len(panels)))
     for j, panel in enumerate(panels):
         for t, s in panel:
@@ -148,11 +156,7 @@ def descend(
 
     def key(d: np.ndarray) -> tuple[float, float, float]:
         low = np.clip(-d, 0.0, None)
-        return (
-            round(float(low.max(initial=0.0)), 9),
-            round(float(d.max(initial=0.0)), 9),
-            float(low @ low),
-        )
+        return (_r9(low.max(initial=0.0)), _r9(d.max(initial=0.0)), float(low @ low))
 
     best = key(dev)
     order = np.arange(len(panels))
@@ -163,19 +167,31 @@ def descend(
         sinks = order[np.lexsort((order, -share[worst]))][:_SOURCES]
         found = None
         for a in sources.tolist():
-            for b in sinks.tolist():
-                if a == b:
+            moved = dev[:, None] + share[:, sinks] - share[:, [a]]  # types x sinks
+            low = np.clip(-moved, 0.0, None)
+            keys = (
+                np.round(low.max(axis=0), 9),
+                np.round(moved.max(axis=0), 9),
+                np.einsum("ij,ij->j", low, low),
+            )
+            allowed = (np.abs(moved).max(axis=0) <= cap + 1e-9) & (sinks != a)
+            for b in np.lexsort((sinks, keys[2], keys[1], keys[0])).tolist():
+                if not allowed[b]:
                     continue
-                moved = dev + share[:, b] - share[:, a]
-                k = key(moved)
+                k = (float(keys[0][b]), float(keys[1][b]), float(keys[2][b]))
                 if k < best:
-                    best, found = k, (a, b, moved)
+                    best, found = k, (a, int(sinks[b]), moved[:, b].copy())
+                break
         if found is None:
             break
         a, b, dev = found
         counts[a] -= 1
         counts[b] += 1
     return counts
+
+
+def _r9(value: float) -> float:
+    return round(float(value), 9)
 
 
 def _since(began: float) -> float:
@@ -215,6 +231,7 @@ def _solve(
     target: np.ndarray,
     type_counts: np.ndarray,
     m: int,
+    cap: float,
 ) -> tuple[np.ndarray, float] | None:
     """Two solves (largest drop, then largest rise); None when a time limit stopped one."""
     n_types = target.size
@@ -241,7 +258,7 @@ def _solve(
     # A neighbourhood of the start: each count moves by at most SPREAD slots (new panels
     # start at 0). It keeps branch and bound small; the bound is over this neighbourhood.
     col_lower = np.concatenate([np.clip(start - SPREAD, 0, None).astype(float), [0.0, 0.0]])
-    col_upper = np.concatenate([(start + SPREAD).astype(float), [INF, INF]])
+    col_upper = np.concatenate([(start + SPREAD).astype(float), [INF, cap + 1e-9]])
     cost = np.zeros(n + 2)
     cost[n] = 1.0
     h = new_highs_model(

@@ -83,16 +83,16 @@ PIPELINE = {
         "4b87462531e5a46cbdb2a0e2a00bfd074020aa6d4daee79e11f3548f6205b7a3"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "07892789ee3860ba048429ec736df7689fc0eaa3e781133093bcfd84bca26349"
+        "2934ce2a060be78399908f51bb0e8bdf2c7cce8d6a677cdd880fc68bcb47896b"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "0a9f2ed58790c3b3bb0b373953754b6ba85c8eefbf977a2c8e84e1fd7a700bb2"
+        "52e0e387378fca306c4f9255053019df2f7dc114402af140cc0a62c09f280066"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "fd6366da5436492955fe08e05bbac65c9509145ca798769f35e7edc372f17938"
+        "d50c3e58dbeddabf066c6d21b3db8019a666143fb8ff450761662aa85fd53607"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "5aef0ae354e4d9401fb52fdf581b8fb81eeba99641bd984b9c52372742fd633d"
+        "2d138cb611b042911ed4b070a13577e4711ec07b823c6eddfd200b2236e03cc7"
     ),
 }
 
@@ -134,7 +134,7 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "5e460877914ffbae0557b2ead2a100019b4ef6c095095c1de5e77df175bbde62"
+        "7a0864dfe73b77bffdd1ca677bd5b828a35ca3aa90edd91d70316f875070ca39"
     ),
     ("households", Algorithm.MAXIMIN): (
         "bdbb97c121d34681760ecaf1c66f6ccbed364f31157ab444126ae9b6c6bb973b"
@@ -143,10 +143,10 @@ PRICING: dict[tuple[str, Algorithm], str] = {
         "b8a4cf796872a0b9ffe352bd037bc361fc6c92eb61c0eac58d856c3aeb1a7c68"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "9f74fe96aa164e1a6e73c783b1c53fe55035a8dab3ed1df67ae5e1b29cc7923b"
+        "48b0ea715c4f29e8584d97afa149b2095ff827a904e3f969aa077e4cb4068768"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "1efff36c52ff92dfc37cdf5163349acf64eea7588a91ce75ab0897d393b1c2a8"
+        "e1399f10582fbfe3a9ce130f8a242532e05348d35113838ceae3d6067d73cede"
     ),
 }
 
