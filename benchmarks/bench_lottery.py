@@ -29,6 +29,7 @@ from quotas.pool import Pool
 from sampling.distribution import Distribution
 from sampling.engine.select import select_distribution
 from sampling.lottery import round_to_lottery
+from sampling.names import Algorithm
 from sampling.rounding import round_counts
 from sampling.rounding_ip import OraclePricer
 from synthetic_data.instances import benchmark_instance
@@ -39,7 +40,9 @@ DEFAULT = ("two_features", "small", "tight", "sf_e_like", "medium")
 
 def load(family: str) -> tuple[Pool, QuotaTable, int]:
     frame, _, quotas, size = benchmark_instance(family, seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool = Pool.build(
+        frame["id"].tolist(), frame[list(quotas.features)], quotas, frame["household"].tolist()
+    )
     return pool, quotas, size
 
 
@@ -81,7 +84,7 @@ def main(families: list[str]) -> None:
     for family in families:
         pool, quotas, size = load(family)
         start = time.perf_counter()
-        dist = select_distribution(pool, quotas, size, algorithm="leximin", seed=0)
+        dist = select_distribution(pool, quotas, size, algorithm=Algorithm.LEXIMIN, seed=0)
         selection = time.perf_counter() - start
         for m in SIZES:
             old_drop, old_rise, old_s = old_rounding(dist, m)

@@ -258,6 +258,7 @@ class SelectionResult:
             report["rounding"] = {
                 **self.lottery.rounding.to_dict(),
                 "drop_target": 1.0 / settings.lottery_size,
+                "drop_target_met": self.lottery.rounding.max_drop <= 1.0 / settings.lottery_size,
             }
         if self.alternates is not None:
             report["alternates"] = self.alternates.to_dict()

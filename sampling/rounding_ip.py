@@ -18,7 +18,8 @@ The steps, all deterministic (budgets of moves and nodes, never a clock):
 3. while the largest drop exceeds one slot, ``pricer`` adds panels outside the support
    that seat the types left short and spare those above their optimum, and the search
    goes on over them;
-4. when the program is small (types x panels <= ``IP_CELLS``), HiGHS solves it in a
+4. when the program is small (types x panels <= ``IP_CELLS``) and the largest drop still
+   exceeds one slot (or the program is tiny, <= ``IP_ALWAYS``), HiGHS solves it in a
    neighbourhood of that answer (each count within ``SPREAD`` slots), first minimising
    ``d`` then ``r`` with ``d`` held, from that answer as incumbent (so never worse),
    stopped after ``NODES`` nodes; its dual bound certifies how low ``d`` can go there.
@@ -48,6 +49,7 @@ Composition = tuple[tuple[int, int], ...]
 Pricer = Callable[[np.ndarray], np.ndarray]  # weight per type -> seats per type (a panel)
 
 NODES = 10  # branch-and-bound nodes per solve: the deterministic limit
+IP_ALWAYS = 500  # types x panels up to which HiGHS polishes even a drop within one slot
 IP_CELLS = 3_000  # types x panels above which the integer program is skipped (its time)
 SECONDS = 20.0  # safety time limit per solve: hitting it keeps the iterative rounding
 PRICING_ROUNDS = 2  # rounds of new panels while the largest drop exceeds one slot
@@ -113,8 +115,8 @@ def round_min_drop(
     cap = max(change, min(2.0 * change, size + 1 - 1e-6))
     counts = descend(panels, counts, target, type_counts, cap)
     known = set(panels)
-    for _ in range(PRICING_ROUNDS if pricer is not None else 0):
-        if _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL:
+    for _ in range(PRICING_ROUNDS):
+        if pricer is None or _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL:
             break
         dev = _deviation(panels, counts, target, type_counts)
         fresh = [p for p in _priced(pricer, dev, type_counts) if p not in known]
@@ -125,7 +127,9 @@ def round_min_drop(
         grown = np.concatenate([counts, np.zeros(len(fresh), np.int64)])
         counts = descend(panels, grown, target, type_counts, cap)
     added = len(panels) - len(support)
-    if target.size * len(panels) > IP_CELLS:
+    cells = target.size * len(panels)
+    met = _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL
+    if cells > IP_CELLS or (met and cells > IP_ALWAYS):
         return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
     solved = _solve(panels, counts, target, type_counts, m, cap)
     if solved is None:

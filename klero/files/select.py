@@ -133,8 +133,12 @@ def _writers(
         "lottery.csv": table_writer(lottery.table()),
         "lottery_types.csv": table_writer(lottery.types_table(result.request.pool)),
     }
-    text = result.request.canonical_inputs
-    writers["inputs.json"] = lambda path: path.write_bytes(text.encode("utf-8"))
+    text = result.request.canonical_inputs.encode("utf-8")
+
+    def write_inputs(path: Path) -> None:  # these very bytes hash to input_sha256
+        path.write_bytes(text)
+
+    writers["inputs.json"] = write_inputs
     if result.alternates is not None:
         writers["alternates.csv"] = table_writer(result.alternates.to_frame())
     writers["report.json"] = json_writer(report)
