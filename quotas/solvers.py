@@ -42,6 +42,7 @@ __all__ = [
     "new_highs",
     "new_highs_model",
     "new_pulp_problem",
+    "run_highs_mip",
     "solve_cbc",
     "solve_highs",
 ]
@@ -166,6 +167,30 @@ def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:
     h.setOptionValue("mip_max_nodes", int(nodes))
     h.setOptionValue("time_limit", float(seconds))
     h.setOptionValue("mip_rel_gap", 0.0)
+
+
+def run_highs_mip(h: highspy.Highs, start: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Run an integer program from the incumbent ``start``: its values and dual bound.
+
+    An optimum or a node limit is an answer (the same on every machine); anything else,
+    the time limit included, is None.
+    """
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = np.asarray(start, dtype=float).tolist()
+    h.setSolution(solution)
+    h.run()
+    status = h.getModelStatus()
+    answered = (
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    )
+    if status not in answered:
+        return None
+    values = np.asarray(h.getSolution().col_value, dtype=float)
+    return values, float(h.getInfo().mip_dual_bound)
 
 
 def solve_highs(h: highspy.Highs) -> None:

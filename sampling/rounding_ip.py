@@ -36,9 +36,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quotas.solvers import INF, highs_mip_stop, new_highs_model
+from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
 
 if TYPE_CHECKING:
+    import highspy
+
     from quotas.model import QuotaTable
     from quotas.pool import Pool
     from sampling.engine.oracle import PanelOracle
@@ -296,7 +298,7 @@ def _extremes(
 
 
 def _run(
-    h: object,
+    h: highspy.Highs,
     start: np.ndarray,
     panels: list[Composition],
     target: np.ndarray,
@@ -308,23 +310,12 @@ def _run(
 
     None when the safety time limit or an unexpected status ended the solve.
     """
-    import highspy
-
-    assert isinstance(h, highspy.Highs)
     before = _extremes(panels, start, target, type_counts)
-    solution = highspy.HighsSolution()
-    solution.col_value = [*start.astype(float).tolist(), *before]
-    h.setSolution(solution)
-    h.run()
-    status = h.getModelStatus()
-    if status not in (
-        highspy.HighsModelStatus.kOptimal,
-        highspy.HighsModelStatus.kSolutionLimit,
-        highspy.HighsModelStatus.kIterationLimit,
-    ):
+    ran = run_highs_mip(h, np.concatenate([start.astype(float), before]))
+    if ran is None:
         return None  # kTimeLimit among them: its answer would depend on the machine
-    bound = max(0.0, float(h.getInfo().mip_dual_bound))
-    values = np.asarray(h.getSolution().col_value, dtype=float)
+    values, bound = ran
+    bound = max(0.0, bound)
     if values.size != len(panels) + 2:
         return start, bound
     counts = np.rint(values[: len(panels)]).astype(np.int64)
