@@ -21,15 +21,15 @@ demo-cli: $(STAMP)
 	$(BIN)/python -m klero.demo_run
 
 lint: $(STAMP)
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks conftest.py
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks tools conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests conftest.py
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests tools conftest.py
 
 test: $(STAMP)
 	@scripts/ensure-postgres.sh
-	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks conftest.py
-	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests conftest.py
+	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks tools conftest.py
+	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests tools conftest.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -1,17 +1,17 @@
-"""Time the rounding of a distribution to a uniform lottery of m = 1000 panels, and its accuracy.
+"""The lottery people face: the largest drop and rise of a probability, old rounding vs new.
 
-Run from the repo root: ``.venv/bin/python benchmarks/bench_lottery.py``.
-Instances (reproducible, fixed seeds):
+Run from the repo root: ``.venv/bin/python benchmarks/bench_lottery.py [FAMILY ...]``
+(default: two_features small tight sf_e_like medium; ``online`` is the 100,000-person
+family, minutes). Per benchmark family (seed 1, LEXIMIN) and lottery size m (1,000;
+10,000; 100,000) it prints, in units of one lottery slot (probability x m, so the goal is
+a drop <= 1):
 
-* ``leximin two_features``: the engine's LEXIMIN lottery (pool 2,000, panel 200), when
-  ``sampling.engine.select`` is available;
-* ``synthetic 300 panels``: 300 feasible LEGACY panels of an ``sf_e_like`` pool
-  (1,727 people, panel 110, 7 features) with random Dirichlet weights;
-* ``legacy 2000 draws``: the LEGACY Monte Carlo lottery of the same pool (2,000 panels
-  of weight 1/2,000 each: the hardest case for the LP rounding).
-
-``max change`` is the largest change of any person's probability; ``bound`` the proven
-(k + 1) / m; ``change x m`` the change in units of one lottery slot.
+* ``old drop`` / ``old rise``: the iterative LP rounding alone (``round_counts``, the
+  rounding before ENGINE 2026-12-07.1), and its time;
+* ``drop`` / ``rise``: ``round_to_lottery`` as the pipeline calls it (local search,
+  priced panels, HiGHS on small programs), its method, the panels it added, the
+  certified bound on the drop (when HiGHS ran) and its time;
+* ``% sel``: the rounding's time as a share of the selection's (the goal: under 10 %).
 """
 
 from __future__ import annotations
@@ -21,78 +21,85 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quotas.model import QuotaTable
 from quotas.pool import Pool
 from sampling.distribution import Distribution
-from sampling.engine.legacy import legacy_distribution
-from sampling.lottery import draw, round_to_lottery
+from sampling.engine.select import select_distribution
+from sampling.lottery import round_to_lottery
+from sampling.names import Algorithm
+from sampling.rounding import round_counts
+from sampling.rounding_ip import OraclePricer
 from synthetic_data.instances import benchmark_instance
 
-M = 1000
+SIZES = (1_000, 10_000, 100_000)
+DEFAULT = ("two_features", "small", "tight", "sf_e_like", "medium")
 
 
 def load(family: str) -> tuple[Pool, QuotaTable, int]:
     frame, _, quotas, size = benchmark_instance(family, seed=1)
-    pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
+    pool = Pool.build(
+        frame["id"].tolist(), frame[list(quotas.features)], quotas, frame["household"].tolist()
+    )
     return pool, quotas, size
 
 
-def reweighted(dist: Distribution, pool: Pool, seed: int) -> Distribution:
-    """The same panels with random weights (and the probabilities they imply)."""
-    weights = np.random.default_rng(seed).dirichlet(np.ones(len(dist.panels)))
-    counts = pool.type_counts
-    per_type = np.zeros(counts.size)
-    for panel, w in zip(dist.panels, weights, strict=True):
+def seat_shares(support: list[tuple[tuple[int, int], ...]], type_of: np.ndarray) -> np.ndarray:
+    """Types x panels: a member's chance to sit in each panel (seats / head count)."""
+    counts = np.bincount(type_of)
+    share = np.zeros((counts.size, len(support)))
+    for j, panel in enumerate(support):
         for t, seats in panel:
-            per_type[t] += w * seats / counts[t]
-    probabilities = pd.Series(per_type[dist.type_of], index=pd.Index(dist.ids, name="id"))
-    return Distribution(
-        "synthetic", dist.size, dist.ids, dist.type_of, dist.panels, weights, probabilities
-    )
+            share[t, j] = seats / counts[t]
+    return share
 
 
-def instances() -> list[tuple[str, Distribution, int]]:
-    out: list[tuple[str, Distribution, int]] = []
-    try:
-        from sampling.engine.select import select_distribution
-    except ImportError:
-        select_distribution = None
-    if select_distribution is not None:
-        pool, quotas, size = load("two_features")
-        dist = select_distribution(pool, quotas, size, algorithm="leximin", seed=0)
-        out.append(("leximin two_features", dist, int(pool.type_counts.size)))
-    pool, quotas, size = load("sf_e_like")
-    few = legacy_distribution(pool, quotas, size, seed=1, samples=300)
-    out.append(("synthetic 300 panels", reweighted(few, pool, 2), int(pool.type_counts.size)))
-    many = legacy_distribution(pool, quotas, size, seed=1, samples=2000)
-    out.append(("legacy 2000 draws", many, int(pool.type_counts.size)))
-    return out
+def old_rounding(dist: Distribution, m: int) -> tuple[float, float, float]:
+    """Largest drop and rise (slots) of the iterative LP rounding alone, and its seconds."""
+    start = time.perf_counter()
+    merged: dict[tuple[tuple[int, int], ...], float] = {}
+    for panel, weight in zip(dist.panels, dist.weights, strict=True):
+        merged[panel] = merged.get(panel, 0.0) + float(weight)
+    support = sorted(merged)
+    weights = np.array([merged[p] for p in support])
+    weights /= weights.sum()
+    share = seat_shares(support, np.asarray(dist.type_of))
+    counts = round_counts(share, weights, m, dist.size)
+    seconds = time.perf_counter() - start
+    per_type = share @ weights
+    dev = share @ counts - per_type * m
+    return float(max(0.0, -dev.min())), float(max(0.0, dev.max())), seconds
 
 
-def main() -> None:
+def main(families: list[str]) -> None:
     header = (
-        f"{'instance':<24}{'panels':>8}{'types':>7}{'k':>5}{'m':>6}{'seconds':>9}"
-        f"{'max change':>12}{'bound':>8}{'change x m':>12}{'draw ms':>9}"
+        f"{'family':<13}{'types':>7}{'sel s':>7}{'m':>8}{'old drop':>9}{'old rise':>9}"
+        f"{'old s':>7}{'drop':>7}{'rise':>7}{'bound':>7}{'added':>6}{'method':>16}"
+        f"{'s':>7}{'% sel':>7}"
     )
     print(header)
     print("-" * len(header))
-    for name, dist, types in instances():
+    for family in families:
+        pool, quotas, size = load(family)
         start = time.perf_counter()
-        lottery = round_to_lottery(dist, M, input_sha256="0" * 64)
-        seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        draw(lottery, seed=1)
-        draw_ms = (time.perf_counter() - start) * 1000
-        print(
-            f"{name:<24}{len(dist.panels):>8}{types:>7}{dist.size:>5}{M:>6}{seconds:>9.2f}"
-            f"{lottery.max_change:>12.5f}{(dist.size + 1) / M:>8.3f}"
-            f"{lottery.max_change * M:>12.2f}{draw_ms:>9.1f}"
-        )
+        dist = select_distribution(pool, quotas, size, algorithm=Algorithm.LEXIMIN, seed=0)
+        selection = time.perf_counter() - start
+        for m in SIZES:
+            old_drop, old_rise, old_s = old_rounding(dist, m)
+            start = time.perf_counter()
+            lottery = round_to_lottery(dist, m, pricer=OraclePricer(pool, quotas, size))
+            seconds = time.perf_counter() - start
+            r = lottery.rounding
+            assert r is not None
+            print(
+                f"{family:<13}{pool.type_counts.size:>7}{selection:>7.1f}{m:>8}"
+                f"{old_drop:>9.3f}{old_rise:>9.3f}{old_s:>7.2f}{r.max_drop * m:>7.3f}"
+                f"{r.max_rise * m:>7.3f}{r.drop_bound * m:>7.3f}{r.added:>6}{r.method:>16}"
+                f"{seconds:>7.2f}{100 * seconds / selection:>7.1f}"
+            )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or list(DEFAULT))

@@ -36,11 +36,13 @@ __all__ = [
     "OPTIMAL_ONLY",
     "Outcome",
     "SolverFailed",
+    "highs_mip_stop",
     "highs_optimal",
     "new_cbc",
     "new_highs",
     "new_highs_model",
     "new_pulp_problem",
+    "run_highs_mip",
     "solve_cbc",
     "solve_highs",
 ]
@@ -153,6 +155,42 @@ def highs_optimal(h: highspy.Highs) -> bool:
     import highspy
 
     return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:
+    """Stop a HiGHS integer program after ``nodes`` branch-and-bound nodes or ``seconds``.
+
+    The node limit gives the same answer on any machine; the time limit is a safety net
+    whose outcome (``kTimeLimit``) the caller must treat as "no answer" to stay
+    deterministic.
+    """
+    h.setOptionValue("mip_max_nodes", int(nodes))
+    h.setOptionValue("time_limit", float(seconds))
+    h.setOptionValue("mip_rel_gap", 0.0)
+
+
+def run_highs_mip(h: highspy.Highs, start: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Run an integer program from the incumbent ``start``: its values and dual bound.
+
+    An optimum or a node limit is an answer (the same on every machine); anything else,
+    the time limit included, is None.
+    """
+    import highspy
+
+    solution = highspy.HighsSolution()
+    solution.col_value = np.asarray(start, dtype=float).tolist()
+    h.setSolution(solution)
+    h.run()
+    status = h.getModelStatus()
+    answered = (
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+    )
+    if status not in answered:
+        return None
+    values = np.asarray(h.getSolution().col_value, dtype=float)
+    return values, float(h.getInfo().mip_dual_bound)
 
 
 def solve_highs(h: highspy.Highs) -> None:

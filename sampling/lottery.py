@@ -33,6 +33,7 @@ from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
 from sampling.rounding import round_counts
+from sampling.rounding_ip import Pricer, round_min_drop
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
 
@@ -42,7 +43,8 @@ class Lottery:
     """m equally likely panels, each a composition over types (panels may repeat).
 
     ``max_change`` is the largest change of any person's selection probability against
-    the distribution it was rounded from (NaN when read back from a file).
+    the distribution it was rounded from (NaN when read back from a file); ``rounding``
+    says how the counts were found (None when read back from a file).
     """
 
     size: int
@@ -53,6 +55,7 @@ class Lottery:
     input_sha256: str
     max_change: float
     probabilities: pd.Series
+    rounding: Rounding | None = None
 
     def members(self) -> list[np.ndarray]:
         """Row numbers of the people of each type, ascending."""
@@ -84,6 +87,41 @@ class Lottery:
 
 
 @dataclass(frozen=True)
+class Rounding:
+    """How a lottery was rounded from its distribution, and what it cost (probabilities).
+
+    ``method`` is ``integer_program`` or ``iterative_lp`` (the fallback when a time limit
+    stopped the integer program, or ``local_search`` when the program was too large to
+    try). ``drop_bound`` (0 unless HiGHS ran) is HiGHS's certified lower bound on the
+    largest drop over the lotteries it searched: the ``panels`` considered (the support and
+    ``added`` priced ones), each count within ``sampling.rounding_ip.SPREAD`` slots of the
+    local search's, no change above the iterative rounding's largest. When it exceeds
+    ``1 / m``, no lottery of that neighbourhood meets the target: a local proof, not one
+    over every lottery of m panels.
+    """
+
+    method: str  # integer_program, local_search or iterative_lp
+    max_drop: float
+    max_rise: float
+    drop_bound: float
+    panels: int
+    added: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        """The report's ``rounding`` section."""
+        return {
+            "method": self.method,
+            "max_drop": self.max_drop,
+            "max_rise": self.max_rise,
+            "drop_bound": self.drop_bound,
+            "panels_considered": self.panels,
+            "panels_added": self.added,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
 class Draw:
     """One drawn panel: its lottery number, the people, and the randomness that chose them."""
 
@@ -106,12 +144,20 @@ class Draw:
 # -- rounding -------------------------------------------------------------------------
 
 
-def round_to_lottery(dist: Distribution, m: int = 1000, *, input_sha256: str = "") -> Lottery:
-    """Round a distribution to a uniform lottery over ``m`` panels, each a support panel.
+def round_to_lottery(
+    dist: Distribution,
+    m: int = 1000,
+    *,
+    input_sha256: str = "",
+    pricer: Pricer | None = None,
+) -> Lottery:
+    """Round a distribution to a uniform lottery over ``m`` panels (repeats allowed).
 
-    The counts come from ``sampling.rounding.round_counts`` (iterative LP rounding in
-    the style of Beck and Fiala): **every person's probability changes by less than
-    (k + 1) / m** (k = panel size). In practice it is far smaller.
+    First the iterative LP rounding of ``sampling.rounding.round_counts`` (in the style of
+    Beck and Fiala: every probability changes by less than (k + 1) / m, k = panel size),
+    then the integer program of ``sampling.rounding_ip``, started from it, lowers the
+    largest drop below the optimum, then the largest rise. ``pricer`` (weight per type ->
+    a feasible panel's seats per type) lets it add panels outside the support.
     """
     if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
         raise KleroError("lottery_size_invalid", m=m)
@@ -125,12 +171,28 @@ def round_to_lottery(dist: Distribution, m: int = 1000, *, input_sha256: str = "
     weights /= weights.sum()
     type_of = np.asarray(dist.type_of, dtype=np.int64)
     share = _seat_shares(support, type_of)
-    counts = round_counts(share, weights, m, dist.size)
-    panels = tuple(p for p, c in zip(support, counts, strict=True) for _ in range(int(c)))
-    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan)
+    start = round_counts(share, weights, m, dist.size)
+    type_counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     before = dist.probabilities.reindex(list(dist.ids)).to_numpy(dtype=float)
-    change = float(np.max(np.abs(lottery.probabilities.to_numpy() - before), initial=0.0))
-    return replace(lottery, max_change=change)
+    per_type = np.zeros(type_counts.size)
+    per_type[type_of] = before
+    found = round_min_drop(support, start, per_type, type_counts, m, pricer=pricer)
+    chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
+    panels = tuple(p for p, c in chosen for _ in range(int(c)))
+    repeats = {p: int(c) for p, c in chosen if c > 0}
+    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats)
+    diff = lottery.probabilities.to_numpy() - before
+    rounding = Rounding(
+        method=found.method,
+        max_drop=max(0.0, float(-diff.min(initial=0.0))),
+        max_rise=max(0.0, float(diff.max(initial=0.0))),
+        drop_bound=found.drop_bound,
+        panels=len(found.panels),
+        added=found.added,
+        seconds=found.seconds,
+    )
+    change = float(np.max(np.abs(diff), initial=0.0))
+    return replace(lottery, max_change=change, rounding=rounding)
 
 
 def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
@@ -215,12 +277,20 @@ def _make(
     panels: tuple[Composition, ...],
     input_sha256: str,
     max_change: float,
+    repeats: dict[Composition, int] | None = None,
 ) -> Lottery:
+    """The lottery of ``panels``; ``repeats`` (each distinct panel's count), when known,
+    spares hashing m panels (m can be 100,000 panels, of few distinct ones)."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     per_type = np.zeros(counts.size, dtype=float)
-    for panel in panels:
+    if repeats is None:
+        repeats = {}
+        for panel in panels:
+            repeats[panel] = repeats.get(panel, 0) + 1
+    for panel, times in repeats.items():
         for t, seats in panel:
-            per_type[t] += seats / counts[t]
+            per_type[t] += times * seats
+    per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)
     probabilities = pd.Series(
         per_type[type_of], index=pd.Index(list(ids), name="id"), name="probability"

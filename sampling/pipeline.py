@@ -21,11 +21,14 @@ the hash, is published. A seed is (as the algorithm seed). Either is in the repo
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from quotas.model import QuotaTable
 from quotas.pool import Pool
@@ -33,11 +36,12 @@ from quotas.problems import KleroError
 from sampling.alternates.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
 from sampling.alternates.records import dropout_from_record, dropout_record
 from sampling.alternates.select import Alternates, select_alternates
-from sampling.distribution import Distribution
+from sampling.distribution import Distribution, gini
 from sampling.engine.select import ENGINE, select_distribution
-from sampling.inputs import input_sha256
+from sampling.inputs import canonical_inputs
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
+from sampling.rounding_ip import OraclePricer
 
 __all__ = [
     "SelectionRequest",
@@ -156,11 +160,20 @@ class SelectionRequest:
     settings: SelectionSettings
 
     @cached_property
-    def input_sha256(self) -> str:
-        """SHA-256 of the canonical inputs: pool, quotas, size, algorithm, settings."""
-        return input_sha256(
+    def canonical_inputs(self) -> str:
+        """The canonical inputs' JSON text (``sampling.inputs``): what ``input_sha256`` hashes.
+
+        Pseudonymous: ids, criteria, households named by a member's id; published as
+        inputs.json so that anyone can check the hash.
+        """
+        return canonical_inputs(
             self.pool, self.quotas, self.size, self.settings.algorithm, self.settings.canonical()
         )
+
+    @cached_property
+    def input_sha256(self) -> str:
+        """SHA-256 of the canonical inputs: pool, quotas, size, algorithm, settings."""
+        return hashlib.sha256(self.canonical_inputs.encode("utf-8")).hexdigest()
 
 
 # -- the result ----------------------------------------------------------------------
@@ -193,9 +206,26 @@ class SelectionResult:
         return [] if self.alternates is None else list(self.alternates.ids)
 
     def fairness(self) -> dict[str, float]:
-        """The lottery's fairness figures (see ``fairness_metrics``) and the rounding's change."""
+        """The optimum's fairness figures (see ``fairness_metrics``), then the lottery's.
+
+        ``min``, ``max``, ``gini`` ... describe the optimal distribution; ``lottery_min``,
+        ``lottery_max`` and ``lottery_gini`` the published lottery of m panels (the chances
+        people actually have), ``lottery_max_drop`` / ``lottery_max_rise`` the largest fall
+        / rise of anyone's probability from the optimum to the lottery.
+        """
         figures = {k: float(v) for k, v in self.distribution.fairness().items()}
-        return {**figures, "lottery_max_change": float(self.lottery.max_change)}
+        lottery = self.lottery.probabilities.to_numpy(dtype=float)
+        optimum = self.distribution.probabilities.reindex(self.lottery.probabilities.index)
+        diff = lottery - optimum.to_numpy(dtype=float)
+        return {
+            **figures,
+            "lottery_min": float(lottery.min()) if lottery.size else 0.0,
+            "lottery_max": float(lottery.max(initial=0.0)),
+            "lottery_gini": gini(lottery),
+            "lottery_max_drop": max(0.0, float(-diff.min(initial=0.0))),
+            "lottery_max_rise": max(0.0, float(diff.max(initial=0.0))),
+            "lottery_max_change": float(self.lottery.max_change),
+        }
 
     def report(self) -> dict[str, Any]:
         """The run report (``report.json``; the service stores the same figures with a run)."""
@@ -224,6 +254,12 @@ class SelectionResult:
             "quotas_sha256": self.request.quotas.sha256(),
             "pool_sha256": self.request.pool.sha256(),
         }
+        if self.lottery.rounding is not None:
+            report["rounding"] = {
+                **self.lottery.rounding.to_dict(),
+                "drop_target": 1.0 / settings.lottery_size,
+                "drop_target_met": self.lottery.rounding.max_drop <= 1.0 / settings.lottery_size,
+            }
         if self.alternates is not None:
             report["alternates"] = self.alternates.to_dict()
         return report
@@ -263,7 +299,12 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         progress=progress,
         **settings.algorithm_settings,
     )
-    lottery = round_to_lottery(dist, settings.lottery_size, input_sha256=request.input_sha256)
+    lottery = round_to_lottery(
+        dist,
+        settings.lottery_size,
+        input_sha256=request.input_sha256,
+        pricer=_pricer(request, dist),
+    )
     drawn = draw_panel(lottery, seed=settings.seed, public_number=settings.public_number)
     chosen = None
     if settings.alternates > 0:
@@ -277,3 +318,10 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
             seed=drawn.value,  # the number that drew the panel: seed or public number
         )
     return SelectionResult(request, dist, lottery, drawn, chosen, time.perf_counter() - started)
+
+
+def _pricer(request: SelectionRequest, dist: Distribution) -> OraclePricer | None:
+    """The oracle for new panels, when the distribution is over the pool's own types."""
+    if not np.array_equal(np.asarray(dist.type_of), request.pool.type_of):
+        return None
+    return OraclePricer(request.pool, request.quotas, request.size)

@@ -92,11 +92,27 @@ st.caption(
     f"SHA-256 {details.input_sha256[:16]}…"
 )
 fair = details.fairness
+# The lottery's figures (the chances people actually have), the optimum's beside them;
+# runs before ENGINE 2026-12-07.1 stored the optimum's only.
+nan = float("nan")
+low = fair.get("lottery_min", fair.get("min", nan))
+equal = fair.get("equal", nan)
 cols = st.columns(4)
-cols[0].metric(tr("fair.min"), format_number(fair.get("min", float("nan")), lang(), 4))
-cols[1].metric(tr("fair.equal"), format_number(fair.get("equal", float("nan")), lang(), 4))
-cols[2].metric(tr("fair.min_over_equal"), format_number(fair.get("min_over_equal"), lang(), 3))
-cols[3].metric(tr("fair.gini"), format_number(fair.get("gini"), lang(), 3))
+cols[0].metric(tr("fair.lottery_min"), format_number(low, lang(), 4))
+cols[1].metric(tr("fair.equal"), format_number(equal, lang(), 4))
+cols[2].metric(tr("fair.min_over_equal"), format_number(low / equal if equal else nan, lang(), 3))
+cols[3].metric(
+    tr("fair.lottery_gini"), format_number(fair.get("lottery_gini", fair.get("gini")), lang(), 3)
+)
+st.caption(
+    tr(
+        "fair.optimum_beside",
+        min=format_number(fair.get("min", nan), lang(), 4),
+        gini=format_number(fair.get("gini", nan), lang(), 3),
+        drop=format_number(fair.get("lottery_max_drop", nan), lang(), 5),
+        rise=format_number(fair.get("lottery_max_rise", nan), lang(), 5),
+    )
+)
 
 probabilities = pd.DataFrame({"p": details.probabilities.to_numpy(), "method": details.algorithm})
 legacy_key = ("legacy", details.run_id)

@@ -133,6 +133,12 @@ def _writers(
         "lottery.csv": table_writer(lottery.table()),
         "lottery_types.csv": table_writer(lottery.types_table(result.request.pool)),
     }
+    text = result.request.canonical_inputs.encode("utf-8")
+
+    def write_inputs(path: Path) -> None:  # these very bytes hash to input_sha256
+        path.write_bytes(text)
+
+    writers["inputs.json"] = write_inputs
     if result.alternates is not None:
         writers["alternates.csv"] = table_writer(result.alternates.to_frame())
     writers["report.json"] = json_writer(report)
@@ -147,9 +153,13 @@ def _print_result(result: SelectionResult, out_dir: Path) -> None:
         f"{settings.lottery_size}) in {result.seconds:.1f} s."
     )
     typer.echo(
-        f"Selection probabilities: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
-        f"Gini {fairness['gini']:.3f}; input SHA-256 {result.input_sha256}."
+        f"Selection probabilities in the lottery: min {fairness['lottery_min']:.4f}, "
+        f"max {fairness['lottery_max']:.4f}, Gini {fairness['lottery_gini']:.3f} "
+        f"(optimum: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
+        f"Gini {fairness['gini']:.3f}); largest drop below the optimum "
+        f"{fairness['lottery_max_drop']:.5f}, largest rise {fairness['lottery_max_rise']:.5f}."
     )
+    typer.echo(f"Input SHA-256 {result.input_sha256} (inputs.json).")
     if chosen is not None:
         typer.echo(
             f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "

@@ -151,7 +151,11 @@ def test_partner_runs_a_selection_and_sees_fairness(own_db: DemoDb) -> None:
     at.button(key="sel_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader[0].value.startswith("Latest panel (run ")
-    assert [m.label for m in at.metric][:2] == ["Lowest probability", "Equal share (seats / pool)"]
+    assert [m.label for m in at.metric][:2] == [
+        "Lowest probability (lottery)",
+        "Equal share (seats / pool)",
+    ]
+    assert any(c.value.startswith("Optimum before rounding") for c in at.caption)
     assert len(at.dataframe[0].value) == 60  # FR-lille's panel size
     db = open_database(f"sqlite:///{own_db.path}")
     try:

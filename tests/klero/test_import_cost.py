@@ -85,13 +85,16 @@ def test_file_commands_load_no_database_stack(tmp_path: Path) -> None:
         ]
     )
     report = first + then
-    assert [(name, code) for name, code, _ in report] == [
+    # replace exits 1 when a quota stays unmet after the replacement: which depends on the
+    # panel drawn (ENGINE 2026-12-07.1 draws another one); it still ran to the end.
+    codes = [(name, code) for name, code, _ in report]
+    assert codes[5][0] == "replace" and codes[5][1] in (0, 1)
+    assert codes[:5] + codes[6:] == [
         ("--help", 0),
         ("check", 0),
         ("quotas", 0),
         ("select", 0),
         ("verify", 0),
-        ("replace", 0),
         ("synth", 0),
         ("seats", 0),
         ("locations", 0),

@@ -109,8 +109,11 @@ def test_replace_is_reproducible(selection: Path, tmp_path: Path) -> None:
         "--seed",
         "2",
     ]
-    assert main([*args, "--out-dir", str(tmp_path / "a")]) == 0
-    assert main([*args, "--out-dir", str(tmp_path / "b")]) == 0
+    # Exit 1: a quota stays unmet (which depends on the panel the engine drew); the new
+    # panel is written either way, and must be the same twice.
+    first = main([*args, "--out-dir", str(tmp_path / "a")])
+    assert first in (0, 1)
+    assert main([*args, "--out-dir", str(tmp_path / "b")]) == first
     assert (tmp_path / "a" / "panel.csv").read_bytes() == (
         tmp_path / "b" / "panel.csv"
     ).read_bytes()
