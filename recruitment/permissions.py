@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_DELIBERATIONS = "create deliberations and countries"
     SET_CRITERIA = "set the deliberation's criteria"
     CREATE_SITE = "create sites"
+    IMPORT_PLAN = "import a deliberation's plan"
     VIEW_SITE = "view the site"
     SET_QUOTAS = "change the quotas"
     CHECK_FEASIBILITY = "check the feasibility of the quotas"
@@ -47,6 +48,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
         {
             Action.SET_CRITERIA,
             Action.CREATE_SITE,
+            Action.IMPORT_PLAN,
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
             Action.CHECK_FEASIBILITY,

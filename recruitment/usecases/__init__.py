@@ -45,6 +45,7 @@ from recruitment.usecases.personal import (
     set_criteria,
     site_columns,
 )
+from recruitment.usecases.plan import PlanResult, SiteOutcome, import_plan
 from recruitment.usecases.pools import (
     ColumnOptions,
     ImportPreview,
@@ -120,6 +121,7 @@ __all__ = [
     "PanelExport",
     "PanelStatus",
     "PasswordChecked",
+    "PlanResult",
     "QuotaSetView",
     "ReplacementSummary",
     "RerunReport",
@@ -127,6 +129,7 @@ __all__ = [
     "RunView",
     "SignInFrom",
     "SignInLocks",
+    "SiteOutcome",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
@@ -153,6 +156,7 @@ __all__ = [
     "export_panel",
     "export_volunteer_data",
     "import_frame",
+    "import_plan",
     "import_pool",
     "list_runs",
     "list_sites",
