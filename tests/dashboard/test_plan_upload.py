@@ -49,9 +49,10 @@ def test_a_coordinator_imports_a_plan_and_sees_each_site_s_outcome(own_db: DemoD
 def test_a_wrong_plan_lists_every_problem_with_its_row_and_stores_nothing(
     own_db: DemoDb,
 ) -> None:
-    frame = pd.read_csv(EXAMPLE / "plan.csv", dtype=str, keep_default_na=False).iloc[[0, 2]]
-    frame.iloc[0, frame.columns.get_loc("region")] = "Bihar"
-    frame.iloc[1, frame.columns.get_loc("panel_size")] = "5000"
+    frame = pd.read_csv(EXAMPLE / "plan.csv", dtype=str, keep_default_na=False)
+    frame = frame.iloc[[0, 2]].reset_index(drop=True)
+    frame.loc[0, "region"] = "Bihar"
+    frame.loc[1, "panel_size"] = "5000"
     page = open_page(signed_in(own_db, "coordinator"), "sites")
     at = _upload(page, frame.to_csv(index=False).encode())
     assert [e.value for e in at.error] == [
@@ -59,8 +60,8 @@ def test_a_wrong_plan_lists_every_problem_with_its_row_and_stores_nothing(
     ]
     report = at.dataframe[0].value
     assert report["Code"].tolist() == ["plan_region_unknown", "plan_panel_size_out_of_range"]
-    assert report.iloc[0, 2].startswith("Row 2: Bihar is not a first-level region of FR")
-    assert report.iloc[1, 2].startswith("Row 3: the panel of site IN-patna has 5000 seats")
+    assert str(report.iloc[0, 2]).startswith("Row 2: Bihar is not a first-level region of FR")
+    assert str(report.iloc[1, 2]).startswith("Row 3: the panel of site IN-patna has 5000 seats")
     with service(own_db, "coordinator") as (database, coordinator):
         assert "IN-patna" not in {s.code for s in uc.list_sites(database, coordinator)}
 
