@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from klero.app import main
 from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
 from recruitment.catchment import site_regions
 from recruitment.models import AuditEvent, Country, Organisation, Site, Volunteer, VolunteerContact
 from recruitment.permissions import PermissionDenied
-from tests.recruitment.conftest import World
+from tests.recruitment.conftest import PASSWORD, World
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "recruitment" / "data" / "plan"
 DELIB = "Global Day"
@@ -253,3 +255,50 @@ def test_site_quotas_from_margins_use_the_catchment(world: World, plan_dir: Path
         world.db, world.admin, "FR-metz", plan_dir / "margins_FR.csv"
     )
     assert {q.value for q in view.table if q.feature == "region"} == {"Grand-Est"}
+
+
+def test_the_cli_imports_a_plan_prints_json_and_exits_2_or_4_when_it_cannot(
+    world: World,
+    plan_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_USER", "coord")
+    plan = _plan(plan_dir).iloc[[2]].reset_index(drop=True)
+    path = str(_write(plan_dir, plan))
+    command = ["deliberation", "import-plan", "--deliberation", DELIB, "--file", path]
+    assert main([*command, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["changed"], printed["sites"][0]["outcome"]) == (True, "created")
+    create = [
+        "site",
+        "create",
+        "--deliberation",
+        DELIB,
+        "--country",
+        "IN",
+        "--code",
+        "IN-gaya",
+        "--name",
+        "Gaya",
+        "--panel-size",
+        "3000",
+        "--partner",
+        "Org A",
+        "--kind",
+        "online",
+        "--regions",
+        "bihar",
+    ]
+    assert main(create) == 0
+    assert "IN-gaya" in capsys.readouterr().out
+    plan.loc[0, "region"] = "Grand Est"
+    _write(plan_dir, plan)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "Row 2: Grand Est is not a first-level region of IN" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("KLERO_USER", "alice")
+    assert main(command) == 4
