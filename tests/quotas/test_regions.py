@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from quotas.catchment import margins_for_catchment
@@ -121,3 +121,28 @@ def test_a_catchment_with_no_share_in_the_region_criterion_is_refused() -> None:
     margins, problems = margins_for_catchment(MARGINS, "m.csv", "IN", kerala)
     assert margins is None
     assert [p.code for p in problems] == ["margin_catchment_missing"]
+
+
+@given(st.data())
+def test_narrowed_region_shares_cover_only_the_catchment_and_add_up_to_one(
+    data: st.DataObject,
+) -> None:
+    regions = first_level("IN")
+    listed = data.draw(st.lists(st.sampled_from(regions), min_size=1, max_size=8, unique=True))
+    weights = data.draw(st.lists(st.integers(1, 50), min_size=len(listed), max_size=len(listed)))
+    catchment = data.draw(st.lists(st.sampled_from(regions), min_size=1, max_size=4, unique=True))
+    assume(set(catchment) & set(listed))
+    total = sum(weights)
+    frame = pd.DataFrame(
+        {
+            "feature": ["region"] * len(listed),
+            "value": [r.name for r in listed],
+            "share": [str(w / total) for w in weights],
+        },
+        dtype=object,
+    )
+    margins, problems = margins_for_catchment(frame, "m.csv", "IN", catchment)
+    assert margins is not None, problems
+    shares = margins.features["region"]
+    assert {find_region("IN", v) for v in shares} == set(catchment) & set(listed)
+    assert sum(shares.values()) == pytest.approx(1.0)
