@@ -20,13 +20,14 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotas.apportion import Method
 from quotas.catchment import margins_for_catchment
 from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, Problem, errors_only
 from quotas.tables import read_table
 from quotas.targets import quotas_from_margins
 from recruitment import audit
-from recruitment.catchment import catchment_names
+from recruitment.catchment import catchment_names, size_problems
 from recruitment.columns import Declaration
 from recruitment.db import Database
 from recruitment.models import Country, Deliberation, Organisation, Site
@@ -107,7 +108,7 @@ def import_plan(db: Database, actor: Actor, deliberation: str, path: str | Path)
         for row in rows:
             site, outcome = _site(session, actor, row, countries, organisations)
             outcomes.append(_fill(session, actor, secrets, site, row, files[row.row], outcome))
-        warnings = [p for o in outcomes for p in o[1]]
+        warnings = [p for o in outcomes for p in o[1] if p not in problems]
         return PlanResult(
             deliberation,
             created_countries,
@@ -131,6 +132,9 @@ def _existing_site_problems(
         sizes[row.code] = row.panel_size or kept
         if site is None:
             continue
+        if row.panel_size is None:  # the size it keeps must fit its (new) kind
+            at: dict[str, object] = {"row": row.row, "site": row.code}
+            problems += size_problems(row.kind, kept, "plan_panel_size_out_of_range", at)
         params = {"row": row.row, "site": row.code}
         if site.country.deliberation_id != delib.id:
             other = site.country.deliberation.name
@@ -158,7 +162,7 @@ def _read_files(row: PlanRow, size: int, criteria: list[str], problems: list[Pro
                 files.settings = {
                     "tolerance_seats": None,
                     "tolerance_points": row.tolerance_points,
-                    "method": "largest_remainder",
+                    "method": str(Method.LARGEST_REMAINDER),
                     "panel_size": size,
                     "file": row.margins_file.name,
                 }
@@ -334,7 +338,7 @@ def _fill(
             site,
             files.pool,
             _declaration(row),
-            source=str(row.pool_file),
+            source=row.pool_file.name,
             source_sha256=files.pool_sha256,
         )
         added, warnings = len(report.added), [p for p in report.problems if p.severity != "error"]

@@ -135,6 +135,13 @@ def test_a_changed_row_updates_only_that_site_with_one_audit_event(
     result = uc.import_plan(world.db, world.admin, DELIB, _write(plan_dir, plan))
     online = next(s for s in result.sites if s.site == "FR-online")
     assert (online.changed, online.quota_version) == (["panel_size"], 2)
+    # an online site of 5,000 cannot become an in-person one keeping its size
+    plan.loc[1, "kind"], plan.loc[1, "panel_size"] = "in_person", ""
+    with pytest.raises(InvalidInput) as refused:
+        uc.import_plan(world.db, world.admin, DELIB, _write(plan_dir, plan))
+    assert [(p.code, p.params["row"]) for p in refused.value.problems] == [
+        ("plan_panel_size_out_of_range", 3)
+    ]
 
 
 def test_an_xlsx_plan_is_read_like_a_csv_one(world: World, plan_dir: Path) -> None:
