@@ -24,7 +24,9 @@ from dashboard.ui import (  # noqa: E402
     actor,
     attempt,
     cancel_sign_in,
+    change_first_password,
     db,
+    must_change,
     pending_code,
     plain,
     show_error,
@@ -77,6 +79,34 @@ def _code_step() -> None:
             _show_sign_in_error(error)
 
 
+def _change_step(login: str) -> None:
+    """A one-time password was right: the user sets their own before anything else."""
+    st.info(tr("signin.change_intro", login=plain(login)))
+    with st.form("signin_change_form", clear_on_submit=True):
+        current = st.text_input(tr("signin.password_current"), type="password", key="change_old")
+        new = st.text_input(tr("signin.password_new"), type="password", key="change_new")
+        again = st.text_input(tr("signin.password_again"), type="password", key="change_again")
+        submitted = st.form_submit_button(
+            tr("signin.change_submit"), type="primary", key="change_submit"
+        )
+    if st.button(tr("signin.cancel"), key="change_cancel"):
+        cancel_sign_in()
+        st.rerun()
+    if not submitted:
+        return
+    if new != again:
+        st.error(tr("signin.password_mismatch"))
+        return
+    error = change_first_password(current, new)
+    if error is None:
+        st.rerun()
+    elif must_change() is None:  # wrong password or locked: back to the password
+        st.session_state["signin_error"] = error
+        st.rerun()
+    else:
+        _show_sign_in_error(error)
+
+
 def _sign_in_page() -> None:
     st.title(tr("signin.title"))
     st.caption(tr("app.tagline"))
@@ -88,6 +118,10 @@ def _sign_in_page() -> None:
     if pending_code() is not None:
         _code_step()
         return
+    changing = must_change()
+    if changing is not None:
+        _change_step(changing)
+        return
     with st.form("signin", clear_on_submit=True):
         login = st.text_input(tr("signin.login"), key="signin_login")
         password = st.text_input(tr("signin.password"), type="password", key="signin_password")
@@ -95,7 +129,7 @@ def _sign_in_page() -> None:
     if submitted:
         error = sign_in(login, password)
         if error is None:
-            st.rerun()
+            st.rerun()  # signed in, or on to the code or the new password
         else:
             _show_sign_in_error(error)
 

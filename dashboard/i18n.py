@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from quotas.messages import read_locale, render
+from quotas.plurals import expand
 from quotas.problems import InvalidInput, KleroError, Problem
 
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "es": "Español"}
@@ -61,7 +62,7 @@ def text(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     'Connexion'
     """
     template = _strings(lang).get(key) or _strings(DEFAULT_LANGUAGE).get(key) or key
-    return template.format(**params) if params else template
+    return expand(template, params, lang).format(**params) if params else template
 
 
 def problem_text(problem: Problem, lang: str = DEFAULT_LANGUAGE) -> str:

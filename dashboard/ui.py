@@ -61,6 +61,8 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
 
 # Session key of a checked password waiting for its one-time code (never the password).
 CHECKED = "signin_checked"
+# Session key of a login whose one-time password was right: it must set its own first.
+MUST_CHANGE = "signin_must_change"
 
 
 def idle_limit_seconds() -> float:
@@ -121,6 +123,9 @@ def sign_in(login: str, password: str) -> KleroError | None:
     """
     try:
         result = uc.check_password(db(), login.strip(), password, source=uc.SignInFrom.DASHBOARD)
+    except uc.PasswordChangeRequired:
+        st.session_state[MUST_CHANGE] = login.strip()  # the login only, never the password
+        return None
     except KleroError as error:
         return error
     if isinstance(result, uc.PasswordChecked):
@@ -128,6 +133,27 @@ def sign_in(login: str, password: str) -> KleroError | None:
     else:
         _signed_in(result)
     return None
+
+
+def must_change() -> str | None:
+    """The login whose one-time password was right and must now be replaced, if any."""
+    login = st.session_state.get(MUST_CHANGE)
+    return login if isinstance(login, str) else None
+
+
+def change_first_password(current: str, new: str) -> KleroError | None:
+    """Replace the one-time password, then sign in with the new one; the error to show, or None."""
+    login = must_change()
+    if login is None:
+        return None
+    try:
+        uc.change_password(db(), login, current, new, source=uc.SignInFrom.DASHBOARD)
+    except KleroError as error:
+        if error.code != "password_too_short" and error.code != "password_unchanged":
+            st.session_state.pop(MUST_CHANGE, None)  # wrong or locked: back to the password
+        return error
+    st.session_state.pop(MUST_CHANGE, None)
+    return sign_in(login, new)
 
 
 def pending_code() -> uc.PasswordChecked | None:
@@ -155,8 +181,9 @@ def sign_in_code(code: str) -> KleroError | None:
 
 
 def cancel_sign_in() -> None:
-    """Forget a checked password waiting for its code."""
+    """Forget a checked password waiting for its code, or a login that must change its password."""
     st.session_state.pop(CHECKED, None)
+    st.session_state.pop(MUST_CHANGE, None)
 
 
 def sign_out() -> None:

@@ -21,6 +21,7 @@ more quote, so that ``restore(neutralise(text)) == text`` for every text.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -125,6 +126,18 @@ def _each_text(
     return out
 
 
+#: Significant digits a CSV keeps of a float: all a person or a spreadsheet can use, none
+#: of binary floating point's noise (0.4799999999999999 is written 0.48).
+CSV_DIGITS = 15
+
+
+def shortest_float(value: object) -> str:
+    """``value`` to ``CSV_DIGITS`` significant digits, in the shortest form that reads back."""
+    exact = float(value)  # type: ignore[arg-type]
+    rounded = float(f"{exact:.{CSV_DIGITS}g}")
+    return repr(exact if math.isinf(rounded) else rounded)  # the largest floats round to inf
+
+
 def table_format(path: str | Path) -> TableFormat:
     """The format a path asks for: ``csv`` or ``xlsx``; any other suffix is refused (exit 2).
 
@@ -162,7 +175,9 @@ def table_bytes(
         # Python's CSV writer quotes a cell holding a line break only if the break is in
         # the line terminator: a carriage return in a cell needs "\r\n" lines to be read back.
         ending = "\r\n" if _has_carriage_return(safe) else "\n"
-        text = safe.to_csv(index=False, lineterminator=ending, float_format=float_format)
+        text = safe.to_csv(
+            index=False, lineterminator=ending, float_format=float_format or shortest_float
+        )
         return text.encode("utf-8")
     buffer = io.BytesIO()
     _xlsx(frame, buffer, name)

@@ -263,12 +263,15 @@ def _relax(inst: Prepared, time_limit: float) -> Relaxation | None:
     for n, bound in enumerate(bounds):
         members = inst.members(bound.category)
         terms = [(x[int(u)], 1) for u in members]
-        if bound.kind == "min":
-            room = bound.amount
+        quota = inst.quotas.quota(bound.category.feature, bound.category.value)
+        if bound.kind == "min":  # down to min_flex at most, when the table gives it
+            room = max(bound.amount - (quota.min_flex or 0), 0)
             slack = solver.IntVar(0, room, f"lower{n}")
             _row(solver, bound.amount, inf, [*terms, (slack, 1)])
         else:
             room = int(inst.shape.counts[members].sum()) - bound.amount
+            if quota.max_flex is not None:  # up to max_flex at most
+                room = min(room, max(quota.max_flex - bound.amount, 0))
             slack = solver.IntVar(0, room, f"raise{n}")
             _row(solver, -inf, bound.amount, [*terms, (slack, -1)])
         changed = solver.BoolVar(f"changed{n}")
@@ -318,7 +321,7 @@ def check_feasibility(
     >>> result.feasible
     False
     >>> print(result.conflicts[0].message)
-    Only 1 people in the pool have gender = female, but at least 2 must be selected.
+    Only 1 person in the pool has gender = female, but at least 2 must be selected.
     >>> result.relaxation.steps()
     ['lower the minimum of gender = female from 2 to 1']
     """
@@ -343,11 +346,13 @@ def check_feasibility(
             conflicts.extend(explain_conflict(conflict, inst.count, households=inst.has_households))
     relaxation = _relax(inst, time_limit) if relax else None
     if relax and relaxation is None:
-        problems.append(Problem("relaxation_none", {}, "warning"))
+        flexible = any(q.min_flex is not None or q.max_flex is not None for q in quotas)
+        code = "relaxation_none_within_flex" if flexible else "relaxation_none"
+        problems.append(Problem(code, {}, "warning"))
     shown = [p.message for p in conflicts or errors_only(problems)]
     if relaxation is not None:
         shown.append(relaxation.describe())  # what to do, after what is wrong
-    shown += [p.message for p in problems if p.code == "relaxation_none"]
+    shown += [p.message for p in problems if p.code.startswith("relaxation_none")]
     explanation = " ".join(shown) or None
     seconds = time.perf_counter() - start
     return FeasibilityResult(False, problems, explanation, conflicts, relaxation, seconds)

@@ -6,10 +6,13 @@ spaces, hyphens and underscores are the same):
 
 - ``kleroterion``: ``feature, value, min, max[, target_share]``
 - ``sortition-foundation``: ``feature, value, min, max[, min_flex, max_flex]``.
-  The flex columns (how far the Sortition Foundation's tools may relax a quota) are
-  read and ignored: our bounds are hard. When writing, they are ``min_flex = min``
-  and ``max_flex = max`` (no relaxation), or ``0`` and the panel size when ``size``
-  is given, so that their tools may relax as far as they like.
+  The flex columns say how far a quota may be relaxed when no panel meets the quotas:
+  the bounds stay hard for the selection, and the feasibility check's proposed
+  relaxation never moves a minimum below ``min_flex`` or a maximum above ``max_flex``
+  (a blank flex cell sets no limit; ``min_flex`` above ``min`` or
+  ``max_flex`` below ``max`` is refused). When writing, a table's own flex bounds are
+  kept; without them they are ``min`` and ``max`` (no relaxation), or ``0`` and the
+  panel size when ``size`` is given.
 - ``sf-category``: ``category, name, min, max`` (the older Sortition Foundation layout).
 
 Target shares, like census shares, may be written 0.51, 51 or 51% (one share above 1
@@ -129,6 +132,9 @@ def missing_columns(code: str, source: str, frame: pd.DataFrame, expected: list[
 # -- quota tables ---------------------------------------------------------------------------
 
 
+_Row = tuple[Category, int, int, "tuple[float, bool] | None", int | None, int | None]
+
+
 def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | None, list[Problem]]:
     """Read a quota table from a frame in any known layout; return it (None on errors) and
     every problem found, with row numbers."""
@@ -138,52 +144,28 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
         old = ("category" in keys or "name" in keys) and "feature" not in keys
         expected = ["category", "name", "min", "max"] if old else ["feature", "value", "min", "max"]
         return None, [missing_columns("quota_file_missing_columns", source, frame, expected)]
-    feature_key, value_key = ("category", "name") if fmt == "sf-category" else ("feature", "value")
+    names = ("category", "name") if fmt == "sf-category" else ("feature", "value")
+    flex = ("min_flex", "max_flex") if fmt == "sortition-foundation" else ()
     columns = {
-        key: column_cells(frame, key)
-        for key in (feature_key, value_key, "min", "max", "target_share")
+        key: column_cells(frame, key) for key in (*names, "min", "max", "target_share", *flex)
     }
     problems: list[Problem] = []
-    rows: list[tuple[Category, int, int, tuple[float, bool] | None]] = []
+    rows: list[_Row] = []
     rows_of: dict[tuple[str, str], list[int]] = {}
     for index in range(len(frame)):
-        row = index + 2
         cells = {key: values[index] for key, values in columns.items()}
-        ok = True
-        for key in (feature_key, value_key):
-            if not cells[key]:
-                problems.append(
-                    Problem("quota_file_blank_cell", {"source": source, "row": row, "column": key})
-                )
-                ok = False
-        bounds: list[int] = []
-        for key in ("min", "max"):
-            amount = whole_number(cells[key])
-            if amount is None:
-                params = {"source": source, "row": row, "column": key, "text": cells[key]}
-                problems.append(Problem("quota_file_not_integer", params))
-                ok = False
-            else:
-                bounds.append(amount)
-        share: tuple[float, bool] | None = None
-        if cells["target_share"]:
-            share = share_number(cells["target_share"])
-            if share is None:
-                params = {"source": source, "row": row, "text": cells["target_share"]}
-                problems.append(Problem("quota_file_share_not_number", params))
-                ok = False
-        if not ok:
+        parsed = _quota_row(cells, names, source, index + 2, problems)
+        if parsed is None:
             continue
-        key_pair = (normalise(cells[feature_key]), normalise(cells[value_key]))
-        rows_of.setdefault(key_pair, []).append(row)
+        key_pair = (normalise(parsed[0].feature), normalise(parsed[0].value))
+        rows_of.setdefault(key_pair, []).append(index + 2)
         if len(rows_of[key_pair]) == 1:
-            category = Category(cells[feature_key], cells[value_key])
-            rows.append((category, bounds[0], bounds[1], share))
+            rows.append(parsed)
     # the same rule as for census shares: one share above 1 makes them all percentages
-    as_percent = any(s is not None and s[0] > 1 and not s[1] for *_, s in rows)
+    as_percent = any(s is not None and s[0] > 1 and not s[1] for *_, s, _, _ in rows)
     quotas = [
-        Quota(c, lo, hi, None if s is None else s[0] / 100 if s[1] or as_percent else s[0])
-        for c, lo, hi, s in rows
+        Quota(c, lo, hi, None if s is None else s[0] / 100 if s[1] or as_percent else s[0], a, b)
+        for c, lo, hi, s, a, b in rows
     ]
     problems += _duplicate_quota_problems(rows_of, quotas, source)
     table = QuotaTable(quotas)
@@ -191,6 +173,43 @@ def quotas_from_frame(frame: pd.DataFrame, source: str) -> tuple[QuotaTable | No
         problems += [p for p in validate_quotas(table) if p.code != "quota_duplicate_category"]
     problems += look_alike_problems({f: table.values(f) for f in table.features}, source)
     return (None if errors_only(problems) else table), bounded(problems)
+
+
+def _quota_row(
+    cells: dict[str, str], names: tuple[str, str], source: str, row: int, problems: list[Problem]
+) -> _Row | None:
+    """One row of a quota file, or None (its problems added to ``problems``)."""
+    ok = True
+    for key in names:
+        if not cells[key]:
+            problems.append(
+                Problem("quota_file_blank_cell", {"source": source, "row": row, "column": key})
+            )
+            ok = False
+    numbers: dict[str, int | None] = {}
+    for key in ("min", "max", "min_flex", "max_flex"):
+        text = cells.get(key, "")
+        if key.endswith("_flex") and not text:
+            numbers[key] = None  # a blank flex cell sets no limit
+            continue
+        numbers[key] = whole_number(text)
+        if numbers[key] is None:
+            params = {"source": source, "row": row, "column": key, "text": text}
+            problems.append(Problem("quota_file_not_integer", params))
+            ok = False
+    share: tuple[float, bool] | None = None
+    if cells["target_share"]:
+        share = share_number(cells["target_share"])
+        if share is None:
+            params = {"source": source, "row": row, "text": cells["target_share"]}
+            problems.append(Problem("quota_file_share_not_number", params))
+            ok = False
+    if not ok:
+        return None
+    lo, hi = numbers["min"], numbers["max"]
+    assert lo is not None and hi is not None
+    category = Category(cells[names[0]], cells[names[1]])
+    return category, lo, hi, share, numbers["min_flex"], numbers["max_flex"]
 
 
 def _duplicate_quota_problems(
@@ -257,8 +276,8 @@ def quota_frame(
     if format == "kleroterion" and table.has_target_shares():
         data["target_share"] = [q.target_share for q in quotas]
     if format == "sortition-foundation":
-        data["min_flex"] = [0 if size is not None else q.min for q in quotas]
-        data["max_flex"] = [size if size is not None else q.max for q in quotas]
+        data["min_flex"] = [_flex(q.min_flex, 0, q.min, size) for q in quotas]
+        data["max_flex"] = [_flex(q.max_flex, size, q.max, size) for q in quotas]
     return pd.DataFrame(data)
 
 
@@ -274,3 +293,10 @@ def write_quotas(
     ``size`` only matters for the Sortition Foundation layout (its flex columns).
     """
     write_table(quota_frame(table, format, size=size), path)
+
+
+def _flex(given: int | None, free: int | None, bound: int, size: int | None) -> int:
+    """A flex cell: the table's own, else free (with a size) or the bound itself (none)."""
+    if given is not None:
+        return given
+    return free if size is not None and free is not None else bound

@@ -19,6 +19,8 @@ from functools import cache
 from importlib import metadata, resources
 from typing import Any
 
+from quotas.plurals import expand
+
 #: What an empty list of names shows, in every language (not an English "none").
 EMPTY = "–"
 
@@ -104,7 +106,7 @@ def render(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
         template = _templates(ENGLISH).get(code)
     if template is None:
         return f"{code}: " + ", ".join(f"{k}={v}" for k, v in sorted(filled.items()))
-    return template.format_map(_Lenient(filled))
+    return expand(template, filled, lang).format_map(_Lenient(filled))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -35,12 +35,19 @@ class Category:
 
 @dataclass(frozen=True)
 class Quota:
-    """Seats a panel must give one category: at least ``min``, at most ``max``."""
+    """Seats a panel must give one category: at least ``min``, at most ``max``.
+
+    ``min_flex`` and ``max_flex`` (the Sortition Foundation's columns) are how far the
+    bounds may be moved when no panel meets them: they bound the relaxation the
+    feasibility check proposes, never the selection itself (the bounds stay hard).
+    """
 
     category: Category
     min: int
     max: int
     target_share: float | None = None
+    min_flex: int | None = None
+    max_flex: int | None = None
 
     @property
     def feature(self) -> str:
@@ -149,9 +156,7 @@ class QuotaTable:
         """A copy in which one category has new bounds."""
         key = (normalise(feature), normalise(value))
         return QuotaTable(
-            Quota(q.category, lo, hi, q.target_share)
-            if (normalise(q.feature), normalise(q.value)) == key
-            else q
+            replace(q, min=lo, max=hi) if (normalise(q.feature), normalise(q.value)) == key else q
             for q in self._quotas
         )
 
@@ -177,6 +182,12 @@ class QuotaTable:
                 "min": int(q.min),
                 "max": int(q.max),
                 "target_share": None if q.target_share is None else round(q.target_share, 12),
+                # only when given: a table without flex bounds keeps the hash it always had
+                **{
+                    k: int(v)
+                    for k, v in (("min_flex", q.min_flex), ("max_flex", q.max_flex))
+                    if v is not None
+                },
             }
             for q in self._quotas
         ]
@@ -230,6 +241,13 @@ def validate_quotas(table: QuotaTable, size: int | None = None) -> list[Problem]
         if size is not None and q.max > size:
             problems.append(
                 Problem("quota_max_above_size", {**base, "max": q.max, "size": size}, "warning")
+            )
+        if (q.min_flex is not None and not 0 <= q.min_flex <= q.min) or (
+            q.max_flex is not None and q.max_flex < q.max
+        ):
+            flex = {"min_flex": q.min_flex, "max_flex": q.max_flex}
+            problems.append(
+                Problem("quota_flex_inside", {**base, "min": q.min, "max": q.max, **flex})
             )
         if q.target_share is not None and not 0.0 <= q.target_share <= 1.0:
             problems.append(Problem("quota_share_out_of_range", {**base, "share": q.target_share}))

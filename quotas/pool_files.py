@@ -311,9 +311,11 @@ def _empty_categories(pool: Pool, quotas: QuotaTable, source: str) -> list[Probl
         for j, value in enumerate(pool.values[f]):
             if counts[j] == 0:
                 lo, hi = quotas.bounds(feature, value)
+                # With a minimum of 0 the panel simply has none of them: say so, ask nothing.
+                code = "pool_category_empty" if lo > 0 else "pool_category_empty_allowed"
                 problems.append(
                     problem(
-                        "pool_category_empty",
+                        code,
                         source,
                         "warning",
                         feature=feature,

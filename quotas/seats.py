@@ -71,23 +71,69 @@ def allocate(
     given before the proportional part (at least the minimum). Raises KleroError when a
     population is negative or not whole, or when the bounds cannot add up to ``total``.
     """
-    units = list(populations)
-    people = [_population(unit, populations[unit]) for unit in units]
+    for unit, value in populations.items():
+        _population(unit, value)
     cap = total if maximum is None else maximum
     start = max(minimum, base) if method is SeatMethod.DEGRESSIVE else minimum
-    _check_bounds(len(units), total, start, minimum, cap)
-    seats = [min(start, cap) for _ in units]
+    _check_bounds(len(populations), total, start, minimum, cap)
+    return _hand_out(populations, total, method, {u: (start, cap) for u in populations}, base)
+
+
+def allocate_bounded(
+    populations: Mapping[str, int],
+    total: int,
+    method: SeatMethod,
+    bounds: Mapping[str, tuple[int, int]],
+    *,
+    base: int = 0,
+) -> dict[str, int]:
+    """``allocate`` with each unit's own (fewest, most) seats, e.g. a country's sites' sum.
+
+    Raises KleroError when a unit's bounds are crossed (``base`` counts as its fewest
+    for ``degressive``) or when the bounds cannot add up to ``total``.
+
+    >>> bounds = {"FR": (0, 6), "LU": (2, 9)}
+    >>> allocate_bounded({"FR": 68, "LU": 1}, 10, SeatMethod.PROPORTIONAL, bounds)
+    {'FR': 6, 'LU': 4}
+    """
+    if not populations:
+        raise KleroError("seats_no_units")
+    starts: dict[str, tuple[int, int]] = {}
+    for unit, (low, high) in bounds.items():
+        start = max(low, base) if method is SeatMethod.DEGRESSIVE else low
+        if low < 0 or high < start:
+            raise KleroError("seats_bounds_invalid", minimum=start, maximum=high)
+        starts[unit] = (start, high)
+    low_sum = sum(starts[u][0] for u in populations)
+    high_sum = sum(starts[u][1] for u in populations)
+    if not low_sum <= total <= high_sum:
+        raise KleroError("seats_total_outside_bounds", total=total, low=low_sum, high=high_sum)
+    return _hand_out(populations, total, method, starts, base)
+
+
+def _hand_out(
+    populations: Mapping[str, int],
+    total: int,
+    method: SeatMethod,
+    bounds: Mapping[str, tuple[int, int]],
+    base: int,
+) -> dict[str, int]:
+    """Each unit's start seats, then one seat at a time by priority (bounds already checked)."""
+    units = list(populations)
+    people = [_population(unit, populations[unit]) for unit in units]
+    seats = [bounds[unit][0] for unit in units]
+    caps = [bounds[unit][1] for unit in units]
     rank = {i: r for r, i in enumerate(_priority_order(people))}
 
     def entry(i: int) -> tuple[tuple[int, Fraction, int], int]:
         return _priority(method, people[i], seats[i], base, rank[i]), i
 
-    waiting = [entry(i) for i in range(len(units)) if seats[i] < cap]
+    waiting = [entry(i) for i in range(len(units)) if seats[i] < caps[i]]
     heapq.heapify(waiting)
     for _ in range(total - sum(seats)):
-        _, best = heapq.heappop(waiting)  # _check_bounds: the caps leave room for every seat
+        _, best = heapq.heappop(waiting)  # the caps leave room for every seat (checked)
         seats[best] += 1
-        if seats[best] < cap:
+        if seats[best] < caps[best]:
             heapq.heappush(waiting, entry(best))
     return dict(zip(units, seats, strict=True))
 
@@ -137,8 +183,10 @@ def _priority(
 POPULATION_COLUMNS = ["unit", "population"]
 
 
-def read_populations(path: str | Path) -> dict[str, int]:
+def read_populations(path: str | Path, name: str = "unit") -> dict[str, int]:
     """The ``unit, population`` table of a CSV or XLSX file, in file order.
+
+    ``name`` is the first column's name (``place`` for ``klero locations draw``).
 
     ``unit`` names a country (ISO code), region or site; ``population`` is a whole number
     of at least 0. Raises InvalidInput listing every problem (row numbers as shown in a
@@ -147,16 +195,15 @@ def read_populations(path: str | Path) -> dict[str, int]:
     frame, problems = read_table(path)
     source = str(path)
     keys = {header_key(c) for c in frame.columns}
-    if not set(POPULATION_COLUMNS) <= keys:
-        problems.append(
-            missing_columns("seats_population_columns", source, frame, POPULATION_COLUMNS)
-        )
+    expected = [name, "population"]
+    if not set(expected) <= keys:
+        problems.append(missing_columns("seats_population_columns", source, frame, expected))
         raise InvalidInput(problems)
     rows = frame.attrs.get("row_numbers", range(2, len(frame) + 2))
     out: dict[str, int] = {}
     seen: set[str] = set()
     for row, unit, cell in zip(
-        rows, column_cells(frame, "unit"), column_cells(frame, "population"), strict=True
+        rows, column_cells(frame, name), column_cells(frame, "population"), strict=True
     ):
         number = whole_number(cell.replace(",", "").replace("_", "").replace(" ", ""))
         if not unit:

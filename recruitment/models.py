@@ -76,6 +76,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A one-time password (``klero user import``): no sign-in until the user sets their own.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    # The e-mail address, Fernet-encrypted ({"email": ...}); personal data, never in clear.
+    contact: Mapped[bytes | None] = mapped_column(LargeBinary)
     organisation: Mapped[Organisation | None] = relationship()
 
 

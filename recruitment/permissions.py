@@ -25,6 +25,7 @@ class Action(StrEnum):
     SET_CRITERIA = "set the deliberation's criteria"
     CREATE_SITE = "create sites"
     IMPORT_PLAN = "import a deliberation's plan"
+    ALLOCATE_SEATS = "set the sites' panel sizes from an allocation of seats"
     VIEW_SITE = "view the site"
     SET_QUOTAS = "change the quotas"
     CHECK_FEASIBILITY = "check the feasibility of the quotas"
@@ -49,6 +50,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
             Action.SET_CRITERIA,
             Action.CREATE_SITE,
             Action.IMPORT_PLAN,
+            Action.ALLOCATE_SEATS,
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
             Action.CHECK_FEASIBILITY,

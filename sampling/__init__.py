@@ -59,6 +59,9 @@ _WHERE = {
     "dropout_rates": "sampling.alternates.dropouts",
     "dropout_from_record": "sampling.alternates.records",
     "dropout_record": "sampling.alternates.records",
+    "PlaceDraw": "sampling.places",
+    "draw_places": "sampling.places",
+    "inclusion_probabilities": "sampling.places",
     "Replacement": "sampling.alternates.replace",
     "reason_data": "sampling.alternates.replace",
     "replace": "sampling.alternates.replace",
@@ -90,3 +93,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         draw_panel,
         select_panel,
     )
+    from sampling.places import PlaceDraw, draw_places, inclusion_probabilities

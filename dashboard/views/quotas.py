@@ -80,7 +80,7 @@ def explanation(result: FeasibilityResult) -> list[str]:
     shown = [p.message_in(lang()) for p in result.conflicts or errors_only(result.problems)]
     if result.relaxation is not None:
         shown.append(result.relaxation.describe(lang()))
-    shown += [p.message_in(lang()) for p in result.problems if p.code == "relaxation_none"]
+    shown += [p.message_in(lang()) for p in result.problems if p.code.startswith("relaxation_none")]
     return shown
 
 

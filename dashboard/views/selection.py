@@ -69,6 +69,9 @@ if may(who, Action.RUN_SELECTION, site, db()):
             show_error(error)
         else:
             bar.progress(1.0, text=tr("selection.done", run=summary.run_id))
+            if summary.excluded:
+                count = format_number(summary.excluded, lang())
+                st.info(tr("selection.excluded_elsewhere", count=count))
             forget()
 
 details = run_view(who, site)

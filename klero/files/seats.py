@@ -1,65 +1,49 @@
-"""``klero seats allocate``: share a deliberation's seats among countries, regions or sites.
+"""``klero seats allocate`` on a file: seats shared among the units of a population table.
 
-A file command: populations come from a ``unit, population`` table (CSV or XLSX); the
-allocation is ``quotas.seats.allocate`` (proportional, degressive or equal, with bounds).
+Populations come from a ``unit, population`` table (CSV or XLSX), or the bundled table of
+every country (``quotas.populations``); the allocation is ``quotas.seats.allocate``
+(proportional, degressive or equal, with bounds). The command itself is ``klero.seats``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 import typer
 
-from klero.options import JsonOpt, emit_json
+from klero.options import emit_json
 from klero.output import table_writer, write_file
+from quotas.populations import bundled_populations
 from quotas.seats import SeatMethod, allocate, read_populations
 
-seats_app = typer.Typer(
-    help="Seats of a deliberation shared among countries, regions or sites.",
-    no_args_is_help=True,
-)
 
-
-@seats_app.command("allocate")
-def allocate_command(
-    population: Annotated[
-        Path,
-        typer.Option("--population", help="Table with the columns unit, population."),
-    ],
-    total: Annotated[int, typer.Option("--total", help="Seats to share out.", min=1)],
-    method: Annotated[
-        str,
-        typer.Option("--method", help="proportional (Sainte-Laguë), degressive or equal."),
-    ] = SeatMethod.PROPORTIONAL.value,
-    minimum: Annotated[
-        int, typer.Option("--minimum", help="Fewest seats for any unit.", min=0)
-    ] = 0,
-    maximum: Annotated[
-        int | None, typer.Option("--maximum", help="Most seats for any unit.", min=0)
-    ] = None,
-    base: Annotated[
-        int, typer.Option("--base", help="degressive: fixed seats per unit first.", min=0)
-    ] = 0,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the table (.csv or .xlsx).")
-    ] = None,
-    as_json: JsonOpt = False,
+def allocate_files(
+    population: Path | None,
+    total: int,
+    method: SeatMethod,
+    bounds: tuple[int, int | None, int],
+    out: Path | None,
+    as_json: bool,
 ) -> int:
-    """Share --total seats among the units of --population, each within the bounds."""
-    chosen = SeatMethod.parse(method)
-    people = read_populations(population)
-    seats = allocate(people, total, chosen, minimum=minimum, maximum=maximum, base=base)
+    """Share ``total`` seats among the units of ``population`` (None: every country, bundled).
+
+    ``bounds`` are the fewest and most seats of any unit and the degressive base.
+    """
+    minimum, maximum, base = bounds
+    people = bundled_populations().countries if population is None else read_populations(population)
+    seats = allocate(people, total, method, minimum=minimum, maximum=maximum, base=base)
     rows = seat_rows(people, seats)
     table = pd.DataFrame(rows)
     if out is not None:
         write_file(out, table_writer(table))
+    source = "bundled" if population is None else str(population)
     if as_json:
-        emit_json({"method": chosen.value, "total": total, "units": rows})
+        emit_json({"method": method.value, "total": total, "populations": source, "units": rows})
     else:
-        typer.echo(f"{total} seats shared among {len(seats)} units ({chosen.value}):")
-        typer.echo(_text(table))
+        typer.echo(f"{total} seats shared among {len(seats)} units ({method.value}):")
+        typer.echo(seats_text(table))
         if out is not None:
             typer.echo(f"Wrote {out}.")
     return 0
@@ -81,9 +65,10 @@ def seat_rows(people: dict[str, int], seats: dict[str, int]) -> list[dict[str, A
     ]
 
 
-def _text(table: pd.DataFrame) -> str:
+def seats_text(table: pd.DataFrame) -> str:
+    """The table as text: populations with thousands separators, shares in per cent."""
     shown = table.copy()
-    shown["population"] = shown["population"].map("{:,}".format)
+    shown["population"] = shown["population"].map(lambda v: f"{round(v):,}")
     for column in ("population_share", "seat_share"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f}%")
     return str(shown.to_string(index=False))

@@ -57,6 +57,11 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
         f"{summary.lottery_index} of {summary.lottery_size}); "
         f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
     )
+    if summary.excluded:
+        typer.echo(
+            f"{summary.excluded} volunteer(s) left out of the pool: registered at another "
+            "site of the deliberation too (see klero pool duplicates)."
+        )
 
 
 @volunteer_app.command("erase")

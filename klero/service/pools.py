@@ -181,3 +181,41 @@ def pool_classify(
     typer.echo(f"Columns the volunteers of {site} hold:")
     for column, role in columns.items():
         typer.echo(f"  {column}: {role}")
+
+
+@pool_app.command("duplicates")
+def pool_duplicates(
+    deliberation: Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")],
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """People registered at several sites of a deliberation: site codes and pseudonyms only.
+
+    Each may be selected at one site only: where they hold a seat already, else where
+    they registered first (earliest registration; a tie goes to the smaller site code).
+    """
+    with logged_in(database_url_, user) as (db, actor):
+        found = uc.cross_site_duplicates(db, actor, deliberation)
+    if as_json:
+        emit_json(
+            {
+                "deliberation": deliberation,
+                "people": [
+                    {
+                        "eligible": p.eligible,
+                        "seated": p.seated,
+                        "registrations": [
+                            {"site": site, "pseudonym": pseudonym}
+                            for site, pseudonym in p.registrations
+                        ],
+                    }
+                    for p in found
+                ],
+            }
+        )
+        return
+    typer.echo(f"{deliberation}: {len(found)} person(s) registered at more than one site.")
+    for number, person in enumerate(found, start=1):
+        where = ", ".join(f"{site} {pseudonym}" for site, pseudonym in person.registrations)
+        typer.echo(f"  {number}. eligible at {person.eligible} only; registered: {where}")

@@ -1,4 +1,4 @@
-"""Users and signing in: ``klero user create``, ``unlock``, ``totp enable|confirm|disable``.
+"""Users and signing in: ``klero user create``, ``import``, ``password``, ``unlock``, ``totp``.
 
 Exit codes: 0 success, 2 a request that cannot be done as given (a wrong code, no factor
 to confirm, no password for a new user), 3 no secret key, 4 permission denied (or your
@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import logged_in, run_as, sign_in
-from quotas.problems import KleroError
+from klero.service.common import logged_in, password, run_as, sign_in
+from quotas.problems import EnvironmentFailure, KleroError
 from recruitment import usecases as uc
+from recruitment.private_files import create_private_file
 
 user_app = typer.Typer(no_args_is_help=True)
 totp_app = typer.Typer(
@@ -66,6 +70,113 @@ def _new_password() -> str:
     if not sys.stdin.isatty():
         raise KleroError("new_password_missing")
     return str(typer.prompt("New user's password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("import")
+def user_import(
+    file: Annotated[
+        Path,
+        typer.Option("--file", help="Accounts (CSV or XLSX): login, role, organisation, email."),
+    ],
+    passwords_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--passwords-out",
+            help="Where to write the one-time passwords (a new file readable by you only; "
+            "default: klero-passwords-DATE.csv here).",
+        ),
+    ] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create accounts in bulk (admins); one-time passwords go to an owner-only file.
+
+    Every row is checked first; any wrong row: nothing is created (exit 2). Logins that
+    exist are reported and left alone; missing organisations are created. Each new user
+    must set their own password at first sign-in (klero user password).
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = passwords_out or Path(f"klero-passwords-{stamp}.csv")
+    if target.exists() or target.is_symlink():
+        raise KleroError("passwords_file_exists", path=str(target))
+    rows = uc.read_user_rows(file)
+    written: list[Path] = []
+
+    def deliver(passwords: list[uc.OneTimePassword]) -> None:
+        _write_passwords(target, passwords)
+        written.append(target)
+
+    try:
+        with logged_in(database_url_, user) as (db, actor):
+            report = uc.import_users(db, actor, rows, deliver)
+    except BaseException:
+        for path in written:  # the accounts were not created: their passwords mean nothing
+            path.unlink(missing_ok=True)
+        raise
+    _print_import(report, target if written else None, as_json)
+
+
+def _write_passwords(target: Path, passwords: Sequence[uc.OneTimePassword]) -> None:
+    """Write the passwords to a new ``0600`` file; never overwrite one."""
+    try:
+        fd = create_private_file(target)
+    except FileExistsError as exc:
+        raise KleroError("passwords_file_exists", path=str(target)) from exc
+    except OSError as exc:
+        detail = exc.strerror or type(exc).__name__
+        raise EnvironmentFailure(
+            "passwords_file_unwritable", path=str(target), detail=detail
+        ) from exc
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(uc.password_file_text(passwords))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _print_import(report: uc.UserImportReport, target: Path | None, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "created": report.created,
+                "existing": report.existing,
+                "organisations_created": report.organisations,
+                "passwords_file": str(target) if target else None,
+                "problems": [p.to_dict() for p in report.problems],
+            }
+        )
+        return
+    typer.echo(
+        f"{len(report.created)} account(s) created, {len(report.existing)} already there; "
+        f"{len(report.organisations)} organisation(s) created."
+    )
+    for problem in report.problems:
+        typer.echo(f"  {problem.severity}: {problem.message}")
+    if target is not None:
+        typer.echo(
+            f"One-time passwords written to {target} (readable by you only). Hand each to "
+            "its owner, then delete the file: each must set their own password at first sign-in."
+        )
+
+
+@user_app.command("password")
+def user_password(database_url_: DbOpt = None, user: UserOpt = None) -> None:
+    """Set your own password (needed after a one-time password): current one from KLERO_PASSWORD.
+
+    The new password is read from KLERO_NEW_PASSWORD (or asked twice on a terminal); a
+    user with a second factor also gives a code (KLERO_TOTP, or asked for).
+    """
+    login = user or os.environ.get("KLERO_USER")
+    if not login:
+        raise KleroError("login_missing")
+    current = password()
+    new = _new_password()
+    db = uc.start(database_url_)
+    try:
+        uc.change_password(db, login, current, new, totp=os.environ.get("KLERO_TOTP"))
+    finally:
+        db.dispose()
+    typer.echo(f"Password of {login} changed.")
 
 
 @user_app.command("unlock")

@@ -22,6 +22,7 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
+from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -38,6 +39,7 @@ from recruitment.usecases.panels import (
     record_panel_export,
     record_seat_status,
 )
+from recruitment.usecases.passwords import change_password
 from recruitment.usecases.personal import (
     ClassifyReport,
     classify_pool,
@@ -67,6 +69,14 @@ from recruitment.usecases.quota_sets import (
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
+from recruitment.usecases.seat_plans import (
+    CountrySeats,
+    SeatAllocation,
+    SeatRequest,
+    SiteSeats,
+    apply_seats,
+    plan_seats,
+)
 from recruitment.usecases.second_factor import (
     TotpSetup,
     confirm_totp,
@@ -85,6 +95,7 @@ from recruitment.usecases.setup import (
 )
 from recruitment.usecases.signin import (
     LoginLocked,
+    PasswordChangeRequired,
     PasswordChecked,
     SignInFrom,
     Unlocked,
@@ -92,6 +103,15 @@ from recruitment.usecases.signin import (
     check_password,
     check_second_factor,
     unlock_login,
+)
+from recruitment.usecases.user_import import (
+    OneTimePassword,
+    UserImportReport,
+    UserRow,
+    import_users,
+    password_file_text,
+    read_user_rows,
+    user_rows,
 )
 from recruitment.usecases.volunteers import (
     erase_volunteer,
@@ -110,7 +130,9 @@ def start(url: str | None = None) -> Database:
 __all__ = [
     "ClassifyReport",
     "ColumnOptions",
+    "CountrySeats",
     "Database",
+    "DuplicatePerson",
     "FactorState",
     "ImportPreview",
     "ImportRefused",
@@ -118,8 +140,10 @@ __all__ = [
     "LoginLock",
     "LoginLocked",
     "NewSite",
+    "OneTimePassword",
     "PanelExport",
     "PanelStatus",
+    "PasswordChangeRequired",
     "PasswordChecked",
     "PlanResult",
     "QuotaSetView",
@@ -127,17 +151,24 @@ __all__ = [
     "RerunReport",
     "RunSummary",
     "RunView",
+    "SeatAllocation",
+    "SeatRequest",
     "SignInFrom",
     "SignInLocks",
     "SiteOutcome",
+    "SiteSeats",
     "SiteSummary",
     "SiteView",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
+    "UserImportReport",
+    "UserRow",
+    "apply_seats",
     "audit_head",
     "authenticate",
     "bootstrap_admin",
+    "change_password",
     "check_audit_guards",
     "check_feasibility",
     "check_password",
@@ -149,6 +180,7 @@ __all__ = [
     "create_organisation",
     "create_site",
     "create_user",
+    "cross_site_duplicates",
     "deliberation_criteria",
     "disable_totp",
     "enable_totp",
@@ -158,11 +190,15 @@ __all__ = [
     "import_frame",
     "import_plan",
     "import_pool",
+    "import_users",
     "list_runs",
     "list_sites",
     "panel_status",
+    "password_file_text",
+    "plan_seats",
     "prepare_panel_export",
     "preview_import",
+    "read_user_rows",
     "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
@@ -182,6 +218,7 @@ __all__ = [
     "sites_overview",
     "start",
     "unlock_login",
+    "user_rows",
     "verify_audit",
     "verify_audit_anchors",
     "verify_pools",

@@ -95,6 +95,11 @@ def quota_rows(table: QuotaTable) -> list[dict[str, Any]]:
             "min": int(q.min),
             "max": int(q.max),
             "target_share": None if q.target_share is None else float(q.target_share),
+            **{
+                k: int(v)
+                for k, v in (("min_flex", q.min_flex), ("max_flex", q.max_flex))
+                if v is not None
+            },
         }
         for q in table
     ]
@@ -108,6 +113,8 @@ def table_from_rows(rows: list[dict[str, Any]]) -> QuotaTable:
             int(r["min"]),
             int(r["max"]),
             None if r.get("target_share") is None else float(r["target_share"]),
+            None if r.get("min_flex") is None else int(r["min_flex"]),
+            None if r.get("max_flex") is None else int(r["max_flex"]),
         )
         for r in rows
     )

@@ -120,11 +120,15 @@ def prepare(
     )
     # An import may add to a pool: empty categories are a matter for the whole pool.
     problems = _unique(
-        [*found.problems, *(p for p in loaded.problems if p.code != "pool_category_empty")]
+        [*found.problems, *(p for p in loaded.problems if p.code not in _WHOLE_POOL)]
     )
     if errors_only(problems) or loaded.pool is None:
         return Prepared(found, None, problems, len(text))
     return Prepared(found, loaded.frame, problems, len(text))
+
+
+#: Problems about the whole pool, not one import's rows.
+_WHOLE_POOL = frozenset({"pool_category_empty", "pool_category_empty_allowed"})
 
 
 def _first(

@@ -31,6 +31,7 @@ from recruitment.permissions import Action, Actor
 from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, site_for, table_from_rows
+from recruitment.usecases.duplicates import import_warnings
 from recruitment.usecases.personal import remember_columns, role_changes
 from recruitment.usecases.pool_rows import PoolRow, pool_rows, prepare
 
@@ -200,8 +201,17 @@ class ColumnOptions(TypedDict, total=False):
     personal_columns: Sequence[str]
 
 
-def declaration_of(options: ColumnOptions) -> Declaration:
-    """The column declaration the options of an import make."""
+def _row_numbers(frame: pd.DataFrame, declaration: Declaration) -> dict[str, int]:
+    """Each id's row number in the file as a spreadsheet shows it (the header is row 1)."""
+    if declaration.id_column not in frame.columns:
+        return {}
+    numbers = frame.attrs.get("row_numbers", range(2, len(frame) + 2))
+    return {
+        str(i).strip(): int(n) for i, n in zip(frame[declaration.id_column], numbers, strict=False)
+    }
+
+
+def _declaration(options: ColumnOptions) -> Declaration:
     return Declaration(
         id_column=options.get("id_column", "id"),
         feature_columns=tuple(options.get("feature_columns", ())),
@@ -212,7 +222,7 @@ def declaration_of(options: ColumnOptions) -> Declaration:
     )
 
 
-def pool_context(session: Session, site: Site) -> tuple[QuotaTable | None, list[str]]:
+def _context(session: Session, site: Site) -> tuple[QuotaTable | None, list[str]]:
     """The site's current quotas (or None) and its deliberation's criteria."""
     qs = current_quota_set(session, site.id)
     criteria = [str(c) for c in site.country.deliberation.criteria or []]
@@ -227,10 +237,10 @@ def preview_import(
     Nothing is stored and no key is needed; the same options as ``import_pool``.
     """
     frame, read_problems = read_table(path)
-    declaration = declaration_of(columns)
+    declaration = _declaration(columns)
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL)
-        quotas, criteria = pool_context(session, found)
+        quotas, criteria = _context(session, found)
         prepared = prepare(
             frame, quotas=quotas, criteria=criteria, declaration=declaration, source=str(path)
         )
@@ -303,7 +313,7 @@ def import_frame(
 ) -> ImportReport:
     """Import volunteers from a frame (one row each); see ``import_pool``."""
     secrets = Secrets.load()
-    declaration = declaration_of(columns)
+    declaration = _declaration(columns)
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
         return import_into(
@@ -337,7 +347,7 @@ def import_into(
 ) -> ImportReport:
     """``import_frame`` within the caller's transaction, on a site it found and may import into."""
     pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
-    quotas, criteria = pool_context(session, found)
+    quotas, criteria = _context(session, found)
     prepared = prepare(
         frame, quotas=quotas, criteria=criteria, declaration=declaration, source=source
     )
@@ -347,6 +357,7 @@ def import_into(
     changes = role_changes(found, classified)
     rows = pool_rows(prepared, secrets, channel)
     added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
+    elsewhere = import_warnings(session, found, rows, _row_numbers(frame, declaration))
     if added:
         remember_columns(found, classified)
         audit.record(
@@ -372,7 +383,7 @@ def import_into(
         added,
         unchanged,
         len(skipped),
-        [*extra_problems, *prepared.problems, *changes, *skipped],
+        [*extra_problems, *prepared.problems, *changes, *skipped, *elsewhere],
         source_sha256 or "",
         list(classified.columns),
     )

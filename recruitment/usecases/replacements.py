@@ -23,6 +23,7 @@ from recruitment.db import Database
 from recruitment.models import PanelSeat, SelectionRun, utcnow
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import get_site, pool_of, site_for, table_from_rows
+from recruitment.usecases.cross_site import excluded_at
 from recruitment.usecases.panels import TRANSITIONS
 from recruitment.usecases.seats import (
     LOST,
@@ -88,8 +89,14 @@ def compute_replacement(
             "open": ", ".join(open_dropouts(lines)) or "-",
         }
         raise InvalidInput([Problem("replace_already_replaced", params)])
+    # Nobody on two panels: an alternate now seated (or registered first) elsewhere is passed over.
+    elsewhere = {x.pseudonym for x in excluded_at(session, get_site(session, run.site_id))}
     candidates = [
-        line.pseudonym for line in lines if line.kind == "alternate" and line.status == "selected"
+        line.pseudonym
+        for line in lines
+        if line.kind == "alternate"
+        and line.status == "selected"
+        and line.pseudonym not in elsewhere
     ]
     quotas = table_from_rows(run.inputs["quotas"])
     loaded = pool_of(frame_of(run.inputs["pool"]), quotas, f"run {run_id}")

@@ -37,6 +37,7 @@ from recruitment.usecases.common import (
     table_from_rows,
     volunteer_frame,
 )
+from recruitment.usecases.cross_site import Exclusion, excluded_at
 from recruitment.usecases.recovery import (
     HOST,
     alive_marker,
@@ -76,6 +77,7 @@ class RunSummary(RunDraw):
     alternates: list[str]
     fairness: dict[str, float]
     seconds: float
+    excluded: int = 0  # registrations left out because the person is at another site
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class _Started:
     site: str
     site_id: int
     request: SelectionRequest
+    excluded: int = 0  # registrations left out: the person is at another site
 
 
 # -- the pool snapshot ------------------------------------------------------------------
@@ -141,7 +144,10 @@ def _record_start(
     qs = current_quota_set(session, found.id)
     if qs is None:
         raise KleroError("site_has_no_quotas", site=found.code)
-    volunteers = active_volunteers(session, found.id)
+    # Nobody on two panels: people registered at another site too may be left out.
+    excluded = excluded_at(session, found)
+    gone = {x.volunteer_id for x in excluded}
+    volunteers = [v for v in active_volunteers(session, found.id) if v.id not in gone]
     if not volunteers:
         raise KleroError("site_pool_empty", site=found.code)
     quotas = table_from_rows(qs.rows)
@@ -162,7 +168,7 @@ def _record_start(
         lottery_size=settings.lottery_size,
         input_sha256=request.input_sha256,
         settings=settings.canonical(),
-        inputs={"pool": _snapshot(frame), "quotas": qs.rows, "quota_version": qs.version},
+        inputs=_inputs(frame, qs.rows, qs.version, excluded),
         status="running",
         started_by=actor.login,
         host=HOST,
@@ -189,9 +195,22 @@ def _record_start(
             "input_sha256": request.input_sha256,
             "quota_version": qs.version,
             "pool_size": len(loaded.pool),
+            **({"excluded_elsewhere": len(excluded)} if excluded else {}),
         },
     )
-    return _Started(run.id, found.code, found.id, request)
+    return _Started(run.id, found.code, found.id, request, len(excluded))
+
+
+def _inputs(
+    frame: pd.DataFrame, rows: list[Any], version: int, excluded: list[Exclusion]
+) -> dict[str, Any]:
+    """A run's stored inputs: the pool snapshot, the quotas and who was left out, and why."""
+    inputs: dict[str, Any] = {"pool": _snapshot(frame), "quotas": rows, "quota_version": version}
+    if excluded:  # pseudonyms and site codes only
+        inputs["excluded"] = [
+            {"pseudonym": x.pseudonym, "other": x.other, "why": x.why.value} for x in excluded
+        ]
+    return inputs
 
 
 def _already_running(site: str, run: SelectionRun) -> KleroError:
@@ -300,6 +319,7 @@ def run_selection(
         result.alternate_ids,
         result.fairness(),
         seconds,
+        started.excluded,
     )
 
 

@@ -89,6 +89,15 @@ class LoginLocked(KleroError):
         self.until = until
 
 
+class PasswordChangeRequired(KleroError):
+    """A right one-time password: the user must set their own before signing in (exit 4)."""
+
+    exit_code = 4
+
+    def __init__(self, login: str) -> None:
+        super().__init__("password_change_required", login=shown(login))
+
+
 @dataclass(frozen=True)
 class PasswordChecked:
     """A right password of a user who must now give a one-time code (never the password)."""
@@ -152,7 +161,7 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _lock_login(session: Session, key: str) -> None:
+def lock_login(session: Session, key: str) -> None:
     """Hold the login's lock until the transaction ends (SQLite's writer lock is held already)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
@@ -190,7 +199,7 @@ def recorded_login(login: str, *, known: bool) -> str:
     return "?" + keyed[:12]
 
 
-def _record_failure(
+def record_failure(
     session: Session,
     key: str,
     source: SignInFrom,
@@ -249,16 +258,18 @@ def check_password(
 
     Raises ``LoginLocked`` (exit 4) for a locked login, KleroError ``login_failed`` for an
     unknown or inactive login or a wrong password; each is recorded in the audit trail.
+    A right one-time password raises ``PasswordChangeRequired`` (exit 4, not a failure):
+    the user must set their own first (``passwords.change_password``).
     """
     now = now or clock()
     key = login[:LOGIN_MAX]  # longer logins cannot exist; their prefix is counted
     outcome: Actor | PasswordChecked | KleroError
     with db.unit_of_work() as session:
-        _lock_login(session, key)
+        lock_login(session, key)
         until = locked_until(session, key, now)
         user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
         if until is not None:
-            _record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
+            record_failure(session, key, source, Failure.LOCKED, now, known=user is not None)
             outcome = LoginLocked(login, until, now)
         else:
             # The same scrypt work whether or not the login exists.
@@ -270,9 +281,12 @@ def check_password(
                     if user is None
                     else (Failure.WRONG_PASSWORD if not right else Failure.INACTIVE)
                 )
-                _record_failure(session, key, source, reason, now, known=user is not None)
+                record_failure(session, key, source, reason, now, known=user is not None)
                 outcome = KleroError("login_failed", login=shown(login))
-            elif _has_second_factor(session, user.id):
+            elif user.must_change_password:
+                # A one-time password: right, but nothing proceeds until the user sets theirs.
+                outcome = PasswordChangeRequired(user.login)
+            elif has_second_factor(session, user.id):
                 outcome = PasswordChecked(user.id, user.login, source, now)
             else:
                 outcome = _succeed(session, user, source)
@@ -281,9 +295,20 @@ def check_password(
     return outcome
 
 
-def _has_second_factor(session: Session, user_id: int) -> bool:
+def has_second_factor(session: Session, user_id: int) -> bool:
+    """Whether the user has a confirmed second factor."""
     found = session.get(UserTotp, user_id)
     return found is not None and found.confirmed
+
+
+def code_failure(factor: UserTotp, code: str, now: datetime) -> Failure | None:
+    """Why a one-time code is refused (wrong, or replayed), or None: it is used up now."""
+    secret = str(Secrets.load().decrypt(factor.ciphertext)["totp"])
+    step = totp_step(secret, code, now.timestamp())
+    if step is None or (factor.last_step is not None and step <= factor.last_step):
+        return Failure.TOTP_WRONG if step is None else Failure.TOTP_REPLAY
+    factor.last_step = step
+    return None
 
 
 def check_second_factor(
@@ -298,30 +323,27 @@ def check_second_factor(
     key = checked.login
     outcome: Actor | KleroError
     with db.unit_of_work() as session:
-        _lock_login(session, key)
+        lock_login(session, key)
         until = locked_until(session, key, now)
         user = session.get(User, checked.user_id)
         factor = session.get(UserTotp, checked.user_id)
         if until is not None:
-            _record_failure(session, key, checked.source, Failure.LOCKED, now)
+            record_failure(session, key, checked.source, Failure.LOCKED, now)
             outcome = LoginLocked(key, until, now)
         elif now - checked.at > SECOND_STEP_TIMEOUT:
             minutes = int(SECOND_STEP_TIMEOUT.total_seconds() // 60)
             outcome = KleroError("sign_in_step_expired", login=shown(key), minutes=minutes)
         elif user is None or not user.active or user.login != key:
-            _record_failure(session, key, checked.source, Failure.INACTIVE, now)
+            record_failure(session, key, checked.source, Failure.INACTIVE, now)
             outcome = KleroError("login_failed", login=shown(key))
         elif factor is None or not factor.confirmed:
             outcome = _succeed(session, user, checked.source)  # removed meanwhile by an admin
         else:
-            secret = str(Secrets.load().decrypt(factor.ciphertext)["totp"])
-            step = totp_step(secret, code, now.timestamp())
-            if step is None or (factor.last_step is not None and step <= factor.last_step):
-                reason = Failure.TOTP_WRONG if step is None else Failure.TOTP_REPLAY
-                _record_failure(session, key, checked.source, reason, now)
+            reason = code_failure(factor, code, now)
+            if reason is not None:
+                record_failure(session, key, checked.source, reason, now)
                 outcome = KleroError("totp_failed", login=shown(key))
             else:
-                factor.last_step = step
                 outcome = _succeed(session, user, checked.source)
     if isinstance(outcome, KleroError):
         raise outcome
@@ -358,7 +380,7 @@ def unlock_login(
     now = now or clock()
     key = login[:LOGIN_MAX]
     with db.unit_of_work() as session:
-        _lock_login(session, key)
+        lock_login(session, key)
         was_locked = locked_until(session, key, now) is not None
         count = session.execute(
             select(func.count()).select_from(SignInFailure).where(SignInFailure.login == key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import string
+import re
 from importlib import resources
 
 import pytest
@@ -11,15 +11,12 @@ import pytest
 import recruitment
 import sampling
 from dashboard.i18n import LANGUAGES, format_date, format_number, format_percent, keys, text
-from quotas import messages
+from quotas import messages, plurals
 
 
 def _fields(template: str) -> list[str]:
-    return sorted(
-        f"{name}!{conversion}"
-        for _, name, _, conversion in string.Formatter().parse(template)
-        if name is not None
-    )
+    """The parameters a template uses (plural blocks included), and each one's conversion."""
+    return sorted(plurals.fields(template)) + sorted(re.findall(r"\{(\w+)!([rsa])\}", template))
 
 
 def _load(package: str, lang: str) -> dict[str, str]:
@@ -103,3 +100,106 @@ def test_every_assisted_registration_channel_has_a_label() -> None:
     assert {k for k in english if k.startswith("channel.")} == {
         f"channel.{c}" for c in ASSISTED_CHANNELS
     }
+
+
+def _numeric_fields(template: str) -> set[str]:
+    return {name for name, _ in plurals.blocks(template)}
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+@pytest.mark.parametrize("catalogue", messages.catalogues(), ids=lambda c: c.package)
+def test_plural_messages_render_for_every_count(catalogue: messages.Catalogue, lang: str) -> None:
+    """Every message with plural forms renders cleanly for 0, 1, 2, 5 and 21 in every language."""
+    templates = catalogue.templates(lang)
+    for code, english in catalogue.templates("en").items():
+        numbers = _numeric_fields(english) | _numeric_fields(templates[code])
+        if not numbers:
+            continue
+        for count in (0, 1, 2, 5, 21):
+            params: dict[str, object] = {n: f"<{n}>" for n in plurals.fields(templates[code])}
+            params.update(dict.fromkeys(numbers, count))
+            text = messages.render(code, params, lang)
+            assert "{" not in text and "#" not in text and "plural" not in text, (code, text)
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "lang", "expected"),
+    [
+        (
+            "conflict_households_too_few",
+            {"people": 1, "households": 1, "size": 1},
+            "en",
+            "The 1 person in the pool lives in only 1 household",
+        ),
+        (
+            "conflict_households_too_few",
+            {"people": 3, "households": 2, "size": 5},
+            "en",
+            "The 3 people in the pool live in only 2 households",
+        ),
+        (
+            "conflict_min_above_pool",
+            {"count": 1, "category": "x", "min": 2},
+            "en",
+            "Only 1 person in the pool has x",
+        ),
+        (
+            "conflict_min_above_pool",
+            {"count": 0, "category": "x", "min": 2},
+            "en",
+            "No one in the pool has x",
+        ),
+        (
+            "conflict_min_above_pool",
+            {"count": 1, "category": "x", "min": 2},
+            "fr",
+            "Seule 1 personne du vivier a x",
+        ),
+        (
+            "conflict_min_above_pool",
+            {"count": 1, "category": "x", "min": 2},
+            "es",
+            "Solo 1 persona del grupo tiene x",
+        ),
+        (
+            "feasibility_households_too_few",
+            {"people": 1, "households": 1, "size": 2},
+            "fr",
+            "La 1 personne du vivier vit dans 1 foyer",
+        ),
+        (
+            "alternates_count_too_large",
+            {"available": 1, "count": 3},
+            "en",
+            "Only 1 person can be an alternate",
+        ),
+    ],
+)
+def test_counts_agree_with_their_nouns(
+    code: str, params: dict[str, object], lang: str, expected: str
+) -> None:
+    """CLDR's plural categories choose the noun and verb: no "1 people" or "1 households"."""
+    assert messages.render(code, params, lang).startswith(expected)
+
+
+def test_plural_categories_come_from_cldr() -> None:
+    """French counts 0 as singular, English does not; an unknown language falls back to English."""
+    template = "{n, plural, one {# item} other {# items}}"
+    assert plurals.expand(template, {"n": 0}, "fr") == "0 item"
+    assert plurals.expand(template, {"n": 0}, "en") == "0 items"
+    assert plurals.expand(template, {"n": 1}, "xx") == "1 item"
+    assert plurals.expand(template, {"n": "several"}, "en") == "several items"
+    assert plurals.expand(template, {}, "en") == "{n} items"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{n, plural, one {# x}}",
+        "{n, plural, one {# x} other {# y}",
+        "{n, plural, one # x other {y}}",
+    ],
+)
+def test_malformed_plural_blocks_are_refused(template: str) -> None:
+    with pytest.raises(plurals.TemplateError):
+        plurals.expand(template, {"n": 1}, "en")

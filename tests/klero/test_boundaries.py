@@ -25,7 +25,8 @@ FILES_MAY_IMPORT = {"quotas", "sampling", "synthetic_data"}
 SHARED = {"klero.options", "klero.output", "klero.progress"}
 # Loaded by every klero command, so kept free of the database stack at module level.
 ALWAYS_LOADED = [
-    *("app.py", "select.py", "listing.py", "options.py", "output.py", "progress.py", "__main__.py")
+    *("app.py", "select.py", "listing.py", "options.py", "output.py", "progress.py", "__main__.py"),
+    "seats.py",
 ]
 
 

@@ -77,6 +77,11 @@ def test_file_commands_load_no_database_stack(tmp_path: Path) -> None:
                 *("synth", "--country", "FR", "--size", "40", "--seed", "1"),
                 *("--out-dir", str(tmp_path / "synth")),
             ],
+            ["seats", "allocate", "--total", "500", "--method", "degressive", "--base", "2"],
+            [
+                *("locations", "draw", "--places", str(ROOT / "tests/data/readme/places.csv")),
+                *("--count", "3", "--seed", "1"),
+            ],
         ]
     )
     report = first + then
@@ -88,6 +93,8 @@ def test_file_commands_load_no_database_stack(tmp_path: Path) -> None:
         ("verify", 0),
         ("replace", 0),
         ("synth", 0),
+        ("seats", 0),
+        ("locations", 0),
     ]
     assert {name: heavy for name, _, heavy in report} == {name: [] for name, _, _ in report}
 

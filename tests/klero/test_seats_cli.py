@@ -58,3 +58,14 @@ def test_a_broken_population_file_exits_2_with_its_rows(
     assert main(args) == 2
     assert "row 2" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_without_a_population_file_every_country_of_the_bundled_table_shares(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["seats", "allocate", "--total", "1000", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    seats = {u["unit"]: u["seats"] for u in payload["units"]}
+    assert payload["populations"] == "bundled" and len(seats) == 244
+    assert sum(seats.values()) == 1000 and seats["IN"] > seats["US"] > seats["FR"] > 0
+    assert main(["seats", "allocate", "--total", "10", "--by", "region"]) == 2

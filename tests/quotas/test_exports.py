@@ -19,6 +19,7 @@ from quotas.exports import (
     is_plain_number,
     neutralise,
     restore,
+    shortest_float,
     table_bytes,
     table_format,
     write_table,
@@ -171,3 +172,28 @@ def test_no_product_code_writes_a_table_but_through_exports() -> None:
         if writers.search(line)
     ]
     assert found == []
+
+
+def test_csv_floats_carry_no_binary_noise() -> None:
+    """0.4799999999999999 is written 0.48; missing stays empty; every value reads back."""
+    values = [0.4799999999999999, 0.1 + 0.2, 1 / 3, 3.2e-05, float("nan"), 12.0]
+    frame = pd.DataFrame({"id": list("abcdef"), "share": values})
+    text = table_bytes(frame, "csv").decode()
+    assert [line.split(",")[1] for line in text.splitlines()] == [
+        "share",
+        "0.48",
+        "0.3",
+        "0.333333333333333",
+        "3.2e-05",
+        "",
+        "12.0",
+    ]
+    back = pd.read_csv(io.StringIO(text))["share"].tolist()
+    for before, after in zip(values, back, strict=True):
+        assert (np.isnan(before) and np.isnan(after)) or abs(before - after) < 1e-15
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_csv_floats_keep_fifteen_significant_digits(value: float) -> None:
+    written = float(shortest_float(value))
+    assert written == pytest.approx(value, rel=1e-14, abs=0.0)

@@ -241,7 +241,7 @@ def test_generic_conflict_lists_bounds_and_counts() -> None:
 
     problems = explain_conflict(bounds, count)
     assert problems[0].code == "conflict_bounds"
-    assert "at most 1 people with area = x may be selected" in problems[0].message
+    assert "at most 1 person with area = x may be selected" in problems[0].message
     assert [p.code for p in problems[1:4]] == ["conflict_fact_count"] * 3
     assert [p.params["category"] for p in problems[1:4]] == [str(a), str(b), str(c)]
     assert [p.code for p in problems[4:]] == ["conflict_fact_overlap"] * 3
@@ -256,8 +256,9 @@ def test_conflict_words_are_translated_and_json_keeps_english() -> None:
     (generic, *_) = explain_conflict(bounds, lambda require, exclude=(): (9, 9))
     assert generic.message == (
         "These quotas cannot all be met together: the panel has 4 seats; at least 3 people "
-        "with g = f must be selected; at most 1 people with age = old may be selected."
+        "with g = f must be selected; at most 1 person with age = old may be selected."
     )
+    assert generic.message_in("fr").endswith("au plus 1 personne avec age = old peut être tirée.")
     assert generic.message_in("fr").startswith(
         "Ces quotas ne peuvent pas tous être respectés ensemble : le panel compte 4 sièges ; "
         "au moins 3 personnes avec g = f doivent être tirées ;"

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.exports import write_table
+from quotas.formats import read_quotas
 from quotas.model import QuotaTable, quota_table
 from quotas.pool import Pool
 from quotas.pool_files import address_key, load_pool, normalise_address, pool_from_frame
@@ -439,3 +440,18 @@ def test_same_people_give_the_same_pool(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     loaded = load_pool(path, PROPERTY_QUOTAS)
     assert loaded.raise_for_errors().sha256() == expected
+
+
+def test_empty_category_with_minimum_zero_asks_for_nothing(tmp_path: Path) -> None:
+    """A category no one has is only a problem when its minimum is above 0."""
+    pool = tmp_path / "pool.csv"
+    pool.write_text("id,age\na,young\nb,young\nc,young\n", encoding="utf-8")
+    for low, code in ((0, "pool_category_empty_allowed"), (1, "pool_category_empty")):
+        quotas = tmp_path / f"quotas{low}.csv"
+        quotas.write_text(f"feature,value,min,max\nage,young,0,3\nage,old,{low},2\n", "utf-8")
+        loaded = load_pool(pool, read_quotas(quotas))
+        found = [p for p in loaded.problems if p.code.startswith("pool_category_empty")]
+        assert [p.code for p in found] == [code]
+        assert found[0].severity == "warning"
+        english = found[0].message
+        assert ("minimum cannot be met" in english) == (low > 0)
