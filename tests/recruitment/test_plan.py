@@ -78,8 +78,8 @@ def test_the_example_plan_creates_countries_partners_sites_pools_and_quotas(
         ("FR-grenoble", "created", 200, 1),
         ("FR-online", "created", 240, 1),
         ("IN-patna", "created", 200, 1),
-        ("KE-nairobi", "created", 200, 1),
-        ("KE-kisumu", "created", 200, 1),
+        ("KE-mombasa", "created", 200, 1),
+        ("KE-eldoret", "created", 200, 1),
     ]
     with world.db.unit_of_work() as session:
         sites = {s.code: s for s in session.execute(select(Site)).scalars()}
@@ -100,10 +100,10 @@ def test_the_example_plan_creates_countries_partners_sites_pools_and_quotas(
     assert {q.value for q in patna_quotas if q.feature == "region"} == {"Bihār"}
     literate = next(q for q in patna_quotas if q.value == "literate")
     assert literate.target_share == pytest.approx(0.62)
-    nairobi = uc.site_quotas(world.db, world.admin, "KE-nairobi").table
-    assert {q.value for q in nairobi if q.feature == "region"} == {"Nairobi City"}
-    kisumu = uc.site_quotas(world.db, world.admin, "KE-kisumu").table
-    assert len({q.value for q in kisumu if q.feature == "region"}) > 40
+    mombasa = uc.site_quotas(world.db, world.admin, "KE-mombasa").table
+    assert {q.value for q in mombasa if q.feature == "region"} == {"Mombasa"}
+    eldoret = uc.site_quotas(world.db, world.admin, "KE-eldoret").table
+    assert len({q.value for q in eldoret if q.feature == "region"}) > 40
 
 
 def test_the_same_plan_again_changes_nothing_and_records_nothing(
@@ -123,13 +123,13 @@ def test_a_changed_row_updates_only_that_site_with_one_audit_event(
     uc.import_plan(world.db, world.admin, DELIB, plan_dir / "plan.csv")
     last = _last_event(world)
     plan = _plan(plan_dir)
-    plan.loc[4, "site_name"] = "Kisumu City"
+    plan.loc[4, "site_name"] = "Eldoret City"
     plan.loc[4, "languages"] = "sw"
     result = uc.import_plan(world.db, world.admin, DELIB, _write(plan_dir, plan))
     assert [(s.site, s.outcome, s.changed) for s in result.sites if s.outcome != "unchanged"] == [
-        ("KE-kisumu", "updated", ["languages", "name"])
+        ("KE-eldoret", "updated", ["languages", "name"])
     ]
-    assert _events(world, last) == [("site.update", "KE-kisumu")]
+    assert _events(world, last) == [("site.update", "KE-eldoret")]
     # a new panel size changes the site and derives its quotas again
     plan.loc[1, "panel_size"] = "5000"
     result = uc.import_plan(world.db, world.admin, DELIB, _write(plan_dir, plan))
@@ -192,16 +192,16 @@ def test_every_problem_is_listed_with_its_row_and_nothing_is_stored(
 
 
 def test_a_bad_pool_or_margins_file_refuses_the_whole_plan(world: World, plan_dir: Path) -> None:
-    pool = pd.read_csv(plan_dir / "pool_KE-kisumu.csv", dtype=str)
+    pool = pd.read_csv(plan_dir / "pool_KE-eldoret.csv", dtype=str)
     pool.loc[3, "gender"] = "unknown-gender"
-    pool.to_csv(plan_dir / "pool_KE-kisumu.csv", index=False)
+    pool.to_csv(plan_dir / "pool_KE-eldoret.csv", index=False)
     (plan_dir / "margins_IN.csv").write_text("feature,value,share\ngender,female,lots\n")
     before = _counts(world)
     with pytest.raises(InvalidInput) as refused:
         uc.import_plan(world.db, world.admin, DELIB, plan_dir / "plan.csv")
     codes = {p.code for p in refused.value.problems}
     assert "margin_file_share_not_number" in codes
-    assert any(p.params.get("source") == "pool_KE-kisumu.csv" for p in refused.value.problems)
+    assert any(p.params.get("source") == "pool_KE-eldoret.csv" for p in refused.value.problems)
     assert _counts(world) == before
 
 
