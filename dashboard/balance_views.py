@@ -1,8 +1,8 @@
 """Balance tables for one site or a group of sites, the charts drawn from them and the report.
 
 Pure functions of pandas frames (no Streamlit), so tests and benchmarks can call them.
-A group of sites is compared category by category: counts are summed over the sites,
-and the target share is the mean of the sites' targets weighted by their panel sizes.
+A group of sites is pooled criterion by criterion (``recruitment.reports.model``): the
+Representativeness page, the overview and the reports show the same numbers.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from quotas.balance import (
-    aggregate_balance,
-    aggregate_scores,
     balance_table,
     crossed_balance,
     representativeness_score,
 )
 from quotas.model import QuotaTable
+from recruitment.reports.model import pooled_balance, pooled_scores
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,22 @@ class SiteGroup:
     panel: pd.DataFrame
     quotas: QuotaTable
     panel_size: int
+    # Where the panel's numbers come from: the run's id, date, algorithm, seed or public
+    # number, engine and input hash (``Provenance``); None while the site has no panel.
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The recorded run a site's panel comes from, as a printed report names it."""
+
+    run_id: int
+    started_at: str
+    algorithm: str
+    seed: int | None
+    public_number: int | None
+    engine: str
+    input_sha256: str
 
 
 def site_balance(group: SiteGroup) -> pd.DataFrame:
@@ -45,32 +60,24 @@ def site_balance(group: SiteGroup) -> pd.DataFrame:
 
 
 def combined_balance(groups: Sequence[SiteGroup]) -> pd.DataFrame:
-    """Per (feature, value) over several sites: counts summed, target shares weighted.
+    """Per (feature, value) over several sites, pooled as every multi-site view pools them.
 
-    Columns: ``feature, value, target_share, pool_count, pool_share, count, share,
-    deviation`` (panel share minus target share).
+    ``recruitment.reports.model.pooled_balance``: criterion by criterion, over the sites
+    whose quotas have it; targets weighted by panel size; panel and pool shares of those
+    sites' panels and pools, so each criterion's shares add up to 100 %. Columns:
+    ``feature, value, target_share, pool_count, pool_share, count, share, deviation``.
     """
     columns = ["feature", "value", "target_share", "pool_count", "pool_share", "count", "share"]
     if not groups:
         return pd.DataFrame(columns=[*columns, "deviation"])
-    tables = pd.concat([site_balance(g) for g in groups], ignore_index=True)
-    pool_total = sum(len(g.pool) for g in groups)
-    panel_total = sum(len(g.panel) for g in groups)
-    tables["weighted_target"] = tables["target_share"] * tables["weight"]
-    order = list(dict.fromkeys(zip(tables["feature"], tables["value"], strict=True)))
-    summed = tables.groupby(["feature", "value"], sort=False).agg(
-        count=("count", "sum"),
-        pool_count=("pool_count", "sum"),
-        weighted_target=("weighted_target", "sum"),
-        weight=("weight", "sum"),
+    rows = pd.concat(
+        [
+            site_balance(g).assign(seats=len(g.panel), pool=len(g.pool), weight=g.panel_size)
+            for g in groups
+        ],
+        ignore_index=True,
     )
-    summed = summed.reindex(pd.MultiIndex.from_tuples(order, names=["feature", "value"]))
-    out = summed.reset_index()
-    out["target_share"] = out["weighted_target"] / out["weight"]
-    out["pool_share"] = out["pool_count"] / pool_total if pool_total else np.nan
-    out["share"] = out["count"] / panel_total if panel_total else np.nan
-    out["deviation"] = out["share"] - out["target_share"]
-    return out[[*columns, "deviation"]]
+    return pooled_balance(rows)[[*columns, "deviation"]]
 
 
 def score_of(table: pd.DataFrame) -> float:
@@ -92,13 +99,13 @@ def grouped_balance(
     a panel); ``categories`` one row per (site with a panel, category), as
     ``usecases.sites_overview`` gives them. Returns ``(summary, detail)``: per pool, the
     number of sites, of sites with a panel, the seats, the score and the largest gap; and
-    ``quotas.balance.aggregate_balance``'s rows, in which a category sums only the sites
-    whose quotas have it.
+    ``recruitment.reports.model.pooled_balance``'s rows (the same pooling as the
+    Representativeness page and the reports).
     """
     keys = list(by)
     rows = categories.merge(sites[["site", *keys]], on="site", how="inner")
-    detail = aggregate_balance(rows, keys)
-    scores = aggregate_scores(detail, keys)
+    detail = pooled_balance(rows.assign(weight=rows["seats"]), keys)
+    scores = pooled_scores(detail, keys)
     counted = sites.assign(panel=sites["seats"] > 0, _all="")
     summary = (
         counted.groupby(keys or ["_all"], sort=True)
@@ -211,8 +218,10 @@ def report_html(
     table: pd.DataFrame,
     headers: dict[str, str],
     percent: Callable[[float], str],
+    provenance: ReportProvenance,
 ) -> str:
-    """A printable HTML page of a balance table, deviations beyond 5 points highlighted."""
+    """A printable HTML page of a balance table (deviations beyond 5 points highlighted),
+    with the provenance of its numbers: when it was made, and each site's run."""
     rows = []
     for record in table.to_dict("records"):
         cells = []
@@ -228,11 +237,49 @@ def report_html(
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
-        "td:first-child,td:nth-child(2){text-align:left}@media print{body{margin:0}}"
+        "td:first-child,td:nth-child(2){text-align:left}.prov td{text-align:left;"
+        "font-family:monospace}@media print{body{margin:0}}"
         "</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</body></html>"
+        f"{_provenance_html(provenance)}</body></html>"
+    )
+
+
+@dataclass(frozen=True)
+class ReportProvenance:
+    """What a printed report says of its origin: a heading, a sentence, a table of runs."""
+
+    heading: str
+    made: str  # e.g. "Made on 2026-12-07 04:10 UTC by Kleroterion, engine 2026-12-07.1."
+    headers: Sequence[str]  # site, run, date, algorithm, seed, public number, engine, hash
+    rows: Sequence[Sequence[str]]
+
+
+def provenance_rows(groups: Sequence[SiteGroup], none: str) -> list[list[str]]:
+    """One row per site: its run's facts, or ``none`` in every column while it has no panel."""
+    out = []
+    for group in groups:
+        p = group.provenance
+        if p is None:
+            out.append([group.site, *[none] * 7])
+            continue
+        seed = "" if p.seed is None else str(p.seed)
+        number = "" if p.public_number is None else str(p.public_number)
+        run = [str(p.run_id), p.started_at, p.algorithm, seed, number, p.engine, p.input_sha256]
+        out.append([group.site, *run])
+    return out
+
+
+def _provenance_html(provenance: ReportProvenance) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in provenance.headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in provenance.rows
+    )
+    return (
+        f"<h2>{html.escape(provenance.heading)}</h2><p>{html.escape(provenance.made)}</p>"
+        f"<table class='prov'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.balance_views import SiteGroup
+from dashboard.balance_views import Provenance, SiteGroup
 from dashboard.ui import attempt, db, site_page
 from recruitment import dashboard_support as support
 from recruitment.permissions import Actor
@@ -64,7 +64,17 @@ def site_group(who: Actor, site: str) -> SiteGroup | None:
     """A site's pool, panel and quotas for a comparison (the run's own record when selected)."""
     details = run_view(who, site)
     if details is not None:
-        return SiteGroup(site, details.pool, panel_people(details), details.quotas, details.size)
+        made = Provenance(
+            details.run_id,
+            details.started_at,
+            details.algorithm,
+            details.seed,
+            details.public_number,
+            details.engine,
+            details.input_sha256,
+        )
+        panel = panel_people(details)
+        return SiteGroup(site, details.pool, panel, details.quotas, details.size, made)
     view = pool_view(who, site)
     if view is None or view.quotas is None:
         return None

@@ -51,6 +51,11 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "pool": ("views/pool.py", roles_for(Action.VIEW_SITE), ":material/groups:"),
     "quotas": ("views/quotas.py", roles_for(Action.VIEW_SITE), ":material/tune:"),
     "selection": ("views/selection.py", roles_for(Action.VIEW_SITE), ":material/casino:"),
+    "batch": (
+        "views/batch.py",
+        roles_for(Action.RUN_BATCH_SELECTION, every_site=True),
+        ":material/dynamic_feed:",
+    ),
     "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
     "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
     "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),

@@ -20,6 +20,7 @@ SERVICE_COMMANDS = {
     "panel": "A site's panel: statuses, invitations, exports.",
     "runs": "List a site's selection runs, newest first.",
     "rerun": "Re-run a recorded selection from its record and compare. Exit 1 if it differs.",
+    "report": "A deliberation's report by level (global, country, region): HTML, CSV, XLSX, PDF.",
     "audit": "The audit trail: verify it, and publish its head (an anchor).",
     "demo": "Create a demo deliberation (countries, sites, synthetic pools, a user per role).",
 }

@@ -62,6 +62,36 @@ AlternatesOpt = Annotated[
 DropoutOpt = Annotated[
     float, typer.Option("--dropout", help="Drop-out rate assumed for alternates.", min=0, max=1)
 ]
+DeliberationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--deliberation", help="With --all-ready: the deliberation whose sites to select."
+    ),
+]
+AllReadyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-ready",
+        help="Select every site of --deliberation with a pool, quotas and no panel yet.",
+    ),
+]
+CountryOpt = Annotated[
+    str | None, typer.Option("--country", help="With --all-ready: only this country's sites.")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers", help="With --all-ready: local processes (default: the cores).", min=1
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="With --all-ready: compute on this Dask scheduler (tcp://host:8786; default: "
+        "$KLERO_DASK_SCHEDULER, else local processes).",
+    ),
+]
 DropoutFileOpt = Annotated[
     Path | None,
     typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
@@ -92,16 +122,35 @@ def select_command(
     database_url: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
+    deliberation: DeliberationOpt = None,
+    all_ready: AllReadyOpt = False,
+    country: CountryOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> int:
     """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
 
     Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv, lottery_types.csv,
     report.json (and alternates.csv with --alternates). With --site, the site's stored pool
     and quotas are used and the run is recorded in the database.
-    Exit 0: selected; 1: the quotas cannot be met; 2: invalid input.
+    With --deliberation and --all-ready, every ready site is selected (each site's seed
+    or public number derived from the one given; see the README).
+    Exit 0: selected; 1: the quotas cannot be met (at some site); 2: invalid input;
+    3: a site's selection failed.
     """
     if seed is not None and public_number is not None:
         raise typer.BadParameter("give --seed or --public-number, not both")
+    if all_ready or deliberation is not None:
+        if not (all_ready and deliberation is not None):
+            raise typer.BadParameter("--all-ready and --deliberation go together")
+        if seed is None and public_number is None:
+            raise typer.BadParameter("a batch needs --seed or --public-number")
+        if site is not None or pool is not None or quotas is not None:
+            raise typer.BadParameter(
+                "--all-ready selects stored sites: no --site, --pool, --quotas"
+            )
+    elif country is not None or workers is not None or scheduler is not None:
+        raise typer.BadParameter("--country, --workers and --scheduler go with --all-ready")
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
     settings = SelectionSettings(
@@ -112,6 +161,20 @@ def select_command(
         alternates=alternates,
         dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
     )
+    if deliberation is not None:
+        # The service loads the database stack: only in this branch.
+        from klero.service.batch import select_all_ready
+
+        return select_all_ready(
+            deliberation,
+            settings,
+            country=country,
+            workers=workers,
+            scheduler=scheduler,
+            database_url=database_url,
+            user=user,
+            as_json=as_json,
+        )
     if site is not None:
         if pool is not None or quotas is not None:
             raise typer.BadParameter("with --site, the pool and quotas come from the database")

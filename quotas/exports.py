@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -191,32 +191,49 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
 
 
 def _xlsx(frame: pd.DataFrame, out: io.BytesIO, name: str) -> None:
+    _workbook({"Sheet1": frame}, out, name)
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame], *, name: str = "the workbook") -> bytes:
+    """An XLSX file of one sheet per frame (sheet name -> frame), cells neutralised."""
+    buffer = io.BytesIO()
+    _workbook(sheets, buffer, name)
+    return buffer.getvalue()
+
+
+def _workbook(sheets: Mapping[str, pd.DataFrame], out: io.BytesIO, name: str) -> None:
     # openpyxl is imported here: most commands never write XLSX, and it is slow to import.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    headers = [str(c) for c in frame.columns]
-    rows = [[neutralise(h) for h in headers]]
-    columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
-    rows += [[_excel_value(column[r]) for column in columns] for r in range(len(frame))]
-    # Checked before the workbook exists, so a refused value leaves nothing half-built.
-    for r, row in enumerate(rows, start=1):
-        for value, header in zip(row, headers, strict=True):
-            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-                raise KleroError("export_xlsx_illegal_character", path=name, row=r, column=header)
+    tables: dict[str, list[list[object]]] = {}
+    for title, frame in sheets.items():
+        headers = [str(c) for c in frame.columns]
+        rows = [[neutralise(h) for h in headers]]
+        columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
+        rows += [[_excel_value(column[r]) for column in columns] for r in range(len(frame))]
+        # Checked before the workbook exists, so a refused value leaves nothing half-built.
+        for r, row in enumerate(rows, start=1):
+            for value, header in zip(row, headers, strict=True):
+                if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                    raise KleroError(
+                        "export_xlsx_illegal_character", path=name, row=r, column=header
+                    )
+        tables[title] = rows
     # Write-only mode streams rows (large pools stay cheap); each cell is made by hand so
     # that text is stored as text: openpyxl would store a str starting with "=" as a formula.
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Sheet1")
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+    for title, rows in tables.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
     book.save(out)
 
 

@@ -32,6 +32,7 @@ from recruitment.usecases.common import (
     volunteer_frame,
 )
 from recruitment.usecases.replacements import compute_replacement
+from recruitment.usecases.reruns import EARLIER_ENGINE
 from recruitment.usecases.seats import SeatLine, seat_records
 from recruitment.usecases.selection import RunDraw, frame_of
 from sampling import Replacement
@@ -98,6 +99,11 @@ class RunDetails(RunDraw):
     quotas: QuotaTable  # as recorded with the run
     pool: pd.DataFrame  # the recorded pool: index pseudonym, feature columns
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> str:
+        """The engine version that drew the run (as recorded with it)."""
+        return str(self.settings.get("engine", EARLIER_ENGINE))
 
     @property
     def panel(self) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 - admin: everything.
 - coordinator: all sites, aggregated and pseudonymised views, site set-up, quotas and
-  the deliberation's criteria; never contact details, never a pool or a panel change.
+  the deliberation's criteria, and the batch selection of every ready site (issue 13
+  §5); never contact details, never a pool or a panel change.
 - partner: its own organisation's sites, with contact details (and so the say on which
   of its pool's columns are personal).
 - evaluator: read-only, all sites, pseudonymised; may re-run any selection and compare.
@@ -31,6 +32,7 @@ class Action(StrEnum):
     CHECK_FEASIBILITY = "check the feasibility of the quotas"
     IMPORT_POOL = "import or register volunteers"
     RUN_SELECTION = "run a selection"
+    RUN_BATCH_SELECTION = "select every ready site of a deliberation at once"
     RERUN_SELECTION = "re-run a selection"
     RECORD_STATUS = "record invitations, answers or attendance"
     EXPORT_PANEL = "export the panel"
@@ -54,6 +56,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
             Action.CHECK_FEASIBILITY,
+            Action.RUN_BATCH_SELECTION,
             Action.RERUN_SELECTION,
             Action.EXPORT_PANEL,
             Action.VERIFY_AUDIT,

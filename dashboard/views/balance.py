@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import (
+    ReportProvenance,
     bar_chart,
     combined_balance,
     crossed_table,
     heat,
     long_form,
+    provenance_rows,
     report_html,
     score_of,
 )
@@ -19,6 +23,10 @@ from dashboard.i18n import format_number, format_percent
 from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
+from sampling import ENGINE
+
+#: The provenance table's columns, in order (one UI string each: balance.prov_<key>).
+PROVENANCE_KEYS = ("site", "run", "date", "algorithm", "seed", "number", "engine", "hash")
 
 who = guard("balance")
 st.title(tr("page.balance"))
@@ -78,12 +86,19 @@ if len(crossable) >= 2 and panel_seats:
 name = ", ".join(g.site for g in groups)
 csv = table_bytes(table, "csv")
 st.download_button(tr("balance.csv"), csv, "representativeness.csv", "text/csv", key="balance_csv")
+made = ReportProvenance(
+    tr("balance.provenance"),
+    tr("balance.provenance_made", at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", engine=ENGINE),
+    [tr(f"balance.prov_{key}") for key in PROVENANCE_KEYS],
+    provenance_rows(groups, tr("balance.prov_none")),
+)
 page = report_html(
     tr("balance.report_title", sites=name),
     tr("balance.report_subtitle", score=format_number(score_of(table), lang(), 1)),
     table,
     headers,
     lambda v: format_percent(v, lang()),
+    made,
 )
 st.download_button(
     tr("balance.html"), page, "representativeness.html", "text/html", key="balance_html"

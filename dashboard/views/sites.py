@@ -3,6 +3,7 @@
 Filters by country and region; the chosen sites' panels are aggregated by country, by
 region or all together. Everything comes from one call to ``usecases.sites_overview``
 (one transaction, a fixed number of queries), so the page stays fast with hundreds of sites.
+The deliberation's report (global, by country, by region) is offered in four files.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
 from dashboard.i18n import format_number, format_percent
 from dashboard.plan_upload import plan_upload
+from dashboard.report_downloads import report_section
 from dashboard.ui import attempt, db, guard, labeller, lang, number_cell, percent_cell, tr
 from recruitment import usecases as uc
 
@@ -79,6 +81,7 @@ table = pd.DataFrame(
 )
 st.dataframe(table, hide_index=True, width="stretch")
 st.caption(tr("sites.score_help"))
+report_section(who, sorted({s.deliberation for s in shown}), countries)
 
 st.subheader(tr("sites.aggregate"))
 grouping = st.radio(

@@ -22,6 +22,16 @@ from recruitment.usecases.audit_trail import (
     verify_audit_anchors,
     verify_pools,
 )
+from recruitment.usecases.batch import (
+    STATUSES as BATCH_STATUSES,
+)
+from recruitment.usecases.batch import (
+    BatchReport,
+    SiteOutcome,
+    plan_batch,
+    run_batch,
+    site_number,
+)
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.overview import (
     SitesOverview,
@@ -47,7 +57,7 @@ from recruitment.usecases.personal import (
     set_criteria,
     site_columns,
 )
-from recruitment.usecases.plan import PlanResult, SiteOutcome, import_plan
+from recruitment.usecases.plan import PlanResult, PlanSiteOutcome, import_plan
 from recruitment.usecases.pools import (
     ColumnOptions,
     ImportPreview,
@@ -68,6 +78,7 @@ from recruitment.usecases.quota_sets import (
 )
 from recruitment.usecases.recovery import recover_interrupted_runs
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
+from recruitment.usecases.reports import deliberation_report, parse_level
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
 from recruitment.usecases.seat_plans import (
     CountrySeats,
@@ -128,6 +139,8 @@ def start(url: str | None = None) -> Database:
 
 
 __all__ = [
+    "BATCH_STATUSES",
+    "BatchReport",
     "ClassifyReport",
     "ColumnOptions",
     "CountrySeats",
@@ -146,6 +159,7 @@ __all__ = [
     "PasswordChangeRequired",
     "PasswordChecked",
     "PlanResult",
+    "PlanSiteOutcome",
     "QuotaSetView",
     "ReplacementSummary",
     "RerunReport",
@@ -182,6 +196,7 @@ __all__ = [
     "create_user",
     "cross_site_duplicates",
     "deliberation_criteria",
+    "deliberation_report",
     "disable_totp",
     "enable_totp",
     "erase_volunteer",
@@ -194,7 +209,9 @@ __all__ = [
     "list_runs",
     "list_sites",
     "panel_status",
+    "parse_level",
     "password_file_text",
+    "plan_batch",
     "plan_seats",
     "prepare_panel_export",
     "preview_import",
@@ -205,6 +222,7 @@ __all__ = [
     "register_volunteer",
     "replace_dropouts",
     "rerun_selection",
+    "run_batch",
     "run_selection",
     "second_factor_state",
     "set_criteria",
@@ -214,6 +232,7 @@ __all__ = [
     "set_quotas_from_margins_file",
     "sign_in_locks",
     "site_columns",
+    "site_number",
     "site_quotas",
     "sites_overview",
     "start",

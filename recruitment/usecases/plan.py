@@ -41,7 +41,7 @@ from recruitment.usecases.quota_sets import store_quotas
 
 
 @dataclass(frozen=True)
-class SiteOutcome:
+class PlanSiteOutcome:
     """What the plan did to one site: ``created``, ``updated`` (which fields) or ``unchanged``."""
 
     row: int
@@ -59,7 +59,7 @@ class PlanResult:
     deliberation: str
     countries_created: list[str]
     organisations_created: list[str]
-    sites: list[SiteOutcome]
+    sites: list[PlanSiteOutcome]
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -268,7 +268,7 @@ def _site(
     row: PlanRow,
     countries: dict[str, Country],
     organisations: dict[str, Organisation],
-) -> tuple[Site, SiteOutcome]:
+) -> tuple[Site, PlanSiteOutcome]:
     """Create the row's site, or update what changed; audited either way."""
     org = organisations[row.partner]
     site = session.execute(
@@ -287,11 +287,11 @@ def _site(
         session.flush()
         after = {**wanted, "country": row.country}
         audit.record(session, actor, "site.create", "site", row.code, site_id=site.id, after=after)
-        return site, SiteOutcome(row.row, row.code, "created")
+        return site, PlanSiteOutcome(row.row, row.code, "created")
     before = _current(site)
     changed = sorted(k for k in wanted if wanted[k] != before[k])
     if not changed:
-        return site, SiteOutcome(row.row, row.code, "unchanged")
+        return site, PlanSiteOutcome(row.row, row.code, "unchanged")
     for key in changed:
         if key == "partner":
             site.partner_organisation_id = org.id
@@ -308,7 +308,7 @@ def _site(
         before={k: before[k] for k in changed},
         after={k: wanted[k] for k in changed},
     )
-    return site, SiteOutcome(row.row, row.code, "updated", changed)
+    return site, PlanSiteOutcome(row.row, row.code, "updated", changed)
 
 
 def _fill(
@@ -318,8 +318,8 @@ def _fill(
     site: Site,
     row: PlanRow,
     files: _Files,
-    outcome: SiteOutcome,
-) -> tuple[SiteOutcome, list[Problem]]:
+    outcome: PlanSiteOutcome,
+) -> tuple[PlanSiteOutcome, list[Problem]]:
     """Set the site's quotas (when they differ) and import its pool; the outcome and warnings."""
     version = None
     if files.quotas is not None:
@@ -342,7 +342,7 @@ def _fill(
             source_sha256=files.pool_sha256,
         )
         added, warnings = len(report.added), [p for p in report.problems if p.severity != "error"]
-    result = SiteOutcome(
+    result = PlanSiteOutcome(
         outcome.row, outcome.site, outcome.outcome, outcome.changed, added, version
     )
     return result, warnings

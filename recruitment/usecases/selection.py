@@ -113,11 +113,16 @@ def _start(
     actor: Actor,
     site: str,
     settings: SelectionSettings,
+    *,
+    action: Action = Action.RUN_SELECTION,
+    batch: dict[str, Any] | None = None,
 ) -> tuple[_Started, Callable[[], Any]]:
+    """Step (1). A batch (``recruitment.usecases.batch``) checks ``action`` instead and
+    records ``batch`` (its id and how the site's number was derived) in the settings."""
     marker = ExitStack()
     try:
         with db.unit_of_work() as session:
-            started = _record_start(session, db, marker, actor, site, settings)
+            started = _record_start(session, db, marker, actor, site, settings, action, batch)
     except BaseException:
         marker.close()
         raise
@@ -131,8 +136,10 @@ def _record_start(
     actor: Actor,
     site: str,
     settings: SelectionSettings,
+    action: Action = Action.RUN_SELECTION,
+    batch: dict[str, Any] | None = None,
 ) -> _Started:
-    found = site_for(session, actor, site, Action.RUN_SELECTION, lock=True)
+    found = site_for(session, actor, site, action, lock=True)
     recover_site_runs(session, found.id)
     running = session.execute(
         select(SelectionRun).where(
@@ -167,7 +174,7 @@ def _record_start(
         public_number=settings.public_number,
         lottery_size=settings.lottery_size,
         input_sha256=request.input_sha256,
-        settings=settings.canonical(),
+        settings=settings.canonical() | ({"batch": batch} if batch else {}),
         inputs=_inputs(frame, qs.rows, qs.version, excluded),
         status="running",
         started_by=actor.login,
@@ -196,6 +203,7 @@ def _record_start(
             "quota_version": qs.version,
             "pool_size": len(loaded.pool),
             **({"excluded_elsewhere": len(excluded)} if excluded else {}),
+            **({"batch": batch["id"]} if batch else {}),
         },
     )
     return _Started(run.id, found.code, found.id, request, len(excluded))

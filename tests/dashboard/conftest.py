@@ -26,6 +26,7 @@ PAGES = {
     "pool": "views/pool.py",
     "quotas": "views/quotas.py",
     "selection": "views/selection.py",
+    "batch": "views/batch.py",
     "balance": "views/balance.py",
     "panel": "views/panel.py",
     "audit": "views/audit.py",

@@ -26,6 +26,7 @@ TITLES = {
     "pool": "Volunteer pool",
     "quotas": "Criteria and quotas",
     "selection": "Selection",
+    "batch": "Batch selection",
     "balance": "Representativeness",
     "panel": "Panel management",
     "audit": "Audit",

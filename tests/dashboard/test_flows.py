@@ -184,7 +184,13 @@ def test_representativeness_report_downloads_hold_the_sites_balance(
     assert (page.filename, page.mimetype) == ("representativeness.html", "text/html")
     html = page.content.decode("utf-8")
     assert "<title>Representativeness: FR-lyon</title>" in html, html[:300]
-    assert html.count("<tr>") == len(expected) + 1  # a header row and one row per category
+    balance, provenance = html.split("<h2>")
+    assert balance.count("<tr>") == len(expected) + 1  # a header row and one row per category
+    # Where the numbers come from: the run, its seed or number, engine and input hash.
+    seed = "" if details.seed is None else str(details.seed)
+    facts = [SITE, str(details.run_id), details.algorithm, seed, details.engine]
+    assert all(f"<td>{fact}</td>" in provenance for fact in facts), provenance
+    assert f"<td>{details.input_sha256}</td>" in provenance and details.engine in provenance
     first = expected.iloc[0]
     share = f"{100 * first['share']:.1f}%"
     assert f"<td>{first['feature']}</td><td>{first['value']}</td>" in html

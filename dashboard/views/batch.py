@@ -1,0 +1,106 @@
+"""Batch selection: every ready site of a deliberation at once; its progress and each outcome.
+
+The batch runs in a background thread (``dashboard.batch_jobs``); the progress view
+refreshes itself every two seconds while it runs. Coordinators and admins only.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import batch_jobs
+from dashboard.ui import attempt, db, guard, labeller, lang, plain, show_error, tr
+from recruitment import usecases as uc
+from sampling import SelectionSettings
+
+who = guard("batch")
+st.title(tr("page.batch"))
+st.caption(tr("batch.intro"))
+
+sites = attempt(uc.list_sites, db(), who) or []
+deliberations = sorted({s.deliberation for s in sites})
+if not deliberations:
+    st.info(tr("batch.no_sites"))
+    st.stop()
+
+with st.form("batch_form"):
+    deliberation = st.selectbox(tr("batch.deliberation"), deliberations, key="batch_deliberation")
+    countries = sorted({s.country for s in sites})
+    country = st.selectbox(
+        tr("batch.country"),
+        ["", *countries],
+        format_func=lambda c: str(c) or tr("batch.all_countries"),
+        key="batch_country",
+    )
+    source = st.radio(
+        tr("selection.draw"),
+        ["seed", "public"],
+        horizontal=True,
+        format_func=labeller("selection.draw_"),
+        key="batch_source",
+    )
+    number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="batch_number")
+    alternates = st.number_input(tr("selection.alternates"), 0, 50, 10, key="batch_alternates")
+    workers = st.number_input(tr("batch.workers"), 1, 64, os.cpu_count() or 1, key="batch_workers")
+    go = st.form_submit_button(tr("batch.start"), type="primary", key="batch_go")
+if go:
+    job = attempt(
+        batch_jobs.start,
+        db(),
+        who,
+        str(deliberation),
+        SelectionSettings(
+            seed=int(number) if source == "seed" else None,
+            public_number=int(number) if source == "public" else None,
+            alternates=int(alternates),
+        ),
+        country=str(country) or None,
+        workers=int(workers),
+    )
+    if job is not None:
+        st.session_state["batch_job"] = job.job_id
+
+
+def _table(outcomes: list[uc.SiteOutcome]) -> pd.DataFrame:
+    now = lang()
+    return pd.DataFrame(
+        [
+            {
+                tr("batch.col_site"): o.site,
+                tr("batch.col_country"): o.country,
+                tr("batch.col_outcome"): tr(f"batch.status_{o.status}"),
+                tr("batch.col_run"): o.run_id,
+                tr("batch.col_number"): o.seed if o.seed is not None else o.public_number,
+                tr("batch.col_detail"): o.message.text(now),
+                tr("batch.col_explanation"): o.explanation or "",
+            }
+            for o in sorted(outcomes, key=lambda o: o.site)
+        ]
+    )
+
+
+def _progress() -> None:
+    job = batch_jobs.find(st.session_state.get("batch_job"))
+    if job is None:
+        st.info(tr("batch.none"))
+        return
+    done, total, outcomes = job.snapshot()
+    st.subheader(tr("batch.job", deliberation=plain(job.deliberation), job=job.job_id))
+    if job.running:
+        st.progress(
+            done / total if total else 0.0, text=tr("batch.progress", done=done, total=total)
+        )
+    elif job.error is not None:
+        show_error(job.error)
+    elif job.report is not None:
+        summary = plain(job.report.message.text(lang()))
+        (st.success if job.report.exit_code == 0 else st.warning)(summary)
+    if outcomes:
+        st.dataframe(_table(outcomes), hide_index=True)
+
+
+job_now = batch_jobs.find(st.session_state.get("batch_job"))
+st.fragment(run_every=2.0 if job_now is not None and job_now.running else None)(_progress)()

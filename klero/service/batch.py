@@ -1,0 +1,111 @@
+"""``klero select --deliberation NAME --all-ready``: every ready site of a deliberation at once.
+
+Thin: log in, pick the executor (``--workers``, ``--scheduler``), call
+``recruitment.usecases.run_batch``, print each site's outcome (a table, or ``--json``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import typer
+
+from klero.options import emit_json
+from klero.progress import progress_for
+from klero.service.common import logged_in
+from recruitment import usecases as uc
+from recruitment.batch_compute import executor_for
+from sampling import SelectionSettings
+
+
+def select_all_ready(
+    deliberation: str,
+    settings: SelectionSettings,
+    *,
+    country: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    database_url: str | None,
+    user: str | None,
+    as_json: bool,
+) -> int:
+    """Run the batch and print its outcomes; the exit code is the report's (0, 1 or 3)."""
+    callback, bar = progress_for(not as_json)
+
+    def progress(outcome: uc.SiteOutcome, done: int, total: int) -> None:
+        if callback is not None:
+            callback(f"sites {done}/{total}", done / max(total, 1))
+
+    try:
+        with logged_in(database_url, user) as (db, actor):
+            executor = executor_for(workers, scheduler)
+            try:
+                report = uc.run_batch(
+                    db,
+                    actor,
+                    deliberation,
+                    settings,
+                    country=country,
+                    executor=executor,
+                    progress=progress,
+                )
+            finally:
+                executor.close()
+    finally:
+        if bar is not None:
+            bar.close()
+    print_batch(report, as_json)
+    return report.exit_code
+
+
+def print_batch(report: uc.BatchReport, as_json: bool) -> None:
+    """One line per site (site, country, outcome, run, seed or number, detail), a summary."""
+    if as_json:
+        emit_json(
+            {
+                "batch_id": report.batch_id,
+                "deliberation": report.deliberation,
+                "seed": report.seed,
+                "public_number": report.public_number,
+                "seconds": round(report.seconds, 3),
+                "exit_code": report.exit_code,
+                "counts": {s: report.count(s) for s in uc.BATCH_STATUSES},
+                "sites": [_jsonable(o) for o in report.outcomes],
+            }
+        )
+        return
+    rows = [
+        (
+            o.site,
+            o.country,
+            o.status,
+            "" if o.run_id is None else str(o.run_id),
+            _number(o),
+            o.message.text(),
+        )
+        for o in report.outcomes
+    ]
+    header = ("site", "country", "outcome", "run", "seed/number", "detail")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
+        typer.echo("  ".join([*cells, row[5]]).rstrip())
+    for o in report.outcomes:
+        if o.explanation and o.status == "infeasible":
+            typer.echo(f"{o.site}: {o.explanation}")
+    typer.echo(report.message.text())
+
+
+def _number(outcome: uc.SiteOutcome) -> str:
+    if outcome.seed is not None:
+        return f"seed {outcome.seed}"
+    if outcome.public_number is not None:
+        return f"number {outcome.public_number}"
+    return ""
+
+
+def _jsonable(outcome: uc.SiteOutcome) -> dict[str, object]:
+    data = dataclasses.asdict(outcome)
+    data["message"] = outcome.message.text()
+    data["message_code"] = outcome.message.code
+    return data

@@ -1,0 +1,55 @@
+"""``klero report``: a deliberation's report at the global, country or region level.
+
+Thin: parse, call ``usecases.deliberation_report``, write the file its suffix names
+(``recruitment.reports``), print one line. Exit 2 for an unknown level, country or
+suffix, 4 when the user may not view sites.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.service.common import logged_in
+from quotas.messages import render
+from recruitment import usecases as uc
+from recruitment.reports import report_format, write_report
+
+
+def report_command(
+    deliberation: Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The file to write: .html, .csv, .xlsx or .pdf.")
+    ],
+    level: Annotated[
+        str, typer.Option("--level", help="One unit per: global, country or region.")
+    ] = "global",
+    country: Annotated[
+        str | None, typer.Option("--country", help="Only this country's sites (ISO code).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en, fr, es.")] = "en",
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a deliberation's report (summary: ``klero.listing``)."""
+    chosen = uc.parse_level(level)
+    report_format(out)  # an unknown suffix is refused before signing in
+    with logged_in(database_url_, user) as (db, actor):
+        report = uc.deliberation_report(db, actor, deliberation, chosen, country=country)
+    write_report(report, out, lang)
+    figures = {
+        "deliberation": deliberation,
+        "level": str(chosen),
+        "units": len(report.units),
+        "sites": len(report.sites),
+        "runs": len(report.runs),
+        "path": str(out),
+    }
+    if as_json:
+        emit_json(figures)
+    else:
+        typer.echo(render("report_written", figures, lang))

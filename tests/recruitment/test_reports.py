@@ -1,0 +1,254 @@
+"""Deliberation reports: pooled balance, provenance, partners' view, and the four file formats.
+
+Run on SQLite and PostgreSQL. The world: FR-lyon (Org A, selected in the fixture, with a
+drop-out replaced and statuses recorded), KE-nairobi (Org B, quotas with targets and a
+``literacy`` criterion no other site has, selected) and FR-paris (Org B, no quotas).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import event
+
+from klero.app import main
+from quotas.model import Category, Quota, QuotaTable
+from quotas.problems import KleroError
+from recruitment import usecases as uc
+from recruitment.reports import Level, Report, report_bytes, write_report
+from recruitment.usecases.reports import fairness_of
+from sampling import SelectionSettings
+from tests.recruitment.conftest import PASSWORD, SIZE, World, pool_frame
+
+DELIBERATION = "Global Day"
+
+
+def _kenyan_quotas() -> QuotaTable:
+    """Quotas with census targets, and a criterion (literacy) only this site has."""
+    rows = [
+        ("gender", "female", 22, 28, 0.5),
+        ("gender", "male", 22, 28, 0.5),
+        ("age", "16-34", 12, 20, 0.32),
+        ("age", "35-59", 14, 24, 0.38),
+        ("age", "60+", 12, 20, 0.30),
+        ("literacy", "literate", 40, 50, 0.9),
+        ("literacy", "cannot read", 0, 10, 0.1),
+    ]
+    return QuotaTable(Quota(Category(f, v), lo, hi, t) for f, v, lo, hi, t in rows)
+
+
+def _build(world: World) -> int:
+    """Add the Kenyan and Parisian sites, select Nairobi; record statuses at Lyon."""
+    uc.create_country(world.db, world.admin, DELIBERATION, "KE", "Kenya")
+    for code, country, region in (
+        ("KE-nairobi", "KE", "Nairobi City"),
+        ("FR-paris", "FR", "Île-de-France"),
+    ):
+        uc.create_site(
+            world.db,
+            world.admin,
+            uc.NewSite(DELIBERATION, country, code, code[3:].title(), SIZE, "Org B", region),
+        )
+    uc.set_quotas(world.db, world.admin, "KE-nairobi", _kenyan_quotas())
+    frame = pool_frame(140, 7, prefix="KE").drop(columns=["region"])
+    frame["literacy"] = np.where(np.arange(140) % 10 == 0, "cannot read", "literate")
+    uc.import_frame(world.db, world.admin, "KE-nairobi", frame, address_columns=["address"])
+    return uc.run_selection(world.db, world.admin, "KE-nairobi", SelectionSettings(seed=5)).run_id
+
+
+@pytest.fixture
+def reported(selected_world: tuple[World, uc.RunSummary]) -> tuple[World, uc.RunSummary, int]:
+    world, summary = selected_world
+    kenya = _build(world)
+    first, second, third = summary.selected[:3]
+    for person, statuses in ((first, ["invited", "confirmed"]), (second, ["invited", "declined"])):
+        for status in statuses:
+            uc.record_seat_status(world.db, world.partner, summary.run_id, person, status)
+    uc.replace_dropouts(world.db, world.partner, summary.run_id, [third])
+    return world, summary, kenya
+
+
+def _report(world: World, level: str, **kwargs: str) -> Report:
+    return uc.deliberation_report(world.db, world.coordinator, DELIBERATION, level, **kwargs)
+
+
+def test_each_level_pools_shares_that_add_up_to_100_percent(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    world, summary, kenya = reported
+    for level in Level:
+        report = _report(world, level)
+        keys = list(report.keys)
+        sums = report.balance.groupby([*keys, "feature"])[["share", "target_share"]].sum()
+        assert np.allclose(sums["share"], 1.0), (level, sums)
+        # Lyon's quotas have no targets (midpoints: 0.98 for age); Nairobi's add up to 1.
+        literacy = sums.reset_index().query("feature == 'literacy'")
+        assert len(literacy) == 1 and np.allclose(literacy["target_share"], 1.0)
+        assert {u.seats for u in report.units} <= {0, SIZE, 2 * SIZE}
+    report = _report(world, "global")
+    (unit,) = report.units
+    assert (unit.sites, unit.panels, unit.seats, unit.planned_seats) == (3, 2, 100, 150)
+    assert set(unit.runs) == {summary.run_id, kenya}
+    rows = report.unit_balance(unit)
+    literate = rows[rows["value"] == "literate"]
+    assert literate[["groups", "seats"]].values.tolist() == [[1, SIZE]]  # only Nairobi's
+
+
+def test_statuses_replacements_channels_and_fairness_are_reported(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    world, summary, _ = reported
+    report = _report(world, "country")
+    france = next(u for u in report.units if u.country == "FR")
+    assert france.statuses["confirmed"] == 1 and france.statuses["declined"] == 1
+    assert france.statuses["withdrawn"] == 1 and france.statuses["invited"] == 1
+    assert france.replacements == 1
+    assert sum(france.volunteers.values()) == 140
+    lyon = next(s for s in report.sites if s.code == "FR-lyon")
+    assert lyon.run is not None and lyon.run.fairness_source in {"lottery", "optimum"}
+    key = "lottery_min" if lyon.run.fairness_source == "lottery" else "min"
+    assert lyon.run.lowest_probability == pytest.approx(summary.fairness[key])
+    assert france.lowest_probability == lyon.run.lowest_probability
+
+
+def test_provenance_names_every_run_with_its_engine_and_inputs(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    world, summary, kenya = reported
+    report = _report(world, "region")
+    runs = {r.run_id: r for r in report.runs}
+    assert set(runs) == {summary.run_id, kenya}
+    assert runs[summary.run_id].input_sha256 == summary.input_sha256
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r.input_sha256) for r in runs.values())
+    assert all(r.engine and r.quota_version == 1 for r in runs.values())
+    assert report.generated_at.endswith("+00:00")
+
+
+def test_a_partner_sees_only_its_own_sites(reported: tuple[World, uc.RunSummary, int]) -> None:
+    world, _, _ = reported
+    own = uc.deliberation_report(world.db, world.other_partner, DELIBERATION, "global")
+    assert sorted(s.code for s in own.sites) == ["FR-paris", "KE-nairobi"]
+    assert own.units[0].seats == SIZE
+    lyon = uc.deliberation_report(world.db, world.partner, DELIBERATION, "country")
+    assert [s.code for s in lyon.sites] == ["FR-lyon"]
+    with pytest.raises(KleroError) as caught:
+        uc.deliberation_report(world.db, world.partner, DELIBERATION, "global", country="KE")
+    assert caught.value.code == "report_country_empty"
+
+
+def test_a_country_filter_and_a_wrong_level(reported: tuple[World, uc.RunSummary, int]) -> None:
+    world, _, _ = reported
+    kenya = _report(world, "region", country="ke")
+    assert [(u.country, u.region) for u in kenya.units] == [("KE", "Nairobi City")]
+    with pytest.raises(KleroError) as caught:
+        _report(world, "continent")
+    assert caught.value.code == "report_level_unknown" and caught.value.exit_code == 2
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text of a PDF's content streams (inflated), enough to find words in."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            out.append(stream.decode("latin-1"))
+    return "".join(out)
+
+
+def test_each_format_is_written_and_read_back(
+    reported: tuple[World, uc.RunSummary, int], tmp_path: Path
+) -> None:
+    world, summary, _ = reported
+    report = _report(world, "country")
+    page = report_bytes(report, "html").decode("utf-8")
+    assert "<svg" in page and 'data-country="FR"' in page and 'data-country="KE"' in page
+    assert "<circle" in page and summary.input_sha256 in page
+    assert not re.search(r"https?:", page) and "<script" not in page and "<link" not in page
+    frame = pd.read_csv(io.BytesIO(report_bytes(report, "csv")))
+    assert set(frame["country"]) == {"FR", "KE"} and set(frame["level"]) == {"country"}
+    assert frame.groupby(["country", "feature"])["panel_share"].sum().round(4).eq(1).all()
+    assert frame["input_sha256"].str.contains(summary.input_sha256).any()
+    book = openpyxl.load_workbook(io.BytesIO(report_bytes(report, "xlsx")))
+    assert book.sheetnames == ["units", "balance", "gaps", "sites", "provenance"]
+    provenance = list(book["provenance"].values)
+    assert summary.input_sha256 in {row[8] for row in provenance[1:]}
+    pdf = report_bytes(report, "pdf")
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    assert "FR-lyon" in text and "Provenance" in text and summary.input_sha256[:20] in text
+    for suffix in ("html", "csv", "xlsx", "pdf"):
+        assert write_report(report, tmp_path / f"r.{suffix}") == suffix
+    with pytest.raises(KleroError) as caught:
+        write_report(report, tmp_path / "r.docx")
+    assert caught.value.code == "report_format_unknown"
+
+
+def test_klero_report_writes_the_file(
+    reported: tuple[World, uc.RunSummary, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    world, _, _ = reported
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    out = tmp_path / "report.html"
+    common = ["report", "--deliberation", DELIBERATION, "--database-url", world.db.url]
+    common += ["--user", "eve", "--out", str(out)]
+    assert main([*common, "--level", "region"]) == 0
+    assert "<svg" in out.read_text("utf-8")
+    assert "3 sites" in capsys.readouterr().out
+    assert main([*common, "--level", "planet"]) == 2
+    assert main([*common[:-2], "--out", str(tmp_path / "report.odt")]) == 2
+
+
+def test_no_contact_detail_reaches_any_file(reported: tuple[World, uc.RunSummary, int]) -> None:
+    world, _, _ = reported
+    for actor in (world.admin, world.partner):  # even those who may see contacts
+        report = uc.deliberation_report(world.db, actor, DELIBERATION, "region")
+        for kind in ("html", "csv"):
+            text = report_bytes(report, kind).decode("utf-8")
+            assert "@example.org" not in text and "Rue de la Paix" not in text
+            assert "Person 1" not in text and "+33 6" not in text
+
+
+def test_the_number_of_queries_does_not_grow_with_the_sites(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    world, _, _ = reported
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(world.db.engine, "before_cursor_execute", count)
+    try:
+        _report(world, "global", country="KE")  # one site
+        one = len(statements)
+        statements.clear()
+        _report(world, "global")  # three sites, two runs
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", count)
+    assert len(statements) == one
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        ({"min": 0.1, "gini": 0.2, "lottery_min": 0.09, "lottery_gini": 0.25}, (0.09, 0.25)),
+        ({"min": 0.1, "gini": 0.2}, (0.1, 0.2)),
+    ],
+)
+def test_the_lottery_s_own_figures_are_preferred(
+    figures: dict[str, float], expected: tuple[float, float]
+) -> None:
+    lowest, gini, source = fairness_of(figures)
+    assert (lowest, gini) == expected
+    assert source == ("lottery" if "lottery_min" in figures else "optimum")
