@@ -13,7 +13,7 @@ SERVICE_COMMANDS = {
     "key": "The secret key that encrypts contact details.",
     "user": "Users, their roles and how they sign in.",
     "org": "Partner organisations.",
-    "deliberation": "Deliberations and their countries.",
+    "deliberation": "Deliberations, their countries, and their plan (import-plan).",
     "site": "Sites: create, list, set quotas, check feasibility.",
     "pool": "Volunteer pools of a site.",
     "volunteer": "One volunteer: erase or export their data (GDPR).",

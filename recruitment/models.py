@@ -35,6 +35,9 @@ RUN_STATUSES = ("running", "succeeded", "failed")
 SEAT_KINDS = ("selected", "alternate")
 SEAT_STATUSES = ("selected", "invited", "confirmed", "declined", "withdrawn", "attended", "no-show")
 PANEL_SIZE_MIN, PANEL_SIZE_MAX = 50, 200
+#: An online site (no place) may have a panel of up to this many seats.
+ONLINE_PANEL_SIZE_MAX = 10_000
+SITE_KINDS = ("in_person", "online")
 REGION_MAX = 200
 LOGIN_MAX = 100
 
@@ -133,15 +136,19 @@ class Country(Base):
     deliberation: Mapped[Deliberation] = relationship()
 
 
+def panel_size_check() -> str:
+    """The site table's check: the kind is known and the panel size within its kind's bounds."""
+    return (
+        f"(kind = 'in_person' AND panel_size BETWEEN {PANEL_SIZE_MIN} AND {PANEL_SIZE_MAX})"
+        f" OR (kind = 'online' AND panel_size BETWEEN {PANEL_SIZE_MIN} AND {ONLINE_PANEL_SIZE_MAX})"
+    )
+
+
 class Site(Base):
-    """A place where one panel meets, run by one partner organisation."""
+    """A place where one panel meets (or an online panel), run by one partner organisation."""
 
     __tablename__ = "site"
-    __table_args__ = (
-        CheckConstraint(
-            f"panel_size BETWEEN {PANEL_SIZE_MIN} AND {PANEL_SIZE_MAX}", name="ck_site_panel_size"
-        ),
-    )
+    __table_args__ = (CheckConstraint(panel_size_check(), name="ck_site_panel_size"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
     country_id: Mapped[int] = mapped_column(ForeignKey("country.id"))
@@ -149,6 +156,11 @@ class Site(Base):
     place: Mapped[str] = mapped_column(String(200), default="")
     # A first-level subdivision (e.g. "Auvergne-Rhône-Alpes"), for filtering and aggregates.
     region: Mapped[str | None] = mapped_column(String(REGION_MAX))
+    # The catchment: the regions the site recruits from (ISO 3166-2 names); [] = the country.
+    # ``region`` is then the first of them. Read it with ``recruitment.catchment.site_regions``.
+    regions: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    kind: Mapped[str] = mapped_column(String(20), default="in_person", server_default="in_person")
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     panel_size: Mapped[int] = mapped_column(Integer)
     partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     # Column name -> role of the pool columns the site's volunteers hold (names, never values).

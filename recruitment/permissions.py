@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_DELIBERATIONS = "create deliberations and countries"
     SET_CRITERIA = "set the deliberation's criteria"
     CREATE_SITE = "create sites"
+    IMPORT_PLAN = "import a deliberation's plan"
     ALLOCATE_SEATS = "set the sites' panel sizes from an allocation of seats"
     VIEW_SITE = "view the site"
     SET_QUOTAS = "change the quotas"
@@ -50,6 +51,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
         {
             Action.SET_CRITERIA,
             Action.CREATE_SITE,
+            Action.IMPORT_PLAN,
             Action.ALLOCATE_SEATS,
             Action.VIEW_SITE,
             Action.SET_QUOTAS,

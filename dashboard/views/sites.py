@@ -16,6 +16,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
 from dashboard.i18n import format_number, format_percent
+from dashboard.plan_upload import plan_upload
 from dashboard.report_downloads import report_section
 from dashboard.ui import attempt, db, guard, labeller, lang, number_cell, percent_cell, tr
 from recruitment import usecases as uc
@@ -26,6 +27,8 @@ GROUPINGS["global"] = []
 who = guard("sites")
 st.title(tr("page.sites"))
 overview = attempt(uc.sites_overview, db(), who)
+if overview is not None:
+    plan_upload(who, sorted({s.deliberation for s in overview.sites}))
 if overview is None:
     st.stop()
     raise RuntimeError("unreachable")

@@ -80,13 +80,51 @@ def delib_country(
     typer.echo(f"Country {code.upper()} added to {deliberation!r}.")
 
 
+@delib_app.command("import-plan")
+def delib_import_plan(
+    deliberation: Annotated[str, typer.Option("--deliberation")],
+    file: Annotated[Path, typer.Option("--file", help="The plan: a CSV or XLSX file.")],
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create or update a deliberation's countries, partners and sites from a plan file.
+
+    Coordinators and admins. Columns: site_code, site_name, country, region, partner,
+    panel_size, kind, languages, pool_file, margins_file, address_columns,
+    tolerance_points (README, "A deliberation's plan"). Every row is checked first:
+    nothing is stored when any row has an error. The same plan again changes nothing.
+    """
+    result = run_as(database_url_, user, uc.import_plan, deliberation, file)
+    if as_json:
+        emit_json(dataclasses.asdict(result) | {"changed": result.changed})
+        return
+    created = [s.site for s in result.sites if s.outcome == "created"]
+    updated = [s.site for s in result.sites if s.outcome == "updated"]
+    typer.echo(
+        f"Plan of {deliberation!r}: {len(result.sites)} sites, {len(created)} created, "
+        f"{len(updated)} updated; countries added: {', '.join(result.countries_created) or '-'}; "
+        f"partners added: {', '.join(result.organisations_created) or '-'}."
+    )
+    for s in result.sites:
+        if s.outcome == "unchanged" and not s.volunteers_added and s.quota_version is None:
+            continue
+        fields = f" ({', '.join(s.changed)})" if s.changed else ""
+        quotas = f", quotas v{s.quota_version}" if s.quota_version is not None else ""
+        typer.echo(
+            f"  {s.site:<14} {s.outcome}{fields}, {s.volunteers_added} volunteers added{quotas}"
+        )
+
+
 @site_app.command("create")
 def site_create(
     deliberation: Annotated[str, typer.Option("--deliberation")],
     country: Annotated[str, typer.Option("--country", help="Country code.")],
     code: Annotated[str, typer.Option("--code", help="Short unique code, e.g. FR-lyon.")],
     name: Annotated[str, typer.Option("--name")],
-    panel_size: Annotated[int, typer.Option("--panel-size", help="Seats, 50 to 200.")],
+    panel_size: Annotated[
+        int, typer.Option("--panel-size", help="Seats, 50 to 200 (online: up to 10,000).")
+    ],
     partner: Annotated[str, typer.Option("--partner", help="Partner organisation.")],
     place: Annotated[str, typer.Option("--place")] = "",
     region: Annotated[
@@ -95,11 +133,24 @@ def site_create(
             "--region", help="First-level subdivision, e.g. Auvergne-Rhône-Alpes or Nairobi City."
         ),
     ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="in_person, or online (no place; panels up to 10,000).")
+    ] = "in_person",
+    regions: Annotated[
+        str,
+        typer.Option(
+            "--regions",
+            help="The catchment: ';'-separated regions (names or ISO 3166-2 codes); "
+            "none = the whole country.",
+        ),
+    ] = "",
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
     """Create a site run by a partner organisation (in a region of its country, if given)."""
-    site = uc.NewSite(deliberation, country, code, name, panel_size, partner, region, place)
+    site = uc.NewSite(
+        deliberation, country, code, name, panel_size, partner, region, place, kind, regions
+    )
     run_as(database_url_, user, uc.create_site, site)
     typer.echo(f"Site {code} created (panel of {panel_size}, partner {partner}).")
 

@@ -57,6 +57,7 @@ from recruitment.usecases.personal import (
     set_criteria,
     site_columns,
 )
+from recruitment.usecases.plan import PlanResult, PlanSiteOutcome, import_plan
 from recruitment.usecases.pools import (
     ColumnOptions,
     ImportPreview,
@@ -157,6 +158,8 @@ __all__ = [
     "PanelStatus",
     "PasswordChangeRequired",
     "PasswordChecked",
+    "PlanResult",
+    "PlanSiteOutcome",
     "QuotaSetView",
     "ReplacementSummary",
     "RerunReport",
@@ -200,6 +203,7 @@ __all__ = [
     "export_panel",
     "export_volunteer_data",
     "import_frame",
+    "import_plan",
     "import_pool",
     "import_users",
     "list_runs",

@@ -316,44 +316,74 @@ def import_frame(
     declaration = _declaration(columns)
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
-        pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
-        quotas, criteria = _context(session, found)
-        prepared = prepare(
-            frame, quotas=quotas, criteria=criteria, declaration=declaration, source=source
+        return import_into(
+            session,
+            secrets,
+            actor,
+            found,
+            frame,
+            declaration,
+            source=source,
+            source_sha256=source_sha256,
+            channel=channel,
+            consent=consent,
+            extra_problems=extra_problems,
         )
-        classified = prepared.classification
-        if not prepared.ok:
-            raise ImportRefused(prepared.problems, classified.columns)
-        changes = role_changes(found, classified)
-        rows = pool_rows(prepared, secrets, channel)
-        added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
-        elsewhere = import_warnings(session, found, rows, _row_numbers(frame, declaration))
-        if added:
-            remember_columns(found, classified)
-            audit.record(
-                session,
-                actor,
-                "pool.import",
-                "site",
-                found.code,
-                site_id=found.id,
-                before={HASH_KEY: pool_before},
-                after={
-                    "source": Path(source).name,
-                    "sha256": source_sha256,
-                    "added": added,
-                    "unchanged": unchanged,
-                    "skipped": len(skipped),
-                    "columns": classified.roles(),
-                    HASH_KEY: pool_sha256(session, found.id),
-                },
-            )
-        return ImportReport(
+
+
+def import_into(
+    session: Session,
+    secrets: Secrets,
+    actor: Actor,
+    found: Site,
+    frame: pd.DataFrame,
+    declaration: Declaration,
+    *,
+    source: str,
+    source_sha256: str | None,
+    channel: str = "file",
+    consent: bool = True,
+    extra_problems: Sequence[Problem] = (),
+) -> ImportReport:
+    """``import_frame`` within the caller's transaction, on a site it found and may import into."""
+    pool_before = pool_sha256(session, found.id)  # for ``klero audit verify --deep``
+    quotas, criteria = _context(session, found)
+    prepared = prepare(
+        frame, quotas=quotas, criteria=criteria, declaration=declaration, source=source
+    )
+    classified = prepared.classification
+    if not prepared.ok:
+        raise ImportRefused(prepared.problems, classified.columns)
+    changes = role_changes(found, classified)
+    rows = pool_rows(prepared, secrets, channel)
+    added, unchanged, skipped = _store(session, secrets, found, rows, consent, source_sha256)
+    elsewhere = import_warnings(session, found, rows, _row_numbers(frame, declaration))
+    if added:
+        remember_columns(found, classified)
+        audit.record(
+            session,
+            actor,
+            "pool.import",
+            "site",
             found.code,
-            added,
-            unchanged,
-            len(skipped),
-            [*extra_problems, *prepared.problems, *changes, *skipped, *elsewhere],
-            source_sha256 or "",
-            list(classified.columns),
+            site_id=found.id,
+            before={HASH_KEY: pool_before},
+            after={
+                "source": Path(source).name,
+                "sha256": source_sha256,
+                "added": added,
+                "unchanged": unchanged,
+                "skipped": len(skipped),
+                "columns": classified.roles(),
+                HASH_KEY: pool_sha256(session, found.id),
+            },
         )
+    return ImportReport(
+        found.code,
+        added,
+        unchanged,
+        len(skipped),
+        [*extra_problems, *prepared.problems, *changes, *skipped, *elsewhere],
+        source_sha256 or "",
+        list(classified.columns),
+    )

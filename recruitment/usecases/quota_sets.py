@@ -10,17 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from quotas.apportion import Method
+from quotas.catchment import margins_for_catchment
 from quotas.feasibility import FeasibilityResult
 from quotas.feasibility import check_feasibility as _check_feasibility
 from quotas.formats import read_quotas
-from quotas.margin_files import read_margins
 from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
+from quotas.tables import read_table
 from quotas.targets import Margins, quotas_from_margins
 from recruitment import audit
+from recruitment.catchment import site_catchment
 from recruitment.db import Database
-from recruitment.models import QuotaSet
+from recruitment.models import QuotaSet, Site
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import (
     HOUSEHOLD_COLUMN,
@@ -73,37 +77,47 @@ def set_quotas(
     """Store ``table`` as the site's next quota version; raise InvalidInput if it is invalid."""
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.SET_QUOTAS, lock=True)
-        raise_if_errors(table.problems(found.panel_size))
-        previous = current_quota_set(session, found.id)
-        qs = QuotaSet(
-            site_id=found.id,
-            version=next_quota_version(session, found.id),
-            rows=quota_rows(table),
-            source=source,
-            settings=dict(settings or {}),
-            sha256=table.sha256(),
-            created_by=actor.login,
-        )
-        session.add(qs)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "quotas.set",
-            "site",
-            found.code,
-            site_id=found.id,
-            before=None
-            if previous is None
-            else {"version": previous.version, "rows": previous.rows},
-            after={
-                "version": qs.version,
-                "source": source,
-                "settings": qs.settings,
-                "rows": qs.rows,
-            },
-        )
-        return _view(found.code, qs)
+        return _view(found.code, store_quotas(session, actor, found, table, source, settings))
+
+
+def store_quotas(
+    session: Session,
+    actor: Actor,
+    found: Site,
+    table: QuotaTable,
+    source: str = "table",
+    settings: dict[str, Any] | None = None,
+) -> QuotaSet:
+    """``set_quotas`` within the caller's transaction, on a site it found and may change."""
+    raise_if_errors(table.problems(found.panel_size))
+    previous = current_quota_set(session, found.id)
+    qs = QuotaSet(
+        site_id=found.id,
+        version=next_quota_version(session, found.id),
+        rows=quota_rows(table),
+        source=source,
+        settings=dict(settings or {}),
+        sha256=table.sha256(),
+        created_by=actor.login,
+    )
+    session.add(qs)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "quotas.set",
+        "site",
+        found.code,
+        site_id=found.id,
+        before=None if previous is None else {"version": previous.version, "rows": previous.rows},
+        after={
+            "version": qs.version,
+            "source": source,
+            "settings": qs.settings,
+            "rows": qs.rows,
+        },
+    )
+    return qs
 
 
 def set_quotas_from_margins(
@@ -149,12 +163,23 @@ def set_quotas_from_margins_file(
     tolerance_seats: int | None = None,
     tolerance_points: float | None = None,
 ) -> QuotaSetView:
-    """Read census margins (feature, value, share) from a file and derive the site's quotas."""
+    """Read census margins (feature, value, share) from a file and derive the site's quotas.
+
+    A site recruiting from some regions gets the file's rows for its catchment and the
+    region criterion narrowed to its regions (``quotas.catchment``).
+    """
+    frame, problems = read_table(path)
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.VIEW_SITE)
+        country, catchment = found.country.code, site_catchment(found)
+    margins, more = margins_for_catchment(frame, str(path), country, catchment)
+    raise_if_errors(problems + more)
+    assert margins is not None
     return set_quotas_from_margins(
         db,
         actor,
         site,
-        read_margins(path),
+        margins,
         tolerance_seats=tolerance_seats,
         tolerance_points=tolerance_points,
     )

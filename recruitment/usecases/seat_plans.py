@@ -23,20 +23,22 @@ from quotas.problems import KleroError
 from quotas.seats import SeatMethod
 from quotas.site_seats import SeatBasis, SitePlan, SiteUnit, allocate_sites
 from recruitment import audit
+from recruitment.catchment import panel_bounds
+from recruitment.catchment import site_regions as catchment_regions
 from recruitment.db import Database
-from recruitment.models import PANEL_SIZE_MAX, PANEL_SIZE_MIN, Country, SelectionRun, Site
+from recruitment.models import Country, SelectionRun, Site
 from recruitment.permissions import Action, Actor, require
 from recruitment.usecases.common import deliberation_named, site_ref
 
 
 def site_regions(site: Site) -> tuple[str, ...]:
-    """The regions a site recruits from (none: the whole country)."""
-    return (site.region,) if site.region else ()
+    """The regions a site recruits from: its catchment, else its region (none: the country)."""
+    return tuple(catchment_regions(site)) or ((site.region,) if site.region else ())
 
 
 def site_size_range(site: Site) -> tuple[int, int]:
-    """The fewest and most seats a site's panel may have."""
-    return PANEL_SIZE_MIN, PANEL_SIZE_MAX
+    """The fewest and most seats a site's panel may have (online sites: up to 10,000)."""
+    return panel_bounds(site.kind)
 
 
 @dataclass(frozen=True)

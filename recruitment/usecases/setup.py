@@ -10,12 +10,12 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from quotas.problems import InvalidInput, KleroError, Problem
+from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
+from quotas.regions import parse_catchment
 from recruitment import audit
+from recruitment.catchment import catchment_names, kind_problems, size_problems
 from recruitment.db import Database
 from recruitment.models import (
-    PANEL_SIZE_MAX,
-    PANEL_SIZE_MIN,
     REGION_MAX,
     ROLES,
     Country,
@@ -168,6 +168,11 @@ def clean_region(region: str | None, site: str) -> str | None:
     return cleaned or None
 
 
+def _catchment_audit(kind: str, regions: list[str]) -> dict[str, object]:
+    """The kind and catchment in a site's audit event, when they are not the defaults."""
+    return {"kind": kind, "regions": regions} if kind != "in_person" or regions else {}
+
+
 class NewSite(NamedTuple):
     """A site to create: in a deliberation's country, run by a partner organisation.
 
@@ -183,20 +188,22 @@ class NewSite(NamedTuple):
     partner: str  # the partner organisation's name
     region: str | None = None
     place: str = ""
+    kind: str = "in_person"  # or "online": no place needed, panels up to 10,000
+    regions: str = ""  # the catchment: ";"-separated regions (names or ISO codes); "" = country
 
 
 def create_site(db: Database, actor: Actor, site: NewSite) -> int:
     """Create ``site``; return its id."""
     require(actor, Action.CREATE_SITE)
     region = clean_region(site.region, site.code)
-    if not PANEL_SIZE_MIN <= site.panel_size <= PANEL_SIZE_MAX:
-        raise KleroError(
-            "panel_size_out_of_range",
-            site=site.code,
-            size=site.panel_size,
-            min=PANEL_SIZE_MIN,
-            max=PANEL_SIZE_MAX,
-        )
+    raise_if_errors(kind_problems(site.kind, "site_kind_unknown", {"site": site.code}))
+    raise_if_errors(
+        size_problems(site.kind, site.panel_size, "panel_size_out_of_range", {"site": site.code})
+    )
+    catchment, problems = parse_catchment(site.country, site.regions, {"site": site.code})
+    raise_if_errors(problems)
+    names = catchment_names(catchment)
+    region = names[0] if names else region
     with db.unit_of_work() as session:
         delib = deliberation_named(session, site.deliberation)
         found = session.execute(
@@ -214,6 +221,8 @@ def create_site(db: Database, actor: Actor, site: NewSite) -> int:
             name=site.name,
             place=site.place,
             region=region,
+            regions=names,
+            kind=site.kind,
             panel_size=site.panel_size,
             partner_organisation_id=org.id,
         )
@@ -233,6 +242,7 @@ def create_site(db: Database, actor: Actor, site: NewSite) -> int:
                 "country": found.code,
                 "panel_size": site.panel_size,
                 "partner": site.partner,
+                **_catchment_audit(site.kind, names),
             },
         )
         return row.id
