@@ -11,8 +11,10 @@ from pathlib import Path
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 # What a page may take from ``sampling``: names to parse, the settings a selection use
-# case takes (a plain value), and figures of probabilities.
+# case takes (a plain value), figures of probabilities, and the engine version a printed
+# report names (a constant).
 ALLOWED = {
+    "sampling.ENGINE",
     "sampling.Algorithm",
     "sampling.AlternatesMethod",
     "sampling.SelectionSettings",
