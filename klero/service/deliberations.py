@@ -224,8 +224,9 @@ def demo_command(database_url_: DbOpt = None) -> None:
     if demo.key_file:
         typer.echo(f"Created the secret key file {demo.key_file}.")
     typer.echo(
-        f"Demo created in {safe_url(demo.url)}: sites {', '.join(demo.sites)}; "
-        f"run {demo.run_id} selected the panel of {demo.sites[0]}."
+        f"Demo created in {safe_url(demo.url)}: {len(demo.sites)} sites "
+        f"({', '.join(demo.sites)}), every panel drawn in one batch "
+        f"(run {demo.run_id} is {demo.sites[0]}'s)."
     )
     typer.echo("Logins (log in with KLERO_USER=<login> KLERO_PASSWORD=<password>):")
     for name, (role, organisation, secret) in demo.logins.items():

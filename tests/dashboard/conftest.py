@@ -54,7 +54,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
     os.environ["KLERO_HOME"] = str(folder)
     set_password_cost(2**4)
     path = folder / "demo.sqlite"
-    demo = create_demo(f"sqlite:///{path}", pool_size=200)
+    # The plan's first four sites, one panel drawn (FR-lyon's): the pages' tests read them.
+    sites = ("FR-lyon", "FR-lille", "KE-nairobi", "BR-recife")
+    demo = create_demo(f"sqlite:///{path}", pool_size=200, sites=sites, select="first")
     yield DemoDb(path, demo.logins)
     for key, value in saved.items():
         if value is None:

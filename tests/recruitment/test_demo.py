@@ -1,4 +1,4 @@
-"""The demo deliberation: sites with synthetic pools and a working login for every role."""
+"""The demo: a small global day made from its plan file, every panel drawn in one batch."""
 
 from __future__ import annotations
 
@@ -7,12 +7,24 @@ import pytest
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database
-from recruitment.demo import create_demo
+from recruitment.demo import create_demo, plan_rows
 from synthetic_data import margins_dict
 
 
-def test_the_demo_gives_every_role_a_login_and_a_selected_site(db_url: str) -> None:
-    demo = create_demo(db_url, pool_size=150)
+def test_the_demo_plan_is_a_small_global_day() -> None:
+    rows = plan_rows()
+    countries = {r["country"] for r in rows}
+    assert len(rows) >= 20 and len(countries) == 8
+    continents = {"FR": "Europe", "DE": "Europe", "KE": "Africa", "NG": "Africa"}
+    continents |= {"BR": "America", "MX": "America", "IN": "Asia", "JP": "Asia"}
+    assert {continents[c] for c in countries} == {"Europe", "Africa", "America", "Asia"}
+    assert [r["site_code"] for r in rows if r["kind"] == "online"] == ["IN-online"]
+    for row in rows:  # a regional site's region is a real first-level subdivision
+        assert row["kind"] == "online" or row["region"] in margins_dict(row["country"])["region"]
+
+
+def test_the_demo_gives_every_role_a_login_and_draws_every_panel(db_url: str) -> None:
+    demo = create_demo(db_url, pool_size=200)
     roles = sorted({role for role, _, _ in demo.logins.values()})
     assert roles == ["admin", "coordinator", "evaluator", "partner"]
     db = open_database(db_url)
@@ -21,17 +33,32 @@ def test_the_demo_gives_every_role_a_login_and_a_selected_site(db_url: str) -> N
             assert uc.authenticate(db, login, password).role == role
         evaluator = uc.authenticate(db, "evaluator", demo.logins["evaluator"][2])
         sites = uc.list_sites(db, evaluator)
-        assert sorted(s.code for s in sites) == sorted(demo.sites) and len(sites) >= 3
-        assert all(s.volunteers == 150 and s.quota_version == 1 for s in sites)
-        for site in sites:  # a real first-level subdivision of the site's country
-            assert site.region in margins_dict(site.country)["region"], site
+        assert sorted(s.code for s in sites) == sorted(demo.sites) and len(sites) == 21
+        assert all(s.volunteers == max(200, 2 * s.panel_size) for s in sites)
+        assert all(s.quota_version == 1 for s in sites)
+        assert all(s.last_run_status == "succeeded" for s in sites), [
+            s for s in sites if s.last_run_status != "succeeded"
+        ]
         assert demo.run_id is not None
         assert uc.rerun_selection(db, evaluator, demo.run_id).ok
         partner = uc.authenticate(db, "partner-ke", demo.logins["partner-ke"][2])
-        assert [s.code for s in uc.list_sites(db, partner)] == ["KE-nairobi"]
+        codes = [s.code for s in uc.list_sites(db, partner)]
+        assert sorted(codes) == ["KE-kisumu", "KE-mombasa", "KE-nairobi"]
         assert uc.verify_audit(db, evaluator).ok
     finally:
         db.dispose()
     with pytest.raises(KleroError) as caught:
-        create_demo(db_url, pool_size=150, select=False)
+        create_demo(db_url, pool_size=200, select="none")
     assert caught.value.code == "demo_needs_empty_database"
+
+
+def test_a_demo_of_some_sites_draws_only_the_first_panel(db_url: str) -> None:
+    """What the dashboard's tests use: the plan's first sites, one panel drawn."""
+    demo = create_demo(db_url, pool_size=200, sites=("FR-lyon", "KE-nairobi"), select="first")
+    db = open_database(db_url)
+    try:
+        evaluator = uc.authenticate(db, "evaluator", demo.logins["evaluator"][2])
+        drawn = {s.code: s.last_run_id is not None for s in uc.list_sites(db, evaluator)}
+        assert drawn == {"FR-lyon": True, "KE-nairobi": False}
+    finally:
+        db.dispose()
