@@ -49,6 +49,22 @@ def margins_for_catchment(
     return (None if errors_only(problems) else margins), bounded(problems)
 
 
+def narrowed_to_catchment(
+    margins: Margins, country: str, catchment: Sequence[Region], source: str
+) -> tuple[Margins, list[Problem]]:
+    """``margins`` with the region criterion kept to ``catchment`` (renormalised), and the
+    problem when none of its regions has a share; a whole-country site's stay as they are.
+
+    The same narrowing ``margins_for_catchment`` applies, for margins that come from
+    somewhere else than a file (the dashboard, a script): quotas always follow the
+    catchment, however the margins arrive.
+    """
+    problems: list[Problem] = []
+    if not catchment:
+        return margins, problems
+    return _narrowed(margins, country, catchment, source, problems), problems
+
+
 def _catchment_columns(frame: pd.DataFrame) -> list[object]:
     return [c for c in frame.columns if header_key(c) == CATCHMENT_COLUMN]
 

@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlalchemy import select as select_
 
+from quotas.exports import write_table
 from quotas.problems import KleroError
 from quotas.targets import Margins
 from recruitment import usecases as uc
@@ -64,9 +65,8 @@ def write_plan(folder: Path, rows: list[dict[str, str]], seed: int, pool_size: i
     (folder / "margins").mkdir()
     for country in sorted({r["country"] for r in rows}):
         margins = margins_frame(country)
-        margins[margins["feature"].isin(QUOTA_FEATURES)].to_csv(
-            folder / "margins" / f"{country}.csv", index=False
-        )
+        quota_margins = margins[margins["feature"].isin(QUOTA_FEATURES)]
+        write_table(quota_margins, folder / "margins" / f"{country}.csv")
     out = []
     for number, row in enumerate(rows):
         # Twice the panel at least: an online site's panel of 150 needs a bigger pool.
@@ -75,11 +75,11 @@ def write_plan(folder: Path, rows: list[dict[str, str]], seed: int, pool_size: i
         if row["region"]:
             frame["region"] = row["region"]
         pool = f"pools/{row['site_code']}.csv"
-        frame.drop(columns=["household"], errors="ignore").to_csv(folder / pool, index=False)
+        write_table(frame.drop(columns=["household"], errors="ignore"), folder / pool)
         files = {"pool_file": pool, "margins_file": f"margins/{row['country']}.csv"}
         out.append({**row, **files, "address_columns": ";".join(ADDRESS_COLUMNS)})
     plan = folder / "plan.csv"
-    pd.DataFrame(out).assign(tolerance_points=5).to_csv(plan, index=False)
+    write_table(pd.DataFrame(out).assign(tolerance_points=5), plan)
     return plan
 
 

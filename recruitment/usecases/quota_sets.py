@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from quotas.apportion import Method
-from quotas.catchment import margins_for_catchment
+from quotas.catchment import margins_for_catchment, narrowed_to_catchment
 from quotas.feasibility import FeasibilityResult
 from quotas.feasibility import check_feasibility as _check_feasibility
 from quotas.formats import read_quotas
@@ -130,8 +130,17 @@ def set_quotas_from_margins(
     tolerance_points: float | None = None,
     method: Method = Method.LARGEST_REMAINDER,
 ) -> QuotaSetView:
-    """Derive quotas for the site's panel size from census margins and store them."""
+    """Derive quotas for the site's panel size from census margins and store them.
+
+    The region criterion follows the site's catchment (``quotas.catchment``): a site
+    recruiting from some regions gets no quota for the others.
+    """
     size = site_panel_size(db, actor, site)
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.VIEW_SITE)
+        country, catchment = found.country.code, site_catchment(found)
+    margins, problems = narrowed_to_catchment(margins, country, catchment, "<margins>")
+    raise_if_errors(problems)
     table = quotas_from_margins(
         margins,
         size,

@@ -15,8 +15,6 @@ E-mail addresses are personal data: stored Fernet-encrypted with the service key
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -28,6 +26,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quotas.exports import table_bytes
 from quotas.problems import InvalidInput, Problem, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
@@ -144,14 +143,26 @@ def check_rows(rows: Sequence[UserRow]) -> list[Problem]:
     return problems
 
 
+def one_time_password() -> str:
+    """A random password that starts with a letter or digit (a spreadsheet opening the
+    passwords file never reads it as a formula, and no quote is added before it)."""
+    while True:
+        password = token_urlsafe(_PASSWORD_BYTES)
+        if password[0].isalnum():
+            return password
+
+
 def password_file_text(passwords: Sequence[OneTimePassword]) -> str:
-    """The CSV handed to the new users' owner: login, role, organisation, password."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["login", "role", "organisation", "password"])
-    for p in passwords:
-        writer.writerow([p.login, p.role, p.organisation or "", p.password])
-    return out.getvalue()
+    """The CSV handed to the new users' owner: login, role, organisation, password.
+
+    Written like every table (``quotas.exports``): a login or organisation that starts
+    like a formula gets a leading quote, so opening the file runs nothing.
+    """
+    frame = pd.DataFrame(
+        [[p.login, p.role, p.organisation or "", p.password] for p in passwords],
+        columns=["login", "role", "organisation", "password"],
+    )
+    return table_bytes(frame, "csv").decode("utf-8")
 
 
 def _organisations(
@@ -207,7 +218,7 @@ def import_users(
         )
         passwords: list[OneTimePassword] = []
         for r in new:
-            password = token_urlsafe(_PASSWORD_BYTES)
+            password = one_time_password()
             contact = None
             if r.email is not None and secrets is not None:
                 contact = secrets.encrypt({"email": r.email})

@@ -46,7 +46,7 @@ def deliberations(draw: st.DrawFn) -> tuple[list[SiteUnit], Populations, int, Se
         )
         low = sum(starts.values())
     high = sum(s.high for s in sites)
-    assume(low < high)
+    assume(max(low, 1) < high)  # a total of at least one seat, below the largest
     total = draw(st.integers(max(low, 1), high - 1))
     return sites, people, total, method, base
 

@@ -8,7 +8,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from recruitment.demo import create_demo, plan_rows
-from synthetic_data import margins_dict
+from synthetic_data import margins_dict, margins_object
 
 
 def test_the_demo_plan_is_a_small_global_day() -> None:
@@ -60,5 +60,20 @@ def test_a_demo_of_some_sites_draws_only_the_first_panel(db_url: str) -> None:
         evaluator = uc.authenticate(db, "evaluator", demo.logins["evaluator"][2])
         drawn = {s.code: s.last_run_id is not None for s in uc.list_sites(db, evaluator)}
         assert drawn == {"FR-lyon": True, "KE-nairobi": False}
+    finally:
+        db.dispose()
+
+
+def test_quotas_from_margins_follow_the_catchment(db_url: str) -> None:
+    """Margins given as values (not a file) are narrowed to the site's regions too."""
+    demo = create_demo(db_url, pool_size=120, sites=("FR-lyon",), select="none")
+    db = open_database(db_url)
+    try:
+        partner = uc.authenticate(db, "partner-fr", demo.logins["partner-fr"][2])
+        margins = margins_object(margins_dict("FR"))
+        view = uc.set_quotas_from_margins(db, partner, "FR-lyon", margins, tolerance_points=5)
+        regions = [q for q in view.table if q.feature == "region"]
+        assert [(q.value, q.target_share) for q in regions] == [("Auvergne-Rhône-Alpes", 1.0)]
+        assert uc.check_feasibility(db, partner, "FR-lyon").feasible
     finally:
         db.dispose()

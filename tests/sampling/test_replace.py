@@ -211,7 +211,7 @@ def test_unmet_quotas_and_skipped_candidates_render_in_french() -> None:
     assert women is not None
     assert women.text() == ("gender = f stays 2 below its minimum: 0 seats, at least 2 needed.")
     assert women.text("fr") == (
-        "gender = f reste 2 sous son minimum : 0 sièges, au moins 2 nécessaires."
+        "gender = f reste 2 sous son minimum : 0 siège, au moins 2 nécessaires."
     )
     report = result.to_dict()
     below = next(q for q in report["unmet"] if q["value"] == "f")
