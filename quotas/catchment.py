@@ -9,7 +9,9 @@ catchment takes those rows instead of the country's.
 A site recruiting from some regions only never gets quotas for the other regions: the
 ``region`` criterion (the feature named ``region``) keeps only the catchment's regions,
 their shares renormalised to add up to 1, unless the file gives the catchment's own
-``region`` rows. A whole-country site (empty catchment) uses the country's rows.
+``region`` rows; crossed margins with the region (e.g. region x urban) keep the
+catchment's cells, renormalised. A whole-country site (empty catchment) uses the
+country's rows.
 """
 
 from __future__ import annotations
@@ -137,4 +139,23 @@ def _narrowed(
         return margins
     features = dict(margins.features)
     features[feature] = {value: share / total for value, share in kept.items()}
-    return Margins(features, margins.crossed)
+    return Margins(features, _narrowed_crossed(margins, country, set(catchment)))
+
+
+def _narrowed_crossed(
+    margins: Margins, country: str, catchment: set[Region]
+) -> dict[tuple[str, str], dict[tuple[str, str], float]]:
+    """Crossed margins with the region as one of their two features keep the catchment's
+    cells only, renormalised to add up to 1 (the joint shares within the catchment)."""
+    out: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+    for pair, cells in margins.crossed.items():
+        side = next((i for i, f in enumerate(pair) if header_key(f) == REGION_FEATURE), None)
+        if side is None:
+            out[pair] = dict(cells)
+            continue
+        kept = {v: s for v, s in cells.items() if find_region(country, v[side]) in catchment}
+        total = sum(kept.values())
+        # No cell in the catchment: the pair stays as given (its regions then have no
+        # quota; the region criterion's own problem says why).
+        out[pair] = {v: s / total for v, s in kept.items()} if total > 0 else dict(cells)
+    return out

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from quotas.catchment import margins_for_catchment
+from quotas.catchment import margins_for_catchment, narrowed_to_catchment
 from quotas.regions import country_name, find_region, first_level, match_key, parse_catchment
+from quotas.targets import Margins
 
 
 @pytest.mark.parametrize(
@@ -146,3 +147,27 @@ def test_narrowed_region_shares_cover_only_the_catchment_and_add_up_to_one(
     shares = margins.features["region"]
     assert {find_region("IN", v) for v in shares} == set(catchment) & set(listed)
     assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_crossed_margins_with_the_region_keep_the_catchment_s_cells() -> None:
+    """Region x urban joint shares: a Bihar site keeps Bihar's cells, renormalised."""
+    crossed = {
+        ("region", "urban_rural"): {
+            ("Bihār", "urban"): 0.1,
+            ("Bihār", "rural"): 0.4,
+            ("Goa", "urban"): 0.3,
+            ("Goa", "rural"): 0.2,
+        },
+        ("gender", "urban_rural"): {("female", "urban"): 0.5, ("male", "rural"): 0.5},
+    }
+    region = {"Bihār": 0.5, "Goa": 0.5}
+    margins = Margins({"region": region}, crossed)
+    bihar, _ = parse_catchment("IN", "Bihar", {})
+    narrowed, problems = narrowed_to_catchment(margins, "IN", bihar, "m")
+    assert not problems
+    assert narrowed.features["region"] == {"Bihār": 1.0}
+    assert narrowed.crossed[("region", "urban_rural")] == pytest.approx(
+        {("Bihār", "urban"): 0.2, ("Bihār", "rural"): 0.8}
+    )
+    assert narrowed.crossed[("gender", "urban_rural")] == crossed[("gender", "urban_rural")]
+    assert narrowed_to_catchment(margins, "IN", [], "m") == (margins, [])
