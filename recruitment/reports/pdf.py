@@ -1,13 +1,17 @@
-"""A report as a PDF (fpdf2, pure Python): the HTML page's tables, landscape A4, no map.
+"""A report as a PDF (fpdf2, pure Python): the HTML page's world map and tables, landscape A4.
 
-The PDF uses the standard PDF fonts, which hold Latin-1 only: other letters are written
-without their accents (``Bihār`` as ``Bihar``), or as ``?`` when they have no Latin form.
-The HTML report shows every name as it is, and the world map.
+The map is the HTML page's own SVG (``page.map_svg``), drawn as vector paths (no
+network, no image file); its per-country tooltips have no place on paper, the tables
+below give the same figures. The PDF uses the standard PDF fonts, which hold Latin-1
+only: other letters are written without their accents (``Bihār`` as ``Bihar``), or as
+``?`` when they have no Latin form. The HTML report shows every name as it is.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import re
 import unicodedata
 
 import pandas as pd
@@ -15,6 +19,7 @@ from fpdf import FPDF
 
 from quotas.messages import render
 from recruitment.reports.model import Report
+from recruitment.reports.page import map_svg
 from recruitment.reports.tables import (
     balance_frame,
     gaps_frame,
@@ -123,6 +128,17 @@ def _paragraph(pdf: FPDF, text: str) -> None:
     pdf.ln(1)
 
 
+def _map(pdf: FPDF, report: Report, lang: str) -> None:
+    """The world map across the page's width, then the text goes on below it."""
+    if not report.sites:
+        return
+    svg = re.sub(r"<title>.*?</title>", "", map_svg(report, lang), flags=re.S)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    top = pdf.get_y()
+    placed = pdf.image(io.BytesIO(svg.encode("utf-8")), x=pdf.l_margin, y=top, w=width)
+    pdf.set_y(top + float(placed.rendered_height) + 2)
+
+
 def report_pdf(report: Report, lang: str = "en") -> bytes:
     """The report as PDF bytes."""
     pdf = FPDF(orientation="landscape", format="A4")
@@ -139,6 +155,7 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
         _paragraph(pdf, render("report_only_country", {"country": report.country}, lang))
     for code in ("report_pooling", "report_fairness_note"):
         _paragraph(pdf, render(code, {}, lang))
+    _map(pdf, report, lang)
     units = units_frame(report, lang)
     _heading(pdf, render("report_section_units", {}, lang))
     _table(pdf, units[list(_UNIT_MAIN)], lang)

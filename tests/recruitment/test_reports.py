@@ -184,6 +184,9 @@ def test_each_format_is_written_and_read_back(
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
     assert "FR-lyon" in text and "Provenance" in text and summary.input_sha256[:20] in text
+    # The world map, drawn as vector paths: thousands of segments, filled per country.
+    segments = len(re.findall(r" [lc](?=\s)", text))
+    assert segments > 2000, segments
     for suffix in ("html", "csv", "xlsx", "pdf"):
         assert write_report(report, tmp_path / f"r.{suffix}") == suffix
     with pytest.raises(KleroError) as caught:
