@@ -23,6 +23,9 @@ def test_the_demo_plan_is_a_small_global_day() -> None:
         assert row["kind"] == "online" or row["region"] in margins_dict(row["country"])["region"]
 
 
+# The whole day once, on SQLite (make run's database); the smaller demos below, the plan
+# import and the batch tests cover PostgreSQL.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_demo_gives_every_role_a_login_and_draws_every_panel(db_url: str) -> None:
     demo = create_demo(db_url, pool_size=200)
     roles = sorted({role for role, _, _ in demo.logins.values()})
