@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
+from dashboard.channel_views import channel_section
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
 from dashboard.pool_columns import guessed_addresses, roles_editor
+from dashboard.registration_texts import read_aloud_script
 from dashboard.ui import (
     attempt,
     db,
@@ -138,6 +140,7 @@ if can_import:
             key="reg_channel",
         )
         consent_one = st.checkbox(tr("pool.consent_one"), key="reg_consent")
+        read_aloud_script(who, site)
         add = st.form_submit_button(tr("pool.register_go"), key="reg_go")
     if add:
         if not external_id.strip() or not consent_one:
@@ -158,6 +161,8 @@ if can_import:
             if done is not None:
                 forget()
                 report(done)
+
+channel_section(who, site)
 
 st.subheader(tr("pool.composition"))
 if view.quotas is None:

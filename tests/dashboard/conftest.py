@@ -29,6 +29,8 @@ PAGES = {
     "batch": "views/batch.py",
     "balance": "views/balance.py",
     "panel": "views/panel.py",
+    "registration": "views/registration.py",
+    "register": "views/register.py",
     "audit": "views/audit.py",
     "account": "views/account.py",
 }
