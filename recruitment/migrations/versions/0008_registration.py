@@ -92,7 +92,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Undo this revision (paper volunteers must be gone first: their channel is refused)."""
+    """Undo this revision (refused while volunteers came from paper: 0007 has no such channel)."""
+    paper = (
+        op.get_bind()
+        .exec_driver_sql("SELECT count(*) FROM volunteer WHERE channel = 'paper'")
+        .scalar_one()
+    )
+    if paper:
+        raise RuntimeError(
+            f"{paper} volunteers came from paper forms; schema 0007 cannot hold them"
+        )
     _set_check(_NEW, _OLD)
     op.drop_index("ix_registration_attempt_client", table_name="registration_attempt")
     op.drop_table("registration_attempt")
