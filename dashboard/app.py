@@ -39,7 +39,6 @@ from dashboard.ui import (  # noqa: E402
 from quotas.problems import KleroError  # noqa: E402
 from recruitment import usecases as uc  # noqa: E402
 
-
 # Streamlit's captions are a light grey (#828180: 3.9:1 on white), below WCAG 2.1 AA's 4.5:1
 # for small text; this grey reads at 7:1 on white and 6:1 on the sidebar's background.
 _READABLE = (
