@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from recruitment.models import (
 )
 from recruitment.permissions import PermissionDenied
 from recruitment.security import Secrets
-from tests.recruitment.conftest import SITE, World, quotas_for
+from tests.recruitment.conftest import PASSWORD, SITE, World, quotas_for
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ANSWERS = {"gender": "female", "age": "35-59", "region": "north"}
@@ -213,3 +214,36 @@ def test_paper_forms_in_a_batch_recognise_duplicates_and_mix_channels(open_site:
         "female": 1,
         "male": 1,
     }
+
+
+def test_the_cli_opens_registration_and_sets_consent(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from klero.app import main
+
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_USER", "alice")
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    consent = tmp_path / "consent-fr.txt"
+    consent.write_text("J'accepte d'être contacté.\n", "utf-8")
+    site = ["--site", SITE]
+    assert (
+        main(["site", "registration", *site, "--opens", "2027-01-04", "--closes", "2027-02-28"])
+        == 0
+    )
+    assert main(["site", "consent", *site, "--lang", "fr", "--file", str(consent)]) == 0
+    assert (
+        main(["site", "registration", *site, "--opens", "2027-03-01", "--closes", "2027-02-01"])
+        == 2
+    )
+    out = capsys.readouterr()
+    assert "from 2027-01-04 to 2027-02-28" in out.out and "saved (26 characters)" in out.out
+    assert "before the opening date" in out.err + out.out
+    form = uc.registration_form(world.db, SITE, "fr")
+    assert (form.opens, form.closes) == (date(2027, 1, 4), date(2027, 2, 28))
+    assert form.consent == "J'accepte d'être contacté."
+    monkeypatch.setenv("KLERO_USER", "bob")  # another organisation's partner
+    assert main(["site", "registration", *site, "--close"]) == 4
