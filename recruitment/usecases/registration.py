@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quotas.problems import InvalidInput, KleroError, Problem
@@ -164,6 +164,13 @@ def _count_attempt(db: Database, site: str, client: str, now: datetime) -> None:
     client_hash = Secrets.load().keyed_hash("client", client or "unknown")
     with db.unit_of_work() as session:
         found = get_site(session, site, lock=True)  # serialises attempts on the site
+        # Attempts older than the window count no more: forget them (the table stays small).
+        session.execute(
+            delete(RegistrationAttempt).where(
+                RegistrationAttempt.site_id == found.id,
+                RegistrationAttempt.at <= now - RATE_WINDOW,
+            )
+        )
         recent = session.execute(
             select(func.count())
             .select_from(RegistrationAttempt)

@@ -96,6 +96,8 @@ def test_the_rate_limit_refuses_the_sixth_sign_up_of_a_client(open_site: World) 
     later = NOW + uc.RATE_WINDOW + timedelta(seconds=1)
     assert not _sign_up(open_site, "late@example.org", now=later).known
     assert len(_volunteers(open_site)) == uc.RATE_LIMIT + 2
+    with open_site.db.unit_of_work() as session:  # attempts past the window are forgotten
+        assert session.execute(select(func.count(RegistrationAttempt.id))).scalar_one() == 1
 
 
 def test_a_filled_hidden_field_stores_nothing(open_site: World) -> None:
