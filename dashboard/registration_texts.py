@@ -15,7 +15,7 @@ from dashboard.ui import attempt, db, lang, plain, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.permissions import Actor
-from recruitment.reports.registration_sheet import Sheet
+from recruitment.reports.registration_sheet import Sheet, script_html
 
 
 def consent_text(form: uc.RegistrationForm) -> str:
@@ -82,5 +82,14 @@ def read_aloud_script(who: Actor, site: str) -> None:
         )
         form = attempt(uc.site_form, db(), who, site, chosen)
         if form is not None:
-            for line in read_aloud(form):
+            lines = read_aloud(form)
+            for line in lines:
                 st.markdown(plain(line))
+            title = text("script.title", chosen, site=form.site_name)
+            st.download_button(
+                tr("registration.script_html"),
+                script_html(chosen, title, lines),
+                file_name=f"{site}-script-{chosen}.html",
+                mime="text/html",
+                key="script_download",
+            )

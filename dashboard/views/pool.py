@@ -117,6 +117,7 @@ if can_import:
     upload_and_import(who)
 
     st.subheader(tr("pool.register"))
+    read_aloud_script(who, site)
     features = list(view.quotas.features) if view.quotas is not None else []
     extra = [c for c in view.features if view.quotas is None or c not in features]
     with st.form("register", clear_on_submit=True):
@@ -140,7 +141,6 @@ if can_import:
             key="reg_channel",
         )
         consent_one = st.checkbox(tr("pool.consent_one"), key="reg_consent")
-        read_aloud_script(who, site)
         add = st.form_submit_button(tr("pool.register_go"), key="reg_go")
     if add:
         if not external_id.strip() or not consent_one:

@@ -97,7 +97,7 @@ def sheet_pdf(sheet: Sheet, size: float = 14) -> bytes:
     pdf.set_font("Helvetica", style="B", size=size + 6)
     pdf.multi_cell(0, (size + 6) * 0.5, latin(sheet.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=size)
-    pdf.multi_cell(0, size * 0.5, latin(sheet.intro), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, latin(sheet.intro), align="L", new_x="LMARGIN", new_y="NEXT")
     for question, options in sheet.questions:
         pdf.ln(size * 0.3)
         pdf.set_font("Helvetica", style="B", size=size)
@@ -113,7 +113,7 @@ def sheet_pdf(sheet: Sheet, size: float = 14) -> bytes:
         pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
         pdf.set_y(y + 2)
     pdf.ln(size * 0.4)
-    pdf.multi_cell(0, size * 0.5, latin(sheet.consent), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, latin(sheet.consent), align="L", new_x="LMARGIN", new_y="NEXT")
     _box(pdf, latin(sheet.consent_box), size)
     pdf.ln(size * 1.2)
     pdf.set_font("Helvetica", size=size - 3)
