@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, db, labeller, lang, plain, show_error, site_page, tr
+from dashboard.ui import (
+    attempt,
+    db,
+    draw_inputs,
+    labeller,
+    lang,
+    plain,
+    show_error,
+    site_page,
+    tr,
+)
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
 from recruitment.permissions import Action
-from sampling import Algorithm, SelectionSettings, fairness_metrics
+from sampling import Algorithm, fairness_metrics
 
 who, site = site_page("selection")
 
@@ -26,15 +38,7 @@ if may(who, Action.RUN_SELECTION, site, db()):
             format_func=labeller("algorithm."),
             key="sel_algorithm",
         )
-        source = st.radio(
-            tr("selection.draw"),
-            ["seed", "public"],
-            horizontal=True,
-            format_func=labeller("selection.draw_"),
-            key="sel_source",
-        )
-        number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="sel_number")
-        alternates = st.number_input(tr("selection.alternates"), 0, 50, 5, key="sel_alternates")
+        drawn = draw_inputs("sel", alternates=5)
         dropout = st.slider(
             tr("selection.dropout"), 0, 60, 15, step=1, key="sel_dropout", format="%d %%"
         )
@@ -55,11 +59,9 @@ if may(who, Action.RUN_SELECTION, site, db()):
                 db(),
                 who,
                 site,
-                SelectionSettings(
+                replace(
+                    drawn,
                     algorithm=Algorithm.parse(algorithm),
-                    seed=int(number) if source == "seed" else None,
-                    public_number=int(number) if source == "public" else None,
-                    alternates=int(alternates),
                     dropout=int(dropout) / 100,
                 ),
                 progress=progress,

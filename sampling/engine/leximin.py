@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sampling import portable
 from sampling.engine.decompose import RelaxedLeximin, Walk, walk_budget
 from sampling.engine.decompose import head_start as relaxed_panels
 from sampling.engine.master import MasterSolution, MinimumMaster
@@ -121,7 +122,10 @@ def raise_minimum(
             bound = master.bound(duals, priced.bound)
             if bound < best_bound:
                 best_bound, best_duals = bound, duals
-            gain = master.bound(sol.duals, float(sol.duals / master.counts @ priced.seats)) - sol.z
+            gain = (
+                master.bound(sol.duals, portable.dot(sol.duals / master.counts, priced.seats))
+                - sol.z
+            )
             if gain > tol * 0.5:
                 found.append(priced.seats)
         rounds += 1

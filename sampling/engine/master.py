@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from quotas.solvers import INF, new_highs, solve_highs
+from sampling import portable
 
 
 class PanelStore:
@@ -175,4 +176,4 @@ class MinimumMaster:
         <= max_P y.a_P - sum_fixed y_t floor_t``.
         """
         fixed = ~self.open
-        return priced_bound - float(duals[fixed] @ self.floors[fixed])
+        return priced_bound - portable.dot(duals[fixed], self.floors[fixed])
