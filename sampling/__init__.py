@@ -62,6 +62,8 @@ _WHERE = {
     "PlaceDraw": "sampling.places",
     "draw_places": "sampling.places",
     "inclusion_probabilities": "sampling.places",
+    "PropensityModel": "sampling.propensity",
+    "propensity_spread": "sampling.propensity",
     "Replacement": "sampling.alternates.replace",
     "reason_data": "sampling.alternates.replace",
     "replace": "sampling.alternates.replace",
@@ -94,3 +96,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         select_panel,
     )
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
+    from sampling.propensity import PropensityModel, propensity_spread

@@ -41,6 +41,7 @@ from sampling.engine.select import ENGINE, select_distribution
 from sampling.inputs import canonical_inputs
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
+from sampling.propensity import Propensities, PropensityModel, estimate, propensity_spread
 from sampling.rounding_ip import OraclePricer
 
 __all__ = [
@@ -62,6 +63,7 @@ _KEYS = frozenset(
         "alternates",
         "alternates_dropout",
         "alternates_method",
+        "end_to_end",
         "engine",
         "lottery_size",
     }
@@ -77,7 +79,9 @@ class SelectionSettings:
 
     Exactly one of ``seed`` and ``public_number`` draws the panel (KleroError
     ``draw_source_invalid`` otherwise). ``algorithm_settings`` go to the algorithm (see
-    ``sampling.engine.select.DEFAULTS``).
+    ``sampling.engine.select.DEFAULTS``). ``end_to_end`` (LEXIMIN only) corrects the
+    pool's self-selection: propensities estimated from that model, then the leximin of
+    ``p_i / t_i`` (``sampling.propensity``).
     """
 
     algorithm: Algorithm = Algorithm.LEXIMIN
@@ -88,6 +92,7 @@ class SelectionSettings:
     alternates_method: AlternatesMethod = AlternatesMethod.OPTIMISED
     dropout: DropoutSpec = DEFAULT_DROPOUT
     algorithm_settings: Mapping[str, Any] = field(default_factory=dict)
+    end_to_end: PropensityModel | None = None
 
     def __post_init__(self) -> None:
         if (self.seed is None) == (self.public_number is None):
@@ -106,9 +111,13 @@ class SelectionSettings:
 
         Without alternates their method and drop-out rates cannot change anything, so they
         are recorded as ``None``: the same panel then has the same hash whatever they were.
+        ``end_to_end`` (the propensity model: margins, background sample) is there only
+        when asked for, so other runs hash as they always did.
         """
         chosen = self.alternates > 0
+        extra = {} if self.end_to_end is None else {"end_to_end": self.end_to_end.record()}
         return {
+            **extra,
             "algorithm_seed": self.algorithm_seed,
             "algorithm_settings": {str(k): v for k, v in sorted(self.algorithm_settings.items())},
             "alternates": int(self.alternates),
@@ -136,6 +145,7 @@ class SelectionSettings:
         if extra is None:
             extra = {k: v for k, v in settings.items() if k not in _KEYS}
         method = settings.get("alternates_method")
+        model = settings.get("end_to_end")
         return cls(
             algorithm=Algorithm.parse(algorithm),
             seed=seed,
@@ -147,6 +157,7 @@ class SelectionSettings:
             ),
             dropout=dropout_from_record(settings.get("alternates_dropout")),
             algorithm_settings=dict(extra),
+            end_to_end=None if model is None else PropensityModel.from_record(model),
         )
 
 
@@ -189,6 +200,7 @@ class SelectionResult:
     drawn: Draw
     alternates: Alternates | None
     seconds: float
+    end_to_end: EndToEnd | None = None
 
     @property
     def input_sha256(self) -> str:
@@ -262,7 +274,35 @@ class SelectionResult:
             }
         if self.alternates is not None:
             report["alternates"] = self.alternates.to_dict()
+        if self.end_to_end is not None:
+            report["end_to_end"] = self.end_to_end.to_dict(self.lottery.probabilities)
         return report
+
+
+@dataclass(frozen=True)
+class EndToEnd:
+    """An end-to-end run's propensities, targets and plain LEXIMIN's chances to compare."""
+
+    model: PropensityModel
+    propensities: Propensities
+    targets: np.ndarray
+    leximin: np.ndarray  # plain LEXIMIN's optimal probabilities, pool order
+    ids: tuple[str, ...]
+
+    def to_dict(self, lottery: Any) -> dict[str, Any]:
+        """The report's figures: the model, and the spread of ``q_i p_i`` beside LEXIMIN's.
+
+        ``spread`` is over the published lottery's probabilities, ``leximin_spread`` over
+        plain LEXIMIN's optimum for the same pool and quotas.
+        """
+        q = self.propensities.values
+        chances = lottery.reindex(list(self.ids)).to_numpy(dtype=float)
+        return {
+            "model": self.model.kind,
+            **self.propensities.summary(),
+            "spread": propensity_spread(q, chances),
+            "leximin_spread": propensity_spread(q, self.leximin),
+        }
 
 
 # -- the steps -----------------------------------------------------------------------
@@ -290,6 +330,9 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
     settings = request.settings
     if settings.alternates > 0:
         dropout_rates(request.pool, request.quotas, settings.dropout)
+    corrected = None
+    if settings.end_to_end is not None:
+        corrected = _end_to_end(request, settings.end_to_end)
     dist = select_distribution(
         request.pool,
         request.quotas,
@@ -297,6 +340,7 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         algorithm=settings.algorithm,
         seed=settings.algorithm_seed,
         progress=progress,
+        targets=None if corrected is None else corrected.targets,
         **settings.algorithm_settings,
     )
     lottery = round_to_lottery(
@@ -317,7 +361,31 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
             dropout=settings.dropout,
             seed=drawn.value,  # the number that drew the panel: seed or public number
         )
-    return SelectionResult(request, dist, lottery, drawn, chosen, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return SelectionResult(request, dist, lottery, drawn, chosen, seconds, corrected)
+
+
+def _end_to_end(request: SelectionRequest, model: PropensityModel) -> EndToEnd:
+    """Propensities and targets for an end-to-end run, and plain LEXIMIN to compare with."""
+    settings = request.settings
+    if settings.algorithm is not Algorithm.LEXIMIN:
+        raise KleroError("end_to_end_algorithm", algorithm=settings.algorithm.value)
+    propensities = estimate(request.pool, model)
+    plain = select_distribution(
+        request.pool,
+        request.quotas,
+        request.size,
+        seed=settings.algorithm_seed,
+        **settings.algorithm_settings,
+    )
+    ids = request.pool.ids
+    return EndToEnd(
+        model,
+        propensities,
+        propensities.targets(request.size),
+        plain.probabilities.reindex(list(ids)).to_numpy(dtype=float),
+        ids,
+    )
 
 
 def _pricer(request: SelectionRequest, dist: Distribution) -> OraclePricer | None:
