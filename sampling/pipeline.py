@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -126,6 +126,12 @@ class SelectionSettings:
             "engine": ENGINE,
             "lottery_size": int(self.lottery_size),
         }
+
+    def for_pool(self, pool: Pool) -> SelectionSettings:
+        """These settings with the end-to-end model cut to the pool's criteria (else as is)."""
+        if self.end_to_end is None:
+            return self
+        return replace(self, end_to_end=self.end_to_end.for_pool(pool.features))
 
     @classmethod
     def from_record(

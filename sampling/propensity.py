@@ -83,6 +83,17 @@ class PropensityModel:
             }
         return out
 
+    def for_pool(self, features: Sequence[str]) -> PropensityModel:
+        """The model on the pool's criteria only: what is used is what is recorded."""
+        keep = {normalise(f) for f in features}
+        margins = {f: v for f, v in self.margins.items() if normalise(f) in keep}
+        if self.background is None:
+            return PropensityModel(margins)
+        columns = [i for i, c in enumerate(self.background_criteria) if normalise(c) in keep]
+        rows = [[values[i] for i in columns] for values, n in self.background for _ in range(n)]
+        criteria = [self.background_criteria[i] for i in columns]
+        return PropensityModel.with_sample(margins, criteria, rows)
+
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> PropensityModel:
         """The model of a recorded run (the inverse of ``record``)."""

@@ -207,8 +207,11 @@ def write_synthetic(
     bias: float = 1.0,
     pii: bool = True,
     tolerance_points: float = 5.0,
+    truth: bool = False,
 ) -> dict[str, Path]:
     """Write ``pool.csv``, ``margins.csv`` and (with ``panel_size``) ``quotas.csv`` to ``out_dir``.
+
+    With ``truth`` also ``truth.csv``: ``id, true_propensity`` (see ``generate_pool``).
 
     Returns ``{"pool": path, "margins": path[, "quotas": path]}``. The quotas are the
     margins apportioned to ``panel_size`` seats, each plus or minus ``tolerance_points``
@@ -220,12 +223,16 @@ def write_synthetic(
     ):
         more = (Problem("synth_panel_size_invalid", {"size": size, "panel_size": panel_size}),)
     code = _validated(country, size, seed, bias, (), more)
-    pool = generate_pool(code, size, seed, bias=bias, pii=pii)
+    frame = generate_pool(code, size, seed, bias=bias, pii=pii, truth=truth)
+    pool = frame.drop(columns=["true_propensity"], errors="ignore")
     margins = margins_frame(code)
     writers: dict[str, Writer] = {
         "pool.csv": lambda p: write_table(pool, p),
         "margins.csv": lambda p: write_table(margins, p, float_format="%.4f"),
     }
+    if truth:
+        known = frame[["id", "true_propensity"]]
+        writers["truth.csv"] = lambda p: write_table(known, p, float_format="%.6g")
     if panel_size is not None:
         table = quotas_from_margins(
             margins_object(margins_dict(code)), panel_size, tolerance_points=tolerance_points
