@@ -70,8 +70,8 @@ def end_to_end_model(margins: Path | None, background: Path | None) -> Propensit
     frame, problems = read_table(background)
     raise_if_errors(problems)
     criteria = [str(c) for c in frame.columns if str(c).strip().casefold() != "id"]
-    rows = frame[criteria].astype(str).itertuples(index=False, name=None)
-    return PropensityModel.with_sample(shares, criteria, list(rows))
+    rows = [[str(v) for v in row] for row in frame[criteria].itertuples(index=False, name=None)]
+    return PropensityModel.with_sample(shares, criteria, rows)
 
 
 @dataclass(frozen=True)
