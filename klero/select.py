@@ -187,7 +187,9 @@ def select_command(
         seed = secrets.randbelow(2**31)
     if not end_to_end and (population_margins is not None or background_sample is not None):
         raise typer.BadParameter("--population-margins and --background-sample need --end-to-end")
-    if end_to_end and (deliberation is not None or (site is None and population_margins is None)):
+    if end_to_end and deliberation is not None:
+        raise typer.BadParameter("--end-to-end selects one site (--site) or files, not a batch")
+    if end_to_end and site is None and population_margins is None:
         raise typer.BadParameter("--end-to-end needs --population-margins (or --site)")
     settings = SelectionSettings(
         algorithm=algorithm,

@@ -67,7 +67,7 @@ def test_targets_add_up_to_the_panel_size(values: list[float], size: int) -> Non
     assert np.allclose(targets * np.array(values), targets[0] * values[0])
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.05, 5.0))
 def test_with_one_propensity_for_all_the_selection_is_leximin(seed: int, level: float) -> None:
     rng = np.random.default_rng(seed)
