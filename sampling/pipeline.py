@@ -11,6 +11,8 @@ reads files or touches a database. The steps, each a function of the ones before
 2. ``input_sha256`` of the pool, quotas, size, algorithm and those settings
    (``sampling.inputs``);
 3. the fair lottery over panels (``select_distribution``), seeded with the algorithm seed;
+   end to end (``sampling.end_to_end``), with a target per person from the estimated
+   propensities, plain LEXIMIN computed beside it for the report;
 4. its rounding to a uniform lottery of ``lottery_size`` panels, which names the hash;
 5. the draw (``draw_panel``): by the public number when there is one, else by the seed;
 6. the alternates (``select_alternates``), seeded with the number that drew the panel.
@@ -37,11 +39,12 @@ from sampling.alternates.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_r
 from sampling.alternates.records import dropout_from_record, dropout_record
 from sampling.alternates.select import Alternates, select_alternates
 from sampling.distribution import Distribution, gini
+from sampling.end_to_end import EndToEnd, end_to_end
 from sampling.engine.select import ENGINE, select_distribution
 from sampling.inputs import canonical_inputs
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
-from sampling.propensity import Propensities, PropensityModel, estimate, propensity_spread
+from sampling.propensity import PropensityModel
 from sampling.rounding_ip import OraclePricer
 
 __all__ = [
@@ -285,32 +288,6 @@ class SelectionResult:
         return report
 
 
-@dataclass(frozen=True)
-class EndToEnd:
-    """An end-to-end run's propensities, targets and plain LEXIMIN's chances to compare."""
-
-    model: PropensityModel
-    propensities: Propensities
-    targets: np.ndarray
-    leximin: np.ndarray  # plain LEXIMIN's optimal probabilities, pool order
-    ids: tuple[str, ...]
-
-    def to_dict(self, lottery: Any) -> dict[str, Any]:
-        """The report's figures: the model, and the spread of ``q_i p_i`` beside LEXIMIN's.
-
-        ``spread`` is over the published lottery's probabilities, ``leximin_spread`` over
-        plain LEXIMIN's optimum for the same pool and quotas.
-        """
-        q = self.propensities.values
-        chances = lottery.reindex(list(self.ids)).to_numpy(dtype=float)
-        return {
-            "model": self.model.kind,
-            **self.propensities.summary(),
-            "spread": propensity_spread(q, chances),
-            "leximin_spread": propensity_spread(q, self.leximin),
-        }
-
-
 # -- the steps -----------------------------------------------------------------------
 
 
@@ -338,7 +315,7 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         dropout_rates(request.pool, request.quotas, settings.dropout)
     corrected = None
     if settings.end_to_end is not None:
-        corrected = _end_to_end(request, settings.end_to_end)
+        corrected = end_to_end(request.pool, request.quotas, request.size, settings)
     dist = select_distribution(
         request.pool,
         request.quotas,
@@ -369,29 +346,6 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         )
     seconds = time.perf_counter() - started
     return SelectionResult(request, dist, lottery, drawn, chosen, seconds, corrected)
-
-
-def _end_to_end(request: SelectionRequest, model: PropensityModel) -> EndToEnd:
-    """Propensities and targets for an end-to-end run, and plain LEXIMIN to compare with."""
-    settings = request.settings
-    if settings.algorithm is not Algorithm.LEXIMIN:
-        raise KleroError("end_to_end_algorithm", algorithm=settings.algorithm.value)
-    propensities = estimate(request.pool, model)
-    plain = select_distribution(
-        request.pool,
-        request.quotas,
-        request.size,
-        seed=settings.algorithm_seed,
-        **settings.algorithm_settings,
-    )
-    ids = request.pool.ids
-    return EndToEnd(
-        model,
-        propensities,
-        propensities.targets(request.size),
-        plain.probabilities.reindex(list(ids)).to_numpy(dtype=float),
-        ids,
-    )
 
 
 def _pricer(request: SelectionRequest, dist: Distribution) -> OraclePricer | None:
