@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_n
         select_panel,
     )
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
+    from sampling.propensity import PropensityModel, propensity_spread
 
 # The names above, each loaded from its module on first use.
 __getattr__, __dir__, __all__ = lazy_names(__name__)

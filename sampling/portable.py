@@ -60,6 +60,19 @@ def log(x: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=float).reshape(np.shape(x))
 
 
+def exp(x: np.ndarray) -> np.ndarray:
+    """Exponential element-wise by the C library (inf on overflow), like np.exp."""
+    flat = np.asarray(x, dtype=float).ravel().tolist()
+    return np.asarray([_exp(v) for v in flat], dtype=float).reshape(np.shape(x))
+
+
+def _exp(value: float) -> float:
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
+
+
 def convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The full discrete convolution of two vectors, shift by shift.
 
@@ -100,4 +113,4 @@ def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
-__all__ = ["convolve", "dot", "gram", "log", "matvec", "solve", "vecmat"]
+__all__ = ["convolve", "dot", "exp", "gram", "log", "matvec", "solve", "vecmat"]

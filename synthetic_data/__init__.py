@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from quotas.lazy import lazy_names
 
-
 if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_names
     from synthetic_data.countries import (
         COUNTRIES,
