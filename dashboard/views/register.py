@@ -8,6 +8,8 @@ client address and the site's dates. An unknown site or language is said plainly
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from dashboard.i18n import LANGUAGES
@@ -38,7 +40,8 @@ def _check_language(site: str) -> None:
         return
     st.error(tr("register.unknown_lang", code=plain(asked)))
     for code, name in LANGUAGES.items():
-        st.markdown(f"- [{plain(name)}](?site={site}&lang={code})")
+        # The site comes from the link as typed: quoted, it cannot break out of the URL.
+        st.markdown(f"- [{plain(name)}](?{urlencode({'site': site, 'lang': code})})")
     _stop()
 
 

@@ -172,3 +172,9 @@ def test_paper_rows_become_people_and_incomplete_rows_are_counted() -> None:
     assert people == [
         uc.Person("F-1", {"gender": "female"}, {"name": "Ama", "phone": "+233 20 000 0001"})
     ]
+
+
+def test_a_hostile_site_in_the_link_stays_text(shared_db: DemoDb) -> None:
+    at = _public("x)[evil](http://evil.example", "xx")
+    links = [m.value for m in at.markdown if "lang=en" in m.value]
+    assert links == ["- [English](?site=x%29%5Bevil%5D%28http%3A%2F%2Fevil.example&lang=en)"]
