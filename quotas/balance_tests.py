@@ -124,8 +124,16 @@ def outcome_count(n: int, k: int) -> int:
     return math.comb(n + k - 1, k - 1)
 
 
-def goodness_of_fit(counts: Sequence[int], shares: Sequence[float]) -> Fit:
+def goodness_of_fit(
+    counts: Sequence[int],
+    shares: Sequence[float],
+    *,
+    exact_limit: int = EXACT_LIMIT,
+    draws: int = MC_DRAWS,
+) -> Fit:
     """Pearson's X² test of ``counts`` against census ``shares`` (normalised to add up to 1).
+
+    ``exact_limit`` and ``draws`` are the module's constants unless a test sets them.
 
     >>> fit = goodness_of_fit([3, 1], [0.5, 0.5])
     >>> fit.method, round(fit.p_value, 4)  # P(|heads − 2| >= 1) in 4 fair coin tosses
@@ -149,7 +157,7 @@ def goodness_of_fit(counts: Sequence[int], shares: Sequence[float]) -> Fit:
     cut = statistic * (1 - _SLACK) - _SLACK
     if expected.min() >= SMALL_EXPECTED:
         return Fit(statistic, k - 1, chi_square_sf(statistic, k - 1), "chi_square")
-    if outcome_count(n, k) <= EXACT_LIMIT:
+    if outcome_count(n, k) <= exact_limit:
         table = compositions(n, k)
         log_fact = np.array([math.lgamma(i + 1) for i in range(n + 1)])
         log_p = log_fact[n] - log_fact[table].sum(axis=1) + (table * np.log(probs)).sum(axis=1)
@@ -157,9 +165,9 @@ def goodness_of_fit(counts: Sequence[int], shares: Sequence[float]) -> Fit:
         p_value = float(math.fsum(np.exp(log_p[far])))
         return Fit(statistic, k - 1, min(1.0, p_value), "exact")
     rng = np.random.default_rng(MC_SEED)
-    draws = rng.multinomial(n, probs, size=MC_DRAWS).astype(float)
-    hits = int((pearson(draws, expected) >= cut).sum())
-    return Fit(statistic, k - 1, (1 + hits) / (1 + MC_DRAWS), "monte_carlo")
+    samples = rng.multinomial(n, probs, size=draws).astype(float)
+    hits = int((pearson(samples, expected) >= cut).sum())
+    return Fit(statistic, k - 1, (1 + hits) / (1 + draws), "monte_carlo")
 
 
 def wilson_interval(count: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -173,7 +181,8 @@ def wilson_interval(count: int, n: int, z: float = Z95) -> tuple[float, float]:
     p = count / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if count == 0 else max(0.0, centre - half)
+    return (low, 1.0 if count == n else min(1.0, centre + half))
 
 
 def criterion_test(

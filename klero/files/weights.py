@@ -16,6 +16,7 @@ import typer
 
 from klero.options import emit_json
 from klero.output import table_writer, write_file
+from quotas.balance_tests import balance_tests
 from quotas.margin_files import read_margins
 from quotas.pool_files import load_pool
 from quotas.raking import Weights, margins_quotas, pool_weights
@@ -33,6 +34,11 @@ class WeightsResult:
     def frame(self) -> pd.DataFrame:
         """The ``id, weight`` table written by ``--out``."""
         return pd.DataFrame({"id": list(self.ids), "weight": self.weights.weights})
+
+    def balance(self) -> pd.DataFrame:
+        """The balance tests of the unweighted panel against the census, per criterion."""
+        rows = self.categories.rename(columns={"census_share": "target_share"})
+        return balance_tests(rows)
 
     def summary(self) -> dict[str, Any]:
         """The figures printed and given with ``--json``."""
@@ -83,7 +89,15 @@ def print_weights(
         typer.echo(", ".join(f"{key} {value}" for key, value in about.items()) + ":")
     if as_json:
         rows = result.categories.to_dict("records")
-        emit_json({**summary, "categories": rows, "out": None if out is None else str(out)})
+        tests = result.balance().to_dict("records")
+        emit_json(
+            {
+                **summary,
+                "categories": rows,
+                "balance_tests": tests,
+                "out": None if out is None else str(out),
+            }
+        )
         return
     typer.echo(
         f"Raking weights for {summary['people']} people on {summary['criteria']} criteria "
@@ -99,8 +113,33 @@ def print_weights(
     for column in ("census_share", "panel_share", "weighted_share"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f}%")
     typer.echo(shown.to_string(index=False))
+    typer.echo("Balance of the unweighted panel against the census (see the README):")
+    typer.echo(balance_text(result.balance()))
     if out is not None:
         typer.echo(f"Wrote {out}.")
+
+
+def balance_text(tests: pd.DataFrame) -> str:
+    """The balance tests as a plain table: p-value and method, TVD, largest gap and its CI."""
+    shown = pd.DataFrame(
+        {
+            "criterion": tests["feature"],
+            "p_value": tests["p_value"].map(lambda v: f"{v:.3f}"),
+            "test": tests["method"],
+            "tvd": tests["tvd"].map(lambda v: f"{100 * v:.1f}%"),
+            "largest_gap": [
+                f"{value} {100 * gap:+.1f} pts (95% CI {100 * low:+.1f} to {100 * high:+.1f})"
+                for value, gap, low, high in zip(
+                    tests["gap_value"],
+                    tests["gap"],
+                    tests["gap_low"],
+                    tests["gap_high"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    return shown.to_string(index=False)
 
 
 def weights_files(
