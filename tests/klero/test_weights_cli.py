@@ -49,7 +49,7 @@ def test_json_gives_the_figures_and_the_balance_tests(capsys: pytest.CaptureFixt
     assert main(["weights", "--panel", str(PANEL), "--margins", str(CENSUS), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["people"] == 30 and payload["criteria"] == 3
-    assert 1 <= payload["design_effect"] and payload["effective_size"] <= 30
+    assert payload["design_effect"] >= 1 and payload["effective_size"] <= 30
     assert payload["effective_size"] == pytest.approx(30 / payload["design_effect"])
     assert [t["feature"] for t in payload["balance_tests"]] == ["gender", "age", "education"]
     shares = {(c["feature"], c["value"]): c["weighted_share"] for c in payload["categories"]}
