@@ -35,14 +35,12 @@ def test_weights_meet_single_and_crossed_margins(
     assert weights["id"].tolist() == panel["id"].tolist()
     assert weights["weight"].mean() == pytest.approx(1) and (weights["weight"] > 0).all()
     assert weights["weight"].max() <= 3
-    census = pd.read_csv(CENSUS)
-    for row in census.itertuples():
-        share = weighted_share(panel, weights, panel[row.feature] == row.value)
-        assert share == pytest.approx(float(row.share.rstrip("%")) / 100, abs=0.001)
-    for row in pd.read_csv(CROSSED).itertuples():
-        mask = (panel[row.feature_1] == row.value_1) & (panel[row.feature_2] == row.value_2)
-        share = weighted_share(panel, weights, mask)
-        assert share == pytest.approx(float(row.share.rstrip("%")) / 100, abs=0.001)
+    for f, v, s in pd.read_csv(CENSUS, dtype=str).itertuples(index=False):
+        share = weighted_share(panel, weights, panel[f] == v)
+        assert share == pytest.approx(float(s.rstrip("%")) / 100, abs=0.001)
+    for f1, v1, f2, v2, s in pd.read_csv(CROSSED, dtype=str).itertuples(index=False):
+        share = weighted_share(panel, weights, (panel[f1] == v1) & (panel[f2] == v2))
+        assert share == pytest.approx(float(s.rstrip("%")) / 100, abs=0.001)
 
 
 def test_json_gives_the_figures_and_the_balance_tests(capsys: pytest.CaptureFixture[str]) -> None:
