@@ -1,0 +1,40 @@
+"""The Weights & balance page: a site's weights, their figures and download, balance tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard.conftest import DemoDb, open_page, signed_in
+
+
+def test_the_evaluator_sees_weights_and_balance_tests(shared_db: DemoDb) -> None:
+    at = open_page(signed_in(shared_db, "evaluator"), "weights", "FR-lyon")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) == {
+        "People",
+        "Largest weight",
+        "Design effect (Kish)",
+        "Effective sample size",
+    }
+    weights = at.dataframe[0].value
+    assert {"Census target", "Panel", "Weighted panel"} <= set(weights.columns)
+    tests = at.dataframe[1].value
+    assert {"p-value", "Test", "Distance (TVD)"} <= set(tests.columns)
+    assert any("Wilson score" in c.value for c in at.caption)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the weights (CSV: id, weight)" in labels
+
+
+def test_attendees_without_attendance_say_what_to_do(shared_db: DemoDb) -> None:
+    at = open_page(signed_in(shared_db, "coordinator"), "weights", "FR-lyon")
+    at.radio(key="weights_group").set_value("attendees").run()
+    assert [e.value for e in at.error] and "attended" in at.error[0].value
+    assert not at.exception
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_the_page_speaks_the_session_language(shared_db: DemoDb, lang: str) -> None:
+    at = open_page(signed_in(shared_db, "evaluator", lang=lang), "weights", "FR-lyon")
+    titles = {"fr": "Pondérations et équilibre", "es": "Pesos y equilibrio"}
+    assert at.title[0].value.startswith(titles[lang]) and not at.error
