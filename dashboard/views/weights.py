@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, lang, percent_cell, site_page, tr
+from dashboard.ui import attempt, db, lang, number_cell, percent_cell, site_page, tr
 from quotas.balance_tests import balance_tests
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
@@ -87,7 +87,7 @@ table = tests[list(columns)].assign(method=tests["method"].map(lambda m: tr(f"we
 table = table.rename(columns=columns)
 points = pd.Index([columns[c] for c in ("tvd", "gap", "gap_low", "gap_high")])
 styled = table.style.format(percent_cell, subset=points).format(
-    lambda v: format_number(float(v), lang(), 3), subset=pd.Index([columns["p_value"]])
+    lambda v: number_cell(v, 3), subset=pd.Index([columns["p_value"]])
 )
 st.dataframe(styled, hide_index=True, width="stretch")
 st.download_button(
