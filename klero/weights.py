@@ -14,7 +14,7 @@ import typer
 
 from klero.files.check import IdOpt
 from klero.files.weights import weights_files
-from klero.options import DbOpt, JsonOpt, UserOpt
+from klero.options import DbOpt, JsonOpt, UserOpt, split_columns
 
 
 def weights_command(
@@ -38,6 +38,10 @@ def weights_command(
         Path | None, typer.Option("--out", help="Write id,weight (.csv or .xlsx).")
     ] = None,
     id_column: IdOpt = "id",
+    criteria: Annotated[
+        str | None,
+        typer.Option("--criteria", help="Weight on these criteria only (comma-separated)."),
+    ] = None,
     site: Annotated[
         str | None, typer.Option("--site", help="Weight a stored site's panel instead of files.")
     ] = None,
@@ -55,6 +59,7 @@ def weights_command(
     1: the margins cannot be reached (a census category nobody on the panel has, or no
     convergence, or --trim too low); 2: invalid input.
     """
+    names = None if criteria is None else split_columns(criteria)
     if site is not None:
         if panel is not None or margins is not None or crossed is not None:
             raise typer.BadParameter(
@@ -67,6 +72,7 @@ def weights_command(
             site,
             attendees=attendees,
             trim=trim,
+            criteria=names,
             out=out,
             database_url=database_url,
             user=user,
@@ -76,4 +82,6 @@ def weights_command(
         raise typer.BadParameter("--attendees goes with --site")
     if panel is None or margins is None:
         raise typer.BadParameter("give --panel and --margins (or --site)")
-    return weights_files(panel, margins, crossed, trim, out, id_column=id_column, as_json=as_json)
+    return weights_files(
+        panel, margins, crossed, trim, out, id_column=id_column, criteria=names, as_json=as_json
+    )

@@ -215,6 +215,33 @@ def category_table(dims: Sequence[Dimension], weights: np.ndarray) -> pd.DataFra
     return pd.DataFrame(rows, columns=list(CATEGORY_COLUMNS))
 
 
+def chosen_criteria(quotas: QuotaTable, names: Sequence[str] | None) -> QuotaTable:
+    """The quotas of the criteria ``names`` (all when None); an unknown name exits 2."""
+    if names is None:
+        return quotas
+    known = ", ".join(quotas.features)
+    if not names:
+        raise KleroError("weights_no_criteria", known=known)
+    found = [quotas.feature_name(n) for n in names]
+    unknown = [n for n, f in zip(names, found, strict=True) if f is None]
+    if unknown:
+        raise KleroError("weights_unknown_criteria", criteria=", ".join(unknown), known=known)
+    keep = set(found)
+    return QuotaTable(q for q in quotas if q.feature in keep)
+
+
+def weightable(pool: Pool, quotas: QuotaTable) -> list[str]:
+    """The criteria whose categories can all be given their census shares on this panel."""
+    out = []
+    for dim in dimensions(pool, quotas):
+        try:
+            check_support([dim])
+        except WeightsInfeasible:
+            continue
+        out.append(dim.feature)
+    return out
+
+
 def pool_weights(
     pool: Pool, quotas: QuotaTable, cap: float | None = None
 ) -> tuple[Weights, pd.DataFrame]:

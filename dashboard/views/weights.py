@@ -30,14 +30,24 @@ trimmed = st.checkbox(tr("weights.trim_on"), key="weights_trim_on")
 trim = st.number_input(
     tr("weights.trim"), 1.0, 100.0, 5.0, 0.5, disabled=not trimmed, key="weights_trim"
 )
-found = attempt(
-    uc.site_weights,
-    db(),
-    who,
-    site,
-    attendees=group == "attendees",
-    trim=float(trim) if trimmed else None,
+settings = {"attendees": group == "attendees", "trim": float(trim) if trimmed else None}
+# First the criteria every census category of which the panel has; then the user's choice.
+base = attempt(uc.site_weights, db(), who, site, only_weightable=True, **settings)
+if base is None:
+    st.stop()
+    raise RuntimeError("unreachable")
+chosen = st.multiselect(
+    tr("weights.criteria"), list(base.all_criteria), list(base.weightable), key="weights_criteria"
 )
+left_out = [c for c in base.all_criteria if c not in base.weightable]
+if left_out:
+    st.caption(tr("weights.left_out", criteria=", ".join(left_out)))
+if not chosen:
+    st.info(tr("weights.choose"))
+    st.stop()
+found: uc.SiteWeights | None = base
+if tuple(chosen) != base.criteria:
+    found = attempt(uc.site_weights, db(), who, site, criteria=chosen, **settings)
 if found is None:
     st.stop()
     raise RuntimeError("unreachable")

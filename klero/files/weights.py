@@ -19,7 +19,7 @@ from klero.output import table_writer, write_file
 from quotas.balance_tests import balance_tests
 from quotas.margin_files import read_margins
 from quotas.pool_files import load_pool
-from quotas.raking import Weights, margins_quotas, pool_weights
+from quotas.raking import Weights, chosen_criteria, margins_quotas, pool_weights
 from quotas.targets import Margins
 
 
@@ -68,10 +68,14 @@ def read_all_margins(margins: Path, crossed: Path | None) -> Margins:
 
 
 def file_weights(
-    panel: Path, margins: Margins, id_column: str, trim: float | None
+    panel: Path,
+    margins: Margins,
+    id_column: str,
+    trim: float | None,
+    criteria: list[str] | None = None,
 ) -> WeightsResult:
-    """Raking weights for the people of a panel file."""
-    table = margins_quotas(margins)
+    """Raking weights for the people of a panel file (on ``criteria`` only, when given)."""
+    table = chosen_criteria(margins_quotas(margins), criteria)
     pool = load_pool(panel, table, id_column=id_column).raise_for_errors()
     result, categories = pool_weights(pool, table, trim)
     return WeightsResult(pool.ids, result, categories)
@@ -150,10 +154,12 @@ def weights_files(
     out: Path | None,
     *,
     id_column: str = "id",
+    criteria: list[str] | None = None,
     as_json: bool = False,
 ) -> int:
     """``klero weights`` on files: read, rake, write ``--out`` (all or nothing), print."""
-    result = file_weights(panel, read_all_margins(margins, crossed), id_column, trim)
+    found = read_all_margins(margins, crossed)
+    result = file_weights(panel, found, id_column, trim, criteria)
     if out is not None:
         write_file(out, table_writer(result.frame()))
     print_weights(result, out, as_json)

@@ -10,6 +10,7 @@ the weights follow the quotas the panel was drawn under. The raking is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from quotas.pool_files import pool_from_frame
 from quotas.problems import KleroError
-from quotas.raking import Weights, pool_weights
+from quotas.raking import Weights, chosen_criteria, pool_weights, weightable
 from recruitment.db import Database
 from recruitment.models import SelectionRun
 from recruitment.permissions import Action, Actor
@@ -41,6 +42,9 @@ class SiteWeights:
     ids: tuple[str, ...]
     weights: Weights
     categories: pd.DataFrame
+    criteria: tuple[str, ...]  # the criteria weighted
+    all_criteria: tuple[str, ...]  # every criterion of the run's quotas
+    weightable: tuple[str, ...]  # those whose every census category is on the panel
 
     def frame(self) -> pd.DataFrame:
         """The ``id, weight`` table (ids are pseudonyms)."""
@@ -54,8 +58,14 @@ def site_weights(
     *,
     attendees: bool = False,
     trim: float | None = None,
+    criteria: Sequence[str] | None = None,
+    only_weightable: bool = False,
 ) -> SiteWeights:
-    """Raking weights for a site's panel (or its attendees) to the run's census shares."""
+    """Raking weights for a site's panel (or its attendees) to the run's census shares.
+
+    ``criteria`` names the criteria to weight on (default: every criterion of the quotas,
+    or with ``only_weightable`` those whose every census category someone on the panel has).
+    """
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.VIEW_SITE)
         run = session.execute(
@@ -74,19 +84,34 @@ def site_weights(
         if not chosen:
             code = "weights_no_attendees" if attendees else "weights_empty_panel"
             raise KleroError(code, site=found.code, run_id=run.id)
-        quotas = table_from_rows(run.inputs["quotas"])
+        every = table_from_rows(run.inputs["quotas"])
         frame = frame_of(run.inputs["pool"])
         frame = frame[frame[ID_COLUMN].isin(chosen)].reset_index(drop=True)
         loaded = pool_from_frame(
             frame,
-            quotas,
+            every,
             id_column=ID_COLUMN,
             address_columns=[HOUSEHOLD_COLUMN],
             source=f"{found.code}/run {run.id}",
         )
         pool = loaded.raise_for_errors()
-        result, categories = pool_weights(pool, quotas, trim)
+        usable = tuple(weightable(pool, every))
+        if criteria is None and only_weightable:
+            criteria = usable
+        quotas = chosen_criteria(every, criteria)
+        used = tuple(f for f in every.features if f in set(quotas.features))
+        people = pool_from_frame(frame, quotas, id_column=ID_COLUMN).raise_for_errors()
+        result, categories = pool_weights(people, quotas, trim)
         group = GROUPS[1] if attendees else GROUPS[0]
         return SiteWeights(
-            found.code, run.id, group, run.input_sha256, pool.ids, result, categories
+            found.code,
+            run.id,
+            group,
+            run.input_sha256,
+            people.ids,
+            result,
+            categories,
+            used,
+            every.features,
+            usable,
         )

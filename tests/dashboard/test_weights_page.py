@@ -24,6 +24,10 @@ def test_the_evaluator_sees_weights_and_balance_tests(shared_db: DemoDb) -> None
     assert any("Wilson score" in c.value for c in at.caption)
     labels = [getattr(b, "label", None) for b in at.get("download_button")]
     assert "Download the weights (CSV: id, weight)" in labels
+    everything = at.multiselect(key="weights_criteria").value
+    assert len(everything) >= 3 and set(weights["Criterion"]) == set(everything)
+    at.multiselect(key="weights_criteria").set_value(everything[:1]).run()
+    assert not at.error and set(at.dataframe[0].value["Criterion"]) == {everything[0]}
 
 
 def test_attendees_without_attendance_say_what_to_do(shared_db: DemoDb) -> None:

@@ -54,6 +54,14 @@ def test_json_gives_the_figures_and_the_balance_tests(capsys: pytest.CaptureFixt
     assert shares[("gender", "female")] == pytest.approx(0.51, abs=1e-4)
 
 
+def test_criteria_weight_on_some_criteria_only(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["weights", "--panel", str(PANEL), "--margins", str(CENSUS), "--json"]
+    assert main([*args, "--criteria", "age, gender"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["criteria"] == 2
+    assert {c["feature"] for c in payload["categories"]} == {"gender", "age"}
+
+
 def test_a_census_category_nobody_has_exits_1_writing_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,4 +89,7 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["weights", "--panel", str(PANEL), "--margins", str(margins)]) == 2
     assert "colour" in capsys.readouterr().err
     assert main(["weights", "--margins", str(CENSUS)]) == 2
+    args = ["weights", "--panel", str(PANEL), "--margins", str(CENSUS)]
+    assert main([*args, "--criteria", "gender,colour"]) == 2
+    assert "Unknown criteria to weight on: colour" in capsys.readouterr().err
     assert main(["weights", "--panel", str(PANEL), "--margins", str(CENSUS), "--attendees"]) == 2

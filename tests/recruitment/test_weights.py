@@ -48,7 +48,13 @@ def test_the_panel_and_the_attendees_are_weighted_to_the_run_census(
     found = uc.site_weights(world.db, world.evaluator, SITE)
     assert (found.site, found.run_id, found.group) == (SITE, summary.run_id, "panel")
     assert list(found.ids) == list(people.index)
+    assert found.criteria == found.all_criteria == found.weightable == tuple(FEATURES)
     _meets_census(found, people, world)
+    one = uc.site_weights(world.db, world.evaluator, SITE, criteria=["Gender"])
+    assert one.criteria == ("gender",) and set(one.categories["feature"]) == {"gender"}
+    with pytest.raises(KleroError) as unknown:
+        uc.site_weights(world.db, world.evaluator, SITE, criteria=["colour"])
+    assert unknown.value.code == "weights_unknown_criteria"
 
     with pytest.raises(KleroError) as caught:
         uc.site_weights(world.db, world.evaluator, SITE, attendees=True)
