@@ -14,7 +14,7 @@ from typing import Literal
 from quotas.exports import table_bytes, workbook_bytes
 from quotas.problems import KleroError
 from quotas.staging import write_all
-from recruitment.reports.balance_tests import balance_with_tests, tests_frame
+from recruitment.reports.balance_tests import balance_tests_frame, balance_with_tests
 from recruitment.reports.model import Level, Report, pooled_balance, pooled_scores
 from recruitment.reports.tables import (
     gaps_frame,
@@ -72,7 +72,7 @@ def report_bytes(report: Report, kind: ReportFormat, lang: str = "en") -> bytes:
         "units": units_frame(report, lang),
         "balance": balance_with_tests(report, lang),
         "gaps": gaps_frame(report, lang),
-        "tests": tests_frame(report, lang),
+        "tests": balance_tests_frame(report, lang),
         "sites": sites_frame(report, lang),
         "provenance": provenance_frame(report),
     }

@@ -21,7 +21,7 @@ from recruitment.reports.tables import balance_frame, unit_label
 
 #: What the figures mean and do not mean, in the order the report prints them.
 EXPLANATIONS = ("report_tests_p_value", "report_tests_tvd", "report_tests_gap")
-#: The columns of ``tests_frame``.
+#: The columns of ``balance_tests_frame``.
 TEST_COLUMNS = (
     *("unit", "feature", "seats", "test", "p_value", "tvd", "value", "target_share"),
     *("panel_share", "deviation", "gap_low", "gap_high"),
@@ -39,7 +39,7 @@ def _round(value: object, digits: int) -> float | None:
     return None if math.isnan(number) else round(number, digits)
 
 
-def tests_frame(report: Report, lang: str = "en") -> pd.DataFrame:
+def balance_tests_frame(report: Report, lang: str = "en") -> pd.DataFrame:
     """One row per unit × criterion: the test, its p-value, the TVD and the largest gap."""
     rows = []
     for unit, tests in zip(report.units, unit_tests(report), strict=True):

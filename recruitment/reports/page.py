@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from quotas.messages import render
-from recruitment.reports.balance_tests import explanations, tests_frame
+from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.tables import (
     balance_frame,
@@ -128,7 +128,7 @@ def report_html(report: Report, lang: str = "en") -> str:
 def _tests_section(report: Report, lang: str) -> str:
     """The balance tests: what the figures mean, then one row per unit and criterion."""
     notes = "".join(f'<p class="note">{html.escape(p)}</p>' for p in explanations(lang))
-    return notes + table_html(tests_frame(report, lang), lang)
+    return notes + table_html(balance_tests_frame(report, lang), lang)
 
 
 def _balance_tables(report: Report, lang: str) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from fpdf import FPDF
 
 from quotas.messages import render
-from recruitment.reports.balance_tests import explanations, tests_frame
+from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
 from recruitment.reports.tables import (
@@ -175,7 +175,7 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     _heading(pdf, render("report_section_tests", {}, lang))
     for text in explanations(lang):
         _paragraph(pdf, text)
-    _table(pdf, tests_frame(report, lang), lang)
+    _table(pdf, balance_tests_frame(report, lang), lang)
     _heading(pdf, render("report_section_sites", {}, lang))
     _table(pdf, sites_frame(report, lang), lang)
     _heading(pdf, render("report_section_provenance", {}, lang))

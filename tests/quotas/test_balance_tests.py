@@ -74,10 +74,10 @@ def test_chi_square_tail_at_the_tabulated_95_percent_points(x: float, df: int) -
     assert chi_square_sf(x, df) == pytest.approx(0.05, abs=1e-9)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(1, 40), st.floats(0.5, 80.0))
 def test_chi_square_tail_matches_the_integrated_density(df: int, x: float) -> None:
-    grid = np.linspace(x, x + 400.0, 400_001)
+    grid = np.linspace(x, x + 300.0, 200_001)
     log_density = (
         (df / 2 - 1) * np.log(grid) - grid / 2 - (df / 2) * math.log(2) - math.lgamma(df / 2)
     )
