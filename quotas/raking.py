@@ -34,8 +34,9 @@ from quotas.targets import Margins
 
 #: Largest gap between a weighted share and its census share accepted (0.0001 point).
 TOLERANCE = 1e-6
-#: Sweeps before giving up.
+#: Rounds before giving up, and rounds without progress before giving up earlier.
 MAX_SWEEPS = 2_000
+STALL_SWEEPS = 200
 
 
 class WeightsInfeasible(KleroError):
@@ -122,6 +123,11 @@ def _above_cap(weights: np.ndarray, cap: float | None) -> bool:
     return cap is not None and weights.max() > cap * weights.mean() * (1 + 1e-9)
 
 
+def _stalled(best: list[float]) -> bool:
+    """Whether the last STALL_SWEEPS rounds cut the smallest gap by less than 0.1 %."""
+    return len(best) > STALL_SWEEPS and best[-1] > 0.999 * best[-1 - STALL_SWEEPS]
+
+
 def rake(dims: Sequence[Dimension], size: int, *, cap: float | None = None) -> Weights:
     """Raking weights (mean 1) for ``size`` people meeting every dimension's shares.
 
@@ -136,11 +142,13 @@ def rake(dims: Sequence[Dimension], size: int, *, cap: float | None = None) -> W
     weights = np.ones(size)
     gap = largest_gap(dims, weights)
     sweeps = 0
+    best = [gap[0]]  # the smallest gap after each round
     while gap[0] > TOLERANCE or _above_cap(weights, cap):
-        if sweeps == MAX_SWEEPS:
+        if sweeps == MAX_SWEEPS or _stalled(best):
             points = round(gap[0] * 100, 2)
             params = {"gap": points, "feature": gap[1], "value": gap[2], "sweeps": sweeps}
             if cap is not None:
+                rake(dims, size)  # without the cap: says so when the margins are the cause
                 raise WeightsInfeasible("weights_trim_too_low", trim=cap, **params)
             raise WeightsInfeasible("weights_not_converged", **params)
         for dim in dims:
@@ -152,6 +160,7 @@ def rake(dims: Sequence[Dimension], size: int, *, cap: float | None = None) -> W
             weights = np.minimum(weights, cap)  # the mean is 1 before this line
         sweeps += 1
         gap = largest_gap(dims, weights)
+        best.append(min(best[-1], gap[0]))
     return Weights(weights * (size / weights.sum()), sweeps, gap[0])
 
 

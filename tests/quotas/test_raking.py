@@ -101,6 +101,9 @@ def test_contradictory_margins_do_not_converge() -> None:
         rake([gender, age], 4)
     assert caught.value.code == "weights_not_converged"
     assert caught.value.params["gap"] > 10
+    with pytest.raises(WeightsInfeasible) as capped:  # the margins, not the cap, are the cause
+        rake([gender, age], 4, cap=50)
+    assert capped.value.code == "weights_not_converged"
 
 
 def test_a_cap_too_low_is_refused_naming_the_trim() -> None:
