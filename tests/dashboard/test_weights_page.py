@@ -30,9 +30,7 @@ def test_the_evaluator_sees_weights_and_balance_tests(shared_db: DemoDb) -> None
     at.radio(key="weights_group").set_value("attendees").run()
     assert [e.value for e in at.error] and "attended" in at.error[0].value
     assert not at.exception
-
-
-def test_the_page_speaks_the_session_language(shared_db: DemoDb) -> None:
-    at = open_page(signed_in(shared_db, "evaluator", lang="fr"), "weights", "FR-lyon")
+    at.radio(key="weights_group").set_value("panel").run()
+    at.selectbox(key="lang").select("fr").run()
     assert at.title[0].value.startswith("Pondérations et équilibre") and not at.error
     assert "Tests d'équilibre" in at.subheader[0].value
