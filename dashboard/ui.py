@@ -58,6 +58,7 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
         ":material/dynamic_feed:",
     ),
     "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
+    "weights": ("views/weights.py", roles_for(Action.VIEW_SITE), ":material/balance:"),
     "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
     "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
     # Everyone signed in: your own second factor (admins also lift sign-in locks there).

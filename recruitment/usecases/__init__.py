@@ -129,6 +129,7 @@ from recruitment.usecases.volunteers import (
     export_volunteer_data,
     register_volunteer,
 )
+from recruitment.usecases.weights import SiteWeights, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -173,6 +174,7 @@ __all__ = [
     "SiteSeats",
     "SiteSummary",
     "SiteView",
+    "SiteWeights",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
@@ -234,6 +236,7 @@ __all__ = [
     "site_columns",
     "site_number",
     "site_quotas",
+    "site_weights",
     "sites_overview",
     "start",
     "unlock_login",
