@@ -58,6 +58,7 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
         ":material/dynamic_feed:",
     ),
     "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
+    "weights": ("views/weights.py", roles_for(Action.VIEW_SITE), ":material/balance:"),
     "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
     # Consent texts, dates, the public link, printable forms and paper forms entry.
     "registration": (

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _declared(source: str) -> dict[str, str]:
-    """``name -> module`` for each ``from module import name`` under ``if TYPE_CHECKING:``."""
+def declared(package: str) -> dict[str, str]:
+    """``name -> module`` for each ``from module import name`` under the ``if TYPE_CHECKING:``
+    of ``package``'s ``__init__`` (the package must be imported)."""
+    source = Path(str(sys.modules[package].__file__)).read_text("utf-8")
     where: dict[str, str] = {}
     for node in ast.parse(source).body:
         if not (isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"):
@@ -37,7 +39,7 @@ def lazy_names(
 
     A name is imported from its module on first use, then kept in the package.
     """
-    where = _declared(Path(str(sys.modules[package].__file__)).read_text("utf-8"))
+    where = declared(package)
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)

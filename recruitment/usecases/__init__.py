@@ -149,6 +149,7 @@ from recruitment.usecases.volunteers import (
     register_people,
     register_volunteer,
 )
+from recruitment.usecases.weights import SiteWeights, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -200,6 +201,7 @@ __all__ = [
     "SiteSeats",
     "SiteSummary",
     "SiteView",
+    "SiteWeights",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
@@ -269,6 +271,7 @@ __all__ = [
     "site_form",
     "site_number",
     "site_quotas",
+    "site_weights",
     "sites_overview",
     "start",
     "today_utc",

@@ -28,6 +28,7 @@ TITLES = {
     "selection": "Selection",
     "batch": "Batch selection",
     "balance": "Representativeness",
+    "weights": "Weights & balance",
     "panel": "Panel management",
     "registration": "Registration",
     "audit": "Audit",
