@@ -60,11 +60,20 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
     "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
     "weights": ("views/weights.py", roles_for(Action.VIEW_SITE), ":material/balance:"),
     "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
+    # Consent texts, dates, the public link, printable forms and paper forms entry.
+    "registration": (
+        "views/registration.py",
+        roles_for(Action.IMPORT_POOL),
+        ":material/how_to_reg:",
+    ),
     "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
     # Everyone signed in: your own second factor (admins also lift sign-in locks there).
     "account": ("views/account.py", roles_for(Action.VIEW_SITE), ":material/account_circle:"),
 }
 
+
+# The public registration page (no sign-in; ``/register?site=SITE&lang=LANG``).
+REGISTER_PAGE = "views/register.py"
 
 # Session key of a checked password waiting for its one-time code (never the password).
 CHECKED = "signin_checked"

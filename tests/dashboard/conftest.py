@@ -30,6 +30,8 @@ PAGES = {
     "balance": "views/balance.py",
     "weights": "views/weights.py",
     "panel": "views/panel.py",
+    "registration": "views/registration.py",
+    "register": "views/register.py",
     "audit": "views/audit.py",
     "account": "views/account.py",
 }

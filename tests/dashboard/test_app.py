@@ -30,6 +30,7 @@ TITLES = {
     "balance": "Representativeness",
     "weights": "Weights & balance",
     "panel": "Panel management",
+    "registration": "Registration",
     "audit": "Audit",
     "account": "My account",
 }
