@@ -8,10 +8,11 @@ result does not depend on luck. Run with CI=true to reproduce a CI failure.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import settings
 
 from tests import hostile_corpus
@@ -19,6 +20,22 @@ from tests import hostile_corpus
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _secret_key() -> Iterator[None]:
+    """One fresh secret key for the whole session (and its child processes).
+
+    Every database a test makes, and every session-wide template it copies, is encrypted
+    with it, whatever order the tests run in (one process or several).
+    """
+    old = os.environ.get("KLERO_SECRET_KEY")
+    os.environ["KLERO_SECRET_KEY"] = Fernet.generate_key().decode()
+    yield
+    if old is None:
+        os.environ.pop("KLERO_SECRET_KEY", None)
+    else:
+        os.environ["KLERO_SECRET_KEY"] = old
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
 from recruitment.demo import create_demo
@@ -52,8 +51,7 @@ class DemoDb:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDb]:
     """A demo deliberation (4 sites, a run at FR-lyon), made once per session."""
     folder = tmp_path_factory.mktemp("dashboard-demo")
-    saved = {k: os.environ.get(k) for k in ("KLERO_SECRET_KEY", "KLERO_HOME")}
-    os.environ["KLERO_SECRET_KEY"] = Fernet.generate_key().decode()
+    saved = {k: os.environ.get(k) for k in ("KLERO_HOME",)}  # the key: tests/conftest.py
     os.environ["KLERO_HOME"] = str(folder)
     set_password_cost(2**4)
     path = folder / "demo.sqlite"

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -51,16 +50,9 @@ def _admin_engine():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fast_and_keyed() -> Iterator[None]:
-    """Cheap password hashing and a fresh secret key, shared with child processes."""
+def _fast() -> None:
+    """Cheap password hashing (the session's secret key comes from tests/conftest.py)."""
     set_password_cost(2**4)
-    old = os.environ.get("KLERO_SECRET_KEY")
-    os.environ["KLERO_SECRET_KEY"] = Fernet.generate_key().decode()
-    yield
-    if old is None:
-        os.environ.pop("KLERO_SECRET_KEY", None)
-    else:
-        os.environ["KLERO_SECRET_KEY"] = old
 
 
 class Backend:
