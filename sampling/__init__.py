@@ -10,6 +10,7 @@ by what they do:
   (LEXIMIN, MAXIMIN, NASH, LEGACY) on the panel polytope.
 - ``sampling.alternates``: drop-out scenarios, the ranked alternates, replacements.
 - ``sampling.lottery``: the distribution rounded to m equally likely panels, the draw.
+- ``sampling.seating``: the day's tables, round by round (``seat_tables``).
 
 Names are loaded on first use, so a command that only parses a name (``Algorithm``) does
 not load the solvers.
@@ -65,6 +66,15 @@ _WHERE = {
     "Replacement": "sampling.alternates.replace",
     "reason_data": "sampling.alternates.replace",
     "replace": "sampling.alternates.replace",
+    "SEATING_ENGINE": "sampling.seating.model",
+    "Seating": "sampling.seating.model",
+    "SeatingFigures": "sampling.seating.model",
+    "SeatingImpossible": "sampling.seating.model",
+    "SeatingRequest": "sampling.seating.model",
+    "TableFigure": "sampling.seating.model",
+    "category_columns": "sampling.seating.figures",
+    "seat_tables": "sampling.seating.seat",
+    "seating_figures": "sampling.seating.figures",
 }
 
 __all__ = sorted(_WHERE)
@@ -94,3 +104,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         select_panel,
     )
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
+    from sampling.seating.figures import category_columns, seating_figures
+    from sampling.seating.model import (
+        SEATING_ENGINE,
+        Seating,
+        SeatingFigures,
+        SeatingImpossible,
+        SeatingRequest,
+        TableFigure,
+    )
+    from sampling.seating.seat import seat_tables
