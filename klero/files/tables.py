@@ -192,6 +192,7 @@ def seating_payload(seating: Seating) -> dict[str, Any]:
         "tables": seating.table_count,
         "balance": list(request.criteria),
         "figures": seating.figures.summary(),
+        "deviation_floor": round(seating.floor, 4),
         "random_seating": seating.random.summary(),
         "solves": dict(seating.solves),
         "per_table": [
@@ -219,7 +220,8 @@ def print_seating(seating: Seating, written: Sequence[Path]) -> None:
     typer.echo(
         f"Mean deviation of a table from the panel's mix: {figures.deviation:.2f} people "
         f"(largest {figures.worst_deviation:.2f}); random seating: {random.deviation:.2f} "
-        f"(largest {random.worst_deviation:.2f})."
+        f"(largest {random.worst_deviation:.2f}); no seating of these tables goes below "
+        f"{seating.floor:.2f}."
     )
     typer.echo(
         f"Pairs at the same table more than once: {len(figures.repeated_pairs)} "

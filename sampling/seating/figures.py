@@ -45,6 +45,21 @@ def seating_figures(
     return SeatingFigures(tuple(found), repeated_pairs(request, tables))
 
 
+def deviation_floor(request: SeatingRequest, tables: np.ndarray) -> float:
+    """A mean deviation per table that no seating of these tables can go below.
+
+    Each table's count of a category is a whole number, so it is at least as far from the
+    table's share as that share is from the nearest whole number; the floor adds these
+    distances over criteria and categories, table by table, and averages them.
+    """
+    _, onehot = category_columns(request)
+    shares = onehot.sum(axis=0) / len(request.ids)
+    sizes = np.concatenate([np.bincount(row)[1:] for row in tables])
+    sizes = sizes[sizes > 0]
+    targets = sizes[:, None] * shares[None, :]
+    return float(np.abs(targets - np.round(targets)).sum(axis=1).mean())
+
+
 def repeated_pairs(request: SeatingRequest, tables: np.ndarray) -> tuple[tuple[str, str, int], ...]:
     """Pairs at the same table in more than one round (not those who must share one)."""
     n = len(request.ids)
@@ -82,10 +97,18 @@ def _forced_pairs(request: SeatingRequest) -> set[int]:
     return forced
 
 
-def random_seating(tables: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random seating of the same tables, with the same sizes, round by round."""
+def random_seating(
+    tables: np.ndarray, labels: Mapping[int, str], rng: np.random.Generator
+) -> np.ndarray:
+    """A random seating of the same tables, round by round: same sizes, and each person
+    at a table of their own language and time zones (the same label)."""
     shuffled = np.empty_like(tables)
+    numbers = np.array(sorted(labels))
+    label_of = np.array([labels[t] for t in numbers], dtype=object)
     for r in range(tables.shape[0]):
-        seats = np.sort(tables[r])
-        shuffled[r, rng.permutation(tables.shape[1])] = seats
+        for label in sorted(set(label_of.tolist())):
+            group = np.isin(tables[r], numbers[label_of == label])
+            seats = np.sort(tables[r][group])
+            who = np.flatnonzero(group)
+            shuffled[r, who[rng.permutation(len(who))]] = seats
     return shuffled

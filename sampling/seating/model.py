@@ -109,7 +109,9 @@ class Seating:
     """Every person's table in every round (``tables[r, i]``, from 1), with its figures.
 
     ``random`` holds the figures of a random seating of the same tables (drawn with the
-    seed, constraints not applied), for comparison; ``solves`` counts how each part of
+    seed; each person at a table of their language, other constraints not applied), for
+    comparison; ``floor`` is a mean deviation per
+    table that no seating of these tables can go below; ``solves`` counts how each part of
     the seating ended (``cp-sat optimal``, ``cp-sat feasible``, ``greedy``).
     """
 
@@ -119,6 +121,7 @@ class Seating:
     figures: SeatingFigures
     random: SeatingFigures
     solves: Mapping[str, int]
+    floor: float = 0.0
     engine: str = SEATING_ENGINE
 
     @property

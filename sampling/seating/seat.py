@@ -16,7 +16,12 @@ import numpy as np
 from quotas.solvers import Outcome
 from sampling.seating.cells import Cell, make_cells
 from sampling.seating.cpsat import solve_cell
-from sampling.seating.figures import category_columns, random_seating, seating_figures
+from sampling.seating.figures import (
+    category_columns,
+    deviation_floor,
+    random_seating,
+    seating_figures,
+)
 from sampling.seating.model import Seating, SeatingImpossible, SeatingRequest
 from sampling.seating.search import CellProblem, greedy, improve
 
@@ -56,7 +61,7 @@ def seat_tables(request: SeatingRequest, *, method: str = "optimised") -> Seatin
             state.record(assignment, tables[r])
     labels = {int(t): cell.label for cell in cells for t in cell.tables}
     figures = seating_figures(request, tables, labels)
-    shuffled = random_seating(tables, _rng(request.seed, 3))
+    shuffled = random_seating(tables, labels, _rng(request.seed, 3))
     return Seating(
         request=request,
         tables=tables,
@@ -64,6 +69,7 @@ def seat_tables(request: SeatingRequest, *, method: str = "optimised") -> Seatin
         figures=figures,
         random=seating_figures(request, shuffled, labels),
         solves=dict(sorted(solves.items())),
+        floor=round(deviation_floor(request, tables), 6),
     )
 
 
