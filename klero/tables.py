@@ -15,7 +15,7 @@ import typer
 
 from klero.files.check import IdOpt
 from klero.files.tables import PanelColumns, TableOptions, tables_on_files
-from klero.options import DRAW_NUMBER_MAX, JsonOpt, split_columns
+from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
 from quotas.problems import KleroError
 from sampling.seating.model import DEFAULT_EFFORT
 
@@ -24,14 +24,15 @@ FileOpt = Path | None
 
 def tables_command(
     balance: Annotated[
-        str, typer.Option("--balance", help="Comma-separated criteria each table should mirror.")
-    ],
+        str | None,
+        typer.Option("--balance", help="Comma-separated criteria each table should mirror."),
+    ] = None,
     table_size: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--table-size", help="Most people at a table (sizes differ by 1 at most).", min=2
         ),
-    ],
+    ] = None,
     panel: Annotated[
         FileOpt, typer.Option("--panel", help="The panel file (panel.csv of klero select).")
     ] = None,
@@ -73,6 +74,20 @@ def tables_command(
         str | None, typer.Option("--name-column", help="The plan shows this column (else ids).")
     ] = None,
     id_column: IdOpt = "id",
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="Seat a stored site's panel (without --balance: its plan)."),
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="--site: the run whose panel (default: latest).")
+    ] = None,
+    move: Annotated[
+        str | None, typer.Option("--move", help="--site: move this pseudonym (--to, --in-round).")
+    ] = None,
+    to_table: Annotated[int | None, typer.Option("--to", help="--move: the new table.")] = None,
+    in_round: Annotated[int, typer.Option("--in-round", help="--move: the round.", min=1)] = 1,
+    database_url: DbOpt = None,
+    user: UserOpt = None,
     effort: Annotated[
         float,
         typer.Option(
@@ -88,21 +103,27 @@ def tables_command(
     id,round,table (--out) and a plan per round (--plan), and compares with a random
     seating. Same inputs and seed, same seating.
     """
-    criteria = split_columns(balance)
-    if not criteria:
-        raise KleroError("tables_balance_missing")
-    if panel is None:
-        raise KleroError("tables_panel_missing")
     if lang not in ("en", "fr", "es"):
         raise KleroError("tables_lang_unknown", lang=lang)
-    options = TableOptions(
-        criteria,
-        table_size,
-        rounds,
-        secrets.randbelow(DRAW_NUMBER_MAX) if seed is None else seed,
-        effort,
-    )
+    if (panel is None) == (site is None):
+        raise KleroError("tables_panel_or_site")
+    criteria = split_columns(balance)
+    options = None
+    if criteria:
+        if table_size is None:
+            raise KleroError("tables_size_missing")
+        chosen = secrets.randbelow(DRAW_NUMBER_MAX) if seed is None else seed
+        options = TableOptions(criteria, table_size, rounds, chosen, effort)
     columns = PanelColumns(id_column, language_column, time_zone_column, name_column)
-    return tables_on_files(
-        panel, columns, options, (together, apart, facilitators), (out, plan or [], lang), as_json
-    )
+    constraints = (together, apart, facilitators)
+    outputs = (out, plan or [], lang)
+    if site is None:
+        assert panel is not None
+        if options is None:
+            raise KleroError("tables_balance_missing")
+        return tables_on_files(panel, columns, options, constraints, outputs, as_json)
+    # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
+    from klero.service.tables import SiteTables, tables_for_site
+
+    request = SiteTables(site, run, options, columns, constraints, (move, in_round, to_table))
+    return tables_for_site(request, outputs, as_json, (database_url, user))

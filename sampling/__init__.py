@@ -74,6 +74,7 @@ _WHERE = {
     "TableFigure": "sampling.seating.model",
     "category_columns": "sampling.seating.figures",
     "seat_tables": "sampling.seating.seat",
+    "evaluate_seating": "sampling.seating.seat",
     "seating_figures": "sampling.seating.figures",
 }
 
@@ -113,4 +114,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         SeatingRequest,
         TableFigure,
     )
-    from sampling.seating.seat import seat_tables
+    from sampling.seating.seat import evaluate_seating, seat_tables

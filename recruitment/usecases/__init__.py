@@ -115,6 +115,13 @@ from recruitment.usecases.signin import (
     check_second_factor,
     unlock_login,
 )
+from recruitment.usecases.tables import (
+    TablePlanView,
+    TableSettings,
+    move_person,
+    seat_site,
+    site_tables,
+)
 from recruitment.usecases.user_import import (
     OneTimePassword,
     UserImportReport,
@@ -174,6 +181,8 @@ __all__ = [
     "SiteSummary",
     "SiteView",
     "SitesOverview",
+    "TablePlanView",
+    "TableSettings",
     "TotpSetup",
     "Unlocked",
     "UserImportReport",
@@ -208,6 +217,7 @@ __all__ = [
     "import_users",
     "list_runs",
     "list_sites",
+    "move_person",
     "panel_status",
     "parse_level",
     "password_file_text",
@@ -224,6 +234,7 @@ __all__ = [
     "rerun_selection",
     "run_batch",
     "run_selection",
+    "seat_site",
     "second_factor_state",
     "set_criteria",
     "set_quotas",
@@ -234,6 +245,7 @@ __all__ = [
     "site_columns",
     "site_number",
     "site_quotas",
+    "site_tables",
     "sites_overview",
     "start",
     "unlock_login",

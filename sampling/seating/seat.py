@@ -10,6 +10,7 @@ deterministic-time limit, so the same request gives the same seating in any proc
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -60,15 +61,27 @@ def seat_tables(request: SeatingRequest, *, method: str = "optimised") -> Seatin
                 raise SeatingImpossible("tables_not_found", round=r + 1)
             state.record(assignment, tables[r])
     labels = {int(t): cell.label for cell in cells for t in cell.tables}
-    figures = seating_figures(request, tables, labels)
+    return evaluate_seating(request, tables, labels, dict(sorted(solves.items())))
+
+
+def evaluate_seating(
+    request: SeatingRequest,
+    tables: np.ndarray,
+    labels: Mapping[int, str],
+    solves: Mapping[str, int] | None = None,
+) -> Seating:
+    """A seating's figures, its random comparison (drawn with the seed) and its floor.
+
+    Used for a seating just made and for one changed by hand (a person moved).
+    """
     shuffled = random_seating(tables, labels, _rng(request.seed, 3))
     return Seating(
         request=request,
         tables=tables,
-        labels=labels,
-        figures=figures,
+        labels=dict(labels),
+        figures=seating_figures(request, tables, labels),
         random=seating_figures(request, shuffled, labels),
-        solves=dict(sorted(solves.items())),
+        solves=dict(solves or {}),
         floor=round(deviation_floor(request, tables), 6),
     )
 
