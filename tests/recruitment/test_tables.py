@@ -7,16 +7,19 @@ only, and never stored with the plan or in the audit trail.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from klero.app import main
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, TablePlan
 from recruitment.permissions import PermissionDenied
-from tests.recruitment.conftest import SITE, SIZE, World
+from tests.recruitment.conftest import PASSWORD, SITE, SIZE, World
 
 SETTINGS = uc.TableSettings(
     balance=("gender", "age"), table_size=8, rounds=2, seed=1, name_column="name"
@@ -90,3 +93,32 @@ def test_bad_requests(selected_world: tuple[World, uc.RunSummary]) -> None:
     with pytest.raises(KleroError) as found:
         uc.move_person(world.db, world.partner, SITE, person, 3, 1)
     assert (found.value.code, found.value.exit_code) == ("tables_move_invalid", 2)
+
+
+def test_klero_tables_for_a_site(
+    selected_world: tuple[World, uc.RunSummary],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    world, _ = selected_world
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_USER", "alice")
+    base = ["tables", "--site", SITE]
+    args = [*base, "--balance", "gender,age", "--table-size", "10", "--rounds", "2"]
+    out, plan = tmp_path / "tables.csv", tmp_path / "plan.html"
+    assert main([*args, "--seed", "4", "--name-column", "name", "--out", str(out)]) == 0
+    assert "50 people at 5 tables of up to 10 for 2 round(s), seed 4" in capsys.readouterr().out
+    assert main([*base, "--plan", str(plan), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["tables"] == 5 and payload["moves"] == 0
+    assert "Person " in plan.read_text(encoding="utf-8")
+    person = pd.read_csv(out)["id"][0]
+    assert main([*base, "--move", person, "--to", "5", "--in-round", "2"]) == 0
+    assert "Moved by hand: 1 time(s)" in capsys.readouterr().out
+    monkeypatch.setenv("KLERO_USER", "coord")
+    assert main([*base, "--plan", str(plan)]) == 0
+    assert "Person " not in plan.read_text(encoding="utf-8")
+    assert main([*base, "--move", person, "--to", "1"]) == 4
+    assert main([*base, "--move", person]) == 2
