@@ -19,6 +19,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, TablePlan
 from recruitment.permissions import PermissionDenied
+from recruitment.reports.tables import sites_frame
 from tests.recruitment.conftest import PASSWORD, SITE, SIZE, World
 
 SETTINGS = uc.TableSettings(
@@ -70,6 +71,9 @@ def test_seat_read_and_move_one_person(selected_world: tuple[World, uc.RunSummar
     (seated,) = _events(world, "tables.seat")
     assert seated.after is not None and seated.after["tables"] == 7
     assert uc.verify_audit(world.db, world.evaluator).ok
+    # the global report counts each site's tables
+    report = uc.deliberation_report(world.db, world.coordinator, "Global Day")
+    assert sites_frame(report).set_index("site").loc[SITE, "tables"] == 7
     with world.db.unit_of_work() as session:
         stored = json.dumps([p.seats for p in session.execute(select(TablePlan)).scalars()])
     trail = json.dumps([e.after for e in [*_events(world, "tables.seat"), event]])
