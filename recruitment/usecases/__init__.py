@@ -119,6 +119,7 @@ from recruitment.usecases.tables import (
     TablePlanView,
     TableSettings,
     move_person,
+    plan_document,
     seat_site,
     site_tables,
 )
@@ -222,6 +223,7 @@ __all__ = [
     "parse_level",
     "password_file_text",
     "plan_batch",
+    "plan_document",
     "plan_seats",
     "prepare_panel_export",
     "preview_import",

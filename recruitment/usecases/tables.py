@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -298,3 +299,16 @@ def table_counts(session: Session, site_ids: list[int]) -> dict[int, int]:
     """The number of tables of each site's current plan (sites without a plan: absent)."""
     query = select(TablePlan.site_id, TablePlan.tables).order_by(TablePlan.id)
     return {s: t for s, t in session.execute(query).all() if s in set(site_ids)}
+
+
+def plan_document(view: TablePlanView, kind: str, lang: str = "en") -> bytes:
+    """The plan as a file: ``csv`` (pseudonym, round, table; name when shown), ``html``, ``pdf``."""
+    from sampling.seating.plan import plan_html, plan_pdf
+
+    if kind == "pdf":
+        return plan_pdf(view.seating, view.names, lang)
+    if kind == "html":
+        return plan_html(view.seating, view.names, lang).encode("utf-8")
+    from quotas.exports import table_bytes
+
+    return table_bytes(pd.DataFrame(view.rows()), "csv")

@@ -29,6 +29,7 @@ PAGES = {
     "batch": "views/batch.py",
     "balance": "views/balance.py",
     "panel": "views/panel.py",
+    "tables": "views/tables.py",
     "audit": "views/audit.py",
     "account": "views/account.py",
 }
