@@ -29,6 +29,7 @@ TITLES = {
     "batch": "Batch selection",
     "balance": "Representativeness",
     "panel": "Panel management",
+    "tables": "Tables",
     "audit": "Audit",
     "account": "My account",
 }
