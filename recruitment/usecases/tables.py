@@ -188,7 +188,8 @@ def _view(
 ) -> TablePlanView:
     settings = plan.settings
     by_pseudonym = {v.pseudonym: v for v in people}
-    ids = tuple(sorted(plan.seats))
+    # someone erased since (GDPR) is left out of the plan shown
+    ids = tuple(p for p in sorted(plan.seats) if p in by_pseudonym)
     seated = [by_pseudonym[p] for p in ids]
     request = SeatingRequest(
         ids=ids,
