@@ -17,7 +17,7 @@ from klero.files.check import IdOpt
 from klero.files.tables import PanelColumns, TableOptions, tables_on_files
 from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
 from quotas.problems import KleroError
-from sampling.seating.model import DEFAULT_EFFORT
+from sampling import DEFAULT_SEATING_EFFORT
 
 FileOpt = Path | None
 
@@ -93,7 +93,7 @@ def tables_command(
         typer.Option(
             "--effort", help="CP-SAT's limit per solve, in deterministic seconds.", min=0.1, max=600
         ),
-    ] = DEFAULT_EFFORT,
+    ] = DEFAULT_SEATING_EFFORT,
     as_json: JsonOpt = False,
 ) -> int:
     """Seat a panel at tables of --table-size for --rounds rounds, each table like the panel.

@@ -67,6 +67,9 @@ _WHERE = {
     "reason_data": "sampling.alternates.replace",
     "replace": "sampling.alternates.replace",
     "SEATING_ENGINE": "sampling.seating.model",
+    "DEFAULT_SEATING_EFFORT": "sampling.seating.model",
+    "plan_html": "sampling.seating.plan",
+    "plan_pdf": "sampling.seating.plan",
     "Seating": "sampling.seating.model",
     "SeatingFigures": "sampling.seating.model",
     "SeatingImpossible": "sampling.seating.model",
@@ -107,6 +110,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
     from sampling.seating.figures import category_columns, seating_figures
     from sampling.seating.model import (
+        DEFAULT_SEATING_EFFORT,
         SEATING_ENGINE,
         Seating,
         SeatingFigures,
@@ -114,4 +118,5 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         SeatingRequest,
         TableFigure,
     )
+    from sampling.seating.plan import plan_html, plan_pdf
     from sampling.seating.seat import evaluate_seating, seat_tables

@@ -23,7 +23,7 @@ from klero.options import emit_json
 from klero.output import staged, table_writer
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
-from sampling import Seating, SeatingRequest, seat_tables
+from sampling import Seating, SeatingRequest, plan_html, plan_pdf, seat_tables
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,6 @@ def files_request(
 
 def plan_writer(path: Path, seating: Seating, names: Mapping[str, str], lang: str) -> Any:
     """A writer of the printable plan, HTML or PDF by the file's suffix."""
-    from sampling.seating.plan import plan_html, plan_pdf
-
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
         text = plan_html(seating, names, lang)

@@ -28,8 +28,15 @@ from recruitment.security import Secrets
 from recruitment.usecases.common import site_for, site_ref
 from recruitment.usecases.panels import run_of
 from recruitment.usecases.seats import members, seat_lines
-from sampling import Seating, SeatingRequest, evaluate_seating, seat_tables
-from sampling.seating.model import DEFAULT_EFFORT
+from sampling import (
+    DEFAULT_SEATING_EFFORT,
+    Seating,
+    SeatingRequest,
+    evaluate_seating,
+    plan_html,
+    plan_pdf,
+    seat_tables,
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class TableSettings:
     table_size: int
     rounds: int = 1
     seed: int = 0
-    effort: float = DEFAULT_EFFORT
+    effort: float = DEFAULT_SEATING_EFFORT
     language_column: str | None = None
     time_zone_column: str | None = None
     name_column: str | None = None
@@ -304,8 +311,6 @@ def table_counts(session: Session, site_ids: list[int]) -> dict[int, int]:
 
 def plan_document(view: TablePlanView, kind: str, lang: str = "en") -> bytes:
     """The plan as a file: ``csv`` (pseudonym, round, table; name when shown), ``html``, ``pdf``."""
-    from sampling.seating.plan import plan_html, plan_pdf
-
     if kind == "pdf":
         return plan_pdf(view.seating, view.names, lang)
     if kind == "html":

@@ -21,7 +21,7 @@ from quotas.problems import KleroError
 #: request (and seed).
 SEATING_ENGINE = "2026-12-07.1"
 #: CP-SAT's limit per solve (a cell in a round), in deterministic seconds.
-DEFAULT_EFFORT = 5.0
+DEFAULT_SEATING_EFFORT = 5.0
 
 
 class SeatingImpossible(KleroError):
@@ -49,7 +49,7 @@ class SeatingRequest:
     fixed: Mapping[str, int] = field(default_factory=dict)
     languages: Sequence[str] | None = None
     time_zones: Sequence[str] | None = None
-    effort: float = DEFAULT_EFFORT
+    effort: float = DEFAULT_SEATING_EFFORT
 
     def __post_init__(self) -> None:
         if self.table_size < 2:

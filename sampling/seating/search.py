@@ -74,6 +74,8 @@ def greedy(problem: CellProblem, rng: np.random.Generator) -> np.ndarray | None:
     for u in order:
         if cell.fixed[u] >= 0:
             choice = int(cell.fixed[u])
+            if (problem.apart[u] @ members)[choice]:  # fixed with someone kept apart
+                return None
         else:
             allowed = (room >= weights[u]) & ((problem.apart[u] @ members) == 0)
             if not allowed.any():
