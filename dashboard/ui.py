@@ -66,6 +66,7 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
         roles_for(Action.IMPORT_POOL),
         ":material/how_to_reg:",
     ),
+    "tables": ("views/tables.py", roles_for(Action.VIEW_SITE), ":material/table_restaurant:"),
     "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
     # Everyone signed in: your own second factor (admins also lift sign-in locks there).
     "account": ("views/account.py", roles_for(Action.VIEW_SITE), ":material/account_circle:"),

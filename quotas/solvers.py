@@ -1,8 +1,9 @@
 """Every solver object is made here, and every solve's status is read here.
 
 HiGHS (LPs, QPs and the alternates' MIPs), CBC through OR-Tools (the panel integer
-programs) and PuLP (the exported feasibility model) are created by the functions below
-and nowhere else, so each runs on one thread without output, and a solve that ends in an
+programs), CP-SAT (the seating at tables) and PuLP (the exported feasibility model) are
+created by the functions below and nowhere else, so each runs on one thread without
+output, and a solve that ends in an
 unexpected status raises ``SolverFailed`` with the solver's name and status, whichever
 algorithm asked. ``tests/quotas/test_solvers.py`` keeps it that way.
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import highspy
     import pulp
     from ortools.linear_solver import pywraplp
+    from ortools.sat.python import cp_model
 
 # The solver libraries load on first use: importing this module (as the errors do) stays
 # cheap for commands that never solve. The message of SolverFailed's code
@@ -39,11 +41,13 @@ __all__ = [
     "highs_mip_stop",
     "highs_optimal",
     "new_cbc",
+    "new_cp_sat",
     "new_highs",
     "new_highs_model",
     "new_pulp_problem",
     "run_highs_mip",
     "solve_cbc",
+    "solve_cp_sat",
     "solve_highs",
 ]
 
@@ -211,7 +215,7 @@ def solve_highs(h: highspy.Highs) -> None:
 
 
 class Outcome(StrEnum):
-    """How a CBC solve ended."""
+    """How a CBC or CP-SAT solve ended."""
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"  # a solution, not proven optimal (a time limit)
@@ -270,6 +274,48 @@ def solve_cbc(
     if outcome not in accept:
         raise SolverFailed("CBC", str(status))
     return outcome
+
+
+# -- CP-SAT -------------------------------------------------------------------------
+
+
+def new_cp_sat(
+    *, seed: int, deterministic_seconds: float, presolve: bool = True
+) -> cp_model.CpSolver:
+    """A CP-SAT solver whose answer depends only on the model and ``seed``.
+
+    One worker and a limit in *deterministic* time (CP-SAT's count of work done, the same
+    on any machine and under any load) and no wall-clock limit: the same model and seed
+    give the same solution in any process.
+    """
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(seed) % (2**31 - 1)
+    solver.parameters.max_deterministic_time = float(deterministic_seconds)
+    solver.parameters.log_search_progress = False
+    solver.parameters.cp_model_presolve = presolve
+    return solver
+
+
+def solve_cp_sat(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Outcome:
+    """Solve ``model``; OTHER when the limit came before any solution (never raises on it).
+
+    A model CP-SAT calls invalid is a bug: SolverFailed ``("CP-SAT", status)``.
+    """
+    from ortools.sat.python import cp_model
+
+    status = solver.solve(model)
+    outcomes = {
+        cp_model.OPTIMAL: Outcome.OPTIMAL,
+        cp_model.FEASIBLE: Outcome.FEASIBLE,
+        cp_model.INFEASIBLE: Outcome.INFEASIBLE,
+        cp_model.UNKNOWN: Outcome.OTHER,
+    }
+    if status not in outcomes:
+        raise SolverFailed("CP-SAT", solver.status_name(status))
+    return outcomes[status]
 
 
 # -- PuLP ---------------------------------------------------------------------------

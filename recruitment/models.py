@@ -336,3 +336,25 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TablePlan(Base):
+    """A site's seating at tables for the day, round by round (the latest one is current).
+
+    ``seats`` maps each panel member's pseudonym to their table in every round; the
+    settings say how it was made (criteria, table size, rounds, seed, constraints by
+    pseudonym), so the same plan can be made again. No personal data.
+    """
+
+    __tablename__ = "table_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("selection_run.id"))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seats: Mapped[dict[str, Any]] = mapped_column(JSON)  # pseudonym -> [table per round]
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)  # table number -> language, zones
+    tables: Mapped[int] = mapped_column(Integer)
+    engine: Mapped[str] = mapped_column(String(40))
+    moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[str] = mapped_column(String(LOGIN_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

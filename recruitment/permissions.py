@@ -35,6 +35,7 @@ class Action(StrEnum):
     RUN_BATCH_SELECTION = "select every ready site of a deliberation at once"
     RERUN_SELECTION = "re-run a selection"
     RECORD_STATUS = "record invitations, answers or attendance"
+    SEAT_TABLES = "seat the panel at tables for the day"
     EXPORT_PANEL = "export the panel"
     VIEW_CONTACTS = "see contact details"
     CLASSIFY_POOL = "change which pool columns are personal"
@@ -83,6 +84,7 @@ _OWN_SITES: dict[str, frozenset[Action]] = {
             Action.RUN_SELECTION,
             Action.RERUN_SELECTION,
             Action.RECORD_STATUS,
+            Action.SEAT_TABLES,
             Action.EXPORT_PANEL,
             Action.VIEW_CONTACTS,
             Action.CLASSIFY_POOL,

@@ -10,6 +10,7 @@ by what they do:
   (LEXIMIN, MAXIMIN, NASH, LEGACY) on the panel polytope.
 - ``sampling.alternates``: drop-out scenarios, the ranked alternates, replacements.
 - ``sampling.lottery``: the distribution rounded to m equally likely panels, the draw.
+- ``sampling.seating``: the day's tables, round by round (``seat_tables``).
 
 Names are loaded on first use, so a command that only parses a name (``Algorithm``) does
 not load the solvers.
@@ -47,6 +48,18 @@ if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_n
     )
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
     from sampling.propensity import PropensityModel, propensity_spread
+    from sampling.seating.figures import category_columns, seating_figures
+    from sampling.seating.model import (
+        DEFAULT_SEATING_EFFORT,
+        SEATING_ENGINE,
+        Seating,
+        SeatingFigures,
+        SeatingImpossible,
+        SeatingRequest,
+        TableFigure,
+    )
+    from sampling.seating.plan import plan_html, plan_pdf
+    from sampling.seating.seat import evaluate_seating, seat_tables
 
 # The names above, each loaded from its module on first use.
 __getattr__, __dir__, __all__ = lazy_names(__name__)

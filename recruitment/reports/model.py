@@ -173,6 +173,7 @@ class SiteFacts:
     statuses: dict[str, int]  # status -> seats of the panel and invited alternates
     replacements: int  # alternates invited in place of someone
     score: float
+    tables: int = 0  # tables of the site's current table plan (0: no plan)
 
 
 @dataclass(frozen=True)

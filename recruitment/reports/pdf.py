@@ -12,12 +12,12 @@ from __future__ import annotations
 import io
 import math
 import re
-import unicodedata
 
 import pandas as pd
 from fpdf import FPDF
 
 from quotas.messages import render
+from quotas.pdf_text import latin
 from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
@@ -33,30 +33,11 @@ from recruitment.reports.tables import (
 
 _PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
 _PERCENT |= {"tvd", "gap_low", "gap_high"}
-_SUBSTITUTES = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "≥": ">=", "…": "..."}
 # The units' columns are many: the PDF shows them as three tables.
 _UNIT_MAIN = (
     *("unit", "sites", "panels", "planned_seats", "seats", "score", "max_abs_deviation"),
     *("lowest_probability", "highest_gini", "fairness_of", "replacements", "runs"),
 )
-
-
-def latin(text: str) -> str:
-    """``text`` in the standard fonts' Latin-1: accents outside it dropped, else ``?``.
-
-    >>> latin("Bihār – Île-de-France")
-    'Bihar - Île-de-France'
-    """
-    out = []
-    for char in text:
-        char = _SUBSTITUTES.get(char, char)
-        try:
-            char.encode("latin-1")
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-            char = base or "?"
-        out.append(char)
-    return "".join(out)
 
 
 def _text(column: str, value: object) -> str:

@@ -143,6 +143,7 @@ def sites_frame(report: Report, lang: str = "en") -> pd.DataFrame:
             "panel_size": s.panel_size,
             "volunteers": sum(s.volunteers.values()),
             "seats": s.seats,
+            "tables": s.tables,
             "score": _round(s.score, 1),
             "run": None if s.run is None else s.run.run_id,
             "lowest_probability": None if s.run is None else _round(s.run.lowest_probability, 4),

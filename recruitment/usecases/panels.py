@@ -52,7 +52,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _run_of(session: Session, site: str | None, run_id: int | None) -> SelectionRun:
+def run_of(session: Session, site: str | None, run_id: int | None) -> SelectionRun:
     """The run asked for, or the site's latest successful run."""
     if run_id is not None:
         run = session.get(SelectionRun, run_id)
@@ -79,7 +79,7 @@ def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, 
     if status not in SEAT_STATUSES:
         raise KleroError("seat_status_unknown", status=status, known=", ".join(SEAT_STATUSES))
     with db.unit_of_work() as session:
-        run = _run_of(session, None, run_id)
+        run = run_of(session, None, run_id)
         site = site_for(session, actor, run.site_id, Action.RECORD_STATUS)
         seat = session.execute(
             select(PanelSeat)
@@ -137,7 +137,7 @@ def panel_status(
 ) -> PanelStatus:
     """Seats by kind and status of a run (default: the site's latest successful run)."""
     with db.unit_of_work() as session:
-        run = _run_of(session, site, run_id)
+        run = run_of(session, site, run_id)
         found = site_for(session, actor, run.site_id, Action.VIEW_SITE)
         lines = [line for _, line in seat_lines(session, run.id)]
         counts: dict[str, dict[str, int]] = {}
@@ -172,7 +172,7 @@ class PanelExport:
 def _panel_export(
     session: Session, actor: Actor, site: str | None, run_id: int | None
 ) -> PanelExport:
-    run = _run_of(session, site, run_id)
+    run = run_of(session, site, run_id)
     found = site_for(session, actor, run.site_id, Action.EXPORT_PANEL)
     with_contacts = allowed(actor, Action.VIEW_CONTACTS, site_ref(found))
     secrets = Secrets.load() if with_contacts else None

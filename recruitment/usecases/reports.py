@@ -48,6 +48,7 @@ from recruitment.reports.model import (
 )
 from recruitment.usecases.common import deliberation_named, site_ref, table_from_rows
 from recruitment.usecases.reruns import EARLIER_ENGINE
+from recruitment.usecases.tables import table_counts
 from sampling import ENGINE
 
 CHUNK = 500  # ids per IN list
@@ -195,6 +196,7 @@ def _read(
     runs = {site_id: int(run) for site_id, run in _rows(session, ids, latest, SelectionRun.site_id)}
     facts, quotas = _run_facts(session, runs, codes)
     people, statuses, replacements = _seats(session, runs.values())
+    tables = table_counts(session, ids)
     sites: list[SiteFacts] = []
     balance: list[dict[str, object]] = []
     for site, code, _, partner in rows:
@@ -224,6 +226,7 @@ def _read(
                 dict(statuses.get(run, Counter())) if run is not None else {},
                 replacements[run] if run is not None else 0,
                 score,
+                tables.get(site.id, 0),
             )
         )
     return sites, pd.DataFrame(balance), names

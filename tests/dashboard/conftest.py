@@ -31,6 +31,7 @@ PAGES = {
     "panel": "views/panel.py",
     "registration": "views/registration.py",
     "register": "views/register.py",
+    "tables": "views/tables.py",
     "audit": "views/audit.py",
     "account": "views/account.py",
 }

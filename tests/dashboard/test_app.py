@@ -31,6 +31,7 @@ TITLES = {
     "weights": "Weights & balance",
     "panel": "Panel management",
     "registration": "Registration",
+    "tables": "Tables",
     "audit": "Audit",
     "account": "My account",
 }

@@ -29,7 +29,7 @@ PRODUCT = ("quotas", "sampling", "recruitment", "klero", "dashboard", "synthetic
 # A solver object made, or a solver's status read, anywhere but quotas/solvers.py.
 FORBIDDEN = re.compile(
     r"highspy\.Highs\(|pywraplp\.Solver\b|CreateSolver|pulp\.LpProblem|pulp\.\w+_CMD"
-    r"|HighsModelStatus|setOptionValue\(\s*[\"']threads"
+    r"|HighsModelStatus|CpSolver\(|setOptionValue\(\s*[\"']threads"
 )
 
 
@@ -55,6 +55,7 @@ def test_the_check_would_catch_a_new_solver() -> None:
     assert FORBIDDEN.search('s = pywraplp.Solver.CreateSolver("CBC")')
     assert FORBIDDEN.search("p = pulp.LpProblem('x', pulp.LpMinimize)")
     assert FORBIDDEN.search("pulp.PULP_CBC_CMD(msg=False)")
+    assert FORBIDDEN.search("s = cp_model.CpSolver()")
     assert not FORBIDDEN.search("h = new_highs()")
 
 

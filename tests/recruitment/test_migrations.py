@@ -109,3 +109,19 @@ def test_klero_db_downgrade_asks_for_confirmation_and_an_older_version(
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_0008_adds_table_plans_and_keeps_the_data(db_url: str) -> None:
+    assert downgrade(db_url, "0008") == "0008"
+    engine = make_engine(db_url)
+    try:
+        assert "table_plan" not in inspect(engine).get_table_names()
+        _insert_0001_data(engine)
+        assert upgrade(db_url) == head_revision()
+        assert "table_plan" in inspect(engine).get_table_names()
+        with engine.connect() as c:
+            assert c.execute(text("SELECT code FROM site")).all() == [("FR-lyon",)]
+            assert c.execute(text("SELECT count(*) FROM table_plan")).scalar_one() == 0
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()

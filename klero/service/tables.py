@@ -1,0 +1,111 @@
+"""``klero tables --site``: seat a stored site's panel, show its plan, move one person.
+
+Thin: reads the constraint files, calls ``seat_site`` (with ``--balance``), else
+``site_tables`` or ``move_person`` (with ``--move``), then prints and writes like the
+file form (``klero.files.tables``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from klero.files.tables import (
+    PanelColumns,
+    TableOptions,
+    print_seating,
+    read_facilitators,
+    read_groups,
+    seating_payload,
+    write_outputs,
+)
+from klero.options import emit_json
+from klero.service.common import logged_in
+from quotas.problems import KleroError, Problem, raise_if_errors
+from recruitment import usecases as uc
+
+
+@dataclass(frozen=True)
+class SiteTables:
+    """What ``klero tables --site`` was asked: the site, run, options and a move."""
+
+    site: str
+    run: int | None
+    options: TableOptions | None
+    columns: PanelColumns
+    constraints: tuple[Path | None, Path | None, Path | None]
+    move: tuple[str | None, int, int | None]  # pseudonym, round, table
+
+
+def _settings(request: SiteTables) -> uc.TableSettings:
+    options = request.options
+    assert options is not None
+    together_path, apart_path, facilitators_path = request.constraints
+    problems: list[Problem] = []
+    together: tuple[tuple[str, ...], ...] = ()
+    apart: tuple[tuple[str, ...], ...] = ()
+    fixed: dict[str, int] = {}
+    if together_path is not None:
+        together, more = read_groups(together_path)
+        problems += more
+    if apart_path is not None:
+        apart, more = read_groups(apart_path)
+        problems += more
+    if facilitators_path is not None:
+        fixed, more = read_facilitators(facilitators_path)
+        problems += more
+    raise_if_errors(problems)
+    columns = request.columns
+    return uc.TableSettings(
+        balance=tuple(options.balance),
+        table_size=options.table_size,
+        rounds=options.rounds,
+        seed=options.seed,
+        effort=options.effort,
+        language_column=columns.language,
+        time_zone_column=columns.time_zone,
+        name_column=columns.name,
+        together=together,
+        apart=apart,
+        fixed=fixed,
+    )
+
+
+def tables_for_site(
+    request: SiteTables,
+    outputs: tuple[Path | None, list[Path], str],
+    as_json: bool,
+    login: tuple[str | None, str | None],
+) -> int:
+    """Seat, show or change a site's table plan; write and print it."""
+    out, plans, lang = outputs
+    person, round_number, table = request.move
+    if person is not None and table is None:
+        raise KleroError("tables_move_table_missing")
+    with logged_in(*login) as (db, actor):
+        if request.options is not None:
+            view = uc.seat_site(db, actor, request.site, _settings(request), request.run)
+        elif person is not None and table is not None:
+            view = uc.move_person(db, actor, request.site, person, round_number, table)
+        else:
+            view = uc.site_tables(db, actor, request.site)
+    written = write_outputs(view.seating, out, plans, view.names, lang)
+    if as_json:
+        payload = seating_payload(view.seating)
+        emit_json(
+            {
+                "site": view.site,
+                "plan": view.plan_id,
+                "run": view.run_id,
+                "moves": view.moves,
+                **payload,
+                "written": [str(p) for p in written],
+            }
+        )
+    else:
+        print_seating(view.seating, written)
+        if view.moves:
+            typer.echo(f"Moved by hand: {view.moves} time(s) since the plan was made.")
+    return 0

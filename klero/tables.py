@@ -1,0 +1,129 @@
+"""``klero tables``: a panel seated at tables for the day, round by round, with its plan.
+
+On a panel file (``--panel``) it is a file command (``klero.files.tables``); with
+``--site`` it seats the site's panel through the service (``klero.service.tables``,
+imported only then, as it loads the database stack).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from klero.files.check import IdOpt
+from klero.files.tables import PanelColumns, TableOptions, tables_on_files
+from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
+from quotas.problems import KleroError
+from sampling import DEFAULT_SEATING_EFFORT
+
+FileOpt = Path | None
+
+
+def tables_command(
+    balance: Annotated[
+        str | None,
+        typer.Option("--balance", help="Comma-separated criteria each table should mirror."),
+    ] = None,
+    table_size: Annotated[
+        int | None,
+        typer.Option(
+            "--table-size", help="Most people at a table (sizes differ by 1 at most).", min=2
+        ),
+    ] = None,
+    panel: Annotated[
+        FileOpt, typer.Option("--panel", help="The panel file (panel.csv of klero select).")
+    ] = None,
+    rounds: Annotated[
+        int, typer.Option("--rounds", help="Rounds, each with new tablemates.", min=1, max=50)
+    ] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Seed of the seating (random if not given).", min=0, max=DRAW_NUMBER_MAX
+        ),
+    ] = None,
+    out: Annotated[
+        FileOpt, typer.Option("--out", help="Write id,round,table (.csv or .xlsx).")
+    ] = None,
+    plan: Annotated[
+        list[Path] | None,
+        typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the plan: en, fr or es.")] = "en",
+    together: Annotated[
+        FileOpt, typer.Option("--together", help="Rows group,id: each group shares a table.")
+    ] = None,
+    apart: Annotated[
+        FileOpt, typer.Option("--apart", help="Rows group,id: no two of a group share a table.")
+    ] = None,
+    facilitators: Annotated[
+        FileOpt, typer.Option("--facilitators", help="Rows id,table: a fixed table every round.")
+    ] = None,
+    language_column: Annotated[
+        str | None,
+        typer.Option("--language-column", help="People sit at tables of their language."),
+    ] = None,
+    time_zone_column: Annotated[
+        str | None,
+        typer.Option("--time-zone-column", help="Online groups: neighbouring time zones together."),
+    ] = None,
+    name_column: Annotated[
+        str | None, typer.Option("--name-column", help="The plan shows this column (else ids).")
+    ] = None,
+    id_column: IdOpt = "id",
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="Seat a stored site's panel (without --balance: its plan)."),
+    ] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", help="--site: the run whose panel (default: latest).")
+    ] = None,
+    move: Annotated[
+        str | None, typer.Option("--move", help="--site: move this pseudonym (--to, --in-round).")
+    ] = None,
+    to_table: Annotated[int | None, typer.Option("--to", help="--move: the new table.")] = None,
+    in_round: Annotated[int, typer.Option("--in-round", help="--move: the round.", min=1)] = 1,
+    database_url: DbOpt = None,
+    user: UserOpt = None,
+    effort: Annotated[
+        float,
+        typer.Option(
+            "--effort", help="CP-SAT's limit per solve, in deterministic seconds.", min=0.1, max=600
+        ),
+    ] = DEFAULT_SEATING_EFFORT,
+    as_json: JsonOpt = False,
+) -> int:
+    """Seat a panel at tables of --table-size for --rounds rounds, each table like the panel.
+
+    Tables mirror the panel on the --balance criteria and people meet new tablemates in
+    each round; --together, --apart and --facilitators are constraints. Writes
+    id,round,table (--out) and a plan per round (--plan), and compares with a random
+    seating. Same inputs and seed, same seating.
+    """
+    if lang not in ("en", "fr", "es"):
+        raise KleroError("tables_lang_unknown", lang=lang)
+    if (panel is None) == (site is None):
+        raise KleroError("tables_panel_or_site")
+    criteria = split_columns(balance)
+    options = None
+    if criteria:
+        if table_size is None:
+            raise KleroError("tables_size_missing")
+        chosen = secrets.randbelow(DRAW_NUMBER_MAX) if seed is None else seed
+        options = TableOptions(criteria, table_size, rounds, chosen, effort)
+    columns = PanelColumns(id_column, language_column, time_zone_column, name_column)
+    constraints = (together, apart, facilitators)
+    outputs = (out, plan or [], lang)
+    if site is None:
+        assert panel is not None
+        if options is None:
+            raise KleroError("tables_balance_missing")
+        return tables_on_files(panel, columns, options, constraints, outputs, as_json)
+    # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
+    from klero.service.tables import SiteTables, tables_for_site
+
+    request = SiteTables(site, run, options, columns, constraints, (move, in_round, to_table))
+    return tables_for_site(request, outputs, as_json, (database_url, user))

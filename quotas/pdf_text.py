@@ -1,0 +1,29 @@
+"""Text for the standard PDF fonts (Latin-1): the reports' and the seating plans' PDFs.
+
+fpdf2's standard fonts hold Latin-1 only; other letters are written without their
+accents, or as ``?`` when they have no Latin form.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_SUBSTITUTES = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "≥": ">=", "…": "..."}
+
+
+def latin(text: str) -> str:
+    """``text`` in the standard fonts' Latin-1: accents outside it dropped, else ``?``.
+
+    >>> latin("Bihār – Île-de-France")
+    'Bihar - Île-de-France'
+    """
+    out = []
+    for char in text:
+        char = _SUBSTITUTES.get(char, char)
+        try:
+            char.encode("latin-1")
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            char = base or "?"
+        out.append(char)
+    return "".join(out)
