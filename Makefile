@@ -30,7 +30,7 @@ test: $(STAMP)
 	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks tools conftest.py
 	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests tools conftest.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
