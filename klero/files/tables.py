@@ -104,6 +104,31 @@ def read_facilitators(path: Path) -> tuple[dict[str, int], list[Problem]]:
     return fixed, problems
 
 
+Groups = tuple[tuple[str, ...], ...]
+
+
+def read_constraints(
+    paths: tuple[Path | None, Path | None, Path | None],
+) -> tuple[Groups, Groups, dict[str, int], list[Problem]]:
+    """The together and apart groups and the facilitators' tables from their files (each
+    optional), with every problem found in them."""
+    together_path, apart_path, facilitators_path = paths
+    together: Groups = ()
+    apart: Groups = ()
+    fixed: dict[str, int] = {}
+    problems: list[Problem] = []
+    if together_path is not None:
+        together, more = read_groups(together_path)
+        problems += more
+    if apart_path is not None:
+        apart, more = read_groups(apart_path)
+        problems += more
+    if facilitators_path is not None:
+        fixed, more = read_facilitators(facilitators_path)
+        problems += more
+    return together, apart, fixed, problems
+
+
 def files_request(
     panel: Path,
     columns: PanelColumns,
@@ -112,23 +137,11 @@ def files_request(
 ) -> tuple[SeatingRequest, dict[str, str]]:
     """The seating request from the files (every problem of every file at once), and names."""
     frame, problems = read_panel(panel, columns, options.balance)
-    together_path, apart_path, facilitators_path = constraints
-    together: tuple[tuple[str, ...], ...] = ()
-    apart: tuple[tuple[str, ...], ...] = ()
-    fixed: dict[str, int] = {}
     try:
-        if together_path is not None:
-            together, more = read_groups(together_path)
-            problems += more
-        if apart_path is not None:
-            apart, more = read_groups(apart_path)
-            problems += more
-        if facilitators_path is not None:
-            fixed, more = read_facilitators(facilitators_path)
-            problems += more
+        together, apart, fixed, more = read_constraints(constraints)
     except InvalidInput as exc:
         raise InvalidInput([*problems, *exc.problems]) from exc
-    raise_if_errors(problems)
+    raise_if_errors([*problems, *more])
     ids = tuple(frame[columns.id])
     request = SeatingRequest(
         ids=ids,

@@ -16,14 +16,13 @@ from klero.files.tables import (
     PanelColumns,
     TableOptions,
     print_seating,
-    read_facilitators,
-    read_groups,
+    read_constraints,
     seating_payload,
     write_outputs,
 )
 from klero.options import emit_json
 from klero.service.common import logged_in
-from quotas.problems import KleroError, Problem, raise_if_errors
+from quotas.problems import KleroError, raise_if_errors
 from recruitment import usecases as uc
 
 
@@ -42,20 +41,7 @@ class SiteTables:
 def _settings(request: SiteTables) -> uc.TableSettings:
     options = request.options
     assert options is not None
-    together_path, apart_path, facilitators_path = request.constraints
-    problems: list[Problem] = []
-    together: tuple[tuple[str, ...], ...] = ()
-    apart: tuple[tuple[str, ...], ...] = ()
-    fixed: dict[str, int] = {}
-    if together_path is not None:
-        together, more = read_groups(together_path)
-        problems += more
-    if apart_path is not None:
-        apart, more = read_groups(apart_path)
-        problems += more
-    if facilitators_path is not None:
-        fixed, more = read_facilitators(facilitators_path)
-        problems += more
+    together, apart, fixed, problems = read_constraints(request.constraints)
     raise_if_errors(problems)
     columns = request.columns
     return uc.TableSettings(

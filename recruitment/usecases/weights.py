@@ -14,16 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
 
 from quotas.pool_files import pool_from_frame
 from quotas.problems import KleroError
 from quotas.raking import Weights, chosen_criteria, pool_weights, weightable
 from recruitment.db import Database
-from recruitment.models import SelectionRun
 from recruitment.permissions import Action, Actor
 from recruitment.snapshots import HOUSEHOLD_COLUMN, ID_COLUMN
 from recruitment.usecases.common import site_for, table_from_rows
+from recruitment.usecases.panels import run_of
 from recruitment.usecases.seats import members, seat_lines
 from recruitment.usecases.selection import frame_of
 
@@ -68,14 +67,7 @@ def site_weights(
     """
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.VIEW_SITE)
-        run = session.execute(
-            select(SelectionRun)
-            .where(SelectionRun.site_id == found.id, SelectionRun.status == "succeeded")
-            .order_by(SelectionRun.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if run is None:
-            raise KleroError("site_no_panel", site=found.code)
+        run = run_of(session, found.code, None)
         lines = [line for _, line in seat_lines(session, run.id)]
         if attendees:
             chosen = {line.pseudonym for line in lines if line.status == "attended"}
