@@ -15,6 +15,7 @@ import typer
 
 from klero.files.seats import allocate_files
 from klero.options import DbOpt, JsonOpt, UserOpt
+from quotas.problems import KleroError
 from quotas.seats import SeatMethod
 
 seats_app = typer.Typer(
@@ -77,7 +78,7 @@ def allocate_command(
     chosen = SeatMethod.parse(method)
     if deliberation is None:
         if by is not None or apply:
-            raise typer.BadParameter("--by and --apply need --deliberation")
+            raise KleroError("cli_option_needs", option="--by, --apply", needed="--deliberation")
         return allocate_files(population, total, chosen, (minimum, maximum, base), out, as_json)
     # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
     from klero.service.seats import allocate_for_deliberation

@@ -28,6 +28,7 @@ from klero.options import (
     UserOpt,
     split_columns,
 )
+from quotas.problems import KleroError
 from sampling import DEFAULT_DROPOUT, Algorithm, SelectionSettings
 
 SiteOpt = Annotated[
@@ -171,26 +172,36 @@ def select_command(
     3: a site's selection failed.
     """
     if seed is not None and public_number is not None:
-        raise typer.BadParameter("give --seed or --public-number, not both")
+        raise KleroError("cli_options_exclusive", first="--seed", second="--public-number")
     if all_ready or deliberation is not None:
         if not (all_ready and deliberation is not None):
-            raise typer.BadParameter("--all-ready and --deliberation go together")
+            raise KleroError("cli_options_together", first="--all-ready", second="--deliberation")
         if seed is None and public_number is None:
-            raise typer.BadParameter("a batch needs --seed or --public-number")
+            raise KleroError(
+                "cli_option_needs_one", option="--all-ready", choices="--seed, --public-number"
+            )
         if site is not None or pool is not None or quotas is not None:
-            raise typer.BadParameter(
-                "--all-ready selects stored sites: no --site, --pool, --quotas"
+            raise KleroError(
+                "cli_options_leave_out", option="--all-ready", given="--site, --pool, --quotas"
             )
     elif country is not None or workers is not None or scheduler is not None:
-        raise typer.BadParameter("--country, --workers and --scheduler go with --all-ready")
+        raise KleroError(
+            "cli_option_needs", option="--country, --workers, --scheduler", needed="--all-ready"
+        )
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
     if not end_to_end and (population_margins is not None or background_sample is not None):
-        raise typer.BadParameter("--population-margins and --background-sample need --end-to-end")
+        raise KleroError(
+            "cli_option_needs",
+            option="--population-margins, --background-sample",
+            needed="--end-to-end",
+        )
     if end_to_end and deliberation is not None:
-        raise typer.BadParameter("--end-to-end selects one site (--site) or files, not a batch")
+        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
     if end_to_end and site is None and population_margins is None:
-        raise typer.BadParameter("--end-to-end needs --population-margins (or --site)")
+        raise KleroError(
+            "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
+        )
     settings = SelectionSettings(
         algorithm=algorithm,
         seed=seed,
@@ -218,12 +229,12 @@ def select_command(
         )
     if site is not None:
         if pool is not None or quotas is not None:
-            raise typer.BadParameter("with --site, the pool and quotas come from the database")
+            raise KleroError("cli_from_database", option="--site", given="--pool, --quotas")
         return _select_for_site(site, settings, database_url, user, as_json)
     named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
     missing = [name for name, value in named.items() if value is None]
     if missing:
-        raise typer.BadParameter(f"missing {', '.join(missing)} (or give --site)")
+        raise KleroError("cli_options_missing", options=", ".join(missing), alternative="--site")
     assert pool is not None and quotas is not None and size is not None and out_dir is not None
     files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
     return select_files(files, size, out_dir, settings, as_json=as_json)

@@ -15,6 +15,7 @@ import typer
 from klero.files.check import IdOpt
 from klero.files.weights import weights_files
 from klero.options import DbOpt, JsonOpt, UserOpt, split_columns
+from quotas.problems import KleroError
 
 
 def weights_command(
@@ -62,8 +63,8 @@ def weights_command(
     names = None if criteria is None else split_columns(criteria)
     if site is not None:
         if panel is not None or margins is not None or crossed is not None:
-            raise typer.BadParameter(
-                "with --site, the panel and census shares come from the database"
+            raise KleroError(
+                "cli_from_database", option="--site", given="--panel, --margins, --crossed"
             )
         # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
         from klero.service.weights import weights_for_site
@@ -79,9 +80,9 @@ def weights_command(
             as_json=as_json,
         )
     if attendees:
-        raise typer.BadParameter("--attendees goes with --site")
+        raise KleroError("cli_option_needs", option="--attendees", needed="--site")
     if panel is None or margins is None:
-        raise typer.BadParameter("give --panel and --margins (or --site)")
+        raise KleroError("cli_options_missing", options="--panel, --margins", alternative="--site")
     return weights_files(
         panel, margins, crossed, trim, out, id_column=id_column, criteria=names, as_json=as_json
     )

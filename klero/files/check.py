@@ -16,7 +16,7 @@ from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import write_quotas
 from quotas.margin_files import read_margins
-from quotas.problems import Problem, problem_counts
+from quotas.problems import KleroError, Problem, problem_counts
 from quotas.targets import quotas_from_margins
 
 PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
@@ -141,7 +141,9 @@ def quotas_command(
     """Turn census margins into a quota table for a panel of SIZE seats (.csv or .xlsx)."""
     table_format(out)  # a wrong file name is refused before any work
     if tolerance_seats is not None and tolerance_points is not None:
-        raise typer.BadParameter("give --tolerance-seats or --tolerance-points, not both")
+        raise KleroError(
+            "cli_options_exclusive", first="--tolerance-seats", second="--tolerance-points"
+        )
     table = quotas_from_margins(
         read_margins(margins),
         size,

@@ -14,6 +14,7 @@ import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.service.common import SiteOpt, logged_in, run_as
+from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import safe_url
 
@@ -184,7 +185,7 @@ def site_quotas(
 ) -> None:
     """Set a site's quotas from a table or from census margins (a new version each time)."""
     if (table is None) == (margins is None):
-        raise typer.BadParameter("give --table or --margins (one of them)")
+        raise KleroError("cli_options_one_of", choices="--table, --margins")
     with logged_in(database_url_, user) as (db, actor):
         if table is not None:
             view = uc.set_quotas_from_file(db, actor, site, table)

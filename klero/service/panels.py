@@ -112,7 +112,7 @@ def panel_status(
 ) -> None:
     """Seats by kind and status, who replaces whom, and the drop-outs not replaced yet."""
     if site is None and run is None:
-        raise typer.BadParameter("give --site or --run")
+        raise KleroError("cli_options_one_of", choices="--site, --run")
     status = run_as(database_url_, user, uc.panel_status, site, run)
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
@@ -201,7 +201,7 @@ def panel_export(
     """
     table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
-        raise typer.BadParameter("give --site or --run")
+        raise KleroError("cli_options_one_of", choices="--site, --run")
     # The file is in place before the transaction recording the export commits; if the
     # commit fails, leaving the block takes the file out again (an earlier one back in).
     with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:

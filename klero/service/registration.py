@@ -15,6 +15,7 @@ import typer
 
 from klero.options import DbOpt, UserOpt
 from klero.service.common import SiteOpt, logged_in, run_as
+from quotas.problems import KleroError
 from recruitment import usecases as uc
 
 DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
@@ -67,7 +68,7 @@ def site_consent(
 ) -> None:
     """Set the consent text volunteers agree to in one language (empty: the default wording)."""
     if (file is None) == (text is None):
-        raise typer.BadParameter("give --file or --text (one of them)")
+        raise KleroError("cli_options_one_of", choices="--file, --text")
     written = file.read_text("utf-8") if file is not None else str(text)
     run_as(database_url_, user, uc.set_consent_text, site, lang, written)
     if written.strip():

@@ -62,7 +62,7 @@ def test_select_end_to_end_refuses_what_it_cannot_use(
     assert "population margins give it no share" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
     assert select(testland, tmp_path / "b", "--end-to-end") == 2  # on files: margins needed
-    assert "--end-to-end needs --population-margins" in capsys.readouterr().err
+    assert "--end-to-end needs one of: --population-margins, --site" in capsys.readouterr().err
     margins = ["--end-to-end", "--population-margins", str(testland / "margins.csv")]
     assert select(testland, tmp_path / "c", *margins, "--algorithm", "nash") == 2
 

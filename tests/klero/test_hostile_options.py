@@ -102,3 +102,24 @@ def test_user_create_without_a_terminal_or_password_says_how_to_give_one(
     )
     assert code == 2
     assert "set KLERO_NEW_PASSWORD" in printed
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["select", "--seed", "1", "--public-number", "2"],
+            "Give --seed or --public-number, not both.",
+        ),
+        (["select", "--all-ready", "--seed", "1"], "--all-ready and --deliberation go together"),
+        (["select", "--country", "FR"], "--country, --workers, --scheduler needs --all-ready."),
+        (["select", "--pool", "p.csv"], "Missing --quotas, --size, --out-dir (or give --site)."),
+        (["weights", "--attendees"], "--attendees needs --site."),
+        (["panel", "status"], "Give exactly one of: --site, --run."),
+    ],
+)
+def test_options_that_do_not_go_together_are_named_by_a_message_code(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, printed = run(args, capsys)
+    assert code == 2 and said in printed
