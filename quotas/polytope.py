@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from quotas.model import QuotaTable
 from quotas.pool import Pool
 from quotas.solvers import ANY_OUTCOME, INF, OPTIMAL_ONLY, Outcome, new_cbc, solve_cbc
 
-__all__ = ["PanelModel", "PanelShape"]
+__all__ = ["PanelModel", "PanelShape", "SeatBox", "panel_in_box"]
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,44 @@ class PanelShape:
             rows.append((home_low, 1.0, cols.size, cols, scale[cols]))
         return rows
 
+    @cached_property
+    def category_of(self) -> np.ndarray:
+        """Types x features: the category (row number) of each type's value of each feature."""
+        out = np.full(self.vectors.shape, -1, dtype=np.int64)
+        for k, ((f, _), rows) in enumerate(zip(self.categories, self.members, strict=True)):
+            out[rows, f] = k
+        return out
+
+    @cached_property
+    def home_of(self) -> np.ndarray:
+        """The shared household of each type, or -1."""
+        out = np.full(self.n_types, -1, dtype=np.int64)
+        for h, group in enumerate(self.households):
+            out[group] = h
+        return out
+
+    def sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Seats per category and per shared household."""
+        values = np.asarray(seats)
+        dtype = np.int64 if values.dtype.kind in "iub" else float
+        cat_of, home_of = self.category_of, self.home_of
+        per_type = np.repeat(values.astype(float), cat_of.shape[1])
+        cat = np.bincount(cat_of.ravel(), weights=per_type, minlength=len(self.categories))
+        inside = home_of >= 0
+        home = np.bincount(
+            home_of[inside], weights=values[inside].astype(float), minlength=len(self.households)
+        )
+        return cat.astype(dtype), home.astype(dtype)
+
     def holds(self, seats: np.ndarray) -> bool:
         """Whether ``seats`` (per type) is a panel in the polytope."""
-        ok = bool(np.all(seats >= 0) and np.all(seats <= self.counts))
-        ok = ok and int(seats.sum()) == self.size
-        for rows, low, high in zip(self.members, self.lo.tolist(), self.hi.tolist(), strict=True):
-            ok = ok and low <= int(seats[rows].sum()) <= high
-        for group in self.households:
-            ok = ok and int(seats[group].sum()) <= 1
-        return ok
+        seats = np.asarray(seats, dtype=np.int64)
+        if not (np.all(seats >= 0) and np.all(seats <= self.counts)):
+            return False
+        if int(seats.sum()) != self.size:
+            return False
+        cat, home = self.sums(seats)
+        return bool(np.all(cat >= self.lo) and np.all(cat <= self.hi) and np.all(home <= 1))
 
 
 class PanelModel:
@@ -220,3 +250,69 @@ def _low(value: float | None) -> float:
 
 def _high(value: float | None) -> float:
     return INF if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class SeatBox:
+    """Bounds on a panel: seats per type, per category and (at least) per shared household."""
+
+    seats_lo: np.ndarray  # per type; a type with seats_lo == seats_hi is fixed
+    seats_hi: np.ndarray
+    cat_lo: np.ndarray  # per category (PanelShape.categories order)
+    cat_hi: np.ndarray
+    home_lo: np.ndarray  # per shared household: 1 when it must have a seat, else 0
+
+
+def panel_in_box(shape: PanelShape, box: SeatBox, weights: np.ndarray) -> np.ndarray | None:
+    """A panel within ``box`` maximising ``weights . seats`` (CBC), or None when there is none.
+
+    The integer program holds only the types whose seats are free (``seats_lo < seats_hi``):
+    the fixed seats are taken off every row's bounds first, and rows without a free type
+    are checked directly. In a face walk most types are fixed (a type whose expected
+    seats fall below the step has none), so this program is a small part of the polytope
+    and is built afresh for each box.
+    """
+    base = np.asarray(box.seats_lo, dtype=np.int64)
+    room = np.asarray(box.seats_hi, dtype=np.int64) - base
+    free = np.flatnonzero(room > 0)
+    cat_fixed, home_fixed = shape.sums(base)
+    cat_lo = np.asarray(box.cat_lo, dtype=np.int64) - cat_fixed
+    cat_hi = np.asarray(box.cat_hi, dtype=np.int64) - cat_fixed
+    home_lo = np.asarray(box.home_lo, dtype=np.int64) - home_fixed
+    home_hi = 1 - home_fixed
+    size = shape.size - int(base.sum())
+    cat_free, home_free = shape.sums(np.where(room > 0, 1, 0))
+    unreachable = (
+        np.any(room < 0)
+        or np.any((cat_free == 0) & ((cat_lo > 0) | (cat_hi < 0)))
+        or np.any((home_free == 0) & ((home_lo > 0) | (home_hi < 0)))
+        or (free.size == 0 and size != 0)
+    )
+    if unreachable:
+        return None
+    if free.size == 0:
+        return base
+    solver = new_cbc()
+    x = [solver.IntVar(0.0, float(u), "") for u in room[free].tolist()]
+    cats = [solver.Constraint(float(a), float(b)) for a, b in zip(cat_lo, cat_hi, strict=True)]
+    size_row = solver.Constraint(float(size), float(size))
+    homes = {
+        h: solver.Constraint(float(home_lo[h]), float(home_hi[h]))
+        for h in np.flatnonzero(home_free > 0).tolist()
+    }
+    objective = solver.Objective()
+    home_of = shape.home_of[free].tolist()
+    w = np.asarray(weights, dtype=float)[free].tolist()
+    for var, rows, h, weight in zip(x, shape.category_of[free].tolist(), home_of, w, strict=True):
+        for k in rows:
+            cats[k].SetCoefficient(var, 1.0)
+        size_row.SetCoefficient(var, 1.0)
+        if h >= 0:
+            homes[h].SetCoefficient(var, 1.0)
+        objective.SetCoefficient(var, weight)
+    objective.SetMaximization()
+    if solve_cbc(solver, accept=ANY_OUTCOME) not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
+        return None
+    seats = base.copy()
+    seats[free] += np.fromiter((round(v.solution_value()) for v in x), np.int64, len(x))
+    return seats
