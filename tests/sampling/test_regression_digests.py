@@ -91,7 +91,7 @@ PIPELINE = {
         "f69cb1f8f9ebd6f03fa06cb535a85b17492d24632aecf9633e9ffb76350608a4"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "a532731291bc8a2a0aa03a74a87dcbffdcf8a2cb6032cf82eb1f8d81e0c5238a"
+        "1afbf6a9fbed121de5e521659a741429b596a717a4f4b3cbdb97bcc835c1505b"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
         "fce301021900eaf2c32ac5ecfbc38b1d1f761481f97b97d3c22c47c6ee4dd48e"
