@@ -272,7 +272,7 @@ class SeatBox:
 
 
 def panel_in_box(shape: PanelShape, box: SeatBox, weights: np.ndarray) -> np.ndarray | None:
-    """A panel within ``box`` maximising ``weights . seats`` (CBC), or None when there is none.
+    """A panel (in the polytope) within ``box`` maximising ``weights . seats``, or None if none.
 
     The integer program holds only the types whose seats are free (``seats_lo < seats_hi``):
     the fixed seats are taken off every row's bounds first, and rows without a free type
@@ -280,18 +280,22 @@ def panel_in_box(shape: PanelShape, box: SeatBox, weights: np.ndarray) -> np.nda
     seats fall below the step has none), so this program is a small part of the polytope
     and is built afresh for each box.
     """
-    base = np.asarray(box.seats_lo, dtype=np.int64)
-    room = np.asarray(box.seats_hi, dtype=np.int64) - base
+    # The box within the polytope: head counts and quotas hold whatever the box says.
+    base = np.maximum(np.asarray(box.seats_lo, dtype=np.int64), 0)
+    room = np.minimum(np.asarray(box.seats_hi, dtype=np.int64), shape.counts) - base
     free = np.flatnonzero(room > 0)
     cat_fixed, home_fixed = shape.sums(base)
-    cat_lo = np.asarray(box.cat_lo, dtype=np.int64) - cat_fixed
-    cat_hi = np.asarray(box.cat_hi, dtype=np.int64) - cat_fixed
+    cat_lo = np.maximum(np.asarray(box.cat_lo, dtype=np.int64), shape.lo) - cat_fixed
+    cat_hi = np.minimum(np.asarray(box.cat_hi, dtype=np.int64), shape.hi) - cat_fixed
     home_lo = np.asarray(box.home_lo, dtype=np.int64) - home_fixed
     home_hi = 1 - home_fixed
     size = shape.size - int(base.sum())
     cat_free, home_free = shape.sums(np.where(room > 0, 1, 0))
     unreachable = (
         np.any(room < 0)
+        or np.any(cat_lo > cat_hi)
+        or np.any(home_lo > home_hi)
+        or size < 0
         or np.any((cat_free == 0) & ((cat_lo > 0) | (cat_hi < 0)))
         or np.any((home_free == 0) & ((home_lo > 0) | (home_hi < 0)))
         or (free.size == 0 and size != 0)
