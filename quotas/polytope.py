@@ -150,7 +150,10 @@ class PanelShape:
 
     def holds(self, seats: np.ndarray) -> bool:
         """Whether ``seats`` (per type) is a panel in the polytope."""
-        seats = np.asarray(seats, dtype=np.int64)
+        values = np.asarray(seats)
+        if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
+            return False  # a fraction of a seat is no panel
+        seats = values.astype(np.int64)
         if not (np.all(seats >= 0) and np.all(seats <= self.counts)):
             return False
         if int(seats.sum()) != self.size:
