@@ -14,7 +14,7 @@ SERVICE_COMMANDS = {
     "user": "Users, their roles and how they sign in.",
     "org": "Partner organisations.",
     "deliberation": "Deliberations, their countries, and their plan (import-plan).",
-    "site": "Sites: create, list, set quotas, check feasibility.",
+    "site": "Sites: create, list, set quotas, check feasibility, open public registration.",
     "pool": "Volunteer pools of a site.",
     "volunteer": "One volunteer: erase or export their data (GDPR).",
     "panel": "A site's panel: statuses, invitations, exports.",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from quotas.model import normalise
 
-#: Every channel a volunteer can have registered through ("file": a partner's pool file).
-CHANNELS = ("file", "online", "phone", "in_person", "mail")
+#: Every channel a volunteer can have registered through ("file": a partner's pool file;
+#: "online": the public registration page; "paper": a printed form typed in by a partner).
+CHANNELS = ("file", "online", "phone", "in_person", "mail", "paper")
 #: The channels of a registration someone assists, one person at a time; the first is usual.
 ASSISTED_CHANNELS = ("phone", "in_person", "mail", "online")
 # A word of a file's channel column and the channel it names; the first word found wins.
@@ -20,6 +21,7 @@ _WORDS = (
     ("person", "in_person"),
     ("mail", "mail"),
     ("letter", "mail"),
+    ("paper", "paper"),
 )
 
 

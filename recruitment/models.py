@@ -7,13 +7,14 @@ data. Changes to this file need a new migration in ``migrations/versions``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -165,9 +166,36 @@ class Site(Base):
     partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     # Column name -> role of the pool columns the site's volunteers hold (names, never values).
     pool_columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # The public registration page takes sign-ups between these dates (inclusive; None: shut).
+    registration_opens: Mapped[date | None] = mapped_column(Date)
+    registration_closes: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     country: Mapped[Country] = relationship()
     partner: Mapped[Organisation] = relationship()
+
+
+class SiteConsent(Base):
+    """The consent text a site's partner wrote for one language (public registration)."""
+
+    __tablename__ = "site_consent"
+    __table_args__ = (UniqueConstraint("site_id", "lang", name="uq_site_consent_lang"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    lang: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegistrationAttempt(Base):
+    """A public sign-up attempt, for the rate limit: a keyed hash of the client, not its address."""
+
+    __tablename__ = "registration_attempt"
+    __table_args__ = (Index("ix_registration_attempt_client", "site_id", "client_hash", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class QuotaSet(Base):

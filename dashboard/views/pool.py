@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.balance_views import bar_chart, long_form
+from dashboard.channel_views import channel_section
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
 from dashboard.pool_columns import guessed_addresses, roles_editor
+from dashboard.registration_texts import read_aloud_script
 from dashboard.ui import (
     attempt,
     db,
@@ -115,6 +117,7 @@ if can_import:
     upload_and_import(who)
 
     st.subheader(tr("pool.register"))
+    read_aloud_script(who, site)
     features = list(view.quotas.features) if view.quotas is not None else []
     extra = [c for c in view.features if view.quotas is None or c not in features]
     with st.form("register", clear_on_submit=True):
@@ -158,6 +161,8 @@ if can_import:
             if done is not None:
                 forget()
                 report(done)
+
+channel_section(who, site)
 
 st.subheader(tr("pool.composition"))
 if view.quotas is None:

@@ -10,8 +10,20 @@ from __future__ import annotations
 import typer
 
 from klero.listing import SERVICE_COMMANDS
-from klero.service import audit, database, deliberations, panels, pools, reports, users
+from klero.service import (
+    audit,
+    database,
+    deliberations,
+    panels,
+    pools,
+    registration,
+    reports,
+    users,
+)
 
+# A site's public registration, on the ``site`` group (klero/service/registration.py).
+deliberations.site_app.command("registration")(registration.site_registration)
+deliberations.site_app.command("consent")(registration.site_consent)
 service_app = typer.Typer(no_args_is_help=True, add_completion=False)
 for group, name in (
     (database.db_app, "db"),

@@ -18,6 +18,7 @@ import pandas as pd
 from fpdf import FPDF
 
 from quotas.messages import render
+from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
 from recruitment.reports.tables import (
@@ -31,6 +32,7 @@ from recruitment.reports.tables import (
 )
 
 _PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
+_PERCENT |= {"tvd", "gap_low", "gap_high"}
 _SUBSTITUTES = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "≥": ">=", "…": "..."}
 # The units' columns are many: the PDF shows them as three tables.
 _UNIT_MAIN = (
@@ -170,6 +172,10 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
         label = unit_label(report, unit, lang)
         _heading(pdf, label, 9)
         _table(pdf, frame[frame["unit"] == label][[*shown, "deviation"]], lang)
+    _heading(pdf, render("report_section_tests", {}, lang))
+    for text in explanations(lang):
+        _paragraph(pdf, text)
+    _table(pdf, balance_tests_frame(report, lang), lang)
     _heading(pdf, render("report_section_sites", {}, lang))
     _table(pdf, sites_frame(report, lang), lang)
     _heading(pdf, render("report_section_provenance", {}, lang))

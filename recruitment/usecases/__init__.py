@@ -77,6 +77,24 @@ from recruitment.usecases.quota_sets import (
     site_quotas,
 )
 from recruitment.usecases.recovery import recover_interrupted_runs
+from recruitment.usecases.registration import (
+    RATE_LIMIT,
+    RATE_WINDOW,
+    Question,
+    Registered,
+    RegistrationForm,
+    register_online,
+    registration_form,
+    today_utc,
+)
+from recruitment.usecases.registration_setup import (
+    RegistrationSettings,
+    channel_mix,
+    registration_settings,
+    set_consent_text,
+    set_registration_dates,
+    site_form,
+)
 from recruitment.usecases.replacements import ReplacementSummary, replace_dropouts
 from recruitment.usecases.reports import deliberation_report, parse_level
 from recruitment.usecases.reruns import RerunReport, RunView, list_runs, rerun_selection
@@ -125,10 +143,13 @@ from recruitment.usecases.user_import import (
     user_rows,
 )
 from recruitment.usecases.volunteers import (
+    Person,
     erase_volunteer,
     export_volunteer_data,
+    register_people,
     register_volunteer,
 )
+from recruitment.usecases.weights import SiteWeights, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -140,6 +161,8 @@ def start(url: str | None = None) -> Database:
 
 __all__ = [
     "BATCH_STATUSES",
+    "RATE_LIMIT",
+    "RATE_WINDOW",
     "BatchReport",
     "ClassifyReport",
     "ColumnOptions",
@@ -158,9 +181,14 @@ __all__ = [
     "PanelStatus",
     "PasswordChangeRequired",
     "PasswordChecked",
+    "Person",
     "PlanResult",
     "PlanSiteOutcome",
+    "Question",
     "QuotaSetView",
+    "Registered",
+    "RegistrationForm",
+    "RegistrationSettings",
     "ReplacementSummary",
     "RerunReport",
     "RunSummary",
@@ -173,6 +201,7 @@ __all__ = [
     "SiteSeats",
     "SiteSummary",
     "SiteView",
+    "SiteWeights",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
@@ -183,6 +212,7 @@ __all__ = [
     "authenticate",
     "bootstrap_admin",
     "change_password",
+    "channel_mix",
     "check_audit_guards",
     "check_feasibility",
     "check_password",
@@ -219,23 +249,32 @@ __all__ = [
     "record_panel_export",
     "record_seat_status",
     "recover_interrupted_runs",
+    "register_online",
+    "register_people",
     "register_volunteer",
+    "registration_form",
+    "registration_settings",
     "replace_dropouts",
     "rerun_selection",
     "run_batch",
     "run_selection",
     "second_factor_state",
+    "set_consent_text",
     "set_criteria",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",
     "set_quotas_from_margins_file",
+    "set_registration_dates",
     "sign_in_locks",
     "site_columns",
+    "site_form",
     "site_number",
     "site_quotas",
+    "site_weights",
     "sites_overview",
     "start",
+    "today_utc",
     "unlock_login",
     "user_rows",
     "verify_audit",

@@ -9,7 +9,8 @@ still holds more than pseudonyms, criteria and household labels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,11 +20,13 @@ from sqlalchemy.orm import Session
 from quotas.problems import KleroError
 from recruitment import audit
 from recruitment.channels import ASSISTED_CHANNELS
+from recruitment.columns import Declaration
 from recruitment.db import Database
 from recruitment.lexicon import recognise_header
 from recruitment.models import (
     PanelSeat,
     SelectionRun,
+    Site,
     Volunteer,
     VolunteerContact,
     utcnow,
@@ -33,7 +36,90 @@ from recruitment.pool_state import HASH_KEY, pool_sha256
 from recruitment.security import Secrets
 from recruitment.snapshots import is_trimmed, trimmed
 from recruitment.usecases.common import site_for
-from recruitment.usecases.pools import ImportReport, import_frame, require_channel
+from recruitment.usecases.pools import ImportReport, import_into, require_channel
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person to register: the partner's id (or a reference), criteria and contact details."""
+
+    external_id: str
+    features: Mapping[str, str]
+    contact: Mapping[str, str]
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+def _people_frame(people: Sequence[Person]) -> tuple[pd.DataFrame, Declaration]:
+    """The people as an import's frame (one row each) and the declaration of its columns."""
+    features = sorted({f for p in people for f in p.features})
+    attributes = sorted({a for p in people for a in p.attributes})
+    contact = sorted({c for p in people for c in p.contact})
+    rows = [
+        {"id": p.external_id, **dict(p.features), **dict(p.attributes), **dict(p.contact)}
+        for p in people
+    ]
+    frame = pd.DataFrame(rows, columns=["id", *features, *attributes, *contact], dtype=object)
+    address = [c for c in contact if recognise_header(c) == "address"]
+    declaration = Declaration(
+        id_column="id",
+        feature_columns=tuple(features),
+        attribute_columns=tuple(attributes),
+        contact_columns=tuple(c for c in contact if c not in address),
+        address_columns=tuple(address),
+    )
+    return frame.fillna(""), declaration
+
+
+def register_people_into(
+    session: Session,
+    actor: Actor,
+    site: Site,
+    people: Sequence[Person],
+    *,
+    channel: str,
+    source: str = "registration",
+    consent: bool = True,
+) -> ImportReport:
+    """``register_people`` within the caller's transaction, on a site it found and checked."""
+    require_channel(channel)
+    frame, declaration = _people_frame(people)
+    return import_into(
+        session,
+        Secrets.load(),
+        actor,
+        site,
+        frame,
+        declaration,
+        source=source,
+        source_sha256=None,
+        channel=channel,
+        consent=consent,
+    )
+
+
+def register_people(
+    db: Database,
+    actor: Actor,
+    site: str,
+    people: Sequence[Person],
+    *,
+    channel: str,
+    source: str = "registration",
+    consent: bool = True,
+) -> ImportReport:
+    """Register people one by one or a batch of paper forms; returns the import's report.
+
+    Each person's ``features`` are criteria, ``attributes`` declared non-personal, and
+    every entry of ``contact`` is personal (encrypted); a contact entry named like an
+    address forms the household. Someone already in the pool (same id, e-mail or phone)
+    is reported, not added.
+    """
+    require_channel(channel)
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
+        return register_people_into(
+            session, actor, found, people, channel=channel, source=source, consent=consent
+        )
 
 
 def register_volunteer(
@@ -48,30 +134,9 @@ def register_volunteer(
     channel: str = ASSISTED_CHANNELS[0],
     consent: bool = True,
 ) -> ImportReport:
-    """Register one person (assisted registration by phone or in person); returns the report.
-
-    ``features`` are criteria, ``attributes`` declared non-personal, and every entry of
-    ``contact`` is personal; a contact entry named like an address forms the household.
-    """
-    require_channel(channel)
-    attributes = dict(attributes or {})
-    row = {"id": external_id, **dict(features), **attributes, **dict(contact)}
-    frame = pd.DataFrame([row], dtype=object)
-    address = [c for c in contact if recognise_header(c) == "address"]
-    return import_frame(
-        db,
-        actor,
-        site,
-        frame,
-        source="registration",
-        id_column="id",
-        feature_columns=list(features),
-        attribute_columns=list(attributes),
-        address_columns=address,
-        contact_columns=[c for c in contact if c not in address],
-        channel=channel,
-        consent=consent,
-    )
+    """Register one person (assisted registration by phone or in person); returns the report."""
+    person = Person(external_id, dict(features), dict(contact), dict(attributes or {}))
+    return register_people(db, actor, site, [person], channel=channel, consent=consent)
 
 
 def _volunteer(session: Session, pseudonym: str) -> Volunteer:

@@ -28,7 +28,10 @@ PAGES = {
     "selection": "views/selection.py",
     "batch": "views/batch.py",
     "balance": "views/balance.py",
+    "weights": "views/weights.py",
     "panel": "views/panel.py",
+    "registration": "views/registration.py",
+    "register": "views/register.py",
     "audit": "views/audit.py",
     "account": "views/account.py",
 }

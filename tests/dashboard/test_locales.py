@@ -91,15 +91,14 @@ def test_every_progress_stage_of_the_algorithms_has_a_name_in_every_language() -
             assert text(key, lang) != key, (lang, stage)
 
 
-def test_every_assisted_registration_channel_has_a_label() -> None:
-    # The registration form offers recruitment.channels.ASSISTED_CHANNELS, labelled channel.*.
+def test_every_registration_channel_has_a_label() -> None:
+    # The registration form offers recruitment.channels.ASSISTED_CHANNELS and the pool page
+    # shows every channel's contribution, each labelled channel.*.
     from recruitment.channels import ASSISTED_CHANNELS, CHANNELS
 
     assert set(ASSISTED_CHANNELS) < set(CHANNELS)
     english = _load("dashboard", "en")
-    assert {k for k in english if k.startswith("channel.")} == {
-        f"channel.{c}" for c in ASSISTED_CHANNELS
-    }
+    assert {k for k in english if k.startswith("channel.")} == {f"channel.{c}" for c in CHANNELS}
 
 
 def _numeric_fields(template: str) -> set[str]:

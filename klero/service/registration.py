@@ -1,0 +1,76 @@
+"""A site's public registration from the command line: ``klero site registration`` and ``consent``.
+
+The dashboard's Registration page does the same (and prints forms, takes paper forms).
+Exit codes: 0 success, 2 invalid input (dates in the wrong order, a text too long),
+3 other errors, 4 permission denied.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from klero.options import DbOpt, UserOpt
+from klero.service.common import SiteOpt, logged_in, run_as
+from recruitment import usecases as uc
+
+DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def site_registration(
+    site: SiteOpt,
+    opens: Annotated[
+        datetime | None, typer.Option("--opens", formats=["%Y-%m-%d"], help="First day.")
+    ] = None,
+    closes: Annotated[
+        datetime | None,
+        typer.Option("--closes", formats=["%Y-%m-%d"], help="Last day (included)."),
+    ] = None,
+    close: Annotated[bool, typer.Option("--close", help="Close registration now.")] = False,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Open the site's public registration page between two dates, close it, or show its dates."""
+    with logged_in(database_url_, user) as (db, actor):
+        if close:
+            uc.set_registration_dates(db, actor, site, None, None)
+        elif opens is not None or closes is not None:
+            uc.set_registration_dates(db, actor, site, _day(opens), _day(closes))
+        settings = uc.registration_settings(db, actor, site)
+    if settings.opens is None or settings.closes is None:
+        typer.echo(f"Public registration for {site} is closed (no dates).")
+    else:
+        typer.echo(
+            f"Public registration for {site}: from {settings.opens.isoformat()} to "
+            f"{settings.closes.isoformat()} (included), at /register?site={site}&lang=<language>."
+        )
+    languages = ", ".join(settings.consents) or "none (the default wording everywhere)"
+    typer.echo(f"Consent texts written for: {languages}.")
+
+
+def site_consent(
+    site: SiteOpt,
+    lang: Annotated[str, typer.Option("--lang", help="Language code, e.g. fr.")],
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A UTF-8 text file with the consent text.")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The consent text itself.")] = None,
+    database_url_: DbOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Set the consent text volunteers agree to in one language (empty: the default wording)."""
+    if (file is None) == (text is None):
+        raise typer.BadParameter("give --file or --text (one of them)")
+    written = file.read_text("utf-8") if file is not None else str(text)
+    run_as(database_url_, user, uc.set_consent_text, site, lang, written)
+    if written.strip():
+        typer.echo(f"Consent text of {site} in {lang} saved ({len(written.strip())} characters).")
+    else:
+        typer.echo(f"Consent text of {site} in {lang} removed: the default wording applies.")
