@@ -185,9 +185,16 @@ def table_bytes(
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
-    # Lists, not Series: iterating a list is many times faster on a large pool.
-    cells = [list(frame.columns), *(frame.iloc[:, i].tolist() for i in range(frame.shape[1]))]
-    return any(isinstance(v, str) and "\r" in v for column in cells for v in column)
+    if any(isinstance(c, str) and "\r" in c for c in frame.columns):
+        return True
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue  # no text in it
+        # One search over the joined text: many times faster than a test per cell.
+        if "\r" in "".join([v for v in column.tolist() if isinstance(v, str)]):
+            return True
+    return False
 
 
 def _xlsx(frame: pd.DataFrame, out: io.BytesIO, name: str) -> None:

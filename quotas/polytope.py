@@ -13,15 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from quotas.model import QuotaTable
 from quotas.pool import Pool
-from quotas.solvers import ANY_OUTCOME, INF, OPTIMAL_ONLY, Outcome, new_cbc, solve_cbc
+from quotas.solvers import (
+    ANY_OUTCOME,
+    INF,
+    OPTIMAL_ONLY,
+    Outcome,
+    SolverFailed,
+    new_cbc,
+    solve_cbc,
+)
 
-__all__ = ["PanelModel", "PanelShape"]
+__all__ = ["PanelModel", "PanelShape", "SeatBox", "panel_in_box"]
 
 
 @dataclass(frozen=True)
@@ -110,15 +119,47 @@ class PanelShape:
             rows.append((home_low, 1.0, cols.size, cols, scale[cols]))
         return rows
 
+    @cached_property
+    def category_of(self) -> np.ndarray:
+        """Types x features: the category (row number) of each type's value of each feature."""
+        out = np.full(self.vectors.shape, -1, dtype=np.int64)
+        for k, ((f, _), rows) in enumerate(zip(self.categories, self.members, strict=True)):
+            out[rows, f] = k
+        return out
+
+    @cached_property
+    def home_of(self) -> np.ndarray:
+        """The shared household of each type, or -1."""
+        out = np.full(self.n_types, -1, dtype=np.int64)
+        for h, group in enumerate(self.households):
+            out[group] = h
+        return out
+
+    def sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Seats per category and per shared household."""
+        values = np.asarray(seats)
+        dtype = np.int64 if values.dtype.kind in "iub" else float
+        cat_of, home_of = self.category_of, self.home_of
+        per_type = np.repeat(values.astype(float), cat_of.shape[1])
+        cat = np.bincount(cat_of.ravel(), weights=per_type, minlength=len(self.categories))
+        inside = home_of >= 0
+        home = np.bincount(
+            home_of[inside], weights=values[inside].astype(float), minlength=len(self.households)
+        )
+        return cat.astype(dtype), home.astype(dtype)
+
     def holds(self, seats: np.ndarray) -> bool:
         """Whether ``seats`` (per type) is a panel in the polytope."""
-        ok = bool(np.all(seats >= 0) and np.all(seats <= self.counts))
-        ok = ok and int(seats.sum()) == self.size
-        for rows, low, high in zip(self.members, self.lo.tolist(), self.hi.tolist(), strict=True):
-            ok = ok and low <= int(seats[rows].sum()) <= high
-        for group in self.households:
-            ok = ok and int(seats[group].sum()) <= 1
-        return ok
+        values = np.asarray(seats)
+        if values.dtype.kind == "f" and not np.array_equal(values, np.round(values)):
+            return False  # a fraction of a seat is no panel
+        seats = values.astype(np.int64)
+        if not (np.all(seats >= 0) and np.all(seats <= self.counts)):
+            return False
+        if int(seats.sum()) != self.size:
+            return False
+        cat, home = self.sums(seats)
+        return bool(np.all(cat >= self.lo) and np.all(cat <= self.hi) and np.all(home <= 1))
 
 
 class PanelModel:
@@ -220,3 +261,110 @@ def _low(value: float | None) -> float:
 
 def _high(value: float | None) -> float:
     return INF if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class SeatBox:
+    """Bounds on a panel: seats per type, per category and (at least) per shared household."""
+
+    seats_lo: np.ndarray  # per type; a type with seats_lo == seats_hi is fixed
+    seats_hi: np.ndarray
+    cat_lo: np.ndarray  # per category (PanelShape.categories order)
+    cat_hi: np.ndarray
+    home_lo: np.ndarray  # per shared household: 1 when it must have a seat, else 0
+
+
+def panel_in_box(shape: PanelShape, box: SeatBox, weights: np.ndarray) -> np.ndarray | None:
+    """A panel (in the polytope) within ``box`` maximising ``weights . seats``, or None if none.
+
+    The integer program holds only the types whose seats are free (``seats_lo < seats_hi``):
+    the fixed seats are taken off every row's bounds first, and rows without a free type
+    are checked directly. In a face walk most types are fixed (a type whose expected
+    seats fall below the step has none), so this program is a small part of the polytope
+    and is built afresh for each box.
+    """
+    # The box within the polytope: head counts and quotas hold whatever the box says.
+    base = np.maximum(np.asarray(box.seats_lo, dtype=np.int64), 0)
+    room = np.minimum(np.asarray(box.seats_hi, dtype=np.int64), shape.counts) - base
+    free = np.flatnonzero(room > 0)
+    cat_fixed, home_fixed = shape.sums(base)
+    cat_lo = np.maximum(np.asarray(box.cat_lo, dtype=np.int64), shape.lo) - cat_fixed
+    cat_hi = np.minimum(np.asarray(box.cat_hi, dtype=np.int64), shape.hi) - cat_fixed
+    home_lo = np.asarray(box.home_lo, dtype=np.int64) - home_fixed
+    home_hi = 1 - home_fixed
+    size = shape.size - int(base.sum())
+    cat_free, home_free = shape.sums(np.where(room > 0, 1, 0))
+    unreachable = (
+        np.any(room < 0)
+        or np.any(cat_lo > cat_hi)
+        or np.any(home_lo > home_hi)
+        or size < 0
+        or np.any((cat_free == 0) & ((cat_lo > 0) | (cat_hi < 0)))
+        or np.any((home_free == 0) & ((home_lo > 0) | (home_hi < 0)))
+        or (free.size == 0 and size != 0)
+    )
+    if unreachable:
+        return None
+    if free.size == 0:
+        return base
+    solver = new_cbc()
+    error = solver.LoadModelFromProto(
+        _box_program(shape, free, room, (cat_lo, cat_hi), (home_lo, home_hi), size, weights)
+    )
+    if error:  # a malformed model is a bug here, never the user's input
+        raise SolverFailed("CBC", str(error))
+    if solve_cbc(solver, accept=ANY_OUTCOME) not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
+        return None
+    values = np.array([v.solution_value() for v in solver.variables()], dtype=float)
+    seats = base.copy()
+    seats[free] += np.rint(values).astype(np.int64)
+    return seats
+
+
+def _box_program(
+    shape: PanelShape,
+    free: np.ndarray,
+    room: np.ndarray,
+    cat: tuple[np.ndarray, np.ndarray],
+    home: tuple[np.ndarray, np.ndarray],
+    size: int,
+    weights: np.ndarray,
+) -> Any:
+    """The integer program over the ``free`` types as an OR-Tools model (built row by row,
+    not cell by cell: a few calls per row instead of one per coefficient)."""
+    from ortools.linear_solver import linear_solver_pb2
+
+    proto = linear_solver_pb2.MPModelProto(maximize=True)
+    w = np.asarray(weights, dtype=float)[free]
+    for upper, weight in zip(room[free].tolist(), w.tolist(), strict=True):
+        proto.variable.add(
+            lower_bound=0.0, upper_bound=float(upper), is_integer=True, objective_coefficient=weight
+        )
+
+    def row(low: float, high: float, members: np.ndarray) -> None:
+        constraint = proto.constraint.add(lower_bound=float(low), upper_bound=float(high))
+        constraint.var_index.extend(members.tolist())
+        constraint.coefficient.extend([1.0] * int(members.size))
+
+    cats = shape.category_of[free]
+    for f in range(cats.shape[1]):
+        order = np.argsort(cats[:, f], kind="stable")
+        ranks = cats[order, f]
+        for k in np.unique(ranks).tolist():
+            row(
+                cat[0][k],
+                cat[1][k],
+                order[np.searchsorted(ranks, k) : np.searchsorted(ranks, k, "right")],
+            )
+    row(size, size, np.arange(free.size))
+    homes = shape.home_of[free]
+    inside = np.flatnonzero(homes >= 0)
+    order = inside[np.argsort(homes[inside], kind="stable")]
+    ranks = homes[order]
+    for h in np.unique(ranks).tolist():
+        row(
+            home[0][h],
+            home[1][h],
+            order[np.searchsorted(ranks, h) : np.searchsorted(ranks, h, "right")],
+        )
+    return proto

@@ -171,20 +171,29 @@ class Pool:
         the row order of the pool nor the order of the quota rows (which fixes the codes)
         matters. A household is named by its smallest id (None for people living alone).
         """
+        return [[pid, dict(values), home] for pid, values, home in self._canonical]
+
+    @cached_property
+    def _canonical(self) -> list[tuple[str, dict[str, str], str | None]]:
+        """The canonical rows, computed once (each distinct value normalised once)."""
         features = [normalise(f) for f in self.features]
+        names = [[normalise(v) for v in values] for values in self.values]
         first_id: dict[int, str] = {}
         for rows in self.households():
             first_id[int(self.household[rows[0]])] = min(self.ids[int(i)] for i in rows)
-        out: list[list[object]] = []
-        for i, pid in enumerate(self.ids):
-            values = {
-                features[f]: normalise(self.values[f][int(c)]) for f, c in enumerate(self.matrix[i])
-            }
-            household = int(self.household[i])
-            out.append([pid, values, first_id.get(household) if household >= 0 else None])
+        out: list[tuple[str, dict[str, str], str | None]] = []
+        for pid, codes, household in zip(
+            self.ids, self.matrix.tolist(), self.household.tolist(), strict=True
+        ):
+            values = {features[f]: names[f][c] for f, c in enumerate(codes)}
+            out.append((pid, values, first_id.get(household) if household >= 0 else None))
         return sorted(out, key=lambda row: str(row[0]))
 
     def sha256(self) -> str:
         """SHA-256 of the canonical form."""
+        return self._sha256
+
+    @cached_property
+    def _sha256(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

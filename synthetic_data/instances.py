@@ -15,10 +15,12 @@ family             pool       panel  features (number of values)                
 ``sf_e_like``      1,727      110    as ``small``                                 5 pts
 ``medium``         10,000     200    as ``small``                                 5 pts
 ``online``         100,000    1,000  as ``small`` + household_size (8 features)   5 pts
+``online_de``      100,000    1,000  as ``online``, Germany's 16 regions          5 pts
 =================  =========  =====  ===========================================  ========
 
-All families use the fictional country Testland (``XX``, five regions) with bias 1.0 so
-that every feature has 2 to 6 values; pass an ``InstanceParams`` to vary any of them,
+All families but ``online_de`` use the fictional country Testland (``XX``, five regions)
+with bias 1.0 so that every feature has 2 to 6 values (``online_de`` has 2 x 6 x 3 x 2 x
+16 x 2 x 5 x 4 categories); pass an ``InstanceParams`` to vary any of them,
 e.g. ``InstanceParams(5_000, 100, STANDARD, country="KE", bias=0.5)``. The extra
 features (occupation, household size) follow a generic age-dependent model, not census
 figures. Pools carry no personal details; ``household`` marks shared addresses.
@@ -62,6 +64,7 @@ FAMILIES: dict[str, InstanceParams] = {
     "sf_e_like": InstanceParams(1_727, 110),
     "medium": InstanceParams(10_000, 200),
     "online": InstanceParams(100_000, 1_000, EIGHT),
+    "online_de": InstanceParams(100_000, 1_000, EIGHT, country="DE"),
 }
 
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quotas.polytope import PanelModel
-from quotas.solvers import Outcome, SolverFailed
+from quotas.polytope import SeatBox, panel_in_box
+from quotas.solvers import SolverFailed
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import Relaxation
 
@@ -142,36 +142,24 @@ class Walk:
 
 
 class FaceWalker:
-    """Integer panels in faces of the relaxed polytope, in a persistent CBC model."""
+    """Integer panels in faces of the relaxed polytope, each from a small CBC program."""
 
     def __init__(
         self, oracle: PanelOracle, coverable: np.ndarray, *, long_steps: bool = True
     ) -> None:
         self.oracle = oracle
         self.upper = np.where(coverable, oracle.counts, 0).astype(float)
-        shape = oracle.shape
-        self.model = PanelModel(shape, upper=self.upper)
-        self.home_of = np.full(oracle.n_types, -1, dtype=np.int64)
-        for h, group in enumerate(shape.households):
-            self.home_of[group] = h
+        self.shape = oracle.shape
         self.steps = 0
         # A plain walk (no long steps) finds more panels: a richer start for NASH.
         self.long_steps = long_steps
         self.theta = START_THETA
-        self.lo = shape.lo.astype(float)
-        self.hi = shape.hi.astype(float)
-        self.members = shape.members
-        self._var_lo = np.zeros(oracle.n_types)
-        self._var_hi = self.upper.copy()
-        self._home_lo = np.zeros(len(shape.households))
+        self.lo = self.shape.lo.astype(float)
+        self.hi = self.shape.hi.astype(float)
 
     def _sums(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per category and per household sums of ``seats``."""
-        cat = np.array([seats[m].sum() for m in self.members])
-        n_homes = len(self.oracle.households)
-        inside = self.home_of >= 0
-        home = np.bincount(self.home_of[inside], weights=seats[inside], minlength=n_homes)
-        return cat, home
+        return self.shape.sums(np.asarray(seats, dtype=float))
 
     def _box(
         self,
@@ -210,26 +198,15 @@ class FaceWalker:
         return var_lo, var_hi, cat_lo, cat_hi, home_lo
 
     def _panel(self, point: np.ndarray, box: tuple[np.ndarray, ...]) -> np.ndarray | None:
-        """An integer panel within ``box`` (seats where ``point`` has many preferred), or None."""
-        var_lo, var_hi, cat_lo, cat_hi, home_lo = box
-        changed = np.flatnonzero((var_lo != self._var_lo) | (var_hi != self._var_hi))
-        model = self.model
-        for t in changed.tolist():
-            model.set_seats(t, float(var_lo[t]), float(var_hi[t]))
-        self._var_lo, self._var_hi = var_lo, var_hi
-        free = np.flatnonzero(var_hi > var_lo)  # the others are fixed: their cost is moot
-        # Seats where the point has many keep the step away from the face's boundary.
-        model.set_objective(free.tolist(), point[free].tolist())
-        for k, (row_lo, row_hi) in enumerate(zip(cat_lo.tolist(), cat_hi.tolist(), strict=True)):
-            model.set_category(k, row_lo, row_hi)
-        for h in np.flatnonzero(home_lo != self._home_lo).tolist():
-            model.set_household(h, 1.0 if home_lo[h] > 0 else None, 1.0)
-        self._home_lo = home_lo
+        """An integer panel within ``box`` (seats where ``point`` has many preferred), or None.
+
+        Seats where the point has many keep the step away from the face's boundary. The
+        integer program holds only the types the box leaves free (``panel_in_box``).
+        """
         self.steps += 1
-        if model.try_solve() not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
+        seats = panel_in_box(self.shape, SeatBox(*box), point)
+        if seats is None:
             return None
-        seats = var_lo.astype(np.int64)
-        seats[free] = model.seats(free.tolist())
         try:
             self.oracle.check(seats)
         except SolverFailed:

@@ -13,6 +13,7 @@ from sampling.engine.decompose import FaceWalker, RelaxedLeximin, head_start, re
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
+from synthetic_data.instances import scaled
 from tests.sampling.conftest import (
     Instance,
     benchmark_pool,
@@ -130,6 +131,24 @@ def test_long_steps_split_a_benchmark_pool_in_few_panels() -> None:
     assert extra["head_start_panels"] < 150
     assert dist.figures.gap <= 1e-8
     assert extra["master_solves"] == 0
+
+
+def test_walk_with_households_fixes_most_types_and_stays_certified() -> None:
+    # 1,500 volunteers with shared addresses and 8 features, 30 seats: most of each step's
+    # types are fixed (below the step, or household members), so its integer program
+    # holds a part of them; every panel must still be feasible and the lottery certified.
+    pool, quotas, size = benchmark_pool(scaled("online", 1_500, 30), seed=2)
+    oracle = PanelOracle(pool, quotas, size)
+    assert len(oracle.households) > 20
+    dist = select_distribution(pool, quotas, size)
+    extra = dist.figures.extra
+    assert extra["relaxation_certificate"] == 1
+    assert dist.figures.gap <= 1e-8
+    for panel in dist.panels:
+        seats = np.zeros(oracle.n_types, dtype=np.int64)
+        for t, s in panel:
+            seats[t] = s
+        assert oracle.shape.holds(seats)
 
 
 def test_maximin_is_not_certified_by_a_level_of_unseatable_people() -> None:

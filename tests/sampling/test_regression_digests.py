@@ -11,7 +11,9 @@ Re-recorded for ENGINE 2026-12-07.2: every floating-point product that steers a 
 is computed by ``sampling.portable`` (the same bits on every CPU: no BLAS kernel, no
 vector-unit logarithm; ``tests/sampling/test_portable.py``), and the engine version is
 in every input hash. (2026-12-07.1: the rounding lowers the largest drop below the
-optimum; ``sampling.rounding_ip``.)
+optimum; ``sampling.rounding_ip``.) Re-recorded for ENGINE 2026-12-07.3: the face walk's
+integer programs hold only the types each step leaves free
+(``quotas.polytope.panel_in_box``), so CBC may return another of several equal panels.
 """
 
 from __future__ import annotations
@@ -73,28 +75,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "8e3c3020b0e3cbf059ba357d13a1786ed8bad96052007c22acfc610c331a4b51"
+        "b2562aed10f8a25af5b3808d39cd09d131c57fb9da73ecae2ba2aa2b6548302a"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "985945bbfb550f2038081f46b83305de0d91508d82d152af2eee1a52ef8dfc62"
+        "3db70e70946a4b74ef85c36f19dbba09b25f20a15273bf0490aa15117cf1b113"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "125d48d44c81fb1f248c56b93ae1c6b3ae3d54ae35442598e19cb2e628b8b73e"
+        "fbe9aef3e9208cff4cecba3cb58a2a6cb8790f0623f8f9919f0fbc6b31e5415b"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "c442ea768a62461d7e8f564a0a095a700dd878fe392bba3f7839034fd538dcf7"
+        "518d21be8f46c05968df1cadb3ba78e56aaf4c3bd58aad113ac5495b58f98a1b"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "dcebb40aceca1816c5c98de0c6d0459febd4be1cb53166ebfbfce709a788b547"
+        "07ae1227f017bf47373dd5f3942459379774d372f4f4430c52c8910712880ca1"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "43e14447a97e89c4cb5e89a213618b75f34021a0f3b8038b04a7402d426a66ec"
+        "552b0614c854a24b03375fe265efc8a1b52ac46b5f270f855aca88b5d660d58d"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "772169f5214e4d9cb60d4174eadee36495f279ddcd1c4c56915dd6fae84db329"
+        "517a3405c0a227c25c3287d1bb2876913657be50647343c6347c56712d3988d6"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "7c7293456825f3d4093ef205c328c2aea4e8eec4dd1a7784d04d34d848328175"
+        "984dc02ad1cf8e9eb83a7f9c7be45f7170d606a0b7f63e8109d24f0046dc6634"
     ),
 }
 
@@ -136,19 +138,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "87edc347092d4d57f48ae388b46f81a1ad5c7cea069b65fc76feb01a6b9676ac"
+        "47c72054c97cc17152add697b109f66ab8b6d18fd7337d0e368a378adc24078f"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "f24be5d977d3945b21ac6f288f7c6b1d0bef4cdc31f0a47b742cfc1e04d64162"
+        "c1abd999e106ca12910c128c57200762913a6ec434282edbcf550e5a915c7ce9"
     ),
     ("households", Algorithm.NASH): (
-        "63781cba5d810e5ef561ad800c717398d7ba4cfe153b7b1ae3842699349b0c9f"
+        "0b930aa095eaabde7e9996666cf8dcf1d684e2cdccaf51cf4e6e5c88ce6bfbc6"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "8bd0940dd42b2785513fdf8ea36b0f53aa8e2b3f312f4799f7bbeb13c97ee450"
+        "52fe392fb01ae74a377ac99d352211b0aad3eb2c11fb00a5035839d3f9a18f91"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "c51e34cdefcc1c9adfaa55074db8fae427ab525f28cfb757836fce32ee21d6dd"
+        "c8725b5941598bbf8188b24e27dd4cbd54572f757b84f53d36d8b5d9b8fc02bf"
     ),
 }
 
@@ -169,9 +171,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "9aa4ddd72117b5c002f3b5904910770f1e25f9c411c1a77d2fdff2d31ee9ea73",
-    AlternatesSearch.SWAP: "830d7d42562581f78e117822f4036792222f0eb24ccd477e0436d9333424f85a",
-    AlternatesSearch.MIP: "ee79b952347120758454dbc7bf7455e670f28588291c8d89b2baea2d19630916",
+    AlternatesSearch.EXPECTED: "4b0df01e7f3909471f239fdf979ab89c5fb15b3a4ebde0ef62889103d5fde2a6",
+    AlternatesSearch.SWAP: "bbf9849eb922d1d6dc1f7afc13841f80937e0c9e97a9b19da49fbcfb86a78573",
+    AlternatesSearch.MIP: "1611eded12a8f556d86f3452358f42ac92b5f87bf2ffb7a4b209215a05321307",
 }
 
 
@@ -189,8 +191,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "affb2169113655d66b59f3929011af70048d9fbf378a4ad60031ea98c457c2b0",
-    "ranked": "324497e87bcdca8e39ebc77faf86088c2408b8c7398011c403e370367de9899a",
+    "anyone": "c3c77bff3aa1ba6d0638846138c8b91778b744ff6984b6a17e883e748e41c047",
+    "ranked": "065fe078c4ea24b307e600e6d39e69677891f8d71457b03aeda36b7187d8fc58",
 }
 
 
