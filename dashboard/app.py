@@ -194,7 +194,8 @@ def main() -> None:
     if st.sidebar.button(tr("signin.out"), key="signout"):
         sign_out()
         st.rerun()
-    st.navigation(pages).run()
+    # Every page listed (Streamlit folds a menu of more than ten behind "View more").
+    st.navigation(pages, expanded=True).run()
 
 
 main()

@@ -142,7 +142,8 @@ def test_a_bad_pool_file_is_refused_with_row_numbers_and_nothing_saved(own_db: D
     assert [e.value for e in at.error] == [
         "The file was not imported: 3 problem(s) to fix, listed below."
     ]
-    report = at.dataframe[-1].value  # the refusal, below the classification
+    # The refusal, below the classification (the channels' table comes after it).
+    report = next(d.value for d in reversed(at.dataframe) if "What to do" in d.value.columns)
     messages = report["What to do"].tolist()
     assert report["Severity"].tolist() == ["error"] * 3
     assert sorted(report["Code"]) == ["pool_blank_value", "pool_duplicate_id", "pool_unknown_value"]
