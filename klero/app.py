@@ -80,9 +80,9 @@ app.command("select")(select.select_command)
 app.command("verify")(verify.verify_command)
 app.command("replace")(replace.replace_command)
 app.command("synth")(synth.synth_command)
-app.command("languages")(languages.languages_command)
 app.add_typer(seats.seats_app, name="seats")
 app.add_typer(locations.locations_app, name="locations")
+app.command("languages")(languages.languages_command)
 
 
 def _language() -> str:

@@ -2,9 +2,10 @@
 
 A translation of an English template is valid when it parses (balanced plural blocks,
 each with an ``other`` branch), uses the same placeholders (and conversions) as the
-English, and each plural block has a branch for every CLDR category the language gives
-whole numbers (Russian: one, few, many; Arabic: zero, one, two, few, many; Japanese:
-other only) and none for a category the language does not have (``=N`` branches are
+English, and each plural block either has a branch for every CLDR category the language
+gives whole numbers (Russian: one, few, many; Arabic: zero, one, two, few, many) or only
+``other`` (a language whose words do not change with the number, as Turkish after a
+numeral), and none for a category the language does not have (``=N`` branches are
 always allowed). The catalogues are read as files (``<package>/locales/<lang>.json``),
 without importing the packages, so the dashboard's strings count too.
 """
@@ -64,7 +65,7 @@ def _plural_problem(template: str, lang: str) -> str | None:
     needed, allowed = plural_categories(lang)
     for _, branches in blocks(template):
         given = {s for s in branches if not s.startswith("=")}
-        if not needed <= given or not given <= allowed:
+        if not given <= allowed or not (needed <= given or given == {"other"}):
             return "forms"
         for branch in branches.values():
             if (inner := _plural_problem(branch, lang)) is not None:

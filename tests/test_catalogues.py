@@ -213,6 +213,13 @@ def test_every_language_is_complete(lang: str) -> None:
         ("{n} seats", "", "fr", "missing"),
         ("{n, plural, one {# seat} other {# seats}}", "{n, plural, one {# x}}", "fr", "plural"),
         ("{n, plural, one {# seat} other {# seats}}", "{n, plural, other {# 席}}", "ja", None),
+        ("{n, plural, one {# seat} other {# seats}}", "{n, plural, other {# kişi}}", "tr", None),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, =0 {لا أحد} one {واحد} two {اثنان} other {# أشخاص}}",
+            "ar",
+            "forms",
+        ),
         (
             "{n, plural, one {# seat} other {# seats}}",
             "{n, plural, one {#} other {#}}",
