@@ -20,6 +20,7 @@ from quotas.balance import (
     crossed_balance,
     representativeness_score,
 )
+from quotas.labels import Labels
 from quotas.languages import direction
 from quotas.model import QuotaTable
 from recruitment.reports.model import pooled_balance, pooled_scores
@@ -156,15 +157,26 @@ def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 
 def bar_chart(
-    long: pd.DataFrame, feature: str, share_title: str, *, rtl: bool = False
+    long: pd.DataFrame,
+    feature: str,
+    share_title: str,
+    *,
+    rtl: bool = False,
+    labels: Labels | None = None,
+    lang: str = "en",
 ) -> alt.Chart:
     """Grouped horizontal bars of target, pool and panel shares for one feature.
 
+    Criterion and categories read by their ``labels`` in ``lang`` (codes without one).
     Right to left (``rtl``), the bars grow leftwards from the category labels on the right.
     """
-    data = long[long["feature"] == feature]
+    data = long[long["feature"] == feature].copy()
+    title = feature
+    if labels:
+        data["value"] = [labels.category(feature, str(v), lang) for v in data["value"]]
+        title = labels.criterion(feature, lang)
     return (
-        alt.Chart(data, title=alt.Title(feature, anchor="end" if rtl else "start"))
+        alt.Chart(data, title=alt.Title(title, anchor="end" if rtl else "start"))
         .mark_bar()
         .encode(
             x=alt.X(

@@ -20,6 +20,7 @@ from dashboard.balance_views import (
 )
 from dashboard.data import site_group
 from dashboard.i18n import format_number, format_percent
+from dashboard.labels_editor import site_labels
 from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, rtl, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
@@ -48,11 +49,13 @@ if not panel_seats:
 
 labels = {"target": tr("series.target"), "pool": tr("series.pool"), "panel": tr("series.panel")}
 long = long_form(table, labels)
+named = site_labels()  # criteria and categories in the reader's language
 features = list(dict.fromkeys(table["feature"]))
 chart_cols = st.columns(2)
 for i, feature in enumerate(features):
     chart_cols[i % 2].altair_chart(
-        bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+        bar_chart(long, feature, tr("chart.share"), rtl=rtl(), labels=named, lang=lang()),
+        width="stretch",
     )
 
 st.subheader(tr("balance.table"))

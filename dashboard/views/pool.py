@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.balance_views import bar_chart, long_form
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
+from dashboard.labels_editor import site_labels
 from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.ui import (
     attempt,
@@ -170,8 +171,10 @@ else:
     table = table.rename(columns={"share": "pool_share"})
     labels = {"target": tr("series.target"), "pool": tr("series.pool")}
     long = long_form(table, labels)
+    named = site_labels()  # criteria and categories in the reader's language
     cols = st.columns(2)
     for i, feature in enumerate(view.quotas.features):
         cols[i % 2].altair_chart(
-            bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+            bar_chart(long, feature, tr("chart.share"), rtl=rtl(), labels=named, lang=lang()),
+            width="stretch",
         )

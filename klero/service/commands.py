@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from klero.listing import SERVICE_COMMANDS
-from klero.service import audit, database, deliberations, panels, pools, reports, users
+from klero.service import audit, database, deliberations, labels, panels, pools, reports, users
 
 service_app = typer.Typer(no_args_is_help=True, add_completion=False)
 for group, name in (
@@ -26,6 +26,7 @@ for group, name in (
     (audit.audit_app, "audit"),
 ):
     service_app.add_typer(group, name=name, help=SERVICE_COMMANDS[name])
+deliberations.delib_app.command("labels")(labels.labels_command)
 service_app.command("runs", help=SERVICE_COMMANDS["runs"])(panels.runs_command)
 service_app.command("rerun", help=SERVICE_COMMANDS["rerun"])(panels.rerun_command)
 service_app.command("demo", help=SERVICE_COMMANDS["demo"])(deliberations.demo_command)

@@ -14,6 +14,7 @@ from recruitment.reports.tables import (
     balance_frame,
     gaps_frame,
     header,
+    labelled,
     provenance_frame,
     sites_frame,
     unit_label,
@@ -103,7 +104,7 @@ def report_html(report: Report, lang: str = "en") -> str:
             map_svg(report, lang)
             + f'<p class="note">{html.escape(render("report_map_legend", {}, lang))}</p>',
         ),
-        ("report_section_gaps", table_html(gaps_frame(report, lang), lang)),
+        ("report_section_gaps", table_html(labelled(gaps_frame(report, lang), report, lang), lang)),
         ("report_section_balance", _balance_tables(report, lang)),
         ("report_section_sites", table_html(sites_frame(report, lang), lang)),
         ("report_section_provenance", table_html(provenance_frame(report), lang)),
@@ -131,6 +132,6 @@ def _balance_tables(report: Report, lang: str) -> str:
     parts = []
     for unit in report.units:
         label = unit_label(report, unit, lang)
-        part = frame[frame["unit"] == label][[*shown, "deviation"]]
+        part = labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang)
         parts.append(f"<h3>{html.escape(label)}</h3>{table_html(part, lang)}")
     return "".join(parts)

@@ -26,6 +26,7 @@ from recruitment.reports.tables import (
     balance_frame,
     gaps_frame,
     header,
+    labelled,
     provenance_frame,
     sites_frame,
     unit_label,
@@ -192,14 +193,16 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("volunteers_"))]], lang)
     _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("status_"))]], lang)
     _heading(pdf, render("report_section_gaps", {}, lang))
-    _table(pdf, gaps_frame(report, lang), lang)
+    _table(pdf, labelled(gaps_frame(report, lang), report, lang), lang)
     _heading(pdf, render("report_section_balance", {}, lang))
     frame = balance_frame(report, lang)
     shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
     for unit in report.units:
         label = unit_label(report, unit, lang)
         _heading(pdf, label, 9)
-        _table(pdf, frame[frame["unit"] == label][[*shown, "deviation"]], lang)
+        _table(
+            pdf, labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang), lang
+        )
     _heading(pdf, render("report_section_sites", {}, lang))
     _table(pdf, sites_frame(report, lang), lang)
     _heading(pdf, render("report_section_provenance", {}, lang))

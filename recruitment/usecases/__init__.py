@@ -33,6 +33,12 @@ from recruitment.usecases.batch import (
     site_number,
 )
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
+from recruitment.usecases.labels import (
+    LabelsReport,
+    deliberation_labels,
+    import_labels,
+    set_labels,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -150,6 +156,7 @@ __all__ = [
     "ImportPreview",
     "ImportRefused",
     "ImportReport",
+    "LabelsReport",
     "LoginLock",
     "LoginLocked",
     "NewSite",
@@ -196,6 +203,7 @@ __all__ = [
     "create_user",
     "cross_site_duplicates",
     "deliberation_criteria",
+    "deliberation_labels",
     "deliberation_report",
     "disable_totp",
     "enable_totp",
@@ -203,6 +211,7 @@ __all__ = [
     "export_panel",
     "export_volunteer_data",
     "import_frame",
+    "import_labels",
     "import_plan",
     "import_pool",
     "import_users",
@@ -226,6 +235,7 @@ __all__ = [
     "run_selection",
     "second_factor_state",
     "set_criteria",
+    "set_labels",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",

@@ -30,11 +30,18 @@ DATA = (
     "select login from user_account",
     "select name, description, criteria from deliberation",
     "select code, name from country",
-    "select code, name, place, region, kind, regions, languages, pool_columns from site",
-    "select rows from quota_set",
-    "select features, attributes, external_id, pseudonym from volunteer",
+    "select code, name, place, region, kind, regions, languages from site",
+    "select external_id, pseudonym from volunteer",
     "select action, entity from audit_event",  # the trail's codes, shown as recorded
+    "select criterion, category, label from criterion_label",
 )
+# JSON columns whose keys are data too (criteria named by their columns).
+KEYED = (
+    "select features, attributes from volunteer",
+    "select pool_columns from site",
+)
+# JSON rows whose values only are data (their keys are the file format's).
+VALUES = ("select rows from quota_set",)
 # Element kinds and what of each is text a user reads.
 TEXT = ("title", "header", "subheader", "markdown", "caption", "error", "info", "success")
 TEXT_MORE = ("warning", "text")  # code blocks hold anchors and hashes: data
@@ -42,14 +49,15 @@ LABELLED = ("button", "checkbox", "text_input", "text_area", "number_input", "se
 LABELLED_MORE = ("multiselect", "radio", "toggle", "date_input", "expander", "metric", "tab")
 
 
-def _leaves(value: Any) -> Iterator[str]:
+def _leaves(value: Any, *, keys: bool) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
-            yield str(key)
-            yield from _leaves(item)
+            if keys:
+                yield str(key)
+            yield from _leaves(item, keys=keys)
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
+            yield from _leaves(item, keys=keys)
     elif value is not None:
         yield str(value)
 
@@ -57,14 +65,15 @@ def _leaves(value: Any) -> Iterator[str]:
 def _data_words(db: DemoDb) -> set[str]:
     found: set[str] = set()
     with sqlite3.connect(db.path) as connection:
-        for query in DATA:
-            for row in connection.execute(query):
-                for cell in row:
-                    try:
-                        parsed = json.loads(cell) if isinstance(cell, str) else cell
-                    except ValueError:
-                        parsed = cell
-                    found |= words(_leaves(parsed))
+        for queries, keys in ((DATA, False), (KEYED, True), (VALUES, False)):
+            for query in queries:
+                for row in connection.execute(query):
+                    for cell in row:
+                        try:
+                            parsed = json.loads(cell) if isinstance(cell, str) else cell
+                        except ValueError:
+                            parsed = cell
+                        found |= words(_leaves(parsed, keys=keys))
     english = Locale.parse("en")
     for names in (english.months, english.days):
         for width in names["format"].values():
