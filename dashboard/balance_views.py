@@ -154,15 +154,27 @@ def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def bar_chart(long: pd.DataFrame, feature: str, share_title: str) -> alt.Chart:
-    """Grouped horizontal bars of target, pool and panel shares for one feature."""
+def bar_chart(
+    long: pd.DataFrame, feature: str, share_title: str, *, rtl: bool = False
+) -> alt.Chart:
+    """Grouped horizontal bars of target, pool and panel shares for one feature.
+
+    Right to left (``rtl``), the bars grow leftwards from the category labels on the right.
+    """
     data = long[long["feature"] == feature]
     return (
-        alt.Chart(data, title=feature)
+        alt.Chart(data, title=alt.Title(feature, anchor="end" if rtl else "start"))
         .mark_bar()
         .encode(
-            x=alt.X("share:Q", axis=alt.Axis(format="%"), title=share_title),
-            y=alt.Y("value:N", sort=None, title=None),
+            x=alt.X(
+                "share:Q",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(reverse=rtl),
+                title=share_title,
+            ),
+            y=alt.Y(
+                "value:N", sort=None, title=None, axis=alt.Axis(orient="right" if rtl else "left")
+            ),
             yOffset=alt.YOffset("series:N", sort=None),
             color=alt.Color("series:N", sort=None, title=None),
             tooltip=["value:N", "series:N", alt.Tooltip("share:Q", format=".1%")],
@@ -172,15 +184,20 @@ def bar_chart(long: pd.DataFrame, feature: str, share_title: str) -> alt.Chart:
 
 
 def probability_histogram(
-    probabilities: pd.DataFrame, x_title: str, y_title: str, bins: int = 30
+    probabilities: pd.DataFrame, x_title: str, y_title: str, bins: int = 30, *, rtl: bool = False
 ) -> alt.Chart:
     """Histogram of selection probabilities; ``probabilities`` has columns ``p`` and ``method``."""
     return (
         alt.Chart(probabilities)
         .mark_bar(opacity=0.6)
         .encode(
-            x=alt.X("p:Q", bin=alt.Bin(maxbins=bins), title=x_title),
-            y=alt.Y("count():Q", stack=None, title=y_title),
+            x=alt.X("p:Q", bin=alt.Bin(maxbins=bins), title=x_title, scale=alt.Scale(reverse=rtl)),
+            y=alt.Y(
+                "count():Q",
+                stack=None,
+                title=y_title,
+                axis=alt.Axis(orient="right" if rtl else "left"),
+            ),
             color=alt.Color("method:N", title=None),
         )
         .properties(height=260)

@@ -21,6 +21,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    direction,
     error_lines,
     format_number,
     format_percent,
@@ -89,9 +90,23 @@ def db() -> uc.Database:
     return _database(database_url())
 
 
+# Arabic, Persian and Urdu: the page, the sidebar, tables and text run right to left
+# (data grids are drawn on a canvas and keep their column order; charts mirror their axes).
+RTL_STYLE = (
+    ".stMain, [data-testid='stSidebar'] {direction: rtl}"
+    " .stMain [data-testid='stMarkdownContainer'], .stMain table {text-align: right}"
+    " .stMain table {direction: rtl}"
+)
+
+
 def lang() -> str:
     """The language chosen in this session."""
     return str(st.session_state.get("lang", DEFAULT_LANGUAGE))
+
+
+def rtl() -> bool:
+    """Whether the session's language is written right to left."""
+    return direction(lang()) == "rtl"
 
 
 def tr(key: str, **params: Any) -> str:

@@ -20,7 +20,7 @@ from dashboard.balance_views import (
 )
 from dashboard.data import site_group
 from dashboard.i18n import format_number, format_percent
-from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, tr
+from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, rtl, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from sampling import ENGINE
@@ -51,7 +51,9 @@ long = long_form(table, labels)
 features = list(dict.fromkeys(table["feature"]))
 chart_cols = st.columns(2)
 for i, feature in enumerate(features):
-    chart_cols[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")
+    chart_cols[i % 2].altair_chart(
+        bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+    )
 
 st.subheader(tr("balance.table"))
 headers = {

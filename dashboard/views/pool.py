@@ -16,6 +16,7 @@ from dashboard.ui import (
     plain,
     problem_table,
     read_upload,
+    rtl,
     show_error,
     show_problems,
     tr,
@@ -171,4 +172,6 @@ else:
     long = long_form(table, labels)
     cols = st.columns(2)
     for i, feature in enumerate(view.quotas.features):
-        cols[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")
+        cols[i % 2].altair_chart(
+            bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+        )

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, db, labeller, lang, plain, show_error, site_page, tr
+from dashboard.ui import attempt, db, labeller, lang, plain, rtl, show_error, site_page, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
@@ -144,7 +144,7 @@ if legacy is not None:
         hide_index=True,
     )
 st.altair_chart(
-    probability_histogram(probabilities, tr("chart.probability"), tr("chart.people")),
+    probability_histogram(probabilities, tr("chart.probability"), tr("chart.people"), rtl=rtl()),
     width="stretch",
 )
 left, right = st.columns(2)

@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from quotas.languages import direction
 from quotas.messages import render
 from recruitment.reports.model import Report
 from recruitment.reports.tables import (
@@ -23,8 +24,8 @@ from recruitment.reports.worldmap import world_svg
 _STYLE = (
     "body{font-family:sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}"
-    "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right;vertical-align:top}"
-    "th{background:#eee}td.text{text-align:left}"
+    "td,th{border:1px solid #bbb;padding:3px 6px;text-align:end;vertical-align:top}"
+    "th{background:#eee}td.text{text-align:start}"
     ".neg{background:#fdd}.pos{background:#dde}.worldmap{max-width:1100px;background:#fff}"
     ".note{color:#555;max-width:60em}@media print{body{margin:0}}"
 )
@@ -116,7 +117,8 @@ def report_html(report: Report, lang: str = "en") -> str:
     )
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in intro)
     return (
-        f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{html.escape(lang)}' dir='{direction(lang)}'>"
+        "<head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{paragraphs}{notes}{body}</body></html>"
     )

@@ -13,7 +13,17 @@ import typer
 from klero.app import SERVICE_COMMANDS, main, service_group
 
 ROOT = Path(__file__).resolve().parents[2]
-FILE_COMMANDS = ["check", "quotas", "select", "verify", "replace", "synth", "seats", "locations"]
+FILE_COMMANDS = [
+    "check",
+    "quotas",
+    "select",
+    "verify",
+    "replace",
+    "synth",
+    "languages",
+    "seats",
+    "locations",
+]
 
 
 def _first_paragraph(text: str | None) -> str:
