@@ -20,6 +20,7 @@ from quotas.balance import (
     crossed_balance,
     representativeness_score,
 )
+from quotas.languages import direction
 from quotas.model import QuotaTable
 from recruitment.reports.model import pooled_balance, pooled_scores
 
@@ -236,9 +237,13 @@ def report_html(
     headers: dict[str, str],
     percent: Callable[[float], str],
     provenance: ReportProvenance,
+    lang: str = "en",
 ) -> str:
     """A printable HTML page of a balance table (deviations beyond 5 points highlighted),
-    with the provenance of its numbers: when it was made, and each site's run."""
+    with the provenance of its numbers: when it was made, and each site's run.
+
+    The page declares ``lang`` and its direction (right to left for Arabic, Persian, Urdu).
+    """
     rows = []
     for record in table.to_dict("records"):
         cells = []
@@ -252,11 +257,12 @@ def report_html(
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers.values())
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{html.escape(lang)}' dir='{direction(lang)}'>"
+        "<head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
-        "td:first-child,td:nth-child(2){text-align:left}.prov td{text-align:left;"
+        "td,th{border:1px solid #999;padding:4px 8px;text-align:end}"
+        "td:first-child,td:nth-child(2){text-align:start}.prov td{text-align:start;"
         "font-family:monospace}@media print{body{margin:0}}"
         "</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"

@@ -101,6 +101,7 @@ page = report_html(
     headers,
     lambda v: format_percent(v, lang()),
     made,
+    lang(),
 )
 st.download_button(
     tr("balance.html"), page, "representativeness.html", "text/html", key="balance_html"

@@ -125,7 +125,12 @@ if mode == "margins":
         st.info(tr("quotas.no_margins"))
     else:
         tolerance = st.slider(tr("quotas.tolerance"), 0.0, 20.0, 5.0, 0.5, key="quotas_tolerance")
-        method = st.selectbox(tr("quotas.method"), METHODS, key="quotas_method")
+        method = st.selectbox(
+            tr("quotas.method"),
+            METHODS,
+            format_func=labeller("quotas.method_"),
+            key="quotas_method",
+        )
         settings = {"tolerance_points": tolerance, "method": method, "panel_size": size}
         try:
             candidate = quotas_from_margins(

@@ -8,7 +8,18 @@ import streamlit as st
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, db, labeller, lang, plain, rtl, show_error, site_page, tr
+from dashboard.ui import (
+    attempt,
+    db,
+    labeller,
+    lang,
+    plain,
+    rtl,
+    seat_table,
+    show_error,
+    site_page,
+    tr,
+)
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
@@ -89,7 +100,7 @@ st.caption(
     f"{tr(f'algorithm.{details.algorithm}')} · {draw} · "
     f"{tr('selection.lottery_index', index=details.lottery_index)} · "
     f"{format_date(details.started_at, lang())} · {plain(details.started_by)} · "
-    f"SHA-256 {details.input_sha256[:16]}…"
+    f"{tr('selection.input_hash', hash=details.input_sha256[:16])}"
 )
 fair = details.fairness
 # The lottery's figures (the chances people actually have), the optimum's beside them;
@@ -149,6 +160,8 @@ st.altair_chart(
 )
 left, right = st.columns(2)
 left.markdown(f"**{tr('selection.panel', count=len(details.panel))}**")
-left.dataframe(details.panel.drop(columns=["kind"]), hide_index=True, width="stretch")
+left.dataframe(seat_table(details.panel.drop(columns=["kind"])), hide_index=True, width="stretch")
 right.markdown(f"**{tr('selection.alternates_list', count=len(details.alternates))}**")
-right.dataframe(details.alternates.drop(columns=["kind"]), hide_index=True, width="stretch")
+right.dataframe(
+    seat_table(details.alternates.drop(columns=["kind"])), hide_index=True, width="stretch"
+)

@@ -23,6 +23,7 @@ from quotas.model import Category, Quota, QuotaTable
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.reports import Level, Report, report_bytes, write_report
+from recruitment.reports.pdf import pdf_language
 from recruitment.usecases.reports import fairness_of
 from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SIZE, World, pool_frame
@@ -210,6 +211,20 @@ def test_klero_report_writes_the_file(
     assert "3 sites" in capsys.readouterr().out
     assert main([*common, "--level", "planet"]) == 2
     assert main([*common[:-2], "--out", str(tmp_path / "report.odt")]) == 2
+
+
+def test_right_to_left_languages_and_the_pdf_s_fonts(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    """Arabic pages run right to left; a PDF whose fonts cannot write a language is English."""
+    world, _, _ = reported
+    report = _report(world, "global")
+    arabic = report_bytes(report, "html", "ar").decode("utf-8")
+    assert arabic.startswith("<!doctype html><html lang='ar' dir='rtl'>")
+    assert "<html lang='fr' dir='ltr'>" in report_bytes(report, "html", "fr").decode("utf-8")
+    assert pdf_language("ar") == "en" and pdf_language("fr") == "fr"
+    text = _pdf_text(report_bytes(report, "pdf", "ar"))
+    assert "This PDF is in English: its fonts cannot write Arabic." in text
 
 
 def test_no_contact_detail_reaches_any_file(reported: tuple[World, uc.RunSummary, int]) -> None:
