@@ -3,7 +3,8 @@
 ``KLERO_LANG=qps`` puts every catalogue string between markers (``tests/pseudo.py``); a
 word printed outside them must be data: the input files' criteria, categories and paths,
 a language's name, a number or an id. Covered: ``klero check`` (valid, invalid,
-infeasible), ``klero quotas``, ``klero languages`` and the errors every command reports.
+infeasible), ``klero quotas``, ``select``, ``verify``, ``languages`` and the errors every
+command reports.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ FILES = [
 def _data(tmp_path: Path) -> set[str]:
     texts = [p.read_text("utf-8") for p in FILES]
     texts += [str(p) for p in FILES] + [str(tmp_path)]
-    return words(texts) | language_words() | {PSEUDO}
+    codes = {"leximin", "scaled", "optimised", PSEUDO}  # option values, printed as given
+    return words(texts) | language_words() | codes
 
 
 def test_the_check_finds_text_outside_the_catalogue() -> None:
@@ -63,6 +65,14 @@ def _commands(tmp_path: Path) -> list[tuple[list[str], int]]:
             ],
             0,
         ),
+        (
+            [
+                *("select", "--pool", pool, "--quotas", quotas, "--size", "30", "--seed", "1"),
+                *("--alternates", "3", "--out-dir", str(tmp_path / "panel")),
+            ],
+            0,
+        ),
+        (["verify", "--out-dir", str(tmp_path / "panel")], 0),
         (["languages"], 0),
         (["languages", "--language", "xx"], 2),
     ]
