@@ -15,7 +15,6 @@ from quotas.problems import InvalidInput
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent
 from recruitment.permissions import PermissionDenied
-from recruitment.reports import report_bytes
 from tests.recruitment.conftest import PASSWORD, World
 
 DELIB = "Global Day"
@@ -101,18 +100,3 @@ def test_a_plan_s_margins_fill_the_labels(world: World, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as refused:
         uc.import_plan(world.db, world.coordinator, DELIB, folder / "plan.csv")
     assert refused.value.code == "labels_language_unknown"
-
-
-def test_reports_show_labels_in_the_reader_s_language_files_keep_codes(
-    selected_world: tuple[World, uc.RunSummary],
-) -> None:
-    world, _ = selected_world
-    rows = [LabelRow("gender", "", "fr", "Genre"), LabelRow("gender", "female", "fr", "Femme")]
-    uc.set_labels(world.db, world.admin, DELIB, rows)
-    report = uc.deliberation_report(world.db, world.coordinator, DELIB, "country")
-    french = report_bytes(report, "html", "fr").decode("utf-8")
-    assert '<td class="text">Genre</td><td class="text">Femme</td>' in french
-    english = report_bytes(report, "html", "en").decode("utf-8")
-    assert "Femme" not in english and '<td class="text">gender</td>' in english
-    csv = report_bytes(report, "csv", "fr").decode("utf-8")
-    assert "Femme" not in csv and ",female," in csv
