@@ -156,6 +156,17 @@ def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def labelled_rows(table: pd.DataFrame, labels: Labels, lang: str) -> pd.DataFrame:
+    """``table`` with its ``feature`` and ``value`` columns read by their labels in ``lang``."""
+    if not labels:
+        return table
+    shown = table.copy()
+    pairs = zip(table["feature"], table["value"], strict=True)
+    shown["value"] = [labels.category(str(f), str(v), lang) for f, v in pairs]
+    shown["feature"] = [labels.criterion(str(f), lang) for f in table["feature"]]
+    return shown
+
+
 def bar_chart(
     long: pd.DataFrame,
     feature: str,

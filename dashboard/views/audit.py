@@ -32,11 +32,14 @@ if st.button(tr("audit.deep"), key="audit_deep"):
         show = st.error if not pool.ok else st.info if pool.event_id is None else st.success
         show(plain(pool.outcome.text(lang())))
 
+SERVICE_ACTORS = ("anonymous", "system")
 only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
 events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)
 if events is not None:
     events["at"] = [format_date(a, lang()) for a in events["at"]]
     events["role"] = [tr(f"role.{r}") for r in events["role"]]
+    # The service's own actors (a failed sign-in, the demo's set-up) are named, not logins.
+    events["actor"] = [tr(f"actor.{a}") if a in SERVICE_ACTORS else a for a in events["actor"]]
     # Actions and entities stay the codes the trail records (what `klero audit` shows too).
     events = events.rename(columns={c: tr(f"col.{c}") for c in events.columns})
     st.dataframe(events, hide_index=True, width="stretch", height=320)

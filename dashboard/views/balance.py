@@ -13,6 +13,7 @@ from dashboard.balance_views import (
     combined_balance,
     crossed_table,
     heat,
+    labelled_rows,
     long_form,
     provenance_rows,
     report_html,
@@ -67,7 +68,7 @@ headers = {
     "share": tr("series.panel"),
     "deviation": tr("col.deviation"),
 }
-shown = table[list(headers)].rename(columns=headers)
+shown = labelled_rows(table[list(headers)], named, lang()).rename(columns=headers)
 
 
 percent_columns = pd.Index(

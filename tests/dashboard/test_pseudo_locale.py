@@ -115,10 +115,17 @@ def _strays(at: AppTest, data: set[str], seen: list[str]) -> list[tuple[str, str
 
 @pytest.mark.parametrize("login", ["admin"])
 def test_every_page_shows_only_catalogue_strings_and_data(shared_db: DemoDb, login: str) -> None:
-    data = _data_words(shared_db)
     signin = AppTest.from_file(APP, default_timeout=60)
     signin.session_state["lang"] = PSEUDO
-    assert not _strays(signin.run(), data, [])
+    signin.run()
+    shown_first = list(_shown_texts(signin))
+    # A failed sign-in: its message, and its event on the Audit page (an anonymous actor).
+    signin.text_input(key="signin_login").input("nobody")
+    signin.text_input(key="signin_password").input("wrong password")
+    signin.button(key="signin_submit").click().run()
+    data = _data_words(shared_db)  # the trail's codes now include the failed sign-in's
+    assert signin.error and not _strays(signin, data, [])
+    assert not [text for _, text in shown_first if stray_words(text, data)]
     at = signed_in(shared_db, login, lang=PSEUDO)
     at.selectbox(key="site").select("FR-lyon")
     at.run()
