@@ -78,15 +78,19 @@ def _code_step() -> None:
     if st.button(tr("signin.cancel"), key="signin_cancel"):
         cancel_sign_in()
         st.rerun()
-    if submitted:
-        error = sign_in_code(code)
-        if error is None:
-            st.rerun()
-        elif pending_code() is None:  # locked or too late: back to the password
-            st.session_state["signin_error"] = error
-            st.rerun()
-        else:
-            _show_sign_in_error(error)
+    if submitted:  # locked or too late: back to the password
+        _after_step(sign_in_code(code), still_here=pending_code() is not None)
+
+
+def _after_step(error: KleroError | None, still_here: bool) -> None:
+    """After a sign-in step: on to the app, the error on this step, or back to the password."""
+    if error is None:
+        st.rerun()
+    elif not still_here:
+        st.session_state["signin_error"] = error
+        st.rerun()
+    else:
+        _show_sign_in_error(error)
 
 
 def _change_step(login: str) -> None:
@@ -108,13 +112,8 @@ def _change_step(login: str) -> None:
         st.error(tr("signin.password_mismatch"))
         return
     error = change_first_password(current, new)
-    if error is None:
-        st.rerun()
-    elif must_change() is None:  # wrong password or locked: back to the password
-        st.session_state["signin_error"] = error
-        st.rerun()
-    else:
-        _show_sign_in_error(error)
+    # A wrong password or a lock sends the user back to the password.
+    _after_step(error, still_here=must_change() is not None)
 
 
 def _sign_in_page() -> None:

@@ -33,6 +33,7 @@ from quotas.tables import read_table
 from recruitment import usecases as uc
 from recruitment.db import database_url
 from recruitment.permissions import Action, Actor, roles_for
+from sampling import SelectionSettings
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ PAGES: dict[str, tuple[str, frozenset[str], str]] = {
         ":material/dynamic_feed:",
     ),
     "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
+    "weights": ("views/weights.py", roles_for(Action.VIEW_SITE), ":material/balance:"),
     "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
     "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
     # Everyone signed in: your own second factor (admins also lift sign-in locks there).
@@ -357,3 +359,26 @@ def percent_cell(value: object) -> str:
 def number_cell(value: object, digits: int = 0) -> str:
     """A table cell as a number in the session's language (Styler passes cells untyped)."""
     return format_number(float(value) if isinstance(value, int | float) else None, lang(), digits)
+
+
+def draw_inputs(prefix: str, alternates: int) -> SelectionSettings:
+    """The lottery's number (a seed, or a number drawn in public) and the alternates wanted,
+    asked inside a form; the other settings keep their defaults."""
+    source = st.radio(
+        tr("selection.draw"),
+        ["seed", "public"],
+        horizontal=True,
+        format_func=labeller("selection.draw_"),
+        key=f"{prefix}_source",
+    )
+    number = int(
+        st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key=f"{prefix}_number")
+    )
+    wanted = st.number_input(
+        tr("selection.alternates"), 0, 50, alternates, key=f"{prefix}_alternates"
+    )
+    return SelectionSettings(
+        seed=number if source == "seed" else None,
+        public_number=number if source == "public" else None,
+        alternates=int(wanted),
+    )

@@ -19,7 +19,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from klero import seats, select
+from klero import seats, select, weights
 from klero.files import check, languages, locations, replace, synth, verify
 from klero.listing import SERVICE_COMMANDS
 from klero.options import cli_language
@@ -80,6 +80,7 @@ app.command("select")(select.select_command)
 app.command("verify")(verify.verify_command)
 app.command("replace")(replace.replace_command)
 app.command("synth")(synth.synth_command)
+app.command("weights")(weights.weights_command)
 app.add_typer(seats.seats_app, name="seats")
 app.add_typer(locations.locations_app, name="locations")
 app.command("languages")(languages.languages_command)

@@ -14,7 +14,12 @@ from typing import Annotated
 import typer
 
 from klero.files.check import AddressOpt, IdOpt
-from klero.files.select import SelectionFiles, read_dropout_rates, select_files
+from klero.files.select import (
+    SelectionFiles,
+    end_to_end_model,
+    read_dropout_rates,
+    select_files,
+)
 from klero.options import (
     DRAW_NUMBER_MAX,
     LOTTERY_SIZE_MAX,
@@ -92,6 +97,30 @@ SchedulerOpt = Annotated[
         "$KLERO_DASK_SCHEDULER, else local processes).",
     ),
 ]
+EndToEndOpt = Annotated[
+    bool,
+    typer.Option(
+        "--end-to-end",
+        help="Correct self-selection: give every member of the population about the same "
+        "chance to reach the panel (LEXIMIN of p_i / t_i; see the README).",
+    ),
+]
+MarginsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--population-margins",
+        help="With --end-to-end: census margins (feature,value,share); with --site, "
+        "default: the site's stored margins.",
+    ),
+]
+BackgroundOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--background-sample",
+        help="With --end-to-end: a survey sample of the population, one row per person "
+        "with the criteria as columns (logistic regression instead of raking).",
+    ),
+]
 DropoutFileOpt = Annotated[
     Path | None,
     typer.Option("--dropout-rates", help="Drop-out rates by category: feature,value,rate."),
@@ -127,6 +156,9 @@ def select_command(
     country: CountryOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    end_to_end: EndToEndOpt = False,
+    population_margins: MarginsOpt = None,
+    background_sample: BackgroundOpt = None,
 ) -> int:
     """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
 
@@ -153,6 +185,12 @@ def select_command(
         raise typer.BadParameter("--country, --workers and --scheduler go with --all-ready")
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
+    if not end_to_end and (population_margins is not None or background_sample is not None):
+        raise typer.BadParameter("--population-margins and --background-sample need --end-to-end")
+    if end_to_end and deliberation is not None:
+        raise typer.BadParameter("--end-to-end selects one site (--site) or files, not a batch")
+    if end_to_end and site is None and population_margins is None:
+        raise typer.BadParameter("--end-to-end needs --population-margins (or --site)")
     settings = SelectionSettings(
         algorithm=algorithm,
         seed=seed,
@@ -160,6 +198,9 @@ def select_command(
         lottery_size=lottery_size,
         alternates=alternates,
         dropout=read_dropout_rates(dropout_rates, dropout) if dropout_rates else dropout,
+        end_to_end=(
+            end_to_end_model(population_margins, background_sample) if end_to_end else None
+        ),
     )
     if deliberation is not None:
         # The service loads the database stack: only in this branch.

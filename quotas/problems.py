@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self
 
 from quotas.messages import Message, render
 
@@ -194,12 +194,27 @@ def error_count(problems: Iterable[Problem]) -> int:
     )
 
 
-Named = TypeVar("Named", bound=StrEnum)
+# Each Choice's error code for an unknown name, and the parameter that holds the name.
+_UNKNOWN: dict[type, tuple[str, str]] = {}
 
 
-def parse_name(kind: type[Named], value: object, code: str, **params: object) -> Named:
-    """The member of ``kind`` named ``value``; KleroError ``code`` with ``params`` if none."""
-    try:
-        return kind(str(value))
-    except ValueError:
-        raise KleroError(code, **params) from None
+class Choice(StrEnum):
+    """A name a person types (an algorithm, a method), parsed once into an enum member.
+
+    A subclass states its error code and the code's parameter for the typed text:
+    ``class Algorithm(Choice, unknown="selection_algorithm_unknown", param="algorithm")``.
+    """
+
+    def __init_subclass__(cls, *, unknown: str = "", param: str = "name", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _UNKNOWN[cls] = (unknown, param)
+
+    @classmethod
+    def parse(cls, value: object) -> Self:
+        """The member named ``value`` (case and spaces aside); KleroError if none, with the
+        known names."""
+        code, param = _UNKNOWN[cls]
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise KleroError(code, **{param: value, "known": ", ".join(cls)}) from None

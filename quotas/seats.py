@@ -32,28 +32,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
 
 from quotas.formats import column_cells, header_key, missing_columns, whole_number
-from quotas.problems import InvalidInput, KleroError, Problem, parse_name, raise_if_errors
+from quotas.problems import Choice, InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 
 
-class SeatMethod(StrEnum):
+class SeatMethod(Choice, unknown="seats_method_unknown", param="method"):
     """How a total of seats is shared among units (see the module docstring)."""
 
     PROPORTIONAL = "proportional"
     DEGRESSIVE = "degressive"
     EQUAL = "equal"
-
-    @classmethod
-    def parse(cls, value: object) -> SeatMethod:
-        """The method named ``value``; KleroError ``seats_method_unknown`` if none."""
-        known = ", ".join(cls)
-        name = str(value).strip().lower()
-        return parse_name(cls, name, "seats_method_unknown", method=str(value), known=known)
 
 
 def allocate(

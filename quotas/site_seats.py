@@ -24,25 +24,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from fractions import Fraction
 
 from quotas.populations import Populations, region_key
-from quotas.problems import KleroError, Problem, parse_name, raise_if_errors
+from quotas.problems import Choice, KleroError, Problem, raise_if_errors
 from quotas.seats import SeatMethod, allocate_bounded
 
 
-class SeatBasis(StrEnum):
+class SeatBasis(Choice, unknown="seats_basis_unknown", param="basis"):
     """How a country's seats are shared among its sites."""
 
     COUNTRY = "country"  # equally
     REGION = "region"  # by the population of each site's regions
-
-    @classmethod
-    def parse(cls, value: object) -> SeatBasis:
-        """The basis named ``value``; KleroError ``seats_basis_unknown`` if none."""
-        known = ", ".join(cls)
-        return parse_name(cls, str(value).strip().lower(), "seats_basis_unknown", known=known)
 
 
 @dataclass(frozen=True)

@@ -25,55 +25,7 @@ from typing import TYPE_CHECKING
 
 from quotas.lazy import lazy_names
 
-# public name -> the module that defines it
-_WHERE = {
-    "Algorithm": "sampling.names",
-    "AlternatesMethod": "sampling.names",
-    "AlternatesSearch": "sampling.names",
-    "InfeasibleQuotas": "sampling.errors",
-    "SolverFailed": "sampling.errors",
-    "Distribution": "sampling.distribution",
-    "RunFigures": "sampling.distribution",
-    "fairness_metrics": "sampling.distribution",
-    "input_sha256": "sampling.inputs",
-    "ENGINE": "sampling.engine.select",
-    "select_distribution": "sampling.engine.select",
-    "legacy_distribution": "sampling.engine.legacy",
-    "legacy_panel": "sampling.engine.legacy",
-    "Draw": "sampling.lottery",
-    "Lottery": "sampling.lottery",
-    "draw": "sampling.lottery",
-    "read_lottery": "sampling.lottery",
-    "round_to_lottery": "sampling.lottery",
-    "Progress": "sampling.pipeline",
-    "SelectionRequest": "sampling.pipeline",
-    "SelectionResult": "sampling.pipeline",
-    "SelectionSettings": "sampling.pipeline",
-    "draw_panel": "sampling.pipeline",
-    "select_panel": "sampling.pipeline",
-    "Alternates": "sampling.alternates.select",
-    "select_alternates": "sampling.alternates.select",
-    "DEFAULT_DROPOUT": "sampling.alternates.dropouts",
-    "DropoutSpec": "sampling.alternates.dropouts",
-    "BASE_KEY": "sampling.alternates.dropouts",
-    "dropout_rates": "sampling.alternates.dropouts",
-    "dropout_from_record": "sampling.alternates.records",
-    "dropout_record": "sampling.alternates.records",
-    "PlaceDraw": "sampling.places",
-    "draw_places": "sampling.places",
-    "inclusion_probabilities": "sampling.places",
-    "Replacement": "sampling.alternates.replace",
-    "reason_data": "sampling.alternates.replace",
-    "replace": "sampling.alternates.replace",
-}
-
-__all__ = sorted(_WHERE)
-
-
-__getattr__, __dir__ = lazy_names(__name__, _WHERE)
-
-
-if TYPE_CHECKING:  # the same names, for type checkers and editors
+if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_names
     from sampling.alternates.dropouts import BASE_KEY, DEFAULT_DROPOUT, DropoutSpec, dropout_rates
     from sampling.alternates.records import dropout_from_record, dropout_record
     from sampling.alternates.replace import Replacement, reason_data, replace
@@ -94,3 +46,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         select_panel,
     )
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
+    from sampling.propensity import PropensityModel, propensity_spread
+
+# The names above, each loaded from its module on first use.
+__getattr__, __dir__, __all__ = lazy_names(__name__)

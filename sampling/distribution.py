@@ -5,11 +5,14 @@ Probabilities are data (a Series by id), never report text.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from sampling import portable
 
 if TYPE_CHECKING:
     from quotas.pool import Pool
@@ -136,7 +139,7 @@ def fairness_metrics(p: np.ndarray, size: int) -> dict[str, float]:
         }
     equal = size / n
     with np.errstate(divide="ignore"):
-        geo = float(np.exp(np.mean(np.log(np.clip(p, 0.0, None))))) if np.all(p > 0) else 0.0
+        geo = math.exp(float(np.mean(portable.log(p)))) if np.all(p > 0) else 0.0
     return {
         "min": float(p.min()),
         "max": float(p.max()),

@@ -13,14 +13,12 @@ so it is stored, hashed and shown exactly as before.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from quotas.problems import parse_name
+from quotas.problems import Choice
 
 __all__ = ["Algorithm", "AlternatesMethod", "AlternatesSearch"]
 
 
-class Algorithm(StrEnum):
+class Algorithm(Choice, unknown="selection_algorithm_unknown", param="algorithm"):
     """How the lottery over panels is computed (``sampling.engine.select``)."""
 
     LEXIMIN = "leximin"
@@ -28,33 +26,17 @@ class Algorithm(StrEnum):
     NASH = "nash"
     LEGACY = "legacy"  # the greedy method most practitioners used, for comparison
 
-    @classmethod
-    def parse(cls, value: object) -> Algorithm:
-        """The algorithm named ``value``; KleroError ``selection_algorithm_unknown`` if none."""
-        known = ", ".join(cls)
-        return parse_name(cls, value, "selection_algorithm_unknown", algorithm=value, known=known)
 
-
-class AlternatesMethod(StrEnum):
+class AlternatesMethod(Choice, unknown="alternates_method_unknown", param="method"):
     """How alternates are chosen (``sampling.alternates.select``)."""
 
     OPTIMISED = "optimised"  # least expected quota deviation after drop-outs
     SCALED = "scaled"  # the practitioners' mini-panel under scaled quotas
 
-    @classmethod
-    def parse(cls, value: object) -> AlternatesMethod:
-        """The method named ``value``; KleroError ``alternates_method_unknown`` if none."""
-        return parse_name(cls, value, "alternates_method_unknown", method=value)
 
-
-class AlternatesSearch(StrEnum):
+class AlternatesSearch(Choice, unknown="alternates_search_unknown", param="search"):
     """How the ``optimised`` method searches (``sampling.alternates.search.optimise``)."""
 
     EXPECTED = "expected"
     SWAP = "swap"
     MIP = "mip"
-
-    @classmethod
-    def parse(cls, value: object) -> AlternatesSearch:
-        """The search named ``value``; KleroError ``alternates_search_unknown`` if none."""
-        return parse_name(cls, value, "alternates_search_unknown", search=value)

@@ -11,6 +11,8 @@ reads files or touches a database. The steps, each a function of the ones before
 2. ``input_sha256`` of the pool, quotas, size, algorithm and those settings
    (``sampling.inputs``);
 3. the fair lottery over panels (``select_distribution``), seeded with the algorithm seed;
+   end to end (``sampling.end_to_end``), with a target per person from the estimated
+   propensities, plain LEXIMIN computed beside it for the report;
 4. its rounding to a uniform lottery of ``lottery_size`` panels, which names the hash;
 5. the draw (``draw_panel``): by the public number when there is one, else by the seed;
 6. the alternates (``select_alternates``), seeded with the number that drew the panel.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -37,10 +39,12 @@ from sampling.alternates.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_r
 from sampling.alternates.records import dropout_from_record, dropout_record
 from sampling.alternates.select import Alternates, select_alternates
 from sampling.distribution import Distribution, gini
+from sampling.end_to_end import EndToEnd, end_to_end
 from sampling.engine.select import ENGINE, select_distribution
 from sampling.inputs import canonical_inputs
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
+from sampling.propensity import PropensityModel
 from sampling.rounding_ip import OraclePricer
 
 __all__ = [
@@ -62,6 +66,7 @@ _KEYS = frozenset(
         "alternates",
         "alternates_dropout",
         "alternates_method",
+        "end_to_end",
         "engine",
         "lottery_size",
     }
@@ -77,7 +82,9 @@ class SelectionSettings:
 
     Exactly one of ``seed`` and ``public_number`` draws the panel (KleroError
     ``draw_source_invalid`` otherwise). ``algorithm_settings`` go to the algorithm (see
-    ``sampling.engine.select.DEFAULTS``).
+    ``sampling.engine.select.DEFAULTS``). ``end_to_end`` (LEXIMIN only) corrects the
+    pool's self-selection: propensities estimated from that model, then the leximin of
+    ``p_i / t_i`` (``sampling.propensity``).
     """
 
     algorithm: Algorithm = Algorithm.LEXIMIN
@@ -88,6 +95,7 @@ class SelectionSettings:
     alternates_method: AlternatesMethod = AlternatesMethod.OPTIMISED
     dropout: DropoutSpec = DEFAULT_DROPOUT
     algorithm_settings: Mapping[str, Any] = field(default_factory=dict)
+    end_to_end: PropensityModel | None = None
 
     def __post_init__(self) -> None:
         if (self.seed is None) == (self.public_number is None):
@@ -106,9 +114,13 @@ class SelectionSettings:
 
         Without alternates their method and drop-out rates cannot change anything, so they
         are recorded as ``None``: the same panel then has the same hash whatever they were.
+        ``end_to_end`` (the propensity model: margins, background sample) is there only
+        when asked for, so other runs hash as they always did.
         """
         chosen = self.alternates > 0
+        extra = {} if self.end_to_end is None else {"end_to_end": self.end_to_end.record()}
         return {
+            **extra,
             "algorithm_seed": self.algorithm_seed,
             "algorithm_settings": {str(k): v for k, v in sorted(self.algorithm_settings.items())},
             "alternates": int(self.alternates),
@@ -117,6 +129,12 @@ class SelectionSettings:
             "engine": ENGINE,
             "lottery_size": int(self.lottery_size),
         }
+
+    def for_pool(self, pool: Pool) -> SelectionSettings:
+        """These settings with the end-to-end model cut to the pool's criteria (else as is)."""
+        if self.end_to_end is None:
+            return self
+        return replace(self, end_to_end=self.end_to_end.for_pool(pool.features))
 
     @classmethod
     def from_record(
@@ -136,6 +154,7 @@ class SelectionSettings:
         if extra is None:
             extra = {k: v for k, v in settings.items() if k not in _KEYS}
         method = settings.get("alternates_method")
+        model = settings.get("end_to_end")
         return cls(
             algorithm=Algorithm.parse(algorithm),
             seed=seed,
@@ -147,6 +166,7 @@ class SelectionSettings:
             ),
             dropout=dropout_from_record(settings.get("alternates_dropout")),
             algorithm_settings=dict(extra),
+            end_to_end=None if model is None else PropensityModel.from_record(model),
         )
 
 
@@ -189,6 +209,7 @@ class SelectionResult:
     drawn: Draw
     alternates: Alternates | None
     seconds: float
+    end_to_end: EndToEnd | None = None
 
     @property
     def input_sha256(self) -> str:
@@ -262,6 +283,8 @@ class SelectionResult:
             }
         if self.alternates is not None:
             report["alternates"] = self.alternates.to_dict()
+        if self.end_to_end is not None:
+            report["end_to_end"] = self.end_to_end.to_dict(self.lottery.probabilities)
         return report
 
 
@@ -290,6 +313,9 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
     settings = request.settings
     if settings.alternates > 0:
         dropout_rates(request.pool, request.quotas, settings.dropout)
+    corrected = None
+    if settings.end_to_end is not None:
+        corrected = end_to_end(request.pool, request.quotas, request.size, settings)
     dist = select_distribution(
         request.pool,
         request.quotas,
@@ -297,6 +323,7 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         algorithm=settings.algorithm,
         seed=settings.algorithm_seed,
         progress=progress,
+        targets=None if corrected is None else corrected.targets,
         **settings.algorithm_settings,
     )
     lottery = round_to_lottery(
@@ -317,7 +344,8 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
             dropout=settings.dropout,
             seed=drawn.value,  # the number that drew the panel: seed or public number
         )
-    return SelectionResult(request, dist, lottery, drawn, chosen, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return SelectionResult(request, dist, lottery, drawn, chosen, seconds, corrected)
 
 
 def _pricer(request: SelectionRequest, dist: Distribution) -> OraclePricer | None:

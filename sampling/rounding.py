@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from quotas.solvers import highs_optimal, new_highs_model
+from sampling import portable
 
 __all__ = ["round_counts"]
 
@@ -67,7 +68,7 @@ def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> n
 def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A vertex of ``{z in [0,1]^n : rows @ z = rows @ y, sum z = sum y}`` (HiGHS simplex)."""
     a = np.vstack([rows, np.ones((1, y.size))])
-    rhs = a @ y
+    rhs = portable.matvec(a, y)
     cols, idx = np.nonzero(a.T)
     h = new_highs_model(
         np.zeros(y.size),
@@ -101,10 +102,10 @@ def _improve(
     they are made; a move budget rather than a clock keeps the result machine-independent.
     """
     counts = counts.copy()
-    dev = share @ (counts - target) / m
+    dev = portable.matvec(share, counts - target) / m
     for _ in range(moves):
         size = np.abs(dev)
-        peak, spread = float(size.max(initial=0.0)), float(dev @ dev)
+        peak, spread = float(size.max(initial=0.0)), portable.dot(dev, dev)
         watch = np.lexsort((np.arange(size.size), -size))[:_WATCH]
         sign = 1.0 if dev[watch[0]] > 0 else -1.0
         # Take a slot from a panel that gives the worst type much of what it has too much
@@ -116,13 +117,15 @@ def _improve(
             after = dev[watch, None] + (share[watch] - share[watch][:, [a]]) / m
             high = np.abs(after).max(axis=0)
             high[a] = np.inf
-            squares = np.einsum("ij,ij->j", after, after)
+            squares = (after * after).sum(axis=0)
             for b in np.lexsort((squares, high))[:2].tolist():
                 ranked.append((float(high[b]), float(squares[b]), a, b))
         for _, _, a, b in sorted(ranked)[:_CHECKS]:
             moved = dev + (share[:, b] - share[:, a]) / m
             new_peak = float(np.abs(moved).max())
-            if new_peak < peak - 1e-12 or (new_peak <= peak and moved @ moved < spread - 1e-15):
+            if new_peak < peak - 1e-12 or (
+                new_peak <= peak and portable.dot(moved, moved) < spread - 1e-15
+            ):
                 counts[a] -= 1
                 counts[b] += 1
                 dev = moved

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
+from sampling import portable
 
 if TYPE_CHECKING:
     import highspy
@@ -158,11 +159,11 @@ def descend(
         for t, s in panel:
             share[t, j] = s / type_counts[t]
     counts = counts.copy()
-    dev = share @ counts - target
+    dev = portable.matvec(share, counts) - target
 
     def key(d: np.ndarray) -> tuple[float, float, float]:
         low = np.clip(-d, 0.0, None)
-        return (_r9(low.max(initial=0.0)), _r9(d.max(initial=0.0)), float(low @ low))
+        return (_r9(low.max(initial=0.0)), _r9(d.max(initial=0.0)), portable.dot(low, low))
 
     best = key(dev)
     order = np.arange(len(panels))
@@ -178,7 +179,7 @@ def descend(
             keys = (
                 np.round(low.max(axis=0), 9),
                 np.round(moved.max(axis=0), 9),
-                np.einsum("ij,ij->j", low, low),
+                (low * low).sum(axis=0),
             )
             allowed = (np.abs(moved).max(axis=0) <= cap + 1e-9) & (sinks != a)
             for b in np.lexsort((sinks, keys[2], keys[1], keys[0])).tolist():

@@ -16,35 +16,7 @@ from typing import TYPE_CHECKING
 
 from quotas.lazy import lazy_names
 
-# public name -> the module that defines it
-_WHERE = {
-    "ADDRESS_COLUMNS": "synthetic_data.generate",
-    "CHANNELS": "synthetic_data.population",
-    "COUNTRIES": "synthetic_data.countries",
-    "EXTRA_FEATURES": "synthetic_data.population",
-    "FEATURES": "synthetic_data.countries",
-    "HOUSEHOLD_SHARE": "synthetic_data.population",
-    "PII_COLUMNS": "synthetic_data.generate",
-    "Country": "synthetic_data.countries",
-    "Locales": "synthetic_data.countries",
-    "available_countries": "synthetic_data.countries",
-    "country": "synthetic_data.countries",
-    "faker_locales": "synthetic_data.countries",
-    "generate_pool": "synthetic_data.generate",
-    "margins_dict": "synthetic_data.countries",
-    "margins_frame": "synthetic_data.countries",
-    "margins_object": "synthetic_data.generate",
-    "population_margins": "synthetic_data.generate",
-    "write_synthetic": "synthetic_data.generate",
-}
-
-__all__ = sorted(_WHERE)
-
-
-__getattr__, __dir__ = lazy_names(__name__, _WHERE)
-
-
-if TYPE_CHECKING:  # the same names, for type checkers and editors
+if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_names
     from synthetic_data.countries import (
         COUNTRIES,
         FEATURES,
@@ -65,3 +37,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         write_synthetic,
     )
     from synthetic_data.population import CHANNELS, EXTRA_FEATURES, HOUSEHOLD_SHARE
+
+# The names above, each loaded from its module on first use.
+__getattr__, __dir__, __all__ = lazy_names(__name__)

@@ -42,8 +42,10 @@ from synthetic_data.population import (
     channels,
     draw_population,
     extra_margins,
+    observed_score,
     pair_households,
     self_select,
+    true_propensity,
 )
 
 #: Personal-detail columns (only with ``pii=True``); household address columns last.
@@ -114,6 +116,7 @@ def generate_pool(
     bias: float = 1.0,
     pii: bool = True,
     extras: tuple[str, ...] = (),
+    truth: bool = False,
 ) -> pd.DataFrame:
     """A pool of ``size`` synthetic volunteers of a shipped country, reproducible from ``seed``.
 
@@ -122,6 +125,9 @@ def generate_pool(
     (``occupation``, ``household_size``), ``household`` (shared by volunteers at the
     same address), ``registration_channel`` and, with ``pii``, ``name, email, phone,
     street_address, postcode, city``. ``bias`` is the self-selection strength (0 none).
+    ``truth`` adds ``true_propensity``: the chance that a person with the volunteer's
+    criteria registers (``synthetic_data.population.true_propensity``); the people are
+    the same with or without it.
     Raises InvalidInput (``synth_unknown_country``, ``synth_size_invalid``, ...).
 
     >>> pool = generate_pool("XX", 5, seed=1, pii=False)
@@ -150,6 +156,9 @@ def generate_pool(
         frame[name] = np.array(values, dtype=object)[codes[name]]
     frame["household"] = [f"{code}-H{h:0{width}d}" for h in household + 1]
     frame["registration_channel"] = np.array(CHANNELS, dtype=object)[channel]
+    if truth:
+        observed = observed_score({name: codes[name] for name in ("education", "age")})
+        frame["true_propensity"] = true_propensity(score, observed, size, float(bias))
     if pii:
         pii_rng = np.random.default_rng([int(seed), 1])
         faker_seed = int(pii_rng.integers(0, 2**31 - 1))
@@ -198,8 +207,11 @@ def write_synthetic(
     bias: float = 1.0,
     pii: bool = True,
     tolerance_points: float = 5.0,
+    truth: bool = False,
 ) -> dict[str, Path]:
     """Write ``pool.csv``, ``margins.csv`` and (with ``panel_size``) ``quotas.csv`` to ``out_dir``.
+
+    With ``truth`` also ``truth.csv``: ``id, true_propensity`` (see ``generate_pool``).
 
     Returns ``{"pool": path, "margins": path[, "quotas": path]}``. The quotas are the
     margins apportioned to ``panel_size`` seats, each plus or minus ``tolerance_points``
@@ -211,12 +223,16 @@ def write_synthetic(
     ):
         more = (Problem("synth_panel_size_invalid", {"size": size, "panel_size": panel_size}),)
     code = _validated(country, size, seed, bias, (), more)
-    pool = generate_pool(code, size, seed, bias=bias, pii=pii)
+    frame = generate_pool(code, size, seed, bias=bias, pii=pii, truth=truth)
+    pool = frame.drop(columns=["true_propensity"], errors="ignore")
     margins = margins_frame(code)
     writers: dict[str, Writer] = {
         "pool.csv": lambda p: write_table(pool, p),
         "margins.csv": lambda p: write_table(margins, p, float_format="%.4f"),
     }
+    if truth:
+        known = frame[["id", "true_propensity"]]
+        writers["truth.csv"] = lambda p: write_table(known, p, float_format="%.6g")
     if panel_size is not None:
         table = quotas_from_margins(
             margins_object(margins_dict(code)), panel_size, tolerance_points=tolerance_points

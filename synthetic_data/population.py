@@ -13,6 +13,13 @@ The model, kept deliberately small and documented so that benchmarks stay explai
   exactly ``size`` volunteers are drawn without replacement from a population four
   times larger, with probability proportional to the weight (bias 0: a simple
   random sample of the population);
+* the truth: a person's propensity, the chance that someone with their criteria
+  registers, is ``E_c[1 - exp(-lam * exp(bias * (0.9 * education + 0.2 * age band
+  + 0.8 * c)))]``: the inclusion probability of weighted sampling without replacement
+  (exponential races: ``lam`` is the time of the ``size``-th arrival, found from the
+  drawn population), averaged over the civic engagement nobody observes (Gauss-Hermite).
+  On the log scale it has main effects of education and age (which saturate a little for
+  the keenest); ``klero synth --truth`` writes it;
 * households: about ``HOUSEHOLD_SHARE`` of volunteers come in pairs sharing an
   address, paired inside the same region and urban/rural cell;
 * registration channel: online form, phone or in person with assistance; people who
@@ -160,6 +167,37 @@ def self_select(score: np.ndarray, size: int, bias: float, rng: np.random.Genera
     keys = log_u * np.exp(-bias * (score - score.max()))
     chosen = np.argpartition(-keys, size - 1)[:size] if size < len(score) else np.arange(size)
     return np.sort(chosen)
+
+
+def observed_score(codes: Codes) -> np.ndarray:
+    """The part of the participation score that the criteria determine (education, age)."""
+    return 0.9 * codes["education"] + 0.2 * codes["age"]
+
+
+#: Gauss-Hermite nodes for the civic engagement c ~ N(0, 1).
+_NODES, _NODE_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+_NODE_WEIGHTS = _NODE_WEIGHTS / _NODE_WEIGHTS.sum()
+_CIVIC = 0.8
+
+
+def true_propensity(score: np.ndarray, observed: np.ndarray, size: int, bias: float) -> np.ndarray:
+    """Each volunteer's true propensity: P(registering | their criteria), see the docstring.
+
+    ``score`` is the whole population's (as drawn), ``observed`` the volunteers'
+    ``observed_score``.
+    """
+    top = float(score.max())
+    weights = np.exp(bias * (score - top))
+    low, high = -60.0, 60.0  # log lam: the size-th arrival of the exponential races
+    for _ in range(200):
+        mid = (low + high) / 2
+        if float((-np.expm1(-np.exp(mid) * weights)).sum()) < size:
+            low = mid
+        else:
+            high = mid
+    lam = np.exp((low + high) / 2)
+    inner = bias * (observed[:, None] + _CIVIC * _NODES[None, :] - top)
+    return (-np.expm1(-lam * np.exp(inner))) @ _NODE_WEIGHTS
 
 
 def pair_households(cells: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:

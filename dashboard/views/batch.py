@@ -12,9 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import batch_jobs
-from dashboard.ui import attempt, db, guard, labeller, lang, plain, show_error, tr
+from dashboard.ui import attempt, db, draw_inputs, guard, lang, plain, show_error, tr
 from recruitment import usecases as uc
-from sampling import SelectionSettings
 
 who = guard("batch")
 st.title(tr("page.batch"))
@@ -36,15 +35,7 @@ with st.form("batch_form"):
         format_func=lambda c: str(c) or every_country,
         key="batch_country",
     )
-    source = st.radio(
-        tr("selection.draw"),
-        ["seed", "public"],
-        horizontal=True,
-        format_func=labeller("selection.draw_"),
-        key="batch_source",
-    )
-    number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="batch_number")
-    alternates = st.number_input(tr("selection.alternates"), 0, 50, 10, key="batch_alternates")
+    drawn = draw_inputs("batch", alternates=10)
     workers = st.number_input(tr("batch.workers"), 1, 64, os.cpu_count() or 1, key="batch_workers")
     go = st.form_submit_button(tr("batch.start"), type="primary", key="batch_go")
 if go:
@@ -53,11 +44,7 @@ if go:
         db(),
         who,
         str(deliberation),
-        SelectionSettings(
-            seed=int(number) if source == "seed" else None,
-            public_number=int(number) if source == "public" else None,
-            alternates=int(alternates),
-        ),
+        drawn,
         country=str(country) or None,
         workers=int(workers),
     )

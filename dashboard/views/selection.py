@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
-from dashboard.i18n import format_date, format_number
+from dashboard.i18n import format_date, format_number, problem_text
 from dashboard.ui import (
     attempt,
     db,
+    draw_inputs,
     labeller,
     lang,
     plain,
@@ -20,11 +23,11 @@ from dashboard.ui import (
     site_page,
     tr,
 )
-from quotas.problems import KleroError
+from quotas.problems import KleroError, Problem
 from recruitment import usecases as uc
 from recruitment.dashboard_support import legacy_comparison, may
 from recruitment.permissions import Action
-from sampling import Algorithm, SelectionSettings, fairness_metrics
+from sampling import Algorithm, PropensityModel, fairness_metrics
 
 who, site = site_page("selection")
 
@@ -37,17 +40,12 @@ if may(who, Action.RUN_SELECTION, site, db()):
             format_func=labeller("algorithm."),
             key="sel_algorithm",
         )
-        source = st.radio(
-            tr("selection.draw"),
-            ["seed", "public"],
-            horizontal=True,
-            format_func=labeller("selection.draw_"),
-            key="sel_source",
-        )
-        number = st.number_input(tr("selection.number"), 0, 2**31 - 1, 2026, key="sel_number")
-        alternates = st.number_input(tr("selection.alternates"), 0, 50, 5, key="sel_alternates")
+        drawn = draw_inputs("sel", alternates=5)
         dropout = st.slider(
             tr("selection.dropout"), 0, 60, 15, step=1, key="sel_dropout", format="%d %%"
+        )
+        end_to_end = st.checkbox(
+            tr("selection.end_to_end"), key="sel_end_to_end", help=tr("selection.end_to_end_help")
         )
         go = st.form_submit_button(tr("selection.run"), type="primary", key="sel_go")
     if go:
@@ -66,12 +64,12 @@ if may(who, Action.RUN_SELECTION, site, db()):
                 db(),
                 who,
                 site,
-                SelectionSettings(
+                replace(
+                    drawn,
                     algorithm=Algorithm.parse(algorithm),
-                    seed=int(number) if source == "seed" else None,
-                    public_number=int(number) if source == "public" else None,
-                    alternates=int(alternates),
                     dropout=int(dropout) / 100,
+                    # no margins of its own: the site's census margins, stored with its quotas
+                    end_to_end=PropensityModel({}) if end_to_end else None,
                 ),
                 progress=progress,
             )
@@ -83,6 +81,11 @@ if may(who, Action.RUN_SELECTION, site, db()):
             if summary.excluded:
                 count = format_number(summary.excluded, lang())
                 st.info(tr("selection.excluded_elsewhere", count=count))
+            for warning in (summary.end_to_end or {}).get("warnings", []):
+                params = {
+                    k: v for k, v in warning.items() if k not in ("code", "severity", "message")
+                }
+                st.warning(plain(problem_text(Problem(warning["code"], params), lang())))
             forget()
 
 details = run_view(who, site)
@@ -124,6 +127,18 @@ st.caption(
         rise=format_number(fair.get("lottery_max_rise", nan), lang(), 5),
     )
 )
+
+if "end_to_end_p95_p5" in fair:
+    # An end-to-end run: how equal the chances from the population to the panel are.
+    st.caption(
+        tr(
+            "fair.end_to_end",
+            max_min=format_number(fair.get("end_to_end_max_min", nan), lang(), 2),
+            p95_p5=format_number(fair["end_to_end_p95_p5"], lang(), 2),
+            leximin_max_min=format_number(fair.get("leximin_max_min", nan), lang(), 2),
+            leximin_p95_p5=format_number(fair.get("leximin_p95_p5", nan), lang(), 2),
+        )
+    )
 
 probabilities = pd.DataFrame({"p": details.probabilities.to_numpy(), "method": details.algorithm})
 legacy_key = ("legacy", details.run_id)

@@ -20,6 +20,7 @@ from klero.options import cli_language, emit_json
 from klero.output import json_writer, table_writer, write_all
 from klero.progress import progress_for
 from quotas.cldr import format_number
+from quotas.margin_files import read_margins
 from quotas.messages import render
 from quotas.problems import Problem, raise_if_errors
 from quotas.tables import read_table
@@ -27,6 +28,7 @@ from sampling import (
     BASE_KEY,
     DropoutSpec,
     InfeasibleQuotas,
+    PropensityModel,
     SelectionRequest,
     SelectionResult,
     SelectionSettings,
@@ -60,6 +62,18 @@ def read_dropout_rates(path: Path, default: float) -> DropoutSpec:
         rows.append([feature, value, rate])
     raise_if_errors(problems)
     return dropout_from_record(rows)
+
+
+def end_to_end_model(margins: Path | None, background: Path | None) -> PropensityModel:
+    """The propensity model of ``--end-to-end``: margins (none: the site's), a sample."""
+    shares = {} if margins is None else dict(read_margins(margins).features)
+    if background is None:
+        return PropensityModel(shares)
+    frame, problems = read_table(background)
+    raise_if_errors(problems)
+    criteria = [str(c) for c in frame.columns if str(c).strip().casefold() != "id"]
+    rows = [[str(v) for v in row] for row in frame[criteria].itertuples(index=False, name=None)]
+    return PropensityModel.with_sample(shares, criteria, rows)
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,7 @@ def select_files(
             print_problems(inputs.problems, lang)
         return 2
     assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
-    request = SelectionRequest(inputs.pool, inputs.quotas, size, settings)
+    request = SelectionRequest(inputs.pool, inputs.quotas, size, settings.for_pool(inputs.pool))
     callback, bar = progress_for(not as_json)
     try:
         result = select_panel(request, progress=callback)
@@ -144,6 +158,17 @@ def _writers(
     writers["inputs.json"] = write_inputs
     if result.alternates is not None:
         writers["alternates.csv"] = table_writer(result.alternates.to_frame())
+    if result.end_to_end is not None:
+        corrected = result.end_to_end
+        writers["propensities.csv"] = table_writer(
+            pd.DataFrame(
+                {
+                    "id": list(corrected.ids),
+                    "propensity": corrected.propensities.values,
+                    "target": corrected.targets,
+                }
+            )
+        )
     writers["report.json"] = json_writer(report)
     return writers
 
@@ -173,6 +198,9 @@ def _print_result(result: SelectionResult, out_dir: Path) -> None:
     }
     typer.echo(render("select_fairness", figures, lang))
     typer.echo(render("select_input_hash", {"hash": result.input_sha256}, lang))
+    report = result.report()
+    if "end_to_end" in report:
+        print_end_to_end(report["end_to_end"])
     if chosen is not None:
         figures = {
             "count": len(chosen),
@@ -182,3 +210,21 @@ def _print_result(result: SelectionResult, out_dir: Path) -> None:
         }
         typer.echo(render("select_alternates", figures, lang))
     typer.echo(render("select_written", {"path": str(out_dir)}, lang))
+
+
+def print_end_to_end(figures: dict[str, Any]) -> None:
+    """The end-to-end lines of a summary: the model, then q_i p_i's spread beside LEXIMIN's."""
+    mine, plain = figures["spread"], figures["leximin_spread"]
+    typer.echo(
+        f"End to end ({figures['model']} model on {', '.join(figures['criteria'])}; "
+        f"propensities up to {figures['ratio']:.1f} times apart): chances from the "
+        f"population to the panel (q_i p_i) max/min {_ratio(mine['max_min'])}, "
+        f"p95/p5 {_ratio(mine['p95_p5'])} (LEXIMIN: {_ratio(plain['max_min'])}, "
+        f"{_ratio(plain['p95_p5'])})."
+    )
+    for warning in figures["warnings"]:
+        typer.echo(f"  warning: {warning['message']}")
+
+
+def _ratio(value: float | None) -> str:
+    return "unbounded" if value is None else f"{value:.2f}"

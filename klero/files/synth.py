@@ -26,13 +26,19 @@ def synth_command(
     no_pii: Annotated[
         bool, typer.Option("--no-pii", help="Demographic features only, no personal details.")
     ] = False,
+    truth: Annotated[
+        bool,
+        typer.Option(
+            "--truth", help="Also write truth.csv: each volunteer's true propensity to volunteer."
+        ),
+    ] = False,
 ) -> int:
     """Write a synthetic pool (pool.csv), its census margins and optionally quotas."""
     # Faker (and its locales) load here: every other klero command starts without them.
     from synthetic_data import write_synthetic
 
     written = write_synthetic(
-        country, size, seed, out_dir, panel_size=panel_size, bias=bias, pii=not no_pii
+        country, size, seed, out_dir, panel_size=panel_size, bias=bias, pii=not no_pii, truth=truth
     )
     for name, path in sorted(written.items()):
         typer.echo(render("synth_written", {"name": name, "path": str(path)}, cli_language()))

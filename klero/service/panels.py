@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from klero.files.select import print_end_to_end
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
@@ -62,6 +63,8 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
             f"{summary.excluded} volunteer(s) left out of the pool: registered at another "
             "site of the deliberation too (see klero pool duplicates)."
         )
+    if summary.end_to_end is not None:
+        print_end_to_end(summary.end_to_end)
 
 
 @volunteer_app.command("erase")

@@ -2,7 +2,7 @@
 
 ``recruitment.usecases.deliberation_report`` reads a ``Report``; ``report_bytes`` writes
 it as HTML (self-contained, with a world map drawn offline), CSV (one row per unit ×
-criterion × category), XLSX (units, balance, gaps, sites and provenance sheets) or PDF.
+criterion × category), XLSX (units, balance, gaps, tests, sites and provenance sheets) or PDF.
 Nothing here touches the database.
 """
 
@@ -14,9 +14,9 @@ from typing import Literal
 from quotas.exports import table_bytes, workbook_bytes
 from quotas.problems import KleroError
 from quotas.staging import write_all
+from recruitment.reports.balance_tests import balance_tests_frame, balance_with_tests
 from recruitment.reports.model import Level, Report, pooled_balance, pooled_scores
 from recruitment.reports.tables import (
-    balance_frame,
     gaps_frame,
     provenance_frame,
     sites_frame,
@@ -67,11 +67,12 @@ def report_bytes(report: Report, kind: ReportFormat, lang: str = "en") -> bytes:
 
         return report_pdf(report, lang)
     if kind == "csv":
-        return table_bytes(balance_frame(report, lang), "csv")
+        return table_bytes(balance_with_tests(report, lang), "csv")
     sheets = {
         "units": units_frame(report, lang),
-        "balance": balance_frame(report, lang),
+        "balance": balance_with_tests(report, lang),
         "gaps": gaps_frame(report, lang),
+        "tests": balance_tests_frame(report, lang),
         "sites": sites_frame(report, lang),
         "provenance": provenance_frame(report),
     }

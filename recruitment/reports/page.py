@@ -9,6 +9,7 @@ import pandas as pd
 
 from quotas.languages import direction
 from quotas.messages import render
+from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.tables import (
     balance_frame,
@@ -32,6 +33,7 @@ _STYLE = (
 )
 # Share columns shown as percentages; gaps coloured.
 _PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
+_PERCENT |= {"tvd", "gap_low", "gap_high"}
 
 
 def _cell(column: str, value: object) -> str:
@@ -106,6 +108,7 @@ def report_html(report: Report, lang: str = "en") -> str:
         ),
         ("report_section_gaps", table_html(labelled(gaps_frame(report, lang), report, lang), lang)),
         ("report_section_balance", _balance_tables(report, lang)),
+        ("report_section_tests", _tests_section(report, lang)),
         ("report_section_sites", table_html(sites_frame(report, lang), lang)),
         ("report_section_provenance", table_html(provenance_frame(report), lang)),
     ]
@@ -123,6 +126,12 @@ def report_html(report: Report, lang: str = "en") -> str:
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{paragraphs}{notes}{body}</body></html>"
     )
+
+
+def _tests_section(report: Report, lang: str) -> str:
+    """The balance tests: what the figures mean, then one row per unit and criterion."""
+    notes = "".join(f'<p class="note">{html.escape(p)}</p>' for p in explanations(lang))
+    return notes + table_html(balance_tests_frame(report, lang), lang)
 
 
 def _balance_tables(report: Report, lang: str) -> str:

@@ -20,6 +20,7 @@ from fpdf import FPDF
 
 from quotas.languages import language, resolve
 from quotas.messages import ENGLISH, catalogues, merged, render
+from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
 from recruitment.reports.tables import (
@@ -34,6 +35,7 @@ from recruitment.reports.tables import (
 )
 
 _PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
+_PERCENT |= {"tvd", "gap_low", "gap_high"}
 _SUBSTITUTES = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "≥": ">=", "…": "..."}
 # The units' columns are many: the PDF shows them as three tables.
 _UNIT_MAIN = (
@@ -203,6 +205,10 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
         _table(
             pdf, labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang), lang
         )
+    _heading(pdf, render("report_section_tests", {}, lang))
+    for text in explanations(lang):
+        _paragraph(pdf, text)
+    _table(pdf, balance_tests_frame(report, lang), lang)
     _heading(pdf, render("report_section_sites", {}, lang))
     _table(pdf, sites_frame(report, lang), lang)
     _heading(pdf, render("report_section_provenance", {}, lang))

@@ -135,6 +135,7 @@ from recruitment.usecases.volunteers import (
     export_volunteer_data,
     register_volunteer,
 )
+from recruitment.usecases.weights import SiteWeights, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -180,6 +181,7 @@ __all__ = [
     "SiteSeats",
     "SiteSummary",
     "SiteView",
+    "SiteWeights",
     "SitesOverview",
     "TotpSetup",
     "Unlocked",
@@ -244,6 +246,7 @@ __all__ = [
     "site_columns",
     "site_number",
     "site_quotas",
+    "site_weights",
     "sites_overview",
     "start",
     "unlock_login",

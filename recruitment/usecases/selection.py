@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -78,6 +78,7 @@ class RunSummary(RunDraw):
     fairness: dict[str, float]
     seconds: float
     excluded: int = 0  # registrations left out because the person is at another site
+    end_to_end: dict[str, Any] | None = None  # the model and q_i p_i's spread (end to end)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def _record_start(
     loaded = pool_of(frame, quotas, f"site {found.code}")
     raise_if_errors(loaded.problems)
     assert loaded.pool is not None
+    settings = site_end_to_end(settings, qs.rows, found.code).for_pool(loaded.pool)
     request = SelectionRequest(loaded.pool, quotas, found.panel_size, settings)
     run = SelectionRun(
         site_id=found.id,
@@ -207,6 +209,25 @@ def _record_start(
         },
     )
     return _Started(run.id, found.code, found.id, request, len(excluded))
+
+
+def site_end_to_end(settings: SelectionSettings, rows: list[Any], site: str) -> SelectionSettings:
+    """An end-to-end run without margins of its own takes the site's census margins.
+
+    They are the target shares of the site's quotas derived from margins (catchment
+    applied); a site whose quotas have none cannot run end to end without margins.
+    """
+    model = settings.end_to_end
+    if model is None or model.margins:
+        return settings
+    shares: dict[str, dict[str, float]] = {}
+    for row in rows:
+        share = row.get("target_share")
+        if share is not None:
+            shares.setdefault(str(row["feature"]), {})[str(row["value"])] = float(share)
+    if not shares:
+        raise KleroError("end_to_end_margins_missing", site=site)
+    return replace(settings, end_to_end=replace(model, margins=shares))
 
 
 def _inputs(
@@ -280,8 +301,26 @@ def _finish(
 
 
 def _figures(result: SelectionResult) -> dict[str, float]:
-    """The fairness figures stored with a run (a separate step so tests can make it fail)."""
-    return result.fairness()
+    """The fairness figures stored with a run (a separate step so tests can make it fail).
+
+    An end-to-end run adds the spread of ``q_i p_i`` (``end_to_end_max_min``, ...) and
+    plain LEXIMIN's (``leximin_max_min``, ...), each when it is a number.
+    """
+    figures = result.fairness()
+    corrected = _end_to_end(result)
+    if corrected is not None:
+        for prefix, key in (("end_to_end", "spread"), ("leximin", "leximin_spread")):
+            for name, value in corrected[key].items():
+                if value is not None:
+                    figures[f"{prefix}_{name}"] = float(value)
+        figures["propensity_ratio"] = float(corrected["ratio"])
+    return figures
+
+
+def _end_to_end(result: SelectionResult) -> dict[str, Any] | None:
+    if result.end_to_end is None:
+        return None
+    return result.end_to_end.to_dict(result.lottery.probabilities)
 
 
 def run_selection(
@@ -328,6 +367,7 @@ def run_selection(
         result.fairness(),
         seconds,
         started.excluded,
+        _end_to_end(result),
     )
 
 

@@ -43,6 +43,7 @@ import numpy as np
 
 from quotas.model import QuotaTable
 from quotas.pool import Pool
+from sampling import portable
 from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
     DropoutSpec,
@@ -122,7 +123,9 @@ def deviation_floor(
         return float(layout.deviation(sc.remaining).mean()) / len(sc.rows)
     vectors, type_rows, sizes = _types(layout, eligible)
     floors = scenario_floors(layout, sc.remaining, sc.vacancies, vectors, count)
-    each = floors @ binomial(count, 1.0 - float(sc.rates[eligible].min()))  # any list
+    each = portable.matvec(
+        floors, binomial(count, 1.0 - float(sc.rates[eligible].min()))
+    )  # any list
     everyone = sc.vacancies >= count  # scenarios in which everyone who answers is called
     result = solve_expected(
         layout, sc.remaining[everyone], vectors, sc.rates[type_rows], sizes, count

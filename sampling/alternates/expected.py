@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from quotas.solvers import highs_optimal
+from sampling import portable
 from sampling.alternates.dropouts import Layout
 from sampling.alternates.mip import NODE_LIMIT, Builder, MipResult
 from sampling.alternates.programs import compositions
@@ -48,8 +49,8 @@ def _seat_costs(layout: Layout, remaining: np.ndarray, c: int, count: int) -> np
 def _mix_cost(classes: np.ndarray, mix: np.ndarray, costs: np.ndarray) -> float:
     pmf = np.ones(1)
     for rate, k in zip(classes.tolist(), mix.tolist(), strict=True):
-        pmf = np.convolve(pmf, binomial(int(k), 1.0 - rate))
-    return float(pmf @ costs[: pmf.size])
+        pmf = portable.convolve(pmf, binomial(int(k), 1.0 - rate))
+    return portable.dot(pmf, costs[: pmf.size])
 
 
 def expected_total(

@@ -86,9 +86,14 @@ class RelaxedLeximin:
         return mask
 
 
-def relaxed_levels(oracle: PanelOracle, coverable: np.ndarray) -> RelaxedLeximin:
-    """The leximin point of the relaxation, level by level (small LPs, warm-started)."""
-    relaxed = Relaxation(oracle, coverable)
+def relaxed_levels(
+    oracle: PanelOracle, coverable: np.ndarray, targets: np.ndarray | None = None
+) -> RelaxedLeximin:
+    """The leximin point of the relaxation, level by level (small LPs, warm-started).
+
+    With ``targets`` (one per type) the levels are of ``p_t / targets_t``.
+    """
+    relaxed = Relaxation(oracle, coverable, targets)
     for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
         relaxed.h.setOptionValue(name, 1e-9)
     open_ = coverable.copy()
@@ -351,10 +356,11 @@ def head_start(
     progress: Progress | None = None,
     *,
     long_steps: bool = True,
+    targets: np.ndarray | None = None,
 ) -> tuple[Walk, RelaxedLeximin | None]:
     """Panels that (ideally) mix to the relaxation's leximin point, and that point's levels."""
     try:
-        relaxed = relaxed_levels(oracle, coverable)
+        relaxed = relaxed_levels(oracle, coverable, targets)
     except SolverFailed:
         return Walk([], np.zeros(0), 1.0), None
     walker = FaceWalker(oracle, coverable, long_steps=long_steps)

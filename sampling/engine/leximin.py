@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sampling import portable
 from sampling.engine.decompose import RelaxedLeximin, Walk, walk_budget
 from sampling.engine.decompose import head_start as relaxed_panels
 from sampling.engine.master import MasterSolution, MinimumMaster
@@ -117,11 +118,14 @@ def raise_minimum(
             tries = [a * best_duals + (1 - a) * sol.duals for a in alphas]
         found = []
         for duals in tries:
-            priced = oracle.best(duals / master.counts)
+            priced = oracle.best(duals / master.units)
             bound = master.bound(duals, priced.bound)
             if bound < best_bound:
                 best_bound, best_duals = bound, duals
-            gain = master.bound(sol.duals, float(sol.duals / master.counts @ priced.seats)) - sol.z
+            gain = (
+                master.bound(sol.duals, portable.dot(sol.duals / master.units, priced.seats))
+                - sol.z
+            )
             if gain > tol * 0.5:
                 found.append(priced.seats)
         rounds += 1
@@ -146,8 +150,14 @@ def leximin(
     max_rounds: int = 100_000,
     levels: int | None = None,
     progress: Progress | None = None,
+    targets: np.ndarray | None = None,
 ) -> EngineResult:
     """LEXIMIN over types; ``levels=1`` stops after the first level (that is MAXIMIN).
+
+    ``targets`` (one positive number per type, default None: the same for everyone) makes
+    it the leximin of ``p_t / targets_t`` (the end-to-end selection of
+    ``sampling.propensity``): the relaxation, its levels and the master divide each type's
+    probability by its target; the walk and the pricing are unchanged.
 
     With ``head_start`` the relaxation's leximin point is first split into panels
     (``sampling.engine.decompose``); when they reach every level's relaxed bound within ``tol``
@@ -160,16 +170,21 @@ def leximin(
         # The relaxation here assumes every type coverable: a type that no panel can seat
         # makes the walk stop early, and the cover below then finds out which types those are.
         everyone = np.ones(oracle.n_types, dtype=bool)
-        walk, point = relaxed_panels(oracle, everyone, walk_budget(oracle), progress)
+        walk, point = relaxed_panels(
+            oracle, everyone, walk_budget(oracle), progress, targets=targets
+        )
         walked, unplaced = walk.panels, walk.left
-        done = _walk_lottery(oracle, walk, point, tol, levels, time.perf_counter() - started)
+        units = oracle.counts if targets is None else oracle.counts * targets
+        done = _walk_lottery(
+            oracle, walk, point, (tol, units), levels, time.perf_counter() - started
+        )
         if done is not None:
             return done
     start_seconds = time.perf_counter() - started
     panels, coverable = initial_panels(oracle, rng, extra_panels, walked)
-    master = MinimumMaster(oracle.counts, coverable)
+    master = MinimumMaster(oracle.counts, coverable, targets)
     master.add_panels(panels)
-    relaxed = Relaxation(oracle, coverable) if relaxation else None
+    relaxed = Relaxation(oracle, coverable, targets) if relaxation else None
     n_open = int(coverable.sum())
     settings = _LevelSettings(tol, smoothing, max_rounds, per_round)
     sol, gaps, iterations = _raise_levels(
@@ -236,7 +251,7 @@ def _raise_levels(
             except SolverFailed:
                 relaxed = None  # only a head start: plain column generation still converges
             else:
-                center_bound = master.bound(center, oracle.best(center / master.counts).bound)
+                center_bound = master.bound(center, oracle.best(center / master.units).bound)
                 iterations += 1
         level = raise_minimum(
             master,
@@ -284,7 +299,7 @@ def _walk_lottery(
     oracle: PanelOracle,
     walk: Walk,
     point: RelaxedLeximin | None,
-    tol: float,
+    within: tuple[float, np.ndarray],
     levels: int | None,
     seconds: float,
 ) -> EngineResult | None:
@@ -293,12 +308,14 @@ def _walk_lottery(
     The relaxation bounds every level of every lottery from above, so a lottery that
     attains those bounds is leximin-optimal, with the bounds as its certificate: no column
     generation is needed. Returns None when the walk fell short (the caller then runs the
-    column generation from the walk's panels).
+    column generation from the walk's panels). ``within`` is the tolerance and what each
+    type's seats are divided by (its head count, times its target with targets).
     """
     if point is None or not walk.panels:
         return None
+    tol, units = within
     panels, weights, seats = walk.lottery(MIN_WEIGHT)
-    gaps = point.level_gaps(seats / oracle.counts)
+    gaps = point.level_gaps(seats / units)
     if levels is not None:
         gaps = gaps[:levels]
     if not gaps or max(gaps) > tol:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from quotas.solvers import INF, new_highs, solve_highs
+from sampling import portable
 
 
 class PanelStore:
@@ -92,11 +93,19 @@ class MinimumMaster:
     """Maximise the smallest probability of the *open* types; *fixed* types keep their floors.
 
     Rows: one per coverable type (``p_t - z >= 0`` while open, ``p_t >= floor_t`` once
-    fixed) and the convexity row ``sum lambda = 1``. Column 0 is ``z``.
+    fixed) and the convexity row ``sum lambda = 1``. Column 0 is ``z``. With ``targets``
+    (one per type) every row reads ``p_t / targets_t`` instead of ``p_t``: the master then
+    raises the smallest probability relative to its target.
     """
 
-    def __init__(self, counts: np.ndarray, coverable: np.ndarray) -> None:
+    def __init__(
+        self, counts: np.ndarray, coverable: np.ndarray, targets: np.ndarray | None = None
+    ) -> None:
         self.counts = counts.astype(np.int64)
+        # What a type's seats are divided by in its row: its head count, times its target.
+        self.units: np.ndarray = (
+            self.counts if targets is None else self.counts * np.asarray(targets, dtype=float)
+        )
         self.store = PanelStore(int(counts.size))
         self.active = np.flatnonzero(coverable)
         self.row_of = np.full(counts.size, -1, dtype=np.int64)
@@ -120,7 +129,7 @@ class MinimumMaster:
         rows: list[np.ndarray] = []
         values: list[np.ndarray] = []
         nnz = 0
-        new = self.store.columns(panels, self.counts, self.row_of, self.convexity_row)
+        new = self.store.columns(panels, self.units, self.row_of, self.convexity_row)
         for col_rows, col_values in new:
             starts.append(nnz)
             rows.append(col_rows)
@@ -175,4 +184,4 @@ class MinimumMaster:
         <= max_P y.a_P - sum_fixed y_t floor_t``.
         """
         fixed = ~self.open
-        return priced_bound - float(duals[fixed] @ self.floors[fixed])
+        return priced_bound - portable.dot(duals[fixed], self.floors[fixed])

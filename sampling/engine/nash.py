@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from quotas.solvers import INF, new_highs, solve_highs
+from sampling import portable
 from sampling.engine.decompose import FaceWalker, RelaxedLeximin, Walk, relaxed_levels, walk_budget
 from sampling.engine.leximin import MIN_WEIGHT, EngineResult, Progress, initial_panels
 from sampling.engine.master import PanelStore
@@ -103,7 +104,7 @@ class NashMaster:
         self.h.addRows(
             k,
             np.full(k, -INF),
-            np.log(points) - 1.0,
+            portable.log(points) - 1.0,
             2 * k,
             np.arange(0, 2 * k, 2, dtype=np.int32),
             index,
@@ -231,7 +232,7 @@ def _cut_and_price(
         return master.store.probabilities(weights, oracle.counts)[active]
 
     master.add_tangents(np.arange(master.m), probabilities(anchor))
-    best_weights, best_value = anchor, float(n @ np.log(probabilities(anchor)))
+    best_weights, best_value = anchor, portable.dot(n, portable.log(probabilities(anchor)))
     best_bound, rounds, gap = math.inf, 0, math.inf
     while rounds < max_rounds:
         rounds += 1
@@ -244,7 +245,7 @@ def _cut_and_price(
         weights = _pad(weights, len(master.store))
         if np.any(p <= TINY):  # keep everyone coverable in the lottery we certify
             weights = 0.999 * weights + 0.001 * _pad(anchor, weights.size)
-        value = float(n @ np.log(probabilities(weights)))
+        value = portable.dot(n, portable.log(probabilities(weights)))
         if value > best_value:
             best_weights, best_value = weights, value
         # Price with the LP's marginal values mu: a Lagrangian bound that is tight to second
@@ -270,7 +271,7 @@ def _add_tangents(master: NashMaster, p: np.ndarray, w: np.ndarray, gap: float) 
 
     Cuts far finer than the current gap only slow the LP down.
     """
-    over = w - np.log(np.maximum(p, TINY))
+    over = w - portable.log(np.maximum(p, TINY))
     loose = np.flatnonzero(over > max(CUT_TOL, 0.1 * gap))
     if loose.size == 0:
         loose = np.flatnonzero(over > CUT_TOL)
@@ -313,7 +314,7 @@ def _from_relaxation(
         extra={
             "types": oracle.n_types,
             "coverable_types": int(np.count_nonzero(seats > 0)),
-            "nash_objective": float(n @ np.log(p[point.seated])),
+            "nash_objective": portable.dot(n, portable.log(p[point.seated])),
             "newton_steps": point.steps,
             "head_start_panels": len(walk.panels),
             "head_start_unplaced": walk.left,
@@ -332,7 +333,7 @@ def lagrangian_bound(n: np.ndarray, mu: np.ndarray, best_price: float) -> float:
     best scale is ``s = N / best_price``.
     """
     total = float(n.sum())
-    return float(n @ np.log(n / mu)) + total * math.log(best_price / total)
+    return portable.dot(n, portable.log(n / mu)) + total * math.log(best_price / total)
 
 
 def _pad(weights: np.ndarray, size: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sampling import portable
 from sampling.engine.oracle import PanelOracle
 
 # Newton steps allowed on the dual before giving up (the HiGHS path then takes over).
@@ -134,7 +135,7 @@ class _Dual:
         q[self.in_home] += nu[self.home_of]
         inner = q > 1.0
         p = np.where(inner, 1.0 / np.where(inner, q, 1.0), 1.0)
-        terms = self.n * np.where(inner, -np.log(np.where(inner, q, 1.0)) - 1.0, -q)
+        terms = self.n * np.where(inner, -portable.log(np.where(inner, q, 1.0)) - 1.0, -q)
         linear = np.maximum(self.hi * y[: self.c], self.lo * y[: self.c])
         value = math.fsum(terms.tolist()) + math.fsum(linear.tolist())
         value += self.k * float(y[self.c]) + math.fsum(nu.tolist())
@@ -147,8 +148,10 @@ class _Dual:
 
     def bound(self, y: np.ndarray, ev: _Eval) -> float:
         """``g(y)`` plus a margin for the rounding of its terms: a certified upper bound."""
-        scale = float(self.n @ (np.abs(np.log(np.maximum(ev.q, 1e-300))) + np.abs(ev.q) + 1.0))
-        scale += float(np.abs(y[: self.c]) @ np.maximum(np.abs(self.lo), np.abs(self.hi)))
+        scale = portable.dot(
+            self.n, np.abs(portable.log(np.maximum(ev.q, 1e-300))) + np.abs(ev.q) + 1.0
+        )
+        scale += portable.dot(np.abs(y[: self.c]), np.maximum(np.abs(self.lo), np.abs(self.hi)))
         scale += self.k * abs(float(y[self.c])) + float(ev.nu.sum())
         return ev.value + ROUNDING * scale + 1e-12
 
@@ -172,7 +175,7 @@ class _Dual:
             b = per_home.reshape(self.n_homes, m)
             weight = np.bincount(self.home_of, weights=wm, minlength=self.n_homes)
             use = tight & (weight > 0)
-            h -= np.einsum("hi,hj->ij", b[use], b[use] / weight[use][:, None])
+            h -= portable.gram(b[use], b[use] / weight[use][:, None])
         return h
 
     def pseudo_gradient(self, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -226,7 +229,7 @@ def _certified(
         return None
     total = float(dual.n.sum())
     bound = dual.bound(y, ev)
-    if (bound - float(dual.n @ np.log(ev.p))) / total > tol:
+    if (bound - portable.dot(dual.n, portable.log(ev.p))) / total > tol:
         return None
     p = np.zeros(oracle.n_types)
     p[dual.types] = ev.p
@@ -245,10 +248,10 @@ def _newton_step(
     h = dual.hessian(ev)[np.ix_(idx, idx)]
     reg = 1e-10 * max(float(np.trace(h)) / max(idx.size, 1), 1e-12)
     try:
-        d_free = np.linalg.solve(h + reg * np.eye(idx.size), -slope[idx])
+        d_free = portable.solve(h + reg * np.eye(idx.size), -slope[idx])
     except np.linalg.LinAlgError:
         d_free = -slope[idx]
-    if float(slope[idx] @ d_free) >= 0:
+    if portable.dot(slope[idx], d_free) >= 0:
         d_free = -slope[idx]
     d = np.zeros_like(y)
     d[idx] = d_free
@@ -260,7 +263,7 @@ def _newton_step(
         trial_ev = dual.evaluate(trial)
         if np.array_equal(trial, y):
             return None
-        if trial_ev.value <= ev.value + ARMIJO * float(slope @ (trial - y)):
+        if trial_ev.value <= ev.value + ARMIJO * portable.dot(slope, trial - y):
             return trial, trial_ev
         # Near the optimum the decrease is below the rounding of g: accept a step that
         # keeps g to rounding and halves the slopes (the optimality conditions' residual).

@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 
 from quotas.solvers import INF, new_highs, solve_highs
+from sampling import portable
 from sampling.engine.decompose import RelaxedLeximin
 from sampling.engine.nash_dual import dual_nash
 from sampling.engine.oracle import PanelOracle
@@ -53,7 +54,7 @@ class RelaxedNash:
         n = counts[self.seated].astype(float)
         if np.any(p <= 0):
             return float("inf")
-        return max(self.bound - float(n @ np.log(p)), 0.0) / float(n.sum())
+        return max(self.bound - portable.dot(n, portable.log(p)), 0.0) / float(n.sum())
 
 
 class _Polytope:
@@ -114,14 +115,14 @@ def relaxed_nash(
             return RelaxedNash(solved.probabilities * n, seated, solved.bound, solved.steps)
 
     def value(q: np.ndarray) -> float:
-        return float(n[seated] @ np.log(q[seated]))
+        return portable.dot(n[seated], portable.log(q[seated]))
 
     try:
         polytope = _Polytope(oracle, seated)
         for step in range(1, MAX_STEPS + 1):
             grad = np.where(seated, n / np.where(seated, p, 1.0), 0.0)
             best = polytope.linear_max(grad)
-            bound = value(p) + float(grad @ (best - p))
+            bound = value(p) + portable.dot(grad, best - p)
             if (bound - value(p)) / total <= tol:
                 return RelaxedNash(p * n, seated, bound, step)
             curvature = np.where(seated, grad / np.where(seated, p, 1.0), 0.0)
@@ -143,7 +144,7 @@ def _line_search(
     value: Callable[[np.ndarray], float],
 ) -> np.ndarray:
     """The longest step ``p + a d`` (a = 1, 1/2, ...) that raises ``f`` enough (Armijo)."""
-    start, slope, a = value(p), float(grad @ direction), 1.0
+    start, slope, a = value(p), portable.dot(grad, direction), 1.0
     while a >= MIN_STEP:
         candidate = np.clip(p + a * direction, 0.0, 1.0)
         if np.all(candidate[seated] > 0) and value(candidate) >= start + ARMIJO * a * slope:

@@ -20,6 +20,7 @@ from quotas.model import QuotaTable
 from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
 from quotas.solvers import Outcome, SolverFailed
+from sampling import portable
 from sampling.errors import InfeasibleQuotas
 
 # Relative MIP gap for pricing; the certified bound (CBC's best bound) is used either way,
@@ -77,7 +78,7 @@ class PanelOracle:
             raise InfeasibleQuotas(size=self.size)
         seats = self.model.seats()
         self.check(seats)
-        value = float(w @ seats)
+        value = portable.dot(w, seats)
         bound = self.model.best_bound() * scale if scale > 0 else 0.0
         self.seconds += time.perf_counter() - start
         return Priced(seats, value, max(bound, value))

@@ -15,10 +15,17 @@ from sampling.engine.oracle import PanelOracle
 
 
 class Relaxation:
-    """Max z s.t. ``x_t / n_t >= z`` (open), ``>= floor_t`` (fixed), ``x`` in the quota box."""
+    """Max z s.t. ``x_t / n_t >= z`` (open), ``>= floor_t`` (fixed), ``x`` in the quota box.
 
-    def __init__(self, oracle: PanelOracle, coverable: np.ndarray) -> None:
+    With ``targets`` (one per type) the rows read ``x_t / (n_t targets_t)``.
+    """
+
+    def __init__(
+        self, oracle: PanelOracle, coverable: np.ndarray, targets: np.ndarray | None = None
+    ) -> None:
         counts = oracle.counts.astype(float)
+        # x_t / (n_t targets_t) >= z with targets; the upper bounds stay the head counts.
+        units = counts if targets is None else counts * np.asarray(targets, dtype=float)
         self.active = np.flatnonzero(coverable)
         m = int(self.active.size)
         h = new_highs()
@@ -31,7 +38,7 @@ class Relaxation:
         for r, t in enumerate(self.active.tolist()):
             del r
             h.addRow(
-                0.0, INF, 2, np.array([t, t_all], dtype=np.int32), np.array([1.0 / counts[t], -1.0])
+                0.0, INF, 2, np.array([t, t_all], dtype=np.int32), np.array([1.0 / units[t], -1.0])
             )
         for row in oracle.shape.linear_rows():  # the panel polytope's rows, over x
             h.addRow(*row)

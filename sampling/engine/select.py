@@ -34,7 +34,7 @@ from sampling.names import Algorithm
 #: The version of the selection engine. Bump it with every change that can make the same
 #: inputs and seed give another lottery (a new method, other solver settings): runs record
 #: it, so a re-run by another version is reported as such, not as a wrong result.
-ENGINE = "2026-12-07.1"
+ENGINE = "2026-12-07.2"
 
 # Defaults of each exact algorithm's settings; a caller may override any of them.
 _LEVELS: dict[str, Any] = {
@@ -63,14 +63,17 @@ def select_distribution(
     algorithm: Algorithm = Algorithm.LEXIMIN,
     seed: int = 0,
     progress: Callable[[str, float], None] | None = None,
+    targets: np.ndarray | None = None,
     **settings: Any,
 ) -> Distribution:
     """Compute a fair lottery over the feasible panels of ``size`` people from ``pool``.
 
     ``algorithm`` is an ``Algorithm`` (LEXIMIN by default; its text is accepted from
-    Python callers and checked). Raises ``InfeasibleQuotas`` when no panel meets the
-    quotas and ``KleroError`` for bad arguments. ``progress(stage, fraction)`` is called
-    now and then.
+    Python callers and checked). ``targets`` (LEXIMIN only; one positive number per person
+    in pool order, equal within a type) selects the leximin of ``p_i / targets_i``
+    instead of ``p_i`` (``sampling.propensity``); None is plain LEXIMIN. Raises
+    ``InfeasibleQuotas`` when no panel meets the quotas and ``KleroError`` for bad
+    arguments. ``progress(stage, fraction)`` is called now and then.
     """
     algorithm = Algorithm.parse(algorithm)
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size <= 0:
@@ -90,11 +93,30 @@ def select_distribution(
     if progress is not None:
         progress("preparing", 0.0)
     oracle = PanelOracle(pool, quotas, size)
-    result: EngineResult = _ENGINES[algorithm](oracle, rng=rng, progress=progress, **chosen)
+    if targets is None:
+        result: EngineResult = _ENGINES[algorithm](oracle, rng=rng, progress=progress, **chosen)
+    else:
+        if algorithm is not Algorithm.LEXIMIN:
+            raise KleroError("end_to_end_algorithm", algorithm=algorithm.value)
+        per_type = type_targets(pool, targets)
+        result = leximin(oracle, rng=rng, progress=progress, targets=per_type, **chosen)
     seconds = time.perf_counter() - start
     if progress is not None:
         progress("done", 1.0)
     return to_distribution(pool, size, algorithm, result, seconds, chosen)
+
+
+def type_targets(pool: Pool, targets: np.ndarray) -> np.ndarray:
+    """One target per type from one per person (people of a type share their target)."""
+    values = np.asarray(targets, dtype=float)
+    if values.shape != (len(pool),) or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError("targets must be one positive number per person")
+    type_of = pool.type_of
+    per_type = np.zeros(pool.type_counts.size)
+    per_type[type_of] = values  # any member's; checked equal below
+    if not np.allclose(per_type[type_of], values, rtol=1e-12, atol=0.0):
+        raise ValueError("people of one type must share their target")
+    return per_type
 
 
 def _settings(algorithm: Algorithm, given: dict[str, Any]) -> dict[str, Any]:

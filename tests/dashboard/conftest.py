@@ -28,6 +28,7 @@ PAGES = {
     "selection": "views/selection.py",
     "batch": "views/batch.py",
     "balance": "views/balance.py",
+    "weights": "views/weights.py",
     "panel": "views/panel.py",
     "audit": "views/audit.py",
     "account": "views/account.py",

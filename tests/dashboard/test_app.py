@@ -28,6 +28,7 @@ TITLES = {
     "selection": "Selection",
     "batch": "Batch selection",
     "balance": "Representativeness",
+    "weights": "Weights & balance",
     "panel": "Panel management",
     "audit": "Audit",
     "account": "My account",
@@ -166,6 +167,29 @@ def test_partner_runs_a_selection_and_sees_fairness(own_db: DemoDb) -> None:
                 .first()
             )
             assert run is not None and run.settings["alternates_dropout"] == 0.3
+    finally:
+        db.dispose()
+
+
+def test_partner_selects_end_to_end_on_the_sites_census_margins(own_db: DemoDb) -> None:
+    at = signed_in(own_db, "partner-fr")
+    open_page(at, "selection", "FR-lille")
+    at.checkbox(key="sel_end_to_end").check()
+    at.button(key="sel_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    end_to_end = [c.value for c in at.caption if c.value.startswith("End to end")]
+    assert len(end_to_end) == 1 and "With plain LEXIMIN" in end_to_end[0]
+    db = open_database(f"sqlite:///{own_db.path}")
+    try:
+        with db.unit_of_work() as session:
+            run = (
+                session.execute(select(SelectionRun).order_by(SelectionRun.id.desc()))
+                .scalars()
+                .first()
+            )
+            assert run is not None and run.settings["end_to_end"]["model"] == "margins"
+            assert "gender" in run.settings["end_to_end"]["margins"]
     finally:
         db.dispose()
 

@@ -18,6 +18,7 @@ ALLOWED = {
     "sampling.Algorithm",
     "sampling.AlternatesMethod",
     "sampling.SelectionSettings",
+    "sampling.PropensityModel",  # part of the settings: the end-to-end model (a plain value)
     "sampling.fairness_metrics",
 }
 

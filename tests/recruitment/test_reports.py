@@ -179,14 +179,20 @@ def test_each_format_is_written_and_read_back(
     assert set(frame["country"]) == {"FR", "KE"} and set(frame["level"]) == {"country"}
     assert frame.groupby(["country", "feature"])["panel_share"].sum().round(4).eq(1).all()
     assert frame["input_sha256"].str.contains(summary.input_sha256).any()
+    # Balance tests: one test per unit and criterion, carried on each of its category rows.
+    assert frame["p_value"].between(0, 1).all() and frame["tvd"].between(0, 1).all()
+    assert set(frame["test"]) <= {"exact", "monte_carlo", "chi_square"}
+    assert frame.groupby(["country", "feature"])["p_value"].nunique().eq(1).all()
+    assert "Balance tests" in page and "Wilson score" in page
     book = openpyxl.load_workbook(io.BytesIO(report_bytes(report, "xlsx")))
-    assert book.sheetnames == ["units", "balance", "gaps", "sites", "provenance"]
+    assert book.sheetnames == ["units", "balance", "gaps", "tests", "sites", "provenance"]
     provenance = list(book["provenance"].values)
     assert summary.input_sha256 in {row[8] for row in provenance[1:]}
     pdf = report_bytes(report, "pdf")
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
     assert "FR-lyon" in text and "Provenance" in text and summary.input_sha256[:20] in text
+    assert "Balance tests" in text
     # The world map, drawn as vector paths: thousands of segments, filled per country.
     segments = len(re.findall(r" [lc](?=\s)", text))
     assert segments > 2000, segments

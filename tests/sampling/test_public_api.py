@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import sampling
+from quotas.lazy import declared
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLERS = ("recruitment", "klero", "dashboard", "synthetic_data", "quotas")
@@ -42,7 +43,7 @@ def test_callers_import_the_public_api_only(package: str) -> None:
 @pytest.mark.parametrize("name", sampling.__all__)
 def test_every_public_name_is_defined_where_the_api_says(name: str) -> None:
     value = getattr(sampling, name)
-    assert value is getattr(importlib.import_module(sampling._WHERE[name]), name)
+    assert value is getattr(importlib.import_module(declared("sampling")[name]), name)
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

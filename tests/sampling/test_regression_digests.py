@@ -7,9 +7,11 @@ and the reports. The digests were recorded on main before the solvers moved to
 ``quotas.solvers`` and the panel polytope to ``quotas.polytope``; a digest that changes
 means a lottery changes for the same inputs and seed, which needs an ``ENGINE`` bump.
 
-Re-recorded for ENGINE 2026-12-07.1: the rounding lowers the largest drop below the
-optimum (local search, priced panels, HiGHS integer program; ``sampling.rounding_ip``),
-and the engine version is in every input hash.
+Re-recorded for ENGINE 2026-12-07.2: every floating-point product that steers a choice
+is computed by ``sampling.portable`` (the same bits on every CPU: no BLAS kernel, no
+vector-unit logarithm; ``tests/sampling/test_portable.py``), and the engine version is
+in every input hash. (2026-12-07.1: the rounding lowers the largest drop below the
+optimum; ``sampling.rounding_ip``.)
 """
 
 from __future__ import annotations
@@ -71,28 +73,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "8fc90d070b0f68e145ad442ad50adb263a0b00490810b934787f112feca2d7fb"
+        "8e3c3020b0e3cbf059ba357d13a1786ed8bad96052007c22acfc610c331a4b51"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "8a05ce2b94c11a2fc51b3c550c81aaea276f5d2dd71aaea1adf18cec05cb7142"
+        "985945bbfb550f2038081f46b83305de0d91508d82d152af2eee1a52ef8dfc62"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "cc710dfeeb22cac8944c011282cb91ec844d3ed91b6618a417a84d9d358854d0"
+        "125d48d44c81fb1f248c56b93ae1c6b3ae3d54ae35442598e19cb2e628b8b73e"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "4b87462531e5a46cbdb2a0e2a00bfd074020aa6d4daee79e11f3548f6205b7a3"
+        "c442ea768a62461d7e8f564a0a095a700dd878fe392bba3f7839034fd538dcf7"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "2934ce2a060be78399908f51bb0e8bdf2c7cce8d6a677cdd880fc68bcb47896b"
+        "dcebb40aceca1816c5c98de0c6d0459febd4be1cb53166ebfbfce709a788b547"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "52e0e387378fca306c4f9255053019df2f7dc114402af140cc0a62c09f280066"
+        "43e14447a97e89c4cb5e89a213618b75f34021a0f3b8038b04a7402d426a66ec"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "d50c3e58dbeddabf066c6d21b3db8019a666143fb8ff450761662aa85fd53607"
+        "772169f5214e4d9cb60d4174eadee36495f279ddcd1c4c56915dd6fae84db329"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "2d138cb611b042911ed4b070a13577e4711ec07b823c6eddfd200b2236e03cc7"
+        "7c7293456825f3d4093ef205c328c2aea4e8eec4dd1a7784d04d34d848328175"
     ),
 }
 
@@ -134,19 +136,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "7a0864dfe73b77bffdd1ca677bd5b828a35ca3aa90edd91d70316f875070ca39"
+        "87edc347092d4d57f48ae388b46f81a1ad5c7cea069b65fc76feb01a6b9676ac"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "bdbb97c121d34681760ecaf1c66f6ccbed364f31157ab444126ae9b6c6bb973b"
+        "f24be5d977d3945b21ac6f288f7c6b1d0bef4cdc31f0a47b742cfc1e04d64162"
     ),
     ("households", Algorithm.NASH): (
-        "b8a4cf796872a0b9ffe352bd037bc361fc6c92eb61c0eac58d856c3aeb1a7c68"
+        "63781cba5d810e5ef561ad800c717398d7ba4cfe153b7b1ae3842699349b0c9f"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "48b0ea715c4f29e8584d97afa149b2095ff827a904e3f969aa077e4cb4068768"
+        "8bd0940dd42b2785513fdf8ea36b0f53aa8e2b3f312f4799f7bbeb13c97ee450"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "e1399f10582fbfe3a9ce130f8a242532e05348d35113838ceae3d6067d73cede"
+        "c51e34cdefcc1c9adfaa55074db8fae427ab525f28cfb757836fce32ee21d6dd"
     ),
 }
 
@@ -167,9 +169,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "db149f9f03c6a58e60041619fcd79c90b13a81bee65046bc0024d13caa73236b",
-    AlternatesSearch.SWAP: "bda77cf518c4d4d68c4b016b8d794b530453b39dee7f8aa3e7ca39afc30159b6",
-    AlternatesSearch.MIP: "bcd3fe6c3e3757b48fa85c83f01a47bed5ab29c7b1b3736c85c02d27972e8c6f",
+    AlternatesSearch.EXPECTED: "9aa4ddd72117b5c002f3b5904910770f1e25f9c411c1a77d2fdff2d31ee9ea73",
+    AlternatesSearch.SWAP: "830d7d42562581f78e117822f4036792222f0eb24ccd477e0436d9333424f85a",
+    AlternatesSearch.MIP: "ee79b952347120758454dbc7bf7455e670f28588291c8d89b2baea2d19630916",
 }
 
 
@@ -187,8 +189,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "316ea9b2c91141af474ba0d06fe33a10b64f731dc249059dceb838a3f56eb3e0",
-    "ranked": "4000fc3ea7ec3f513bac7bf1db467a1abb60a94fefba1254868b2348e1034e98",
+    "anyone": "affb2169113655d66b59f3929011af70048d9fbf378a4ad60031ea98c457c2b0",
+    "ranked": "324497e87bcdca8e39ebc77faf86088c2408b8c7398011c403e370367de9899a",
 }
 
 
