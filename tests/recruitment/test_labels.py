@@ -91,6 +91,10 @@ def test_a_plan_s_margins_fill_the_labels(world: World, tmp_path: Path) -> None:
         {"female": "femme", "male": "homme"}.get(v, "") for v in margins["value"]
     ]
     margins.to_csv(folder / "margins_FR.csv", index=False)
+    plan = pd.read_csv(folder / "plan.csv", dtype=str, keep_default_na=False)
+    plan[plan["site_code"] == "FR-grenoble"].assign(pool_file="").to_csv(
+        folder / "plan.csv", index=False
+    )  # one site, no pool: the labels are what this test is about
     uc.import_plan(world.db, world.coordinator, DELIB, folder / "plan.csv")
     assert {("gender", "female", "fr", "femme"), ("gender", "male", "fr", "homme")} <= _labels(
         world
