@@ -18,15 +18,17 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.i18n import LANGUAGES  # noqa: E402
+from dashboard.i18n import LANGUAGES, PSEUDO, direction  # noqa: E402
 from dashboard.ui import (  # noqa: E402
     PAGES,
     REGISTER_PAGE,
+    RTL_STYLE,
     actor,
     attempt,
     cancel_sign_in,
     change_first_password,
     db,
+    lang,
     must_change,
     pending_code,
     plain,
@@ -49,9 +51,17 @@ _READABLE = (
 
 def _language_switch() -> None:
     codes = list(LANGUAGES)
+    if st.session_state.get("lang") == PSEUDO:  # set by the pseudo-locale test only
+        codes.append(PSEUDO)
     st.sidebar.selectbox(
-        "🌐", codes, format_func=lambda c: LANGUAGES[c], key="lang", label_visibility="collapsed"
+        "🌐",
+        codes,
+        format_func=lambda c: LANGUAGES.get(c, c),
+        key="lang",
+        label_visibility="collapsed",
     )
+    if direction(lang()) == "rtl":
+        st.html(f"<style>{RTL_STYLE}</style>")
 
 
 def _language_from_link() -> None:

@@ -20,6 +20,8 @@ from quotas.balance import (
     crossed_balance,
     representativeness_score,
 )
+from quotas.labels import Labels
+from quotas.languages import direction
 from quotas.model import QuotaTable
 from recruitment.reports.model import pooled_balance, pooled_scores
 
@@ -154,15 +156,49 @@ def long_form(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def bar_chart(long: pd.DataFrame, feature: str, share_title: str) -> alt.Chart:
-    """Grouped horizontal bars of target, pool and panel shares for one feature."""
-    data = long[long["feature"] == feature]
+def labelled_rows(table: pd.DataFrame, labels: Labels, lang: str) -> pd.DataFrame:
+    """``table`` with its ``feature`` and ``value`` columns read by their labels in ``lang``."""
+    if not labels:
+        return table
+    shown = table.copy()
+    pairs = zip(table["feature"], table["value"], strict=True)
+    shown["value"] = [labels.category(str(f), str(v), lang) for f, v in pairs]
+    shown["feature"] = [labels.criterion(str(f), lang) for f in table["feature"]]
+    return shown
+
+
+def bar_chart(
+    long: pd.DataFrame,
+    feature: str,
+    share_title: str,
+    *,
+    rtl: bool = False,
+    labels: Labels | None = None,
+    lang: str = "en",
+) -> alt.Chart:
+    """Grouped horizontal bars of target, pool and panel shares for one feature.
+
+    Criterion and categories read by their ``labels`` in ``lang`` (codes without one).
+    Right to left (``rtl``), the bars grow leftwards from the category labels on the right.
+    """
+    data = long[long["feature"] == feature].copy()
+    title = feature
+    if labels:
+        data["value"] = [labels.category(feature, str(v), lang) for v in data["value"]]
+        title = labels.criterion(feature, lang)
     return (
-        alt.Chart(data, title=feature)
+        alt.Chart(data, title=alt.Title(title, anchor="end" if rtl else "start"))
         .mark_bar()
         .encode(
-            x=alt.X("share:Q", axis=alt.Axis(format="%"), title=share_title),
-            y=alt.Y("value:N", sort=None, title=None),
+            x=alt.X(
+                "share:Q",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(reverse=rtl),
+                title=share_title,
+            ),
+            y=alt.Y(
+                "value:N", sort=None, title=None, axis=alt.Axis(orient="right" if rtl else "left")
+            ),
             yOffset=alt.YOffset("series:N", sort=None),
             color=alt.Color("series:N", sort=None, title=None),
             tooltip=["value:N", "series:N", alt.Tooltip("share:Q", format=".1%")],
@@ -172,15 +208,20 @@ def bar_chart(long: pd.DataFrame, feature: str, share_title: str) -> alt.Chart:
 
 
 def probability_histogram(
-    probabilities: pd.DataFrame, x_title: str, y_title: str, bins: int = 30
+    probabilities: pd.DataFrame, x_title: str, y_title: str, bins: int = 30, *, rtl: bool = False
 ) -> alt.Chart:
     """Histogram of selection probabilities; ``probabilities`` has columns ``p`` and ``method``."""
     return (
         alt.Chart(probabilities)
         .mark_bar(opacity=0.6)
         .encode(
-            x=alt.X("p:Q", bin=alt.Bin(maxbins=bins), title=x_title),
-            y=alt.Y("count():Q", stack=None, title=y_title),
+            x=alt.X("p:Q", bin=alt.Bin(maxbins=bins), title=x_title, scale=alt.Scale(reverse=rtl)),
+            y=alt.Y(
+                "count():Q",
+                stack=None,
+                title=y_title,
+                axis=alt.Axis(orient="right" if rtl else "left"),
+            ),
             color=alt.Color("method:N", title=None),
         )
         .properties(height=260)
@@ -219,9 +260,13 @@ def report_html(
     headers: dict[str, str],
     percent: Callable[[float], str],
     provenance: ReportProvenance,
+    lang: str = "en",
 ) -> str:
     """A printable HTML page of a balance table (deviations beyond 5 points highlighted),
-    with the provenance of its numbers: when it was made, and each site's run."""
+    with the provenance of its numbers: when it was made, and each site's run.
+
+    The page declares ``lang`` and its direction (right to left for Arabic, Persian, Urdu).
+    """
     rows = []
     for record in table.to_dict("records"):
         cells = []
@@ -235,11 +280,12 @@ def report_html(
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers.values())
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{html.escape(lang)}' dir='{direction(lang)}'>"
+        "<head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #999;padding:4px 8px;text-align:right}"
-        "td:first-child,td:nth-child(2){text-align:left}.prov td{text-align:left;"
+        "td,th{border:1px solid #999;padding:4px 8px;text-align:end}"
+        "td:first-child,td:nth-child(2){text-align:start}.prov td{text-align:start;"
         "font-family:monospace}@media print{body{margin:0}}"
         "</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"

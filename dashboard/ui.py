@@ -21,6 +21,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.i18n import (
     DEFAULT_LANGUAGE,
+    direction,
     error_lines,
     format_number,
     format_percent,
@@ -101,9 +102,23 @@ def db() -> uc.Database:
     return _database(database_url())
 
 
+# Arabic, Persian and Urdu: the page, the sidebar, tables and text run right to left
+# (data grids are drawn on a canvas and keep their column order; charts mirror their axes).
+RTL_STYLE = (
+    ".stMain, [data-testid='stSidebar'] {direction: rtl}"
+    " .stMain [data-testid='stMarkdownContainer'], .stMain table {text-align: right}"
+    " .stMain table {direction: rtl}"
+)
+
+
 def lang() -> str:
     """The language chosen in this session."""
     return str(st.session_state.get("lang", DEFAULT_LANGUAGE))
+
+
+def rtl() -> bool:
+    """Whether the session's language is written right to left."""
+    return direction(lang()) == "rtl"
 
 
 def tr(key: str, **params: Any) -> str:
@@ -323,6 +338,27 @@ def labeller(prefix: str) -> Callable[[object], str]:
     """A ``format_func`` giving the UI string ``prefix + value`` (language fixed now)."""
     now = lang()
     return lambda value: text(f"{prefix}{value}", now)
+
+
+#: The seat table's own columns (the rest are criteria, shown as they are).
+SEAT_COLUMNS = {
+    "pseudonym": "col.pseudonym",
+    "kind": "col.kind",
+    "rank": "col.rank",
+    "status": "col.status",
+    "replaces": "panel.replaces",
+    "replaced_by": "panel.replaced_by",
+}
+
+
+def seat_table(seats: pd.DataFrame) -> pd.DataFrame:
+    """Seats as shown: kinds and statuses in the session's language, headings translated."""
+    shown = seats.copy()
+    if "kind" in shown:
+        shown["kind"] = [tr(f"kind.{k}") for k in shown["kind"]]
+    if "status" in shown:
+        shown["status"] = [tr(f"seat.{s}") for s in shown["status"]]
+    return shown.rename(columns={c: tr(key) for c, key in SEAT_COLUMNS.items()})
 
 
 def percent_cell(value: object) -> str:

@@ -20,8 +20,10 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from klero import seats, select, tables, weights
-from klero.files import check, locations, replace, synth, verify
+from klero.files import check, languages, locations, replace, synth, verify
 from klero.listing import SERVICE_COMMANDS
+from klero.options import cli_language
+from quotas.messages import render
 from quotas.problems import KleroError
 
 __all__ = ["SERVICE_COMMANDS", "app", "main"]
@@ -82,40 +84,46 @@ app.command("weights")(weights.weights_command)
 app.command("tables")(tables.tables_command)
 app.add_typer(seats.seats_app, name="seats")
 app.add_typer(locations.locations_app, name="locations")
+app.command("languages")(languages.languages_command)
+
+
+def _language() -> str:
+    try:
+        return cli_language()
+    except KleroError:
+        return "en"  # an unknown KLERO_LANG is reported by the command that reads it
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return (and, as a script, exit with) its exit code."""
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
+    lang = _language()
     try:
         result = command.main(args=args, prog_name="klero", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.Abort:
-        typer.echo("Aborted.", err=True)
+        typer.echo(render("cli_aborted", {}, lang), err=True)
         code = 130
     except typer.TyperException as exc:  # usage errors: missing or bad options
         show = getattr(exc, "show", None)
         if show is not None:
             show()
         else:
-            typer.echo(f"Error: {exc}", err=True)
+            typer.echo(render("cli_error", {"message": str(exc)}, lang), err=True)
         code = int(getattr(exc, "exit_code", 2))
     except KleroError as exc:
-        typer.echo(f"Error: {exc.message}", err=True)
+        typer.echo(render("cli_error", {"message": exc.message_in(lang)}, lang), err=True)
         code = exc.exit_code
     except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
+        typer.echo(render("cli_interrupted", {}, lang), err=True)
         code = 130
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         name = args[0] if args else "klero"
-        typer.echo(
-            f"Unexpected error in 'klero {name}': {type(exc).__name__}: {exc}. "
-            "Nothing was written. Please report this with the command you ran.",
-            err=True,
-        )
+        params = {"command": name, "kind": type(exc).__name__, "detail": str(exc)}
+        typer.echo(render("cli_unexpected", params, lang), err=True)
         code = 3
     if argv is None:
         sys.exit(code)

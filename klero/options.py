@@ -7,9 +7,13 @@ including the file commands that must not load the database stack.
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 import typer
+
+from quotas.languages import ENV, LANGUAGES, PSEUDO, resolve
+from quotas.problems import KleroError
 
 #: Seeds and public numbers are stored as 32-bit integers (random seeds are below too).
 DRAW_NUMBER_MAX = 2**31 - 1
@@ -49,3 +53,22 @@ def split_columns(text: str | None) -> list[str]:
     if not text:
         return []
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def chosen_language(code: str, *, pseudo: bool = True) -> str:
+    """The shipped language ``code`` names (any case, ``-`` or ``_``); exit 2 otherwise.
+
+    The pseudo-language (tests' markers around every catalogue string) is taken unless
+    ``pseudo`` is false.
+    """
+    found = resolve(code)
+    if found is None or (found == PSEUDO and not pseudo):
+        known = ", ".join(language.code for language in LANGUAGES)
+        raise KleroError("language_unknown", language=code, known=known)
+    return found
+
+
+def cli_language() -> str:
+    """The language ``KLERO_LANG`` names (English when unset); exit 2 for an unknown one."""
+    asked = os.environ.get(ENV, "").strip()
+    return chosen_language(asked) if asked else "en"

@@ -19,6 +19,7 @@ from functools import cache
 from importlib import metadata, resources
 from typing import Any
 
+from quotas.languages import PSEUDO
 from quotas.plurals import expand
 
 #: What an empty list of names shows, in every language (not an English "none").
@@ -29,8 +30,19 @@ CATALOGUES_GROUP = "kleroterion.catalogues"
 ENGLISH = "en"
 
 
+#: The markers the pseudo-language puts around every catalogue string.
+PSEUDO_MARKS = ("\u27e6", "\u27e7")
+
+
 def read_locale(package: str, lang: str) -> dict[str, str]:
-    """The templates of ``<package>/locales/<lang>.json`` (empty if there is no such file)."""
+    """The templates of ``<package>/locales/<lang>.json`` (empty if there is no such file).
+
+    The pseudo-language (``quotas.languages.PSEUDO``) is English with each template
+    between ``PSEUDO_MARKS``: text shown without them did not come from a catalogue.
+    """
+    if lang == PSEUDO:
+        opening, closing = PSEUDO_MARKS
+        return {k: opening + v + closing for k, v in read_locale(package, ENGLISH).items()}
     try:
         text = resources.files(package).joinpath(f"locales/{lang}.json").read_text("utf-8")
     except (FileNotFoundError, OSError):

@@ -27,3 +27,16 @@ def latin(text: str) -> str:
             char = base or "?"
         out.append(char)
     return "".join(out)
+
+
+def writable(text: str) -> bool:
+    """Whether the standard fonts write ``text`` as it is (after the usual substitutes).
+
+    >>> writable("Île-de-France – 3 ≥ 2"), writable("Москва")
+    (True, False)
+    """
+    try:
+        "".join(_SUBSTITUTES.get(c, c) for c in text).encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -72,6 +72,10 @@ class KleroError(Exception):
         """The English message."""
         return render(self.code, self.params)
 
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (English fallback)."""
+        return render(self.code, self.params, lang)
+
 
 class EnvironmentFailure(KleroError):
     """A failure the request did not cause (the database, the key, the disk, a solver): exit 3.
@@ -102,6 +106,11 @@ class InvalidInput(KleroError):
     def message(self) -> str:
         """All error messages, one per line."""
         return str(self)
+
+    def message_in(self, lang: str) -> str:
+        """All error messages in ``lang``, one per line."""
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        return "\n".join(p.message_in(lang) for p in errors) or self.message
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:

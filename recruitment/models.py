@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from quotas.labels import LABEL_MAX
 from recruitment.channels import CHANNELS
 
 ROLES = ("admin", "coordinator", "partner", "evaluator")
@@ -135,6 +136,27 @@ class Country(Base):
     code: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(200))
     deliberation: Mapped[Deliberation] = relationship()
+
+
+class CriterionLabel(Base):
+    """A criterion's or category's label in one language, for one deliberation.
+
+    ``category`` is empty for the criterion's own label. Files and stored data keep the
+    codes; pages and reports show these labels (``quotas.labels``).
+    """
+
+    __tablename__ = "criterion_label"
+    __table_args__ = (
+        UniqueConstraint(
+            "deliberation_id", "criterion", "category", "lang", name="uq_criterion_label"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliberation_id: Mapped[int] = mapped_column(ForeignKey("deliberation.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(200), default="")
+    lang: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(LABEL_MAX))
 
 
 def panel_size_check() -> str:

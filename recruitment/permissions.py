@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_ORGANISATIONS = "manage organisations and users"
     MANAGE_DELIBERATIONS = "create deliberations and countries"
     SET_CRITERIA = "set the deliberation's criteria"
+    SET_LABELS = "label criteria and categories in each language"
     CREATE_SITE = "create sites"
     IMPORT_PLAN = "import a deliberation's plan"
     ALLOCATE_SEATS = "set the sites' panel sizes from an allocation of seats"
@@ -51,6 +52,7 @@ _ALL_SITES: dict[str, frozenset[Action]] = {
     "coordinator": frozenset(
         {
             Action.SET_CRITERIA,
+            Action.SET_LABELS,
             Action.CREATE_SITE,
             Action.IMPORT_PLAN,
             Action.ALLOCATE_SEATS,
@@ -79,6 +81,7 @@ _OWN_SITES: dict[str, frozenset[Action]] = {
         {
             Action.VIEW_SITE,
             Action.SET_QUOTAS,
+            Action.SET_LABELS,
             Action.CHECK_FEASIBILITY,
             Action.IMPORT_POOL,
             Action.RUN_SELECTION,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from quotas import messages
+from quotas import languages, messages, translations
 from recruitment.permissions import Action, action_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +151,103 @@ def test_rendering_a_message_loads_nothing_heavy() -> None:
     loaded = set(json.loads(result.stdout))
     heavy = {"pandas", "numpy", "faker", "sqlalchemy", "ortools", "highspy", "streamlit"}
     assert not loaded & heavy
+
+
+# Every shipped language (quotas.languages): complete, valid, laid out as CLDR says.
+
+
+def test_the_registry_agrees_with_cldr() -> None:
+    from babel import Locale
+
+    assert [lang.code for lang in languages.LANGUAGES][:6] == [
+        "en",
+        "fr",
+        "es",
+        "ar",
+        "zh-Hans",
+        "ru",
+    ]
+    assert len(set(languages.codes())) == len(languages.LANGUAGES) >= 20
+    for lang in languages.LANGUAGES:
+        where = Locale.parse(lang.babel)
+        assert lang.rtl == (where.character_order == "right-to-left"), lang.code
+        assert str(where.get_display_name("en")).startswith(lang.english.split(" (")[0]), lang.code
+    assert {lang.code for lang in languages.LANGUAGES if lang.rtl} == {"ar", "fa", "ur"}
+    assert languages.PSEUDO not in languages.codes()
+
+
+def test_no_catalogue_file_is_for_an_unshipped_language() -> None:
+    for package in translations.PACKAGES:
+        english = translations.locale_file(package, "en")
+        assert english is not None, package
+        found = {p.stem for p in english.parent.glob("*.json")}
+        assert found <= set(languages.codes()), (package, sorted(found - set(languages.codes())))
+
+
+@pytest.mark.parametrize("lang", languages.codes())
+def test_every_translated_template_is_valid(lang: str) -> None:
+    """Same placeholders as English, plural blocks that parse, the language's CLDR forms."""
+    wrong = []
+    for package in translations.PACKAGES:
+        english = translations.templates(package, "en")
+        for key, template in translations.templates(package, lang).items():
+            if key not in english:
+                wrong.append((package, key, "not in English"))
+            elif (found := translations.problem(english[key], template, lang)) is not None:
+                wrong.append((package, key, found))
+    assert not wrong, wrong[:20]
+
+
+@pytest.mark.parametrize("lang", languages.codes())
+def test_every_language_is_complete(lang: str) -> None:
+    """No English string falls back to English: `klero languages --language X` lists gaps."""
+    found = translations.completeness(languages.language(lang))
+    assert found.complete == 1.0, [(g.package, g.key, g.problem) for g in found.gaps[:20]]
+
+
+@pytest.mark.parametrize(
+    ("english", "template", "lang", "expected"),
+    [
+        ("{n} seats", "{n} sièges", "fr", None),
+        ("{n} seats", "{m} sièges", "fr", "placeholders"),
+        ("{n} seats", "", "fr", "missing"),
+        ("{n, plural, one {# seat} other {# seats}}", "{n, plural, one {# x}}", "fr", "plural"),
+        ("{n, plural, one {# seat} other {# seats}}", "{n, plural, other {# 席}}", "ja", None),
+        ("{n, plural, one {# seat} other {# seats}}", "{n, plural, other {# kişi}}", "tr", None),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, =0 {لا أحد} one {واحد} two {اثنان} other {# أشخاص}}",
+            "ar",
+            "forms",
+        ),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, one {#} other {#}}",
+            "ja",
+            "forms",
+        ),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, one {#} other {#}}",
+            "ru",
+            "forms",
+        ),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, one {# место} few {# места} many {# мест} other {# места}}",
+            "ru",
+            None,
+        ),
+        (
+            "{n, plural, one {# seat} other {# seats}}",
+            "{n, plural, =0 {aucun} one {#} many {#} other {#}}",
+            "fr",
+            None,
+        ),
+        ("{path!r} is wrong", "{path} est faux", "fr", "placeholders"),
+    ],
+)
+def test_a_translation_is_valid_only_with_its_language_s_forms(
+    english: str, template: str, lang: str, expected: str | None
+) -> None:
+    assert translations.problem(english, template, lang) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import format_date, format_number
-from dashboard.ui import attempt, current_site, db, guard, lang, plain, tr
+from dashboard.ui import attempt, current_site, db, guard, labeller, lang, plain, tr
 from quotas.messages import render
 from recruitment import usecases as uc
 from recruitment.audit_anchor import parse_anchor_lines
@@ -32,10 +32,16 @@ if st.button(tr("audit.deep"), key="audit_deep"):
         show = st.error if not pool.ok else st.info if pool.event_id is None else st.success
         show(plain(pool.outcome.text(lang())))
 
+SERVICE_ACTORS = ("anonymous", "system")
 only_site = st.checkbox(tr("audit.only_site"), key="audit_only_site")
 events = attempt(audit_events, db(), who, site=current_site() if only_site else None, limit=300)
 if events is not None:
     events["at"] = [format_date(a, lang()) for a in events["at"]]
+    events["role"] = [tr(f"role.{r}") for r in events["role"]]
+    # The service's own actors (a failed sign-in, the demo's set-up) are named, not logins.
+    events["actor"] = [tr(f"actor.{a}") if a in SERVICE_ACTORS else a for a in events["actor"]]
+    # Actions and entities stay the codes the trail records (what `klero audit` shows too).
+    events = events.rename(columns={c: tr(f"col.{c}") for c in events.columns})
     st.dataframe(events, hide_index=True, width="stretch", height=320)
 
 # The chain cannot show its newest events deleted together; a published anchor can.
@@ -70,10 +76,13 @@ runs = (
 if not runs:
     st.info(tr("selection.no_run"))
 else:
+    algorithm = labeller("algorithm.")
     run_id = st.selectbox(
         tr("audit.run"),
         [r.run_id for r in runs],
-        format_func=lambda i: f"#{i} · {next(r.algorithm for r in runs if r.run_id == i)}",
+        format_func=lambda i: (
+            f"#{i} · {algorithm(next(r.algorithm for r in runs if r.run_id == i))}"
+        ),
         key="audit_run",
     )
     if st.button(tr("audit.rerun_go"), key="audit_rerun"):

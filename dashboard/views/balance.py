@@ -13,6 +13,7 @@ from dashboard.balance_views import (
     combined_balance,
     crossed_table,
     heat,
+    labelled_rows,
     long_form,
     provenance_rows,
     report_html,
@@ -20,7 +21,8 @@ from dashboard.balance_views import (
 )
 from dashboard.data import site_group
 from dashboard.i18n import format_number, format_percent
-from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, tr
+from dashboard.labels_editor import site_labels
+from dashboard.ui import attempt, current_site, db, guard, lang, percent_cell, rtl, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from sampling import ENGINE
@@ -48,10 +50,14 @@ if not panel_seats:
 
 labels = {"target": tr("series.target"), "pool": tr("series.pool"), "panel": tr("series.panel")}
 long = long_form(table, labels)
+named = site_labels()  # criteria and categories in the reader's language
 features = list(dict.fromkeys(table["feature"]))
 chart_cols = st.columns(2)
 for i, feature in enumerate(features):
-    chart_cols[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")
+    chart_cols[i % 2].altair_chart(
+        bar_chart(long, feature, tr("chart.share"), rtl=rtl(), labels=named, lang=lang()),
+        width="stretch",
+    )
 
 st.subheader(tr("balance.table"))
 headers = {
@@ -62,7 +68,7 @@ headers = {
     "share": tr("series.panel"),
     "deviation": tr("col.deviation"),
 }
-shown = table[list(headers)].rename(columns=headers)
+shown = labelled_rows(table[list(headers)], named, lang()).rename(columns=headers)
 
 
 percent_columns = pd.Index(
@@ -99,6 +105,7 @@ page = report_html(
     headers,
     lambda v: format_percent(v, lang()),
     made,
+    lang(),
 )
 st.download_button(
     tr("balance.html"), page, "representativeness.html", "text/html", key="balance_html"

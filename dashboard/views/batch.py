@@ -28,10 +28,11 @@ if not deliberations:
 with st.form("batch_form"):
     deliberation = st.selectbox(tr("batch.deliberation"), deliberations, key="batch_deliberation")
     countries = sorted({s.country for s in sites})
+    every_country = tr("batch.all_countries")  # fixed now: a format_func may run later
     country = st.selectbox(
         tr("batch.country"),
         ["", *countries],
-        format_func=lambda c: str(c) or tr("batch.all_countries"),
+        format_func=lambda c: str(c) or every_country,
         key="batch_country",
     )
     drawn = draw_inputs("batch", alternates=10)

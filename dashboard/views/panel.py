@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, labeller, lang, plain, site_page, tr
+from dashboard.ui import attempt, db, labeller, lang, plain, seat_table, site_page, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
@@ -27,14 +27,8 @@ if status is not None:
     cols[0].metric(tr("panel.seats"), format_number(status.size, lang()))
     cols[1].metric(tr("panel.confirmed"), format_number(selected.get("confirmed", 0), lang()))
     cols[2].metric(tr("panel.vacancies"), format_number(status.vacancies, lang()))
-seats = details.seats.copy()
-seats["kind"] = [tr(f"kind.{k}") for k in seats["kind"]]
-seats["status"] = [tr(f"seat.{s}") for s in details.seats["status"]]
 # Who fills whose seat, as stored with each replacement (blank when nobody).
-seats = seats.rename(
-    columns={"replaces": tr("panel.replaces"), "replaced_by": tr("panel.replaced_by")}
-)
-st.dataframe(seats, hide_index=True, width="stretch")
+st.dataframe(seat_table(details.seats), hide_index=True, width="stretch")
 
 if may(who, Action.RECORD_STATUS, site, db()):
     st.subheader(tr("panel.record"))

@@ -8,6 +8,7 @@ from dashboard.balance_views import bar_chart, long_form
 from dashboard.channel_views import channel_section
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
+from dashboard.labels_editor import site_labels
 from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.registration_texts import read_aloud_script
 from dashboard.ui import (
@@ -18,6 +19,7 @@ from dashboard.ui import (
     plain,
     problem_table,
     read_upload,
+    rtl,
     show_error,
     show_problems,
     tr,
@@ -174,6 +176,10 @@ else:
     table = table.rename(columns={"share": "pool_share"})
     labels = {"target": tr("series.target"), "pool": tr("series.pool")}
     long = long_form(table, labels)
+    named = site_labels()  # criteria and categories in the reader's language
     cols = st.columns(2)
     for i, feature in enumerate(view.quotas.features):
-        cols[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")
+        cols[i % 2].altair_chart(
+            bar_chart(long, feature, tr("chart.share"), rtl=rtl(), labels=named, lang=lang()),
+            width="stretch",
+        )

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number, format_percent, problem_text
+from dashboard.labels_editor import labels_editor
 from dashboard.ui import (
     attempt,
     db,
@@ -27,6 +28,15 @@ from quotas.targets import Margins, quotas_from_margins
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action
+
+# The quota table's columns (a file's codes) and the heading each shows.
+QUOTA_HEADINGS = {
+    "feature": "col.feature",
+    "value": "col.value",
+    "min": "col.min",
+    "max": "col.max",
+    "target_share": "col.target_share",
+}
 
 who, site, view = pool_page("quotas")
 can_edit = may(who, Action.SET_QUOTAS, site, db())
@@ -125,7 +135,12 @@ if mode == "margins":
         st.info(tr("quotas.no_margins"))
     else:
         tolerance = st.slider(tr("quotas.tolerance"), 0.0, 20.0, 5.0, 0.5, key="quotas_tolerance")
-        method = st.selectbox(tr("quotas.method"), METHODS, key="quotas_method")
+        method = st.selectbox(
+            tr("quotas.method"),
+            METHODS,
+            format_func=labeller("quotas.method_"),
+            key="quotas_method",
+        )
         settings = {"tolerance_points": tolerance, "method": method, "panel_size": size}
         try:
             candidate = quotas_from_margins(
@@ -141,13 +156,15 @@ else:
             if view.quotas is not None
             else pd.DataFrame(columns=["feature", "value", "min", "max", "target_share"])
         )
+    headings = {c: tr(key) for c, key in QUOTA_HEADINGS.items()}
     edited = st.data_editor(
-        base,
+        base.rename(columns=headings),
         num_rows="dynamic",
         key=f"quotas_editor_{st.session_state.get('quotas_rows_version', 0)}",
         width="stretch",
         disabled=not can_edit,
     )
+    edited = edited.rename(columns={shown: c for c, shown in headings.items()})
     candidate, problems = table_of(edited)
     for p in problems:
         (st.error if p.severity == "error" else st.warning)(plain(problem_text(p, lang())))
@@ -157,6 +174,7 @@ if candidate is not None:
     frame = candidate.to_frame()
     if "target_share" in frame:
         frame["target_share"] = [format_percent(s, lang()) for s in frame["target_share"]]
+    frame = frame.rename(columns={c: tr(key) for c, key in QUOTA_HEADINGS.items()})
     st.dataframe(frame, hide_index=True, width="stretch")
     st.subheader(tr("quotas.feasibility"))
     result = feasibility(candidate) if len(view.people) else None
@@ -193,3 +211,5 @@ if candidate is not None:
             forget()
             st.session_state.pop("quotas_rows", None)
             st.success(tr("quotas.saved", version=saved.version))
+
+labels_editor(who, site, can_edit=may(who, Action.SET_LABELS, site, db()))

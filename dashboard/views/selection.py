@@ -17,6 +17,8 @@ from dashboard.ui import (
     labeller,
     lang,
     plain,
+    rtl,
+    seat_table,
     show_error,
     site_page,
     tr,
@@ -101,7 +103,7 @@ st.caption(
     f"{tr(f'algorithm.{details.algorithm}')} · {draw} · "
     f"{tr('selection.lottery_index', index=details.lottery_index)} · "
     f"{format_date(details.started_at, lang())} · {plain(details.started_by)} · "
-    f"SHA-256 {details.input_sha256[:16]}…"
+    f"{tr('selection.input_hash', hash=details.input_sha256[:16])}"
 )
 fair = details.fairness
 # The lottery's figures (the chances people actually have), the optimum's beside them;
@@ -168,11 +170,13 @@ if legacy is not None:
         hide_index=True,
     )
 st.altair_chart(
-    probability_histogram(probabilities, tr("chart.probability"), tr("chart.people")),
+    probability_histogram(probabilities, tr("chart.probability"), tr("chart.people"), rtl=rtl()),
     width="stretch",
 )
 left, right = st.columns(2)
 left.markdown(f"**{tr('selection.panel', count=len(details.panel))}**")
-left.dataframe(details.panel.drop(columns=["kind"]), hide_index=True, width="stretch")
+left.dataframe(seat_table(details.panel.drop(columns=["kind"])), hide_index=True, width="stretch")
 right.markdown(f"**{tr('selection.alternates_list', count=len(details.alternates))}**")
-right.dataframe(details.alternates.drop(columns=["kind"]), hide_index=True, width="stretch")
+right.dataframe(
+    seat_table(details.alternates.drop(columns=["kind"])), hide_index=True, width="stretch"
+)

@@ -18,7 +18,17 @@ from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, 
 from dashboard.i18n import format_number, format_percent
 from dashboard.plan_upload import plan_upload
 from dashboard.report_downloads import report_section
-from dashboard.ui import attempt, db, guard, labeller, lang, number_cell, percent_cell, tr
+from dashboard.ui import (
+    attempt,
+    db,
+    guard,
+    labeller,
+    lang,
+    number_cell,
+    percent_cell,
+    rtl,
+    tr,
+)
 from recruitment import usecases as uc
 
 GROUPINGS: dict[str, list[str]] = {"country": ["country"], "region": ["country", "region"]}
@@ -190,4 +200,6 @@ series = {"target": tr("series.target"), "panel": tr("series.panel")}
 long = long_form(part, series)
 charts = st.columns(2)
 for i, feature in enumerate(dict.fromkeys(part["feature"])):
-    charts[i % 2].altair_chart(bar_chart(long, feature, tr("chart.share")), width="stretch")
+    charts[i % 2].altair_chart(
+        bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+    )

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, lang, number_cell, percent_cell, site_page, tr
+from dashboard.ui import attempt, db, labeller, lang, number_cell, percent_cell, site_page, tr
 from quotas.balance_tests import balance_tests
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
@@ -22,7 +22,7 @@ st.caption(tr("weights.intro"))
 group = st.radio(
     tr("weights.group"),
     ["panel", "attendees"],
-    format_func=lambda g: tr(f"weights.group_{g}"),
+    format_func=labeller("weights.group_"),
     horizontal=True,
     key="weights_group",
 )

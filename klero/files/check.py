@@ -8,14 +8,16 @@ from typing import Annotated, Any
 import typer
 
 from klero.files.inputs import Inputs, load_inputs
-from klero.options import JsonOpt, emit_json, split_columns
+from klero.options import JsonOpt, cli_language, emit_json, split_columns
 from klero.output import write_file
 from quotas.apportion import Method
 from quotas.balance import balance_table
+from quotas.cldr import format_number, format_percent
 from quotas.exports import table_format
 from quotas.feasibility import FeasibilityResult, check_feasibility
 from quotas.formats import write_quotas
 from quotas.margin_files import read_margins
+from quotas.messages import render
 from quotas.problems import KleroError, Problem, problem_counts
 from quotas.targets import quotas_from_margins
 
@@ -29,21 +31,24 @@ AddressOpt = Annotated[
 ]
 
 
-def print_problems(problems: list[Problem]) -> None:
-    """Print problems, errors first, one per line."""
+def print_problems(problems: list[Problem], lang: str = "en") -> None:
+    """Print problems, errors first, one per line, in ``lang``."""
     for problem in sorted(problems, key=lambda p: p.severity != "error"):
-        label = "error" if problem.severity == "error" else "warning"
-        typer.echo(f"  {label}: {problem.message}")
+        code = "cli_problem_error" if problem.severity == "error" else "cli_problem_warning"
+        typer.echo(render(code, {"message": problem.message_in(lang)}, lang))
 
 
-def print_infeasible(result: FeasibilityResult) -> None:
+def print_infeasible(result: FeasibilityResult, lang: str = "en") -> None:
     """Say that the quotas cannot be met, why, and the smallest change that fixes it."""
-    typer.echo("Infeasible: no panel can meet every quota.")
-    reasons = [c.message for c in result.conflicts] or [p.message for p in result.problems]
+    typer.echo(render("check_infeasible", {}, lang))
+    reasons = [c.message_in(lang) for c in result.conflicts] or [
+        p.message_in(lang) for p in result.problems
+    ]
     for reason in reasons:
-        typer.echo(f"Why: {reason}")
+        typer.echo(render("check_why", {"reason": reason}, lang))
     if result.relaxation is not None:
-        typer.echo(f"Smallest fix: {result.relaxation.describe()}")
+        fix = result.relaxation.describe(lang)
+        typer.echo(render("check_smallest_fix", {"fix": fix}, lang))
 
 
 def feasibility_of(inputs: Inputs, size: int) -> FeasibilityResult:
@@ -66,6 +71,7 @@ def check_command(
 
     Exit 0: valid and feasible; 1: valid but infeasible; 2: invalid input.
     """
+    lang = cli_language()
     inputs = load_inputs(
         pool, quotas, size, id_column=id_column, address_columns=split_columns(address_columns)
     )
@@ -82,8 +88,8 @@ def check_command(
             emit_json(payload)
         else:
             total = sum(problem_counts(inputs.problems).values())
-            typer.echo(f"The input is not valid ({total:,} problem(s)):")
-            print_problems(inputs.problems)
+            typer.echo(render("check_invalid", {"count": format_number(total, lang)}, lang))
+            print_problems(inputs.problems, lang)
         return 2
     result = feasibility_of(inputs, size)
     payload.update(result.to_dict())
@@ -96,28 +102,45 @@ def check_command(
         payload["pool_vs_target"] = table.to_dict(orient="records")
         emit_json(payload)
     else:
-        typer.echo(
-            f"Pool: {len(inputs.pool)} people; quotas: {len(inputs.quotas)} categories "
-            f"over {len(inputs.quotas.features)} features; panel size {size}."
-        )
+        figures = {
+            "people": len(inputs.pool),
+            "categories": len(inputs.quotas),
+            "features": len(inputs.quotas.features),
+            "size": size,
+        }
+        typer.echo(render("check_summary", figures, lang))
         notes = [p for p in inputs.problems + result.problems if p.code != "feasibility_infeasible"]
         if notes:
-            typer.echo("Notes:")
-            print_problems(notes)
+            typer.echo(render("check_notes", {}, lang))
+            print_problems(notes, lang)
         if result.feasible:
-            typer.echo("Feasible: a panel meeting every quota can be selected.")
+            typer.echo(render("check_feasible", {}, lang))
         else:
-            print_infeasible(result)
-        typer.echo("\nPool composition against the targets:")
-        typer.echo(_pool_table_text(table))
+            print_infeasible(result, lang)
+        typer.echo("\n" + render("check_composition", {}, lang))
+        typer.echo(_pool_table_text(table, lang))
     return 0 if result.feasible else 1
 
 
-def _pool_table_text(table: Any) -> str:
-    shown = table[["feature", "value", "count", "share", "target_share", "min", "max"]].copy()
-    shown = shown.rename(columns={"count": "in pool", "share": "pool share"})
-    for col in ("pool share", "target_share"):
-        shown[col] = shown[col].map(lambda v: "" if v != v or v is None else f"{100 * v:.1f}%")
+# The composition table's columns and the catalogue heading of each.
+_COMPOSITION = {
+    "feature": "report_col_feature",
+    "value": "report_col_value",
+    "count": "check_col_in_pool",
+    "share": "check_col_pool_share",
+    "target_share": "report_col_target_share",
+    "min": "check_col_min",
+    "max": "check_col_max",
+}
+
+
+def _pool_table_text(table: Any, lang: str) -> str:
+    shown = table[list(_COMPOSITION)].copy()
+    for col in ("share", "target_share"):
+        shown[col] = shown[col].map(
+            lambda v: "" if v != v or v is None else format_percent(v, lang)
+        )
+    shown = shown.rename(columns={c: render(code, {}, lang) for c, code in _COMPOSITION.items()})
     return str(shown.to_string(index=False))
 
 
@@ -152,5 +175,6 @@ def quotas_command(
         method=method,
     )
     write_file(out, lambda path: write_quotas(table, path))
-    typer.echo(f"Wrote {len(table)} quotas for a panel of {size} to {out}.")
+    figures = {"count": len(table), "size": size, "path": str(out)}
+    typer.echo(render("quotas_written", figures, cli_language()))
     return 0

@@ -10,8 +10,9 @@ import typer
 
 from klero.files.check import AddressOpt, IdOpt, PoolOpt, QuotasOpt, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import JsonOpt, emit_json, split_columns
+from klero.options import JsonOpt, cli_language, emit_json, split_columns
 from klero.output import json_writer, table_writer, write_all
+from quotas.messages import render
 from quotas.problems import InvalidInput, Problem
 from quotas.tables import read_table
 from sampling import replace
@@ -68,8 +69,9 @@ def replace_command(
         address_columns=split_columns(address_columns),
     )
     if not inputs.valid:
-        typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
-        print_problems(inputs.problems)
+        lang = cli_language()
+        typer.echo(render("check_invalid", {"count": len(inputs.problems)}, lang))
+        print_problems(inputs.problems, lang)
         return 2
     assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
     result = replace(inputs.pool, inputs.quotas, members, gone, candidates=candidates, seed=seed)

@@ -16,10 +16,12 @@ import typer
 
 from klero.files.check import feasibility_of, print_infeasible, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import emit_json
+from klero.options import cli_language, emit_json
 from klero.output import json_writer, table_writer, write_all
 from klero.progress import progress_for
+from quotas.cldr import format_number
 from quotas.margin_files import read_margins
+from quotas.messages import render
 from quotas.problems import Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import (
@@ -104,8 +106,9 @@ def select_files(
         if as_json:
             emit_json({"valid": False, "problems": [p.to_dict() for p in inputs.problems]})
         else:
-            typer.echo(f"The input is not valid ({len(inputs.problems)} problem(s)):")
-            print_problems(inputs.problems)
+            lang = cli_language()
+            typer.echo(render("check_invalid", {"count": len(inputs.problems)}, lang))
+            print_problems(inputs.problems, lang)
         return 2
     assert inputs.pool is not None and inputs.quotas is not None and inputs.frame is not None
     request = SelectionRequest(inputs.pool, inputs.quotas, size, settings.for_pool(inputs.pool))
@@ -172,29 +175,41 @@ def _writers(
 
 def _print_result(result: SelectionResult, out_dir: Path) -> None:
     settings, fairness, chosen = result.request.settings, result.fairness(), result.alternates
-    typer.echo(
-        f"Selected {len(result.selected)} of {len(result.request.pool)} people with "
-        f"{settings.algorithm} (lottery number {result.drawn.index} of "
-        f"{settings.lottery_size}) in {result.seconds:.1f} s."
-    )
-    typer.echo(
-        f"Selection probabilities in the lottery: min {fairness['lottery_min']:.4f}, "
-        f"max {fairness['lottery_max']:.4f}, Gini {fairness['lottery_gini']:.3f} "
-        f"(optimum: min {fairness['min']:.4f}, max {fairness['max']:.4f}, "
-        f"Gini {fairness['gini']:.3f}); largest drop below the optimum "
-        f"{fairness['lottery_max_drop']:.5f}, largest rise {fairness['lottery_max_rise']:.5f}."
-    )
-    typer.echo(f"Input SHA-256 {result.input_sha256} (inputs.json).")
+    lang = cli_language()
+
+    def number(value: float, decimals: int) -> str:
+        return format_number(value, lang, decimals)
+
+    figures = {
+        "selected": len(result.selected),
+        "people": len(result.request.pool),
+        "algorithm": str(settings.algorithm),
+        "number": result.drawn.index,
+        "panels": settings.lottery_size,
+        "seconds": number(result.seconds, 1),
+    }
+    typer.echo(render("select_summary", figures, lang))
+    figures = {
+        name: number(fairness[name], 4) for name in ("lottery_min", "lottery_max", "min", "max")
+    }
+    figures |= {name: number(fairness[name], 3) for name in ("lottery_gini", "gini")}
+    figures |= {
+        name: number(fairness[name], 5) for name in ("lottery_max_drop", "lottery_max_rise")
+    }
+    typer.echo(render("select_fairness", figures, lang))
+    typer.echo(render("select_input_hash", {"hash": result.input_sha256}, lang))
     report = result.report()
     if "end_to_end" in report:
         print_end_to_end(report["end_to_end"])
     if chosen is not None:
-        typer.echo(
-            f"{len(chosen)} alternates ({chosen.method}): expected quota deviation after "
-            f"drop-outs {chosen.expected_deviation:.3f} per seat "
-            f"(without alternates {chosen.without_alternates:.3f})."
-        )
-    typer.echo(f"Files written to {out_dir}.")
+        figures = {
+            "count": len(chosen),
+            "method": str(chosen.method),
+            "deviation": number(chosen.expected_deviation, 3),
+            "without": number(chosen.without_alternates, 3),
+        }
+        typer.echo(render("select_alternates", figures, lang))
+    typer.echo(render("select_written", {"path": str(out_dir)}, lang))
 
 
 def print_end_to_end(figures: dict[str, Any]) -> None:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from klero.options import cli_language
+from quotas.messages import render
+
 
 def synth_command(
     country: Annotated[str, typer.Option("--country", help="ISO 3166 alpha-2 country code.")],
@@ -38,5 +41,5 @@ def synth_command(
         country, size, seed, out_dir, panel_size=panel_size, bias=bias, pii=not no_pii, truth=truth
     )
     for name, path in sorted(written.items()):
-        typer.echo(f"Wrote {name}: {path}")
+        typer.echo(render("synth_written", {"name": name, "path": str(path)}, cli_language()))
     return 0

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from klero.options import DRAW_NUMBER_MAX, JsonOpt, emit_json
+from klero.options import DRAW_NUMBER_MAX, JsonOpt, cli_language, emit_json
+from quotas.messages import render
 from quotas.problems import KleroError
 from sampling import draw_panel, read_lottery
 
@@ -47,9 +48,9 @@ def verify_command(
     if as_json:
         emit_json({"matches": matches, "selected": sorted(ids)})
     elif matches:
-        typer.echo(f"Verified: the lottery gives the published panel of {len(ids)} people.")
+        typer.echo(render("verify_matches", {"count": len(ids)}, cli_language()))
     else:
-        typer.echo("MISMATCH: the lottery does not give the published panel.")
+        typer.echo(render("verify_mismatch", {}, cli_language()))
     return 0 if matches else 1
 
 

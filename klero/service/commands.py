@@ -14,6 +14,7 @@ from klero.service import (
     audit,
     database,
     deliberations,
+    labels,
     panels,
     pools,
     registration,
@@ -38,6 +39,7 @@ for group, name in (
     (audit.audit_app, "audit"),
 ):
     service_app.add_typer(group, name=name, help=SERVICE_COMMANDS[name])
+deliberations.delib_app.command("labels")(labels.labels_command)
 service_app.command("runs", help=SERVICE_COMMANDS["runs"])(panels.runs_command)
 service_app.command("rerun", help=SERVICE_COMMANDS["rerun"])(panels.rerun_command)
 service_app.command("demo", help=SERVICE_COMMANDS["demo"])(deliberations.demo_command)

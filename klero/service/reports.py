@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.options import DbOpt, JsonOpt, UserOpt, chosen_language, cli_language, emit_json
 from klero.service.common import logged_in
 from quotas.messages import render
 from recruitment import usecases as uc
@@ -30,12 +30,19 @@ def report_command(
     country: Annotated[
         str | None, typer.Option("--country", help="Only this country's sites (ISO code).")
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en, fr, es.")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the report (klero languages lists them; default KLERO_LANG).",
+        ),
+    ] = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a deliberation's report (summary: ``klero.listing``)."""
+    lang = cli_language() if lang is None else chosen_language(lang)
     chosen = uc.parse_level(level)
     report_format(out)  # an unknown suffix is refused before signing in
     with logged_in(database_url_, user) as (db, actor):

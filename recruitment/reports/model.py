@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from quotas.balance import aggregate_scores
+from quotas.labels import Labels
 from quotas.model import normalise
 
 
@@ -212,6 +213,7 @@ class Report:
     country_names: dict[str, str] = field(default_factory=dict)
     channels: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    labels: Labels = field(default_factory=lambda: Labels([]))  # criteria, categories
 
     def country_scores(self) -> dict[str, float]:
         """Each country's pooled score, whatever the report's level (for the map)."""

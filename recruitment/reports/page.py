@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from quotas.languages import direction
 from quotas.messages import render
 from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
@@ -14,6 +15,7 @@ from recruitment.reports.tables import (
     balance_frame,
     gaps_frame,
     header,
+    labelled,
     provenance_frame,
     sites_frame,
     unit_label,
@@ -24,8 +26,8 @@ from recruitment.reports.worldmap import world_svg
 _STYLE = (
     "body{font-family:sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}"
-    "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right;vertical-align:top}"
-    "th{background:#eee}td.text{text-align:left}"
+    "td,th{border:1px solid #bbb;padding:3px 6px;text-align:end;vertical-align:top}"
+    "th{background:#eee}td.text{text-align:start}"
     ".neg{background:#fdd}.pos{background:#dde}.worldmap{max-width:1100px;background:#fff}"
     ".note{color:#555;max-width:60em}@media print{body{margin:0}}"
 )
@@ -104,7 +106,7 @@ def report_html(report: Report, lang: str = "en") -> str:
             map_svg(report, lang)
             + f'<p class="note">{html.escape(render("report_map_legend", {}, lang))}</p>',
         ),
-        ("report_section_gaps", table_html(gaps_frame(report, lang), lang)),
+        ("report_section_gaps", table_html(labelled(gaps_frame(report, lang), report, lang), lang)),
         ("report_section_balance", _balance_tables(report, lang)),
         ("report_section_tests", _tests_section(report, lang)),
         ("report_section_sites", table_html(sites_frame(report, lang), lang)),
@@ -119,7 +121,8 @@ def report_html(report: Report, lang: str = "en") -> str:
     )
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in intro)
     return (
-        f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{html.escape(lang)}' dir='{direction(lang)}'>"
+        "<head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{paragraphs}{notes}{body}</body></html>"
     )
@@ -138,6 +141,6 @@ def _balance_tables(report: Report, lang: str) -> str:
     parts = []
     for unit in report.units:
         label = unit_label(report, unit, lang)
-        part = frame[frame["unit"] == label][[*shown, "deviation"]]
+        part = labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang)
         parts.append(f"<h3>{html.escape(label)}</h3>{table_html(part, lang)}")
     return "".join(parts)

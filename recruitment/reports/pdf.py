@@ -4,7 +4,8 @@ The map is the HTML page's own SVG (``page.map_svg``), drawn as vector paths (no
 network, no image file); its per-country tooltips have no place on paper, the tables
 below give the same figures. The PDF uses the standard PDF fonts, which hold Latin-1
 only: other letters are written without their accents (``Bihār`` as ``Bihar``), or as
-``?`` when they have no Latin form. The HTML report shows every name as it is.
+``?`` when they have no Latin form, and a language those fonts cannot write gets the
+report in English (``pdf_language``). The HTML report shows every name as it is.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import re
 import pandas as pd
 from fpdf import FPDF
 
-from quotas.messages import render
-from quotas.pdf_text import latin
+from quotas.languages import language, resolve
+from quotas.messages import ENGLISH, catalogues, merged, render
+from quotas.pdf_text import latin, writable
 from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
@@ -25,6 +27,7 @@ from recruitment.reports.tables import (
     balance_frame,
     gaps_frame,
     header,
+    labelled,
     provenance_frame,
     sites_frame,
     unit_label,
@@ -122,8 +125,26 @@ def _map(pdf: FPDF, report: Report, lang: str) -> None:
     pdf.set_y(top + float(placed.rendered_height) + 2)
 
 
+def pdf_language(lang: str) -> str:
+    """``lang`` when the fonts can write its report's words, else English.
+
+    The standard PDF fonts hold Latin-1 only: a language whose report templates need
+    other letters (Arabic, Chinese, Russian, Hindi, Vietnamese, ...) gets an English PDF
+    with a note naming the language; its HTML report is in that language.
+
+    >>> pdf_language("fr"), pdf_language("ar")
+    ('fr', 'en')
+    """
+    templates = merged(catalogues(), lang)
+    if not templates or lang == ENGLISH:
+        return ENGLISH
+    report = [t for code, t in templates.items() if code.startswith("report_")]
+    return lang if all(writable(t) for t in report) else ENGLISH
+
+
 def report_pdf(report: Report, lang: str = "en") -> bytes:
-    """The report as PDF bytes."""
+    """The report as PDF bytes (in English when the PDF fonts cannot write ``lang``)."""
+    asked, lang = lang, pdf_language(lang)
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(auto=True, margin=10)
     pdf.set_margins(10, 10, 10)
@@ -132,6 +153,8 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     pdf.set_title(latin(title))
     pdf.set_creator("Kleroterion")
     _heading(pdf, title, 16)
+    if lang != asked and resolve(asked) is not None:
+        _paragraph(pdf, render("report_pdf_in_english", {"language": language(asked).english}))
     params = {"at": report.generated_at, "engine": report.engine, "runs": len(report.runs)}
     _paragraph(pdf, render("report_generated", params, lang))
     if report.country:
@@ -145,14 +168,16 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("volunteers_"))]], lang)
     _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("status_"))]], lang)
     _heading(pdf, render("report_section_gaps", {}, lang))
-    _table(pdf, gaps_frame(report, lang), lang)
+    _table(pdf, labelled(gaps_frame(report, lang), report, lang), lang)
     _heading(pdf, render("report_section_balance", {}, lang))
     frame = balance_frame(report, lang)
     shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
     for unit in report.units:
         label = unit_label(report, unit, lang)
         _heading(pdf, label, 9)
-        _table(pdf, frame[frame["unit"] == label][[*shown, "deviation"]], lang)
+        _table(
+            pdf, labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang), lang
+        )
     _heading(pdf, render("report_section_tests", {}, lang))
     for text in explanations(lang):
         _paragraph(pdf, text)

@@ -19,6 +19,18 @@ def header(column: str, lang: str) -> str:
     return render(f"report_col_{column.replace('-', '_')}", {}, lang)
 
 
+def labelled(frame: pd.DataFrame, report: Report, lang: str) -> pd.DataFrame:
+    """``frame`` with criteria and categories by their labels in ``lang`` (files keep codes)."""
+    if not report.labels or "feature" not in frame:
+        return frame
+    shown = frame.copy()
+    if "value" in shown:
+        pairs = zip(frame["feature"], frame["value"], strict=True)
+        shown["value"] = [report.labels.category(str(f), str(v), lang) for f, v in pairs]
+    shown["feature"] = [report.labels.criterion(str(f), lang) for f in frame["feature"]]
+    return shown
+
+
 def unit_label(report: Report, unit: Unit, lang: str) -> str:
     """How a unit is named: every site, a country (code and name) or a region (country)."""
     if report.level == Level.GLOBAL:

@@ -33,6 +33,12 @@ from recruitment.usecases.batch import (
     site_number,
 )
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
+from recruitment.usecases.labels import (
+    LabelsReport,
+    deliberation_labels,
+    import_labels,
+    set_labels,
+)
 from recruitment.usecases.overview import (
     SitesOverview,
     SiteSummary,
@@ -181,6 +187,7 @@ __all__ = [
     "ImportPreview",
     "ImportRefused",
     "ImportReport",
+    "LabelsReport",
     "LoginLock",
     "LoginLocked",
     "NewSite",
@@ -236,6 +243,7 @@ __all__ = [
     "create_user",
     "cross_site_duplicates",
     "deliberation_criteria",
+    "deliberation_labels",
     "deliberation_report",
     "disable_totp",
     "enable_totp",
@@ -243,6 +251,7 @@ __all__ = [
     "export_panel",
     "export_volunteer_data",
     "import_frame",
+    "import_labels",
     "import_plan",
     "import_pool",
     "import_users",
@@ -274,6 +283,7 @@ __all__ = [
     "second_factor_state",
     "set_consent_text",
     "set_criteria",
+    "set_labels",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from quotas.apportion import Method
 from quotas.catchment import margins_for_catchment
+from quotas.labels import LabelRow, labels_from_margins
 from quotas.model import QuotaTable
 from quotas.problems import InvalidInput, Problem, errors_only
 from quotas.tables import read_table
@@ -35,6 +36,7 @@ from recruitment.permissions import Action, Actor, require
 from recruitment.plan_file import DEFAULT_PANEL_SIZE, PlanRow, read_plan_frame
 from recruitment.security import Secrets
 from recruitment.usecases.common import current_quota_set, deliberation_named, quota_rows
+from recruitment.usecases.labels import store_labels
 from recruitment.usecases.pool_rows import prepare
 from recruitment.usecases.pools import import_into
 from recruitment.usecases.quota_sets import store_quotas
@@ -81,6 +83,7 @@ class _Files:
     settings: dict[str, Any] = field(default_factory=dict)
     pool: pd.DataFrame | None = None
     pool_sha256: str = ""
+    labels: list[LabelRow] = field(default_factory=list)  # the margins' label_<lang> columns
 
 
 def import_plan(db: Database, actor: Actor, deliberation: str, path: str | Path) -> PlanResult:
@@ -108,6 +111,7 @@ def import_plan(db: Database, actor: Actor, deliberation: str, path: str | Path)
         for row in rows:
             site, outcome = _site(session, actor, row, countries, organisations)
             outcomes.append(_fill(session, actor, secrets, site, row, files[row.row], outcome))
+        store_labels(session, actor, delib, [lab for r in rows for lab in files[r.row].labels])
         warnings = [p for o in outcomes for p in o[1] if p not in problems]
         return PlanResult(
             deliberation,
@@ -154,7 +158,8 @@ def _read_files(row: PlanRow, size: int, criteria: list[str], problems: list[Pro
             margins, more = margins_for_catchment(
                 frame, row.margins_file.name, row.country, row.regions
             )
-            problems += found + more
+            files.labels, labelled = labels_from_margins(frame, row.margins_file.name)
+            problems += found + more + labelled
             if margins is not None:
                 files.quotas = quotas_from_margins(
                     margins, size, tolerance_points=row.tolerance_points

@@ -47,6 +47,7 @@ from recruitment.reports.model import (
     pooled_scores,
 )
 from recruitment.usecases.common import deliberation_named, site_ref, table_from_rows
+from recruitment.usecases.labels import labels_of
 from recruitment.usecases.reruns import EARLIER_ENGINE
 from recruitment.usecases.tables import table_counts
 from sampling import ENGINE
@@ -287,6 +288,7 @@ def deliberation_report(
     chosen = level if isinstance(level, Level) else parse_level(level)
     with db.unit_of_work() as session:
         sites, rows, names = _read(session, actor, deliberation, country)
+        labels = labels_of(session, deliberation_named(session, deliberation).id)
     if country is not None and not sites:
         raise KleroError("report_country_empty", country=country.strip().upper())
     keys = UNIT_KEYS[chosen]
@@ -305,4 +307,5 @@ def deliberation_report(
         names,
         CHANNELS,
         SEAT_STATUSES,
+        labels,
     )

@@ -203,7 +203,7 @@ def test_report_download_is_in_the_users_language(shared_db: DemoDb, downloads: 
     html = downloads.data(at, "balance_html").content.decode("utf-8")
     assert "<title>Représentativité : FR-lyon</title>" in html
     assert "<th>Critère</th>" in html
-    assert "\u202f%" in html  # French percent style
+    assert "\u00a0%" in html  # French percent style (CLDR)
 
 
 def _export(at: AppTest, downloads: _Downloads) -> tuple[str, pd.DataFrame, str]:
@@ -326,7 +326,7 @@ def test_status_changes_persist_are_audited_and_a_drop_out_is_replaced(own_db: D
     assert "Every seat is filled" in texts(at)
     assert not [m for m in at.multiselect if m.key == "panel_dropped"]
     shown = at.dataframe[0].value
-    assert shown.set_index("pseudonym").loc[newcomer, "status"] == "invited"
+    assert shown.set_index("Pseudonym").loc[newcomer, "Status"] == "invited"
 
 
 def test_a_french_partner_sees_replacement_reasons_in_french(own_db: DemoDb) -> None:

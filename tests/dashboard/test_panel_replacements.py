@@ -12,7 +12,7 @@ from tests.dashboard.test_flows import SITE, _record, service, texts
 
 
 def _seats(at: AppTest) -> pd.DataFrame:
-    return at.dataframe[0].value.set_index("pseudonym")
+    return at.dataframe[0].value.set_index("Pseudonym")
 
 
 def _replace_through_the_page(at: AppTest, dropped: str) -> str:

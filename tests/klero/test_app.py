@@ -14,8 +14,8 @@ from klero.app import SERVICE_COMMANDS, main, service_group
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE_COMMANDS = [
-    *("check", "quotas", "select", "verify", "replace", "synth", "weights", "tables", "seats"),
-    "locations",
+    *("check", "quotas", "select", "verify", "replace", "synth", "weights", "tables"),
+    *("languages", "seats", "locations"),
 ]
 
 

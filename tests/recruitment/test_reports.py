@@ -7,6 +7,7 @@ drop-out replaced and statuses recorded), KE-nairobi (Org B, quotas with targets
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zlib
@@ -19,10 +20,12 @@ import pytest
 from sqlalchemy import event
 
 from klero.app import main
+from quotas.labels import LabelRow
 from quotas.model import Category, Quota, QuotaTable
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.reports import Level, Report, report_bytes, write_report
+from recruitment.reports.pdf import pdf_language
 from recruitment.usecases.reports import fairness_of
 from sampling import SelectionSettings
 from tests.recruitment.conftest import PASSWORD, SIZE, World, pool_frame
@@ -216,6 +219,32 @@ def test_klero_report_writes_the_file(
     assert "3 sites" in capsys.readouterr().out
     assert main([*common, "--level", "planet"]) == 2
     assert main([*common[:-2], "--out", str(tmp_path / "report.odt")]) == 2
+
+
+def test_languages_right_to_left_the_pdf_s_fonts_and_labels(
+    reported: tuple[World, uc.RunSummary, int],
+) -> None:
+    """Arabic pages run right to left; a PDF whose fonts cannot write a language is English;
+    criteria and categories read by their labels in the page's language."""
+    world, _, _ = reported
+    report = _report(world, "global")
+    arabic = report_bytes(report, "html", "ar").decode("utf-8")
+    assert arabic.startswith("<!doctype html><html lang='ar' dir='rtl'>")
+    assert "<html lang='fr' dir='ltr'>" in report_bytes(report, "html", "fr").decode("utf-8")
+    assert pdf_language("ar") == "en" and pdf_language("fr") == "fr"
+    mapless = dataclasses.replace(report, sites=[])  # the map's drawing is tested above
+    text = _pdf_text(report_bytes(mapless, "pdf", "ar"))
+    assert "This PDF is in English: its fonts cannot write Arabic." in text
+    # Labels in the reader's language on pages; files keep the codes.
+    rows = [LabelRow("gender", "", "fr", "Genre"), LabelRow("gender", "female", "fr", "Femme")]
+    uc.set_labels(world.db, world.admin, DELIBERATION, rows)
+    report = _report(world, "country")
+    french = report_bytes(report, "html", "fr").decode("utf-8")
+    assert '<td class="text">Genre</td><td class="text">Femme</td>' in french
+    english = report_bytes(report, "html", "en").decode("utf-8")
+    assert "Femme" not in english and '<td class="text">gender</td>' in english
+    csv = report_bytes(report, "csv", "fr").decode("utf-8")
+    assert "Femme" not in csv and ",female," in csv
 
 
 def test_no_contact_detail_reaches_any_file(reported: tuple[World, uc.RunSummary, int]) -> None:

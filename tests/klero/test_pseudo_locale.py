@@ -1,0 +1,93 @@
+"""The command line in the pseudo-language: what it prints comes from a catalogue or the data.
+
+``KLERO_LANG=qps`` puts every catalogue string between markers (``tests/pseudo.py``); a
+word printed outside them must be data: the input files' criteria, categories and paths,
+a language's name, a number or an id. Covered: ``klero check`` (valid, invalid,
+infeasible), ``klero quotas``, ``select``, ``verify``, ``languages`` and the errors every
+command reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from klero.app import main
+from quotas.languages import ENV, PSEUDO
+from tests.pseudo import CLOSE, OPEN, language_words, stray_words, unmarked, words
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "recruitment" / "data"
+README = ROOT / "tests" / "data" / "readme"
+FILES = [
+    EXAMPLE / "example_pool.csv",
+    EXAMPLE / "example_quotas.csv",
+    EXAMPLE / "example_margins.csv",
+    README / "pool_old_women.csv",
+    README / "quotas_old_women.csv",
+]
+
+
+def _data(tmp_path: Path) -> set[str]:
+    texts = [p.read_text("utf-8") for p in FILES]
+    texts += [str(p) for p in FILES] + [str(tmp_path)]
+    codes = {"leximin", "scaled", "optimised", PSEUDO}  # option values, printed as given
+    return words(texts) | language_words() | codes
+
+
+def test_the_check_finds_text_outside_the_catalogue() -> None:
+    assert unmarked(f"{OPEN}a {OPEN}b{CLOSE} c{CLOSE} FR-lyon") == " FR-lyon"
+    data = {"fr", "lyon"}
+    assert not stray_words(f"{OPEN}Sites{CLOSE} · 12 · FR-lyon · 3b94f0", data)
+    assert stray_words(f"{OPEN}Sites{CLOSE} all countries", data) == ["all", "countries"]
+
+
+def _commands(tmp_path: Path) -> list[tuple[list[str], int]]:
+    pool, quotas = str(EXAMPLE / "example_pool.csv"), str(EXAMPLE / "example_quotas.csv")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,gender\n1,female\n1,male\n", "utf-8")
+    return [
+        (["check", "--pool", pool, "--quotas", quotas, "--size", "30"], 0),
+        (
+            [
+                *("check", "--pool", str(README / "pool_old_women.csv")),
+                *("--quotas", str(README / "quotas_old_women.csv"), "--size", "20"),
+            ],
+            1,
+        ),
+        (["check", "--pool", str(broken), "--quotas", quotas, "--size", "30"], 2),
+        (["check", "--pool", str(tmp_path / "absent.csv"), "--quotas", quotas, "--size", "3"], 2),
+        (
+            [
+                *("quotas", "--margins", str(EXAMPLE / "example_margins.csv"), "--size", "30"),
+                *("--out", str(tmp_path / "quotas.csv")),
+            ],
+            0,
+        ),
+        (
+            [
+                *("select", "--pool", pool, "--quotas", quotas, "--size", "30", "--seed", "1"),
+                *("--alternates", "3", "--out-dir", str(tmp_path / "panel")),
+            ],
+            0,
+        ),
+        (["verify", "--out-dir", str(tmp_path / "panel")], 0),
+        (["languages"], 0),
+        (["languages", "--language", "xx"], 2),
+    ]
+
+
+def test_commands_print_only_catalogue_strings_and_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV, PSEUDO)
+    data = _data(tmp_path)
+    strays = []
+    for args, expected in _commands(tmp_path):
+        assert main(args) == expected, args
+        printed = capsys.readouterr()
+        lines = (printed.out + printed.err).splitlines()
+        assert any(OPEN in line for line in lines), args
+        strays += [(args[0], line) for line in lines if stray_words(line, data)]
+    assert not strays, strays
