@@ -76,14 +76,19 @@ def paper_forms(who: Actor, site: str, form: uc.RegistrationForm) -> bool:
     report = attempt(uc.register_people, db(), who, site, people, channel="paper")
     if report is None:
         return False
+    show_import_report(report)
+    return bool(report.added)
+
+
+def show_import_report(result: uc.ImportReport) -> None:
+    """Who was added, left unchanged or skipped by an import or a batch of forms, and why."""
     st.success(
         tr(
             "pool.import_done",
-            added=format_number(len(report.added), lang()),
-            unchanged=format_number(report.unchanged, lang()),
-            skipped=format_number(report.skipped, lang()),
+            added=format_number(len(result.added), lang()),
+            unchanged=format_number(result.unchanged, lang()),
+            skipped=format_number(result.skipped, lang()),
         )
     )
-    if report.problems:
-        st.dataframe(problem_table(report.problems), hide_index=True, width="stretch")
-    return bool(report.added)
+    if result.problems:
+        st.dataframe(problem_table(result.problems), hide_index=True, width="stretch")

@@ -9,6 +9,7 @@ from dashboard.channel_views import channel_section
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number
 from dashboard.labels_editor import site_labels
+from dashboard.paper_forms import show_import_report
 from dashboard.pool_columns import guessed_addresses, roles_editor
 from dashboard.registration_texts import read_aloud_script
 from dashboard.ui import (
@@ -35,19 +36,6 @@ from recruitment.permissions import Action, Actor
 
 who, site, view = pool_page("pool")
 can_import = may(who, Action.IMPORT_POOL, site, db())
-
-
-def report(result: uc.ImportReport) -> None:
-    st.success(
-        tr(
-            "pool.import_done",
-            added=format_number(len(result.added), lang()),
-            unchanged=format_number(result.unchanged, lang()),
-            skipped=format_number(result.skipped, lang()),
-        )
-    )
-    if result.problems:
-        st.dataframe(problem_table(result.problems), hide_index=True, width="stretch")
 
 
 st.metric(tr("pool.active"), format_number(len(view.people), lang()))
@@ -112,7 +100,7 @@ def upload_and_import(who: Actor) -> None:
         show_error(error)
     else:
         forget()
-        report(result)
+        show_import_report(result)
 
 
 if can_import:
@@ -162,7 +150,7 @@ if can_import:
             )
             if done is not None:
                 forget()
-                report(done)
+                show_import_report(done)
 
 channel_section(who, site)
 
