@@ -70,14 +70,23 @@ def state_message(form: uc.RegistrationForm, lang: str) -> str | None:
     return " ".join(error_lines(closed, lang))
 
 
+def text_languages() -> list[str]:
+    """The languages volunteers' texts (script, consent, form) can be in, the page's first."""
+    return list(dict.fromkeys([lang(), *LANGUAGES]))
+
+
+def language_name(code: str) -> str:
+    """A language's own name (the code itself for the test pseudo-language)."""
+    return LANGUAGES.get(code, code)
+
+
 def read_aloud_script(who: Actor, site: str) -> None:
     """The assisted registration's read-aloud script, in a language chosen beside it."""
     with st.expander(tr("script.title", site=plain(site))):
         chosen = st.selectbox(
             tr("registration.language"),
-            list(LANGUAGES),
-            index=list(LANGUAGES).index(lang()) if lang() in LANGUAGES else 0,
-            format_func=LANGUAGES.__getitem__,
+            text_languages(),
+            format_func=language_name,
             key="script_lang",
         )
         form = attempt(uc.site_form, db(), who, site, chosen)

@@ -80,7 +80,8 @@ def problem(english: str, template: str | None, lang: str) -> str | None:
 
     >>> problem("{n} seats", "{n} sièges", "fr") is None
     True
-    >>> problem("{n, plural, one {# seat} other {# seats}}", "{n} мест", "ru")
+    >>> problem("{n, plural, one {# seat} other {# seats}}", "{n, plural, one {# место} "
+    ...         "other {# мест}}", "ru")  # Russian also needs few and many (or other alone)
     'forms'
     """
     if template is None or not template.strip():

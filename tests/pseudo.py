@@ -42,7 +42,12 @@ def unmarked(text: str) -> str:
     return "".join(out)
 
 
+# Inline code (a link, a command, a file name) is literal in every language.
+CODE = re.compile(r"`[^`]*`")
+
+
 def stray_words(text: str, data: set[str]) -> list[str]:
-    """The words of ``text`` outside the markers that are not data (nor ids or numbers)."""
-    found = WORD.findall(unmarked(text))
+    """The words of ``text`` outside the markers and code spans that are not data (nor ids
+    or numbers)."""
+    found = WORD.findall(CODE.sub(" ", unmarked(text)))
     return [w for w in found if not any(c.isdigit() for c in w) and w.lower() not in data]

@@ -15,7 +15,14 @@ import streamlit as st
 from dashboard.data import forget
 from dashboard.i18n import LANGUAGES, format_date
 from dashboard.paper_forms import paper_forms
-from dashboard.registration_texts import consent_text, read_aloud, sheet, state_message
+from dashboard.registration_texts import (
+    consent_text,
+    language_name,
+    read_aloud,
+    sheet,
+    state_message,
+    text_languages,
+)
 from dashboard.ui import attempt, db, lang, plain, show_error, site_page, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -75,8 +82,8 @@ st.subheader(tr("registration.consent"))
 st.caption(tr("registration.consent_help"))
 consent_lang = st.selectbox(
     tr("registration.language"),
-    list(LANGUAGES),
-    format_func=LANGUAGES.__getitem__,
+    text_languages(),
+    format_func=language_name,
     key="reg_consent_lang",
 )
 in_lang = attempt(uc.site_form, db(), who, site, consent_lang)

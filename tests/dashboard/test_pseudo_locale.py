@@ -98,7 +98,10 @@ def _shown_texts(at: AppTest) -> Iterator[tuple[str, str]]:
         frame = element.value
         if not isinstance(frame, pd.DataFrame):
             continue
-        yield from (("table heading", str(c)) for c in frame.columns)
+        # A heading shows its column configuration's label when it has one.
+        config = json.loads(getattr(element.proto, "columns", "") or "{}")
+        labels = {name: (c or {}).get("label") for name, c in config.items()}
+        yield from (("table heading", str(labels.get(str(c)) or c)) for c in frame.columns)
         for column in frame.columns:
             if not pd.api.types.is_numeric_dtype(frame[column]):
                 yield from (("table cell", str(v)) for v in frame[column].dropna().unique())
