@@ -50,18 +50,11 @@ def seat_form(criteria: list[str]) -> None:
     seed = inputs[2].number_input(tr("tables.seed"), 0, 2**31 - 1, 1, key="tables_seed")
     name = inputs[3].text_input(tr("tables.name_column"), "", key="tables_name")
     pool = pool_view(who, site)
-    stored = [""] + ([] if pool is None else sorted({*pool.features, *pool.attributes}))
+    none = tr("tables.no_column")
+    stored = [none] + ([] if pool is None else sorted({*pool.features, *pool.attributes}))
     by = st.columns(2)
-
-    def shown(column: str) -> str:
-        return column or tr("tables.no_column")
-
-    language = by[0].selectbox(
-        tr("tables.language_column"), stored, format_func=shown, key="tables_lang"
-    )
-    zone = by[1].selectbox(
-        tr("tables.time_zone_column"), stored, format_func=shown, key="tables_zone"
-    )
+    language = by[0].selectbox(tr("tables.language_column"), stored, key="tables_lang")
+    zone = by[1].selectbox(tr("tables.time_zone_column"), stored, key="tables_zone")
     files = st.columns(3)
     uploads = [
         col.file_uploader(tr(f"tables.{kind}"), type=["csv", "xlsx"], key=f"tables_{kind}")
@@ -78,8 +71,8 @@ def seat_form(criteria: list[str]) -> None:
         table_size=int(size),
         rounds=int(rounds),
         seed=int(seed),
-        language_column=language or None,
-        time_zone_column=zone or None,
+        language_column=None if language == none else language,
+        time_zone_column=None if zone == none else zone,
         name_column=name.strip() or None,
         together=together,
         apart=apart,
