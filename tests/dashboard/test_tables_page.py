@@ -46,6 +46,9 @@ def _round_one(at: AppTest) -> dict[str, int]:
 
 def test_an_apart_file_separates_tablemates_and_a_bad_file_is_refused(own_db: DemoDb) -> None:
     at = open_page(signed_in(own_db, "partner-fr"), "tables", SITE)
+    # the language and time-zone columns are chosen among the site's stored columns
+    assert at.selectbox(key="tables_lang").options[:2] == ["None", "age"]
+    assert "gender" in at.selectbox(key="tables_zone").options
     at.multiselect(key="tables_balance").set_value(["gender"])
     at.number_input(key="tables_size").set_value(10)
     at.number_input(key="tables_rounds").set_value(1)
