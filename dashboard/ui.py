@@ -272,15 +272,21 @@ def show_problems(problems: list[Problem], headline: str) -> None:
     st.dataframe(problem_table(problems), hide_index=True, width="stretch")
 
 
+def save_upload(upload: UploadedFile) -> Path:
+    """An uploaded file saved under its own name in this session's folder: its path."""
+    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
 def read_upload(upload: UploadedFile) -> tuple[Path, pd.DataFrame | None, list[Problem]]:
     """An uploaded file saved in this session's folder and read: its path, table and problems.
 
     The table is None when the file cannot be read at all (binary, damaged, over the
     bounds); its problems say why, plainly.
     """
-    folder = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp()))
-    path = folder / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
+    path = save_upload(upload)
     try:
         frame, problems = read_table(path)
     except InvalidInput as error:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard.data import run_view
+from dashboard.data import pool_view, run_view
 from dashboard.i18n import format_number
-from dashboard.ui import attempt, db, lang, show_error, site_page, tr
-from quotas.problems import KleroError
+from dashboard.ui import (
+    attempt,
+    db,
+    lang,
+    save_upload,
+    show_error,
+    show_problems,
+    site_page,
+    tr,
+)
+from quotas.problems import InvalidInput, KleroError, Problem, errors_only
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may
 from recruitment.permissions import Action
@@ -20,29 +30,63 @@ if details is None:
     st.stop()
 can_seat = may(who, Action.SEAT_TABLES, site, db())
 
+
+def constraints(uploads: list[UploadedFile | None]) -> tuple[uc.TableConstraints, list[Problem]]:
+    """The together / apart groups and the facilitators' tables of the uploaded files."""
+    paths = [None if upload is None else save_upload(upload) for upload in uploads]
+    try:
+        together, apart, fixed, problems = uc.constraint_files(*paths)
+    except InvalidInput as error:
+        return ((), (), {}), list(error.problems)
+    return (together, apart, fixed), problems
+
+
+def seat_form(criteria: list[str]) -> None:
+    """Criteria, sizes, seed, the columns to seat by, the constraint files; then seat."""
+    balance = st.multiselect(tr("tables.balance"), criteria, default=criteria, key="tables_balance")
+    inputs = st.columns(4)
+    size = inputs[0].number_input(tr("tables.size"), 2, 50, 8, key="tables_size")
+    rounds = inputs[1].number_input(tr("tables.rounds"), 1, 20, 2, key="tables_rounds")
+    seed = inputs[2].number_input(tr("tables.seed"), 0, 2**31 - 1, 1, key="tables_seed")
+    name = inputs[3].text_input(tr("tables.name_column"), "", key="tables_name")
+    pool = pool_view(who, site)
+    none = tr("tables.no_column")
+    stored = [none] + ([] if pool is None else sorted({*pool.features, *pool.attributes}))
+    by = st.columns(2)
+    language = by[0].selectbox(tr("tables.language_column"), stored, key="tables_lang")
+    zone = by[1].selectbox(tr("tables.time_zone_column"), stored, key="tables_zone")
+    files = st.columns(3)
+    uploads = [
+        col.file_uploader(tr(f"tables.{kind}"), type=["csv", "xlsx"], key=f"tables_{kind}")
+        for col, kind in zip(files, ("together", "apart", "facilitators"), strict=True)
+    ]
+    if not st.button(tr("tables.go"), key="tables_go", disabled=not balance):
+        return
+    (together, apart, fixed), problems = constraints(uploads)
+    if errors_only(problems):
+        show_problems(problems, "tables.files_refused")
+        return
+    settings = uc.TableSettings(
+        balance=tuple(balance),
+        table_size=int(size),
+        rounds=int(rounds),
+        seed=int(seed),
+        language_column=None if language == none else language,
+        time_zone_column=None if zone == none else zone,
+        name_column=name.strip() or None,
+        together=together,
+        apart=apart,
+        fixed=fixed,
+    )
+    if attempt(uc.seat_site, db(), who, site, settings) is not None:
+        st.rerun()
+
+
 if can_seat:
     with st.expander(tr("tables.make"), expanded=False):
-        criteria = [
-            c for c in details.pool.columns if c in details.panel.columns and c != "pseudonym"
-        ]
-        balance = st.multiselect(
-            tr("tables.balance"), criteria, default=criteria, key="tables_balance"
+        seat_form(
+            [c for c in details.pool.columns if c in details.panel.columns and c != "pseudonym"]
         )
-        inputs = st.columns(4)
-        size = inputs[0].number_input(tr("tables.size"), 2, 50, 8, key="tables_size")
-        rounds = inputs[1].number_input(tr("tables.rounds"), 1, 20, 2, key="tables_rounds")
-        seed = inputs[2].number_input(tr("tables.seed"), 0, 2**31 - 1, 1, key="tables_seed")
-        name = inputs[3].text_input(tr("tables.name_column"), "", key="tables_name")
-        if st.button(tr("tables.go"), key="tables_go", disabled=not balance):
-            settings = uc.TableSettings(
-                balance=tuple(balance),
-                table_size=int(size),
-                rounds=int(rounds),
-                seed=int(seed),
-                name_column=name.strip() or None,
-            )
-            if attempt(uc.seat_site, db(), who, site, settings) is not None:
-                st.rerun()
 
 view: uc.TablePlanView | None
 try:

@@ -2,10 +2,10 @@
 
 Reads the panel (``panel.csv`` of ``klero select``, or any table with an id column and
 the balance criteria), the constraint files (``group,id`` rows for ``--together`` and
-``--apart``; ``id,table`` rows for ``--facilitators``), seats everyone with
-``sampling.seat_tables`` and writes ``tables.csv`` (``id, round, table``) and the
-printable plans, all or nothing. Shared with the service form (``klero.service.tables``):
-the summary, the JSON payload and the writing of the files.
+``--apart``; ``id,table`` rows for ``--facilitators``; read by ``sampling.seating.files``),
+seats everyone with ``sampling.seat_tables`` and writes ``tables.csv`` (``id, round,
+table``) and the printable plans, all or nothing. Shared with the service form
+(``klero.service.tables``): the summary, the JSON payload and the writing of the files.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from klero.output import staged, table_writer
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import Seating, SeatingRequest, plan_html, plan_pdf, seat_tables
+from sampling.seating.files import read_constraints
 
 
 @dataclass(frozen=True)
@@ -71,62 +72,6 @@ def read_panel(
                 )
             )
     return frame, problems
-
-
-def read_groups(path: Path) -> tuple[tuple[tuple[str, ...], ...], list[Problem]]:
-    """``group,id`` rows as groups of ids, in the order groups first appear."""
-    frame, problems = read_table(path)
-    if not {"group", "id"} <= set(frame.columns):
-        return (), [Problem("tables_file_columns", {"path": str(path), "columns": "group,id"})]
-    groups: dict[str, list[str]] = {}
-    for group, person in zip(frame["group"], frame["id"], strict=True):
-        if person:
-            groups.setdefault(group, []).append(person)
-    return tuple(tuple(g) for g in groups.values() if len(g) > 1), problems
-
-
-def read_facilitators(path: Path) -> tuple[dict[str, int], list[Problem]]:
-    """``id,table`` rows: each person's fixed table (a whole number from 1)."""
-    frame, problems = read_table(path)
-    if not {"id", "table"} <= set(frame.columns):
-        return {}, [Problem("tables_file_columns", {"path": str(path), "columns": "id,table"})]
-    rows = frame.attrs.get("row_numbers", range(2, len(frame) + 2))
-    fixed: dict[str, int] = {}
-    for row, person, table in zip(rows, frame["id"], frame["table"], strict=True):
-        if not table.isdigit() or int(table) < 1:
-            problems.append(
-                Problem(
-                    "tables_facilitator_table", {"path": str(path), "row": int(row), "value": table}
-                )
-            )
-            continue
-        fixed[person] = int(table)
-    return fixed, problems
-
-
-Groups = tuple[tuple[str, ...], ...]
-
-
-def read_constraints(
-    paths: tuple[Path | None, Path | None, Path | None],
-) -> tuple[Groups, Groups, dict[str, int], list[Problem]]:
-    """The together and apart groups and the facilitators' tables from their files (each
-    optional), with every problem found in them."""
-    together_path, apart_path, facilitators_path = paths
-    together: Groups = ()
-    apart: Groups = ()
-    fixed: dict[str, int] = {}
-    problems: list[Problem] = []
-    if together_path is not None:
-        together, more = read_groups(together_path)
-        problems += more
-    if apart_path is not None:
-        apart, more = read_groups(apart_path)
-        problems += more
-    if facilitators_path is not None:
-        fixed, more = read_facilitators(facilitators_path)
-        problems += more
-    return together, apart, fixed, problems
 
 
 def files_request(

@@ -16,7 +16,6 @@ from klero.files.tables import (
     PanelColumns,
     TableOptions,
     print_seating,
-    read_constraints,
     seating_payload,
     write_outputs,
 )
@@ -24,6 +23,7 @@ from klero.options import emit_json
 from klero.service.common import logged_in
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import usecases as uc
+from sampling.seating.files import read_constraints
 
 
 @dataclass(frozen=True)

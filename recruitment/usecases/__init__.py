@@ -140,8 +140,10 @@ from recruitment.usecases.signin import (
     unlock_login,
 )
 from recruitment.usecases.tables import (
+    TableConstraints,
     TablePlanView,
     TableSettings,
+    constraint_files,
     move_person,
     plan_document,
     seat_site,
@@ -218,6 +220,7 @@ __all__ = [
     "SiteView",
     "SiteWeights",
     "SitesOverview",
+    "TableConstraints",
     "TablePlanView",
     "TableSettings",
     "TotpSetup",
@@ -236,6 +239,7 @@ __all__ = [
     "check_second_factor",
     "classify_pool",
     "confirm_totp",
+    "constraint_files",
     "create_country",
     "create_deliberation",
     "create_organisation",

@@ -12,6 +12,7 @@ computed again from the stored plan, and the move is audited.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quotas.problems import KleroError
+from quotas.problems import KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
 from recruitment.models import SelectionRun, Site, TablePlan, Volunteer, VolunteerContact
@@ -37,6 +38,7 @@ from sampling import (
     plan_pdf,
     seat_tables,
 )
+from sampling.seating.files import read_constraints
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,19 @@ class TablePlanView:
             if self.names:
                 row["name"] = self.names.get(row["pseudonym"], "")
         return [{"pseudonym": r.pop("pseudonym"), **r} for r in rows]
+
+
+Groups = tuple[tuple[str, ...], ...]
+TableConstraints = tuple[Groups, Groups, dict[str, int]]  # together, apart, fixed tables
+
+
+def constraint_files(
+    together: Path | None, apart: Path | None, facilitators: Path | None
+) -> tuple[Groups, Groups, dict[str, int], list[Problem]]:
+    """The together and apart groups and the facilitators' tables of uploaded files (each
+    optional; ``group,id`` and ``id,table`` rows), and every problem found in them; the
+    same reading as ``klero tables``. A file that cannot be read at all: ``InvalidInput``."""
+    return read_constraints((together, apart, facilitators))
 
 
 def _panel(session: Session, run: SelectionRun) -> list[Volunteer]:
