@@ -15,7 +15,7 @@ from klero.files.select import print_end_to_end
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in, run_as
+from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -71,7 +71,7 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
     run_as(database_url_, user, uc.erase_volunteer, pseudonym)
-    typer.echo(f"Volunteer {pseudonym}: personal data erased.")
+    say("svc_volunteer_erased", pseudonym=pseudonym)
 
 
 @volunteer_app.command("export")
@@ -99,7 +99,7 @@ def volunteer_export(
         uc.export_volunteer_data(
             db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
         )
-    typer.echo(f"Volunteer {pseudonym}: data written to {out}.")
+    say("svc_volunteer_exported", pseudonym=pseudonym, path=out)
 
 
 @panel_app.command("status")
@@ -124,9 +124,9 @@ def panel_status(
     for kind, counts in status.counts.items():
         typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for link in status.replacements:
-        typer.echo(f"  {link['pseudonym']} replaces {link['replaces']}")
+        say("svc_replaces", pseudonym=link["pseudonym"], replaced=link["replaces"])
     if status.open_dropouts:
-        typer.echo("  open drop-outs (not replaced yet): " + ", ".join(status.open_dropouts))
+        say("svc_open_dropouts", pseudonyms=", ".join(status.open_dropouts))
 
 
 @panel_app.command("set")
@@ -179,7 +179,7 @@ def panel_replace(
     for added in summary.added:
         typer.echo(f"  {added['pseudonym']}: {added['reason']}")
     if summary.unfilled:
-        typer.echo(f"  {summary.unfilled} seat(s) stay empty: no usable alternate left.")
+        say("svc_seats_unfilled", count=summary.unfilled)
     for quota in summary.unmet:
         typer.echo(
             f"  unmet: {quota['feature']} = {quota['value']} has {quota['after']} seat(s) "
@@ -208,7 +208,7 @@ def panel_export(
         frame = uc.export_panel(
             db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
         )
-    typer.echo(f"{len(frame)} seat(s) written to {out}.")
+    say("svc_seats_written", count=len(frame), path=out)
 
 
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:
