@@ -105,10 +105,14 @@ def delib_import_plan(
         return
     created = [s.site for s in result.sites if s.outcome == "created"]
     updated = [s.site for s in result.sites if s.outcome == "updated"]
-    typer.echo(
-        f"Plan of {deliberation!r}: {len(result.sites)} sites, {len(created)} created, "
-        f"{len(updated)} updated; countries added: {', '.join(result.countries_created) or '-'}; "
-        f"partners added: {', '.join(result.organisations_created) or '-'}."
+    say(
+        "svc_plan_imported",
+        deliberation=deliberation,
+        count=len(result.sites),
+        created=len(created),
+        updated=len(updated),
+        countries=", ".join(result.countries_created) or "-",
+        partners=", ".join(result.organisations_created) or "-",
     )
     for s in result.sites:
         if s.outcome == "unchanged" and not s.volunteers_added and s.quota_version is None:
@@ -227,10 +231,13 @@ def demo_command(database_url_: DbOpt = None) -> None:
     demo = create_demo(database_url_)
     if demo.key_file:
         say("svc_demo_key_file", path=demo.key_file)
-    typer.echo(
-        f"Demo created in {safe_url(demo.url)}: {len(demo.sites)} sites "
-        f"({', '.join(demo.sites)}), every panel drawn in one batch "
-        f"(run {demo.run_id} is {demo.sites[0]}'s)."
+    say(
+        "svc_demo_created",
+        url=safe_url(demo.url),
+        count=len(demo.sites),
+        sites=", ".join(demo.sites),
+        run=demo.run_id,
+        site=demo.sites[0],
     )
     say("svc_demo_logins")
     for name, (role, organisation, secret) in demo.logins.items():

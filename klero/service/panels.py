@@ -52,17 +52,19 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
     if as_json:
         emit_json(dataclasses.asdict(summary))
         return
-    typer.echo(
-        f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
-        f"{summary.site} with {summary.algorithm} (lottery number "
-        f"{summary.lottery_index} of {summary.lottery_size}); "
-        f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
+    say(
+        "svc_run_summary",
+        run=summary.run_id,
+        count=len(summary.selected),
+        site=summary.site,
+        algorithm=summary.algorithm,
+        index=summary.lottery_index,
+        lotteries=summary.lottery_size,
+        alternates=len(summary.alternates),
+        sha=summary.input_sha256,
     )
     if summary.excluded:
-        typer.echo(
-            f"{summary.excluded} volunteer(s) left out of the pool: registered at another "
-            "site of the deliberation too (see klero pool duplicates)."
-        )
+        say("svc_run_excluded", count=summary.excluded)
     if summary.end_to_end is not None:
         print_end_to_end(summary.end_to_end)
 
@@ -117,9 +119,12 @@ def panel_status(
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
-    typer.echo(
-        f"{status.site}, run {status.run_id}: panel of {status.size}, "
-        f"{status.vacancies} vacancy(ies)."
+    say(
+        "svc_panel_status",
+        site=status.site,
+        run=status.run_id,
+        size=status.size,
+        count=status.vacancies,
     )
     for kind, counts in status.counts.items():
         typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
@@ -172,18 +177,24 @@ def panel_replace(
             }
         )
         return
-    typer.echo(
-        f"{summary.site}, run {summary.run_id}: {len(summary.added)} alternate(s) invited "
-        f"for {len(summary.dropped)} drop-out(s)."
+    say(
+        "svc_replace_summary",
+        site=summary.site,
+        run=summary.run_id,
+        count=len(summary.added),
+        dropped=len(summary.dropped),
     )
     for added in summary.added:
         typer.echo(f"  {added['pseudonym']}: {added['reason']}")
     if summary.unfilled:
         say("svc_seats_unfilled", count=summary.unfilled)
     for quota in summary.unmet:
-        typer.echo(
-            f"  unmet: {quota['feature']} = {quota['value']} has {quota['after']} seat(s) "
-            f"({quota['status']})."
+        say(
+            "svc_replace_unmet",
+            feature=quota["feature"],
+            value=quota["value"],
+            count=quota["after"],
+            status=quota["status"],
         )
 
 

@@ -108,9 +108,12 @@ def pool_import(
         return 0
     say("svc_columns_of", name=file.name)
     print_columns(report.columns)
-    typer.echo(
-        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
-        f"there, {report.skipped} skipped."
+    say(
+        "svc_pool_imported",
+        site=site,
+        count=len(report.added),
+        unchanged=report.unchanged,
+        skipped=report.skipped,
     )
     _print_problems(report.problems)
     return 0
@@ -132,12 +135,11 @@ def _show_preview(preview: uc.ImportPreview, name: str, as_json: bool) -> int:
         return code
     say("svc_columns_of", name=name)
     print_columns(preview.columns)
-    verdict = "would be imported" if preview.ok else "would be refused"
     errors = len(errors_only(preview.problems))
-    typer.echo(
-        f"{preview.site}: dry run, nothing stored. {preview.rows} row(s) {verdict}"
-        + (f" ({errors} error(s))." if errors else ".")
-    )
+    if preview.ok:
+        say("svc_dry_run_ok", site=preview.site, count=preview.rows)
+    else:
+        say("svc_dry_run_refused", site=preview.site, count=preview.rows, errors=errors)
     _print_problems(preview.problems)
     return code
 

@@ -48,9 +48,11 @@ def site_registration(
     if settings.opens is None or settings.closes is None:
         say("svc_registration_closed", site=site)
     else:
-        typer.echo(
-            f"Public registration for {site}: from {settings.opens.isoformat()} to "
-            f"{settings.closes.isoformat()} (included), at /register?site={site}&lang=<language>."
+        say(
+            "svc_registration_open",
+            site=site,
+            opens=settings.opens.isoformat(),
+            closes=settings.closes.isoformat(),
         )
     if settings.consents:
         say("svc_consents_written", languages=", ".join(settings.consents))

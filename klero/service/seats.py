@@ -57,9 +57,14 @@ def allocate_for_deliberation(
     if as_json:
         emit_json(_payload(found, population))
         return 0
-    typer.echo(
-        f"{total} seats of {deliberation!r} shared among {len(countries)} countries and "
-        f"{len(sites)} sites ({method.value}, sites by {request.by.value}):"
+    say(
+        "svc_seats_shared",
+        total=total,
+        deliberation=deliberation,
+        countries=len(countries),
+        sites=len(sites),
+        method=method.value,
+        by=request.by.value,
     )
     typer.echo(seats_text(countries.rename(columns={"code": "country"})))
     typer.echo("")

@@ -146,17 +146,16 @@ def _print_import(report: uc.UserImportReport, target: Path | None, as_json: boo
             }
         )
         return
-    typer.echo(
-        f"{len(report.created)} account(s) created, {len(report.existing)} already there; "
-        f"{len(report.organisations)} organisation(s) created."
+    say(
+        "svc_users_imported",
+        count=len(report.created),
+        existing=len(report.existing),
+        organisations=len(report.organisations),
     )
     for problem in report.problems:
         typer.echo(f"  {problem.severity}: {problem.message}")
     if target is not None:
-        typer.echo(
-            f"One-time passwords written to {target} (readable by you only). Hand each to "
-            "its owner, then delete the file: each must set their own password at first sign-in."
-        )
+        say("svc_one_time_passwords", path=target)
 
 
 @user_app.command("password")
@@ -190,10 +189,7 @@ def user_unlock(
     if done.was_locked:
         say("svc_login_unlocked", login=login, count=done.failures)
     elif done.failures:
-        typer.echo(
-            f"Login {login!r} was not locked; its {done.failures} recent failed sign-in(s) "
-            "are forgotten."
-        )
+        say("svc_login_failures_forgotten", login=login, count=done.failures)
     else:
         say("svc_login_not_locked", login=login)
 
