@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import run_as
+from klero.service.common import run_as, say
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
 from recruitment import usecases as uc
@@ -66,7 +66,7 @@ def audit_head(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonO
         return 0 if head.chain.ok else 1
     if not head.chain.ok:
         typer.echo(head.chain.message)
-        typer.echo(f"Do not publish this head as it is: {head.anchor.text}")
+        say("svc_audit_do_not_publish", anchor=head.anchor.text)
         return 1
     typer.echo(head.anchor.text)
     typer.echo(

@@ -18,6 +18,8 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import typer
 
+from klero.options import cli_language
+from quotas.messages import render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.permissions import Actor
@@ -92,3 +94,8 @@ def run_as(
     """Log in, call ``use_case(db, actor, *args, **kwargs)``, close the database: its result."""
     with logged_in(database_url, user) as (db, actor):
         return use_case(db, actor, *args, **kwargs)
+
+
+def say(code: str, **params: object) -> None:
+    """Print the klero message ``code`` in the CLI's language (``KLERO_LANG``)."""
+    typer.echo(render(code, params, cli_language()))

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt
+from klero.service.common import say
 from quotas.messages import render
 from quotas.problems import KleroError
 from recruitment.db import database_url, downgrade, safe_url, upgrade_database
@@ -26,9 +27,7 @@ key_app = typer.Typer(no_args_is_help=True)
 def db_upgrade(database_url_: DbOpt = None) -> None:
     """Create the tables, or bring an older database up to date (back it up first)."""
     upgraded = upgrade_database(database_url_)
-    typer.echo(
-        f"Database {safe_url(database_url(database_url_))} is at schema {upgraded.revision}."
-    )
+    say("svc_db_at_schema", url=safe_url(database_url(database_url_)), revision=upgraded.revision)
     if upgraded.restored:
         typer.echo(render("audit_guards_restored", {"names": ", ".join(upgraded.restored)}))
 
@@ -45,10 +44,7 @@ def db_downgrade(
     if not yes:
         raise KleroError("db_downgrade_unconfirmed", revision=revision)
     reached = downgrade(database_url_, revision)
-    typer.echo(
-        f"Database {safe_url(database_url(database_url_))} is at schema {reached}. This "
-        f"Kleroterion will not open it until 'klero db upgrade'."
-    )
+    say("svc_db_downgraded", url=safe_url(database_url(database_url_)), revision=reached)
 
 
 @key_app.command("create")
@@ -57,7 +53,4 @@ def key_create(
 ) -> None:
     """Create the secret key file (default KLERO_KEY_FILE or $KLERO_HOME/secret.key)."""
     written = create_key_file(path)
-    typer.echo(
-        f"Secret key written to {written} (readable by you only). Back it up: without "
-        "it the stored contact details cannot be read."
-    )
+    say("svc_key_written", path=written)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
-from klero.service.common import SiteOpt, logged_in, run_as
+from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import safe_url
@@ -27,14 +27,14 @@ site_app = typer.Typer(no_args_is_help=True)
 def org_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a partner organisation."""
     run_as(database_url_, user, uc.create_organisation, name)
-    typer.echo(f"Organisation {name!r} created.")
+    say("svc_organisation_created", name=name)
 
 
 @delib_app.command("create")
 def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Create a deliberation."""
     run_as(database_url_, user, uc.create_deliberation, name)
-    typer.echo(f"Deliberation {name!r} created.")
+    say("svc_deliberation_created", name=name)
 
 
 @delib_app.command("criteria")
@@ -64,8 +64,11 @@ def delib_criteria(
     if as_json:
         emit_json({"deliberation": deliberation, "criteria": criteria})
         return
-    verb = "are now" if set_ is not None else "are"
-    typer.echo(f"The criteria of {deliberation!r} {verb}: {', '.join(criteria) or '(none)'}.")
+    if not criteria:
+        say("svc_criteria_none", deliberation=deliberation)
+        return
+    code = "svc_criteria_set" if set_ is not None else "svc_criteria"
+    say(code, deliberation=deliberation, criteria=", ".join(criteria))
 
 
 @delib_app.command("add-country")
@@ -78,7 +81,7 @@ def delib_country(
 ) -> None:
     """Add a country to a deliberation."""
     run_as(database_url_, user, uc.create_country, deliberation, code, name)
-    typer.echo(f"Country {code.upper()} added to {deliberation!r}.")
+    say("svc_country_added", country=code.upper(), deliberation=deliberation)
 
 
 @delib_app.command("import-plan")
@@ -102,10 +105,14 @@ def delib_import_plan(
         return
     created = [s.site for s in result.sites if s.outcome == "created"]
     updated = [s.site for s in result.sites if s.outcome == "updated"]
-    typer.echo(
-        f"Plan of {deliberation!r}: {len(result.sites)} sites, {len(created)} created, "
-        f"{len(updated)} updated; countries added: {', '.join(result.countries_created) or '-'}; "
-        f"partners added: {', '.join(result.organisations_created) or '-'}."
+    say(
+        "svc_plan_imported",
+        deliberation=deliberation,
+        count=len(result.sites),
+        created=len(created),
+        updated=len(updated),
+        countries=", ".join(result.countries_created) or "-",
+        partners=", ".join(result.organisations_created) or "-",
     )
     for s in result.sites:
         if s.outcome == "unchanged" and not s.volunteers_added and s.quota_version is None:
@@ -153,7 +160,7 @@ def site_create(
         deliberation, country, code, name, panel_size, partner, region, place, kind, regions
     )
     run_as(database_url_, user, uc.create_site, site)
-    typer.echo(f"Site {code} created (panel of {panel_size}, partner {partner}).")
+    say("svc_site_created", site=code, size=panel_size, partner=partner)
 
 
 @site_app.command("list")
@@ -199,9 +206,9 @@ def site_quotas(
                 tolerance_seats=tolerance_seats,
                 tolerance_points=tolerance_points,
             )
-    typer.echo(f"Quotas of {site} are now version {view.version} ({len(view.table)} categories).")
+    say("svc_quotas_version", site=site, version=view.version, count=len(view.table))
     for q in view.table:
-        typer.echo(f"  {q.feature} = {q.value}: {q.min} to {q.max}")
+        say("svc_quota_range", feature=q.feature, value=q.value, min=q.min, max=q.max)
 
 
 @site_app.command("feasibility")
@@ -209,11 +216,11 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
     """Check whether the site's pool can meet its quotas. Exit 1 when it cannot."""
     result = run_as(database_url_, user, uc.check_feasibility, site)
     if result.feasible:
-        typer.echo(f"Feasible: a panel for {site} can meet every quota.")
+        say("svc_site_feasible", site=site)
         return 0
-    typer.echo(f"Infeasible: {result.explanation}")
+    say("svc_site_infeasible", reason=result.explanation)
     if result.relaxation is not None:
-        typer.echo(f"Smallest fix: {result.relaxation.describe()}")
+        say("check_smallest_fix", fix=result.relaxation.describe())
     return 1
 
 
@@ -223,13 +230,16 @@ def demo_command(database_url_: DbOpt = None) -> None:
 
     demo = create_demo(database_url_)
     if demo.key_file:
-        typer.echo(f"Created the secret key file {demo.key_file}.")
-    typer.echo(
-        f"Demo created in {safe_url(demo.url)}: {len(demo.sites)} sites "
-        f"({', '.join(demo.sites)}), every panel drawn in one batch "
-        f"(run {demo.run_id} is {demo.sites[0]}'s)."
+        say("svc_demo_key_file", path=demo.key_file)
+    say(
+        "svc_demo_created",
+        url=safe_url(demo.url),
+        count=len(demo.sites),
+        sites=", ".join(demo.sites),
+        run=demo.run_id,
+        site=demo.sites[0],
     )
-    typer.echo("Logins (log in with KLERO_USER=<login> KLERO_PASSWORD=<password>):")
+    say("svc_demo_logins")
     for name, (role, organisation, secret) in demo.logins.items():
         where = f", {organisation}" if organisation else ""
         typer.echo(f"  {name:<13} {secret}  ({role}{where})")

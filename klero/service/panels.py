@@ -15,7 +15,7 @@ from klero.files.select import print_end_to_end
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in, run_as
+from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -52,17 +52,19 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
     if as_json:
         emit_json(dataclasses.asdict(summary))
         return
-    typer.echo(
-        f"Run {summary.run_id}: selected {len(summary.selected)} people for site "
-        f"{summary.site} with {summary.algorithm} (lottery number "
-        f"{summary.lottery_index} of {summary.lottery_size}); "
-        f"{len(summary.alternates)} alternates; input SHA-256 {summary.input_sha256}."
+    say(
+        "svc_run_summary",
+        run=summary.run_id,
+        count=len(summary.selected),
+        site=summary.site,
+        algorithm=summary.algorithm,
+        index=summary.lottery_index,
+        lotteries=summary.lottery_size,
+        alternates=len(summary.alternates),
+        sha=summary.input_sha256,
     )
     if summary.excluded:
-        typer.echo(
-            f"{summary.excluded} volunteer(s) left out of the pool: registered at another "
-            "site of the deliberation too (see klero pool duplicates)."
-        )
+        say("svc_run_excluded", count=summary.excluded)
     if summary.end_to_end is not None:
         print_end_to_end(summary.end_to_end)
 
@@ -71,7 +73,7 @@ def print_site_run(summary: uc.RunSummary, as_json: bool) -> None:
 def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt = None) -> None:
     """Erase a volunteer's personal data everywhere; the pseudonym and criteria stay (audit)."""
     run_as(database_url_, user, uc.erase_volunteer, pseudonym)
-    typer.echo(f"Volunteer {pseudonym}: personal data erased.")
+    say("svc_volunteer_erased", pseudonym=pseudonym)
 
 
 @volunteer_app.command("export")
@@ -99,7 +101,7 @@ def volunteer_export(
         uc.export_volunteer_data(
             db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
         )
-    typer.echo(f"Volunteer {pseudonym}: data written to {out}.")
+    say("svc_volunteer_exported", pseudonym=pseudonym, path=out)
 
 
 @panel_app.command("status")
@@ -117,16 +119,19 @@ def panel_status(
     if as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
-    typer.echo(
-        f"{status.site}, run {status.run_id}: panel of {status.size}, "
-        f"{status.vacancies} vacancy(ies)."
+    say(
+        "svc_panel_status",
+        site=status.site,
+        run=status.run_id,
+        size=status.size,
+        count=status.vacancies,
     )
     for kind, counts in status.counts.items():
         typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for link in status.replacements:
-        typer.echo(f"  {link['pseudonym']} replaces {link['replaces']}")
+        say("svc_replaces", pseudonym=link["pseudonym"], replaced=link["replaces"])
     if status.open_dropouts:
-        typer.echo("  open drop-outs (not replaced yet): " + ", ".join(status.open_dropouts))
+        say("svc_open_dropouts", pseudonyms=", ".join(status.open_dropouts))
 
 
 @panel_app.command("set")
@@ -172,18 +177,24 @@ def panel_replace(
             }
         )
         return
-    typer.echo(
-        f"{summary.site}, run {summary.run_id}: {len(summary.added)} alternate(s) invited "
-        f"for {len(summary.dropped)} drop-out(s)."
+    say(
+        "svc_replace_summary",
+        site=summary.site,
+        run=summary.run_id,
+        count=len(summary.added),
+        dropped=len(summary.dropped),
     )
     for added in summary.added:
         typer.echo(f"  {added['pseudonym']}: {added['reason']}")
     if summary.unfilled:
-        typer.echo(f"  {summary.unfilled} seat(s) stay empty: no usable alternate left.")
+        say("svc_seats_unfilled", count=summary.unfilled)
     for quota in summary.unmet:
-        typer.echo(
-            f"  unmet: {quota['feature']} = {quota['value']} has {quota['after']} seat(s) "
-            f"({quota['status']})."
+        say(
+            "svc_replace_unmet",
+            feature=quota["feature"],
+            value=quota["value"],
+            count=quota["after"],
+            status=quota["status"],
         )
 
 
@@ -208,7 +219,7 @@ def panel_export(
         frame = uc.export_panel(
             db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
         )
-    typer.echo(f"{len(frame)} seat(s) written to {out}.")
+    say("svc_seats_written", count=len(frame), path=out)
 
 
 def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = None) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
-from klero.service.common import SiteOpt, logged_in
+from klero.service.common import SiteOpt, logged_in, say
 from quotas.problems import Problem, errors_only
 from recruitment import usecases as uc
 from recruitment.columns import ColumnRole
@@ -91,7 +91,7 @@ def pool_import(
             report = uc.import_pool(db, actor, site, file, **options)
         except uc.ImportRefused as refused:
             if not as_json:
-                typer.echo(f"Columns of {file.name}:")
+                say("svc_columns_of", name=file.name)
                 print_columns(refused.columns)
             raise
     if as_json:
@@ -106,11 +106,14 @@ def pool_import(
             }
         )
         return 0
-    typer.echo(f"Columns of {file.name}:")
+    say("svc_columns_of", name=file.name)
     print_columns(report.columns)
-    typer.echo(
-        f"{site}: {len(report.added)} volunteer(s) added, {report.unchanged} already "
-        f"there, {report.skipped} skipped."
+    say(
+        "svc_pool_imported",
+        site=site,
+        count=len(report.added),
+        unchanged=report.unchanged,
+        skipped=report.skipped,
     )
     _print_problems(report.problems)
     return 0
@@ -130,14 +133,13 @@ def _show_preview(preview: uc.ImportPreview, name: str, as_json: bool) -> int:
             }
         )
         return code
-    typer.echo(f"Columns of {name}:")
+    say("svc_columns_of", name=name)
     print_columns(preview.columns)
-    verdict = "would be imported" if preview.ok else "would be refused"
     errors = len(errors_only(preview.problems))
-    typer.echo(
-        f"{preview.site}: dry run, nothing stored. {preview.rows} row(s) {verdict}"
-        + (f" ({errors} error(s))." if errors else ".")
-    )
+    if preview.ok:
+        say("svc_dry_run_ok", site=preview.site, count=preview.rows)
+    else:
+        say("svc_dry_run_refused", site=preview.site, count=preview.rows, errors=errors)
     _print_problems(preview.problems)
     return code
 
@@ -177,8 +179,8 @@ def pool_classify(
         return
     if roles:
         moved = ", ".join(f"{c} -> {r}" for c, r in roles.items())
-        typer.echo(f"{site}: {moved} ({changed} volunteer(s) changed).")
-    typer.echo(f"Columns the volunteers of {site} hold:")
+        say("svc_columns_moved", site=site, moved=moved, count=changed)
+    say("svc_columns_held", site=site)
     for column, role in columns.items():
         typer.echo(f"  {column}: {role}")
 
@@ -215,7 +217,7 @@ def pool_duplicates(
             }
         )
         return
-    typer.echo(f"{deliberation}: {len(found)} person(s) registered at more than one site.")
+    say("svc_duplicates", deliberation=deliberation, count=len(found))
     for number, person in enumerate(found, start=1):
         where = ", ".join(f"{site} {pseudonym}" for site, pseudonym in person.registrations)
-        typer.echo(f"  {number}. eligible at {person.eligible} only; registered: {where}")
+        say("svc_duplicate_row", number=number, eligible=person.eligible, sites=where)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, UserOpt
-from klero.service.common import SiteOpt, logged_in, run_as
+from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 
@@ -46,14 +46,18 @@ def site_registration(
             uc.set_registration_dates(db, actor, site, _day(opens), _day(closes))
         settings = uc.registration_settings(db, actor, site)
     if settings.opens is None or settings.closes is None:
-        typer.echo(f"Public registration for {site} is closed (no dates).")
+        say("svc_registration_closed", site=site)
     else:
-        typer.echo(
-            f"Public registration for {site}: from {settings.opens.isoformat()} to "
-            f"{settings.closes.isoformat()} (included), at /register?site={site}&lang=<language>."
+        say(
+            "svc_registration_open",
+            site=site,
+            opens=settings.opens.isoformat(),
+            closes=settings.closes.isoformat(),
         )
-    languages = ", ".join(settings.consents) or "none (the default wording everywhere)"
-    typer.echo(f"Consent texts written for: {languages}.")
+    if settings.consents:
+        say("svc_consents_written", languages=", ".join(settings.consents))
+    else:
+        say("svc_consents_none")
 
 
 def site_consent(
@@ -72,6 +76,6 @@ def site_consent(
     written = file.read_text("utf-8") if file is not None else str(text)
     run_as(database_url_, user, uc.set_consent_text, site, lang, written)
     if written.strip():
-        typer.echo(f"Consent text of {site} in {lang} saved ({len(written.strip())} characters).")
+        say("svc_consent_saved", site=site, lang=lang, count=len(written.strip()))
     else:
-        typer.echo(f"Consent text of {site} in {lang} removed: the default wording applies.")
+        say("svc_consent_removed", site=site, lang=lang)

@@ -16,7 +16,7 @@ import typer
 from klero.files.seats import seats_text
 from klero.options import emit_json
 from klero.output import table_writer, write_file
-from klero.service.common import logged_in
+from klero.service.common import logged_in, say
 from quotas.populations import read_area_populations
 from quotas.seats import SeatMethod
 from quotas.site_seats import SeatBasis
@@ -57,19 +57,24 @@ def allocate_for_deliberation(
     if as_json:
         emit_json(_payload(found, population))
         return 0
-    typer.echo(
-        f"{total} seats of {deliberation!r} shared among {len(countries)} countries and "
-        f"{len(sites)} sites ({method.value}, sites by {request.by.value}):"
+    say(
+        "svc_seats_shared",
+        total=total,
+        deliberation=deliberation,
+        countries=len(countries),
+        sites=len(sites),
+        method=method.value,
+        by=request.by.value,
     )
     typer.echo(seats_text(countries.rename(columns={"code": "country"})))
     typer.echo("")
     typer.echo(seats_text(sites))
     if apply:
-        typer.echo(f"Panel sizes set: {len(found.changed)} sites changed.")
+        say("svc_panel_sizes_set", count=len(found.changed))
     else:
-        typer.echo("Nothing changed (add --apply to set the panel sizes).")
+        say("svc_nothing_changed")
     if out is not None:
-        typer.echo(f"Wrote {out}.")
+        say("svc_wrote", path=out)
     return 0
 
 

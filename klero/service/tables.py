@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
 from klero.files.tables import (
     PanelColumns,
     TableOptions,
@@ -20,7 +18,7 @@ from klero.files.tables import (
     write_outputs,
 )
 from klero.options import emit_json
-from klero.service.common import logged_in
+from klero.service.common import logged_in, say
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import usecases as uc
 from sampling.seating.files import read_constraints
@@ -93,5 +91,5 @@ def tables_for_site(
     else:
         print_seating(view.seating, written)
         if view.moves:
-            typer.echo(f"Moved by hand: {view.moves} time(s) since the plan was made.")
+            say("svc_moved_by_hand", count=view.moves)
     return 0

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
-from klero.service.common import logged_in, password, run_as, sign_in
+from klero.service.common import logged_in, password, run_as, say, sign_in
 from quotas.problems import EnvironmentFailure, KleroError
 from recruitment import usecases as uc
 from recruitment.private_files import create_private_file
@@ -59,7 +59,7 @@ def user_create(
             uc.create_user(db, actor, new_login, secret, role, organisation)
     finally:
         db.dispose()
-    typer.echo(f"User {new_login} ({role}) created.")
+    say("svc_user_created", login=new_login, role=role)
 
 
 def _new_password() -> str:
@@ -146,17 +146,16 @@ def _print_import(report: uc.UserImportReport, target: Path | None, as_json: boo
             }
         )
         return
-    typer.echo(
-        f"{len(report.created)} account(s) created, {len(report.existing)} already there; "
-        f"{len(report.organisations)} organisation(s) created."
+    say(
+        "svc_users_imported",
+        count=len(report.created),
+        existing=len(report.existing),
+        organisations=len(report.organisations),
     )
     for problem in report.problems:
         typer.echo(f"  {problem.severity}: {problem.message}")
     if target is not None:
-        typer.echo(
-            f"One-time passwords written to {target} (readable by you only). Hand each to "
-            "its owner, then delete the file: each must set their own password at first sign-in."
-        )
+        say("svc_one_time_passwords", path=target)
 
 
 @user_app.command("password")
@@ -176,7 +175,7 @@ def user_password(database_url_: DbOpt = None, user: UserOpt = None) -> None:
         uc.change_password(db, login, current, new, totp=os.environ.get("KLERO_TOTP"))
     finally:
         db.dispose()
-    typer.echo(f"Password of {login} changed.")
+    say("svc_password_changed", login=login)
 
 
 @user_app.command("unlock")
@@ -188,14 +187,11 @@ def user_unlock(
     """Lift a login's lock after failed sign-ins and forget those failures (admins only)."""
     done = run_as(database_url_, user, uc.unlock_login, login)
     if done.was_locked:
-        typer.echo(f"Login {login!r} unlocked ({done.failures} failed sign-in(s) forgotten).")
+        say("svc_login_unlocked", login=login, count=done.failures)
     elif done.failures:
-        typer.echo(
-            f"Login {login!r} was not locked; its {done.failures} recent failed sign-in(s) "
-            "are forgotten."
-        )
+        say("svc_login_failures_forgotten", login=login, count=done.failures)
     else:
-        typer.echo(f"Login {login!r} was not locked and had no recent failed sign-in.")
+        say("svc_login_not_locked", login=login)
 
 
 @totp_app.command("enable")
@@ -212,7 +208,7 @@ def totp_enable(
         "once only; keep it secret):"
     )
     typer.echo(f"  {setup.uri}")
-    typer.echo(f"  key: {setup.secret}")
+    say("svc_totp_key", secret=setup.secret)
     typer.echo(
         "Then prove that the app works: klero user totp confirm --code NNNNNN. Until then "
         "signing in asks for no code."
@@ -254,4 +250,4 @@ def totp_disable(
                 str(typer.prompt("One-time code")) if sys.stdin.isatty() else None
             )
         target = uc.disable_totp(db, actor, login, code=code)
-    typer.echo(f"Second factor of {target} removed: signing in asks for a password only.")
+    say("svc_second_factor_removed", login=target)

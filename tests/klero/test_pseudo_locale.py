@@ -3,8 +3,8 @@
 ``KLERO_LANG=qps`` puts every catalogue string between markers (``tests/pseudo.py``); a
 word printed outside them must be data: the input files' criteria, categories and paths,
 a language's name, a number or an id. Covered: ``klero check`` (valid, invalid,
-infeasible), ``klero quotas``, ``select``, ``verify``, ``languages`` and the errors every
-command reports.
+infeasible), ``klero quotas``, ``select``, ``verify``, ``languages``, the errors every
+command reports and a few service commands run against a SQLite database.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import pytest
 
 from klero.app import main
 from quotas.languages import ENV, PSEUDO
+from recruitment.security import set_password_cost
 from tests.pseudo import CLOSE, OPEN, language_words, stray_words, unmarked, words
+from tests.recruitment.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "recruitment" / "data"
@@ -91,3 +93,55 @@ def test_commands_print_only_catalogue_strings_and_data(
         assert any(OPEN in line for line in lines), args
         strays += [(args[0], line) for line in lines if stray_words(line, data)]
     assert not strays, strays
+
+
+def _service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migrated SQLite database with an admin signed in (the set-up prints are not checked)."""
+    set_password_cost(2**4)
+    monkeypatch.setenv("KLERO_DATABASE_URL", f"sqlite:///{tmp_path / 'klero.db'}")
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_NEW_PASSWORD", PASSWORD)
+    monkeypatch.delenv("KLERO_USER", raising=False)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["user", "create", "--login", "admin", "--role", "admin"]) == 0
+    monkeypatch.setenv("KLERO_USER", "admin")
+
+
+SERVICE = [
+    ["org", "create", "Org A"],
+    ["deliberation", "create", "Day"],
+    ["deliberation", "criteria", "--deliberation", "Day"],
+    ["deliberation", "add-country", "--deliberation", "Day", "--code", "fr", "--name", "France"],
+    [
+        *("site", "create", "--deliberation", "Day", "--country", "FR", "--code", "FR-lyon"),
+        *("--name", "Lyon", "--panel-size", "50", "--partner", "Org A"),
+    ],
+    ["user", "create", "--login", "eve", "--role", "evaluator"],
+]
+
+
+def test_service_commands_print_only_catalogue_strings_and_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _service(tmp_path, monkeypatch)
+    monkeypatch.setenv(ENV, PSEUDO)
+    capsys.readouterr()
+    data = words(["Org A", "Day", "FR-lyon", "Lyon", "admin", "eve", "evaluator", "France"])
+    for args in SERVICE:
+        assert main(args) == 0, args
+        printed = capsys.readouterr()
+        lines = (printed.out + printed.err).splitlines()
+        assert lines and all(OPEN in line for line in lines), (args, lines)
+        assert not [line for line in lines if stray_words(line, data)], (args, lines)
+
+
+def test_service_commands_speak_the_chosen_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _service(tmp_path, monkeypatch)
+    monkeypatch.setenv(ENV, "fr")
+    capsys.readouterr()
+    assert main(["deliberation", "create", "Journée"]) == 0
+    assert capsys.readouterr().out == "Délibération 'Journée' créée.\n"
+    assert main(["deliberation", "criteria", "--deliberation", "Journée"]) == 0
+    assert capsys.readouterr().out == "Les critères de 'Journée' : (aucun).\n"

@@ -153,7 +153,7 @@ def test_coordinators_list_duplicates_by_site_and_pseudonym_only(
     assert {r["site"] for p in listed["people"] for r in p["registrations"]} == {SITE, PARIS}
     assert main(["pool", "duplicates", "--deliberation", "Global Day"]) == 0
     text = capsys.readouterr().out
-    assert "40 person(s) registered at more than one site." in text
+    assert "40 people registered at more than one site." in text
     assert "example.org" not in text and "+33" not in text
     monkeypatch.setenv("KLERO_USER", "alice")
     assert main(["pool", "duplicates", "--deliberation", "Global Day"]) == 4

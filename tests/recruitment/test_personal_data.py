@@ -248,7 +248,7 @@ def test_a_dry_run_shows_the_classification_and_stores_nothing(
     args = ["pool", "import", "--site", SITE, "--file", str(path), "--dry-run"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "dry run, nothing stored. 60 row(s) would be imported" in out
+    assert "dry run, nothing stored. 60 rows would be imported" in out
     lines = [" ".join(line.split()) for line in out.splitlines()]
     assert "courriel contact recognised email" in lines
     assert "nom complet contact recognised name" in lines

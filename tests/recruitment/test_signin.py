@@ -181,7 +181,7 @@ def test_an_admin_unlocks_a_login_and_others_may_not(
     assert "Permission denied: coord (coordinator)" in capsys.readouterr().err
     _cli(monkeypatch, world, "admin", PASSWORD)
     assert main(["user", "unlock", "alice"]) == 0
-    assert "unlocked (5 failed sign-in(s) forgotten)" in capsys.readouterr().out
+    assert "unlocked (5 failed sign-ins forgotten)" in capsys.readouterr().out
     assert uc.authenticate(world.db, "alice", PASSWORD).login == "alice"
     [event] = _events(world, "user.unlock")
     assert (event.actor, event.entity_id, event.after) == (

@@ -120,7 +120,7 @@ def test_klero_tables_for_a_site(
     assert "Person " in plan.read_text(encoding="utf-8")
     person = pd.read_csv(out)["id"][0]
     assert main([*base, "--move", person, "--to", "5", "--in-round", "2"]) == 0
-    assert "Moved by hand: 1 time(s)" in capsys.readouterr().out
+    assert "Moved by hand: 1 time since" in capsys.readouterr().out
     monkeypatch.setenv("KLERO_USER", "coord")
     assert main([*base, "--plan", str(plan)]) == 0
     assert "Person " not in plan.read_text(encoding="utf-8")

@@ -88,7 +88,7 @@ def test_an_admin_imports_accounts_passwords_go_once_to_an_owner_only_file(
         == 0
     )
     printed = capsys.readouterr()
-    assert "3 account(s) created, 0 already there; 1 organisation(s) created." in printed.out
+    assert "3 accounts created, 0 already there; 1 organisation created." in printed.out
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     passwords = _passwords(out)
     assert sorted(passwords) == ["kofi", "li", "nadia"]
@@ -206,7 +206,7 @@ def test_importing_again_creates_nothing_and_never_overwrites_a_passwords_file(
     second = tmp_path / "second.csv"
     assert main(["user", "import", "--file", str(users), "--passwords-out", str(second)]) == 0
     printed = capsys.readouterr().out
-    assert "0 account(s) created, 3 already there" in printed
+    assert "0 accounts created, 3 already there" in printed
     assert "Row 2: login 'nadia' exists already" in printed
     assert not second.exists()  # no new password: no file
     assert _trail(world) == trail
