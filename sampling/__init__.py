@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_n
     from sampling.places import PlaceDraw, draw_places, inclusion_probabilities
     from sampling.propensity import PropensityModel, propensity_spread
     from sampling.seating.figures import category_columns, seating_figures
+    from sampling.seating.files import read_constraints
     from sampling.seating.model import (
         DEFAULT_SEATING_EFFORT,
         SEATING_ENGINE,

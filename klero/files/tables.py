@@ -23,8 +23,7 @@ from klero.options import emit_json
 from klero.output import staged, table_writer
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
-from sampling import Seating, SeatingRequest, plan_html, plan_pdf, seat_tables
-from sampling.seating.files import read_constraints
+from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from klero.options import emit_json
 from klero.service.common import logged_in, say
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import usecases as uc
-from sampling.seating.files import read_constraints
+from sampling import read_constraints
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,9 @@ from sampling import (
     evaluate_seating,
     plan_html,
     plan_pdf,
+    read_constraints,
     seat_tables,
 )
-from sampling.seating.files import read_constraints
 
 
 @dataclass(frozen=True)
