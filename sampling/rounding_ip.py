@@ -13,8 +13,9 @@ chance of a member of type t to sit in panel j and ``pi[t]`` the optimum:
 The steps, all deterministic (budgets of moves and nodes, never a clock):
 
 1. start from the iterative LP rounding of the support (``sampling.rounding``);
-2. local search (``descend``): move one slot between panels while the largest drop, then
-   the largest rise, then the sum of squared drops falls lexicographically;
+2. local search (``descend``, in ``sampling.rounding_search``): move one slot between
+   panels while the largest drop, then the largest rise, then the sum of squared drops
+   falls lexicographically;
 3. while the largest drop exceeds one slot, ``pricer`` adds panels outside the support
    that seat the types left short and spare those above their optimum, and the search
    goes on over them;
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
-from sampling import portable
+from sampling.rounding_search import Composition, descend
 
 if TYPE_CHECKING:
     import highspy
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OraclePricer", "RoundingOutcome", "round_min_drop"]
 
-Composition = tuple[tuple[int, int], ...]
 Pricer = Callable[[np.ndarray], np.ndarray]  # weight per type -> seats per type (a panel)
 
 NODES = 10  # branch-and-bound nodes per solve: the deterministic limit
@@ -56,8 +56,6 @@ IP_ALWAYS = 500  # types x panels up to which HiGHS polishes even a drop within 
 IP_CELLS = 3_000  # types x panels above which the integer program is skipped (its time)
 SECONDS = 20.0  # safety time limit per solve: hitting it keeps the iterative rounding
 PRICING_ROUNDS = 2  # rounds of new panels while the largest drop exceeds one slot
-MOVES = 3000  # local-search moves at most
-_SOURCES = 40  # panels tried as source and as destination of a slot per move
 SPREAD = 1  # slots by which the program may move each count away from its start
 _TOL = 1e-9
 
@@ -141,64 +139,6 @@ def round_min_drop(
     return RoundingOutcome(
         tuple(panels), counts, "integer_program", bound / m, added, _since(began)
     )
-
-
-def descend(
-    panels: list[Composition],
-    counts: np.ndarray,
-    target: np.ndarray,
-    type_counts: np.ndarray,
-    cap: float,
-    moves: int = MOVES,
-) -> np.ndarray:
-    """Local search: move one slot at a time while (largest drop, largest rise, squared
-    drops) falls lexicographically, no change exceeding ``cap`` slots (so the iterative
-    rounding's proven bound still holds). Deterministic: a move budget, no clock."""
-    share = np.zeros((target.size, len(panels)))
-    for j, panel in enumerate(panels):
-        for t, s in panel:
-            share[t, j] = s / type_counts[t]
-    counts = counts.copy()
-    dev = portable.matvec(share, counts) - target
-
-    def key(d: np.ndarray) -> tuple[float, float, float]:
-        low = np.clip(-d, 0.0, None)
-        return (_r9(low.max(initial=0.0)), _r9(d.max(initial=0.0)), portable.dot(low, low))
-
-    best = key(dev)
-    order = np.arange(len(panels))
-    for _ in range(moves):
-        worst = int(np.argmin(dev))
-        held = order[counts > 0]
-        sources = held[np.lexsort((held, share[worst, held]))][:_SOURCES]
-        sinks = order[np.lexsort((order, -share[worst]))][:_SOURCES]
-        found = None
-        for a in sources.tolist():
-            moved = dev[:, None] + share[:, sinks] - share[:, [a]]  # types x sinks
-            low = np.clip(-moved, 0.0, None)
-            keys = (
-                np.round(low.max(axis=0), 9),
-                np.round(moved.max(axis=0), 9),
-                (low * low).sum(axis=0),
-            )
-            allowed = (np.abs(moved).max(axis=0) <= cap + 1e-9) & (sinks != a)
-            for b in np.lexsort((sinks, keys[2], keys[1], keys[0])).tolist():
-                if not allowed[b]:
-                    continue
-                k = (float(keys[0][b]), float(keys[1][b]), float(keys[2][b]))
-                if k < best:
-                    best, found = k, (a, int(sinks[b]), moved[:, b].copy())
-                break
-        if found is None:
-            break
-        a, b, dev = found
-        counts[a] -= 1
-        counts[b] += 1
-    return counts
-
-
-def _r9(value: float) -> float:
-    return round(float(value), 9)
 
 
 def _since(began: float) -> float:

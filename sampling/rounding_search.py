@@ -1,0 +1,172 @@
+"""The rounding's local search: move one lottery slot at a time between panels.
+
+Used by ``sampling.rounding_ip`` (step 2 there). Each candidate move's key (largest drop,
+largest rise, sum of squared drops, in slots) is the one a search recomputing every type
+for every candidate would find, bit for bit (``tests/sampling/test_descend.py`` keeps
+that search as the reference), but a move changes only the types its two panels seat,
+and only those are recomputed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sampling import portable
+
+__all__ = ["MOVES", "descend"]
+
+Composition = tuple[tuple[int, int], ...]
+
+MOVES = 3000  # local-search moves at most
+_SOURCES = 40  # panels tried as source and as destination of a slot per move
+
+
+def descend(
+    panels: list[Composition],
+    counts: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    cap: float,
+    moves: int = MOVES,
+) -> np.ndarray:
+    """Local search: move one slot at a time while (largest drop, largest rise, squared
+    drops) falls lexicographically, no change exceeding ``cap`` slots (so the iterative
+    rounding's proven bound still holds). Deterministic: a move budget, no clock.
+
+    A move changes only the types of its two panels: the largest drop and rise of every
+    candidate are the extremes over the types the candidate panels seat and one extreme
+    over all the others. The sum of squared drops is summed in full, in type order as
+    before, and only for the candidates that can win (so the same bits, the same moves).
+    """
+    share = np.zeros((target.size, len(panels)))
+    seated: list[np.ndarray] = []
+    for j, panel in enumerate(panels):
+        for t, s in panel:
+            share[t, j] = s / type_counts[t]
+        seated.append(np.asarray([t for t, _ in panel], dtype=np.int64))
+    counts = counts.copy()
+    dev = portable.matvec(share, counts) - target
+    low = np.clip(-dev, 0.0, None)
+    best = (_r9(low.max(initial=0.0)), _r9(dev.max(initial=0.0)), portable.dot(low, low))
+    order = np.arange(len(panels))
+    for _ in range(moves):
+        worst = int(np.argmin(dev))
+        held = order[counts > 0]
+        sources = held[np.lexsort((held, share[worst, held]))][:_SOURCES]
+        sinks = order[np.lexsort((order, -share[worst]))][:_SOURCES]
+        found = _best_move(share, seated, dev, sources, sinks, cap, best)
+        if found is None:
+            break
+        a, b, best = found
+        dev = dev + share[:, b] - share[:, a]
+        counts[a] -= 1
+        counts[b] += 1
+    return counts
+
+
+def _best_move(
+    share: np.ndarray,
+    seated: list[np.ndarray],
+    dev: np.ndarray,
+    sources: np.ndarray,
+    sinks: np.ndarray,
+    cap: float,
+    best: tuple[float, float, float],
+) -> tuple[int, int, tuple[float, float, float]] | None:
+    """The move (source, sink, its key) that the full search over sources x sinks takes.
+
+    Per source, the full search takes the allowed sink first by (drop, rise, squares,
+    sink); a later source replaces it only with a smaller key.
+    """
+    after = _Extremes(share, seated, dev, sources, sinks)
+    found = None
+    for a in sources.tolist():
+        extremes = after.of(a)
+        low = np.round(extremes[0], 9)
+        high = np.round(extremes[1], 9)
+        allowed = (extremes[2] <= cap + 1e-9) & (sinks != a)
+        if not allowed.any():
+            continue
+        first = min(zip(low[allowed].tolist(), high[allowed].tolist(), strict=True))
+        if first > best[:2]:
+            continue
+        tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
+        squares = _squares(share, dev, sinks[tied], a)
+        pick = min(zip(squares, sinks[tied].tolist(), strict=True))
+        key = (first[0], first[1], pick[0])
+        if key < best:
+            best, found = key, (a, pick[1], key)
+    return found
+
+
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Drop (clipped at 0), deviation and its size, stacked on a new first axis."""
+    return np.stack([np.clip(-x, 0.0, None), x, np.abs(x)])
+
+
+class _Extremes:
+    """Largest drop, deviation and |deviation| over all types after each candidate move.
+
+    Moving a slot from panel a to panel b changes only the types a or b seats, so the
+    extremes are taken over three parts: the types of a (every sink at once), the types
+    of b but not a, and the types of neither (the first not seated by a or b among the
+    types sorted by their value now). The values are computed as the full search did,
+    and a maximum does not depend on the order, so the extremes are the same bits.
+    """
+
+    def __init__(
+        self,
+        share: np.ndarray,
+        seated: list[np.ndarray],
+        dev: np.ndarray,
+        sources: np.ndarray,
+        sinks: np.ndarray,
+    ) -> None:
+        self.share, self.seated, self.dev, self.sinks = share, seated, dev, sinks
+        flat = [seated[b] for b in sinks.tolist()]
+        self.starts = np.cumsum([0] + [f.size + 1 for f in flat[:-1]])
+        self.types = np.concatenate([np.append(f, 0) for f in flat])
+        cols = np.concatenate([np.full(f.size + 1, b) for f, b in zip(flat, sinks, strict=True)])
+        gap = np.ones(self.types.size, bool)
+        gap[self.starts + [f.size for f in flat]] = False
+        self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
+        wide = max(seated[a].size for a in sources.tolist()) + max(f.size for f in flat)
+        now = _spread(dev)
+        self.order = np.argsort(-now, axis=1, kind="stable")[:, : wide + 1]
+        self.top = np.take_along_axis(now, self.order, axis=1)
+        self.held = np.stack([share[np.ix_(o, sinks)] != 0 for o in self.order])
+        self.inside = np.zeros(dev.size, bool)
+
+    def of(self, a: int) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``."""
+        rows = self.seated[a]
+        moved = self.dev[rows][:, None] + self.share[np.ix_(rows, self.sinks)]
+        moved = moved - self.share[rows, a][:, None]
+        own = _spread(moved).max(axis=1, initial=-np.inf)
+        self.inside[rows] = True
+        kept = np.where(self.inside[self.types], -np.inf, self.values)
+        theirs = np.maximum.reduceat(kept, self.starts, axis=1)
+        free = ~(self.inside[self.order][:, :, None] | self.held)
+        first = free.argmax(axis=1)
+        rest = np.take_along_axis(self.top, first, axis=1)
+        rest = np.where(free.any(axis=1), rest, -np.inf)
+        self.inside[rows] = False
+        return np.maximum(np.maximum(own, theirs), rest)
+
+
+def _squares(share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int) -> list[float]:
+    """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
+
+    Summed down the columns of a (types x sinks) array, at least two wide, as the full
+    search did: numpy adds down axis 0 one type after another, and the types left out
+    (no drop before or after the move) add exact zeros.
+    """
+    rows = np.flatnonzero((dev < 0) | (share[:, sinks] != 0).any(axis=1) | (share[:, a] != 0))
+    cols = np.concatenate([sinks, sinks[:1]])
+    moved = dev[rows][:, None] + share[np.ix_(rows, cols)] - share[rows, a][:, None]
+    low = np.clip(-moved, 0.0, None)
+    return (low * low).sum(axis=0)[: sinks.size].tolist()
+
+
+def _r9(value: float) -> float:
+    return round(float(value), 9)
