@@ -94,6 +94,8 @@ def _table(title: str, request: SeatingRequest, methods: list[str]) -> None:
     print(f"deviation above the floor, {labels['optimised']}: {100 * above:.0f} % of random's")
     share = 100 * results["optimised"][0].figures.deviation / first.random.deviation
     verdict = "met" if share <= 30 else "not met"
+    if 100 * first.floor / first.random.deviation > 30:
+        verdict = "cannot be met, the floor is above it"
     print(f"goal <= 30 % of random's deviation: {verdict} ({share:.0f} %)")
     print()
 

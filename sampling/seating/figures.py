@@ -48,16 +48,27 @@ def seating_figures(
 def deviation_floor(request: SeatingRequest, tables: np.ndarray) -> float:
     """A mean deviation per table that no seating of these tables can go below.
 
-    Each table's count of a category is a whole number, so it is at least as far from the
-    table's share as that share is from the nearest whole number; the floor adds these
-    distances over criteria and categories, table by table, and averages them.
+    Each table's count of a category is a whole number, and in every round the tables'
+    counts of a category add up to the panel's. So the least a round's tables can deviate
+    in a category is to round each table's share down, except for as many as the
+    remainders add up to, rounded up: those with the largest remainders. The floor adds
+    these least deviations over criteria, categories and rounds, and divides by the
+    tables. Exact arithmetic in 1/n people (n the panel's size).
     """
     _, onehot = category_columns(request)
-    shares = onehot.sum(axis=0) / len(request.ids)
-    sizes = np.concatenate([np.bincount(row)[1:] for row in tables])
-    sizes = sizes[sizes > 0]
-    targets = sizes[:, None] * shares[None, :]
-    return float(np.abs(targets - np.round(targets)).sum(axis=1).mean())
+    n = len(request.ids)
+    panel = onehot.sum(axis=0).astype(np.int64)
+    total, count = 0, 0
+    for row in tables:
+        sizes = np.bincount(row)[1:]
+        sizes = sizes[sizes > 0].astype(np.int64)
+        remainders = (sizes[:, None] * panel[None, :]) % n  # each share's fraction, times n
+        ups = remainders.sum(axis=0) // n  # tables rounded up in each category
+        largest = -np.sort(-remainders, axis=0)
+        rounded_up = np.arange(len(sizes))[:, None] < ups[None, :]
+        total += int(remainders.sum()) + int(np.where(rounded_up, n - 2 * largest, 0).sum())
+        count += len(sizes)
+    return total / (n * max(count, 1))
 
 
 def repeated_pairs(request: SeatingRequest, tables: np.ndarray) -> tuple[tuple[str, str, int], ...]:

@@ -19,7 +19,7 @@ from quotas.problems import KleroError
 
 #: The seating engine's version: it changes whenever a seating could change for the same
 #: request (and seed).
-SEATING_ENGINE = "2026-12-07.1"
+SEATING_ENGINE = "2026-12-07.2"
 #: CP-SAT's limit per solve (a cell in a round), in deterministic seconds.
 DEFAULT_SEATING_EFFORT = 5.0
 

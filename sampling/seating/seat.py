@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from quotas.solvers import Outcome
+from sampling.seating.anneal import anneal, anneal_moves
 from sampling.seating.cells import Cell, make_cells
 from sampling.seating.cpsat import solve_cell
 from sampling.seating.figures import (
@@ -56,7 +57,10 @@ def seat_tables(request: SeatingRequest, *, method: str = "optimised") -> Seatin
         for c, state in enumerate(states):
             problem = state.problem(n, panel_counts)
             rng = _rng(request.seed, 2, r, c)
-            assignment = _seat_cell(problem, state.earlier, rng, method, request.effort, solves)
+            moves = anneal_moves(len(state.cell.units), n)
+            assignment = _seat_cell(
+                problem, state.earlier, rng, method, (request.effort, moves), solves
+            )
             if assignment is None:
                 raise SeatingImpossible("tables_not_found", round=r + 1)
             state.record(assignment, tables[r])
@@ -91,10 +95,14 @@ def _seat_cell(
     earlier: list[np.ndarray],
     rng: np.random.Generator,
     method: str,
-    seconds: float,
+    budget: tuple[float, int],
     solves: Counter[str],
 ) -> np.ndarray | None:
-    """One cell's seating for one round (None if none was found; raises if none exists)."""
+    """One cell's seating for one round (None if none was found; raises if none exists).
+
+    ``budget``: CP-SAT's deterministic seconds and the annealing's swaps.
+    """
+    seconds, moves = budget
     assignment = greedy(problem, rng)
     if method == "greedy":
         solves["greedy"] += assignment is not None
@@ -112,6 +120,7 @@ def _seat_cell(
     if assignment is None:
         return None
     solves[start] += 1
+    assignment = anneal(problem, improve(problem, assignment, rng), rng, moves)
     return improve(problem, assignment, rng)
 
 

@@ -99,6 +99,8 @@ def test_seated_once_per_round_with_sizes_and_constraints(request: SeatingReques
         assert sorted(counts[1:].tolist()) == sizes
         assert max(counts[1:]) - min(counts[1:]) <= 1
         assert _meets(request, dict(zip(request.ids, seating.tables[r].tolist(), strict=True)))
+    # no seating goes below the floor: neither this one nor the random one
+    assert seating.floor <= min(seating.figures.deviation, seating.random.deviation) + 1e-6
     again = seat_tables(request)
     assert np.array_equal(again.tables, seating.tables)
 
@@ -176,6 +178,15 @@ def test_figures_by_hand() -> None:
     assert figures.repeated_pairs == (("a", "b", 2), ("c", "d", 2))
     together = dataclasses.replace(request, together=(("a", "b"),))
     assert seating_figures(together, tables, {1: "", 2: ""}).repeated_pairs == (("c", "d", 2),)
+
+
+def test_floor_counts_the_panel_s_totals() -> None:
+    # 2 f and 4 m at 3 tables of 2: shares 2/3 f and 4/3 m a table; nearest whole numbers
+    # would give 2/3 a table, but only 2 f can be seated: at best f-m, f-m, m-m
+    request = SeatingRequest(tuple("abcdef"), {"g": ("f", "f", "m", "m", "m", "m")}, 2, 1, 7)
+    seating = seat_tables(request)
+    assert seating.floor == pytest.approx(8 / 9)
+    assert seating.figures.deviation == pytest.approx(8 / 9)
 
 
 def test_languages_time_zones_and_large_blocks() -> None:
