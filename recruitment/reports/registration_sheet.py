@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from recruitment.reports.pdf import latin
-
-_RTL = frozenset({"ar", "fa", "ur", "he"})
+from quotas.languages import direction
+from quotas.pdf_text import latin
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,6 @@ class Sheet:
     consent: str
     consent_box: str
     office: str  # "For the office: form number"
-
-
-def _direction(lang: str) -> str:
-    return "rtl" if lang.split("-")[0] in _RTL else "ltr"
 
 
 _STYLE = """
@@ -57,7 +52,7 @@ def sheet_html(sheet: Sheet) -> str:
     """The form as a self-contained HTML page to print (no script, no network)."""
     e = html.escape
     parts = [
-        f'<!doctype html><html lang="{e(sheet.lang)}" dir="{_direction(sheet.lang)}">',
+        f'<!doctype html><html lang="{e(sheet.lang)}" dir="{direction(sheet.lang)}">',
         f'<head><meta charset="utf-8"><title>{e(sheet.title)}</title>',
         f"<style>{_STYLE}</style></head><body><main>",
         f"<h1>{e(sheet.title)}</h1><p>{e(sheet.intro)}</p>",
@@ -126,7 +121,7 @@ def script_html(lang: str, title: str, lines: list[str]) -> str:
     e = html.escape
     body = "".join(f"<p>{e(line)}</p>" for line in lines)
     return (
-        f'<!doctype html><html lang="{e(lang)}" dir="{_direction(lang)}"><head>'
+        f'<!doctype html><html lang="{e(lang)}" dir="{direction(lang)}"><head>'
         f'<meta charset="utf-8"><title>{e(title)}</title><style>{_STYLE}</style></head>'
         f"<body><main><h1>{e(title)}</h1>{body}</main></body></html>"
     )
