@@ -34,6 +34,7 @@ from quotas.model import normalise
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
 from sampling import portable
+from sampling.smoothing import Criterion, smooth, smoothed_problem
 
 #: A warning when the largest estimated propensity is more than this times the smallest:
 #: a few volunteers would then stand for many people each.
@@ -219,17 +220,20 @@ def _rake(
     """Raking over the pool's types; returns ``log q = -log w`` per person."""
     vectors, counts = pool.type_vectors, pool.type_counts.astype(float)
     log_w = np.zeros(counts.size)
+    effects = [np.zeros(share.size) for share in shares]  # log-factor per category
     gap, iterations = np.inf, 0
     while iterations < RAKING_MAX_ITERATIONS:
         iterations += 1
-        for f, share in zip(columns, shares, strict=True):
+        for j, (f, share) in enumerate(zip(columns, shares, strict=True)):
             weighted = np.bincount(
                 vectors[:, f], weights=counts * portable.exp(log_w), minlength=share.size
             )
             factor = np.divide(
                 share, weighted / weighted.sum(), out=np.ones_like(share), where=weighted > 0
             )
-            log_w += portable.log(factor)[vectors[:, f]]
+            step = portable.log(factor)
+            effects[j] += step
+            log_w += step[vectors[:, f]]
         log_w -= log_w.max()
         gap = _largest_gap(vectors, counts * portable.exp(log_w), columns, shares)
         if gap <= RAKING_TOL:
@@ -243,6 +247,21 @@ def _rake(
                 "warning",
             )
         )
+    criteria = [
+        Criterion(
+            pool.features[f],
+            tuple(pool.values[f]),
+            vectors[:, f],
+            share,
+            np.bincount(pool.matrix[:, f], minlength=share.size),
+        )
+        for f, share in zip(columns, shares, strict=True)
+    ]
+    smoothed_log_w, sweeps, found = smooth(criteria, counts, effects)
+    if found:
+        log_w = smoothed_log_w
+        iterations += sweeps
+        problems.append(smoothed_problem(found))
     return -log_w[pool.type_of], iterations, problems
 
 
