@@ -165,7 +165,7 @@ from recruitment.usecases.volunteers import (
     register_people,
     register_volunteer,
 )
-from recruitment.usecases.weights import SiteWeights, site_weights
+from recruitment.usecases.weights import SiteWeights, record_weights_export, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -273,6 +273,7 @@ __all__ = [
     "read_user_rows",
     "record_panel_export",
     "record_seat_status",
+    "record_weights_export",
     "recover_interrupted_runs",
     "register_online",
     "register_people",
