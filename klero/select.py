@@ -196,9 +196,14 @@ def select_command(
             option="--population-margins, --background-sample",
             needed="--end-to-end",
         )
-    if end_to_end and deliberation is not None:
-        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
-    if end_to_end and site is None and population_margins is None:
+    if deliberation is not None and (population_margins or background_sample):
+        # each site's own census margins, stored with its quotas
+        raise KleroError(
+            "cli_options_leave_out",
+            option="--all-ready",
+            given="--population-margins, --background-sample",
+        )
+    if end_to_end and site is None and deliberation is None and population_margins is None:
         raise KleroError(
             "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
         )

@@ -13,6 +13,12 @@ error's code. Steps (1) and (3) stay in this process. A site's draw number is de
 from the batch's seed (or public number) and the site code by ``site_number``; the
 batch's id, its number and the derivation are recorded in each run's settings
 (``settings["batch"]``), so the run re-runs and verifies like any other.
+
+End to end (``settings.end_to_end`` a ``PropensityModel`` without margins): each site
+takes its own census margins, stored with its quotas, as a single ``--site`` run does
+(``selection.site_end_to_end``); the margins used are recorded in each run's settings,
+so its re-run reproduces it. A site whose quotas carry no margins fails with
+``batch_site_no_margins``; the others go on. (A model with margins uses them everywhere.)
 """
 
 from __future__ import annotations
@@ -221,6 +227,8 @@ def run_batch(
         "number": number,
         "derivation": DERIVATION,
     }
+    if settings.end_to_end is not None:
+        batch["end_to_end"] = "given margins" if settings.end_to_end.margins else "site margins"
     _audit(db, actor, "batch.start", batch, ready=len(plan.ready), skipped=len(plan.skipped))
     total = len(plan.ready) + len(plan.skipped)
     tell = _Teller(progress, total)
@@ -332,11 +340,16 @@ def _run_sites(
 def _not_started(
     code: str, country: str, chosen: SelectionSettings, exc: KleroError
 ) -> SiteOutcome:
+    message = (
+        Message("batch_site_no_margins", {"site": code})
+        if exc.code == "end_to_end_margins_missing"
+        else Message("batch_site_not_started", {"site": code, "error": exc.code})
+    )
     return SiteOutcome(
         code,
         country,
         "failed",
-        Message("batch_site_not_started", {"site": code, "error": exc.code}),
+        message,
         seed=chosen.seed,
         public_number=chosen.public_number,
         error_code=exc.code,
