@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from sqlalchemy import select
 
 from klero.app import main

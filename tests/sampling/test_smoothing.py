@@ -36,7 +36,7 @@ def _spread(truth: np.ndarray, estimate: np.ndarray) -> float:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_smoothing_names_the_small_categories_and_keeps_the_others_margins(seed: int) -> None:
-    pool, truth, margins = _france(seed)
+    pool, _, margins = _france(seed)
     found = estimate(pool, PropensityModel(margins))
     (warning,) = [w for w in found.warnings if w.code == "propensity_smoothed"]
     weights = 1.0 / found.values
