@@ -25,8 +25,9 @@ raked alone and a spread of 2.6) are smoothed, criterion by criterion:
    criterion's well-supported categories; those keep their census shares relative to
    each other exactly, and criteria without small categories keep theirs exactly.
 
-Deterministic numpy (``sampling.portable`` for logs and exps). Nothing changes for a pool
-whose categories all have ``SMALL_SUPPORT`` volunteers or more.
+A criterion none of whose categories has ``SMALL_SUPPORT`` volunteers is raked as before
+(nothing to anchor on). Deterministic numpy (``sampling.portable`` for logs and exps).
+Nothing changes for a pool whose categories all have ``SMALL_SUPPORT`` volunteers or more.
 """
 
 from __future__ import annotations

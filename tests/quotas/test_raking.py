@@ -145,7 +145,9 @@ def test_margins_positive_weights_meet_are_never_called_infeasible(
 def test_a_proof_of_infeasibility_holds_for_any_positive_weights(seed: int, n: int) -> None:
     rng = np.random.default_rng(seed)
     dims = [
-        dimension(f"f{f}", ["a", "b", "c"][:k], rng.integers(0, k, n), rng.dirichlet(np.ones(k)))
+        dimension(
+            f"f{f}", ["a", "b", "c"][:k], rng.integers(0, k, n), list(rng.dirichlet(np.ones(k)))
+        )
         for f, k in enumerate((2, 3))
     ]
     proof = prove(dims)
