@@ -141,19 +141,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "47c72054c97cc17152add697b109f66ab8b6d18fd7337d0e368a378adc24078f"
+        "ca46e846ec94bdcfb64c455eddb7505feffb22ff2f25777a7fc7703162617d4d"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "c1abd999e106ca12910c128c57200762913a6ec434282edbcf550e5a915c7ce9"
+        "692f281f176c4e7b02f30f694d63dd97aa19d5d702924ae71674c329695d3686"
     ),
     ("households", Algorithm.NASH): (
-        "0b930aa095eaabde7e9996666cf8dcf1d684e2cdccaf51cf4e6e5c88ce6bfbc6"
+        "a98cefcbb3b390b65c62a0053ec47c4fc7a7d7b9110bdcf3d9afb935001ddde4"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "52fe392fb01ae74a377ac99d352211b0aad3eb2c11fb00a5035839d3f9a18f91"
+        "25278b72fef40962623656bb9298da5dcc022b082a473a2740ccef6ec1bde5ee"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "c8725b5941598bbf8188b24e27dd4cbd54572f757b84f53d36d8b5d9b8fc02bf"
+        "f1ff6376fd92cd050c57d054b9bbd2944fe8039427bf89e556157a57913d3757"
     ),
 }
 
@@ -174,9 +174,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "4b0df01e7f3909471f239fdf979ab89c5fb15b3a4ebde0ef62889103d5fde2a6",
-    AlternatesSearch.SWAP: "bbf9849eb922d1d6dc1f7afc13841f80937e0c9e97a9b19da49fbcfb86a78573",
-    AlternatesSearch.MIP: "1611eded12a8f556d86f3452358f42ac92b5f87bf2ffb7a4b209215a05321307",
+    AlternatesSearch.EXPECTED: "ce30567bf1b94700ad36dcf0e51d099969cbfdb8ea6b32227e948dd82b8c4234",
+    AlternatesSearch.SWAP: "af8b554cb17eda621c7f22daaca6d0907650a3aabc57bae3bbfbbad83bf27243",
+    AlternatesSearch.MIP: "17a25a87339e8a35046dd6ab9d5ca1c785d16d1d9c3379a526d2cd5b86ba43ea",
 }
 
 
