@@ -34,7 +34,7 @@ from quotas.model import normalise
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
 from sampling import portable
-from sampling.smoothing import Criterion, smooth, smoothed_problem
+from sampling.smoothing import criteria_of, smooth, smoothed_problem
 
 #: A warning when the largest estimated propensity is more than this times the smallest:
 #: a few volunteers would then stand for many people each.
@@ -247,17 +247,7 @@ def _rake(
                 "warning",
             )
         )
-    criteria = [
-        Criterion(
-            pool.features[f],
-            tuple(pool.values[f]),
-            vectors[:, f],
-            share,
-            np.bincount(pool.matrix[:, f], minlength=share.size),
-        )
-        for f, share in zip(columns, shares, strict=True)
-    ]
-    smoothed_log_w, sweeps, found = smooth(criteria, counts, effects)
+    smoothed_log_w, sweeps, found = smooth(criteria_of(pool, columns, shares), counts, effects)
     if found:
         log_w = smoothed_log_w
         iterations += sweeps

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from quotas.pool import Pool
 from quotas.problems import Problem
 from sampling import portable
 
@@ -98,6 +99,20 @@ class Criterion:
     codes: np.ndarray  # per type
     shares: np.ndarray  # per category, adding up to 1
     counts: np.ndarray  # volunteers per category
+
+
+def criteria_of(pool: Pool, columns: list[int], shares: list[np.ndarray]) -> list[Criterion]:
+    """The raking margins of ``pool``'s criteria ``columns`` (census ``shares`` per code)."""
+    return [
+        Criterion(
+            pool.features[f],
+            tuple(pool.values[f]),
+            pool.type_vectors[:, f],
+            share,
+            np.bincount(pool.matrix[:, f], minlength=share.size),
+        )
+        for f, share in zip(columns, shares, strict=True)
+    ]
 
 
 def smooth(

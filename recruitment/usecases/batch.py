@@ -14,11 +14,9 @@ from the batch's seed (or public number) and the site code by ``site_number``; t
 batch's id, its number and the derivation are recorded in each run's settings
 (``settings["batch"]``), so the run re-runs and verifies like any other.
 
-End to end (``settings.end_to_end`` a ``PropensityModel`` without margins): each site
-takes its own census margins, stored with its quotas, as a single ``--site`` run does
-(``selection.site_end_to_end``); the margins used are recorded in each run's settings,
-so its re-run reproduces it. A site whose quotas carry no margins fails with
-``batch_site_no_margins``; the others go on. (A model with margins uses them everywhere.)
+End to end (a ``PropensityModel`` without margins), each site takes its stored census
+margins as a ``--site`` run does, recorded in its run; one without fails
+(``batch_site_no_margins``) and the others go on.
 """
 
 from __future__ import annotations
@@ -340,16 +338,13 @@ def _run_sites(
 def _not_started(
     code: str, country: str, chosen: SelectionSettings, exc: KleroError
 ) -> SiteOutcome:
-    message = (
-        Message("batch_site_no_margins", {"site": code})
-        if exc.code == "end_to_end_margins_missing"
-        else Message("batch_site_not_started", {"site": code, "error": exc.code})
-    )
+    plain = exc.code != "end_to_end_margins_missing"
+    params = {"site": code, "error": exc.code} if plain else {"site": code}
     return SiteOutcome(
         code,
         country,
         "failed",
-        message,
+        Message("batch_site_not_started" if plain else "batch_site_no_margins", params),
         seed=chosen.seed,
         public_number=chosen.public_number,
         error_code=exc.code,
