@@ -238,21 +238,21 @@ def _rake(
         gap = _largest_gap(vectors, counts * portable.exp(log_w), columns, shares)
         if gap <= RAKING_TOL:
             break
-    problems: list[Problem] = []
-    if gap > RAKING_TOL * 1e4:
-        problems.append(
-            Problem(
-                "propensity_not_converged",
-                {"iterations": iterations},
-                "warning",
-            )
-        )
-    smoothed_log_w, sweeps, found = smooth(criteria_of(pool, columns, shares), counts, effects)
+    smoothed_log_w, sweeps, found, settled = smooth(
+        criteria_of(pool, columns, shares), counts, effects
+    )
+    if found:  # the second raking's fit is the one that counts
+        log_w, iterations = smoothed_log_w, iterations + sweeps
+    else:
+        settled = gap <= RAKING_TOL * 1e4
+    problems = [] if settled else [_not_converged(iterations)]
     if found:
-        log_w = smoothed_log_w
-        iterations += sweeps
         problems.append(smoothed_problem(found))
     return -log_w[pool.type_of], iterations, problems
+
+
+def _not_converged(iterations: int) -> Problem:
+    return Problem("propensity_not_converged", {"iterations": iterations}, "warning")
 
 
 def _largest_gap(
@@ -294,13 +294,7 @@ def _regress(
     n = np.r_[counts, sample_counts]
     beta, iterations, converged = _newton(x, y, n)
     if not converged:
-        problems.append(
-            Problem(
-                "propensity_not_converged",
-                {"iterations": iterations},
-                "warning",
-            )
-        )
+        problems.append(_not_converged(iterations))
     log_q = portable.matvec(x_pool, beta)
     return log_q[pool.type_of], iterations, problems
 

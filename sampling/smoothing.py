@@ -13,14 +13,16 @@ than 0.14, a factor of 1.15, one standard deviation; measured with
 raked alone and a spread of 2.6) are smoothed, criterion by criterion:
 
 1. The raked log-factors ``l_c`` of the criterion's categories, each with variance
-   ``v_c = 1/n_c``, are taken as draws around a common mean with a between-category
+   ``v_c = 1/n_c``, are taken as draws around a common centre with a between-category
    variance ``tau²``, estimated by DerSimonian and Laird's method of moments (1986):
    ``tau² = max(0, (Q − (K − 1)) / (S1 − S2 / S1))`` with ``Q = Σ n_c (l_c − m)²``,
-   ``m = Σ n_c l_c / Σ n_c`` (the criterion's mean weighted by support), ``S1 = Σ n_c``,
-   ``S2 = Σ n_c²`` over the criterion's K categories.
+   ``m = Σ n_c l_c / Σ n_c`` (the mean weighted by support), ``S1 = Σ n_c``,
+   ``S2 = Σ n_c²`` over the criterion's K well-supported categories (over all its
+   categories when fewer than two are well supported). The centre ``m`` is the
+   support-weighted mean of the well-supported categories.
 2. A small category's factor becomes the posterior mean
    ``m + B_c (l_c − m)`` with ``B_c = tau² / (tau² + 1/n_c)``: kept when categories
-   really differ and its count says much, pulled to the mean when they do not.
+   really differ and its count says much, pulled to the centre when they do not.
 3. Raking runs again with each smoothed category held at its offset from the mean of its
    criterion's well-supported categories; those keep their census shares relative to
    each other exactly, and criteria without small categories keep theirs exactly.
@@ -74,15 +76,24 @@ def between_variance(effects: np.ndarray, counts: np.ndarray) -> float:
     return max(0.0, (q - (n.size - 1)) / scale) if scale > 0 else 0.0
 
 
-def shrunk(effects: np.ndarray, counts: np.ndarray, small: np.ndarray) -> tuple[np.ndarray, float]:
-    """The small categories' posterior log-factors (others unchanged), and tau²."""
-    tau2 = between_variance(effects, counts)
+def shrunk(
+    effects: np.ndarray, counts: np.ndarray, small: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """The small categories' posterior log-factors (others unchanged), tau² and the centre.
+
+    The centre is the support-weighted mean of the other categories (of all when every
+    one is small); tau² is estimated from those others when there are two or more, so a
+    small category's own noisy estimate does not widen its prior, else from all.
+    """
     present = counts > 0
-    mean = float((counts[present] * effects[present]).sum() / counts[present].sum())
+    trusted = present & ~small
+    basis = trusted if trusted.sum() >= 2 else present
+    tau2 = between_variance(effects[basis], counts[basis])
+    centre = _anchor(effects, counts, trusted if trusted.any() else present)
     kept = np.divide(tau2 * counts, tau2 * counts + 1.0, out=np.zeros_like(effects), where=present)
     out = effects.copy()
-    out[small] = mean + kept[small] * (effects[small] - mean)
-    return out, tau2
+    out[small] = centre + kept[small] * (effects[small] - centre)
+    return out, tau2, centre
 
 
 def _anchor(effect: np.ndarray, counts: np.ndarray, supported: np.ndarray) -> float:
@@ -117,11 +128,12 @@ def criteria_of(pool: Pool, columns: list[int], shares: list[np.ndarray]) -> lis
 
 def smooth(
     criteria: list[Criterion], type_counts: np.ndarray, effects: list[np.ndarray]
-) -> tuple[np.ndarray, int, list[Smoothed]]:
+) -> tuple[np.ndarray, int, list[Smoothed], bool]:
     """Raking again with small categories held at their shrunk offsets.
 
     ``effects`` are the first raking's log-factors per criterion and category. Returns
-    the per-type log-weights, the sweeps, and the smoothed categories (empty: no change).
+    the per-type log-weights, the sweeps, the smoothed categories (empty: no change) and
+    whether this raking settled.
     """
     held: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # criterion -> (small mask, offsets)
     found: list[Smoothed] = []
@@ -130,24 +142,22 @@ def smooth(
         supported = c.counts >= SMALL_SUPPORT
         if not small.any() or not supported.any():
             continue
-        posterior, tau2 = shrunk(effects[j], c.counts.astype(float), small)
-        offsets = posterior - _anchor(effects[j], c.counts, supported)
+        posterior, tau2, centre = shrunk(effects[j], c.counts.astype(float), small)
+        offsets = posterior - centre
         held[j] = (small, offsets)
         for code in np.flatnonzero(small):
             n = float(c.counts[code])
             found.append(Smoothed(c.feature, c.values[code], int(n), tau2 * n / (tau2 * n + 1)))
     if not held:
-        return np.zeros(type_counts.size), 0, []
+        return np.zeros(type_counts.size), 0, [], True
     effects = [e.copy() for e in effects]
-    sweeps = 0
-    while sweeps < MAX_SWEEPS:
+    sweeps, moved = 0, np.inf
+    while sweeps < MAX_SWEEPS and moved > STEP_TOL:
         sweeps += 1
         moved = 0.0
         for j in range(len(criteria)):
             moved = max(moved, _sweep(criteria, type_counts, effects, j, held.get(j)))
-        if moved <= STEP_TOL:
-            break
-    return _log_weights(criteria, effects), sweeps, found
+    return _log_weights(criteria, effects), sweeps, found, moved <= STEP_TOL
 
 
 def _log_weights(criteria: list[Criterion], effects: list[np.ndarray]) -> np.ndarray:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from quotas.model import quota_table
 from quotas.pool import Pool
 from quotas.targets import quotas_from_margins
 from sampling import SMALL_SUPPORT
@@ -84,23 +86,71 @@ def test_a_small_category_moves_towards_the_mean_and_never_past_it(
     effects, counts = rows
     small = counts < SMALL_SUPPORT
     assume(small.any())
-    out, tau2 = shrunk(effects, counts, small)
-    mean = float((counts * effects).sum() / counts.sum())
+    out, tau2, centre = shrunk(effects, counts, small)
+    trusted = ~small if (~small).any() else np.ones_like(small)
+    assert centre == pytest.approx(float(np.average(effects[trusted], weights=counts[trusted])))
     assert tau2 >= 0
     assert np.array_equal(out[~small], effects[~small])
-    moved, before = out[small] - mean, effects[small] - mean
+    moved, before = out[small] - centre, effects[small] - centre
     assert np.all(np.abs(moved) <= np.abs(before) + 1e-12)
     assert np.all(moved * before >= -1e-12)  # on the same side of the mean
 
 
 def test_no_spread_beyond_the_noise_means_full_shrinkage() -> None:
     # four categories whose log-factors differ less than their counts' noise
-    effects, counts = np.array([0.0, 0.05, -0.05, 0.3]), np.array([400.0, 400.0, 400.0, 5.0])
+    effects, counts = np.array([0.0, 0.04, -0.04, 0.3]), np.array([400.0, 400.0, 400.0, 5.0])
     assert between_variance(effects, counts) == 0.0
-    out, _ = shrunk(effects, counts, counts < SMALL_SUPPORT)
-    assert out[3] == pytest.approx(float((counts * effects).sum() / counts.sum()))
+    out, tau2, centre = shrunk(effects, counts, counts < SMALL_SUPPORT)
+    assert tau2 == 0.0 and out[3] == pytest.approx(centre) and centre == pytest.approx(0.0)
     # categories that truly differ keep most of a small category's own estimate
     wide = np.array([-1.0, 0.0, 1.0, 2.0])
     assert between_variance(wide, counts) > 0.5
-    kept, _ = shrunk(wide, counts, counts < SMALL_SUPPORT)
+    kept, _, _ = shrunk(wide, counts, counts < SMALL_SUPPORT)
     assert 1.5 < kept[3] < 2.0
+    # a wild small category does not widen its own prior: tau² comes from the others
+    wild = np.array([0.0, 0.04, -0.04, 9.0])
+    assert shrunk(wild, counts, counts < SMALL_SUPPORT)[1] == 0.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, SMALL_SUPPORT - 1),
+    st.lists(st.floats(0.05, 1.0), min_size=3, max_size=3),
+)
+def test_well_supported_categories_keep_their_margins_on_any_pool(
+    seed: int, rare: int, raw: list[float]
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 400
+    region = np.array(["north"] * 200 + ["south"] * (200 - rare) + ["isle"] * rare)
+    frame = pd.DataFrame(
+        {
+            "gender": rng.choice(["f", "m"], n),
+            "age": rng.choice(["young", "old"], n),
+            "region": region,
+        }
+    )
+    assume(frame["gender"].value_counts().min() >= SMALL_SUPPORT)
+    assume(frame["age"].value_counts().min() >= SMALL_SUPPORT)
+    shares = np.array(raw) / sum(raw)
+    margins = {
+        "gender": {"f": 0.5, "m": 0.5},
+        "age": {"young": 0.4, "old": 0.6},
+        "region": dict(zip(["north", "south", "isle"], shares.tolist(), strict=True)),
+    }
+    quotas = quota_table([(f, v, 0, n) for f, values in margins.items() for v in values])
+    pool = Pool.build([f"p{i}" for i in range(n)], frame, quotas)
+    found = estimate(pool, PropensityModel(margins))
+    codes = [w.code for w in found.warnings]  # the second raking settled
+    assert "propensity_smoothed" in codes and "propensity_not_converged" not in codes
+    weights = 1.0 / found.values  # in pool order
+    column = {f: np.array(pool.values[j])[pool.matrix[:, j]] for j, f in enumerate(pool.features)}
+    total = weights.sum()
+    for feature in ("gender", "age"):  # no small category: the census shares exactly
+        for value, share in margins[feature].items():
+            got = weights[column[feature] == value].sum() / total
+            assert got == pytest.approx(share, abs=1e-8)
+    north = weights[column["region"] == "north"].sum()
+    south = weights[column["region"] == "south"].sum()
+    assert north / south == pytest.approx(shares[0] / shares[1], rel=1e-8)  # relative: exact
