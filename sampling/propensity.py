@@ -241,10 +241,9 @@ def _rake(
     smoothed_log_w, sweeps, found, settled = smooth(
         criteria_of(pool, columns, shares), counts, effects
     )
-    if found:  # the second raking's fit is the one that counts
+    if found:  # from the first raking's factors: both must settle
         log_w, iterations = smoothed_log_w, iterations + sweeps
-    else:
-        settled = gap <= RAKING_TOL * 1e4
+    settled = settled and gap <= RAKING_TOL * 1e4
     problems = [] if settled else [_not_converged(iterations)]
     if found:
         problems.append(smoothed_problem(found))
