@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard.data import forget
 from dashboard.registration_texts import language_name
 from dashboard.ui import attempt, db, lang, show_error, tr
-from quotas.exports import table_bytes
+from quotas.exports import TableFormat, table_bytes
 from quotas.languages import codes
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -24,6 +24,7 @@ from recruitment.permissions import Actor
 from recruitment.usecases.invitation_texts import KINDS, PLACEHOLDERS, default_template
 from recruitment.usecases.invitations import EXPORT_KINDS
 
+_SUFFIXES: tuple[TableFormat, ...] = ("csv", "xlsx")
 _MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -102,7 +103,7 @@ def _downloads(who: Actor, site: str, run_id: int) -> None:
     st.caption(tr("invite.ready", count=len(ready.frame)))
     marking = bool(mark) and kind == "invitation"
     buttons = st.columns(2)
-    for column, suffix in zip(buttons, ("csv", "xlsx"), strict=True):
+    for column, suffix in zip(buttons, _SUFFIXES, strict=True):
         # Recorded (and seats marked invited) when handed over: the click, not the preparation.
         column.download_button(
             tr(f"invite.download_{suffix}"),

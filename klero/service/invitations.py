@@ -1,4 +1,4 @@
-"""Invitations from the command line: ``klero site meeting``, ``site message``, ``panel invitations``.
+"""Invitations from the command line: `klero site meeting`, `site message`, `panel invitations`.
 
 The dashboard's Panel page does the same. Exit codes: 0 success, 2 invalid input (an
 unknown kind, language or placeholder, no meeting set), 3 other errors, 4 permission
@@ -15,7 +15,7 @@ import typer
 
 from klero.options import DbOpt, UserOpt
 from klero.output import staged, table_writer
-from klero.service.common import SiteOpt, logged_in, run_as, say
+from klero.service.common import SiteOpt, given_text, logged_in, run_as, say
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -72,9 +72,7 @@ def site_message(
     user: UserOpt = None,
 ) -> None:
     """Set a message template in one language ({name}, {reference}, {date}, ...; empty: default)."""
-    if (file is None) == (text is None):
-        raise KleroError("cli_options_one_of", choices="--file, --text")
-    written = file.read_text("utf-8") if file is not None else str(text)
+    written = given_text(file, text)
     run_as(database_url_, user, uc.set_message_template, site, kind, lang, written)
     if written.strip():
         say("svc_message_saved", site=site, kind=kind, lang=lang, count=len(written.strip()))

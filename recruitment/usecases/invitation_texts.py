@@ -14,7 +14,6 @@ and place are the site's (``klero site meeting``); the place defaults to the sit
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,9 +27,9 @@ from quotas.messages import render
 from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import Site, SiteMessage, utcnow
+from recruitment.models import Site, SiteMessage
 from recruitment.permissions import Action, Actor
-from recruitment.usecases.common import site_for
+from recruitment.usecases.common import save_text, site_for, text_digest
 
 #: The kinds of message a partner writes, in the order the pages show them.
 KINDS = ("invitation", "standby", "confirmation")
@@ -176,18 +175,13 @@ def set_message_template(
                 SiteMessage.site_id == found.id, SiteMessage.kind == kind, SiteMessage.lang == lang
             )
         ).scalar_one_or_none()
-        before = {"sha256": _digest(row.text)} if row is not None else None
-        if not text:
-            if row is not None:
-                session.delete(row)
-        elif row is None:
-            session.add(
-                SiteMessage(
-                    site_id=found.id, kind=kind, lang=lang, text=text, updated_by=actor.login
-                )
-            )
-        else:
-            row.text, row.updated_by, row.updated_at = text, actor.login, utcnow()
+        before = save_text(
+            session,
+            row,
+            text,
+            actor.login,
+            lambda: SiteMessage(site_id=found.id, kind=kind, lang=lang),
+        )
         audit.record(
             session,
             actor,
@@ -196,12 +190,8 @@ def set_message_template(
             found.code,
             site_id=found.id,
             before=before,
-            after={"kind": kind, "lang": lang, "sha256": _digest(text) if text else None},
+            after={"kind": kind, "lang": lang, "sha256": text_digest(text) if text else None},
         )
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def set_meeting(

@@ -221,7 +221,7 @@ def test_the_lang_option_is_for_people_whose_language_is_not_recorded(
         person.lang = "sw"
     frame = _export(world, lang="pt").frame.set_index("pseudonym")
     assert frame.loc[summary.selected[0], "language"] == "sw"
-    assert frame.loc[summary.selected[0], "message"].startswith("Habari ")
+    assert str(frame.loc[summary.selected[0], "message"]).startswith("Habari ")
     assert set(frame.drop(index=summary.selected[0])["language"]) == {"pt"}
     with pytest.raises(KleroError) as wrong:
         _export(world, lang="klingon")
