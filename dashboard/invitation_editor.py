@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.data import forget
 from dashboard.registration_texts import language_name
-from dashboard.ui import attempt, db, lang, show_error, tr
+from dashboard.ui import attempt, db, labeller, lang, show_error, tr
 from quotas.exports import TableFormat, table_bytes
 from quotas.languages import codes
 from quotas.problems import KleroError
@@ -55,7 +55,7 @@ def _templates(who: Actor, site: str, texts: uc.InvitationTexts) -> None:
     st.markdown(f"**{tr('invite.templates')}**")
     cols = st.columns(2)
     kind = cols[0].selectbox(
-        tr("invite.kind"), KINDS, format_func=lambda k: tr(f"invite.kind_{k}"), key="invite_kind"
+        tr("invite.kind"), KINDS, format_func=labeller("invite.kind_"), key="invite_kind"
     )
     offered = list(dict.fromkeys([*texts.languages, lang(), *codes()]))
     chosen = cols[1].selectbox(
@@ -90,7 +90,7 @@ def _downloads(who: Actor, site: str, run_id: int) -> None:
     kind = cols[0].selectbox(
         tr("invite.export_kind"),
         EXPORT_KINDS,
-        format_func=lambda k: tr(f"invite.export_{k}"),
+        format_func=labeller("invite.export_"),
         key="invite_export_kind",
     )
     mark = cols[1].checkbox(tr("invite.mark"), key="invite_mark", disabled=kind != "invitation")
