@@ -14,6 +14,7 @@ and place are the site's (``klero site meeting``); the place defaults to the sit
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +40,12 @@ TEMPLATE_MAX = 2000
 MEETING_TIME_MAX = 40
 MEETING_PLACE_MAX = 300
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# GSM 03.38: the default alphabet (one 7-bit unit each) and its extension (two units each).
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
 # Unicode's first-strong isolate and its closing mark: a Latin name or reference inside
 # right-to-left text keeps its own direction, and the text around it keeps its order.
 _ISOLATE = ("\u2068", "\u2069")
@@ -97,6 +104,22 @@ def merge(template: str, values: Mapping[str, str], lang: str) -> str:
         return _ISOLATE[0] + values[name] + _ISOLATE[1] if rtl else values[name]
 
     return _PLACEHOLDER.sub(value, template)
+
+
+def sms_parts(text: str) -> int:
+    """How many SMS a message takes (concatenated GSM 03.38 or UCS-2 segments).
+
+    160 GSM characters fit in one (an extension character such as ``€`` counts two), 153
+    per part beyond; with any character outside GSM, 70 UTF-16 units, 67 per part beyond.
+
+    >>> sms_parts("a" * 160), sms_parts("a" * 161), sms_parts("ê" * 70), sms_parts("ê" * 71)
+    (1, 2, 1, 2)
+    """
+    if set(text) <= _GSM_BASIC | _GSM_EXTENSION:
+        units, single, part = len(text) + sum(c in _GSM_EXTENSION for c in text), 160, 153
+    else:
+        units, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= single else math.ceil(units / part)
 
 
 @dataclass(frozen=True)

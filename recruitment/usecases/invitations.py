@@ -6,7 +6,8 @@ when the answers come back), ``reference`` (the number given at sign-up, or the
 partner's own id), ``language``, ``name``, ``email``, ``phone``, ``role``
 (``selected`` for panel members, replacements included; ``alternate`` for the reserve
 list), ``status``, the meeting's ``date``, ``time`` and ``place``, and ``message``: the
-site's template for that person's role and language, merged.
+site's template for that person's role and language, merged; ``sms_parts``, how many
+SMS it takes (GSM 03.38 or UCS-2 segments).
 
 - kind ``invitation``: panel members not yet answered (selected or invited) get the
   invitation text, alternates still on the reserve list the stand-by text;
@@ -47,6 +48,7 @@ from recruitment.usecases.invitation_texts import (
     merge,
     require_kind,
     require_language,
+    sms_parts,
     texts_of,
 )
 from recruitment.usecases.panels import run_of, set_seat_status
@@ -67,6 +69,7 @@ COLUMNS = (
     "time",
     "place",
     "message",
+    "sms_parts",
 )
 _LANGUAGE_ATTRIBUTES = ("language", "lang")
 
@@ -145,6 +148,36 @@ def _ready(texts: InvitationTexts) -> None:
         raise KleroError("invite_meeting_unset", site=texts.site)
 
 
+def _row(
+    texts: InvitationTexts,
+    line: SeatLine,
+    volunteer: Volunteer,
+    details: dict[str, Any],
+    template: str,
+    fallback: str,
+) -> dict[str, object]:
+    """One person's row: who, how to reach them, the meeting, the merged message."""
+    language = person_language(volunteer, fallback)
+    role = "selected" if line.on_panel else "alternate"
+    values = {
+        **_meeting_values(texts, language),
+        **contact_fields(details),
+        "reference": volunteer.external_id,
+        "role": render(f"invite_role_{role}", {}, language),
+    }
+    message = merge(texts.template(template, language), values, language)
+    return {
+        "pseudonym": line.pseudonym,
+        **{k: values[k] for k in ("reference", "name", "email", "phone")},
+        "language": language,
+        "role": role,
+        "status": line.status,
+        **{k: values[k] for k in ("date", "time", "place")},
+        "message": message,
+        "sms_parts": sms_parts(message),
+    }
+
+
 def _invitations(
     session: Session, site: Site, run_id: int | None, kind: str, lang: str | None
 ) -> InvitationExport:
@@ -163,28 +196,17 @@ def _invitations(
         ).scalars()
     }
     contacts = _contacts(session, list(people))
-    rows = []
-    for seat, line, template in chosen:
-        volunteer = people[seat.volunteer_id]
-        language = person_language(volunteer, fallback)
-        role = "selected" if line.on_panel else "alternate"
-        values = {
-            **_meeting_values(texts, language),
-            **contact_fields(contacts.get(volunteer.id, {})),
-            "reference": volunteer.external_id,
-            "role": render(f"invite_role_{role}", {}, language),
-        }
-        rows.append(
-            {
-                "pseudonym": line.pseudonym,
-                **{k: values[k] for k in ("reference", "name", "email", "phone")},
-                "language": language,
-                "role": role,
-                "status": line.status,
-                **{k: values[k] for k in ("date", "time", "place")},
-                "message": merge(texts.template(template, language), values, language),
-            }
+    rows = [
+        _row(
+            texts,
+            line,
+            people[seat.volunteer_id],
+            contacts.get(seat.volunteer_id, {}),
+            template,
+            fallback,
         )
+        for seat, line, template in chosen
+    ]
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     to_mark = tuple(
         str(r["pseudonym"]) for r in rows if r["status"] == "selected" and r["role"] == "selected"

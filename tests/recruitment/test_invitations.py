@@ -30,6 +30,7 @@ from recruitment.usecases.invitation_texts import (
     PLACEHOLDERS,
     default_template,
     merge,
+    sms_parts,
     template_problems,
 )
 from recruitment.usecases.invitations import COLUMNS, contact_fields, person_language
@@ -403,3 +404,32 @@ def test_the_cli_refuses_a_coordinator_with_exit_4(
     assert main(["panel", "invitations", "--site", SITE, "--out", str(out)]) == 4
     assert not out.exists()
     assert _events(world, "panel.invitations") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("", 1),
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),  # an extension character takes two places
+        ("€" * 81, 2),
+        ("é" * 160, 1),  # in the GSM alphabet
+        ("ê" * 70, 1),  # not: the whole message goes as UCS-2
+        ("ê" * 71, 2),
+        ("م" * 134, 2),
+        ("م" * 135, 3),
+        ("🙂" * 35, 1),  # two UTF-16 units each
+        ("🙂" * 36, 2),
+    ],
+)
+def test_sms_parts_count_gsm_and_ucs2_segments(text: str, parts: int) -> None:
+    assert sms_parts(text) == parts
+
+
+@given(st.text(max_size=400), st.text(min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_a_longer_message_never_takes_fewer_sms(text: str, more: str) -> None:
+    assert sms_parts(text + more) >= sms_parts(text) >= 1
