@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -113,7 +114,7 @@ def contact_fields(details: dict[str, Any]) -> dict[str, str]:
     """
     found: dict[str, list[str]] = {"name": [], "email": [], "phone": []}
     for column, value in details.items():
-        kind = recognise_header(str(column))
+        kind = _header_kind(str(column))
         if kind in found and str(value or "").strip():
             found[kind].append(str(value).strip())
     return {
@@ -121,6 +122,12 @@ def contact_fields(details: dict[str, Any]) -> dict[str, str]:
         "email": found["email"][0] if found["email"] else "",
         "phone": found["phone"][0] if found["phone"] else "",
     }
+
+
+@lru_cache(maxsize=1024)
+def _header_kind(column: str) -> str | None:
+    """``recognise_header``, once per column name (every person's details repeat them)."""
+    return recognise_header(column)
 
 
 def _meeting_values(texts: InvitationTexts, lang: str) -> dict[str, str]:
