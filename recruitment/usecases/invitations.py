@@ -13,13 +13,13 @@ SMS it takes (GSM 03.38 or UCS-2 segments).
   invitation text, alternates still on the reserve list the stand-by text;
 - kind ``confirmation``: panel members who confirmed get the confirmation text.
 
-A person's language is the one they registered in (public page), else a ``language``
-or ``lang`` column declared as an attribute of their pool, else ``lang`` (the site's
-first language by default). Contact details are decrypted only for whom may see them
-(the site's partner, admins); the export is recorded (``panel.invitations``: counts,
-never names) only once written. With ``mark_invited`` the panel members still
-``selected`` are recorded as ``invited`` in the same transaction, through the panel's
-seat-status use case (each one audited).
+Someone erased has no row. A person's language is the one they registered in (public
+page), else a ``language`` or ``lang`` column declared as an attribute of their pool,
+else ``lang`` (the site's first language by default). Contact details are decrypted only
+for whom may see them (the site's partner, admins); the export is recorded
+(``panel.invitations``: counts, never names) only once written. With ``mark_invited``
+the panel members still ``selected`` are recorded as ``invited`` in the same
+transaction, through the panel's seat-status use case (each one audited).
 """
 
 from __future__ import annotations
@@ -196,12 +196,13 @@ def _invitations(
     fallback = require_language(lang) if lang else texts.default_language
     lines = [(seat, line, _template_kind(kind, line)) for seat, line in seat_lines(session, run.id)]
     chosen = [(seat, line, template) for seat, line, template in lines if template is not None]
-    people = {
-        v.id: v
-        for v in session.execute(
-            select(Volunteer).where(Volunteer.id.in_([seat.volunteer_id for seat, _, _ in chosen]))
-        ).scalars()
-    }
+    ids = [seat.volunteer_id for seat, _, _ in chosen]
+    # Someone erased (GDPR) has nothing left to write to: no row.
+    query = select(Volunteer).where(Volunteer.id.in_(ids), Volunteer.status != "erased")
+    people = {v.id: v for v in session.execute(query).scalars()}
+    chosen = [
+        (seat, line, template) for seat, line, template in chosen if seat.volunteer_id in people
+    ]
     contacts = _contacts(session, list(people))
     rows = [
         _row(

@@ -253,6 +253,14 @@ def test_marking_invited_goes_through_the_seat_status_use_case(meeting: Selected
     assert "thank you for confirming" in confirmed["message"].iloc[0]
 
 
+def test_someone_erased_gets_no_row(meeting: Selected) -> None:
+    world, summary = meeting
+    uc.erase_volunteer(world.db, world.partner, summary.alternates[0])
+    frame = _export(world).frame
+    assert summary.alternates[0] not in set(frame["pseudonym"])
+    assert len(frame) == len(summary.selected) + len(summary.alternates) - 1
+
+
 def test_nothing_personal_reaches_the_audit_trail(meeting: Selected) -> None:
     world, _ = meeting
     frame = _export(world, mark_invited=True).frame
