@@ -403,6 +403,20 @@ def test_the_cli_sets_the_meeting_and_messages_and_marks_invited(
     assert not (tmp_path / "s.csv").exists()
 
 
+def test_the_cli_shows_and_clears_the_meeting(
+    as_partner: Selected, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world, _ = as_partner
+    assert main(["site", "meeting", "--site", SITE]) == 0
+    assert "Hôtel de Ville" in capsys.readouterr().out
+    assert main(["site", "meeting", "--site", SITE, "--time", "10:00"]) == 2  # no --date
+    assert main(["site", "meeting", "--site", SITE, "--clear"]) == 0
+    assert f"No meeting set for {SITE} yet." in capsys.readouterr().out
+    assert main(["panel", "invitations", "--site", SITE, "--out", str(tmp_path / "i.csv")]) == 2
+    assert not (tmp_path / "i.csv").exists()
+    assert len(_events(world, "site.meeting")) == 2
+
+
 def test_the_cli_refuses_a_coordinator_with_exit_4(
     as_partner: Selected, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
