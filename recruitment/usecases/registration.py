@@ -229,6 +229,7 @@ def register_online(
             [Person(reference, answered, given)],
             channel="online",
             source="online",
+            lang=lang,
         )
     if report.added:
         return Registered(reference, known=False)
