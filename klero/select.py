@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import AddressOpt, IdOpt
+from klero.files.check import AddressOpt
 from klero.files.select import (
     SelectionFiles,
     end_to_end_model,
@@ -21,37 +21,22 @@ from klero.files.select import (
     select_files,
 )
 from klero.options import (
-    DRAW_NUMBER_MAX,
     LOTTERY_SIZE_MAX,
+    CountryOpt,
     DbOpt,
+    IdOpt,
     JsonOpt,
+    PublicNumberOpt,
+    SeedOpt,
+    StoredSiteOpt,
     UserOpt,
     split_columns,
 )
 from quotas.problems import KleroError
 from sampling import DEFAULT_DROPOUT, Algorithm, SelectionSettings
 
-SiteOpt = Annotated[
-    str | None,
-    typer.Option("--site", help="Select for a stored site (pool and quotas from the database)."),
-]
 AlgorithmOpt = Annotated[
     Algorithm, typer.Option("--algorithm", help="How the lottery over panels is computed.")
-]
-SeedOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
-    ),
-]
-NumberOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--public-number",
-        help="A publicly drawn number choosing the panel.",
-        min=0,
-        max=DRAW_NUMBER_MAX,
-    ),
 ]
 LotteryOpt = Annotated[
     int,
@@ -80,9 +65,6 @@ AllReadyOpt = Annotated[
         "--all-ready",
         help="Select every site of --deliberation with a pool, quotas and no panel yet.",
     ),
-]
-CountryOpt = Annotated[
-    str | None, typer.Option("--country", help="With --all-ready: only this country's sites.")
 ]
 WorkersOpt = Annotated[
     int | None,
@@ -141,14 +123,14 @@ def select_command(
     ] = None,
     algorithm: AlgorithmOpt = Algorithm.LEXIMIN,
     seed: SeedOpt = None,
-    public_number: NumberOpt = None,
+    public_number: PublicNumberOpt = None,
     lottery_size: LotteryOpt = 1000,
     alternates: AlternatesOpt = 0,
     dropout: DropoutOpt = DEFAULT_DROPOUT,
     dropout_rates: DropoutFileOpt = None,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
-    site: SiteOpt = None,
+    site: StoredSiteOpt = None,
     database_url: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
@@ -164,10 +146,11 @@ def select_command(
     """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
 
     Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv, lottery_types.csv,
-    report.json (and alternates.csv with --alternates). With --site, the site's stored pool
-    and quotas are used and the run is recorded in the database.
-    With --deliberation and --all-ready, every ready site is selected (each site's seed
-    or public number derived from the one given; see the README).
+    report.json (and alternates.csv with --alternates). Without --seed or --public-number
+    the seed is random. With --site, the site's stored pool and quotas are used and the run
+    is recorded in the database.
+    With --deliberation and --all-ready, every ready site (of --country only, if given) is
+    selected (each site's seed or public number derived from the one given; see the README).
     Exit 0: selected; 1: the quotas cannot be met (at some site); 2: invalid input;
     3: a site's selection failed.
     """

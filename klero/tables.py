@@ -13,9 +13,20 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import IdOpt
 from klero.files.tables import PanelColumns, TableOptions, tables_on_files
-from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
+from klero.options import (
+    DRAW_NUMBER_MAX,
+    DbOpt,
+    IdOpt,
+    JsonOpt,
+    PanelFileOpt,
+    RunOpt,
+    SeedOpt,
+    StoredSiteOpt,
+    TableOutOpt,
+    UserOpt,
+    split_columns,
+)
 from quotas.problems import KleroError
 from sampling import DEFAULT_SEATING_EFFORT
 
@@ -33,21 +44,12 @@ def tables_command(
             "--table-size", help="Most people at a table (sizes differ by 1 at most).", min=2
         ),
     ] = None,
-    panel: Annotated[
-        FileOpt, typer.Option("--panel", help="The panel file (panel.csv of klero select).")
-    ] = None,
+    panel: PanelFileOpt = None,
     rounds: Annotated[
         int, typer.Option("--rounds", help="Rounds, each with new tablemates.", min=1, max=50)
     ] = 1,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", help="Seed of the seating (random if not given).", min=0, max=DRAW_NUMBER_MAX
-        ),
-    ] = None,
-    out: Annotated[
-        FileOpt, typer.Option("--out", help="Write id,round,table (.csv or .xlsx).")
-    ] = None,
+    seed: SeedOpt = None,
+    out: TableOutOpt = None,
     plan: Annotated[
         list[Path] | None,
         typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
@@ -74,13 +76,8 @@ def tables_command(
         str | None, typer.Option("--name-column", help="The plan shows this column (else ids).")
     ] = None,
     id_column: IdOpt = "id",
-    site: Annotated[
-        str | None,
-        typer.Option("--site", help="Seat a stored site's panel (without --balance: its plan)."),
-    ] = None,
-    run: Annotated[
-        int | None, typer.Option("--run", help="--site: the run whose panel (default: latest).")
-    ] = None,
+    site: StoredSiteOpt = None,
+    run: RunOpt = None,
     move: Annotated[
         str | None, typer.Option("--move", help="--site: move this pseudonym (--to, --in-round).")
     ] = None,
@@ -101,7 +98,8 @@ def tables_command(
     Tables mirror the panel on the --balance criteria and people meet new tablemates in
     each round; --together, --apart and --facilitators are constraints. Writes
     id,round,table (--out) and a plan per round (--plan), and compares with a random
-    seating. Same inputs and seed, same seating.
+    seating. Same inputs and seed, same seating (a random seed if none is given).
+    --site seats a stored site's panel (of --run; without --balance: its stored plan).
     """
     if lang not in ("en", "fr", "es"):
         raise KleroError("tables_lang_unknown", lang=lang)
