@@ -156,35 +156,11 @@ def select_command(
     """
     if seed is not None and public_number is not None:
         raise KleroError("cli_options_exclusive", first="--seed", second="--public-number")
-    if all_ready or deliberation is not None:
-        if not (all_ready and deliberation is not None):
-            raise KleroError("cli_options_together", first="--all-ready", second="--deliberation")
-        if seed is None and public_number is None:
-            raise KleroError(
-                "cli_option_needs_one", option="--all-ready", choices="--seed, --public-number"
-            )
-        if site is not None or pool is not None or quotas is not None:
-            raise KleroError(
-                "cli_options_leave_out", option="--all-ready", given="--site, --pool, --quotas"
-            )
-    elif country is not None or workers is not None or scheduler is not None:
-        raise KleroError(
-            "cli_option_needs", option="--country, --workers, --scheduler", needed="--all-ready"
-        )
+    batch_only = (country, workers, scheduler)
+    _check_batch(all_ready, deliberation, seed, public_number, (site, pool, quotas), batch_only)
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
-    if not end_to_end and (population_margins is not None or background_sample is not None):
-        raise KleroError(
-            "cli_option_needs",
-            option="--population-margins, --background-sample",
-            needed="--end-to-end",
-        )
-    if end_to_end and deliberation is not None:
-        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
-    if end_to_end and site is None and population_margins is None:
-        raise KleroError(
-            "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
-        )
+    _check_end_to_end(end_to_end, deliberation, site, population_margins, background_sample)
     settings = SelectionSettings(
         algorithm=algorithm,
         seed=seed,
@@ -197,19 +173,7 @@ def select_command(
         ),
     )
     if deliberation is not None:
-        # The service loads the database stack: only in this branch.
-        from klero.service.batch import select_all_ready
-
-        return select_all_ready(
-            deliberation,
-            settings,
-            country=country,
-            workers=workers,
-            scheduler=scheduler,
-            database_url=database_url,
-            user=user,
-            as_json=as_json,
-        )
+        return _select_all_ready(deliberation, settings, batch_only, database_url, user, as_json)
     if site is not None:
         if pool is not None or quotas is not None:
             raise KleroError("cli_from_database", option="--site", given="--pool, --quotas")
@@ -221,6 +185,80 @@ def select_command(
     assert pool is not None and quotas is not None and size is not None and out_dir is not None
     files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
     return select_files(files, size, out_dir, settings, as_json=as_json)
+
+
+def _check_batch(
+    all_ready: bool,
+    deliberation: str | None,
+    seed: int | None,
+    public_number: int | None,
+    single: tuple[str | None, Path | None, Path | None],
+    batch_only: tuple[str | None, int | None, str | None],
+) -> None:
+    """--all-ready goes with --deliberation and a seed or public number, never with one
+    site's options (--site, --pool, --quotas); --country, --workers, --scheduler need it."""
+    if all_ready or deliberation is not None:
+        if not (all_ready and deliberation is not None):
+            raise KleroError("cli_options_together", first="--all-ready", second="--deliberation")
+        if seed is None and public_number is None:
+            raise KleroError(
+                "cli_option_needs_one", option="--all-ready", choices="--seed, --public-number"
+            )
+        if any(given is not None for given in single):
+            raise KleroError(
+                "cli_options_leave_out", option="--all-ready", given="--site, --pool, --quotas"
+            )
+    elif any(given is not None for given in batch_only):
+        raise KleroError(
+            "cli_option_needs", option="--country, --workers, --scheduler", needed="--all-ready"
+        )
+
+
+def _check_end_to_end(
+    end_to_end: bool,
+    deliberation: str | None,
+    site: str | None,
+    population_margins: Path | None,
+    background_sample: Path | None,
+) -> None:
+    """--end-to-end needs margins (or a site's stored ones), not --all-ready; its files need it."""
+    if not end_to_end and (population_margins is not None or background_sample is not None):
+        raise KleroError(
+            "cli_option_needs",
+            option="--population-margins, --background-sample",
+            needed="--end-to-end",
+        )
+    if end_to_end and deliberation is not None:
+        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
+    if end_to_end and site is None and population_margins is None:
+        raise KleroError(
+            "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
+        )
+
+
+def _select_all_ready(
+    deliberation: str,
+    settings: SelectionSettings,
+    batch_only: tuple[str | None, int | None, str | None],
+    database_url: str | None,
+    user: str | None,
+    as_json: bool,
+) -> int:
+    """Select every ready site of a deliberation through the service (a batch)."""
+    # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
+    from klero.service.batch import select_all_ready
+
+    country, workers, scheduler = batch_only
+    return select_all_ready(
+        deliberation,
+        settings,
+        country=country,
+        workers=workers,
+        scheduler=scheduler,
+        database_url=database_url,
+        user=user,
+        as_json=as_json,
+    )
 
 
 def _select_for_site(
