@@ -173,7 +173,10 @@ def select_command(
         ),
     )
     if deliberation is not None:
-        return _select_all_ready(deliberation, settings, batch_only, database_url, user, as_json)
+        # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
+        from klero.service.batch import select_all_ready
+
+        return select_all_ready(deliberation, settings, batch_only, (database_url, user), as_json)
     if site is not None:
         if pool is not None or quotas is not None:
             raise KleroError("cli_from_database", option="--site", given="--pool, --quotas")
@@ -234,31 +237,6 @@ def _check_end_to_end(
         raise KleroError(
             "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
         )
-
-
-def _select_all_ready(
-    deliberation: str,
-    settings: SelectionSettings,
-    batch_only: tuple[str | None, int | None, str | None],
-    database_url: str | None,
-    user: str | None,
-    as_json: bool,
-) -> int:
-    """Select every ready site of a deliberation through the service (a batch)."""
-    # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
-    from klero.service.batch import select_all_ready
-
-    country, workers, scheduler = batch_only
-    return select_all_ready(
-        deliberation,
-        settings,
-        country=country,
-        workers=workers,
-        scheduler=scheduler,
-        database_url=database_url,
-        user=user,
-        as_json=as_json,
-    )
 
 
 def _select_for_site(
