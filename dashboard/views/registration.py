@@ -106,7 +106,8 @@ if in_lang is not None:
     printed = sheet(in_lang)
     script = read_aloud(in_lang)
     title = tr("script.title", site=in_lang.site_name)
-    downloads = (  # label, data, what and suffix (the file's name and widget's key), type
+    # label, data, what and suffix (the file's name and widget's key), type
+    downloads: tuple[tuple[str, str | bytes, str, str], ...] = (
         ("registration.form_html", sheet_html(printed), "form.html", "text/html"),
         ("registration.form_pdf", sheet_pdf(printed), "form.pdf", "application/pdf"),
         (
