@@ -42,3 +42,8 @@ def test_long_modules_and_functions_are_listed_longest_first(tmp_path: Path) -> 
 def test_nothing_over_the_limits_exits_0(tmp_path: Path) -> None:
     done = _run(_checkout(tmp_path, {"pkg/short.py": "def short():\n    return 0\n"}))
     assert (done.returncode, done.stdout) == (0, "")
+
+
+def test_this_code_keeps_the_house_limits() -> None:
+    done = _run(TOOL.parents[1])
+    assert (done.returncode, done.stdout) == (0, ""), done.stdout
