@@ -30,8 +30,8 @@ from recruitment.usecases.batch import (
     SiteOutcome,
     plan_batch,
     run_batch,
-    site_number,
 )
+from recruitment.usecases.batch_numbers import site_number
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.invitation_texts import (
     InvitationTexts,
