@@ -200,44 +200,6 @@ class Site(Base):
     partner: Mapped[Organisation] = relationship()
 
 
-class SiteConsent(Base):
-    """The consent text a site's partner wrote for one language (public registration)."""
-
-    __tablename__ = "site_consent"
-    __table_args__ = (UniqueConstraint("site_id", "lang", name="uq_site_consent_lang"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    lang: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class SiteMessage(Base):
-    """An invitation, stand-by or confirmation text a site's partner wrote for one language."""
-
-    __tablename__ = "site_message"
-    __table_args__ = (UniqueConstraint("site_id", "kind", "lang", name="uq_site_message"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    kind: Mapped[str] = mapped_column(String(20))
-    lang: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class RegistrationAttempt(Base):
-    """A public sign-up attempt, for the rate limit: a keyed hash of the client, not its address."""
-
-    __tablename__ = "registration_attempt"
-    __table_args__ = (Index("ix_registration_attempt_client", "site_id", "client_hash", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    client_hash: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class QuotaSet(Base):
     """One version of a site's quota table; a new version on every change."""
 
@@ -400,3 +362,7 @@ class TablePlan(Base):
     moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(LOGIN_MAX))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The texts partners write and the public sign-up attempts live beside (same Base).
+import recruitment.site_texts  # noqa: E402,F401

@@ -19,12 +19,11 @@ from recruitment.models import (
     Organisation,
     QuotaSet,
     Site,
-    SiteConsent,
-    SiteMessage,
     Volunteer,
     utcnow,
 )
 from recruitment.permissions import Action, Actor, SiteRef, require
+from recruitment.site_texts import SiteConsent, SiteMessage
 from recruitment.snapshots import HOUSEHOLD_COLUMN as HOUSEHOLD_COLUMN
 from recruitment.snapshots import ID_COLUMN as ID_COLUMN
 from recruitment.snapshots import household_labels, quota_columns

@@ -28,8 +28,9 @@ from quotas.messages import render
 from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import Site, SiteMessage
+from recruitment.models import Site
 from recruitment.permissions import Action, Actor
+from recruitment.site_texts import SiteMessage
 from recruitment.usecases.common import save_text, site_for, text_digest
 
 #: The kinds of message a partner writes, in the order the pages show them.

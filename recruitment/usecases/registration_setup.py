@@ -18,8 +18,9 @@ from sqlalchemy import select
 from quotas.problems import InvalidInput, KleroError
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import SiteConsent, Volunteer
+from recruitment.models import Volunteer
 from recruitment.permissions import Action, Actor
+from recruitment.site_texts import SiteConsent
 from recruitment.usecases.common import save_text, site_for, text_digest
 from recruitment.usecases.registration import RegistrationForm, consent_problem, form_of
 
