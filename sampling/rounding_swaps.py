@@ -1,0 +1,182 @@
+"""The rounding's repair: give a type one more seat in a copy of a panel, one swap at a time.
+
+Used by ``sampling.rounding_ip`` after the iterative LP rounding. A swap takes one of the
+m lottery slots, panel j, and replaces it by panel j with one seat of type u given to
+type t instead: a new panel when no slot holds it yet, checked against every quota and
+the households rule (``quotas.polytope.PanelShape``) before it is made. Only t and u
+change: t gains ``1 / n_t`` slots (n_t its head count), u loses ``1 / n_u``.
+
+Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest number):
+
+1. ``lower_drops``: the type furthest below its optimum gets the seat from the type
+   whose chance stays highest, when that stays strictly above the taker's: the drops,
+   sorted largest first, fall lexicographically with every swap (if the worst cannot be
+   helped, the next worst is tried);
+2. ``lower_rises``: the type furthest above its optimum gives a seat to the type that
+   ends lowest, when that ends strictly below the giver's and the giver drops below
+   nobody's optimum: the largest rise falls, the drops do not grow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quotas.polytope import PanelShape
+from sampling import portable
+
+__all__ = ["Swaps"]
+
+Composition = tuple[tuple[int, int], ...]
+
+_EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
+_TRIES = 8  # worst (or best-off) types tried in turn before a phase stops
+_SLACK = 1e-9  # slots of round-off within which a drop counts as met
+_CHUNK = 32  # types checked at once in the first round of a swap's search
+
+
+class Swaps:
+    """Counts of m slots over distinct panels, improved by single-seat swaps."""
+
+    def __init__(
+        self, shape: PanelShape, panels: list[Composition], counts: np.ndarray, target: np.ndarray
+    ) -> None:
+        self.shape = shape
+        n_types = shape.n_types
+        self.heads = shape.counts.astype(np.int64)
+        self.inv = 1.0 / np.maximum(self.heads, 1)
+        seats = np.zeros((len(panels), n_types), dtype=np.int32)
+        for j, panel in enumerate(panels):
+            for t, s in panel:
+                seats[j, t] = s
+        self.seats = seats
+        self.cats = np.stack([shape.sums(row)[0] for row in seats]).astype(np.int32)
+        self.homes = np.stack([shape.sums(row)[1] for row in seats]).astype(np.int32)
+        self.counts = np.asarray(counts, dtype=np.int64).copy()
+        self.index = {row.tobytes(): j for j, row in enumerate(seats)}
+        self.dev = portable.matvec(seats.T * self.inv[:, None], self.counts) - target
+        self.cat_of = shape.category_of
+        self.home_of = shape.home_of
+
+    # -- the result ----------------------------------------------------------------
+
+    def panels(self) -> list[Composition]:
+        """Each distinct panel (in order of first use) as sorted (type, seats) pairs."""
+        return [_composition(self.seats[j]) for j in range(self.counts.size)]
+
+    # -- phases --------------------------------------------------------------------
+
+    def lower_drops(self, budget: int, *, until: float = 0.0) -> int:
+        """Swaps that lower the sorted drops lexicographically, until the largest is at most
+        ``until`` slots (or ``budget`` swaps, or none helps); returns how many were made."""
+        made = 0
+        while made < budget:
+            order = np.argsort(self.dev, kind="stable")[:_TRIES]
+            order = order[self.dev[order] < -until - _SLACK]
+            if not any(self._help(t) for t in order.tolist()):
+                break
+            made += 1
+        return made
+
+    def lower_rises(self, budget: int) -> int:
+        """Swaps that lower the largest rise without any new drop; returns how many."""
+        made = 0
+        while made < budget:
+            order = np.argsort(-self.dev, kind="stable")[:_TRIES]
+            top = float(self.dev[order[0]])
+            if top <= 0 or not self._relieve(int(order[0]), top):
+                break
+            made += 1
+        return made
+
+    # -- single swaps --------------------------------------------------------------
+
+    def _help(self, t: int) -> bool:
+        """Give type ``t`` a seat, taken from the type left best off; False when none can.
+
+        Givers are tried best off first (ties: lower type), each in its panels in order.
+        """
+        n = self.counts.size
+        rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, t] < self.heads[t]))
+        after = self.dev - self.inv
+        givers = np.flatnonzero(after > self.dev[t] + _EPS)
+        givers = givers[givers != t]
+        givers = givers[np.argsort(-after[givers], kind="stable")]
+        return self._first(rows, givers, t, giving=True)
+
+    def _relieve(self, u: int, top: float) -> bool:
+        """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
+        if self.dev[u] - self.inv[u] < -_EPS:
+            return False  # it would drop below its optimum
+        n = self.counts.size
+        rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, u] > 0))
+        after = self.dev + self.inv
+        takers = np.flatnonzero(after < top - _EPS)
+        takers = takers[takers != u]
+        takers = takers[np.argsort(after[takers], kind="stable")]
+        return self._first(rows, takers, u, giving=False)
+
+    def _first(self, rows: np.ndarray, ranked: np.ndarray, other: int, *, giving: bool) -> bool:
+        """Make the first feasible swap: types in ``ranked`` order, panels in ``rows`` order.
+
+        The ranked types give a seat to ``other`` (``giving``) or take one from it. Chunks
+        of types are checked at once, growing, so that a swap found early costs little.
+        """
+        if rows.size == 0:
+            return False
+        begin, width = 0, _CHUNK
+        while begin < ranked.size:
+            chunk = ranked[begin : begin + width]
+            held = self.seats[np.ix_(rows, chunk)].T
+            pos, js = np.nonzero(held > 0 if giving else held < self.heads[chunk][:, None])
+            js, mine, theirs = rows[js], chunk[pos], np.full(pos.size, other)
+            us, ts = (mine, theirs) if giving else (theirs, mine)
+            ok = self._feasible(js, us, ts)
+            if ok.any():
+                i = int(np.argmax(ok))
+                self._swap(int(js[i]), int(us[i]), int(ts[i]))
+                return True
+            begin, width = begin + width, 2 * width
+        return False
+
+    def _feasible(self, js: np.ndarray, us: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """Whether panel j with a seat moved from type u to type t keeps every rule."""
+        ok = (self.seats[js, us] > 0) & (self.seats[js, ts] < self.heads[ts])
+        cu, ct = self.cat_of[us], self.cat_of[ts]
+        differ = cu != ct
+        rows = np.repeat(js, cu.shape[1]).reshape(cu.shape)
+        lo, hi = self.shape.lo, self.shape.hi
+        fine = ~differ | ((self.cats[rows, cu] - 1 >= lo[cu]) & (self.cats[rows, ct] + 1 <= hi[ct]))
+        ok &= fine.all(axis=1)
+        ht, hu = self.home_of[ts], self.home_of[us]
+        shared = ht >= 0
+        if shared.any():
+            filled = self.homes[js[shared], ht[shared]] - (hu[shared] == ht[shared])
+            ok[shared] &= filled < 1
+        return ok
+
+    def _swap(self, j: int, u: int, t: int) -> None:
+        """Move one of panel j's slots to panel j with a seat of u given to t."""
+        row = self.seats[j].copy()
+        row[u] -= 1
+        row[t] += 1
+        key = row.tobytes()
+        k = self.index.get(key)
+        if k is None:
+            k = len(self.counts)
+            self.index[key] = k
+            if k == len(self.seats):  # full: double the room
+                self.seats, self.cats, self.homes = (
+                    np.concatenate([a, np.zeros_like(a)]) for a in (self.seats, self.cats, self.homes)
+                )
+            cat, home = self.shape.sums(row)
+            self.seats[k], self.cats[k], self.homes[k] = row, cat, home
+            self.counts = np.append(self.counts, 0)
+        self.counts[j] -= 1
+        self.counts[k] += 1
+        self.dev[t] += self.inv[t]
+        self.dev[u] -= self.inv[u]
+
+
+def _composition(row: np.ndarray) -> Composition:
+    used = np.flatnonzero(row)
+    return tuple(zip(used.tolist(), row[used].tolist(), strict=True))
