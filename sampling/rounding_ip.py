@@ -89,14 +89,14 @@ def round_min_drop(
         counts = descend(support, counts, target, type_counts, cap)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
         return RoundingOutcome(*outcome, time.perf_counter() - began)
-    panels, counts = _swapped(shape, support, counts, target, first=SWAPS)
+    panels, counts, drop = _swapped(shape, support, counts, target, first=SWAPS)
     method, floor = "swaps", 0.0
-    if _extremes(panels, counts, target, type_counts)[0] > 1.0 + _TOL:
+    if drop > 1.0 + _TOL:
         listed = feasible_panels(shape, ENUMERATE)
         solved = None if listed is None else _whole(listed, panels, counts, target, type_counts)
         if solved is not None:
             method, floor = "integer_program", solved[2] / m
-            panels, counts = _swapped(shape, solved[0], solved[1], target, first=0)
+            panels, counts, _ = _swapped(shape, solved[0], solved[1], target, first=0)
     keep = set(support)
     added = sum(1 for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep)
     outcome = (tuple(panels), counts, method, floor, added)
@@ -110,13 +110,16 @@ def _swapped(
     target: np.ndarray,
     *,
     first: int,
-) -> tuple[list[Composition], np.ndarray]:
-    """Swaps: ``first`` at most while a drop exceeds a slot, then the polish."""
+) -> tuple[list[Composition], np.ndarray, float]:
+    """Swaps: ``first`` at most while a drop exceeds a slot, then the polish; the panels
+    in use, their counts and the largest drop in slots."""
     swaps = Swaps(shape, panels, counts, target)
     swaps.lower_drops(first, until=1.0)
     swaps.lower_drops(POLISH)
     swaps.lower_rises(POLISH)
-    return swaps.panels(), swaps.counts.copy()
+    used = np.flatnonzero(swaps.counts)
+    listed = swaps.panels()
+    return [listed[j] for j in used.tolist()], swaps.counts[used], swaps.largest_drop()
 
 
 def _deviation(

@@ -31,6 +31,7 @@ Composition = tuple[tuple[int, int], ...]
 _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
 _TRIES = 8  # worst (or best-off) types tried in turn before a phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
+_HEAD = 96  # types sorted before the others in a swap's search
 _CHUNK = 32  # types checked at once in the first round of a swap's search
 
 
@@ -62,6 +63,10 @@ class Swaps:
     def panels(self) -> list[Composition]:
         """Each distinct panel (in order of first use) as sorted (type, seats) pairs."""
         return [_composition(self.seats[j]) for j in range(self.counts.size)]
+
+    def largest_drop(self) -> float:
+        """The largest drop below the optimum now, in slots (0 when nobody is below)."""
+        return max(0.0, float(-self.dev.min(initial=0.0)))
 
     # -- phases --------------------------------------------------------------------
 
@@ -100,8 +105,7 @@ class Swaps:
         after = self.dev - self.inv
         givers = np.flatnonzero(after > self.dev[t] + _EPS)
         givers = givers[givers != t]
-        givers = givers[np.argsort(-after[givers], kind="stable")]
-        return self._first(rows, givers, t, giving=True)
+        return self._first(rows, givers, -after[givers], t, giving=True)
 
     def _relieve(self, u: int, top: float) -> bool:
         """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
@@ -112,17 +116,33 @@ class Swaps:
         after = self.dev + self.inv
         takers = np.flatnonzero(after < top - _EPS)
         takers = takers[takers != u]
-        takers = takers[np.argsort(after[takers], kind="stable")]
-        return self._first(rows, takers, u, giving=False)
+        return self._first(rows, takers, after[takers], u, giving=False)
 
-    def _first(self, rows: np.ndarray, ranked: np.ndarray, other: int, *, giving: bool) -> bool:
-        """Make the first feasible swap: types in ``ranked`` order, panels in ``rows`` order.
+    def _first(
+        self, rows: np.ndarray, types: np.ndarray, keys: np.ndarray, other: int, *, giving: bool
+    ) -> bool:
+        """Make the first feasible swap: ``types`` by ascending ``keys`` (ties: lower type),
+        each in its panels in ``rows`` order.
 
-        The ranked types give a seat to ``other`` (``giving``) or take one from it. Chunks
-        of types are checked at once, growing, so that a swap found early costs little.
+        The types give a seat to ``other`` (``giving``) or take one from it. Only the
+        types up to the ``_HEAD``-th key are sorted first (the rest when none of them
+        can): the same order as sorting all.
         """
         if rows.size == 0:
             return False
+        parts = [np.ones(types.size, bool)]
+        if types.size > _HEAD:
+            kth = np.partition(keys, _HEAD - 1)[_HEAD - 1]
+            parts = [keys <= kth, keys > kth]
+        for part in parts:
+            ranked = types[part][np.argsort(keys[part], kind="stable")]
+            if self._scan(rows, ranked, other, giving=giving):
+                return True
+        return False
+
+    def _scan(self, rows: np.ndarray, ranked: np.ndarray, other: int, *, giving: bool) -> bool:
+        """``_first`` over types already ranked, in chunks checked at once, growing, so that
+        a swap found early costs little."""
         begin, width = 0, _CHUNK
         while begin < ranked.size:
             chunk = ranked[begin : begin + width]
