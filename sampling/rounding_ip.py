@@ -204,7 +204,11 @@ def _whole(
     type_counts: np.ndarray,
 ) -> tuple[list[Composition], np.ndarray, float] | None:
     """HiGHS over every listed panel: (panels, counts, proven floor in slots), from
-    ``counts`` as incumbent; None when the safety time limit stopped it."""
+    ``counts`` as incumbent; None when the safety time limit stopped it.
+
+    The floor holds over every lottery; its answer is taken only when it lowers the
+    largest drop and keeps every rise below (k + 1) slots.
+    """
     m = int(counts.sum())
     n_types, n = target.size, len(listed)
     rows: list[int] = []
@@ -245,10 +249,13 @@ def _whole(
     values, bound = ran
     floor = max(0.0, bound - FLOOR_SLACK)
     found = np.rint(values[:n]).astype(np.int64)
+    size = sum(s for _, s in listed[0])
+    drop_rise = _extremes(listed, found, target, type_counts)
     better = (
         found.min(initial=0) >= 0
         and int(found.sum()) == m
-        and _extremes(listed, found, target, type_counts)[0] < drop - _TOL
+        and drop_rise[0] < drop - _TOL
+        and drop_rise[1] < size + 1 - 1e-6  # the iterative rounding's bound still holds
     )
     if not better:
         return panels, counts, min(floor, drop)
