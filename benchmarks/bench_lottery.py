@@ -32,13 +32,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from quotas.model import QuotaTable
+from quotas.polytope import PanelShape
 from quotas.pool import Pool
 from sampling.distribution import Distribution
 from sampling.engine.select import select_distribution
 from sampling.lottery import round_to_lottery
 from sampling.names import Algorithm
 from sampling.rounding import round_counts
-from quotas.polytope import PanelShape
 from synthetic_data.instances import benchmark_instance
 
 SIZES = (1_000, 10_000, 100_000)

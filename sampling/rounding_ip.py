@@ -262,4 +262,3 @@ def _whole(
     used = np.flatnonzero(found)
     kept = [listed[j] for j in used.tolist()]
     return kept, found[used], min(floor, _extremes(kept, found[used], target, type_counts)[0])
-

@@ -32,7 +32,7 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst (or best-off) types tried in turn before a phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _HEAD = 96  # types sorted before the others in a swap's search
-_CHUNK = 32  # types checked at once in the first round of a swap's search
+_CHUNK = 8  # types checked at once in the first round of a swap's search
 
 
 class Swaps:
@@ -50,13 +50,18 @@ class Swaps:
             for t, s in panel:
                 seats[j, t] = s
         self.seats = seats
-        self.cats = np.stack([shape.sums(row)[0] for row in seats]).astype(np.int32)
-        self.homes = np.stack([shape.sums(row)[1] for row in seats]).astype(np.int32)
+        self.cat_of = shape.category_of
+        self.home_of = shape.home_of
+        member = np.zeros((n_types, len(shape.lo)), dtype=np.int32)
+        np.put_along_axis(member, self.cat_of, 1, axis=1)
+        self.cats = seats @ member  # seats per category (integers: exact)
+        self.homes = np.zeros((len(panels), len(shape.households)), dtype=np.int32)
+        shared = np.flatnonzero(self.home_of >= 0)
+        for j in range(len(panels)):
+            np.add.at(self.homes[j], self.home_of[shared], seats[j, shared])
         self.counts = np.asarray(counts, dtype=np.int64).copy()
         self.index = {row.tobytes(): j for j, row in enumerate(seats)}
         self.dev = portable.matvec(seats.T * self.inv[:, None], self.counts) - target
-        self.cat_of = shape.category_of
-        self.home_of = shape.home_of
 
     # -- the result ----------------------------------------------------------------
 
@@ -162,10 +167,9 @@ class Swaps:
         """Whether panel j with a seat moved from type u to type t keeps every rule."""
         ok = (self.seats[js, us] > 0) & (self.seats[js, ts] < self.heads[ts])
         cu, ct = self.cat_of[us], self.cat_of[ts]
-        differ = cu != ct
-        rows = np.repeat(js, cu.shape[1]).reshape(cu.shape)
-        lo, hi = self.shape.lo, self.shape.hi
-        fine = ~differ | ((self.cats[rows, cu] - 1 >= lo[cu]) & (self.cats[rows, ct] + 1 <= hi[ct]))
+        rows = js[:, None]
+        lose = self.cats[rows, cu] > self.shape.lo[cu]
+        fine = (cu == ct) | (lose & (self.cats[rows, ct] < self.shape.hi[ct]))
         ok &= fine.all(axis=1)
         ht, hu = self.home_of[ts], self.home_of[us]
         shared = ht >= 0
@@ -185,11 +189,15 @@ class Swaps:
             k = len(self.counts)
             self.index[key] = k
             if k == len(self.seats):  # full: double the room
-                self.seats, self.cats, self.homes = (
-                    np.concatenate([a, np.zeros_like(a)]) for a in (self.seats, self.cats, self.homes)
-                )
-            cat, home = self.shape.sums(row)
-            self.seats[k], self.cats[k], self.homes[k] = row, cat, home
+                self.seats = _doubled(self.seats)
+                self.cats = _doubled(self.cats)
+                self.homes = _doubled(self.homes)
+            self.seats[k], self.cats[k], self.homes[k] = row, self.cats[j], self.homes[j]
+            self.cats[k, self.cat_of[u]] -= 1
+            self.cats[k, self.cat_of[t]] += 1
+            for home, step in ((self.home_of[u], -1), (self.home_of[t], 1)):
+                if home >= 0:
+                    self.homes[k, home] += step
             self.counts = np.append(self.counts, 0)
         self.counts[j] -= 1
         self.counts[k] += 1
@@ -200,3 +208,7 @@ class Swaps:
 def _composition(row: np.ndarray) -> Composition:
     used = np.flatnonzero(row)
     return tuple(zip(used.tolist(), row[used].tolist(), strict=True))
+
+
+def _doubled(rows: np.ndarray) -> np.ndarray:
+    return np.concatenate([rows, np.zeros_like(rows)])

@@ -114,7 +114,7 @@ def test_the_proven_floor_lies_under_every_lottery(
     seed: int, people: int, m: int, boost: float
 ) -> None:
     """Targets above the optimum (scaled up, at most 1) leave drops the swaps cannot end."""
-    shape, request = instance(seed, people, 3, m)
+    shape, _ = instance(seed, people, 3, m)
     panels = every_panel(shape)
     assume(len(panels) <= 30)
     per_type = np.minimum(3 / shape.counts.sum() * (1 + boost), 1.0) * np.ones(shape.n_types)
