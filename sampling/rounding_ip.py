@@ -9,13 +9,16 @@ deterministic (budgets of swaps and nodes, never a clock):
 
 1. the iterative LP rounding of the support (``sampling.rounding``): every change below
    (k + 1) slots, k the panel size;
-2. with the panel polytope at hand (``quotas.polytope.PanelShape``), single-seat swaps
-   (``sampling.rounding_swaps``): while some drop exceeds one slot (``SWAPS`` at most),
-   then ``POLISH`` more lowering the drops lexicographically (largest first), then
-   ``POLISH`` lowering the largest rise without a new drop. Without it (a distribution
-   over other types than the pool's), the local search over the support
-   (``sampling.rounding_search``);
-3. where a drop above one slot is left and every feasible panel can be listed
+2. the local search over the support (``sampling.rounding_search``): one slot at a time
+   between the support's panels, lowering (largest drop, largest rise, squared drops),
+   no rise above twice the first step's largest change (so still below k + 1 slots).
+   A slot move changes every type of two panels at once: on large pools of single
+   people it does in a few hundred moves what thousands of swaps would;
+3. with the panel polytope at hand (``quotas.polytope.PanelShape``), single-seat swaps
+   into new panels (``sampling.rounding_swaps``): while some drop exceeds one slot
+   (``SWAPS`` at most), then ``POLISH`` more lowering the drops lexicographically
+   (largest first), then ``RISES`` lowering the largest rise without a new drop;
+4. where a drop above one slot is left and every feasible panel can be listed
    (at most ``ENUMERATE``), HiGHS solves the whole integer program over them, from the
    swaps' answer: its answer when better, and its dual bound, a proven lower bound on the
    largest drop of every lottery of m panels (``drop_floor``). Nowhere else is a floor
@@ -37,9 +40,11 @@ from sampling.rounding_swaps import Swaps
 __all__ = ["RoundingOutcome", "feasible_panels", "round_min_drop"]
 
 SWAPS = 20_000  # swaps at most while some drop exceeds one slot
-POLISH = 100  # swaps lowering the drops lexicographically, then as many for the rise
+POLISH = 100  # swaps lowering the drops lexicographically once all are within a slot
+RISES = 300  # swaps lowering the largest rise, last
 ENUMERATE = 5_000  # feasible panels up to which the whole integer program is solved
 _VISITS = 200_000  # partial panels the listing visits before it gives up
+_TYPES = 200  # types beyond which the listing is not tried (one level of recursion each)
 NODES = 500  # branch-and-bound nodes of the whole integer program
 SECONDS = 20.0  # safety time limit: hitting it leaves the swaps' answer and no floor
 FLOOR_SLACK = 1e-6  # slots taken off HiGHS's bound (its tolerances) before it is claimed
@@ -80,13 +85,13 @@ def round_min_drop(
     began = time.perf_counter()
     target = per_type * m
     counts = np.asarray(start, dtype=np.int64)
+    # A rise may grow to twice the iterative rounding's largest change while drops fall,
+    # never to (k + 1) slots: that rounding's proven bound still holds.
+    change = max(_extremes(support, counts, target, type_counts))
+    size = sum(s for _, s in support[0]) if support else 0
+    cap = max(change, min(2.0 * change, size + 1 - 1e-6))
+    counts = descend(support, counts, target, type_counts, cap)
     if shape is None:
-        # A rise may grow to twice the iterative rounding's largest change while drops
-        # fall, never to (k + 1) slots: that rounding's proven bound still holds.
-        change = max(_extremes(support, counts, target, type_counts))
-        size = sum(s for _, s in support[0]) if support else 0
-        cap = max(change, min(2.0 * change, size + 1 - 1e-6))
-        counts = descend(support, counts, target, type_counts, cap)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
         return RoundingOutcome(*outcome, time.perf_counter() - began)
     panels, counts, drop = _swapped(shape, support, counts, target, first=SWAPS)
@@ -116,7 +121,7 @@ def _swapped(
     swaps = Swaps(shape, panels, counts, target)
     swaps.lower_drops(first, until=1.0)
     swaps.lower_drops(POLISH)
-    swaps.lower_rises(POLISH)
+    swaps.lower_rises(RISES)
     used = np.flatnonzero(swaps.counts)
     listed = swaps.panels()
     return [listed[j] for j in used.tolist()], swaps.counts[used], swaps.largest_drop()
@@ -146,8 +151,10 @@ def _extremes(
 
 def feasible_panels(shape: PanelShape, limit: int) -> list[Composition] | None:
     """Every panel of the polytope (type order, most seats first), or None beyond ``limit``
-    panels or ``_VISITS`` partial panels."""
+    panels, ``_VISITS`` partial panels or ``_TYPES`` types."""
     n_types, size = shape.n_types, shape.size
+    if n_types > _TYPES:
+        return None
     upper = np.minimum(shape.counts, size)
     upper = np.where(shape.home_of >= 0, np.minimum(upper, 1), upper).tolist()
     room = np.concatenate([np.cumsum(upper[::-1])[::-1], [0]]).tolist()

@@ -29,9 +29,9 @@ __all__ = ["Swaps"]
 Composition = tuple[tuple[int, int], ...]
 
 _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
-_TRIES = 8  # worst (or best-off) types tried in turn before a phase stops
+_TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
-_HEAD = 96  # types sorted before the others in a swap's search
+_SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
 _CHUNK = 8  # types checked at once in the first round of a swap's search
 
 
@@ -45,20 +45,23 @@ class Swaps:
         n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
         self.inv = 1.0 / np.maximum(self.heads, 1)
-        seats = np.zeros((len(panels), n_types), dtype=np.int32)
+        seats = np.zeros((len(panels), n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
         for j, panel in enumerate(panels):
             for t, s in panel:
                 seats[j, t] = s
         self.seats = seats
         self.cat_of = shape.category_of
         self.home_of = shape.home_of
-        member = np.zeros((n_types, len(shape.lo)), dtype=np.int32)
-        np.put_along_axis(member, self.cat_of, 1, axis=1)
-        self.cats = seats @ member  # seats per category (integers: exact)
-        self.homes = np.zeros((len(panels), len(shape.households)), dtype=np.int32)
+        member = np.zeros((n_types, len(shape.lo)))
+        np.put_along_axis(member, self.cat_of, 1.0, axis=1)
+        # Seats per category: sums of small integers, exact in any order of addition.
+        self.cats = np.rint(seats.astype(float) @ member).astype(np.int32)
         shared = np.flatnonzero(self.home_of >= 0)
+        self.homes = np.zeros((len(panels), len(shape.households)), dtype=np.int8)  # 0 or 1
         for j in range(len(panels)):
-            np.add.at(self.homes[j], self.home_of[shared], seats[j, shared])
+            self.homes[j] = np.bincount(
+                self.home_of[shared], weights=seats[j, shared], minlength=len(shape.households)
+            )
         self.counts = np.asarray(counts, dtype=np.int64).copy()
         self.index = {row.tobytes(): j for j, row in enumerate(seats)}
         self.dev = portable.matvec(seats.T * self.inv[:, None], self.counts) - target
@@ -80,7 +83,7 @@ class Swaps:
         ``until`` slots (or ``budget`` swaps, or none helps); returns how many were made."""
         made = 0
         while made < budget:
-            order = np.argsort(self.dev, kind="stable")[:_TRIES]
+            order = _smallest(self.dev, _TRIES)
             order = order[self.dev[order] < -until - _SLACK]
             if not any(self._help(t) for t in order.tolist()):
                 break
@@ -90,10 +93,9 @@ class Swaps:
     def lower_rises(self, budget: int) -> int:
         """Swaps that lower the largest rise without any new drop; returns how many."""
         made = 0
-        while made < budget:
-            order = np.argsort(-self.dev, kind="stable")[:_TRIES]
-            top = float(self.dev[order[0]])
-            if top <= 0 or not self._relieve(int(order[0]), top):
+        while made < budget and self.dev.size:
+            u = int(np.argmax(self.dev))  # the first of the largest
+            if self.dev[u] <= 0 or not self._relieve(u, float(self.dev[u])):
                 break
             made += 1
         return made
@@ -109,7 +111,7 @@ class Swaps:
         rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, t] < self.heads[t]))
         after = self.dev - self.inv
         givers = np.flatnonzero(after > self.dev[t] + _EPS)
-        givers = givers[givers != t]
+        givers = self._possible(rows, givers[givers != t], t, giving=True)
         return self._first(rows, givers, -after[givers], t, giving=True)
 
     def _relieve(self, u: int, top: float) -> bool:
@@ -120,30 +122,39 @@ class Swaps:
         rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, u] > 0))
         after = self.dev + self.inv
         takers = np.flatnonzero(after < top - _EPS)
-        takers = takers[takers != u]
+        takers = self._possible(rows, takers[takers != u], u, giving=False)
         return self._first(rows, takers, after[takers], u, giving=False)
+
+    def _possible(
+        self, rows: np.ndarray, types: np.ndarray, other: int, *, giving: bool
+    ) -> np.ndarray:
+        """The ``types`` that some panel of ``rows`` may let swap a seat with ``other``.
+
+        Where ``other`` takes the seat and its category of a feature is full in a panel
+        (or gives it and its category is at its minimum), the other type must share that
+        category: each panel's set of such features is checked once per distinct set.
+        """
+        own = self.cat_of[other]
+        held = self.cats[np.ix_(rows, own)]
+        bound = held >= self.shape.hi[own] if giving else held <= self.shape.lo[own]
+        same = self.cat_of[types] == own
+        keep = np.zeros(types.size, bool)
+        for need in np.unique(bound, axis=0):
+            keep |= same[:, need].all(axis=1)
+        return types[keep]
 
     def _first(
         self, rows: np.ndarray, types: np.ndarray, keys: np.ndarray, other: int, *, giving: bool
     ) -> bool:
         """Make the first feasible swap: ``types`` by ascending ``keys`` (ties: lower type),
-        each in its panels in ``rows`` order.
+        at most the first ``_SCAN`` of them, each in its panels in ``rows`` order.
 
-        The types give a seat to ``other`` (``giving``) or take one from it. Only the
-        types up to the ``_HEAD``-th key are sorted first (the rest when none of them
-        can): the same order as sorting all.
+        The types give a seat to ``other`` (``giving``) or take one from it.
         """
         if rows.size == 0:
             return False
-        parts = [np.ones(types.size, bool)]
-        if types.size > _HEAD:
-            kth = np.partition(keys, _HEAD - 1)[_HEAD - 1]
-            parts = [keys <= kth, keys > kth]
-        for part in parts:
-            ranked = types[part][np.argsort(keys[part], kind="stable")]
-            if self._scan(rows, ranked, other, giving=giving):
-                return True
-        return False
+        ranked = types[_smallest(keys, _SCAN)]
+        return self._scan(rows, ranked, other, giving=giving)
 
     def _scan(self, rows: np.ndarray, ranked: np.ndarray, other: int, *, giving: bool) -> bool:
         """``_first`` over types already ranked, in chunks checked at once, growing, so that
@@ -203,6 +214,16 @@ class Swaps:
         self.counts[k] += 1
         self.dev[t] += self.inv[t]
         self.dev[u] -= self.inv[u]
+
+
+def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the ``count`` smallest keys, ascending, ties by position (the first
+    ``count`` of a stable sort, without sorting them all)."""
+    if keys.size > count:
+        kth = np.partition(keys, count - 1)[count - 1]
+        head = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
+        return head[np.argsort(keys[head], kind="stable")][:count]
+    return np.argsort(keys, kind="stable")
 
 
 def _composition(row: np.ndarray) -> Composition:
