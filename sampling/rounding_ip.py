@@ -9,15 +9,18 @@ deterministic (budgets of swaps and nodes, never a clock):
 
 1. the iterative LP rounding of the support (``sampling.rounding``): every change below
    (k + 1) slots, k the panel size;
-2. the local search over the support (``sampling.rounding_search``): one slot at a time
-   between the support's panels, lowering (largest drop, largest rise, squared drops),
-   no rise above twice the first step's largest change (so still below k + 1 slots).
-   A slot move changes every type of two panels at once: on large pools of single
-   people it does in a few hundred moves what thousands of swaps would;
-3. with the panel polytope at hand (``quotas.polytope.PanelShape``), single-seat swaps
+2. with the panel polytope at hand (``quotas.polytope.PanelShape``), single-seat swaps
    into new panels (``sampling.rounding_swaps``): while some drop exceeds one slot
-   (``SWAPS`` at most), then ``POLISH`` more lowering the drops lexicographically
-   (largest first), then ``RISES`` lowering the largest rise without a new drop;
+   (``QUICK`` at most; none when the types short of a slot need more), then
+   ``POLISH`` more lowering the drops lexicographically (largest first), then ``RISES``
+   lowering the largest rise without a new drop;
+3. when a drop above one slot is left (many types short, as on large pools of single
+   people), the local search over the support (``sampling.rounding_search``) from step
+   1's counts: one slot at a time between the support's panels, lowering (largest drop,
+   largest rise, squared drops), no rise above twice step 1's largest change (so still
+   below k + 1 slots); a slot move changes every type of two panels at once. Then the
+   swaps again (``SWAPS`` at most), the better of the two kept. Without the polytope (a
+   distribution over other types than the pool's), this local search alone;
 4. where a drop above one slot is left and every feasible panel can be listed
    (at most ``ENUMERATE``), HiGHS solves the whole integer program over them, from the
    swaps' answer: its answer when better, and its dual bound, a proven lower bound on the
@@ -39,9 +42,10 @@ from sampling.rounding_swaps import Swaps
 
 __all__ = ["RoundingOutcome", "feasible_panels", "round_min_drop"]
 
-SWAPS = 20_000  # swaps at most while some drop exceeds one slot
+QUICK = 500  # swaps tried first while some drop exceeds one slot
+SWAPS = 20_000  # swaps at most, after the local search, while some drop exceeds one slot
 POLISH = 100  # swaps lowering the drops lexicographically once all are within a slot
-RISES = 300  # swaps lowering the largest rise, last
+RISES = 100  # swaps lowering the largest rise, last
 ENUMERATE = 5_000  # feasible panels up to which the whole integer program is solved
 _VISITS = 200_000  # partial panels the listing visits before it gives up
 _TYPES = 200  # types beyond which the listing is not tried (one level of recursion each)
@@ -85,41 +89,47 @@ def round_min_drop(
     began = time.perf_counter()
     target = per_type * m
     counts = np.asarray(start, dtype=np.int64)
-    # A rise may grow to twice the iterative rounding's largest change while drops fall,
-    # never to (k + 1) slots: that rounding's proven bound still holds.
-    change = max(_extremes(support, counts, target, type_counts))
-    size = sum(s for _, s in support[0]) if support else 0
-    cap = max(change, min(2.0 * change, size + 1 - 1e-6))
-    counts = descend(support, counts, target, type_counts, cap)
     if shape is None:
+        counts = _descended(support, counts, target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
         return RoundingOutcome(*outcome, time.perf_counter() - began)
-    panels, counts, drop = _swapped(shape, support, counts, target, first=SWAPS)
+    swaps = Swaps(shape, support, counts, target)
+    if swaps.shortfall() <= QUICK:
+        swaps.lower_drops(QUICK, until=1.0)
+    if swaps.largest_drop() > 1.0 + _TOL:  # many types short: slot moves, then swaps again
+        moved = Swaps(shape, support, _descended(support, counts, target, type_counts), target)
+        moved.lower_drops(SWAPS, until=1.0)
+        if moved.largest_drop() < swaps.largest_drop():
+            swaps = moved
+    panels, counts, drop = _polished(swaps)
     method, floor = "swaps", 0.0
     if drop > 1.0 + _TOL:
         listed = feasible_panels(shape, ENUMERATE)
         solved = None if listed is None else _whole(listed, panels, counts, target, type_counts)
         if solved is not None:
             method, floor = "integer_program", solved[2] / m
-            panels, counts, _ = _swapped(shape, solved[0], solved[1], target, first=0)
+            panels, counts, _ = _polished(Swaps(shape, solved[0], solved[1], target))
     keep = set(support)
     added = sum(1 for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep)
     outcome = (tuple(panels), counts, method, floor, added)
     return RoundingOutcome(*outcome, time.perf_counter() - began)
 
 
-def _swapped(
-    shape: PanelShape,
-    panels: list[Composition],
-    counts: np.ndarray,
-    target: np.ndarray,
-    *,
-    first: int,
-) -> tuple[list[Composition], np.ndarray, float]:
-    """Swaps: ``first`` at most while a drop exceeds a slot, then the polish; the panels
-    in use, their counts and the largest drop in slots."""
-    swaps = Swaps(shape, panels, counts, target)
-    swaps.lower_drops(first, until=1.0)
+def _descended(
+    support: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+) -> np.ndarray:
+    """The local search over the support. A rise may grow to twice the iterative
+    rounding's largest change while drops fall, never to (k + 1) slots: that rounding's
+    proven bound still holds."""
+    change = max(_extremes(support, counts, target, type_counts))
+    size = sum(s for _, s in support[0]) if support else 0
+    cap = max(change, min(2.0 * change, size + 1 - 1e-6))
+    return descend(support, counts, target, type_counts, cap)
+
+
+def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
+    """``POLISH`` swaps lowering the drops lexicographically, ``RISES`` lowering the largest
+    rise; the panels in use, their counts and the largest drop in slots."""
     swaps.lower_drops(POLISH)
     swaps.lower_rises(RISES)
     used = np.flatnonzero(swaps.counts)

@@ -76,6 +76,12 @@ class Swaps:
         """The largest drop below the optimum now, in slots (0 when nobody is below)."""
         return max(0.0, float(-self.dev.min(initial=0.0)))
 
+    def shortfall(self) -> int:
+        """Swaps needed at least before no drop exceeds one slot: a swap gives type t
+        ``1 / n_t`` slots, so each type short by more than a slot needs that many."""
+        short = np.clip(-self.dev - 1.0 - _SLACK, 0.0, None) * self.heads
+        return int(np.ceil(short - 1e-9).sum())
+
     # -- phases --------------------------------------------------------------------
 
     def lower_drops(self, budget: int, *, until: float = 0.0) -> int:

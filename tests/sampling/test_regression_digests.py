@@ -86,19 +86,19 @@ PIPELINE = {
         "8f185e61148df97b48f60b00f0a909611545b22be232bbf220f263453e8945e3"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "a6c84fdf9629ccf7d1d2a09e6527c27bcf2035ad38eae05319028c22a9b079d9"
+        "5797106e7e0fd06de4b2ea7764a89c8b6f64f2b276fec1c5b670dc53a22b77d9"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "07f91b70c4b76f69583684d5bb5abcd6356f3ef98a30704c014b90d71a4c69c7"
+        "bae3405d25f0beec6910eb8b8ec7047f01006de680b5c9b709fb2341c9041516"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "0f421b05a59bd61ee974cef1fd33840ea57d4a8b2d7a33f6ede38cf8cfdd0fa8"
+        "e1e0873084239a404eb0fdc0101fabc86f5acd6fb3f51c40d8eb9fbf683d01d1"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "963a96062d34d994691ad6d18af5334fb1d592ba5cbb0ad63f1b023f376038ab"
+        "4e0c56863563588be494ff1495c123dc34e0dd7cfad0511be65a409bc7e38040"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "7793763af663f1bdf262640d9820f4d879d68f33728bdf57748cf7127c55b52e"
+        "caaeb9dcf3ebcd69505569747c3f65b1e3042b62970b60afd89e1659e4c21845"
     ),
 }
 
@@ -140,7 +140,7 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "0ddeba3b5241b8b66c1b5e597ecc136716a94484f15d83a8e80f5790b19e5b7d"
+        "2205dc8a5a5f603c81ed0c996f28249e5aa228eb605164d76714c189ce3052c4"
     ),
     ("households", Algorithm.MAXIMIN): (
         "e9754f669acd322ea54f726cb18537c2ad5c3bdfb41ffe8c6f7e09b429994244"
@@ -149,10 +149,10 @@ PRICING: dict[tuple[str, Algorithm], str] = {
         "b046ad4190abe9bad85d996cbafe53ae3751e24442a886836746da9171065073"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "02b93804c30026c386c87eac7a6c2e1251503c6d48d5ac60d1a19643810a77e9"
+        "bf0076e5e8db16043ceaebf34146e0af06a9302bfd5ed379501d36e7403baf34"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "93b9ec6a6a95267b3ca0f920482b9d51dca5bbd50ad5e1632b58b25a1542a85c"
+        "94ce50f3c4baa73bc7b3d719098ccca00c3f4a4d4388d30f59f70254bdbb08e0"
     ),
 }
 
