@@ -132,9 +132,8 @@ def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
     rise; the panels in use, their counts and the largest drop in slots."""
     swaps.lower_drops(POLISH)
     swaps.lower_rises(RISES)
-    used = np.flatnonzero(swaps.counts)
-    listed = swaps.panels()
-    return [listed[j] for j in used.tolist()], swaps.counts[used], swaps.largest_drop()
+    panels, counts = swaps.used()
+    return panels, counts, swaps.largest_drop()
 
 
 def _deviation(

@@ -68,9 +68,15 @@ class Swaps:
 
     # -- the result ----------------------------------------------------------------
 
-    def panels(self) -> list[Composition]:
-        """Each distinct panel (in order of first use) as sorted (type, seats) pairs."""
-        return [_composition(self.seats[j]) for j in range(self.counts.size)]
+    def used(self) -> tuple[list[Composition], np.ndarray]:
+        """The panels that hold slots, as sorted (type, seats) pairs, and their counts."""
+        rows = np.flatnonzero(self.counts)
+        block = self.seats[rows]
+        which, types = np.nonzero(block)  # row by row, types ascending
+        ends = np.searchsorted(which, np.arange(1, rows.size + 1)).tolist()
+        pairs = list(zip(types.tolist(), block[which, types].tolist(), strict=True))
+        panels = [tuple(pairs[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        return panels, self.counts[rows]
 
     def largest_drop(self) -> float:
         """The largest drop below the optimum now, in slots (0 when nobody is below)."""
@@ -145,7 +151,7 @@ class Swaps:
         bound = held >= self.shape.hi[own] if giving else held <= self.shape.lo[own]
         same = self.cat_of[types] == own
         keep = np.zeros(types.size, bool)
-        for need in np.unique(bound, axis=0):
+        for need in _distinct_rows(bound):
             keep |= same[:, need].all(axis=1)
         return types[keep]
 
@@ -232,9 +238,11 @@ def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
     return np.argsort(keys, kind="stable")
 
 
-def _composition(row: np.ndarray) -> Composition:
-    used = np.flatnonzero(row)
-    return tuple(zip(used.tolist(), row[used].tolist(), strict=True))
+def _distinct_rows(flags: np.ndarray) -> list[np.ndarray]:
+    """The distinct rows of a boolean matrix (at most 62 columns), in a fixed order."""
+    codes = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
+    _, first = np.unique(codes, return_index=True)
+    return [flags[i] for i in first.tolist()]
 
 
 def _doubled(rows: np.ndarray) -> np.ndarray:
