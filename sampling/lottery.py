@@ -103,7 +103,7 @@ class Rounding:
     max_drop: float
     max_rise: float
     drop_floor: float
-    panels: int
+    panels: int  # distinct panels holding slots
     added: int
     seconds: float
 
@@ -121,7 +121,7 @@ class Rounding:
             "drop_target_met": self.target_met(m),
             "drop_floor": self.drop_floor,
             "drop_target_impossible": self.drop_floor * m > 1.0 + 1e-9,
-            "panels_considered": self.panels,
+            "panels_distinct": self.panels,
             "panels_added": self.added,
             "seconds": round(self.seconds, 3),
         }
