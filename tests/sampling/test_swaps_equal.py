@@ -29,7 +29,6 @@ from tests.sampling.swaps_reference import ReferenceSwaps
 from tests.sampling.test_lottery_rounding import instance
 from tests.sampling.test_rounding_swaps import optimum_and_start
 
-
 FEATURES = {"gender": ("f", "m"), "age": ("y", "mid", "old"), "region": ("n", "s", "e", "w")}
 
 
