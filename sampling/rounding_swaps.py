@@ -65,15 +65,24 @@ class Swaps:
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
         self.index: dict[Composition, int] = {}
-        dense = np.zeros((len(panels), n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
+        dense = np.zeros((len(panels), n_types), dtype=np.int64)
         for j, panel in enumerate(panels):
-            row: dict[int, int] = {}
             for t, s in panel:
-                row[int(t)] = int(s)
                 dense[j, t] = s
-            self._add({t: s for t, s in sorted(row.items()) if s})
+        member = np.zeros((n_types, len(shape.lo)), dtype=np.int64)
+        np.put_along_axis(member, shape.category_of, 1, axis=1)
+        cats = (dense @ member).tolist()  # integers: exact
+        shared = np.flatnonzero(shape.home_of >= 0)
+        for j, row in enumerate(dense.tolist()):
+            key = tuple((t, s) for t, s in enumerate(row) if s)
+            homes: dict[int, int] = {}
+            for t in shared[dense[j, shared] != 0].tolist():
+                home = self._home_of[t]
+                homes[home] = homes.get(home, 0) + row[t]
+            self._add(key, cats[j], homes)
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
+        dense = dense.astype(np.int16 if shape.size < 2**15 else np.int32)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         self._by_dev = sorted((d, t) for t, d in enumerate(self._dev))
@@ -143,10 +152,14 @@ class Swaps:
         if not any(seats[j].get(t, 0) < full for j in self._live):
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
-        givers = [u for _, u in self._by_give[: bisect_left(self._by_give, (-bar, -1))] if u != t]
+        ranking = self._by_give
+        end = bisect_left(ranking, (-bar, -1))
         need: dict[int, int] = {}  # per panel with room for t: features where t's is full
-        scan = _Budget(len(givers) > _SCAN)
-        for u in givers:
+        scan = _Budget(end - (-(self._dev[t] - self._inv[t]) < -bar) > _SCAN)
+        for i in range(end):
+            u = ranking[i][1]
+            if u == t:
+                continue
             miss = self._miss(u, t)
             for j in self._holding[u]:
                 bits = need.get(j)
@@ -169,11 +182,14 @@ class Swaps:
         rows = [j for j in self._holding[u] if self.counts[j] > 0]
         if not rows:
             return False
-        end = bisect_left(self._by_take, (top - _EPS, -1))  # takers end below top - _EPS
-        takers = [t for _, t in self._by_take[:end] if t != u]
+        ranking = self._by_take
+        end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        scan = _Budget(len(takers) > _SCAN)
-        for t in takers:
+        scan = _Budget(end - (self._dev[u] + self._inv[u] < top - _EPS) > _SCAN)
+        for i in range(end):
+            t = ranking[i][1]
+            if t == u:
+                continue
             full, miss = heads[t], self._miss(t, u)
             for j, bits in need:
                 if not bits & miss and seats[j].get(t, 0) < full and self._fits(j, u, t):
@@ -219,15 +235,18 @@ class Swaps:
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        row = dict(self._seats[j])
-        row[u] -= 1
-        if not row[u]:
-            del row[u]
-        row[t] = row.get(t, 0) + 1
         key = _moved(self._keys[j], u, t)
         k = self.index.get(key)
         if k is None:
-            k = self._add(row, key)
+            cats, homes = list(self._cats[j]), dict(self._homes[j])
+            for c in self._cat_of[u]:
+                cats[c] -= 1
+            for c in self._cat_of[t]:
+                cats[c] += 1
+            for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
+                if home >= 0:
+                    homes[home] = homes.get(home, 0) + step
+            k = self._add(key, cats, homes)
             self.counts.append(0)
         self.counts[j] -= 1
         if not self.counts[j]:
@@ -238,22 +257,15 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(self, row: dict[int, int], key: Composition | None = None) -> int:
-        """Record a panel (its seats by type, ascending) under the next number."""
+    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
+        """Record a panel, its (type, seats) with types ascending, its seats per category
+        and per shared household, under the next number."""
         k = len(self._keys)
-        key = tuple(row.items()) if key is None else key
         self.index[key] = k
-        cats = [0] * len(self._lo)
-        homes: dict[int, int] = {}
-        for t, s in key:
-            for c in self._cat_of[t]:
-                cats[c] += s
-            home = self._home_of[t]
-            if home >= 0:
-                homes[home] = homes.get(home, 0) + s
+        for t, _ in key:
             self._holding[t].append(k)
         self._keys.append(key)
-        self._seats.append(row)
+        self._seats.append(dict(key))
         self._cats.append(cats)
         self._homes.append(homes)
         return k
