@@ -72,13 +72,16 @@ class Swaps:
         member = np.zeros((n_types, len(shape.lo)), dtype=np.int64)
         np.put_along_axis(member, shape.category_of, 1, axis=1)
         cats = (dense @ member).tolist()  # integers: exact
-        shared = np.flatnonzero(shape.home_of >= 0)
-        for j, row in enumerate(dense.tolist()):
-            key = tuple((t, s) for t, s in enumerate(row) if s)
+        which, types = np.nonzero(dense)  # row by row, types ascending
+        ends = np.searchsorted(which, np.arange(len(panels) + 1)).tolist()
+        pairs = list(zip(types.tolist(), dense[which, types].tolist(), strict=True))
+        home_of = self._home_of
+        for j in range(len(panels)):
+            key = tuple(pairs[ends[j] : ends[j + 1]])
             homes: dict[int, int] = {}
-            for t in shared[dense[j, shared] != 0].tolist():
-                home = self._home_of[t]
-                homes[home] = homes.get(home, 0) + row[t]
+            for t, s in key:
+                if home_of[t] >= 0:
+                    homes[home_of[t]] = homes.get(home_of[t], 0) + s
             self._add(key, cats[j], homes)
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
