@@ -133,7 +133,7 @@ class _Extremes:
         self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
         wide = max(seated[a].size for a in sources.tolist()) + max(f.size for f in flat)
         now = _spread(dev)
-        self.order = np.argsort(-now, axis=1, kind="stable")[:, : wide + 1]
+        self.order = np.stack([_head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
         self.held = np.stack([share[np.ix_(o, sinks)] != 0 for o in self.order])
         self.inside = np.zeros(dev.size, bool)
@@ -170,6 +170,15 @@ class _Extremes:
                 hit = free.any(axis=0)
                 out[k, cols[hit]] = self.top[k, tail[free.argmax(axis=0)[hit]]]
         return out
+
+
+def _head(keys: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` positions of a stable sort of ``keys``, without sorting them all."""
+    if keys.size <= count:
+        return np.argsort(keys, kind="stable")
+    kth = np.partition(keys, count - 1)[count - 1]
+    head = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
+    return head[np.argsort(keys[head], kind="stable")][:count]
 
 
 def _squares(share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int) -> list[float]:

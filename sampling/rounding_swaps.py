@@ -69,9 +69,10 @@ class Swaps:
         for j, panel in enumerate(panels):
             for t, s in panel:
                 dense[j, t] = s
-        member = np.zeros((n_types, len(shape.lo)), dtype=np.int64)
-        np.put_along_axis(member, shape.category_of, 1, axis=1)
-        cats = (dense @ member).tolist()  # integers: exact
+        member = np.zeros((n_types, len(shape.lo)))
+        np.put_along_axis(member, shape.category_of, 1.0, axis=1)
+        # Seats per category: sums of small integers, exact in any order of addition.
+        cats = np.rint(dense.astype(float) @ member).astype(np.int64).tolist()
         which, types = np.nonzero(dense)  # row by row, types ascending
         ends = np.searchsorted(which, np.arange(len(panels) + 1)).tolist()
         pairs = list(zip(types.tolist(), dense[which, types].tolist(), strict=True))
