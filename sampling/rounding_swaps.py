@@ -65,25 +65,7 @@ class Swaps:
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
         self.index: dict[Composition, int] = {}
-        dense = np.zeros((len(panels), n_types), dtype=np.int64)
-        for j, panel in enumerate(panels):
-            for t, s in panel:
-                dense[j, t] = s
-        member = np.zeros((n_types, len(shape.lo)))
-        np.put_along_axis(member, shape.category_of, 1.0, axis=1)
-        # Seats per category: sums of small integers, exact in any order of addition.
-        cats = np.rint(dense.astype(float) @ member).astype(np.int64).tolist()
-        which, types = np.nonzero(dense)  # row by row, types ascending
-        ends = np.searchsorted(which, np.arange(len(panels) + 1)).tolist()
-        pairs = list(zip(types.tolist(), dense[which, types].tolist(), strict=True))
-        home_of = self._home_of
-        for j in range(len(panels)):
-            key = tuple(pairs[ends[j] : ends[j + 1]])
-            homes: dict[int, int] = {}
-            for t, s in key:
-                if home_of[t] >= 0:
-                    homes[home_of[t]] = homes.get(home_of[t], 0) + s
-            self._add(key, cats[j], homes)
+        dense = self._read(panels)
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
         dense = dense.astype(np.int16 if shape.size < 2**15 else np.int32)
@@ -96,6 +78,27 @@ class Swaps:
         self._by_take = sorted(
             (d + i, t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
         )
+
+    def _read(self, panels: list[Composition]) -> np.ndarray:
+        """Record the starting panels; their seats, panels x types."""
+        dense = _dense(panels, self.shape.n_types)
+        which, types = np.nonzero(dense)  # row by row, types ascending
+        seats = dense[which, types]
+        n, width = len(panels), len(self._lo)
+        cats = np.zeros(n * width)
+        for column in self.shape.category_of[types].T:  # sums of small integers: exact
+            cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
+        rows = np.rint(cats).astype(np.int64).reshape(n, width).tolist()
+        homes: list[dict[int, int]] = [{} for _ in range(n)]
+        home_of = self.shape.home_of[types]
+        shared = np.flatnonzero(home_of >= 0)
+        for j, h, s in zip(*(x[shared].tolist() for x in (which, home_of, seats)), strict=True):
+            homes[j][h] = homes[j].get(h, 0) + s
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
+        for j in range(n):
+            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j])
+        return dense
 
     @property
     def dev(self) -> np.ndarray:
@@ -307,6 +310,20 @@ class _Budget:
         if any(not bits & miss for bits in self.bounds):
             self.counted += 1
         return self.counted >= _SCAN
+
+
+def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
+    """Panels x types: the seats (a type listed twice in a panel: its last seats)."""
+    dense = np.zeros((len(panels), n_types), dtype=np.int64)
+    rows = np.repeat(np.arange(len(panels)), [len(p) for p in panels])
+    cols = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
+    if np.all((np.diff(cols) > 0) | (np.diff(rows) > 0)):  # types ascending in each panel
+        dense[rows, cols] = [s for p in panels for _, s in p]
+        return dense
+    for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
+        for t, s in panel:
+            dense[j, t] = s
+    return dense
 
 
 def _moved(key: Composition, u: int, t: int) -> Composition:

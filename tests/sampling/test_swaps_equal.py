@@ -131,3 +131,14 @@ def test_the_rounding_is_that_of_the_reference(seed: int, people: int, size: int
     assert found.panels == before.panels and found.method == before.method
     assert np.array_equal(found.counts, before.counts)
     assert (found.drop_floor, found.added) == (before.drop_floor, before.added)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), people=st.integers(8, 30), size=st.integers(2, 6))
+def test_panels_listed_in_any_order_are_read_alike(seed: int, people: int, size: int) -> None:
+    """Types out of order, or listed twice (the last seats count), as the reference reads them."""
+    shape = tight_shape(seed, people, size)
+    support, counts, target = random_start(shape, seed, 100, 6)
+    shuffled = [tuple(reversed(p)) for p in support]
+    shuffled[0] = ((support[0][0][0], 0), *support[0])  # a type listed twice: the last holds
+    run_both(shape, shuffled, counts, target)
