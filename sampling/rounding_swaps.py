@@ -162,7 +162,7 @@ class Swaps:
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
         need: dict[int, int] = {}  # per panel with room for t: features where t's is full
-        scan = _Budget(end - (-(self._dev[t] - self._inv[t]) < -bar) > _SCAN)
+        scan = _Budget(lambda: self._bounds(t, giving=True))
         for i in range(end):
             u = ranking[i][1]
             if u == t:
@@ -177,7 +177,7 @@ class Swaps:
                 if not bits & miss and self._fits(j, u, t):
                     self._swap(j, u, t)
                     return True
-            if scan.active and scan.spent(miss, lambda: self._bounds(t, giving=True)):
+            if scan.spent(miss):
                 break
         return False
 
@@ -192,7 +192,7 @@ class Swaps:
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        scan = _Budget(end - (self._dev[u] + self._inv[u] < top - _EPS) > _SCAN)
+        scan = _Budget(lambda: {bits for _, bits in need})
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -202,7 +202,7 @@ class Swaps:
                 if not bits & miss and seats[j].get(t, 0) < full and self._fits(j, u, t):
                     self._swap(j, u, t)
                     return True
-            if scan.active and scan.spent(miss, lambda: {bits for _, bits in need}):
+            if scan.spent(miss):
                 break
         return False
 
@@ -294,22 +294,30 @@ class _Budget:
     """The ``_SCAN`` budget of a swap's search: it counts the candidates that some panel
     in use may let swap a seat (those whose categories differ from the other type's
     nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
-    at the last. The other candidates have no swap anyway and do not count. Inactive
-    (counting nothing) when there are no more candidates than the budget.
+    at the last. The other candidates have no swap anyway and do not count. Nothing is
+    counted before ``_SCAN`` candidates were tried (fewer cannot have used the budget).
     """
 
-    def __init__(self, active: bool) -> None:
-        self.active = active
-        self.bounds: set[int] | None = None
-        self.counted = 0
+    def __init__(self, bounds: Callable[[], set[int]]) -> None:
+        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
+        self.bounds_seen: set[int] = set()
+        self.tried: list[int] = []  # the differences of the candidates tried, until counted
+        self.counted = -1
 
-    def spent(self, miss: int, bounds: Callable[[], set[int]]) -> bool:
+    def spent(self, miss: int) -> bool:
         """Whether the search ends after a candidate differing on ``miss`` (no swap found)."""
-        if self.bounds is None:
-            self.bounds = bounds()
-        if any(not bits & miss for bits in self.bounds):
+        if self.counted < 0:
+            self.tried.append(miss)
+            if len(self.tried) < _SCAN:
+                return False
+            self.bounds_seen = self.bounds()
+            self.counted = sum(1 for bits in self.tried if self._possible(bits))
+        elif self._possible(miss):
             self.counted += 1
         return self.counted >= _SCAN
+
+    def _possible(self, miss: int) -> bool:
+        return any(not bits & miss for bits in self.bounds_seen)
 
 
 def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
