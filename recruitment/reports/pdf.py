@@ -2,10 +2,11 @@
 
 The map is the HTML page's own SVG (``page.map_svg``), drawn as vector paths (no
 network, no image file); its per-country tooltips have no place on paper, the tables
-below give the same figures. The PDF uses the standard PDF fonts, which hold Latin-1
-only: other letters are written without their accents (``Bihār`` as ``Bihar``), or as
-``?`` when they have no Latin form, and a language those fonts cannot write gets the
-report in English (``pdf_language``). The HTML report shows every name as it is.
+below give the same figures. The text is in the reader's language, in any script
+(``quotas.pdf_fonts``: Noto fonts, shaped; right-to-left languages read from the right,
+their tables' columns too). On a machine without the fonts the PDF uses the standard
+PDF fonts (Latin-1): a language they cannot write gets the report in English, with a
+note naming the Debian package to install (``pdf_language``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from fpdf import FPDF
 
 from quotas.languages import language, resolve
 from quotas.messages import ENGLISH, catalogues, merged, render
-from quotas.pdf_text import latin, writable
+from quotas.pdf_fonts import PdfFonts, pdf_fonts
+from quotas.pdf_text import writable
 from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
@@ -43,12 +45,15 @@ _UNIT_MAIN = (
 )
 
 
+Block = tuple[str, object, float]  # ("heading" | "paragraph" | "table", content, size)
+
+
 def _text(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if column in _PERCENT and isinstance(value, int | float):
         return f"{100 * value:.1f} %"
-    return latin(str(value))
+    return str(value)
 
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:
@@ -60,7 +65,20 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + "..."
 
 
-def _table(pdf: FPDF, frame: pd.DataFrame, lang: str, size: float = 6.5) -> None:
+def _cells(frame: pd.DataFrame, lang: str, fonts: PdfFonts) -> tuple[list[str], list[list[str]]]:
+    """The table's header and rows as the fonts write them (right to left: columns reversed)."""
+    columns = [str(c) for c in frame.columns]
+    heads = [fonts.text(header(c, lang)) for c in columns]
+    rows = [
+        [fonts.text(_text(c, v)) for c, v in zip(columns, values, strict=True)]
+        for values in frame.itertuples(index=False)
+    ]
+    if fonts.rtl:
+        return heads[::-1], [row[::-1] for row in rows]
+    return heads, rows
+
+
+def _table(pdf: FPDF, frame: pd.DataFrame, lang: str, fonts: PdfFonts, size: float) -> None:
     """A grid of fixed-width cells (fast: a report may have tens of thousands of them).
 
     Columns are as wide as their widest text, scaled down to the page when too wide
@@ -68,49 +86,54 @@ def _table(pdf: FPDF, frame: pd.DataFrame, lang: str, size: float = 6.5) -> None
     """
     if frame.empty:
         return
-    columns = [str(c) for c in frame.columns]
-    heads = [latin(header(c, lang)) for c in columns]
-    rows = [
-        [_text(c, v) for c, v in zip(columns, values, strict=True)]
-        for values in frame.itertuples(index=False)
-    ]
-    pdf.set_font("Helvetica", style="B", size=size)
+    heads, rows = _cells(frame, lang, fonts)
+    fonts.set(pdf, "B", size)
     widths = [pdf.get_string_width(h) + 2 for h in heads]
-    pdf.set_font("Helvetica", size=size)
+    fonts.set(pdf, "", size)
     for row in rows:
         widths = [max(w, pdf.get_string_width(t) + 2) for w, t in zip(widths, row, strict=True)]
     scale = min(1.0, pdf.epw / sum(widths))
     widths = [w * scale for w in widths]
     height = size * 0.55
+    if fonts.rtl:
+        pdf.set_x(pdf.w - pdf.r_margin - sum(widths))
+
+    def line(texts: list[str], **fill: bool) -> None:
+        left = pdf.get_x()
+        for width, text in zip(widths, texts, strict=True):
+            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1, align=fonts.align, **fill)
+        pdf.ln(height)
+        pdf.set_x(left)
 
     def head() -> None:
-        pdf.set_font("Helvetica", style="B", size=size)
+        fonts.set(pdf, "B", size)
         pdf.set_fill_color(230, 230, 230)
-        for width, text in zip(widths, heads, strict=True):
-            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1, fill=True)
-        pdf.ln(height)
-        pdf.set_font("Helvetica", size=size)
+        line(heads, fill=True)
+        fonts.set(pdf, "", size)
 
     head()
     for row in rows:
         if pdf.get_y() + height > pdf.page_break_trigger:
+            left = pdf.get_x()
             pdf.add_page()
+            pdf.set_x(left)
             head()
-        for width, text in zip(widths, row, strict=True):
-            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1)
-        pdf.ln(height)
+        line(row)
+    pdf.set_x(pdf.l_margin)
     pdf.ln(3)
 
 
-def _heading(pdf: FPDF, text: str, size: float = 12) -> None:
-    pdf.set_font("Helvetica", style="B", size=size)
-    pdf.multi_cell(0, size * 0.5, latin(text), new_x="LMARGIN", new_y="NEXT")
+def _heading(pdf: FPDF, text: str, fonts: PdfFonts, size: float) -> None:
+    fonts.set(pdf, "B", size)
+    pdf.multi_cell(
+        0, size * 0.5, fonts.text(text), align=fonts.align, new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(1)
 
 
-def _paragraph(pdf: FPDF, text: str) -> None:
-    pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(0, 4, latin(text), new_x="LMARGIN", new_y="NEXT")
+def _paragraph(pdf: FPDF, text: str, fonts: PdfFonts) -> None:
+    fonts.set(pdf, "", 8)
+    pdf.multi_cell(0, 4, fonts.text(text), align=fonts.align, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 
@@ -125,65 +148,98 @@ def _map(pdf: FPDF, report: Report, lang: str) -> None:
     pdf.set_y(top + float(placed.rendered_height) + 2)
 
 
-def pdf_language(lang: str) -> str:
-    """``lang`` when the fonts can write its report's words, else English.
+def pdf_language(lang: str, fonts: PdfFonts) -> str:
+    """``lang`` when ``fonts`` write its report's words, else English.
 
-    The standard PDF fonts hold Latin-1 only: a language whose report templates need
-    other letters (Arabic, Chinese, Russian, Hindi, Vietnamese, ...) gets an English PDF
-    with a note naming the language; its HTML report is in that language.
-
-    >>> pdf_language("fr"), pdf_language("ar")
-    ('fr', 'en')
+    With the Noto fonts every language is written. Without them (the standard PDF
+    fonts: Latin-1 only), a language whose report templates need other letters (Arabic,
+    Chinese, Russian, Hindi, Vietnamese, ...) gets an English PDF with a note naming the
+    language and the package to install; its HTML report is in that language.
     """
+    if fonts.unicode or lang == ENGLISH:
+        return lang
     templates = merged(catalogues(), lang)
-    if not templates or lang == ENGLISH:
-        return ENGLISH
     report = [t for code, t in templates.items() if code.startswith("report_")]
-    return lang if all(writable(t) for t in report) else ENGLISH
+    return lang if templates and all(writable(t) for t in report) else ENGLISH
 
 
-def report_pdf(report: Report, lang: str = "en") -> bytes:
-    """The report as PDF bytes (in English when the PDF fonts cannot write ``lang``)."""
-    asked, lang = lang, pdf_language(lang)
-    pdf = FPDF(orientation="landscape", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=10)
-    pdf.set_margins(10, 10, 10)
-    pdf.add_page()
-    title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
-    pdf.set_title(latin(title))
-    pdf.set_creator("Kleroterion")
-    _heading(pdf, title, 16)
-    if lang != asked and resolve(asked) is not None:
-        _paragraph(pdf, render("report_pdf_in_english", {"language": language(asked).english}))
+def _blocks(report: Report, lang: str) -> list[Block]:
+    """What the PDF shows, in order: headings, paragraphs, the map and tables."""
     params = {"at": report.generated_at, "engine": report.engine, "runs": len(report.runs)}
-    _paragraph(pdf, render("report_generated", params, lang))
+    blocks: list[Block] = [("paragraph", render("report_generated", params, lang), 8)]
     if report.country:
-        _paragraph(pdf, render("report_only_country", {"country": report.country}, lang))
+        text = render("report_only_country", {"country": report.country}, lang)
+        blocks.append(("paragraph", text, 8))
     for code in ("report_pooling", "report_fairness_note"):
-        _paragraph(pdf, render(code, {}, lang))
-    _map(pdf, report, lang)
+        blocks.append(("paragraph", render(code, {}, lang), 8))
+    blocks.append(("map", None, 0))
     units = units_frame(report, lang)
-    _heading(pdf, render("report_section_units", {}, lang))
-    _table(pdf, units[list(_UNIT_MAIN)], lang)
-    _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("volunteers_"))]], lang)
-    _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("status_"))]], lang)
-    _heading(pdf, render("report_section_gaps", {}, lang))
-    _table(pdf, labelled(gaps_frame(report, lang), report, lang), lang)
-    _heading(pdf, render("report_section_balance", {}, lang))
+    blocks.append(("heading", render("report_section_units", {}, lang), 12))
+    blocks.append(("table", units[list(_UNIT_MAIN)], 6.5))
+    volunteers = [c for c in units.columns if c.startswith("volunteers_")]
+    blocks.append(("table", units[["unit", *volunteers]], 6.5))
+    statuses = [c for c in units.columns if c.startswith("status_")]
+    blocks.append(("table", units[["unit", *statuses]], 6.5))
+    blocks.append(("heading", render("report_section_gaps", {}, lang), 12))
+    blocks.append(("table", labelled(gaps_frame(report, lang), report, lang), 6.5))
+    blocks.append(("heading", render("report_section_balance", {}, lang), 12))
     frame = balance_frame(report, lang)
     shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
     for unit in report.units:
         label = unit_label(report, unit, lang)
-        _heading(pdf, label, 9)
-        _table(
-            pdf, labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang), lang
-        )
-    _heading(pdf, render("report_section_tests", {}, lang))
-    for text in explanations(lang):
-        _paragraph(pdf, text)
-    _table(pdf, balance_tests_frame(report, lang), lang)
-    _heading(pdf, render("report_section_sites", {}, lang))
-    _table(pdf, sites_frame(report, lang), lang)
-    _heading(pdf, render("report_section_provenance", {}, lang))
-    _table(pdf, provenance_frame(report), lang, size=5.5)
+        blocks.append(("heading", label, 9))
+        rows = frame[frame["unit"] == label][[*shown, "deviation"]]
+        blocks.append(("table", labelled(rows, report, lang), 6.5))
+    blocks.append(("heading", render("report_section_tests", {}, lang), 12))
+    blocks.extend(("paragraph", text, 8) for text in explanations(lang))
+    blocks.append(("table", balance_tests_frame(report, lang), 6.5))
+    blocks.append(("heading", render("report_section_sites", {}, lang), 12))
+    blocks.append(("table", sites_frame(report, lang), 6.5))
+    blocks.append(("heading", render("report_section_provenance", {}, lang), 12))
+    blocks.append(("table", provenance_frame(report), 5.5))
+    return blocks
+
+
+def _texts(blocks: list[Block]) -> list[str]:
+    """Every text the blocks show (their tables' cells too), to choose the fonts."""
+    out = []
+    for kind, content, _ in blocks:
+        if isinstance(content, pd.DataFrame):
+            out.extend(str(v) for v in content.to_numpy().ravel() if isinstance(v, str))
+        elif kind != "map":
+            out.append(str(content))
+    return out
+
+
+def report_pdf(report: Report, lang: str = "en") -> bytes:
+    """The report as PDF bytes, in ``lang`` (English when no font on the machine writes it)."""
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=10)
+    pdf.set_margins(10, 10, 10)
+    blocks = _blocks(report, lang)
+    title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
+    fonts = pdf_fonts(pdf, lang, [title, *_texts(blocks)])
+    asked, lang = lang, pdf_language(lang, fonts)
+    if lang != asked:
+        blocks = _blocks(report, lang)
+        title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
+    pdf.add_page()
+    pdf.set_title(fonts.text(title))
+    pdf.set_creator("Kleroterion")
+    _heading(pdf, title, fonts, 16)
+    warning = fonts.warning()
+    if warning is not None:
+        if lang != asked and resolve(asked) is not None:
+            note = render("report_pdf_in_english", {"language": language(asked).english})
+            _paragraph(pdf, note, fonts)
+        _paragraph(pdf, warning.text(lang), fonts)
+    for kind, content, size in blocks:
+        if kind == "map":
+            _map(pdf, report, lang)
+        elif isinstance(content, pd.DataFrame):
+            _table(pdf, content, lang, fonts, size)
+        elif kind == "heading":
+            _heading(pdf, str(content), fonts, size)
+        else:
+            _paragraph(pdf, str(content), fonts)
     return bytes(pdf.output())
