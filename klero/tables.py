@@ -15,7 +15,15 @@ import typer
 
 from klero.files.check import IdOpt
 from klero.files.tables import PanelColumns, TableOptions, tables_on_files
-from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
+from klero.options import (
+    DRAW_NUMBER_MAX,
+    DbOpt,
+    JsonOpt,
+    UserOpt,
+    chosen_language,
+    cli_language,
+    split_columns,
+)
 from quotas.problems import KleroError
 from sampling import DEFAULT_SEATING_EFFORT
 
@@ -52,7 +60,10 @@ def tables_command(
         list[Path] | None,
         typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the plan: en, fr or es.")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of the plan (klero languages lists them)."),
+    ] = None,
     together: Annotated[
         FileOpt, typer.Option("--together", help="Rows group,id: each group shares a table.")
     ] = None,
@@ -103,8 +114,7 @@ def tables_command(
     id,round,table (--out) and a plan per round (--plan), and compares with a random
     seating. Same inputs and seed, same seating.
     """
-    if lang not in ("en", "fr", "es"):
-        raise KleroError("tables_lang_unknown", lang=lang)
+    lang = cli_language() if lang is None else chosen_language(lang)
     if (panel is None) == (site is None):
         raise KleroError("tables_panel_or_site")
     criteria = split_columns(balance)

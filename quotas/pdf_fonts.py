@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from functools import cache
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fpdf import FPDF
 
@@ -160,7 +160,22 @@ class PdfFonts:
         return Message("pdf_fonts_missing", {"packages": " ".join(self.missing)})
 
 
-def pdf_fonts(pdf: FPDF, lang: str, texts: Iterable[str] = ()) -> PdfFonts:
+class UnicodePDF(FPDF):
+    """fpdf2's document, with the main font set on each page before a line of text.
+
+    fpdf2 (2.8) writes a line whose first letters come from a fallback font inside a
+    ``q ... Q`` context, with the main font it sets for the page in there too: after the
+    ``Q`` the page has no font, and the next line in the main font is not drawn (readers
+    say "No font in show"). Setting the main font on the page first avoids that.
+    """
+
+    def _render_styled_text_line(self, *args: Any, **kwargs: Any) -> bool:
+        if self.page and self.current_font is not None and not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+        return bool(super()._render_styled_text_line(*args, **kwargs))
+
+
+def pdf_fonts(pdf: UnicodePDF, lang: str, texts: Iterable[str] = ()) -> PdfFonts:
     """Register on ``pdf`` the fonts for ``lang``'s words and ``texts`` (names, labels).
 
     Noto Sans is the main family; a font per other script found is a fallback, and
@@ -168,12 +183,9 @@ def pdf_fonts(pdf: FPDF, lang: str, texts: Iterable[str] = ()) -> PdfFonts:
     standard Helvetica (Latin-1) and the packages that were missing.
     """
     rtl = direction(lang) == "rtl"
-    wanted = {*language_scripts(lang), *scripts_in(texts)}
-    needed = [BASE, *(s for s in SCRIPTS if s in wanted)]
+    needed = _needed(lang, texts)
     files = {s.name: (_find(s.regular), _find(s.bold)) for s in needed}
-    missing = tuple(
-        sorted({s.package for s in needed if None in files[s.name]}, key=[CORE, CJK].index)
-    )
+    missing = _missing(needed, files)
     if missing or not _shaping_available():
         return PdfFonts("Helvetica", unicode=False, rtl=False, missing=missing)
     face = _CJK_FACE.get(lang, _CJK_DEFAULT_FACE)
@@ -185,6 +197,28 @@ def pdf_fonts(pdf: FPDF, lang: str, texts: Iterable[str] = ()) -> PdfFonts:
     pdf.set_fallback_fonts([f"noto-{s.name}" for s in needed[1:]], exact_match=False)
     pdf.set_text_shaping(True)
     return PdfFonts(f"noto-{BASE.name}", unicode=True, rtl=rtl, missing=())
+
+
+def _needed(lang: str, texts: Iterable[str]) -> list[Script]:
+    wanted = {*language_scripts(lang), *scripts_in(texts)}
+    return [BASE, *(s for s in SCRIPTS if s in wanted)]
+
+
+def _missing(
+    needed: list[Script], files: dict[str, tuple[Path | None, Path | None]]
+) -> tuple[str, ...]:
+    lacking = {s.package for s in needed if None in files[s.name]}
+    return tuple(p for p in (CORE, CJK) if p in lacking)
+
+
+def fonts_warning(lang: str, texts: Iterable[str] = ()) -> Message | None:
+    """The message naming the font packages a PDF in ``lang`` with ``texts`` lacks, if any.
+
+    The command line prints it beside the PDF it writes (the PDF says it too).
+    """
+    needed = _needed(lang, texts)
+    files = {s.name: (_find(s.regular), _find(s.bold)) for s in needed}
+    return PdfFonts("", unicode=False, rtl=False, missing=_missing(needed, files)).warning()
 
 
 def _shaping_available() -> bool:

@@ -37,6 +37,14 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pages).replace("\x00", "")
 
 
+def holds(text: str, phrase: str) -> bool:
+    """Whether each word of ``phrase`` is in ``text`` (pypdf's extraction): in any order
+    (it reads right-to-left lines from the left) and with spaces and control characters
+    taken out (it puts some between the glyphs of one Devanagari word)."""
+    squashed = "".join(c for c in text if c.isprintable() and not c.isspace())
+    return all(word in squashed for word in phrase.split())
+
+
 def _unicode_maps(data: bytes) -> dict[str, dict[int, str]]:
     """Each embedded font's ToUnicode map: glyph id -> the text it stands for."""
     maps: dict[str, dict[int, str]] = {}

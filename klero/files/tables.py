@@ -21,6 +21,7 @@ import typer
 
 from klero.options import emit_json
 from klero.output import staged, table_writer
+from quotas.pdf_fonts import fonts_warning
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
@@ -112,6 +113,9 @@ def plan_writer(path: Path, seating: Seating, names: Mapping[str, str], lang: st
         return lambda p: p.write_text(text, encoding="utf-8")
     if suffix == ".pdf":
         data = plan_pdf(seating, names, lang)
+        warning = fonts_warning(lang, names.values())
+        if warning is not None:  # the PDF is written in Latin letters only: say why
+            typer.echo(warning.text(lang), err=True)
         return lambda p: p.write_bytes(data)
     raise KleroError("tables_plan_suffix", path=str(path))
 

@@ -20,7 +20,7 @@ from fpdf import FPDF
 
 from quotas.languages import language, resolve
 from quotas.messages import ENGLISH, catalogues, merged, render
-from quotas.pdf_fonts import PdfFonts, pdf_fonts
+from quotas.pdf_fonts import PdfFonts, UnicodePDF, pdf_fonts
 from quotas.pdf_text import writable
 from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
@@ -213,7 +213,7 @@ def _texts(blocks: list[Block]) -> list[str]:
 
 def report_pdf(report: Report, lang: str = "en") -> bytes:
     """The report as PDF bytes, in ``lang`` (English when no font on the machine writes it)."""
-    pdf = FPDF(orientation="landscape", format="A4")
+    pdf = UnicodePDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(auto=True, margin=10)
     pdf.set_margins(10, 10, 10)
     blocks = _blocks(report, lang)
