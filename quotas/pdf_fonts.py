@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,7 +66,11 @@ SCRIPTS = (
         ((0x0900, 0x097F), (0xA8E0, 0xA8FF)),
     ),
     Script(
-        "bengali", CORE, "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf", ((0x0980, 0x09FF),)
+        "bengali",
+        CORE,
+        "NotoSansBengali-Regular.ttf",
+        "NotoSansBengali-Bold.ttf",
+        ((0x0980, 0x09FF),),
     ),
     Script(
         "ethiopic",

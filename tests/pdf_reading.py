@@ -6,9 +6,11 @@ import io
 import os
 import re
 from collections import defaultdict
+from typing import cast
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from quotas.pdf_fonts import SCRIPTS, Script, font_dirs
 
@@ -49,8 +51,9 @@ def _unicode_maps(data: bytes) -> dict[str, dict[int, str]]:
     """Each embedded font's ToUnicode map: glyph id -> the text it stands for."""
     maps: dict[str, dict[int, str]] = {}
     for page in PdfReader(io.BytesIO(data)).pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
-        for ref in fonts.get_object().values():
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        fonts = cast(DictionaryObject, resources.get("/Font", DictionaryObject()).get_object())
+        for ref in fonts.values():
             font = ref.get_object()
             if "/ToUnicode" not in font:
                 continue

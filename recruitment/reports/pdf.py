@@ -98,10 +98,11 @@ def _table(pdf: FPDF, frame: pd.DataFrame, lang: str, fonts: PdfFonts, size: flo
     if fonts.rtl:
         pdf.set_x(pdf.w - pdf.r_margin - sum(widths))
 
-    def line(texts: list[str], **fill: bool) -> None:
+    def line(texts: list[str], fill: bool = False) -> None:
         left = pdf.get_x()
         for width, text in zip(widths, texts, strict=True):
-            pdf.cell(width, height, _fit(pdf, text, width - 1), border=1, align=fonts.align, **fill)
+            cut = _fit(pdf, text, width - 1)
+            pdf.cell(width, height, cut, border=1, align=fonts.align, fill=fill)
         pdf.ln(height)
         pdf.set_x(left)
 
@@ -202,7 +203,7 @@ def _blocks(report: Report, lang: str) -> list[Block]:
 
 def _texts(blocks: list[Block]) -> list[str]:
     """Every text the blocks show (their tables' cells too), to choose the fonts."""
-    out = []
+    out: list[str] = []
     for kind, content, _ in blocks:
         if isinstance(content, pd.DataFrame):
             out.extend(str(v) for v in content.to_numpy().ravel() if isinstance(v, str))

@@ -17,7 +17,7 @@ from fpdf import FPDF
 
 from quotas.languages import direction
 from quotas.messages import ENGLISH
-from quotas.pdf_fonts import PdfFonts, UnicodePDF, Style, pdf_fonts
+from quotas.pdf_fonts import PdfFonts, Style, UnicodePDF, pdf_fonts
 from quotas.pdf_text import writable
 
 
@@ -80,7 +80,9 @@ class _Writer:
     def __init__(self, pdf: FPDF, fonts: PdfFonts, size: float) -> None:
         self.pdf, self.fonts, self.size = pdf, fonts, size
 
-    def paragraph(self, text: str, style: Style = "", grow: float = 0, height: float = 0.5):
+    def paragraph(
+        self, text: str, style: Style = "", grow: float = 0, height: float = 0.5
+    ) -> None:
         """``text`` across the page, wrapped, ``grow`` points larger than the body."""
         self.fonts.set(self.pdf, style, self.size + grow)
         line = (self.size + grow) * height

@@ -184,4 +184,6 @@ def _card(
     lines.append(("", 6.5, 3.2, deviation))
     for style, size, height_mm, text in lines:
         fonts.set(pdf, style, size)
-        pdf.cell(width - 4, height_mm, fonts.text(text), align=fonts.align, new_x="LEFT", new_y="NEXT")
+        pdf.cell(
+            width - 4, height_mm, fonts.text(text), align=fonts.align, new_x="LEFT", new_y="NEXT"
+        )

@@ -21,9 +21,9 @@ from sqlalchemy import event
 
 from klero.app import main
 from quotas.labels import LabelRow
+from quotas.messages import render
 from quotas.model import Category, Quota, QuotaTable
 from quotas.pdf_fonts import FONT_DIRS_ENV
-from quotas.messages import render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.reports import Level, Report, report_bytes, write_report
