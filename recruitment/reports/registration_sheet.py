@@ -80,9 +80,7 @@ class _Writer:
     def __init__(self, pdf: FPDF, fonts: PdfFonts, size: float) -> None:
         self.pdf, self.fonts, self.size = pdf, fonts, size
 
-    def paragraph(
-        self, text: str, style: Style = "", grow: float = 0, height: float = 0.5
-    ) -> None:
+    def paragraph(self, text: str, style: Style = "", grow: float = 0, height: float = 0.5) -> None:
         """``text`` across the page, wrapped, ``grow`` points larger than the body."""
         self.fonts.set(self.pdf, style, self.size + grow)
         line = (self.size + grow) * height
