@@ -117,6 +117,8 @@ SERVICE = [
         *("--name", "Lyon", "--panel-size", "50", "--partner", "Org A"),
     ],
     ["user", "create", "--login", "eve", "--role", "evaluator"],
+    ["site", "list"],
+    ["audit", "verify"],  # (``audit head`` prints the anchor, data, first: tests/recruitment)
 ]
 
 
@@ -132,6 +134,37 @@ def test_service_commands_print_only_catalogue_strings_and_data(
         printed = capsys.readouterr()
         lines = (printed.out + printed.err).splitlines()
         assert lines and all(OPEN in line for line in lines), (args, lines)
+        assert not [line for line in lines if stray_words(line, data)], (args, lines)
+
+
+def test_plan_and_pool_imports_print_only_catalogue_strings_and_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plan's rows, the pool's columns table and its problem lines (severity too)."""
+    _service(tmp_path, monkeypatch)
+    for args in SERVICE[:2]:
+        assert main(args) == 0
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "site_code,site_name,country,region,partner,panel_size,kind,languages\n"
+        "FR-nice,Nice,FR,,Org A,50,in_person,fr\n",
+        "utf-8",
+    )
+    pool = tmp_path / "pool.csv"
+    pool.write_text("id,gender,e-mail\n1,female,a@example.org\n1,male,x\n", "utf-8")
+    monkeypatch.setenv(ENV, PSEUDO)
+    capsys.readouterr()
+    data = words(["Org A", "Day", "FR-nice", "Nice", "id", "gender", "e-mail", str(tmp_path)])
+    data |= words(["pool.csv", "plan.csv"])
+    commands = [
+        (["deliberation", "import-plan", "--deliberation", "Day", "--file", str(plan)], 0),
+        (["pool", "import", "--site", "FR-nice", "--file", str(pool)], 2),
+    ]
+    for args, expected in commands:
+        assert main(args) == expected, args
+        printed = capsys.readouterr()
+        lines = [line for line in (printed.out + printed.err).splitlines() if line.strip()]
+        assert len(lines) > 1 and all(OPEN in line for line in lines), (args, lines)
         assert not [line for line in lines if stray_words(line, data)], (args, lines)
 
 
