@@ -21,7 +21,6 @@ import typer
 
 from klero.options import emit_json
 from klero.output import staged, table_writer
-from quotas.pdf_fonts import fonts_warning
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
@@ -112,6 +111,8 @@ def plan_writer(path: Path, seating: Seating, names: Mapping[str, str], lang: st
         text = plan_html(seating, names, lang)
         return lambda p: p.write_text(text, encoding="utf-8")
     if suffix == ".pdf":
+        from quotas.pdf_fonts import fonts_warning  # fpdf2: loaded for a PDF only
+
         data = plan_pdf(seating, names, lang)
         warning = fonts_warning(lang, names.values())
         if warning is not None:  # the PDF is written in Latin letters only: say why

@@ -12,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from typer.core import TyperGroup
 
-from klero.app import main
+from klero.app import app, main
 from quotas.languages import ENV, PSEUDO
+from quotas.messages import codes
 from recruitment.security import set_password_cost
 from tests.pseudo import CLOSE, OPEN, language_words, stray_words, unmarked, words
 from tests.recruitment.conftest import PASSWORD
@@ -178,3 +181,24 @@ def test_service_commands_speak_the_chosen_language(
     assert capsys.readouterr().out == "Délibération 'Journée' créée.\n"
     assert main(["deliberation", "criteria", "--deliberation", "Journée"]) == 0
     assert capsys.readouterr().out == "Les critères de 'Journée' : (aucun).\n"
+
+
+def test_the_command_list_speaks_the_chosen_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``klero --help`` lists every command with its summary from the catalogue."""
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    missing = [n for n in command.commands if f"cli_help_{n}" not in set(codes())]
+    assert not missing, missing
+    monkeypatch.setenv("COLUMNS", "300")  # one line per command
+    monkeypatch.setenv(ENV, "fr")
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "Vérifier un vivier et ses quotas" in shown and "Les organisations partenaires." in shown
+    monkeypatch.setenv(ENV, PSEUDO)
+    assert main(["--help"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "│ " in line]
+    listed = [line for line in rows if any(f"│ {n} " in line for n in command.commands)]
+    assert len(listed) == len(command.commands), rows
+    assert all(OPEN in line for line in listed), listed
