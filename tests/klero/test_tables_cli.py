@@ -94,11 +94,15 @@ def test_bad_input_exits_with_a_clear_message(
 @needs_fonts
 @pytest.mark.parametrize("lang", ["ar", "hi", "zh-Hans", "am"])
 def test_the_pdf_plan_is_written_in_every_script(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lang: str
 ) -> None:
+    """The plan in ``--lang``'s script; the summary printed in KLERO_LANG's language."""
+    monkeypatch.setenv("KLERO_LANG", lang)
     pdf = tmp_path / "plan.pdf"
     assert main([*BASE, "--rounds", "2", "--lang", lang, "--plan", str(pdf)]) == 0
-    assert "fonts-noto" not in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "fonts-noto" not in printed.err
+    assert render("tables_per_table", {}, lang) in printed.out
     text = pdf_text(pdf.read_bytes())
     for phrase in (render("tables_plan_round", {"round": 2}, lang), "P0002"):
         assert holds(text, phrase), (lang, phrase)
