@@ -20,8 +20,8 @@ import pandas as pd
 import typer
 
 from klero.options import cli_language, emit_json
-from quotas.messages import render
 from klero.output import staged, table_writer
+from quotas.messages import render
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
