@@ -22,22 +22,11 @@ from quotas.languages import language, resolve
 from quotas.messages import ENGLISH, catalogues, merged, render
 from quotas.pdf_fonts import PdfFonts, UnicodePDF, pdf_fonts
 from quotas.pdf_text import writable
-from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
-from recruitment.reports.tables import (
-    balance_frame,
-    gaps_frame,
-    header,
-    labelled,
-    provenance_frame,
-    sites_frame,
-    unit_label,
-    units_frame,
-)
+from recruitment.reports.sections import MAP, NOTES, PERCENT_COLUMNS, Section, opening, sections
+from recruitment.reports.tables import header
 
-_PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
-_PERCENT |= {"tvd", "gap_low", "gap_high"}
 # The units' columns are many: the PDF shows them as three tables.
 _UNIT_MAIN = (
     *("unit", "sites", "panels", "planned_seats", "seats", "score", "max_abs_deviation"),
@@ -45,13 +34,10 @@ _UNIT_MAIN = (
 )
 
 
-Block = tuple[str, object, float]  # ("heading" | "paragraph" | "table", content, size)
-
-
 def _text(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if column in _PERCENT and isinstance(value, int | float):
+    if column in PERCENT_COLUMNS and isinstance(value, int | float):
         return f"{100 * value:.1f} %"
     return str(value)
 
@@ -164,51 +150,20 @@ def pdf_language(lang: str, fonts: PdfFonts) -> str:
     return lang if templates and all(writable(t) for t in report) else ENGLISH
 
 
-def _blocks(report: Report, lang: str) -> list[Block]:
-    """What the PDF shows, in order: headings, paragraphs, the map and tables."""
-    params = {"at": report.generated_at, "engine": report.engine, "runs": len(report.runs)}
-    blocks: list[Block] = [("paragraph", render("report_generated", params, lang), 8)]
-    if report.country:
-        text = render("report_only_country", {"country": report.country}, lang)
-        blocks.append(("paragraph", text, 8))
-    for code in ("report_pooling", "report_fairness_note"):
-        blocks.append(("paragraph", render(code, {}, lang), 8))
-    blocks.append(("map", None, 0))
-    units = units_frame(report, lang)
-    blocks.append(("heading", render("report_section_units", {}, lang), 12))
-    blocks.append(("table", units[list(_UNIT_MAIN)], 6.5))
-    volunteers = [c for c in units.columns if c.startswith("volunteers_")]
-    blocks.append(("table", units[["unit", *volunteers]], 6.5))
-    statuses = [c for c in units.columns if c.startswith("status_")]
-    blocks.append(("table", units[["unit", *statuses]], 6.5))
-    blocks.append(("heading", render("report_section_gaps", {}, lang), 12))
-    blocks.append(("table", labelled(gaps_frame(report, lang), report, lang), 6.5))
-    blocks.append(("heading", render("report_section_balance", {}, lang), 12))
-    frame = balance_frame(report, lang)
-    shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
-    for unit in report.units:
-        label = unit_label(report, unit, lang)
-        blocks.append(("heading", label, 9))
-        rows = frame[frame["unit"] == label][[*shown, "deviation"]]
-        blocks.append(("table", labelled(rows, report, lang), 6.5))
-    blocks.append(("heading", render("report_section_tests", {}, lang), 12))
-    blocks.extend(("paragraph", text, 8) for text in explanations(lang))
-    blocks.append(("table", balance_tests_frame(report, lang), 6.5))
-    blocks.append(("heading", render("report_section_sites", {}, lang), 12))
-    blocks.append(("table", sites_frame(report, lang), 6.5))
-    blocks.append(("heading", render("report_section_provenance", {}, lang), 12))
-    blocks.append(("table", provenance_frame(report), 5.5))
-    return blocks
+def _words(report: Report, lang: str) -> tuple[str, list[str], list[Section]]:
+    """The title, the opening lines and notes, and the sections, in ``lang``."""
+    title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
+    lines = [*opening(report, lang), *(render(code, {}, lang) for code in NOTES)]
+    return title, lines, [s for s in sections(report, lang) if s.code != MAP]
 
 
-def _texts(blocks: list[Block]) -> list[str]:
-    """Every text the blocks show (their tables' cells too), to choose the fonts."""
-    out: list[str] = []
-    for kind, content, _ in blocks:
-        if isinstance(content, pd.DataFrame):
-            out.extend(str(v) for v in content.to_numpy().ravel() if isinstance(v, str))
-        elif kind != "map":
-            out.append(str(content))
+def _texts(title: str, lines: list[str], shown: list[Section], lang: str) -> list[str]:
+    """Every text the PDF writes (its tables' cells too), to choose the fonts."""
+    out = [title, *lines]
+    for section in shown:
+        out += [render(section.code, {}, lang), *section.notes]
+        for label, frame in section.tables:
+            out += [label or "", *(str(v) for v in frame.to_numpy().ravel() if isinstance(v, str))]
     return out
 
 
@@ -217,13 +172,11 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     pdf = UnicodePDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(auto=True, margin=10)
     pdf.set_margins(10, 10, 10)
-    blocks = _blocks(report, lang)
-    title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
-    fonts = pdf_fonts(pdf, lang, [title, *_texts(blocks)])
+    title, lines, shown = _words(report, lang)
+    fonts = pdf_fonts(pdf, lang, _texts(title, lines, shown, lang))
     asked, lang = lang, pdf_language(lang, fonts)
     if lang != asked:
-        blocks = _blocks(report, lang)
-        title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
+        title, lines, shown = _words(report, lang)
     pdf.add_page()
     pdf.set_title(fonts.text(title))
     pdf.set_creator("Kleroterion")
@@ -234,13 +187,27 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
             note = render("report_pdf_in_english", {"language": language(asked).english})
             _paragraph(pdf, note, fonts)
         _paragraph(pdf, warning.text(lang), fonts)
-    for kind, content, size in blocks:
-        if kind == "map":
-            _map(pdf, report, lang)
-        elif isinstance(content, pd.DataFrame):
-            _table(pdf, content, lang, fonts, size)
-        elif kind == "heading":
-            _heading(pdf, str(content), fonts, size)
-        else:
-            _paragraph(pdf, str(content), fonts)
+    for text in lines:
+        _paragraph(pdf, text, fonts)
+    _map(pdf, report, lang)  # first, under the opening (the map's section has no place here)
+    for section in shown:
+        _section(pdf, section, lang, fonts)
     return bytes(pdf.output())
+
+
+def _section(pdf: FPDF, section: Section, lang: str, fonts: PdfFonts) -> None:
+    """A section's heading, notes and tables (the units' table in three, being wide)."""
+    _heading(pdf, render(section.code, {}, lang), fonts, 12)
+    for text in section.notes:
+        _paragraph(pdf, text, fonts)
+    for label, frame in section.tables:
+        if label is not None:
+            _heading(pdf, label, fonts, 9)
+        if section.code == "report_section_units":
+            _table(pdf, frame[list(_UNIT_MAIN)], lang, fonts, 6.5)
+            for part in ("volunteers_", "status_"):
+                columns = ["unit", *(c for c in frame.columns if c.startswith(part))]
+                _table(pdf, frame[columns], lang, fonts, 6.5)
+        else:
+            small = section.code == "report_section_provenance"
+            _table(pdf, frame, lang, fonts, 5.5 if small else 6.5)
