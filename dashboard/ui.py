@@ -28,7 +28,6 @@ from dashboard.i18n import (
     problem_text,
     text,
 )
-from quotas.labels import Labels
 from quotas.problems import InvalidInput, KleroError, Problem, errors_only, problem_counts
 from quotas.tables import read_table
 from recruitment import usecases as uc
@@ -348,34 +347,6 @@ def labeller(prefix: str) -> Callable[[object], str]:
 
 
 #: The seat table's own columns (the rest are criteria, shown as they are).
-SEAT_COLUMNS = {
-    "pseudonym": "col.pseudonym",
-    "kind": "col.kind",
-    "rank": "col.rank",
-    "status": "col.status",
-    "replaces": "panel.replaces",
-    "replaced_by": "panel.replaced_by",
-}
-
-
-def seat_table(seats: pd.DataFrame, labels: Labels | None = None) -> pd.DataFrame:
-    """Seats as shown: kinds and statuses in the session's language, headings translated,
-    criteria (the other columns) and their categories by their ``labels``."""
-    shown = seats.copy()
-    if "kind" in shown:
-        shown["kind"] = [tr(f"kind.{k}") for k in shown["kind"]]
-    if "status" in shown:
-        shown["status"] = [tr(f"seat.{s}") for s in shown["status"]]
-    headings = {c: tr(key) for c, key in SEAT_COLUMNS.items()}
-    criteria = [str(c) for c in shown.columns if c not in SEAT_COLUMNS] if labels else []
-    for criterion in criteria:
-        assert labels is not None
-        values = shown[criterion]
-        shown[criterion] = [labels.category(criterion, str(v), lang()) for v in values]
-        headings[criterion] = labels.criterion(criterion, lang())
-    return shown.rename(columns=headings)
-
-
 def percent_cell(value: object) -> str:
     """A table cell as a percentage in the session's language (Styler passes cells untyped)."""
     return format_percent(float(value) if isinstance(value, int | float) else None, lang())

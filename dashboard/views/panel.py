@@ -9,7 +9,8 @@ from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
 from dashboard.invitation_editor import invitations_section
 from dashboard.labels_editor import site_labels
-from dashboard.ui import attempt, db, labeller, lang, plain, seat_table, site_page, tr
+from dashboard.seat_tables import seat_table
+from dashboard.ui import attempt, db, labeller, lang, plain, site_page, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement

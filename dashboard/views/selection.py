@@ -11,6 +11,7 @@ from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number, problem_text
 from dashboard.labels_editor import site_labels
+from dashboard.seat_tables import seat_table
 from dashboard.ui import (
     attempt,
     db,
@@ -19,7 +20,6 @@ from dashboard.ui import (
     lang,
     plain,
     rtl,
-    seat_table,
     show_error,
     site_page,
     tr,
