@@ -224,16 +224,21 @@ def _check_end_to_end(
     population_margins: Path | None,
     background_sample: Path | None,
 ) -> None:
-    """--end-to-end needs margins (or a site's stored ones), not --all-ready; its files need it."""
+    """--end-to-end needs margins (or the stored ones of a site, or of each site with
+    --all-ready, which takes no margins file); its files need it."""
     if not end_to_end and (population_margins is not None or background_sample is not None):
         raise KleroError(
             "cli_option_needs",
             option="--population-margins, --background-sample",
             needed="--end-to-end",
         )
-    if end_to_end and deliberation is not None:
-        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
-    if end_to_end and site is None and population_margins is None:
+    if deliberation is not None and (population_margins or background_sample):
+        raise KleroError(
+            "cli_options_leave_out",
+            option="--all-ready",
+            given="--population-margins, --background-sample",
+        )
+    if end_to_end and site is None and deliberation is None and population_margins is None:
         raise KleroError(
             "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
         )

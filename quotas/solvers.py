@@ -40,6 +40,7 @@ __all__ = [
     "SolverFailed",
     "highs_mip_stop",
     "highs_optimal",
+    "highs_status",
     "new_cbc",
     "new_cp_sat",
     "new_highs",
@@ -159,6 +160,11 @@ def highs_optimal(h: highspy.Highs) -> bool:
     import highspy
 
     return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def highs_status(h: highspy.Highs) -> str:
+    """HiGHS's last model status in its own words (``"Optimal"``, ``"Infeasible"``, ...)."""
+    return str(h.modelStatusToString(h.getModelStatus()))
 
 
 def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:

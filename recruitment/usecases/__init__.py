@@ -177,7 +177,7 @@ from recruitment.usecases.volunteers import (
     register_people,
     register_volunteer,
 )
-from recruitment.usecases.weights import SiteWeights, site_weights
+from recruitment.usecases.weights import SiteWeights, record_weights_export, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -291,6 +291,7 @@ __all__ = [
     "record_invitations",
     "record_panel_export",
     "record_seat_status",
+    "record_weights_export",
     "recover_interrupted_runs",
     "register_online",
     "register_people",

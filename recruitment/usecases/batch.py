@@ -13,6 +13,10 @@ error's code. Steps (1) and (3) stay in this process. A site's draw number is de
 from the batch's seed (or public number) and the site code (``batch_numbers``); the
 batch's id, its number and the derivation are recorded in each run's settings
 (``settings["batch"]``), so the run re-runs and verifies like any other.
+
+End to end (a ``PropensityModel`` without margins), each site takes its stored census
+margins as a ``--site`` run does, recorded in its run; one without fails
+(``batch_site_no_margins``) and the others go on.
 """
 
 from __future__ import annotations
@@ -207,6 +211,8 @@ def run_batch(
         "number": number,
         "derivation": DERIVATION,
     }
+    if settings.end_to_end is not None:
+        batch["end_to_end"] = "given margins" if settings.end_to_end.margins else "site margins"
     _audit(db, actor, "batch.start", batch, ready=len(plan.ready), skipped=len(plan.skipped))
     total = len(plan.ready) + len(plan.skipped)
     tell = _Teller(progress, total)
@@ -308,11 +314,13 @@ def _run_sites(
 def _not_started(
     code: str, country: str, chosen: SelectionSettings, exc: KleroError
 ) -> SiteOutcome:
+    plain = exc.code != "end_to_end_margins_missing"
+    params = {"site": code, "error": exc.code} if plain else {"site": code}
     return SiteOutcome(
         code,
         country,
         "failed",
-        Message("batch_site_not_started", {"site": code, "error": exc.code}),
+        Message("batch_site_not_started" if plain else "batch_site_no_margins", params),
         seed=chosen.seed,
         public_number=chosen.public_number,
         error_code=exc.code,
