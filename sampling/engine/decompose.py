@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quotas.polytope import SeatBox, panel_in_box
+from quotas.panel_box import SeatBox, panel_in_box
 from quotas.solvers import SolverFailed
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import Relaxation
@@ -198,13 +198,16 @@ class FaceWalker:
         return var_lo, var_hi, cat_lo, cat_hi, home_lo
 
     def _panel(self, point: np.ndarray, box: tuple[np.ndarray, ...]) -> np.ndarray | None:
-        """An integer panel within ``box`` (seats where ``point`` has many preferred), or None.
+        """An integer panel within ``box`` (seats of the likeliest people preferred), or None.
 
-        Seats where the point has many keep the step away from the face's boundary. The
-        integer program holds only the types the box leaves free (``panel_in_box``).
+        Each seat is worth its person's chance in ``point`` (expected seats per head):
+        seats where the point has much keep the step away from the face's boundary, and
+        a weight per person lets like types share one column of the integer program
+        (``panel_in_box``, over the types the box leaves free). Per person rather than
+        per type also took fewer, quicker steps on the 100,000-person benchmarks.
         """
         self.steps += 1
-        seats = panel_in_box(self.shape, SeatBox(*box), point)
+        seats = panel_in_box(self.shape, SeatBox(*box), point / self.shape.counts)
         if seats is None:
             return None
         try:
