@@ -14,6 +14,10 @@ in every input hash. (2026-12-07.1: the rounding lowers the largest drop below t
 optimum; ``sampling.rounding_ip``.) Re-recorded for ENGINE 2026-12-07.3: the face walk's
 integer programs hold only the types each step leaves free
 (``quotas.polytope.panel_in_box``), so CBC may return another of several equal panels.
+Re-recorded for ENGINE 2026-12-07.4: the walk weighs each seat by its person's chance,
+its integer programs merge like types and are solved as LPs first
+(``quotas.panel_box``), and the relaxation's first level is solved by the interior
+point method.
 """
 
 from __future__ import annotations
@@ -75,28 +79,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "b2562aed10f8a25af5b3808d39cd09d131c57fb9da73ecae2ba2aa2b6548302a"
+        "1726262eeaf70efcf92996d7b066c3cf841c1c0e4be0e50dedd309710e0e5f24"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "3db70e70946a4b74ef85c36f19dbba09b25f20a15273bf0490aa15117cf1b113"
+        "c2f2bd860a31d78004eb96de6600866db61d12169cbe8c318cbbfa5fa3a300d0"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "fbe9aef3e9208cff4cecba3cb58a2a6cb8790f0623f8f9919f0fbc6b31e5415b"
+        "ffdeeb427a0c520742b607fd165f5c75dfe556c52e3291001f12051e6e5f0d53"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "518d21be8f46c05968df1cadb3ba78e56aaf4c3bd58aad113ac5495b58f98a1b"
+        "3ab9ecff93d0411d19d05e4033150388572299aedaac2d6b70443f43eb69850d"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "07ae1227f017bf47373dd5f3942459379774d372f4f4430c52c8910712880ca1"
+        "e849bf6bc20702ecad42f43e0568a2ceaa1efe654581a2e7bead59ff85c67d8e"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "552b0614c854a24b03375fe265efc8a1b52ac46b5f270f855aca88b5d660d58d"
+        "f508c2af1c26fefd77ed1eee8f84e3cde94af215a9c7270496b5e84ca21b626d"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "517a3405c0a227c25c3287d1bb2876913657be50647343c6347c56712d3988d6"
+        "f0909fffb167b1e1512c6f9884014452b32da50129b8834b9491eacaa0e8757b"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "984dc02ad1cf8e9eb83a7f9c7be45f7170d606a0b7f63e8109d24f0046dc6634"
+        "5e58f621a25268c56cb0e5112001a9aa3230146055378efefcb93c64f39dc249"
     ),
 }
 
@@ -138,19 +142,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "47c72054c97cc17152add697b109f66ab8b6d18fd7337d0e368a378adc24078f"
+        "ca46e846ec94bdcfb64c455eddb7505feffb22ff2f25777a7fc7703162617d4d"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "c1abd999e106ca12910c128c57200762913a6ec434282edbcf550e5a915c7ce9"
+        "692f281f176c4e7b02f30f694d63dd97aa19d5d702924ae71674c329695d3686"
     ),
     ("households", Algorithm.NASH): (
-        "0b930aa095eaabde7e9996666cf8dcf1d684e2cdccaf51cf4e6e5c88ce6bfbc6"
+        "a98cefcbb3b390b65c62a0053ec47c4fc7a7d7b9110bdcf3d9afb935001ddde4"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "52fe392fb01ae74a377ac99d352211b0aad3eb2c11fb00a5035839d3f9a18f91"
+        "25278b72fef40962623656bb9298da5dcc022b082a473a2740ccef6ec1bde5ee"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "c8725b5941598bbf8188b24e27dd4cbd54572f757b84f53d36d8b5d9b8fc02bf"
+        "f1ff6376fd92cd050c57d054b9bbd2944fe8039427bf89e556157a57913d3757"
     ),
 }
 
@@ -171,9 +175,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "4b0df01e7f3909471f239fdf979ab89c5fb15b3a4ebde0ef62889103d5fde2a6",
-    AlternatesSearch.SWAP: "bbf9849eb922d1d6dc1f7afc13841f80937e0c9e97a9b19da49fbcfb86a78573",
-    AlternatesSearch.MIP: "1611eded12a8f556d86f3452358f42ac92b5f87bf2ffb7a4b209215a05321307",
+    AlternatesSearch.EXPECTED: "883cc2dd86e1d1fbf9a99ed0c39bb8da0c43b4923d5eaf06e7f1af06e5139076",
+    AlternatesSearch.SWAP: "b148ab326ea11d82bcd25fa44c4d3c002b5757432736a8868ed3881b94e7dcf0",
+    AlternatesSearch.MIP: "1ee6566c0c8fb7693d398ec8801473825d0d49311440a4ae214a2ed4a2bc1ae3",
 }
 
 
@@ -191,8 +195,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "c3c77bff3aa1ba6d0638846138c8b91778b744ff6984b6a17e883e748e41c047",
-    "ranked": "065fe078c4ea24b307e600e6d39e69677891f8d71457b03aeda36b7187d8fc58",
+    "anyone": "db20e18e959252de044a682231bdb1e81a54e0a8feae1b54e62542ffe03e2a55",
+    "ranked": "f2ee8038e739eefec53e97cd9ac68673751f20201d2555e75c0f8ee618d49dd9",
 }
 
 
