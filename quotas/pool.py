@@ -66,7 +66,9 @@ class Pool:
         values = tuple(quotas.values(f) for f in features)
         for f, feature in enumerate(features):
             column = people[columns[feature]].astype(str).to_numpy()[order]
-            distinct, inverse = np.unique(column, return_inverse=True)
+            # Hashing, not sorting, finds the distinct values (a sort of 100,000 strings
+            # is slow); each distinct value is looked up once either way.
+            inverse, distinct = pd.factorize(column)
             lookup = {v: j for j, v in enumerate(values[f])}
             codes = np.empty(len(distinct), dtype=np.int32)
             for d, raw in enumerate(distinct):
@@ -124,7 +126,10 @@ class Pool:
         """Row numbers of each shared household (two or more people), in household order."""
         if self.size == 0 or self.household.max(initial=-1) < 0:
             return []
-        return [np.flatnonzero(self.household == h) for h in range(int(self.household.max()) + 1)]
+        inside = np.flatnonzero(self.household >= 0)
+        rows = inside[np.argsort(self.household[inside], kind="stable")]
+        ends = np.cumsum(np.bincount(self.household[inside]))
+        return np.split(rows, ends[:-1])
 
     @cached_property
     def _types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,20 +138,19 @@ class Pool:
         People in a shared household each form their own type, so they stay individual.
         """
         n, n_features = self.matrix.shape
-        keys: dict[tuple[int, ...], int] = {}
-        type_of = np.empty(n, dtype=np.int64)
-        vectors: list[tuple[int, ...]] = []
-        for i in range(n):
-            vector = tuple(int(x) for x in self.matrix[i])
-            key = vector if self.household[i] < 0 else (-1 - i, *vector)
-            t = keys.get(key)
-            if t is None:
-                t = len(vectors)
-                keys[key] = t
-                vectors.append(vector)
-            type_of[i] = t
-        counts = np.bincount(type_of, minlength=len(vectors)) if n else np.zeros(0, dtype=np.int64)
-        vec = np.array(vectors, dtype=np.int32).reshape(len(vectors), n_features)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros((0, n_features), dtype=np.int32), empty
+        # A key per person: their feature codes, and for household members their row too
+        # (first column: -1 - row, else 0). Types are numbered by first appearance.
+        own = np.where(self.household >= 0, -1 - np.arange(n), 0)
+        keys = np.column_stack([own, self.matrix.astype(np.int64)])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        rank = np.empty(first.size, dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+        type_of = rank[inverse.reshape(-1)]
+        counts = np.bincount(type_of, minlength=first.size)
+        vec = self.matrix[np.sort(first)].astype(np.int32).reshape(first.size, n_features)
         return type_of, vec, counts
 
     @property

@@ -199,7 +199,7 @@ def test_the_lp_first_solve_is_the_integer_optimum(
 ) -> None:
     """Brute force over every integer point: None exactly when there is none, else a point
     within the rows and bounds whose value is the best within the relative gap."""
-    n, cost, upper, raw = program
+    _, cost, upper, raw = program
     objective = np.array(cost, dtype=float)
     top = np.array(upper, dtype=float)
     rows = [(float(lo), float(lo + width), np.array(m)) for lo, width, m in raw]
