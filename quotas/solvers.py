@@ -338,6 +338,7 @@ def _round_lp(h: highspy.Highs, values: np.ndarray) -> np.ndarray | None:
     h.changeColsBounds(n, columns, lower, upper)
     h.changeColsIntegrality(n, columns, np.full(n, highspy.HighsVarType.kInteger))
     h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("presolve", "on")  # most columns are fixed now: presolve drops them
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
