@@ -215,7 +215,10 @@ def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         # Distinct by their bits: -0.0 and 0.0 are written apart, as before.
         codes, distinct = pd.factorize(values.view(np.int64))
         texts = np.array(
-            ["" if math.isnan(v) else shortest_float(v) for v in distinct.view(np.float64).tolist()],
+            [
+                "" if math.isnan(v) else shortest_float(v)
+                for v in distinct.view(np.float64).tolist()
+            ],
             dtype=object,
         )
         out = frame.copy() if out is None else out

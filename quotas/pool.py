@@ -7,10 +7,10 @@ Loading and checking pool files lives in ``quotas.pool_files``.
 from __future__ import annotations
 
 import hashlib
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 
 import numpy as np
 import pandas as pd
@@ -208,7 +208,9 @@ class Pool:
         order = sorted(range(len(features)), key=lambda f: features[f])
         keys = [text(features[f]) for f in order]
         per_type = [
-            "{" + ",".join(f"{k}:{names[f][vec[f]]}" for k, f in zip(keys, order, strict=True)) + "}"
+            "{"
+            + ",".join(f"{k}:{names[f][vec[f]]}" for k, f in zip(keys, order, strict=True))
+            + "}"
             for vec in self.type_vectors.tolist()
         ]
         home_text = ["null"] * (int(self.household.max(initial=-1)) + 1)

@@ -23,8 +23,9 @@ level either way. Exactness never depends on the walk.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -132,6 +133,7 @@ class Walk:
     weights: np.ndarray
     left: float
     solves: int = 0  # integer programs solved (failed tries of a long step included)
+    relaxation_seconds: float = 0.0  # of the head start, the relaxation's levels
 
     def lottery(self, min_weight: float) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
         """The panels and weights renormalised (below ``min_weight`` dropped), and the
@@ -344,12 +346,15 @@ def head_start(
     targets: np.ndarray | None = None,
 ) -> tuple[Walk, RelaxedLeximin | None]:
     """Panels that (ideally) mix to the relaxation's leximin point, and that point's levels."""
+    started = time.perf_counter()
     try:
         relaxed = relaxed_levels(oracle, coverable, targets)
     except SolverFailed:
         return Walk([], np.zeros(0), 1.0), None
+    seconds = time.perf_counter() - started
     walker = FaceWalker(oracle, coverable, long_steps=long_steps)
-    return walker.walk(relaxed.seats, max_steps, progress), relaxed
+    walk = walker.walk(relaxed.seats, max_steps, progress)
+    return replace(walk, relaxation_seconds=seconds), relaxed
 
 
 __all__ = [
