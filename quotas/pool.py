@@ -18,6 +18,22 @@ import pandas as pd
 from quotas.model import QuotaTable, normalise
 
 
+def _household_numbers(keys: list[object]) -> np.ndarray:
+    """Each row's shared household: keys held by two rows or more, numbered in the order
+    of their first row; -1 for a key of its own, None or ""."""
+    household = np.full(len(keys), -1, dtype=np.int64)
+    given = np.array([not (key is None or key == "") for key in keys], dtype=bool)
+    if not given.any():
+        return household
+    values = np.empty(int(given.sum()), dtype=object)
+    values[:] = [key for key, g in zip(keys, given, strict=True) if g]
+    codes, _ = pd.factorize(values, use_na_sentinel=False)  # in order of first appearance
+    shared = np.bincount(codes) > 1
+    number = np.cumsum(shared) - 1
+    household[given] = np.where(shared[codes], number[codes], -1)
+    return household
+
+
 @dataclass(frozen=True, eq=False)
 class Pool:
     """People to select from, as codes into a quota table's categories.
@@ -59,7 +75,7 @@ class Pool:
         (('a', 'b'), [0, 1])
         """
         ids = [str(i) for i in ids]
-        order = np.array(sorted(range(len(ids)), key=lambda i: ids[i]), dtype=np.int64)
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
         features = quotas.features
         columns = {quotas.feature_name(str(c)): c for c in people.columns}
         matrix = np.zeros((len(ids), len(features)), dtype=np.int32)
@@ -79,17 +95,7 @@ class Pool:
             matrix[:, f] = codes[inverse.reshape(-1)]
         household = np.full(len(ids), -1, dtype=np.int64)
         if households is not None:
-            keys = [households[int(i)] for i in order]
-            members: dict[object, list[int]] = {}
-            for row, key in enumerate(keys):
-                if key is None or key == "":
-                    continue
-                members.setdefault(key, []).append(row)
-            groups = sorted(
-                (rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0]
-            )
-            for number, rows in enumerate(groups):
-                household[rows] = number
+            household = _household_numbers([households[int(i)] for i in order])
         return cls(tuple(ids[int(i)] for i in order), tuple(features), values, matrix, household)
 
     # -- reading --------------------------------------------------------------
