@@ -220,8 +220,9 @@ class Pool:
             for vec in self.type_vectors.tolist()
         ]
         home_text = ["null"] * (int(self.household.max(initial=-1)) + 1)
-        for rows in self.households():
-            home_text[int(self.household[rows[0]])] = text(min(self.ids[int(i)] for i in rows))
+        for members in self.households():
+            first = min(self.ids[int(i)] for i in members)
+            home_text[int(self.household[members[0]])] = text(first)
         type_of, household = self.type_of.tolist(), self.household.tolist()
         rows = [
             f"[{text(self.ids[i])},{per_type[type_of[i]]},"
