@@ -91,13 +91,13 @@ PIPELINE = {
         "3ab9ecff93d0411d19d05e4033150388572299aedaac2d6b70443f43eb69850d"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "e849bf6bc20702ecad42f43e0568a2ceaa1efe654581a2e7bead59ff85c67d8e"
+        "800be56f3d87facfe4f634e88b4cc253d28422d7140fa847053ee151d07c2d9d"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "f508c2af1c26fefd77ed1eee8f84e3cde94af215a9c7270496b5e84ca21b626d"
+        "841f7f9a9203da7eb2fcd7172d50d31c3187698d85be2d7849abd07154c8f5f9"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "f0909fffb167b1e1512c6f9884014452b32da50129b8834b9491eacaa0e8757b"
+        "809546db72e320d779bd6f7da3f5b3df5a0dbf9b3b8b442e16aaf41f27db496b"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
         "5e58f621a25268c56cb0e5112001a9aa3230146055378efefcb93c64f39dc249"
@@ -195,8 +195,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "db20e18e959252de044a682231bdb1e81a54e0a8feae1b54e62542ffe03e2a55",
-    "ranked": "f2ee8038e739eefec53e97cd9ac68673751f20201d2555e75c0f8ee618d49dd9",
+    "anyone": "8933b871654b8a25049aeb901f4613b39c672e0bdf866c298186f05393a25fe9",
+    "ranked": "1044c1a29999d0cce9a96f131818324a79157e73d86d10b6115997e5b6ca1f98",
 }
 
 
