@@ -10,7 +10,15 @@ each volunteer counts for 1/q_i people) under
 * ``end to end``: ``--end-to-end`` with propensities raked to the margins (what a user
   runs), over the published lottery of 1,000 panels;
 * ``true q``: the same selection given the true propensities (what a perfect estimate
-  would reach: the gap to ``end to end`` is estimation noise, not the selection).
+  would reach: the gap to ``end to end`` is estimation noise, not the selection);
+* ``noise floor``: the max/min that count noise alone leaves to any estimate reproducing
+  the margins of the categories raking keeps (those with ``SMALL_SUPPORT`` volunteers or
+  more): each such category's log-factor is off by a normal error of variance 1/n
+  (the Cramér–Rao bound for the log of a Poisson count's mean), a volunteer's error is
+  the sum over their categories, and the figure is the median of ``exp(max − min)``
+  over 200 draws (fixed seed), with how often it is above 2 (``floor > 2``) and the
+  median p95/p5 of the chances a selection with p_i ∝ 1/(estimated q_i) would give.
+  Smoothed categories add their bias on top.
 
 The goal (issue 16): max/min at most 2 and p95/p5 at most 1.5.
 
@@ -27,7 +35,13 @@ import numpy as np
 
 from quotas.pool import Pool
 from quotas.targets import quotas_from_margins
-from sampling import PropensityModel, SelectionRequest, SelectionSettings, select_panel
+from sampling import (
+    SMALL_SUPPORT,
+    PropensityModel,
+    SelectionRequest,
+    SelectionSettings,
+    select_panel,
+)
 from sampling.engine.select import select_distribution
 from sampling.propensity import Propensities, propensity_spread
 from synthetic_data.generate import generate_pool, margins_object, population_margins
@@ -55,6 +69,9 @@ HEADER = [
     "p95/p5",
     "true q max/min",
     "p95/p5",
+    "noise floor",
+    "floor > 2",
+    "p95/p5",
     "goal met",
     "seconds",
 ]
@@ -62,6 +79,24 @@ HEADER = [
 
 def _cell(value: float | None) -> str:
     return "inf" if value is None else f"{value:.2f}"
+
+
+def noise_floor(pool: Pool, truth: np.ndarray, draws: int = 200) -> tuple[float, float, float]:
+    """Count noise alone (see the docstring): the median max/min, how often it is above 2,
+    and the median p95/p5 (over the population, as the spreads)."""
+    rng = np.random.default_rng(0)
+    found, percentiles = [], []
+    for _ in range(draws):
+        error = np.zeros(len(pool))
+        for f in range(len(pool.features)):
+            counts = np.bincount(pool.matrix[:, f], minlength=len(pool.values[f])).astype(float)
+            sd = np.where(counts >= SMALL_SUPPORT, 1 / np.sqrt(np.maximum(counts, 1)), 0.0)
+            error += (rng.standard_normal(counts.size) * sd)[pool.matrix[:, f]]
+        found.append(float(np.exp(error.max() - error.min())))
+        # a selection with p_i ∝ 1 / estimated q_i gives chances q_i p_i ∝ exp(error_i)
+        percentiles.append(propensity_spread(truth, np.exp(error) / truth)["p95_p5"] or np.inf)
+    shares = (float(np.median(found)), float(np.mean(np.array(found) > 2)))
+    return (*shares, float(np.median(percentiles)))
 
 
 def run(country: str, size: int, panel: int, criteria: tuple[str, ...], seed: int) -> list[str]:
@@ -82,6 +117,7 @@ def run(country: str, size: int, panel: int, criteria: tuple[str, ...], seed: in
     known = Propensities(truth, tuple(criteria), 0, ())
     ideal = select_distribution(pool, quotas, panel, seed=seed, targets=known.targets(panel))
     best = propensity_spread(truth, ideal.probabilities.reindex(list(pool.ids)).to_numpy())
+    floor = noise_floor(pool, truth)
     met = (mine["max_min"] or np.inf) <= 2 and (mine["p95_p5"] or np.inf) <= 1.5
     return [
         country,
@@ -95,6 +131,9 @@ def run(country: str, size: int, panel: int, criteria: tuple[str, ...], seed: in
         _cell(mine["p95_p5"]),
         _cell(best["max_min"]),
         _cell(best["p95_p5"]),
+        _cell(floor[0]),
+        f"{floor[1]:.0%}",
+        _cell(floor[2]),
         "yes" if met else "no",
         f"{seconds:.1f}",
     ]

@@ -80,16 +80,20 @@ def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
+def form_in_chosen_language(
+    who: Actor, site: str, key: str
+) -> tuple[str, uc.RegistrationForm | None]:
+    """A language picked for the volunteers' texts, and the site's form in it (None: refused)."""
+    chosen = st.selectbox(
+        tr("registration.language"), text_languages(), format_func=language_name, key=key
+    )
+    return chosen, attempt(uc.site_form, db(), who, site, chosen)
+
+
 def read_aloud_script(who: Actor, site: str) -> None:
     """The assisted registration's read-aloud script, in a language chosen beside it."""
     with st.expander(tr("script.title", site=plain(site))):
-        chosen = st.selectbox(
-            tr("registration.language"),
-            text_languages(),
-            format_func=language_name,
-            key="script_lang",
-        )
-        form = attempt(uc.site_form, db(), who, site, chosen)
+        chosen, form = form_in_chosen_language(who, site, "script_lang")
         if form is not None:
             lines = read_aloud(form)
             for line in lines:

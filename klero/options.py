@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +33,40 @@ DbOpt = Annotated[
 UserOpt = Annotated[
     str | None,
     typer.Option("--user", envvar="KLERO_USER", help="Your login (password from KLERO_PASSWORD)."),
+]
+
+# Options that several commands take, each written once here; a command's docstring says
+# what it does with one where that differs (e.g. what it does without --seed).
+IdOpt = Annotated[str, typer.Option("--id-column", help="Column holding each person's id.")]
+StoredSiteOpt = Annotated[
+    str | None,
+    typer.Option("--site", help="A stored site's code: its data from the database, not files."),
+]
+DeliberationOpt = Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")]
+CountryOpt = Annotated[
+    str | None, typer.Option("--country", help="Only this country's sites (ISO code).")
+]
+RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed of the draw.", min=0, max=DRAW_NUMBER_MAX)
+]
+PublicNumberOpt = Annotated[
+    int | None,
+    typer.Option("--public-number", help="A number drawn in public.", min=0, max=DRAW_NUMBER_MAX),
+]
+PanelFileOpt = Annotated[
+    Path | None, typer.Option("--panel", help="The panel (CSV or XLSX): id and criteria.")
+]
+MarginsFileOpt = Annotated[
+    Path | None, typer.Option("--margins", help="Census margins: feature,value,share.")
+]
+TableOutOpt = Annotated[Path | None, typer.Option("--out", help="Write the table (.csv or .xlsx).")]
+ToleranceSeatsOpt = Annotated[
+    int | None, typer.Option("--tolerance-seats", help="Seats either side of the target.")
+]
+TolerancePointsOpt = Annotated[
+    float | None,
+    typer.Option("--tolerance-points", help="Percentage points either side of the target."),
 ]
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from klero.files.seats import allocate_files
-from klero.options import DbOpt, JsonOpt, UserOpt
+from klero.options import DbOpt, JsonOpt, TableOutOpt, UserOpt
 from quotas.problems import KleroError
 from quotas.seats import SeatMethod
 
@@ -62,9 +62,7 @@ def allocate_command(
     apply: Annotated[
         bool, typer.Option("--apply", help="--deliberation: set the sites' panel sizes.")
     ] = False,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the table (.csv or .xlsx).")
-    ] = None,
+    out: TableOutOpt = None,
     database_url: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,

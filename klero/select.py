@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import AddressOpt, IdOpt
+from klero.files.check import AddressOpt
 from klero.files.select import (
     SelectionFiles,
     end_to_end_model,
@@ -21,37 +21,22 @@ from klero.files.select import (
     select_files,
 )
 from klero.options import (
-    DRAW_NUMBER_MAX,
     LOTTERY_SIZE_MAX,
+    CountryOpt,
     DbOpt,
+    IdOpt,
     JsonOpt,
+    PublicNumberOpt,
+    SeedOpt,
+    StoredSiteOpt,
     UserOpt,
     split_columns,
 )
 from quotas.problems import KleroError
 from sampling import DEFAULT_DROPOUT, Algorithm, SelectionSettings
 
-SiteOpt = Annotated[
-    str | None,
-    typer.Option("--site", help="Select for a stored site (pool and quotas from the database)."),
-]
 AlgorithmOpt = Annotated[
     Algorithm, typer.Option("--algorithm", help="How the lottery over panels is computed.")
-]
-SeedOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--seed", help="Seed of the draw (random if not given).", min=0, max=DRAW_NUMBER_MAX
-    ),
-]
-NumberOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--public-number",
-        help="A publicly drawn number choosing the panel.",
-        min=0,
-        max=DRAW_NUMBER_MAX,
-    ),
 ]
 LotteryOpt = Annotated[
     int,
@@ -80,9 +65,6 @@ AllReadyOpt = Annotated[
         "--all-ready",
         help="Select every site of --deliberation with a pool, quotas and no panel yet.",
     ),
-]
-CountryOpt = Annotated[
-    str | None, typer.Option("--country", help="With --all-ready: only this country's sites.")
 ]
 WorkersOpt = Annotated[
     int | None,
@@ -141,14 +123,14 @@ def select_command(
     ] = None,
     algorithm: AlgorithmOpt = Algorithm.LEXIMIN,
     seed: SeedOpt = None,
-    public_number: NumberOpt = None,
+    public_number: PublicNumberOpt = None,
     lottery_size: LotteryOpt = 1000,
     alternates: AlternatesOpt = 0,
     dropout: DropoutOpt = DEFAULT_DROPOUT,
     dropout_rates: DropoutFileOpt = None,
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
-    site: SiteOpt = None,
+    site: StoredSiteOpt = None,
     database_url: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
@@ -164,44 +146,21 @@ def select_command(
     """Select a panel of SIZE people from POOL meeting QUOTAS, by a fair lottery.
 
     Writes panel.csv, remaining.csv, probabilities.csv, lottery.csv, lottery_types.csv,
-    report.json (and alternates.csv with --alternates). With --site, the site's stored pool
-    and quotas are used and the run is recorded in the database.
-    With --deliberation and --all-ready, every ready site is selected (each site's seed
-    or public number derived from the one given; see the README).
+    report.json (and alternates.csv with --alternates). Without --seed or --public-number
+    the seed is random. With --site, the site's stored pool and quotas are used and the run
+    is recorded in the database.
+    With --deliberation and --all-ready, every ready site (of --country only, if given) is
+    selected (each site's seed or public number derived from the one given; see the README).
     Exit 0: selected; 1: the quotas cannot be met (at some site); 2: invalid input;
     3: a site's selection failed.
     """
     if seed is not None and public_number is not None:
         raise KleroError("cli_options_exclusive", first="--seed", second="--public-number")
-    if all_ready or deliberation is not None:
-        if not (all_ready and deliberation is not None):
-            raise KleroError("cli_options_together", first="--all-ready", second="--deliberation")
-        if seed is None and public_number is None:
-            raise KleroError(
-                "cli_option_needs_one", option="--all-ready", choices="--seed, --public-number"
-            )
-        if site is not None or pool is not None or quotas is not None:
-            raise KleroError(
-                "cli_options_leave_out", option="--all-ready", given="--site, --pool, --quotas"
-            )
-    elif country is not None or workers is not None or scheduler is not None:
-        raise KleroError(
-            "cli_option_needs", option="--country, --workers, --scheduler", needed="--all-ready"
-        )
+    batch_only = (country, workers, scheduler)
+    _check_batch(all_ready, deliberation, seed, public_number, (site, pool, quotas), batch_only)
     if seed is None and public_number is None:
         seed = secrets.randbelow(2**31)
-    if not end_to_end and (population_margins is not None or background_sample is not None):
-        raise KleroError(
-            "cli_option_needs",
-            option="--population-margins, --background-sample",
-            needed="--end-to-end",
-        )
-    if end_to_end and deliberation is not None:
-        raise KleroError("cli_options_exclusive", first="--end-to-end", second="--all-ready")
-    if end_to_end and site is None and population_margins is None:
-        raise KleroError(
-            "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
-        )
+    _check_end_to_end(end_to_end, deliberation, site, population_margins, background_sample)
     settings = SelectionSettings(
         algorithm=algorithm,
         seed=seed,
@@ -214,19 +173,10 @@ def select_command(
         ),
     )
     if deliberation is not None:
-        # The service loads the database stack: only in this branch.
+        # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
         from klero.service.batch import select_all_ready
 
-        return select_all_ready(
-            deliberation,
-            settings,
-            country=country,
-            workers=workers,
-            scheduler=scheduler,
-            database_url=database_url,
-            user=user,
-            as_json=as_json,
-        )
+        return select_all_ready(deliberation, settings, batch_only, (database_url, user), as_json)
     if site is not None:
         if pool is not None or quotas is not None:
             raise KleroError("cli_from_database", option="--site", given="--pool, --quotas")
@@ -238,6 +188,60 @@ def select_command(
     assert pool is not None and quotas is not None and size is not None and out_dir is not None
     files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
     return select_files(files, size, out_dir, settings, as_json=as_json)
+
+
+def _check_batch(
+    all_ready: bool,
+    deliberation: str | None,
+    seed: int | None,
+    public_number: int | None,
+    single: tuple[str | None, Path | None, Path | None],
+    batch_only: tuple[str | None, int | None, str | None],
+) -> None:
+    """--all-ready goes with --deliberation and a seed or public number, never with one
+    site's options (--site, --pool, --quotas); --country, --workers, --scheduler need it."""
+    if all_ready or deliberation is not None:
+        if not (all_ready and deliberation is not None):
+            raise KleroError("cli_options_together", first="--all-ready", second="--deliberation")
+        if seed is None and public_number is None:
+            raise KleroError(
+                "cli_option_needs_one", option="--all-ready", choices="--seed, --public-number"
+            )
+        if any(given is not None for given in single):
+            raise KleroError(
+                "cli_options_leave_out", option="--all-ready", given="--site, --pool, --quotas"
+            )
+    elif any(given is not None for given in batch_only):
+        raise KleroError(
+            "cli_option_needs", option="--country, --workers, --scheduler", needed="--all-ready"
+        )
+
+
+def _check_end_to_end(
+    end_to_end: bool,
+    deliberation: str | None,
+    site: str | None,
+    population_margins: Path | None,
+    background_sample: Path | None,
+) -> None:
+    """--end-to-end needs margins (or the stored ones of a site, or of each site with
+    --all-ready, which takes no margins file); its files need it."""
+    if not end_to_end and (population_margins is not None or background_sample is not None):
+        raise KleroError(
+            "cli_option_needs",
+            option="--population-margins, --background-sample",
+            needed="--end-to-end",
+        )
+    if deliberation is not None and (population_margins or background_sample):
+        raise KleroError(
+            "cli_options_leave_out",
+            option="--all-ready",
+            given="--population-margins, --background-sample",
+        )
+    if end_to_end and site is None and deliberation is None and population_margins is None:
+        raise KleroError(
+            "cli_option_needs_one", option="--end-to-end", choices="--population-margins, --site"
+        )
 
 
 def _select_for_site(

@@ -13,87 +13,96 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import IdOpt
 from klero.files.tables import PanelColumns, TableOptions, tables_on_files
-from klero.options import DRAW_NUMBER_MAX, DbOpt, JsonOpt, UserOpt, split_columns
+from klero.options import (
+    DRAW_NUMBER_MAX,
+    DbOpt,
+    IdOpt,
+    JsonOpt,
+    PanelFileOpt,
+    RunOpt,
+    SeedOpt,
+    StoredSiteOpt,
+    TableOutOpt,
+    UserOpt,
+    split_columns,
+)
 from quotas.problems import KleroError
 from sampling import DEFAULT_SEATING_EFFORT
 
-FileOpt = Path | None
+BalanceOpt = Annotated[
+    str | None,
+    typer.Option("--balance", help="Comma-separated criteria each table should mirror."),
+]
+TableSizeOpt = Annotated[
+    int | None,
+    typer.Option("--table-size", help="Most people at a table (sizes differ by 1 at most).", min=2),
+]
+RoundsOpt = Annotated[
+    int, typer.Option("--rounds", help="Rounds, each with new tablemates.", min=1, max=50)
+]
+PlanOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
+]
+PlanLangOpt = Annotated[str, typer.Option("--lang", help="Language of the plan: en, fr or es.")]
+TogetherOpt = Annotated[
+    Path | None, typer.Option("--together", help="Rows group,id: each group shares a table.")
+]
+ApartOpt = Annotated[
+    Path | None, typer.Option("--apart", help="Rows group,id: no two of a group share a table.")
+]
+FacilitatorsOpt = Annotated[
+    Path | None, typer.Option("--facilitators", help="Rows id,table: a fixed table every round.")
+]
+LanguageColumnOpt = Annotated[
+    str | None,
+    typer.Option("--language-column", help="People sit at tables of their language."),
+]
+TimeZoneColumnOpt = Annotated[
+    str | None,
+    typer.Option("--time-zone-column", help="Online groups: neighbouring time zones together."),
+]
+NameColumnOpt = Annotated[
+    str | None, typer.Option("--name-column", help="The plan shows this column (else ids).")
+]
+MoveOpt = Annotated[
+    str | None, typer.Option("--move", help="--site: move this pseudonym (--to, --in-round).")
+]
+ToTableOpt = Annotated[int | None, typer.Option("--to", help="--move: the new table.")]
+InRoundOpt = Annotated[int, typer.Option("--in-round", help="--move: the round.", min=1)]
+EffortOpt = Annotated[
+    float,
+    typer.Option(
+        "--effort", help="CP-SAT's limit per solve, in deterministic seconds.", min=0.1, max=600
+    ),
+]
 
 
 def tables_command(
-    balance: Annotated[
-        str | None,
-        typer.Option("--balance", help="Comma-separated criteria each table should mirror."),
-    ] = None,
-    table_size: Annotated[
-        int | None,
-        typer.Option(
-            "--table-size", help="Most people at a table (sizes differ by 1 at most).", min=2
-        ),
-    ] = None,
-    panel: Annotated[
-        FileOpt, typer.Option("--panel", help="The panel file (panel.csv of klero select).")
-    ] = None,
-    rounds: Annotated[
-        int, typer.Option("--rounds", help="Rounds, each with new tablemates.", min=1, max=50)
-    ] = 1,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", help="Seed of the seating (random if not given).", min=0, max=DRAW_NUMBER_MAX
-        ),
-    ] = None,
-    out: Annotated[
-        FileOpt, typer.Option("--out", help="Write id,round,table (.csv or .xlsx).")
-    ] = None,
-    plan: Annotated[
-        list[Path] | None,
-        typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
-    ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the plan: en, fr or es.")] = "en",
-    together: Annotated[
-        FileOpt, typer.Option("--together", help="Rows group,id: each group shares a table.")
-    ] = None,
-    apart: Annotated[
-        FileOpt, typer.Option("--apart", help="Rows group,id: no two of a group share a table.")
-    ] = None,
-    facilitators: Annotated[
-        FileOpt, typer.Option("--facilitators", help="Rows id,table: a fixed table every round.")
-    ] = None,
-    language_column: Annotated[
-        str | None,
-        typer.Option("--language-column", help="People sit at tables of their language."),
-    ] = None,
-    time_zone_column: Annotated[
-        str | None,
-        typer.Option("--time-zone-column", help="Online groups: neighbouring time zones together."),
-    ] = None,
-    name_column: Annotated[
-        str | None, typer.Option("--name-column", help="The plan shows this column (else ids).")
-    ] = None,
+    balance: BalanceOpt = None,
+    table_size: TableSizeOpt = None,
+    panel: PanelFileOpt = None,
+    rounds: RoundsOpt = 1,
+    seed: SeedOpt = None,
+    out: TableOutOpt = None,
+    plan: PlanOpt = None,
+    lang: PlanLangOpt = "en",
+    together: TogetherOpt = None,
+    apart: ApartOpt = None,
+    facilitators: FacilitatorsOpt = None,
+    language_column: LanguageColumnOpt = None,
+    time_zone_column: TimeZoneColumnOpt = None,
+    name_column: NameColumnOpt = None,
     id_column: IdOpt = "id",
-    site: Annotated[
-        str | None,
-        typer.Option("--site", help="Seat a stored site's panel (without --balance: its plan)."),
-    ] = None,
-    run: Annotated[
-        int | None, typer.Option("--run", help="--site: the run whose panel (default: latest).")
-    ] = None,
-    move: Annotated[
-        str | None, typer.Option("--move", help="--site: move this pseudonym (--to, --in-round).")
-    ] = None,
-    to_table: Annotated[int | None, typer.Option("--to", help="--move: the new table.")] = None,
-    in_round: Annotated[int, typer.Option("--in-round", help="--move: the round.", min=1)] = 1,
+    site: StoredSiteOpt = None,
+    run: RunOpt = None,
+    move: MoveOpt = None,
+    to_table: ToTableOpt = None,
+    in_round: InRoundOpt = 1,
     database_url: DbOpt = None,
     user: UserOpt = None,
-    effort: Annotated[
-        float,
-        typer.Option(
-            "--effort", help="CP-SAT's limit per solve, in deterministic seconds.", min=0.1, max=600
-        ),
-    ] = DEFAULT_SEATING_EFFORT,
+    effort: EffortOpt = DEFAULT_SEATING_EFFORT,
     as_json: JsonOpt = False,
 ) -> int:
     """Seat a panel at tables of --table-size for --rounds rounds, each table like the panel.
@@ -101,7 +110,8 @@ def tables_command(
     Tables mirror the panel on the --balance criteria and people meet new tablemates in
     each round; --together, --apart and --facilitators are constraints. Writes
     id,round,table (--out) and a plan per round (--plan), and compares with a random
-    seating. Same inputs and seed, same seating.
+    seating. Same inputs and seed, same seating (a random seed if none is given).
+    --site seats a stored site's panel (of --run; without --balance: its stored plan).
     """
     if lang not in ("en", "fr", "es"):
         raise KleroError("tables_lang_unknown", lang=lang)

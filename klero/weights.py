@@ -12,19 +12,24 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import IdOpt
 from klero.files.weights import weights_files
-from klero.options import DbOpt, JsonOpt, UserOpt, split_columns
+from klero.options import (
+    DbOpt,
+    IdOpt,
+    JsonOpt,
+    MarginsFileOpt,
+    PanelFileOpt,
+    StoredSiteOpt,
+    TableOutOpt,
+    UserOpt,
+    split_columns,
+)
 from quotas.problems import KleroError
 
 
 def weights_command(
-    panel: Annotated[
-        Path | None, typer.Option("--panel", help="The panel (CSV or XLSX): id and criteria.")
-    ] = None,
-    margins: Annotated[
-        Path | None, typer.Option("--margins", help="Census margins: feature,value,share.")
-    ] = None,
+    panel: PanelFileOpt = None,
+    margins: MarginsFileOpt = None,
     crossed: Annotated[
         Path | None,
         typer.Option(
@@ -35,17 +40,13 @@ def weights_command(
         float | None,
         typer.Option("--trim", help="No weight above this many times the mean.", min=1.0),
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write id,weight (.csv or .xlsx).")
-    ] = None,
+    out: TableOutOpt = None,
     id_column: IdOpt = "id",
     criteria: Annotated[
         str | None,
         typer.Option("--criteria", help="Weight on these criteria only (comma-separated)."),
     ] = None,
-    site: Annotated[
-        str | None, typer.Option("--site", help="Weight a stored site's panel instead of files.")
-    ] = None,
+    site: StoredSiteOpt = None,
     attendees: Annotated[
         bool, typer.Option("--attendees", help="With --site: those who attended, not the panel.")
     ] = False,
@@ -56,7 +57,8 @@ def weights_command(
     """Raking weights so that the panel's weighted shares equal the census margins.
 
     Prints each category's census, panel and weighted shares, the Kish design effect and
-    the effective sample size; --out writes id,weight (weights average 1). Exit 0: done;
+    the effective sample size; --out writes id,weight (weights average 1). --site weights
+    a stored site's panel instead of files. Exit 0: done;
     1: the margins cannot be reached (a census category nobody on the panel has, or no
     convergence, or --trim too low); 2: invalid input.
     """

@@ -11,23 +11,39 @@ without changing the panels it allows:
   seat is worth the same. The column's seats are dealt back to its types in type order.
 
 The program is built from arrays, not row by row, and solved as an LP first
-(``quotas.solvers.solve_box_program``): its optimum is mostly integral already, and CBC
+(``solve_box_program``): its optimum is mostly integral already, and CBC
 runs only when it is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quotas.solvers import solve_box_program
+from quotas.solvers import (
+    Outcome,
+    highs_optimal,
+    highs_outcome,
+    new_highs_model,
+    solve_cbc_model,
+)
 
 if TYPE_CHECKING:
+    import highspy
+
     from quotas.polytope import PanelShape
 
-__all__ = ["BoxColumns", "SeatBox", "box_columns", "panel_in_box"]
+__all__ = ["GAP", "BoxColumns", "SeatBox", "box_columns", "panel_in_box", "solve_box_program"]
+
+# An LP value this close to a whole number counts as whole (the rows are 0/1, the
+# bounds whole numbers: an integral vertex is exact up to rounding in the last bits).
+INTEGRAL = 1e-9
+# A rounded LP optimum within this relative gap of the LP's value is taken (CBC's own
+# default gap: the integer program's answer is no better promised).
+GAP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -200,3 +216,64 @@ def _deal(columns: BoxColumns, free: np.ndarray, room: np.ndarray, seats: np.nda
     before -= before[starts][groups]
     out[free[order]] = np.clip(seats[groups] - before, 0, rooms)
     return out
+
+
+def solve_box_program(
+    objective: np.ndarray,
+    upper: np.ndarray,
+    rows: Sequence[tuple[float, float, np.ndarray]],
+) -> np.ndarray | None:
+    """Maximise ``objective . x`` over integers ``0 <= x <= upper`` within ``rows``.
+
+    Each row is ``(lower, upper, columns)``: the sum of those columns (coefficient 1)
+    lies within the bounds. The LP relaxation is solved first (HiGHS, dual simplex): an
+    infeasible LP has no integer point, and an integral LP optimum is the integer
+    optimum. A fractional optimum is rounded (``_round_lp``), and goes to CBC only when no
+    rounding is within ``GAP`` of it.
+    Returns the values, or None when there is no solution (or CBC gives no answer).
+    """
+
+    n = int(upper.size)
+    sizes = np.fromiter((c.size for _, _, c in rows), dtype=np.int64, count=len(rows))
+    entries = (
+        np.repeat(np.arange(len(rows)), sizes),
+        np.concatenate([c for _, _, c in rows]) if rows else np.zeros(0, dtype=np.int64),
+        np.ones(int(sizes.sum())),
+    )
+    bounds = (np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
+    h = new_highs_model(
+        -objective, (np.zeros(n), upper), bounds, entries, simplex_strategy=1, presolve=False
+    )
+    h.run()
+    outcome = highs_outcome(h)
+    if outcome is Outcome.INFEASIBLE:
+        return None
+    if outcome is Outcome.OPTIMAL:
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+        if np.all(np.abs(values - np.rint(values)) <= INTEGRAL):
+            return np.rint(values)
+        rounded = _round_lp(h, values)
+        bound = float(objective @ values)
+        if rounded is not None and float(objective @ rounded) >= bound - GAP * abs(bound):
+            return rounded
+    return solve_cbc_model(objective, upper, rows)
+
+
+def _round_lp(h: highspy.Highs, values: np.ndarray) -> np.ndarray | None:
+    """The best rounding of a fractional LP optimum: the whole values kept, each fraction
+    taken up or down (a small integer program in the same HiGHS), or None if none fits."""
+    import highspy
+
+    n = int(values.size)
+    whole = np.abs(values - np.rint(values)) <= INTEGRAL
+    lower = np.where(whole, np.rint(values), np.floor(values))
+    upper = np.where(whole, np.rint(values), np.ceil(values))
+    columns = np.arange(n, dtype=np.int32)
+    h.changeColsBounds(n, columns, lower, upper)
+    h.changeColsIntegrality(n, columns, np.full(n, highspy.HighsVarType.kInteger))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("presolve", "on")  # most columns are fixed now: presolve drops them
+    h.run()
+    if not highs_optimal(h):
+        return None
+    return np.rint(np.asarray(h.getSolution().col_value, dtype=float))

@@ -15,8 +15,10 @@ estimate's variance; the effective sample size ``n / deff`` is the number of unw
 answers carrying as much information (Kish 1965).
 
 Problems are ``WeightsInfeasible`` (exit 1): a category with a census share but nobody
-on the panel, people in a category with no census share, or no convergence (with the
-largest gap left).
+on the panel, people in a category with no census share, or no convergence. Then a
+linear program (``quotas.raking_proof``) proves either that no positive weights meet the
+margins, naming the conflicting categories, or that some do and raking is slow (with
+the largest gap left).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import pandas as pd
 from quotas.model import Category, Quota, QuotaTable, crossed_feature, crossed_value
 from quotas.pool import Pool
 from quotas.problems import KleroError
+from quotas.raking_proof import prove
 from quotas.targets import Margins
 
 #: Largest gap between a weighted share and its census share accepted (0.0001 point).
@@ -128,6 +131,20 @@ def _stalled(best: list[float]) -> bool:
     return len(best) > STALL_SWEEPS and best[-1] > 0.999 * best[-1 - STALL_SWEEPS]
 
 
+def _unreached(dims: Sequence[Dimension], params: dict[str, object]) -> WeightsInfeasible:
+    """Why raking stopped short: no positive weights exist (proven, naming the conflicting
+    categories), positive weights exist but raking is slow (proven), or not known."""
+    proof = prove(dims)
+    if proof.outcome == "infeasible":
+        names = ", ".join(f"{feature} = {value}" for feature, value in proof.categories)
+        return WeightsInfeasible(
+            "weights_infeasible_proven", categories=names, count=len(proof.categories)
+        )
+    if proof.outcome == "feasible":
+        return WeightsInfeasible("weights_slow", **params)
+    return WeightsInfeasible("weights_not_converged", **params)
+
+
 def rake(dims: Sequence[Dimension], size: int, *, cap: float | None = None) -> Weights:
     """Raking weights (mean 1) for ``size`` people meeting every dimension's shares.
 
@@ -150,7 +167,7 @@ def rake(dims: Sequence[Dimension], size: int, *, cap: float | None = None) -> W
             if cap is not None:
                 rake(dims, size)  # without the cap: says so when the margins are the cause
                 raise WeightsInfeasible("weights_trim_too_low", trim=cap, **params)
-            raise WeightsInfeasible("weights_not_converged", **params)
+            raise _unreached(dims, params)
         for dim in dims:
             current = np.bincount(dim.codes, weights=weights, minlength=len(dim.values))
             factor = dim.shares * weights.sum() / current

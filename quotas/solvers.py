@@ -40,26 +40,21 @@ __all__ = [
     "SolverFailed",
     "highs_mip_stop",
     "highs_optimal",
+    "highs_outcome",
+    "highs_status",
     "new_cbc",
     "new_cp_sat",
     "new_highs",
     "new_highs_model",
     "new_pulp_problem",
     "run_highs_mip",
-    "solve_box_program",
     "solve_cbc",
+    "solve_cbc_model",
     "solve_cp_sat",
     "solve_highs",
 ]
 
 INF = math.inf  # HiGHS's infinity (``highspy.kHighsInf``) is the float infinity
-
-# An LP value this close to a whole number counts as whole (the rows are 0/1, the
-# bounds whole numbers: an integral vertex is exact up to rounding in the last bits).
-INTEGRAL = 1e-9
-# A rounded LP optimum within this relative gap of the LP's value is taken (CBC's own
-# default gap: the integer program's answer is no better promised).
-GAP = 1e-4
 
 _BANNER_LOCK = threading.Lock()
 _banner_shown = False
@@ -167,6 +162,23 @@ def highs_optimal(h: highspy.Highs) -> bool:
     import highspy
 
     return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+
+def highs_status(h: highspy.Highs) -> str:
+    """HiGHS's last model status in its own words (``"Optimal"``, ``"Infeasible"``, ...)."""
+    return str(h.modelStatusToString(h.getModelStatus()))
+
+
+def highs_outcome(h: highspy.Highs) -> Outcome:
+    """How HiGHS's last run ended: an optimum, proven infeasible, or anything else."""
+    import highspy
+
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return Outcome.OPTIMAL
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return Outcome.INFEASIBLE
+    return Outcome.OTHER
 
 
 def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:
@@ -284,71 +296,15 @@ def solve_cbc(
     return outcome
 
 
-def solve_box_program(
-    objective: np.ndarray,
-    upper: np.ndarray,
-    rows: Sequence[tuple[float, float, np.ndarray]],
-) -> np.ndarray | None:
-    """Maximise ``objective . x`` over integers ``0 <= x <= upper`` within ``rows``.
-
-    Each row is ``(lower, upper, columns)``: the sum of those columns (coefficient 1)
-    lies within the bounds. The LP relaxation is solved first (HiGHS, dual simplex): an
-    infeasible LP has no integer point, and an integral LP optimum is the integer
-    optimum. Only a fractional optimum goes to CBC (the model passed whole, as a proto).
-    Returns the values, or None when there is no solution (or CBC gives no answer).
-    """
-    import highspy
-
-    n = int(upper.size)
-    sizes = np.fromiter((c.size for _, _, c in rows), dtype=np.int64, count=len(rows))
-    entries = (
-        np.repeat(np.arange(len(rows)), sizes),
-        np.concatenate([c for _, _, c in rows]) if rows else np.zeros(0, dtype=np.int64),
-        np.ones(int(sizes.sum())),
-    )
-    bounds = (np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
-    h = new_highs_model(
-        -objective, (np.zeros(n), upper), bounds, entries, simplex_strategy=1, presolve=False
-    )
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return None
-    if status == highspy.HighsModelStatus.kOptimal:
-        values = np.asarray(h.getSolution().col_value, dtype=float)
-        if np.all(np.abs(values - np.rint(values)) <= INTEGRAL):
-            return np.rint(values)
-        rounded = _round_lp(h, values)
-        bound = float(objective @ values)
-        if rounded is not None and float(objective @ rounded) >= bound - GAP * abs(bound):
-            return rounded
-    return _cbc_model(objective, upper, rows)
-
-
-def _round_lp(h: highspy.Highs, values: np.ndarray) -> np.ndarray | None:
-    """The best rounding of a fractional LP optimum: the whole values kept, each fraction
-    taken up or down (a small integer program in the same HiGHS), or None if none fits."""
-    import highspy
-
-    n = int(values.size)
-    whole = np.abs(values - np.rint(values)) <= INTEGRAL
-    lower = np.where(whole, np.rint(values), np.floor(values))
-    upper = np.where(whole, np.rint(values), np.ceil(values))
-    columns = np.arange(n, dtype=np.int32)
-    h.changeColsBounds(n, columns, lower, upper)
-    h.changeColsIntegrality(n, columns, np.full(n, highspy.HighsVarType.kInteger))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("presolve", "on")  # most columns are fixed now: presolve drops them
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.rint(np.asarray(h.getSolution().col_value, dtype=float))
-
-
-def _cbc_model(
+def solve_cbc_model(
     objective: np.ndarray, upper: np.ndarray, rows: Sequence[tuple[float, float, np.ndarray]]
 ) -> np.ndarray | None:
-    """``solve_box_program``'s integer program solved by CBC."""
+    """Maximise ``objective . x`` over integers ``0 <= x <= upper`` within ``rows`` by CBC.
+
+    Each row is ``(lower, upper, columns)``: the sum of those columns (coefficient 1)
+    lies within the bounds. The model is passed whole (a proto, no solver object kept);
+    returns the values, or None when CBC finds no solution (infeasible, or no answer).
+    """
     from ortools.linear_solver import linear_solver_pb2, pywraplp
 
     proto = linear_solver_pb2.MPModelProto(maximize=True)

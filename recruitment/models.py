@@ -191,33 +191,13 @@ class Site(Base):
     # The public registration page takes sign-ups between these dates (inclusive; None: shut).
     registration_opens: Mapped[date | None] = mapped_column(Date)
     registration_closes: Mapped[date | None] = mapped_column(Date)
+    # The panel's meeting, as invitations give it (None: not set yet; the place: the venue).
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    meeting_time: Mapped[str | None] = mapped_column(String(40))
+    meeting_place: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     country: Mapped[Country] = relationship()
     partner: Mapped[Organisation] = relationship()
-
-
-class SiteConsent(Base):
-    """The consent text a site's partner wrote for one language (public registration)."""
-
-    __tablename__ = "site_consent"
-    __table_args__ = (UniqueConstraint("site_id", "lang", name="uq_site_consent_lang"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    lang: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[str] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class RegistrationAttempt(Base):
-    """A public sign-up attempt, for the rate limit: a keyed hash of the client, not its address."""
-
-    __tablename__ = "registration_attempt"
-    __table_args__ = (Index("ix_registration_attempt_client", "site_id", "client_hash", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
-    client_hash: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class QuotaSet(Base):
@@ -256,6 +236,8 @@ class Volunteer(Base):
     consent: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default="active")
     household_key: Mapped[str | None] = mapped_column(String(64))
+    # The language the person registered in (public page, paper form); None: not recorded.
+    lang: Mapped[str | None] = mapped_column(String(20))
     source_sha256: Mapped[str | None] = mapped_column(String(64))  # the file it came from
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -380,3 +362,7 @@ class TablePlan(Base):
     moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(LOGIN_MAX))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The texts partners write and the public sign-up attempts live beside (same Base).
+import recruitment.site_texts  # noqa: E402,F401

@@ -144,10 +144,7 @@ def _size(
 ) -> int | None:
     if not text:
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
+    number = _number(text)
     if not math.isfinite(number) or number != int(number):
         problems.append(Problem("plan_panel_size_not_number", {**at, "text": text}))
         return None
@@ -159,14 +156,19 @@ def _size(
 def _points(text: str, at: dict[str, object], problems: list[Problem]) -> float | None:
     if not text:
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
+    number = _number(text)
     if not math.isfinite(number) or number < 0:
         problems.append(Problem("plan_tolerance_invalid", {**at, "text": text}))
         return None
     return number
+
+
+def _number(text: str) -> float:
+    """The number a cell holds, NaN when it holds none (the callers say what was wrong)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def _path(

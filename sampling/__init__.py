@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_n
     )
     from sampling.seating.plan import plan_html, plan_pdf
     from sampling.seating.seat import evaluate_seating, seat_tables
+    from sampling.smoothing import SMALL_SUPPORT
 
 # The names above, each loaded from its module on first use.
 __getattr__, __dir__, __all__ = lazy_names(__name__)

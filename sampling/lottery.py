@@ -28,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 from quotas.exports import write_table
+from quotas.polytope import PanelShape
 from quotas.pool import Pool
 from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
 from sampling.rounding import round_counts
-from sampling.rounding_ip import Pricer, round_min_drop
+from sampling.rounding_ip import round_min_drop
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
 
@@ -90,32 +91,37 @@ class Lottery:
 class Rounding:
     """How a lottery was rounded from its distribution, and what it cost (probabilities).
 
-    ``method`` is ``integer_program`` or ``iterative_lp`` (the fallback when a time limit
-    stopped the integer program, or ``local_search`` when the program was too large to
-    try). ``drop_bound`` (0 unless HiGHS ran) is HiGHS's certified lower bound on the
-    largest drop over the lotteries it searched: the ``panels`` considered (the support and
-    ``added`` priced ones), each count within ``sampling.rounding_ip.SPREAD`` slots of the
-    local search's, no change above the iterative rounding's largest. When it exceeds
-    ``1 / m``, no lottery of that neighbourhood meets the target: a local proof, not one
-    over every lottery of m panels.
+    ``method`` is ``swaps`` (single-seat swaps over the panel polytope),
+    ``integer_program`` (HiGHS over every feasible panel, on small polytopes where a drop
+    above 1 / m was left) or ``local_search`` (the support's panels only: no polytope at
+    hand). ``drop_floor`` is a proven lower bound on the largest drop of every lottery of
+    m feasible panels, computed only where the integer program ran (0 elsewhere: no
+    claim); above ``1 / m`` it proves that no lottery of m panels meets the target.
     """
 
-    method: str  # integer_program, local_search or iterative_lp
+    method: str  # swaps, integer_program or local_search
     max_drop: float
     max_rise: float
-    drop_bound: float
-    panels: int
+    drop_floor: float
+    panels: int  # distinct panels holding slots
     added: int
     seconds: float
 
-    def to_dict(self) -> dict[str, float | int | str]:
+    def target_met(self, m: int) -> bool:
+        """Whether every drop is at most 1 / m (within round-off)."""
+        return self.max_drop * m <= 1.0 + 1e-9
+
+    def to_dict(self, m: int) -> dict[str, float | int | str | bool]:
         """The report's ``rounding`` section."""
         return {
             "method": self.method,
             "max_drop": self.max_drop,
             "max_rise": self.max_rise,
-            "drop_bound": self.drop_bound,
-            "panels_considered": self.panels,
+            "drop_target": 1.0 / m,
+            "drop_target_met": self.target_met(m),
+            "drop_floor": self.drop_floor,
+            "drop_target_impossible": self.drop_floor * m > 1.0 + 1e-9,
+            "panels_distinct": self.panels,
             "panels_added": self.added,
             "seconds": round(self.seconds, 3),
         }
@@ -149,15 +155,16 @@ def round_to_lottery(
     m: int = 1000,
     *,
     input_sha256: str = "",
-    pricer: Pricer | None = None,
+    shape: PanelShape | None = None,
 ) -> Lottery:
     """Round a distribution to a uniform lottery over ``m`` panels (repeats allowed).
 
     First the iterative LP rounding of ``sampling.rounding.round_counts`` (in the style of
     Beck and Fiala: every probability changes by less than (k + 1) / m, k = panel size),
-    then the integer program of ``sampling.rounding_ip``, started from it, lowers the
-    largest drop below the optimum, then the largest rise. ``pricer`` (weight per type ->
-    a feasible panel's seats per type) lets it add panels outside the support.
+    then ``sampling.rounding_ip`` lowers the largest drop below the optimum to at most
+    1 / m where it can (then the drops lexicographically, then the largest rise).
+    ``shape``, the panel polytope over the distribution's types, lets it use panels
+    outside the support.
     """
     if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
         raise KleroError("lottery_size_invalid", m=m)
@@ -176,7 +183,7 @@ def round_to_lottery(
     before = dist.probabilities.reindex(list(dist.ids)).to_numpy(dtype=float)
     per_type = np.zeros(type_counts.size)
     per_type[type_of] = before
-    found = round_min_drop(support, start, per_type, type_counts, m, pricer=pricer)
+    found = round_min_drop(support, start, per_type, type_counts, m, shape=shape)
     chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
     panels = tuple(p for p, c in chosen for _ in range(int(c)))
     repeats = {p: int(c) for p, c in chosen if c > 0}
@@ -186,7 +193,7 @@ def round_to_lottery(
         method=found.method,
         max_drop=max(0.0, float(-diff.min(initial=0.0))),
         max_rise=max(0.0, float(diff.max(initial=0.0))),
-        drop_bound=found.drop_bound,
+        drop_floor=found.drop_floor,
         panels=len(found.panels),
         added=found.added,
         seconds=found.seconds,

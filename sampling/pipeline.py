@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from quotas.model import QuotaTable
+from quotas.polytope import PanelShape
 from quotas.pool import Pool
 from quotas.problems import KleroError
 from sampling.alternates.dropouts import DEFAULT_DROPOUT, DropoutSpec, dropout_rates
@@ -45,7 +46,6 @@ from sampling.inputs import canonical_inputs
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
 from sampling.propensity import PropensityModel
-from sampling.rounding_ip import OraclePricer
 
 __all__ = [
     "SelectionRequest",
@@ -276,11 +276,7 @@ class SelectionResult:
             "pool_sha256": self.request.pool.sha256(),
         }
         if self.lottery.rounding is not None:
-            report["rounding"] = {
-                **self.lottery.rounding.to_dict(),
-                "drop_target": 1.0 / settings.lottery_size,
-                "drop_target_met": self.lottery.rounding.max_drop <= 1.0 / settings.lottery_size,
-            }
+            report["rounding"] = self.lottery.rounding.to_dict(settings.lottery_size)
         if self.alternates is not None:
             report["alternates"] = self.alternates.to_dict()
         if self.end_to_end is not None:
@@ -330,7 +326,7 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
         dist,
         settings.lottery_size,
         input_sha256=request.input_sha256,
-        pricer=_pricer(request, dist),
+        shape=_shape(request, dist),
     )
     drawn = draw_panel(lottery, seed=settings.seed, public_number=settings.public_number)
     chosen = None
@@ -348,8 +344,9 @@ def select_panel(request: SelectionRequest, *, progress: Progress | None = None)
     return SelectionResult(request, dist, lottery, drawn, chosen, seconds, corrected)
 
 
-def _pricer(request: SelectionRequest, dist: Distribution) -> OraclePricer | None:
-    """The oracle for new panels, when the distribution is over the pool's own types."""
+def _shape(request: SelectionRequest, dist: Distribution) -> PanelShape | None:
+    """The panel polytope for the rounding's new panels, when the distribution is over
+    the pool's own types."""
     if not np.array_equal(np.asarray(dist.type_of), request.pool.type_of):
         return None
-    return OraclePricer(request.pool, request.quotas, request.size)
+    return PanelShape.of(request.pool, request.quotas, request.size)

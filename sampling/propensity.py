@@ -34,6 +34,7 @@ from quotas.model import normalise
 from quotas.pool import Pool
 from quotas.problems import Problem, raise_if_errors
 from sampling import portable
+from sampling.smoothing import criteria_of, smooth, smoothed_problem
 
 #: A warning when the largest estimated propensity is more than this times the smallest:
 #: a few volunteers would then stand for many people each.
@@ -219,31 +220,38 @@ def _rake(
     """Raking over the pool's types; returns ``log q = -log w`` per person."""
     vectors, counts = pool.type_vectors, pool.type_counts.astype(float)
     log_w = np.zeros(counts.size)
+    effects = [np.zeros(share.size) for share in shares]  # log-factor per category
     gap, iterations = np.inf, 0
     while iterations < RAKING_MAX_ITERATIONS:
         iterations += 1
-        for f, share in zip(columns, shares, strict=True):
+        for j, (f, share) in enumerate(zip(columns, shares, strict=True)):
             weighted = np.bincount(
                 vectors[:, f], weights=counts * portable.exp(log_w), minlength=share.size
             )
             factor = np.divide(
                 share, weighted / weighted.sum(), out=np.ones_like(share), where=weighted > 0
             )
-            log_w += portable.log(factor)[vectors[:, f]]
+            step = portable.log(factor)
+            effects[j] += step
+            log_w += step[vectors[:, f]]
         log_w -= log_w.max()
         gap = _largest_gap(vectors, counts * portable.exp(log_w), columns, shares)
         if gap <= RAKING_TOL:
             break
-    problems: list[Problem] = []
-    if gap > RAKING_TOL * 1e4:
-        problems.append(
-            Problem(
-                "propensity_not_converged",
-                {"iterations": iterations},
-                "warning",
-            )
-        )
+    smoothed_log_w, sweeps, found, settled = smooth(
+        criteria_of(pool, columns, shares), counts, effects
+    )
+    if found:  # from the first raking's factors: both must settle
+        log_w, iterations = smoothed_log_w, iterations + sweeps
+    settled = settled and gap <= RAKING_TOL * 1e4
+    problems = [] if settled else [_not_converged(iterations)]
+    if found:
+        problems.append(smoothed_problem(found))
     return -log_w[pool.type_of], iterations, problems
+
+
+def _not_converged(iterations: int) -> Problem:
+    return Problem("propensity_not_converged", {"iterations": iterations}, "warning")
 
 
 def _largest_gap(
@@ -285,13 +293,7 @@ def _regress(
     n = np.r_[counts, sample_counts]
     beta, iterations, converged = _newton(x, y, n)
     if not converged:
-        problems.append(
-            Problem(
-                "propensity_not_converged",
-                {"iterations": iterations},
-                "warning",
-            )
-        )
+        problems.append(_not_converged(iterations))
     log_q = portable.matvec(x_pool, beta)
     return log_q[pool.type_of], iterations, problems
 

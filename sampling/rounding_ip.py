@@ -1,94 +1,74 @@
-"""Rounding by an integer program: m panels whose largest drop below the optimum is smallest.
+"""Rounding the optimum to m panels so that nobody's chance falls more than one slot below it.
 
-After Flanigan, Kehne and Procaccia ("Fair Sortition Made Transparent", NeurIPS 2021):
-choose a multiset of m panels, not necessarily from the optimal distribution's support,
-so that nobody's probability falls far below the optimum. Working on types keeps the
-program small. In units of lottery slots (probability x m), with ``share[t, j]`` the
-chance of a member of type t to sit in panel j and ``pi[t]`` the optimum:
+In units of lottery slots (probability x m), with ``share[t, j]`` the chance of a member
+of type t to sit in panel j and ``pi[t]`` the optimum, a lottery is integer counts
+``c_j >= 0`` with ``sum_j c_j = m``; type t's drop is ``m pi_t - share_t . c`` (when
+positive). After Flanigan, Kehne and Procaccia ("Fair Sortition Made Transparent",
+NeurIPS 2021), the panels need not come from the optimum's support. The steps, all
+deterministic (budgets of swaps and nodes, never a clock):
 
-    integer c_j >= 0, sum_j c_j = m                       (slots of candidate panel j)
-    m pi_t - share_t . c <= d   for every type t        (d: the largest drop)
-    share_t . c - m pi_t <= r   for every type t        (r: the largest rise)
-
-The steps, all deterministic (budgets of moves and nodes, never a clock):
-
-1. start from the iterative LP rounding of the support (``sampling.rounding``);
-2. local search (``descend``, in ``sampling.rounding_search``): move one slot between
-   panels while the largest drop, then the largest rise, then the sum of squared drops
-   falls lexicographically;
-3. while the largest drop exceeds one slot, ``pricer`` adds panels outside the support
-   that seat the types left short and spare those above their optimum, and the search
-   goes on over them;
-4. when the program is small (types x panels <= ``IP_CELLS``) and the largest drop still
-   exceeds one slot (or the program is tiny, <= ``IP_ALWAYS``), HiGHS solves it in a
-   neighbourhood of that answer (each count within ``SPREAD`` slots), first minimising
-   ``d`` then ``r`` with ``d`` held, from that answer as incumbent (so never worse),
-   stopped after ``NODES`` nodes; its dual bound certifies how low ``d`` can go there.
-   If the safety time limit ends a solve, the local search's answer is kept and the
-   method says so (``local_search``).
+1. the iterative LP rounding of the support (``sampling.rounding``): every change below
+   (k + 1) slots, k the panel size;
+2. with the panel polytope at hand (``quotas.polytope.PanelShape``), single-seat swaps
+   into new panels (``sampling.rounding_swaps``): while some drop exceeds one slot
+   (``QUICK`` at most; none when the types short of a slot need more), then
+   ``POLISH`` more lowering the drops lexicographically (largest first), then ``RISES``
+   lowering the largest rise without a new drop;
+3. when a drop above one slot is left (many types short, as on large pools of single
+   people), the local search over the support (``sampling.rounding_search``) from step
+   1's counts: one slot at a time between the support's panels, lowering (largest drop,
+   largest rise, squared drops), no rise above twice step 1's largest change (so still
+   below k + 1 slots); a slot move changes every type of two panels at once. Then the
+   swaps again (``SWAPS`` at most), the better of the two kept. Without the polytope (a
+   distribution over other types than the pool's), this local search alone;
+4. where a drop above one slot is left and every feasible panel can be listed
+   (at most ``ENUMERATE``), HiGHS solves the whole integer program over them, from the
+   swaps' answer: its answer when better, and its dual bound, a proven lower bound on the
+   largest drop of every lottery of m panels (``drop_floor``). Nowhere else is a floor
+   claimed (0: unknown).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from quotas.polytope import PanelShape
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
 from sampling.rounding_search import Composition, descend
+from sampling.rounding_swaps import Swaps
 
-if TYPE_CHECKING:
-    import highspy
+__all__ = ["RoundingOutcome", "feasible_panels", "round_min_drop"]
 
-    from quotas.model import QuotaTable
-    from quotas.pool import Pool
-    from sampling.engine.oracle import PanelOracle
-
-__all__ = ["OraclePricer", "RoundingOutcome", "round_min_drop"]
-
-Pricer = Callable[[np.ndarray], np.ndarray]  # weight per type -> seats per type (a panel)
-
-NODES = 10  # branch-and-bound nodes per solve: the deterministic limit
-IP_ALWAYS = 500  # types x panels up to which HiGHS polishes even a drop within one slot
-IP_CELLS = 3_000  # types x panels above which the integer program is skipped (its time)
-SECONDS = 20.0  # safety time limit per solve: hitting it keeps the iterative rounding
-PRICING_ROUNDS = 2  # rounds of new panels while the largest drop exceeds one slot
-SPREAD = 1  # slots by which the program may move each count away from its start
+QUICK = 500  # swaps tried first while some drop exceeds one slot
+SWAPS = 20_000  # swaps at most, after the local search, while some drop exceeds one slot
+POLISH = 100  # swaps lowering the drops lexicographically once all are within a slot
+RISES = 100  # swaps lowering the largest rise, last
+ENUMERATE = 5_000  # feasible panels up to which the whole integer program is solved
+_VISITS = 200_000  # partial panels the listing visits before it gives up
+_TYPES = 200  # types beyond which the listing is not tried (one level of recursion each)
+NODES = 500  # branch-and-bound nodes of the whole integer program
+SECONDS = 20.0  # safety time limit: hitting it leaves the swaps' answer and no floor
+FLOOR_SLACK = 1e-6  # slots taken off HiGHS's bound (its tolerances) before it is claimed
 _TOL = 1e-9
 
 
 @dataclass(frozen=True)
 class RoundingOutcome:
-    """Counts per candidate panel and how the integer program went.
+    """Counts per candidate panel and how they were found.
 
-    ``drop_bound`` is HiGHS's certified lower bound, in probability, on the largest drop
-    in the neighbourhood it searched (see ``sampling.lottery.Rounding``; 0 when unknown).
+    ``drop_floor`` is a proven lower bound, in probability, on the largest drop of every
+    lottery of m feasible panels (0 when none was computed).
     """
 
     panels: tuple[Composition, ...]
     counts: np.ndarray
-    method: str  # "integer_program", or "local_search" when HiGHS was skipped or timed out
-    drop_bound: float
-    added: int  # panels found by pricing, outside the optimum's support
+    method: str  # "swaps", "integer_program" or "local_search" (support only)
+    drop_floor: float
+    added: int  # panels outside the optimum's support
     seconds: float
-
-
-class OraclePricer:
-    """The pricing oracle over a pool's types, built on its first call (often never)."""
-
-    def __init__(self, pool: Pool, quotas: QuotaTable, size: int) -> None:
-        self._args = (pool, quotas, size)
-        self._oracle: PanelOracle | None = None
-
-    def __call__(self, weights: np.ndarray) -> np.ndarray:
-        if self._oracle is None:
-            from sampling.engine.oracle import PanelOracle
-
-            self._oracle = PanelOracle(*self._args)
-        return self._oracle.best(weights).seats
 
 
 def round_min_drop(
@@ -98,51 +78,62 @@ def round_min_drop(
     type_counts: np.ndarray,
     m: int,
     *,
-    pricer: Pricer | None = None,
+    shape: PanelShape | None = None,
 ) -> RoundingOutcome:
-    """Counts of m slots over ``support`` (and priced panels) minimising the largest drop.
+    """Counts of m slots whose largest drop below ``per_type`` is at most one slot if found.
 
     ``start`` is a rounding of the support (counts summing to m), ``per_type`` each type's
-    optimum probability, ``type_counts`` each type's head count.
+    optimum probability, ``type_counts`` each type's head count, ``shape`` the panel
+    polytope over the same types (None: only the support's panels are used).
     """
     began = time.perf_counter()
-    panels = list(support)
     target = per_type * m
     counts = np.asarray(start, dtype=np.int64)
-    # A rise may grow to twice the iterative rounding's largest change while drops fall,
-    # never to (k + 1) slots: that rounding's proven bound still holds.
-    change = max(_extremes(panels, counts, target, type_counts))
-    size = sum(s for _, s in panels[0]) if panels else 0
+    if shape is None:
+        counts = _descended(support, counts, target, type_counts)
+        outcome = (tuple(support), counts, "local_search", 0.0, 0)
+        return RoundingOutcome(*outcome, time.perf_counter() - began)
+    swaps = Swaps(shape, support, counts, target)
+    if swaps.shortfall() <= QUICK:
+        swaps.lower_drops(QUICK, until=1.0)
+    if swaps.largest_drop() > 1.0 + _TOL:  # many types short: slot moves, then swaps again
+        moved = Swaps(shape, support, _descended(support, counts, target, type_counts), target)
+        moved.lower_drops(SWAPS, until=1.0)
+        if moved.largest_drop() < swaps.largest_drop():
+            swaps = moved
+    panels, counts, drop = _polished(swaps)
+    method, floor = "swaps", 0.0
+    if drop > 1.0 + _TOL:
+        listed = feasible_panels(shape, ENUMERATE)
+        solved = None if listed is None else _whole(listed, panels, counts, target, type_counts)
+        if solved is not None:
+            method, floor = "integer_program", solved[2] / m
+            panels, counts, _ = _polished(Swaps(shape, solved[0], solved[1], target))
+    keep = set(support)
+    added = sum(1 for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep)
+    outcome = (tuple(panels), counts, method, floor, added)
+    return RoundingOutcome(*outcome, time.perf_counter() - began)
+
+
+def _descended(
+    support: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+) -> np.ndarray:
+    """The local search over the support. A rise may grow to twice the iterative
+    rounding's largest change while drops fall, never to (k + 1) slots: that rounding's
+    proven bound still holds."""
+    change = max(_extremes(support, counts, target, type_counts))
+    size = sum(s for _, s in support[0]) if support else 0
     cap = max(change, min(2.0 * change, size + 1 - 1e-6))
-    counts = descend(panels, counts, target, type_counts, cap)
-    known = set(panels)
-    for _ in range(PRICING_ROUNDS):
-        if pricer is None or _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL:
-            break
-        dev = _deviation(panels, counts, target, type_counts)
-        fresh = [p for p in _priced(pricer, dev, type_counts) if p not in known]
-        if not fresh:
-            break
-        known.update(fresh)
-        panels.extend(fresh)
-        grown = np.concatenate([counts, np.zeros(len(fresh), np.int64)])
-        counts = descend(panels, grown, target, type_counts, cap)
-    added = len(panels) - len(support)
-    cells = target.size * len(panels)
-    met = _extremes(panels, counts, target, type_counts)[0] <= 1.0 + _TOL
-    if cells > IP_CELLS or (met and cells > IP_ALWAYS):
-        return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
-    solved = _solve(panels, counts, target, type_counts, m, cap)
-    if solved is None:
-        return RoundingOutcome(tuple(panels), counts, "local_search", 0.0, added, _since(began))
-    counts, bound = solved
-    return RoundingOutcome(
-        tuple(panels), counts, "integer_program", bound / m, added, _since(began)
-    )
+    return descend(support, counts, target, type_counts, cap)
 
 
-def _since(began: float) -> float:
-    return time.perf_counter() - began
+def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
+    """``POLISH`` swaps lowering the drops lexicographically, ``RISES`` lowering the largest
+    rise; the panels in use, their counts and the largest drop in slots."""
+    swaps.lower_drops(POLISH)
+    swaps.lower_rises(RISES)
+    panels, counts = swaps.used()
+    return panels, counts, swaps.largest_drop()
 
 
 def _deviation(
@@ -156,80 +147,6 @@ def _deviation(
     return got - target
 
 
-def _priced(pricer: Pricer, dev: np.ndarray, type_counts: np.ndarray) -> list[Composition]:
-    """Panels that seat the types furthest below target and spare those above it."""
-    out: list[Composition] = []
-    short = np.clip(-dev, 0.0, None)
-    over = np.clip(dev, 0.0, None)
-    for weights in (
-        (short - over) / type_counts,
-        np.where(short > 0.5, short, 0.0) / type_counts - over / type_counts,
-        (short > 1.0 - _TOL) / type_counts,
-    ):
-        if np.any(weights > 0):
-            seats = pricer(weights)
-            out.append(tuple((int(t), int(seats[t])) for t in np.flatnonzero(seats)))
-    return list(dict.fromkeys(out))
-
-
-def _solve(
-    panels: list[Composition],
-    start: np.ndarray,
-    target: np.ndarray,
-    type_counts: np.ndarray,
-    m: int,
-    cap: float,
-) -> tuple[np.ndarray, float] | None:
-    """Two solves (largest drop, then largest rise); None when a time limit stopped one."""
-    n_types = target.size
-    n = len(panels)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for j, panel in enumerate(panels):
-        for t, s in panel:
-            share = s / type_counts[t]
-            rows += [t, n_types + t]
-            cols += [j, j]
-            vals += [share, share]
-        rows.append(2 * n_types)
-        cols.append(j)
-        vals.append(1.0)
-    types = np.arange(n_types)
-    rows += types.tolist() + (n_types + types).tolist()
-    cols += [n] * n_types + [n + 1] * n_types
-    vals += [1.0] * n_types + [-1.0] * n_types
-    lower = np.concatenate([target, np.full(n_types, -INF), [m]])
-    upper = np.concatenate([np.full(n_types, INF), target, [m]])
-    integer = np.concatenate([np.ones(n, bool), [False, False]])
-    # A neighbourhood of the start: each count moves by at most SPREAD slots (new panels
-    # start at 0). It keeps branch and bound small; the bound is over this neighbourhood.
-    col_lower = np.concatenate([np.clip(start - SPREAD, 0, None).astype(float), [0.0, 0.0]])
-    col_upper = np.concatenate([(start + SPREAD).astype(float), [INF, cap + 1e-9]])
-    cost = np.zeros(n + 2)
-    cost[n] = 1.0
-    h = new_highs_model(
-        cost,
-        (col_lower, col_upper),
-        (lower, upper),
-        (np.asarray(rows), np.asarray(cols), np.asarray(vals)),
-        integer=integer,
-    )
-    highs_mip_stop(h, seconds=SECONDS, nodes=NODES)
-    first = _run(h, start, panels, target, type_counts, rise=False)
-    if first is None:
-        return None
-    counts, bound = first
-    drop = _extremes(panels, counts, target, type_counts)[0]
-    h.changeColCost(n, 0.0)
-    h.changeColCost(n + 1, 1.0)
-    h.changeColBounds(n, 0.0, drop + 1e-7)
-    second = _run(h, counts, panels, target, type_counts, rise=True)
-    if second is None:
-        return None
-    return second[0], bound
-
-
 def _extremes(
     panels: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
 ) -> tuple[float, float]:
@@ -238,31 +155,126 @@ def _extremes(
     return max(0.0, float(-dev.min(initial=0.0))), max(0.0, float(dev.max(initial=0.0)))
 
 
-def _run(
-    h: highspy.Highs,
-    start: np.ndarray,
+# -- the whole integer program, on small polytopes ------------------------------------
+
+
+def feasible_panels(shape: PanelShape, limit: int) -> list[Composition] | None:
+    """Every panel of the polytope (type order, most seats first), or None beyond ``limit``
+    panels, ``_VISITS`` partial panels or ``_TYPES`` types."""
+    n_types, size = shape.n_types, shape.size
+    if n_types > _TYPES:
+        return None
+    upper = np.minimum(shape.counts, size)
+    upper = np.where(shape.home_of >= 0, np.minimum(upper, 1), upper).tolist()
+    room = np.concatenate([np.cumsum(upper[::-1])[::-1], [0]]).tolist()
+    cat_of = shape.category_of.tolist()
+    lo, hi = shape.lo.tolist(), shape.hi.tolist()
+    home_of = shape.home_of.tolist()
+    cats = [0] * len(lo)
+    homes = [0] * len(shape.households)
+    seats = [0] * n_types
+    found: list[Composition] = []
+    visits = 0
+
+    def walk(t: int, left: int) -> bool:  # False: a limit was hit
+        nonlocal visits
+        visits += 1
+        if visits > _VISITS or len(found) > limit:
+            return False
+        if left == 0:
+            if all(c >= low for c, low in zip(cats, lo, strict=True)):
+                found.append(tuple((u, s) for u, s in enumerate(seats) if s))
+            return True
+        if room[t] < left:
+            return True
+        for x in range(min(upper[t], left), -1, -1):
+            if any(cats[c] + x > hi[c] for c in cat_of[t]):
+                continue
+            h = home_of[t]
+            if h >= 0 and homes[h] + x > 1:
+                continue
+            _add(cats, homes, cat_of[t], h, x)
+            seats[t] = x
+            going = walk(t + 1, left - x)
+            seats[t] = 0
+            _add(cats, homes, cat_of[t], h, -x)
+            if not going:
+                return False
+        return True
+
+    return found if walk(0, size) and len(found) <= limit else None
+
+
+def _add(cats: list[int], homes: list[int], rows: list[int], home: int, x: int) -> None:
+    for c in rows:
+        cats[c] += x
+    if home >= 0:
+        homes[home] += x
+
+
+def _whole(
+    listed: list[Composition],
     panels: list[Composition],
+    counts: np.ndarray,
     target: np.ndarray,
     type_counts: np.ndarray,
-    *,
-    rise: bool,
-) -> tuple[np.ndarray, float] | None:
-    """Run from ``start``: the counts (never worse than ``start``) and HiGHS's bound.
+) -> tuple[list[Composition], np.ndarray, float] | None:
+    """HiGHS over every listed panel: (panels, counts, proven floor in slots), from
+    ``counts`` as incumbent; None when the safety time limit stopped it.
 
-    None when the safety time limit or an unexpected status ended the solve.
+    The floor holds over every lottery; its answer is taken only when it lowers the
+    largest drop and keeps every rise below (k + 1) slots.
     """
-    before = _extremes(panels, start, target, type_counts)
-    ran = run_highs_mip(h, np.concatenate([start.astype(float), before]))
+    m = int(counts.sum())
+    n_types, n = target.size, len(listed)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for j, panel in enumerate(listed):
+        for t, s in panel:
+            rows.append(t)
+            cols.append(j)
+            vals.append(s / type_counts[t])
+        rows.append(n_types)
+        cols.append(j)
+        vals.append(1.0)
+    rows += list(range(n_types))
+    cols += [n] * n_types
+    vals += [1.0] * n_types
+    cost = np.zeros(n + 1)
+    cost[n] = 1.0
+    h = new_highs_model(
+        cost,
+        (np.zeros(n + 1), np.concatenate([np.full(n, float(m)), [INF]])),
+        (np.concatenate([target, [m]]), np.concatenate([np.full(n_types, INF), [m]])),
+        (np.asarray(rows), np.asarray(cols), np.asarray(vals)),
+        integer=np.concatenate([np.ones(n, bool), [False]]),
+    )
+    highs_mip_stop(h, seconds=SECONDS, nodes=NODES)
+    where = {p: j for j, p in enumerate(listed)}
+    start = np.zeros(n + 1)
+    for p, c in zip(panels, counts.tolist(), strict=True):
+        if p not in where:
+            return None  # not a panel of the polytope as listed: no claim
+        start[where[p]] += c
+    drop = _extremes(panels, counts, target, type_counts)[0]
+    start[n] = drop
+    ran = run_highs_mip(h, start)
     if ran is None:
-        return None  # kTimeLimit among them: its answer would depend on the machine
+        return None
     values, bound = ran
-    bound = max(0.0, bound)
-    if values.size != len(panels) + 2:
-        return start, bound
-    counts = np.rint(values[: len(panels)]).astype(np.int64)
-    if counts.min(initial=0) < 0 or int(counts.sum()) != int(start.sum()):
-        return start, bound
-    after = _extremes(panels, counts, target, type_counts)
-    k = 1 if rise else 0
-    worse = after[k] > before[k] + 1e-9 or (rise and after[0] > before[0] + 1e-9)
-    return (start if worse else counts), bound
+    floor = max(0.0, bound - FLOOR_SLACK)
+    found = np.rint(values[:n]).astype(np.int64)
+    size = sum(s for _, s in listed[0])
+    drop_rise = _extremes(listed, found, target, type_counts)
+    better = (
+        found.min(initial=0) >= 0
+        and int(found.sum()) == m
+        and drop_rise[0] < drop - _TOL
+        and drop_rise[1] < size + 1 - 1e-6  # the iterative rounding's bound still holds
+    )
+    if not better:
+        return panels, counts, min(floor, drop)
+    used = np.flatnonzero(found)
+    kept = [listed[j] for j in used.tolist()]
+    return kept, found[used], min(floor, _extremes(kept, found[used], target, type_counts)[0])

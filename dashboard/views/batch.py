@@ -1,12 +1,14 @@
 """Batch selection: every ready site of a deliberation at once; its progress and each outcome.
 
 The batch runs in a background thread (``dashboard.batch_jobs``); the progress view
-refreshes itself every two seconds while it runs. Coordinators and admins only.
+refreshes itself every two seconds while it runs. Coordinators and admins only. End to
+end, each site uses its own census margins (``recruitment.usecases.batch``).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +16,7 @@ import streamlit as st
 from dashboard import batch_jobs
 from dashboard.ui import attempt, db, draw_inputs, guard, lang, plain, show_error, tr
 from recruitment import usecases as uc
+from sampling import PropensityModel
 
 who = guard("batch")
 st.title(tr("page.batch"))
@@ -37,6 +40,11 @@ with st.form("batch_form"):
     )
     drawn = draw_inputs("batch", alternates=10)
     workers = st.number_input(tr("batch.workers"), 1, 64, os.cpu_count() or 1, key="batch_workers")
+    end_to_end = st.checkbox(
+        tr("selection.end_to_end"),
+        key="batch_end_to_end",
+        help=f"{tr('selection.end_to_end_help')} {tr('batch.end_to_end_help')}",
+    )
     go = st.form_submit_button(tr("batch.start"), type="primary", key="batch_go")
 if go:
     job = attempt(
@@ -44,7 +52,8 @@ if go:
         db(),
         who,
         str(deliberation),
-        drawn,
+        # no margins: each site's census margins, stored with its quotas
+        replace(drawn, end_to_end=PropensityModel({})) if end_to_end else drawn,
         country=str(country) or None,
         workers=int(workers),
     )

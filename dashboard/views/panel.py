@@ -1,4 +1,4 @@
-"""Panel management: seat statuses, replacing a drop-out from the alternates, the export."""
+"""Panel management: seat statuses, replacing a drop-out, the export, the invitations."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
+from dashboard.invitation_editor import invitations_section
 from dashboard.ui import attempt, db, labeller, lang, plain, seat_table, site_page, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
@@ -116,3 +117,6 @@ if may(who, Action.EXPORT_PANEL, site, db()):
             on_click=attempt,
             args=(uc.record_panel_export, db(), who, ready[0]),
         )
+
+if may(who, Action.VIEW_CONTACTS, site, db()) and may(who, Action.RECORD_STATUS, site, db()):
+    invitations_section(who, site, details.run_id)

@@ -17,11 +17,10 @@ from dashboard.i18n import LANGUAGES, format_date
 from dashboard.paper_forms import paper_forms
 from dashboard.registration_texts import (
     consent_text,
-    language_name,
+    form_in_chosen_language,
     read_aloud,
     sheet,
     state_message,
-    text_languages,
 )
 from dashboard.ui import attempt, db, lang, plain, show_error, site_page, tr
 from quotas.problems import KleroError
@@ -80,13 +79,7 @@ if settings.opens is not None and st.button(tr("registration.shut"), key="reg_sh
 
 st.subheader(tr("registration.consent"))
 st.caption(tr("registration.consent_help"))
-consent_lang = st.selectbox(
-    tr("registration.language"),
-    text_languages(),
-    format_func=language_name,
-    key="reg_consent_lang",
-)
-in_lang = attempt(uc.site_form, db(), who, site, consent_lang)
+consent_lang, in_lang = form_in_chosen_language(who, site, "reg_consent_lang")
 if in_lang is not None:
     with st.form("registration_consent"):
         written = st.text_area(
@@ -112,29 +105,27 @@ if in_lang is not None:
     st.caption(tr("registration.print_help"))
     printed = sheet(in_lang)
     script = read_aloud(in_lang)
-    buttons = st.columns(3)
-    buttons[0].download_button(
-        tr("registration.form_html"),
-        sheet_html(printed),
-        file_name=f"{site}-form-{consent_lang}.html",
-        mime="text/html",
-        key="reg_form_html",
-    )
-    buttons[1].download_button(
-        tr("registration.form_pdf"),
-        sheet_pdf(printed),
-        file_name=f"{site}-form-{consent_lang}.pdf",
-        mime="application/pdf",
-        key="reg_form_pdf",
-    )
     title = tr("script.title", site=in_lang.site_name)
-    buttons[2].download_button(
-        tr("registration.script_html"),
-        script_html(consent_lang, title, script),
-        file_name=f"{site}-script-{consent_lang}.html",
-        mime="text/html",
-        key="reg_script_html",
+    # label, data, what and suffix (the file's name and widget's key), type
+    downloads: tuple[tuple[str, str | bytes, str, str], ...] = (
+        ("registration.form_html", sheet_html(printed), "form.html", "text/html"),
+        ("registration.form_pdf", sheet_pdf(printed), "form.pdf", "application/pdf"),
+        (
+            "registration.script_html",
+            script_html(consent_lang, title, script),
+            "script.html",
+            "text/html",
+        ),
     )
+    for column, (label, data, kind, mime) in zip(st.columns(3), downloads, strict=True):
+        name, suffix = kind.split(".")
+        column.download_button(
+            tr(label),
+            data,
+            file_name=f"{site}-{name}-{consent_lang}.{suffix}",
+            mime=mime,
+            key=f"reg_{name}_{suffix}",
+        )
     with st.expander(plain(title)):
         for line in script:
             st.markdown(plain(line))

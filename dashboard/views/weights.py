@@ -2,7 +2,8 @@
 
 The weights come from ``uc.site_weights`` (the run's census shares); the balance tests
 are ``quotas.balance_tests`` on the panel against the run's targets, the same figures
-as in ``klero report`` (with its explanations).
+as in ``klero report`` (with its explanations). Each download is recorded in the audit
+trail when clicked (``weights.export``, as ``klero weights --site ... --out``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ st.download_button(
     f"weights-{site}-{found.group}.csv",
     "text/csv",
     key="weights_csv",
+    on_click=attempt,  # handed over: recorded in the audit trail (weights.export)
+    args=(uc.record_weights_export, db(), who, found, "weights"),
 )
 
 st.subheader(tr("weights.tests"))
@@ -106,4 +109,6 @@ st.download_button(
     f"balance-tests-{site}-{found.group}.csv",
     "text/csv",
     key="weights_tests_csv",
+    on_click=attempt,
+    args=(uc.record_weights_export, db(), who, found, "balance_tests"),
 )

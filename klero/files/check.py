@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from klero.files.inputs import Inputs, load_inputs
-from klero.options import JsonOpt, cli_language, emit_json, split_columns
+from klero.options import (
+    IdOpt,
+    JsonOpt,
+    TolerancePointsOpt,
+    ToleranceSeatsOpt,
+    cli_language,
+    emit_json,
+    split_columns,
+)
 from klero.output import write_file
 from quotas.apportion import Method
 from quotas.balance import balance_table
@@ -24,7 +32,6 @@ from quotas.targets import quotas_from_margins
 PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
 QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
 SizeOpt = Annotated[int, typer.Option("--size", help="Panel size (seats).", min=1)]
-IdOpt = Annotated[str, typer.Option("--id-column", help="Column holding each person's id.")]
 AddressOpt = Annotated[
     str | None,
     typer.Option("--address-columns", help="Comma-separated address columns (households)."),
@@ -150,13 +157,8 @@ def quotas_command(
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the quota table (.csv or .xlsx).")
     ],
-    tolerance_seats: Annotated[
-        int | None, typer.Option("--tolerance-seats", help="Seats either side of the target.")
-    ] = None,
-    tolerance_points: Annotated[
-        float | None,
-        typer.Option("--tolerance-points", help="Percentage points either side of the target."),
-    ] = None,
+    tolerance_seats: ToleranceSeatsOpt = None,
+    tolerance_points: TolerancePointsOpt = None,
     method: Annotated[
         Method, typer.Option("--method", help="How seats are shared out among categories.")
     ] = Method.LARGEST_REMAINDER,

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from klero.options import JsonOpt, emit_json
+from klero.options import JsonOpt, TableOutOpt, emit_json
 from klero.output import table_writer, write_file
 from quotas.problems import KleroError
 from quotas.seats import read_populations
@@ -42,12 +42,13 @@ def draw_command(
     backups: Annotated[
         int, typer.Option("--backups", help="Also draw this many backup places.", min=0)
     ] = 0,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write every place's row (.csv or .xlsx).")
-    ] = None,
+    out: TableOutOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
-    """Draw --count places of --places by systematic PPS, from --seed or --public-number."""
+    """Draw --count places of --places by systematic PPS, from --seed or --public-number.
+
+    --out writes every place's row.
+    """
     if (seed is None) == (public_number is None):
         raise KleroError("places_seed_or_number")
     people = read_populations(places, "place")

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from klero.options import DRAW_NUMBER_MAX, JsonOpt, cli_language, emit_json
+from klero.options import (
+    JsonOpt,
+    PublicNumberOpt,
+    SeedOpt,
+    cli_language,
+    emit_json,
+)
 from quotas.messages import render
 from quotas.problems import KleroError
 from sampling import draw_panel, read_lottery
@@ -22,21 +28,14 @@ def verify_command(
     out_dir: Annotated[
         Path, typer.Option("--out-dir", help="Folder of a published selection (klero select).")
     ],
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="The seed announced.", min=0, max=DRAW_NUMBER_MAX),
-    ] = None,
-    public_number: Annotated[
-        int | None,
-        typer.Option(
-            "--public-number", help="The number drawn in public.", min=0, max=DRAW_NUMBER_MAX
-        ),
-    ] = None,
+    seed: SeedOpt = None,
+    public_number: PublicNumberOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
     """Re-draw a published lottery and check that it gives the published panel.
 
-    Uses only lottery.csv, lottery_types.csv and report.json: anyone can run it.
+    Uses only lottery.csv, lottery_types.csv and report.json: anyone can run it. Without
+    --seed or --public-number, the one report.json announces.
     Exit 0: the panel matches; 1: it does not.
     """
     report = _published_report(out_dir)

@@ -21,15 +21,17 @@ from sampling import SelectionSettings
 def select_all_ready(
     deliberation: str,
     settings: SelectionSettings,
-    *,
-    country: str | None,
-    workers: int | None,
-    scheduler: str | None,
-    database_url: str | None,
-    user: str | None,
+    compute: tuple[str | None, int | None, str | None],
+    login: tuple[str | None, str | None],
     as_json: bool,
 ) -> int:
-    """Run the batch and print its outcomes; the exit code is the report's (0, 1 or 3)."""
+    """Run the batch and print its outcomes; the exit code is the report's (0, 1 or 3).
+
+    ``compute``: the country the batch keeps to, the local processes and the Dask
+    scheduler (each None: all countries, the cores, no scheduler); ``login``: the
+    database URL and the acting user.
+    """
+    country, workers, scheduler = compute
     callback, bar = progress_for(not as_json)
 
     def progress(outcome: uc.SiteOutcome, done: int, total: int) -> None:
@@ -37,7 +39,7 @@ def select_all_ready(
             callback(f"sites {done}/{total}", done / max(total, 1))
 
     try:
-        with logged_in(database_url, user) as (db, actor):
+        with logged_in(*login) as (db, actor):
             executor = executor_for(workers, scheduler)
             try:
                 report = uc.run_batch(

@@ -14,6 +14,7 @@ from klero.service import (
     audit,
     database,
     deliberations,
+    invitations,
     labels,
     panels,
     pools,
@@ -25,6 +26,10 @@ from klero.service import (
 # A site's public registration, on the ``site`` group (klero/service/registration.py).
 deliberations.site_app.command("registration")(registration.site_registration)
 deliberations.site_app.command("consent")(registration.site_consent)
+# Invitations by mail merge (klero/service/invitations.py).
+deliberations.site_app.command("meeting")(invitations.site_meeting)
+deliberations.site_app.command("message")(invitations.site_message)
+panels.panel_app.command("invitations")(invitations.panel_invitations)
 service_app = typer.Typer(no_args_is_help=True, add_completion=False)
 for group, name in (
     (database.db_app, "db"),

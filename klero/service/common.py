@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import typer
@@ -28,6 +29,13 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 SiteOpt = Annotated[str, typer.Option("--site", help="Site code, e.g. FR-lyon.")]
+
+
+def given_text(file: Path | None, text: str | None) -> str:
+    """The text of ``--file`` (UTF-8) or of ``--text``: exactly one of them is given."""
+    if (file is None) == (text is None):
+        raise KleroError("cli_options_one_of", choices="--file, --text")
+    return file.read_text("utf-8") if file is not None else str(text)
 
 
 def password() -> str:

@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.options import (
+    DbOpt,
+    DeliberationOpt,
+    JsonOpt,
+    MarginsFileOpt,
+    TolerancePointsOpt,
+    ToleranceSeatsOpt,
+    UserOpt,
+    emit_json,
+    split_columns,
+)
 from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -39,7 +49,7 @@ def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -
 
 @delib_app.command("criteria")
 def delib_criteria(
-    deliberation: Annotated[str, typer.Option("--deliberation")],
+    deliberation: DeliberationOpt,
     set_: Annotated[
         str | None,
         typer.Option(
@@ -73,7 +83,7 @@ def delib_criteria(
 
 @delib_app.command("add-country")
 def delib_country(
-    deliberation: Annotated[str, typer.Option("--deliberation")],
+    deliberation: DeliberationOpt,
     code: Annotated[str, typer.Option("--code", help="ISO 3166 code, e.g. FR.")],
     name: Annotated[str, typer.Option("--name")],
     database_url_: DbOpt = None,
@@ -86,7 +96,7 @@ def delib_country(
 
 @delib_app.command("import-plan")
 def delib_import_plan(
-    deliberation: Annotated[str, typer.Option("--deliberation")],
+    deliberation: DeliberationOpt,
     file: Annotated[Path, typer.Option("--file", help="The plan: a CSV or XLSX file.")],
     database_url_: DbOpt = None,
     user: UserOpt = None,
@@ -126,7 +136,7 @@ def delib_import_plan(
 
 @site_app.command("create")
 def site_create(
-    deliberation: Annotated[str, typer.Option("--deliberation")],
+    deliberation: DeliberationOpt,
     country: Annotated[str, typer.Option("--country", help="Country code.")],
     code: Annotated[str, typer.Option("--code", help="Short unique code, e.g. FR-lyon.")],
     name: Annotated[str, typer.Option("--name")],
@@ -184,9 +194,9 @@ def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOp
 def site_quotas(
     site: SiteOpt,
     table: Annotated[Path | None, typer.Option("--table", help="Quota table file.")] = None,
-    margins: Annotated[Path | None, typer.Option("--margins", help="Census margins file.")] = None,
-    tolerance_seats: Annotated[int | None, typer.Option("--tolerance-seats")] = None,
-    tolerance_points: Annotated[float | None, typer.Option("--tolerance-points")] = None,
+    margins: MarginsFileOpt = None,
+    tolerance_seats: ToleranceSeatsOpt = None,
+    tolerance_points: TolerancePointsOpt = None,
     database_url_: DbOpt = None,
     user: UserOpt = None,
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, cli_language, emit_json
+from klero.options import DbOpt, DeliberationOpt, JsonOpt, UserOpt, cli_language, emit_json
 from klero.output import table_writer, write_file
 from klero.service.common import run_as
 from quotas.exports import table_format
@@ -26,7 +26,7 @@ from recruitment import usecases as uc
 
 
 def labels_command(
-    deliberation: Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")],
+    deliberation: DeliberationOpt,
     import_: Annotated[
         Path | None, typer.Option("--import", help="Set the labels of this file (CSV or XLSX).")
     ] = None,

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from klero.files.select import print_end_to_end
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.options import DbOpt, JsonOpt, RunOpt, UserOpt, emit_json, split_columns
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
 from klero.service.common import SiteOpt, logged_in, run_as, say
@@ -23,7 +23,6 @@ from sampling import SelectionSettings
 
 volunteer_app = typer.Typer(no_args_is_help=True)
 panel_app = typer.Typer(no_args_is_help=True)
-RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
 
 
 def select_for_site(

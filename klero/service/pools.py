@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.options import DbOpt, DeliberationOpt, IdOpt, JsonOpt, UserOpt, emit_json, split_columns
 from klero.service.common import SiteOpt, logged_in, say
 from quotas.problems import Problem, errors_only
 from recruitment import usecases as uc
@@ -55,7 +55,7 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 def pool_import(
     site: SiteOpt,
     file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
-    id_column: Annotated[str, typer.Option("--id-column")] = "id",
+    id_column: IdOpt = "id",
     feature_columns: FeatureOpt = None,
     attribute_columns: AttributeOpt = None,
     contact_columns: Annotated[
@@ -187,7 +187,7 @@ def pool_classify(
 
 @pool_app.command("duplicates")
 def pool_duplicates(
-    deliberation: Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")],
+    deliberation: DeliberationOpt,
     database_url_: DbOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,

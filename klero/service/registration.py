@@ -14,8 +14,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, UserOpt
-from klero.service.common import SiteOpt, logged_in, run_as, say
-from quotas.problems import KleroError
+from klero.service.common import SiteOpt, given_text, logged_in, run_as, say
 from recruitment import usecases as uc
 
 DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
@@ -71,9 +70,7 @@ def site_consent(
     user: UserOpt = None,
 ) -> None:
     """Set the consent text volunteers agree to in one language (empty: the default wording)."""
-    if (file is None) == (text is None):
-        raise KleroError("cli_options_one_of", choices="--file, --text")
-    written = file.read_text("utf-8") if file is not None else str(text)
+    written = given_text(file, text)
     run_as(database_url_, user, uc.set_consent_text, site, lang, written)
     if written.strip():
         say("svc_consent_saved", site=site, lang=lang, count=len(written.strip()))

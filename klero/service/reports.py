@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, chosen_language, cli_language, emit_json
+from klero.options import (
+    CountryOpt,
+    DbOpt,
+    DeliberationOpt,
+    JsonOpt,
+    UserOpt,
+    chosen_language,
+    cli_language,
+    emit_json,
+)
 from klero.service.common import logged_in
 from quotas.messages import render
 from recruitment import usecases as uc
@@ -20,16 +29,14 @@ from recruitment.reports import report_format, write_report
 
 
 def report_command(
-    deliberation: Annotated[str, typer.Option("--deliberation", help="The deliberation's name.")],
+    deliberation: DeliberationOpt,
     out: Annotated[
         Path, typer.Option("--out", help="The file to write: .html, .csv, .xlsx or .pdf.")
     ],
     level: Annotated[
         str, typer.Option("--level", help="One unit per: global, country or region.")
     ] = "global",
-    country: Annotated[
-        str | None, typer.Option("--country", help="Only this country's sites (ISO code).")
-    ] = None,
+    country: CountryOpt = None,
     lang: Annotated[
         str | None,
         typer.Option(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from klero.files.weights import WeightsResult, print_weights
-from klero.output import table_writer, write_file
-from klero.service.common import run_as
+from klero.output import staged, table_writer
+from klero.service.common import logged_in, run_as
+from quotas.exports import table_format
 from recruitment import usecases as uc
 
 
@@ -21,13 +22,34 @@ def weights_for_site(
     user: str | None,
     as_json: bool,
 ) -> int:
-    """Compute the site's weights through the service, write ``--out`` and print them."""
-    found = run_as(
-        database_url, user, uc.site_weights, site, attendees=attendees, trim=trim, criteria=criteria
-    )
+    """Compute the site's weights through the service, write ``--out`` and print them.
+
+    Writing ``--out`` is recorded in the audit trail (``weights.export``); the file is in
+    place before that record commits, and taken out again if the commit fails.
+    """
+    if out is None:
+        found = run_as(
+            database_url,
+            user,
+            uc.site_weights,
+            site,
+            attendees=attendees,
+            trim=trim,
+            criteria=criteria,
+        )
+    else:
+        table_format(out)  # a wrong file name is refused before any work
+        with logged_in(database_url, user) as (db, actor), staged(out.parent) as files:
+            found = uc.site_weights(
+                db,
+                actor,
+                site,
+                attendees=attendees,
+                trim=trim,
+                criteria=criteria,
+                write=lambda f: files.publish({out.name: table_writer(f)}),
+            )
     result = WeightsResult(found.ids, found.weights, found.categories)
-    if out is not None:
-        write_file(out, table_writer(found.frame()))
     about = {
         "site": found.site,
         "run": found.run_id,

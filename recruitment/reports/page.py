@@ -9,18 +9,9 @@ import pandas as pd
 
 from quotas.languages import direction
 from quotas.messages import render
-from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
-from recruitment.reports.tables import (
-    balance_frame,
-    gaps_frame,
-    header,
-    labelled,
-    provenance_frame,
-    sites_frame,
-    unit_label,
-    units_frame,
-)
+from recruitment.reports.sections import MAP, NOTES, PERCENT_COLUMNS, Section, opening, sections
+from recruitment.reports.tables import header
 from recruitment.reports.worldmap import world_svg
 
 _STYLE = (
@@ -31,15 +22,12 @@ _STYLE = (
     ".neg{background:#fdd}.pos{background:#dde}.worldmap{max-width:1100px;background:#fff}"
     ".note{color:#555;max-width:60em}@media print{body{margin:0}}"
 )
-# Share columns shown as percentages; gaps coloured.
-_PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
-_PERCENT |= {"tvd", "gap_low", "gap_high"}
 
 
 def _cell(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "<td></td>"
-    if column in _PERCENT and isinstance(value, int | float):
+    if column in PERCENT_COLUMNS and isinstance(value, int | float):
         style = ""
         if column == "deviation" and abs(value) >= 0.05:
             style = ' class="neg"' if value < 0 else ' class="pos"'
@@ -89,37 +77,9 @@ def _missing(value: float | None) -> bool:
 def report_html(report: Report, lang: str = "en") -> str:
     """The report as one HTML page (UTF-8 text), printable, with no external reference."""
     title = render(f"report_title_{report.level}", {"deliberation": report.deliberation}, lang)
-    runs = len(report.runs)
-    intro = [
-        render(
-            "report_generated",
-            {"at": report.generated_at, "engine": report.engine, "runs": runs},
-            lang,
-        )
-    ]
-    if report.country:
-        intro.append(render("report_only_country", {"country": report.country}, lang))
-    sections = [
-        ("report_section_units", table_html(units_frame(report, lang), lang)),
-        (
-            "report_section_map",
-            map_svg(report, lang)
-            + f'<p class="note">{html.escape(render("report_map_legend", {}, lang))}</p>',
-        ),
-        ("report_section_gaps", table_html(labelled(gaps_frame(report, lang), report, lang), lang)),
-        ("report_section_balance", _balance_tables(report, lang)),
-        ("report_section_tests", _tests_section(report, lang)),
-        ("report_section_sites", table_html(sites_frame(report, lang), lang)),
-        ("report_section_provenance", table_html(provenance_frame(report), lang)),
-    ]
-    notes = "".join(
-        f'<p class="note">{html.escape(render(code, {}, lang))}</p>'
-        for code in ("report_pooling", "report_fairness_note")
-    )
-    body = "".join(
-        f"<h2>{html.escape(render(code, {}, lang))}</h2>{content}" for code, content in sections
-    )
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in intro)
+    notes = "".join(f'<p class="note">{html.escape(render(code, {}, lang))}</p>' for code in NOTES)
+    body = "".join(_section_html(section, report, lang) for section in sections(report, lang))
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in opening(report, lang))
     return (
         f"<!doctype html><html lang='{html.escape(lang)}' dir='{direction(lang)}'>"
         "<head><meta charset='utf-8'>"
@@ -128,19 +88,14 @@ def report_html(report: Report, lang: str = "en") -> str:
     )
 
 
-def _tests_section(report: Report, lang: str) -> str:
-    """The balance tests: what the figures mean, then one row per unit and criterion."""
-    notes = "".join(f'<p class="note">{html.escape(p)}</p>' for p in explanations(lang))
-    return notes + table_html(balance_tests_frame(report, lang), lang)
-
-
-def _balance_tables(report: Report, lang: str) -> str:
-    """Per unit, its pooled categories: target, panel and gap."""
-    frame = balance_frame(report, lang)
-    shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
-    parts = []
-    for unit in report.units:
-        label = unit_label(report, unit, lang)
-        part = labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang)
-        parts.append(f"<h3>{html.escape(label)}</h3>{table_html(part, lang)}")
+def _section_html(section: Section, report: Report, lang: str) -> str:
+    """A section's heading, then the map (its own section), notes and tables."""
+    parts = [f"<h2>{html.escape(render(section.code, {}, lang))}</h2>"]
+    if section.code == MAP:
+        parts.append(map_svg(report, lang))
+    parts += [f'<p class="note">{html.escape(note)}</p>' for note in section.notes]
+    for label, frame in section.tables:
+        if label is not None:
+            parts.append(f"<h3>{html.escape(label)}</h3>")
+        parts.append(table_html(frame, lang))
     return "".join(parts)

@@ -20,22 +20,11 @@ from fpdf import FPDF
 from quotas.languages import language, resolve
 from quotas.messages import ENGLISH, catalogues, merged, render
 from quotas.pdf_text import latin, writable
-from recruitment.reports.balance_tests import balance_tests_frame, explanations
 from recruitment.reports.model import Report
 from recruitment.reports.page import map_svg
-from recruitment.reports.tables import (
-    balance_frame,
-    gaps_frame,
-    header,
-    labelled,
-    provenance_frame,
-    sites_frame,
-    unit_label,
-    units_frame,
-)
+from recruitment.reports.sections import MAP, NOTES, PERCENT_COLUMNS, Section, opening, sections
+from recruitment.reports.tables import header
 
-_PERCENT = {"target_share", "panel_share", "deviation", "max_abs_deviation"}
-_PERCENT |= {"tvd", "gap_low", "gap_high"}
 # The units' columns are many: the PDF shows them as three tables.
 _UNIT_MAIN = (
     *("unit", "sites", "panels", "planned_seats", "seats", "score", "max_abs_deviation"),
@@ -46,7 +35,7 @@ _UNIT_MAIN = (
 def _text(column: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if column in _PERCENT and isinstance(value, int | float):
+    if column in PERCENT_COLUMNS and isinstance(value, int | float):
         return f"{100 * value:.1f} %"
     return latin(str(value))
 
@@ -155,35 +144,29 @@ def report_pdf(report: Report, lang: str = "en") -> bytes:
     _heading(pdf, title, 16)
     if lang != asked and resolve(asked) is not None:
         _paragraph(pdf, render("report_pdf_in_english", {"language": language(asked).english}))
-    params = {"at": report.generated_at, "engine": report.engine, "runs": len(report.runs)}
-    _paragraph(pdf, render("report_generated", params, lang))
-    if report.country:
-        _paragraph(pdf, render("report_only_country", {"country": report.country}, lang))
-    for code in ("report_pooling", "report_fairness_note"):
-        _paragraph(pdf, render(code, {}, lang))
-    _map(pdf, report, lang)
-    units = units_frame(report, lang)
-    _heading(pdf, render("report_section_units", {}, lang))
-    _table(pdf, units[list(_UNIT_MAIN)], lang)
-    _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("volunteers_"))]], lang)
-    _table(pdf, units[["unit", *(c for c in units.columns if c.startswith("status_"))]], lang)
-    _heading(pdf, render("report_section_gaps", {}, lang))
-    _table(pdf, labelled(gaps_frame(report, lang), report, lang), lang)
-    _heading(pdf, render("report_section_balance", {}, lang))
-    frame = balance_frame(report, lang)
-    shown = ["feature", "value", "sites", "seats", "selected", "target_share", "panel_share"]
-    for unit in report.units:
-        label = unit_label(report, unit, lang)
-        _heading(pdf, label, 9)
-        _table(
-            pdf, labelled(frame[frame["unit"] == label][[*shown, "deviation"]], report, lang), lang
-        )
-    _heading(pdf, render("report_section_tests", {}, lang))
-    for text in explanations(lang):
+    for text in [*opening(report, lang), *(render(code, {}, lang) for code in NOTES)]:
         _paragraph(pdf, text)
-    _table(pdf, balance_tests_frame(report, lang), lang)
-    _heading(pdf, render("report_section_sites", {}, lang))
-    _table(pdf, sites_frame(report, lang), lang)
-    _heading(pdf, render("report_section_provenance", {}, lang))
-    _table(pdf, provenance_frame(report), lang, size=5.5)
+    _map(pdf, report, lang)  # first, under the opening (the map's section has no place here)
+    for section in sections(report, lang):
+        if section.code != MAP:
+            _section(pdf, section, lang)
     return bytes(pdf.output())
+
+
+def _section(pdf: FPDF, section: Section, lang: str) -> None:
+    """A section's heading, notes and tables (the units' table in three, being wide)."""
+    _heading(pdf, render(section.code, {}, lang))
+    for text in section.notes:
+        _paragraph(pdf, text)
+    for label, frame in section.tables:
+        if label is not None:
+            _heading(pdf, label, 9)
+        if section.code == "report_section_units":
+            _table(pdf, frame[list(_UNIT_MAIN)], lang)
+            for part in ("volunteers_", "status_"):
+                _table(
+                    pdf, frame[["unit", *(c for c in frame.columns if c.startswith(part))]], lang
+                )
+        else:
+            small = section.code == "report_section_provenance"
+            _table(pdf, frame, lang, size=5.5 if small else 6.5)

@@ -30,9 +30,21 @@ from recruitment.usecases.batch import (
     SiteOutcome,
     plan_batch,
     run_batch,
-    site_number,
 )
+from recruitment.usecases.batch_numbers import site_number
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
+from recruitment.usecases.invitation_texts import (
+    InvitationTexts,
+    invitation_texts,
+    set_meeting,
+    set_message_template,
+)
+from recruitment.usecases.invitations import (
+    InvitationExport,
+    export_invitations,
+    prepare_invitations,
+    record_invitations,
+)
 from recruitment.usecases.labels import (
     LabelsReport,
     deliberation_labels,
@@ -165,7 +177,7 @@ from recruitment.usecases.volunteers import (
     register_people,
     register_volunteer,
 )
-from recruitment.usecases.weights import SiteWeights, site_weights
+from recruitment.usecases.weights import SiteWeights, record_weights_export, site_weights
 
 
 def start(url: str | None = None) -> Database:
@@ -189,6 +201,8 @@ __all__ = [
     "ImportPreview",
     "ImportRefused",
     "ImportReport",
+    "InvitationExport",
+    "InvitationTexts",
     "LabelsReport",
     "LoginLock",
     "LoginLocked",
@@ -252,6 +266,7 @@ __all__ = [
     "disable_totp",
     "enable_totp",
     "erase_volunteer",
+    "export_invitations",
     "export_panel",
     "export_volunteer_data",
     "import_frame",
@@ -259,6 +274,7 @@ __all__ = [
     "import_plan",
     "import_pool",
     "import_users",
+    "invitation_texts",
     "list_runs",
     "list_sites",
     "move_person",
@@ -268,11 +284,14 @@ __all__ = [
     "plan_batch",
     "plan_document",
     "plan_seats",
+    "prepare_invitations",
     "prepare_panel_export",
     "preview_import",
     "read_user_rows",
+    "record_invitations",
     "record_panel_export",
     "record_seat_status",
+    "record_weights_export",
     "recover_interrupted_runs",
     "register_online",
     "register_people",
@@ -288,6 +307,8 @@ __all__ = [
     "set_consent_text",
     "set_criteria",
     "set_labels",
+    "set_meeting",
+    "set_message_template",
     "set_quotas",
     "set_quotas_from_file",
     "set_quotas_from_margins",

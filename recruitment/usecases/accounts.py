@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from recruitment.db import Database
 from recruitment.models import SignInFailure, User, UserTotp
 from recruitment.permissions import Action, Actor, require
-from recruitment.usecases import signin
+from recruitment.usecases import lockout, signin
 
 
 class FactorState(StrEnum):
@@ -58,7 +58,7 @@ def sign_in_locks(db: Database, actor: Actor, *, now: datetime | None = None) ->
     """Logins with failed sign-ins that still count toward a lock (admins only), locked first."""
     require(actor, Action.MANAGE_ORGANISATIONS)
     now = now or signin.clock()
-    since = now - signin.FAILURE_WINDOW - signin.LOCK_DURATION
+    since = now - lockout.FAILURE_WINDOW - lockout.LOCK_DURATION
     with db.unit_of_work() as session:
         counts = session.execute(
             select(SignInFailure.login, func.count())
@@ -72,7 +72,7 @@ def sign_in_locks(db: Database, actor: Actor, *, now: datetime | None = None) ->
             ).scalars()
         }
         known = [
-            LoginLock(login, users[login], int(n), signin.locked_until(session, login, now))
+            LoginLock(login, users[login], int(n), lockout.locked_until(session, login, now))
             for login, n in counts
             if login in users
         ]

@@ -10,15 +10,17 @@ the same step (1), start and snapshot in the database; step (2), the pure pipeli
 by an executor (``recruitment.batch_compute``: inline, a local process pool or a Dask
 cluster); step (3), seats stored and the run marked succeeded, or marked failed with the
 error's code. Steps (1) and (3) stay in this process. A site's draw number is derived
-from the batch's seed (or public number) and the site code by ``site_number``; the
+from the batch's seed (or public number) and the site code (``batch_numbers``); the
 batch's id, its number and the derivation are recorded in each run's settings
 (``settings["batch"]``), so the run re-runs and verifies like any other.
+
+End to end (a ``PropensityModel`` without margins), each site takes its stored census
+margins as a ``--site`` run does, recorded in its run; one without fails
+(``batch_site_no_margins``) and the others go on.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import secrets
 import time
 from collections import deque
@@ -35,27 +37,15 @@ from recruitment.batch_compute import ComputeFailure, Executor, Inline, Outcome
 from recruitment.db import Database
 from recruitment.models import Country, QuotaSet, SelectionRun, Site, Volunteer
 from recruitment.permissions import Action, Actor, require
+from recruitment.usecases.batch_numbers import DERIVATION, site_settings
 from recruitment.usecases.common import deliberation_named
 from recruitment.usecases.selection import _finish, _record_failure, _start, _Started
 from sampling import SelectionSettings
 
-#: How a site's number is derived from the batch's number (recorded with each run).
-DERIVATION = "sha256(site_code:number)[0:8] big-endian mod 2**31"
 STATUSES = ("selected", "infeasible", "failed", "skipped")
 # On PostgreSQL each started run holds a connection (its liveness lock) until it ends, and
 # the engine's pool holds 15 (SQLAlchemy's 5 + 10): this many runs at most are in flight.
 MAX_IN_FLIGHT_POSTGRES = 12
-
-
-def site_number(number: int, site_code: str) -> int:
-    """The seed (or public number) of ``site_code`` in a batch drawn with ``number``.
-
-    The first 8 bytes of SHA-256 of the UTF-8 text ``"<site code>:<number>"``, read as a
-    big-endian integer, modulo 2**31. Recompute it with e.g. ``printf '%s' 'FR-lyon:42' |
-    sha256sum``, the first 16 hex digits modulo 2147483648.
-    """
-    digest = hashlib.sha256(f"{site_code}:{number}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % 2**31
 
 
 @dataclass(frozen=True)
@@ -221,6 +211,8 @@ def run_batch(
         "number": number,
         "derivation": DERIVATION,
     }
+    if settings.end_to_end is not None:
+        batch["end_to_end"] = "given margins" if settings.end_to_end.margins else "site margins"
     _audit(db, actor, "batch.start", batch, ready=len(plan.ready), skipped=len(plan.skipped))
     total = len(plan.ready) + len(plan.skipped)
     tell = _Teller(progress, total)
@@ -260,16 +252,6 @@ def _audit(db: Database, actor: Actor, action: str, batch: dict[str, Any], **mor
     with db.unit_of_work() as session:
         found = deliberation_named(session, batch["deliberation"])
         audit.record(session, actor, action, "deliberation", found.id, after={**batch, **more})
-
-
-def site_settings(settings: SelectionSettings, site_code: str) -> SelectionSettings:
-    """The batch's settings with the site's own seed or public number."""
-    if settings.seed is not None:
-        return dataclasses.replace(settings, seed=site_number(settings.seed, site_code))
-    assert settings.public_number is not None
-    return dataclasses.replace(
-        settings, public_number=site_number(settings.public_number, site_code)
-    )
 
 
 @dataclass
@@ -332,11 +314,13 @@ def _run_sites(
 def _not_started(
     code: str, country: str, chosen: SelectionSettings, exc: KleroError
 ) -> SiteOutcome:
+    plain = exc.code != "end_to_end_margins_missing"
+    params = {"site": code, "error": exc.code} if plain else {"site": code}
     return SiteOutcome(
         code,
         country,
         "failed",
-        Message("batch_site_not_started", {"site": code, "error": exc.code}),
+        Message("batch_site_not_started" if plain else "batch_site_no_margins", params),
         seed=chosen.seed,
         public_number=chosen.public_number,
         error_code=exc.code,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -13,13 +14,22 @@ from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.pool_files import LoadedPool, pool_from_frame
 from quotas.problems import KleroError
 from recruitment.columns import PERSONAL_ROLES
-from recruitment.models import Deliberation, Organisation, QuotaSet, Site, Volunteer
+from recruitment.models import (
+    Deliberation,
+    Organisation,
+    QuotaSet,
+    Site,
+    Volunteer,
+    utcnow,
+)
 from recruitment.permissions import Action, Actor, SiteRef, require
+from recruitment.site_texts import SiteConsent, SiteMessage
 from recruitment.snapshots import HOUSEHOLD_COLUMN as HOUSEHOLD_COLUMN
 from recruitment.snapshots import ID_COLUMN as ID_COLUMN
 from recruitment.snapshots import household_labels, quota_columns
 
 N = TypeVar("N", Deliberation, Organisation)
+W = TypeVar("W", SiteConsent, SiteMessage)
 
 
 def _named(session: Session, model: type[N], name: str, not_found: str) -> N:
@@ -191,3 +201,28 @@ def pool_of(frame: pd.DataFrame, quotas: QuotaTable, source: str) -> LoadedPool:
     return pool_from_frame(
         frame, quotas, id_column=ID_COLUMN, address_columns=[HOUSEHOLD_COLUMN], source=source
     )
+
+
+def text_digest(text: str) -> str:
+    """The SHA-256 of a text, what the audit trail keeps of a partner's wording."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def save_text(
+    session: Session, row: W | None, text: str, login: str, new: Callable[[], W]
+) -> dict[str, str] | None:
+    """Store a partner's ``text`` in ``row`` (made by ``new`` if None; blank: deleted).
+
+    Returns the audit trail's ``before``: the digest of the text replaced, if any.
+    """
+    before = {"sha256": text_digest(row.text)} if row is not None else None
+    if not text:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        made = new()
+        made.text, made.updated_by = text, login
+        session.add(made)
+    else:
+        row.text, row.updated_by, row.updated_at = text, login, utcnow()
+    return before

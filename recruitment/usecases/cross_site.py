@@ -32,12 +32,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from recruitment.models import Country, PanelSeat, SelectionRun, Site, Volunteer, VolunteerContact
 from recruitment.usecases.seats import LOST
+
+Ts = TypeVarTuple("Ts")
 
 # How a person holds a seat: on a panel comes before on a reserve list.
 ON_PANEL, IN_RESERVE = 0, 1
@@ -172,11 +175,20 @@ def _chunks(values: set[str]) -> Iterable[list[str]]:
         yield ordered[start : start + _CHUNK]
 
 
+def _active_in(query: Select[*Ts], deliberation_id: int) -> Select[*Ts]:
+    """``query`` (which joins ``Volunteer``) kept to the deliberation's active volunteers."""
+    return (
+        query.join(Site, Site.id == Volunteer.site_id)
+        .join(Country, Country.id == Site.country_id)
+        .where(Country.deliberation_id == deliberation_id, Volunteer.status == "active")
+    )
+
+
 def _load(
     session: Session, deliberation_id: int, emails: set[str], phones: set[str]
 ) -> list[Registration]:
     """The deliberation's active, consenting registrations with one of these hashes."""
-    base = (
+    base = _active_in(
         select(
             Volunteer.id,
             Volunteer.pseudonym,
@@ -184,16 +196,9 @@ def _load(
             Volunteer.created_at,
             VolunteerContact.email_hash,
             VolunteerContact.phone_hash,
-        )
-        .join(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id)
-        .join(Site, Site.id == Volunteer.site_id)
-        .join(Country, Country.id == Site.country_id)
-        .where(
-            Country.deliberation_id == deliberation_id,
-            Volunteer.status == "active",
-            Volunteer.consent.is_(True),
-        )
-    )
+        ).join(VolunteerContact, VolunteerContact.volunteer_id == Volunteer.id),
+        deliberation_id,
+    ).where(Volunteer.consent.is_(True))
     out: list[Registration] = []
     for column, values in (
         (VolunteerContact.email_hash, emails),
@@ -316,15 +321,11 @@ def deliberation_groups(session: Session, deliberation_id: int) -> list[tuple[Re
         shared[kind] = {
             str(h)
             for h in session.execute(
-                select(column)
-                .join(Volunteer, Volunteer.id == VolunteerContact.volunteer_id)
-                .join(Site, Site.id == Volunteer.site_id)
-                .join(Country, Country.id == Site.country_id)
-                .where(
-                    Country.deliberation_id == deliberation_id,
-                    Volunteer.status == "active",
-                    column.is_not(None),
+                _active_in(
+                    select(column).join(Volunteer, Volunteer.id == VolunteerContact.volunteer_id),
+                    deliberation_id,
                 )
+                .where(column.is_not(None))
                 .group_by(column)
                 .having(func.count(func.distinct(Volunteer.site_id)) > 1)
             ).scalars()

@@ -76,42 +76,49 @@ def run_of(session: Session, site: str | None, run_id: int | None) -> SelectionR
 
 def record_seat_status(db: Database, actor: Actor, run_id: int, pseudonym: str, status: str) -> str:
     """Record an invitation, an answer or attendance for one seat; return the previous status."""
+    with db.unit_of_work() as session:
+        return set_seat_status(session, actor, run_of(session, None, run_id), pseudonym, status)
+
+
+def set_seat_status(
+    session: Session, actor: Actor, run: SelectionRun, pseudonym: str, status: str
+) -> str:
+    """``record_seat_status`` in the caller's transaction (audited ``seat.status``)."""
     if status not in SEAT_STATUSES:
         raise KleroError("seat_status_unknown", status=status, known=", ".join(SEAT_STATUSES))
-    with db.unit_of_work() as session:
-        run = run_of(session, None, run_id)
-        site = site_for(session, actor, run.site_id, Action.RECORD_STATUS)
-        seat = session.execute(
-            select(PanelSeat)
-            .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-            .where(PanelSeat.run_id == run_id, Volunteer.pseudonym == pseudonym)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if seat is None:
-            raise KleroError("seat_not_found", pseudonym=pseudonym, run_id=run_id)
-        current = seat.status
-        if status not in TRANSITIONS[current]:
-            raise KleroError(
-                "seat_status_transition",
-                pseudonym=pseudonym,
-                current=current,
-                run_id=run_id,
-                status=status,
-                allowed=", ".join(TRANSITIONS[current]) or EMPTY,
-            )
-        seat.status = status
-        seat.updated_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "seat.status",
-            "seat",
-            f"{run_id}:{pseudonym}",
-            site_id=site.id,
-            before={"status": current},
-            after={"status": status},
+    run_id = run.id
+    site = site_for(session, actor, run.site_id, Action.RECORD_STATUS)
+    seat = session.execute(
+        select(PanelSeat)
+        .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
+        .where(PanelSeat.run_id == run_id, Volunteer.pseudonym == pseudonym)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if seat is None:
+        raise KleroError("seat_not_found", pseudonym=pseudonym, run_id=run_id)
+    current = seat.status
+    if status not in TRANSITIONS[current]:
+        raise KleroError(
+            "seat_status_transition",
+            pseudonym=pseudonym,
+            current=current,
+            run_id=run_id,
+            status=status,
+            allowed=", ".join(TRANSITIONS[current]) or EMPTY,
         )
-        return current
+    seat.status = status
+    seat.updated_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "seat.status",
+        "seat",
+        f"{run_id}:{pseudonym}",
+        site_id=site.id,
+        before={"status": current},
+        after={"status": status},
+    )
+    return current
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from quotas.feasibility import check_feasibility as _check_feasibility
 from quotas.formats import read_quotas
 from quotas.model import QuotaTable
 from quotas.problems import KleroError, raise_if_errors
+from quotas.regions import Region
 from quotas.tables import read_table
 from quotas.targets import Margins, quotas_from_margins
 from recruitment import audit
@@ -136,9 +137,7 @@ def set_quotas_from_margins(
     recruiting from some regions gets no quota for the others.
     """
     size = site_panel_size(db, actor, site)
-    with db.unit_of_work() as session:
-        found = site_for(session, actor, site, Action.VIEW_SITE)
-        country, catchment = found.country.code, site_catchment(found)
+    country, catchment = _country_and_catchment(db, actor, site)
     margins, problems = narrowed_to_catchment(margins, country, catchment, "<margins>")
     raise_if_errors(problems)
     table = quotas_from_margins(
@@ -178,9 +177,7 @@ def set_quotas_from_margins_file(
     region criterion narrowed to its regions (``quotas.catchment``).
     """
     frame, problems = read_table(path)
-    with db.unit_of_work() as session:
-        found = site_for(session, actor, site, Action.VIEW_SITE)
-        country, catchment = found.country.code, site_catchment(found)
+    country, catchment = _country_and_catchment(db, actor, site)
     margins, more = margins_for_catchment(frame, str(path), country, catchment)
     raise_if_errors(problems + more)
     assert margins is not None
@@ -192,6 +189,13 @@ def set_quotas_from_margins_file(
         tolerance_seats=tolerance_seats,
         tolerance_points=tolerance_points,
     )
+
+
+def _country_and_catchment(db: Database, actor: Actor, site: str) -> tuple[str, list[Region]]:
+    """The country code and the catchment of a site the actor may see (quotas follow it)."""
+    with db.unit_of_work() as session:
+        found = site_for(session, actor, site, Action.VIEW_SITE)
+        return found.country.code, site_catchment(found)
 
 
 def site_panel_size(db: Database, actor: Actor, site: str) -> int:

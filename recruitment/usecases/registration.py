@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from quotas.problems import InvalidInput, KleroError, Problem
 from recruitment.db import Database
-from recruitment.models import RegistrationAttempt, Site, SiteConsent
+from recruitment.models import Site
 from recruitment.permissions import Actor
 from recruitment.security import Secrets
+from recruitment.site_texts import RegistrationAttempt, SiteConsent
 from recruitment.usecases.common import current_quota_set, get_site, table_from_rows
 from recruitment.usecases.volunteers import Person, register_people_into
 
@@ -229,6 +230,7 @@ def register_online(
             [Person(reference, answered, given)],
             channel="online",
             source="online",
+            lang=lang,
         )
     if report.added:
         return Registered(reference, known=False)

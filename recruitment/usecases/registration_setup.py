@@ -9,7 +9,6 @@ misses.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,9 +18,10 @@ from sqlalchemy import select
 from quotas.problems import InvalidInput, KleroError
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import SiteConsent, Volunteer, utcnow
+from recruitment.models import Volunteer
 from recruitment.permissions import Action, Actor
-from recruitment.usecases.common import site_for
+from recruitment.site_texts import SiteConsent
+from recruitment.usecases.common import save_text, site_for, text_digest
 from recruitment.usecases.registration import RegistrationForm, consent_problem, form_of
 
 
@@ -69,14 +69,9 @@ def set_consent_text(db: Database, actor: Actor, site: str, lang: str, text: str
         row = session.execute(
             select(SiteConsent).where(SiteConsent.site_id == found.id, SiteConsent.lang == lang)
         ).scalar_one_or_none()
-        before = {"sha256": _digest(row.text)} if row is not None else None
-        if not text:
-            if row is not None:
-                session.delete(row)
-        elif row is None:
-            session.add(SiteConsent(site_id=found.id, lang=lang, text=text, updated_by=actor.login))
-        else:
-            row.text, row.updated_by, row.updated_at = text, actor.login, utcnow()
+        before = save_text(
+            session, row, text, actor.login, lambda: SiteConsent(site_id=found.id, lang=lang)
+        )
         audit.record(
             session,
             actor,
@@ -85,12 +80,8 @@ def set_consent_text(db: Database, actor: Actor, site: str, lang: str, text: str
             found.code,
             site_id=found.id,
             before=before,
-            after={"lang": lang, "sha256": _digest(text) if text else None},
+            after={"lang": lang, "sha256": text_digest(text) if text else None},
         )
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def set_registration_dates(

@@ -6,11 +6,12 @@ one-time code) becomes a row of ``sign_in_failure`` for the login as typed (purg
 from (``cli`` or ``dashboard``) and why; the trail names a login that does not exist only by
 a keyed fingerprint (``recorded_login``).
 ``FAILURE_LIMIT`` failures of one login within ``FAILURE_WINDOW`` lock it for
-``LOCK_DURATION``: every attempt is then refused with ``login_locked`` (exit 4), even with
-the right password. Refused attempts are audited (reason ``locked``) but not counted, so a
-lock ends on time however often it is tried. Unknown logins are counted and locked alike,
-and their password is checked against a dummy scrypt hash, so neither the answer nor the
-work done tells which logins exist. A success after failures forgets them and records
+``LOCK_DURATION`` (the rule: ``recruitment.usecases.lockout``): every attempt is then
+refused with ``login_locked`` (exit 4), even with the right password. Refused attempts
+are audited (reason ``locked``) but not counted, so a lock ends on time however often it
+is tried. Unknown logins are counted and locked alike, and their password is checked
+against a dummy scrypt hash, so neither the answer nor the work done tells which logins
+exist. A success after failures forgets them and records
 ``auth.recovered``; other successes write nothing (every CLI command signs in).
 
 Each attempt reads, decides and writes in one transaction holding a lock on the login (a
@@ -24,12 +25,12 @@ The clock is ``clock`` (tests replace it) or the ``now`` argument.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from quotas.problems import KleroError
@@ -38,20 +39,18 @@ from recruitment.db import Database
 from recruitment.models import LOGIN_MAX, SignInFailure, User, UserTotp, utcnow
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import Secrets, dummy_password_hash, totp_step, verify_password
+from recruitment.usecases.lockout import (
+    FAILURE_WINDOW,
+    LOCK_DURATION,
+    lock_login,
+    locked_until,
+)
 from recruitment.usecases.setup import actor_of
 
-# The lockout rule, in one place: FAILURE_LIMIT failures within FAILURE_WINDOW lock the
-# login for LOCK_DURATION.
-FAILURE_LIMIT = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_DURATION = timedelta(minutes=15)
 # How long a checked password waits for its one-time code (the dashboard's second step).
 SECOND_STEP_TIMEOUT = timedelta(minutes=5)
 # A login as typed is shown (messages, the audit event's entity_id) up to this length.
 LOGIN_SHOWN_MAX = 80
-# Any constant: the first key of the PostgreSQL advisory lock taken per login.
-_LOGIN_LOCK_SPACE = 0x6B6C6F67
-
 clock: Callable[[], datetime] = utcnow
 
 
@@ -124,60 +123,6 @@ def shown(login: str) -> str:
     ('ana', 80)
     """
     return login if len(login) <= LOGIN_SHOWN_MAX else login[: LOGIN_SHOWN_MAX - 1] + "…"
-
-
-def lock_end(
-    failures: Sequence[datetime],
-    *,
-    limit: int = FAILURE_LIMIT,
-    window: timedelta = FAILURE_WINDOW,
-    duration: timedelta = LOCK_DURATION,
-) -> datetime | None:
-    """When the newest lock these failure times impose ends (None if they impose none).
-
-    ``limit`` failures within ``window`` lock the login for ``duration`` from the last of
-    them; the failures that made a lock do not count toward the next one.
-
-    >>> t = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-    >>> lock_end([t + timedelta(minutes=m) for m in (0, 1, 2, 3, 14)]) == t + timedelta(minutes=29)
-    True
-    >>> lock_end([t + timedelta(minutes=m) for m in (0, 1, 2, 3, 16)]) is None
-    True
-    """
-    ordered = sorted(failures)
-    end = None
-    first = 0
-    for last, at in enumerate(ordered):
-        while at - ordered[first] > window:
-            first += 1
-        if last - first + 1 >= limit:
-            end = at + duration
-            first = last + 1
-    return end
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every time stored here is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def lock_login(session: Session, key: str) -> None:
-    """Hold the login's lock until the transaction ends (SQLite's writer lock is held already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:space, hashtext(:login))"),
-            {"space": _LOGIN_LOCK_SPACE, "login": key},
-        )
-
-
-def locked_until(session: Session, key: str, now: datetime) -> datetime | None:
-    """When the lock on a login (as typed) ends, or None if it is not locked at ``now``."""
-    since = now - FAILURE_WINDOW - LOCK_DURATION  # older failures cannot lock it any more
-    times = session.execute(
-        select(SignInFailure.at).where(SignInFailure.login == key, SignInFailure.at > since)
-    ).scalars()
-    end = lock_end([_utc(t) for t in times])
-    return end if end is not None and end > now else None
 
 
 def recorded_login(login: str, *, known: bool) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quotas.problems import KleroError
@@ -79,11 +79,16 @@ def register_people_into(
     channel: str,
     source: str = "registration",
     consent: bool = True,
+    lang: str | None = None,
 ) -> ImportReport:
-    """``register_people`` within the caller's transaction, on a site it found and checked."""
+    """``register_people`` within the caller's transaction, on a site it found and checked.
+
+    ``lang``: the language the people registered in, recorded with each one added (the
+    language their invitations are written in).
+    """
     require_channel(channel)
     frame, declaration = _people_frame(people)
-    return import_into(
+    report = import_into(
         session,
         Secrets.load(),
         actor,
@@ -95,6 +100,13 @@ def register_people_into(
         channel=channel,
         consent=consent,
     )
+    if lang is not None and report.added:
+        session.execute(
+            update(Volunteer)
+            .where(Volunteer.site_id == site.id, Volunteer.pseudonym.in_(report.added))
+            .values(lang=lang)
+        )
+    return report
 
 
 def register_people(
@@ -181,6 +193,7 @@ def erase_volunteer(db: Database, actor: Actor, pseudonym: str) -> None:
         volunteer.external_id = f"erased:{volunteer.pseudonym}"
         volunteer.household_key = None
         volunteer.attributes = {}
+        volunteer.lang = None
         _trim_snapshots(session, site.id)
         audit.record(
             session,
@@ -222,6 +235,7 @@ def export_volunteer_data(
             "features": dict(volunteer.features),
             "attributes": dict(volunteer.attributes or {}),
             "channel": volunteer.channel,
+            "language": volunteer.lang,
             "consent": volunteer.consent,
             "status": volunteer.status,
             "registered_at": volunteer.created_at.isoformat(),

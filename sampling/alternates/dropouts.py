@@ -124,26 +124,24 @@ def panel_rows(pool: Pool, panel: Sequence[str]) -> list[int]:
 
 def check_seed(seed: int) -> int:
     """The seed as an int, or KleroError (seeds are non-negative whole numbers)."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise KleroError(
-            "selection_setting_invalid",
-            name="seed",
-            value=seed,
-            reason=Message("setting_expects_whole", {"min": 0}),
-        )
-    return int(seed)
+    return _whole_setting("seed", seed, 0)
 
 
 def check_scenarios(scenarios: int) -> int:
     """The number of scenarios as an int, or KleroError (at least 1)."""
-    if isinstance(scenarios, bool) or not isinstance(scenarios, int | np.integer) or scenarios < 1:
+    return _whole_setting("scenarios", scenarios, 1)
+
+
+def _whole_setting(name: str, value: int, least: int) -> int:
+    """``value`` as an int when it is a whole number (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
         raise KleroError(
             "selection_setting_invalid",
-            name="scenarios",
-            value=scenarios,
-            reason=Message("setting_expects_whole", {"min": 1}),
+            name=name,
+            value=value,
+            reason=Message("setting_expects_whole", {"min": least}),
         )
-    return int(scenarios)
+    return int(value)
 
 
 def eligible_rows(pool: Pool, taken: Sequence[int]) -> np.ndarray:

@@ -44,3 +44,29 @@ def test_a_coordinator_selects_every_ready_site_from_the_page(own_db: DemoDb) ->
     batch = [(code, by) for code, by, settings in runs if "batch" in settings]
     assert len(batch) == sum(o in ("selected", "infeasible") for o in outcomes.values())
     assert {by for _, by in batch} == {"coordinator"}
+
+
+def test_the_batch_page_runs_end_to_end_on_each_site_s_margins(own_db: DemoDb) -> None:
+    at = open_page(signed_in(own_db, "coordinator"), "batch")
+    at.number_input(key="batch_number").set_value(11)
+    at.number_input(key="batch_workers").set_value(1)
+    at.checkbox(key="batch_end_to_end").check()
+    at.button(key="batch_go").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    job = batch_jobs.find(at.session_state["batch_job"])
+    assert job is not None and job.thread is not None
+    job.thread.join(timeout=300)
+    assert job.report is not None, job.error
+    started = [o for o in job.report.outcomes if o.status == "selected"]
+    # the demo's quotas come from census margins: no site lacks them
+    codes = {o.error_code for o in job.report.outcomes}
+    assert started and "end_to_end_margins_missing" not in codes
+    database = open_database(f"sqlite:///{own_db.path}")
+    try:
+        with database.unit_of_work() as session:
+            for outcome in started:
+                run = session.get(SelectionRun, outcome.run_id)
+                assert run is not None and run.settings["batch"]["end_to_end"] == "site margins"
+                assert run.settings["end_to_end"]["margins"]  # the site's, recorded
+    finally:
+        database.dispose()

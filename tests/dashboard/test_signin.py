@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from recruitment import usecases as uc
 from recruitment.db import open_database
 from recruitment.models import AuditEvent
-from recruitment.usecases import signin
+from recruitment.usecases import lockout, signin
 from tests.dashboard.conftest import APP, DemoDb, shown
 
 T0 = datetime(2026, 12, 1, 9, 0, 10, tzinfo=UTC)
@@ -54,7 +54,7 @@ def test_five_failures_show_the_lock_and_its_time_left_translated(
     own_db: DemoDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(signin, "clock", lambda: T0)
-    for _ in range(signin.FAILURE_LIMIT):
+    for _ in range(lockout.FAILURE_LIMIT):
         _attempt("partner-fr", WRONG)
     at = _attempt("partner-fr", own_db.password("partner-fr"))
     [error] = at.error

@@ -10,10 +10,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
-from quotas.panel_box import SeatBox, box_columns, panel_in_box
+from quotas.panel_box import GAP, SeatBox, box_columns, panel_in_box, solve_box_program
 from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
-from quotas.solvers import GAP, Outcome, solve_box_program
+from quotas.solvers import Outcome
 
 QUOTAS = quota_table(
     [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.raking import (
@@ -15,6 +15,7 @@ from quotas.raking import (
     rake,
     weighted_shares,
 )
+from quotas.raking_proof import prove
 
 
 @st.composite
@@ -92,18 +93,76 @@ def test_people_in_a_category_without_census_share_are_refused() -> None:
     assert caught.value.params["count"] == 1
 
 
-def test_contradictory_margins_do_not_converge() -> None:
+def test_contradictory_margins_are_proven_infeasible_naming_the_conflict() -> None:
     # Everyone female is young and everyone male old: 50 % female cannot be 20 % young.
     codes = np.array([0, 0, 1, 1])
     gender = dimension("gender", ["f", "m"], codes, [0.5, 0.5])
     age = dimension("age", ["young", "old"], codes, [0.2, 0.8])
     with pytest.raises(WeightsInfeasible) as caught:
         rake([gender, age], 4)
-    assert caught.value.code == "weights_not_converged"
-    assert caught.value.params["gap"] > 10
+    assert caught.value.code == "weights_infeasible_proven"
+    # everyone is male or young, but the two shares add up to 70 %
+    assert caught.value.params == {"categories": "gender = m, age = young", "count": 2}
+    assert "proven" in caught.value.message and caught.value.exit_code == 1
     with pytest.raises(WeightsInfeasible) as capped:  # the margins, not the cap, are the cause
         rake([gender, age], 4, cap=50)
-    assert capped.value.code == "weights_not_converged"
+    assert capped.value.code == "weights_infeasible_proven"
+
+
+def test_margins_only_zero_weights_meet_are_proven_infeasible() -> None:
+    # (f, young), (f, old), (m, old): 50 % f and 50 % young leave (f, old) nothing.
+    gender = dimension("gender", ["f", "m"], np.array([0, 0, 1]), [0.5, 0.5])
+    age = dimension("age", ["young", "old"], np.array([0, 1, 1]), [0.5, 0.5])
+    assert prove([gender, age]).outcome == "infeasible"
+    with pytest.raises(WeightsInfeasible) as caught:
+        rake([gender, age], 3)
+    assert caught.value.code == "weights_infeasible_proven"
+
+
+def test_margins_raking_meets_too_slowly_are_said_to_be_reachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gender = dimension("gender", ["f", "m"], np.array([0, 0, 1, 1, 0]), [0.5, 0.5])
+    age = dimension("age", ["young", "old"], np.array([0, 1, 0, 1, 1]), [0.3, 0.7])
+    assert prove([gender, age]).outcome == "feasible"
+    monkeypatch.setattr("quotas.raking.MAX_SWEEPS", 1)
+    with pytest.raises(WeightsInfeasible) as caught:
+        rake([gender, age], 5)
+    assert caught.value.code == "weights_slow" and caught.value.params["sweeps"] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(feasible_panels())
+def test_margins_positive_weights_meet_are_never_called_infeasible(
+    case: tuple[list[Dimension], int, np.ndarray],
+) -> None:
+    dims, _, _ = case
+    assert prove(dims).outcome == "feasible"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 12))
+def test_a_proof_of_infeasibility_holds_for_any_positive_weights(seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    dims = [
+        dimension(
+            f"f{f}", ["a", "b", "c"][:k], rng.integers(0, k, n), list(rng.dirichlet(np.ones(k)))
+        )
+        for f, k in enumerate((2, 3))
+    ]
+    proof = prove(dims)
+    assume(proof.outcome == "infeasible")
+    # Stiemke's certificate, checked from its definition: z = Mᵀy ≥ 0 and not 0, where
+    # M[c, i] = [i in c] − s_c; then any positive w meeting the margins (M w = 0) would
+    # give 0 = yᵀ M w = z · w > 0.
+    y = np.array(proof.multipliers)
+    m = np.vstack(
+        [(d.codes[None, :] == np.arange(len(d.values))[:, None]) - d.shares[:, None] for d in dims]
+    )
+    z = y @ m
+    assert z.min() >= -1e-7 and z.sum() > 0.5
+    names = [(d.feature, v) for d in dims for v in d.values]
+    assert list(proof.categories) == [c for c, v in zip(names, y, strict=True) if v > 1e-7]
 
 
 def test_a_cap_too_low_is_refused_naming_the_trim() -> None:

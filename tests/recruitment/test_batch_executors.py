@@ -30,7 +30,7 @@ from recruitment.batch_compute import (
 )
 from recruitment.db import open_database
 from recruitment.models import PanelSeat, SelectionRun, Volunteer
-from sampling import SelectionRequest, SelectionResult, SelectionSettings
+from sampling import PropensityModel, SelectionRequest, SelectionResult, SelectionSettings
 from tests.recruitment.conftest import Backend, World, pool_frame, quotas_for
 from tests.recruitment.test_batch import DELIBERATION, _four_sites
 
@@ -43,6 +43,13 @@ def dask_client() -> Iterator[Client]:
     client.close()
 
 
+END_TO_END = {
+    "gender": {"female": 0.52, "male": 0.48},
+    "age": {"16-34": 0.35, "35-59": 0.4, "60+": 0.25},
+    "region": {"north": 0.6, "south": 0.4},
+}
+
+
 def _requests() -> list[SelectionRequest]:
     made = []
     for n, seed in [(120, 1), (150, 2), (90, 3)]:
@@ -53,7 +60,11 @@ def _requests() -> list[SelectionRequest]:
             address_columns=["address"],
         )
         assert loaded.pool is not None
-        settings = SelectionSettings(seed=seed * 11, alternates=3, lottery_size=200)
+        # the third end to end: its propensity model travels to the workers with it
+        model = PropensityModel(END_TO_END) if seed == 3 else None
+        settings = SelectionSettings(
+            seed=seed * 11, alternates=3, lottery_size=200, end_to_end=model
+        ).for_pool(loaded.pool)
         made.append(SelectionRequest(loaded.pool, quotas, 50, settings))
     impossible = quota_table(
         [("age", "16-34", 0, 50), ("age", "35-59", 0, 50), ("age", "60+", 45, 50)]
@@ -81,11 +92,13 @@ def _digest(outcome: Outcome) -> tuple[object, ...]:
     if isinstance(outcome, ComputeFailure):
         return ("failure", outcome.code, outcome.exit_code, outcome.explanation is not None)
     assert isinstance(outcome, SelectionResult)
+    corrected = outcome.end_to_end
     return (
         outcome.input_sha256,
         outcome.drawn.index,
         tuple(outcome.selected),
         tuple(outcome.alternate_ids),
+        None if corrected is None else tuple(corrected.targets.round(9)),
     )
 
 
@@ -93,7 +106,8 @@ def test_inline_local_processes_and_dask_give_the_same_results(dask_client: Clie
     requests = _requests()
     inline = _run(Inline(), requests)
     assert inline[-1] == ("failure", "quotas_infeasible", 1, True)
-    assert all(len(d) == 4 for d in inline[:-1])
+    assert all(len(d) == 5 for d in inline[:-1])
+    assert inline[2][4] is not None and inline[0][4] is None  # the third is end to end
     assert _run(LocalPool(2), requests) == inline
     assert _run(DaskCluster(client=dask_client), requests) == inline
 

@@ -12,12 +12,12 @@ from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
 from recruitment.models import (
     AuditEvent,
-    RegistrationAttempt,
     Volunteer,
     VolunteerContact,
 )
 from recruitment.permissions import PermissionDenied
 from recruitment.security import Secrets
+from recruitment.site_texts import RegistrationAttempt
 from tests.recruitment.conftest import PASSWORD, SITE, World, quotas_for
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)

@@ -19,14 +19,8 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent
 from recruitment.usecases import signin
-from recruitment.usecases.signin import (
-    FAILURE_LIMIT,
-    FAILURE_WINDOW,
-    LOCK_DURATION,
-    LoginLocked,
-    lock_end,
-    recorded_login,
-)
+from recruitment.usecases.lockout import FAILURE_LIMIT, FAILURE_WINDOW, LOCK_DURATION, lock_end
+from recruitment.usecases.signin import LoginLocked, recorded_login
 from tests.recruitment.conftest import PASSWORD, World
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

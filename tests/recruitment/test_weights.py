@@ -7,12 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from klero.app import main
 from quotas.problems import KleroError
 from quotas.raking import census_shares
 from recruitment import usecases as uc
 from recruitment.dashboard_support import run_details
+from recruitment.models import AuditEvent
 from tests.recruitment.conftest import PASSWORD, SITE, World
 
 FEATURES = ["gender", "age", "region"]
@@ -70,6 +72,35 @@ def test_the_panel_and_the_attendees_are_weighted_to_the_run_census(
     _meets_census(found, people, world)
 
 
+def _exports(world: World) -> list[AuditEvent]:
+    with world.db.unit_of_work() as session:
+        query = select(AuditEvent).where(AuditEvent.action == "weights.export")
+        return list(session.execute(query.order_by(AuditEvent.id)).scalars())
+
+
+def test_a_dashboard_download_is_recorded_computing_is_not(
+    selected_world: tuple[World, uc.RunSummary],
+) -> None:
+    world, summary = selected_world
+    before = len(_exports(world))
+    found = uc.site_weights(world.db, world.evaluator, SITE, criteria=["gender"], trim=4)
+    assert len(_exports(world)) == before  # computed and shown: nothing handed over yet
+    uc.record_weights_export(world.db, world.evaluator, found, "balance_tests")
+    event = _exports(world)[-1]
+    assert (event.actor, event.entity, event.entity_id) == ("eve", "run", str(summary.run_id))
+    after = event.after or {}
+    assert after == {
+        "file": "balance_tests",
+        "group": "panel",
+        "criteria": ["gender"],
+        "trim": 4.0,
+        "rows": len(found.ids),
+    }
+    assert not set(map(str, found.ids)) & set(json.dumps(after).split('"'))  # no pseudonym
+    with pytest.raises(ValueError):
+        uc.record_weights_export(world.db, world.evaluator, found, "everything")
+
+
 def test_klero_weights_site_writes_pseudonyms_and_weights(
     selected_world: tuple[World, uc.RunSummary],
     monkeypatch: pytest.MonkeyPatch,
@@ -85,6 +116,10 @@ def test_klero_weights_site_writes_pseudonyms_and_weights(
     assert payload["run"] == summary.run_id and payload["group"] == "panel"
     table = pd.read_excel(out, dtype={"id": str})
     assert list(table.columns) == ["id", "weight"] and len(table) == payload["people"]
+    event = _exports(world)[-1]  # the file handed over is in the audit trail
+    assert event.actor == "eve" and (event.after or {})["file"] == "weights"
+    recorded = len(_exports(world))
+    assert main([*args, "--json"]) == 0 and len(_exports(world)) == recorded  # no file
     assert main([*args, "--panel", "x.csv"]) == 2
     assert (
         main(["weights", "--site", "XX-none", "--user", "eve", "--database-url", world.db.url]) == 2

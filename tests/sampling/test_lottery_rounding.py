@@ -2,16 +2,20 @@
 
 Random small pools (some people sharing an address) with quotas around one feasible
 panel go through the whole pipeline; the lottery's panels are checked against the panel
-polytope, and the report's drop, rise and bound against the probabilities themselves.
+polytope, and the report's drop, rise and floor against the probabilities themselves. On
+tiny polytopes every lottery of m = 2 or 3 panels is listed by brute force: the proven
+floor must lie under the best of them, and the target of one slot must be met whenever
+one of them meets it.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
@@ -71,14 +75,15 @@ def test_every_lottery_panel_is_feasible_and_the_figures_are_true(
     assert figures["lottery_min"] == lottery.probabilities.min()
     rounding = lottery.rounding
     assert rounding is not None
-    # The certified bound is a lower bound on what was found; the proven bound still holds.
-    assert rounding.drop_bound <= rounding.max_drop + 1e-9
+    # The floor is under every lottery's largest drop, this one's too; the iterative
+    # rounding's bound still holds.
+    assert rounding.drop_floor <= rounding.max_drop + 1e-9
     assert lottery.max_change < (request.size + 1) / m + 1e-12
     report = result.report()["rounding"]
-    if report["drop_target_met"]:
-        assert figures["lottery_max_drop"] <= 1 / m + 1e-12
-    else:
-        assert figures["lottery_max_drop"] > 1 / m
+    assert report["drop_target_met"] == (figures["lottery_max_drop"] * m <= 1 + 1e-9)
+    assert report["drop_target_impossible"] == (rounding.drop_floor * m > 1 + 1e-9)
+    if rounding.method != "integer_program":
+        assert rounding.drop_floor == 0.0  # no claim without the whole program
 
 
 @settings(max_examples=6, deadline=None)
@@ -88,3 +93,37 @@ def test_the_drop_stays_within_one_slot_on_small_pools(seed: int, m: int) -> Non
     _, request = instance(seed, 24, 5, m)
     result = select_panel(request)
     assert result.fairness()["lottery_max_drop"] <= 1 / m + 1e-12
+
+
+def every_panel(shape: PanelShape) -> list[np.ndarray]:
+    """Every panel of the polytope, by trying every way to fill the seats (tiny shapes)."""
+    found = []
+    for picks in itertools.combinations_with_replacement(range(shape.n_types), shape.size):
+        seats = np.bincount(np.asarray(picks, dtype=np.int64), minlength=shape.n_types)
+        if shape.holds(seats):
+            found.append(seats)
+    return found
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), people=st.integers(6, 14), m=st.sampled_from([2, 3]))
+def test_the_floor_and_the_target_against_every_lottery(seed: int, people: int, m: int) -> None:
+    shape, request = instance(seed, people, 3, m)
+    panels = every_panel(shape)
+    assume(len(panels) <= 40)
+    result = select_panel(request)
+    rounding = result.lottery.rounding
+    assert rounding is not None
+    optimum = result.distribution.probabilities.groupby(result.lottery.type_of).first()
+    target = optimum.to_numpy() * m
+    share = np.stack(panels) / shape.counts  # panels x types
+    best = min(
+        float(np.max(target - share[list(lottery)].sum(axis=0)))
+        for lottery in itertools.combinations_with_replacement(range(len(panels)), m)
+    )
+    assert rounding.drop_floor * m <= max(best, 0.0) + 1e-6
+    assert rounding.max_drop * m >= max(best, 0.0) - 1e-9
+    if best <= 1 + 1e-9:
+        assert rounding.max_drop * m <= 1 + 1e-9
+    else:
+        assert rounding.drop_floor * m > 1, "the whole program proves what brute force finds"

@@ -14,7 +14,12 @@ in every input hash. (2026-12-07.1: the rounding lowers the largest drop below t
 optimum; ``sampling.rounding_ip``.) Re-recorded for ENGINE 2026-12-07.3: the face walk's
 integer programs hold only the types each step leaves free
 (``quotas.polytope.panel_in_box``), so CBC may return another of several equal panels.
-Re-recorded for ENGINE 2026-12-07.4: the walk weighs each seat by its person's chance,
+Re-recorded for ENGINE 2026-12-07.4: end-to-end runs smooth the propensities of
+categories with few volunteers (``sampling.smoothing``); no case here is end to end, so
+only the input hash changed, and with it the drawn panel and the alternates it seeds.
+Re-recorded for ENGINE 2026-12-07.5: the rounding swaps single seats into new panels until
+no drop exceeds one slot (``sampling.rounding_swaps``), so the lotteries change.
+Re-recorded for ENGINE 2026-12-07.6: the walk weighs each seat by its person's chance,
 its integer programs merge like types and are solved as LPs first
 (``quotas.panel_box``), and the relaxation's first level is solved by the interior
 point method.
@@ -79,28 +84,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "1726262eeaf70efcf92996d7b066c3cf841c1c0e4be0e50dedd309710e0e5f24"
+        "116a3a89f0fbe12fe2287508c9cb2c30824bcbdff891b477c3f5fdd9f4626f79"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "c2f2bd860a31d78004eb96de6600866db61d12169cbe8c318cbbfa5fa3a300d0"
+        "138e82f749354f61c5181a7994c9ba59cb9fc922a84d59cb1d49877489cc617b"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "ffdeeb427a0c520742b607fd165f5c75dfe556c52e3291001f12051e6e5f0d53"
+        "0e6dbb34f5a2b1957cb541c2d49ba55a1eed93265c127c5da95db3d24f457823"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "3ab9ecff93d0411d19d05e4033150388572299aedaac2d6b70443f43eb69850d"
+        "1b8e12fdc1fc1a48a157eb5dcfa06002465be5a3170d6567221cf105a985536e"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "800be56f3d87facfe4f634e88b4cc253d28422d7140fa847053ee151d07c2d9d"
+        "8181d977aba72ad794eb112a918b1d6567dde142805e31a57aae2c15d139bd30"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "841f7f9a9203da7eb2fcd7172d50d31c3187698d85be2d7849abd07154c8f5f9"
+        "ceb1cc4cf051f917d7050b1f2ff33059900c14df8424e3c520890099abf20c0e"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "809546db72e320d779bd6f7da3f5b3df5a0dbf9b3b8b442e16aaf41f27db496b"
+        "38f62bd7e3b375b11cfc67a1210f19200980ce4f7cda2a0063c2606e4299db16"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "5e58f621a25268c56cb0e5112001a9aa3230146055378efefcb93c64f39dc249"
+        "8ad8768c3be68f8d22632d288bc683a3eab551e5d6326a570832c49f7dbfd0f9"
     ),
 }
 
@@ -142,19 +147,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "ca46e846ec94bdcfb64c455eddb7505feffb22ff2f25777a7fc7703162617d4d"
+        "7f62d0a9bc1c53418df1b639f97d75f2df630019443be933b00ac082678fa9d3"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "692f281f176c4e7b02f30f694d63dd97aa19d5d702924ae71674c329695d3686"
+        "ad6f46e9110901c1f84241096b629f53b6384b210016c63771f778043d45292c"
     ),
     ("households", Algorithm.NASH): (
-        "a98cefcbb3b390b65c62a0053ec47c4fc7a7d7b9110bdcf3d9afb935001ddde4"
+        "aeba95116a19f3d8ba84ee21144f2803e45681cdd79ce6b1e00b1d9c01f6126d"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "25278b72fef40962623656bb9298da5dcc022b082a473a2740ccef6ec1bde5ee"
+        "65320d5e55baa4f10f0d75ddf96ddc82b0af0b9f2d2ab4ca2ac9e82b437fc95f"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "f1ff6376fd92cd050c57d054b9bbd2944fe8039427bf89e556157a57913d3757"
+        "370b65376eb944bd1982444ad6f757c3bc9cb67b1796abb77122f3e7bbe277bf"
     ),
 }
 
@@ -175,9 +180,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "883cc2dd86e1d1fbf9a99ed0c39bb8da0c43b4923d5eaf06e7f1af06e5139076",
-    AlternatesSearch.SWAP: "b148ab326ea11d82bcd25fa44c4d3c002b5757432736a8868ed3881b94e7dcf0",
-    AlternatesSearch.MIP: "1ee6566c0c8fb7693d398ec8801473825d0d49311440a4ae214a2ed4a2bc1ae3",
+    AlternatesSearch.EXPECTED: "2f38d5cf062b977840f67e11c9270545d267b7e4940b23a413dc9aab8a5fdec8",
+    AlternatesSearch.SWAP: "5050f702e32018dedf8ec87013d69cbe25056e4ea2e462ade17f29714b9bf433",
+    AlternatesSearch.MIP: "1d388a348401377b2ed01494cb085a4915c7291854825da659e7280ad999abd8",
 }
 
 
@@ -195,8 +200,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "8933b871654b8a25049aeb901f4613b39c672e0bdf866c298186f05393a25fe9",
-    "ranked": "1044c1a29999d0cce9a96f131818324a79157e73d86d10b6115997e5b6ca1f98",
+    "anyone": "a7a5e6b2b40fba00581b2bc44a397746e5a2cdbc17b60c5bea99a7e685ecd071",
+    "ranked": "620655ec5a6c5598b54dd7fed01f6d757597e5550f6a69041e357afb0556a7b1",
 }
 
 
