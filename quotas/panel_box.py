@@ -11,8 +11,8 @@ without changing the panels it allows:
   seat is worth the same. The column's seats are dealt back to its types in type order.
 
 The program is built from arrays, not row by row, and solved as an LP first
-(``solve_box_program``): its optimum is mostly integral already, and CBC
-runs only when it is not.
+(``solve_box_program``): its optimum is mostly integral already; a fractional one is
+rounded, and CBC runs only when no rounding comes within CBC's own gap of it.
 """
 
 from __future__ import annotations
