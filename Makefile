@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 
 test: $(STAMP)
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-fonts.sh
 	$(BIN)/ruff check quotas sampling synthetic_data recruitment dashboard klero tests benchmarks tools conftest.py
 	$(BIN)/mypy quotas sampling synthetic_data recruitment dashboard klero tests tools conftest.py
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)

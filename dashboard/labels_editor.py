@@ -8,6 +8,8 @@ edit the table on the Criteria & quotas page; a deleted row removes its label.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import streamlit as st
 
@@ -37,8 +39,15 @@ def site_labels() -> Labels:
     if who is None or site is None:
         return Labels([])
     deliberation = _deliberation(who, site)
-    rows = attempt(uc.deliberation_labels, db(), who, deliberation) if deliberation else None
-    return Labels(rows or [])
+    return deliberations_labels(who, [deliberation] if deliberation else [])
+
+
+def deliberations_labels(who: Actor, deliberations: Iterable[str]) -> Labels:
+    """The labels of ``deliberations`` together (the sites overview shows several)."""
+    rows: list[LabelRow] = []
+    for deliberation in sorted(set(deliberations)):
+        rows += attempt(uc.deliberation_labels, db(), who, deliberation) or []
+    return Labels(rows)
 
 
 def _rows(frame: pd.DataFrame) -> list[LabelRow]:

@@ -347,26 +347,6 @@ def labeller(prefix: str) -> Callable[[object], str]:
 
 
 #: The seat table's own columns (the rest are criteria, shown as they are).
-SEAT_COLUMNS = {
-    "pseudonym": "col.pseudonym",
-    "kind": "col.kind",
-    "rank": "col.rank",
-    "status": "col.status",
-    "replaces": "panel.replaces",
-    "replaced_by": "panel.replaced_by",
-}
-
-
-def seat_table(seats: pd.DataFrame) -> pd.DataFrame:
-    """Seats as shown: kinds and statuses in the session's language, headings translated."""
-    shown = seats.copy()
-    if "kind" in shown:
-        shown["kind"] = [tr(f"kind.{k}") for k in shown["kind"]]
-    if "status" in shown:
-        shown["status"] = [tr(f"seat.{s}") for s in shown["status"]]
-    return shown.rename(columns={c: tr(key) for c, key in SEAT_COLUMNS.items()})
-
-
 def percent_cell(value: object) -> str:
     """A table cell as a percentage in the session's language (Styler passes cells untyped)."""
     return format_percent(float(value) if isinstance(value, int | float) else None, lang())

@@ -94,11 +94,21 @@ def _language() -> str:
         return "en"  # an unknown KLERO_LANG is reported by the command that reads it
 
 
+def listing_in(command: Any, lang: str) -> None:
+    """``klero --help`` in ``lang``: the app's line and each command's summary come from
+    the catalogue (``cli_help_<command>``). A command's own ``--help`` page (its options)
+    stays in English: Typer builds it from the docstrings and ``help=`` texts."""
+    command.help = render("cli_help_app", {}, lang)
+    for name, sub in command.commands.items():
+        sub.short_help = render(f"cli_help_{name}", {}, lang)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return (and, as a script, exit with) its exit code."""
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     lang = _language()
+    listing_in(command, lang)
     try:
         result = command.main(args=args, prog_name="klero", standalone_mode=False)
         code = result if isinstance(result, int) else 0

@@ -25,6 +25,8 @@ from klero.options import (
     StoredSiteOpt,
     TableOutOpt,
     UserOpt,
+    chosen_language,
+    cli_language,
     split_columns,
 )
 from quotas.problems import KleroError
@@ -45,7 +47,10 @@ PlanOpt = Annotated[
     list[Path] | None,
     typer.Option("--plan", help="Write the printable plan (.html or .pdf; repeatable)."),
 ]
-PlanLangOpt = Annotated[str, typer.Option("--lang", help="Language of the plan: en, fr or es.")]
+PlanLangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of the plan (klero languages lists them)."),
+]
 TogetherOpt = Annotated[
     Path | None, typer.Option("--together", help="Rows group,id: each group shares a table.")
 ]
@@ -87,7 +92,7 @@ def tables_command(
     seed: SeedOpt = None,
     out: TableOutOpt = None,
     plan: PlanOpt = None,
-    lang: PlanLangOpt = "en",
+    lang: PlanLangOpt = None,
     together: TogetherOpt = None,
     apart: ApartOpt = None,
     facilitators: FacilitatorsOpt = None,
@@ -113,8 +118,7 @@ def tables_command(
     seating. Same inputs and seed, same seating (a random seed if none is given).
     --site seats a stored site's panel (of --run; without --balance: its stored plan).
     """
-    if lang not in ("en", "fr", "es"):
-        raise KleroError("tables_lang_unknown", lang=lang)
+    lang = cli_language() if lang is None else chosen_language(lang)
     if (panel is None) == (site is None):
         raise KleroError("tables_panel_or_site")
     criteria = split_columns(balance)

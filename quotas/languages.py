@@ -8,6 +8,7 @@ plural rules and number and date formats. ``resolve`` turns what a user typed
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,6 +80,26 @@ def resolve(code: str | None) -> str | None:
     if code == PSEUDO:
         return PSEUDO
     return _FOLDED.get(code.strip().lower().replace("_", "-"))
+
+
+def shipped(tags: Iterable[str]) -> list[str]:
+    """The shipped languages among BCP-47 ``tags`` (a site's), in their order, once each.
+
+    A tag Kleroterion does not ship as such counts by its language: ``fr-CA`` is ``fr``,
+    ``zh`` is ``zh-Hans``.
+
+    >>> shipped(["fr-CA", "zh", "wo", "ar", "fr"])
+    ['fr', 'zh-Hans', 'ar']
+    """
+    found: list[str] = []
+    for tag in tags:
+        code = resolve(tag)
+        if code is None or code == PSEUDO:
+            primary = tag.strip().lower().replace("_", "-").split("-")[0]
+            code = next((c for c in codes() if c.lower().split("-")[0] == primary), None)
+        if code is not None and code not in found:
+            found.append(code)
+    return found
 
 
 def language(code: str) -> Language:

@@ -1,7 +1,8 @@
-"""Text for the standard PDF fonts (Latin-1): the reports' and the seating plans' PDFs.
+"""Text for the standard PDF fonts (Latin-1): the PDFs' fallback without the Noto fonts.
 
 fpdf2's standard fonts hold Latin-1 only; other letters are written without their
-accents, or as ``?`` when they have no Latin form.
+accents, or as ``?`` when they have no Latin form (``quotas.pdf_fonts`` writes every
+script when its fonts are installed).
 """
 
 from __future__ import annotations

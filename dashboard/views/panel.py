@@ -8,7 +8,9 @@ import streamlit as st
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_number
 from dashboard.invitation_editor import invitations_section
-from dashboard.ui import attempt, db, labeller, lang, plain, seat_table, site_page, tr
+from dashboard.labels_editor import site_labels
+from dashboard.seat_tables import seat_table
+from dashboard.ui import attempt, db, labeller, lang, plain, site_page, tr
 from quotas.exports import table_bytes
 from recruitment import usecases as uc
 from recruitment.dashboard_support import may, suggest_replacement
@@ -29,7 +31,7 @@ if status is not None:
     cols[1].metric(tr("panel.confirmed"), format_number(selected.get("confirmed", 0), lang()))
     cols[2].metric(tr("panel.vacancies"), format_number(status.vacancies, lang()))
 # Who fills whose seat, as stored with each replacement (blank when nobody).
-st.dataframe(seat_table(details.seats), hide_index=True, width="stretch")
+st.dataframe(seat_table(details.seats, site_labels()), hide_index=True, width="stretch")
 
 if may(who, Action.RECORD_STATUS, site, db()):
     st.subheader(tr("panel.record"))

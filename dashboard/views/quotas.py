@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.balance_views import labelled_rows
 from dashboard.data import forget, pool_page
 from dashboard.i18n import format_number, format_percent, problem_text
-from dashboard.labels_editor import labels_editor
+from dashboard.labels_editor import labels_editor, site_labels
 from dashboard.ui import (
     attempt,
     db,
@@ -171,7 +172,8 @@ else:
 
 if candidate is not None:
     st.subheader(tr("quotas.preview"))
-    frame = candidate.to_frame()
+    # The editor keeps the codes (they are the table's data); the preview reads by labels.
+    frame = labelled_rows(candidate.to_frame(), site_labels(), lang())
     if "target_share" in frame:
         frame["target_share"] = [format_percent(s, lang()) for s in frame["target_share"]]
     frame = frame.rename(columns={c: tr(key) for c, key in QUOTA_HEADINGS.items()})

@@ -46,8 +46,8 @@ def _link(code: str) -> str:
 
 st.subheader(tr("registration.link"))
 st.caption(tr("registration.link_help"))
-for code, name in LANGUAGES.items():
-    st.markdown(f"{plain(name)}: `{_link(code)}`")
+for code in settings.languages:  # the site's languages (every one when it names none)
+    st.markdown(f"{plain(LANGUAGES[code])}: `{_link(code)}`")
 
 form = attempt(uc.site_form, db(), who, site, lang())
 if form is not None:

@@ -10,6 +10,8 @@ import streamlit as st
 from dashboard.balance_views import probability_histogram
 from dashboard.data import forget, run_view
 from dashboard.i18n import format_date, format_number, problem_text
+from dashboard.labels_editor import site_labels
+from dashboard.seat_tables import seat_table
 from dashboard.ui import (
     attempt,
     db,
@@ -18,7 +20,6 @@ from dashboard.ui import (
     lang,
     plain,
     rtl,
-    seat_table,
     show_error,
     site_page,
     tr,
@@ -175,8 +176,10 @@ st.altair_chart(
 )
 left, right = st.columns(2)
 left.markdown(f"**{tr('selection.panel', count=len(details.panel))}**")
-left.dataframe(seat_table(details.panel.drop(columns=["kind"])), hide_index=True, width="stretch")
+named = site_labels()  # criteria and categories in the reader's language
+panel_table = seat_table(details.panel.drop(columns=["kind"]), named)
+left.dataframe(panel_table, hide_index=True, width="stretch")
 right.markdown(f"**{tr('selection.alternates_list', count=len(details.alternates))}**")
 right.dataframe(
-    seat_table(details.alternates.drop(columns=["kind"])), hide_index=True, width="stretch"
+    seat_table(details.alternates.drop(columns=["kind"]), named), hide_index=True, width="stretch"
 )

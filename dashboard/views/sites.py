@@ -14,8 +14,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from dashboard.balance_views import bar_chart, deviation_grid, grouped_balance, heat, long_form
+from dashboard.balance_views import (
+    bar_chart,
+    deviation_grid,
+    grouped_balance,
+    heat,
+    labelled_rows,
+    long_form,
+)
 from dashboard.i18n import format_number, format_percent
+from dashboard.labels_editor import deliberations_labels
 from dashboard.plan_upload import plan_upload
 from dashboard.report_downloads import report_section
 from dashboard.ui import (
@@ -114,6 +122,8 @@ site_frame = pd.DataFrame(
     }
 )
 summary, detail = grouped_balance(site_frame, overview.categories, by)
+# Criteria and categories in the reader's language (the shown sites' deliberations' labels).
+named = deliberations_labels(who, [s.deliberation for s in shown])
 names = {"country": tr("col.country"), "region": tr("col.region")}
 
 
@@ -156,7 +166,7 @@ if by:
     st.subheader(tr("sites.grid"))
     st.caption(tr("sites.grid_help"))
     rows_of = zip(*(detail[k] for k in by), strict=True)
-    grid = deviation_grid(detail, [labels[pool] for pool in rows_of])
+    grid = deviation_grid(labelled_rows(detail, named, lang()), [labels[pool] for pool in rows_of])
     pinned: dict[Literal["_index"] | str, ColumnConfig | None] = {
         "_index": st.column_config.TextColumn(width="medium", pinned=True)
     }
@@ -175,10 +185,11 @@ part = detail
 for key, value in zip(by, pool, strict=True):
     part = part[part[key] == value]
 percent = pd.Index([tr("series.target"), tr("series.panel"), tr("col.deviation")])
+read = labelled_rows(part, named, lang())
 rows = pd.DataFrame(
     {
-        tr("col.feature"): part["feature"],
-        tr("col.value"): part["value"],
+        tr("col.feature"): read["feature"],
+        tr("col.value"): read["value"],
         tr("col.sites"): part["groups"],
         tr("col.seats"): part["seats"],
         tr("col.target_seats"): part["target_seats"],
@@ -201,5 +212,6 @@ long = long_form(part, series)
 charts = st.columns(2)
 for i, feature in enumerate(dict.fromkeys(part["feature"])):
     charts[i % 2].altair_chart(
-        bar_chart(long, feature, tr("chart.share"), rtl=rtl()), width="stretch"
+        bar_chart(long, feature, tr("chart.share"), rtl=rtl(), labels=named, lang=lang()),
+        width="stretch",
     )

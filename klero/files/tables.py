@@ -19,8 +19,9 @@ from typing import Any
 import pandas as pd
 import typer
 
-from klero.options import emit_json
+from klero.options import cli_language, emit_json
 from klero.output import staged, table_writer
+from quotas.messages import render
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
 from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
@@ -111,7 +112,12 @@ def plan_writer(path: Path, seating: Seating, names: Mapping[str, str], lang: st
         text = plan_html(seating, names, lang)
         return lambda p: p.write_text(text, encoding="utf-8")
     if suffix == ".pdf":
+        from quotas.pdf_fonts import fonts_warning  # fpdf2: loaded for a PDF only
+
         data = plan_pdf(seating, names, lang)
+        warning = fonts_warning(lang, names.values())
+        if warning is not None:  # the PDF is written in Latin letters only: say why
+            typer.echo(warning.text(lang), err=True)
         return lambda p: p.write_bytes(data)
     raise KleroError("tables_plan_suffix", path=str(path))
 
@@ -165,34 +171,45 @@ def seating_payload(seating: Seating) -> dict[str, Any]:
 
 
 def print_seating(seating: Seating, written: Sequence[Path]) -> None:
-    """The plain-words summary, and each table's deviation round by round."""
+    """The plain-words summary, and each table's deviation round by round (KLERO_LANG)."""
     request, figures, random = seating.request, seating.figures, seating.random
-    typer.echo(
-        f"{len(request.ids)} people at {seating.table_count} tables of up to "
-        f"{request.table_size} for {request.rounds} round(s), seed {request.seed}, balanced on "
-        f"{', '.join(request.criteria)} (engine {seating.engine})."
+    lang = cli_language()
+
+    def say(code: str, **params: object) -> None:
+        typer.echo(render(code, params, lang))
+
+    say(
+        "tables_summary",
+        people=len(request.ids),
+        tables=seating.table_count,
+        size=request.table_size,
+        rounds=request.rounds,
+        seed=request.seed,
+        criteria=", ".join(request.criteria),
+        engine=seating.engine,
     )
-    typer.echo(
-        f"Mean deviation of a table from the panel's mix: {figures.deviation:.2f} people "
-        f"(largest {figures.worst_deviation:.2f}); random seating: {random.deviation:.2f} "
-        f"(largest {random.worst_deviation:.2f}); no seating of these tables goes below "
-        f"{seating.floor:.2f}."
+    say(
+        "tables_deviation",
+        deviation=f"{figures.deviation:.2f}",
+        worst=f"{figures.worst_deviation:.2f}",
+        random=f"{random.deviation:.2f}",
+        random_worst=f"{random.worst_deviation:.2f}",
+        floor=f"{seating.floor:.2f}",
     )
-    typer.echo(
-        f"Pairs at the same table more than once: {len(figures.repeated_pairs)} "
-        f"(random seating: {len(random.repeated_pairs)})."
-    )
+    say("tables_pairs", pairs=len(figures.repeated_pairs), random_pairs=len(random.repeated_pairs))
+    heads = {k: render(f"tables_col_{k}", {}, lang) for k in ("table", "label", "size")}
     rows: dict[int, dict[str, Any]] = {}
     for t in figures.tables:
-        row = rows.setdefault(t.table, {"table": t.table, "label": t.label, "size": t.size})
-        row[f"round {t.round}"] = f"{t.deviation:.2f}"
+        values = {"table": t.table, "label": t.label, "size": t.size}
+        row = rows.setdefault(t.table, {heads[k]: v for k, v in values.items()})
+        row[render("tables_col_round", {"round": t.round}, lang)] = f"{t.deviation:.2f}"
     frame = pd.DataFrame(list(rows.values()))
     if not any(seating.labels.values()):
-        frame = frame.drop(columns="label")
-    typer.echo("Deviation per table (people):")
+        frame = frame.drop(columns=heads["label"])
+    say("tables_per_table")
     typer.echo(frame.to_string(index=False))
     for path in written:
-        typer.echo(f"Wrote {path}.")
+        say("svc_wrote", path=path)
 
 
 def tables_on_files(

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.options import DbOpt, JsonOpt, UserOpt, cli_language, emit_json
 from klero.service.common import run_as, say
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
@@ -32,18 +32,6 @@ from recruitment.permissions import Actor
 from recruitment.pool_state import PoolCheck
 
 audit_app = typer.Typer(no_args_is_help=True)
-
-PUBLISH = (
-    "Publish this anchor where the database's administrators cannot change it: the "
-    "deliberation's public page, an e-mail to the evaluators, a printed notice. Later, "
-    "'klero audit verify --anchor ANCHOR' checks that the trail still holds event "
-    "#{sequence} with this hash; deleted newest events show only this way."
-)
-
-NO_ANCHOR = (
-    "Without a published anchor, the newest events deleted together would not show: "
-    "check with --anchor (see 'klero audit head')."
-)
 
 
 @audit_app.command("head")
@@ -64,16 +52,14 @@ def audit_head(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonO
             }
         )
         return 0 if head.chain.ok else 1
+    lang = cli_language()
     if not head.chain.ok:
-        typer.echo(head.chain.message)
+        typer.echo(head.chain.outcome.text(lang))
         say("svc_audit_do_not_publish", anchor=head.anchor.text)
         return 1
     typer.echo(head.anchor.text)
-    typer.echo(
-        f"The audit trail holds {head.count} event(s); the newest is #{head.event_id}, "
-        f"recorded at {head.at}, with hash {head.hash}. The chain verifies."
-    )
-    typer.echo(PUBLISH.format(sequence=head.anchor.sequence))
+    say("svc_audit_head", count=head.count, event=head.event_id, at=head.at, hash=head.hash)
+    say("svc_audit_publish", sequence=head.anchor.sequence)
     return 0
 
 
@@ -192,14 +178,15 @@ def audit_verify(
     if as_json:
         _emit_json(found)
         return 0 if found.ok else 1
+    lang = cli_language()
     if found.anchored is not None:
-        typer.echo(found.anchored.message)
+        typer.echo("\n".join(found.anchored.lines(lang)))
     else:
-        typer.echo(found.chain.message)
+        typer.echo(found.chain.outcome.text(lang))
         if found.chain.ok:
-            typer.echo(NO_ANCHOR)
-    for line in found.guards.lines():
+            say("svc_audit_no_anchor")
+    for line in found.guards.lines(lang):
         typer.echo(line)
     for pool in found.pools or []:
-        typer.echo(pool.outcome.text())
+        typer.echo(pool.outcome.text(lang))
     return 0 if found.ok else 1

@@ -24,6 +24,7 @@ from klero.options import (
     split_columns,
 )
 from klero.service.common import SiteOpt, logged_in, run_as, say
+from quotas.messages import Message
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import safe_url
@@ -127,11 +128,14 @@ def delib_import_plan(
     for s in result.sites:
         if s.outcome == "unchanged" and not s.volunteers_added and s.quota_version is None:
             continue
-        fields = f" ({', '.join(s.changed)})" if s.changed else ""
-        quotas = f", quotas v{s.quota_version}" if s.quota_version is not None else ""
-        typer.echo(
-            f"  {s.site:<14} {s.outcome}{fields}, {s.volunteers_added} volunteers added{quotas}"
-        )
+        outcome = Message(f"svc_plan_site_{s.outcome}")
+        if s.changed:
+            outcome = Message(
+                "svc_plan_site_fields", {"outcome": outcome, "fields": ", ".join(s.changed)}
+            )
+        code = "svc_plan_site_row" if s.quota_version is None else "svc_plan_site_row_quotas"
+        params = {"site": f"{s.site:<14}", "outcome": outcome, "added": s.volunteers_added}
+        say(code, **params, version=s.quota_version)
 
 
 @site_app.command("create")
@@ -181,12 +185,30 @@ def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOp
         emit_json({"sites": [dataclasses.asdict(s) for s in sites]})
         return
     for s in sites:
-        quotas = f"quotas v{s.quota_version}" if s.quota_version else "no quotas"
-        run = f"last run {s.last_run_id} {s.last_run_status}" if s.last_run_id else "no run"
+        quotas = (
+            Message("svc_site_quotas", {"version": s.quota_version})
+            if s.quota_version
+            else Message("svc_site_no_quotas")
+        )
+        run = (
+            Message(
+                "svc_site_last_run",
+                {"run": s.last_run_id, "status": Message(f"svc_run_status_{s.last_run_status}")},
+            )
+            if s.last_run_id
+            else Message("svc_site_no_run")
+        )
         where = f"{s.region}, {s.country}" if s.region else s.country
-        typer.echo(
-            f"{s.code:<14} {s.name} ({where}), panel {s.panel_size}, {s.partner}: "
-            f"{s.volunteers} volunteers, {quotas}, {run}"
+        say(
+            "svc_site_row",
+            site=f"{s.code:<14}",
+            name=s.name,
+            where=where,
+            size=s.panel_size,
+            partner=s.partner,
+            volunteers=s.volunteers,
+            quotas=quotas,
+            run=run,
         )
 
 

@@ -12,11 +12,20 @@ from typing import Annotated
 import typer
 
 from klero.files.select import print_end_to_end
-from klero.options import DbOpt, JsonOpt, RunOpt, UserOpt, emit_json, split_columns
+from klero.options import (
+    DbOpt,
+    JsonOpt,
+    RunOpt,
+    UserOpt,
+    cli_language,
+    emit_json,
+    split_columns,
+)
 from klero.output import json_writer, staged, table_writer
 from klero.progress import progress_for
 from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.exports import table_format
+from quotas.messages import Message
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from sampling import SelectionSettings
@@ -225,11 +234,20 @@ def runs_command(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt = Non
     """``klero runs``: one line per run of the site (summary: ``klero.listing``)."""
     runs = run_as(database_url_, user, uc.list_runs, site)
     for r in runs:
-        extra = f", lottery number {r.lottery_index}" if r.lottery_index is not None else ""
-        error = f", error {r.error_code}" if r.error_code else ""
-        typer.echo(
-            f"run {r.run_id}: {r.status} ({r.algorithm}, {r.size} + {r.alternates} "
-            f"alternates{extra}{error}) by {r.started_by} at {r.started_at}"
+        details = [Message("svc_run_seats", {"size": r.size, "alternates": r.alternates})]
+        if r.lottery_index is not None:
+            details.append(Message("svc_run_lottery", {"number": r.lottery_index}))
+        if r.error_code:
+            details.append(Message("svc_run_error", {"code": r.error_code}))
+        lang = cli_language()
+        say(
+            "svc_run_row",
+            run=r.run_id,
+            status=Message(f"svc_run_status_{r.status}"),
+            algorithm=r.algorithm,
+            details=", ".join(m.text(lang) for m in details),
+            by=r.started_by,
+            at=r.started_at,
         )
 
 

@@ -13,8 +13,19 @@ from typing import Annotated, Any
 
 import typer
 
-from klero.options import DbOpt, DeliberationOpt, IdOpt, JsonOpt, UserOpt, emit_json, split_columns
+from klero.files.check import print_problems
+from klero.options import (
+    DbOpt,
+    DeliberationOpt,
+    IdOpt,
+    JsonOpt,
+    UserOpt,
+    cli_language,
+    emit_json,
+    split_columns,
+)
 from klero.service.common import SiteOpt, logged_in, say
+from quotas.messages import render
 from quotas.problems import Problem, errors_only
 from recruitment import usecases as uc
 from recruitment.columns import ColumnRole
@@ -40,15 +51,25 @@ PersonalOpt = Annotated[str | None, _columns_option("personal", "columns to encr
 
 def print_columns(columns: Sequence[ColumnRole]) -> None:
     """The classification table: column, role, why, and the recognised kind."""
-    width = max([len("column"), *(len(c.column) for c in columns)]) + 2
-    typer.echo(f"  {'column':<{width}}{'role':<11}{'why':<12}kind")
-    for c in columns:
-        typer.echo(f"  {c.column:<{width}}{c.role!s:<11}{c.reason!s:<12}{c.kind or ''}".rstrip())
+    lang = cli_language()
+    heads = [render(f"svc_columns_{k}", {}, lang) for k in ("column", "role", "why", "kind")]
+    rows = [
+        [
+            c.column,
+            render(f"svc_role_{c.role}", {}, lang),
+            render(f"svc_reason_{c.reason}", {}, lang),
+            render(f"svc_kind_{c.kind}", {}, lang) if c.kind else "",
+        ]
+        for c in columns
+    ]
+    widths = [max(len(row[i]) for row in [heads, *rows]) + 2 for i in range(3)]
+    for row in [heads, *rows]:
+        cells = "".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        typer.echo(f"  {cells}{row[3]}".rstrip())
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        typer.echo(f"  {problem.severity}: {problem.message}")
+    print_problems(list(problems), cli_language())
 
 
 @pool_app.command("import")

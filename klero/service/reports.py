@@ -24,6 +24,7 @@ from klero.options import (
 )
 from klero.service.common import logged_in
 from quotas.messages import render
+from quotas.pdf_fonts import fonts_warning
 from recruitment import usecases as uc
 from recruitment.reports import report_format, write_report
 
@@ -55,6 +56,9 @@ def report_command(
     with logged_in(database_url_, user) as (db, actor):
         report = uc.deliberation_report(db, actor, deliberation, chosen, country=country)
     write_report(report, out, lang)
+    warning = fonts_warning(lang) if out.suffix.lower() == ".pdf" else None
+    if warning is not None:
+        typer.echo(warning.text(lang), err=True)
     figures = {
         "deliberation": deliberation,
         "level": str(chosen),

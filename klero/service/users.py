@@ -16,7 +16,8 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, emit_json
+from klero.files.check import print_problems
+from klero.options import DbOpt, JsonOpt, UserOpt, cli_language, emit_json
 from klero.service.common import logged_in, password, run_as, say, sign_in
 from quotas.problems import EnvironmentFailure, KleroError
 from recruitment import usecases as uc
@@ -152,8 +153,7 @@ def _print_import(report: uc.UserImportReport, target: Path | None, as_json: boo
         existing=len(report.existing),
         organisations=len(report.organisations),
     )
-    for problem in report.problems:
-        typer.echo(f"  {problem.severity}: {problem.message}")
+    print_problems(list(report.problems), cli_language())
     if target is not None:
         say("svc_one_time_passwords", path=target)
 

@@ -3,9 +3,8 @@
 The words come from the caller, already in the reader's language (``Sheet``); this
 module only lays them out: one tick box per answer, lines to write contact details on,
 the consent text and its box, and a place for the partner's form number (the id typed in
-with the paper forms entry). The PDF uses the standard PDF fonts (Latin-1, see
-``recruitment.reports.pdf.latin``); the HTML view shows every script as it is, and is
-the one to print in languages written in other scripts. ``script_html`` prints the
+with the paper forms entry). The PDF writes every script (``quotas.pdf_fonts``), right
+to left for Arabic, Persian and Urdu, as the HTML view does. ``script_html`` prints the
 read-aloud script of assisted registration the same way.
 """
 
@@ -17,7 +16,9 @@ from dataclasses import dataclass
 from fpdf import FPDF
 
 from quotas.languages import direction
-from quotas.pdf_text import latin
+from quotas.messages import ENGLISH
+from quotas.pdf_fonts import PdfFonts, Style, UnicodePDF, pdf_fonts
+from quotas.pdf_text import writable
 
 
 @dataclass(frozen=True)
@@ -73,46 +74,85 @@ def sheet_html(sheet: Sheet) -> str:
     return "\n".join(parts)
 
 
-def _box(pdf: FPDF, label: str, size: float) -> None:
-    """A tick box and its label, wrapping to the next line when the row is full."""
-    width = size * 0.45 + 3 + pdf.get_string_width(label) + 8
-    if pdf.get_x() + width > pdf.w - pdf.r_margin:
-        pdf.ln(size * 0.6)
-    x, y = pdf.get_x(), pdf.get_y()
-    pdf.rect(x, y + 1, size * 0.4, size * 0.4)
-    pdf.set_x(x + size * 0.4 + 3)
-    pdf.cell(pdf.get_string_width(label) + 8, size * 0.6, label)
+class _Writer:
+    """Lines and tick boxes on the page, from the left or (right to left) from the right."""
+
+    def __init__(self, pdf: FPDF, fonts: PdfFonts, size: float) -> None:
+        self.pdf, self.fonts, self.size = pdf, fonts, size
+
+    def paragraph(self, text: str, style: Style = "", grow: float = 0, height: float = 0.5) -> None:
+        """``text`` across the page, wrapped, ``grow`` points larger than the body."""
+        self.fonts.set(self.pdf, style, self.size + grow)
+        line = (self.size + grow) * height
+        text = self.fonts.text(text)
+        self.pdf.multi_cell(0, line, text, align=self.fonts.align, new_x="LMARGIN", new_y="NEXT")
+
+    def box(self, label: str) -> None:
+        """A tick box and its label, wrapping to the next line when the row is full."""
+        pdf, size = self.pdf, self.size
+        label = self.fonts.text(label)
+        text_width = pdf.get_string_width(label) + 8
+        width = size * 0.4 + 3 + text_width
+        used = pdf.get_x() - pdf.l_margin
+        if used + width > pdf.epw and used > 0:
+            pdf.ln(size * 0.6)
+        x, y = pdf.get_x(), pdf.get_y()
+        if self.fonts.rtl:  # the box on the right, its label to its left
+            right = pdf.w - pdf.r_margin - (x - pdf.l_margin)
+            pdf.rect(right - size * 0.4, y + 1, size * 0.4, size * 0.4)
+            pdf.set_x(right - width)
+            pdf.cell(text_width, size * 0.6, label, align="R")
+        else:
+            pdf.rect(x, y + 1, size * 0.4, size * 0.4)
+            pdf.set_x(x + size * 0.4 + 3)
+            pdf.cell(text_width, size * 0.6, label)
+        pdf.set_x(x + width)
+
+
+def _texts(sheet: Sheet) -> list[str]:
+    answers = [option for _, options in sheet.questions for option in options]
+    words = [sheet.title, sheet.intro, sheet.consent, sheet.consent_box, sheet.office]
+    return [*words, *sheet.fields, *(q for q, _ in sheet.questions), *answers]
 
 
 def sheet_pdf(sheet: Sheet, size: float = 14) -> bytes:
-    """The form as a PDF (A4 portrait, ``size`` points: large type)."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    """The form as a PDF (A4 portrait, ``size`` points: large type), in any script.
+
+    Without the fonts for the sheet's letters, the standard Latin-1 fonts and, at the
+    bottom, the note naming the Debian package to install.
+    """
+    pdf = UnicodePDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
+    fonts = pdf_fonts(pdf, sheet.lang, _texts(sheet))
+    write = _Writer(pdf, fonts, size)
     pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=size + 6)
-    pdf.multi_cell(0, (size + 6) * 0.5, latin(sheet.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=size)
-    pdf.multi_cell(0, size * 0.5, latin(sheet.intro), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_title(fonts.text(sheet.title))
+    write.paragraph(sheet.title, "B", grow=6)
+    write.paragraph(sheet.intro)
     for question, options in sheet.questions:
         pdf.ln(size * 0.3)
-        pdf.set_font("Helvetica", style="B", size=size)
-        pdf.multi_cell(0, size * 0.55, latin(question), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=size)
+        write.paragraph(question, "B", height=0.55)
+        fonts.set(pdf, "", size)
         for option in options:
-            _box(pdf, latin(option), size)
+            write.box(option)
         pdf.ln(size * 0.7)
     for label in sheet.fields:
         pdf.ln(size * 0.3)
-        pdf.cell(0, size * 0.55, latin(label), new_x="LMARGIN", new_y="NEXT")
+        write.paragraph(label, height=0.55)
         y = pdf.get_y() + size * 0.55
         pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
         pdf.set_y(y + 2)
     pdf.ln(size * 0.4)
-    pdf.multi_cell(0, size * 0.5, latin(sheet.consent), align="L", new_x="LMARGIN", new_y="NEXT")
-    _box(pdf, latin(sheet.consent_box), size)
+    write.paragraph(sheet.consent)
+    fonts.set(pdf, "", size)
+    write.box(sheet.consent_box)
     pdf.ln(size * 1.2)
-    pdf.set_font("Helvetica", size=size - 3)
-    pdf.cell(0, size * 0.5, latin(sheet.office) + " ____________")
+    write.size = size - 3
+    write.paragraph(f"{sheet.office} ____________")
+    warning = fonts.warning()
+    if warning is not None:
+        note = warning.text(sheet.lang)
+        write.paragraph(note if writable(note) else warning.text(ENGLISH))
     return bytes(pdf.output())
 
 

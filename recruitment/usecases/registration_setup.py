@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import select
 
+from quotas.languages import codes, shipped
 from quotas.problems import InvalidInput, KleroError
 from recruitment import audit
 from recruitment.db import Database
@@ -33,6 +34,9 @@ class RegistrationSettings:
     opens: date | None
     closes: date | None
     consents: dict[str, str]  # lang -> text, only the languages a partner wrote
+    # The languages of the public page's links: the site's own (its plan's ``languages``)
+    # that Kleroterion ships, or every shipped language when it names none of them.
+    languages: tuple[str, ...]
 
 
 def registration_settings(db: Database, actor: Actor, site: str) -> RegistrationSettings:
@@ -49,6 +53,7 @@ def registration_settings(db: Database, actor: Actor, site: str) -> Registration
             found.registration_opens,
             found.registration_closes,
             {lang: text for lang, text in rows},
+            tuple(shipped(str(tag) for tag in found.languages or []) or codes()),
         )
 
 

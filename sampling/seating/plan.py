@@ -3,7 +3,7 @@
 Each card shows the names given for the table's people (first names or pseudonyms: the
 caller decides what may be shown to whom) and, for the coordinator, the table's count
 per category next to its deviation. The words come from the message catalogue, so the
-plan prints in any catalogued language.
+plan prints in any catalogued language, in its script (``quotas.pdf_fonts``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from quotas.messages import render
 from quotas.pdf_text import latin
 from sampling.seating.figures import category_columns
 from sampling.seating.model import Seating
+
+if TYPE_CHECKING:  # fpdf2 is loaded only to write a PDF
+    from quotas.pdf_fonts import PdfFonts, Style, UnicodePDF
 
 
 @dataclass(frozen=True)
@@ -114,22 +118,34 @@ def plan_html(seating: Seating, names: Mapping[str, str], lang: str = "en") -> s
     return "\n".join(parts)
 
 
-def plan_pdf(seating: Seating, names: Mapping[str, str], lang: str = "en") -> bytes:
-    """The plan as a PDF (A4 portrait, a page per round, cards three abreast)."""
-    from fpdf import FPDF
+def _card_texts(rounds: list[list[Card]]) -> list[str]:
+    return [t for cards in rounds for c in cards for t in (c.label, *c.people, *map(str, c.counts))]
 
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+
+def plan_pdf(seating: Seating, names: Mapping[str, str], lang: str = "en") -> bytes:
+    """The plan as a PDF (A4 portrait, a page per round, cards three abreast), any script."""
+    from quotas.pdf_fonts import UnicodePDF, pdf_fonts
+
+    pdf = UnicodePDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
-    pdf.set_title(latin(_title(seating, lang)))
+    rounds = plan_cards(seating, names)
+    fonts = pdf_fonts(pdf, lang, [_title(seating, lang), *_card_texts(rounds)])
+    pdf.set_title(fonts.text(_title(seating, lang)))
     width, gap = 60.0, 5.0
-    for r, cards in enumerate(plan_cards(seating, names)):
+    for r, cards in enumerate(rounds):
         pdf.add_page()
-        pdf.set_font("Helvetica", "B", 13)
-        pdf.cell(0, 7, latin(_title(seating, lang)), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 8)
-        pdf.multi_cell(0, 4, latin(_figures_line(seating, lang)), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, latin(render("tables_plan_round", {"round": r + 1}, lang)), new_y="NEXT")
+        fonts.set(pdf, "B", 13)
+        title = fonts.text(_title(seating, lang))
+        pdf.cell(0, 7, title, align=fonts.align, new_x="LMARGIN", new_y="NEXT")
+        fonts.set(pdf, "", 8)
+        line = fonts.text(_figures_line(seating, lang))
+        pdf.multi_cell(0, 4, line, align=fonts.align, new_x="LMARGIN", new_y="NEXT")
+        warning = fonts.warning()
+        if warning is not None:
+            pdf.multi_cell(0, 4, latin(warning.text()), new_x="LMARGIN", new_y="NEXT")
+        fonts.set(pdf, "B", 11)
+        heading = fonts.text(render("tables_plan_round", {"round": r + 1}, lang))
+        pdf.cell(0, 7, heading, align=fonts.align, new_y="NEXT")
         pdf.set_x(pdf.l_margin)
         top, row_height = pdf.get_y() + 2, 0.0
         for k, card in enumerate(cards):
@@ -142,28 +158,32 @@ def plan_pdf(seating: Seating, names: Mapping[str, str], lang: str = "en") -> by
                 pdf.add_page()
                 top = pdf.t_margin
             x = pdf.l_margin + column * (width + gap)
-            _card(pdf, card, x, top, width, height, lang)
+            if fonts.rtl:  # the first card on the right
+                x = pdf.w - pdf.r_margin - width - column * (width + gap)
+            _card(pdf, card, (x, top, width, height), fonts, lang)
             row_height = max(row_height, height)
     return bytes(pdf.output())
 
 
 def _card(
-    pdf: object, card: Card, x: float, y: float, width: float, height: float, lang: str
+    pdf: UnicodePDF,
+    card: Card,
+    box: tuple[float, float, float, float],
+    fonts: PdfFonts,
+    lang: str,
 ) -> None:
-    from fpdf import FPDF
-
-    assert isinstance(pdf, FPDF)
+    x, y, width, height = box
     pdf.rect(x, y, width, height)
     pdf.set_xy(x + 2, y + 2)
-    pdf.set_font("Helvetica", "B", 10)
     head = render("tables_plan_table", {"table": card.table}, lang)
     label = f" - {card.label}" if card.label else ""
-    pdf.cell(width - 4, 5, latin(head + label)[:40], new_x="LEFT", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    for person in card.people:
-        pdf.cell(width - 4, 4, latin(person)[:38], new_x="LEFT", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 6.5)
-    for criterion, values in card.counts:
-        pdf.cell(width - 4, 3.2, latin(f"{criterion}: {values}")[:60], new_x="LEFT", new_y="NEXT")
+    lines: list[tuple[Style, float, float, str]] = [("B", 10, 5, (head + label)[:40])]
+    lines += [("", 9, 4, person[:38]) for person in card.people]
+    lines += [("", 6.5, 3.2, f"{criterion}: {values}"[:60]) for criterion, values in card.counts]
     deviation = render("tables_plan_deviation", {"deviation": round(card.deviation, 2)}, lang)
-    pdf.cell(width - 4, 3.2, latin(deviation), new_x="LEFT", new_y="NEXT")
+    lines.append(("", 6.5, 3.2, deviation))
+    for style, size, height_mm, text in lines:
+        fonts.set(pdf, style, size)
+        pdf.cell(
+            width - 4, height_mm, fonts.text(text), align=fonts.align, new_x="LEFT", new_y="NEXT"
+        )

@@ -12,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from typer.core import TyperGroup
 
-from klero.app import main
+from klero.app import app, main
 from quotas.languages import ENV, PSEUDO
+from quotas.messages import codes
 from recruitment.security import set_password_cost
 from tests.pseudo import CLOSE, OPEN, language_words, stray_words, unmarked, words
 from tests.recruitment.conftest import PASSWORD
@@ -117,6 +120,8 @@ SERVICE = [
         *("--name", "Lyon", "--panel-size", "50", "--partner", "Org A"),
     ],
     ["user", "create", "--login", "eve", "--role", "evaluator"],
+    ["site", "list"],
+    ["audit", "verify"],  # (``audit head`` prints the anchor, data, first: tests/recruitment)
 ]
 
 
@@ -135,6 +140,37 @@ def test_service_commands_print_only_catalogue_strings_and_data(
         assert not [line for line in lines if stray_words(line, data)], (args, lines)
 
 
+def test_plan_and_pool_imports_print_only_catalogue_strings_and_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plan's rows, the pool's columns table and its problem lines (severity too)."""
+    _service(tmp_path, monkeypatch)
+    for args in SERVICE[:2]:
+        assert main(args) == 0
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "site_code,site_name,country,region,partner,panel_size,kind,languages\n"
+        "FR-nice,Nice,FR,,Org A,50,in_person,fr\n",
+        "utf-8",
+    )
+    pool = tmp_path / "pool.csv"
+    pool.write_text("id,gender,e-mail\n1,female,a@example.org\n1,male,x\n", "utf-8")
+    monkeypatch.setenv(ENV, PSEUDO)
+    capsys.readouterr()
+    data = words(["Org A", "Day", "FR-nice", "Nice", "id", "gender", "e-mail", str(tmp_path)])
+    data |= words(["pool.csv", "plan.csv"])
+    commands = [
+        (["deliberation", "import-plan", "--deliberation", "Day", "--file", str(plan)], 0),
+        (["pool", "import", "--site", "FR-nice", "--file", str(pool)], 2),
+    ]
+    for args, expected in commands:
+        assert main(args) == expected, args
+        printed = capsys.readouterr()
+        lines = [line for line in (printed.out + printed.err).splitlines() if line.strip()]
+        assert len(lines) > 1 and all(OPEN in line for line in lines), (args, lines)
+        assert not [line for line in lines if stray_words(line, data)], (args, lines)
+
+
 def test_service_commands_speak_the_chosen_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -145,3 +181,24 @@ def test_service_commands_speak_the_chosen_language(
     assert capsys.readouterr().out == "Délibération 'Journée' créée.\n"
     assert main(["deliberation", "criteria", "--deliberation", "Journée"]) == 0
     assert capsys.readouterr().out == "Les critères de 'Journée' : (aucun).\n"
+
+
+def test_the_command_list_speaks_the_chosen_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``klero --help`` lists every command with its summary from the catalogue."""
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    missing = [n for n in command.commands if f"cli_help_{n}" not in set(codes())]
+    assert not missing, missing
+    monkeypatch.setenv("COLUMNS", "300")  # one line per command
+    monkeypatch.setenv(ENV, "fr")
+    assert main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "Vérifier un vivier et ses quotas" in shown and "Les organisations partenaires." in shown
+    monkeypatch.setenv(ENV, PSEUDO)
+    assert main(["--help"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "│ " in line]
+    listed = [line for line in rows if any(f"│ {n} " in line for n in command.commands)]
+    assert len(listed) == len(command.commands), rows
+    assert all(OPEN in line for line in listed), listed

@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 
 from klero.app import main
+from quotas.messages import render
+from quotas.pdf_fonts import FONT_DIRS_ENV
+from tests.pdf_reading import holds, needs_fonts, pdf_text, shaped
 
 PANEL = Path(__file__).resolve().parents[1] / "data" / "readme" / "panel.csv"
 BASE = ["tables", "--panel", str(PANEL), "--balance", "gender,age", "--table-size", "6"]
@@ -67,7 +70,7 @@ def _group(count: int) -> str:
         (["--together", "{t}"], {"t": "who,id\ng,P0002\n"}, 2, "columns group,id"),
         (["--plan", "plan.txt"], {}, 2, "must end in .html or .pdf"),
         (["--table-size", "1"], {}, 2, ""),
-        (["--lang", "xx"], {}, 2, "en, fr or es"),
+        (["--lang", "xx"], {}, 2, "not a language Kleroterion ships"),
         (["--facilitators", "{f}"], {"f": "id,table\nP0002,9\n"}, 2, "tables for their"),
         (["--together", "{t}"], {"t": _group(7)}, 1, "more than a table seats (6)"),
         (["--apart", "{a}"], {"a": _group(6)}, 1, "only 5 tables"),
@@ -86,3 +89,31 @@ def test_bad_input_exits_with_a_clear_message(
     assert main([*BASE, "--seed", "1", *args, "--out", str(tmp_path / "tables.csv")]) == code
     assert words in capsys.readouterr().err
     assert not (tmp_path / "tables.csv").exists()
+
+
+@needs_fonts
+@pytest.mark.parametrize("lang", ["ar", "hi", "zh-Hans", "am"])
+def test_the_pdf_plan_is_written_in_every_script(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The plan in ``--lang``'s script; the summary printed in KLERO_LANG's language."""
+    monkeypatch.setenv("KLERO_LANG", lang)
+    pdf = tmp_path / "plan.pdf"
+    assert main([*BASE, "--rounds", "2", "--lang", lang, "--plan", str(pdf)]) == 0
+    printed = capsys.readouterr()
+    assert "fonts-noto" not in printed.err
+    assert render("tables_per_table", {}, lang) in printed.out
+    text = pdf_text(pdf.read_bytes())
+    for phrase in (render("tables_plan_round", {"round": 2}, lang), "P0002"):
+        assert holds(text, phrase), (lang, phrase)
+    assert shaped(pdf.read_bytes()) == (lang == "ar")
+
+
+def test_without_the_fonts_the_pdf_plan_names_the_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(FONT_DIRS_ENV, "/nonexistent/fonts")
+    pdf = tmp_path / "plan.pdf"
+    assert main([*BASE, "--rounds", "1", "--lang", "ru", "--plan", str(pdf)]) == 0
+    assert "fonts-noto-core" in capsys.readouterr().err
+    assert "fonts-noto-core" in pdf_text(pdf.read_bytes())

@@ -11,8 +11,11 @@ from sqlalchemy import text
 
 from klero.app import main
 from klero.service.panels import select_for_site
+from quotas.languages import ENV, PSEUDO
+from recruitment import usecases as uc
 from recruitment.models import SelectionRun
 from sampling import SelectionSettings
+from tests.pseudo import OPEN, stray_words, words
 from tests.recruitment.conftest import PASSWORD, World, drop_audit_guards, pool_frame, write_pool
 
 MARGINS = """feature,value,share
@@ -332,3 +335,33 @@ def test_select_for_a_site_draws_a_progress_bar_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", quiet)
     select_for_site("FR-lyon", SelectionSettings(seed=5), database_url=ready.db.url, user="alice")
     assert quiet.getvalue() == ""  # --json: no bar
+
+
+def test_listings_speak_the_chosen_language(
+    selected_world: tuple[World, uc.RunSummary],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``runs``, ``site list`` and ``audit`` rows come from the catalogue: in French, and
+    in the pseudo-language nothing outside its markers but data."""
+    world, summary = selected_world
+    monkeypatch.setenv("KLERO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    _as(monkeypatch, "admin")
+    monkeypatch.setenv(ENV, "fr")
+    capsys.readouterr()
+    assert main(["runs", "--site", "FR-lyon"]) == 0
+    run = capsys.readouterr().out
+    assert f"tirage {summary.run_id} : réussi (leximin, " in run and "suppléants" in run
+    assert main(["site", "list"]) == 0
+    assert f"dernier tirage {summary.run_id} réussi" in capsys.readouterr().out
+    assert main(["audit", "head"]) == 0
+    head = capsys.readouterr().out
+    assert "La chaîne est vérifiée." in head and "Publiez cette ancre" in head
+    monkeypatch.setenv(ENV, PSEUDO)
+    data = words(["FR-lyon", "Lyon", "FR", "Org A", "leximin", "admin", world.db.url])
+    for args in (["runs", "--site", "FR-lyon"], ["site", "list"], ["audit", "verify"]):
+        assert main(args) == 0, args
+        lines = capsys.readouterr().out.splitlines()
+        assert lines and all(OPEN in line for line in lines), (args, lines)
+        assert not [line for line in lines if stray_words(line, data)], (args, lines)

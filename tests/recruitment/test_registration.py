@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from quotas.languages import codes
 from quotas.problems import InvalidInput, KleroError
 from recruitment import usecases as uc
 from recruitment.models import (
     AuditEvent,
+    Site,
     Volunteer,
     VolunteerContact,
 )
@@ -173,6 +175,10 @@ def test_consent_texts_per_language_and_dates_are_the_partner_s(open_site: World
     uc.set_consent_text(db, partner, SITE, "es", " ")  # blank: back to the default
     settings = uc.registration_settings(db, partner, SITE)
     assert settings.consents == {"fr": "J'accepte d'être contacté."}
+    assert settings.languages == tuple(codes())  # the test site names no language
+    with db.unit_of_work() as session:
+        session.execute(update(Site).where(Site.code == SITE).values(languages=["fr-CA", "wo"]))
+    assert uc.registration_settings(db, partner, SITE).languages == ("fr",)
     assert settings.opens == NOW.date() - timedelta(days=1)
     with pytest.raises(PermissionDenied):
         uc.set_consent_text(db, open_site.other_partner, SITE, "fr", "Autre")

@@ -21,13 +21,15 @@ from sqlalchemy import event
 
 from klero.app import main
 from quotas.labels import LabelRow
+from quotas.messages import render
 from quotas.model import Category, Quota, QuotaTable
+from quotas.pdf_fonts import FONT_DIRS_ENV
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.reports import Level, Report, report_bytes, write_report
-from recruitment.reports.pdf import pdf_language
 from recruitment.usecases.reports import fairness_of
 from sampling import SelectionSettings
+from tests.pdf_reading import line_starts, needs_fonts, pdf_text, shaped
 from tests.recruitment.conftest import PASSWORD, SIZE, World, pool_frame
 
 DELIBERATION = "Global Day"
@@ -190,9 +192,10 @@ def test_each_format_is_written_and_read_back(
     assert summary.input_sha256 in {row[8] for row in provenance[1:]}
     pdf = report_bytes(report, "pdf")
     assert pdf.startswith(b"%PDF")
+    words = pdf_text(pdf)
+    assert "FR-lyon" in words and "Provenance" in words and summary.input_sha256[:20] in words
+    assert "Balance tests" in words
     text = _pdf_text(pdf)
-    assert "FR-lyon" in text and "Provenance" in text and summary.input_sha256[:20] in text
-    assert "Balance tests" in text
     # The world map, drawn as vector paths: thousands of segments, filled per country.
     segments = len(re.findall(r" [lc](?=\s)", text))
     assert segments > 2000, segments
@@ -222,19 +225,23 @@ def test_klero_report_writes_the_file(
 
 
 def test_languages_right_to_left_the_pdf_s_fonts_and_labels(
-    reported: tuple[World, uc.RunSummary, int],
+    reported: tuple[World, uc.RunSummary, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Arabic pages run right to left; a PDF whose fonts cannot write a language is English;
-    criteria and categories read by their labels in the page's language."""
+    """Arabic pages run right to left; a PDF on a machine without the fonts is English
+    and names the package to install; criteria and categories read by their labels in
+    the page's language."""
     world, _, _ = reported
     report = _report(world, "global")
     arabic = report_bytes(report, "html", "ar").decode("utf-8")
     assert arabic.startswith("<!doctype html><html lang='ar' dir='rtl'>")
     assert "<html lang='fr' dir='ltr'>" in report_bytes(report, "html", "fr").decode("utf-8")
-    assert pdf_language("ar") == "en" and pdf_language("fr") == "fr"
     mapless = dataclasses.replace(report, sites=[])  # the map's drawing is tested above
-    text = _pdf_text(report_bytes(mapless, "pdf", "ar"))
-    assert "This PDF is in English: its fonts cannot write Arabic." in text
+    monkeypatch.setenv(FONT_DIRS_ENV, "/nonexistent/fonts")
+    text = pdf_text(report_bytes(mapless, "pdf", "ar"))
+    assert "This PDF is in English: its fonts cannot write Arabic." in " ".join(text.split())
+    assert "fonts-noto-core" in text and "Balance tests" in text
+    assert "fonts-noto-core" in pdf_text(report_bytes(mapless, "pdf", "fr"))
+    monkeypatch.delenv(FONT_DIRS_ENV)
     # Labels in the reader's language on pages; files keep the codes.
     rows = [LabelRow("gender", "", "fr", "Genre"), LabelRow("gender", "female", "fr", "Femme")]
     uc.set_labels(world.db, world.admin, DELIBERATION, rows)
@@ -245,6 +252,27 @@ def test_languages_right_to_left_the_pdf_s_fonts_and_labels(
     assert "Femme" not in english and '<td class="text">gender</td>' in english
     csv = report_bytes(report, "csv", "fr").decode("utf-8")
     assert "Femme" not in csv and ",female," in csv
+
+
+@needs_fonts
+@pytest.mark.parametrize("lang", ["ar", "hi", "zh-Hans", "am"])
+def test_the_pdf_report_is_written_in_every_script(
+    reported: tuple[World, uc.RunSummary, int], lang: str
+) -> None:
+    """The report's PDF is in the reader's language and script, Arabic shaped and laid
+    out from the right (the title starts at the right, not the left margin)."""
+    world, _, _ = reported
+    report = dataclasses.replace(_report(world, "country"), sites=[])
+    pdf = report_bytes(report, "pdf", lang)
+    text = " ".join(pdf_text(pdf).split())
+    for code in ("report_section_units", "report_section_provenance", "report_col_seats"):
+        assert render(code, {}, lang) in text, (lang, code)
+    assert "literacy" in text and "This PDF is in English" not in text
+    title_x = line_starts(pdf)[0][0]  # points from the page's left edge (842 wide)
+    if lang == "ar":
+        assert shaped(pdf) and title_x > 500
+    else:
+        assert not shaped(pdf) and title_x < 40
 
 
 def test_no_contact_detail_reaches_any_file(reported: tuple[World, uc.RunSummary, int]) -> None:
