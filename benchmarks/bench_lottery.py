@@ -25,8 +25,12 @@ Before ENGINE 2026-12-07.5 the rounding searched slot moves over the support and
 priced panels: drops up to 1.24 slots (tight, m = 10,000), rises up to 4.4 (medium). With
 the swaps (2026-12-07, a loaded 2-core machine) every row's drop is at most 0.87 slots
 (online: 0.61), rises at most 1.04 slots on the five default families (online: 4.6).
-The swaps' state in Python lists (2026-12-07, the same lotteries) brought the rounding's
-time from 3.2-18.1 % of the selection's to 1.7-8.1 % on every row (online: 5.6-7.6 %).
+The swaps' state in Python lists and a leaner slot-move search (2026-12-07, the same
+lotteries) cut the rounding's CPU time by 1.3-2.5x: 0.01-0.13 s on the five default
+families, 1.5-1.7 s on online (was 0.01-0.21 s and 2.3-2.6 s). Against ENGINE
+2026-12-07.5's selection that was 1.7-8.1 % of it on every row (was 3.2-18.1 %); the
+faster selection of ENGINE 2026-12-07.6 (online: 7 s) leaves 3.8-13 % on small, tight,
+sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online.
 """
 
 from __future__ import annotations
