@@ -14,8 +14,7 @@ from typing import Annotated
 import typer
 
 from klero.options import DbOpt, UserOpt
-from klero.output import staged, table_writer
-from klero.service.common import SiteOpt, given_text, logged_in, run_as, say
+from klero.service.common import SiteOpt, given_text, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -102,19 +101,17 @@ def panel_invitations(
 ) -> None:
     """Write one merged message per person (mail merge for your own e-mail or SMS tool)."""
     table_format(out)  # a wrong file name is refused before any work
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        export = uc.export_invitations(
-            db,
-            actor,
-            site,
-            run,
-            kind=kind,
-            lang=lang,
-            mark_invited=mark_invited,
-            write=lambda f: files.publish({out.name: table_writer(f)}),
-        )
+    export = write_recorded(
+        database_url_,
+        user,
+        out,
+        uc.export_invitations,
+        site,
+        run,
+        kind=kind,
+        lang=lang,
+        mark_invited=mark_invited,
+    )
     say("svc_invitations_written", count=len(export.frame), path=out)
     if mark_invited:
         say("svc_invitations_marked", count=len(export.to_mark), run=export.run_id)

@@ -21,9 +21,9 @@ from klero.options import (
     emit_json,
     split_columns,
 )
-from klero.output import json_writer, staged, table_writer
+from klero.output import json_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in, run_as, say
+from klero.service.common import SiteOpt, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.messages import Message
 from quotas.problems import KleroError
@@ -103,12 +103,9 @@ def volunteer_export(
         data = run_as(database_url_, user, uc.export_volunteer_data, pseudonym)
         emit_json(data)
         return
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        uc.export_volunteer_data(
-            db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
-        )
+    write_recorded(
+        database_url_, user, out, uc.export_volunteer_data, pseudonym, writer=json_writer
+    )
     say("svc_volunteer_exported", pseudonym=pseudonym, path=out)
 
 
@@ -221,12 +218,7 @@ def panel_export(
     table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
         raise KleroError("cli_options_one_of", choices="--site, --run")
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        frame = uc.export_panel(
-            db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
-        )
+    frame = write_recorded(database_url_, user, out, uc.export_panel, site, run)
     say("svc_seats_written", count=len(frame), path=out)
 
 
