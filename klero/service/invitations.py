@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, UserOpt
+from klero.options import SERVICE, Service, with_service
 from klero.service.common import SiteOpt, given_text, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.problems import KleroError
@@ -24,6 +24,7 @@ KindOpt = Annotated[
 ]
 
 
+@with_service()
 def site_meeting(
     site: SiteOpt,
     day: Annotated[
@@ -35,11 +36,10 @@ def site_meeting(
         str, typer.Option("--place", help="The venue (default: the site's place).")
     ] = "",
     clear: Annotated[bool, typer.Option("--clear", help="Forget the meeting.")] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set the panel's meeting (day, time, place) that invitations give, or show it."""
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if clear:
             uc.set_meeting(db, actor, site, None)
         elif day is not None:
@@ -59,6 +59,7 @@ def site_meeting(
     )
 
 
+@with_service()
 def site_message(
     site: SiteOpt,
     kind: KindOpt,
@@ -67,18 +68,18 @@ def site_message(
         Path | None, typer.Option("--file", help="A UTF-8 text file with the message.")
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The message itself.")] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set a message template in one language ({name}, {reference}, {date}, ...; empty: default)."""
     written = given_text(file, text)
-    run_as(database_url_, user, uc.set_message_template, site, kind, lang, written)
+    run_as(*service.login, uc.set_message_template, site, kind, lang, written)
     if written.strip():
         say("svc_message_saved", site=site, kind=kind, lang=lang, count=len(written.strip()))
     else:
         say("svc_message_removed", site=site, kind=kind, lang=lang)
 
 
+@with_service()
 def panel_invitations(
     site: SiteOpt,
     out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
@@ -96,14 +97,12 @@ def panel_invitations(
         bool,
         typer.Option("--mark-invited", help="Record the panel members written to as invited."),
     ] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Write one merged message per person (mail merge for your own e-mail or SMS tool)."""
     table_format(out)  # a wrong file name is refused before any work
     export = write_recorded(
-        database_url_,
-        user,
+        *service.login,
         out,
         uc.export_invitations,
         site,
