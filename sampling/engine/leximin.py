@@ -195,7 +195,7 @@ def leximin(
         panels=[store.dense(j) for j in range(len(store))],
         weights=sol.weights,
         iterations=iterations,
-        gap=max(gaps, default=0.0),
+        gap=max(gaps, default=0.0) + master.slack,
         level_gaps=gaps,
         extra={
             "types": oracle.n_types,
@@ -209,6 +209,7 @@ def leximin(
             "pricing_seconds": round(oracle.seconds, 3),
             "master_seconds": round(master.seconds, 3),
             "master_solves": master.solves,
+            "master_floor_slack": master.slack,
         },
     )
 

@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quotas.solvers import INF, new_highs, solve_highs
+from quotas.solvers import INF, SolverFailed, new_highs, solve_highs
 from sampling import portable
+
+#: How far the fixed floors are lowered, at most three times, when HiGHS calls a master
+#: infeasible that the last lottery meets within HiGHS's 1e-7 tolerance (seen after three
+#: fixed levels on a 200-person Egyptian pool).
+FLOOR_SLACKS = (1e-9, 1e-8, 1e-7)
 
 
 class PanelStore:
@@ -112,6 +117,7 @@ class MinimumMaster:
         self.row_of[self.active] = np.arange(self.active.size)
         self.open = coverable.copy()
         self.floors = np.zeros(counts.size, dtype=float)
+        self.slack = 0.0  # how far the fixed floors were lowered in all (see ``solve``)
         self.seconds = 0.0
         self.solves = 0
         h = new_highs()
@@ -160,9 +166,15 @@ class MinimumMaster:
             self.floors[t] = floor
 
     def solve(self) -> MasterSolution:
-        """Solve the restricted master (warm-started from the previous basis)."""
+        """Solve the restricted master (warm-started from the previous basis).
+
+        The fixed floors sit a hair below levels the last lottery met within HiGHS's
+        tolerance, so rows of several levels can add up to an "Infeasible" the exact
+        lottery does not have. Then the fixed floors are lowered by ``FLOOR_SLACKS`` in
+        turn (kept lowered; ``slack`` says by how much, and the certified gap grows by it).
+        """
         start = time.perf_counter()
-        solve_highs(self.h)
+        self._solve_with_slack()
         self.solves += 1
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)
@@ -176,6 +188,21 @@ class MinimumMaster:
         weights = np.clip(col[1:], 0.0, None)
         self.seconds += time.perf_counter() - start
         return MasterSolution(float(col[0]), weights, duals)
+
+    def _solve_with_slack(self) -> None:
+        slacks = list(FLOOR_SLACKS) if (~self.open).any() else []
+        while True:
+            try:
+                solve_highs(self.h)
+                return
+            except SolverFailed:
+                if not slacks:
+                    raise
+            eps = slacks.pop(0)
+            self.slack += eps
+            for t in np.flatnonzero(~self.open).tolist():
+                self.floors[t] = max(self.floors[t] - eps, 0.0)
+                self.h.changeRowBounds(int(self.row_of[t]), self.floors[t], INF)
 
     def bound(self, duals: np.ndarray, priced_bound: float) -> float:
         """Upper bound on the best minimum given a pricing bound at ``duals``.
