@@ -3,7 +3,8 @@
 The commands ``test_pseudo_locale`` leaves out: ``klero seats allocate`` (a file and a
 deliberation), ``locations draw``, ``replace``, ``weights`` (files and a site), ``select
 --end-to-end`` and ``--all-ready`` (the batch rows), ``panel status`` (seats by kind and
-status), ``rerun`` and ``demo`` (its logins). A word printed outside the markers must be
+status), ``rerun`` and ``demo`` (its logins); and the options' texts of a command's own
+``--help`` (``klero.help_texts``). A word printed outside the markers must be
 data: the input files' words and paths, the demo's sites, partners, logins and
 passwords, a number or an id. Crossed criteria are named ``gender x age`` in files and
 tables (``quotas.model.CROSS``), so ``x`` is data too.
@@ -13,12 +14,17 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
+from typer.core import TyperGroup
 
 import recruitment.demo
-from klero.app import main
+from klero.app import app, main
+from klero.help_texts import option_text
 from quotas.languages import ENV, PSEUDO
 from recruitment.demo import DELIBERATION, create_demo
 from recruitment.security import set_password_cost
@@ -162,3 +168,44 @@ def test_service_lines_print_only_catalogue_strings_and_data(
         assert any(OPEN in line for line in lines), (args, lines)
         strays += _strays(lines, data)
     assert not strays, strays
+
+
+def _options(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Each option with a text of ``command`` and of its subcommands, with its command's path."""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _options(sub, (*path, name))
+    for param in getattr(command, "params", ()):
+        if getattr(param, "help", None) and param.name != "help":
+            yield path, param
+
+
+def test_the_options_of_select_and_check_are_in_the_catalogue() -> None:
+    """Every option of the file commands partners use most has its text in the catalogue."""
+    top = typer.main.get_command(app)
+    assert isinstance(top, TyperGroup)
+    missing = [
+        (path, param.name)
+        for name in ("select", "check")
+        for path, param in _options(top.commands[name], (name,))
+        if not option_text(path, param.name.rstrip("_"), param.help, PSEUDO).startswith(OPEN)
+    ]
+    assert not missing, missing
+
+
+def test_a_command_s_help_shows_its_options_in_the_chosen_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``select --help`` (a file command) and ``pool import --help`` (a service command,
+    loaded on demand); an option the catalogue's English does not match stays as it is."""
+    monkeypatch.setenv("COLUMNS", "300")  # one line per option
+    monkeypatch.setenv(ENV, "fr")
+    assert main(["select", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "Graine du tirage." in shown and "Seed of the draw." not in shown
+    assert main(["pool", "import", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "Code du site, par ex. FR-lyon." in shown and "Afficher un seul objet JSON." in shown
+    assert option_text(("select",), "seed", "Another text.", "fr") == "Another text."
+    monkeypatch.setenv(ENV, "en")  # the service command's options, back in English
+    assert main(["pool", "import", "--help"]) == 0
+    assert "Site code, e.g. FR-lyon." in capsys.readouterr().out
