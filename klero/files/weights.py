@@ -113,13 +113,9 @@ def print_weights(
         rounds=summary["sweeps"],
         gap=f"{100 * summary['largest_gap']:.3f}",
     )
-    say(
-        "cli_weights_range",
-        min=f"{summary['min_weight']:.3f}",
-        max=f"{summary['max_weight']:.3f}",
-        effect=f"{summary['design_effect']:.3f}",
-        size=f"{summary['effective_size']:.1f}",
-    )
+    spread = {"min": "min_weight", "max": "max_weight", "effect": "design_effect"}
+    figures = {name: f"{summary[key]:.3f}" for name, key in spread.items()}
+    say("cli_weights_range", **figures, size=f"{summary['effective_size']:.1f}")
     shown = result.categories.copy()
     for column in ("census_share", "panel_share", "weighted_share"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f}%")
