@@ -45,9 +45,9 @@ def table_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
     return lambda path: write_table(frame, path)
 
 
-def say(code: str, *, err: bool = False, **params: object) -> None:
+def say(code: str, **params: object) -> None:
     """Print the klero message ``code`` with ``params`` (values) in ``KLERO_LANG``."""
-    typer.echo(render(code, params, cli_language()), err=err)
+    typer.echo(render(code, params, cli_language()))
 
 
 def headed(frame: pd.DataFrame, lang: str) -> str:
