@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 import recruitment.demo
-from klero.app import app, main
+from klero.app import app, main, service_group
 from klero.help_texts import option_text
 from quotas.languages import ENV, PSEUDO
 from recruitment.demo import DELIBERATION, create_demo
@@ -179,14 +179,18 @@ def _options(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, .
             yield path, param
 
 
-def test_the_options_of_select_and_check_are_in_the_catalogue() -> None:
-    """Every option of the file commands partners use most has its text in the catalogue."""
+def test_the_options_partners_use_most_are_in_the_catalogue() -> None:
+    """Every option of ``select``, ``check``, ``panel``, ``pool`` and ``site`` (registration,
+    consent, meeting and messages too) has its text in the catalogue."""
     top = typer.main.get_command(app)
     assert isinstance(top, TyperGroup)
+    commands = {name: top.commands[name] for name in ("select", "check")}
+    commands |= {name: service_group().commands[name] for name in ("panel", "pool", "site")}
+    options = [found for name, c in commands.items() for found in _options(c, (name,))]
+    assert len(options) > 100
     missing = [
         (path, param.name)
-        for name in ("select", "check")
-        for path, param in _options(top.commands[name], (name,))
+        for path, param in options
         if not option_text(path, param.name.rstrip("_"), param.help, PSEUDO).startswith(OPEN)
     ]
     assert not missing, missing
