@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from klero.options import JsonOpt, TableOutOpt, cli_language, emit_json
-from klero.output import headed, say, table_writer, write_file
+from klero.options import JsonOpt, TableOutOpt, cli_language, emit_json, headed, say
+from klero.output import table_writer, write_file
 from quotas.messages import render
 from quotas.problems import KleroError
 from quotas.seats import read_populations

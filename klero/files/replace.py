@@ -10,8 +10,8 @@ import typer
 
 from klero.files.check import AddressOpt, PoolOpt, QuotasOpt, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import IdOpt, JsonOpt, cli_language, emit_json, split_columns
-from klero.output import json_writer, say, table_writer, write_all
+from klero.options import IdOpt, JsonOpt, cli_language, emit_json, say, split_columns
+from klero.output import json_writer, table_writer, write_all
 from quotas.messages import render
 from quotas.problems import InvalidInput, Problem
 from quotas.tables import read_table

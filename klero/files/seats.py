@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from klero.options import cli_language, emit_json
-from klero.output import headed, say, table_writer, write_file
+from klero.options import cli_language, emit_json, headed, say
+from klero.output import table_writer, write_file
 from quotas.messages import render
 from quotas.populations import bundled_populations
 from quotas.seats import SeatMethod, allocate, read_populations

@@ -16,8 +16,8 @@ import typer
 
 from klero.files.check import feasibility_of, print_infeasible, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import cli_language, emit_json
-from klero.output import json_writer, say, table_writer, write_all
+from klero.options import cli_language, emit_json, say
+from klero.output import json_writer, table_writer, write_all
 from klero.progress import progress_for
 from quotas.cldr import format_number
 from quotas.margin_files import read_margins

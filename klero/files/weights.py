@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import typer
 
-from klero.options import cli_language, emit_json
-from klero.output import headed, say, table_writer, write_file
+from klero.options import cli_language, emit_json, headed, say
+from klero.output import table_writer, write_file
 from quotas.balance_tests import balance_tests
 from quotas.margin_files import read_margins
 from quotas.messages import render
