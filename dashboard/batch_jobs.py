@@ -1,7 +1,7 @@
 """Batches started from the dashboard, run in a background thread of the server process.
 
 A batch takes minutes; a Streamlit script run must not: the page starts a ``BatchJob``
-(``start``), which calls ``usecases.run_batch`` in a daemon thread, and each render reads
+(``start``), which calls ``usecases.run_batch_on`` in a daemon thread, and each render reads
 its progress (sites done, each site's outcome so far) until it ends. Jobs are kept per
 server process (``find``); what a batch did is in the database (runs, audit) either way.
 """
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from quotas.problems import KleroError
 from recruitment import usecases as uc
-from recruitment.batch_compute import executor_for
 from recruitment.permissions import Action, Actor, require
 from sampling import SelectionSettings
 
@@ -67,26 +66,15 @@ def start(
     job = BatchJob(secrets.token_hex(6), deliberation, actor.login)
 
     def work() -> None:
-        executor = None
+        compute = (country, workers, None)
         try:
-            executor = executor_for(workers, None)
-            job.report = uc.run_batch(
-                db,
-                actor,
-                deliberation,
-                settings,
-                country=country,
-                executor=executor,
-                progress=job._progress,
-                batch_id=job.job_id,
+            job.report = uc.run_batch_on(
+                db, actor, deliberation, settings, compute, job._progress, job.job_id
             )
         except KleroError as exc:
             job.error = exc
         except Exception as exc:  # shown as a failure on the page, never a traceback
             job.error = KleroError("batch_job_crashed", error=type(exc).__name__)
-        finally:
-            if executor is not None:
-                executor.close()
 
     job.thread = threading.Thread(target=work, name=f"batch-{job.job_id}", daemon=True)
     with _JOBS_LOCK:

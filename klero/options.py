@@ -6,10 +6,15 @@ including the file commands that must not load the database stack.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -38,6 +43,63 @@ UserOpt = Annotated[
     str | None,
     typer.Option("--user", envvar="KLERO_USER", help="Your login (password from KLERO_PASSWORD)."),
 ]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Service:
+    """The service options of a command (``with_service``): the database, the user, --json."""
+
+    database_url: str | None = None
+    user: str | None = None
+    as_json: bool = False
+
+    @property
+    def login(self) -> tuple[str | None, str | None]:
+        """The database URL and the acting user, as ``klero.service.common.login`` takes them."""
+        return self.database_url, self.user
+
+
+#: The default of a command's ``service`` parameter (``with_service`` always passes one).
+SERVICE = Service()
+
+
+def with_service(*, json: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Give a command ``--database-url`` and ``--user`` (and ``--json`` with ``json``).
+
+    The command declares ``service: Service = SERVICE`` where the options stand in its
+    ``--help``; Typer sees them there (the wrapper's ``__signature__``) and the command
+    gets their values as one ``Service``.
+    """
+    added: dict[str, tuple[Any, object]] = {"database_url_": (DbOpt, None), "user": (UserOpt, None)}
+    if json:
+        added["as_json"] = (JsonOpt, False)
+
+    def wrap(command: Callable[..., T]) -> Callable[..., T]:
+        signature = inspect.signature(command, eval_str=True)
+        hints = typing.get_type_hints(command, include_extras=True)
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param.name != "service":
+                params.append(param)
+                continue
+            for name, (hint, default) in added.items():
+                params.append(param.replace(name=name, annotation=hint, default=default))
+                hints[name] = hint
+        del hints["service"]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            given = [kwargs.pop(name, default) for name, (_, default) in added.items()]
+            return command(*args, service=Service(*given), **kwargs)
+
+        vars(wrapper)["__signature__"] = signature.replace(parameters=params)
+        wrapper.__annotations__ = hints
+        return wrapper
+
+    return wrap
+
 
 # Options that several commands take, each written once here; a command's docstring says
 # what it does with one where that differs (e.g. what it does without --seed).

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from klero.files.seats import allocate_files
-from klero.options import DbOpt, JsonOpt, TableOutOpt, UserOpt
+from klero.options import SERVICE, Service, TableOutOpt, with_service
 from quotas.problems import KleroError
 from quotas.seats import SeatMethod
 
@@ -25,6 +25,7 @@ seats_app = typer.Typer(
 
 
 @seats_app.command("allocate")
+@with_service(json=True)
 def allocate_command(
     total: Annotated[int, typer.Option("--total", help="Seats to share out.", min=1)],
     population: Annotated[
@@ -63,9 +64,7 @@ def allocate_command(
         bool, typer.Option("--apply", help="--deliberation: set the sites' panel sizes.")
     ] = False,
     out: TableOutOpt = None,
-    database_url: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> int:
     """Share --total seats among the units of --population, or a deliberation's sites.
 
@@ -77,7 +76,9 @@ def allocate_command(
     if deliberation is None:
         if by is not None or apply:
             raise KleroError("cli_option_needs", option="--by, --apply", needed="--deliberation")
-        return allocate_files(population, total, chosen, (minimum, maximum, base), out, as_json)
+        return allocate_files(
+            population, total, chosen, (minimum, maximum, base), out, service.as_json
+        )
     # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
     from klero.service.seats import allocate_for_deliberation
 
@@ -90,6 +91,6 @@ def allocate_command(
         by=by or "country",
         apply=apply,
         out=out,
-        as_json=as_json,
-        login=(database_url, user),
+        as_json=service.as_json,
+        login=service.login,
     )

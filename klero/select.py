@@ -22,15 +22,15 @@ from klero.files.select import (
 )
 from klero.options import (
     LOTTERY_SIZE_MAX,
+    SERVICE,
     CountryOpt,
-    DbOpt,
     IdOpt,
-    JsonOpt,
     PublicNumberOpt,
     SeedOpt,
+    Service,
     StoredSiteOpt,
-    UserOpt,
     split_columns,
+    with_service,
 )
 from quotas.problems import KleroError
 from sampling import DEFAULT_DROPOUT, Algorithm, SelectionSettings
@@ -110,6 +110,7 @@ DropoutFileOpt = Annotated[
 ]
 
 
+@with_service(json=True)
 def select_command(
     pool: Annotated[
         Path | None, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")
@@ -131,9 +132,7 @@ def select_command(
     id_column: IdOpt = "id",
     address_columns: AddressOpt = None,
     site: StoredSiteOpt = None,
-    database_url: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
     deliberation: DeliberationOpt = None,
     all_ready: AllReadyOpt = False,
     country: CountryOpt = None,
@@ -176,18 +175,18 @@ def select_command(
         # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
         from klero.service.batch import select_all_ready
 
-        return select_all_ready(deliberation, settings, batch_only, (database_url, user), as_json)
+        return select_all_ready(deliberation, settings, batch_only, service.login, service.as_json)
     if site is not None:
         if pool is not None or quotas is not None:
             raise KleroError("cli_from_database", option="--site", given="--pool, --quotas")
-        return _select_for_site(site, settings, database_url, user, as_json)
+        return _select_for_site(site, settings, service)
     named = {"--pool": pool, "--quotas": quotas, "--size": size, "--out-dir": out_dir}
     missing = [name for name, value in named.items() if value is None]
     if missing:
         raise KleroError("cli_options_missing", options=", ".join(missing), alternative="--site")
     assert pool is not None and quotas is not None and size is not None and out_dir is not None
     files = SelectionFiles(pool, quotas, id_column, split_columns(address_columns))
-    return select_files(files, size, out_dir, settings, as_json=as_json)
+    return select_files(files, size, out_dir, settings, as_json=service.as_json)
 
 
 def _check_batch(
@@ -244,19 +243,17 @@ def _check_end_to_end(
         )
 
 
-def _select_for_site(
-    site: str,
-    settings: SelectionSettings,
-    database_url: str | None,
-    user: str | None,
-    as_json: bool,
-) -> int:
+def _select_for_site(site: str, settings: SelectionSettings, service: Service) -> int:
     """Select a stored site's panel through the service and print the run."""
     # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
     from klero.service.panels import print_site_run, select_for_site
 
     summary = select_for_site(
-        site, settings, database_url=database_url, user=user, progress=not as_json
+        site,
+        settings,
+        database_url=service.database_url,
+        user=service.user,
+        progress=not service.as_json,
     )
-    print_site_run(summary, as_json)
+    print_site_run(summary, service.as_json)
     return 0

@@ -14,19 +14,20 @@ import typer
 
 from klero.files.weights import weights_files
 from klero.options import (
-    DbOpt,
+    SERVICE,
     IdOpt,
-    JsonOpt,
     MarginsFileOpt,
     PanelFileOpt,
+    Service,
     StoredSiteOpt,
     TableOutOpt,
-    UserOpt,
     split_columns,
+    with_service,
 )
 from quotas.problems import KleroError
 
 
+@with_service(json=True)
 def weights_command(
     panel: PanelFileOpt = None,
     margins: MarginsFileOpt = None,
@@ -50,9 +51,7 @@ def weights_command(
     attendees: Annotated[
         bool, typer.Option("--attendees", help="With --site: those who attended, not the panel.")
     ] = False,
-    database_url: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> int:
     """Raking weights so that the panel's weighted shares equal the census margins.
 
@@ -77,14 +76,21 @@ def weights_command(
             trim=trim,
             criteria=names,
             out=out,
-            database_url=database_url,
-            user=user,
-            as_json=as_json,
+            database_url=service.database_url,
+            user=service.user,
+            as_json=service.as_json,
         )
     if attendees:
         raise KleroError("cli_option_needs", option="--attendees", needed="--site")
     if panel is None or margins is None:
         raise KleroError("cli_options_missing", options="--panel, --margins", alternative="--site")
     return weights_files(
-        panel, margins, crossed, trim, out, id_column=id_column, criteria=names, as_json=as_json
+        panel,
+        margins,
+        crossed,
+        trim,
+        out,
+        id_column=id_column,
+        criteria=names,
+        as_json=service.as_json,
     )

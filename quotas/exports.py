@@ -20,6 +20,7 @@ more quote, so that ``restore(neutralise(text)) == text`` for every text.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -113,8 +114,18 @@ def _each_text(
 ) -> list[object] | None:
     """``values`` with ``change`` applied to text starting with one of ``first``; None if none.
 
-    Looking at the first character before anything else keeps a million cells cheap.
+    Looking at the first character before anything else keeps a million cells cheap; a
+    column of text none of whose cells can start with one of ``first`` (one search over
+    the joined text finds none at the start or after a line break) is not looked at
+    cell by cell at all.
     """
+    try:
+        joined = "\n".join(values)  # type: ignore[arg-type]
+    except TypeError:  # not all text: cell by cell below
+        pass
+    else:
+        if joined[:1] not in first and _starts_pattern(first).search(joined) is None:
+            return None
     out: list[object] | None = None
     for i, value in enumerate(values):
         if isinstance(value, str) and value[:1] in first:
@@ -124,6 +135,12 @@ def _each_text(
                     out = list(values)
                 out[i] = new
     return out
+
+
+@functools.cache
+def _starts_pattern(first: frozenset[str]) -> re.Pattern[str]:
+    """Any of ``first`` after a line break (a literal first character: a fast search)."""
+    return re.compile("\n[" + "".join(re.escape(c) for c in sorted(first)) + "]")
 
 
 #: Significant digits a CSV keeps of a float: all a person or a spreadsheet can use, none
@@ -175,6 +192,8 @@ def table_bytes(
         # Python's CSV writer quotes a cell holding a line break only if the break is in
         # the line terminator: a carriage return in a cell needs "\r\n" lines to be read back.
         ending = "\r\n" if _has_carriage_return(safe) else "\n"
+        if float_format is None:
+            safe = _floats_as_text(safe)
         text = safe.to_csv(
             index=False, lineterminator=ending, float_format=float_format or shortest_float
         )
@@ -182,6 +201,29 @@ def table_bytes(
     buffer = io.BytesIO()
     _xlsx(frame, buffer, name)
     return buffer.getvalue()
+
+
+def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns written by ``shortest_float`` once per distinct value (a column of
+    100,000 chances has far fewer values), missing ones as the CSV's empty cell."""
+    out: pd.DataFrame | None = None
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        values = column.to_numpy(dtype=np.float64)
+        # Distinct by their bits: -0.0 and 0.0 are written apart, as before.
+        codes, distinct = pd.factorize(values.view(np.int64))
+        texts = np.array(
+            [
+                "" if math.isnan(v) else shortest_float(v)
+                for v in distinct.view(np.float64).tolist()
+            ],
+            dtype=object,
+        )
+        out = frame.copy() if out is None else out
+        out.isetitem(position, texts[codes])
+    return frame if out is None else out
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
@@ -192,7 +234,12 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
         if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
             continue  # no text in it
         # One search over the joined text: many times faster than a test per cell.
-        if "\r" in "".join([v for v in column.tolist() if isinstance(v, str)]):
+        values = column.tolist()
+        try:
+            joined = "".join(values)
+        except TypeError:  # not all text
+            joined = "".join([v for v in values if isinstance(v, str)])
+        if "\r" in joined:
             return True
     return False
 

@@ -25,12 +25,11 @@ from quotas.solvers import (
     INF,
     OPTIMAL_ONLY,
     Outcome,
-    SolverFailed,
     new_cbc,
     solve_cbc,
 )
 
-__all__ = ["PanelModel", "PanelShape", "SeatBox", "panel_in_box"]
+__all__ = ["PanelModel", "PanelShape"]
 
 
 @dataclass(frozen=True)
@@ -261,110 +260,3 @@ def _low(value: float | None) -> float:
 
 def _high(value: float | None) -> float:
     return INF if value is None else float(value)
-
-
-@dataclass(frozen=True)
-class SeatBox:
-    """Bounds on a panel: seats per type, per category and (at least) per shared household."""
-
-    seats_lo: np.ndarray  # per type; a type with seats_lo == seats_hi is fixed
-    seats_hi: np.ndarray
-    cat_lo: np.ndarray  # per category (PanelShape.categories order)
-    cat_hi: np.ndarray
-    home_lo: np.ndarray  # per shared household: 1 when it must have a seat, else 0
-
-
-def panel_in_box(shape: PanelShape, box: SeatBox, weights: np.ndarray) -> np.ndarray | None:
-    """A panel (in the polytope) within ``box`` maximising ``weights . seats``, or None if none.
-
-    The integer program holds only the types whose seats are free (``seats_lo < seats_hi``):
-    the fixed seats are taken off every row's bounds first, and rows without a free type
-    are checked directly. In a face walk most types are fixed (a type whose expected
-    seats fall below the step has none), so this program is a small part of the polytope
-    and is built afresh for each box.
-    """
-    # The box within the polytope: head counts and quotas hold whatever the box says.
-    base = np.maximum(np.asarray(box.seats_lo, dtype=np.int64), 0)
-    room = np.minimum(np.asarray(box.seats_hi, dtype=np.int64), shape.counts) - base
-    free = np.flatnonzero(room > 0)
-    cat_fixed, home_fixed = shape.sums(base)
-    cat_lo = np.maximum(np.asarray(box.cat_lo, dtype=np.int64), shape.lo) - cat_fixed
-    cat_hi = np.minimum(np.asarray(box.cat_hi, dtype=np.int64), shape.hi) - cat_fixed
-    home_lo = np.asarray(box.home_lo, dtype=np.int64) - home_fixed
-    home_hi = 1 - home_fixed
-    size = shape.size - int(base.sum())
-    cat_free, home_free = shape.sums(np.where(room > 0, 1, 0))
-    unreachable = (
-        np.any(room < 0)
-        or np.any(cat_lo > cat_hi)
-        or np.any(home_lo > home_hi)
-        or size < 0
-        or np.any((cat_free == 0) & ((cat_lo > 0) | (cat_hi < 0)))
-        or np.any((home_free == 0) & ((home_lo > 0) | (home_hi < 0)))
-        or (free.size == 0 and size != 0)
-    )
-    if unreachable:
-        return None
-    if free.size == 0:
-        return base
-    solver = new_cbc()
-    error = solver.LoadModelFromProto(
-        _box_program(shape, free, room, (cat_lo, cat_hi), (home_lo, home_hi), size, weights)
-    )
-    if error:  # a malformed model is a bug here, never the user's input
-        raise SolverFailed("CBC", str(error))
-    if solve_cbc(solver, accept=ANY_OUTCOME) not in (Outcome.OPTIMAL, Outcome.FEASIBLE):
-        return None
-    values = np.array([v.solution_value() for v in solver.variables()], dtype=float)
-    seats = base.copy()
-    seats[free] += np.rint(values).astype(np.int64)
-    return seats
-
-
-def _box_program(
-    shape: PanelShape,
-    free: np.ndarray,
-    room: np.ndarray,
-    cat: tuple[np.ndarray, np.ndarray],
-    home: tuple[np.ndarray, np.ndarray],
-    size: int,
-    weights: np.ndarray,
-) -> Any:
-    """The integer program over the ``free`` types as an OR-Tools model (built row by row,
-    not cell by cell: a few calls per row instead of one per coefficient)."""
-    from ortools.linear_solver import linear_solver_pb2
-
-    proto = linear_solver_pb2.MPModelProto(maximize=True)
-    w = np.asarray(weights, dtype=float)[free]
-    for upper, weight in zip(room[free].tolist(), w.tolist(), strict=True):
-        proto.variable.add(
-            lower_bound=0.0, upper_bound=float(upper), is_integer=True, objective_coefficient=weight
-        )
-
-    def row(low: float, high: float, members: np.ndarray) -> None:
-        constraint = proto.constraint.add(lower_bound=float(low), upper_bound=float(high))
-        constraint.var_index.extend(members.tolist())
-        constraint.coefficient.extend([1.0] * int(members.size))
-
-    cats = shape.category_of[free]
-    for f in range(cats.shape[1]):
-        order = np.argsort(cats[:, f], kind="stable")
-        ranks = cats[order, f]
-        for k in np.unique(ranks).tolist():
-            row(
-                cat[0][k],
-                cat[1][k],
-                order[np.searchsorted(ranks, k) : np.searchsorted(ranks, k, "right")],
-            )
-    row(size, size, np.arange(free.size))
-    homes = shape.home_of[free]
-    inside = np.flatnonzero(homes >= 0)
-    order = inside[np.argsort(homes[inside], kind="stable")]
-    ranks = homes[order]
-    for h in np.unique(ranks).tolist():
-        row(
-            home[0][h],
-            home[1][h],
-            order[np.searchsorted(ranks, h) : np.searchsorted(ranks, h, "right")],
-        )
-    return proto

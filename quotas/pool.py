@@ -7,15 +7,31 @@ Loading and checking pool files lives in ``quotas.pool_files``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 
 import numpy as np
 import pandas as pd
 
 from quotas.model import QuotaTable, normalise
+
+
+def _household_numbers(keys: list[object]) -> np.ndarray:
+    """Each row's shared household: keys held by two rows or more, numbered in the order
+    of their first row; -1 for a key of its own, None or ""."""
+    household = np.full(len(keys), -1, dtype=np.int64)
+    given = np.array([not (key is None or key == "") for key in keys], dtype=bool)
+    if not given.any():
+        return household
+    values = np.empty(int(given.sum()), dtype=object)
+    values[:] = [key for key, g in zip(keys, given, strict=True) if g]
+    codes, _ = pd.factorize(values, use_na_sentinel=False)  # in order of first appearance
+    shared = np.bincount(codes) > 1
+    number = np.cumsum(shared) - 1
+    household[given] = np.where(shared[codes], number[codes], -1)
+    return household
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,14 +75,16 @@ class Pool:
         (('a', 'b'), [0, 1])
         """
         ids = [str(i) for i in ids]
-        order = np.array(sorted(range(len(ids)), key=lambda i: ids[i]), dtype=np.int64)
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
         features = quotas.features
         columns = {quotas.feature_name(str(c)): c for c in people.columns}
         matrix = np.zeros((len(ids), len(features)), dtype=np.int32)
         values = tuple(quotas.values(f) for f in features)
         for f, feature in enumerate(features):
             column = people[columns[feature]].astype(str).to_numpy()[order]
-            distinct, inverse = np.unique(column, return_inverse=True)
+            # Hashing, not sorting, finds the distinct values (a sort of 100,000 strings
+            # is slow); each distinct value is looked up once either way.
+            inverse, distinct = pd.factorize(column)
             lookup = {v: j for j, v in enumerate(values[f])}
             codes = np.empty(len(distinct), dtype=np.int32)
             for d, raw in enumerate(distinct):
@@ -77,17 +95,7 @@ class Pool:
             matrix[:, f] = codes[inverse.reshape(-1)]
         household = np.full(len(ids), -1, dtype=np.int64)
         if households is not None:
-            keys = [households[int(i)] for i in order]
-            members: dict[object, list[int]] = {}
-            for row, key in enumerate(keys):
-                if key is None or key == "":
-                    continue
-                members.setdefault(key, []).append(row)
-            groups = sorted(
-                (rows for rows in members.values() if len(rows) > 1), key=lambda r: r[0]
-            )
-            for number, rows in enumerate(groups):
-                household[rows] = number
+            household = _household_numbers([households[int(i)] for i in order])
         return cls(tuple(ids[int(i)] for i in order), tuple(features), values, matrix, household)
 
     # -- reading --------------------------------------------------------------
@@ -124,7 +132,10 @@ class Pool:
         """Row numbers of each shared household (two or more people), in household order."""
         if self.size == 0 or self.household.max(initial=-1) < 0:
             return []
-        return [np.flatnonzero(self.household == h) for h in range(int(self.household.max()) + 1)]
+        inside = np.flatnonzero(self.household >= 0)
+        rows = inside[np.argsort(self.household[inside], kind="stable")]
+        ends = np.cumsum(np.bincount(self.household[inside]))
+        return np.split(rows, ends[:-1])
 
     @cached_property
     def _types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,20 +144,19 @@ class Pool:
         People in a shared household each form their own type, so they stay individual.
         """
         n, n_features = self.matrix.shape
-        keys: dict[tuple[int, ...], int] = {}
-        type_of = np.empty(n, dtype=np.int64)
-        vectors: list[tuple[int, ...]] = []
-        for i in range(n):
-            vector = tuple(int(x) for x in self.matrix[i])
-            key = vector if self.household[i] < 0 else (-1 - i, *vector)
-            t = keys.get(key)
-            if t is None:
-                t = len(vectors)
-                keys[key] = t
-                vectors.append(vector)
-            type_of[i] = t
-        counts = np.bincount(type_of, minlength=len(vectors)) if n else np.zeros(0, dtype=np.int64)
-        vec = np.array(vectors, dtype=np.int32).reshape(len(vectors), n_features)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros((0, n_features), dtype=np.int32), empty
+        # A key per person: their feature codes, and for household members their row too
+        # (first column: -1 - row, else 0). Types are numbered by first appearance.
+        own = np.where(self.household >= 0, -1 - np.arange(n), 0)
+        keys = np.column_stack([own, self.matrix.astype(np.int64)])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        rank = np.empty(first.size, dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+        type_of = rank[inverse.reshape(-1)]
+        counts = np.bincount(type_of, minlength=first.size)
+        vec = self.matrix[np.sort(first)].astype(np.int32).reshape(first.size, n_features)
         return type_of, vec, counts
 
     @property
@@ -189,11 +199,42 @@ class Pool:
             out.append((pid, values, first_id.get(household) if household >= 0 else None))
         return sorted(out, key=lambda row: str(row[0]))
 
+    def canonical_json(self) -> str:
+        """``canonical()`` as JSON text, exactly as ``json.dumps(..., sort_keys=True,
+        separators=(",", ":"))`` writes it (ASCII only), without building 100,000 dicts:
+        each type's values are written once and each person's row is joined from text.
+        """
+        return self._canonical_json
+
+    @cached_property
+    def _canonical_json(self) -> str:
+        text = encode_basestring_ascii
+        features = [normalise(f) for f in self.features]
+        names = [[text(normalise(v)) for v in values] for values in self.values]
+        order = sorted(range(len(features)), key=lambda f: features[f])
+        keys = [text(features[f]) for f in order]
+        per_type = [
+            "{"
+            + ",".join(f"{k}:{names[f][vec[f]]}" for k, f in zip(keys, order, strict=True))
+            + "}"
+            for vec in self.type_vectors.tolist()
+        ]
+        home_text = ["null"] * (int(self.household.max(initial=-1)) + 1)
+        for members in self.households():
+            first = min(self.ids[int(i)] for i in members)
+            home_text[int(self.household[members[0]])] = text(first)
+        type_of, household = self.type_of.tolist(), self.household.tolist()
+        rows = [
+            f"[{text(self.ids[i])},{per_type[type_of[i]]},"
+            f"{home_text[household[i]] if household[i] >= 0 else 'null'}]"
+            for i in sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        ]
+        return "[" + ",".join(rows) + "]"
+
     def sha256(self) -> str:
         """SHA-256 of the canonical form."""
         return self._sha256
 
     @cached_property
     def _sha256(self) -> str:
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()

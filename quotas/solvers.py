@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ __all__ = [
     "SolverFailed",
     "highs_mip_stop",
     "highs_optimal",
+    "highs_outcome",
     "highs_status",
     "new_cbc",
     "new_cp_sat",
@@ -48,6 +49,7 @@ __all__ = [
     "new_pulp_problem",
     "run_highs_mip",
     "solve_cbc",
+    "solve_cbc_model",
     "solve_cp_sat",
     "solve_highs",
 ]
@@ -167,6 +169,18 @@ def highs_status(h: highspy.Highs) -> str:
     return str(h.modelStatusToString(h.getModelStatus()))
 
 
+def highs_outcome(h: highspy.Highs) -> Outcome:
+    """How HiGHS's last run ended: an optimum, proven infeasible, or anything else."""
+    import highspy
+
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return Outcome.OPTIMAL
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return Outcome.INFEASIBLE
+    return Outcome.OTHER
+
+
 def highs_mip_stop(h: highspy.Highs, *, seconds: float, nodes: int) -> None:
     """Stop a HiGHS integer program after ``nodes`` branch-and-bound nodes or ``seconds``.
 
@@ -280,6 +294,38 @@ def solve_cbc(
     if outcome not in accept:
         raise SolverFailed("CBC", str(status))
     return outcome
+
+
+def solve_cbc_model(
+    objective: np.ndarray, upper: np.ndarray, rows: Sequence[tuple[float, float, np.ndarray]]
+) -> np.ndarray | None:
+    """Maximise ``objective . x`` over integers ``0 <= x <= upper`` within ``rows`` by CBC.
+
+    Each row is ``(lower, upper, columns)``: the sum of those columns (coefficient 1)
+    lies within the bounds. The model is passed whole (a proto, no solver object kept);
+    returns the values, or None when CBC finds no solution (infeasible, or no answer).
+    """
+    from ortools.linear_solver import linear_solver_pb2, pywraplp
+
+    proto = linear_solver_pb2.MPModelProto(maximize=True)
+    for high, weight in zip(upper.tolist(), objective.tolist(), strict=True):
+        proto.variable.add(
+            lower_bound=0.0, upper_bound=high, is_integer=True, objective_coefficient=weight
+        )
+    for low, high, columns in rows:
+        row = proto.constraint.add(lower_bound=float(low), upper_bound=float(high))
+        row.var_index.extend(columns.tolist())
+        row.coefficient.extend([1.0] * int(columns.size))
+    request = linear_solver_pb2.MPModelRequest(
+        model=proto,
+        solver_type=linear_solver_pb2.MPModelRequest.CBC_MIXED_INTEGER_PROGRAMMING,
+    )
+    response = linear_solver_pb2.MPSolutionResponse()
+    pywraplp.Solver.SolveWithProto(request, response)
+    solved = (linear_solver_pb2.MPSOLVER_OPTIMAL, linear_solver_pb2.MPSOLVER_FEASIBLE)
+    if response.status not in solved:
+        return None
+    return np.asarray(response.variable_value, dtype=float)
 
 
 # -- CP-SAT -------------------------------------------------------------------------

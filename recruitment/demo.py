@@ -26,7 +26,6 @@ from quotas.exports import write_table
 from quotas.problems import KleroError
 from quotas.targets import Margins
 from recruitment import usecases as uc
-from recruitment.batch_compute import executor_for
 from recruitment.db import open_database, upgrade
 from recruitment.models import User
 from recruitment.permissions import Actor
@@ -218,10 +217,6 @@ def _select(
         return uc.run_selection(db, partner, first, settings).run_id
     if how == "batch":
         coordinator = uc.authenticate(db, "coordinator", logins["coordinator"][2])
-        executor = executor_for(None, None)
-        try:
-            report = uc.run_batch(db, coordinator, DELIBERATION, settings, executor=executor)
-        finally:
-            executor.close()
+        report = uc.run_batch_on(db, coordinator, DELIBERATION, settings)
         return next((o.run_id for o in report.outcomes if o.site == first), None)
     return None

@@ -60,13 +60,16 @@ def canonical_inputs(
     """The canonical JSON text that ``input_sha256`` hashes (sorted keys, no white space)."""
     document = {
         "scheme": SCHEME,
-        "pool": pool.canonical(),
         "quotas": _canonical_value(quotas.canonical()),
         "size": int(size),
         "algorithm": str(algorithm),
         "settings": _canonical_value(dict(settings)),
     }
-    return _dumps(document)
+    # The same text as ``_dumps`` of the whole document, with the pool's part (most of
+    # it, on a large pool) written by the pool itself.
+    parts = {key: _dumps(value) for key, value in document.items()}
+    parts["pool"] = pool.canonical_json()
+    return "{" + ",".join(f"{_dumps(key)}:{parts[key]}" for key in sorted(parts)) + "}"
 
 
 def input_sha256(

@@ -185,7 +185,10 @@ def round_to_lottery(
     per_type[type_of] = before
     found = round_min_drop(support, start, per_type, type_counts, m, shape=shape)
     chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
-    panels = tuple(p for p, c in chosen for _ in range(int(c)))
+    listed: list[Composition] = []
+    for p, c in chosen:
+        listed += [p] * int(c)  # m can be 100,000: whole lists, not one panel at a time
+    panels = tuple(listed)
     repeats = {p: int(c) for p, c in chosen if c > 0}
     lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats)
     diff = lottery.probabilities.to_numpy() - before

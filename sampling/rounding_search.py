@@ -19,6 +19,7 @@ Composition = tuple[tuple[int, int], ...]
 
 MOVES = 3000  # local-search moves at most
 _SOURCES = 40  # panels tried as source and as destination of a slot per move
+_DEPTH = 32  # types, best first, looked at for every sink before the rest (speed only)
 
 
 def descend(
@@ -130,28 +131,84 @@ class _Extremes:
         gap = np.ones(self.types.size, bool)
         gap[self.starts + [f.size for f in flat]] = False
         self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
+        self.sub = share[:, sinks]
         wide = max(seated[a].size for a in sources.tolist()) + max(f.size for f in flat)
         now = _spread(dev)
-        self.order = np.argsort(-now, axis=1, kind="stable")[:, : wide + 1]
+        self.order = np.stack([_head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
-        self.held = np.stack([share[np.ix_(o, sinks)] != 0 for o in self.order])
+        self.held = np.stack([self.sub[o] != 0 for o in self.order])
         self.inside = np.zeros(dev.size, bool)
+        # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
+        self.ends = self.starts + [f.size for f in flat]
+        spans = np.arange(max(f.size for f in flat) + 1)
+        grid = np.minimum(self.starts[:, None] + spans, self.ends[:, None])  # padded: the -inf
+        self.best = []
+        for v in self.values:
+            best = grid
+            if spans.size > _DEPTH:
+                top = np.argpartition(-v[grid], _DEPTH - 1, axis=1)[:, :_DEPTH]
+                best = np.take_along_axis(grid, top, axis=1)
+            self.best.append((self.types[best], v[best]))
 
     def of(self, a: int) -> np.ndarray:
         """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``."""
         rows = self.seated[a]
-        moved = self.dev[rows][:, None] + self.share[np.ix_(rows, self.sinks)]
+        moved = self.dev[rows][:, None] + self.sub[rows]
         moved = moved - self.share[rows, a][:, None]
-        own = _spread(moved).max(axis=1, initial=-np.inf)
+        if rows.size:  # the largest drop is -min clipped at 0, the largest size max(max, -min)
+            low, high = moved.min(axis=0), moved.max(axis=0)
+            own = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
+        else:
+            own = np.full((3, self.sinks.size), -np.inf)
         self.inside[rows] = True
-        kept = np.where(self.inside[self.types], -np.inf, self.values)
-        theirs = np.maximum.reduceat(kept, self.starts, axis=1)
-        free = ~(self.inside[self.order][:, :, None] | self.held)
-        first = free.argmax(axis=1)
-        rest = np.take_along_axis(self.top, first, axis=1)
-        rest = np.where(free.any(axis=1), rest, -np.inf)
+        theirs = self._theirs()
+        rest = self._rest(self.inside[self.order])
         self.inside[rows] = False
         return np.maximum(np.maximum(own, theirs), rest)
+
+    def _theirs(self) -> np.ndarray:
+        """Per kind and sink, the largest value after the move among the types the sink
+        seats and the source does not (``inside``); -inf: none. The sink's ``_DEPTH``
+        largest are looked at first (a free one among them is the largest free one), the
+        whole sink only when the source seats them all."""
+        out = np.empty((3, self.sinks.size))
+        for k, (types, values) in enumerate(self.best):
+            free = ~self.inside[types]
+            out[k] = np.where(free, values, -np.inf).max(axis=1)
+            for b in np.flatnonzero(~free.any(axis=1)).tolist():
+                part = slice(self.starts[b], self.ends[b] + 1)
+                kept = np.where(self.inside[self.types[part]], -np.inf, self.values[k, part])
+                out[k, b] = kept.max()
+        return out
+
+    def _rest(self, blocked: np.ndarray) -> np.ndarray:
+        """Per kind and sink, the value now of the first type in ``order`` neither
+        ``blocked`` (seated by the source) nor seated by the sink (-inf: none); the first
+        ``_DEPTH`` unblocked types are looked at before the rest."""
+        out = np.full((3, self.sinks.size), -np.inf)
+        for k in range(3):
+            pos = np.flatnonzero(~blocked[k])
+            head, tail = pos[:_DEPTH], pos[_DEPTH:]
+            if head.size == 0:
+                continue
+            free = ~self.held[k][head]
+            hit = free.any(axis=0)
+            out[k, hit] = self.top[k, head[free.argmax(axis=0)[hit]]]
+            if tail.size and not hit.all():
+                cols = np.flatnonzero(~hit)
+                free = ~self.held[k][np.ix_(tail, cols)]
+                hit = free.any(axis=0)
+                out[k, cols[hit]] = self.top[k, tail[free.argmax(axis=0)[hit]]]
+        return out
+
+
+def _head(keys: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` positions of a stable sort of ``keys``, without sorting them all."""
+    if keys.size <= count:
+        return np.argsort(keys, kind="stable")
+    kth = np.partition(keys, count - 1)[count - 1]
+    head = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
+    return head[np.argsort(keys[head], kind="stable")][:count]
 
 
 def _squares(share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int) -> list[float]:

@@ -15,9 +15,18 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 2. ``lower_rises``: the type furthest above its optimum gives a seat to the type that
    ends lowest, when that ends strictly below the giver's and the giver drops below
    nobody's optimum: the largest rise falls, the drops do not grow.
+
+Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
+``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
+in Python lists and dicts, the types stay sorted by each ranking key (a swap moves two
+of them), each type knows the panels that seat it, and candidates are checked one at a
+time in ranked order, so a swap found early costs a few dictionary reads.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,7 +41,6 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
-_CHUNK = 8  # types checked at once in the first round of a swap's search
 
 
 class Swaps:
@@ -44,39 +52,66 @@ class Swaps:
         self.shape = shape
         n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
-        self.inv = 1.0 / np.maximum(self.heads, 1)
-        seats = np.zeros((len(panels), n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
-        for j, panel in enumerate(panels):
-            for t, s in panel:
-                seats[j, t] = s
-        self.seats = seats
-        self.cat_of = shape.category_of
-        self.home_of = shape.home_of
-        member = np.zeros((n_types, len(shape.lo)))
-        np.put_along_axis(member, self.cat_of, 1.0, axis=1)
-        # Seats per category: sums of small integers, exact in any order of addition.
-        self.cats = np.rint(seats.astype(float) @ member).astype(np.int32)
-        shared = np.flatnonzero(self.home_of >= 0)
-        self.homes = np.zeros((len(panels), len(shape.households)), dtype=np.int8)  # 0 or 1
-        for j in range(len(panels)):
-            self.homes[j] = np.bincount(
-                self.home_of[shared], weights=seats[j, shared], minlength=len(shape.households)
-            )
-        self.counts = np.asarray(counts, dtype=np.int64).copy()
-        self.index = {row.tobytes(): j for j, row in enumerate(seats)}
-        self.dev = portable.matvec(seats.T * self.inv[:, None], self.counts) - target
+        inv = 1.0 / np.maximum(self.heads, 1)
+        self._heads: list[int] = self.heads.tolist()
+        self._inv: list[float] = inv.tolist()
+        self._cat_of: list[list[int]] = shape.category_of.tolist()
+        self._home_of: list[int] = shape.home_of.tolist()
+        self._lo: list[int] = shape.lo.tolist()
+        self._hi: list[int] = shape.hi.tolist()
+        self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
+        self._seats: list[dict[int, int]] = []
+        self._cats: list[list[int]] = []  # seats per category
+        self._homes: list[dict[int, int]] = []  # seats per shared household
+        self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
+        self.index: dict[Composition, int] = {}
+        dense = self._read(panels)
+        self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
+        self._live = [j for j, c in enumerate(self.counts) if c > 0]
+        dense = dense.astype(np.int16 if shape.size < 2**15 else np.int32)
+        dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
+        self._dev: list[float] = dev.tolist()
+        self._by_dev = sorted((d, t) for t, d in enumerate(self._dev))
+        self._by_give = sorted(
+            (-(d - i), t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
+        )
+        self._by_take = sorted(
+            (d + i, t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
+        )
+
+    def _read(self, panels: list[Composition]) -> np.ndarray:
+        """Record the starting panels; their seats, panels x types."""
+        dense = _dense(panels, self.shape.n_types)
+        which, types = np.nonzero(dense)  # row by row, types ascending
+        seats = dense[which, types]
+        n, width = len(panels), len(self._lo)
+        cats = np.zeros(n * width)
+        for column in self.shape.category_of[types].T:  # sums of small integers: exact
+            cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
+        rows = np.rint(cats).astype(np.int64).reshape(n, width).tolist()
+        homes: list[dict[int, int]] = [{} for _ in range(n)]
+        home_of = self.shape.home_of[types]
+        shared = np.flatnonzero(home_of >= 0)
+        for j, h, s in zip(*(x[shared].tolist() for x in (which, home_of, seats)), strict=True):
+            homes[j][h] = homes[j].get(h, 0) + s
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
+        for j in range(n):
+            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j])
+        return dense
+
+    @property
+    def dev(self) -> np.ndarray:
+        """Each type's slots minus its target (negative: below its optimum)."""
+        return np.asarray(self._dev, dtype=float)
 
     # -- the result ----------------------------------------------------------------
 
     def used(self) -> tuple[list[Composition], np.ndarray]:
         """The panels that hold slots, as sorted (type, seats) pairs, and their counts."""
-        rows = np.flatnonzero(self.counts)
-        block = self.seats[rows]
-        which, types = np.nonzero(block)  # row by row, types ascending
-        ends = np.searchsorted(which, np.arange(1, rows.size + 1)).tolist()
-        pairs = list(zip(types.tolist(), block[which, types].tolist(), strict=True))
-        panels = [tuple(pairs[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        return panels, self.counts[rows]
+        rows = [j for j, c in enumerate(self.counts) if c > 0]
+        counts = np.asarray([self.counts[j] for j in rows], dtype=np.int64)
+        return [self._keys[j] for j in rows], counts
 
     def largest_drop(self) -> float:
         """The largest drop below the optimum now, in slots (0 when nobody is below)."""
@@ -95,9 +130,9 @@ class Swaps:
         ``until`` slots (or ``budget`` swaps, or none helps); returns how many were made."""
         made = 0
         while made < budget:
-            order = _smallest(self.dev, _TRIES)
-            order = order[self.dev[order] < -until - _SLACK]
-            if not any(self._help(t) for t in order.tolist()):
+            limit = -until - _SLACK
+            order = [t for d, t in self._by_dev[:_TRIES] if d < limit]
+            if not any(self._help(t) for t in order):
                 break
             made += 1
         return made
@@ -105,9 +140,10 @@ class Swaps:
     def lower_rises(self, budget: int) -> int:
         """Swaps that lower the largest rise without any new drop; returns how many."""
         made = 0
-        while made < budget and self.dev.size:
-            u = int(np.argmax(self.dev))  # the first of the largest
-            if self.dev[u] <= 0 or not self._relieve(u, float(self.dev[u])):
+        while made < budget and self._dev:
+            top = self._by_dev[-1][0]
+            u = self._by_dev[bisect_left(self._by_dev, (top, -1))][1]  # the first of the largest
+            if top <= 0 or not self._relieve(u, top):
                 break
             made += 1
         return made
@@ -119,131 +155,197 @@ class Swaps:
 
         Givers are tried best off first (ties: lower type), each in its panels in order.
         """
-        n = self.counts.size
-        rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, t] < self.heads[t]))
-        after = self.dev - self.inv
-        givers = np.flatnonzero(after > self.dev[t] + _EPS)
-        givers = self._possible(rows, givers[givers != t], t, giving=True)
-        return self._first(rows, givers, -after[givers], t, giving=True)
+        full, seats, counts = self._heads[t], self._seats, self.counts
+        if not any(seats[j].get(t, 0) < full for j in self._live):
+            return False
+        bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
+        ranking = self._by_give
+        end = bisect_left(ranking, (-bar, -1))
+        need: dict[int, int] = {}  # per panel with room for t: features where t's is full
+        scan = _Budget(lambda: self._bounds(t, giving=True))
+        for i in range(end):
+            u = ranking[i][1]
+            if u == t:
+                continue
+            miss = self._miss(u, t)
+            for j in self._holding[u]:
+                bits = need.get(j)
+                if bits is None:
+                    if not counts[j] or seats[j].get(t, 0) >= full:
+                        continue
+                    bits = need[j] = self._bound(j, t, giving=True)
+                if not bits & miss and self._fits(j, u, t):
+                    self._swap(j, u, t)
+                    return True
+            if scan.spent(miss):
+                break
+        return False
 
     def _relieve(self, u: int, top: float) -> bool:
         """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
-        if self.dev[u] - self.inv[u] < -_EPS:
+        if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
-        n = self.counts.size
-        rows = np.flatnonzero((self.counts > 0) & (self.seats[:n, u] > 0))
-        after = self.dev + self.inv
-        takers = np.flatnonzero(after < top - _EPS)
-        takers = self._possible(rows, takers[takers != u], u, giving=False)
-        return self._first(rows, takers, after[takers], u, giving=False)
-
-    def _possible(
-        self, rows: np.ndarray, types: np.ndarray, other: int, *, giving: bool
-    ) -> np.ndarray:
-        """The ``types`` that some panel of ``rows`` may let swap a seat with ``other``.
-
-        Where ``other`` takes the seat and its category of a feature is full in a panel
-        (or gives it and its category is at its minimum), the other type must share that
-        category: each panel's set of such features is checked once per distinct set.
-        """
-        own = self.cat_of[other]
-        held = self.cats[np.ix_(rows, own)]
-        bound = held >= self.shape.hi[own] if giving else held <= self.shape.lo[own]
-        same = self.cat_of[types] == own
-        keep = np.zeros(types.size, bool)
-        for need in _distinct_rows(bound):
-            keep |= same[:, need].all(axis=1)
-        return types[keep]
-
-    def _first(
-        self, rows: np.ndarray, types: np.ndarray, keys: np.ndarray, other: int, *, giving: bool
-    ) -> bool:
-        """Make the first feasible swap: ``types`` by ascending ``keys`` (ties: lower type),
-        at most the first ``_SCAN`` of them, each in its panels in ``rows`` order.
-
-        The types give a seat to ``other`` (``giving``) or take one from it.
-        """
-        if rows.size == 0:
+        seats, heads = self._seats, self._heads
+        rows = [j for j in self._holding[u] if self.counts[j] > 0]
+        if not rows:
             return False
-        ranked = types[_smallest(keys, _SCAN)]
-        return self._scan(rows, ranked, other, giving=giving)
-
-    def _scan(self, rows: np.ndarray, ranked: np.ndarray, other: int, *, giving: bool) -> bool:
-        """``_first`` over types already ranked, in chunks checked at once, growing, so that
-        a swap found early costs little."""
-        begin, width = 0, _CHUNK
-        while begin < ranked.size:
-            chunk = ranked[begin : begin + width]
-            held = self.seats[np.ix_(rows, chunk)].T
-            pos, js = np.nonzero(held > 0 if giving else held < self.heads[chunk][:, None])
-            js, mine, theirs = rows[js], chunk[pos], np.full(pos.size, other)
-            us, ts = (mine, theirs) if giving else (theirs, mine)
-            ok = self._feasible(js, us, ts)
-            if ok.any():
-                i = int(np.argmax(ok))
-                self._swap(int(js[i]), int(us[i]), int(ts[i]))
-                return True
-            begin, width = begin + width, 2 * width
+        ranking = self._by_take
+        end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
+        need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
+        scan = _Budget(lambda: {bits for _, bits in need})
+        for i in range(end):
+            t = ranking[i][1]
+            if t == u:
+                continue
+            full, miss = heads[t], self._miss(t, u)
+            for j, bits in need:
+                if not bits & miss and seats[j].get(t, 0) < full and self._fits(j, u, t):
+                    self._swap(j, u, t)
+                    return True
+            if scan.spent(miss):
+                break
         return False
 
-    def _feasible(self, js: np.ndarray, us: np.ndarray, ts: np.ndarray) -> np.ndarray:
-        """Whether panel j with a seat moved from type u to type t keeps every rule."""
-        ok = (self.seats[js, us] > 0) & (self.seats[js, ts] < self.heads[ts])
-        cu, ct = self.cat_of[us], self.cat_of[ts]
-        rows = js[:, None]
-        lose = self.cats[rows, cu] > self.shape.lo[cu]
-        fine = (cu == ct) | (lose & (self.cats[rows, ct] < self.shape.hi[ct]))
-        ok &= fine.all(axis=1)
-        ht, hu = self.home_of[ts], self.home_of[us]
-        shared = ht >= 0
-        if shared.any():
-            filled = self.homes[js[shared], ht[shared]] - (hu[shared] == ht[shared])
-            ok[shared] &= filled < 1
-        return ok
+    def _miss(self, x: int, other: int) -> int:
+        """Bit f set where type x's category of feature f is not ``other``'s."""
+        bits = 0
+        for f, (a, b) in enumerate(zip(self._cat_of[x], self._cat_of[other], strict=True)):
+            if a != b:
+                bits |= 1 << f
+        return bits
+
+    def _bound(self, j: int, other: int, *, giving: bool) -> int:
+        """Bit f set where, in panel j, ``other``'s category of feature f is full (it takes
+        the seat: ``giving`` to it) or at its minimum (it gives the seat): there the type
+        swapping with it must share that category."""
+        cats, bits = self._cats[j], 0
+        for f, c in enumerate(self._cat_of[other]):
+            if cats[c] >= self._hi[c] if giving else cats[c] <= self._lo[c]:
+                bits |= 1 << f
+        return bits
+
+    def _bounds(self, t: int, *, giving: bool) -> set[int]:
+        """The distinct ``_bound`` of the panels in use with room for type t."""
+        full, seats = self._heads[t], self._seats
+        rows = [j for j in self._live if seats[j].get(t, 0) < full]
+        return {self._bound(j, t, giving=giving) for j in rows}
+
+    def _fits(self, j: int, u: int, t: int) -> bool:
+        """Whether panel j with a seat moved from type u to type t keeps every rule (u has
+        a seat there and t room, checked by the caller)."""
+        cats, lo, hi = self._cats[j], self._lo, self._hi
+        for cu, ct in zip(self._cat_of[u], self._cat_of[t], strict=True):
+            if cu != ct and (cats[cu] <= lo[cu] or cats[ct] >= hi[ct]):
+                return False
+        home = self._home_of[t]
+        return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        row = self.seats[j].copy()
-        row[u] -= 1
-        row[t] += 1
-        key = row.tobytes()
+        key = _moved(self._keys[j], u, t)
         k = self.index.get(key)
         if k is None:
-            k = len(self.counts)
-            self.index[key] = k
-            if k == len(self.seats):  # full: double the room
-                self.seats = _doubled(self.seats)
-                self.cats = _doubled(self.cats)
-                self.homes = _doubled(self.homes)
-            self.seats[k], self.cats[k], self.homes[k] = row, self.cats[j], self.homes[j]
-            self.cats[k, self.cat_of[u]] -= 1
-            self.cats[k, self.cat_of[t]] += 1
-            for home, step in ((self.home_of[u], -1), (self.home_of[t], 1)):
+            cats, homes = list(self._cats[j]), dict(self._homes[j])
+            for c in self._cat_of[u]:
+                cats[c] -= 1
+            for c in self._cat_of[t]:
+                cats[c] += 1
+            for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
                 if home >= 0:
-                    self.homes[k, home] += step
-            self.counts = np.append(self.counts, 0)
+                    homes[home] = homes.get(home, 0) + step
+            k = self._add(key, cats, homes)
+            self.counts.append(0)
         self.counts[j] -= 1
+        if not self.counts[j]:
+            del self._live[bisect_left(self._live, j)]
         self.counts[k] += 1
-        self.dev[t] += self.inv[t]
-        self.dev[u] -= self.inv[u]
+        if self.counts[k] == 1:
+            insort(self._live, k)
+        self._set(t, self._dev[t] + self._inv[t])
+        self._set(u, self._dev[u] - self._inv[u])
+
+    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
+        """Record a panel, its (type, seats) with types ascending, its seats per category
+        and per shared household, under the next number."""
+        k = len(self._keys)
+        self.index[key] = k
+        for t, _ in key:
+            self._holding[t].append(k)
+        self._keys.append(key)
+        self._seats.append(dict(key))
+        self._cats.append(cats)
+        self._homes.append(homes)
+        return k
+
+    def _set(self, t: int, value: float) -> None:
+        """Type t's deviation becomes ``value``: its place in each ranking moves."""
+        old, inv = self._dev[t], self._inv[t]
+        for ranking, before, after in (
+            (self._by_dev, old, value),
+            (self._by_give, -(old - inv), -(value - inv)),
+            (self._by_take, old + inv, value + inv),
+        ):
+            del ranking[bisect_left(ranking, (before, t))]
+            insort(ranking, (after, t))
+        self._dev[t] = value
 
 
-def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the ``count`` smallest keys, ascending, ties by position (the first
-    ``count`` of a stable sort, without sorting them all)."""
-    if keys.size > count:
-        kth = np.partition(keys, count - 1)[count - 1]
-        head = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
-        return head[np.argsort(keys[head], kind="stable")][:count]
-    return np.argsort(keys, kind="stable")
+class _Budget:
+    """The ``_SCAN`` budget of a swap's search: it counts the candidates that some panel
+    in use may let swap a seat (those whose categories differ from the other type's
+    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
+    at the last. The other candidates have no swap anyway and do not count. Nothing is
+    counted before ``_SCAN`` candidates were tried (fewer cannot have used the budget).
+    """
+
+    def __init__(self, bounds: Callable[[], set[int]]) -> None:
+        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
+        self.bounds_seen: set[int] = set()
+        self.tried: list[int] = []  # the differences of the candidates tried, until counted
+        self.counted = -1
+
+    def spent(self, miss: int) -> bool:
+        """Whether the search ends after a candidate differing on ``miss`` (no swap found)."""
+        if self.counted < 0:
+            self.tried.append(miss)
+            if len(self.tried) < _SCAN:
+                return False
+            self.bounds_seen = self.bounds()
+            self.counted = sum(1 for bits in self.tried if self._possible(bits))
+        elif self._possible(miss):
+            self.counted += 1
+        return self.counted >= _SCAN
+
+    def _possible(self, miss: int) -> bool:
+        return any(not bits & miss for bits in self.bounds_seen)
 
 
-def _distinct_rows(flags: np.ndarray) -> list[np.ndarray]:
-    """The distinct rows of a boolean matrix (at most 62 columns), in a fixed order."""
-    codes = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
-    _, first = np.unique(codes, return_index=True)
-    return [flags[i] for i in first.tolist()]
+def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
+    """Panels x types: the seats (a type listed twice in a panel: its last seats)."""
+    dense = np.zeros((len(panels), n_types), dtype=np.int64)
+    rows = np.repeat(np.arange(len(panels)), [len(p) for p in panels])
+    cols = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
+    if np.all((np.diff(cols) > 0) | (np.diff(rows) > 0)):  # types ascending in each panel
+        dense[rows, cols] = [s for p in panels for _, s in p]
+        return dense
+    for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
+        for t, s in panel:
+            dense[j, t] = s
+    return dense
 
 
-def _doubled(rows: np.ndarray) -> np.ndarray:
-    return np.concatenate([rows, np.zeros_like(rows)])
+def _moved(key: Composition, u: int, t: int) -> Composition:
+    """``key`` (a panel's (type, seats), types ascending) with a seat of u given to t."""
+    pairs = list(key)
+    i = bisect_left(pairs, (u, 0))
+    s = pairs[i][1] - 1
+    if s:
+        pairs[i] = (u, s)
+    else:
+        del pairs[i]
+    i = bisect_left(pairs, (t, 0))
+    if i < len(pairs) and pairs[i][0] == t:
+        pairs[i] = (t, pairs[i][1] + 1)
+    else:
+        pairs.insert(i, (t, 1))
+    return tuple(pairs)

@@ -14,7 +14,16 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, JsonOpt, UserOpt, cli_language, emit_json
+from klero.options import (
+    SERVICE,
+    DbOpt,
+    JsonOpt,
+    Service,
+    UserOpt,
+    cli_language,
+    emit_json,
+    with_service,
+)
 from klero.service.common import run_as, say
 from quotas.messages import Message
 from quotas.problems import InvalidInput, Problem
@@ -145,6 +154,7 @@ def _emit_json(found: _Verified) -> None:
 
 
 @audit_app.command("verify")
+@with_service(json=True)
 def audit_verify(
     anchor: Annotated[
         list[str] | None,
@@ -167,15 +177,13 @@ def audit_verify(
             help="Also recompute every site's pool and compare it with the audited hashes.",
         ),
     ] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> int:
     """Check the hash chain (and every published anchor given), the database's append-only
     protections, and with --deep every site's pool; exit 1 naming what is wrong."""
     anchors = _read_anchors(anchor or [], anchors_file or [])
-    found = run_as(database_url_, user, _verify, anchors, deep)
-    if as_json:
+    found = run_as(*service.login, _verify, anchors, deep)
+    if service.as_json:
         _emit_json(found)
         return 0 if found.ok else 1
     lang = cli_language()

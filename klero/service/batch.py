@@ -1,7 +1,7 @@
 """``klero select --deliberation NAME --all-ready``: every ready site of a deliberation at once.
 
 Thin: log in, pick the executor (``--workers``, ``--scheduler``), call
-``recruitment.usecases.run_batch``, print each site's outcome (a table, or ``--json``).
+``recruitment.usecases.run_batch_on``, print each site's outcome (a table, or ``--json``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from klero.progress import progress_for
 from klero.service.common import logged_in
 from quotas.messages import render
 from recruitment import usecases as uc
-from recruitment.batch_compute import executor_for
 from sampling import SelectionSettings
 
 
 def select_all_ready(
     deliberation: str,
     settings: SelectionSettings,
-    compute: tuple[str | None, int | None, str | None],
+    compute: uc.BatchCompute,
     login: tuple[str | None, str | None],
     as_json: bool,
 ) -> int:
@@ -32,7 +31,6 @@ def select_all_ready(
     scheduler (each None: all countries, the cores, no scheduler); ``login``: the
     database URL and the acting user.
     """
-    country, workers, scheduler = compute
     callback, bar = progress_for(not as_json)
 
     def progress(outcome: uc.SiteOutcome, done: int, total: int) -> None:
@@ -41,19 +39,7 @@ def select_all_ready(
 
     try:
         with logged_in(*login) as (db, actor):
-            executor = executor_for(workers, scheduler)
-            try:
-                report = uc.run_batch(
-                    db,
-                    actor,
-                    deliberation,
-                    settings,
-                    country=country,
-                    executor=executor,
-                    progress=progress,
-                )
-            finally:
-                executor.close()
+            report = uc.run_batch_on(db, actor, deliberation, settings, compute, progress)
     finally:
         if bar is not None:
             bar.close()

@@ -15,11 +15,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import typer
 
 from klero.options import cli_language
+from klero.output import staged, table_writer
 from quotas.messages import render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -102,6 +103,27 @@ def run_as(
     """Log in, call ``use_case(db, actor, *args, **kwargs)``, close the database: its result."""
     with logged_in(database_url, user) as (db, actor):
         return use_case(db, actor, *args, **kwargs)
+
+
+def write_recorded(
+    database_url: str | None,
+    user: str | None,
+    out: Path,
+    use_case: Callable[..., T],
+    *args: object,
+    writer: Callable[[Any], Callable[[Path], None]] = table_writer,
+    **kwargs: object,
+) -> T:
+    """Log in and call ``use_case(db, actor, *args, write=..., **kwargs)``; ``write(data)``
+    puts ``writer(data)`` at ``out``: its result.
+
+    The file is in place before the transaction recording the export commits; if the
+    commit fails, leaving the block takes the file out again (an earlier one back in).
+    """
+    with logged_in(database_url, user) as (db, actor), staged(out.parent) as files:
+        return use_case(
+            db, actor, *args, write=lambda data: files.publish({out.name: writer(data)}), **kwargs
+        )
 
 
 def say(code: str, **params: object) -> None:

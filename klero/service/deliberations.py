@@ -13,15 +13,18 @@ from typing import Annotated
 import typer
 
 from klero.options import (
+    SERVICE,
     DbOpt,
     DeliberationOpt,
     JsonOpt,
     MarginsFileOpt,
+    Service,
     TolerancePointsOpt,
     ToleranceSeatsOpt,
     UserOpt,
     emit_json,
     split_columns,
+    with_service,
 )
 from klero.service.common import SiteOpt, logged_in, run_as, say
 from quotas.messages import Message, render
@@ -49,6 +52,7 @@ def delib_create(name: str, database_url_: DbOpt = None, user: UserOpt = None) -
 
 
 @delib_app.command("criteria")
+@with_service(json=True)
 def delib_criteria(
     deliberation: DeliberationOpt,
     set_: Annotated[
@@ -57,9 +61,7 @@ def delib_criteria(
             "--set", help="Comma-separated criteria every site may keep in clear ('' for none)."
         ),
     ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Print a deliberation's criteria, or set them (coordinators, admins).
 
@@ -67,12 +69,12 @@ def delib_criteria(
     features); every other undeclared column is personal. Data already stored keeps its
     classification: change it with 'klero pool classify'.
     """
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if set_ is None:
             criteria = uc.deliberation_criteria(db, actor, deliberation)
         else:
             criteria = uc.set_criteria(db, actor, deliberation, split_columns(set_))
-    if as_json:
+    if service.as_json:
         emit_json({"deliberation": deliberation, "criteria": criteria})
         return
     if not criteria:
@@ -83,25 +85,24 @@ def delib_criteria(
 
 
 @delib_app.command("add-country")
+@with_service()
 def delib_country(
     deliberation: DeliberationOpt,
     code: Annotated[str, typer.Option("--code", help="ISO 3166 code, e.g. FR.")],
     name: Annotated[str, typer.Option("--name")],
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Add a country to a deliberation."""
-    run_as(database_url_, user, uc.create_country, deliberation, code, name)
+    run_as(*service.login, uc.create_country, deliberation, code, name)
     say("svc_country_added", country=code.upper(), deliberation=deliberation)
 
 
 @delib_app.command("import-plan")
+@with_service(json=True)
 def delib_import_plan(
     deliberation: DeliberationOpt,
     file: Annotated[Path, typer.Option("--file", help="The plan: a CSV or XLSX file.")],
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Create or update a deliberation's countries, partners and sites from a plan file.
 
@@ -110,8 +111,8 @@ def delib_import_plan(
     tolerance_points (README, "A deliberation's plan"). Every row is checked first:
     nothing is stored when any row has an error. The same plan again changes nothing.
     """
-    result = run_as(database_url_, user, uc.import_plan, deliberation, file)
-    if as_json:
+    result = run_as(*service.login, uc.import_plan, deliberation, file)
+    if service.as_json:
         emit_json(dataclasses.asdict(result) | {"changed": result.changed})
         return
     created = [s.site for s in result.sites if s.outcome == "created"]
@@ -139,6 +140,7 @@ def delib_import_plan(
 
 
 @site_app.command("create")
+@with_service()
 def site_create(
     deliberation: DeliberationOpt,
     country: Annotated[str, typer.Option("--country", help="Country code.")],
@@ -166,14 +168,13 @@ def site_create(
             "none = the whole country.",
         ),
     ] = "",
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Create a site run by a partner organisation (in a region of its country, if given)."""
     site = uc.NewSite(
         deliberation, country, code, name, panel_size, partner, region, place, kind, regions
     )
-    run_as(database_url_, user, uc.create_site, site)
+    run_as(*service.login, uc.create_site, site)
     say("svc_site_created", site=code, size=panel_size, partner=partner)
 
 
@@ -213,19 +214,19 @@ def site_list(database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOp
 
 
 @site_app.command("quotas")
+@with_service()
 def site_quotas(
     site: SiteOpt,
     table: Annotated[Path | None, typer.Option("--table", help="Quota table file.")] = None,
     margins: MarginsFileOpt = None,
     tolerance_seats: ToleranceSeatsOpt = None,
     tolerance_points: TolerancePointsOpt = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set a site's quotas from a table or from census margins (a new version each time)."""
     if (table is None) == (margins is None):
         raise KleroError("cli_options_one_of", choices="--table, --margins")
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if table is not None:
             view = uc.set_quotas_from_file(db, actor, site, table)
         else:

@@ -13,9 +13,8 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, UserOpt
-from klero.output import staged, table_writer
-from klero.service.common import SiteOpt, given_text, logged_in, run_as, say
+from klero.options import SERVICE, Service, with_service
+from klero.service.common import SiteOpt, given_text, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.problems import KleroError
 from recruitment import usecases as uc
@@ -25,6 +24,7 @@ KindOpt = Annotated[
 ]
 
 
+@with_service()
 def site_meeting(
     site: SiteOpt,
     day: Annotated[
@@ -36,11 +36,10 @@ def site_meeting(
         str, typer.Option("--place", help="The venue (default: the site's place).")
     ] = "",
     clear: Annotated[bool, typer.Option("--clear", help="Forget the meeting.")] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set the panel's meeting (day, time, place) that invitations give, or show it."""
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if clear:
             uc.set_meeting(db, actor, site, None)
         elif day is not None:
@@ -60,6 +59,7 @@ def site_meeting(
     )
 
 
+@with_service()
 def site_message(
     site: SiteOpt,
     kind: KindOpt,
@@ -68,18 +68,18 @@ def site_message(
         Path | None, typer.Option("--file", help="A UTF-8 text file with the message.")
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The message itself.")] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set a message template in one language ({name}, {reference}, {date}, ...; empty: default)."""
     written = given_text(file, text)
-    run_as(database_url_, user, uc.set_message_template, site, kind, lang, written)
+    run_as(*service.login, uc.set_message_template, site, kind, lang, written)
     if written.strip():
         say("svc_message_saved", site=site, kind=kind, lang=lang, count=len(written.strip()))
     else:
         say("svc_message_removed", site=site, kind=kind, lang=lang)
 
 
+@with_service()
 def panel_invitations(
     site: SiteOpt,
     out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
@@ -97,24 +97,20 @@ def panel_invitations(
         bool,
         typer.Option("--mark-invited", help="Record the panel members written to as invited."),
     ] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Write one merged message per person (mail merge for your own e-mail or SMS tool)."""
     table_format(out)  # a wrong file name is refused before any work
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        export = uc.export_invitations(
-            db,
-            actor,
-            site,
-            run,
-            kind=kind,
-            lang=lang,
-            mark_invited=mark_invited,
-            write=lambda f: files.publish({out.name: table_writer(f)}),
-        )
+    export = write_recorded(
+        *service.login,
+        out,
+        uc.export_invitations,
+        site,
+        run,
+        kind=kind,
+        lang=lang,
+        mark_invited=mark_invited,
+    )
     say("svc_invitations_written", count=len(export.frame), path=out)
     if mark_invited:
         say("svc_invitations_marked", count=len(export.to_mark), run=export.run_id)

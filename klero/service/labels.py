@@ -15,7 +15,14 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from klero.options import DbOpt, DeliberationOpt, JsonOpt, UserOpt, cli_language, emit_json
+from klero.options import (
+    SERVICE,
+    DeliberationOpt,
+    Service,
+    cli_language,
+    emit_json,
+    with_service,
+)
 from klero.output import table_writer, write_file
 from klero.service.common import run_as
 from quotas.exports import table_format
@@ -25,6 +32,7 @@ from quotas.problems import KleroError
 from recruitment import usecases as uc
 
 
+@with_service(json=True)
 def labels_command(
     deliberation: DeliberationOpt,
     import_: Annotated[
@@ -33,9 +41,7 @@ def labels_command(
     export: Annotated[
         Path | None, typer.Option("--export", help="Write every label to this file (.csv, .xlsx).")
     ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Import or export the labels of a deliberation's criteria and categories per language.
 
@@ -45,19 +51,19 @@ def labels_command(
     if (import_ is None) == (export is None):
         raise KleroError("labels_import_or_export")
     if import_ is not None:
-        report = run_as(database_url_, user, uc.import_labels, deliberation, import_)
-        if as_json:
+        report = run_as(*service.login, uc.import_labels, deliberation, import_)
+        if service.as_json:
             emit_json(dataclasses.asdict(report))
         else:
             typer.echo(render("labels_set", dataclasses.asdict(report), lang))
         return
     assert export is not None
     table_format(export)  # a wrong file name is refused before signing in
-    rows = run_as(database_url_, user, uc.deliberation_labels, deliberation)
+    rows = run_as(*service.login, uc.deliberation_labels, deliberation)
     frame = pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=list(COLUMNS))
     write_file(export, table_writer(frame))
     figures = {"deliberation": deliberation, "count": len(rows), "path": str(export)}
-    if as_json:
+    if service.as_json:
         emit_json(figures)
     else:
         typer.echo(render("labels_exported", figures, lang))

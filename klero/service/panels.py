@@ -13,17 +13,20 @@ import typer
 
 from klero.files.select import print_end_to_end
 from klero.options import (
+    SERVICE,
     DbOpt,
     JsonOpt,
     RunOpt,
+    Service,
     UserOpt,
     cli_language,
     emit_json,
     split_columns,
+    with_service,
 )
-from klero.output import json_writer, staged, table_writer
+from klero.output import json_writer
 from klero.progress import progress_for
-from klero.service.common import SiteOpt, logged_in, run_as, say
+from klero.service.common import SiteOpt, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.messages import Message, render
 from quotas.problems import KleroError
@@ -85,14 +88,14 @@ def volunteer_erase(pseudonym: str, database_url_: DbOpt = None, user: UserOpt =
 
 
 @volunteer_app.command("export")
+@with_service()
 def volunteer_export(
     pseudonym: str,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write the JSON to this .json file instead of printing it."),
     ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Print everything stored about a volunteer (JSON), for an access request (or --out FILE)."""
     if out is not None and out.suffix.lower() != ".json":
@@ -100,31 +103,31 @@ def volunteer_export(
             "export_suffix_unsupported", path=str(out), suffix=out.suffix.lower(), allowed=".json"
         )
     if out is None:
-        data = run_as(database_url_, user, uc.export_volunteer_data, pseudonym)
+        data = run_as(*service.login, uc.export_volunteer_data, pseudonym)
         emit_json(data)
         return
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        uc.export_volunteer_data(
-            db, actor, pseudonym, write=lambda data: files.publish({out.name: json_writer(data)})
-        )
+    write_recorded(
+        *service.login,
+        out,
+        uc.export_volunteer_data,
+        pseudonym,
+        writer=json_writer,
+    )
     say("svc_volunteer_exported", pseudonym=pseudonym, path=out)
 
 
 @panel_app.command("status")
+@with_service(json=True)
 def panel_status(
     site: Annotated[str | None, typer.Option("--site")] = None,
     run: RunOpt = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Seats by kind and status, who replaces whom, and the drop-outs not replaced yet."""
     if site is None and run is None:
         raise KleroError("cli_options_one_of", choices="--site, --run")
-    status = run_as(database_url_, user, uc.panel_status, site, run)
-    if as_json:
+    status = run_as(*service.login, uc.panel_status, site, run)
+    if service.as_json:
         emit_json({**dataclasses.asdict(status), "vacancies": status.vacancies})
         return
     say(
@@ -154,34 +157,37 @@ def seat_count(status: str, count: int, lang: str) -> str:
 
 
 @panel_app.command("set")
+@with_service()
 def panel_set(
     run: Annotated[int, typer.Option("--run")],
     volunteer: Annotated[str, typer.Option("--volunteer", help="Pseudonym.")],
     status: Annotated[str, typer.Option("--status", help="invited, confirmed, declined, ...")],
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Record an invitation, an answer or attendance for one seat."""
-    before = run_as(database_url_, user, uc.record_seat_status, run, volunteer, status)
+    before = run_as(*service.login, uc.record_seat_status, run, volunteer, status)
     typer.echo(f"{volunteer}: {before} -> {status}.")
 
 
 @panel_app.command("replace")
+@with_service(json=True)
 def panel_replace(
     run: Annotated[int, typer.Option("--run", help="Run id.")],
     dropped: Annotated[
         str, typer.Option("--dropped", help="Comma-separated pseudonyms of who dropped out.")
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed for ties between alternates.")] = 0,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Replace panel members who dropped out with the best alternates; invite them."""
     summary = run_as(
-        database_url_, user, uc.replace_dropouts, run, split_columns(dropped), seed=seed
+        *service.login,
+        uc.replace_dropouts,
+        run,
+        split_columns(dropped),
+        seed=seed,
     )
-    if as_json:
+    if service.as_json:
         emit_json(
             {
                 "run_id": summary.run_id,
@@ -219,12 +225,12 @@ def panel_replace(
 
 
 @panel_app.command("export")
+@with_service()
 def panel_export(
     out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
     site: Annotated[str | None, typer.Option("--site")] = None,
     run: RunOpt = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Write the panel and alternates (contact details only for the site's partner).
 
@@ -233,12 +239,7 @@ def panel_export(
     table_format(out)  # a wrong file name is refused before any work
     if site is None and run is None:
         raise KleroError("cli_options_one_of", choices="--site, --run")
-    # The file is in place before the transaction recording the export commits; if the
-    # commit fails, leaving the block takes the file out again (an earlier one back in).
-    with logged_in(database_url_, user) as (db, actor), staged(out.parent) as files:
-        frame = uc.export_panel(
-            db, actor, site, run, write=lambda f: files.publish({out.name: table_writer(f)})
-        )
+    frame = write_recorded(*service.login, out, uc.export_panel, site, run)
     say("svc_seats_written", count=len(frame), path=out)
 
 

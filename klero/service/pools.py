@@ -15,14 +15,14 @@ import typer
 
 from klero.files.check import print_problems
 from klero.options import (
-    DbOpt,
+    SERVICE,
     DeliberationOpt,
     IdOpt,
-    JsonOpt,
-    UserOpt,
+    Service,
     cli_language,
     emit_json,
     split_columns,
+    with_service,
 )
 from klero.service.common import SiteOpt, logged_in, say
 from quotas.messages import render
@@ -73,6 +73,7 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 
 @pool_app.command("import")
+@with_service(json=True)
 def pool_import(
     site: SiteOpt,
     file: Annotated[Path, typer.Option("--file", help="Pool file (CSV or XLSX).")],
@@ -88,9 +89,7 @@ def pool_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Classify and check only; store nothing.")
     ] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> int:
     """Import volunteers into a site; re-importing the same file changes nothing.
 
@@ -104,18 +103,18 @@ def pool_import(
         "contact_columns": split_columns(contact_columns),
         "address_columns": split_columns(address_columns),
     }
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if dry_run:
             preview = uc.preview_import(db, actor, site, file, **options)
-            return _show_preview(preview, file.name, as_json)
+            return _show_preview(preview, file.name, service.as_json)
         try:
             report = uc.import_pool(db, actor, site, file, **options)
         except uc.ImportRefused as refused:
-            if not as_json:
+            if not service.as_json:
                 say("svc_columns_of", name=file.name)
                 print_columns(refused.columns)
             raise
-    if as_json:
+    if service.as_json:
         emit_json(
             {
                 "site": report.site,
@@ -166,21 +165,20 @@ def _show_preview(preview: uc.ImportPreview, name: str, as_json: bool) -> int:
 
 
 @pool_app.command("classify")
+@with_service(json=True)
 def pool_classify(
     site: SiteOpt,
     feature_columns: FeatureOpt = None,
     attribute_columns: AttributeOpt = None,
     personal_columns: PersonalOpt = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Change which stored columns are criteria, attributes or personal (the site's partner).
 
     Without options, list the columns the site's volunteers hold and their roles.
     """
     asked = [split_columns(c) for c in (feature_columns, attribute_columns, personal_columns)]
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if not any(asked):
             columns = uc.site_columns(db, actor, site)
             roles: dict[str, str] = {}
@@ -195,7 +193,7 @@ def pool_classify(
                 personal_columns=asked[2],
             )
             columns, roles, changed = report.columns, report.roles, report.volunteers
-    if as_json:
+    if service.as_json:
         emit_json({"site": site, "changed": roles, "volunteers": changed, "columns": columns})
         return
     if roles:
@@ -207,20 +205,19 @@ def pool_classify(
 
 
 @pool_app.command("duplicates")
+@with_service(json=True)
 def pool_duplicates(
     deliberation: DeliberationOpt,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """People registered at several sites of a deliberation: site codes and pseudonyms only.
 
     Each may be selected at one site only: where they hold a seat already, else where
     they registered first (earliest registration; a tie goes to the smaller site code).
     """
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         found = uc.cross_site_duplicates(db, actor, deliberation)
-    if as_json:
+    if service.as_json:
         emit_json(
             {
                 "deliberation": deliberation,

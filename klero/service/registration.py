@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.options import DbOpt, UserOpt
+from klero.options import SERVICE, Service, with_service
 from klero.service.common import SiteOpt, given_text, logged_in, run_as, say
 from recruitment import usecases as uc
 
@@ -24,6 +24,7 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
+@with_service()
 def site_registration(
     site: SiteOpt,
     opens: Annotated[
@@ -34,11 +35,10 @@ def site_registration(
         typer.Option("--closes", formats=["%Y-%m-%d"], help="Last day (included)."),
     ] = None,
     close: Annotated[bool, typer.Option("--close", help="Close registration now.")] = False,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Open the site's public registration page between two dates, close it, or show its dates."""
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if close:
             uc.set_registration_dates(db, actor, site, None, None)
         elif opens is not None or closes is not None:
@@ -59,6 +59,7 @@ def site_registration(
         say("svc_consents_none")
 
 
+@with_service()
 def site_consent(
     site: SiteOpt,
     lang: Annotated[str, typer.Option("--lang", help="Language code, e.g. fr.")],
@@ -66,12 +67,11 @@ def site_consent(
         Path | None, typer.Option("--file", help="A UTF-8 text file with the consent text.")
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The consent text itself.")] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Set the consent text volunteers agree to in one language (empty: the default wording)."""
     written = given_text(file, text)
-    run_as(database_url_, user, uc.set_consent_text, site, lang, written)
+    run_as(*service.login, uc.set_consent_text, site, lang, written)
     if written.strip():
         say("svc_consent_saved", site=site, lang=lang, count=len(written.strip()))
     else:

@@ -13,14 +13,14 @@ from typing import Annotated
 import typer
 
 from klero.options import (
+    SERVICE,
     CountryOpt,
-    DbOpt,
     DeliberationOpt,
-    JsonOpt,
-    UserOpt,
+    Service,
     chosen_language,
     cli_language,
     emit_json,
+    with_service,
 )
 from klero.service.common import logged_in
 from quotas.messages import render
@@ -29,6 +29,7 @@ from recruitment import usecases as uc
 from recruitment.reports import report_format, write_report
 
 
+@with_service(json=True)
 def report_command(
     deliberation: DeliberationOpt,
     out: Annotated[
@@ -45,15 +46,13 @@ def report_command(
             help="Language of the report (klero languages lists them; default KLERO_LANG).",
         ),
     ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Write a deliberation's report (summary: ``klero.listing``)."""
     lang = cli_language() if lang is None else chosen_language(lang)
     chosen = uc.parse_level(level)
     report_format(out)  # an unknown suffix is refused before signing in
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         report = uc.deliberation_report(db, actor, deliberation, chosen, country=country)
     write_report(report, out, lang)
     warning = fonts_warning(lang) if out.suffix.lower() == ".pdf" else None
@@ -67,7 +66,7 @@ def report_command(
         "runs": len(report.runs),
         "path": str(out),
     }
-    if as_json:
+    if service.as_json:
         emit_json(figures)
     else:
         typer.echo(render("report_written", figures, lang))

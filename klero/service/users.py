@@ -17,7 +17,13 @@ from typing import Annotated
 import typer
 
 from klero.files.check import print_problems
-from klero.options import DbOpt, JsonOpt, UserOpt, cli_language, emit_json
+from klero.options import (
+    SERVICE,
+    Service,
+    cli_language,
+    emit_json,
+    with_service,
+)
 from klero.service.common import logged_in, password, run_as, say, sign_in
 from quotas.problems import EnvironmentFailure, KleroError
 from recruitment import usecases as uc
@@ -37,26 +43,26 @@ CodeOpt = Annotated[
 
 
 @user_app.command("create")
+@with_service()
 def user_create(
     new_login: Annotated[str, typer.Option("--login", help="The new user's login.")],
     role: Annotated[str, typer.Option("--role", help="admin, coordinator, partner or evaluator.")],
     organisation: Annotated[str | None, typer.Option("--organisation")] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Create a user; the password is read from KLERO_NEW_PASSWORD (or asked for).
 
     In an empty database the first user must be an admin and needs no --user.
     """
     secret = _new_password()
-    db = uc.start(database_url_)
+    db = uc.start(service.database_url)
     try:
-        if user is None and role == "admin":
+        if service.user is None and role == "admin":
             uc.bootstrap_admin(db, new_login, secret)
         else:
-            if not user:
+            if not service.user:
                 raise KleroError("login_missing")
-            actor = sign_in(db, user)
+            actor = sign_in(db, service.user)
             uc.create_user(db, actor, new_login, secret, role, organisation)
     finally:
         db.dispose()
@@ -74,6 +80,7 @@ def _new_password() -> str:
 
 
 @user_app.command("import")
+@with_service(json=True)
 def user_import(
     file: Annotated[
         Path,
@@ -87,9 +94,7 @@ def user_import(
             "default: klero-passwords-DATE.csv here).",
         ),
     ] = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
+    service: Service = SERVICE,
 ) -> None:
     """Create accounts in bulk (admins); one-time passwords go to an owner-only file.
 
@@ -109,13 +114,13 @@ def user_import(
         written.append(target)
 
     try:
-        with logged_in(database_url_, user) as (db, actor):
+        with logged_in(*service.login) as (db, actor):
             report = uc.import_users(db, actor, rows, deliver)
     except BaseException:
         for path in written:  # the accounts were not created: their passwords mean nothing
             path.unlink(missing_ok=True)
         raise
-    _print_import(report, target if written else None, as_json)
+    _print_import(report, target if written else None, service.as_json)
 
 
 def _write_passwords(target: Path, passwords: Sequence[uc.OneTimePassword]) -> None:
@@ -159,18 +164,19 @@ def _print_import(report: uc.UserImportReport, target: Path | None, as_json: boo
 
 
 @user_app.command("password")
-def user_password(database_url_: DbOpt = None, user: UserOpt = None) -> None:
+@with_service()
+def user_password(service: Service = SERVICE) -> None:
     """Set your own password (needed after a one-time password): current one from KLERO_PASSWORD.
 
     The new password is read from KLERO_NEW_PASSWORD (or asked twice on a terminal); a
     user with a second factor also gives a code (KLERO_TOTP, or asked for).
     """
-    login = user or os.environ.get("KLERO_USER")
+    login = service.user or os.environ.get("KLERO_USER")
     if not login:
         raise KleroError("login_missing")
     current = password()
     new = _new_password()
-    db = uc.start(database_url_)
+    db = uc.start(service.database_url)
     try:
         uc.change_password(db, login, current, new, totp=os.environ.get("KLERO_TOTP"))
     finally:
@@ -179,13 +185,13 @@ def user_password(database_url_: DbOpt = None, user: UserOpt = None) -> None:
 
 
 @user_app.command("unlock")
+@with_service()
 def user_unlock(
     login: Annotated[str, typer.Argument(help="The login to unlock, as it was typed.")],
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Lift a login's lock after failed sign-ins and forget those failures (admins only)."""
-    done = run_as(database_url_, user, uc.unlock_login, login)
+    done = run_as(*service.login, uc.unlock_login, login)
     if done.was_locked:
         say("svc_login_unlocked", login=login, count=done.failures)
     elif done.failures:
@@ -195,12 +201,11 @@ def user_unlock(
 
 
 @totp_app.command("enable")
-def totp_enable(
-    database_url_: DbOpt = None, user: UserOpt = None, as_json: JsonOpt = False
-) -> None:
+@with_service(json=True)
+def totp_enable(service: Service = SERVICE) -> None:
     """Set up a second factor for yourself; it is asked for once you confirm it."""
-    setup = run_as(database_url_, user, uc.enable_totp)
-    if as_json:
+    setup = run_as(*service.login, uc.enable_totp)
+    if service.as_json:
         emit_json({"login": setup.login, "uri": setup.uri, "secret": setup.secret})
         return
     typer.echo(
@@ -216,15 +221,15 @@ def totp_enable(
 
 
 @totp_app.command("confirm")
+@with_service()
 def totp_confirm(
     code: Annotated[
         str, typer.Option("--code", help="The 6-digit code your authenticator app shows now.")
     ],
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Activate your pending second factor with a code from the authenticator app."""
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         uc.confirm_totp(db, actor, code)
     typer.echo(
         f"Second factor of {actor.login} active: every sign-in now needs a one-time code "
@@ -233,17 +238,17 @@ def totp_confirm(
 
 
 @totp_app.command("disable")
+@with_service()
 def totp_disable(
     login: Annotated[
         str | None,
         typer.Option("--login", help="Another user's login (admins only; default: yours)."),
     ] = None,
     code: CodeOpt = None,
-    database_url_: DbOpt = None,
-    user: UserOpt = None,
+    service: Service = SERVICE,
 ) -> None:
     """Remove a second factor: yours (with a current code) or, as an admin, anyone's."""
-    with logged_in(database_url_, user) as (db, actor):
+    with logged_in(*service.login) as (db, actor):
         if code is None and (login is None or login == actor.login):
             # The code you signed in with proves it too; otherwise ask on a terminal.
             code = os.environ.get("KLERO_TOTP") or (

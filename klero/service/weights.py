@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from klero.files.weights import WeightsResult, print_weights
-from klero.output import staged, table_writer
-from klero.service.common import logged_in, run_as
+from klero.service.common import run_as, write_recorded
 from quotas.exports import table_format
 from recruitment import usecases as uc
 
@@ -27,28 +27,12 @@ def weights_for_site(
     Writing ``--out`` is recorded in the audit trail (``weights.export``); the file is in
     place before that record commits, and taken out again if the commit fails.
     """
+    weights = partial(uc.site_weights, attendees=attendees, trim=trim, criteria=criteria)
     if out is None:
-        found = run_as(
-            database_url,
-            user,
-            uc.site_weights,
-            site,
-            attendees=attendees,
-            trim=trim,
-            criteria=criteria,
-        )
+        found = run_as(database_url, user, weights, site)
     else:
         table_format(out)  # a wrong file name is refused before any work
-        with logged_in(database_url, user) as (db, actor), staged(out.parent) as files:
-            found = uc.site_weights(
-                db,
-                actor,
-                site,
-                attendees=attendees,
-                trim=trim,
-                criteria=criteria,
-                write=lambda f: files.publish({out.name: table_writer(f)}),
-            )
+        found = write_recorded(database_url, user, out, weights, site)
     result = WeightsResult(found.ids, found.weights, found.categories)
     about = {
         "site": found.site,

@@ -32,6 +32,7 @@ from recruitment.usecases.batch import (
     run_batch,
 )
 from recruitment.usecases.batch_numbers import site_number
+from recruitment.usecases.batch_workers import BatchCompute, run_batch_on
 from recruitment.usecases.duplicates import DuplicatePerson, cross_site_duplicates
 from recruitment.usecases.invitation_texts import (
     InvitationTexts,
@@ -191,6 +192,7 @@ __all__ = [
     "BATCH_STATUSES",
     "RATE_LIMIT",
     "RATE_WINDOW",
+    "BatchCompute",
     "BatchReport",
     "ClassifyReport",
     "ColumnOptions",
@@ -301,6 +303,7 @@ __all__ = [
     "replace_dropouts",
     "rerun_selection",
     "run_batch",
+    "run_batch_on",
     "run_selection",
     "seat_site",
     "second_factor_state",

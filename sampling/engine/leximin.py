@@ -333,6 +333,7 @@ def _walk_lottery(
             "head_start_unplaced": walk.left,
             "head_start_solves": walk.solves,
             "head_start_seconds": round(seconds, 3),
+            "relaxation_seconds": round(walk.relaxation_seconds, 3),
             "relaxation_certificate": 1,
             "levels": len(gaps),
             "pricing_calls": oracle.calls,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,8 +61,13 @@ class PanelOracle:
         self.bounds = self.shape.bounds()
         self.calls = 0
         self.seconds = 0.0
-        self.model = PanelModel(self.shape, split=True)
         self._types = list(range(self.n_types))
+
+    @cached_property
+    def model(self) -> PanelModel:
+        """The pricing program, built on the first pricing round (a selection certified by
+        the relaxation never prices, and building it is a second or two on 100,000 people)."""
+        return PanelModel(self.shape, split=True)
 
     # -- pricing ----------------------------------------------------------------
     def best(self, weights: np.ndarray) -> Priced:

@@ -11,7 +11,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
-from quotas.polytope import PanelModel, PanelShape, SeatBox, panel_in_box
+from quotas.panel_box import SeatBox, panel_in_box
+from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
 from quotas.solvers import Outcome
 

@@ -8,10 +8,11 @@ recomputed over all types. The new search must give the same counts on any insta
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling import portable
+from sampling import portable, rounding_search
 from sampling.rounding_search import _SOURCES, MOVES, Composition, descend
 
 
@@ -101,11 +102,17 @@ def instance(
     n_types=st.integers(1, 14),
     n_panels=st.integers(1, 55),
     m=st.sampled_from([1, 7, 40, 300]),
+    depth=st.sampled_from([1, 2, 3, rounding_search._DEPTH]),
 )
-def test_descend_equals_the_full_search(seed: int, n_types: int, n_panels: int, m: int) -> None:
+def test_descend_equals_the_full_search(
+    seed: int, n_types: int, n_panels: int, m: int, depth: int
+) -> None:
+    """Also with a shallow ``_DEPTH``, so that the searches past it run here too."""
     panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
-    got = descend(panels, counts, target, type_counts, cap)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounding_search, "_DEPTH", depth)
+        got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
 

@@ -19,6 +19,10 @@ categories with few volunteers (``sampling.smoothing``); no case here is end to 
 only the input hash changed, and with it the drawn panel and the alternates it seeds.
 Re-recorded for ENGINE 2026-12-07.5: the rounding swaps single seats into new panels until
 no drop exceeds one slot (``sampling.rounding_swaps``), so the lotteries change.
+Re-recorded for ENGINE 2026-12-07.6: the walk weighs each seat by its person's chance,
+its integer programs merge like types and are solved as LPs first
+(``quotas.panel_box``), and the relaxation's first level is solved by the interior
+point method.
 """
 
 from __future__ import annotations
@@ -80,28 +84,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "289aca4d367bc6f3a9b856a9712a839780b4a443b5074d0445c2e4bb679572a5"
+        "116a3a89f0fbe12fe2287508c9cb2c30824bcbdff891b477c3f5fdd9f4626f79"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "e019cd0ae469bd2431c9583d7f759395b0eea5978d589cf4defc7f541a0b4f2f"
+        "138e82f749354f61c5181a7994c9ba59cb9fc922a84d59cb1d49877489cc617b"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "3859930d1dc4694c9597c7e9524bb3132630089d62710e46752b24a157b526e0"
+        "0e6dbb34f5a2b1957cb541c2d49ba55a1eed93265c127c5da95db3d24f457823"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "8a419a5316fe5350618a7324fcc5c3d2bed3268555037d97fe719067a08a090b"
+        "1b8e12fdc1fc1a48a157eb5dcfa06002465be5a3170d6567221cf105a985536e"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "a7635452a1da39e750a6614c0475ccdddbcfc0113f1d83ffb60a24bb8e072f15"
+        "8181d977aba72ad794eb112a918b1d6567dde142805e31a57aae2c15d139bd30"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "d49ff64f6d6e497e7de0141ecc646fcc01f845b30f0fe12922df47a9affb2870"
+        "ceb1cc4cf051f917d7050b1f2ff33059900c14df8424e3c520890099abf20c0e"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "4067d7be463780942f7dd9aba406e98d9f0343d4cc55c85e192546a53a987c25"
+        "38f62bd7e3b375b11cfc67a1210f19200980ce4f7cda2a0063c2606e4299db16"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "6141a9dc1f4d9e9ce0c1b75e21e8824243d3f8dcccaee8b713557147f90a8276"
+        "8ad8768c3be68f8d22632d288bc683a3eab551e5d6326a570832c49f7dbfd0f9"
     ),
 }
 
@@ -143,19 +147,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "29f86ddd92ecdbb2dc4c9cd46c3954e1d801835d16ecb0ce94ce3c6a380e909b"
+        "7f62d0a9bc1c53418df1b639f97d75f2df630019443be933b00ac082678fa9d3"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "3251091f87e0945516109e571dd113b569c58e256655a4a1876b0e5ce9c5e245"
+        "ad6f46e9110901c1f84241096b629f53b6384b210016c63771f778043d45292c"
     ),
     ("households", Algorithm.NASH): (
-        "372a1246f25f888cd7251dc4e46687af27e4f0d8444ab97559aa28e6f2935166"
+        "aeba95116a19f3d8ba84ee21144f2803e45681cdd79ce6b1e00b1d9c01f6126d"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "a42819e1f6db439402669f2910e68c54ef083062880a7eaa0cd4053f4e9c7964"
+        "65320d5e55baa4f10f0d75ddf96ddc82b0af0b9f2d2ab4ca2ac9e82b437fc95f"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "95d4a7e1e71e06c4c09e5140960b38752f841183f1593d12b86549f33b0bb8a4"
+        "370b65376eb944bd1982444ad6f757c3bc9cb67b1796abb77122f3e7bbe277bf"
     ),
 }
 
@@ -176,9 +180,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "1f313a2b353ea5bfb8f221aa3b5035a893b0450ecee54dab097e5b5598bac1ea",
-    AlternatesSearch.SWAP: "b4e8bb294d8b712d7bcb6bdc7ebb9d4638eebd8b0c2d1e58acba542da77b97e7",
-    AlternatesSearch.MIP: "f4a5c3432b26ca4087b0479377b7a3d6841c433aaeb1b9d2867d0e9dd90f60a6",
+    AlternatesSearch.EXPECTED: "2f38d5cf062b977840f67e11c9270545d267b7e4940b23a413dc9aab8a5fdec8",
+    AlternatesSearch.SWAP: "5050f702e32018dedf8ec87013d69cbe25056e4ea2e462ade17f29714b9bf433",
+    AlternatesSearch.MIP: "1d388a348401377b2ed01494cb085a4915c7291854825da659e7280ad999abd8",
 }
 
 
@@ -196,8 +200,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "d1e89fbea0da0d5684e23c7c24ea27c1d6fbd999b188649d55206f9ab157cc07",
-    "ranked": "1670f1cfa088a1c8353cdbbf8004aed3a3d9170bac97fc5f5da371e439bf74c0",
+    "anyone": "a7a5e6b2b40fba00581b2bc44a397746e5a2cdbc17b60c5bea99a7e685ecd071",
+    "ranked": "620655ec5a6c5598b54dd7fed01f6d757597e5550f6a69041e357afb0556a7b1",
 }
 
 

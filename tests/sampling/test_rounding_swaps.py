@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from quotas.polytope import PanelShape
@@ -71,6 +71,7 @@ def check_panels(swaps: Swaps, shape: PanelShape, m: int) -> None:
     size=st.integers(3, 8),
     m=st.sampled_from([7, 100, 1000, 10_000]),
 )
+@example(seed=303, people=39, size=4, m=10_000)
 def test_each_swap_keeps_the_panels_and_improves_in_order(
     seed: int, people: int, size: int, m: int
 ) -> None:
@@ -87,7 +88,9 @@ def test_each_swap_keeps_the_panels_and_improves_in_order(
         check_panels(swaps, shape, m)
         np.testing.assert_allclose(swaps.dev, deviation(swaps, target), atol=1e-9)
         now = np.sort(np.clip(-swaps.dev, 0.0, None))[::-1]
-        first = np.flatnonzero(np.abs(now - drops) > 1e-12)
+        # A swap lowers the worst drop it changes by more than _EPS = 1e-12 slots before
+        # round-off (seed 303: by 8e-13 after it); the drops it leaves alone keep their bits.
+        first = np.flatnonzero(now != drops)
         assert first.size and now[first[0]] < drops[first[0]], "drops fall lexicographically"
         drops = now
     rise = float(swaps.dev.max())
