@@ -21,6 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from klero import seats, select, tables, weights
 from klero.files import check, languages, locations, replace, synth, verify
+from klero.help_texts import options_in
 from klero.listing import SERVICE_COMMANDS
 from klero.options import cli_language
 from quotas.messages import render
@@ -50,11 +51,15 @@ class KleroGroup(TyperGroup):
         for name, summary in SERVICE_COMMANDS.items():
             self.commands.setdefault(name, TyperCommand(name, help=summary))
         self._listing = False
+        self.lang = "en"  # the language of the options' texts (``klero.help_texts``)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command ``cmd_name``; a service command is loaded unless help is being listed."""
         if cmd_name in SERVICE_COMMANDS and not self._listing:
-            return service_group().get_command(ctx, cmd_name)
+            found = service_group().get_command(ctx, cmd_name)
+            if found is not None:
+                options_in(found, self.lang, (cmd_name,))
+            return found
         return super().get_command(ctx, cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -97,10 +102,13 @@ def _language() -> str:
 def listing_in(command: Any, lang: str) -> None:
     """``klero --help`` in ``lang``: the app's line and each command's summary come from
     the catalogue (``cli_help_<command>``). A command's own ``--help`` page (its options)
-    stays in English: Typer builds it from the docstrings and ``help=`` texts."""
+    has its options' texts in ``lang`` where the catalogue has them (``klero.help_texts``)."""
     command.help = render("cli_help_app", {}, lang)
+    command.lang = lang
     for name, sub in command.commands.items():
         sub.short_help = render(f"cli_help_{name}", {}, lang)
+        if name not in SERVICE_COMMANDS:  # a service command's, once loaded (get_command)
+            options_in(sub, lang, (name,))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,12 +14,16 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from quotas.languages import ENV, LANGUAGES, PSEUDO, resolve
+from quotas.messages import render
 from quotas.problems import KleroError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Seeds and public numbers are stored as 32-bit integers (random seeds are below too).
 DRAW_NUMBER_MAX = 2**31 - 1
@@ -130,6 +134,20 @@ TolerancePointsOpt = Annotated[
     float | None,
     typer.Option("--tolerance-points", help="Percentage points either side of the target."),
 ]
+
+
+def say(code: str, **params: object) -> None:
+    """Print the klero message ``code`` with ``params`` (values) in ``KLERO_LANG``."""
+    typer.echo(render(code, params, cli_language()))
+
+
+def headed(frame: pd.DataFrame, lang: str) -> str:
+    """``frame`` as plain text, each column headed by its catalogue name (``cli_col_<column>``).
+
+    The files a command writes keep the column codes; only the printed table is translated.
+    """
+    names = {column: render(f"cli_col_{column}", {}, lang) for column in frame.columns}
+    return str(frame.rename(columns=names).to_string(index=False))
 
 
 def emit_json(payload: dict[str, Any]) -> None:

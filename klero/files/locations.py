@@ -14,8 +14,9 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from klero.options import JsonOpt, TableOutOpt, emit_json
+from klero.options import JsonOpt, TableOutOpt, cli_language, emit_json, headed, say
 from klero.output import table_writer, write_file
+from quotas.messages import render
 from quotas.problems import KleroError
 from quotas.seats import read_populations
 from sampling import PlaceDraw, draw_places
@@ -67,18 +68,24 @@ def draw_command(
     if as_json:
         emit_json({**summary, "selected": draw.selected, "backups": draw.backups, "places": rows})
         return 0
-    typer.echo(
-        f"{len(draw.selected)} of {len(people)} places drawn by systematic PPS "
-        f"({draw.method} {draw.value}, {len(draw.certain)} taken with certainty), "
-        f"input_sha256 {draw.input_sha256}:"
+    lang = cli_language()
+    how = {"seed": "cli_by_seed", "public-number": "cli_by_number"}[draw.method]
+    say(
+        "cli_places_drawn",
+        drawn=len(draw.selected),
+        count=len(people),
+        how=render(how, {"value": draw.value}, lang),
+        certain=len(draw.certain),
+        hash=draw.input_sha256,
     )
     shown = pd.DataFrame([r for r in rows if r["status"] != "none"])
     shown["population"] = shown["population"].map("{:,}".format)
     for column in ("probability", "backup_probability"):
         shown[column] = shown[column].map("{:.4f}".format)
-    typer.echo(shown.to_string(index=False))
+    shown["status"] = shown["status"].map(lambda s: render(f"cli_place_{s}", {}, lang))
+    typer.echo(headed(shown, lang))
     if out is not None:
-        typer.echo(f"Wrote {out}.")
+        say("svc_wrote", path=str(out))
     return 0
 
 

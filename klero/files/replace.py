@@ -10,7 +10,7 @@ import typer
 
 from klero.files.check import AddressOpt, PoolOpt, QuotasOpt, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import IdOpt, JsonOpt, cli_language, emit_json, split_columns
+from klero.options import IdOpt, JsonOpt, cli_language, emit_json, say, split_columns
 from klero.output import json_writer, table_writer, write_all
 from quotas.messages import render
 from quotas.problems import InvalidInput, Problem
@@ -89,14 +89,14 @@ def replace_command(
     if as_json:
         emit_json(report)
     else:
+        lang = cli_language()
         for added in result.added:
-            typer.echo(f"+ {added.id}: {added.reason}")
+            typer.echo(f"+ {added.id}: {added.why.text(lang)}")
         for quota in result.unmet:
-            typer.echo(
-                f"! {quota.category} stays unmet: {quota.status} "
-                f"({quota.after} seated; quota {quota.min} to {quota.max})"
-            )
+            unmet = quota.unmet_message()
+            if unmet is not None:
+                typer.echo(f"! {unmet.text(lang)}")
         if result.unfilled:
-            typer.echo(f"! {result.unfilled} seat(s) stay empty: no suitable candidate left.")
-        typer.echo(f"New panel of {len(result.panel)} written to {out_dir}.")
+            say("cli_replace_unfilled", count=result.unfilled)
+        say("cli_replace_written", count=len(result.panel), path=str(out_dir))
     return 0 if not result.unmet and not result.unfilled else 1

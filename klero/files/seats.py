@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 import typer
 
-from klero.options import emit_json
+from klero.options import cli_language, emit_json, headed, say
 from klero.output import table_writer, write_file
+from quotas.messages import render
 from quotas.populations import bundled_populations
 from quotas.seats import SeatMethod, allocate, read_populations
 
@@ -42,10 +43,11 @@ def allocate_files(
     if as_json:
         emit_json({"method": method.value, "total": total, "populations": source, "units": rows})
     else:
-        typer.echo(f"{total} seats shared among {len(seats)} units ({method.value}):")
+        how = render(f"cli_seat_method_{method.value}", {}, cli_language())
+        say("cli_seats_shared", total=total, count=len(seats), method=how)
         typer.echo(seats_text(table))
         if out is not None:
-            typer.echo(f"Wrote {out}.")
+            say("svc_wrote", path=str(out))
     return 0
 
 
@@ -65,10 +67,16 @@ def seat_rows(people: dict[str, int], seats: dict[str, int]) -> list[dict[str, A
     ]
 
 
+_YES_NO = {True: "cli_yes", False: "cli_no"}
+
+
 def seats_text(table: pd.DataFrame) -> str:
     """The table as text: populations with thousands separators, shares in per cent."""
     shown = table.copy()
     shown["population"] = shown["population"].map(lambda v: f"{round(v):,}")
     for column in ("population_share", "seat_share"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f}%")
-    return str(shown.to_string(index=False))
+    lang = cli_language()
+    if "selected" in shown:  # a site's: whether it has a selected panel
+        shown["selected"] = shown["selected"].map(lambda v: render(_YES_NO[bool(v)], {}, lang))
+    return headed(shown, lang)

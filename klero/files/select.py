@@ -16,7 +16,7 @@ import typer
 
 from klero.files.check import feasibility_of, print_infeasible, print_problems
 from klero.files.inputs import load_inputs
-from klero.options import cli_language, emit_json
+from klero.options import cli_language, emit_json, say
 from klero.output import json_writer, table_writer, write_all
 from klero.progress import progress_for
 from quotas.cldr import format_number
@@ -215,16 +215,21 @@ def _print_result(result: SelectionResult, out_dir: Path) -> None:
 def print_end_to_end(figures: dict[str, Any]) -> None:
     """The end-to-end lines of a summary: the model, then q_i p_i's spread beside LEXIMIN's."""
     mine, plain = figures["spread"], figures["leximin_spread"]
-    typer.echo(
-        f"End to end ({figures['model']} model on {', '.join(figures['criteria'])}; "
-        f"propensities up to {figures['ratio']:.1f} times apart): chances from the "
-        f"population to the panel (q_i p_i) max/min {_ratio(mine['max_min'])}, "
-        f"p95/p5 {_ratio(mine['p95_p5'])} (LEXIMIN: {_ratio(plain['max_min'])}, "
-        f"{_ratio(plain['p95_p5'])})."
+    lang = cli_language()
+    say(
+        "cli_end_to_end",
+        model=render(f"cli_model_{figures['model']}", {}, lang),
+        criteria=", ".join(figures["criteria"]),
+        ratio=f"{figures['ratio']:.1f}",
+        max_min=_ratio(mine["max_min"], lang),
+        p95_p5=_ratio(mine["p95_p5"], lang),
+        leximin_max_min=_ratio(plain["max_min"], lang),
+        leximin_p95_p5=_ratio(plain["p95_p5"], lang),
     )
     for warning in figures["warnings"]:
-        typer.echo(f"  warning: {warning['message']}")
+        params = {k: v for k, v in warning.items() if k not in ("code", "severity", "message")}
+        say("cli_warning", message=render(warning["code"], params, lang))
 
 
-def _ratio(value: float | None) -> str:
-    return "unbounded" if value is None else f"{value:.2f}"
+def _ratio(value: float | None, lang: str) -> str:
+    return render("cli_unbounded", {}, lang) if value is None else f"{value:.2f}"

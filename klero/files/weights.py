@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import typer
 
-from klero.options import emit_json
+from klero.options import cli_language, emit_json, headed, say
 from klero.output import table_writer, write_file
 from quotas.balance_tests import balance_tests
 from quotas.margin_files import read_margins
+from quotas.messages import render
 from quotas.pool_files import load_pool
 from quotas.raking import Weights, chosen_criteria, margins_quotas, pool_weights
 from quotas.targets import Margins
@@ -89,8 +90,10 @@ def print_weights(
     ``about`` (a stored site's run, with the service) comes first in either form.
     """
     summary = {**(about or {}), **result.summary()}
+    lang = cli_language()
     if about and not as_json:
-        typer.echo(", ".join(f"{key} {value}" for key, value in about.items()) + ":")
+        group = render(f"cli_weights_group_{about['group']}", {}, lang)
+        say("cli_weights_about", **{**about, "group": group})
     if as_json:
         rows = result.categories.to_dict("records")
         tests = result.balance().to_dict("records")
@@ -103,36 +106,45 @@ def print_weights(
             }
         )
         return
-    typer.echo(
-        f"Raking weights for {summary['people']} people on {summary['criteria']} criteria "
-        f"({summary['sweeps']} rounds): every category within "
-        f"{100 * summary['largest_gap']:.3f} points of its census share."
+    say(
+        "cli_weights_raking",
+        people=summary["people"],
+        criteria=summary["criteria"],
+        rounds=summary["sweeps"],
+        gap=f"{100 * summary['largest_gap']:.3f}",
     )
-    typer.echo(
-        f"Weights from {summary['min_weight']:.3f} to {summary['max_weight']:.3f} (mean 1); "
-        f"Kish design effect {summary['design_effect']:.3f}, "
-        f"effective sample size {summary['effective_size']:.1f}."
-    )
+    spread = {"min": "min_weight", "max": "max_weight", "effect": "design_effect"}
+    figures = {name: f"{summary[key]:.3f}" for name, key in spread.items()}
+    say("cli_weights_range", **figures, size=f"{summary['effective_size']:.1f}")
     shown = result.categories.copy()
     for column in ("census_share", "panel_share", "weighted_share"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f}%")
-    typer.echo(shown.to_string(index=False))
-    typer.echo("Balance of the unweighted panel against the census (see the README):")
-    typer.echo(balance_text(result.balance()))
+    typer.echo(headed(shown, lang))
+    say("cli_weights_balance")
+    typer.echo(balance_text(result.balance(), lang))
     if out is not None:
-        typer.echo(f"Wrote {out}.")
+        say("svc_wrote", path=str(out))
 
 
-def balance_text(tests: pd.DataFrame) -> str:
+def balance_text(tests: pd.DataFrame, lang: str) -> str:
     """The balance tests as a plain table: p-value and method, TVD, largest gap and its CI."""
     shown = pd.DataFrame(
         {
             "criterion": tests["feature"],
             "p_value": tests["p_value"].map(lambda v: f"{v:.3f}"),
-            "test": tests["method"],
+            "test": tests["method"].map(lambda m: render(f"cli_test_{m}", {}, lang)),
             "tvd": tests["tvd"].map(lambda v: f"{100 * v:.1f}%"),
             "largest_gap": [
-                f"{value} {100 * gap:+.1f} pts (95% CI {100 * low:+.1f} to {100 * high:+.1f})"
+                render(
+                    "cli_weights_gap",
+                    {
+                        "category": value,
+                        "gap": f"{100 * gap:+.1f}",
+                        "low": f"{100 * low:+.1f}",
+                        "high": f"{100 * high:+.1f}",
+                    },
+                    lang,
+                )
                 for value, gap, low, high in zip(
                     tests["gap_value"],
                     tests["gap"],
@@ -143,7 +155,7 @@ def balance_text(tests: pd.DataFrame) -> str:
             ],
         }
     )
-    return shown.to_string(index=False)
+    return headed(shown, lang)
 
 
 def weights_files(

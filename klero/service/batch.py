@@ -10,9 +10,10 @@ import dataclasses
 
 import typer
 
-from klero.options import emit_json
+from klero.options import cli_language, emit_json
 from klero.progress import progress_for
 from klero.service.common import logged_in
+from quotas.messages import render
 from recruitment import usecases as uc
 from sampling import SelectionSettings
 
@@ -62,18 +63,19 @@ def print_batch(report: uc.BatchReport, as_json: bool) -> None:
             }
         )
         return
+    lang = cli_language()
     rows = [
         (
             o.site,
             o.country,
-            o.status,
+            render(f"svc_batch_{o.status}", {}, lang),
             "" if o.run_id is None else str(o.run_id),
-            _number(o),
-            o.message.text(),
+            _number(o, lang),
+            o.message.text(lang),
         )
         for o in report.outcomes
     ]
-    header = ("site", "country", "outcome", "run", "seed/number", "detail")
+    header = tuple(render(f"cli_col_{c}", {}, lang) for c in BATCH_COLUMNS)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
@@ -81,14 +83,18 @@ def print_batch(report: uc.BatchReport, as_json: bool) -> None:
     for o in report.outcomes:
         if o.explanation and o.status == "infeasible":
             typer.echo(f"{o.site}: {o.explanation}")
-    typer.echo(report.message.text())
+    typer.echo(report.message.text(lang))
 
 
-def _number(outcome: uc.SiteOutcome) -> str:
+# The batch table's columns (their headings: ``cli_col_<column>``).
+BATCH_COLUMNS = ("site", "country", "outcome", "run", "seed_or_number", "detail")
+
+
+def _number(outcome: uc.SiteOutcome, lang: str) -> str:
     if outcome.seed is not None:
-        return f"seed {outcome.seed}"
+        return render("cli_by_seed", {"value": outcome.seed}, lang)
     if outcome.public_number is not None:
-        return f"number {outcome.public_number}"
+        return render("cli_by_number", {"value": outcome.public_number}, lang)
     return ""
 
 

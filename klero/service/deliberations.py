@@ -27,7 +27,7 @@ from klero.options import (
     with_service,
 )
 from klero.service.common import SiteOpt, logged_in, run_as, say
-from quotas.messages import Message
+from quotas.messages import Message, render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from recruitment.db import safe_url
@@ -259,6 +259,7 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
 
 def demo_command(database_url_: DbOpt = None) -> None:
     """``klero demo``: create the demo and print its logins (summary: ``klero.listing``)."""
+    from klero.options import cli_language
     from recruitment.demo import create_demo
 
     demo = create_demo(database_url_)
@@ -275,4 +276,5 @@ def demo_command(database_url_: DbOpt = None) -> None:
     say("svc_demo_logins")
     for name, (role, organisation, secret) in demo.logins.items():
         where = f", {organisation}" if organisation else ""
-        typer.echo(f"  {name:<13} {secret}  ({role}{where})")
+        role_name = render(f"svc_role_name_{role}", {}, cli_language())
+        typer.echo(f"  {name:<13} {secret}  ({role_name}{where})")

@@ -28,7 +28,7 @@ from klero.output import json_writer
 from klero.progress import progress_for
 from klero.service.common import SiteOpt, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
-from quotas.messages import Message
+from quotas.messages import Message, render
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 from sampling import SelectionSettings
@@ -137,12 +137,23 @@ def panel_status(
         size=status.size,
         count=status.vacancies,
     )
+    lang = cli_language()
     for kind, counts in status.counts.items():
-        typer.echo(f"  {kind}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        seats = [seat_count(status, n, lang) for status, n in counts.items()]
+        say(
+            "svc_panel_kind_counts",
+            kind=render(f"svc_kind_{kind}", {}, lang),
+            seats=", ".join(seats),
+        )
     for link in status.replacements:
         say("svc_replaces", pseudonym=link["pseudonym"], replaced=link["replaces"])
     if status.open_dropouts:
         say("svc_open_dropouts", pseudonyms=", ".join(status.open_dropouts))
+
+
+def seat_count(status: str, count: int, lang: str) -> str:
+    """``count`` seats in ``status`` (a seat status, ``no-show`` too), in ``lang``."""
+    return render(f"svc_seat_count_{status.replace('-', '_')}", {"count": count}, lang)
 
 
 @panel_app.command("set")
@@ -199,7 +210,8 @@ def panel_replace(
         dropped=len(summary.dropped),
     )
     for added in summary.added:
-        typer.echo(f"  {added['pseudonym']}: {added['reason']}")
+        why = Message(added["reason_code"], added["reason_params"])
+        typer.echo(f"  {added['pseudonym']}: {why.text(cli_language())}")
     if summary.unfilled:
         say("svc_seats_unfilled", count=summary.unfilled)
     for quota in summary.unmet:
@@ -260,5 +272,5 @@ def rerun_command(
     if as_json:
         typer.echo(json.dumps({**dataclasses.asdict(report), "ok": report.ok}, indent=2))
     else:
-        typer.echo(report.message)
+        typer.echo(report.text(cli_language()))
     return 0 if report.ok else 1

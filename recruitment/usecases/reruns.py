@@ -52,7 +52,14 @@ class RerunReport:
 
     @property
     def message(self) -> str:
-        """One sentence for the person who asked."""
+        """One sentence for the person who asked (in English)."""
+        return self.text()
+
+    def text(self, lang: str = "en") -> str:
+        """One sentence for the person who asked, in ``lang``."""
+        return self._outcome().message_in(lang)
+
+    def _outcome(self) -> KleroError:
         if self.ok:
             return KleroError(
                 "rerun_same",
@@ -60,14 +67,14 @@ class RerunReport:
                 digest=self.rerun_sha256,
                 index=self.rerun_lottery_index,
                 size=len(self.rerun),
-            ).message
+            )
         if self.recorded_engine != self.engine:
             return KleroError(
                 "rerun_engine_changed",
                 run_id=self.run_id,
                 recorded=self.recorded_engine,
                 engine=self.engine,
-            ).message
+            )
         return KleroError(
             "rerun_different",
             run_id=self.run_id,
@@ -76,7 +83,7 @@ class RerunReport:
             rerun_index=self.rerun_lottery_index,
             missing=len(self.missing),
             extra=len(self.extra),
-        ).message
+        )
 
 
 def rerun_selection(db: Database, actor: Actor, run_id: int) -> RerunReport:
