@@ -251,3 +251,37 @@ def test_a_translation_is_valid_only_with_its_language_s_forms(
     english: str, template: str, lang: str, expected: str | None
 ) -> None:
     assert translations.problem(english, template, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "lang", "said"),
+    [
+        (
+            "batch_site_selected",
+            {"selected": 1, "alternates": 1},
+            "en",
+            "1 person and 1 alternate ",
+        ),
+        (
+            "batch_site_selected",
+            {"selected": 2, "alternates": 0},
+            "en",
+            "2 people and 0 alternates",
+        ),
+        (
+            "batch_site_selected",
+            {"selected": 1, "alternates": 1},
+            "fr",
+            "1 personne et 1 suppléant ",
+        ),
+        ("batch_site_selected", {"selected": 1, "alternates": 1}, "es", "1 persona y 1 suplente "),
+        ("file_ragged_row", {"found": 1, "expected": 3}, "en", "has 1 field but"),
+        ("file_ragged_row", {"found": 1, "expected": 3}, "de", "hat 1 Feld,"),
+        ("file_ragged_row", {"found": 2, "expected": 3}, "fr", "a 2 champs mais"),
+    ],
+)
+def test_counts_next_to_a_noun_agree_with_it(
+    code: str, params: dict[str, int], lang: str, said: str
+) -> None:
+    """A count of one takes the singular in the languages whose nouns have one (issue 15)."""
+    assert said in messages.render(code, {"run_id": 1, "row": 2, "path": "p", **params}, lang)
