@@ -278,6 +278,11 @@ def test_a_translation_is_valid_only_with_its_language_s_forms(
         ("file_ragged_row", {"found": 1, "expected": 3}, "en", "has 1 field but"),
         ("file_ragged_row", {"found": 1, "expected": 3}, "de", "hat 1 Feld,"),
         ("file_ragged_row", {"found": 2, "expected": 3}, "fr", "a 2 champs mais"),
+        ("tables_summary", {"people": 6, "tables": 1, "rounds": 1}, "en", "at 1 table of"),
+        ("tables_summary", {"people": 6, "tables": 1, "rounds": 1}, "en", "for 1 round,"),
+        ("tables_summary", {"people": 6, "tables": 2, "rounds": 1}, "fr", "pendant 1 tour,"),
+        ("tables_move_invalid", {"rounds": 1, "tables": 2}, "en", "(1 round, 2 tables)"),
+        ("report_map_country", {"country": "KE", "seats": 1, "score": 90}, "en", "KE: 1 seat,"),
     ],
 )
 def test_counts_next_to_a_noun_agree_with_it(
