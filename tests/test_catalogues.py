@@ -283,6 +283,10 @@ def test_a_translation_is_valid_only_with_its_language_s_forms(
         ("tables_summary", {"people": 6, "tables": 2, "rounds": 1}, "fr", "pendant 1 tour,"),
         ("tables_move_invalid", {"rounds": 1, "tables": 2}, "en", "(1 round, 2 tables)"),
         ("report_map_country", {"country": "KE", "seats": 1, "score": 90}, "en", "KE: 1 seat,"),
+        ("seats_total_below_minimum", {"units": 1, "minimum": 3}, "en", "give the 1 unit its"),
+        ("seats_total_above_maximum", {"units": 1}, "fr", "pour 1 unité d'au plus"),
+        ("places_too_few", {"count": 1, "places": 0}, "en", "1 place cannot be drawn"),
+        ("places_too_few", {"count": 1, "places": 0}, "es", "No se puede sortear 1 lugar"),
     ],
 )
 def test_counts_next_to_a_noun_agree_with_it(
