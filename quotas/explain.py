@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
 from quotas.conflict_shapes import explain_shape
-from quotas.messages import Message, clauses, render
+from quotas.messages import Message, clauses
 from quotas.model import Category, QuotaTable
-from quotas.problems import Problem
+from quotas.problems import Problem, errors_only
 
 BoundKind = Literal["min", "max", "size"]
 
@@ -143,13 +143,18 @@ class Relaxation:
         """Each changed bound in words, in table order."""
         return [p.message_in(lang) for c in self.changes for p in c.problems()]
 
+    def summary(self) -> Message | None:
+        """Every change in one message, to be written in any language (None if no change)."""
+        steps = [Message(p.code, p.params) for c in self.changes for p in c.problems()]
+        if not steps:
+            return None
+        code = "relaxation_summary_one" if self.seats == 1 else "relaxation_summary"
+        return Message(code, {"seats": self.seats, "steps": clauses(steps)})
+
     def describe(self, lang: str = "en") -> str:
         """Every change in one sentence, e.g. "... lower the minimum of sex = f from 11 to 9"."""
-        steps = self.steps(lang)
-        if not steps:
-            return ""
-        code = "relaxation_summary_one" if self.seats == 1 else "relaxation_summary"
-        return render(code, {"seats": self.seats, "steps": "; ".join(steps)}, lang)
+        summary = self.summary()
+        return "" if summary is None else summary.text(lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +175,10 @@ class FeasibilityResult:
     relaxation: Relaxation | None
     seconds: float
 
+    def reasons(self) -> list[Message]:
+        """What is wrong, then what would help: ``explanation`` as messages in any language."""
+        return reasons(self.conflicts, self.problems, self.relaxation)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
         return {
@@ -180,3 +189,15 @@ class FeasibilityResult:
             "relaxation": None if self.relaxation is None else self.relaxation.to_dict(),
             "seconds": self.seconds,
         }
+
+
+def reasons(
+    conflicts: Sequence[Problem], problems: Sequence[Problem], relaxation: Relaxation | None
+) -> list[Message]:
+    """Why no panel exists (the conflicts, else the errors), the smallest fix, or why none."""
+    out = [Message(p.code, p.params) for p in conflicts or errors_only(problems)]
+    summary = None if relaxation is None else relaxation.summary()
+    if summary is not None:
+        out.append(summary)
+    out += [Message(p.code, p.params) for p in problems if p.code.startswith("relaxation_none")]
+    return out

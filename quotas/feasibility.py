@@ -26,6 +26,7 @@ from quotas.explain import (
     QuotaChange,
     Relaxation,
     explain_conflict,
+    reasons,
 )
 from quotas.model import Category, QuotaTable, validate_quotas
 from quotas.polytope import PanelModel, PanelShape
@@ -349,10 +350,7 @@ def check_feasibility(
         flexible = any(q.min_flex is not None or q.max_flex is not None for q in quotas)
         code = "relaxation_none_within_flex" if flexible else "relaxation_none"
         problems.append(Problem(code, {}, "warning"))
-    shown = [p.message for p in conflicts or errors_only(problems)]
-    if relaxation is not None:
-        shown.append(relaxation.describe())  # what to do, after what is wrong
-    shown += [p.message for p in problems if p.code.startswith("relaxation_none")]
-    explanation = " ".join(shown) or None
+    # What is wrong, then what to do.
+    explanation = " ".join(m.text() for m in reasons(conflicts, problems, relaxation)) or None
     seconds = time.perf_counter() - start
     return FeasibilityResult(False, problems, explanation, conflicts, relaxation, seconds)

@@ -20,7 +20,9 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from quotas.explain import FeasibilityResult
 from quotas.feasibility import check_feasibility
+from quotas.messages import Message
 from quotas.problems import EnvironmentFailure, KleroError
 from sampling import InfeasibleQuotas, SelectionRequest, SelectionResult, select_panel
 
@@ -37,6 +39,8 @@ class ComputeFailure:
     message: str = ""
     exit_code: int = 3
     explanation: str | None = None
+    #: ``explanation`` as messages, to be written in the reader's language.
+    reasons: tuple[Message, ...] = ()
 
     @property
     def infeasible(self) -> bool:
@@ -61,14 +65,13 @@ class _Failed(KleroError):
 Outcome = SelectionResult | ComputeFailure
 
 
-def _explain(request: SelectionRequest) -> str | None:
-    """Why no panel of the request's size meets its quotas, in words (or None)."""
+def _explain(request: SelectionRequest) -> FeasibilityResult:
+    """Why no panel of the request's size meets its quotas."""
     pool = request.pool
     households = [int(h) if h >= 0 else None for h in pool.household]
-    found = check_feasibility(
+    return check_feasibility(
         pool.frame(), request.quotas, request.size, households=households, relax=False
     )
-    return found.explanation
 
 
 def compute(request: SelectionRequest) -> Outcome:
@@ -77,10 +80,12 @@ def compute(request: SelectionRequest) -> Outcome:
         return select_panel(request)
     except InfeasibleQuotas as exc:
         try:
-            explanation = _explain(request)
+            found = _explain(request)
         except Exception:  # the explanation is a courtesy; the outcome stands without it
-            explanation = None
-        return ComputeFailure(exc.code, _plain(exc.params), exc.message, 1, explanation)
+            return ComputeFailure(exc.code, _plain(exc.params), exc.message, 1)
+        return ComputeFailure(
+            exc.code, _plain(exc.params), exc.message, 1, found.explanation, tuple(found.reasons())
+        )
     except KleroError as exc:
         return ComputeFailure(exc.code, _plain(exc.params), exc.message, exc.exit_code)
     except Exception as exc:  # a bug or a solver crash at one site must not stop the others

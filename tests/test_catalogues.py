@@ -251,3 +251,46 @@ def test_a_translation_is_valid_only_with_its_language_s_forms(
     english: str, template: str, lang: str, expected: str | None
 ) -> None:
     assert translations.problem(english, template, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "lang", "said"),
+    [
+        (
+            "batch_site_selected",
+            {"selected": 1, "alternates": 1},
+            "en",
+            "1 person and 1 alternate ",
+        ),
+        (
+            "batch_site_selected",
+            {"selected": 2, "alternates": 0},
+            "en",
+            "2 people and 0 alternates",
+        ),
+        (
+            "batch_site_selected",
+            {"selected": 1, "alternates": 1},
+            "fr",
+            "1 personne et 1 suppléant ",
+        ),
+        ("batch_site_selected", {"selected": 1, "alternates": 1}, "es", "1 persona y 1 suplente "),
+        ("file_ragged_row", {"found": 1, "expected": 3}, "en", "has 1 field but"),
+        ("file_ragged_row", {"found": 1, "expected": 3}, "de", "hat 1 Feld,"),
+        ("file_ragged_row", {"found": 2, "expected": 3}, "fr", "a 2 champs mais"),
+        ("tables_summary", {"people": 6, "tables": 1, "rounds": 1}, "en", "at 1 table of"),
+        ("tables_summary", {"people": 6, "tables": 1, "rounds": 1}, "en", "for 1 round,"),
+        ("tables_summary", {"people": 6, "tables": 2, "rounds": 1}, "fr", "pendant 1 tour,"),
+        ("tables_move_invalid", {"rounds": 1, "tables": 2}, "en", "(1 round, 2 tables)"),
+        ("report_map_country", {"country": "KE", "seats": 1, "score": 90}, "en", "KE: 1 seat,"),
+        ("seats_total_below_minimum", {"units": 1, "minimum": 3}, "en", "give the 1 unit its"),
+        ("seats_total_above_maximum", {"units": 1}, "fr", "pour 1 unité d'au plus"),
+        ("places_too_few", {"count": 1, "places": 0}, "en", "1 place cannot be drawn"),
+        ("places_too_few", {"count": 1, "places": 0}, "es", "No se puede sortear 1 lugar"),
+    ],
+)
+def test_counts_next_to_a_noun_agree_with_it(
+    code: str, params: dict[str, int], lang: str, said: str
+) -> None:
+    """A count of one takes the singular in the languages whose nouns have one (issue 15)."""
+    assert said in messages.render(code, {"run_id": 1, "row": 2, "path": "p", **params}, lang)

@@ -72,7 +72,7 @@ def _table(outcomes: list[uc.SiteOutcome]) -> pd.DataFrame:
                 tr("batch.col_run"): o.run_id,
                 tr("batch.col_number"): o.seed if o.seed is not None else o.public_number,
                 tr("batch.col_detail"): o.message.text(now),
-                tr("batch.col_explanation"): o.explanation or "",
+                tr("batch.col_explanation"): " ".join(m.text(now) for m in o.reasons),
             }
             for o in sorted(outcomes, key=lambda o: o.site)
         ]

@@ -88,11 +88,7 @@ def table_of(frame: pd.DataFrame) -> tuple[QuotaTable | None, list[Problem]]:
 
 def explanation(result: FeasibilityResult) -> list[str]:
     """What is wrong and what would help, in the session's language."""
-    shown = [p.message_in(lang()) for p in result.conflicts or errors_only(result.problems)]
-    if result.relaxation is not None:
-        shown.append(result.relaxation.describe(lang()))
-    shown += [p.message_in(lang()) for p in result.problems if p.code.startswith("relaxation_none")]
-    return shown
+    return [m.text(lang()) for m in result.reasons()]
 
 
 def feasibility(table: QuotaTable) -> FeasibilityResult | None:

@@ -81,8 +81,8 @@ def print_batch(report: uc.BatchReport, as_json: bool) -> None:
         cells = [cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)]
         typer.echo("  ".join([*cells, row[5]]).rstrip())
     for o in report.outcomes:
-        if o.explanation and o.status == "infeasible":
-            typer.echo(f"{o.site}: {o.explanation}")
+        if o.reasons and o.status == "infeasible":
+            typer.echo(f"{o.site}: {' '.join(m.text(lang) for m in o.reasons)}")
     typer.echo(report.message.text(lang))
 
 
@@ -102,4 +102,5 @@ def _jsonable(outcome: uc.SiteOutcome) -> dict[str, object]:
     data = dataclasses.asdict(outcome)
     data["message"] = outcome.message.text()
     data["message_code"] = outcome.message.code
+    data["reasons"] = [m.to_dict() for m in outcome.reasons]
     return data

@@ -22,6 +22,7 @@ from klero.options import (
     TolerancePointsOpt,
     ToleranceSeatsOpt,
     UserOpt,
+    cli_language,
     emit_json,
     split_columns,
     with_service,
@@ -251,15 +252,15 @@ def site_feasibility(site: SiteOpt, database_url_: DbOpt = None, user: UserOpt =
     if result.feasible:
         say("svc_site_feasible", site=site)
         return 0
-    say("svc_site_infeasible", reason=result.explanation)
+    lang = cli_language()
+    say("svc_site_infeasible", reason=" ".join(m.text(lang) for m in result.reasons()))
     if result.relaxation is not None:
-        say("check_smallest_fix", fix=result.relaxation.describe())
+        say("check_smallest_fix", fix=result.relaxation.describe(lang))
     return 1
 
 
 def demo_command(database_url_: DbOpt = None) -> None:
     """``klero demo``: create the demo and print its logins (summary: ``klero.listing``)."""
-    from klero.options import cli_language
     from recruitment.demo import create_demo
 
     demo = create_demo(database_url_)

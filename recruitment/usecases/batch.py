@@ -64,6 +64,8 @@ class SiteOutcome:
     error_code: str | None = None
     explanation: str | None = None
     seconds: float = 0.0
+    #: Why the quotas cannot be met (``explanation``), to be written in any language.
+    reasons: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -343,13 +345,13 @@ def _conclude(db: Database, actor: Actor, flight: _Flight, outcome: Outcome) -> 
         seconds = time.perf_counter() - flight.clock
         if isinstance(outcome, ComputeFailure):
             _record_failure(db, actor, started.run_id, outcome.error())
-            return _failure(base, outcome.code, outcome.infeasible, outcome.explanation, seconds)
+            return _failure(base, outcome, seconds)
         try:
             _finish(db, actor, started, outcome, seconds)
         except Exception as exc:
             _record_failure(db, actor, started.run_id, exc)
             code = str(getattr(exc, "code", type(exc).__name__))
-            return _failure(base, code, False, None, seconds)
+            return _failure(base, ComputeFailure(code), seconds)
         message = Message(
             "batch_site_selected",
             {
@@ -371,20 +373,20 @@ def _conclude(db: Database, actor: Actor, flight: _Flight, outcome: Outcome) -> 
         flight.release()
 
 
-def _failure(
-    base: dict[str, Any], code: str, infeasible: bool, explanation: str | None, seconds: float
-) -> SiteOutcome:
+def _failure(base: dict[str, Any], failure: ComputeFailure, seconds: float) -> SiteOutcome:
     values = {"site": base["site"], "run_id": base["run_id"]}
+    infeasible = failure.infeasible
     message = (
         Message("batch_site_infeasible", values)
         if infeasible
-        else Message("batch_site_failed", {**values, "error": code})
+        else Message("batch_site_failed", {**values, "error": failure.code})
     )
     return SiteOutcome(
         status="infeasible" if infeasible else "failed",
         message=message,
-        error_code=code,
-        explanation=explanation,
+        error_code=failure.code,
+        explanation=failure.explanation if infeasible else None,
         seconds=seconds,
+        reasons=failure.reasons if infeasible else (),
         **base,
     )

@@ -35,7 +35,7 @@ def test_tables_csv_and_plans_with_constraints(
     args += ["--apart", str(apart), "--facilitators", str(facilitators), "--name-column", "gender"]
     assert main([*args, "--out", str(out), "--plan", str(html), "--plan", str(pdf)]) == 0
     shown = capsys.readouterr().out
-    assert "30 people at 5 tables of up to 6 for 3 round(s), seed 7" in shown
+    assert "30 people at 5 tables of up to 6 for 3 rounds, seed 7" in shown
     assert "random seating" in shown and f"Wrote {pdf}." in shown
     table = pd.read_csv(out, dtype={"id": str})
     assert list(table.columns) == ["id", "round", "table"] and len(table) == 90

@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from klero.app import main
+from quotas.languages import ENV, PSEUDO
+from quotas.messages import PSEUDO_MARKS, Message
 from quotas.model import quota_table
 from recruitment import usecases as uc
 from recruitment.models import AuditEvent, SelectionRun
@@ -154,25 +156,58 @@ def test_site_numbers_follow_the_documented_formula(number: int, code: str) -> N
     assert 0 <= expected < 2**31
 
 
-def test_klero_select_all_ready_prints_each_site_and_exits_by_the_worst(
-    ready: World,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def batch_command(ready: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``klero select --all-ready`` on the four sites, with the users' password set."""
     _four_sites(ready, tmp_path)
     monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
-    args = ["select", "--deliberation", DELIBERATION, "--all-ready", "--seed", "5"]
-    common = ["--database-url", str(ready.db.engine.url.render_as_string(False))]
-    code = main([*args, "--country", "DE", "--workers", "1", *common, "--user", "coord", "--json"])
+    command = ["select", "--deliberation", DELIBERATION, "--all-ready", "--seed", "5"]
+    return [*command, "--database-url", str(ready.db.engine.url.render_as_string(False))]
+
+
+def test_klero_select_all_ready_prints_each_site_and_exits_by_the_worst(
+    batch_command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = batch_command
+    code = main([*args, "--country", "DE", "--workers", "1", "--user", "coord", "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 0
     assert [(s["site"], s["status"]) for s in payload["sites"]] == [("DE-berlin", "selected")]
     assert payload["sites"][0]["seed"] == uc.site_number(5, "DE-berlin")
-    assert main([*args, "--workers", "1", *common, "--user", "coord"]) == 1
+    assert main([*args, "--workers", "1", "--user", "coord"]) == 1
     printed = capsys.readouterr().out
     assert "FR-nice" in printed and "infeasible" in printed and "already selected" in printed
-    assert main([*args, *common, "--user", "alice"]) == 4
+    assert main([*args, "--user", "alice"]) == 4
+
+
+def test_the_infeasible_site_s_explanation_is_printed_in_the_cli_language(
+    batch_command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The batch keeps why FR-nice cannot be met as messages, written in KLERO_LANG (issue 15)."""
+    args = [*batch_command, "--country", "FR", "--workers", "1", "--user", "coord"]
+    monkeypatch.setenv(ENV, "fr")
+    assert main([*args, "--json"]) == 1
+    (nice,) = [s for s in json.loads(capsys.readouterr().out)["sites"] if s["site"] == "FR-nice"]
+    reasons = [Message.from_dict(r) for r in nice["reasons"]]
+    assert reasons and " ".join(m.text() for m in reasons) == nice["explanation"]
+    french = " ".join(m.text("fr") for m in reasons)
+    assert french != nice["explanation"]
+    # FR-nice is tried again by each batch; its explanation line is in the CLI's language.
+    assert main(args) == 1
+    assert f"FR-nice: {french}" in capsys.readouterr().out.splitlines()
+    monkeypatch.setenv(ENV, PSEUDO)
+    assert main(args) == 1
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("FR-nice: ")]
+    opening, closing = PSEUDO_MARKS
+    assert line.startswith(f"FR-nice: {opening}") and line.endswith(closing), line
+    # ``klero site feasibility`` says it in the CLI's language too.
+    url = batch_command[batch_command.index("--database-url") + 1]
+    check = ["site", "feasibility", "--site", "FR-nice", "--database-url", url, "--user", "coord"]
+    monkeypatch.setenv(ENV, "fr")
+    assert main(check) == 1
+    assert french in capsys.readouterr().out
 
 
 def test_a_site_whose_selection_fails_is_a_failed_run_and_the_batch_exits_3(

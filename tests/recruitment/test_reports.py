@@ -224,6 +224,29 @@ def test_klero_report_writes_the_file(
     assert main([*common[:-2], "--out", str(tmp_path / "report.odt")]) == 2
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "1 unit, 1 site, 1 run)"), ("fr", "1 unité, 1 site, 1 tirage)")],
+)
+def test_klero_report_counts_one_unit_in_the_singular(
+    selected_world: tuple[World, uc.RunSummary],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+    said: str,
+) -> None:
+    """One country, one site, one run: each count takes its singular form (issue 15)."""
+    world, _ = selected_world
+    monkeypatch.setenv("KLERO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("KLERO_LANG", lang)
+    command = ["report", "--deliberation", DELIBERATION, "--database-url", world.db.url]
+    command += ["--user", "eve", "--out", str(tmp_path / "report.csv"), "--level", "country"]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert said in out, out
+
+
 def test_languages_right_to_left_the_pdf_s_fonts_and_labels(
     reported: tuple[World, uc.RunSummary, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

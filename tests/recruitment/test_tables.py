@@ -113,7 +113,7 @@ def test_klero_tables_for_a_site(
     args = [*base, "--balance", "gender,age", "--table-size", "10", "--rounds", "2"]
     out, plan = tmp_path / "tables.csv", tmp_path / "plan.html"
     assert main([*args, "--seed", "4", "--name-column", "name", "--out", str(out)]) == 0
-    assert "50 people at 5 tables of up to 10 for 2 round(s), seed 4" in capsys.readouterr().out
+    assert "50 people at 5 tables of up to 10 for 2 rounds, seed 4" in capsys.readouterr().out
     assert main([*base, "--plan", str(plan), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["tables"] == 5 and payload["moves"] == 0
