@@ -80,8 +80,12 @@ def _best_move(
     sink); a later source replaces it only with a smaller key.
     """
     after = _Extremes(share, seated, dev, sources, sinks)
+    floors = _drop_floors(share, seated, dev, sources, after.sub)
+    short = dev < 0
     found = None
-    for a in sources.tolist():
+    for a, floor in zip(sources.tolist(), floors, strict=True):
+        if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
+            continue
         extremes = after.of(a)
         low = np.round(extremes[0], 9)
         high = np.round(extremes[1], 9)
@@ -92,7 +96,7 @@ def _best_move(
         if first > best[:2]:
             continue
         tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        squares = _squares(share, dev, sinks[tied], a)
+        squares = _squares(share, dev, sinks[tied], a, _with(short, seated[a]))
         pick = min(zip(squares, sinks[tied].tolist(), strict=True))
         key = (first[0], first[1], pick[0])
         if key < best:
@@ -211,14 +215,47 @@ def _head(keys: np.ndarray, count: int) -> np.ndarray:
     return head[np.argsort(keys[head], kind="stable")][:count]
 
 
-def _squares(share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int) -> list[float]:
+def _drop_floors(
+    share: np.ndarray,
+    seated: list[np.ndarray],
+    dev: np.ndarray,
+    sources: np.ndarray,
+    sub: np.ndarray,
+) -> list[float]:
+    """Per source, a floor under the rounded largest drop after any move from it.
+
+    After a move from ``a`` to ``b`` a type's value is ``dev``, ``dev + share_b`` or
+    ``dev + share_b - share_a``; with the largest share among the sinks (``sub``) in place
+    of ``share_b`` it is no smaller (float sums and rounding are monotone), so the drop
+    from it is no larger, bit for bit.
+    """
+    ceiling = dev + sub.max(axis=1, initial=0.0)
+    base = -ceiling.min(initial=0.0)
+    floors = []
+    for a in sources.tolist():
+        rows = seated[a]
+        drop = max(base, float(-(ceiling[rows] - share[rows, a]).min(initial=np.inf)))
+        floors.append(float(np.round(max(drop, 0.0), 9)))
+    return floors
+
+
+def _with(mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions true in ``mask`` or listed in ``rows``, in order."""
+    mask = mask.copy()
+    mask[rows] = True
+    return np.flatnonzero(mask)
+
+
+def _squares(
+    share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int, rows: np.ndarray
+) -> list[float]:
     """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
 
     Summed down the columns of a (types x sinks) array, at least two wide, as the full
-    search did: numpy adds down axis 0 one type after another, and the types left out
-    (no drop before or after the move) add exact zeros.
+    search did: numpy adds down axis 0 one type after another. ``rows`` (in type order)
+    holds every type short now or seated by ``a``; the types left out have no drop after
+    the move (a sink only adds) and would add exact zeros.
     """
-    rows = np.flatnonzero((dev < 0) | (share[:, sinks] != 0).any(axis=1) | (share[:, a] != 0))
     cols = np.concatenate([sinks, sinks[:1]])
     moved = dev[rows][:, None] + share[np.ix_(rows, cols)] - share[rows, a][:, None]
     low = np.clip(-moved, 0.0, None)
