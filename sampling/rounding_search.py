@@ -86,7 +86,10 @@ def _best_move(
     for a, floor in zip(sources.tolist(), floors, strict=True):
         if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
             continue
-        extremes = after.of(a)
+        own = after.own(a)
+        if np.round(own[0][sinks != a], 9).min(initial=np.inf) > best[0]:
+            continue  # as above, from the drops over a's types alone
+        extremes = after.of(a, own)
         low = np.round(extremes[0], 9)
         high = np.round(extremes[1], 9)
         allowed = (extremes[2] <= cap + 1e-9) & (sinks != a)
@@ -154,8 +157,8 @@ class _Extremes:
                 best = np.take_along_axis(grid, top, axis=1)
             self.best.append((self.types[best], v[best]))
 
-    def of(self, a: int) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``."""
+    def own(self, a: int) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sinks: the extremes over the types of ``a``."""
         rows = self.seated[a]
         moved = self.dev[rows][:, None] + self.sub[rows]
         moved = moved - self.share[rows, a][:, None]
@@ -164,6 +167,12 @@ class _Extremes:
             own = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
         else:
             own = np.full((3, self.sinks.size), -np.inf)
+        return own
+
+    def of(self, a: int, own: np.ndarray) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``,
+        ``own`` its extremes over the types of ``a``."""
+        rows = self.seated[a]
         self.inside[rows] = True
         theirs = self._theirs()
         rest = self._rest(self.inside[self.order])
