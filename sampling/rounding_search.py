@@ -47,6 +47,7 @@ def descend(
         seated.append(np.asarray([t for t, _ in panel], dtype=np.int64))
     counts = counts.copy()
     dev = portable.matvec(share, counts) - target
+    share = np.asfortranarray(share)  # columns (panels) read whole; no sums over it below
     low = np.clip(-dev, 0.0, None)
     best = (_r9(low.max(initial=0.0)), _r9(dev.max(initial=0.0)), portable.dot(low, low))
     order = np.arange(len(panels))
