@@ -73,6 +73,7 @@ class Swaps:
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
         self.index: dict[Composition, int] = {}
+        dense: np.ndarray
         if like is None:
             dense = self._read(panels).astype(np.int16 if shape.size < 2**15 else np.int32)
         else:
