@@ -30,7 +30,10 @@ lotteries) cut the rounding's CPU time by 1.3-2.5x: 0.01-0.13 s on the five defa
 families, 1.5-1.7 s on online (was 0.01-0.21 s and 2.3-2.6 s). Against ENGINE
 2026-12-07.5's selection that was 1.7-8.1 % of it on every row (was 3.2-18.1 %); the
 faster selection of ENGINE 2026-12-07.6 (online: 7 s) leaves 3.8-13 % on small, tight,
-sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online.
+sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online. Sources
+skipped by a floor under their drops, squared drops from the touched types, column-major
+shares and the second Swaps taking the first one's records (2026-12-07, the same
+lotteries) cut online's rounding from 1.5-1.7 s to 1.1-1.3 s (17-19 % of its selection).
 """
 
 from __future__ import annotations

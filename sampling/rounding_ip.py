@@ -97,7 +97,8 @@ def round_min_drop(
     if swaps.shortfall() <= QUICK:
         swaps.lower_drops(QUICK, until=1.0)
     if swaps.largest_drop() > 1.0 + _TOL:  # many types short: slot moves, then swaps again
-        moved = Swaps(shape, support, _descended(support, counts, target, type_counts), target)
+        descended = _descended(support, counts, target, type_counts)
+        moved = Swaps(shape, support, descended, target, like=swaps)
         moved.lower_drops(SWAPS, until=1.0)
         if moved.largest_drop() < swaps.largest_drop():
             swaps = moved

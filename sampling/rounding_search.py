@@ -47,6 +47,7 @@ def descend(
         seated.append(np.asarray([t for t, _ in panel], dtype=np.int64))
     counts = counts.copy()
     dev = portable.matvec(share, counts) - target
+    share = np.asfortranarray(share)  # columns (panels) read whole; no sums over it below
     low = np.clip(-dev, 0.0, None)
     best = (_r9(low.max(initial=0.0)), _r9(dev.max(initial=0.0)), portable.dot(low, low))
     order = np.arange(len(panels))
@@ -80,9 +81,16 @@ def _best_move(
     sink); a later source replaces it only with a smaller key.
     """
     after = _Extremes(share, seated, dev, sources, sinks)
+    floors = _drop_floors(share, seated, dev, sources, after.sub)
+    short = dev < 0
     found = None
-    for a in sources.tolist():
-        extremes = after.of(a)
+    for a, floor in zip(sources.tolist(), floors, strict=True):
+        if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
+            continue
+        own = after.own(a)
+        if np.round(own[0][sinks != a], 9).min(initial=np.inf) > best[0]:
+            continue  # as above, from the drops over a's types alone
+        extremes = after.of(a, own)
         low = np.round(extremes[0], 9)
         high = np.round(extremes[1], 9)
         allowed = (extremes[2] <= cap + 1e-9) & (sinks != a)
@@ -92,7 +100,7 @@ def _best_move(
         if first > best[:2]:
             continue
         tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        squares = _squares(share, dev, sinks[tied], a)
+        squares = _squares(share, seated, dev, sinks[tied], a, _with(short, seated[a]))
         pick = min(zip(squares, sinks[tied].tolist(), strict=True))
         key = (first[0], first[1], pick[0])
         if key < best:
@@ -150,8 +158,8 @@ class _Extremes:
                 best = np.take_along_axis(grid, top, axis=1)
             self.best.append((self.types[best], v[best]))
 
-    def of(self, a: int) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``."""
+    def own(self, a: int) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sinks: the extremes over the types of ``a``."""
         rows = self.seated[a]
         moved = self.dev[rows][:, None] + self.sub[rows]
         moved = moved - self.share[rows, a][:, None]
@@ -160,6 +168,12 @@ class _Extremes:
             own = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
         else:
             own = np.full((3, self.sinks.size), -np.inf)
+        return own
+
+    def of(self, a: int, own: np.ndarray) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``,
+        ``own`` its extremes over the types of ``a``."""
+        rows = self.seated[a]
         self.inside[rows] = True
         theirs = self._theirs()
         rest = self._rest(self.inside[self.order])
@@ -211,16 +225,63 @@ def _head(keys: np.ndarray, count: int) -> np.ndarray:
     return head[np.argsort(keys[head], kind="stable")][:count]
 
 
-def _squares(share: np.ndarray, dev: np.ndarray, sinks: np.ndarray, a: int) -> list[float]:
+def _drop_floors(
+    share: np.ndarray,
+    seated: list[np.ndarray],
+    dev: np.ndarray,
+    sources: np.ndarray,
+    sub: np.ndarray,
+) -> list[float]:
+    """Per source, a floor under the rounded largest drop after any move from it.
+
+    After a move from ``a`` to ``b`` a type's value is ``dev``, ``dev + share_b`` or
+    ``dev + share_b - share_a``; with the largest share among the sinks (``sub``) in place
+    of ``share_b`` it is no smaller (float sums and rounding are monotone), so the drop
+    from it is no larger, bit for bit.
+    """
+    ceiling = dev + sub.max(axis=1, initial=0.0)
+    base = -ceiling.min(initial=0.0)
+    floors = []
+    for a in sources.tolist():
+        rows = seated[a]
+        drop = max(base, float(-(ceiling[rows] - share[rows, a]).min(initial=np.inf)))
+        floors.append(float(np.round(max(drop, 0.0), 9)))
+    return floors
+
+
+def _with(mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions true in ``mask`` or listed in ``rows``, in order."""
+    mask = mask.copy()
+    mask[rows] = True
+    return np.flatnonzero(mask)
+
+
+def _squares(
+    share: np.ndarray,
+    seated: list[np.ndarray],
+    dev: np.ndarray,
+    sinks: np.ndarray,
+    a: int,
+    rows: np.ndarray,
+) -> list[float]:
     """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
 
     Summed down the columns of a (types x sinks) array, at least two wide, as the full
-    search did: numpy adds down axis 0 one type after another, and the types left out
-    (no drop before or after the move) add exact zeros.
+    search did: numpy adds down axis 0 one type after another. ``rows`` (in type order)
+    holds every type short now or seated by ``a``; the types left out have no drop after
+    the move (a sink only adds) and would add exact zeros. A type's value is
+    ``dev + share_b - share_a`` summed in that order; a share of 0 adds nothing, exactly,
+    so only the types of a sink and of ``a`` are touched.
     """
-    rows = np.flatnonzero((dev < 0) | (share[:, sinks] != 0).any(axis=1) | (share[:, a] != 0))
     cols = np.concatenate([sinks, sinks[:1]])
-    moved = dev[rows][:, None] + share[np.ix_(rows, cols)] - share[rows, a][:, None]
+    moved = np.repeat(dev[rows][:, None], cols.size, axis=1)
+    for c, b in enumerate(cols.tolist() if rows.size else []):
+        types = seated[b]
+        at = np.minimum(np.searchsorted(rows, types), rows.size - 1)
+        hit = rows[at] == types
+        moved[at[hit], c] += share[types[hit], b]
+    mine = seated[a]
+    moved[np.searchsorted(rows, mine)] -= share[mine, a][:, None]
     low = np.clip(-moved, 0.0, None)
     return (low * low).sum(axis=0)[: sinks.size].tolist()
 

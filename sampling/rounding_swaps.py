@@ -47,8 +47,16 @@ class Swaps:
     """Counts of m slots over distinct panels, improved by single-seat swaps."""
 
     def __init__(
-        self, shape: PanelShape, panels: list[Composition], counts: np.ndarray, target: np.ndarray
+        self,
+        shape: PanelShape,
+        panels: list[Composition],
+        counts: np.ndarray,
+        target: np.ndarray,
+        *,
+        like: Swaps | None = None,
     ) -> None:
+        """``like``: a Swaps built on the same shape and panels, whose records of them are
+        taken rather than read again (a panel's records never change; later ones are left)."""
         self.shape = shape
         n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
@@ -65,10 +73,14 @@ class Swaps:
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
         self.index: dict[Composition, int] = {}
-        dense = self._read(panels)
+        dense: np.ndarray
+        if like is None:
+            dense = self._read(panels).astype(np.int16 if shape.size < 2**15 else np.int32)
+        else:
+            dense = self._take(like, len(panels))
+        self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        dense = dense.astype(np.int16 if shape.size < 2**15 else np.int32)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         self._by_dev = sorted((d, t) for t, d in enumerate(self._dev))
@@ -99,6 +111,16 @@ class Swaps:
         for j in range(n):
             self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j])
         return dense
+
+    def _take(self, like: Swaps, n: int) -> np.ndarray:
+        """The records of ``like``'s first n panels; their seats, panels x types."""
+        self._keys, self._seats = like._keys[:n], like._seats[:n]
+        self._cats, self._homes = like._cats[:n], like._homes[:n]
+        self._holding = list(map(list.copy, like._holding))
+        for t in {t for key in like._keys[n:] for t, _ in key}:  # the panels it added
+            del self._holding[t][bisect_left(self._holding[t], n) :]
+        self.index = {key: k for k, key in enumerate(self._keys)}
+        return like._dense
 
     @property
     def dev(self) -> np.ndarray:

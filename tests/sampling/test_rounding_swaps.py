@@ -148,3 +148,34 @@ def test_the_proven_floor_lies_under_every_lottery(
         assert found.method == "integer_program"
     if best > 1 + 1e-5:
         assert found.drop_floor * m > 1, "the impossibility is proven"
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    people=st.integers(10, 40),
+    size=st.integers(3, 8),
+    m=st.sampled_from([100, 1000, 10_000]),
+    shift=st.integers(1, 50),
+)
+def test_a_swaps_like_a_used_one_is_a_fresh_one(
+    seed: int, people: int, size: int, m: int, shift: int
+) -> None:
+    """Taking the records of a Swaps that has swapped (and added panels) gives the same
+    swaps, bit for bit, as reading the panels again."""
+    shape, support, start, target = optimum_and_start(seed, people, size, m)
+    first = Swaps(shape, support, start, target)
+    assume(first.lower_drops(20) > 0)
+    assume(len(first._keys) > len(support))  # it added panels, which the copy leaves out
+    again = np.roll(start, shift % len(support))  # other counts of the same panels
+    fresh, like = (
+        Swaps(shape, support, again, target),
+        Swaps(shape, support, again, target, like=first),
+    )
+    for swaps in (fresh, like):
+        swaps.lower_drops(50)
+        swaps.lower_rises(50)
+    assert like.dev.tobytes() == fresh.dev.tobytes()
+    assert like.used()[0] == fresh.used()[0]
+    assert like.used()[1].tolist() == fresh.used()[1].tolist()
+    assert first.used()[1].sum() == m, "the first keeps its own panels"
