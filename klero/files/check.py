@@ -11,6 +11,9 @@ from klero.files.inputs import Inputs, load_inputs
 from klero.options import (
     IdOpt,
     JsonOpt,
+    PoolOpt,
+    QuotasOpt,
+    SizeOpt,
     TolerancePointsOpt,
     ToleranceSeatsOpt,
     cli_language,
@@ -29,9 +32,6 @@ from quotas.messages import render
 from quotas.problems import KleroError, Problem, problem_counts
 from quotas.targets import quotas_from_margins
 
-PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
-QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
-SizeOpt = Annotated[int, typer.Option("--size", help="Panel size (seats).", min=1)]
 AddressOpt = Annotated[
     str | None,
     typer.Option("--address-columns", help="Comma-separated address columns (households)."),
