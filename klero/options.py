@@ -104,6 +104,10 @@ def with_service(*, json: bool = False) -> Callable[[Callable[..., T]], Callable
 # Options that several commands take, each written once here; a command's docstring says
 # what it does with one where that differs (e.g. what it does without --seed).
 IdOpt = Annotated[str, typer.Option("--id-column", help="Column holding each person's id.")]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--address-columns", help="Comma-separated address columns (households)."),
+]
 StoredSiteOpt = Annotated[
     str | None,
     typer.Option("--site", help="A stored site's code: its data from the database, not files."),

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import AddressOpt
 from klero.files.select import (
     SelectionFiles,
     end_to_end_model,
@@ -23,6 +22,7 @@ from klero.files.select import (
 from klero.options import (
     LOTTERY_SIZE_MAX,
     SERVICE,
+    AddressOpt,
     CountryOpt,
     IdOpt,
     OptionalPoolOpt,

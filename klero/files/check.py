@@ -9,6 +9,7 @@ import typer
 
 from klero.files.inputs import Inputs, load_inputs
 from klero.options import (
+    AddressOpt,
     IdOpt,
     JsonOpt,
     PoolOpt,
@@ -31,11 +32,6 @@ from quotas.margin_files import read_margins
 from quotas.messages import render
 from quotas.problems import KleroError, Problem, problem_counts
 from quotas.targets import quotas_from_margins
-
-AddressOpt = Annotated[
-    str | None,
-    typer.Option("--address-columns", help="Comma-separated address columns (households)."),
-]
 
 
 def print_problems(problems: list[Problem], lang: str = "en") -> None:

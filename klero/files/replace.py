@@ -8,9 +8,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from klero.files.check import AddressOpt, print_problems
+from klero.files.check import print_problems
 from klero.files.inputs import load_inputs
 from klero.options import (
+    AddressOpt,
     IdOpt,
     JsonOpt,
     PoolOpt,
