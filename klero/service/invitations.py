@@ -106,7 +106,7 @@ def panel_invitations(
         out,
         uc.export_invitations,
         site,
-        run,
+        run_id=run,
         kind=kind,
         lang=lang,
         mark_invited=mark_invited,

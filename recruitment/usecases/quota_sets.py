@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -66,19 +66,20 @@ def _view(site: str, qs: QuotaSet) -> QuotaSetView:
     )
 
 
+class QuotaOrigin(TypedDict, total=False):
+    """Where a quota table came from, stored with its version (see ``store_quotas``)."""
+
+    source: str  # "table" (the default) or "margins"
+    settings: dict[str, Any] | None  # how it was made: the file's name, the tolerances, ...
+
+
 def set_quotas(
-    db: Database,
-    actor: Actor,
-    site: str,
-    table: QuotaTable,
-    *,
-    source: str = "table",
-    settings: dict[str, Any] | None = None,
+    db: Database, actor: Actor, site: str, table: QuotaTable, **origin: Unpack[QuotaOrigin]
 ) -> QuotaSetView:
     """Store ``table`` as the site's next quota version; raise InvalidInput if it is invalid."""
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.SET_QUOTAS, lock=True)
-        return _view(found.code, store_quotas(session, actor, found, table, source, settings))
+        return _view(found.code, store_quotas(session, actor, found, table, **origin))
 
 
 def store_quotas(
