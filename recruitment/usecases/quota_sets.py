@@ -163,14 +163,15 @@ def set_quotas_from_file(db: Database, actor: Actor, site: str, path: str | Path
     return set_quotas(db, actor, site, table, source="table", settings={"file": Path(path).name})
 
 
+class Tolerances(TypedDict, total=False):
+    """How far a quota may stray from its target (``quotas_from_margins``; default: none)."""
+
+    tolerance_seats: int | None  # seats either side
+    tolerance_points: float | None  # percentage points either side
+
+
 def set_quotas_from_margins_file(
-    db: Database,
-    actor: Actor,
-    site: str,
-    path: str | Path,
-    *,
-    tolerance_seats: int | None = None,
-    tolerance_points: float | None = None,
+    db: Database, actor: Actor, site: str, path: str | Path, **tolerances: Unpack[Tolerances]
 ) -> QuotaSetView:
     """Read census margins (feature, value, share) from a file and derive the site's quotas.
 
@@ -182,14 +183,7 @@ def set_quotas_from_margins_file(
     margins, more = margins_for_catchment(frame, str(path), country, catchment)
     raise_if_errors(problems + more)
     assert margins is not None
-    return set_quotas_from_margins(
-        db,
-        actor,
-        site,
-        margins,
-        tolerance_seats=tolerance_seats,
-        tolerance_points=tolerance_points,
-    )
+    return set_quotas_from_margins(db, actor, site, margins, **tolerances)
 
 
 def _country_and_catchment(db: Database, actor: Actor, site: str) -> tuple[str, list[Region]]:
