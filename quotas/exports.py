@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -119,8 +119,8 @@ def _each_text(
     the joined text finds none at the start or after a line break) is not looked at
     cell by cell at all.
     """
-    try:
-        joined = "\n".join(values)  # type: ignore[arg-type]
+    try:  # str.join checks every cell is text as it goes: no scan of its own first
+        joined = "\n".join(cast("list[str]", values))
     except TypeError:  # not all text: cell by cell below
         pass
     else:
@@ -149,8 +149,11 @@ CSV_DIGITS = 15
 
 
 def shortest_float(value: object) -> str:
-    """``value`` to ``CSV_DIGITS`` significant digits, in the shortest form that reads back."""
-    exact = float(value)  # type: ignore[arg-type]
+    """``value`` to ``CSV_DIGITS`` significant digits, in the shortest form that reads back.
+
+    ``value``: a number (as pandas hands a CSV's floats over), or its text.
+    """
+    exact = float(value if isinstance(value, SupportsFloat) else str(value))
     rounded = float(f"{exact:.{CSV_DIGITS}g}")
     return repr(exact if math.isinf(rounded) else rounded)  # the largest floats round to inf
 

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.pool_files import LoadedPool, pool_from_frame
 from quotas.problems import KleroError
+from recruitment import audit
 from recruitment.columns import PERSONAL_ROLES
 from recruitment.models import (
+    Country,
     Deliberation,
     Organisation,
     QuotaSet,
@@ -47,6 +49,43 @@ def deliberation_named(session: Session, name: str) -> Deliberation:
 def organisation_named(session: Session, name: str) -> Organisation:
     """The organisation called ``name``; raise organisation_not_found otherwise."""
     return _named(session, Organisation, name, "organisation_not_found")
+
+
+def add_organisation(session: Session, actor: Actor, name: str) -> Organisation:
+    """A new partner organisation, in the caller's transaction, audited."""
+    org = Organisation(name=name)
+    session.add(org)
+    session.flush()
+    audit.record(
+        session, actor, "organisation.create", "organisation", org.id, after={"name": name}
+    )
+    return org
+
+
+def organisations_named(
+    session: Session, actor: Actor, names: Iterable[str]
+) -> tuple[dict[str, Organisation], list[str]]:
+    """The organisations called ``names``, the missing ones created (``add_organisation``,
+    in name order); and the names created."""
+    wanted = sorted(set(names))
+    query = select(Organisation).where(Organisation.name.in_(wanted))
+    known = {o.name: o for o in session.execute(query).scalars()}
+    created = [name for name in wanted if name not in known]
+    for name in created:
+        known[name] = add_organisation(session, actor, name)
+    return known, created
+
+
+def add_country(
+    session: Session, actor: Actor, deliberation: Deliberation, code: str, name: str
+) -> Country:
+    """A new country of ``deliberation`` (ISO code, name), in the caller's transaction, audited."""
+    country = Country(deliberation_id=deliberation.id, code=code, name=name)
+    session.add(country)
+    session.flush()
+    after = {"deliberation": deliberation.name, "code": code, "name": name}
+    audit.record(session, actor, "country.create", "country", country.id, after=after)
+    return country
 
 
 def site_ref(site: Site) -> SiteRef:
