@@ -21,7 +21,8 @@ from sampling import portable
 #: probability (or 1, whichever is larger). ``achieved`` is within a few ulps (~1e-16
 #: relative) of the exact sum of the LP's own coefficients times those weights, so the
 #: lottery meets every floor in exact arithmetic with room to spare, while the floor stays
-#: five orders of magnitude below HiGHS's 1e-7 feasibility tolerance.
+#: three orders of magnitude below the master's feasibility tolerance (``FEASIBILITY``)
+#: and five below HiGHS's default 1e-7: what the lottery gives is kept, to within 1e-12.
 FLOOR_MARGIN = 1e-12
 #: HiGHS's primal feasibility tolerance for the master (its default is 1e-7).
 FEASIBILITY = 1e-9
@@ -214,10 +215,11 @@ class MinimumMaster:
     def achieved(self, weights: np.ndarray, min_weight: float = 0.0) -> np.ndarray:
         """Per type, what the lottery of ``weights`` really gives (divided by its unit).
 
-        The weights are those of a solution: HiGHS meets its rows only within its 1e-7
-        tolerance, so they may sum to 1 +- 1e-7 and give a fixed type a hair less than its
-        floor. Here they are taken as a lottery: below ``min_weight`` dropped, the rest
-        renormalised, and each type's probability summed exactly.
+        The weights are those of a solution: HiGHS meets its rows only within its
+        feasibility tolerance, so they may sum to a hair more or less than 1 and give a
+        fixed type a hair less than its floor. Here they are taken as a lottery: below
+        ``min_weight`` dropped, the rest renormalised, and each type's probability summed
+        exactly.
         """
         kept = np.where(weights >= min_weight, np.clip(weights, 0.0, None), 0.0)
         total = math.fsum(kept.tolist())
