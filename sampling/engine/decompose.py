@@ -31,6 +31,7 @@ import numpy as np
 
 from quotas.panel_box import SeatBox, panel_in_box
 from quotas.solvers import SolverFailed
+from sampling.engine.master import below
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import Relaxation
 
@@ -101,6 +102,7 @@ def relaxed_levels(
     # vertex and its basis): a third of the simplex's time on 100,000 people. Later levels
     # change a few rows, and the simplex warm-starts from the basis left before.
     relaxed.h.setOptionValue("solver", "ipm")
+    units = oracle.counts if targets is None else oracle.counts * np.asarray(targets, dtype=float)
     open_ = coverable.copy()
     row_of = np.full(oracle.n_types, -1, dtype=np.int64)
     row_of[relaxed.active] = np.arange(relaxed.active.size)
@@ -114,7 +116,11 @@ def relaxed_levels(
         if tight.size == 0:  # cannot happen with exact duals; never loop forever
             tight = types
         levels.append((z, tight))
-        relaxed.fix(tight, max(z - 1e-10, 0.0), row_of)
+        # HiGHS meets the rows within 1e-9 only: z can exceed what the point gives its
+        # tight types by a few times that, and floors at z made a later level infeasible.
+        # The point meets floors just below what it gives them.
+        given = seats[tight] * (1.0 / units[tight])
+        relaxed.fix(tight, below(min(z, float(given.min()))), row_of)
         relaxed.h.setOptionValue("solver", "simplex")
         open_[tight] = False
     return RelaxedLeximin(np.clip(seats, 0.0, oracle.counts.astype(float)), levels)
