@@ -34,10 +34,9 @@ from quotas.problems import KleroError
 from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
+    DropoutSample,
     DropoutSpec,
     Layout,
-    check_scenarios,
-    check_seed,
     dropout_rates,
     eligible_rows,
     expected_deviation,
@@ -168,8 +167,8 @@ def select_alternates(
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
         raise KleroError("alternates_count_invalid", count=count)
     count = int(count)
-    seed = check_seed(seed)
-    scenarios = check_scenarios(scenarios)
+    sample = DropoutSample(dropout, scenarios, seed)
+    seed, scenarios = sample.seed, sample.scenarios
     rows = panel_rows(pool, panel)
     rates = dropout_rates(pool, quotas, dropout)
     layout = Layout.of(pool, quotas)
