@@ -205,7 +205,8 @@ def test_a_dropout_sample_is_checked_when_made(settings: dict[str, Any], name: s
         DropoutSample(**settings)
     assert info.value.code == "selection_setting_invalid"
     assert info.value.params["name"] == name
-    sample = DropoutSample(scenarios=np.int64(7), seed=np.int64(3))
+    numpy_int: Any = np.int64(7)  # as numpy code may pass it
+    sample = DropoutSample(scenarios=numpy_int, seed=numpy_int)
     assert (type(sample.scenarios), type(sample.seed)) == (int, int)
 
 
