@@ -78,6 +78,11 @@ class Alternate:
             return "any vacancy"
         return "a vacancy in " + ", ".join(str(c) for c in self.best_for)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record (for run reports): rank, id, best vacancies and call rate."""
+        best_for = [str(c) for c in self.best_for]
+        return {"rank": self.rank, "id": self.id, "best_for": best_for, "call_rate": self.call_rate}
+
 
 @dataclass(frozen=True)
 class Alternates:
@@ -122,15 +127,7 @@ class Alternates:
             "expected_deviation": self.expected_deviation,
             "without_alternates": self.without_alternates,
             "settings": dict(self.settings),
-            "alternates": [
-                {
-                    "rank": a.rank,
-                    "id": a.id,
-                    "best_for": [str(c) for c in a.best_for],
-                    "call_rate": a.call_rate,
-                }
-                for a in self.alternates
-            ],
+            "alternates": [a.to_dict() for a in self.alternates],
         }
 
 
