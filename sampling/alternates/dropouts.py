@@ -144,7 +144,7 @@ def _whole_setting(name: str, value: int, least: int) -> int:
     return int(value)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class DropoutSample:
     """How drop-outs are sampled: the rates, how many scenarios, and from which seed.
 
