@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar, TypeVarTuple
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.pool_files import LoadedPool, pool_from_frame
@@ -32,6 +32,10 @@ from recruitment.snapshots import household_labels, quota_columns
 
 N = TypeVar("N", Deliberation, Organisation)
 W = TypeVar("W", SiteConsent, SiteMessage)
+Row = TypeVarTuple("Row")
+
+#: Ids per IN list (``rows_in``): far below every backend's limit on bound parameters.
+IN_CHUNK = 500
 
 
 def _named(session: Session, model: type[N], name: str, not_found: str) -> N:
@@ -86,6 +90,27 @@ def add_country(
     after = {"deliberation": deliberation.name, "code": code, "name": name}
     audit.record(session, actor, "country.create", "country", country.id, after=after)
     return country
+
+
+def add_site(session: Session, actor: Actor, site: Site, after: dict[str, Any]) -> Site:
+    """``site`` added in the caller's transaction, audited (``site.create`` with ``after``)."""
+    session.add(site)
+    session.flush()
+    audit.record(session, actor, "site.create", "site", site.code, site_id=site.id, after=after)
+    return site
+
+
+def rows_in(
+    session: Session, ids: Iterable[int], query: Select[*Row], column: InstrumentedAttribute[int]
+) -> Iterator[tuple[*Row]]:
+    """The rows of ``query`` restricted to ``column IN ids``, a chunk of ids at a time.
+
+    Read-only overviews use it to read many sites with a fixed number of grouped queries.
+    """
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        chunk = unique[start : start + IN_CHUNK]
+        yield from session.execute(query.where(column.in_(chunk))).all()
 
 
 def site_ref(site: Site) -> SiteRef:

@@ -37,6 +37,7 @@ from recruitment.plan_file import DEFAULT_PANEL_SIZE, PlanRow, read_plan_frame
 from recruitment.security import Secrets
 from recruitment.usecases.common import (
     add_country,
+    add_site,
     current_quota_set,
     deliberation_named,
     organisations_named,
@@ -265,10 +266,7 @@ def _site(
             partner_organisation_id=org.id,
             **values,
         )
-        session.add(site)
-        session.flush()
-        after = {**wanted, "country": row.country}
-        audit.record(session, actor, "site.create", "site", row.code, site_id=site.id, after=after)
+        add_site(session, actor, site, after={**wanted, "country": row.country})
         return site, PlanSiteOutcome(row.row, row.code, "created")
     before = _current(site)
     changed = sorted(k for k in wanted if wanted[k] != before[k])

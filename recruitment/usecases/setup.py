@@ -29,6 +29,7 @@ from recruitment.security import hash_password
 from recruitment.usecases.common import (
     add_country,
     add_organisation,
+    add_site,
     deliberation_named,
     organisation_named,
 )
@@ -214,23 +215,13 @@ def create_site(db: Database, actor: Actor, site: NewSite) -> int:
             panel_size=site.panel_size,
             partner_organisation_id=org.id,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "site.create",
-            "site",
-            site.code,
-            site_id=row.id,
-            after={
-                "name": site.name,
-                "place": site.place,
-                "region": region,
-                "country": found.code,
-                "panel_size": site.panel_size,
-                "partner": site.partner,
-                **_catchment_audit(site.kind, names),
-            },
-        )
-        return row.id
+        after = {
+            "name": site.name,
+            "place": site.place,
+            "region": region,
+            "country": found.code,
+            "panel_size": site.panel_size,
+            "partner": site.partner,
+            **_catchment_audit(site.kind, names),
+        }
+        return add_site(session, actor, row, after).id
