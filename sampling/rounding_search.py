@@ -9,6 +9,8 @@ and only those are recomputed.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sampling import portable
@@ -47,7 +49,12 @@ def descend(
         seated.append(np.asarray([t for t, _ in panel], dtype=np.int64))
     counts = counts.copy()
     dev = portable.matvec(share, counts) - target
-    share = np.asfortranarray(share)  # columns (panels) read whole; no sums over it below
+    reps = _representatives(share, dev)
+    where = np.full(target.size, -1, dtype=np.int64)
+    where[reps] = np.arange(reps.size)
+    few = _Types(np.asfortranarray(share[reps]), [w[w >= 0] for w in map(where.__getitem__, seated)])
+    every = _Types(np.asfortranarray(share), seated)  # columns (panels) read whole
+    share = every.share
     low = np.clip(-dev, 0.0, None)
     best = (_r9(low.max(initial=0.0)), _r9(dev.max(initial=0.0)), portable.dot(low, low))
     order = np.arange(len(panels))
@@ -56,7 +63,7 @@ def descend(
         held = order[counts > 0]
         sources = held[np.lexsort((held, share[worst, held]))][:_SOURCES]
         sinks = order[np.lexsort((order, -share[worst]))][:_SOURCES]
-        found = _best_move(share, seated, dev, sources, sinks, cap, best)
+        found = _best_move(few, every, dev, reps, sources, sinks, cap, best)
         if found is None:
             break
         a, b, best = found
@@ -66,10 +73,40 @@ def descend(
     return counts
 
 
+class _Types(NamedTuple):
+    """Types x panels shares and, per panel, the types it seats (rows of ``share``)."""
+
+    share: np.ndarray
+    seated: list[np.ndarray]
+
+
+def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
+    """The types, ascending, that hold every extreme: of each set of types with the same
+    shares in every panel, the one furthest below its target and the one furthest above.
+
+    Such types move together: every move adds the same shares to each, and float sums are
+    monotone, so their order by deviation never changes, and their lowest and highest
+    are the extremes of the set after any move, bit for bit. Sets are found by a random
+    sum of the shares, then checked entry by entry (a clash keeps every type).
+    """
+    n = dev.size
+    if n < 2:
+        return np.arange(n)
+    code = portable.matvec(share, 1.0 + np.random.default_rng(0).random(share.shape[1]))
+    order = np.lexsort((np.arange(n), dev, code))
+    code = code[order]
+    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
+    sizes = np.diff(np.append(starts, n))
+    if not np.array_equal(share[order], share[np.repeat(order[starts], sizes)]):
+        return np.arange(n)
+    return np.union1d(order[starts], order[starts + sizes - 1])
+
+
 def _best_move(
-    share: np.ndarray,
-    seated: list[np.ndarray],
+    few: _Types,
+    every: _Types,
     dev: np.ndarray,
+    reps: np.ndarray,
     sources: np.ndarray,
     sinks: np.ndarray,
     cap: float,
@@ -78,10 +115,13 @@ def _best_move(
     """The move (source, sink, its key) that the full search over sources x sinks takes.
 
     Per source, the full search takes the allowed sink first by (drop, rise, squares,
-    sink); a later source replaces it only with a smaller key.
+    sink); a later source replaces it only with a smaller key. The extremes are taken
+    over ``few`` (the types ``reps`` of ``every``, which hold them), the squares over
+    ``every`` type.
     """
-    after = _Extremes(share, seated, dev, sources, sinks)
-    floors = _drop_floors(share, seated, dev, sources, after.sub)
+    share, seated = few
+    after = _Extremes(share, seated, dev[reps], sources, sinks)
+    floors = _drop_floors(share, seated, dev[reps], sources, after.sub)
     short = dev < 0
     found = None
     for a, floor in zip(sources.tolist(), floors, strict=True):
@@ -100,7 +140,8 @@ def _best_move(
         if first > best[:2]:
             continue
         tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        squares = _squares(share, seated, dev, sinks[tied], a, _with(short, seated[a]))
+        rows = _with(short, every.seated[a])
+        squares = _squares(every.share, every.seated, dev, sinks[tied], a, rows)
         pick = min(zip(squares, sinks[tied].tolist(), strict=True))
         key = (first[0], first[1], pick[0])
         if key < best:
