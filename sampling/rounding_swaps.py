@@ -26,7 +26,7 @@ time in ranked order, so a swap found early costs a few dictionary reads.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -63,7 +63,10 @@ class Swaps:
         inv = 1.0 / np.maximum(self.heads, 1)
         self._heads: list[int] = self.heads.tolist()
         self._inv: list[float] = inv.tolist()
-        self._cat_of: list[list[int]] = shape.category_of.tolist()
+        # Tuples and the records below shared with ``like``: few objects for the collector.
+        self._cat_of: list[tuple[int, ...]] = (
+            like._cat_of if like is not None else list(map(tuple, shape.category_of.tolist()))
+        )
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
@@ -71,7 +74,8 @@ class Swaps:
         self._seats: list[dict[int, int]] = []
         self._cats: list[list[int]] = []  # seats per category
         self._homes: list[dict[int, int]] = []  # seats per shared household
-        self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
+        # Per type the panels seating it, ascending: a tuple until a panel is added.
+        self._holding: list[Sequence[int]] = []
         self.index: dict[Composition, int] = {}
         dense: np.ndarray
         if like is None:
@@ -83,13 +87,21 @@ class Swaps:
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
-        self._by_dev = sorted((d, t) for t, d in enumerate(self._dev))
-        self._by_give = sorted(
-            (-(d - i), t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
-        )
-        self._by_take = sorted(
-            (d + i, t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
-        )
+        # The types sorted by each ranking key, built on the first search for a swap.
+        self._ranked = False
+        self._by_dev: list[tuple[float, int]] = []
+        self._by_give: list[tuple[float, int]] = []
+        self._by_take: list[tuple[float, int]] = []
+
+    def _rank(self) -> None:
+        """Sort the types by deviation, by deviation less one seat (negated: the best off
+        giver first) and by deviation plus one seat, ties by type (the same float keys and
+        order as Python's ``sorted`` of (key, type) pairs)."""
+        if self._ranked:
+            return
+        dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
+        self._by_dev, self._by_give, self._by_take = map(_ranking, (dev, -(dev - inv), dev + inv))
+        self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
@@ -109,16 +121,21 @@ class Swaps:
         ends = np.searchsorted(which, np.arange(n + 1)).tolist()
         pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
         for j in range(n):
-            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j])
+            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j], hold=False)
+        by_type = np.argsort(types, kind="stable")  # panels ascending within each type
+        held = which[by_type].tolist()
+        bounds = np.searchsorted(types[by_type], np.arange(self.shape.n_types + 1)).tolist()
+        self._holding = [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
         return dense
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys, self._seats = like._keys[:n], like._seats[:n]
         self._cats, self._homes = like._cats[:n], like._homes[:n]
-        self._holding = list(map(list.copy, like._holding))
+        self._holding = list(like._holding)
         for t in {t for key in like._keys[n:] for t, _ in key}:  # the panels it added
-            del self._holding[t][bisect_left(self._holding[t], n) :]
+            held = self._holding[t]
+            self._holding[t] = tuple(held[: bisect_left(held, n)])
         self.index = {key: k for k, key in enumerate(self._keys)}
         return like._dense
 
@@ -150,6 +167,7 @@ class Swaps:
     def lower_drops(self, budget: int, *, until: float = 0.0) -> int:
         """Swaps that lower the sorted drops lexicographically, until the largest is at most
         ``until`` slots (or ``budget`` swaps, or none helps); returns how many were made."""
+        self._rank()
         made = 0
         while made < budget:
             limit = -until - _SLACK
@@ -161,6 +179,7 @@ class Swaps:
 
     def lower_rises(self, budget: int) -> int:
         """Swaps that lower the largest rise without any new drop; returns how many."""
+        self._rank()
         made = 0
         while made < budget and self._dev:
             top = self._by_dev[-1][0]
@@ -286,13 +305,18 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
+    def _add(
+        self, key: Composition, cats: list[int], homes: dict[int, int], *, hold: bool = True
+    ) -> int:
         """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, under the next number."""
+        and per shared household, under the next number (``hold``: in its types' lists)."""
         k = len(self._keys)
         self.index[key] = k
-        for t, _ in key:
-            self._holding[t].append(k)
+        for t, _ in key if hold else ():
+            held = self._holding[t]
+            if not isinstance(held, list):  # shared: copied before it changes
+                held = self._holding[t] = list(held)
+            held.append(k)
         self._keys.append(key)
         self._seats.append(dict(key))
         self._cats.append(cats)
@@ -340,6 +364,12 @@ class _Budget:
 
     def _possible(self, miss: int) -> bool:
         return any(not bits & miss for bits in self.bounds_seen)
+
+
+def _ranking(keys: np.ndarray) -> list[tuple[float, int]]:
+    """(key, type) pairs sorted by key, then type."""
+    order = np.lexsort((np.arange(keys.size), keys))
+    return list(zip(keys[order].tolist(), order.tolist(), strict=True))
 
 
 def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
