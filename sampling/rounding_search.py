@@ -41,12 +41,7 @@ def descend(
     over all the others. The sum of squared drops is summed in full, in type order as
     before, and only for the candidates that can win (so the same bits, the same moves).
     """
-    share = np.zeros((target.size, len(panels)))
-    seated: list[np.ndarray] = []
-    for j, panel in enumerate(panels):
-        for t, s in panel:
-            share[t, j] = s / type_counts[t]
-        seated.append(np.asarray([t for t, _ in panel], dtype=np.int64))
+    share, seated = _shares(panels, type_counts, target.size)
     counts = counts.copy()
     dev = portable.matvec(share, counts) - target
     reps = _representatives(share, dev)
@@ -71,6 +66,24 @@ def descend(
         counts[a] -= 1
         counts[b] += 1
     return counts
+
+
+def _shares(
+    panels: list[Composition], type_counts: np.ndarray, n_types: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Types x panels: seats / head count (a type listed twice in a panel: its last
+    seats); and per panel the types it lists, in its order."""
+    sizes = [len(p) for p in panels]
+    types = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
+    seats = np.asarray([s for p in panels for _, s in p], dtype=np.int64)
+    cols = np.repeat(np.arange(len(panels)), sizes)
+    share = np.zeros((n_types, len(panels)))
+    if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
+        share[types, cols] = seats / type_counts[types]
+    else:
+        for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
+            share[t, j] = s / type_counts[t]  # in order, so that the last seats stay
+    return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else []
 
 
 class _Types(NamedTuple):
