@@ -47,7 +47,8 @@ def descend(
     reps = _representatives(share, dev)
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
-    few = _Types(np.asfortranarray(share[reps]), [w[w >= 0] for w in map(where.__getitem__, seated)])
+    kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
+    few = _Types(np.asfortranarray(share[reps]), kept)
     every = _Types(np.asfortranarray(share), seated)  # columns (panels) read whole
     share = every.share
     low = np.clip(-dev, 0.0, None)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable
+from sampling import portable, rounding_records
 
 __all__ = ["Swaps"]
 
@@ -58,15 +58,12 @@ class Swaps:
         """``like``: a Swaps built on the same shape and panels, whose records of them are
         taken rather than read again (a panel's records never change; later ones are left)."""
         self.shape = shape
-        n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
         inv = 1.0 / np.maximum(self.heads, 1)
         self._heads: list[int] = self.heads.tolist()
         self._inv: list[float] = inv.tolist()
         # Tuples and the records below shared with ``like``: few objects for the collector.
-        self._cat_of: list[tuple[int, ...]] = (
-            like._cat_of if like is not None else list(map(tuple, shape.category_of.tolist()))
-        )
+        self._cat_of = like._cat_of if like is not None else _Rows(shape.category_of)
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
@@ -77,11 +74,7 @@ class Swaps:
         # Per type the panels seating it, ascending: a tuple until a panel is added.
         self._holding: list[Sequence[int]] = []
         self.index: dict[Composition, int] = {}
-        dense: np.ndarray
-        if like is None:
-            dense = self._read(panels).astype(np.int16 if shape.size < 2**15 else np.int32)
-        else:
-            dense = self._take(like, len(panels))
+        dense = self._read(panels) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
@@ -100,33 +93,17 @@ class Swaps:
         if self._ranked:
             return
         dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
-        self._by_dev, self._by_give, self._by_take = map(_ranking, (dev, -(dev - inv), dev + inv))
+        keys = (dev, -(dev - inv), dev + inv)
+        self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
-        dense = _dense(panels, self.shape.n_types)
-        which, types = np.nonzero(dense)  # row by row, types ascending
-        seats = dense[which, types]
-        n, width = len(panels), len(self._lo)
-        cats = np.zeros(n * width)
-        for column in self.shape.category_of[types].T:  # sums of small integers: exact
-            cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
-        rows = np.rint(cats).astype(np.int64).reshape(n, width).tolist()
-        homes: list[dict[int, int]] = [{} for _ in range(n)]
-        home_of = self.shape.home_of[types]
-        shared = np.flatnonzero(home_of >= 0)
-        for j, h, s in zip(*(x[shared].tolist() for x in (which, home_of, seats)), strict=True):
-            homes[j][h] = homes[j].get(h, 0) + s
-        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
-        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
-        for j in range(n):
-            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j], hold=False)
-        by_type = np.argsort(types, kind="stable")  # panels ascending within each type
-        held = which[by_type].tolist()
-        bounds = np.searchsorted(types[by_type], np.arange(self.shape.n_types + 1)).tolist()
-        self._holding = [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
-        return dense
+        read = rounding_records.read_records(panels, self.shape)
+        self._keys, self._seats, self._holding = read.keys, read.seats, read.holding
+        self._cats, self._homes = read.cats, read.homes
+        self.index = {key: k for k, key in enumerate(read.keys)}
+        return read.dense
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
@@ -305,14 +282,12 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(
-        self, key: Composition, cats: list[int], homes: dict[int, int], *, hold: bool = True
-    ) -> int:
+    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
         """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, under the next number (``hold``: in its types' lists)."""
+        and per shared household, under the next number."""
         k = len(self._keys)
         self.index[key] = k
-        for t, _ in key if hold else ():
+        for t, _ in key:
             held = self._holding[t]
             if not isinstance(held, list):  # shared: copied before it changes
                 held = self._holding[t] = list(held)
@@ -334,6 +309,18 @@ class Swaps:
             del ranking[bisect_left(ranking, (before, t))]
             insort(ranking, (after, t))
         self._dev[t] = value
+
+
+class _Rows(dict[int, tuple[int, ...]]):
+    """Rows of an integer array as tuples, each made on its first read."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        super().__init__()
+        self.array = array
+
+    def __missing__(self, row: int) -> tuple[int, ...]:
+        value = self[row] = tuple(self.array[row].tolist())
+        return value
 
 
 class _Budget:
@@ -364,26 +351,6 @@ class _Budget:
 
     def _possible(self, miss: int) -> bool:
         return any(not bits & miss for bits in self.bounds_seen)
-
-
-def _ranking(keys: np.ndarray) -> list[tuple[float, int]]:
-    """(key, type) pairs sorted by key, then type."""
-    order = np.lexsort((np.arange(keys.size), keys))
-    return list(zip(keys[order].tolist(), order.tolist(), strict=True))
-
-
-def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
-    """Panels x types: the seats (a type listed twice in a panel: its last seats)."""
-    dense = np.zeros((len(panels), n_types), dtype=np.int64)
-    rows = np.repeat(np.arange(len(panels)), [len(p) for p in panels])
-    cols = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
-    if np.all((np.diff(cols) > 0) | (np.diff(rows) > 0)):  # types ascending in each panel
-        dense[rows, cols] = [s for p in panels for _, s in p]
-        return dense
-    for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
-        for t, s in panel:
-            dense[j, t] = s
-    return dense
 
 
 def _moved(key: Composition, u: int, t: int) -> Composition:

@@ -1,0 +1,119 @@
+"""What the swaps (``sampling.rounding_swaps``) know of their starting panels, read at once.
+
+Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
+dict, its seats per category and per shared household; per type: the panels seating it,
+ascending (a tuple: immutable, so a second ``Swaps`` can share it, and ignored by the
+garbage collector); and the panels x types seats matrix. The records are the ones that
+recording the panels one after another gave, built with numpy from flat arrays; panels
+already in canonical form (tuples of ``(int, int)`` tuples, types ascending, seats
+positive) are kept as their own keys rather than copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+
+from quotas.polytope import PanelShape
+
+__all__ = ["Records", "ranking", "read_records"]
+
+Composition = tuple[tuple[int, int], ...]
+
+
+@dataclass
+class Records:
+    """The starting panels' records (see the module docstring)."""
+
+    keys: list[Composition]
+    seats: list[dict[int, int]]
+    cats: list[list[int]]  # seats per category
+    homes: list[dict[int, int]]  # seats per shared household
+    holding: list[Sequence[int]]  # per type the panels seating it, ascending
+    dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
+
+
+def read_records(panels: list[Composition], shape: PanelShape) -> Records:
+    """The records of ``panels`` (a type listed twice in a panel: its last seats)."""
+    n, n_types = len(panels), shape.n_types
+    flat = list(chain.from_iterable(panels))
+    listed, numbers = [t for t, _ in flat], [s for _, s in flat]
+    seats = np.asarray(numbers, dtype=np.int64)
+    which = np.repeat(np.arange(n), list(map(len, panels)))
+    types = np.asarray(listed, dtype=np.int64)
+    dense = np.zeros((n, n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
+    ascending = bool(np.all((np.diff(types) > 0) | (np.diff(which) > 0)))
+    if ascending:
+        dense[which, types] = seats
+    else:
+        for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
+            for t, s in panel:
+                dense[j, t] = s
+    if ascending and seats.min(initial=1) > 0 and _plain(panels, flat, listed + numbers):
+        keys = list(panels)
+    else:
+        which, types = np.nonzero(dense)  # row by row, types ascending
+        seats = dense[which, types].astype(np.int64)
+        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        keys = [tuple(pairs[ends[j] : ends[j + 1]]) for j in range(n)]
+    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
+    held = which[by_type].tolist()
+    bounds = np.searchsorted(types[by_type], np.arange(n_types + 1)).tolist()
+    holding = [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+    return Records(
+        keys=keys,
+        seats=[dict(key) for key in keys],
+        cats=_categories(shape, which, types, seats, n),
+        homes=_households(shape, which, types, seats, n),
+        holding=holding,
+        dense=dense,
+    )
+
+
+def ranking(keys: np.ndarray) -> list[tuple[float, int]]:
+    """(key, type) pairs sorted by key, then type (as Python's ``sorted`` of the pairs)."""
+    order = np.lexsort((np.arange(keys.size), keys))
+    return list(zip(keys[order].tolist(), order.tolist(), strict=True))
+
+
+def _plain(panels: list[Composition], flat: list[tuple[int, int]], numbers: list[int]) -> bool:
+    """Whether the panels are tuples of (int, int) tuples (not lists, not numpy numbers)."""
+    return (
+        set(map(type, panels)) <= {tuple}
+        and set(map(type, flat)) <= {tuple}
+        and set(map(type, numbers)) <= {int}
+    )
+
+
+def _categories(
+    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
+) -> list[list[int]]:
+    """Per panel the seats per category (sums of small integers: exact)."""
+    width = shape.lo.size
+    cats = np.zeros(n * width)
+    for column in shape.category_of[types].T:
+        cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
+    return np.rint(cats).astype(np.int64).reshape(n, width).tolist()
+
+
+def _households(
+    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
+) -> list[dict[int, int]]:
+    """Per panel the seats per shared household that it seats."""
+    home = shape.home_of[types]
+    shared = np.flatnonzero(home >= 0)
+    which, home, seats = which[shared], home[shared], seats[shared]
+    homes: list[dict[int, int]] = [{} for _ in range(n)]
+    key = which * max(len(shape.households), 1) + home
+    if np.bincount(key).max(initial=0) <= 1:  # each household once per panel: no sums
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        h, s = home.tolist(), seats.tolist()
+        parts = [slice(ends[j], ends[j + 1]) for j in range(n)]
+        return [dict(zip(h[part], s[part], strict=True)) for part in parts]
+    for j, h, s in zip(which.tolist(), home.tolist(), seats.tolist(), strict=True):
+        homes[j][h] = homes[j].get(h, 0) + s
+    return homes
