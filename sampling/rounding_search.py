@@ -136,7 +136,6 @@ def _best_move(
     share, seated = few
     after = _Extremes(share, seated, dev[reps], sources, sinks)
     floors = _drop_floors(share, seated, dev[reps], sources, after.sub)
-    short = dev < 0
     found = None
     for a, floor in zip(sources.tolist(), floors, strict=True):
         if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
@@ -154,8 +153,7 @@ def _best_move(
         if first > best[:2]:
             continue
         tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        rows = _with(short, every.seated[a])
-        squares = _squares(every.share, every.seated, dev, sinks[tied], a, rows)
+        squares = _squares(every.share, every.seated, dev, sinks[tied], a)
         pick = min(zip(squares, sinks[tied].tolist(), strict=True))
         key = (first[0], first[1], pick[0])
         if key < best:
@@ -304,39 +302,22 @@ def _drop_floors(
     return floors
 
 
-def _with(mask: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The positions true in ``mask`` or listed in ``rows``, in order."""
-    mask = mask.copy()
-    mask[rows] = True
-    return np.flatnonzero(mask)
-
-
 def _squares(
-    share: np.ndarray,
-    seated: list[np.ndarray],
-    dev: np.ndarray,
-    sinks: np.ndarray,
-    a: int,
-    rows: np.ndarray,
+    share: np.ndarray, seated: list[np.ndarray], dev: np.ndarray, sinks: np.ndarray, a: int
 ) -> list[float]:
     """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
 
     Summed down the columns of a (types x sinks) array, at least two wide, as the full
-    search did: numpy adds down axis 0 one type after another. ``rows`` (in type order)
-    holds every type short now or seated by ``a``; the types left out have no drop after
-    the move (a sink only adds) and would add exact zeros. A type's value is
+    search did: numpy adds down axis 0 one type after another. A type's value is
     ``dev + share_b - share_a`` summed in that order; a share of 0 adds nothing, exactly,
     so only the types of a sink and of ``a`` are touched.
     """
     cols = np.concatenate([sinks, sinks[:1]])
-    moved = np.repeat(dev[rows][:, None], cols.size, axis=1)
-    for c, b in enumerate(cols.tolist() if rows.size else []):
-        types = seated[b]
-        at = np.minimum(np.searchsorted(rows, types), rows.size - 1)
-        hit = rows[at] == types
-        moved[at[hit], c] += share[types[hit], b]
+    moved = np.repeat(dev[:, None], cols.size, axis=1)
+    for c, b in enumerate(cols.tolist()):
+        moved[seated[b], c] += share[seated[b], b]
     mine = seated[a]
-    moved[np.searchsorted(rows, mine)] -= share[mine, a][:, None]
+    moved[mine] -= share[mine, a][:, None]
     low = np.clip(-moved, 0.0, None)
     return (low * low).sum(axis=0)[: sinks.size].tolist()
 
