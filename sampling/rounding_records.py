@@ -19,7 +19,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "ranking", "read_records"]
+__all__ = ["Records", "bits", "ranking", "read_records"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -33,6 +33,8 @@ class Records:
     cats: list[list[int]]  # seats per category
     homes: list[dict[int, int]]  # seats per shared household
     holding: list[Sequence[int]]  # per type the panels seating it, ascending
+    full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
+    least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
 
 
@@ -64,14 +66,23 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     held = which[by_type].tolist()
     bounds = np.searchsorted(types[by_type], np.arange(n_types + 1)).tolist()
     holding = [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+    cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,
         seats=[dict(key) for key in keys],
-        cats=_categories(shape, which, types, seats, n),
+        cats=cats.tolist(),
         homes=_households(shape, which, types, seats, n),
         holding=holding,
+        full=bits(cats >= shape.hi),
+        least=bits(cats <= shape.lo),
         dense=dense,
     )
+
+
+def bits(rows: np.ndarray) -> list[int]:
+    """Each row of a boolean matrix as an integer: bit c set where column c is true."""
+    packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:
@@ -91,13 +102,13 @@ def _plain(panels: list[Composition], flat: list[tuple[int, int]], numbers: list
 
 def _categories(
     shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
-) -> list[list[int]]:
-    """Per panel the seats per category (sums of small integers: exact)."""
+) -> np.ndarray:
+    """Panels x categories: the seats (sums of small integers: exact)."""
     width = shape.lo.size
     cats = np.zeros(n * width)
     for column in shape.category_of[types].T:
         cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
-    return np.rint(cats).astype(np.int64).reshape(n, width).tolist()
+    return np.rint(cats).astype(np.int64).reshape(n, width)
 
 
 def _households(

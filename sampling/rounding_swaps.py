@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -36,6 +37,7 @@ from sampling import portable, rounding_records
 __all__ = ["Swaps"]
 
 Composition = tuple[tuple[int, int], ...]
+_V = TypeVar("_V")
 
 _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
@@ -63,7 +65,15 @@ class Swaps:
         self._heads: list[int] = self.heads.tolist()
         self._inv: list[float] = inv.tolist()
         # Tuples and the records below shared with ``like``: few objects for the collector.
-        self._cat_of = like._cat_of if like is not None else _Rows(shape.category_of)
+        cat_of = shape.category_of
+        self._cat_of: dict[int, tuple[int, ...]] = (
+            like._cat_of if like is not None else _Rows(lambda t: tuple(cat_of[t].tolist()))
+        )
+        # A type's categories as bits (1 << category): categories of different features
+        # differ, so two types differ on a feature where one's category is not the other's.
+        self._mask: dict[int, int] = (
+            like._mask if like is not None else _Rows(lambda t: sum(1 << c for c in cat_of[t]))
+        )
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
@@ -71,6 +81,8 @@ class Swaps:
         self._seats: list[dict[int, int]] = []
         self._cats: list[list[int]] = []  # seats per category
         self._homes: list[dict[int, int]] = []  # seats per shared household
+        self._full: list[int] = []  # categories at their maximum, as bits
+        self._least: list[int] = []  # categories at their minimum, as bits
         # Per type the panels seating it, ascending: a tuple until a panel is added.
         self._holding: list[Sequence[int]] = []
         self.index: dict[Composition, int] = {}
@@ -102,6 +114,7 @@ class Swaps:
         read = rounding_records.read_records(panels, self.shape)
         self._keys, self._seats, self._holding = read.keys, read.seats, read.holding
         self._cats, self._homes = read.cats, read.homes
+        self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
         return read.dense
 
@@ -109,6 +122,7 @@ class Swaps:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys, self._seats = like._keys[:n], like._seats[:n]
         self._cats, self._homes = like._cats[:n], like._homes[:n]
+        self._full, self._least = like._full[:n], like._least[:n]
         self._holding = list(like._holding)
         for t in {t for key in like._keys[n:] for t, _ in key}:  # the panels it added
             held = self._holding[t]
@@ -225,22 +239,14 @@ class Swaps:
         return False
 
     def _miss(self, x: int, other: int) -> int:
-        """Bit f set where type x's category of feature f is not ``other``'s."""
-        bits = 0
-        for f, (a, b) in enumerate(zip(self._cat_of[x], self._cat_of[other], strict=True)):
-            if a != b:
-                bits |= 1 << f
-        return bits
+        """The categories of ``other`` (bits) that type x does not share."""
+        return self._mask[other] & ~self._mask[x]
 
     def _bound(self, j: int, other: int, *, giving: bool) -> int:
-        """Bit f set where, in panel j, ``other``'s category of feature f is full (it takes
-        the seat: ``giving`` to it) or at its minimum (it gives the seat): there the type
-        swapping with it must share that category."""
-        cats, bits = self._cats[j], 0
-        for f, c in enumerate(self._cat_of[other]):
-            if cats[c] >= self._hi[c] if giving else cats[c] <= self._lo[c]:
-                bits |= 1 << f
-        return bits
+        """The categories of ``other`` (bits) that are full in panel j (it takes the seat:
+        ``giving`` to it) or at their minimum (it gives the seat): the type swapping with
+        it must share them."""
+        return (self._full[j] if giving else self._least[j]) & self._mask[other]
 
     def _bounds(self, t: int, *, giving: bool) -> set[int]:
         """The distinct ``_bound`` of the panels in use with room for type t."""
@@ -251,10 +257,9 @@ class Swaps:
     def _fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from type u to type t keeps every rule (u has
         a seat there and t room, checked by the caller)."""
-        cats, lo, hi = self._cats[j], self._lo, self._hi
-        for cu, ct in zip(self._cat_of[u], self._cat_of[t], strict=True):
-            if cu != ct and (cats[cu] <= lo[cu] or cats[ct] >= hi[ct]):
-                return False
+        mu, mt = self._mask[u], self._mask[t]
+        if self._least[j] & mu & ~mt or self._full[j] & mt & ~mu:
+            return False  # u's category at its minimum or t's full, where they differ
         home = self._home_of[t]
         return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
 
@@ -264,14 +269,19 @@ class Swaps:
         k = self.index.get(key)
         if k is None:
             cats, homes = list(self._cats[j]), dict(self._homes[j])
+            full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
                 cats[c] -= 1
             for c in self._cat_of[t]:
                 cats[c] += 1
+            for c in (*self._cat_of[u], *self._cat_of[t]):
+                bit = 1 << c
+                full = full | bit if cats[c] >= self._hi[c] else full & ~bit
+                least = least | bit if cats[c] <= self._lo[c] else least & ~bit
             for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
                 if home >= 0:
                     homes[home] = homes.get(home, 0) + step
-            k = self._add(key, cats, homes)
+            k = self._add(key, cats, homes, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
         if not self.counts[j]:
@@ -282,9 +292,11 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
+    def _add(
+        self, key: Composition, cats: list[int], homes: dict[int, int], full: int, least: int
+    ) -> int:
         """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, under the next number."""
+        and per shared household, its full and least categories, under the next number."""
         k = len(self._keys)
         self.index[key] = k
         for t, _ in key:
@@ -296,6 +308,8 @@ class Swaps:
         self._seats.append(dict(key))
         self._cats.append(cats)
         self._homes.append(homes)
+        self._full.append(full)
+        self._least.append(least)
         return k
 
     def _set(self, t: int, value: float) -> None:
@@ -311,15 +325,15 @@ class Swaps:
         self._dev[t] = value
 
 
-class _Rows(dict[int, tuple[int, ...]]):
-    """Rows of an integer array as tuples, each made on its first read."""
+class _Rows(dict[int, _V]):
+    """A value per type, each computed on its first read."""
 
-    def __init__(self, array: np.ndarray) -> None:
+    def __init__(self, compute: Callable[[int], _V]) -> None:
         super().__init__()
-        self.array = array
+        self.compute = compute
 
-    def __missing__(self, row: int) -> tuple[int, ...]:
-        value = self[row] = tuple(self.array[row].tolist())
+    def __missing__(self, t: int) -> _V:
+        value = self[t] = self.compute(t)
         return value
 
 
