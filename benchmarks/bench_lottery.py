@@ -41,7 +41,9 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -58,8 +60,10 @@ from sampling.rounding import round_counts
 from synthetic_data.instances import benchmark_instance
 
 SIZES = (1_000, 10_000, 100_000)
+LEXIMIN = Algorithm.LEXIMIN
 STEADY = 0.2  # CPU seconds: a shorter rounding is timed as the mean of repeats
 DEFAULT = ("two_features", "small", "tight", "sf_e_like", "medium")
+T = TypeVar("T")
 
 
 def load(family: str) -> tuple[Pool, QuotaTable, int]:
@@ -97,36 +101,43 @@ def old_rounding(dist: Distribution, m: int) -> tuple[float, float, float]:
     return float(max(0.0, -dev.min())), float(max(0.0, dev.max())), seconds
 
 
-def rounded(
-    pool: Pool, quotas: QuotaTable, size: int, dist: Distribution, m: int
-) -> tuple[Lottery, float]:
-    """The pipeline's rounding and its CPU seconds: one run, or the mean of as many as
-    make ``STEADY`` seconds when one is shorter (a few milliseconds are mostly noise)."""
+def steady(run: Callable[[], T]) -> tuple[T, float]:
+    """``run()``'s result and CPU seconds: one run, or the mean of as many as make
+    ``STEADY`` seconds when one is shorter (a few milliseconds are mostly noise). Each run
+    starts after ``gc.collect()``."""
     runs, spent = 0, 0.0
     while runs == 0 or (spent < STEADY and runs < 50):
         gc.collect()
         start = time.process_time()
-        shape = PanelShape.of(pool, quotas, size)
-        lottery = round_to_lottery(dist, m, shape=shape)
+        result = run()
         spent += time.process_time() - start
         runs += 1
-    return lottery, spent / runs
+    return result, spent / runs
+
+
+def selected(pool: Pool, quotas: QuotaTable, size: int) -> tuple[Distribution, float]:
+    """The LEXIMIN selection (seed 0) and its CPU seconds, timed as the rounding is."""
+    return steady(lambda: select_distribution(pool, quotas, size, algorithm=LEXIMIN, seed=0))
+
+
+def rounded(
+    pool: Pool, quotas: QuotaTable, size: int, dist: Distribution, m: int
+) -> tuple[Lottery, float]:
+    """The pipeline's rounding (the polytope built inside) and its CPU seconds."""
+    return steady(lambda: round_to_lottery(dist, m, shape=PanelShape.of(pool, quotas, size)))
 
 
 def main(families: list[str]) -> None:
     header = (
-        f"{'family':<13}{'types':>7}{'sel s':>7}{'m':>8}{'old drop':>9}{'old rise':>9}"
-        f"{'old s':>7}{'drop':>7}{'rise':>7}{'floor':>7}{'added':>6}{'method':>16}"
-        f"{'s':>7}{'% sel':>7}"
+        f"{'family':<13}{'types':>7}{'sel ms':>9}{'m':>8}{'old drop':>9}{'old rise':>9}"
+        f"{'old ms':>8}{'drop':>7}{'rise':>7}{'floor':>7}{'added':>6}{'method':>16}"
+        f"{'ms':>8}{'% sel':>7}"
     )
     print(header)
     print("-" * len(header))
     for family in families:
         pool, quotas, size = load(family)
-        gc.collect()
-        start = time.process_time()
-        dist = select_distribution(pool, quotas, size, algorithm=Algorithm.LEXIMIN, seed=0)
-        selection = time.process_time() - start
+        dist, selection = selected(pool, quotas, size)
         for m in SIZES:
             gc.collect()
             old_drop, old_rise, old_s = old_rounding(dist, m)
@@ -134,10 +145,10 @@ def main(families: list[str]) -> None:
             r = lottery.rounding
             assert r is not None
             print(
-                f"{family:<13}{pool.type_counts.size:>7}{selection:>7.1f}{m:>8}"
-                f"{old_drop:>9.3f}{old_rise:>9.3f}{old_s:>7.2f}{r.max_drop * m:>7.3f}"
+                f"{family:<13}{pool.type_counts.size:>7}{1000 * selection:>9.1f}{m:>8}"
+                f"{old_drop:>9.3f}{old_rise:>9.3f}{1000 * old_s:>8.1f}{r.max_drop * m:>7.3f}"
                 f"{r.max_rise * m:>7.3f}{r.drop_floor * m:>7.3f}{r.added:>6}{r.method:>16}"
-                f"{seconds:>7.2f}{100 * seconds / selection:>7.1f}"
+                f"{1000 * seconds:>8.1f}{100 * seconds / selection:>7.1f}"
             )
 
 

@@ -65,7 +65,9 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     by_type = np.argsort(types, kind="stable")  # panels ascending within each type
     held = which[by_type].tolist()
     bounds = np.searchsorted(types[by_type], np.arange(n_types + 1)).tolist()
-    holding = [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+    holding: list[Sequence[int]] = [
+        tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])
+    ]
     cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,

@@ -106,7 +106,8 @@ def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
     n = dev.size
     if n < 2:
         return np.arange(n)
-    code = portable.matvec(share, 1.0 + np.random.default_rng(0).random(share.shape[1]))
+    mix: np.ndarray = 1.0 + np.random.default_rng(0).random(size=share.shape[1])
+    code = portable.matvec(share, mix)
     order = np.lexsort((np.arange(n), dev, code))
     code = code[order]
     starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
