@@ -106,7 +106,7 @@ def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
     n = dev.size
     if n < 2:
         return np.arange(n)
-    mix: np.ndarray = 1.0 + np.random.default_rng(0).random(size=share.shape[1])
+    mix = np.random.default_rng(0).uniform(1.0, 2.0, size=int(share.shape[1]))
     code = portable.matvec(share, mix)
     order = np.lexsort((np.arange(n), dev, code))
     code = code[order]
