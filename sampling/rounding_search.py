@@ -108,11 +108,13 @@ def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
         return np.arange(n)
     mix = np.random.default_rng(0).uniform(1.0, 2.0, size=int(share.shape[1]))
     code = portable.matvec(share, mix)
-    order = np.lexsort((np.arange(n), dev, code))
+    order = np.lexsort((dev, code))  # stable: ties by type
     code = code[order]
     starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
     sizes = np.diff(np.append(starts, n))
-    if not np.array_equal(share[order], share[np.repeat(order[starts], sizes)]):
+    joined = np.flatnonzero(np.repeat(sizes > 1, sizes))  # positions in sets of two or more
+    first = np.repeat(order[starts], sizes)[joined]
+    if not np.array_equal(share[order[joined]], share[first]):
         return np.arange(n)
     return np.union1d(order[starts], order[starts + sizes - 1])
 
