@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling import portable, rounding_search
+from sampling import portable, rounding_extremes, rounding_search
 from sampling.rounding_search import _SOURCES, MOVES, Composition, descend
 
 
@@ -102,7 +102,7 @@ def instance(
     n_types=st.integers(1, 14),
     n_panels=st.integers(1, 55),
     m=st.sampled_from([1, 7, 40, 300]),
-    depth=st.sampled_from([1, 2, 3, rounding_search._DEPTH]),
+    depth=st.sampled_from([1, 2, 3, rounding_extremes._DEPTH]),
 )
 def test_descend_equals_the_full_search(
     seed: int, n_types: int, n_panels: int, m: int, depth: int
@@ -111,7 +111,7 @@ def test_descend_equals_the_full_search(
     panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rounding_search, "_DEPTH", depth)
+        patch.setattr(rounding_extremes, "_DEPTH", depth)
         got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
@@ -147,7 +147,7 @@ def with_twins(
     n_types=st.integers(1, 10),
     n_panels=st.integers(1, 40),
     m=st.sampled_from([1, 7, 40, 300]),
-    depth=st.sampled_from([1, 2, rounding_search._DEPTH]),
+    depth=st.sampled_from([1, 2, rounding_extremes._DEPTH]),
 )
 def test_types_seated_alike_move_as_one(
     seed: int, n_types: int, n_panels: int, m: int, depth: int
@@ -157,7 +157,7 @@ def test_types_seated_alike_move_as_one(
     panels, counts, target, type_counts, cap = with_twins(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rounding_search, "_DEPTH", depth)
+        patch.setattr(rounding_extremes, "_DEPTH", depth)
         got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
 
