@@ -15,10 +15,12 @@ import numpy as np
 
 from sampling import portable
 from sampling.rounding_extremes import Extremes
+from sampling.rounding_squares import Squares, SquaresNow
 
 __all__ = ["MOVES", "descend"]
 
 Composition = tuple[tuple[int, int], ...]
+Key = tuple[float, float, Squares]  # largest drop, largest rise (rounded), squared drops
 
 MOVES = 3000  # local-search moves at most
 _SOURCES = 40  # panels tried as source and as destination of a slot per move
@@ -48,11 +50,16 @@ def descend(
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few = _Types(np.asfortranarray(share[reps]), kept)
-    every = _Types(np.asfortranarray(share), seated)  # columns (panels) read whole
+    few = _Types(np.asfortranarray(share[reps]), kept, kept)
+    once = [np.unique(s) for s in seated]
+    every = _Types(np.asfortranarray(share), seated, once)  # columns (panels) read whole
     share = every.share
     low = np.clip(-dev, 0.0, None)
-    best = (_r9(low.max(initial=0.0)), _r9(dev.max(initial=0.0)), portable.dot(low, low))
+    best = (
+        _r9(low.max(initial=0.0)),
+        _r9(dev.max(initial=0.0)),
+        Squares.known(portable.dot(low, low)),
+    )
     order = np.arange(len(panels))
     for _ in range(moves):
         worst = int(np.argmin(dev))
@@ -88,10 +95,12 @@ def _shares(
 
 
 class _Types(NamedTuple):
-    """Types x panels shares and, per panel, the types it seats (rows of ``share``)."""
+    """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
+    listed and without repeats."""
 
     share: np.ndarray
     seated: list[np.ndarray]
+    once: list[np.ndarray]
 
 
 def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
@@ -127,8 +136,8 @@ def _best_move(
     sources: np.ndarray,
     sinks: np.ndarray,
     cap: float,
-    best: tuple[float, float, float],
-) -> tuple[int, int, tuple[float, float, float]] | None:
+    best: Key,
+) -> tuple[int, int, Key] | None:
     """The move (source, sink, its key) that the full search over sources x sinks takes.
 
     Per source, the full search takes the allowed sink first by (drop, rise, squares,
@@ -136,9 +145,10 @@ def _best_move(
     over ``few`` (the types ``reps`` of ``every``, which hold them), the squares over
     ``every`` type.
     """
-    share, seated = few
+    share, seated, _ = few
     after = Extremes(share, seated, dev[reps], sources, sinks)
     floors = _drop_floors(share, seated, dev[reps], sources, after.sub)
+    squares = None
     found = None
     for a, floor in zip(sources.tolist(), floors, strict=True):
         if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
@@ -156,11 +166,11 @@ def _best_move(
         if first > best[:2]:
             continue
         tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        squares = _squares(every.share, every.seated, dev, sinks[tied], a)
-        pick = min(zip(squares, sinks[tied].tolist(), strict=True))
-        key = (first[0], first[1], pick[0])
-        if key < best:
-            best, found = key, (a, pick[1], key)
+        squares = squares or SquaresNow(every.share, every.seated, every.once, dev)
+        b, sum_b = squares.smallest(a, sinks[tied])
+        if first < best[:2] or sum_b.below(best[2]):  # (first == best[:2] here)
+            best = (first[0], first[1], sum_b)
+            found = (a, b, best)
     return found
 
 
@@ -186,26 +196,6 @@ def _drop_floors(
         drop = max(base, float(-(ceiling[rows] - share[rows, a]).min(initial=np.inf)))
         floors.append(float(np.round(max(drop, 0.0), 9)))
     return floors
-
-
-def _squares(
-    share: np.ndarray, seated: list[np.ndarray], dev: np.ndarray, sinks: np.ndarray, a: int
-) -> list[float]:
-    """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
-
-    Summed down the columns of a (types x sinks) array, at least two wide, as the full
-    search did: numpy adds down axis 0 one type after another. A type's value is
-    ``dev + share_b - share_a`` summed in that order; a share of 0 adds nothing, exactly,
-    so only the types of a sink and of ``a`` are touched.
-    """
-    cols = np.concatenate([sinks, sinks[:1]])
-    moved = np.repeat(dev[:, None], cols.size, axis=1)
-    for c, b in enumerate(cols.tolist()):
-        moved[seated[b], c] += share[seated[b], b]
-    mine = seated[a]
-    moved[mine] -= share[mine, a][:, None]
-    low = np.clip(-moved, 0.0, None)
-    return (low * low).sum(axis=0)[: sinks.size].tolist()
 
 
 def _r9(value: float) -> float:
