@@ -77,7 +77,9 @@ class SquaresNow:
             for i, value in zip(maybe, exact, strict=True):
                 options[i] = Squares.known(value)
         # One left: every other's sum is above its bound, which is above this one's sum.
-        i = maybe[0] if len(maybe) == 1 else min(maybe, key=lambda i: (options[i].value(), sinks[i]))
+        i = maybe[0]
+        if len(maybe) > 1:
+            i = min(maybe, key=lambda i: (options[i].value(), sinks[i]))
         return int(sinks[i]), options[i]
 
     def _after(self, a: int, sinks: np.ndarray) -> list[Squares]:
