@@ -193,20 +193,24 @@ class Swaps:
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
-        need: dict[int, int] = {}  # per panel with room for t: features where t's is full
+        need: dict[int, int] = {}  # per panel with room for t: t's categories full there
         scan = _Budget(lambda: self._bounds(t, giving=True))
+        mask, least, most, holding = self._mask, self._least, self._full, self._holding
+        mine = mask[t]
         for i in range(end):
             u = ranking[i][1]
             if u == t:
                 continue
-            miss = self._miss(u, t)
-            for j in self._holding[u]:
+            theirs = mask[u]
+            # Where they differ, t's category must not be full, u's not at its minimum.
+            miss, give = mine & ~theirs, theirs & ~mine
+            for j in holding[u]:
                 bits = need.get(j)
                 if bits is None:
                     if not counts[j] or seats[j].get(t, 0) >= full:
                         continue
-                    bits = need[j] = self._bound(j, t, giving=True)
-                if not bits & miss and self._fits(j, u, t):
+                    bits = need[j] = most[j] & mine
+                if not bits & miss and not least[j] & give and self._home_fits(j, u, t):
                     self._swap(j, u, t)
                     return True
             if scan.spent(miss):
@@ -224,14 +228,24 @@ class Swaps:
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        scan = _Budget(lambda: {bits for _, bits in need})
+        distinct = {bits for _, bits in need}
+        scan = _Budget(lambda: distinct)
+        mask, most = self._mask, self._full
+        mine = mask[u]
         for i in range(end):
             t = ranking[i][1]
             if t == u:
                 continue
-            full, miss = heads[t], self._miss(t, u)
-            for j, bits in need:
-                if not bits & miss and seats[j].get(t, 0) < full and self._fits(j, u, t):
+            full, theirs = heads[t], mask[t]
+            # Where they differ, u's category must not be at its minimum, t's not full.
+            miss, take = mine & ~theirs, theirs & ~mine
+            for j, bits in need if any(not bits & miss for bits in distinct) else ():
+                if (
+                    not bits & miss
+                    and not most[j] & take
+                    and seats[j].get(t, 0) < full
+                    and self._home_fits(j, u, t)
+                ):
                     self._swap(j, u, t)
                     return True
             if scan.spent(miss):
@@ -254,12 +268,8 @@ class Swaps:
         rows = [j for j in self._live if seats[j].get(t, 0) < full]
         return {self._bound(j, t, giving=giving) for j in rows}
 
-    def _fits(self, j: int, u: int, t: int) -> bool:
-        """Whether panel j with a seat moved from type u to type t keeps every rule (u has
-        a seat there and t room, checked by the caller)."""
-        mu, mt = self._mask[u], self._mask[t]
-        if self._least[j] & mu & ~mt or self._full[j] & mt & ~mu:
-            return False  # u's category at its minimum or t's full, where they differ
+    def _home_fits(self, j: int, u: int, t: int) -> bool:
+        """Whether panel j with a seat moved from u to t seats one of t's household at most."""
         home = self._home_of[t]
         return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
 
