@@ -4,7 +4,9 @@ Used by ``sampling.rounding_ip`` (step 2 there). Each candidate move's key (larg
 largest rise, sum of squared drops, in slots) is the one a search recomputing every type
 for every candidate would find, bit for bit (``tests/sampling/test_descend.py`` keeps
 that search as the reference), but a move changes only the types its two panels seat,
-and only those are recomputed.
+and only those are recomputed: the extremes over one type per end of each set of types
+seated alike (``sampling.rounding_extremes``), the squared drops as an estimate with a
+proven bound, summed in full only where two bounds overlap (``sampling.rounding_squares``).
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ def descend(
 
     A move changes only the types of its two panels: the largest drop and rise of every
     candidate are the extremes over the types the candidate panels seat and one extreme
-    over all the others. The sum of squared drops is summed in full, in type order as
-    before, and only for the candidates that can win (so the same bits, the same moves).
+    over all the others, and of the types with the same shares in every panel only the
+    lowest and the highest can hold them (``_representatives``). The sum of squared drops
+    is estimated from the changed types and summed in full, in type order as before, only
+    where the estimates cannot decide (so the same bits, the same moves).
     """
     share, seated = _shares(panels, type_counts, target.size)
     counts = counts.copy()
