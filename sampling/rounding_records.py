@@ -1,12 +1,12 @@
 """What the swaps (``sampling.rounding_swaps``) know of their starting panels, read at once.
 
 Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
-dict, its seats per category and per shared household; per type: the panels seating it,
-ascending (a tuple: immutable, so a second ``Swaps`` can share it, and ignored by the
-garbage collector); and the panels x types seats matrix. The records are the ones that
-recording the panels one after another gave, built with numpy from flat arrays; panels
-already in canonical form (tuples of ``(int, int)`` tuples, types ascending, seats
-positive) are kept as their own keys rather than copied.
+dict, its seats per category and per shared household, its categories at their maximum
+and minimum as bits; the panels x types seats matrix; and per type the panels in use
+seating it, ascending (``holding``: tuples, which the garbage collector leaves alone).
+The records are the ones that recording the panels one after another gave, built with
+numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
+tuples, types ascending, seats positive) are kept as their own keys rather than copied.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "bits", "ranking", "read_records"]
+__all__ = ["Records", "bits", "holding", "ranking", "read_records"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -32,7 +32,6 @@ class Records:
     seats: list[dict[int, int]]
     cats: list[list[int]]  # seats per category
     homes: list[dict[int, int]]  # seats per shared household
-    holding: list[Sequence[int]]  # per type the panels seating it, ascending
     full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
     least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
@@ -62,19 +61,12 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
         pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
         ends = np.searchsorted(which, np.arange(n + 1)).tolist()
         keys = [tuple(pairs[ends[j] : ends[j + 1]]) for j in range(n)]
-    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
-    held = which[by_type].tolist()
-    bounds = np.searchsorted(types[by_type], np.arange(n_types + 1)).tolist()
-    holding: list[Sequence[int]] = [
-        tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])
-    ]
     cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,
         seats=[dict(key) for key in keys],
         cats=cats.tolist(),
         homes=_households(shape, which, types, seats, n),
-        holding=holding,
         full=bits(cats >= shape.hi),
         least=bits(cats <= shape.lo),
         dense=dense,
@@ -85,6 +77,17 @@ def bits(rows: np.ndarray) -> list[int]:
     """Each row of a boolean matrix as an integer: bit c set where column c is true."""
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+
+def holding(dense: np.ndarray, live: np.ndarray) -> list[Sequence[int]]:
+    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it,
+    ascending."""
+    rows = np.flatnonzero(live)
+    which, types = np.nonzero(dense[rows])
+    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
+    held = rows[which[by_type]].tolist()
+    bounds = np.searchsorted(types[by_type], np.arange(dense.shape[1] + 1)).tolist()
+    return [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:

@@ -26,7 +26,7 @@ time in ranked order, so a swap found early costs a few dictionary reads.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
@@ -83,13 +83,13 @@ class Swaps:
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
-        # Per type the panels seating it, ascending: a tuple until a panel is added.
-        self._holding: list[Sequence[int]] = []
         self.index: dict[Composition, int] = {}
         dense = self._read(panels) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
+        # Per type the panels in use seating it, ascending: a tuple until one changes.
+        self._holding = rounding_records.holding(dense, np.asarray(counts) > 0)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         # The types sorted by each ranking key, built on the first search for a swap.
@@ -112,7 +112,7 @@ class Swaps:
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape)
-        self._keys, self._seats, self._holding = read.keys, read.seats, read.holding
+        self._keys, self._seats = read.keys, read.seats
         self._cats, self._homes = read.cats, read.homes
         self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
@@ -123,10 +123,6 @@ class Swaps:
         self._keys, self._seats = like._keys[:n], like._seats[:n]
         self._cats, self._homes = like._cats[:n], like._homes[:n]
         self._full, self._least = like._full[:n], like._least[:n]
-        self._holding = list(like._holding)
-        for t in {t for key in like._keys[n:] for t, _ in key}:  # the panels it added
-            held = self._holding[t]
-            self._holding[t] = tuple(held[: bisect_left(held, n)])
         self.index = {key: k for k, key in enumerate(self._keys)}
         return like._dense
 
@@ -222,7 +218,7 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = [j for j in self._holding[u] if self.counts[j] > 0]
+        rows = list(self._holding[u])
         if not rows:
             return False
         ranking = self._by_take
@@ -251,6 +247,13 @@ class Swaps:
             if scan.spent(miss):
                 break
         return False
+
+    def _held(self, t: int) -> list[int]:
+        """Type t's list of the panels in use seating it, to be changed."""
+        held = self._holding[t]
+        if not isinstance(held, list):
+            held = self._holding[t] = list(held)
+        return held
 
     def _miss(self, x: int, other: int) -> int:
         """The categories of ``other`` (bits) that type x does not share."""
@@ -296,9 +299,13 @@ class Swaps:
         self.counts[j] -= 1
         if not self.counts[j]:
             del self._live[bisect_left(self._live, j)]
+            for x, _ in self._keys[j]:
+                del self._held(x)[bisect_left(self._holding[x], j)]
         self.counts[k] += 1
         if self.counts[k] == 1:
             insort(self._live, k)
+            for x, _ in self._keys[k]:
+                insort(self._held(x), k)
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
@@ -309,11 +316,6 @@ class Swaps:
         and per shared household, its full and least categories, under the next number."""
         k = len(self._keys)
         self.index[key] = k
-        for t, _ in key:
-            held = self._holding[t]
-            if not isinstance(held, list):  # shared: copied before it changes
-                held = self._holding[t] = list(held)
-            held.append(k)
         self._keys.append(key)
         self._seats.append(dict(key))
         self._cats.append(cats)
