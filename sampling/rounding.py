@@ -15,6 +15,7 @@ import numpy as np
 
 from quotas.solvers import highs_optimal, new_highs_model
 from sampling import portable
+from sampling.rounding_extremes import head
 
 __all__ = ["round_counts"]
 
@@ -106,7 +107,7 @@ def _improve(
     for _ in range(moves):
         size = np.abs(dev)
         peak, spread = float(size.max(initial=0.0)), portable.dot(dev, dev)
-        watch = np.argsort(-size, kind="stable")[:_WATCH]
+        watch = head(-size, _WATCH)  # the stable sort's first _WATCH
         sign = 1.0 if dev[watch[0]] > 0 else -1.0
         # Take a slot from a panel that gives the worst type much of what it has too much
         # of (or little of what it lacks), and give it to the panel that helps most.

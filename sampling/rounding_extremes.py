@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Extremes"]
+__all__ = ["Extremes", "head"]
 
 _DEPTH = 32  # types, best first, looked at for every sink before the rest (speed only)
 
@@ -48,7 +48,7 @@ class Extremes:
         self.sub = share[:, sinks]
         wide = max(seated[a].size for a in sources.tolist()) + max(f.size for f in flat)
         now = _spread(dev)
-        self.order = np.stack([_head(-row, wide + 1) for row in now])
+        self.order = np.stack([head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
         self.held = np.stack([self.sub[o] != 0 for o in self.order])
         self.inside = np.zeros(dev.size, bool)
@@ -122,10 +122,10 @@ class Extremes:
         return out
 
 
-def _head(keys: np.ndarray, count: int) -> np.ndarray:
+def head(keys: np.ndarray, count: int) -> np.ndarray:
     """The first ``count`` positions of a stable sort of ``keys``, without sorting them all."""
     if keys.size <= count:
         return np.argsort(keys, kind="stable")
     kth = np.partition(keys, count - 1)[count - 1]
-    head = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
-    return head[np.argsort(keys[head], kind="stable")][:count]
+    kept = np.flatnonzero(keys <= kth)  # ties at the cut all stay, then the sort cuts
+    return kept[np.argsort(keys[kept], kind="stable")][:count]
