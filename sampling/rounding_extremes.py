@@ -39,22 +39,25 @@ class Extremes:
     ) -> None:
         self.share, self.seated, self.dev, self.sinks = share, seated, dev, sinks
         flat = [seated[b] for b in sinks.tolist()]
-        self.starts = np.cumsum([0] + [f.size + 1 for f in flat[:-1]])
-        self.types = np.concatenate([np.append(f, 0) for f in flat])
-        cols = np.concatenate([np.full(f.size + 1, b) for f, b in zip(flat, sinks, strict=True)])
-        gap = np.ones(self.types.size, bool)
-        gap[self.starts + [f.size for f in flat]] = False
+        sizes = np.asarray([f.size for f in flat], dtype=np.int64)
+        # Each sink's types then a gap (type 0, value -inf): one flat array for all sinks.
+        self.starts = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]])
+        gap = np.ones(int(sizes.sum()) + sizes.size, bool)
+        gap[self.starts + sizes] = False
+        self.types = np.zeros(gap.size, dtype=np.int64)
+        self.types[gap] = np.concatenate(flat)
+        cols = np.repeat(sinks, sizes + 1)
         self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
         self.sub = share[:, sinks]
-        wide = max(seated[a].size for a in sources.tolist()) + max(f.size for f in flat)
+        wide = max(seated[a].size for a in sources.tolist()) + int(sizes.max())
         now = _spread(dev)
         self.order = np.stack([head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
         self.held = np.stack([self.sub[o] != 0 for o in self.order])
         self.inside = np.zeros(dev.size, bool)
         # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
-        self.ends = self.starts + [f.size for f in flat]
-        spans = np.arange(max(f.size for f in flat) + 1)
+        self.ends = self.starts + sizes
+        spans = np.arange(int(sizes.max()) + 1)
         grid = np.minimum(self.starts[:, None] + spans, self.ends[:, None])  # padded: the -inf
         self.best = []
         for v in self.values:
