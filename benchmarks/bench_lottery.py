@@ -14,12 +14,13 @@ a drop <= 1):
   largest drop (only where the whole integer program ran; 0: no claim) and its time;
 * ``% sel``: the rounding's time as a share of the selection's (the goal: under 10 %).
 
-Times are CPU seconds of this process (``time.process_time``), steadier than the wall
-clock on a machine shared with other work. Each timed step starts after ``gc.collect()``:
-a full collection owed to the objects earlier steps left (60-80 ms on these pools) is not
-charged to whichever step happens to set it off. A rounding shorter than ``STEADY`` (0.2 s)
-is run again until its runs make 0.2 s, and their mean is shown (the same lottery each
-time: nothing in it depends on the clock).
+Times are CPU milliseconds of this process (``time.process_time``), steadier than the
+wall clock on a machine shared with other work, and the selection and each rounding are
+timed alike (``steady``): each run starts after ``gc.collect()`` (a full collection owed
+to the objects earlier steps left, 60-80 ms on these pools, is not charged to whichever
+step happens to set it off), and a step shorter than ``STEADY`` (0.2 s) is run again
+until its runs make 0.2 s, their mean shown (the same distribution or lottery each time:
+nothing in them depends on the clock). So ``% sel`` compares like with like.
 
 Before ENGINE 2026-12-07.5 the rounding searched slot moves over the support and a few
 priced panels: drops up to 1.24 slots (tight, m = 10,000), rises up to 4.4 (medium). With
@@ -34,6 +35,17 @@ sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online. So
 skipped by a floor under their drops, squared drops from the touched types, column-major
 shares and the second Swaps taking the first one's records (2026-12-07, the same
 lotteries) cut online's rounding from 1.5-1.7 s to 1.1-1.3 s (17-19 % of its selection).
+On 2026-12-07 (issue 14 §1, the same 18 lotteries, bit for bit) the slot-move search
+looks at one type per end of each set of types seated alike and estimates the squared
+drops with a proven bound (exact sums only where bounds overlap); the swaps read their
+panels with numpy, test categories as bits, list only the panels in use per type, sort
+their rankings on first use and keep per-type records as tuples (no full garbage
+collection during a rounding). Online's rounding fell to 0.60-0.65 s (8.7-9.3 % of a
+6.9 s selection, load 3) and 0.73-1.08 s under load 5 (8.7-12.2 %); medium to 7-10 %,
+small to 6-12 % (m = 100,000 the highest), tight and sf_e_like 3-7 %. two_features stays
+at 22-31 %: its whole rounding is 6-9 ms against a 22-31 ms selection, and 2.7-4 ms of
+it is outside the rounding modules (the polytope, the distribution's merge and shares,
+the lottery's m panels and probabilities in ``sampling.lottery``).
 """
 
 from __future__ import annotations

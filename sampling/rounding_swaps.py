@@ -18,9 +18,11 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
-in Python lists and dicts, the types stay sorted by each ranking key (a swap moves two
-of them), each type knows the panels that seat it, and candidates are checked one at a
-time in ranked order, so a swap found early costs a few dictionary reads.
+in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
+search; a swap moves two of them), each type knows the panels in use that seat it, each
+panel its full and least categories as bits (``sampling.rounding_records``), and
+candidates are checked one at a time in ranked order, so a swap found early costs a few
+dictionary reads and integer ands.
 """
 
 from __future__ import annotations
@@ -248,12 +250,15 @@ class Swaps:
                 break
         return False
 
-    def _held(self, t: int) -> list[int]:
-        """Type t's list of the panels in use seating it, to be changed."""
-        held = self._holding[t]
-        if not isinstance(held, list):
-            held = self._holding[t] = list(held)
-        return held
+    def _changing(self, j: int) -> list[list[int]]:
+        """The lists of the panels in use seating each type of panel j, to be changed."""
+        holding, out = self._holding, []
+        for t, _ in self._keys[j]:
+            held = holding[t]
+            if type(held) is not list:  # a tuple, as read: a list from its first change
+                held = holding[t] = list(held)
+            out.append(held)
+        return out
 
     def _miss(self, x: int, other: int) -> int:
         """The categories of ``other`` (bits) that type x does not share."""
@@ -299,13 +304,13 @@ class Swaps:
         self.counts[j] -= 1
         if not self.counts[j]:
             del self._live[bisect_left(self._live, j)]
-            for x, _ in self._keys[j]:
-                del self._held(x)[bisect_left(self._holding[x], j)]
+            for held in self._changing(j):
+                del held[bisect_left(held, j)]
         self.counts[k] += 1
         if self.counts[k] == 1:
             insort(self._live, k)
-            for x, _ in self._keys[k]:
-                insort(self._held(x), k)
+            for held in self._changing(k):
+                insort(held, k)
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
