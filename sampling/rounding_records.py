@@ -11,6 +11,7 @@ tuples, types ascending, seats positive) are kept as their own keys rather than 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -19,7 +20,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "bits", "holding", "ranking", "read_records"]
+__all__ = ["Records", "bits", "holding", "moved", "ranking", "read_records"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -88,6 +89,23 @@ def holding(dense: np.ndarray, live: np.ndarray) -> list[Sequence[int]]:
     held = rows[which[by_type]].tolist()
     bounds = np.searchsorted(types[by_type], np.arange(dense.shape[1] + 1)).tolist()
     return [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+
+
+def moved(key: Composition, u: int, t: int) -> Composition:
+    """``key`` (a panel's (type, seats), types ascending) with a seat of u given to t."""
+    pairs = list(key)
+    i = bisect_left(pairs, (u, 0))
+    s = pairs[i][1] - 1
+    if s:
+        pairs[i] = (u, s)
+    else:
+        del pairs[i]
+    i = bisect_left(pairs, (t, 0))
+    if i < len(pairs) and pairs[i][0] == t:
+        pairs[i] = (t, pairs[i][1] + 1)
+    else:
+        pairs.insert(i, (t, 1))
+    return tuple(pairs)
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:

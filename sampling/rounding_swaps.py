@@ -283,7 +283,7 @@ class Swaps:
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        key = _moved(self._keys[j], u, t)
+        key = rounding_records.moved(self._keys[j], u, t)
         k = self.index.get(key)
         if k is None:
             cats, homes = list(self._cats[j]), dict(self._homes[j])
@@ -382,20 +382,3 @@ class _Budget:
 
     def _possible(self, miss: int) -> bool:
         return any(not bits & miss for bits in self.bounds_seen)
-
-
-def _moved(key: Composition, u: int, t: int) -> Composition:
-    """``key`` (a panel's (type, seats), types ascending) with a seat of u given to t."""
-    pairs = list(key)
-    i = bisect_left(pairs, (u, 0))
-    s = pairs[i][1] - 1
-    if s:
-        pairs[i] = (u, s)
-    else:
-        del pairs[i]
-    i = bisect_left(pairs, (t, 0))
-    if i < len(pairs) and pairs[i][0] == t:
-        pairs[i] = (t, pairs[i][1] + 1)
-    else:
-        pairs.insert(i, (t, 1))
-    return tuple(pairs)
