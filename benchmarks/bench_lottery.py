@@ -40,12 +40,13 @@ looks at one type per end of each set of types seated alike and estimates the sq
 drops with a proven bound (exact sums only where bounds overlap); the swaps read their
 panels with numpy, test categories as bits, list only the panels in use per type, sort
 their rankings on first use and keep per-type records as tuples (no full garbage
-collection during a rounding). Online's rounding fell to 0.60-0.65 s (8.7-9.3 % of a
-6.9 s selection, load 3) and 0.73-1.08 s under load 5 (8.7-12.2 %); medium to 7-10 %,
-small to 6-12 % (m = 100,000 the highest), tight and sf_e_like 3-7 %. two_features stays
-at 22-31 %: its whole rounding is 6-9 ms against a 22-31 ms selection, and 2.7-4 ms of
-it is outside the rounding modules (the polytope, the distribution's merge and shares,
-the lottery's m panels and probabilities in ``sampling.lottery``).
+collection during a rounding). Four runs at load 2.5-5 against three of the code before
+(medians, % of the selection): online 9.9 / 10.7 / 11.0 (was 17.3 / 16.0 / 19.6; 0.60-0.65
+s of a 6.9 s selection at load 2-3, 8.2-9.3 %), medium 9.8 / 8.6 / 8.2 (was 12.1 / 10.0 /
+10.3), small 6.2 / 9.7 / 10.4 (was 7.0 / 9.1 / 12.6), tight 3.4-4.0, sf_e_like 5.6-6.2.
+two_features stays at 24-29 %: its whole rounding is 6-9 ms against a 23-29 ms selection,
+and 2.7-4 ms of it is outside the rounding modules (the polytope, the distribution's
+merge and shares, the lottery's m panels and probabilities in ``sampling.lottery``).
 """
 
 from __future__ import annotations
