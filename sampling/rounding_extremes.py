@@ -48,7 +48,7 @@ class Extremes:
         self.types[gap] = np.concatenate(flat)
         cols = np.repeat(sinks, sizes + 1)
         self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
-        self.sub = share[:, sinks]
+        self.sub = np.ascontiguousarray(share[:, sinks])  # rows (types) read whole
         wide = max(seated[a].size for a in sources.tolist()) + int(sizes.max())
         now = _spread(dev)
         self.order = np.stack([head(-row, wide + 1) for row in now])
