@@ -88,7 +88,7 @@ def round_min_drop(
     """
     began = time.perf_counter()
     target = per_type * m
-    counts = np.asarray(start, dtype=np.int64)
+    counts = np.array(start, dtype=np.int64)  # a copy: ``start`` stays the fallback
     if shape is None:
         counts = _descended(support, counts, target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
@@ -111,9 +111,22 @@ def round_min_drop(
             method, floor = "integer_program", solved[2] / m
             panels, counts, _ = _polished(Swaps(shape, solved[0], solved[1], target))
     keep = set(support)
-    added = sum(1 for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep)
-    outcome = (tuple(panels), counts, method, floor, added)
+    new = [p for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep]
+    if not all(shape.holds(_dense(p, shape.n_types)) for p in new):
+        # A guard, never expected to fire: a lottery holds only panels in the polytope.
+        # The support's panels are the engine's (each checked): round over them alone.
+        counts = _descended(support, np.array(start, dtype=np.int64), target, type_counts)
+        outcome = (tuple(support), counts, "local_search", 0.0, 0)
+        return RoundingOutcome(*outcome, time.perf_counter() - began)
+    outcome = (tuple(panels), counts, method, floor, len(new))
     return RoundingOutcome(*outcome, time.perf_counter() - began)
+
+
+def _dense(panel: Composition, n_types: int) -> np.ndarray:
+    seats = np.zeros(n_types, dtype=np.int64)
+    for t, s in panel:
+        seats[t] = s
+    return seats
 
 
 def _descended(

@@ -68,13 +68,18 @@ class Swaps:
         self._inv: list[float] = inv.tolist()
         # Tuples and the records below shared with ``like``: few objects for the collector.
         cat_of = shape.category_of
+
+        def _cats(t: int) -> list[int]:
+            return list(cat_of[t].tolist())
+
         self._cat_of: dict[int, tuple[int, ...]] = (
             like._cat_of if like is not None else _Rows(lambda t: tuple(cat_of[t].tolist()))
         )
         # A type's categories as bits (1 << category): categories of different features
         # differ, so two types differ on a feature where one's category is not the other's.
+        # Python integers (``tolist``): numpy's int64 would overflow past 63 categories.
         self._mask: dict[int, int] = (
-            like._mask if like is not None else _Rows(lambda t: sum(1 << c for c in cat_of[t]))
+            like._mask if like is not None else _Rows(lambda t: sum(1 << c for c in _cats(t)))
         )
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()

@@ -1,0 +1,81 @@
+"""The rounding on pools with more categories than a machine word has bits.
+
+The swaps keep each panel's full and least categories as the bits of a Python integer; a
+country with 51 regions has over 64 categories. Every panel of the lottery must still meet
+every quota, and a new panel that did not would be refused by the rounding's last guard.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quotas.model import quota_table
+from quotas.polytope import PanelShape
+from quotas.pool import Pool
+from sampling import SelectionRequest, SelectionSettings, select_panel
+from sampling.names import Algorithm
+
+REGIONS = tuple(f"r{i:02d}" for i in range(70))
+
+
+def _many_categories(seed: int, m: int) -> tuple[PanelShape, SelectionRequest]:
+    rng = np.random.default_rng(seed)
+    people, size = 240, 24
+    frame = pd.DataFrame(
+        {
+            "gender": rng.choice(("female", "male"), size=people),
+            "region": rng.choice(REGIONS, size=people),
+        }
+    )
+    ids = [f"v{i:03d}" for i in range(people)]
+    panel = frame.iloc[rng.choice(people, size=size, replace=False)]
+    rows = []
+    for feature, values in (("gender", ("female", "male")), ("region", REGIONS)):
+        seats = Counter(panel[feature])
+        rows += [(feature, v, max(0, seats[v] - 1), seats[v] + 1) for v in values]
+    quotas = quota_table(rows)
+    pool = Pool.build(ids, frame, quotas, [None] * people)
+    settings = SelectionSettings(Algorithm.LEXIMIN, seed=seed, lottery_size=m)
+    return PanelShape.of(pool, quotas, size), SelectionRequest(pool, quotas, size, settings)
+
+
+def _seats(panel: tuple[tuple[int, int], ...], n_types: int) -> np.ndarray:
+    seats = np.zeros(n_types, dtype=np.int64)
+    for t, s in panel:
+        seats[t] = s
+    return seats
+
+
+@pytest.mark.parametrize(("seed", "m"), [(1, 1000), (2, 10_000), (3, 1000)])
+def test_every_panel_holds_with_over_64_categories(seed: int, m: int) -> None:
+    shape, request = _many_categories(seed, m)
+    assert len(shape.categories) > 64
+    result = select_panel(request)
+    lottery = result.lottery
+    assert lottery.rounding is not None
+    for panel in set(lottery.panels):
+        assert shape.holds(_seats(panel, shape.n_types))
+
+
+def test_a_new_panel_outside_the_polytope_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, request = _many_categories(1, 1000)
+    support = {
+        tuple((int(t), int(s)) for t, s in panel if s > 0)
+        for panel in select_panel(request).distribution.panels
+    }
+    real = PanelShape.holds
+
+    def only_the_support(self: PanelShape, seats: np.ndarray) -> bool:
+        listed = tuple((int(t), int(s)) for t, s in enumerate(np.asarray(seats)) if s > 0)
+        return listed in support and real(self, seats)
+
+    monkeypatch.setattr(PanelShape, "holds", only_the_support)
+    lottery = select_panel(request).lottery
+    assert lottery.rounding is not None
+    assert lottery.rounding.method == "local_search"
+    assert lottery.rounding.added == 0
+    assert set(lottery.panels) <= support
