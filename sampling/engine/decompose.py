@@ -32,7 +32,7 @@ import numpy as np
 from quotas.panel_box import SeatBox, panel_in_box
 from quotas.solvers import SolverFailed
 from sampling.engine.oracle import PanelOracle
-from sampling.engine.relaxation import Relaxation
+from sampling.engine.relaxation import LikeTypes, Relaxation, Shaped
 
 Progress = Callable[[str, float], None]
 
@@ -92,8 +92,30 @@ def relaxed_levels(
 ) -> RelaxedLeximin:
     """The leximin point of the relaxation, level by level (small LPs, warm-started).
 
-    With ``targets`` (one per type) the levels are of ``p_t / targets_t``.
+    With ``targets`` (one per type) the levels are of ``p_t / targets_t``. The LPs run over
+    like types (``LikeTypes``: members of shared households merged with the people who
+    share their features), each merged type's seats split by head count: by symmetry that
+    is the leximin point of the relaxation without household rows, and so of the one with
+    them whenever no household gets more than a seat there. Otherwise over all types.
     """
+    shape = oracle.shape
+    if shape.households:
+        like = LikeTypes.of(shape, coverable, targets)
+        first = like.first
+        merged = type_levels(like, coverable[first], None if targets is None else targets[first])
+        share = shape.counts / like.shape.counts[like.index]
+        seats = merged.seats[like.index] * share
+        if np.all(shape.sums(seats)[1] <= 1.0):
+            levels = [(z, np.flatnonzero(np.isin(like.index, ts))) for z, ts in merged.levels]
+            return RelaxedLeximin(seats, levels)
+    return type_levels(oracle, coverable, targets)
+
+
+def type_levels(
+    oracle: Shaped, coverable: np.ndarray, targets: np.ndarray | None
+) -> RelaxedLeximin:
+    """The relaxation's leximin point and levels over ``oracle.shape``'s types, unmerged."""
+    shape = oracle.shape
     relaxed = Relaxation(oracle, coverable, targets)
     for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
         relaxed.h.setOptionValue(name, 1e-9)
@@ -102,13 +124,13 @@ def relaxed_levels(
     # change a few rows, and the simplex warm-starts from the basis left before.
     relaxed.h.setOptionValue("solver", "ipm")
     open_ = coverable.copy()
-    row_of = np.full(oracle.n_types, -1, dtype=np.int64)
+    row_of = np.full(shape.n_types, -1, dtype=np.int64)
     row_of[relaxed.active] = np.arange(relaxed.active.size)
-    seats = np.zeros(oracle.n_types)
+    seats = np.zeros(shape.n_types)
     levels: list[tuple[float, np.ndarray]] = []
     while open_.any():
         z, duals = relaxed.duals(open_)
-        seats = np.asarray(relaxed.h.getSolution().col_value, dtype=float)[: oracle.n_types]
+        seats = np.asarray(relaxed.h.getSolution().col_value, dtype=float)[: shape.n_types]
         types = np.flatnonzero(open_)
         tight = types[duals[types] > 1e-9]
         if tight.size == 0:  # cannot happen with exact duals; never loop forever
@@ -117,7 +139,7 @@ def relaxed_levels(
         relaxed.fix(tight, max(z - 1e-10, 0.0), row_of)
         relaxed.h.setOptionValue("solver", "simplex")
         open_[tight] = False
-    return RelaxedLeximin(np.clip(seats, 0.0, oracle.counts.astype(float)), levels)
+    return RelaxedLeximin(np.clip(seats, 0.0, shape.counts.astype(float)), levels)
 
 
 def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:
@@ -364,5 +386,6 @@ __all__ = [
     "head_start",
     "relaxed_levels",
     "relaxed_leximin",
+    "type_levels",
     "walk_budget",
 ]

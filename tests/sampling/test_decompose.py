@@ -9,8 +9,16 @@ from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
 from quotas.pool import Pool
-from sampling.engine.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
+from sampling.engine.decompose import (
+    FaceWalker,
+    RelaxedLeximin,
+    head_start,
+    relaxed_levels,
+    relaxed_leximin,
+    type_levels,
+)
 from sampling.engine.oracle import PanelOracle
+from sampling.engine.relaxation import LikeTypes
 from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
 from synthetic_data.instances import scaled
@@ -44,6 +52,36 @@ def test_relaxed_point_is_in_the_quota_box(inst: Instance) -> None:
             assert lo - 1e-7 <= got <= hi + 1e-7
     for group in oracle.households:
         assert seats[group].sum() <= 1 + 1e-7
+
+
+@FAST
+@given(instances())
+def test_like_types_give_the_relaxation_of_every_type(inst: Instance) -> None:
+    """Merging household members with like people (when no household row binds) gives
+    the same leximin point and levels as the relaxation over every type."""
+    oracle, coverable = _oracle(inst)
+    merged = relaxed_levels(oracle, coverable)
+    every = type_levels(oracle, coverable, None)
+    assert merged.seats == pytest.approx(every.seats, abs=1e-6)
+    # Each one's point reaches the other's level bounds: the same certificate.
+    assert max(merged.level_gaps(every.seats / oracle.counts), default=0.0) <= 1e-6
+    assert max(every.level_gaps(merged.seats / oracle.counts), default=0.0) <= 1e-6
+
+
+def test_like_types_merge_household_members() -> None:
+    """On a pool where households hold like people, the relaxation runs over fewer types
+    and splits each merged type's seats by head count."""
+    pool, quotas, size = benchmark_pool(scaled("online", 1_500, 30), seed=2)
+    oracle = PanelOracle(pool, quotas, size)
+    everyone = np.ones(oracle.n_types, dtype=bool)
+    like = LikeTypes.of(oracle.shape, everyone)
+    assert oracle.households and like.shape.n_types < oracle.n_types
+    assert like.shape.counts.sum() == oracle.counts.sum()
+    merged = relaxed_levels(oracle, everyone)
+    chances = merged.seats / oracle.counts
+    for m in range(like.shape.n_types):
+        assert np.ptp(chances[like.index == m]) <= 1e-12
+    assert merged.seats == pytest.approx(type_levels(oracle, everyone, None).seats, abs=1e-6)
 
 
 @FAST
