@@ -147,20 +147,30 @@ def box_columns(
     bits = np.asarray(weights, dtype=np.float64)[free].view(np.int64)
     key = np.column_stack([shape.category_of[free], bits])
     key[~plain] = -1 - np.flatnonzero(~plain)[:, None]
-    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    group = group.reshape(-1)
+    first, group = _distinct_rows(key)
     upper = np.bincount(group, weights=room[free], minlength=first.size).astype(np.int64)
     column_homes = np.where(plain[first], -1, homes[first])
     return BoxColumns(group, first, upper, column_homes)
+
+
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0)``'s first index and inverse, by one stable lexsort (twice as
+    fast): the distinct rows in lexicographic order, each first met at its smallest index."""
+    order = np.lexsort(key.T[::-1])
+    ranked = key[order]
+    change = np.any(ranked[1:] != ranked[:-1], axis=1)
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = np.concatenate([[0], np.cumsum(change)])
+    return order[np.concatenate([[0], np.flatnonzero(change) + 1])], group
 
 
 def _rows(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Columns sorted by label, each distinct label and where its columns start and end."""
     order = np.argsort(labels, kind="stable")
     ranked = labels[order]
-    distinct, starts = np.unique(ranked, return_index=True)
+    starts = np.concatenate([[0], np.flatnonzero(ranked[1:] != ranked[:-1]) + 1])
     ends = np.append(starts[1:], ranked.size)
-    return order, distinct, np.column_stack([starts, ends])
+    return order, ranked[starts], np.column_stack([starts, ends])
 
 
 def _program(
