@@ -15,10 +15,9 @@ from sampling.engine.decompose import (
     head_start,
     relaxed_levels,
     relaxed_leximin,
-    type_levels,
 )
 from sampling.engine.oracle import PanelOracle
-from sampling.engine.relaxation import LikeTypes
+from sampling.engine.relaxation import LikeTypes, Relaxation, Shaped
 from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
 from synthetic_data.instances import scaled
@@ -54,14 +53,38 @@ def test_relaxed_point_is_in_the_quota_box(inst: Instance) -> None:
         assert seats[group].sum() <= 1 + 1e-7
 
 
+def _row_per_type_levels(oracle: Shaped, coverable: np.ndarray) -> RelaxedLeximin:
+    """The reference: the relaxation's levels with a row ``x_t / n_t >= z`` per type
+    (``Relaxation``, as the column generation uses it), over every type."""
+    relaxed = Relaxation(oracle, coverable)
+    for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+        relaxed.h.setOptionValue(name, 1e-9)
+    open_ = coverable.copy()
+    row_of = np.full(oracle.shape.n_types, -1, dtype=np.int64)
+    row_of[relaxed.active] = np.arange(relaxed.active.size)
+    seats = np.zeros(oracle.shape.n_types)
+    levels: list[tuple[float, np.ndarray]] = []
+    while open_.any():
+        z, duals = relaxed.duals(open_)
+        seats = np.asarray(relaxed.h.getSolution().col_value)[: oracle.shape.n_types]
+        types = np.flatnonzero(open_)
+        tight = types[duals[types] > 1e-9]
+        tight = types if tight.size == 0 else tight
+        levels.append((z, tight))
+        relaxed.fix(tight, max(z - 1e-10, 0.0), row_of)
+        open_[tight] = False
+    return RelaxedLeximin(np.clip(seats, 0.0, oracle.shape.counts.astype(float)), levels)
+
+
 @FAST
 @given(instances())
 def test_like_types_give_the_relaxation_of_every_type(inst: Instance) -> None:
-    """Merging household members with like people (when no household row binds) gives
-    the same leximin point and levels as the relaxation over every type."""
+    """Merging household members with like people (when no household row binds) and
+    surpluses for the rows per type give the same leximin point and levels as the
+    relaxation with a row per type, over every type."""
     oracle, coverable = _oracle(inst)
     merged = relaxed_levels(oracle, coverable)
-    every = type_levels(oracle, coverable, None)
+    every = _row_per_type_levels(oracle, coverable)
     assert merged.seats == pytest.approx(every.seats, abs=1e-6)
     # Each one's point reaches the other's level bounds: the same certificate.
     assert max(merged.level_gaps(every.seats / oracle.counts), default=0.0) <= 1e-6
@@ -81,7 +104,7 @@ def test_like_types_merge_household_members() -> None:
     chances = merged.seats / oracle.counts
     for m in range(like.shape.n_types):
         assert np.ptp(chances[like.index == m]) <= 1e-12
-    assert merged.seats == pytest.approx(type_levels(oracle, everyone, None).seats, abs=1e-6)
+    assert merged.seats == pytest.approx(_row_per_type_levels(oracle, everyone).seats, abs=1e-6)
 
 
 @FAST
