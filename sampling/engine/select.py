@@ -34,7 +34,7 @@ from sampling.names import Algorithm
 #: The version of the selection engine. Bump it with every change that can make the same
 #: inputs and seed give another lottery (a new method, other solver settings): runs record
 #: it, so a re-run by another version is reported as such, not as a wrong result.
-ENGINE = "2026-12-07.6"
+ENGINE = "2026-12-07.8"
 
 # Defaults of each exact algorithm's settings; a caller may override any of them.
 _LEVELS: dict[str, Any] = {
