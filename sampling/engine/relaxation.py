@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from quotas.polytope import PanelShape
+from quotas.pool import distinct_rows
 from quotas.solvers import INF, new_highs, solve_highs
 
 
@@ -43,14 +44,11 @@ class LikeTypes:
     def of(
         cls, shape: PanelShape, coverable: np.ndarray, targets: np.ndarray | None = None
     ) -> LikeTypes:
-        """The like types of ``shape`` (np.unique's order of the keys: deterministic)."""
+        """The like types of ``shape``, in the keys' lexicographic order."""
         key = [shape.vectors.astype(np.int64), coverable.astype(np.int64)[:, None]]
         if targets is not None:
             key.append(np.asarray(targets, dtype=np.float64).view(np.int64)[:, None])
-        _, first, index = np.unique(
-            np.column_stack(key), axis=0, return_index=True, return_inverse=True
-        )
-        index = index.reshape(-1)
+        first, index = distinct_rows(np.column_stack(key))
         vectors = shape.vectors[first]
         members = [np.flatnonzero(vectors[:, f] == j) for f, j in shape.categories]
         merged = PanelShape(
