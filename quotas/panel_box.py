@@ -34,8 +34,6 @@ from quotas.solvers import (
 )
 
 if TYPE_CHECKING:
-    import highspy
-
     from quotas.polytope import PanelShape
 
 __all__ = ["GAP", "BoxColumns", "SeatBox", "box_columns", "panel_in_box", "solve_box_program"]
@@ -261,7 +259,7 @@ def solve_box_program(
             return np.rint(values)
         reduced_costs = np.asarray(solution.col_dual, dtype=float)
         bound = float(objective @ values)
-        rounded = _round_lp(h, values)
+        rounded = _round_lp(-objective, values, bounds, entries)
         if rounded is not None and float(objective @ rounded) >= bound - GAP * abs(bound):
             return rounded
         kept = _near_columns(values, reduced_costs, near)
@@ -298,21 +296,42 @@ def _restrict(
     return out
 
 
-def _round_lp(h: highspy.Highs, values: np.ndarray) -> np.ndarray | None:
+def _round_lp(
+    cost: np.ndarray,
+    values: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray | None:
     """The best rounding of a fractional LP optimum: the whole values kept, each fraction
-    taken up or down (a small integer program in the same HiGHS), or None if none fits."""
-    import highspy
+    taken up or down, or None if none fits.
 
-    n = int(values.size)
+    A small integer program over the fractional columns alone (a few dozen), within the
+    rows they meet less what the whole values already hold there.
+    """
     whole = np.abs(values - np.rint(values)) <= INTEGRAL
-    lower = np.where(whole, np.rint(values), np.floor(values))
-    upper = np.where(whole, np.rint(values), np.ceil(values))
-    columns = np.arange(n, dtype=np.int32)
-    h.changeColsBounds(n, columns, lower, upper)
-    h.changeColsIntegrality(n, columns, np.full(n, highspy.HighsVarType.kInteger))
+    kept = np.where(whole, np.rint(values), 0.0)
+    which, columns, _ = entries
+    held = np.bincount(which, weights=kept[columns], minlength=bounds[0].size)
+    fraction = np.flatnonzero(~whole)
+    position = np.full(values.size, -1, dtype=np.int64)
+    position[fraction] = np.arange(fraction.size)
+    meets = position[columns] >= 0
+    rows = np.unique(which[meets])
+    if np.any(np.delete((held < bounds[0] - INTEGRAL) | (held > bounds[1] + INTEGRAL), rows)):
+        return None  # a row without fractions is broken: no rounding mends it
+    renumber = np.full(bounds[0].size, -1, dtype=np.int64)
+    renumber[rows] = np.arange(rows.size)
+    h = new_highs_model(
+        cost[fraction],
+        (np.floor(values[fraction]), np.ceil(values[fraction])),
+        (bounds[0][rows] - held[rows], bounds[1][rows] - held[rows]),
+        (renumber[which[meets]], position[columns[meets]], np.ones(int(meets.sum()))),
+        integer=np.ones(fraction.size, dtype=bool),
+    )
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("presolve", "on")  # most columns are fixed now: presolve drops them
     h.run()
     if not highs_optimal(h):
         return None
-    return np.rint(np.asarray(h.getSolution().col_value, dtype=float))
+    out = kept.copy()
+    out[fraction] = np.rint(np.asarray(h.getSolution().col_value, dtype=float))
+    return out
