@@ -34,7 +34,13 @@ import numpy as np
 from quotas.model import QuotaTable
 from quotas.pool import Pool
 from sampling.alternates.bound import deviation_floor, list_expectation
-from sampling.alternates.dropouts import Layout, dropout_rates, eligible_rows, expected_deviation
+from sampling.alternates.dropouts import (
+    DropoutSample,
+    Layout,
+    dropout_rates,
+    eligible_rows,
+    expected_deviation,
+)
 from sampling.alternates.search import optimise
 from sampling.alternates.select import select_alternates
 from sampling.engine.legacy import legacy_panel
@@ -103,7 +109,8 @@ def run(family: str, seed: int, counts: tuple[int, ...], check: bool) -> list[li
     pool = Pool.build(frame["id"], frame[list(quotas.features)], quotas, frame["household"])
     panel = [pool.ids[r] for r in legacy_panel(pool, quotas, size, np.random.default_rng(seed))]
     rates = {k: v for k, v in RATES.items() if k[0] == "*" or k[0] in quotas.features}
-    none = expected_deviation(pool, quotas, panel, [], dropout=rates, **EVALUATE)
+    evaluate = DropoutSample(rates, **EVALUATE)
+    none = expected_deviation(pool, quotas, panel, [], sample=evaluate)
     rows = []
     for count in counts:
         found: dict[str, float] = {}
@@ -122,16 +129,12 @@ def run(family: str, seed: int, counts: tuple[int, ...], check: bool) -> list[li
                 seed=OPTIMISE["seed"],
             )
             took[method] = time.perf_counter() - start
-            found[method] = expected_deviation(
-                pool, quotas, panel, chosen.ids, dropout=rates, **EVALUATE
-            )
-            exact[method] = list_expectation(
-                pool, quotas, panel, chosen.ids, dropout=rates, **EVALUATE
-            )
+            found[method] = expected_deviation(pool, quotas, panel, chosen.ids, sample=evaluate)
+            exact[method] = list_expectation(pool, quotas, panel, chosen.ids, sample=evaluate)
         cut = 1 - found["optimised"] / found["scaled"] if found["scaled"] > 0 else 0.0
         scaled_e, optimised_e = exact["scaled"][0], exact["optimised"][0]
         cut_e = 1 - optimised_e / scaled_e if scaled_e > 0 else 0.0
-        floor = deviation_floor(pool, quotas, panel, count, dropout=rates, **EVALUATE)
+        floor = deviation_floor(pool, quotas, panel, count, sample=evaluate)
         best_cut = 1 - floor / scaled_e if scaled_e > 0 else 0.0
         if 100 * best_cut >= TARGET:
             reachable = "not excluded"

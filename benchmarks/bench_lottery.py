@@ -14,12 +14,13 @@ a drop <= 1):
   largest drop (only where the whole integer program ran; 0: no claim) and its time;
 * ``% sel``: the rounding's time as a share of the selection's (the goal: under 10 %).
 
-Times are CPU seconds of this process (``time.process_time``), steadier than the wall
-clock on a machine shared with other work. Each timed step starts after ``gc.collect()``:
-a full collection owed to the objects earlier steps left (60-80 ms on these pools) is not
-charged to whichever step happens to set it off. A rounding shorter than ``STEADY`` (0.2 s)
-is run again until its runs make 0.2 s, and their mean is shown (the same lottery each
-time: nothing in it depends on the clock).
+Times are CPU milliseconds of this process (``time.process_time``), steadier than the
+wall clock on a machine shared with other work, and the selection and each rounding are
+timed alike (``steady``): each run starts after ``gc.collect()`` (a full collection owed
+to the objects earlier steps left, 60-80 ms on these pools, is not charged to whichever
+step happens to set it off), and a step shorter than ``STEADY`` (0.2 s) is run again
+until its runs make 0.2 s, their mean shown (the same distribution or lottery each time:
+nothing in them depends on the clock). So ``% sel`` compares like with like.
 
 Before ENGINE 2026-12-07.5 the rounding searched slot moves over the support and a few
 priced panels: drops up to 1.24 slots (tight, m = 10,000), rises up to 4.4 (medium). With
@@ -34,6 +35,18 @@ sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online. So
 skipped by a floor under their drops, squared drops from the touched types, column-major
 shares and the second Swaps taking the first one's records (2026-12-07, the same
 lotteries) cut online's rounding from 1.5-1.7 s to 1.1-1.3 s (17-19 % of its selection).
+On 2026-12-07 (issue 14 §1, the same 18 lotteries, bit for bit) the slot-move search
+looks at one type per end of each set of types seated alike and estimates the squared
+drops with a proven bound (exact sums only where bounds overlap); the swaps read their
+panels with numpy, test categories as bits, list only the panels in use per type, sort
+their rankings on first use and keep per-type records as tuples (no full garbage
+collection during a rounding). Four runs at load 2.5-5 against three of the code before
+(medians, % of the selection): online 9.9 / 10.7 / 11.0 (was 17.3 / 16.0 / 19.6; 0.60-0.65
+s of a 6.9 s selection at load 2-3, 8.2-9.3 %), medium 9.8 / 8.6 / 8.2 (was 12.1 / 10.0 /
+10.3), small 6.2 / 9.7 / 10.4 (was 7.0 / 9.1 / 12.6), tight 3.4-4.0, sf_e_like 5.6-6.2.
+two_features stays at 24-29 %: its whole rounding is 6-9 ms against a 23-29 ms selection,
+and 2.7-4 ms of it is outside the rounding modules (the polytope, the distribution's
+merge and shares, the lottery's m panels and probabilities in ``sampling.lottery``).
 """
 
 from __future__ import annotations
@@ -41,7 +54,9 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -58,8 +73,10 @@ from sampling.rounding import round_counts
 from synthetic_data.instances import benchmark_instance
 
 SIZES = (1_000, 10_000, 100_000)
+LEXIMIN = Algorithm.LEXIMIN
 STEADY = 0.2  # CPU seconds: a shorter rounding is timed as the mean of repeats
 DEFAULT = ("two_features", "small", "tight", "sf_e_like", "medium")
+T = TypeVar("T")
 
 
 def load(family: str) -> tuple[Pool, QuotaTable, int]:
@@ -97,36 +114,43 @@ def old_rounding(dist: Distribution, m: int) -> tuple[float, float, float]:
     return float(max(0.0, -dev.min())), float(max(0.0, dev.max())), seconds
 
 
-def rounded(
-    pool: Pool, quotas: QuotaTable, size: int, dist: Distribution, m: int
-) -> tuple[Lottery, float]:
-    """The pipeline's rounding and its CPU seconds: one run, or the mean of as many as
-    make ``STEADY`` seconds when one is shorter (a few milliseconds are mostly noise)."""
+def steady(run: Callable[[], T]) -> tuple[T, float]:
+    """``run()``'s result and CPU seconds: one run, or the mean of as many as make
+    ``STEADY`` seconds when one is shorter (a few milliseconds are mostly noise). Each run
+    starts after ``gc.collect()``."""
     runs, spent = 0, 0.0
     while runs == 0 or (spent < STEADY and runs < 50):
         gc.collect()
         start = time.process_time()
-        shape = PanelShape.of(pool, quotas, size)
-        lottery = round_to_lottery(dist, m, shape=shape)
+        result = run()
         spent += time.process_time() - start
         runs += 1
-    return lottery, spent / runs
+    return result, spent / runs
+
+
+def selected(pool: Pool, quotas: QuotaTable, size: int) -> tuple[Distribution, float]:
+    """The LEXIMIN selection (seed 0) and its CPU seconds, timed as the rounding is."""
+    return steady(lambda: select_distribution(pool, quotas, size, algorithm=LEXIMIN, seed=0))
+
+
+def rounded(
+    pool: Pool, quotas: QuotaTable, size: int, dist: Distribution, m: int
+) -> tuple[Lottery, float]:
+    """The pipeline's rounding (the polytope built inside) and its CPU seconds."""
+    return steady(lambda: round_to_lottery(dist, m, shape=PanelShape.of(pool, quotas, size)))
 
 
 def main(families: list[str]) -> None:
     header = (
-        f"{'family':<13}{'types':>7}{'sel s':>7}{'m':>8}{'old drop':>9}{'old rise':>9}"
-        f"{'old s':>7}{'drop':>7}{'rise':>7}{'floor':>7}{'added':>6}{'method':>16}"
-        f"{'s':>7}{'% sel':>7}"
+        f"{'family':<13}{'types':>7}{'sel ms':>9}{'m':>8}{'old drop':>9}{'old rise':>9}"
+        f"{'old ms':>8}{'drop':>7}{'rise':>7}{'floor':>7}{'added':>6}{'method':>16}"
+        f"{'ms':>8}{'% sel':>7}"
     )
     print(header)
     print("-" * len(header))
     for family in families:
         pool, quotas, size = load(family)
-        gc.collect()
-        start = time.process_time()
-        dist = select_distribution(pool, quotas, size, algorithm=Algorithm.LEXIMIN, seed=0)
-        selection = time.process_time() - start
+        dist, selection = selected(pool, quotas, size)
         for m in SIZES:
             gc.collect()
             old_drop, old_rise, old_s = old_rounding(dist, m)
@@ -134,10 +158,10 @@ def main(families: list[str]) -> None:
             r = lottery.rounding
             assert r is not None
             print(
-                f"{family:<13}{pool.type_counts.size:>7}{selection:>7.1f}{m:>8}"
-                f"{old_drop:>9.3f}{old_rise:>9.3f}{old_s:>7.2f}{r.max_drop * m:>7.3f}"
+                f"{family:<13}{pool.type_counts.size:>7}{1000 * selection:>9.1f}{m:>8}"
+                f"{old_drop:>9.3f}{old_rise:>9.3f}{1000 * old_s:>8.1f}{r.max_drop * m:>7.3f}"
                 f"{r.max_rise * m:>7.3f}{r.drop_floor * m:>7.3f}{r.added:>6}{r.method:>16}"
-                f"{seconds:>7.2f}{100 * seconds / selection:>7.1f}"
+                f"{1000 * seconds:>8.1f}{100 * seconds / selection:>7.1f}"
             )
 
 

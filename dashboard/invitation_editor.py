@@ -95,7 +95,7 @@ def _downloads(who: Actor, site: str, run_id: int) -> None:
     )
     mark = cols[1].checkbox(tr("invite.mark"), key="invite_mark", disabled=kind != "invitation")
     if st.button(tr("invite.prepare"), key="invite_prepare"):
-        prepared = attempt(uc.prepare_invitations, db(), who, site, run_id, kind=kind)
+        prepared = attempt(uc.prepare_invitations, db(), who, site, run_id=run_id, kind=kind)
         st.session_state["_invitations"] = prepared
     ready: uc.InvitationExport | None = st.session_state.get("_invitations")
     if ready is None or ready.run_id != run_id or ready.kind != kind:

@@ -41,36 +41,29 @@ T = TypeVar("T")
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
-# Page key -> (script relative to app.py, roles that see it, icon). Who sees a page follows
-# from the permission table (recruitment.permissions): the roles that may take the action
-# the page is for; the sites overview is for roles that see every site.
-PAGES: dict[str, tuple[str, frozenset[str], str]] = {
-    "sites": (
-        "views/sites.py",
-        roles_for(Action.VIEW_SITE, every_site=True),
-        ":material/public:",
-    ),
-    "pool": ("views/pool.py", roles_for(Action.VIEW_SITE), ":material/groups:"),
-    "quotas": ("views/quotas.py", roles_for(Action.VIEW_SITE), ":material/tune:"),
-    "selection": ("views/selection.py", roles_for(Action.VIEW_SITE), ":material/casino:"),
-    "batch": (
-        "views/batch.py",
-        roles_for(Action.RUN_BATCH_SELECTION, every_site=True),
-        ":material/dynamic_feed:",
-    ),
-    "balance": ("views/balance.py", roles_for(Action.VIEW_SITE), ":material/bar_chart:"),
-    "weights": ("views/weights.py", roles_for(Action.VIEW_SITE), ":material/balance:"),
-    "panel": ("views/panel.py", roles_for(Action.EXPORT_PANEL), ":material/badge:"),
+# Each page: its key (the script views/<key>.py), the action whose roles see it (the
+# permission table, recruitment.permissions), whether it is for roles that see every site
+# (the sites overview, the batch), and its Material icon.
+_PAGE_ROWS: tuple[tuple[str, Action, bool, str], ...] = (
+    ("sites", Action.VIEW_SITE, True, "public"),
+    ("pool", Action.VIEW_SITE, False, "groups"),
+    ("quotas", Action.VIEW_SITE, False, "tune"),
+    ("selection", Action.VIEW_SITE, False, "casino"),
+    ("batch", Action.RUN_BATCH_SELECTION, True, "dynamic_feed"),
+    ("balance", Action.VIEW_SITE, False, "bar_chart"),
+    ("weights", Action.VIEW_SITE, False, "balance"),
+    ("panel", Action.EXPORT_PANEL, False, "badge"),
     # Consent texts, dates, the public link, printable forms and paper forms entry.
-    "registration": (
-        "views/registration.py",
-        roles_for(Action.IMPORT_POOL),
-        ":material/how_to_reg:",
-    ),
-    "tables": ("views/tables.py", roles_for(Action.VIEW_SITE), ":material/table_restaurant:"),
-    "audit": ("views/audit.py", roles_for(Action.VERIFY_AUDIT), ":material/verified:"),
+    ("registration", Action.IMPORT_POOL, False, "how_to_reg"),
+    ("tables", Action.VIEW_SITE, False, "table_restaurant"),
+    ("audit", Action.VERIFY_AUDIT, False, "verified"),
     # Everyone signed in: your own second factor (admins also lift sign-in locks there).
-    "account": ("views/account.py", roles_for(Action.VIEW_SITE), ":material/account_circle:"),
+    ("account", Action.VIEW_SITE, False, "account_circle"),
+)
+# Page key -> (script relative to app.py, roles that see it, icon).
+PAGES: dict[str, tuple[str, frozenset[str], str]] = {
+    key: (f"views/{key}.py", roles_for(action, every_site=every_site), f":material/{icon}:")
+    for key, action, every_site, icon in _PAGE_ROWS
 }
 
 

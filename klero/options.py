@@ -104,6 +104,10 @@ def with_service(*, json: bool = False) -> Callable[[Callable[..., T]], Callable
 # Options that several commands take, each written once here; a command's docstring says
 # what it does with one where that differs (e.g. what it does without --seed).
 IdOpt = Annotated[str, typer.Option("--id-column", help="Column holding each person's id.")]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--address-columns", help="Comma-separated address columns (households)."),
+]
 StoredSiteOpt = Annotated[
     str | None,
     typer.Option("--site", help="A stored site's code: its data from the database, not files."),
@@ -113,6 +117,7 @@ CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Only this country's sites (ISO code).")
 ]
 RunOpt = Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")]
+OutFileOpt = Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Seed of the draw.", min=0, max=DRAW_NUMBER_MAX)
 ]
@@ -134,6 +139,18 @@ TolerancePointsOpt = Annotated[
     float | None,
     typer.Option("--tolerance-points", help="Percentage points either side of the target."),
 ]
+
+# A file command's inputs; a command that reads them from the database instead with
+# --site takes the same options, optional.
+_POOL = typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")
+_QUOTAS = typer.Option("--quotas", help="Quota table (CSV or XLSX).")
+_SIZE = typer.Option("--size", help="Panel size (seats).", min=1)
+PoolOpt = Annotated[Path, _POOL]
+QuotasOpt = Annotated[Path, _QUOTAS]
+SizeOpt = Annotated[int, _SIZE]
+OptionalPoolOpt = Annotated[Path | None, _POOL]
+OptionalQuotasOpt = Annotated[Path | None, _QUOTAS]
+OptionalSizeOpt = Annotated[int | None, _SIZE]
 
 
 def say(code: str, **params: object) -> None:

@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from klero.files.check import AddressOpt
 from klero.files.select import (
     SelectionFiles,
     end_to_end_model,
@@ -23,8 +22,12 @@ from klero.files.select import (
 from klero.options import (
     LOTTERY_SIZE_MAX,
     SERVICE,
+    AddressOpt,
     CountryOpt,
     IdOpt,
+    OptionalPoolOpt,
+    OptionalQuotasOpt,
+    OptionalSizeOpt,
     PublicNumberOpt,
     SeedOpt,
     Service,
@@ -112,13 +115,9 @@ DropoutFileOpt = Annotated[
 
 @with_service(json=True)
 def select_command(
-    pool: Annotated[
-        Path | None, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")
-    ] = None,
-    quotas: Annotated[
-        Path | None, typer.Option("--quotas", help="Quota table (CSV or XLSX).")
-    ] = None,
-    size: Annotated[int | None, typer.Option("--size", help="Panel size (seats).", min=1)] = None,
+    pool: OptionalPoolOpt = None,
+    quotas: OptionalQuotasOpt = None,
+    size: OptionalSizeOpt = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Folder for the result files.")
     ] = None,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.files.tables import PanelColumns, TableOptions, tables_on_files
+from klero.files.tables import tables_on_files
 from klero.options import (
     DRAW_NUMBER_MAX,
     DbOpt,
@@ -30,7 +30,7 @@ from klero.options import (
     split_columns,
 )
 from quotas.problems import KleroError
-from sampling import DEFAULT_SEATING_EFFORT
+from sampling import DEFAULT_SEATING_EFFORT, SeatingSettings
 
 BalanceOpt = Annotated[
     str | None,
@@ -121,23 +121,23 @@ def tables_command(
     lang = cli_language() if lang is None else chosen_language(lang)
     if (panel is None) == (site is None):
         raise KleroError("tables_panel_or_site")
-    criteria = split_columns(balance)
-    options = None
+    criteria = tuple(split_columns(balance))
+    settings = None
     if criteria:
         if table_size is None:
             raise KleroError("tables_size_missing")
         chosen = secrets.randbelow(DRAW_NUMBER_MAX) if seed is None else seed
-        options = TableOptions(criteria, table_size, rounds, chosen, effort)
-    columns = PanelColumns(id_column, language_column, time_zone_column, name_column)
+        columns = (language_column, time_zone_column, name_column)
+        settings = SeatingSettings(criteria, table_size, rounds, chosen, effort, *columns)
     constraints = (together, apart, facilitators)
     outputs = (out, plan or [], lang)
     if site is None:
         assert panel is not None
-        if options is None:
+        if settings is None:
             raise KleroError("tables_balance_missing")
-        return tables_on_files(panel, columns, options, constraints, outputs, as_json)
+        return tables_on_files(panel, id_column, settings, constraints, outputs, as_json)
     # The service loads the database stack (SQLAlchemy, Alembic, cryptography): only here.
     from klero.service.tables import SiteTables, tables_for_site
 
-    request = SiteTables(site, run, options, columns, constraints, (move, in_round, to_table))
+    request = SiteTables(site, run, settings, constraints, (move, in_round, to_table))
     return tables_for_site(request, outputs, as_json, (database_url, user))

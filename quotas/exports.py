@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -126,7 +126,8 @@ def _each_text(
     """
     if joined is None:  # ``values`` joined by line breaks, when given
         with contextlib.suppress(TypeError):  # not all text: cell by cell below
-            joined = "\n".join(values)  # type: ignore[arg-type]
+            # str.join checks every cell is text as it goes: no scan of its own first
+            joined = "\n".join(cast("list[str]", values))
     if (
         joined is not None
         and joined[:1] not in first
@@ -156,8 +157,11 @@ CSV_DIGITS = 15
 
 
 def shortest_float(value: object) -> str:
-    """``value`` to ``CSV_DIGITS`` significant digits, in the shortest form that reads back."""
-    exact = float(value)  # type: ignore[arg-type]
+    """``value`` to ``CSV_DIGITS`` significant digits, in the shortest form that reads back.
+
+    ``value``: a number (as pandas hands a CSV's floats over), or its text.
+    """
+    exact = float(value if isinstance(value, SupportsFloat) else str(value))
     rounded = float(f"{exact:.{CSV_DIGITS}g}")
     return repr(exact if math.isinf(rounded) else rounded)  # the largest floats round to inf
 
@@ -227,7 +231,7 @@ def _plain_csv(frame: pd.DataFrame) -> str | None:
     for position, values in enumerate(columns):
         if _is_whole(frame.iloc[:, position]):
             continue
-        joined = "\n".join(values)  # type: ignore[arg-type]
+        joined = "\n".join(cast("list[str]", values))
         breaks = breaks or "\r" in joined
         changed = _each_text(values, _RISKY_FIRST, neutralise, joined)
         columns[position] = values if changed is None else changed

@@ -222,25 +222,13 @@ def solve_highs(h: highspy.Highs) -> None:
 
     A warm start after bound or column changes can end without a status ("Not Set"),
     seen rarely on a loaded machine; the same LP solved cold from its model does not.
-    HiGHS's presolve can also call a feasible LP "Infeasible" when rows hold floors a hair
-    apart (a LEXIMIN master after three fixed levels, a point the last lottery meets): the
-    last try solves it without presolve.
     """
     h.run()
     if not highs_optimal(h):
         h.clearSolver()
         h.run()
     if not highs_optimal(h):
-        _, presolve = h.getOptionValue("presolve")
-        h.clearSolver()
-        h.setOptionValue("presolve", "off")
-        h.run()
-        solved = highs_optimal(h)
-        status = h.modelStatusToString(h.getModelStatus())
-        # Setting an option forgets the model status, so it is read first.
-        h.setOptionValue("presolve", presolve)
-        if not solved:
-            raise SolverFailed("HiGHS", status)
+        raise SolverFailed("HiGHS", h.modelStatusToString(h.getModelStatus()))
 
 
 # -- CBC ----------------------------------------------------------------------------

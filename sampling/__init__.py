@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the public names: read by type checkers, editors and lazy_n
         SeatingFigures,
         SeatingImpossible,
         SeatingRequest,
+        SeatingSettings,
         TableFigure,
     )
     from sampling.seating.plan import plan_html, plan_pdf

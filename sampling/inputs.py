@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from quotas.pool import Pool
 
 # Bump when the canonical form changes, so old and new hashes can never be confused.
 SCHEME = "kleroterion-input-v1"
+
+P = ParamSpec("P")
 
 
 def _canonical_value(value: object) -> Any:
@@ -72,14 +74,23 @@ def canonical_inputs(
     return "{" + ",".join(f"{_dumps(key)}:{parts[key]}" for key in sorted(parts)) + "}"
 
 
-def input_sha256(
-    pool: Pool,
-    quotas: QuotaTable,
-    size: int,
-    algorithm: str,
-    settings: Mapping[str, object],
-) -> str:
-    """SHA-256 (hex) of the canonical inputs of a selection run.
+def text_sha256(text: str) -> str:
+    """SHA-256 (hex) of ``text`` in UTF-8: the hash of canonical inputs already written."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _hashed(canonical: Callable[P, str]) -> Callable[P, str]:
+    """``canonical``'s text hashed by ``text_sha256``: the same arguments, declared once."""
+
+    def digest(*args: P.args, **kwargs: P.kwargs) -> str:
+        return text_sha256(canonical(*args, **kwargs))
+
+    return digest
+
+
+input_sha256 = _hashed(canonical_inputs)
+input_sha256.__doc__ = """SHA-256 (hex) of the canonical inputs of a selection run (the
+arguments of ``canonical_inputs``).
 
     >>> import pandas as pd
     >>> from quotas.model import quota_table
@@ -88,5 +99,3 @@ def input_sha256(
     >>> len(input_sha256(p, q, 2, "leximin", {"seed": 1}))
     64
     """
-    text = canonical_inputs(pool, quotas, size, algorithm, settings)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

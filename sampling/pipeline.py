@@ -23,7 +23,6 @@ the hash, is published. A seed is (as the algorithm seed). Either is in the repo
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -42,7 +41,7 @@ from sampling.alternates.select import Alternates, select_alternates
 from sampling.distribution import Distribution, gini
 from sampling.end_to_end import EndToEnd, end_to_end
 from sampling.engine.select import ENGINE, select_distribution
-from sampling.inputs import canonical_inputs
+from sampling.inputs import canonical_inputs, text_sha256
 from sampling.lottery import Draw, Lottery, draw, round_to_lottery
 from sampling.names import Algorithm, AlternatesMethod
 from sampling.propensity import PropensityModel
@@ -193,7 +192,7 @@ class SelectionRequest:
     @cached_property
     def input_sha256(self) -> str:
         """SHA-256 of the canonical inputs: pool, quotas, size, algorithm, settings."""
-        return hashlib.sha256(self.canonical_inputs.encode("utf-8")).hexdigest()
+        return text_sha256(self.canonical_inputs)
 
 
 # -- the result ----------------------------------------------------------------------

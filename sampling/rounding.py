@@ -15,6 +15,7 @@ import numpy as np
 
 from quotas.solvers import highs_optimal, new_highs_model
 from sampling import portable
+from sampling.rounding_extremes import head
 
 __all__ = ["round_counts"]
 
@@ -106,20 +107,25 @@ def _improve(
     for _ in range(moves):
         size = np.abs(dev)
         peak, spread = float(size.max(initial=0.0)), portable.dot(dev, dev)
-        watch = np.lexsort((np.arange(size.size), -size))[:_WATCH]
+        watch = head(-size, _WATCH)  # the stable sort's first _WATCH
         sign = 1.0 if dev[watch[0]] > 0 else -1.0
         # Take a slot from a panel that gives the worst type much of what it has too much
         # of (or little of what it lacks), and give it to the panel that helps most.
         held = np.flatnonzero(counts > 0)
         held = held[np.lexsort((held, -sign * share[watch[0], held]))][:_SOURCES]
-        ranked: list[tuple[float, float, int, int]] = []
-        for a in held.tolist():
-            after = dev[watch, None] + (share[watch] - share[watch][:, [a]]) / m
-            high = np.abs(after).max(axis=0)
-            high[a] = np.inf
-            squares = (after * after).sum(axis=0)
-            for b in np.lexsort((squares, high))[:2].tolist():
-                ranked.append((float(high[b]), float(squares[b]), a, b))
+        # Watched types x sources x sinks, each entry as one source's (watched x sinks)
+        # array gave it; maxima and sums down the first axis, type after type, alike.
+        seen = share[watch]
+        after = dev[watch, None, None] + (seen[:, None, :] - seen[:, held, None]) / m
+        high = np.abs(after).max(axis=0)
+        high[np.arange(held.size), held] = np.inf
+        squares = (after * after).sum(axis=0)
+        firsts = np.lexsort((squares, high), axis=-1)[:, :2]
+        ranked = [
+            (float(high[i, b]), float(squares[i, b]), a, b)
+            for i, a in enumerate(held.tolist())
+            for b in firsts[i].tolist()
+        ]
         for _, _, a, b in sorted(ranked)[:_CHECKS]:
             moved = dev + (share[:, b] - share[:, a]) / m
             new_peak = float(np.abs(moved).max())

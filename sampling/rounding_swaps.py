@@ -18,24 +18,28 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
-in Python lists and dicts, the types stay sorted by each ranking key (a swap moves two
-of them), each type knows the panels that seat it, and candidates are checked one at a
-time in ranked order, so a swap found early costs a few dictionary reads.
+in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
+search; a swap moves two of them), each type knows the panels in use that seat it, each
+panel its full and least categories as bits (``sampling.rounding_records``), and
+candidates are checked one at a time in ranked order, so a swap found early costs a few
+dictionary reads and integer ands.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable
+from sampling import portable, rounding_records
 
 __all__ = ["Swaps"]
 
 Composition = tuple[tuple[int, int], ...]
+_V = TypeVar("_V")
 
 _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
@@ -58,12 +62,20 @@ class Swaps:
         """``like``: a Swaps built on the same shape and panels, whose records of them are
         taken rather than read again (a panel's records never change; later ones are left)."""
         self.shape = shape
-        n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
         inv = 1.0 / np.maximum(self.heads, 1)
         self._heads: list[int] = self.heads.tolist()
         self._inv: list[float] = inv.tolist()
-        self._cat_of: list[list[int]] = shape.category_of.tolist()
+        # Tuples and the records below shared with ``like``: few objects for the collector.
+        cat_of = shape.category_of
+        self._cat_of: dict[int, tuple[int, ...]] = (
+            like._cat_of if like is not None else _Rows(lambda t: tuple(cat_of[t].tolist()))
+        )
+        # A type's categories as bits (1 << category): categories of different features
+        # differ, so two types differ on a feature where one's category is not the other's.
+        self._mask: dict[int, int] = (
+            like._mask if like is not None else _Rows(lambda t: sum(1 << c for c in cat_of[t]))
+        )
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
@@ -71,54 +83,48 @@ class Swaps:
         self._seats: list[dict[int, int]] = []
         self._cats: list[list[int]] = []  # seats per category
         self._homes: list[dict[int, int]] = []  # seats per shared household
-        self._holding: list[list[int]] = [[] for _ in range(n_types)]  # panels, ascending
+        self._full: list[int] = []  # categories at their maximum, as bits
+        self._least: list[int] = []  # categories at their minimum, as bits
         self.index: dict[Composition, int] = {}
-        dense: np.ndarray
-        if like is None:
-            dense = self._read(panels).astype(np.int16 if shape.size < 2**15 else np.int32)
-        else:
-            dense = self._take(like, len(panels))
+        dense = self._read(panels) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
+        # Per type the panels in use seating it, ascending: a tuple until one changes.
+        self._holding = rounding_records.holding(dense, np.asarray(counts) > 0)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
-        self._by_dev = sorted((d, t) for t, d in enumerate(self._dev))
-        self._by_give = sorted(
-            (-(d - i), t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
-        )
-        self._by_take = sorted(
-            (d + i, t) for t, (d, i) in enumerate(zip(self._dev, self._inv, strict=True))
-        )
+        # The types sorted by each ranking key, built on the first search for a swap.
+        self._ranked = False
+        self._by_dev: list[tuple[float, int]] = []
+        self._by_give: list[tuple[float, int]] = []
+        self._by_take: list[tuple[float, int]] = []
+
+    def _rank(self) -> None:
+        """Sort the types by deviation, by deviation less one seat (negated: the best off
+        giver first) and by deviation plus one seat, ties by type (the same float keys and
+        order as Python's ``sorted`` of (key, type) pairs)."""
+        if self._ranked:
+            return
+        dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
+        keys = (dev, -(dev - inv), dev + inv)
+        self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
+        self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
-        dense = _dense(panels, self.shape.n_types)
-        which, types = np.nonzero(dense)  # row by row, types ascending
-        seats = dense[which, types]
-        n, width = len(panels), len(self._lo)
-        cats = np.zeros(n * width)
-        for column in self.shape.category_of[types].T:  # sums of small integers: exact
-            cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
-        rows = np.rint(cats).astype(np.int64).reshape(n, width).tolist()
-        homes: list[dict[int, int]] = [{} for _ in range(n)]
-        home_of = self.shape.home_of[types]
-        shared = np.flatnonzero(home_of >= 0)
-        for j, h, s in zip(*(x[shared].tolist() for x in (which, home_of, seats)), strict=True):
-            homes[j][h] = homes[j].get(h, 0) + s
-        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
-        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
-        for j in range(n):
-            self._add(tuple(pairs[ends[j] : ends[j + 1]]), rows[j], homes[j])
-        return dense
+        read = rounding_records.read_records(panels, self.shape)
+        self._keys, self._seats = read.keys, read.seats
+        self._cats, self._homes = read.cats, read.homes
+        self._full, self._least = read.full, read.least
+        self.index = {key: k for k, key in enumerate(read.keys)}
+        return read.dense
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys, self._seats = like._keys[:n], like._seats[:n]
         self._cats, self._homes = like._cats[:n], like._homes[:n]
-        self._holding = list(map(list.copy, like._holding))
-        for t in {t for key in like._keys[n:] for t, _ in key}:  # the panels it added
-            del self._holding[t][bisect_left(self._holding[t], n) :]
+        self._full, self._least = like._full[:n], like._least[:n]
         self.index = {key: k for k, key in enumerate(self._keys)}
         return like._dense
 
@@ -150,6 +156,7 @@ class Swaps:
     def lower_drops(self, budget: int, *, until: float = 0.0) -> int:
         """Swaps that lower the sorted drops lexicographically, until the largest is at most
         ``until`` slots (or ``budget`` swaps, or none helps); returns how many were made."""
+        self._rank()
         made = 0
         while made < budget:
             limit = -until - _SLACK
@@ -161,6 +168,7 @@ class Swaps:
 
     def lower_rises(self, budget: int) -> int:
         """Swaps that lower the largest rise without any new drop; returns how many."""
+        self._rank()
         made = 0
         while made < budget and self._dev:
             top = self._by_dev[-1][0]
@@ -183,20 +191,24 @@ class Swaps:
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
-        need: dict[int, int] = {}  # per panel with room for t: features where t's is full
+        need: dict[int, int] = {}  # per panel with room for t: t's categories full there
         scan = _Budget(lambda: self._bounds(t, giving=True))
+        mask, least, most, holding = self._mask, self._least, self._full, self._holding
+        mine = mask[t]
         for i in range(end):
             u = ranking[i][1]
             if u == t:
                 continue
-            miss = self._miss(u, t)
-            for j in self._holding[u]:
+            theirs = mask[u]
+            # Where they differ, t's category must not be full, u's not at its minimum.
+            miss, give = mine & ~theirs, theirs & ~mine
+            for j in holding[u]:
                 bits = need.get(j)
                 if bits is None:
                     if not counts[j] or seats[j].get(t, 0) >= full:
                         continue
-                    bits = need[j] = self._bound(j, t, giving=True)
-                if not bits & miss and self._fits(j, u, t):
+                    bits = need[j] = most[j] & mine
+                if not bits & miss and not least[j] & give and self._home_fits(j, u, t):
                     self._swap(j, u, t)
                     return True
             if scan.spent(miss):
@@ -208,43 +220,55 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = [j for j in self._holding[u] if self.counts[j] > 0]
+        rows = list(self._holding[u])
         if not rows:
             return False
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        scan = _Budget(lambda: {bits for _, bits in need})
+        distinct = {bits for _, bits in need}
+        scan = _Budget(lambda: distinct)
+        mask, most = self._mask, self._full
+        mine = mask[u]
         for i in range(end):
             t = ranking[i][1]
             if t == u:
                 continue
-            full, miss = heads[t], self._miss(t, u)
-            for j, bits in need:
-                if not bits & miss and seats[j].get(t, 0) < full and self._fits(j, u, t):
+            full, theirs = heads[t], mask[t]
+            # Where they differ, u's category must not be at its minimum, t's not full.
+            miss, take = mine & ~theirs, theirs & ~mine
+            for j, bits in need if any(not bits & miss for bits in distinct) else ():
+                if (
+                    not bits & miss
+                    and not most[j] & take
+                    and seats[j].get(t, 0) < full
+                    and self._home_fits(j, u, t)
+                ):
                     self._swap(j, u, t)
                     return True
             if scan.spent(miss):
                 break
         return False
 
+    def _changing(self, j: int) -> list[list[int]]:
+        """The lists of the panels in use seating each type of panel j, to be changed."""
+        holding, out = self._holding, []
+        for t, _ in self._keys[j]:
+            held = holding[t]
+            if type(held) is not list:  # a tuple, as read: a list from its first change
+                held = holding[t] = list(held)
+            out.append(held)
+        return out
+
     def _miss(self, x: int, other: int) -> int:
-        """Bit f set where type x's category of feature f is not ``other``'s."""
-        bits = 0
-        for f, (a, b) in enumerate(zip(self._cat_of[x], self._cat_of[other], strict=True)):
-            if a != b:
-                bits |= 1 << f
-        return bits
+        """The categories of ``other`` (bits) that type x does not share."""
+        return self._mask[other] & ~self._mask[x]
 
     def _bound(self, j: int, other: int, *, giving: bool) -> int:
-        """Bit f set where, in panel j, ``other``'s category of feature f is full (it takes
-        the seat: ``giving`` to it) or at its minimum (it gives the seat): there the type
-        swapping with it must share that category."""
-        cats, bits = self._cats[j], 0
-        for f, c in enumerate(self._cat_of[other]):
-            if cats[c] >= self._hi[c] if giving else cats[c] <= self._lo[c]:
-                bits |= 1 << f
-        return bits
+        """The categories of ``other`` (bits) that are full in panel j (it takes the seat:
+        ``giving`` to it) or at their minimum (it gives the seat): the type swapping with
+        it must share them."""
+        return (self._full[j] if giving else self._least[j]) & self._mask[other]
 
     def _bounds(self, t: int, *, giving: bool) -> set[int]:
         """The distinct ``_bound`` of the panels in use with room for type t."""
@@ -252,51 +276,57 @@ class Swaps:
         rows = [j for j in self._live if seats[j].get(t, 0) < full]
         return {self._bound(j, t, giving=giving) for j in rows}
 
-    def _fits(self, j: int, u: int, t: int) -> bool:
-        """Whether panel j with a seat moved from type u to type t keeps every rule (u has
-        a seat there and t room, checked by the caller)."""
-        cats, lo, hi = self._cats[j], self._lo, self._hi
-        for cu, ct in zip(self._cat_of[u], self._cat_of[t], strict=True):
-            if cu != ct and (cats[cu] <= lo[cu] or cats[ct] >= hi[ct]):
-                return False
+    def _home_fits(self, j: int, u: int, t: int) -> bool:
+        """Whether panel j with a seat moved from u to t seats one of t's household at most."""
         home = self._home_of[t]
         return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        key = _moved(self._keys[j], u, t)
+        key = rounding_records.moved(self._keys[j], u, t)
         k = self.index.get(key)
         if k is None:
             cats, homes = list(self._cats[j]), dict(self._homes[j])
+            full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
                 cats[c] -= 1
             for c in self._cat_of[t]:
                 cats[c] += 1
+            for c in (*self._cat_of[u], *self._cat_of[t]):
+                bit = 1 << c
+                full = full | bit if cats[c] >= self._hi[c] else full & ~bit
+                least = least | bit if cats[c] <= self._lo[c] else least & ~bit
             for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
                 if home >= 0:
                     homes[home] = homes.get(home, 0) + step
-            k = self._add(key, cats, homes)
+            k = self._add(key, cats, homes, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
         if not self.counts[j]:
             del self._live[bisect_left(self._live, j)]
+            for held in self._changing(j):
+                del held[bisect_left(held, j)]
         self.counts[k] += 1
         if self.counts[k] == 1:
             insort(self._live, k)
+            for held in self._changing(k):
+                insort(held, k)
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(self, key: Composition, cats: list[int], homes: dict[int, int]) -> int:
+    def _add(
+        self, key: Composition, cats: list[int], homes: dict[int, int], full: int, least: int
+    ) -> int:
         """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, under the next number."""
+        and per shared household, its full and least categories, under the next number."""
         k = len(self._keys)
         self.index[key] = k
-        for t, _ in key:
-            self._holding[t].append(k)
         self._keys.append(key)
         self._seats.append(dict(key))
         self._cats.append(cats)
         self._homes.append(homes)
+        self._full.append(full)
+        self._least.append(least)
         return k
 
     def _set(self, t: int, value: float) -> None:
@@ -310,6 +340,18 @@ class Swaps:
             del ranking[bisect_left(ranking, (before, t))]
             insort(ranking, (after, t))
         self._dev[t] = value
+
+
+class _Rows(dict[int, _V]):
+    """A value per type, each computed on its first read."""
+
+    def __init__(self, compute: Callable[[int], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, t: int) -> _V:
+        value = self[t] = self.compute(t)
+        return value
 
 
 class _Budget:
@@ -340,34 +382,3 @@ class _Budget:
 
     def _possible(self, miss: int) -> bool:
         return any(not bits & miss for bits in self.bounds_seen)
-
-
-def _dense(panels: list[Composition], n_types: int) -> np.ndarray:
-    """Panels x types: the seats (a type listed twice in a panel: its last seats)."""
-    dense = np.zeros((len(panels), n_types), dtype=np.int64)
-    rows = np.repeat(np.arange(len(panels)), [len(p) for p in panels])
-    cols = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
-    if np.all((np.diff(cols) > 0) | (np.diff(rows) > 0)):  # types ascending in each panel
-        dense[rows, cols] = [s for p in panels for _, s in p]
-        return dense
-    for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
-        for t, s in panel:
-            dense[j, t] = s
-    return dense
-
-
-def _moved(key: Composition, u: int, t: int) -> Composition:
-    """``key`` (a panel's (type, seats), types ascending) with a seat of u given to t."""
-    pairs = list(key)
-    i = bisect_left(pairs, (u, 0))
-    s = pairs[i][1] - 1
-    if s:
-        pairs[i] = (u, s)
-    else:
-        del pairs[i]
-    i = bisect_left(pairs, (t, 0))
-    if i < len(pairs) and pairs[i][0] == t:
-        pairs[i] = (t, pairs[i][1] + 1)
-    else:
-        pairs.insert(i, (t, 1))
-    return tuple(pairs)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.i18n import LANGUAGES
 from dashboard.registration_texts import consent_text, state_message
-from dashboard.ui import current_site, db, lang, plain, show_error, tr
+from dashboard.ui import attempt, current_site, db, lang, plain, show_error, tr
 from quotas.problems import KleroError
 from recruitment import usecases as uc
 
@@ -102,19 +102,18 @@ def _ask(form: uc.RegistrationForm) -> None:
         sent = st.form_submit_button(tr("register.submit"), type="primary", key="pub_submit")
     if not sent:
         return
-    try:
-        done = uc.register_online(
-            db(),
-            form.site,
-            {k: v for k, v in answers.items() if v is not None},
-            {"name": name, "email": email, "phone": phone},
-            lang=form.lang,
-            consent=agreed,
-            client=st.context.ip_address or "",
-            honeypot=trap,
-        )
-    except KleroError as error:
-        show_error(error)
+    done = attempt(
+        uc.register_online,
+        db(),
+        form.site,
+        {k: v for k, v in answers.items() if v is not None},
+        {"name": name, "email": email, "phone": phone},
+        lang=form.lang,
+        consent=agreed,
+        client=st.context.ip_address or "",
+        honeypot=trap,
+    )
+    if done is None:
         return
     st.session_state["register_done"] = done
     st.rerun()

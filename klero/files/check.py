@@ -9,8 +9,12 @@ import typer
 
 from klero.files.inputs import Inputs, load_inputs
 from klero.options import (
+    AddressOpt,
     IdOpt,
     JsonOpt,
+    PoolOpt,
+    QuotasOpt,
+    SizeOpt,
     TolerancePointsOpt,
     ToleranceSeatsOpt,
     cli_language,
@@ -28,14 +32,6 @@ from quotas.margin_files import read_margins
 from quotas.messages import render
 from quotas.problems import KleroError, Problem, problem_counts
 from quotas.targets import quotas_from_margins
-
-PoolOpt = Annotated[Path, typer.Option("--pool", help="Volunteer pool (CSV or XLSX).")]
-QuotasOpt = Annotated[Path, typer.Option("--quotas", help="Quota table (CSV or XLSX).")]
-SizeOpt = Annotated[int, typer.Option("--size", help="Panel size (seats).", min=1)]
-AddressOpt = Annotated[
-    str | None,
-    typer.Option("--address-columns", help="Comma-separated address columns (households)."),
-]
 
 
 def print_problems(problems: list[Problem], lang: str = "en") -> None:

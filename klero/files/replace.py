@@ -8,9 +8,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from klero.files.check import AddressOpt, PoolOpt, QuotasOpt, print_problems
+from klero.files.check import print_problems
 from klero.files.inputs import load_inputs
-from klero.options import IdOpt, JsonOpt, cli_language, emit_json, say, split_columns
+from klero.options import (
+    AddressOpt,
+    IdOpt,
+    JsonOpt,
+    PoolOpt,
+    QuotasOpt,
+    cli_language,
+    emit_json,
+    say,
+    split_columns,
+)
 from klero.output import json_writer, table_writer, write_all
 from quotas.messages import render
 from quotas.problems import InvalidInput, Problem

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,43 +24,30 @@ from klero.output import staged, table_writer
 from quotas.messages import render
 from quotas.problems import InvalidInput, KleroError, Problem, raise_if_errors
 from quotas.tables import read_table
-from sampling import Seating, SeatingRequest, plan_html, plan_pdf, read_constraints, seat_tables
-
-
-@dataclass(frozen=True)
-class TableOptions:
-    """What to balance and how to seat: the command's options, checked by ``SeatingRequest``."""
-
-    balance: list[str]
-    table_size: int
-    rounds: int
-    seed: int
-    effort: float
-
-
-@dataclass(frozen=True)
-class PanelColumns:
-    """The panel file's columns: ids, and optionally language, time zone and a name to show."""
-
-    id: str = "id"
-    language: str | None = None
-    time_zone: str | None = None
-    name: str | None = None
+from sampling import (
+    Seating,
+    SeatingRequest,
+    SeatingSettings,
+    plan_html,
+    plan_pdf,
+    read_constraints,
+    seat_tables,
+)
 
 
 def read_panel(
-    path: Path, columns: PanelColumns, balance: Sequence[str]
+    path: Path, id_column: str, settings: SeatingSettings
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The panel file as text, with a problem for every column asked for that it lacks."""
     frame, problems = read_table(path)
     found = ", ".join(frame.columns)
-    wanted = [("--id-column", columns.id)] + [("--balance", c) for c in balance]
+    wanted = [("--id-column", id_column)] + [("--balance", c) for c in settings.balance]
     wanted += [
         (option, column)
         for option, column in (
-            ("--language-column", columns.language),
-            ("--time-zone-column", columns.time_zone),
-            ("--name-column", columns.name),
+            ("--language-column", settings.language_column),
+            ("--time-zone-column", settings.time_zone_column),
+            ("--name-column", settings.name_column),
         )
         if column is not None
     ]
@@ -76,32 +63,22 @@ def read_panel(
 
 def files_request(
     panel: Path,
-    columns: PanelColumns,
-    options: TableOptions,
+    id_column: str,
+    settings: SeatingSettings,
     constraints: tuple[Path | None, Path | None, Path | None],
 ) -> tuple[SeatingRequest, dict[str, str]]:
     """The seating request from the files (every problem of every file at once), and names."""
-    frame, problems = read_panel(panel, columns, options.balance)
+    frame, problems = read_panel(panel, id_column, settings)
     try:
         together, apart, fixed, more = read_constraints(constraints)
     except InvalidInput as exc:
         raise InvalidInput([*problems, *exc.problems]) from exc
     raise_if_errors([*problems, *more])
-    ids = tuple(frame[columns.id])
-    request = SeatingRequest(
-        ids=ids,
-        criteria={c: tuple(frame[c]) for c in options.balance},
-        table_size=options.table_size,
-        rounds=options.rounds,
-        seed=options.seed,
-        together=together,
-        apart=apart,
-        fixed=fixed,
-        languages=None if columns.language is None else tuple(frame[columns.language]),
-        time_zones=None if columns.time_zone is None else tuple(frame[columns.time_zone]),
-        effort=options.effort,
-    )
-    names = {} if columns.name is None else dict(zip(ids, frame[columns.name], strict=True))
+    ids = tuple(frame[id_column])
+    settings = replace(settings, together=together, apart=apart, fixed=fixed)
+    request = settings.request(ids, lambda column: tuple(frame[column]))
+    name = settings.name_column
+    names = {} if name is None else dict(zip(ids, frame[name], strict=True))
     return request, names
 
 
@@ -214,15 +191,15 @@ def print_seating(seating: Seating, written: Sequence[Path]) -> None:
 
 def tables_on_files(
     panel: Path,
-    columns: PanelColumns,
-    options: TableOptions,
+    id_column: str,
+    settings: SeatingSettings,
     constraints: tuple[Path | None, Path | None, Path | None],
     outputs: tuple[Path | None, list[Path], str],
     as_json: bool,
 ) -> int:
     """Seat the panel file's people; write and print the result."""
     out, plans, lang = outputs
-    request, names = files_request(panel, columns, options, constraints)
+    request, names = files_request(panel, id_column, settings, constraints)
     seating = seat_tables(request)
     written = write_outputs(seating, out, plans, names, lang)
     if as_json:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from klero.options import SERVICE, Service, with_service
+from klero.options import SERVICE, OutFileOpt, RunOpt, Service, with_service
 from klero.service.common import SiteOpt, given_text, logged_in, run_as, say, write_recorded
 from quotas.exports import table_format
 from quotas.problems import KleroError
@@ -82,7 +82,7 @@ def site_message(
 @with_service()
 def panel_invitations(
     site: SiteOpt,
-    out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
+    out: OutFileOpt,
     kind: Annotated[
         str, typer.Option("--kind", help="invitation (members and alternates) or confirmation.")
     ] = "invitation",
@@ -92,7 +92,7 @@ def panel_invitations(
             "--lang", help="Language for people whose own is not recorded (default: the site's)."
         ),
     ] = None,
-    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    run: RunOpt = None,
     mark_invited: Annotated[
         bool,
         typer.Option("--mark-invited", help="Record the panel members written to as invited."),
@@ -106,7 +106,7 @@ def panel_invitations(
         out,
         uc.export_invitations,
         site,
-        run,
+        run_id=run,
         kind=kind,
         lang=lang,
         mark_invited=mark_invited,

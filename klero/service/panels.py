@@ -16,6 +16,7 @@ from klero.options import (
     SERVICE,
     DbOpt,
     JsonOpt,
+    OutFileOpt,
     RunOpt,
     Service,
     UserOpt,
@@ -227,7 +228,7 @@ def panel_replace(
 @panel_app.command("export")
 @with_service()
 def panel_export(
-    out: Annotated[Path, typer.Option("--out", help="File to write (.csv or .xlsx).")],
+    out: OutFileOpt,
     site: Annotated[str | None, typer.Option("--site")] = None,
     run: RunOpt = None,
     service: Service = SERVICE,

@@ -7,21 +7,15 @@ file form (``klero.files.tables``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from klero.files.tables import (
-    PanelColumns,
-    TableOptions,
-    print_seating,
-    seating_payload,
-    write_outputs,
-)
+from klero.files.tables import print_seating, seating_payload, write_outputs
 from klero.options import emit_json
 from klero.service.common import logged_in, say
 from quotas.problems import KleroError, raise_if_errors
 from recruitment import usecases as uc
-from sampling import read_constraints
+from sampling import SeatingSettings, read_constraints
 
 
 @dataclass(frozen=True)
@@ -30,31 +24,16 @@ class SiteTables:
 
     site: str
     run: int | None
-    options: TableOptions | None
-    columns: PanelColumns
+    settings: SeatingSettings | None  # None: show the stored plan (or move someone)
     constraints: tuple[Path | None, Path | None, Path | None]
     move: tuple[str | None, int, int | None]  # pseudonym, round, table
 
 
-def _settings(request: SiteTables) -> uc.TableSettings:
-    options = request.options
-    assert options is not None
+def _settings(request: SiteTables) -> SeatingSettings:
+    assert request.settings is not None
     together, apart, fixed, problems = read_constraints(request.constraints)
     raise_if_errors(problems)
-    columns = request.columns
-    return uc.TableSettings(
-        balance=tuple(options.balance),
-        table_size=options.table_size,
-        rounds=options.rounds,
-        seed=options.seed,
-        effort=options.effort,
-        language_column=columns.language,
-        time_zone_column=columns.time_zone,
-        name_column=columns.name,
-        together=together,
-        apart=apart,
-        fixed=fixed,
-    )
+    return replace(request.settings, together=together, apart=apart, fixed=fixed)
 
 
 def tables_for_site(
@@ -69,7 +48,7 @@ def tables_for_site(
     if person is not None and table is None:
         raise KleroError("tables_move_table_missing")
     with logged_in(*login) as (db, actor):
-        if request.options is not None:
+        if request.settings is not None:
             view = uc.seat_site(db, actor, request.site, _settings(request), request.run)
         elif person is not None and table is not None:
             view = uc.move_person(db, actor, request.site, person, round_number, table)

@@ -36,10 +36,8 @@ totp_app = typer.Typer(
 )
 user_app.add_typer(totp_app, name="totp")
 
-CodeOpt = Annotated[
-    str | None,
-    typer.Option("--code", help="The 6-digit code your authenticator app shows now."),
-]
+_CODE = typer.Option("--code", help="The 6-digit code your authenticator app shows now.")
+CodeOpt = Annotated[str | None, _CODE]
 
 
 @user_app.command("create")
@@ -223,9 +221,7 @@ def totp_enable(service: Service = SERVICE) -> None:
 @totp_app.command("confirm")
 @with_service()
 def totp_confirm(
-    code: Annotated[
-        str, typer.Option("--code", help="The 6-digit code your authenticator app shows now.")
-    ],
+    code: Annotated[str, _CODE],
     service: Service = SERVICE,
 ) -> None:
     """Activate your pending second factor with a code from the authenticator app."""

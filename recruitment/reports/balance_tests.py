@@ -34,8 +34,8 @@ def unit_tests(report: Report) -> list[pd.DataFrame]:
     return [balance_tests(report.unit_balance(unit)[columns]) for unit in report.units]
 
 
-def _round(value: object, digits: int) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
+def _round(value: float, digits: int) -> float | None:
+    number = float(value)
     return None if math.isnan(number) else round(number, digits)
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar, TypeVarTuple
 
 import pandas as pd
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from quotas.model import Category, Quota, QuotaTable, normalise
 from quotas.pool_files import LoadedPool, pool_from_frame
 from quotas.problems import KleroError
+from recruitment import audit
 from recruitment.columns import PERSONAL_ROLES
 from recruitment.models import (
+    Country,
     Deliberation,
     Organisation,
     QuotaSet,
@@ -30,6 +32,10 @@ from recruitment.snapshots import household_labels, quota_columns
 
 N = TypeVar("N", Deliberation, Organisation)
 W = TypeVar("W", SiteConsent, SiteMessage)
+Row = TypeVarTuple("Row")
+
+#: Ids per IN list (``rows_in``): far below every backend's limit on bound parameters.
+IN_CHUNK = 500
 
 
 def _named(session: Session, model: type[N], name: str, not_found: str) -> N:
@@ -47,6 +53,64 @@ def deliberation_named(session: Session, name: str) -> Deliberation:
 def organisation_named(session: Session, name: str) -> Organisation:
     """The organisation called ``name``; raise organisation_not_found otherwise."""
     return _named(session, Organisation, name, "organisation_not_found")
+
+
+def add_organisation(session: Session, actor: Actor, name: str) -> Organisation:
+    """A new partner organisation, in the caller's transaction, audited."""
+    org = Organisation(name=name)
+    session.add(org)
+    session.flush()
+    audit.record(
+        session, actor, "organisation.create", "organisation", org.id, after={"name": name}
+    )
+    return org
+
+
+def organisations_named(
+    session: Session, actor: Actor, names: Iterable[str]
+) -> tuple[dict[str, Organisation], list[str]]:
+    """The organisations called ``names``, the missing ones created (``add_organisation``,
+    in name order); and the names created."""
+    wanted = sorted(set(names))
+    query = select(Organisation).where(Organisation.name.in_(wanted))
+    known = {o.name: o for o in session.execute(query).scalars()}
+    created = [name for name in wanted if name not in known]
+    for name in created:
+        known[name] = add_organisation(session, actor, name)
+    return known, created
+
+
+def add_country(
+    session: Session, actor: Actor, deliberation: Deliberation, code: str, name: str
+) -> Country:
+    """A new country of ``deliberation`` (ISO code, name), in the caller's transaction, audited."""
+    country = Country(deliberation_id=deliberation.id, code=code, name=name)
+    session.add(country)
+    session.flush()
+    after = {"deliberation": deliberation.name, "code": code, "name": name}
+    audit.record(session, actor, "country.create", "country", country.id, after=after)
+    return country
+
+
+def add_site(session: Session, actor: Actor, site: Site, after: dict[str, Any]) -> Site:
+    """``site`` added in the caller's transaction, audited (``site.create`` with ``after``)."""
+    session.add(site)
+    session.flush()
+    audit.record(session, actor, "site.create", "site", site.code, site_id=site.id, after=after)
+    return site
+
+
+def rows_in(
+    session: Session, ids: Iterable[int], query: Select[*Row], column: InstrumentedAttribute[int]
+) -> Iterator[tuple[*Row]]:
+    """The rows of ``query`` restricted to ``column IN ids``, a chunk of ids at a time.
+
+    Read-only overviews use it to read many sites with a fixed number of grouped queries.
+    """
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        chunk = unique[start : start + IN_CHUNK]
+        yield from session.execute(query.where(column.in_(chunk))).all()
 
 
 def site_ref(site: Site) -> SiteRef:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import pandas as pd
 from sqlalchemy import select
@@ -185,10 +185,9 @@ def _row(
     }
 
 
-def _invitations(
-    session: Session, site: Site, run_id: int | None, kind: str, lang: str | None
-) -> InvitationExport:
-    run = run_of(session, site.code, run_id)
+def _invitations(session: Session, site: Site, wanted: Wanted) -> InvitationExport:
+    kind, lang = wanted["kind"], wanted.get("lang")
+    run = run_of(session, site.code, wanted.get("run_id"))
     if run.site_id != site.id:
         raise KleroError("run_not_found", run_id=run.id)
     texts = texts_of(session, site)
@@ -257,16 +256,24 @@ def _record(session: Session, actor: Actor, export: InvitationExport, mark_invit
     )
 
 
+class Wanted(TypedDict):
+    """Which merged messages: their kind (``EXPORT_KINDS``), the run's (default: the site's
+    latest), in the language given for people whose own is not recorded (default: the
+    site's)."""
+
+    kind: str
+    run_id: NotRequired[int | None]
+    lang: NotRequired[str | None]
+
+
 def export_invitations(
     db: Database,
     actor: Actor,
     site: str,
-    run_id: int | None = None,
     *,
-    kind: str,
-    lang: str | None = None,
     mark_invited: bool = False,
     write: Callable[[pd.DataFrame], object],
+    **wanted: Unpack[Wanted],
 ) -> InvitationExport:
     """The merged messages of the site's panel, handed to ``write`` inside the transaction.
 
@@ -274,30 +281,24 @@ def export_invitations(
     is recorded only once ``write`` has returned; if the commit fails after it, the
     caller undoes the file (``quotas.staging.staged`` does).
     """
-    require_kind(kind, EXPORT_KINDS)
+    require_kind(wanted["kind"], EXPORT_KINDS)
     with db.unit_of_work() as session:
         found = _found(session, actor, site)
         if mark_invited:
             require(actor, Action.RECORD_STATUS, site_ref(found))
-        export = _invitations(session, found, run_id, kind, lang)
+        export = _invitations(session, found, wanted)
         write(export.frame)
         _record(session, actor, export, mark_invited)
     return export
 
 
 def prepare_invitations(
-    db: Database,
-    actor: Actor,
-    site: str,
-    run_id: int | None = None,
-    *,
-    kind: str,
-    lang: str | None = None,
+    db: Database, actor: Actor, site: str, **wanted: Unpack[Wanted]
 ) -> InvitationExport:
     """The export of ``export_invitations``, not recorded yet: for a download not yet clicked."""
-    require_kind(kind, EXPORT_KINDS)
+    require_kind(wanted["kind"], EXPORT_KINDS)
     with db.unit_of_work() as session:
-        return _invitations(session, _found(session, actor, site), run_id, kind, lang)
+        return _invitations(session, _found(session, actor, site), wanted)
 
 
 def record_invitations(

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Any, TypeVarTuple
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from quotas.balance import CATEGORY_COLUMNS, category_balance, category_counts
 from quotas.balance import representativeness_score as score_of_rows
@@ -33,11 +33,7 @@ from recruitment.models import (
     Volunteer,
 )
 from recruitment.permissions import Action, Actor, allowed, require
-from recruitment.usecases.common import site_ref, table_from_rows
-
-# Ids per IN list: far below every backend's limit on bound parameters.
-CHUNK = 500
-Row = TypeVarTuple("Row")
+from recruitment.usecases.common import rows_in, site_ref, table_from_rows
 
 
 @dataclass(frozen=True)
@@ -94,16 +90,6 @@ class SitesOverview:
     categories: pd.DataFrame
 
 
-def _rows(
-    session: Session, ids: Iterable[int], query: Select[*Row], column: InstrumentedAttribute[int]
-) -> Iterator[tuple[*Row]]:
-    """The rows of ``query`` restricted to ``column IN ids``, a chunk of ids at a time."""
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), CHUNK):
-        chunk = unique[start : start + CHUNK]
-        yield from session.execute(query.where(column.in_(chunk))).all()
-
-
 @dataclass(frozen=True)
 class _Facts:
     """What ``list_sites`` needs of the visible sites, read with grouped queries."""
@@ -138,25 +124,25 @@ def _facts(session: Session, actor: Actor) -> _Facts:
     runs = select(SelectionRun.site_id, func.max(SelectionRun.id), func.max(succeeded))
     last_runs: dict[int, int] = {}
     last_panels: dict[int, int] = {}
-    for site_id, last, panel in _rows(
+    for site_id, last, panel in rows_in(
         session, ids, runs.group_by(SelectionRun.site_id), SelectionRun.site_id
     ):
         last_runs[site_id] = int(last)
         if panel is not None:
             last_panels[site_id] = int(panel)
     status = select(SelectionRun.id, SelectionRun.status)
-    statuses = dict(_rows(session, list(last_runs.values()), status, SelectionRun.id))
+    statuses = dict(rows_in(session, list(last_runs.values()), status, SelectionRun.id))
     return _Facts(
         sites,
         {
             site_id: int(n)
-            for site_id, n in _rows(
+            for site_id, n in rows_in(
                 session, ids, volunteers.group_by(Volunteer.site_id), Volunteer.site_id
             )
         },
         {
             site_id: int(v)
-            for site_id, v in _rows(
+            for site_id, v in rows_in(
                 session, ids, versions.group_by(QuotaSet.site_id), QuotaSet.site_id
             )
         },
@@ -200,12 +186,12 @@ def _panels(
     """Per run: the quotas it used and its selected people's features."""
     runs = list(run_ids)
     quota_sets = dict(
-        _rows(session, runs, select(SelectionRun.id, SelectionRun.quota_set_id), SelectionRun.id)
+        rows_in(session, runs, select(SelectionRun.id, SelectionRun.quota_set_id), SelectionRun.id)
     )
     tables: dict[int, QuotaTable] = {}
     same: dict[str, QuotaTable] = {}  # sites of a country often share their census quotas
     query = select(QuotaSet.id, QuotaSet.rows)
-    for qs_id, rows in _rows(session, list(quota_sets.values()), query, QuotaSet.id):
+    for qs_id, rows in rows_in(session, list(quota_sets.values()), query, QuotaSet.id):
         text = json.dumps(rows, sort_keys=True)
         if text not in same:
             same[text] = table_from_rows(rows)
@@ -216,7 +202,7 @@ def _panels(
         .join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
         .where(PanelSeat.kind == "selected")
     )
-    for run, features in _rows(session, runs, seats, PanelSeat.run_id):
+    for run, features in rows_in(session, runs, seats, PanelSeat.run_id):
         people[run].append(features)
     return {run: tables[qs] for run, qs in quota_sets.items()}, people
 

@@ -35,7 +35,14 @@ from recruitment.models import Country, Deliberation, Organisation, Site
 from recruitment.permissions import Action, Actor, require
 from recruitment.plan_file import DEFAULT_PANEL_SIZE, PlanRow, read_plan_frame
 from recruitment.security import Secrets
-from recruitment.usecases.common import current_quota_set, deliberation_named, quota_rows
+from recruitment.usecases.common import (
+    add_country,
+    add_site,
+    current_quota_set,
+    deliberation_named,
+    organisations_named,
+    quota_rows,
+)
 from recruitment.usecases.labels import store_labels
 from recruitment.usecases.pool_rows import prepare
 from recruitment.usecases.pools import import_into
@@ -106,7 +113,7 @@ def import_plan(db: Database, actor: Actor, deliberation: str, path: str | Path)
         if errors_only(problems):
             raise InvalidInput(problems)
         countries, created_countries = _countries(session, actor, delib, rows)
-        organisations, created_orgs = _organisations(session, actor, rows)
+        organisations, created_orgs = organisations_named(session, actor, (r.partner for r in rows))
         outcomes = []
         for row in rows:
             site, outcome = _site(session, actor, row, countries, organisations)
@@ -206,37 +213,8 @@ def _countries(
     for row in rows:
         if row.country in known:
             continue
-        country = Country(deliberation_id=delib.id, code=row.country, name=row.country_name)
-        session.add(country)
-        session.flush()
-        after = {"deliberation": delib.name, "code": row.country, "name": row.country_name}
-        audit.record(session, actor, "country.create", "country", country.id, after=after)
-        known[row.country] = country
+        known[row.country] = add_country(session, actor, delib, row.country, row.country_name)
         created.append(row.country)
-    return known, created
-
-
-def _organisations(
-    session: Session, actor: Actor, rows: list[PlanRow]
-) -> tuple[dict[str, Organisation], list[str]]:
-    """The plan's partner organisations by name, those missing created."""
-    names = sorted({r.partner for r in rows})
-    known = {
-        o.name: o
-        for o in session.execute(select(Organisation).where(Organisation.name.in_(names))).scalars()
-    }
-    created: list[str] = []
-    for name in names:
-        if name in known:
-            continue
-        org = Organisation(name=name)
-        session.add(org)
-        session.flush()
-        audit.record(
-            session, actor, "organisation.create", "organisation", org.id, after={"name": name}
-        )
-        known[name] = org
-        created.append(name)
     return known, created
 
 
@@ -288,10 +266,7 @@ def _site(
             partner_organisation_id=org.id,
             **values,
         )
-        session.add(site)
-        session.flush()
-        after = {**wanted, "country": row.country}
-        audit.record(session, actor, "site.create", "site", row.code, site_id=site.id, after=after)
+        add_site(session, actor, site, after={**wanted, "country": row.country})
         return site, PlanSiteOutcome(row.row, row.code, "created")
     before = _current(site)
     changed = sorted(k for k in wanted if wanted[k] != before[k])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -66,19 +66,20 @@ def _view(site: str, qs: QuotaSet) -> QuotaSetView:
     )
 
 
+class QuotaOrigin(TypedDict, total=False):
+    """Where a quota table came from, stored with its version (see ``store_quotas``)."""
+
+    source: str  # "table" (the default) or "margins"
+    settings: dict[str, Any] | None  # how it was made: the file's name, the tolerances, ...
+
+
 def set_quotas(
-    db: Database,
-    actor: Actor,
-    site: str,
-    table: QuotaTable,
-    *,
-    source: str = "table",
-    settings: dict[str, Any] | None = None,
+    db: Database, actor: Actor, site: str, table: QuotaTable, **origin: Unpack[QuotaOrigin]
 ) -> QuotaSetView:
     """Store ``table`` as the site's next quota version; raise InvalidInput if it is invalid."""
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.SET_QUOTAS, lock=True)
-        return _view(found.code, store_quotas(session, actor, found, table, source, settings))
+        return _view(found.code, store_quotas(session, actor, found, table, **origin))
 
 
 def store_quotas(
@@ -162,14 +163,15 @@ def set_quotas_from_file(db: Database, actor: Actor, site: str, path: str | Path
     return set_quotas(db, actor, site, table, source="table", settings={"file": Path(path).name})
 
 
+class Tolerances(TypedDict, total=False):
+    """How far a quota may stray from its target (``quotas_from_margins``; default: none)."""
+
+    tolerance_seats: int | None  # seats either side
+    tolerance_points: float | None  # percentage points either side
+
+
 def set_quotas_from_margins_file(
-    db: Database,
-    actor: Actor,
-    site: str,
-    path: str | Path,
-    *,
-    tolerance_seats: int | None = None,
-    tolerance_points: float | None = None,
+    db: Database, actor: Actor, site: str, path: str | Path, **tolerances: Unpack[Tolerances]
 ) -> QuotaSetView:
     """Read census margins (feature, value, share) from a file and derive the site's quotas.
 
@@ -181,14 +183,7 @@ def set_quotas_from_margins_file(
     margins, more = margins_for_catchment(frame, str(path), country, catchment)
     raise_if_errors(problems + more)
     assert margins is not None
-    return set_quotas_from_margins(
-        db,
-        actor,
-        site,
-        margins,
-        tolerance_seats=tolerance_seats,
-        tolerance_points=tolerance_points,
-    )
+    return set_quotas_from_margins(db, actor, site, margins, **tolerances)
 
 
 def _country_and_catchment(db: Database, actor: Actor, site: str) -> tuple[str, list[Region]]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVarTuple
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from quotas.balance import category_balance, category_counts, representativeness_score
 from quotas.model import QuotaTable
@@ -46,22 +46,16 @@ from recruitment.reports.model import (
     pooled_balance,
     pooled_scores,
 )
-from recruitment.usecases.common import deliberation_named, site_ref, table_from_rows
+from recruitment.usecases.common import (
+    deliberation_named,
+    rows_in,
+    site_ref,
+    table_from_rows,
+)
 from recruitment.usecases.labels import labels_of
 from recruitment.usecases.reruns import EARLIER_ENGINE
 from recruitment.usecases.tables import table_counts
 from sampling import ENGINE
-
-CHUNK = 500  # ids per IN list
-Row = TypeVarTuple("Row")
-
-
-def _rows(
-    session: Session, ids: Iterable[int], query: Select[*Row], column: InstrumentedAttribute[int]
-) -> Iterator[tuple[*Row]]:
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), CHUNK):
-        yield from session.execute(query.where(column.in_(unique[start : start + CHUNK]))).all()
 
 
 def parse_level(text: str) -> Level:
@@ -102,7 +96,7 @@ def _run_facts(
     )
     facts: dict[int, RunFacts] = {}
     quota_sets: dict[int, int] = {}
-    for run_id, site_id, algorithm, settings, sha, at, seed, public, figures, qs in _rows(
+    for run_id, site_id, algorithm, settings, sha, at, seed, public, figures, qs in rows_in(
         session, runs.values(), columns, SelectionRun.id
     ):
         lowest, gini, source = fairness_of(figures)
@@ -123,7 +117,7 @@ def _run_facts(
         )
     tables: dict[int, tuple[int, QuotaTable]] = {}
     query = select(QuotaSet.id, QuotaSet.version, QuotaSet.rows)
-    for qs_id, version, rows in _rows(session, quota_sets.values(), query, QuotaSet.id):
+    for qs_id, version, rows in rows_in(session, quota_sets.values(), query, QuotaSet.id):
         tables[qs_id] = (version, table_from_rows(rows))
     out = {
         run_id: replace(fact, quota_version=tables[quota_sets[run_id]][0])
@@ -149,7 +143,7 @@ def _seats(
         PanelSeat.replaces_id,
         Volunteer.features,
     ).join(Volunteer, Volunteer.id == PanelSeat.volunteer_id)
-    for run, kind, status, replaces, features in _rows(session, run_ids, query, PanelSeat.run_id):
+    for run, kind, status, replaces, features in rows_in(session, run_ids, query, PanelSeat.run_id):
         if kind == "selected":
             people.setdefault(run, []).append(features or {})
         if kind == "selected" or replaces is not None:
@@ -187,14 +181,16 @@ def _read(
         .where(Volunteer.status == "active")
         .group_by(Volunteer.site_id, Volunteer.channel)
     )
-    for site_id, channel, n in _rows(session, ids, by_channel, Volunteer.site_id):
+    for site_id, channel, n in rows_in(session, ids, by_channel, Volunteer.site_id):
         channels.setdefault(site_id, {})[channel] = int(n)
     latest = (
         select(SelectionRun.site_id, func.max(SelectionRun.id))
         .where(SelectionRun.status == "succeeded")
         .group_by(SelectionRun.site_id)
     )
-    runs = {site_id: int(run) for site_id, run in _rows(session, ids, latest, SelectionRun.site_id)}
+    runs = {
+        site_id: int(run) for site_id, run in rows_in(session, ids, latest, SelectionRun.site_id)
+    }
     facts, quotas = _run_facts(session, runs, codes)
     people, statuses, replacements = _seats(session, runs.values())
     tables = table_counts(session, ids)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from quotas.problems import EnvironmentFailure, KleroError, raise_if_errors
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import PanelSeat, SelectionRun, Volunteer, utcnow
+from recruitment.models import PanelSeat, SelectionRun, Site, Volunteer, utcnow
 from recruitment.permissions import Action, Actor
 from recruitment.usecases.common import (
     active_volunteers,
@@ -123,7 +123,8 @@ def _start(
     marker = ExitStack()
     try:
         with db.unit_of_work() as session:
-            started = _record_start(session, db, marker, actor, site, settings, action, batch)
+            found = site_for(session, actor, site, action, lock=True)
+            started = _record_start(session, db, marker, actor, found, settings, batch)
     except BaseException:
         marker.close()
         raise
@@ -135,12 +136,10 @@ def _record_start(
     db: Database,
     marker: ExitStack,
     actor: Actor,
-    site: str,
+    found: Site,
     settings: SelectionSettings,
-    action: Action = Action.RUN_SELECTION,
-    batch: dict[str, Any] | None = None,
+    batch: dict[str, Any] | None,
 ) -> _Started:
-    found = site_for(session, actor, site, action, lock=True)
     recover_site_runs(session, found.id)
     running = session.execute(
         select(SelectionRun).where(

@@ -26,7 +26,13 @@ from recruitment.models import (
 )
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import hash_password
-from recruitment.usecases.common import deliberation_named, organisation_named
+from recruitment.usecases.common import (
+    add_country,
+    add_organisation,
+    add_site,
+    deliberation_named,
+    organisation_named,
+)
 
 # For new users; existing users keep their passwords until they change them.
 MIN_PASSWORD = 12
@@ -82,13 +88,7 @@ def create_organisation(db: Database, actor: Actor, name: str) -> int:
     require(actor, Action.MANAGE_ORGANISATIONS)
     with db.unit_of_work() as session:
         _unique(session, Organisation, Organisation.name, name, "organisation_already_exists")
-        org = Organisation(name=name)
-        session.add(org)
-        session.flush()
-        audit.record(
-            session, actor, "organisation.create", "organisation", org.id, after={"name": name}
-        )
-        return org.id
+        return add_organisation(session, actor, name).id
 
 
 def create_user(
@@ -139,18 +139,7 @@ def create_country(db: Database, actor: Actor, deliberation: str, code: str, nam
         ).first()
         if taken is not None:
             raise KleroError("country_already_exists", name=code)
-        item = Country(deliberation_id=delib.id, code=code, name=name)
-        session.add(item)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "country.create",
-            "country",
-            item.id,
-            after={"deliberation": deliberation, "code": code, "name": name},
-        )
-        return item.id
+        return add_country(session, actor, delib, code, name).id
 
 
 def clean_region(region: str | None, site: str) -> str | None:
@@ -226,23 +215,13 @@ def create_site(db: Database, actor: Actor, site: NewSite) -> int:
             panel_size=site.panel_size,
             partner_organisation_id=org.id,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "site.create",
-            "site",
-            site.code,
-            site_id=row.id,
-            after={
-                "name": site.name,
-                "place": site.place,
-                "region": region,
-                "country": found.code,
-                "panel_size": site.panel_size,
-                "partner": site.partner,
-                **_catchment_audit(site.kind, names),
-            },
-        )
-        return row.id
+        after = {
+            "name": site.name,
+            "place": site.place,
+            "region": region,
+            "country": found.code,
+            "panel_size": site.panel_size,
+            "partner": site.partner,
+            **_catchment_audit(site.kind, names),
+        }
+        return add_site(session, actor, row, after).id

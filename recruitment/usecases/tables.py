@@ -11,7 +11,7 @@ computed again from the stored plan, and the move is audited.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from recruitment.usecases.common import site_for, site_ref
 from recruitment.usecases.panels import run_of
 from recruitment.usecases.seats import members, seat_lines
 from sampling import (
-    DEFAULT_SEATING_EFFORT,
     Seating,
     SeatingRequest,
+    SeatingSettings,
     evaluate_seating,
     plan_html,
     plan_pdf,
@@ -40,22 +40,8 @@ from sampling import (
     seat_tables,
 )
 
-
-@dataclass(frozen=True)
-class TableSettings:
-    """How to seat a site's panel; constraints name people by pseudonym or by their id."""
-
-    balance: tuple[str, ...]
-    table_size: int
-    rounds: int = 1
-    seed: int = 0
-    effort: float = DEFAULT_SEATING_EFFORT
-    language_column: str | None = None
-    time_zone_column: str | None = None
-    name_column: str | None = None
-    together: tuple[tuple[str, ...], ...] = ()
-    apart: tuple[tuple[str, ...], ...] = ()
-    fixed: dict[str, int] = field(default_factory=dict)
+#: How to seat a site's panel; constraints name people by pseudonym or by their id.
+TableSettings = SeatingSettings
 
 
 @dataclass(frozen=True)
@@ -113,28 +99,12 @@ def _column(site: Site, people: list[Volunteer], column: str) -> tuple[str, ...]
     return tuple(str(v.features.get(column, (v.attributes or {}).get(column, ""))) for v in people)
 
 
-def _by_pseudonym(people: list[Volunteer], names: tuple[str, ...]) -> tuple[str, ...]:
-    """A person named by pseudonym or by their id in the pool, as their pseudonym."""
-    known = {v.external_id: v.pseudonym for v in people}
-    return tuple(known.get(n, n) for n in names)
-
-
 def _request(site: Site, people: list[Volunteer], settings: TableSettings) -> SeatingRequest:
-    def optional(column: str | None) -> tuple[str, ...] | None:
-        return None if column is None else _column(site, people, column)
-
-    return SeatingRequest(
-        ids=tuple(v.pseudonym for v in people),
-        criteria={c: _column(site, people, c) for c in settings.balance},
-        table_size=settings.table_size,
-        rounds=settings.rounds,
-        seed=settings.seed,
-        together=tuple(_by_pseudonym(people, g) for g in settings.together),
-        apart=tuple(_by_pseudonym(people, g) for g in settings.apart),
-        fixed={_by_pseudonym(people, (k,))[0]: t for k, t in settings.fixed.items()},
-        languages=optional(settings.language_column),
-        time_zones=optional(settings.time_zone_column),
-        effort=settings.effort,
+    known = {v.external_id: v.pseudonym for v in people}
+    return settings.request(
+        [v.pseudonym for v in people],
+        lambda column: _column(site, people, column),
+        lambda name: known.get(name, name),  # a person named by their id in the pool
     )
 
 

@@ -24,16 +24,16 @@ from secrets import token_urlsafe
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from quotas.exports import table_bytes
 from quotas.problems import InvalidInput, Problem, raise_if_errors
 from quotas.tables import read_table
 from recruitment import audit
 from recruitment.db import Database
-from recruitment.models import LOGIN_MAX, ROLES, Organisation, User
+from recruitment.models import LOGIN_MAX, ROLES, User
 from recruitment.permissions import Action, Actor, require
 from recruitment.security import Secrets, hash_password
+from recruitment.usecases.common import organisations_named
 
 COLUMNS = ("login", "role", "organisation", "email")
 REQUIRED = ("login", "role")
@@ -165,28 +165,6 @@ def password_file_text(passwords: Sequence[OneTimePassword]) -> str:
     return table_bytes(frame, "csv").decode("utf-8")
 
 
-def _organisations(
-    session: Session, actor: Actor, names: set[str]
-) -> tuple[dict[str, int], list[str]]:
-    """Each organisation's id, creating (and auditing) the missing ones; the names created."""
-    found = {
-        o.name: o.id
-        for o in session.execute(
-            select(Organisation).where(Organisation.name.in_(sorted(names)))
-        ).scalars()
-    }
-    created = sorted(names - found.keys())
-    for name in created:
-        org = Organisation(name=name)
-        session.add(org)
-        session.flush()
-        found[name] = org.id
-        audit.record(
-            session, actor, "organisation.create", "organisation", org.id, after={"name": name}
-        )
-    return found, created
-
-
 def import_users(
     db: Database,
     actor: Actor,
@@ -213,9 +191,10 @@ def import_users(
             for r in rows
             if r.login in taken
         ]
-        orgs, created_orgs = _organisations(
-            session, actor, {r.organisation for r in new if r.organisation}
+        named, created_orgs = organisations_named(
+            session, actor, (r.organisation for r in new if r.organisation)
         )
+        orgs = {name: org.id for name, org in named.items()}
         passwords: list[OneTimePassword] = []
         for r in new:
             password = one_time_password()

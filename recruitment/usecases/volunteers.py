@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import pandas as pd
 from sqlalchemy import select, update
@@ -109,15 +109,16 @@ def register_people_into(
     return report
 
 
+class Registration(TypedDict):
+    """How people come into the pool: ``register_people_into``'s keywords, defaults there."""
+
+    channel: str  # one of ``recruitment.channels.CHANNELS`` (``require_channel``)
+    source: NotRequired[str]  # what the import records as its source
+    consent: NotRequired[bool]  # every person agreed to be contacted and selected
+
+
 def register_people(
-    db: Database,
-    actor: Actor,
-    site: str,
-    people: Sequence[Person],
-    *,
-    channel: str,
-    source: str = "registration",
-    consent: bool = True,
+    db: Database, actor: Actor, site: str, people: Sequence[Person], **how: Unpack[Registration]
 ) -> ImportReport:
     """Register people one by one or a batch of paper forms; returns the import's report.
 
@@ -126,12 +127,10 @@ def register_people(
     address forms the household. Someone already in the pool (same id, e-mail or phone)
     is reported, not added.
     """
-    require_channel(channel)
+    require_channel(how["channel"])
     with db.unit_of_work() as session:
         found = site_for(session, actor, site, Action.IMPORT_POOL, lock=True)
-        return register_people_into(
-            session, actor, found, people, channel=channel, source=source, consent=consent
-        )
+        return register_people_into(session, actor, found, people, **how)
 
 
 def register_volunteer(

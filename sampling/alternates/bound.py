@@ -45,11 +45,9 @@ from quotas.model import QuotaTable
 from quotas.pool import Pool
 from sampling import portable
 from sampling.alternates.dropouts import (
-    DEFAULT_DROPOUT,
-    DropoutSpec,
+    DEFAULT_SAMPLE,
+    DropoutSample,
     Layout,
-    check_scenarios,
-    check_seed,
     dropout_rates,
     eligible_rows,
     panel_rows,
@@ -73,14 +71,14 @@ class _Scenarios:
 
 
 def _scenarios(
-    pool: Pool, quotas: QuotaTable, panel: Sequence[str], dropout: DropoutSpec, n: int, seed: int
+    pool: Pool, quotas: QuotaTable, panel: Sequence[str], sample: DropoutSample
 ) -> _Scenarios:
     """The panel's drop-outs in each scenario, exactly as ``dropouts.simulate`` draws them."""
     rows = panel_rows(pool, panel)
     layout = Layout.of(pool, quotas)
-    rates = dropout_rates(pool, quotas, dropout)
+    rates = dropout_rates(pool, quotas, sample.dropout)
     panel_arr = np.asarray(rows, dtype=np.int64)
-    dropped = person_uniforms(check_seed(seed), panel_arr, check_scenarios(n)) < rates[panel_arr]
+    dropped = person_uniforms(sample.seed, panel_arr, sample.scenarios) < rates[panel_arr]
     remaining = layout.counts(panel_arr)[None, :] - dropped.astype(np.int64) @ layout.indicator(
         panel_arr
     )
@@ -103,9 +101,7 @@ def deviation_floor(
     panel: Sequence[str],
     count: int,
     *,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
-    scenarios: int = 500,
-    seed: int = 0,
+    sample: DropoutSample = DEFAULT_SAMPLE,
 ) -> float:
     """Expected deviation per seat below which no ``count`` alternates can go (see above).
 
@@ -113,10 +109,11 @@ def deviation_floor(
     >>> from quotas.model import quota_table
     >>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
     >>> pool = Pool.build(list("abcd"), pd.DataFrame({"g": list("fmfm")}), q)
-    >>> deviation_floor(pool, q, ["a", "b"], 2, dropout=0.0)
+    >>> from sampling.alternates.dropouts import DropoutSample
+    >>> deviation_floor(pool, q, ["a", "b"], 2, sample=DropoutSample(0.0))
     0.0
     """
-    sc = _scenarios(pool, quotas, panel, dropout, scenarios, seed)
+    sc = _scenarios(pool, quotas, panel, sample)
     layout = sc.layout
     eligible = eligible_rows(pool, sc.rows)
     if eligible.size == 0 or count <= 0:
@@ -141,9 +138,7 @@ def list_expectation(
     panel: Sequence[str],
     alternates: Sequence[str],
     *,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
-    scenarios: int = 500,
-    seed: int = 0,
+    sample: DropoutSample = DEFAULT_SAMPLE,
 ) -> tuple[float, bool]:
     """Expected deviation per seat of one list, on the panel's sampled drop-outs but
     exact over which alternates answer; and whether it is exact in every scenario.
@@ -152,7 +147,7 @@ def list_expectation(
     enumerate how many of each type answer when that takes at most ``ENUMERATE`` cases,
     else use the sampled answers of ``dropouts.simulate`` (then the flag is False).
     """
-    sc = _scenarios(pool, quotas, panel, dropout, scenarios, seed)
+    sc = _scenarios(pool, quotas, panel, sample)
     layout = sc.layout
     alt = np.asarray([pool.index_of(i) for i in alternates], dtype=np.int64)
     if alt.size == 0:
@@ -163,7 +158,9 @@ def list_expectation(
     choice = np.flatnonzero(~everyone)
     cases = int(np.prod(counts + 1))
     if choice.size and cases > ENUMERATE:
-        sim = simulate(layout, sc.rows, alt.tolist(), sc.rates, scenarios=len(everyone), seed=seed)
+        sim = simulate(
+            layout, sc.rows, alt.tolist(), sc.rates, scenarios=len(everyone), seed=sample.seed
+        )
         return (total + float(sim.deviation[choice].sum())) / len(everyone) / len(sc.rows), False
     answer = 1.0 - sc.rates[type_rows]
     for case in itertools.product(*[range(int(n) + 1) for n in counts]) if choice.size else []:

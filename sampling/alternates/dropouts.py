@@ -144,6 +144,29 @@ def _whole_setting(name: str, value: int, least: int) -> int:
     return int(value)
 
 
+@dataclass(frozen=True)
+class DropoutSample:
+    """How drop-outs are sampled: the rates, how many scenarios, and from which seed.
+
+    ``dropout`` is a rate for everyone or rates by category (see ``dropout_rates``); the
+    same seed gives the same people the same drop-outs. Checked when made: ``scenarios``
+    at least 1 and ``seed`` non-negative, both whole numbers (stored as ints), else
+    KleroError ``selection_setting_invalid``.
+    """
+
+    dropout: DropoutSpec = DEFAULT_DROPOUT
+    scenarios: int = 500
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seed", check_seed(self.seed))
+        object.__setattr__(self, "scenarios", check_scenarios(self.scenarios))
+
+
+#: The sample used when none is given: the default rate, 500 scenarios, seed 0.
+DEFAULT_SAMPLE = DropoutSample()
+
+
 def eligible_rows(pool: Pool, taken: Sequence[int]) -> np.ndarray:
     """People not in ``taken`` who share no household with anyone in it (sorted rows)."""
     mask = np.ones(pool.size, dtype=bool)
@@ -290,13 +313,11 @@ def expected_deviation(
     panel: Sequence[str],
     alternates: Sequence[str],
     *,
-    dropout: DropoutSpec = DEFAULT_DROPOUT,
-    scenarios: int = 500,
-    seed: int = 0,
+    sample: DropoutSample = DEFAULT_SAMPLE,
 ) -> float:
     """Expected quota deviation per seat after drop-outs and the best refill from ``alternates``.
 
-    The mean over ``scenarios`` sampled scenarios of the deviation, divided by the panel
+    The mean over the scenarios of ``sample`` of the deviation, divided by the panel
     size. The same seed gives the same drop-outs to the same people, so two alternate
     lists are compared on a common sample.
 
@@ -304,7 +325,7 @@ def expected_deviation(
     >>> from quotas.model import quota_table
     >>> q = quota_table([("g", "f", 1, 1), ("g", "m", 1, 1)])
     >>> pool = Pool.build(["a", "b", "c"], pd.DataFrame({"g": ["f", "m", "m"]}), q)
-    >>> expected_deviation(pool, q, ["a", "b"], ["c"], dropout=0.0)
+    >>> expected_deviation(pool, q, ["a", "b"], ["c"], sample=DropoutSample(0.0))
     0.0
     """
     layout = Layout.of(pool, quotas)
@@ -318,7 +339,6 @@ def expected_deviation(
         if r in on_panel
     ]
     raise_if_errors(problems)
-    check_scenarios(scenarios)
-    rates = dropout_rates(pool, quotas, dropout)
-    sim = simulate(layout, rows, alt_rows, rates, scenarios=scenarios, seed=check_seed(seed))
+    rates = dropout_rates(pool, quotas, sample.dropout)
+    sim = simulate(layout, rows, alt_rows, rates, scenarios=sample.scenarios, seed=sample.seed)
     return float(sim.deviation.mean()) / len(rows)

@@ -53,6 +53,16 @@ class Added:
         """Why this person was chosen, in English."""
         return self.why.text()
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record: who, whose seat, the quotas restored and why."""
+        return {
+            "id": self.id,
+            "replaces": self.replaces,
+            "restores": [str(c) for c in self.restores],
+            "reason": self.reason,
+            **reason_data(self.why),
+        }
+
 
 @dataclass(frozen=True)
 class QuotaChange:
@@ -154,16 +164,7 @@ class Replacement:
         return {
             "panel": list(self.panel),
             "removed": list(self.removed),
-            "added": [
-                {
-                    "id": a.id,
-                    "replaces": a.replaces,
-                    "restores": [str(c) for c in a.restores],
-                    "reason": a.reason,
-                    **reason_data(a.why),
-                }
-                for a in self.added
-            ],
+            "added": [a.to_dict() for a in self.added],
             "unfilled_seats": self.unfilled,
             "deviation": self.deviation,
             "quotas": [q.to_dict() for q in self.quotas],

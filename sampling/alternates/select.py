@@ -34,10 +34,9 @@ from quotas.problems import KleroError
 from quotas.solvers import new_cbc, solve_cbc
 from sampling.alternates.dropouts import (
     DEFAULT_DROPOUT,
+    DropoutSample,
     DropoutSpec,
     Layout,
-    check_scenarios,
-    check_seed,
     dropout_rates,
     eligible_rows,
     expected_deviation,
@@ -78,6 +77,11 @@ class Alternate:
         if not self.best_for:
             return "any vacancy"
         return "a vacancy in " + ", ".join(str(c) for c in self.best_for)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record (for run reports): rank, id, best vacancies and call rate."""
+        best_for = [str(c) for c in self.best_for]
+        return {"rank": self.rank, "id": self.id, "best_for": best_for, "call_rate": self.call_rate}
 
 
 @dataclass(frozen=True)
@@ -123,15 +127,7 @@ class Alternates:
             "expected_deviation": self.expected_deviation,
             "without_alternates": self.without_alternates,
             "settings": dict(self.settings),
-            "alternates": [
-                {
-                    "rank": a.rank,
-                    "id": a.id,
-                    "best_for": [str(c) for c in a.best_for],
-                    "call_rate": a.call_rate,
-                }
-                for a in self.alternates
-            ],
+            "alternates": [a.to_dict() for a in self.alternates],
         }
 
 
@@ -168,8 +164,8 @@ def select_alternates(
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
         raise KleroError("alternates_count_invalid", count=count)
     count = int(count)
-    seed = check_seed(seed)
-    scenarios = check_scenarios(scenarios)
+    sample = DropoutSample(dropout, scenarios, seed)
+    seed, scenarios = sample.seed, sample.scenarios
     rows = panel_rows(pool, panel)
     rates = dropout_rates(pool, quotas, dropout)
     layout = Layout.of(pool, quotas)

@@ -24,7 +24,7 @@ import numpy as np
 from sampling import portable
 from sampling.engine.decompose import RelaxedLeximin, Walk, walk_budget
 from sampling.engine.decompose import head_start as relaxed_panels
-from sampling.engine.master import MasterSolution, MinimumMaster
+from sampling.engine.master import MasterSolution, MinimumMaster, below
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import Relaxation
 from sampling.errors import SolverFailed
@@ -35,6 +35,10 @@ Progress = Callable[[str, float], None]
 DUAL_TOL = 1e-9
 # Panels below this weight are dropped from a lottery (and the rest renormalised).
 MIN_WEIGHT = 1e-9
+# A level stops when its bound is within this share of the tolerance of the master's z:
+# the rest is left for what the lottery handed back really gives (the master's rows hold
+# within 1e-9, weights below MIN_WEIGHT are dropped), on which the gaps are measured.
+LEVEL_SHARE = 0.5
 
 
 @dataclass
@@ -195,7 +199,7 @@ def leximin(
         panels=[store.dense(j) for j in range(len(store))],
         weights=sol.weights,
         iterations=iterations,
-        gap=max(gaps, default=0.0) + master.slack,
+        gap=max(gaps, default=0.0),
         level_gaps=gaps,
         extra={
             "types": oracle.n_types,
@@ -209,7 +213,7 @@ def leximin(
             "pricing_seconds": round(oracle.seconds, 3),
             "master_seconds": round(master.seconds, 3),
             "master_solves": master.solves,
-            "master_floor_slack": master.slack,
+            "floors_lowered": master.lowered,
         },
     )
 
@@ -239,9 +243,11 @@ def _raise_levels(
     Returns the last master solution, the certified gap of each level and the number of
     iterations (pricing rounds plus relaxed solves). ``relaxed``, when given, seeds each
     level with its duals; it is dropped for good if its solver fails. ``n_open`` (the
-    coverable types) scales the progress reports.
+    coverable types) scales the progress reports. Each level's gap is measured on the
+    lottery handed back (tiny weights dropped, as in the Distribution): how far its types
+    fall below the level's certified upper bound.
     """
-    gaps: list[float] = []
+    done: list[tuple[float, np.ndarray]] = []  # each level's upper bound and its types
     iterations = 0
     sol: MasterSolution | None = None
     while master.open.any():
@@ -257,7 +263,7 @@ def _raise_levels(
         level = raise_minimum(
             master,
             oracle,
-            tol=settings.tol,
+            tol=settings.tol * LEVEL_SHARE,
             smoothing=settings.smoothing,
             max_rounds=settings.max_rounds,
             center=center,
@@ -265,35 +271,46 @@ def _raise_levels(
             per_round=settings.per_round,
         )
         sol = level.solution
-        gaps.append(level.gap)
         iterations += level.rounds
-        if levels is not None and len(gaps) >= levels:
+        if levels is not None and len(done) + 1 >= levels:
+            done.append((level.bound, np.flatnonzero(master.open)))
             break
-        _fix_level(master, relaxed, level, relaxed_z)
+        done.append((level.bound, _fix_level(master, relaxed, level, relaxed_z)))
         if progress is not None:
             progress("leximin", 1.0 - float(master.open.sum()) / max(n_open, 1))
     if sol is None:  # no coverable type: impossible once a feasible panel exists
         sol = master.solve()
+    achieved = master.achieved(sol.weights, MIN_WEIGHT)
+    gaps = [max(bound - float(achieved[types].min()), 0.0) for bound, types in done]
     return sol, gaps, iterations
 
 
 def _fix_level(
     master: MinimumMaster, relaxed: Relaxation | None, level: Level, relaxed_z: float
-) -> None:
-    """Fix the open types that the level's dual proves tight at (a hair below) the level."""
-    sol = level.solution
+) -> np.ndarray:
+    """Fix the open types that the level's dual proves tight, just below what they get.
+
+    Returns the types fixed. HiGHS meets its rows only within its feasibility tolerance:
+    its ``z`` can exceed what its weights, taken as a lottery, really give, and floors set
+    from ``z`` added up over levels to a master HiGHS called infeasible. So every floor
+    sits just below what the lottery in hand gives (``MinimumMaster.achieved``): that
+    lottery meets them all in exact arithmetic, and its expected seats meet the
+    relaxation's. The floor never exceeds the level's upper bounds either: above the
+    relaxation's optimum (``relaxed_z``) the next relaxed level would be infeasible.
+    """
     open_types = np.flatnonzero(master.open)
     tight = open_types[level.duals[open_types] > DUAL_TOL]
     if tight.size == 0:  # cannot happen with exact duals; never loop forever
         tight = open_types[[int(np.argmax(level.duals[open_types]))]]
-    # The current lottery meets the floor; a hair below it keeps the next LP feasible
-    # despite HiGHS's 1e-7 feasibility tolerance. Within that tolerance the master's z
-    # can exceed the level's upper bounds by a hair: a floor above the relaxation's
-    # optimum would make the next relaxed level infeasible.
-    floor = max(min(sol.z, level.bound, relaxed_z) - 1e-10, 0.0)
+    achieved = master.achieved(level.solution.weights)
+    for t in master.meet(achieved).tolist():  # earlier floors it falls a hair short of
+        if relaxed is not None:
+            relaxed.fix(np.array([t]), float(master.floors[t]), master.row_of)
+    floor = below(min(float(achieved[tight].min()), level.bound, relaxed_z))
     master.fix(tight, floor)
     if relaxed is not None:
         relaxed.fix(tight, floor, master.row_of)
+    return tight
 
 
 def _walk_lottery(

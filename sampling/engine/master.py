@@ -8,18 +8,29 @@ levels change row bounds in place, so every solve warm-starts from the last basi
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from quotas.solvers import INF, SolverFailed, new_highs, solve_highs
+from quotas.solvers import INF, new_highs, solve_highs
 from sampling import portable
 
-#: How far the fixed floors are lowered, at most three times, when HiGHS calls a master
-#: infeasible that the last lottery meets within HiGHS's 1e-7 tolerance (seen after three
-#: fixed levels on a 200-person Egyptian pool).
-FLOOR_SLACKS = (1e-9, 1e-8, 1e-7)
+#: How far below what the lottery in hand gives a fixed floor sits, relative to the
+#: probability (or 1, whichever is larger). ``achieved`` is within a few ulps (~1e-16
+#: relative) of the exact sum of the LP's own coefficients times those weights, so the
+#: lottery meets every floor in exact arithmetic with room to spare, while the floor stays
+#: three orders of magnitude below the master's feasibility tolerance (``FEASIBILITY``)
+#: and five below HiGHS's default 1e-7: what the lottery gives is kept, to within 1e-12.
+FLOOR_MARGIN = 1e-12
+#: HiGHS's primal feasibility tolerance for the master (its default is 1e-7).
+FEASIBILITY = 1e-9
+
+
+def below(value: float) -> float:
+    """``value`` lowered by ``FLOOR_MARGIN`` (relative above 1), never below 0."""
+    return max(value - FLOOR_MARGIN * max(1.0, abs(value)), 0.0)
 
 
 class PanelStore:
@@ -77,6 +88,21 @@ class PanelStore:
         out[self.types[j]] = self.seats[j]
         return out
 
+    def expected_seats(self, weights: np.ndarray) -> np.ndarray:
+        """Per type, ``sum_j weights[j] * seats_{j,t}`` exactly rounded (the same bits anywhere)."""
+        used = np.flatnonzero(weights > 0).tolist()
+        out = np.zeros(self.n_types, dtype=float)
+        if not used:
+            return out
+        types = np.concatenate([self.types[j] for j in used])
+        terms = np.concatenate([weights[j] * self.seats[j] for j in used])
+        order = np.argsort(types, kind="stable")
+        types, terms = types[order], terms[order]
+        starts = np.flatnonzero(np.r_[True, types[1:] != types[:-1]])
+        for t, chunk in zip(types[starts].tolist(), np.split(terms, starts[1:]), strict=True):
+            out[t] = math.fsum(chunk.tolist())
+        return out
+
     def probabilities(self, weights: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Per-type probabilities of the lottery giving panel ``j`` probability ``weights[j]``."""
         seats = np.zeros(self.n_types, dtype=float)
@@ -117,10 +143,13 @@ class MinimumMaster:
         self.row_of[self.active] = np.arange(self.active.size)
         self.open = coverable.copy()
         self.floors = np.zeros(counts.size, dtype=float)
-        self.slack = 0.0  # how far the fixed floors were lowered in all (see ``solve``)
+        self.lowered = 0.0  # the most a fixed floor was lowered (see ``meet``)
         self.seconds = 0.0
         self.solves = 0
         h = new_highs()
+        # Its weights are the lottery handed back and its z the level measured: both must
+        # be right to well below the engine's tolerance (1e-8), not HiGHS's default 1e-7.
+        h.setOptionValue("primal_feasibility_tolerance", FEASIBILITY)
         m = int(self.active.size)
         h.addCol(-1.0, 0.0, INF, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
         for _ in range(m):
@@ -166,15 +195,9 @@ class MinimumMaster:
             self.floors[t] = floor
 
     def solve(self) -> MasterSolution:
-        """Solve the restricted master (warm-started from the previous basis).
-
-        The fixed floors sit a hair below levels the last lottery met within HiGHS's
-        tolerance, so rows of several levels can add up to an "Infeasible" the exact
-        lottery does not have. Then the fixed floors are lowered by ``FLOOR_SLACKS`` in
-        turn (kept lowered; ``slack`` says by how much, and the certified gap grows by it).
-        """
+        """Solve the restricted master (warm-started from the previous basis)."""
         start = time.perf_counter()
-        self._solve_with_slack()
+        solve_highs(self.h)
         self.solves += 1
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value, dtype=float)
@@ -189,20 +212,37 @@ class MinimumMaster:
         self.seconds += time.perf_counter() - start
         return MasterSolution(float(col[0]), weights, duals)
 
-    def _solve_with_slack(self) -> None:
-        slacks = list(FLOOR_SLACKS) if (~self.open).any() else []
-        while True:
-            try:
-                solve_highs(self.h)
-                return
-            except SolverFailed:
-                if not slacks:
-                    raise
-            eps = slacks.pop(0)
-            self.slack += eps
-            for t in np.flatnonzero(~self.open).tolist():
-                self.floors[t] = max(self.floors[t] - eps, 0.0)
-                self.h.changeRowBounds(int(self.row_of[t]), self.floors[t], INF)
+    def achieved(self, weights: np.ndarray, min_weight: float = 0.0) -> np.ndarray:
+        """Per type, what the lottery of ``weights`` really gives (divided by its unit).
+
+        The weights are those of a solution: HiGHS meets its rows only within its
+        feasibility tolerance, so they may sum to a hair more or less than 1 and give a
+        fixed type a hair less than its floor. Here they are taken as a lottery: below
+        ``min_weight`` dropped, the rest renormalised, and each type's probability summed
+        exactly.
+        """
+        kept = np.where(weights >= min_weight, np.clip(weights, 0.0, None), 0.0)
+        total = math.fsum(kept.tolist())
+        if total <= 0:
+            return np.zeros(self.counts.size)
+        return self.store.expected_seats(kept / total) / self.units
+
+    def meet(self, achieved: np.ndarray) -> np.ndarray:
+        """Lower the fixed floors that ``achieved`` falls short of (just) below it.
+
+        Then the lottery in hand meets every floor in exact arithmetic, so the next master
+        and relaxation are feasible, whatever tolerance HiGHS solved the last one to.
+        Returns the types lowered; ``lowered`` keeps the largest step (the level gaps,
+        measured on the final lottery, account for it).
+        """
+        fixed = np.flatnonzero(~self.open & (self.row_of >= 0))
+        short = fixed[self.floors[fixed] > np.array([below(v) for v in achieved[fixed].tolist()])]
+        for t in short.tolist():
+            floor = below(float(achieved[t]))
+            self.lowered = max(self.lowered, float(self.floors[t]) - floor)
+            self.floors[t] = floor
+            self.h.changeRowBounds(int(self.row_of[t]), floor, INF)
+        return short
 
     def bound(self, duals: np.ndarray, priced_bound: float) -> float:
         """Upper bound on the best minimum given a pricing bound at ``duals``.

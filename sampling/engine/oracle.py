@@ -20,7 +20,7 @@ import numpy as np
 from quotas.model import QuotaTable
 from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
-from quotas.solvers import Outcome, SolverFailed
+from quotas.solvers import Outcome, SolverFailed, highs_outcome, new_highs_model
 from sampling import portable
 from sampling.errors import InfeasibleQuotas
 
@@ -60,6 +60,7 @@ class PanelOracle:
         self.households = self.shape.households
         self.bounds = self.shape.bounds()
         self.calls = 0
+        self.second_opinions = 0  # pricing rounds HiGHS answered after CBC slipped
         self.seconds = 0.0
         self._types = list(range(self.n_types))
 
@@ -83,11 +84,46 @@ class PanelOracle:
         if outcome is Outcome.INFEASIBLE:
             raise InfeasibleQuotas(size=self.size)
         seats = self.model.seats()
-        self.check(seats)
+        bound = self.model.best_bound()
+        if not self.shape.holds(seats):
+            seats, bound = self._second_opinion(scaled)
         value = portable.dot(w, seats)
-        bound = self.model.best_bound() * scale if scale > 0 else 0.0
+        bound = bound * scale if scale > 0 else 0.0
         self.seconds += time.perf_counter() - start
         return Priced(seats, value, max(bound, value))
+
+    def _second_opinion(self, scaled: np.ndarray) -> tuple[np.ndarray, float]:
+        """HiGHS's branch and bound on the same program, when CBC's optimum breaks a row.
+
+        CBC 2.10 can call a point optimal that misses a quota (seen on a 9-person pool with
+        a shared household: a minimum of 2 met by 1). Such a point never enters a lottery:
+        the same pricing round is solved again by HiGHS, to the same relative gap, and
+        its answer is checked in turn. Returns the seats and HiGHS's bound (scaled units).
+        """
+        rows = self.shape.linear_rows()
+        sizes = [count for _, _, count, _, _ in rows]
+        h = new_highs_model(
+            -scaled,
+            (np.zeros(self.n_types), self.counts.astype(float)),
+            (np.array([r[0] for r in rows]), np.array([r[1] for r in rows])),
+            (
+                np.repeat(np.arange(len(rows)), sizes),
+                np.concatenate([r[3] for r in rows]),
+                np.concatenate([r[4] for r in rows]),
+            ),
+            integer=np.ones(self.n_types, dtype=bool),
+        )
+        h.setOptionValue("mip_rel_gap", PRICING_GAP)
+        h.run()
+        outcome = highs_outcome(h)
+        if outcome is Outcome.INFEASIBLE:
+            raise InfeasibleQuotas(size=self.size)
+        seats = np.rint(np.asarray(h.getSolution().col_value, dtype=float)).astype(np.int64)
+        if outcome is not Outcome.OPTIMAL:
+            raise SolverFailed("HiGHS", h.modelStatusToString(h.getModelStatus()))
+        self.check(seats)
+        self.second_opinions += 1
+        return seats, -float(h.getInfo().mip_dual_bound)
 
     def check(self, seats: np.ndarray) -> None:
         """Raise SolverFailed unless ``seats`` is a feasible panel (guards against solver slips)."""

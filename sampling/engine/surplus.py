@@ -10,8 +10,8 @@ A head count caps the seats, ``x_t <= n_t``: for a fixed type that is the bound
 ``s_t <= n_t - f_t u_t``; for an open type it is a row ``s_t + u_t z <= n_t``, added only
 when an optimum breaks it (a type seated whole). The dual of ``x_t / u_t >= z`` is ``u_t``
 times the reduced cost of ``s_t``: the open types where it is positive are tight in every
-optimum, and are fixed at the level as ``Relaxation``'s callers do. One HiGHS model is
-kept and changed in place between levels, so each level warm-starts.
+optimum, and are fixed just below the level (``master.below``). One HiGHS model is kept
+and changed in place between levels, so each level warm-starts.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 from quotas.solvers import INF, new_highs_model, solve_highs
+from sampling.engine.master import below
 
 __all__ = ["surplus_levels"]
 
 # Duals (normalised over the open types) above this mark a type tight at its level.
 TIGHT_DUAL = 1e-9
-# A floor a hair below the level, so that the next levels stay feasible (as ``Relaxation``).
-FLOOR_SLACK = 1e-10
 # An open type's seats this far above its head count add its cap row.
 CAP_TOL = 1e-9
 
@@ -49,7 +48,11 @@ def surplus_levels(
         if tight.size == 0:  # cannot happen with exact duals; never loop forever
             tight = types
         levels.append((z, tight))
-        lp.fix(tight, max(z - FLOOR_SLACK, 0.0))
+        # HiGHS meets the rows within 1e-9 only: z can exceed what the point gives its
+        # tight types by a few times that, and floors at z could make a later level
+        # infeasible. The point meets floors just below what it gives them.
+        given = seats[tight] * (1.0 / lp.units[tight])
+        lp.fix(tight, below(min(z, float(given.min()))))
     return np.clip(seats, 0.0, shape.counts.astype(float)), levels
 
 

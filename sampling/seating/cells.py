@@ -115,7 +115,15 @@ def make_cells(request: SeatingRequest, rng: np.random.Generator) -> list[Cell]:
                 raise SeatingImpossible(
                     "tables_apart_too_many", id=ids[units[g[0]][0]], count=len(g), tables=tables
                 )
-        cells += _chunks(label, units, block, fixed, numbers, sizes, apart, request, rng)
+        whole = Cell(
+            label=label,
+            units=tuple(units[u] for u in block),
+            fixed=fixed,
+            tables=np.asarray(numbers, dtype=np.int64),
+            sizes=np.asarray(sizes, dtype=np.int64),
+            apart=tuple(apart),
+        )
+        cells += _chunks(whole, request, rng)
         first_table += tables
     return cells
 
@@ -273,36 +281,27 @@ def profile_keys(request: SeatingRequest, units: Sequence[np.ndarray]) -> list[t
     return [tuple(column[members[0]] for column in columns) for members in units]
 
 
-def _chunks(
-    label: str,
-    units: list[np.ndarray],
-    block: list[int],
-    fixed: np.ndarray,
-    numbers: np.ndarray,
-    sizes: np.ndarray,
-    apart: list[np.ndarray],
-    request: SeatingRequest,
-    rng: np.random.Generator,
-) -> list[Cell]:
-    """The block dealt into cells of at most about ``MAX_CELL`` people, alike in their mix."""
+def _chunks(whole: Cell, request: SeatingRequest, rng: np.random.Generator) -> list[Cell]:
+    """A block's cell dealt into cells of at most about ``MAX_CELL`` people, alike in their mix."""
+    units, fixed, numbers, sizes = whole.units, whole.fixed, whole.tables, whole.sizes
     count = int(sizes.sum())
     parts = math.ceil(count / MAX_CELL)
     if parts == 1:
-        return [_cell(label, units, block, fixed, numbers, sizes, apart)]
+        return [whole]
     bounds = np.linspace(0, len(numbers), parts + 1).round().astype(np.int64)
     room = np.array([sizes[a:b].sum() for a, b in itertools.pairwise(bounds)], dtype=float)
     capacity = room.copy()
-    chunk_of = np.full(len(block), -1, dtype=np.int64)
+    chunk_of = np.full(len(units), -1, dtype=np.int64)
     for k in np.flatnonzero(fixed >= 0).tolist():
         chunk_of[k] = int(np.searchsorted(bounds, fixed[k], side="right") - 1)
-        room[chunk_of[k]] -= len(units[block[k]])
-    keys = profile_keys(request, [units[u] for u in block])
-    shuffled = rng.permutation(len(block))
+        room[chunk_of[k]] -= len(units[k])
+    keys = profile_keys(request, units)
+    shuffled = rng.permutation(len(units))
     order = sorted(
-        (int(k) for k in shuffled if fixed[k] < 0), key=lambda k: (-len(units[block[k]]), keys[k])
+        (int(k) for k in shuffled if fixed[k] < 0), key=lambda k: (-len(units[k]), keys[k])
     )
     for k in order:
-        size = len(units[block[k]])
+        size = len(units[k])
         fits = np.flatnonzero(room >= size)
         if len(fits) == 0:
             raise SeatingImpossible("tables_impossible")
@@ -313,40 +312,19 @@ def _chunks(
     for c, (a, b) in enumerate(itertools.pairwise(bounds)):
         members = np.flatnonzero(chunk_of == c)
         local = {int(k): j for j, k in enumerate(members)}
-        sub_fixed = np.where(fixed[members] >= 0, fixed[members] - a, -1)
         sub_apart = []
-        for g in apart:
+        for g in whole.apart:
             inside = [local[int(k)] for k in g if int(k) in local]
             if len(inside) > 1:
                 sub_apart.append(np.array(inside, dtype=np.int64))
         cells.append(
-            _cell(
-                label,
-                units,
-                [block[k] for k in members],
-                sub_fixed,
-                numbers[a:b],
-                sizes[a:b],
-                sub_apart,
+            Cell(
+                label=whole.label,
+                units=tuple(units[k] for k in members),
+                fixed=np.where(fixed[members] >= 0, fixed[members] - a, -1).astype(np.int64),
+                tables=numbers[a:b],
+                sizes=sizes[a:b],
+                apart=tuple(sub_apart),
             )
         )
     return cells
-
-
-def _cell(
-    label: str,
-    units: list[np.ndarray],
-    block: list[int],
-    fixed: np.ndarray,
-    numbers: np.ndarray,
-    sizes: np.ndarray,
-    apart: list[np.ndarray],
-) -> Cell:
-    return Cell(
-        label=label,
-        units=tuple(units[u] for u in block),
-        fixed=np.asarray(fixed, dtype=np.int64),
-        tables=np.asarray(numbers, dtype=np.int64),
-        sizes=np.asarray(sizes, dtype=np.int64),
-        apart=tuple(apart),
-    )

@@ -9,7 +9,7 @@ online groups are formed within a few neighbouring time zones).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,58 @@ class SeatingRequest:
             raise KleroError("tables_rounds_invalid", rounds=self.rounds)
         if not self.ids:
             raise KleroError("tables_no_people")
+
+
+Groups = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class SeatingSettings:
+    """How to seat a panel, people named by their ids: the balance criteria, the tables and
+    rounds, the columns of each person's language and time zone (and of the name a plan
+    shows), and the constraints (``together``, ``apart``, ``fixed``: ``read_constraints``).
+
+    One form for ``klero tables`` on files, for a stored site's panel and for the
+    dashboard: ``request`` turns it into the ``SeatingRequest`` of the people seated.
+    """
+
+    balance: tuple[str, ...]
+    table_size: int
+    rounds: int = 1
+    seed: int = 0
+    effort: float = DEFAULT_SEATING_EFFORT
+    language_column: str | None = None
+    time_zone_column: str | None = None
+    name_column: str | None = None
+    together: Groups = ()
+    apart: Groups = ()
+    fixed: dict[str, int] = field(default_factory=dict)
+
+    def request(
+        self,
+        ids: Sequence[str],
+        column: Callable[[str], tuple[str, ...]],
+        own: Callable[[str], str] = str,
+    ) -> SeatingRequest:
+        """The request seating ``ids``: ``column`` gives everyone's value of a column (in
+        the order of ``ids``); ``own`` turns a person named in a constraint into their id."""
+
+        def optional(name: str | None) -> tuple[str, ...] | None:
+            return None if name is None else column(name)
+
+        return SeatingRequest(
+            ids=tuple(ids),
+            criteria={c: column(c) for c in self.balance},
+            table_size=self.table_size,
+            rounds=self.rounds,
+            seed=self.seed,
+            together=tuple(tuple(map(own, g)) for g in self.together),
+            apart=tuple(tuple(map(own, g)) for g in self.apart),
+            fixed={own(k): t for k, t in self.fixed.items()},
+            languages=optional(self.language_column),
+            time_zones=optional(self.time_zone_column),
+            effort=self.effort,
+        )
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,18 @@ def meeting(selected_world: Selected) -> Selected:
     return selected_world
 
 
-def _export(world: World, **options: object) -> uc.InvitationExport:
+def _export(
+    world: World, *, kind: str = "invitation", lang: str | None = None, mark_invited: bool = False
+) -> uc.InvitationExport:
     handed: list[pd.DataFrame] = []
-    options.setdefault("kind", "invitation")
     export = uc.export_invitations(
         world.db,
         world.partner,
         SITE,
+        kind=kind,
+        lang=lang,
+        mark_invited=mark_invited,
         write=handed.append,
-        **options,  # type: ignore[arg-type]
     )
     assert len(handed) == 1 and handed[0] is export.frame
     return export

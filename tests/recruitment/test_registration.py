@@ -38,16 +38,23 @@ def open_site(world: World) -> World:
 
 
 def _sign_up(
-    world: World, email: str, *, client: str = "203.0.113.7", **kwargs: object
+    world: World,
+    email: str,
+    *,
+    client: str = "203.0.113.7",
+    honeypot: str = "",
+    now: datetime = NOW,
 ) -> uc.Registered:
-    options: dict[str, object] = {"lang": "fr", "consent": True, "client": client, "now": NOW}
-    options.update(kwargs)
     return uc.register_online(
         world.db,
         SITE,
         ANSWERS,
         {"name": "Awa", "email": email},
-        **options,  # type: ignore[arg-type]
+        lang="fr",
+        consent=True,
+        client=client,
+        honeypot=honeypot,
+        now=now,
     )
 
 

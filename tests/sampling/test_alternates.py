@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 from quotas.model import QuotaTable, quota_table
 from quotas.pool import Pool
 from quotas.problems import InvalidInput, KleroError
-from sampling.alternates.dropouts import Layout, dropout_rates, expected_deviation
+from sampling.alternates.dropouts import (
+    DropoutSample,
+    Layout,
+    dropout_rates,
+    expected_deviation,
+)
 from sampling.alternates.programs import best_refill
 from sampling.alternates.select import Alternates, select_alternates
 from sampling.engine.legacy import legacy_panel
@@ -85,10 +90,12 @@ def test_optimised_beats_scaled_on_a_common_sample(seed: int) -> None:
     for method in (AlternatesMethod.SCALED, AlternatesMethod.OPTIMISED):
         chosen = select_alternates(pool, quotas, panel, 5, method=method, scenarios=200, seed=seed)
         deviations[method] = expected_deviation(
-            pool, quotas, panel, chosen.ids, scenarios=200, seed=seed
+            pool, quotas, panel, chosen.ids, sample=DropoutSample(scenarios=200, seed=seed)
         )
         assert deviations[method] == pytest.approx(chosen.expected_deviation)
-    none = expected_deviation(pool, quotas, panel, [], scenarios=200, seed=seed)
+    none = expected_deviation(
+        pool, quotas, panel, [], sample=DropoutSample(scenarios=200, seed=seed)
+    )
     optimised, scaled = deviations[AlternatesMethod.OPTIMISED], deviations[AlternatesMethod.SCALED]
     assert optimised <= scaled <= none
 
@@ -103,7 +110,7 @@ def test_optimised_beats_scaled_on_a_benchmark_instance() -> None:
         for m in (AlternatesMethod.SCALED, AlternatesMethod.OPTIMISED)
     }
     common = {
-        m: expected_deviation(pool, quotas, panel, a.ids, dropout=rates, scenarios=200, seed=5)
+        m: expected_deviation(pool, quotas, panel, a.ids, sample=DropoutSample(rates, 200, 5))
         for m, a in found.items()
     }
     assert common[AlternatesMethod.OPTIMISED] <= common[AlternatesMethod.SCALED]
@@ -148,7 +155,8 @@ def test_rank_one_is_the_best_single_alternate_of_the_list() -> None:
     pool, quotas, panel = grid_pool(150, seed=6)
     result = select_alternates(pool, quotas, panel, 4, scenarios=150, seed=0)
     alone = [
-        expected_deviation(pool, quotas, panel, [i], scenarios=150, seed=0) for i in result.ids
+        expected_deviation(pool, quotas, panel, [i], sample=DropoutSample(scenarios=150))
+        for i in result.ids
     ]
     assert alone[0] == min(alone)
 
@@ -189,10 +197,23 @@ def test_errors_are_reported_with_codes() -> None:
     assert bad.value.code == "alternates_on_panel"
 
 
+@pytest.mark.parametrize(
+    ("settings", "name"), [({"seed": -1}, "seed"), ({"scenarios": 0}, "scenarios")]
+)
+def test_a_dropout_sample_is_checked_when_made(settings: dict[str, Any], name: str) -> None:
+    with pytest.raises(KleroError) as info:
+        DropoutSample(**settings)
+    assert info.value.code == "selection_setting_invalid"
+    assert info.value.params["name"] == name
+    numpy_int: Any = np.int64(7)  # as numpy code may pass it
+    sample = DropoutSample(scenarios=numpy_int, seed=numpy_int)
+    assert (type(sample.scenarios), type(sample.seed)) == (int, int)
+
+
 def test_no_drop_outs_means_no_deviation_for_a_feasible_panel() -> None:
     pool, quotas, panel = grid_pool(80, seed=2)
-    assert expected_deviation(pool, quotas, panel, [], dropout=0.0, scenarios=10) == 0.0
-    everyone_leaves = expected_deviation(pool, quotas, panel, [], dropout=1.0, scenarios=3)
+    assert expected_deviation(pool, quotas, panel, [], sample=DropoutSample(0.0, 10)) == 0.0
+    everyone_leaves = expected_deviation(pool, quotas, panel, [], sample=DropoutSample(1.0, 3))
     assert everyone_leaves == pytest.approx(sum(q.min for q in quotas) / 20)
 
 

@@ -15,7 +15,13 @@ import pytest
 from quotas.model import quota_table
 from quotas.pool import Pool
 from sampling.alternates.bound import deviation_floor, list_expectation
-from sampling.alternates.dropouts import Layout, dropout_rates, eligible_rows, person_uniforms
+from sampling.alternates.dropouts import (
+    DropoutSample,
+    Layout,
+    dropout_rates,
+    eligible_rows,
+    person_uniforms,
+)
 from sampling.alternates.expected import expected_total, solve_expected
 from sampling.alternates.mip import solve_counts
 from sampling.alternates.search import optimise
@@ -123,7 +129,8 @@ def test_floor_is_below_every_list_of_alternates(seed: int) -> None:
     panel = [pool.ids[r] for r in panel_rows]
     dropout = {("*", "*"): 0.3, ("a", "y"): 0.5}
     scenarios, count = 6, 2
-    floor = deviation_floor(pool, QUOTAS, panel, count, dropout=dropout, scenarios=scenarios)
+    sample = DropoutSample(dropout, scenarios)
+    floor = deviation_floor(pool, QUOTAS, panel, count, sample=sample)
     layout = Layout.of(pool, QUOTAS)
     rates = dropout_rates(pool, QUOTAS, dropout)
     rows = np.asarray(sorted(panel_rows))
@@ -143,9 +150,7 @@ def test_floor_is_below_every_list_of_alternates(seed: int) -> None:
     assert 0.0 < floor <= min(every) + 1e-12
     lists = itertools.combinations(eligible_rows(pool, rows.tolist()).tolist(), count)
     for c, value in zip(lists, every, strict=True):
-        got, exact = list_expectation(
-            pool, QUOTAS, panel, [pool.ids[r] for r in c], dropout=dropout, scenarios=scenarios
-        )
+        got, exact = list_expectation(pool, QUOTAS, panel, [pool.ids[r] for r in c], sample=sample)
         assert exact and got == pytest.approx(value)
 
 
@@ -188,23 +193,20 @@ def test_default_search_picks_the_best_list_in_exact_expectation() -> None:
     panel = [pool.ids[r] for r in range(6)]
     dropout = {("*", "*"): 0.5, ("a", "y"): 0.7}
     scenarios, count = 8, 2
+    sample = DropoutSample(dropout, scenarios)
     rows = np.arange(6)
     rates = dropout_rates(pool, QUOTAS, dropout)
     vacancies = (person_uniforms(0, rows, scenarios) < rates[rows]).sum(axis=1)
     assert (vacancies >= count).all()  # every scenario calls all who answer
     chosen = select_alternates(pool, QUOTAS, panel, count, dropout=dropout, scenarios=scenarios)
     every = [
-        list_expectation(
-            pool, QUOTAS, panel, [pool.ids[r] for r in c], dropout=dropout, scenarios=scenarios
-        )[0]
+        list_expectation(pool, QUOTAS, panel, [pool.ids[r] for r in c], sample=sample)[0]
         for c in itertools.combinations(range(6, 24), count)
     ]
-    best = list_expectation(
-        pool, QUOTAS, panel, list(chosen.ids), dropout=dropout, scenarios=scenarios
-    )[0]
+    best = list_expectation(pool, QUOTAS, panel, list(chosen.ids), sample=sample)[0]
     assert best == pytest.approx(min(every))
     assert min(every) < max(every)  # the choice matters
-    floor = deviation_floor(pool, QUOTAS, panel, count, dropout=dropout, scenarios=scenarios)
+    floor = deviation_floor(pool, QUOTAS, panel, count, sample=sample)
     assert floor == pytest.approx(best)
 
 

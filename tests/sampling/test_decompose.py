@@ -16,6 +16,7 @@ from sampling.engine.decompose import (
     relaxed_levels,
     relaxed_leximin,
 )
+from sampling.engine.master import below
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.relaxation import LikeTypes, Relaxation, Shaped
 from sampling.engine.select import select_distribution
@@ -71,7 +72,8 @@ def _row_per_type_levels(oracle: Shaped, coverable: np.ndarray) -> RelaxedLeximi
         tight = types[duals[types] > 1e-9]
         tight = types if tight.size == 0 else tight
         levels.append((z, tight))
-        relaxed.fix(tight, max(z - 1e-10, 0.0), row_of)
+        given = seats[tight] * (1.0 / oracle.shape.counts[tight])
+        relaxed.fix(tight, below(min(z, float(given.min()))), row_of)
         open_[tight] = False
     return RelaxedLeximin(np.clip(seats, 0.0, oracle.shape.counts.astype(float)), levels)
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling import portable, rounding_search
+from sampling import portable, rounding_extremes, rounding_search
 from sampling.rounding_search import _SOURCES, MOVES, Composition, descend
 
 
@@ -102,7 +102,7 @@ def instance(
     n_types=st.integers(1, 14),
     n_panels=st.integers(1, 55),
     m=st.sampled_from([1, 7, 40, 300]),
-    depth=st.sampled_from([1, 2, 3, rounding_search._DEPTH]),
+    depth=st.sampled_from([1, 2, 3, rounding_extremes._DEPTH]),
 )
 def test_descend_equals_the_full_search(
     seed: int, n_types: int, n_panels: int, m: int, depth: int
@@ -111,7 +111,7 @@ def test_descend_equals_the_full_search(
     panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rounding_search, "_DEPTH", depth)
+        patch.setattr(rounding_extremes, "_DEPTH", depth)
         got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
@@ -122,3 +122,60 @@ def test_descend_moves_on_a_known_case() -> None:
     panels: list[Composition] = [((0, 1),), ((1, 1),)]
     got = descend(panels, np.array([4, 0]), np.array([2.0, 2.0]), np.array([1, 1]), 1e9)
     assert got.tolist() == [2, 2]
+
+
+def with_twins(
+    seed: int, n_types: int, n_panels: int, m: int
+) -> tuple[list[Composition], np.ndarray, np.ndarray, np.ndarray, float]:
+    """``instance`` with each type split into 1-3 types of the same head count seated
+    alike in every panel (the same shares), their targets apart by up to three slots."""
+    panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
+    rng = np.random.default_rng(seed + 1)
+    copies = rng.integers(1, 4, size=type_counts.size)
+    first = np.concatenate([[0], np.cumsum(copies)[:-1]])
+    twins: list[Composition] = [
+        tuple((int(first[t]) + c, s) for t, s in panel for c in range(copies[t]))
+        for panel in panels
+    ]
+    spread = rng.choice([0.0, 1.0, 3.0]) * rng.random(int(copies.sum()))
+    return twins, counts, np.repeat(target, copies) + spread, np.repeat(type_counts, copies), cap
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_types=st.integers(1, 10),
+    n_panels=st.integers(1, 40),
+    m=st.sampled_from([1, 7, 40, 300]),
+    depth=st.sampled_from([1, 2, rounding_extremes._DEPTH]),
+)
+def test_types_seated_alike_move_as_one(
+    seed: int, n_types: int, n_panels: int, m: int, depth: int
+) -> None:
+    """Types with the same shares everywhere: the search looks at one per end of each
+    set (``_representatives``) and must still make the full search's moves."""
+    panels, counts, target, type_counts, cap = with_twins(seed, n_types, n_panels, m)
+    expected = reference_descend(panels, counts, target, type_counts, cap)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounding_extremes, "_DEPTH", depth)
+        got = descend(panels, counts, target, type_counts, cap)
+    assert got.tolist() == expected.tolist()
+
+
+def test_representatives_hold_both_ends_of_each_set() -> None:
+    """Three types seated alike (one set) and one apart: the set's lowest and highest."""
+    share = np.array([[0.5, 0.0], [0.5, 0.0], [0.5, 0.0], [0.0, 1.0]])
+    dev = np.array([0.3, -0.2, 0.1, 0.0])
+    assert rounding_search._representatives(share, dev).tolist() == [0, 1, 3]
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_types=st.integers(2, 10), n_panels=st.integers(1, 30))
+def test_panels_listed_out_of_order_are_read_alike(seed: int, n_types: int, n_panels: int) -> None:
+    """Types out of order, or listed twice (the last seats count), as the full search reads them."""
+    panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, 40)
+    shuffled = [tuple(reversed(p)) for p in panels]
+    t, s = panels[0][0]
+    shuffled[0] = ((t, s + 1), *shuffled[0])  # listed twice: the last seats hold
+    expected = reference_descend(shuffled, counts, target, type_counts, cap)
+    assert descend(shuffled, counts, target, type_counts, cap).tolist() == expected.tolist()

@@ -1,0 +1,153 @@
+"""What the swaps (``sampling.rounding_swaps``) know of their starting panels, read at once.
+
+Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
+dict, its seats per category and per shared household, its categories at their maximum
+and minimum as bits; the panels x types seats matrix; and per type the panels in use
+seating it, ascending (``holding``: tuples, which the garbage collector leaves alone).
+The records are the ones that recording the panels one after another gave, built with
+numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
+tuples, types ascending, seats positive) are kept as their own keys rather than copied.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+
+from quotas.polytope import PanelShape
+
+__all__ = ["Records", "bits", "holding", "moved", "ranking", "read_records"]
+
+Composition = tuple[tuple[int, int], ...]
+
+
+@dataclass
+class Records:
+    """The starting panels' records (see the module docstring)."""
+
+    keys: list[Composition]
+    seats: list[dict[int, int]]
+    cats: list[list[int]]  # seats per category
+    homes: list[dict[int, int]]  # seats per shared household
+    full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
+    least: list[int]  # per panel its categories at their minimum, as bits
+    dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
+
+
+def read_records(panels: list[Composition], shape: PanelShape) -> Records:
+    """The records of ``panels`` (a type listed twice in a panel: its last seats)."""
+    n, n_types = len(panels), shape.n_types
+    flat = list(chain.from_iterable(panels))
+    listed, numbers = [t for t, _ in flat], [s for _, s in flat]
+    seats = np.asarray(numbers, dtype=np.int64)
+    which = np.repeat(np.arange(n), list(map(len, panels)))
+    types = np.asarray(listed, dtype=np.int64)
+    dense = np.zeros((n, n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
+    ascending = bool(np.all((np.diff(types) > 0) | (np.diff(which) > 0)))
+    if ascending:
+        dense[which, types] = seats
+    else:
+        for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
+            for t, s in panel:
+                dense[j, t] = s
+    if ascending and seats.min(initial=1) > 0 and _plain(panels, flat, listed + numbers):
+        keys = list(panels)
+    else:
+        which, types = np.nonzero(dense)  # row by row, types ascending
+        seats = dense[which, types].astype(np.int64)
+        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        keys = [tuple(pairs[ends[j] : ends[j + 1]]) for j in range(n)]
+    cats = _categories(shape, which, types, seats, n)
+    return Records(
+        keys=keys,
+        seats=[dict(key) for key in keys],
+        cats=cats.tolist(),
+        homes=_households(shape, which, types, seats, n),
+        full=bits(cats >= shape.hi),
+        least=bits(cats <= shape.lo),
+        dense=dense,
+    )
+
+
+def bits(rows: np.ndarray) -> list[int]:
+    """Each row of a boolean matrix as an integer: bit c set where column c is true."""
+    packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+
+def holding(dense: np.ndarray, live: np.ndarray) -> list[Sequence[int]]:
+    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it,
+    ascending."""
+    rows = np.flatnonzero(live)
+    which, types = np.nonzero(dense[rows])
+    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
+    held = rows[which[by_type]].tolist()
+    bounds = np.searchsorted(types[by_type], np.arange(dense.shape[1] + 1)).tolist()
+    return [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+
+
+def moved(key: Composition, u: int, t: int) -> Composition:
+    """``key`` (a panel's (type, seats), types ascending) with a seat of u given to t."""
+    pairs = list(key)
+    i = bisect_left(pairs, (u, 0))
+    s = pairs[i][1] - 1
+    if s:
+        pairs[i] = (u, s)
+    else:
+        del pairs[i]
+    i = bisect_left(pairs, (t, 0))
+    if i < len(pairs) and pairs[i][0] == t:
+        pairs[i] = (t, pairs[i][1] + 1)
+    else:
+        pairs.insert(i, (t, 1))
+    return tuple(pairs)
+
+
+def ranking(keys: np.ndarray) -> list[tuple[float, int]]:
+    """(key, type) pairs sorted by key, then type (as Python's ``sorted`` of the pairs)."""
+    order = np.lexsort((np.arange(keys.size), keys))
+    return list(zip(keys[order].tolist(), order.tolist(), strict=True))
+
+
+def _plain(panels: list[Composition], flat: list[tuple[int, int]], numbers: list[int]) -> bool:
+    """Whether the panels are tuples of (int, int) tuples (not lists, not numpy numbers)."""
+    return (
+        set(map(type, panels)) <= {tuple}
+        and set(map(type, flat)) <= {tuple}
+        and set(map(type, numbers)) <= {int}
+    )
+
+
+def _categories(
+    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
+) -> np.ndarray:
+    """Panels x categories: the seats (sums of small integers: exact)."""
+    width = shape.lo.size
+    cats = np.zeros(n * width)
+    for column in shape.category_of[types].T:
+        cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
+    return np.rint(cats).astype(np.int64).reshape(n, width)
+
+
+def _households(
+    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
+) -> list[dict[int, int]]:
+    """Per panel the seats per shared household that it seats."""
+    home = shape.home_of[types]
+    shared = np.flatnonzero(home >= 0)
+    which, home, seats = which[shared], home[shared], seats[shared]
+    homes: list[dict[int, int]] = [{} for _ in range(n)]
+    key = which * max(len(shape.households), 1) + home
+    if np.bincount(key).max(initial=0) <= 1:  # each household once per panel: no sums
+        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
+        h, s = home.tolist(), seats.tolist()
+        parts = [slice(ends[j], ends[j + 1]) for j in range(n)]
+        return [dict(zip(h[part], s[part], strict=True)) for part in parts]
+    for j, h, s in zip(which.tolist(), home.tolist(), seats.tolist(), strict=True):
+        homes[j][h] = homes[j].get(h, 0) + s
+    return homes

@@ -1,0 +1,126 @@
+"""The slot-move search's third key: the sum of squared drops after a move, bit for bit.
+
+Used by ``sampling.rounding_search``. The full search (``tests/sampling/test_descend.py``)
+summed every type's squared drop in type order, one after another; those bits decide
+between moves whose largest drop and rise tie. Summing every type for each such move
+was most of the search's time on large pools, while the comparison is nearly always
+clear long before the last bit. So each sum is first estimated from the types the move
+changes (the sum now plus their change), with a bound on the gap between the estimate
+and the exact sum, and the exact sum is taken only where two such bounds overlap.
+
+The bound: the exact sum adds n non-negative floats one after another, so it lies within
+n u of their real sum (u = 2^-53, relative to that sum); the estimate adds the sum now
+(pairwise, within n u of its real value) and the changes of k types (within k u of the
+sum of their sizes). ``slack`` is four times what these give together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["Squares", "SquaresNow", "exact_squares"]
+
+_U = 2.0**-53  # unit round-off of a double
+
+
+class Squares:
+    """One move's sum of squared drops: an estimate within ``slack`` of the exact sum, and
+    the exact sum (as the full search added it), computed when first needed."""
+
+    def __init__(self, estimate: float, slack: float, exact: Callable[[], float]) -> None:
+        self.estimate, self.slack, self._exact = estimate, slack, exact
+        self._value: float | None = None
+
+    @classmethod
+    def known(cls, value: float) -> Squares:
+        """A sum already exact."""
+        return cls(value, 0.0, lambda: value)
+
+    def value(self) -> float:
+        """The exact sum."""
+        if self._value is None:
+            self._value = self._exact()
+        return self._value
+
+    def below(self, other: Squares) -> bool:
+        """Whether this exact sum is smaller than ``other``'s (exact only where needed)."""
+        if self.estimate + self.slack < other.estimate - other.slack:
+            return True
+        if self.estimate - self.slack > other.estimate + other.slack:
+            return False
+        return self.value() < other.value()
+
+
+class SquaresNow:
+    """The squared drops of every type now, from which each move's sum is estimated."""
+
+    def __init__(
+        self, share: np.ndarray, seated: list[np.ndarray], once: list[np.ndarray], dev: np.ndarray
+    ) -> None:
+        """``seated``: per panel its types as listed; ``once``: the same without repeats."""
+        self.share, self.seated, self.once, self.dev = share, seated, once, dev
+        low = np.clip(-dev, 0.0, None)
+        self.now = low * low
+        self.total = float(self.now.sum())
+        self.inside = np.zeros(dev.size, dtype=bool)
+
+    def smallest(self, a: int, sinks: np.ndarray) -> tuple[int, Squares]:
+        """The sink whose move from ``a`` leaves the smallest exact sum (ties: the lowest
+        sink), and that move's sum."""
+        options = self._after(a, sinks)
+        upper = min(o.estimate + o.slack for o in options)
+        maybe = [i for i, o in enumerate(options) if o.estimate - o.slack <= upper]
+        if len(maybe) > 1:  # overlapping bounds: the exact sums of those, in one go
+            exact = exact_squares(self.share, self.seated, self.dev, sinks[maybe], a)
+            for i, value in zip(maybe, exact, strict=True):
+                options[i] = Squares.known(value)
+        # One left: every other's sum is above its bound, which is above this one's sum.
+        i = maybe[0]
+        if len(maybe) > 1:
+            i = min(maybe, key=lambda i: (options[i].value(), sinks[i]))
+        return int(sinks[i]), options[i]
+
+    def _after(self, a: int, sinks: np.ndarray) -> list[Squares]:
+        """Each move's estimate: the sum now plus the change over the types of a and b."""
+        share, dev, now = self.share, self.dev, self.now
+        rows = self.once[a]
+        moved = (dev[rows][:, None] + share[np.ix_(rows, sinks)]) - share[rows, a][:, None]
+        low = np.clip(-moved, 0.0, None)
+        added, lost = (low * low).sum(axis=0), float(now[rows].sum())
+        self.inside[rows] = True
+        options = []
+        for c, b in enumerate(sinks.tolist()):
+            theirs = self.once[b][~self.inside[self.once[b]]]
+            up = np.clip(-(dev[theirs] + share[theirs, b]), 0.0, None)
+            gain, loss = float((up * up).sum()), float(now[theirs].sum())
+            change = (float(added[c]) - lost) + (gain - loss)
+            size = float(added[c]) + lost + gain + loss
+            slack = 4 * _U * (self.dev.size + rows.size + theirs.size + 8) * (self.total + size)
+            options.append(Squares(self.total + change, slack, self._exact(a, b)))
+        self.inside[rows] = False
+        return options
+
+    def _exact(self, a: int, b: int) -> Callable[[], float]:
+        return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+
+
+def exact_squares(
+    share: np.ndarray, seated: list[np.ndarray], dev: np.ndarray, sinks: np.ndarray, a: int
+) -> list[float]:
+    """Sum of squared drops after moving a slot from ``a`` to each sink, in type order.
+
+    Summed down the columns of a (types x sinks) array, at least two wide, as the full
+    search did: numpy adds down axis 0 one type after another. A type's value is
+    ``dev + share_b - share_a`` summed in that order; a share of 0 adds nothing, exactly,
+    so only the types of a sink and of ``a`` are touched.
+    """
+    cols = np.concatenate([sinks, sinks[:1]])
+    moved = np.repeat(dev[:, None], cols.size, axis=1)
+    for c, b in enumerate(cols.tolist()):
+        moved[seated[b], c] += share[seated[b], b]
+    mine = seated[a]
+    moved[mine] -= share[mine, a][:, None]
+    low = np.clip(-moved, 0.0, None)
+    return (low * low).sum(axis=0)[: sinks.size].tolist()
