@@ -34,6 +34,29 @@ def _household_numbers(keys: list[object]) -> np.ndarray:
     return household
 
 
+def distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, axis=0)``'s first indices and inverse, by one stable lexsort (a
+    quarter of the time on 100,000 rows): the distinct rows in lexicographic order, each
+    first met at its smallest index.
+
+    >>> first, inverse = distinct_rows(np.array([[1, 2], [0, 5], [1, 2]]))
+    >>> first.tolist(), inverse.tolist()
+    ([1, 0], [1, 0, 1])
+    """
+    if key.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(key.T[::-1])
+    ranked = key[order]
+    change = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(order.size, dtype=np.int64)
+    inverse[order] = np.concatenate([[0], np.cumsum(change)])
+    return order[np.concatenate([[0], np.flatnonzero(change) + 1])], inverse
+
+
+def _widths(quotas: QuotaTable) -> np.ndarray:
+    return np.array([len(quotas.values(f)) for f in quotas.features], dtype=np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class Pool:
     """People to select from, as codes into a quota table's categories.
@@ -74,14 +97,12 @@ class Pool:
         >>> p.ids, p.matrix[:, 0].tolist()
         (('a', 'b'), [0, 1])
         """
-        ids = [str(i) for i in ids]
-        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
         features = quotas.features
         columns = {quotas.feature_name(str(c)): c for c in people.columns}
         matrix = np.zeros((len(ids), len(features)), dtype=np.int32)
         values = tuple(quotas.values(f) for f in features)
         for f, feature in enumerate(features):
-            column = people[columns[feature]].astype(str).to_numpy()[order]
+            column = people[columns[feature]].astype(str).to_numpy()
             # Hashing, not sorting, finds the distinct values (a sort of 100,000 strings
             # is slow); each distinct value is looked up once either way.
             inverse, distinct = pd.factorize(column)
@@ -93,10 +114,36 @@ class Pool:
                     raise ValueError(f"{feature}={raw!r} is not a category")
                 codes[d] = lookup[found]
             matrix[:, f] = codes[inverse.reshape(-1)]
+        return cls.from_codes(ids, matrix, quotas, households)
+
+    @classmethod
+    def from_codes(
+        cls,
+        ids: Sequence[str],
+        matrix: np.ndarray,
+        quotas: QuotaTable,
+        households: Sequence[object] | None = None,
+    ) -> Pool:
+        """Build a pool from ids and codes already found (as ``build``, without the text).
+
+        ``matrix[i, f]`` is row ``i``'s index in ``quotas.values(quotas.features[f])``.
+        """
+        ids = [str(i) for i in ids]
+        order = Pool.id_order(ids)
+        matrix = np.asarray(matrix)
+        if matrix.size and (matrix.min() < 0 or np.any(matrix.max(axis=0) >= _widths(quotas))):
+            raise ValueError("a code is not a category")
         household = np.full(len(ids), -1, dtype=np.int64)
         if households is not None:
             household = _household_numbers([households[int(i)] for i in order])
-        return cls(tuple(ids[int(i)] for i in order), tuple(features), values, matrix, household)
+        values = tuple(quotas.values(f) for f in quotas.features)
+        codes = matrix[order].astype(np.int32).reshape(len(ids), len(values))
+        return cls(tuple(ids[int(i)] for i in order), quotas.features, values, codes, household)
+
+    @staticmethod
+    def id_order(ids: Sequence[str]) -> np.ndarray:
+        """The rows in the pool's order (by id)."""
+        return np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
 
     # -- reading --------------------------------------------------------------
     def __len__(self) -> int:
@@ -115,7 +162,7 @@ class Pool:
     def frame(self) -> pd.DataFrame:
         """Feature values as a frame indexed by id (pseudonymous: no personal details)."""
         data = {
-            feat: [self.values[f][c] for c in self.matrix[:, f]]
+            feat: np.asarray(self.values[f], dtype=object)[self.matrix[:, f]]
             for f, feat in enumerate(self.features)
         }
         return pd.DataFrame(data, index=pd.Index(self.ids, name="id"))
@@ -151,7 +198,7 @@ class Pool:
         # (first column: -1 - row, else 0). Types are numbered by first appearance.
         own = np.where(self.household >= 0, -1 - np.arange(n), 0)
         keys = np.column_stack([own, self.matrix.astype(np.int64)])
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        first, inverse = distinct_rows(keys)
         rank = np.empty(first.size, dtype=np.int64)
         rank[np.argsort(first, kind="stable")] = np.arange(first.size)
         type_of = rank[inverse.reshape(-1)]

@@ -163,16 +163,15 @@ def pool_from_frame(
     if errors_only(problems) or ids is None:
         return LoadedPool(None, _by_row_number(text), problems)
 
-    people = pd.DataFrame(
-        {f: np.asarray(quotas.values(f), dtype=object)[values.codes[f]] for f in quotas.features}
-    )
+    codes = np.column_stack([values.codes[f] for f in quotas.features])
     _rewrite(text, values.rewrites)
     households = _household_keys(work, address_names) if address_names else None
-    pool = Pool.build(ids.tolist(), people, quotas, households)
+    id_list = ids.tolist()
+    pool = Pool.from_codes(id_list, codes, quotas, households)
     problems.extend(_empty_categories(pool, quotas, source))
     assert id_name is not None
     kept = text.set_index(ids.rename(id_name)).drop(columns=[id_name])
-    return LoadedPool(pool, kept.loc[list(pool.ids)], problems)
+    return LoadedPool(pool, kept.iloc[Pool.id_order(id_list)], problems)
 
 
 # -- helpers --------------------------------------------------------------------------

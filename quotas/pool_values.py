@@ -85,7 +85,7 @@ def feature_codes(
             checked = _Values(raw, feature, quotas, rows, source, plain=False)
         elif normalise(feature) in columns:
             column = columns[normalise(feature)]
-            checked = _Values(text[column].str.strip(), feature, quotas, rows, source, plain=True)
+            checked = _Values(text[column], feature, quotas, rows, source, plain=True)
             if checked.rewrites:
                 out.rewrites[column] = checked.rewrites
             blank_reported.add(normalise(feature))
@@ -156,8 +156,18 @@ def _letter_counts(known_keys: tuple[str, ...]) -> list[Counter[str]]:
     return [Counter(k) for k in known_keys]
 
 
+def _stripped_labels(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's stripped spelling (a number) and the spellings in order of first row:
+    ``pd.factorize(raw.str.strip())``, with each distinct value stripped once."""
+    labels, uniques = pd.factorize(raw, sort=False)
+    number: dict[str, int] = {}
+    renumber = np.array([number.setdefault(str(u).strip(), len(number)) for u in uniques])
+    return (renumber[labels] if len(labels) else labels), list(number)
+
+
 class _Values:
-    """One feature's values checked: ``codes``, ``problems`` and NFKC ``rewrites``."""
+    """One feature's values checked (``raw`` stripped here): ``codes``, ``problems`` and
+    NFKC ``rewrites``."""
 
     def __init__(
         self,
@@ -176,19 +186,15 @@ class _Values:
         self._shown: dict[str, int] = {}
         self._more: dict[str, tuple[int, Severity]] = {}
         index = {v: j for j, v in enumerate(self.known)}
-        labels, uniques = pd.factorize(raw, sort=False)
-        spellings = [str(u) for u in uniques]
+        labels, spellings = _stripped_labels(raw)
         unique_codes = np.array(
             [index.get(quotas.lookup(feature, u) or "", -1) for u in spellings], dtype=np.int64
         )
-        # The rows of each spelling: positions sorted by spelling, cut at each change.
-        order = np.argsort(labels, kind="stable")
-        starts = np.searchsorted(labels[order], np.arange(len(spellings) + 1))
 
         def rows_of(u: int) -> np.ndarray:
-            return rows[order[starts[u] : starts[u + 1]]]
+            return rows[labels == u]
 
-        blank = (raw == "").to_numpy()
+        blank = labels == spellings.index("") if "" in spellings else np.zeros(len(labels), bool)
         if plain and blank.any():
             where = rows_params(rows[blank])
             self.problems.append(problem("pool_blank_value", source, feature=feature, **where))

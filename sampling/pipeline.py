@@ -233,6 +233,11 @@ class SelectionResult:
         people actually have), ``lottery_max_drop`` / ``lottery_max_rise`` the largest fall
         / rise of anyone's probability from the optimum to the lottery.
         """
+        return dict(self._fairness)
+
+    @cached_property
+    def _fairness(self) -> dict[str, float]:
+        """``fairness()``, computed once (the report and the summary both show it)."""
         figures = {k: float(v) for k, v in self.distribution.fairness().items()}
         lottery = self.lottery.probabilities.to_numpy(dtype=float)
         optimum = self.distribution.probabilities.reindex(self.lottery.probabilities.index)

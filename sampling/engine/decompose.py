@@ -31,9 +31,9 @@ import numpy as np
 
 from quotas.panel_box import SeatBox, panel_in_box
 from quotas.solvers import SolverFailed
-from sampling.engine.master import below
 from sampling.engine.oracle import PanelOracle
-from sampling.engine.relaxation import Relaxation
+from sampling.engine.relaxation import LikeTypes
+from sampling.engine.surplus import surplus_levels
 
 Progress = Callable[[str, float], None]
 
@@ -91,39 +91,27 @@ class RelaxedLeximin:
 def relaxed_levels(
     oracle: PanelOracle, coverable: np.ndarray, targets: np.ndarray | None = None
 ) -> RelaxedLeximin:
-    """The leximin point of the relaxation, level by level (small LPs, warm-started).
+    """The leximin point of the relaxation, level by level (small LPs, warm-started:
+    ``sampling.engine.surplus``, some 40 rows whatever the number of types).
 
-    With ``targets`` (one per type) the levels are of ``p_t / targets_t``.
+    With ``targets`` (one per type) the levels are of ``p_t / targets_t``. The LPs run over
+    like types (``LikeTypes``: members of shared households merged with the people who
+    share their features), each merged type's seats split by head count: by symmetry that
+    is the leximin point of the relaxation without household rows, and so of the one with
+    them whenever no household gets more than a seat there. Otherwise over all types.
     """
-    relaxed = Relaxation(oracle, coverable, targets)
-    for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
-        relaxed.h.setOptionValue(name, 1e-9)
-    # The first level from scratch by the interior point method (with crossover to a
-    # vertex and its basis): a third of the simplex's time on 100,000 people. Later levels
-    # change a few rows, and the simplex warm-starts from the basis left before.
-    relaxed.h.setOptionValue("solver", "ipm")
-    units = oracle.counts if targets is None else oracle.counts * np.asarray(targets, dtype=float)
-    open_ = coverable.copy()
-    row_of = np.full(oracle.n_types, -1, dtype=np.int64)
-    row_of[relaxed.active] = np.arange(relaxed.active.size)
-    seats = np.zeros(oracle.n_types)
-    levels: list[tuple[float, np.ndarray]] = []
-    while open_.any():
-        z, duals = relaxed.duals(open_)
-        seats = np.asarray(relaxed.h.getSolution().col_value, dtype=float)[: oracle.n_types]
-        types = np.flatnonzero(open_)
-        tight = types[duals[types] > 1e-9]
-        if tight.size == 0:  # cannot happen with exact duals; never loop forever
-            tight = types
-        levels.append((z, tight))
-        # HiGHS meets the rows within 1e-9 only: z can exceed what the point gives its
-        # tight types by a few times that, and floors at z made a later level infeasible.
-        # The point meets floors just below what it gives them.
-        given = seats[tight] * (1.0 / units[tight])
-        relaxed.fix(tight, below(min(z, float(given.min()))), row_of)
-        relaxed.h.setOptionValue("solver", "simplex")
-        open_[tight] = False
-    return RelaxedLeximin(np.clip(seats, 0.0, oracle.counts.astype(float)), levels)
+    shape = oracle.shape
+    if shape.households:
+        like = LikeTypes.of(shape, coverable, targets)
+        first = like.first
+        merged, merged_levels = surplus_levels(
+            like.shape, coverable[first], None if targets is None else targets[first]
+        )
+        seats = merged[like.index] * (shape.counts / like.shape.counts[like.index])
+        if np.all(shape.sums(seats)[1] <= 1.0):
+            levels = [(z, np.flatnonzero(np.isin(like.index, ts))) for z, ts in merged_levels]
+            return RelaxedLeximin(seats, levels)
+    return RelaxedLeximin(*surplus_levels(shape, coverable, targets))
 
 
 def relaxed_leximin(oracle: PanelOracle, coverable: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from sampling.names import Algorithm
 #: The version of the selection engine. Bump it with every change that can make the same
 #: inputs and seed give another lottery (a new method, other solver settings): runs record
 #: it, so a re-run by another version is reported as such, not as a wrong result.
-ENGINE = "2026-12-07.7"
+ENGINE = "2026-12-07.8"
 
 # Defaults of each exact algorithm's settings; a caller may override any of them.
 _LEVELS: dict[str, Any] = {
@@ -179,15 +179,12 @@ def to_distribution(
     weights = np.asarray(result.weights, dtype=float)
     keep = np.flatnonzero(weights >= MIN_WEIGHT)
     kept = weights[keep] / weights[keep].sum()
-    panels = tuple(
-        tuple((int(t), int(result.panels[j][t])) for t in np.flatnonzero(result.panels[j]))
-        for j in keep.tolist()
-    )
+    panels = tuple(_composition(np.asarray(result.panels[j])) for j in keep.tolist())
     counts = pool.type_counts
     seats = np.zeros(counts.size, dtype=float)
-    for w, panel in zip(kept.tolist(), panels, strict=True):
-        for t, s in panel:
-            seats[t] += w * s
+    for w, j in zip(kept.tolist(), keep.tolist(), strict=True):
+        # Elementwise, in panel order: the same sums, bit for bit, as seat by seat.
+        seats += w * np.asarray(result.panels[j], dtype=np.int64)
     per_type = seats / np.maximum(counts, 1)
     figures = RunFigures(
         seconds=seconds,
@@ -198,3 +195,9 @@ def to_distribution(
         extra={**result.extra, "generated_panels": len(result.panels)},
     )
     return Distribution.over_types(pool, algorithm, size, panels, kept, per_type, figures, settings)
+
+
+def _composition(panel: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """A dense panel as its ``(type, seats)`` pairs, types ascending."""
+    types = np.flatnonzero(panel)
+    return tuple(zip(types.tolist(), panel[types].astype(np.int64).tolist(), strict=True))

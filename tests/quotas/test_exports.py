@@ -18,6 +18,7 @@ from quotas.exports import (
     DANGEROUS_FIRST,
     is_plain_number,
     neutralise,
+    neutralise_frame,
     restore,
     shortest_float,
     table_bytes,
@@ -197,3 +198,24 @@ def test_csv_floats_carry_no_binary_noise() -> None:
 def test_csv_floats_keep_fifteen_significant_digits(value: float) -> None:
     written = float(shortest_float(value))
     assert written == pytest.approx(value, rel=1e-14, abs=0.0)
+
+
+cells = st.text(alphabet=st.sampled_from(list("ab ,;\"'=+-@\t\r\n\u00e9")), max_size=6)
+
+
+@given(
+    st.lists(st.tuples(cells, cells, st.integers(-(2**40), 2**40)), max_size=8),
+    st.sampled_from(["id", "a,b", 'q"uote', "=x"]),
+)
+def test_text_and_whole_numbers_are_written_as_pandas_writes_them(
+    rows: list[tuple[str, str, int]], name: str
+) -> None:
+    """The CSV writer's own path for text and integers gives pandas's bytes exactly."""
+    frame = pd.DataFrame(
+        {name: [r[0] for r in rows], "b": [r[1] for r in rows], "n": [r[2] for r in rows]}
+    )
+    frame["n"] = frame["n"].astype(np.int64)
+    safe = neutralise_frame(frame)
+    ending = "\r\n" if any("\r" in c for r in rows for c in r[:2]) or "\r" in name else "\n"
+    expected = safe.to_csv(index=False, lineterminator=ending).encode("utf-8")
+    assert table_bytes(frame, "csv") == expected

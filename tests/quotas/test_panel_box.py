@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
-from quotas.panel_box import GAP, SeatBox, box_columns, panel_in_box, solve_box_program
+from quotas.panel_box import GAP, NEAR, SeatBox, box_columns, panel_in_box, solve_box_program
 from quotas.polytope import PanelModel, PanelShape
 from quotas.pool import Pool
 from quotas.solvers import Outcome
@@ -193,12 +193,13 @@ programs = st.integers(2, 6).flatmap(
 
 
 @settings(max_examples=120, deadline=None)
-@given(programs)
+@given(programs, st.sampled_from([0, 1, NEAR]))
 def test_the_lp_first_solve_is_the_integer_optimum(
-    program: tuple[int, list[int], list[int], list[tuple[int, int, list[int]]]],
+    program: tuple[int, list[int], list[int], list[tuple[int, int, list[int]]]], near: int
 ) -> None:
     """Brute force over every integer point: None exactly when there is none, else a point
-    within the rows and bounds whose value is the best within the relative gap."""
+    within the rows and bounds whose value is the best within the relative gap, however
+    few unused columns the restricted CBC program keeps (``near``)."""
     _, cost, upper, raw = program
     objective = np.array(cost, dtype=float)
     top = np.array(upper, dtype=float)
@@ -212,7 +213,7 @@ def test_the_lp_first_solve_is_the_integer_optimum(
         for p in itertools.product(*(range(u + 1) for u in upper))
         if fits(np.array(p, dtype=float))
     ]
-    got = solve_box_program(objective, top, rows)
+    got = solve_box_program(objective, top, rows, near=near)
     if not points:
         assert got is None
         return

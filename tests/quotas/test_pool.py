@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.model import quota_table
-from quotas.pool import Pool
+from quotas.pool import Pool, distinct_rows
 
 QUOTAS = quota_table(
     [
@@ -127,3 +127,29 @@ def test_empty_pool() -> None:
     assert pool.households() == []
     assert pool.type_counts.tolist() == []
     assert pool.type_vectors.shape == (0, 2)
+
+
+@given(
+    st.integers(1, 40).flatmap(
+        lambda rows: st.integers(1, 4).flatmap(
+            lambda cols: st.lists(
+                st.lists(st.integers(-3, 3), min_size=cols, max_size=cols),
+                min_size=rows,
+                max_size=rows,
+            ).map(lambda cells: np.array(cells, dtype=np.int64).reshape(rows, cols))
+        )
+    )
+)
+def test_distinct_rows_are_numpys_unique_rows(key: np.ndarray) -> None:
+    """The lexsort grouping gives np.unique(axis=0)'s first indices and inverse exactly."""
+    first, inverse = distinct_rows(key)
+    _, expected_first, expected_inverse = np.unique(
+        key, axis=0, return_index=True, return_inverse=True
+    )
+    assert first.tolist() == expected_first.tolist()
+    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
+
+
+def test_no_rows_have_no_distinct_rows() -> None:
+    first, inverse = distinct_rows(np.zeros((0, 3), dtype=np.int64))
+    assert first.size == 0 and inverse.size == 0

@@ -9,8 +9,16 @@ from hypothesis import HealthCheck, given, settings
 
 from quotas.model import quota_table
 from quotas.pool import Pool
-from sampling.engine.decompose import FaceWalker, RelaxedLeximin, head_start, relaxed_leximin
+from sampling.engine.decompose import (
+    FaceWalker,
+    RelaxedLeximin,
+    head_start,
+    relaxed_levels,
+    relaxed_leximin,
+)
+from sampling.engine.master import below
 from sampling.engine.oracle import PanelOracle
+from sampling.engine.relaxation import LikeTypes, Relaxation, Shaped
 from sampling.engine.select import select_distribution
 from sampling.names import Algorithm
 from synthetic_data.instances import scaled
@@ -44,6 +52,61 @@ def test_relaxed_point_is_in_the_quota_box(inst: Instance) -> None:
             assert lo - 1e-7 <= got <= hi + 1e-7
     for group in oracle.households:
         assert seats[group].sum() <= 1 + 1e-7
+
+
+def _row_per_type_levels(oracle: Shaped, coverable: np.ndarray) -> RelaxedLeximin:
+    """The reference: the relaxation's levels with a row ``x_t / n_t >= z`` per type
+    (``Relaxation``, as the column generation uses it), over every type."""
+    relaxed = Relaxation(oracle, coverable)
+    for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+        relaxed.h.setOptionValue(name, 1e-9)
+    open_ = coverable.copy()
+    row_of = np.full(oracle.shape.n_types, -1, dtype=np.int64)
+    row_of[relaxed.active] = np.arange(relaxed.active.size)
+    seats = np.zeros(oracle.shape.n_types)
+    levels: list[tuple[float, np.ndarray]] = []
+    while open_.any():
+        z, duals = relaxed.duals(open_)
+        seats = np.asarray(relaxed.h.getSolution().col_value)[: oracle.shape.n_types]
+        types = np.flatnonzero(open_)
+        tight = types[duals[types] > 1e-9]
+        tight = types if tight.size == 0 else tight
+        levels.append((z, tight))
+        given = seats[tight] * (1.0 / oracle.shape.counts[tight])
+        relaxed.fix(tight, below(min(z, float(given.min()))), row_of)
+        open_[tight] = False
+    return RelaxedLeximin(np.clip(seats, 0.0, oracle.shape.counts.astype(float)), levels)
+
+
+@FAST
+@given(instances())
+def test_like_types_give_the_relaxation_of_every_type(inst: Instance) -> None:
+    """Merging household members with like people (when no household row binds) and
+    surpluses for the rows per type give the same leximin point and levels as the
+    relaxation with a row per type, over every type."""
+    oracle, coverable = _oracle(inst)
+    merged = relaxed_levels(oracle, coverable)
+    every = _row_per_type_levels(oracle, coverable)
+    assert merged.seats == pytest.approx(every.seats, abs=1e-6)
+    # Each one's point reaches the other's level bounds: the same certificate.
+    assert max(merged.level_gaps(every.seats / oracle.counts), default=0.0) <= 1e-6
+    assert max(every.level_gaps(merged.seats / oracle.counts), default=0.0) <= 1e-6
+
+
+def test_like_types_merge_household_members() -> None:
+    """On a pool where households hold like people, the relaxation runs over fewer types
+    and splits each merged type's seats by head count."""
+    pool, quotas, size = benchmark_pool(scaled("online", 1_500, 30), seed=2)
+    oracle = PanelOracle(pool, quotas, size)
+    everyone = np.ones(oracle.n_types, dtype=bool)
+    like = LikeTypes.of(oracle.shape, everyone)
+    assert oracle.households and like.shape.n_types < oracle.n_types
+    assert like.shape.counts.sum() == oracle.counts.sum()
+    merged = relaxed_levels(oracle, everyone)
+    chances = merged.seats / oracle.counts
+    for m in range(like.shape.n_types):
+        assert np.ptp(chances[like.index == m]) <= 1e-12
+    assert merged.seats == pytest.approx(_row_per_type_levels(oracle, everyone).seats, abs=1e-6)
 
 
 @FAST

@@ -26,6 +26,11 @@ point method. Re-recorded for ENGINE 2026-12-07.7: LEXIMIN's fixed floors (the m
 and the relaxation's) sit just below what the lottery or point in hand gives, the master
 is solved to 1e-9 and its levels to half the tolerance; the LEXIMIN and MAXIMIN lotteries
 change (and the replacements drawn from them), the others only through the input hash.
+Re-recorded for ENGINE 2026-12-07.8: the relaxation runs over like types
+(household members merged with like people) with one row per quota
+(``sampling.engine.surplus``), the walk's CBC programs first keep only the columns
+near the LP optimum, and its roundings are integer programs over the fractions alone, so
+the walks start from another vertex and may pick other panels.
 """
 
 from __future__ import annotations
@@ -87,28 +92,28 @@ INSTANCES = {"households": _household_pool, "synthetic": lambda: _synthetic(5)}
 # (instance, algorithm, alternates, method) -> digest recorded on main before the refactor.
 PIPELINE = {
     ("households", Algorithm.LEXIMIN, 3, AlternatesMethod.OPTIMISED): (
-        "ebd03efee1fc7749ecc318172697a695fc013066d8de05f2597c04ec9aaa8aef"
+        "8d35e13d46e677a79029d4e13e74a331042d9fe24fd10ad1d75fd9ac12d465d4"
     ),
     ("households", Algorithm.MAXIMIN, 3, AlternatesMethod.SCALED): (
-        "58b72d20c8fb27f6b5858967dbe3cdb5961be7adfeef9bd5f104d43699d0b6b1"
+        "590f92dcdf5e90d6a09bf442783fbb3d189863fec02e0852abf0bf0b04330578"
     ),
     ("households", Algorithm.NASH, 2, AlternatesMethod.OPTIMISED): (
-        "835578ca214dffdd4e474fe626f6ce22da1f2a3b3de7908c760444e19ed744d0"
+        "7169bfcf5ae21a3ccb5fb5e1abcd672a0ea49004bc3ac51f749e232422d76533"
     ),
     ("households", Algorithm.LEGACY, 2, AlternatesMethod.SCALED): (
-        "08b57f1553bf260e0b75f8c4c3ca48049faef4ae263ea9ade47a0ee1d15c2359"
+        "2900a64a73a055d9b6d0da650ee9da6a69f61575463e67465e73bf33267d388b"
     ),
     ("synthetic", Algorithm.LEXIMIN, 4, AlternatesMethod.OPTIMISED): (
-        "c055865b96102293ccc80d8e17283a20132209f605d56a6a4fef99da194f1035"
+        "7469db56c3b9dacdcf0060af070b7467720d0a65d866d93765c196538a8bd393"
     ),
     ("synthetic", Algorithm.MAXIMIN, 4, AlternatesMethod.SCALED): (
-        "0b9788b13ebca54999f3dc9953f93cdaa0e0cd173b0bcce83b5be0856e08de00"
+        "7f357b42b37d8cc440dd2b2cffdb197f46c2171a8b49d4b95ac52e37220e2adf"
     ),
     ("synthetic", Algorithm.NASH, 4, AlternatesMethod.SCALED): (
-        "69779054696750352b028046ecd69089922dbe42e0784935548aa58cb9fef1a9"
+        "361e1b4dc50080e6225f1f500775c7214ed8061ed8b1d7041082b24880efbacc"
     ),
     ("synthetic", Algorithm.LEGACY, 4, AlternatesMethod.OPTIMISED): (
-        "7f74d96c1fe4f10203877c5eb5a5545eb3103d78f534f5864184055bbd2d2f85"
+        "b470c42660729a4e722471dd35f7253683cfe881381caa4a09bd20176c8cd7f6"
     ),
 }
 
@@ -150,19 +155,19 @@ def test_pipeline_digest(
 NO_HEAD_START = {"head_start": False}
 PRICING: dict[tuple[str, Algorithm], str] = {
     ("households", Algorithm.LEXIMIN): (
-        "c2bc05dc01402f9dbba18ad291cac040039b3afa4e2dc72e9209dffa985bafa0"
+        "d22cc2928c57e821892832ec80b0d9e440cdb4a89c77f21211aed4c010573c46"
     ),
     ("households", Algorithm.MAXIMIN): (
-        "0ed78a3929738fe1002e55ef768b677c6a17dadafe35ef0aa4c7a5e473778821"
+        "66e59ad2bdf1ceb0495310dc0a9a8d39ee6d94270a90d1b7120aa8e68a95407b"
     ),
     ("households", Algorithm.NASH): (
-        "9256886592745170d6aa555e198533189510f9d43db32aa8a9e2c09caf4616d8"
+        "d029513800333467be74e50e12c1ec417acb6621f345e8172580825fc31976da"
     ),
     ("synthetic", Algorithm.LEXIMIN): (
-        "3b227c2d21c94772741775e98cd99aa354c58837bf8532906c278aabea086d4d"
+        "d7094c7846bb2e0d6ab9032417961149b71591e5b38b7f804b4c9da2f0d4d663"
     ),
     ("synthetic", Algorithm.MAXIMIN): (
-        "d55f22f48a69a9e7c8eaf2979ab1a4c600eb19e927911ea5e25bc09a15932b5b"
+        "b2355a97c5f7a977f7bf15c079c7031cc920bc6ee44f1780fad998db6e1d67b0"
     ),
 }
 
@@ -183,9 +188,9 @@ def test_pricing_digest(instance: str, algorithm: Algorithm) -> None:
 
 
 SEARCHES = {
-    AlternatesSearch.EXPECTED: "66c4361a9b3359c4b9d5437e648e0214acf2e57275d1fed520fdf9e1e4ca3b04",
-    AlternatesSearch.SWAP: "c0598577599be8b0a2e7b8776f131de08dec9d8b5c8ab365908d9abf5e0b2c37",
-    AlternatesSearch.MIP: "4787c73c1e6cd011de85907e9265f8851f3b210b8439b74aa41e87ba6c4668c8",
+    AlternatesSearch.EXPECTED: "c252adc8a414649ec2bfcd43761cbd6b25a7fddf035b2f8cb9e27d51cb312f5d",
+    AlternatesSearch.SWAP: "28f8e51fbd2ca3190ec758fad49f4c91a3430f3cd5adbbbb83d6b7a65f119b1f",
+    AlternatesSearch.MIP: "f5614f43d1ec743d1801d7222875bd5e08da3789b8bcac3a4afe9254722e863b",
 }
 
 
@@ -203,8 +208,8 @@ def test_alternates_search_digest(search: AlternatesSearch) -> None:
 
 
 REPLACEMENTS = {
-    "anyone": "d9651fc1949211e3de93145a58e473d722d6a40cf1c52289d34aacbfb9c7906f",
-    "ranked": "d0b49fffe70187baa64de3f8f4bb3343f730b2509eba5f02cba1f86e81d1f870",
+    "anyone": "605421af5cd505af36f0edb44c6966ea88d20b0d78e447bf2be133e63c47ae4a",
+    "ranked": "b447db068e3ca009ccb4690359aeed3572edb4719ba4a75e262f3a6d5f472bea",
 }
 
 
