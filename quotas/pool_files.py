@@ -163,7 +163,9 @@ def pool_from_frame(
     if errors_only(problems) or ids is None:
         return LoadedPool(None, _by_row_number(text), problems)
 
-    codes = np.column_stack([values.codes[f] for f in quotas.features])
+    codes = np.zeros((len(ids), len(quotas.features)), dtype=np.int32)  # no quotas yet: none
+    for f, feature in enumerate(quotas.features):
+        codes[:, f] = values.codes[feature]
     _rewrite(text, values.rewrites)
     households = _household_keys(work, address_names) if address_names else None
     id_list = ids.tolist()

@@ -234,6 +234,14 @@ def test_empty_frame_is_an_empty_pool_problem() -> None:
     assert codes(pool_from_frame(frame, q)) == ["pool_empty"]
 
 
+def test_a_pool_before_any_quota_has_its_people_and_no_features() -> None:
+    frame = pd.DataFrame({"id": ["b", "a"], "gender": ["male", "female"]})
+    loaded = pool_from_frame(frame, quota_table([]))
+    assert loaded.pool is not None and not loaded.problems
+    assert loaded.pool.ids == ("a", "b")
+    assert loaded.pool.matrix.shape == (2, 0)
+
+
 def test_numbers_and_missing_cells_in_a_frame_become_text() -> None:
     q = quota_table([("age", "30", 1, 1), ("age", "40", 1, 1)])
     frame = pd.DataFrame({"id": [7.0, 3.0, 5.0], "age": [30, 40, 30], "note": [None, "x", 1.5]})
