@@ -80,15 +80,10 @@ def bits(rows: np.ndarray) -> list[int]:
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
-def holding(dense: np.ndarray, live: np.ndarray) -> list[Sequence[int]]:
-    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it,
-    ascending."""
-    rows = np.flatnonzero(live)
-    which, types = np.nonzero(dense[rows])
-    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
-    held = rows[which[by_type]].tolist()
-    bounds = np.searchsorted(types[by_type], np.arange(dense.shape[1] + 1)).tolist()
-    return [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+def holding(dense: np.ndarray, live: np.ndarray) -> list[int]:
+    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
+    bits (bit j: panel j)."""
+    return bits((dense.T != 0) & np.asarray(live, dtype=bool)[None, :])
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:

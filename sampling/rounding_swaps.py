@@ -29,12 +29,15 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable
+from functools import reduce
+from operator import and_
 from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
 from sampling import portable, rounding_records
+from sampling.rounding_bits import PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -95,8 +98,12 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        # Per type the panels in use seating it, ascending: a tuple until one changes.
-        self._holding = rounding_records.holding(dense, np.asarray(counts) > 0)
+        features = [f for f, _ in shape.categories]
+        self._bits = PanelBits(features, self._full, self._least)
+        for j in self._live:
+            self._bits.use(j, True)
+        # Per type the panels in use seating it, as bits.
+        self._holding: list[int] = rounding_records.holding(dense, np.asarray(counts) > 0)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         # The types sorted by each ranking key, built on the first search for a swap.
@@ -188,35 +195,36 @@ class Swaps:
     def _help(self, t: int) -> bool:
         """Give type ``t`` a seat, taken from the type left best off; False when none can.
 
-        Givers are tried best off first (ties: lower type), each in its panels in order.
+        Givers are tried best off first (ties: lower type), each in its panels in order:
+        the panels where a giver may give are the intersection of one set of panels per
+        category (``PanelBits.allowed``), its own among them found in ascending order.
         """
-        full, seats, counts = self._heads[t], self._seats, self.counts
-        if not any(seats[j].get(t, 0) < full for j in self._live):
+        full, seats, holding = self._heads[t], self._seats, self._holding
+        room = self._bits.live & ~holding[t]
+        if full > 1:
+            for j in ones(holding[t]):
+                if seats[j][t] < full:
+                    room |= 1 << j
+        if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
-        need: dict[int, int] = {}  # per panel with room for t: t's categories full there
+        allowed = self._bits.allowed(self._cat_of[t], room).__getitem__
         scan = _Budget(lambda: self._bounds(t, giving=True))
-        mask, least, most, holding = self._mask, self._least, self._full, self._holding
+        mask, cat_of = self._mask, self._cat_of
         mine = mask[t]
         for i in range(end):
             u = ranking[i][1]
             if u == t:
                 continue
-            theirs = mask[u]
-            # Where they differ, t's category must not be full, u's not at its minimum.
-            miss, give = mine & ~theirs, theirs & ~mine
-            for j in holding[u]:
-                bits = need.get(j)
-                if bits is None:
-                    if not counts[j] or seats[j].get(t, 0) >= full:
-                        continue
-                    bits = need[j] = most[j] & mine
-                if not bits & miss and not least[j] & give and self._home_fits(j, u, t):
-                    self._swap(j, u, t)
-                    return True
-            if scan.spent(miss):
+            fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
+            if fits:
+                for j in ones(fits):
+                    if self._home_fits(j, u, t):
+                        self._swap(j, u, t)
+                        return True
+            if scan.spent(mine & ~mask[u]):
                 break
         return False
 
@@ -225,7 +233,7 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = list(self._holding[u])
+        rows = ones(self._holding[u])
         if not rows:
             return False
         ranking = self._by_take
@@ -255,15 +263,11 @@ class Swaps:
                 break
         return False
 
-    def _changing(self, j: int) -> list[list[int]]:
-        """The lists of the panels in use seating each type of panel j, to be changed."""
-        holding, out = self._holding, []
+    def _changing(self, j: int) -> None:
+        """Panel j comes into use or goes out of it: so it does for each type it seats."""
+        holding, bit = self._holding, 1 << j
         for t, _ in self._keys[j]:
-            held = holding[t]
-            if type(held) is not list:  # a tuple, as read: a list from its first change
-                held = holding[t] = list(held)
-            out.append(held)
-        return out
+            holding[t] ^= bit
 
     def _miss(self, x: int, other: int) -> int:
         """The categories of ``other`` (bits) that type x does not share."""
@@ -309,13 +313,13 @@ class Swaps:
         self.counts[j] -= 1
         if not self.counts[j]:
             del self._live[bisect_left(self._live, j)]
-            for held in self._changing(j):
-                del held[bisect_left(held, j)]
+            self._bits.use(j, False)
+            self._changing(j)
         self.counts[k] += 1
         if self.counts[k] == 1:
             insort(self._live, k)
-            for held in self._changing(k):
-                insort(held, k)
+            self._bits.use(k, True)
+            self._changing(k)
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
@@ -332,6 +336,7 @@ class Swaps:
         self._homes.append(homes)
         self._full.append(full)
         self._least.append(least)
+        self._bits.add(k, full, least)
         return k
 
     def _set(self, t: int, value: float) -> None:
@@ -372,6 +377,7 @@ class _Budget:
         self.bounds_seen: set[int] = set()
         self.tried: list[int] = []  # the differences of the candidates tried, until counted
         self.counted = -1
+        self.known: dict[int, bool] = {}  # ``_possible`` per difference
 
     def spent(self, miss: int) -> bool:
         """Whether the search ends after a candidate differing on ``miss`` (no swap found)."""
@@ -386,4 +392,7 @@ class _Budget:
         return self.counted >= _SCAN
 
     def _possible(self, miss: int) -> bool:
-        return any(not bits & miss for bits in self.bounds_seen)
+        known = self.known.get(miss)
+        if known is None:
+            known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
+        return known
