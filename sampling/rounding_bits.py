@@ -1,30 +1,40 @@
-"""Sets of panels as bits of Python integers, for the swaps' search (``sampling.rounding_swaps``).
+"""The panels in use as bits of Python integers, for the swaps (``sampling.rounding_swaps``).
 
-Bit j stands for panel j (the swaps' numbering). Kept up to date as panels are added and
-come into or go out of use: the panels in use, and per category the panels where it is
-full (at its maximum) and where it is at its minimum. A panel's categories never change
-once it is recorded, so only a new panel sets bits there.
+Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
+integers with the bits of their places set: all of them (``live``), per category those
+where it is full (at its maximum) and those where it is at its minimum, per type those
+seating it (``holding``). A swap mostly takes the last slot of panel j to a new panel k
+(j with one seat of u given to t): k then takes j's place, and of the per-type sets only
+u's (when k seats no more of it) and t's change, not those of every type of the panel.
 
 A swap that gives a seat of type u to type t in panel j must find, on every feature where
 u and t differ, t's category not full in j and u's not at its minimum (``Swaps._help``).
 ``allowed`` turns that into one set per category: the panels a giver of that category
 may give in, so that the panels where u may give are the intersection over u's
-categories (its categories shared with t allow every panel with room for t).
+categories and its own ``holding`` (its categories shared with t allow every panel with
+room for t). ``panels`` turns a set back into panel numbers, ascending.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 
 __all__ = ["PanelBits", "ones"]
 
+Composition = tuple[tuple[int, int], ...]
+
 
 class PanelBits:
-    """Panels in use, and per category the panels where it is full or at its minimum."""
+    """The panels in use by place, and sets of them as bits (see the module docstring)."""
 
-    def __init__(self, features: Sequence[int], full: list[int], least: list[int]) -> None:
-        """``features``: each category's feature; ``full``/``least``: per panel its
-        categories at their maximum/minimum, as bits (``1 << category``)."""
+    def __init__(
+        self, features: Sequence[int], holding: list[int], live: list[int], cats: list[int]
+    ) -> None:
+        """``features``: each category's feature; ``holding``: per type the panels in use
+        seating it as bits of their numbers; ``live``: the panels in use, ascending, with
+        ``cats`` their full and least categories as bits (``1 << category``) in pairs.
+        The panels in use keep their numbers as places."""
         width = len(features)
         by_feature: dict[int, list[int]] = {}
         for c, f in enumerate(features):
@@ -33,27 +43,70 @@ class PanelBits:
         self.full = [0] * width
         self.least = [0] * width
         self.live = 0
-        for j, (most, low) in enumerate(zip(full, least, strict=True)):
-            self.add(j, most, low)
+        self.holding = holding
+        self.slot: dict[int, int] = {}
+        top = live[-1] + 1 if live else 0
+        self.panel_of = [-1] * top
+        used = set(live)
+        self.free = [s for s in range(top) if s not in used]  # ascending: a heap
+        for j, most, low in zip(live, cats[::2], cats[1::2], strict=True):
+            self.slot[j] = j
+            self.panel_of[j] = j
+            self._mark(j, most, low)
 
-    def add(self, j: int, most: int, low: int) -> None:
-        """Record panel j's full and least categories (bits)."""
-        bit = 1 << j
+    def _mark(self, s: int, most: int, low: int) -> None:
+        """Place s's bits flip in ``live`` and in the categories of ``most``/``low``."""
+        bit = 1 << s
+        self.live ^= bit
         for rows, cats in ((self.full, most), (self.least, low)):
             while cats:
                 lowest = cats & -cats
-                rows[lowest.bit_length() - 1] |= bit
+                rows[lowest.bit_length() - 1] ^= bit
                 cats ^= lowest
 
-    def use(self, j: int, on: bool) -> None:
-        """Panel j comes into use (``on``) or goes out of it."""
-        if on:
-            self.live |= 1 << j
-        else:
-            self.live &= ~(1 << j)
+    def enter(self, k: int, key: Composition, most: int, low: int) -> None:
+        """Panel k (seats ``key``, categories full ``most`` and least ``low``) comes into use."""
+        s = heappop(self.free) if self.free else len(self.panel_of)
+        if s == len(self.panel_of):
+            self.panel_of.append(k)
+        self.panel_of[s] = k
+        self.slot[k] = s
+        self._mark(s, most, low)
+        holding, bit = self.holding, 1 << s
+        for t, _ in key:
+            holding[t] |= bit
+
+    def leave(self, j: int, key: Composition, most: int, low: int) -> None:
+        """Panel j goes out of use."""
+        s = self.slot.pop(j)
+        self.panel_of[s] = -1
+        heappush(self.free, s)
+        self._mark(s, most, low)
+        holding, keep = self.holding, ~(1 << s)
+        for t, _ in key:
+            holding[t] &= keep
+
+    def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
+        """Panel j goes out of use and k, j with a seat of u given to t, comes in, in its
+        place; ``moved``: (u, t, whether k still seats u); ``change``: the full and least
+        categories that differ between the two (bits)."""
+        s = self.slot.pop(j)
+        self.slot[k] = s
+        self.panel_of[s] = k
+        self._mark(s, *change)
+        self.live |= 1 << s  # ``_mark`` flipped it
+        u, t, kept = moved
+        if not kept:
+            self.holding[u] &= ~(1 << s)
+        self.holding[t] |= 1 << s
+
+    def panels(self, bits: int) -> list[int]:
+        """The panels in the places of ``bits``, ascending."""
+        panel_of = self.panel_of
+        return sorted(panel_of[s] for s in ones(bits))
 
     def allowed(self, mine: Sequence[int], room: int) -> list[int]:
-        """Per category, the panels of ``room`` where a giver of that category may give a
+        """Per category, the places of ``room`` where a giver of that category may give a
         seat to a type of categories ``mine`` (one per feature): all of ``room`` for
         ``mine``, else those where the taker's category of that feature is not full and
         this one is not at its minimum."""

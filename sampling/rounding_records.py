@@ -12,7 +12,6 @@ tuples, types ascending, seats positive) are kept as their own keys rather than 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 

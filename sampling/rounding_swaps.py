@@ -98,12 +98,11 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        features = [f for f, _ in shape.categories]
-        self._bits = PanelBits(features, self._full, self._least)
-        for j in self._live:
-            self._bits.use(j, True)
-        # Per type the panels in use seating it, as bits.
-        self._holding: list[int] = rounding_records.holding(dense, np.asarray(counts) > 0)
+        # Per type the panels in use seating it, by place (``sampling.rounding_bits``).
+        held = rounding_records.holding(dense, np.asarray(counts) > 0)
+        cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
+        self._bits = PanelBits([f for f, _ in shape.categories], held, self._live, cats)
+        self._holding = held
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         # The types sorted by each ranking key, built on the first search for a swap.
@@ -199,32 +198,35 @@ class Swaps:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
         """
-        full, seats, holding = self._heads[t], self._seats, self._holding
-        room = self._bits.live & ~holding[t]
+        full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
+        room = places.live & ~holding[t]
         if full > 1:
-            for j in ones(holding[t]):
-                if seats[j][t] < full:
-                    room |= 1 << j
+            for s in ones(holding[t]):
+                if seats[places.panel_of[s]][t] < full:
+                    room |= 1 << s
         if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
-        allowed = self._bits.allowed(self._cat_of[t], room).__getitem__
-        scan = _Budget(lambda: self._bounds(t, giving=True))
+        sets = places.allowed(self._cat_of[t], room)
+        allowed = sets.__getitem__
+        shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         mask, cat_of = self._mask, self._cat_of
-        mine = mask[t]
+        scan = _Budget(lambda: self._bounds(t, giving=True), mask[t], ranking, t)
+        tried = 0
         for i in range(end):
             u = ranking[i][1]
             if u == t:
                 continue
-            fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
-            if fits:
-                for j in ones(fits):
+            if not mask[u] & shut:
+                fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
+                for j in places.panels(fits) if fits else ():
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            if scan.spent(mine & ~mask[u]):
+            tried += 1
+            if tried >= _SCAN and scan.spent(i, mask):
                 break
         return False
 
@@ -233,16 +235,16 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = ones(self._holding[u])
+        rows = self._bits.panels(self._holding[u])
         if not rows:
             return False
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
         distinct = {bits for _, bits in need}
-        scan = _Budget(lambda: distinct)
         mask, most = self._mask, self._full
         mine = mask[u]
+        scan = _Budget(lambda: distinct, mine, ranking, u)
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -259,15 +261,9 @@ class Swaps:
                 ):
                     self._swap(j, u, t)
                     return True
-            if scan.spent(miss):
+            if scan.spent(i, mask):
                 break
         return False
-
-    def _changing(self, j: int) -> None:
-        """Panel j comes into use or goes out of it: so it does for each type it seats."""
-        holding, bit = self._holding, 1 << j
-        for t, _ in self._keys[j]:
-            holding[t] ^= bit
 
     def _miss(self, x: int, other: int) -> int:
         """The categories of ``other`` (bits) that type x does not share."""
@@ -311,15 +307,20 @@ class Swaps:
             k = self._add(key, cats, homes, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
-        if not self.counts[j]:
-            del self._live[bisect_left(self._live, j)]
-            self._bits.use(j, False)
-            self._changing(j)
         self.counts[k] += 1
-        if self.counts[k] == 1:
+        gone, born = not self.counts[j], self.counts[k] == 1
+        if gone:
+            del self._live[bisect_left(self._live, j)]
+        if born:
             insort(self._live, k)
-            self._bits.use(k, True)
-            self._changing(k)
+        places, keys, full, least = self._bits, self._keys, self._full, self._least
+        if gone and born:
+            moved = (u, t, u in self._seats[k])
+            places.hand(j, k, moved, (full[j] ^ full[k], least[j] ^ least[k]))
+        elif gone:
+            places.leave(j, keys[j], full[j], least[j])
+        elif born:
+            places.enter(k, keys[k], full[k], least[k])
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
@@ -336,7 +337,6 @@ class Swaps:
         self._homes.append(homes)
         self._full.append(full)
         self._least.append(least)
-        self._bits.add(k, full, least)
         return k
 
     def _set(self, t: int, value: float) -> None:
@@ -372,22 +372,30 @@ class _Budget:
     counted before ``_SCAN`` candidates were tried (fewer cannot have used the budget).
     """
 
-    def __init__(self, bounds: Callable[[], set[int]]) -> None:
+    def __init__(
+        self,
+        bounds: Callable[[], set[int]],
+        mine: int,
+        ranking: list[tuple[float, int]],
+        t: int,
+    ) -> None:
         self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
         self.bounds_seen: set[int] = set()
-        self.tried: list[int] = []  # the differences of the candidates tried, until counted
+        self.mine, self.ranking, self.t = mine, ranking, t  # the taker, the givers in order
         self.counted = -1
         self.known: dict[int, bool] = {}  # ``_possible`` per difference
 
-    def spent(self, miss: int) -> bool:
-        """Whether the search ends after a candidate differing on ``miss`` (no swap found)."""
+    def spent(self, i: int, mask: dict[int, int]) -> bool:
+        """Whether the search ends after the candidate at ``i`` in the ranking (no swap
+        found there nor before); each candidate tried is counted from the ``_SCAN``-th."""
+        mine = self.mine
         if self.counted < 0:
-            self.tried.append(miss)
-            if len(self.tried) < _SCAN:
-                return False
+            if i + 1 < _SCAN:
+                return False  # fewer than _SCAN tried
             self.bounds_seen = self.bounds()
-            self.counted = sum(1 for bits in self.tried if self._possible(bits))
-        elif self._possible(miss):
+            tried = (v for _, v in self.ranking[: i + 1] if v != self.t)
+            self.counted = sum(1 for v in tried if self._possible(mine & ~mask[v]))
+        elif self._possible(mine & ~mask[self.ranking[i][1]]):
             self.counted += 1
         return self.counted >= _SCAN
 
