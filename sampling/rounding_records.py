@@ -12,6 +12,7 @@ tuples, types ascending, seats positive) are kept as their own keys rather than 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "bits", "holding", "moved", "ranking", "read_records"]
+__all__ = ["Records", "bits", "holding", "moved", "panels_hold", "ranking", "read_records"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -71,6 +72,33 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
         least=bits(cats <= shape.lo),
         dense=dense,
     )
+
+
+def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
+    """Per panel, whether it is in the polytope: ``shape.holds`` of its seats per type (a
+    type listed twice: its last seats), all panels at once."""
+    n = len(panels)
+    flat = list(chain.from_iterable(panels))
+    which = np.repeat(np.arange(n), list(map(len, panels)))
+    types = np.asarray([t for t, _ in flat], dtype=np.int64)
+    seats = np.asarray([s for _, s in flat], dtype=np.int64)
+    order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
+    which, types, seats = which[order], types[order], seats[order]
+    last = np.ones(types.size, dtype=bool)
+    last[:-1] = (which[1:] != which[:-1]) | (types[1:] != types[:-1])
+    which, types, seats = which[last], types[last], seats[last]
+    ok = np.ones(n, dtype=bool)
+    ok[which[(seats < 0) | (seats > shape.counts[types])]] = False
+    ok &= np.bincount(which, weights=seats, minlength=n) == shape.size
+    cats = _categories(shape, which, types, seats, n)
+    ok &= np.all(cats >= shape.lo, axis=1) & np.all(cats <= shape.hi, axis=1)
+    homes = max(len(shape.households), 1)
+    home = shape.home_of[types]
+    shared = home >= 0
+    keys, where = np.unique(which[shared] * homes + home[shared], return_inverse=True)
+    crowded = np.bincount(where, weights=seats[shared], minlength=keys.size) > 1
+    ok[keys[crowded] // homes] = False
+    return ok
 
 
 def bits(rows: np.ndarray) -> list[int]:
