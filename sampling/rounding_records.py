@@ -20,7 +20,16 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "bits", "holding", "moved", "panels_hold", "ranking", "read_records"]
+__all__ = [
+    "Records",
+    "bits",
+    "holding",
+    "moved",
+    "panels_hold",
+    "ranking",
+    "read_records",
+    "seated",
+]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -128,6 +137,12 @@ def moved(key: Composition, u: int, t: int) -> Composition:
     else:
         pairs.insert(i, (t, 1))
     return tuple(pairs)
+
+
+def seated(key: Composition, u: int) -> int:
+    """Type u's seats in a panel of (type, seats) ``key``, types ascending."""
+    i = bisect_left(key, (u, 0))
+    return key[i][1] if i < len(key) and key[i][0] == u else 0
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:

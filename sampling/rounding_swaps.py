@@ -88,7 +88,8 @@ class Swaps:
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
-        self._seats: list[dict[int, int]] = []
+        # Each panel's seats per type, made on first use (most new panels never need it).
+        self._seats: dict[int, dict[int, int]] = _Rows(lambda j: dict(self._keys[j]))
         self._cats: list[list[int]] = []  # seats per category
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._full: list[int] = []  # categories at their maximum, as bits
@@ -125,7 +126,8 @@ class Swaps:
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape)
-        self._keys, self._seats = read.keys, read.seats
+        self._keys = read.keys
+        self._seats.update(enumerate(read.seats))
         self._cats, self._homes = read.cats, read.homes
         self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
@@ -133,7 +135,8 @@ class Swaps:
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
-        self._keys, self._seats = like._keys[:n], like._seats[:n]
+        self._keys = like._keys[:n]
+        self._seats.update((j, like._seats[j]) for j in range(n))
         self._cats, self._homes = like._cats[:n], like._homes[:n]
         self._full, self._least = like._full[:n], like._least[:n]
         self.index = {key: k for k, key in enumerate(self._keys)}
@@ -313,14 +316,14 @@ class Swaps:
             del self._live[bisect_left(self._live, j)]
         if born:
             insort(self._live, k)
-        places, keys, full, least = self._bits, self._keys, self._full, self._least
+        places, keys, most, low = self._bits, self._keys, self._full, self._least
         if gone and born:
-            moved = (u, t, u in self._seats[k])
-            places.hand(j, k, moved, (full[j] ^ full[k], least[j] ^ least[k]))
+            moved = (u, t, rounding_records.seated(keys[k], u) > 0)
+            places.hand(j, k, moved, (most[j] ^ most[k], low[j] ^ low[k]))
         elif gone:
-            places.leave(j, keys[j], full[j], least[j])
+            places.leave(j, keys[j], most[j], low[j])
         elif born:
-            places.enter(k, keys[k], full[k], least[k])
+            places.enter(k, keys[k], most[k], low[k])
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
@@ -332,7 +335,6 @@ class Swaps:
         k = len(self._keys)
         self.index[key] = k
         self._keys.append(key)
-        self._seats.append(dict(key))
         self._cats.append(cats)
         self._homes.append(homes)
         self._full.append(full)
