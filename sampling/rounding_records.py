@@ -86,11 +86,11 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
 def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
     """Per panel, whether it is in the polytope: ``shape.holds`` of its seats per type (a
     type listed twice: its last seats), all panels at once."""
-    n = len(panels)
-    flat = list(chain.from_iterable(panels))
-    which = np.repeat(np.arange(n), list(map(len, panels)))
-    types = np.asarray([t for t, _ in flat], dtype=np.int64)
-    seats = np.asarray([s for _, s in flat], dtype=np.int64)
+    n, sizes = len(panels), list(map(len, panels))
+    which = np.repeat(np.arange(n), sizes)
+    pairs = chain.from_iterable(chain.from_iterable(panels))
+    flat = np.fromiter(pairs, dtype=np.int64, count=2 * sum(sizes)).reshape(-1, 2)
+    types, seats = flat[:, 0], flat[:, 1]
     order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
     which, types, seats = which[order], types[order], seats[order]
     last = np.ones(types.size, dtype=bool)
