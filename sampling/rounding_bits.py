@@ -17,10 +17,10 @@ room for t). ``panels`` turns a set back into panel numbers, ascending.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
-__all__ = ["PanelBits", "ones"]
+__all__ = ["Budget", "PanelBits", "ones"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -127,3 +127,47 @@ def ones(bits: int) -> list[int]:
         out.append(lowest.bit_length() - 1)
         bits ^= lowest
     return out
+
+
+class Budget:
+    """The ``limit`` budget of a swap's search: it counts the candidates that some panel
+    in use may let swap a seat (those whose categories differ from the other type's
+    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
+    at the last. The other candidates have no swap anyway and do not count. Nothing is
+    counted before ``limit`` candidates were tried (fewer cannot have used the budget).
+    """
+
+    def __init__(
+        self,
+        bounds: Callable[[], set[int]],
+        mine: int,
+        ranking: list[tuple[float, int]],
+        t: int,
+        limit: int,
+    ) -> None:
+        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
+        self.bounds_seen: set[int] = set()
+        self.mine, self.ranking, self.t = mine, ranking, t  # who searches, candidates in order
+        self.limit = limit
+        self.counted = -1
+        self.known: dict[int, bool] = {}  # ``_possible`` per difference
+
+    def spent(self, i: int, mask: dict[int, int]) -> bool:
+        """Whether the search ends after the candidate at ``i`` in the ranking (no swap
+        found there nor before); each candidate tried is counted from the ``limit``-th."""
+        mine = self.mine
+        if self.counted < 0:
+            if i + 1 < self.limit:
+                return False  # fewer than ``limit`` tried
+            self.bounds_seen = self.bounds()
+            tried = (v for _, v in self.ranking[: i + 1] if v != self.t)
+            self.counted = sum(1 for v in tried if self._possible(mine & ~mask[v]))
+        elif self._possible(mine & ~mask[self.ranking[i][1]]):
+            self.counted += 1
+        return self.counted >= self.limit
+
+    def _possible(self, miss: int) -> bool:
+        known = self.known.get(miss)
+        if known is None:
+            known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
+        return known

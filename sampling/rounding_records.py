@@ -3,7 +3,8 @@
 Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
 dict, its seats per category and per shared household, its categories at their maximum
 and minimum as bits; the panels x types seats matrix; and per type the panels in use
-seating it, ascending (``holding``: tuples, which the garbage collector leaves alone).
+seating it (``holding``: bit j for panel j, a Python integer). ``panels_hold`` checks
+many panels against the polytope at once (``PanelShape.holds``, the same verdicts).
 The records are the ones that recording the panels one after another gave, built with
 numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
 tuples, types ascending, seats positive) are kept as their own keys rather than copied.

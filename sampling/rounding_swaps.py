@@ -19,10 +19,12 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
 in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
-search; a swap moves two of them), each type knows the panels in use that seat it, each
-panel its full and least categories as bits (``sampling.rounding_records``), and
-candidates are checked one at a time in ranked order, so a swap found early costs a few
-dictionary reads and integer ands.
+search; a swap moves two of them), each panel knows its full and least categories as bits
+(``sampling.rounding_records``), and sets of panels in use are the bits of Python
+integers (``sampling.rounding_bits``): per type those seating it, per category those
+where it is full or at its minimum. A giver's panels where it may give are then a few
+integer ands (none when one of its categories may give nowhere), and the search's budget
+is counted only from its ``_SCAN``-th candidate on.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 from sampling import portable, rounding_records
-from sampling.rounding_bits import PanelBits, ones
+from sampling.rounding_bits import Budget, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -216,7 +218,7 @@ class Swaps:
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         mask, cat_of = self._mask, self._cat_of
-        scan = _Budget(lambda: self._bounds(t, giving=True), mask[t], ranking, t)
+        scan = Budget(lambda: self._bounds(t, giving=True), mask[t], ranking, t, _SCAN)
         tried = 0
         for i in range(end):
             u = ranking[i][1]
@@ -247,7 +249,7 @@ class Swaps:
         distinct = {bits for _, bits in need}
         mask, most = self._mask, self._full
         mine = mask[u]
-        scan = _Budget(lambda: distinct, mine, ranking, u)
+        scan = Budget(lambda: distinct, mine, ranking, u, _SCAN)
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -267,10 +269,6 @@ class Swaps:
             if scan.spent(i, mask):
                 break
         return False
-
-    def _miss(self, x: int, other: int) -> int:
-        """The categories of ``other`` (bits) that type x does not share."""
-        return self._mask[other] & ~self._mask[x]
 
     def _bound(self, j: int, other: int, *, giving: bool) -> int:
         """The categories of ``other`` (bits) that are full in panel j (it takes the seat:
@@ -364,45 +362,3 @@ class _Rows(dict[int, _V]):
     def __missing__(self, t: int) -> _V:
         value = self[t] = self.compute(t)
         return value
-
-
-class _Budget:
-    """The ``_SCAN`` budget of a swap's search: it counts the candidates that some panel
-    in use may let swap a seat (those whose categories differ from the other type's
-    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
-    at the last. The other candidates have no swap anyway and do not count. Nothing is
-    counted before ``_SCAN`` candidates were tried (fewer cannot have used the budget).
-    """
-
-    def __init__(
-        self,
-        bounds: Callable[[], set[int]],
-        mine: int,
-        ranking: list[tuple[float, int]],
-        t: int,
-    ) -> None:
-        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
-        self.bounds_seen: set[int] = set()
-        self.mine, self.ranking, self.t = mine, ranking, t  # the taker, the givers in order
-        self.counted = -1
-        self.known: dict[int, bool] = {}  # ``_possible`` per difference
-
-    def spent(self, i: int, mask: dict[int, int]) -> bool:
-        """Whether the search ends after the candidate at ``i`` in the ranking (no swap
-        found there nor before); each candidate tried is counted from the ``_SCAN``-th."""
-        mine = self.mine
-        if self.counted < 0:
-            if i + 1 < _SCAN:
-                return False  # fewer than _SCAN tried
-            self.bounds_seen = self.bounds()
-            tried = (v for _, v in self.ranking[: i + 1] if v != self.t)
-            self.counted = sum(1 for v in tried if self._possible(mine & ~mask[v]))
-        elif self._possible(mine & ~mask[self.ranking[i][1]]):
-            self.counted += 1
-        return self.counted >= _SCAN
-
-    def _possible(self, miss: int) -> bool:
-        known = self.known.get(miss)
-        if known is None:
-            known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
-        return known
