@@ -17,6 +17,7 @@ room for t). ``panels`` turns a set back into panel numbers, ascending.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
@@ -160,8 +161,11 @@ class Budget:
             if i + 1 < self.limit:
                 return False  # fewer than ``limit`` tried
             self.bounds_seen = self.bounds()
-            tried = (v for _, v in self.ranking[: i + 1] if v != self.t)
-            self.counted = sum(1 for v in tried if self._possible(mine & ~mask[v]))
+            tried = [v for _, v in self.ranking[: i + 1]]
+            misses = Counter(mine & ~theirs for theirs in map(mask.__getitem__, tried))
+            if self.t in tried:
+                misses[0] -= 1  # the searching type itself is no candidate
+            self.counted = sum(n for miss, n in misses.items() if self._possible(miss))
         elif self._possible(mine & ~mask[self.ranking[i][1]]):
             self.counted += 1
         return self.counted >= self.limit

@@ -101,15 +101,13 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        # Per type the panels in use seating it, by place (``sampling.rounding_bits``).
-        held = rounding_records.holding(dense, np.asarray(counts) > 0)
-        cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
-        self._bits = PanelBits([f for f, _ in shape.categories], held, self._live, cats)
-        self._holding = held
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
-        # The types sorted by each ranking key, built on the first search for a swap.
+        # The types sorted by each ranking key and the sets of panels in use (per type those
+        # seating it, by place: ``sampling.rounding_bits``), built on the first search.
         self._ranked = False
+        self._holding: list[int] = []
+        self._bits = PanelBits([], [], [], [])
         self._by_dev: list[tuple[float, int]] = []
         self._by_give: list[tuple[float, int]] = []
         self._by_take: list[tuple[float, int]] = []
@@ -123,6 +121,10 @@ class Swaps:
         dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
         keys = (dev, -(dev - inv), dev + inv)
         self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
+        self._holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
+        cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
+        features = [f for f, _ in self.shape.categories]
+        self._bits = PanelBits(features, self._holding, self._live, cats)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
@@ -218,7 +220,7 @@ class Swaps:
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         mask, cat_of = self._mask, self._cat_of
-        scan = Budget(lambda: self._bounds(t, giving=True), mask[t], ranking, t, _SCAN)
+        scan = Budget(lambda: self._bounds(t, room), mask[t], ranking, t, _SCAN)
         tried = 0
         for i in range(end):
             u = ranking[i][1]
@@ -276,11 +278,11 @@ class Swaps:
         it must share them."""
         return (self._full[j] if giving else self._least[j]) & self._mask[other]
 
-    def _bounds(self, t: int, *, giving: bool) -> set[int]:
-        """The distinct ``_bound`` of the panels in use with room for type t."""
-        full, seats = self._heads[t], self._seats
-        rows = [j for j in self._live if seats[j].get(t, 0) < full]
-        return {self._bound(j, t, giving=giving) for j in rows}
+    def _bounds(self, t: int, room: int) -> set[int]:
+        """The distinct ``_bound`` (giving to t) of the panels in use with room for type t
+        (``room``: their places)."""
+        most, mine = self._full, self._mask[t]
+        return {most[j] & mine for j in self._bits.panels(room)}
 
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
