@@ -111,6 +111,7 @@ class Swaps:
         self._by_dev: list[tuple[float, int]] = []
         self._by_give: list[tuple[float, int]] = []
         self._by_take: list[tuple[float, int]] = []
+        self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
 
     def _rank(self) -> None:
         """Sort the types by deviation, by deviation less one seat (negated: the best off
@@ -189,6 +190,7 @@ class Swaps:
         self._rank()
         made = 0
         while made < budget and self._dev:
+            self._takers()
             top = self._by_dev[-1][0]
             u = self._by_dev[bisect_left(self._by_dev, (top, -1))][1]  # the first of the largest
             if top <= 0 or not self._relieve(u, top):
@@ -342,16 +344,25 @@ class Swaps:
         return k
 
     def _set(self, t: int, value: float) -> None:
-        """Type t's deviation becomes ``value``: its place in each ranking moves."""
+        """Type t's deviation becomes ``value``: its place in each ranking moves (in the
+        takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
         for ranking, before, after in (
             (self._by_dev, old, value),
             (self._by_give, -(old - inv), -(value - inv)),
-            (self._by_take, old + inv, value + inv),
         ):
             del ranking[bisect_left(ranking, (before, t))]
             insort(ranking, (after, t))
+        self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
+
+    def _takers(self) -> None:
+        """Bring the takers' ranking up to date (the same list as moving each type at once)."""
+        ranking, dev, inv = self._by_take, self._dev, self._inv
+        for t, before in self._stale.items():
+            del ranking[bisect_left(ranking, (before, t))]
+            insort(ranking, (dev[t] + inv[t], t))
+        self._stale.clear()
 
 
 class _Rows(dict[int, _V]):
