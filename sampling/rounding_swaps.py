@@ -32,6 +32,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import reduce
+from itertools import islice
 from operator import and_
 from typing import TypeVar
 
@@ -223,9 +224,8 @@ class Swaps:
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         mask, cat_of = self._mask, self._cat_of
         scan = Budget(lambda: self._bounds(t, room), mask[t], ranking, t, _SCAN)
-        tried = 0
-        for i in range(end):
-            u = ranking[i][1]
+        tried, limit = 0, _SCAN
+        for i, (_, u) in enumerate(islice(ranking, end)):
             if u == t:
                 continue
             if not mask[u] & shut:
@@ -235,7 +235,7 @@ class Swaps:
                         self._swap(j, u, t)
                         return True
             tried += 1
-            if tried >= _SCAN and scan.spent(i, mask):
+            if tried >= limit and scan.spent(i, mask):
                 break
         return False
 
