@@ -1,10 +1,10 @@
 """The lottery people face: the largest drop and rise of a probability, old rounding vs new.
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_lottery.py [FAMILY ...]``
-(default: two_features small tight sf_e_like medium; ``online`` is the 100,000-person
-family, minutes). Per benchmark family (seed 1, LEXIMIN) and lottery size m (1,000;
-10,000; 100,000) it prints, in units of one lottery slot (probability x m, so the goal is
-a drop <= 1):
+(default: two_features small tight sf_e_like medium; ``online`` and ``online_de`` are the
+100,000-person families, about a minute each). Per benchmark family (seed 1, LEXIMIN) and
+lottery size m (1,000; 10,000; 100,000) it prints, in units of one lottery slot
+(probability x m, so the goal is a drop <= 1):
 
 * ``old drop`` / ``old rise``: the iterative LP rounding alone (``round_counts``, the
   rounding before ENGINE 2026-12-07.1), and its time;
@@ -47,6 +47,16 @@ s of a 6.9 s selection at load 2-3, 8.2-9.3 %), medium 9.8 / 8.6 / 8.2 (was 12.1
 two_features stays at 24-29 %: its whole rounding is 6-9 ms against a 23-29 ms selection,
 and 2.7-4 ms of it is outside the rounding modules (the polytope, the distribution's
 merge and shares, the lottery's m panels and probabilities in ``sampling.lottery``).
+On 2026-12-07 (issue 14 §1/§4, the same 21 lotteries, bit for bit) the swaps keep sets of
+panels in use as the bits of Python integers (per type, per full or least category; a new
+panel takes the place of the one it replaces, so a swap changes two types' sets, not
+every type's of the panel), skip givers with a category that may give nowhere, count
+their budget only from its 1024th candidate, and the last guard checks all new panels at
+once. online_de (629-748 added panels, ~2,300 swaps at m = 1,000): 4.3 / 3.4 / 1.5 s ->
+1.3 / 1.3 / 0.9 s CPU at load 3-3.5 (m = 1,000 / 10,000 / 100,000); online 1.05-1.15 s
+-> 0.58-0.70 s; medium 79-90 -> 61-67 ms; small 38-54 -> 28-34 ms. What is left on
+online_de is mostly the slot-move search (``descend``, ~0.35-0.4 s) and ~2,300 swaps
+(~0.45 s).
 """
 
 from __future__ import annotations

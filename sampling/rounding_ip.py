@@ -37,6 +37,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
+from sampling import rounding_records
 from sampling.rounding_search import Composition, descend
 from sampling.rounding_swaps import Swaps
 
@@ -112,7 +113,7 @@ def round_min_drop(
             panels, counts, _ = _polished(Swaps(shape, solved[0], solved[1], target))
     keep = set(support)
     new = [p for p, c in zip(panels, counts.tolist(), strict=True) if c and p not in keep]
-    if not all(shape.holds(_dense(p, shape.n_types)) for p in new):
+    if not rounding_records.panels_hold(shape, new).all():
         # A guard, never expected to fire: a lottery holds only panels in the polytope.
         # The support's panels are the engine's (each checked): round over them alone.
         counts = _descended(support, np.array(start, dtype=np.int64), target, type_counts)
@@ -120,13 +121,6 @@ def round_min_drop(
         return RoundingOutcome(*outcome, time.perf_counter() - began)
     outcome = (tuple(panels), counts, method, floor, len(new))
     return RoundingOutcome(*outcome, time.perf_counter() - began)
-
-
-def _dense(panel: Composition, n_types: int) -> np.ndarray:
-    seats = np.zeros(n_types, dtype=np.int64)
-    for t, s in panel:
-        seats[t] = s
-    return seats
 
 
 def _descended(

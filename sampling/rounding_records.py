@@ -3,7 +3,8 @@
 Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
 dict, its seats per category and per shared household, its categories at their maximum
 and minimum as bits; the panels x types seats matrix; and per type the panels in use
-seating it, ascending (``holding``: tuples, which the garbage collector leaves alone).
+seating it (``holding``: bit j for panel j, a Python integer). ``panels_hold`` checks
+many panels against the polytope at once (``PanelShape.holds``, the same verdicts).
 The records are the ones that recording the panels one after another gave, built with
 numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
 tuples, types ascending, seats positive) are kept as their own keys rather than copied.
@@ -20,7 +21,16 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 
-__all__ = ["Records", "bits", "holding", "moved", "ranking", "read_records"]
+__all__ = [
+    "Records",
+    "bits",
+    "holding",
+    "moved",
+    "panels_hold",
+    "ranking",
+    "read_records",
+    "seated",
+]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -74,21 +84,43 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     )
 
 
+def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
+    """Per panel, whether it is in the polytope: ``shape.holds`` of its seats per type (a
+    type listed twice: its last seats), all panels at once."""
+    n, sizes = len(panels), list(map(len, panels))
+    which = np.repeat(np.arange(n), sizes)
+    pairs = chain.from_iterable(chain.from_iterable(panels))
+    flat = np.fromiter(pairs, dtype=np.int64, count=2 * sum(sizes)).reshape(-1, 2)
+    types, seats = flat[:, 0], flat[:, 1]
+    order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
+    which, types, seats = which[order], types[order], seats[order]
+    last = np.ones(types.size, dtype=bool)
+    last[:-1] = (which[1:] != which[:-1]) | (types[1:] != types[:-1])
+    which, types, seats = which[last], types[last], seats[last]
+    ok = np.ones(n, dtype=bool)
+    ok[which[(seats < 0) | (seats > shape.counts[types])]] = False
+    ok &= np.bincount(which, weights=seats, minlength=n) == shape.size
+    cats = _categories(shape, which, types, seats, n)
+    ok &= np.all(cats >= shape.lo, axis=1) & np.all(cats <= shape.hi, axis=1)
+    homes = max(len(shape.households), 1)
+    home = shape.home_of[types]
+    shared = home >= 0
+    keys, where = np.unique(which[shared] * homes + home[shared], return_inverse=True)
+    crowded = np.bincount(where, weights=seats[shared], minlength=keys.size) > 1
+    ok[keys[crowded] // homes] = False
+    return ok
+
+
 def bits(rows: np.ndarray) -> list[int]:
     """Each row of a boolean matrix as an integer: bit c set where column c is true."""
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
-def holding(dense: np.ndarray, live: np.ndarray) -> list[Sequence[int]]:
-    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it,
-    ascending."""
-    rows = np.flatnonzero(live)
-    which, types = np.nonzero(dense[rows])
-    by_type = np.argsort(types, kind="stable")  # panels ascending within each type
-    held = rows[which[by_type]].tolist()
-    bounds = np.searchsorted(types[by_type], np.arange(dense.shape[1] + 1)).tolist()
-    return [tuple(held[b : bounds[t + 1]]) for t, b in enumerate(bounds[:-1])]
+def holding(dense: np.ndarray, live: np.ndarray) -> list[int]:
+    """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
+    bits (bit j: panel j)."""
+    return bits((dense.T != 0) & np.asarray(live, dtype=bool)[None, :])
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:
@@ -106,6 +138,12 @@ def moved(key: Composition, u: int, t: int) -> Composition:
     else:
         pairs.insert(i, (t, 1))
     return tuple(pairs)
+
+
+def seated(key: Composition, u: int) -> int:
+    """Type u's seats in a panel of (type, seats) ``key``, types ascending."""
+    i = bisect_left(key, (u, 0))
+    return key[i][1] if i < len(key) and key[i][0] == u else 0
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:

@@ -19,22 +19,28 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
 in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
-search; a swap moves two of them), each type knows the panels in use that seat it, each
-panel its full and least categories as bits (``sampling.rounding_records``), and
-candidates are checked one at a time in ranked order, so a swap found early costs a few
-dictionary reads and integer ands.
+search; a swap moves two of them), each panel knows its full and least categories as bits
+(``sampling.rounding_records``), and sets of panels in use are the bits of Python
+integers (``sampling.rounding_bits``): per type those seating it, per category those
+where it is full or at its minimum. A giver's panels where it may give are then a few
+integer ands (none when one of its categories may give nowhere), and the search's budget
+is counted only from its ``_SCAN``-th candidate on.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable
+from functools import reduce
+from itertools import islice
+from operator import and_
 from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
 from sampling import portable, rounding_records
+from sampling.rounding_bits import Budget, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -85,7 +91,8 @@ class Swaps:
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
-        self._seats: list[dict[int, int]] = []
+        # Each panel's seats per type, made on first use (most new panels never need it).
+        self._seats: dict[int, dict[int, int]] = _Rows(lambda j: dict(self._keys[j]))
         self._cats: list[list[int]] = []  # seats per category
         self._homes: list[dict[int, int]] = []  # seats per shared household
         self._full: list[int] = []  # categories at their maximum, as bits
@@ -95,15 +102,17 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        # Per type the panels in use seating it, ascending: a tuple until one changes.
-        self._holding = rounding_records.holding(dense, np.asarray(counts) > 0)
         dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
-        # The types sorted by each ranking key, built on the first search for a swap.
+        # The types sorted by each ranking key and the sets of panels in use (per type those
+        # seating it, by place: ``sampling.rounding_bits``), built on the first search.
         self._ranked = False
+        self._holding: list[int] = []
+        self._bits = PanelBits([], [], [], [])
         self._by_dev: list[tuple[float, int]] = []
         self._by_give: list[tuple[float, int]] = []
         self._by_take: list[tuple[float, int]] = []
+        self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
 
     def _rank(self) -> None:
         """Sort the types by deviation, by deviation less one seat (negated: the best off
@@ -114,12 +123,17 @@ class Swaps:
         dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
         keys = (dev, -(dev - inv), dev + inv)
         self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
+        self._holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
+        cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
+        features = [f for f, _ in self.shape.categories]
+        self._bits = PanelBits(features, self._holding, self._live, cats)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape)
-        self._keys, self._seats = read.keys, read.seats
+        self._keys = read.keys
+        self._seats.update(enumerate(read.seats))
         self._cats, self._homes = read.cats, read.homes
         self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
@@ -127,7 +141,8 @@ class Swaps:
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
-        self._keys, self._seats = like._keys[:n], like._seats[:n]
+        self._keys = like._keys[:n]
+        self._seats.update((j, like._seats[j]) for j in range(n))
         self._cats, self._homes = like._cats[:n], like._homes[:n]
         self._full, self._least = like._full[:n], like._least[:n]
         self.index = {key: k for k, key in enumerate(self._keys)}
@@ -176,6 +191,7 @@ class Swaps:
         self._rank()
         made = 0
         while made < budget and self._dev:
+            self._takers()
             top = self._by_dev[-1][0]
             u = self._by_dev[bisect_left(self._by_dev, (top, -1))][1]  # the first of the largest
             if top <= 0 or not self._relieve(u, top):
@@ -188,35 +204,38 @@ class Swaps:
     def _help(self, t: int) -> bool:
         """Give type ``t`` a seat, taken from the type left best off; False when none can.
 
-        Givers are tried best off first (ties: lower type), each in its panels in order.
+        Givers are tried best off first (ties: lower type), each in its panels in order:
+        the panels where a giver may give are the intersection of one set of panels per
+        category (``PanelBits.allowed``), its own among them found in ascending order.
         """
-        full, seats, counts = self._heads[t], self._seats, self.counts
-        if not any(seats[j].get(t, 0) < full for j in self._live):
+        full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
+        room = places.live & ~holding[t]
+        if full > 1:
+            for s in ones(holding[t]):
+                if seats[places.panel_of[s]][t] < full:
+                    room |= 1 << s
+        if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
         ranking = self._by_give
         end = bisect_left(ranking, (-bar, -1))
-        need: dict[int, int] = {}  # per panel with room for t: t's categories full there
-        scan = _Budget(lambda: self._bounds(t, giving=True))
-        mask, least, most, holding = self._mask, self._least, self._full, self._holding
-        mine = mask[t]
-        for i in range(end):
-            u = ranking[i][1]
+        sets = places.allowed(self._cat_of[t], room)
+        allowed = sets.__getitem__
+        shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
+        mask, cat_of = self._mask, self._cat_of
+        scan = Budget(lambda: self._bounds(t, room), mask[t], ranking, t, _SCAN)
+        tried, limit = 0, _SCAN
+        for i, (_, u) in enumerate(islice(ranking, end)):
             if u == t:
                 continue
-            theirs = mask[u]
-            # Where they differ, t's category must not be full, u's not at its minimum.
-            miss, give = mine & ~theirs, theirs & ~mine
-            for j in holding[u]:
-                bits = need.get(j)
-                if bits is None:
-                    if not counts[j] or seats[j].get(t, 0) >= full:
-                        continue
-                    bits = need[j] = most[j] & mine
-                if not bits & miss and not least[j] & give and self._home_fits(j, u, t):
-                    self._swap(j, u, t)
-                    return True
-            if scan.spent(miss):
+            if not mask[u] & shut:
+                fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
+                for j in places.panels(fits) if fits else ():
+                    if self._home_fits(j, u, t):
+                        self._swap(j, u, t)
+                        return True
+            tried += 1
+            if tried >= limit and scan.spent(i, mask):
                 break
         return False
 
@@ -225,16 +244,16 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = list(self._holding[u])
+        rows = self._bits.panels(self._holding[u])
         if not rows:
             return False
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
         need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
         distinct = {bits for _, bits in need}
-        scan = _Budget(lambda: distinct)
         mask, most = self._mask, self._full
         mine = mask[u]
+        scan = Budget(lambda: distinct, mine, ranking, u, _SCAN)
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -251,23 +270,9 @@ class Swaps:
                 ):
                     self._swap(j, u, t)
                     return True
-            if scan.spent(miss):
+            if scan.spent(i, mask):
                 break
         return False
-
-    def _changing(self, j: int) -> list[list[int]]:
-        """The lists of the panels in use seating each type of panel j, to be changed."""
-        holding, out = self._holding, []
-        for t, _ in self._keys[j]:
-            held = holding[t]
-            if type(held) is not list:  # a tuple, as read: a list from its first change
-                held = holding[t] = list(held)
-            out.append(held)
-        return out
-
-    def _miss(self, x: int, other: int) -> int:
-        """The categories of ``other`` (bits) that type x does not share."""
-        return self._mask[other] & ~self._mask[x]
 
     def _bound(self, j: int, other: int, *, giving: bool) -> int:
         """The categories of ``other`` (bits) that are full in panel j (it takes the seat:
@@ -275,11 +280,11 @@ class Swaps:
         it must share them."""
         return (self._full[j] if giving else self._least[j]) & self._mask[other]
 
-    def _bounds(self, t: int, *, giving: bool) -> set[int]:
-        """The distinct ``_bound`` of the panels in use with room for type t."""
-        full, seats = self._heads[t], self._seats
-        rows = [j for j in self._live if seats[j].get(t, 0) < full]
-        return {self._bound(j, t, giving=giving) for j in rows}
+    def _bounds(self, t: int, room: int) -> set[int]:
+        """The distinct ``_bound`` (giving to t) of the panels in use with room for type t
+        (``room``: their places)."""
+        most, mine = self._full, self._mask[t]
+        return {most[j] & mine for j in self._bits.panels(room)}
 
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
@@ -307,15 +312,20 @@ class Swaps:
             k = self._add(key, cats, homes, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
-        if not self.counts[j]:
-            del self._live[bisect_left(self._live, j)]
-            for held in self._changing(j):
-                del held[bisect_left(held, j)]
         self.counts[k] += 1
-        if self.counts[k] == 1:
+        gone, born = not self.counts[j], self.counts[k] == 1
+        if gone:
+            del self._live[bisect_left(self._live, j)]
+        if born:
             insort(self._live, k)
-            for held in self._changing(k):
-                insort(held, k)
+        places, keys, most, low = self._bits, self._keys, self._full, self._least
+        if gone and born:
+            moved = (u, t, rounding_records.seated(keys[k], u) > 0)
+            places.hand(j, k, moved, (most[j] ^ most[k], low[j] ^ low[k]))
+        elif gone:
+            places.leave(j, keys[j], most[j], low[j])
+        elif born:
+            places.enter(k, keys[k], most[k], low[k])
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
@@ -327,7 +337,6 @@ class Swaps:
         k = len(self._keys)
         self.index[key] = k
         self._keys.append(key)
-        self._seats.append(dict(key))
         self._cats.append(cats)
         self._homes.append(homes)
         self._full.append(full)
@@ -335,16 +344,25 @@ class Swaps:
         return k
 
     def _set(self, t: int, value: float) -> None:
-        """Type t's deviation becomes ``value``: its place in each ranking moves."""
+        """Type t's deviation becomes ``value``: its place in each ranking moves (in the
+        takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
         for ranking, before, after in (
             (self._by_dev, old, value),
             (self._by_give, -(old - inv), -(value - inv)),
-            (self._by_take, old + inv, value + inv),
         ):
             del ranking[bisect_left(ranking, (before, t))]
             insort(ranking, (after, t))
+        self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
+
+    def _takers(self) -> None:
+        """Bring the takers' ranking up to date (the same list as moving each type at once)."""
+        ranking, dev, inv = self._by_take, self._dev, self._inv
+        for t, before in self._stale.items():
+            del ranking[bisect_left(ranking, (before, t))]
+            insort(ranking, (dev[t] + inv[t], t))
+        self._stale.clear()
 
 
 class _Rows(dict[int, _V]):
@@ -357,33 +375,3 @@ class _Rows(dict[int, _V]):
     def __missing__(self, t: int) -> _V:
         value = self[t] = self.compute(t)
         return value
-
-
-class _Budget:
-    """The ``_SCAN`` budget of a swap's search: it counts the candidates that some panel
-    in use may let swap a seat (those whose categories differ from the other type's
-    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
-    at the last. The other candidates have no swap anyway and do not count. Nothing is
-    counted before ``_SCAN`` candidates were tried (fewer cannot have used the budget).
-    """
-
-    def __init__(self, bounds: Callable[[], set[int]]) -> None:
-        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
-        self.bounds_seen: set[int] = set()
-        self.tried: list[int] = []  # the differences of the candidates tried, until counted
-        self.counted = -1
-
-    def spent(self, miss: int) -> bool:
-        """Whether the search ends after a candidate differing on ``miss`` (no swap found)."""
-        if self.counted < 0:
-            self.tried.append(miss)
-            if len(self.tried) < _SCAN:
-                return False
-            self.bounds_seen = self.bounds()
-            self.counted = sum(1 for bits in self.tried if self._possible(bits))
-        elif self._possible(miss):
-            self.counted += 1
-        return self.counted >= _SCAN
-
-    def _possible(self, miss: int) -> bool:
-        return any(not bits & miss for bits in self.bounds_seen)

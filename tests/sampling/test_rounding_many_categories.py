@@ -12,12 +12,16 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from quotas.model import quota_table
 from quotas.polytope import PanelShape
 from quotas.pool import Pool
-from sampling import SelectionRequest, SelectionSettings, select_panel
+from sampling import SelectionRequest, SelectionSettings, rounding_records, select_panel
 from sampling.names import Algorithm
+from sampling.rounding_ip import feasible_panels
+from tests.sampling.test_swaps_equal import tight_shape
 
 REGIONS = tuple(f"r{i:02d}" for i in range(70))
 
@@ -67,15 +71,56 @@ def test_a_new_panel_outside_the_polytope_is_refused(monkeypatch: pytest.MonkeyP
         tuple((int(t), int(s)) for t, s in panel if s > 0)
         for panel in select_panel(request).distribution.panels
     }
-    real = PanelShape.holds
+    real = rounding_records.panels_hold
 
-    def only_the_support(self: PanelShape, seats: np.ndarray) -> bool:
-        listed = tuple((int(t), int(s)) for t, s in enumerate(np.asarray(seats)) if s > 0)
-        return listed in support and real(self, seats)
+    def only_the_support(shape: PanelShape, panels: list) -> np.ndarray:
+        listed = np.asarray([p in support for p in panels], dtype=bool)
+        return listed & real(shape, panels)
 
-    monkeypatch.setattr(PanelShape, "holds", only_the_support)
+    monkeypatch.setattr(rounding_records, "panels_hold", only_the_support)
     lottery = select_panel(request).lottery
     assert lottery.rounding is not None
     assert lottery.rounding.method == "local_search"
     assert lottery.rounding.added == 0
     assert set(lottery.panels) <= support
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    people=st.integers(8, 40),
+    size=st.integers(3, 8),
+    changes=st.integers(0, 3),
+)
+@settings(max_examples=40, deadline=None)
+def test_the_guard_judges_every_panel_as_the_polytope_does(
+    seed: int, people: int, size: int, changes: int
+) -> None:
+    """All new panels at once (the guard's verdicts) against ``PanelShape.holds`` one by
+    one: listed panels and panels changed at random (a seat moved, added or removed, a
+    type listed twice, seats beyond a head count or a household)."""
+    shape = tight_shape(seed, people, size)
+    listed = feasible_panels(shape, 200)
+    assume(listed)
+    assert listed is not None
+    rng = np.random.default_rng(seed)
+    panels = []
+    for panel in listed[:60]:
+        pairs = list(panel)
+        for _ in range(changes):
+            t = int(rng.integers(0, shape.n_types))
+            kind = int(rng.integers(0, 4))
+            if kind == 0 and pairs:
+                i = int(rng.integers(0, len(pairs)))
+                pairs[i] = (pairs[i][0], pairs[i][1] - 1)
+                pairs.append((t, 1))
+            elif kind == 1:
+                pairs.append((t, int(rng.integers(0, 3))))
+            elif kind == 2 and pairs:
+                pairs.pop(int(rng.integers(0, len(pairs))))
+            else:
+                pairs.append((t, int(shape.counts[t]) + int(rng.integers(0, 2))))
+        panels.append(tuple(pairs))
+    got = rounding_records.panels_hold(shape, panels)
+    expected = [shape.holds(_seats(p, shape.n_types)) for p in panels]
+    assert got.tolist() == expected
+    assert rounding_records.panels_hold(shape, []).size == 0

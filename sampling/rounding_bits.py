@@ -1,0 +1,177 @@
+"""The panels in use as bits of Python integers, for the swaps (``sampling.rounding_swaps``).
+
+Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
+integers with the bits of their places set: all of them (``live``), per category those
+where it is full (at its maximum) and those where it is at its minimum, per type those
+seating it (``holding``). A swap mostly takes the last slot of panel j to a new panel k
+(j with one seat of u given to t): k then takes j's place, and of the per-type sets only
+u's (when k seats no more of it) and t's change, not those of every type of the panel.
+
+A swap that gives a seat of type u to type t in panel j must find, on every feature where
+u and t differ, t's category not full in j and u's not at its minimum (``Swaps._help``).
+``allowed`` turns that into one set per category: the panels a giver of that category
+may give in, so that the panels where u may give are the intersection over u's
+categories and its own ``holding`` (its categories shared with t allow every panel with
+room for t). ``panels`` turns a set back into panel numbers, ascending.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
+
+__all__ = ["Budget", "PanelBits", "ones"]
+
+Composition = tuple[tuple[int, int], ...]
+
+
+class PanelBits:
+    """The panels in use by place, and sets of them as bits (see the module docstring)."""
+
+    def __init__(
+        self, features: Sequence[int], holding: list[int], live: list[int], cats: list[int]
+    ) -> None:
+        """``features``: each category's feature; ``holding``: per type the panels in use
+        seating it as bits of their numbers; ``live``: the panels in use, ascending, with
+        ``cats`` their full and least categories as bits (``1 << category``) in pairs.
+        The panels in use keep their numbers as places."""
+        width = len(features)
+        by_feature: dict[int, list[int]] = {}
+        for c, f in enumerate(features):
+            by_feature.setdefault(f, []).append(c)
+        self.others = [[d for d in by_feature[f] if d != c] for c, f in enumerate(features)]
+        self.full = [0] * width
+        self.least = [0] * width
+        self.live = 0
+        self.holding = holding
+        self.slot: dict[int, int] = {}
+        top = live[-1] + 1 if live else 0
+        self.panel_of = [-1] * top
+        used = set(live)
+        self.free = [s for s in range(top) if s not in used]  # ascending: a heap
+        for j, most, low in zip(live, cats[::2], cats[1::2], strict=True):
+            self.slot[j] = j
+            self.panel_of[j] = j
+            self._mark(j, most, low)
+
+    def _mark(self, s: int, most: int, low: int) -> None:
+        """Place s's bits flip in ``live`` and in the categories of ``most``/``low``."""
+        bit = 1 << s
+        self.live ^= bit
+        for rows, cats in ((self.full, most), (self.least, low)):
+            while cats:
+                lowest = cats & -cats
+                rows[lowest.bit_length() - 1] ^= bit
+                cats ^= lowest
+
+    def enter(self, k: int, key: Composition, most: int, low: int) -> None:
+        """Panel k (seats ``key``, categories full ``most`` and least ``low``) comes into use."""
+        s = heappop(self.free) if self.free else len(self.panel_of)
+        if s == len(self.panel_of):
+            self.panel_of.append(k)
+        self.panel_of[s] = k
+        self.slot[k] = s
+        self._mark(s, most, low)
+        holding, bit = self.holding, 1 << s
+        for t, _ in key:
+            holding[t] |= bit
+
+    def leave(self, j: int, key: Composition, most: int, low: int) -> None:
+        """Panel j goes out of use."""
+        s = self.slot.pop(j)
+        self.panel_of[s] = -1
+        heappush(self.free, s)
+        self._mark(s, most, low)
+        holding, keep = self.holding, ~(1 << s)
+        for t, _ in key:
+            holding[t] &= keep
+
+    def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
+        """Panel j goes out of use and k, j with a seat of u given to t, comes in, in its
+        place; ``moved``: (u, t, whether k still seats u); ``change``: the full and least
+        categories that differ between the two (bits)."""
+        s = self.slot.pop(j)
+        self.slot[k] = s
+        self.panel_of[s] = k
+        self._mark(s, *change)
+        self.live |= 1 << s  # ``_mark`` flipped it
+        u, t, kept = moved
+        if not kept:
+            self.holding[u] &= ~(1 << s)
+        self.holding[t] |= 1 << s
+
+    def panels(self, bits: int) -> list[int]:
+        """The panels in the places of ``bits``, ascending."""
+        panel_of = self.panel_of
+        return sorted(panel_of[s] for s in ones(bits))
+
+    def allowed(self, mine: Sequence[int], room: int) -> list[int]:
+        """Per category, the places of ``room`` where a giver of that category may give a
+        seat to a type of categories ``mine`` (one per feature): all of ``room`` for
+        ``mine``, else those where the taker's category of that feature is not full and
+        this one is not at its minimum."""
+        out = [room] * len(self.full)
+        full, least = self.full, self.least
+        for c in mine:
+            shut = full[c]
+            for d in self.others[c]:
+                out[d] = room & ~(shut | least[d])
+        return out
+
+
+def ones(bits: int) -> list[int]:
+    """The positions of the set bits, ascending."""
+    out = []
+    while bits:
+        lowest = bits & -bits
+        out.append(lowest.bit_length() - 1)
+        bits ^= lowest
+    return out
+
+
+class Budget:
+    """The ``limit`` budget of a swap's search: it counts the candidates that some panel
+    in use may let swap a seat (those whose categories differ from the other type's
+    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
+    at the last. The other candidates have no swap anyway and do not count. Nothing is
+    counted before ``limit`` candidates were tried (fewer cannot have used the budget).
+    """
+
+    def __init__(
+        self,
+        bounds: Callable[[], set[int]],
+        mine: int,
+        ranking: list[tuple[float, int]],
+        t: int,
+        limit: int,
+    ) -> None:
+        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
+        self.bounds_seen: set[int] = set()
+        self.mine, self.ranking, self.t = mine, ranking, t  # who searches, candidates in order
+        self.limit = limit
+        self.counted = -1
+        self.known: dict[int, bool] = {}  # ``_possible`` per difference
+
+    def spent(self, i: int, mask: dict[int, int]) -> bool:
+        """Whether the search ends after the candidate at ``i`` in the ranking (no swap
+        found there nor before); each candidate tried is counted from the ``limit``-th."""
+        mine = self.mine
+        if self.counted < 0:
+            if i + 1 < self.limit:
+                return False  # fewer than ``limit`` tried
+            self.bounds_seen = self.bounds()
+            tried = [v for _, v in self.ranking[: i + 1]]
+            misses = Counter(mine & ~theirs for theirs in map(mask.__getitem__, tried))
+            if self.t in tried:
+                misses[0] -= 1  # the searching type itself is no candidate
+            self.counted = sum(n for miss, n in misses.items() if self._possible(miss))
+        elif self._possible(mine & ~mask[self.ranking[i][1]]):
+            self.counted += 1
+        return self.counted >= self.limit
+
+    def _possible(self, miss: int) -> bool:
+        known = self.known.get(miss)
+        if known is None:
+            known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
+        return known
