@@ -57,6 +57,11 @@ once. online_de (629-748 added panels, ~2,300 swaps at m = 1,000): 4.3 / 3.4 / 1
 -> 0.58-0.70 s; medium 79-90 -> 61-67 ms; small 38-54 -> 28-34 ms. What is left on
 online_de is mostly the slot-move search (``descend``, ~0.35-0.4 s) and ~2,300 swaps
 (~0.45 s).
+Quiet machine, 2026-12-07 12:35 UTC, ENGINE 2026-12-07.8 (its faster selection: online
+4.2 s, online_de 7.1 s), % of the selection for m = 1,000 / 10,000 / 100,000: small
+7.1 / 7.0 / 8.8, tight 1.4-1.6, sf_e_like 3.0-4.2, medium 4.8-5.6; not under 10 %:
+online 17.1 / 16.1 / 19.2 (0.68-0.81 s), online_de 19.5 / 18.9 / 14.2 (1.0-1.4 s),
+two_features 33-39 (7-8 ms against 21 ms).
 """
 
 from __future__ import annotations
