@@ -236,10 +236,14 @@ def _seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
     types, seats, sizes = _pairs(panels)
     kept = seats > 0
+    pairs = chain.from_iterable(panels)
+    flat = chain.from_iterable(chain.from_iterable(panels))
+    if kept.all() and set(map(type, pairs)) <= {tuple} and set(map(type, flat)) <= {int}:
+        return [tuple(p) for p in panels]  # as they are: Python ints, every type seated
     owner = np.repeat(np.arange(sizes.size), sizes)[kept]
     ends = np.cumsum(np.bincount(owner, minlength=sizes.size)).tolist()
-    pairs = list(zip(types[kept].tolist(), seats[kept].tolist(), strict=True))
-    return [tuple(pairs[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+    listed = list(zip(types[kept].tolist(), seats[kept].tolist(), strict=True))
+    return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 # -- drawing --------------------------------------------------------------------------
