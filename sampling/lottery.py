@@ -235,8 +235,7 @@ def _pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.nd
 def _seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
     types, seats, sizes = _pairs(panels)
-    kept = seats > 0
-    pairs = chain.from_iterable(panels)
+    kept, pairs = seats > 0, chain.from_iterable(panels)
     flat = chain.from_iterable(chain.from_iterable(panels))
     if kept.all() and set(map(type, pairs)) <= {tuple} and set(map(type, flat)) <= {int}:
         return [tuple(p) for p in panels]  # as they are: Python ints, every type seated
