@@ -62,6 +62,15 @@ Quiet machine, 2026-12-07 12:35 UTC, ENGINE 2026-12-07.8 (its faster selection: 
 7.1 / 7.0 / 8.8, tight 1.4-1.6, sf_e_like 3.0-4.2, medium 4.8-5.6; not under 10 %:
 online 17.1 / 16.1 / 19.2 (0.68-0.81 s), online_de 19.5 / 18.9 / 14.2 (1.0-1.4 s),
 two_features 33-39 (7-8 ms against 21 ms).
+On 2026-12-07 (round4, the same lotteries, bit for bit) ``sampling.lottery`` reads the
+distribution's pairs in C (merge, shares, per-type sums: 109-234 -> 80-125 ms outside
+``round_min_drop``), the squared drops' estimates take all sinks at once and the
+deviations use ``add.at``. Two alternating runs each at load 1.3-1.9, % of the selection
+(m = 1,000 / 10,000 / 100,000): online 14.3-16.1 / 13.4-14.3 / 15.9-17.3 -> 14.2-14.9 /
+12.8-14.3 / 15.6-17.1, online_de 18.7-19.7 / 18.8-21.0 / 14.2-14.6 -> 18.2-19.8 /
+16.6-17.8 / 12.0-13.3: within the noise on online, 5-15 % less on online_de. Still not
+under 10 %: the slot-move search (``descend``, 0.33-0.35 s CPU, ~7 ms a move) and
+online_de's ~2,300 swaps (~0.5 s) are most of it.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -169,9 +171,10 @@ def round_to_lottery(
     if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
         raise KleroError("lottery_size_invalid", m=m)
     merged: dict[Composition, float] = {}
-    for panel, weight in zip(dist.panels, dist.weights, strict=True):
-        key = tuple((int(t), int(s)) for t, s in panel if s > 0)
-        merged[key] = merged.get(key, 0.0) + float(weight)
+    for key, weight in zip(
+        _seated(dist.panels), np.asarray(dist.weights, float).tolist(), strict=True
+    ):
+        merged[key] = merged.get(key, 0.0) + weight
     support = sorted(merged)
     weights = np.array([merged[p] for p in support], dtype=float)
     weights = np.clip(weights, 0.0, None)
@@ -209,10 +212,37 @@ def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
     """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people)."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     share = np.zeros((counts.size, len(support)), dtype=float)
-    for j, panel in enumerate(support):
-        for t, seats in panel:
-            share[t, j] = seats / counts[t]
+    types, seats, sizes = _pairs(support)
+    cols = np.repeat(np.arange(len(support)), sizes)
+    if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
+        share[types, cols] = seats / counts[types]
+    else:  # a type listed twice: its last seats, as one pair after another would leave
+        for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
+            share[t, j] = s / counts[t]
     return share
+
+
+def _pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every panel's types and seats, one panel after another, and each panel's length
+    (m can be 100,000 panels of a hundred types: read in C, not pair by pair)."""
+    sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
+    total = int(sizes.sum())
+    flat = chain.from_iterable(chain.from_iterable(panels))
+    pairs = np.fromiter(flat, dtype=np.int64, count=2 * total).reshape(total, 2)
+    return pairs[:, 0], pairs[:, 1], sizes
+
+
+def _seated(panels: Sequence[Composition]) -> list[Composition]:
+    """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
+    types, seats, sizes = _pairs(panels)
+    kept, pairs = seats > 0, chain.from_iterable(panels)
+    flat = chain.from_iterable(chain.from_iterable(panels))
+    if kept.all() and set(map(type, pairs)) <= {tuple} and set(map(type, flat)) <= {int}:
+        return [tuple(p) for p in panels]  # as they are: Python ints, every type seated
+    owner = np.repeat(np.arange(sizes.size), sizes)[kept]
+    ends = np.cumsum(np.bincount(owner, minlength=sizes.size)).tolist()
+    listed = list(zip(types[kept].tolist(), seats[kept].tolist(), strict=True))
+    return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 # -- drawing --------------------------------------------------------------------------
@@ -297,9 +327,11 @@ def _make(
         repeats = {}
         for panel in panels:
             repeats[panel] = repeats.get(panel, 0) + 1
-    for panel, times in repeats.items():
-        for t, seats in panel:
-            per_type[t] += times * seats
+    distinct = list(repeats)
+    types, seats, sizes = _pairs(distinct)
+    times = np.repeat(np.fromiter(repeats.values(), dtype=np.int64, count=len(distinct)), sizes)
+    # Whole seats times repeats: integer sums, exact in any order (the same bits).
+    per_type += np.bincount(types, weights=times * seats, minlength=counts.size)[: counts.size]
     per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)
     probabilities = pd.Series(

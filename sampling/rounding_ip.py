@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -149,9 +150,11 @@ def _deviation(
 ) -> np.ndarray:
     """Each type's slots minus its target (negative: below the optimum)."""
     got = np.zeros(target.size)
-    for panel, c in zip(panels, counts.tolist(), strict=True):
-        for t, s in panel:
-            got[t] += c * s / type_counts[t]
+    sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
+    pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
+    types, seats = pairs[0::2], pairs[1::2]
+    # ``add.at`` adds one pair after another, in panel order: the bits of a Python loop.
+    np.add.at(got, types, np.repeat(counts, sizes) * seats / type_counts[types])
     return got - target
 
 

@@ -11,6 +11,7 @@ proven bound, summed in full only where two bounds overlap (``sampling.rounding_
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -86,8 +87,8 @@ def _shares(
     """Types x panels: seats / head count (a type listed twice in a panel: its last
     seats); and per panel the types it lists, in its order."""
     sizes = [len(p) for p in panels]
-    types = np.asarray([t for p in panels for t, _ in p], dtype=np.int64)
-    seats = np.asarray([s for p in panels for _, s in p], dtype=np.int64)
+    pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
+    types, seats = pairs[0::2].copy(), pairs[1::2].copy()  # read in C, not pair by pair
     cols = np.repeat(np.arange(len(panels)), sizes)
     share = np.zeros((n_types, len(panels)))
     if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel

@@ -90,16 +90,26 @@ class SquaresNow:
         low = np.clip(-moved, 0.0, None)
         added, lost = (low * low).sum(axis=0), float(now[rows].sum())
         self.inside[rows] = True
-        options = []
-        for c, b in enumerate(sinks.tolist()):
-            theirs = self.once[b][~self.inside[self.once[b]]]
-            up = np.clip(-(dev[theirs] + share[theirs, b]), 0.0, None)
-            gain, loss = float((up * up).sum()), float(now[theirs].sum())
-            change = (float(added[c]) - lost) + (gain - loss)
-            size = float(added[c]) + lost + gain + loss
-            slack = 4 * _U * (self.dev.size + rows.size + theirs.size + 8) * (self.total + size)
-            options.append(Squares(self.total + change, slack, self._exact(a, b)))
+        # The types of each sink but not of a, all sinks in one flat array.
+        parts = [self.once[b] for b in sinks.tolist()]
+        sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        free = ~self.inside[flat]
         self.inside[rows] = False
+        which = np.repeat(np.arange(sinks.size), sizes)[free]
+        theirs = flat[free]
+        up = np.clip(-(dev[theirs] + share[theirs, np.repeat(sinks, sizes)[free]]), 0.0, None)
+        # Sums one after another: within k u of the real sum, as the slack allows.
+        gains = np.bincount(which, weights=up * up, minlength=sinks.size).tolist()
+        losses = np.bincount(which, weights=now[theirs], minlength=sinks.size).tolist()
+        kept = np.bincount(which, minlength=sinks.size).tolist()
+        options = []
+        n, total = self.dev.size + rows.size + 8, self.total
+        for c, b in enumerate(sinks.tolist()):
+            gain, loss, add = gains[c], losses[c], float(added[c])
+            change = (add - lost) + (gain - loss)
+            slack = 4 * _U * (n + kept[c]) * (total + add + lost + gain + loss)
+            options.append(Squares(total + change, slack, self._exact(a, b)))
         return options
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.problems import KleroError
+from sampling import lottery as lottery_module
 from sampling.distribution import Distribution
 from sampling.lottery import (
     Lottery,
@@ -195,3 +196,37 @@ def test_table_lists_every_number() -> None:
     assert table["number"].tolist() == list(range(10))
     assert all(isinstance(c, str) and ":" in c for c in table["composition"])
     assert lottery.types_table()["type"].tolist() == lottery.type_of.tolist()
+
+
+def _seated_pair_by_pair(panels: list) -> list:
+    """The merge's reading before it was vectorised: one pair at a time."""
+    return [tuple((int(t), int(s)) for t, s in panel if s > 0) for panel in panels]
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3)), max_size=5),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_panels_are_read_as_pair_by_pair(raw: list, numpy_ints: bool) -> None:
+    """Seatless types are left out and NumPy integers become Python ints, as before; each
+    panel's seat shares are the last seats listed for a type, over its head count."""
+    panels = [
+        tuple(sorted((np.int64(t), np.int64(s)) if numpy_ints else (t, s) for t, s in p))
+        for p in raw
+    ]
+    expected = _seated_pair_by_pair(panels)
+    got = lottery_module._seated(panels)  # type: ignore[arg-type]  # NumPy ints on purpose
+    assert got == expected
+    assert all(type(v) is int for p in got for pair in p for v in pair)
+    type_of = np.arange(7).repeat(3)
+    share = lottery_module._seat_shares(expected, type_of)
+    reference = np.zeros_like(share)
+    for j, panel in enumerate(expected):
+        for t, s in panel:
+            reference[t, j] = s / 3
+    assert np.array_equal(share, reference)
