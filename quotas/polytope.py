@@ -118,6 +118,18 @@ class PanelShape:
             rows.append((home_low, 1.0, cols.size, cols, scale[cols]))
         return rows
 
+    def row_matrix(
+        self,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``linear_rows`` as arrays for ``new_highs_model``: the rows' (lower, upper) and
+        the matrix's (rows, columns, values)."""
+        rows = self.linear_rows()
+        which = np.repeat(np.arange(len(rows)), [r[2] for r in rows])
+        columns = np.concatenate([r[3] for r in rows]).astype(np.int64)
+        values = np.concatenate([r[4] for r in rows]).astype(float)
+        bounds = (np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
+        return bounds, (which, columns, values)
+
     @cached_property
     def category_of(self) -> np.ndarray:
         """Types x features: the category (row number) of each type's value of each feature."""

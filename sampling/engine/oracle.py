@@ -100,17 +100,12 @@ class PanelOracle:
         the same pricing round is solved again by HiGHS, to the same relative gap, and
         its answer is checked in turn. Returns the seats and HiGHS's bound (scaled units).
         """
-        rows = self.shape.linear_rows()
-        sizes = [count for _, _, count, _, _ in rows]
+        bounds, entries = self.shape.row_matrix()
         h = new_highs_model(
             -scaled,
             (np.zeros(self.n_types), self.counts.astype(float)),
-            (np.array([r[0] for r in rows]), np.array([r[1] for r in rows])),
-            (
-                np.repeat(np.arange(len(rows)), sizes),
-                np.concatenate([r[3] for r in rows]),
-                np.concatenate([r[4] for r in rows]),
-            ),
+            bounds,
+            entries,
             integer=np.ones(self.n_types, dtype=bool),
         )
         h.setOptionValue("mip_rel_gap", PRICING_GAP)

@@ -66,20 +66,17 @@ class _SurplusLP:
         self.counts = shape.counts.astype(float)
         self.units = self.counts if targets is None else self.counts * np.asarray(targets, float)
         self.n = n = shape.n_types
-        rows = shape.linear_rows()
-        self.which = np.repeat(np.arange(len(rows)), [r[2] for r in rows])
-        self.columns = np.concatenate([r[3] for r in rows]).astype(np.int64)
-        self.values = np.concatenate([r[4] for r in rows]).astype(float)
-        self.bounds = (np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
+        self.bounds, (self.which, self.columns, self.values) = shape.row_matrix()
+        n_rows = len(self.bounds[0])
         self.open = np.asarray(coverable, dtype=bool).copy()
         self.floor = np.zeros(n)
         self.cap = np.where(self.open, self.counts, 0.0)  # uncoverable types: no seat
         self.cap_rows: dict[int, int] = {}  # open type -> its cap row
         self.z_coef = self._per_row(np.where(self.open, self.units, 0.0))
-        self.fixed = np.zeros(len(rows))  # per row: the fixed types' floors' seats
+        self.fixed = np.zeros(n_rows)  # per row: the fixed types' floors' seats
         entries = (
-            np.append(self.which, np.arange(len(rows))),
-            np.append(self.columns, np.full(len(rows), n)),
+            np.append(self.which, np.arange(n_rows)),
+            np.append(self.columns, np.full(n_rows, n)),
             np.append(self.values, self.z_coef),
         )
         cost = np.zeros(n + 1)
@@ -94,7 +91,7 @@ class _SurplusLP:
         for name in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
             h.setOptionValue(name, 1e-9)
         self.h = h
-        self.n_rows = len(rows)
+        self.n_rows = n_rows
 
     def _per_row(self, per_type: np.ndarray) -> np.ndarray:
         weights = self.values * per_type[self.columns]
