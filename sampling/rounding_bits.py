@@ -21,7 +21,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
-__all__ = ["Budget", "PanelBits", "ones"]
+import numpy as np
+
+__all__ = ["Budget", "Givers", "PanelBits", "ones"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -175,3 +177,63 @@ class Budget:
         if known is None:
             known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
         return known
+
+
+class Givers:
+    """The givers' ranking (``Swaps._by_give``) as an array of types, and every type's
+    categories as 64-bit words, so that a search can drop at once the candidates with a
+    category where no panel lets a seat go (``shut``) and find where its budget ends.
+    """
+
+    def __init__(self, category_of: np.ndarray, width: int, order: list[int]) -> None:
+        """``category_of``: types x features, category numbers (below ``width``);
+        ``order``: the types, best-off giver first."""
+        self.words = max(1, -(-width // 64))
+        n = category_of.shape[0]
+        self.masks = np.zeros((n, self.words), dtype=np.uint64)
+        rows = np.arange(n)
+        for column in np.asarray(category_of, dtype=np.int64).T:  # one category per feature
+            bit = np.left_shift(np.uint64(1), (column % 64).astype(np.uint64))
+            self.masks[rows, column // 64] |= bit
+        self.order = np.asarray(order, dtype=np.int64)
+
+    def move(self, old: int, new: int, t: int) -> None:
+        """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
+        its removal, as ``list.insert``)."""
+        order = self.order
+        if new > old:
+            order[old:new] = order[old + 1 : new + 1]
+        elif new < old:
+            order[new + 1 : old + 1] = order[new:old]
+        order[new] = t
+
+    def _split(self, bits: int) -> np.ndarray:
+        """A set of categories (bits of a Python integer) as the words of ``masks``."""
+        words = [(bits >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(self.words)]
+        return np.asarray(words, dtype=np.uint64)
+
+    def open(self, lo: int, hi: int, shut: int) -> list[int]:
+        """The types at places lo to hi - 1 of the ranking that have no category of
+        ``shut`` (bits), in ranking order."""
+        types = self.order[lo:hi]
+        if not shut:
+            return types.tolist()
+        clear = (self.masks[types] & self._split(shut)) == 0
+        keep = clear[:, 0] if self.words == 1 else clear.all(axis=1)
+        return types[keep].tolist()
+
+    def end(self, t: int, bounds: set[int], stop: int, limit: int) -> int:
+        """Where ``Budget`` ends t's search among the first ``stop`` places: one past the
+        first place where ``limit`` candidates other than t were possible ones (those with
+        no category missing for some bound of ``bounds``, all within t's categories), or
+        ``stop``."""
+        types = self.order[:stop]
+        masks = self.masks[types]
+        possible = np.zeros(types.size, dtype=bool)
+        for bound in bounds:
+            need = self._split(bound)
+            possible |= ((masks & need) == need).all(axis=1)
+        possible &= types != t
+        counted = np.cumsum(possible)
+        first = int(np.searchsorted(counted, limit))  # the first place counting ``limit``
+        return min(first + 1, stop)

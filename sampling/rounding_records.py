@@ -20,6 +20,7 @@ from itertools import chain
 import numpy as np
 
 from quotas.polytope import PanelShape
+from sampling import portable
 
 __all__ = [
     "Records",
@@ -30,6 +31,7 @@ __all__ = [
     "ranking",
     "read_records",
     "seated",
+    "slots",
 ]
 
 Composition = tuple[tuple[int, int], ...]
@@ -109,6 +111,23 @@ def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
     crowded = np.bincount(where, weights=seats[shared], minlength=keys.size) > 1
     ok[keys[crowded] // homes] = False
     return ok
+
+
+def slots(dense: np.ndarray, inv: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each type's slots, ``portable.matvec(dense.T * inv[:, None], counts)``, bit for bit.
+
+    That product is types x panels laid out panel by panel (``dense.T``'s order), so numpy
+    sums each type's terms panel after panel, in order; adding the rows of the panels that
+    hold slots one after another gives the same sums (the other terms are zeros), without
+    the two arrays of types x panels floats. With one type the row is contiguous and numpy
+    sums it pairwise: that case keeps the product.
+    """
+    if dense.ndim != 2 or dense.shape[1] < 2:
+        return portable.matvec(dense.T * inv[:, None], counts)
+    out = np.zeros(dense.shape[1])
+    for j in np.flatnonzero(counts).tolist():
+        out += (dense[j] * inv) * float(counts[j])
+    return out
 
 
 def bits(rows: np.ndarray) -> list[int]:

@@ -29,18 +29,17 @@ is counted only from its ``_SCAN``-th candidate on.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable
 from functools import reduce
-from itertools import islice
 from operator import and_
 from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable, rounding_records
-from sampling.rounding_bits import Budget, PanelBits, ones
+from sampling import rounding_records
+from sampling.rounding_bits import Budget, Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -51,6 +50,7 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
+_BLOCK = 16  # givers of the ranking checked at once first (four times more each time after)
 
 
 class Swaps:
@@ -102,7 +102,7 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
+        dev = rounding_records.slots(dense, inv, np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         # The types sorted by each ranking key and the sets of panels in use (per type those
         # seating it, by place: ``sampling.rounding_bits``), built on the first search.
@@ -112,6 +112,7 @@ class Swaps:
         self._by_dev: list[tuple[float, int]] = []
         self._by_give: list[tuple[float, int]] = []
         self._by_take: list[tuple[float, int]] = []
+        self._givers = Givers(np.zeros((0, 0), dtype=np.int64), 0, [])
         self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
 
     def _rank(self) -> None:
@@ -127,6 +128,8 @@ class Swaps:
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
         self._bits = PanelBits(features, self._holding, self._live, cats)
+        order = [u for _, u in self._by_give]
+        self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
@@ -207,6 +210,9 @@ class Swaps:
         Givers are tried best off first (ties: lower type), each in its panels in order:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
+        Those with a category allowed nowhere are dropped a block of the ranking at a time
+        (``Givers.open``), and where ``Budget`` would end the search is found at once when
+        the search gets that far (``Givers.end``): the same givers tried, in the same order.
         """
         full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
         room = places.live & ~holding[t]
@@ -217,26 +223,26 @@ class Swaps:
         if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
-        ranking = self._by_give
-        end = bisect_left(ranking, (-bar, -1))
+        stop = bisect_left(self._by_give, (-bar, -1))
         sets = places.allowed(self._cat_of[t], room)
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
-        mask, cat_of = self._mask, self._cat_of
-        scan = Budget(lambda: self._bounds(t, room), mask[t], ranking, t, _SCAN)
-        tried, limit = 0, _SCAN
-        for i, (_, u) in enumerate(islice(ranking, end)):
-            if u == t:
-                continue
-            if not mask[u] & shut:
+        cat_of, givers = self._cat_of, self._givers
+        lo, block, counted = 0, _BLOCK, False
+        while lo < stop:
+            if not counted and lo + block >= _SCAN:  # the budget may end the search here
+                stop = givers.end(t, self._bounds(t, room), stop, _SCAN)
+                counted = True
+            hi = min(stop, lo + block)
+            for u in givers.open(lo, hi, shut):
+                if u == t:
+                    continue
                 fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
                 for j in places.panels(fits) if fits else ():
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            tried += 1
-            if tried >= limit and scan.spent(i, mask):
-                break
+            lo, block = hi, 4 * block
         return False
 
     def _relieve(self, u: int, top: float) -> bool:
@@ -294,8 +300,8 @@ class Swaps:
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
         key = rounding_records.moved(self._keys[j], u, t)
-        k = self.index.get(key)
-        if k is None:
+        k = self.index.setdefault(key, len(self._keys))  # a long key: hashed once
+        if k == len(self._keys):
             cats, homes = list(self._cats[j]), dict(self._homes[j])
             full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
@@ -332,10 +338,10 @@ class Swaps:
     def _add(
         self, key: Composition, cats: list[int], homes: dict[int, int], full: int, least: int
     ) -> int:
-        """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, its full and least categories, under the next number."""
-        k = len(self._keys)
-        self.index[key] = k
+        """Record a panel (already in ``index``), its (type, seats) with types ascending, its
+        seats per category and per shared household, its full and least categories, under
+        the next number."""
+        k = len(self._keys)  # ``index`` holds it already
         self._keys.append(key)
         self._cats.append(cats)
         self._homes.append(homes)
@@ -347,12 +353,15 @@ class Swaps:
         """Type t's deviation becomes ``value``: its place in each ranking moves (in the
         takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
-        for ranking, before, after in (
-            (self._by_dev, old, value),
-            (self._by_give, -(old - inv), -(value - inv)),
-        ):
-            del ranking[bisect_left(ranking, (before, t))]
-            insort(ranking, (after, t))
+        ranking = self._by_dev
+        del ranking[bisect_left(ranking, (old, t))]
+        insort(ranking, (value, t))
+        ranking, before, after = self._by_give, -(old - inv), -(value - inv)
+        place = bisect_left(ranking, (before, t))
+        del ranking[place]
+        new = bisect_right(ranking, (after, t))
+        ranking.insert(new, (after, t))
+        self._givers.move(place, new, t)  # the same moves in the array of givers
         self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
 
