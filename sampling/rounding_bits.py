@@ -196,6 +196,7 @@ class Givers:
             bit = np.left_shift(np.uint64(1), (column % 64).astype(np.uint64))
             self.masks[rows, column // 64] |= bit
         self.order = np.asarray(order, dtype=np.int64)
+        self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
 
     def move(self, old: int, new: int, t: int) -> None:
         """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
@@ -218,22 +219,37 @@ class Givers:
         types = self.order[lo:hi]
         if not shut:
             return types.tolist()
+        if self.words == 1:
+            return types[(self.flat[types] & np.uint64(shut)) == 0].tolist()
         clear = (self.masks[types] & self._split(shut)) == 0
-        keep = clear[:, 0] if self.words == 1 else clear.all(axis=1)
-        return types[keep].tolist()
+        return types[clear.all(axis=1)].tolist()
 
-    def end(self, t: int, bounds: set[int], stop: int, limit: int) -> int:
-        """Where ``Budget`` ends t's search among the first ``stop`` places: one past the
-        first place where ``limit`` candidates other than t were possible ones (those with
-        no category missing for some bound of ``bounds``, all within t's categories), or
-        ``stop``."""
-        types = self.order[:stop]
-        masks = self.masks[types]
-        possible = np.zeros(types.size, dtype=bool)
-        for bound in bounds:
-            need = self._split(bound)
-            possible |= ((masks & need) == need).all(axis=1)
+    def needs(self, bounds: set[int]) -> list[np.ndarray]:
+        """``Budget``'s bounds as words, those holding another left out: a candidate is a
+        possible one when its categories hold all of some bound (it misses none of them),
+        and holding a bound it holds every smaller one."""
+        least = [b for b in bounds if not any(a != b and a & b == a for a in bounds)]
+        return [self._split(bound) for bound in sorted(least)]
+
+    def count(
+        self, lo: int, hi: int, t: int, needs: list[np.ndarray], left: int
+    ) -> tuple[int, int]:
+        """``Budget``'s count over places lo to hi - 1 of the ranking: the possible
+        candidates other than t (see ``needs``). When they reach ``left``, the search ends
+        after that candidate: returns (one past its place, ``left``); else (hi, the count)."""
+        types = self.order[lo:hi]
+        if self.words == 1:
+            masks = self.flat[types]
+            possible = np.zeros(types.size, dtype=bool)
+            for need in needs:
+                possible |= (masks & need[0]) == need[0]
+        else:
+            masks = self.masks[types]
+            possible = np.zeros(types.size, dtype=bool)
+            for need in needs:
+                possible |= ((masks & need) == need).all(axis=1)
         possible &= types != t
         counted = np.cumsum(possible)
-        first = int(np.searchsorted(counted, limit))  # the first place counting ``limit``
-        return min(first + 1, stop)
+        if counted.size and counted[-1] >= left:
+            return lo + int(np.searchsorted(counted, left)) + 1, left
+        return hi, int(counted[-1]) if counted.size else 0

@@ -211,8 +211,9 @@ class Swaps:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
         Those with a category allowed nowhere are dropped a block of the ranking at a time
-        (``Givers.open``), and where ``Budget`` would end the search is found at once when
-        the search gets that far (``Givers.end``): the same givers tried, in the same order.
+        (``Givers.open``), and where ``Budget`` would end the search is counted a block at
+        a time once the search gets that far (``Givers.count``): the same givers tried, in
+        the same order.
         """
         full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
         room = places.live & ~holding[t]
@@ -228,12 +229,16 @@ class Swaps:
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         cat_of, givers = self._cat_of, self._givers
-        lo, block, counted = 0, _BLOCK, False
+        lo, block, needs, left = 0, _BLOCK, None, _SCAN
         while lo < stop:
-            if not counted and lo + block >= _SCAN:  # the budget may end the search here
-                stop = givers.end(t, self._bounds(t, room), stop, _SCAN)
-                counted = True
             hi = min(stop, lo + block)
+            if needs is None and hi >= _SCAN:  # the budget may end the search from here
+                needs = givers.needs(self._bounds(t, room))
+                left -= givers.count(0, lo, t, needs, left)[1]
+            if needs is not None:
+                hi, counted = givers.count(lo, hi, t, needs, left)
+                left -= counted
+                stop = hi if left <= 0 else stop
             for u in givers.open(lo, hi, shut):
                 if u == t:
                     continue
@@ -288,9 +293,19 @@ class Swaps:
 
     def _bounds(self, t: int, room: int) -> set[int]:
         """The distinct ``_bound`` (giving to t) of the panels in use with room for type t
-        (``room``: their places)."""
-        most, mine = self._full, self._mask[t]
-        return {most[j] & mine for j in self._bits.panels(room)}
+        (``room``: their places): ``room`` split by each of t's categories into the places
+        where it is full and the others, each part's full categories one bound."""
+        parts, full = [(room, 0)], self._bits.full
+        for c in self._cat_of[t]:
+            split = []
+            for bits, bound in parts:
+                inside, outside = bits & full[c], bits & ~full[c]
+                if inside:
+                    split.append((inside, bound | 1 << c))
+                if outside:
+                    split.append((outside, bound))
+            parts = split
+        return {bound for _, bound in parts}
 
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
