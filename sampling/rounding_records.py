@@ -23,6 +23,7 @@ from quotas.polytope import PanelShape
 from sampling import portable
 
 __all__ = [
+    "Ranked",
     "Records",
     "bits",
     "holding",
@@ -208,3 +209,76 @@ def _households(
     for j, h, s in zip(which.tolist(), home.tolist(), seats.tolist(), strict=True):
         homes[j][h] = homes[j].get(h, 0) + s
     return homes
+
+
+class Ranked:
+    """(key, type) pairs kept sorted, as ``ranking`` gives them, in blocks of a few hundred.
+
+    A swap moves two types in each ranking, often near its front: in one Python list each
+    removal and insertion shifts every pair after it; in blocks it shifts those of one
+    block. ``remove`` and ``insert`` tell the place of the pair in the whole ranking.
+    """
+
+    def __init__(self, pairs: list[tuple[float, int]], size: int = 512) -> None:
+        self.size = size
+        self.blocks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+        self.lasts = [block[-1] for block in self.blocks]
+
+    def _offset(self, b: int) -> int:
+        return sum(map(len, self.blocks[:b]))
+
+    def head(self, n: int) -> list[tuple[float, int]]:
+        """The first n pairs."""
+        out: list[tuple[float, int]] = []
+        for block in self.blocks:
+            out += block[: n - len(out)]
+            if len(out) >= n:
+                break
+        return out
+
+    def last(self) -> tuple[float, int]:
+        """The largest pair."""
+        return self.lasts[-1]
+
+    def ceiling(self, pair: tuple[float, int]) -> tuple[float, int]:
+        """The first pair at least ``pair`` (there must be one)."""
+        b = bisect_left(self.lasts, pair)
+        block = self.blocks[b]
+        return block[bisect_left(block, pair)]
+
+    def bisect(self, pair: tuple[float, int]) -> int:
+        """``bisect_left`` of the whole ranking."""
+        b = bisect_left(self.lasts, pair)
+        if b == len(self.blocks):
+            return self._offset(b)
+        return self._offset(b) + bisect_left(self.blocks[b], pair)
+
+    def remove(self, pair: tuple[float, int]) -> int:
+        """Take out ``pair`` (present); its place."""
+        b = bisect_left(self.lasts, pair)
+        block = self.blocks[b]
+        i = bisect_left(block, pair)
+        del block[i]
+        if not block:
+            del self.blocks[b], self.lasts[b]
+        elif i == len(block):
+            self.lasts[b] = block[-1]
+        return self._offset(b) + i
+
+    def insert(self, pair: tuple[float, int]) -> int:
+        """Put in ``pair`` (absent); its place."""
+        if not self.blocks:
+            self.blocks.append([pair])
+            self.lasts.append(pair)
+            return 0
+        b = min(bisect_left(self.lasts, pair), len(self.blocks) - 1)
+        block = self.blocks[b]
+        i = bisect_left(block, pair)
+        block.insert(i, pair)
+        if i == len(block) - 1:
+            self.lasts[b] = pair
+        place = self._offset(b) + i
+        if len(block) > 2 * self.size:
+            self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
+            self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
+        return place

@@ -29,7 +29,7 @@ is counted only from its ``_SCAN``-th candidate on.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import reduce
 from operator import and_
@@ -109,8 +109,8 @@ class Swaps:
         self._ranked = False
         self._holding: list[int] = []
         self._bits = PanelBits([], [], [], [])
-        self._by_dev: list[tuple[float, int]] = []
-        self._by_give: list[tuple[float, int]] = []
+        self._by_dev = rounding_records.Ranked([])
+        self._by_give = rounding_records.Ranked([])
         self._by_take: list[tuple[float, int]] = []
         self._givers = Givers(np.zeros((0, 0), dtype=np.int64), 0, [])
         self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
@@ -123,12 +123,16 @@ class Swaps:
             return
         dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
         keys = (dev, -(dev - inv), dev + inv)
-        self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
+        by_dev, by_give, self._by_take = map(rounding_records.ranking, keys)
+        self._by_dev, self._by_give = (
+            rounding_records.Ranked(by_dev),
+            rounding_records.Ranked(by_give),
+        )
         self._holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
         self._bits = PanelBits(features, self._holding, self._live, cats)
-        order = [u for _, u in self._by_give]
+        order = [u for _, u in by_give]
         self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
         self._ranked = True
 
@@ -183,7 +187,7 @@ class Swaps:
         made = 0
         while made < budget:
             limit = -until - _SLACK
-            order = [t for d, t in self._by_dev[:_TRIES] if d < limit]
+            order = [t for d, t in self._by_dev.head(_TRIES) if d < limit]
             if not any(self._help(t) for t in order):
                 break
             made += 1
@@ -195,8 +199,8 @@ class Swaps:
         made = 0
         while made < budget and self._dev:
             self._takers()
-            top = self._by_dev[-1][0]
-            u = self._by_dev[bisect_left(self._by_dev, (top, -1))][1]  # the first of the largest
+            top = self._by_dev.last()[0]
+            u = self._by_dev.ceiling((top, -1))[1]  # the first of the largest
             if top <= 0 or not self._relieve(u, top):
                 break
             made += 1
@@ -224,7 +228,7 @@ class Swaps:
         if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
-        stop = bisect_left(self._by_give, (-bar, -1))
+        stop = self._by_give.bisect((-bar, -1))
         sets = places.allowed(self._cat_of[t], room)
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
@@ -368,14 +372,10 @@ class Swaps:
         """Type t's deviation becomes ``value``: its place in each ranking moves (in the
         takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
-        ranking = self._by_dev
-        del ranking[bisect_left(ranking, (old, t))]
-        insort(ranking, (value, t))
-        ranking, before, after = self._by_give, -(old - inv), -(value - inv)
-        place = bisect_left(ranking, (before, t))
-        del ranking[place]
-        new = bisect_right(ranking, (after, t))
-        ranking.insert(new, (after, t))
+        self._by_dev.remove((old, t))
+        self._by_dev.insert((value, t))
+        place = self._by_give.remove((-(old - inv), t))
+        new = self._by_give.insert((-(value - inv), t))
         self._givers.move(place, new, t)  # the same moves in the array of givers
         self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
