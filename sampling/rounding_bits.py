@@ -32,7 +32,7 @@ class PanelBits:
     """The panels in use by place, and sets of them as bits (see the module docstring)."""
 
     def __init__(
-        self, features: Sequence[int], holding: list[int], live: list[int], cats: list[int]
+        self, features: Sequence[int], holding: np.ndarray, live: list[int], cats: list[int]
     ) -> None:
         """``features``: each category's feature; ``holding``: per type the panels in use
         seating it as bits of their numbers; ``live``: the panels in use, ascending, with
@@ -46,7 +46,7 @@ class PanelBits:
         self.full = [0] * width
         self.least = [0] * width
         self.live = 0
-        self.holding = holding
+        self.holding = holding  # types x words: the bits of each type's places (``held``)
         self.slot: dict[int, int] = {}
         top = live[-1] + 1 if live else 0
         self.panel_of = [-1] * top
@@ -75,9 +75,8 @@ class PanelBits:
         self.panel_of[s] = k
         self.slot[k] = s
         self._mark(s, most, low)
-        holding, bit = self.holding, 1 << s
-        for t, _ in key:
-            holding[t] |= bit
+        self._grow(s)
+        self.holding[_types(key), s >> 6] |= np.uint64(1 << (s & 63))
 
     def leave(self, j: int, key: Composition, most: int, low: int) -> None:
         """Panel j goes out of use."""
@@ -85,9 +84,7 @@ class PanelBits:
         self.panel_of[s] = -1
         heappush(self.free, s)
         self._mark(s, most, low)
-        holding, keep = self.holding, ~(1 << s)
-        for t, _ in key:
-            holding[t] &= keep
+        self.holding[_types(key), s >> 6] &= ~np.uint64(1 << (s & 63))
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
         """Panel j goes out of use and k, j with a seat of u given to t, comes in, in its
@@ -99,9 +96,21 @@ class PanelBits:
         self._mark(s, *change)
         self.live |= 1 << s  # ``_mark`` flipped it
         u, t, kept = moved
+        bit, word = np.uint64(1 << (s & 63)), s >> 6
         if not kept:
-            self.holding[u] &= ~(1 << s)
-        self.holding[t] |= 1 << s
+            self.holding[u, word] &= ~bit
+        self.holding[t, word] |= bit
+
+    def held(self, t: int) -> int:
+        """The places of the panels in use seating type t, as bits."""
+        return int.from_bytes(self.holding[t].tobytes(), "little")
+
+    def _grow(self, s: int) -> None:
+        """Room in ``holding`` for place s (a quarter more words than needed)."""
+        words = self.holding.shape[1]
+        if s >> 6 >= words:
+            more = (s >> 6) + 1 + (s >> 8) - words
+            self.holding = np.pad(self.holding, ((0, 0), (0, more)))
 
     def panels(self, bits: int) -> list[int]:
         """The panels in the places of ``bits``, ascending."""
@@ -120,6 +129,11 @@ class PanelBits:
             for d in self.others[c]:
                 out[d] = room & ~(shut | least[d])
         return out
+
+
+def _types(key: Composition) -> np.ndarray:
+    """The types of a panel's (type, seats) pairs."""
+    return np.fromiter((t for t, _ in key), dtype=np.int64, count=len(key))
 
 
 def ones(bits: int) -> list[int]:
@@ -197,6 +211,7 @@ class Givers:
             self.masks[rows, column // 64] |= bit
         self.order = np.asarray(order, dtype=np.int64)
         self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
+        self.cats = np.asarray(category_of, dtype=np.int64)
 
     def move(self, old: int, new: int, t: int) -> None:
         """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
@@ -223,6 +238,24 @@ class Givers:
             return types[(self.flat[types] & np.uint64(shut)) == 0].tolist()
         clear = (self.masks[types] & self._split(shut)) == 0
         return types[clear.all(axis=1)].tolist()
+
+    def fitting(
+        self, lo: int, hi: int, shut: int, holding: np.ndarray, sets: list[int]
+    ) -> list[int]:
+        """The types at places lo to hi - 1 of the ranking with some panel where they may
+        give: one of their places (``PanelBits.holding``, types x words) in the ``sets``
+        of all their categories (``PanelBits.allowed``), in ranking order."""
+        types = np.asarray(self.open(lo, hi, shut), dtype=np.int64)
+        if not types.size:
+            return []
+        width = holding.shape[1]
+        size = 8 * width
+        fits = holding[types]
+        rows = b"".join(bits.to_bytes(size, "little") for bits in sets)
+        allowed = np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
+        for column in self.cats[types].T:
+            fits &= allowed[column]
+        return types[fits.any(axis=1)].tolist()
 
     def needs(self, bounds: set[int]) -> list[np.ndarray]:
         """``Budget``'s bounds as words, those holding another left out: a candidate is a

@@ -27,6 +27,7 @@ __all__ = [
     "Records",
     "bits",
     "holding",
+    "holding_words",
     "moved",
     "panels_hold",
     "ranking",
@@ -141,6 +142,17 @@ def holding(dense: np.ndarray, live: np.ndarray) -> list[int]:
     """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
     bits (bit j: panel j)."""
     return bits((dense.T != 0) & np.asarray(live, dtype=bool)[None, :])
+
+
+def holding_words(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """``holding`` as 64-bit words: types x words, bit j of the row (word j // 64, bit
+    j % 64) set where the ``live`` panel j seats the type."""
+    rows = (dense.T != 0) & np.asarray(live, dtype=bool)[None, :]
+    packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
+    words = max(1, -(-packed.shape[1] // 8))
+    out = np.zeros((packed.shape[0], 8 * words), dtype=np.uint8)
+    out[:, : packed.shape[1]] = packed
+    return out.view("<u8").astype(np.uint64)
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:

@@ -107,8 +107,7 @@ class Swaps:
         # The types sorted by each ranking key and the sets of panels in use (per type those
         # seating it, by place: ``sampling.rounding_bits``), built on the first search.
         self._ranked = False
-        self._holding: list[int] = []
-        self._bits = PanelBits([], [], [], [])
+        self._bits = PanelBits([], np.zeros((0, 1), dtype=np.uint64), [], [])
         self._by_dev = rounding_records.Ranked([])
         self._by_give = rounding_records.Ranked([])
         self._by_take: list[tuple[float, int]] = []
@@ -128,10 +127,10 @@ class Swaps:
             rounding_records.Ranked(by_dev),
             rounding_records.Ranked(by_give),
         )
-        self._holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
+        holding = rounding_records.holding_words(self._dense, np.asarray(self.counts) > 0)
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
-        self._bits = PanelBits(features, self._holding, self._live, cats)
+        self._bits = PanelBits(features, holding, self._live, cats)
         order = [u for _, u in by_give]
         self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
         self._ranked = True
@@ -219,10 +218,12 @@ class Swaps:
         a time once the search gets that far (``Givers.count``): the same givers tried, in
         the same order.
         """
-        full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
-        room = places.live & ~holding[t]
+        full, seats, places = self._heads[t], self._seats, self._bits
+        held = places.held
+        mine = held(t)
+        room = places.live & ~mine
         if full > 1:
-            for s in ones(holding[t]):
+            for s in ones(mine):
                 if seats[places.panel_of[s]][t] < full:
                     room |= 1 << s
         if not room:
@@ -232,7 +233,7 @@ class Swaps:
         sets = places.allowed(self._cat_of[t], room)
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
-        cat_of, givers = self._cat_of, self._givers
+        cat_of, givers, mask = self._cat_of, self._givers, self._mask
         lo, block, needs, left = 0, _BLOCK, None, _SCAN
         while lo < stop:
             hi = min(stop, lo + block)
@@ -243,10 +244,14 @@ class Swaps:
                 hi, counted = givers.count(lo, hi, t, needs, left)
                 left -= counted
                 stop = hi if left <= 0 else stop
-            for u in givers.open(lo, hi, shut):
+            if lo:  # the givers with a panel where they may give, at once
+                tried = givers.fitting(lo, hi, shut, places.holding, sets)
+            else:  # the first few in Python: the search mostly ends among them
+                tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
+            for u in tried:
                 if u == t:
                     continue
-                fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
+                fits = reduce(and_, map(allowed, cat_of[u]), held(u))
                 for j in places.panels(fits) if fits else ():
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
@@ -259,7 +264,7 @@ class Swaps:
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
         seats, heads = self._seats, self._heads
-        rows = self._bits.panels(self._holding[u])
+        rows = self._bits.panels(self._bits.held(u))
         if not rows:
             return False
         ranking = self._by_take
