@@ -228,34 +228,37 @@ class Givers:
         words = [(bits >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(self.words)]
         return np.asarray(words, dtype=np.uint64)
 
-    def open(self, lo: int, hi: int, shut: int) -> list[int]:
+    def open(self, lo: int, hi: int, shut: int) -> np.ndarray:
         """The types at places lo to hi - 1 of the ranking that have no category of
         ``shut`` (bits), in ranking order."""
         types = self.order[lo:hi]
         if not shut:
-            return types.tolist()
+            return types
         if self.words == 1:
-            return types[(self.flat[types] & np.uint64(shut)) == 0].tolist()
+            return types[(self.flat[types] & np.uint64(shut)) == 0]
         clear = (self.masks[types] & self._split(shut)) == 0
-        return types[clear.all(axis=1)].tolist()
+        return types[clear.all(axis=1)]
 
     def fitting(
-        self, lo: int, hi: int, shut: int, holding: np.ndarray, sets: list[int]
+        self, lo: int, hi: int, shut: int, holding: np.ndarray, allowed: np.ndarray
     ) -> list[int]:
         """The types at places lo to hi - 1 of the ranking with some panel where they may
-        give: one of their places (``PanelBits.holding``, types x words) in the ``sets``
-        of all their categories (``PanelBits.allowed``), in ranking order."""
-        types = np.asarray(self.open(lo, hi, shut), dtype=np.int64)
+        give: one of their places (``PanelBits.holding``, types x words) in the sets
+        allowed for all their categories (``PanelBits.allowed`` as words: ``rows``), in
+        ranking order."""
+        types = self.open(lo, hi, shut)
         if not types.size:
             return []
-        width = holding.shape[1]
-        size = 8 * width
         fits = holding[types]
-        rows = b"".join(bits.to_bytes(size, "little") for bits in sets)
-        allowed = np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
         for column in self.cats[types].T:
             fits &= allowed[column]
         return types[fits.any(axis=1)].tolist()
+
+    @staticmethod
+    def rows(sets: list[int], width: int) -> np.ndarray:
+        """Sets of places (Python integers) as rows of ``width`` 64-bit words."""
+        rows = b"".join(bits.to_bytes(8 * width, "little") for bits in sets)
+        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
 
     def needs(self, bounds: set[int]) -> list[np.ndarray]:
         """``Budget``'s bounds as words, those holding another left out: a candidate is a

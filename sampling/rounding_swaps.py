@@ -234,7 +234,7 @@ class Swaps:
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
         cat_of, givers, mask = self._cat_of, self._givers, self._mask
-        lo, block, needs, left = 0, _BLOCK, None, _SCAN
+        lo, block, needs, left, words = 0, _BLOCK, None, _SCAN, None
         while lo < stop:
             hi = min(stop, lo + block)
             if needs is None and hi >= _SCAN:  # the budget may end the search from here
@@ -245,7 +245,9 @@ class Swaps:
                 left -= counted
                 stop = hi if left <= 0 else stop
             if lo:  # the givers with a panel where they may give, at once
-                tried = givers.fitting(lo, hi, shut, places.holding, sets)
+                if words is None:
+                    words = givers.rows(sets, places.holding.shape[1])
+                tried = givers.fitting(lo, hi, shut, places.holding, words)
             else:  # the first few in Python: the search mostly ends among them
                 tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
             for u in tried:
@@ -256,7 +258,7 @@ class Swaps:
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            lo, block = hi, 4 * block
+            lo, block = hi, min(2 * block, 512)
         return False
 
     def _relieve(self, u: int, top: float) -> bool:
