@@ -47,6 +47,7 @@ class PanelBits:
         self.least = [0] * width
         self.live = 0
         self.holding = holding  # types x words: the bits of each type's places (``held``)
+        self._held: dict[int, int] = {}  # ``held`` of types read since the last change
         self.slot: dict[int, int] = {}
         top = live[-1] + 1 if live else 0
         self.panel_of = [-1] * top
@@ -77,6 +78,7 @@ class PanelBits:
         self._mark(s, most, low)
         self._grow(s)
         self.holding[_types(key), s >> 6] |= np.uint64(1 << (s & 63))
+        self._held.clear()
 
     def leave(self, j: int, key: Composition, most: int, low: int) -> None:
         """Panel j goes out of use."""
@@ -85,6 +87,7 @@ class PanelBits:
         heappush(self.free, s)
         self._mark(s, most, low)
         self.holding[_types(key), s >> 6] &= ~np.uint64(1 << (s & 63))
+        self._held.clear()
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
         """Panel j goes out of use and k, j with a seat of u given to t, comes in, in its
@@ -99,11 +102,16 @@ class PanelBits:
         bit, word = np.uint64(1 << (s & 63)), s >> 6
         if not kept:
             self.holding[u, word] &= ~bit
+            self._held.pop(u, None)
         self.holding[t, word] |= bit
+        self._held.pop(t, None)
 
     def held(self, t: int) -> int:
-        """The places of the panels in use seating type t, as bits."""
-        return int.from_bytes(self.holding[t].tobytes(), "little")
+        """The places of the panels in use seating type t, as bits (kept until they change)."""
+        bits = self._held.get(t)
+        if bits is None:
+            bits = self._held[t] = int.from_bytes(self.holding[t].tobytes(), "little")
+        return bits
 
     def _grow(self, s: int) -> None:
         """Room in ``holding`` for place s (a quarter more words than needed)."""

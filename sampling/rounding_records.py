@@ -237,7 +237,7 @@ class Ranked:
         self.lasts = [block[-1] for block in self.blocks]
 
     def _offset(self, b: int) -> int:
-        return sum(map(len, self.blocks[:b]))
+        return sum(map(len, self.blocks[:b])) if b else 0
 
     def head(self, n: int) -> list[tuple[float, int]]:
         """The first n pairs."""

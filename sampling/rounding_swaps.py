@@ -111,7 +111,7 @@ class Swaps:
         self._by_dev = rounding_records.Ranked([])
         self._by_give = rounding_records.Ranked([])
         self._by_take: list[tuple[float, int]] = []
-        self._givers = Givers(np.zeros((0, 0), dtype=np.int64), 0, [])
+        self._givers: Givers | None = None  # made once a search goes past its first block
         self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
 
     def _rank(self) -> None:
@@ -131,8 +131,6 @@ class Swaps:
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
         self._bits = PanelBits(features, holding, self._live, cats)
-        order = [u for _, u in by_give]
-        self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
@@ -233,21 +231,21 @@ class Swaps:
         sets = places.allowed(self._cat_of[t], room)
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
-        cat_of, givers, mask = self._cat_of, self._givers, self._mask
+        cat_of, givers, mask = self._cat_of, self._giving, self._mask
         lo, block, needs, left, words = 0, _BLOCK, None, _SCAN, None
         while lo < stop:
             hi = min(stop, lo + block)
             if needs is None and hi >= _SCAN:  # the budget may end the search from here
-                needs = givers.needs(self._bounds(t, room))
-                left -= givers.count(0, lo, t, needs, left)[1]
+                needs = givers().needs(self._bounds(t, room))
+                left -= givers().count(0, lo, t, needs, left)[1]
             if needs is not None:
-                hi, counted = givers.count(lo, hi, t, needs, left)
+                hi, counted = givers().count(lo, hi, t, needs, left)
                 left -= counted
                 stop = hi if left <= 0 else stop
             if lo:  # the givers with a panel where they may give, at once
                 if words is None:
-                    words = givers.rows(sets, places.holding.shape[1])
-                tried = givers.fitting(lo, hi, shut, places.holding, words)
+                    words = givers().rows(sets, places.holding.shape[1])
+                tried = givers().fitting(lo, hi, shut, places.holding, words)
             else:  # the first few in Python: the search mostly ends among them
                 tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
             for u in tried:
@@ -260,6 +258,13 @@ class Swaps:
                         return True
             lo, block = hi, min(2 * block, 512)
         return False
+
+    def _giving(self) -> Givers:
+        """The givers' ranking as an array (``Givers``), made on first use."""
+        if self._givers is None:
+            order = [u for block in self._by_give.blocks for _, u in block]
+            self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
+        return self._givers
 
     def _relieve(self, u: int, top: float) -> bool:
         """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
@@ -383,7 +388,8 @@ class Swaps:
         self._by_dev.insert((value, t))
         place = self._by_give.remove((-(old - inv), t))
         new = self._by_give.insert((-(value - inv), t))
-        self._givers.move(place, new, t)  # the same moves in the array of givers
+        if self._givers is not None:
+            self._givers.move(place, new, t)  # the same moves in the array of givers
         self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
 
