@@ -1,9 +1,10 @@
-"""The panels in use as bits of Python integers, for the swaps (``sampling.rounding_swaps``).
+"""The panels in use as bits, for the swaps (``sampling.rounding_swaps``).
 
 Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
 integers with the bits of their places set: all of them (``live``), per category those
-where it is full (at its maximum) and those where it is at its minimum, per type those
-seating it (``holding``). A swap mostly takes the last slot of panel j to a new panel k
+where it is full (at its maximum) and those where it is at its minimum; per type those
+seating it are the rows of a numpy matrix of 64-bit words (``holding``; ``held`` reads
+one as an integer). A swap mostly takes the last slot of panel j to a new panel k
 (j with one seat of u given to t): k then takes j's place, and of the per-type sets only
 u's (when k seats no more of it) and t's change, not those of every type of the panel.
 
@@ -13,6 +14,10 @@ u and t differ, t's category not full in j and u's not at its minimum (``Swaps._
 may give in, so that the panels where u may give are the intersection over u's
 categories and its own ``holding`` (its categories shared with t allow every panel with
 room for t). ``panels`` turns a set back into panel numbers, ascending.
+
+``Givers`` keeps the givers' ranking as an array, with each type's categories as 64-bit
+words, to check a block of givers at once: with numpy, the same verdicts as one by one.
+``Budget`` counts a search's candidates the same way one at a time (``Swaps._relieve``).
 """
 
 from __future__ import annotations
@@ -124,6 +129,22 @@ class PanelBits:
         """The panels in the places of ``bits``, ascending."""
         panel_of = self.panel_of
         return sorted(panel_of[s] for s in ones(bits))
+
+    def bounds(self, mine: Sequence[int], room: int) -> set[int]:
+        """The distinct full categories among ``mine`` (bits) of the places of ``room``
+        (``Swaps._bound`` giving to a type of categories ``mine``): ``room`` split by each
+        category into the places where it is full and the others, one bound a part."""
+        parts = [(room, 0)]
+        for c in mine:
+            split, full = [], self.full[c]
+            for bits, bound in parts:
+                inside, outside = bits & full, bits & ~full
+                if inside:
+                    split.append((inside, bound | 1 << c))
+                if outside:
+                    split.append((outside, bound))
+            parts = split
+        return {bound for _, bound in parts}
 
     def allowed(self, mine: Sequence[int], room: int) -> list[int]:
         """Per category, the places of ``room`` where a giver of that category may give a

@@ -3,8 +3,10 @@
 Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
 dict, its seats per category and per shared household, its categories at their maximum
 and minimum as bits; the panels x types seats matrix; and per type the panels in use
-seating it (``holding``: bit j for panel j, a Python integer). ``panels_hold`` checks
+seating it (``holding``: bit j for panel j, in 64-bit words). ``panels_hold`` checks
 many panels against the polytope at once (``PanelShape.holds``, the same verdicts).
+Each type's slots (``slots``) are summed panel by panel as ``portable.matvec`` sums them.
+``Ranked`` keeps a ranking of (key, type) pairs sorted in blocks.
 The records are the ones that recording the panels one after another gave, built with
 numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
 tuples, types ascending, seats positive) are kept as their own keys rather than copied.
@@ -27,7 +29,6 @@ __all__ = [
     "Records",
     "bits",
     "holding",
-    "holding_words",
     "moved",
     "panels_hold",
     "ranking",
@@ -138,15 +139,9 @@ def bits(rows: np.ndarray) -> list[int]:
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
-def holding(dense: np.ndarray, live: np.ndarray) -> list[int]:
+def holding(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
     """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
-    bits (bit j: panel j)."""
-    return bits((dense.T != 0) & np.asarray(live, dtype=bool)[None, :])
-
-
-def holding_words(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
-    """``holding`` as 64-bit words: types x words, bit j of the row (word j // 64, bit
-    j % 64) set where the ``live`` panel j seats the type."""
+    64-bit words: types x words, bit j of a row (word j // 64, bit j % 64) for panel j."""
     rows = (dense.T != 0) & np.asarray(live, dtype=bool)[None, :]
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     words = max(1, -(-packed.shape[1] // 8))

@@ -18,13 +18,15 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
-in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
-search; a swap moves two of them), each panel knows its full and least categories as bits
-(``sampling.rounding_records``), and sets of panels in use are the bits of Python
-integers (``sampling.rounding_bits``): per type those seating it, per category those
-where it is full or at its minimum. A giver's panels where it may give are then a few
-integer ands (none when one of its categories may give nowhere), and the search's budget
-is counted only from its ``_SCAN``-th candidate on.
+in Python lists and dicts, the types stay sorted by each ranking key in blocks (sorted on
+the first search; a swap moves two of them: ``rounding_records.Ranked``), each panel
+knows its full and least categories as bits (``sampling.rounding_records``), and sets of
+panels in use are bits (``sampling.rounding_bits``): per category those where it is full
+or at its minimum (Python integers), per type those seating it (a numpy matrix of 64-bit
+words). A giver's panels where it may give are then a few integer ands (none when one of
+its categories may give nowhere). After a search's first ``_BLOCK`` givers, blocks of
+the ranking are checked with numpy at once (``rounding_bits.Givers``), and its budget is
+counted a block at a time from its ``_SCAN``-th candidate on.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class Swaps:
             rounding_records.Ranked(by_dev),
             rounding_records.Ranked(by_give),
         )
-        holding = rounding_records.holding_words(self._dense, np.asarray(self.counts) > 0)
+        holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
         self._bits = PanelBits(features, holding, self._live, cats)
@@ -236,7 +238,7 @@ class Swaps:
         while lo < stop:
             hi = min(stop, lo + block)
             if needs is None and hi >= _SCAN:  # the budget may end the search from here
-                needs = givers().needs(self._bounds(t, room))
+                needs = givers().needs(self._bits.bounds(self._cat_of[t], room))
                 left -= givers().count(0, lo, t, needs, left)[1]
             if needs is not None:
                 hi, counted = givers().count(lo, hi, t, needs, left)
@@ -306,22 +308,6 @@ class Swaps:
         ``giving`` to it) or at their minimum (it gives the seat): the type swapping with
         it must share them."""
         return (self._full[j] if giving else self._least[j]) & self._mask[other]
-
-    def _bounds(self, t: int, room: int) -> set[int]:
-        """The distinct ``_bound`` (giving to t) of the panels in use with room for type t
-        (``room``: their places): ``room`` split by each of t's categories into the places
-        where it is full and the others, each part's full categories one bound."""
-        parts, full = [(room, 0)], self._bits.full
-        for c in self._cat_of[t]:
-            split = []
-            for bits, bound in parts:
-                inside, outside = bits & full[c], bits & ~full[c]
-                if inside:
-                    split.append((inside, bound | 1 << c))
-                if outside:
-                    split.append((outside, bound))
-            parts = split
-        return {bound for _, bound in parts}
 
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
