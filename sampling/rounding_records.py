@@ -1,13 +1,12 @@
 """What the swaps (``sampling.rounding_swaps``) know of their starting panels, read at once.
 
-Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
-dict, its seats per category and per shared household, its categories at their maximum
-and minimum as bits; the panels x types seats matrix; and per type the panels in use
-seating it (``holding``: bit j for panel j, in 64-bit words). ``panels_hold`` checks
-many panels against the polytope at once (``PanelShape.holds``, the same verdicts).
-Each type's slots (``slots``) are summed panel by panel as ``portable.matvec`` sums them.
-``Ranked`` keeps a ranking of (key, type) pairs sorted in blocks.
-The records are the ones that recording the panels one after another gave, built with
+Per panel: its (type, seats) pairs with types ascending (the panel's key), its seats
+per category, its categories at their maximum and minimum as bits; the panels x types
+seats matrix; and per type the panels in use seating it (``holding``: bit j for panel
+j, in 64-bit words). ``panels_hold`` checks many panels against the polytope at once
+(``PanelShape.holds``, the same verdicts). ``slots`` sums each type's slots panel by
+panel as ``portable.matvec`` sums them; ``Ranked`` keeps (key, type) pairs sorted in
+blocks. The records are the ones that recording the panels one after another gave, built with
 numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
 tuples, types ascending, seats positive) are kept as their own keys rather than copied.
 """
@@ -45,9 +44,7 @@ class Records:
     """The starting panels' records (see the module docstring)."""
 
     keys: list[Composition]
-    seats: list[dict[int, int]]
     cats: list[list[int]]  # seats per category
-    homes: list[dict[int, int]]  # seats per shared household
     full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
     least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
@@ -80,9 +77,7 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,
-        seats=[dict(key) for key in keys],
         cats=cats.tolist(),
-        homes=_households(shape, which, types, seats, n),
         full=bits(cats >= shape.hi),
         least=bits(cats <= shape.lo),
         dense=dense,
@@ -197,25 +192,6 @@ def _categories(
     for column in shape.category_of[types].T:
         cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
     return np.rint(cats).astype(np.int64).reshape(n, width)
-
-
-def _households(
-    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
-) -> list[dict[int, int]]:
-    """Per panel the seats per shared household that it seats."""
-    home = shape.home_of[types]
-    shared = np.flatnonzero(home >= 0)
-    which, home, seats = which[shared], home[shared], seats[shared]
-    homes: list[dict[int, int]] = [{} for _ in range(n)]
-    key = which * max(len(shape.households), 1) + home
-    if np.bincount(key).max(initial=0) <= 1:  # each household once per panel: no sums
-        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
-        h, s = home.tolist(), seats.tolist()
-        parts = [slice(ends[j], ends[j + 1]) for j in range(n)]
-        return [dict(zip(h[part], s[part], strict=True)) for part in parts]
-    for j, h, s in zip(which.tolist(), home.tolist(), seats.tolist(), strict=True):
-        homes[j][h] = homes[j].get(h, 0) + s
-    return homes
 
 
 class Ranked:

@@ -93,10 +93,13 @@ class Swaps:
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
-        # Each panel's seats per type, made on first use (most new panels never need it).
-        self._seats: dict[int, dict[int, int]] = _Rows(lambda j: dict(self._keys[j]))
         self._cats: list[list[int]] = []  # seats per category
-        self._homes: list[dict[int, int]] = []  # seats per shared household
+        # The types of each shared household (a panel's seats of them: from its key).
+        self._members: dict[int, list[int]] = like._members if like is not None else {}
+        if like is None:
+            for t, home in enumerate(self._home_of):
+                if home >= 0:
+                    self._members.setdefault(home, []).append(t)
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
         self.index: dict[Composition, int] = {}
@@ -139,8 +142,7 @@ class Swaps:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape)
         self._keys = read.keys
-        self._seats.update(enumerate(read.seats))
-        self._cats, self._homes = read.cats, read.homes
+        self._cats = read.cats
         self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
         return read.dense
@@ -148,8 +150,7 @@ class Swaps:
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys = like._keys[:n]
-        self._seats.update((j, like._seats[j]) for j in range(n))
-        self._cats, self._homes = like._cats[:n], like._homes[:n]
+        self._cats = like._cats[:n]
         self._full, self._least = like._full[:n], like._least[:n]
         self.index = {key: k for k, key in enumerate(self._keys)}
         return like._dense
@@ -218,13 +219,13 @@ class Swaps:
         a time once the search gets that far (``Givers.count``): the same givers tried, in
         the same order.
         """
-        full, seats, places = self._heads[t], self._seats, self._bits
+        full, keys, places = self._heads[t], self._keys, self._bits
         held = places.held
         mine = held(t)
         room = places.live & ~mine
         if full > 1:
             for s in ones(mine):
-                if seats[places.panel_of[s]][t] < full:
+                if rounding_records.seated(keys[places.panel_of[s]], t) < full:
                     room |= 1 << s
         if not room:
             return False
@@ -272,7 +273,7 @@ class Swaps:
         """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
-        seats, heads = self._seats, self._heads
+        keys, heads = self._keys, self._heads
         rows = self._bits.panels(self._bits.held(u))
         if not rows:
             return False
@@ -294,7 +295,7 @@ class Swaps:
                 if (
                     not bits & miss
                     and not most[j] & take
-                    and seats[j].get(t, 0) < full
+                    and rounding_records.seated(keys[j], t) < full
                     and self._home_fits(j, u, t)
                 ):
                     self._swap(j, u, t)
@@ -312,14 +313,17 @@ class Swaps:
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
         home = self._home_of[t]
-        return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
+        if home < 0:
+            return True
+        key, seated = self._keys[j], rounding_records.seated
+        return sum(seated(key, v) for v in self._members[home]) - (self._home_of[u] == home) < 1
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
         key = rounding_records.moved(self._keys[j], u, t)
         k = self.index.setdefault(key, len(self._keys))  # a long key: hashed once
         if k == len(self._keys):
-            cats, homes = list(self._cats[j]), dict(self._homes[j])
+            cats = list(self._cats[j])
             full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
                 cats[c] -= 1
@@ -329,10 +333,7 @@ class Swaps:
                 bit = 1 << c
                 full = full | bit if cats[c] >= self._hi[c] else full & ~bit
                 least = least | bit if cats[c] <= self._lo[c] else least & ~bit
-            for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
-                if home >= 0:
-                    homes[home] = homes.get(home, 0) + step
-            k = self._add(key, cats, homes, full, least)
+            k = self._add(key, cats, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
         self.counts[k] += 1
@@ -352,16 +353,12 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(
-        self, key: Composition, cats: list[int], homes: dict[int, int], full: int, least: int
-    ) -> int:
+    def _add(self, key: Composition, cats: list[int], full: int, least: int) -> int:
         """Record a panel (already in ``index``), its (type, seats) with types ascending, its
-        seats per category and per shared household, its full and least categories, under
-        the next number."""
+        seats per category, its full and least categories, under the next number."""
         k = len(self._keys)  # ``index`` holds it already
         self._keys.append(key)
         self._cats.append(cats)
-        self._homes.append(homes)
         self._full.append(full)
         self._least.append(least)
         return k
