@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
+from operator import itemgetter
 
 import numpy as np
 
@@ -162,7 +163,7 @@ class PanelBits:
 
 def _types(key: Composition) -> np.ndarray:
     """The types of a panel's (type, seats) pairs."""
-    return np.fromiter((t for t, _ in key), dtype=np.int64, count=len(key))
+    return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
 
 def ones(bits: int) -> list[int]:

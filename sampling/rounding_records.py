@@ -236,8 +236,8 @@ class Ranked:
             return self._offset(b)
         return self._offset(b) + bisect_left(self.blocks[b], pair)
 
-    def remove(self, pair: tuple[float, int]) -> int:
-        """Take out ``pair`` (present); its place."""
+    def remove(self, pair: tuple[float, int], *, place: bool = True) -> int:
+        """Take out ``pair`` (present); its place (-1 when not ``place``)."""
         b = bisect_left(self.lasts, pair)
         block = self.blocks[b]
         i = bisect_left(block, pair)
@@ -246,10 +246,10 @@ class Ranked:
             del self.blocks[b], self.lasts[b]
         elif i == len(block):
             self.lasts[b] = block[-1]
-        return self._offset(b) + i
+        return self._offset(b) + i if place else -1
 
-    def insert(self, pair: tuple[float, int]) -> int:
-        """Put in ``pair`` (absent); its place."""
+    def insert(self, pair: tuple[float, int], *, place: bool = True) -> int:
+        """Put in ``pair`` (absent); its place (-1 when not ``place``)."""
         if not self.blocks:
             self.blocks.append([pair])
             self.lasts.append(pair)
@@ -260,8 +260,8 @@ class Ranked:
         block.insert(i, pair)
         if i == len(block) - 1:
             self.lasts[b] = pair
-        place = self._offset(b) + i
+        at = self._offset(b) + i if place else -1
         if len(block) > 2 * self.size:
             self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
             self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
-        return place
+        return at
