@@ -279,9 +279,8 @@ class Givers:
         types = self.open(lo, hi, shut)
         if not types.size:
             return []
-        fits = holding[types]
-        for column in self.cats[types].T:
-            fits &= allowed[column]
+        fits = np.bitwise_and.reduce(allowed[self.cats[types]], axis=1)  # types x words
+        fits &= holding[types]
         return types[fits.any(axis=1)].tolist()
 
     @staticmethod
