@@ -41,9 +41,9 @@ class PanelBits:
         self, features: Sequence[int], holding: np.ndarray, live: list[int], cats: list[int]
     ) -> None:
         """``features``: each category's feature; ``holding``: per type the panels in use
-        seating it as bits of their numbers; ``live``: the panels in use, ascending, with
-        ``cats`` their full and least categories as bits (``1 << category``) in pairs.
-        The panels in use keep their numbers as places."""
+        seating it as bits of their numbers (types x 64-bit words); ``live``: the panels
+        in use, ascending, with ``cats`` their full and least categories as bits
+        (``1 << category``) in pairs. The panels in use keep their numbers as places."""
         width = len(features)
         by_feature: dict[int, list[int]] = {}
         for c, f in enumerate(features):

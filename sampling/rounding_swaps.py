@@ -52,7 +52,7 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
-_BLOCK = 16  # givers of the ranking checked at once first (four times more each time after)
+_BLOCK = 16  # givers a search tries one by one (then blocks twice as long, up to 512)
 
 
 class Swaps:
@@ -214,10 +214,10 @@ class Swaps:
         Givers are tried best off first (ties: lower type), each in its panels in order:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
-        Those with a category allowed nowhere are dropped a block of the ranking at a time
-        (``Givers.open``), and where ``Budget`` would end the search is counted a block at
-        a time once the search gets that far (``Givers.count``): the same givers tried, in
-        the same order.
+        After the first ``_BLOCK``, a block of the ranking at a time keeps only the givers
+        with a panel where they may give (``Givers.fitting``), and where ``Budget`` would
+        end the search is counted a block at a time once the search gets that far
+        (``Givers.count``): the same givers tried, in the same order.
         """
         full, keys, places = self._heads[t], self._keys, self._bits
         held = places.held
