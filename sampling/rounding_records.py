@@ -33,6 +33,7 @@ __all__ = [
     "ranking",
     "read_records",
     "seated",
+    "seats_of",
     "slots",
 ]
 
@@ -166,6 +167,16 @@ def seated(key: Composition, u: int) -> int:
     """Type u's seats in a panel of (type, seats) ``key``, types ascending."""
     i = bisect_left(key, (u, 0))
     return key[i][1] if i < len(key) and key[i][0] == u else 0
+
+
+def seats_of(key: Composition, types: list[int]) -> int:
+    """The seats of ``types`` together in a panel of (type, seats) ``key``, types ascending."""
+    seats = 0
+    for v in types:
+        i = bisect_left(key, (v, 0))
+        if i < len(key) and key[i][0] == v:
+            seats += key[i][1]
+    return seats
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:

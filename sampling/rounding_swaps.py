@@ -223,9 +223,11 @@ class Swaps:
         held = places.held
         mine = held(t)
         room = places.live & ~mine
-        if full > 1:
+        if full > 1:  # also the places where t has seats, fewer than its head count
+            panel_of, pair = places.panel_of, (t, 0)
             for s in ones(mine):
-                if rounding_records.seated(keys[places.panel_of[s]], t) < full:
+                key = keys[panel_of[s]]
+                if key[bisect_left(key, pair)][1] < full:  # t is in the key: it seats t
                     room |= 1 << s
         if not room:
             return False
@@ -315,8 +317,8 @@ class Swaps:
         home = self._home_of[t]
         if home < 0:
             return True
-        key, seated = self._keys[j], rounding_records.seated
-        return sum(seated(key, v) for v in self._members[home]) - (self._home_of[u] == home) < 1
+        seats = rounding_records.seats_of(self._keys[j], self._members[home])
+        return seats - (self._home_of[u] == home) < 1
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
