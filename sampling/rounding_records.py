@@ -247,6 +247,25 @@ class Ranked:
             return self._offset(b)
         return self._offset(b) + bisect_left(self.blocks[b], pair)
 
+    def move(
+        self, before: tuple[float, int], after: tuple[float, int], *, place: bool = True
+    ) -> tuple[int, int]:
+        """``remove`` ``before``, then ``insert`` ``after``; their places (in one block,
+        as one Python list: no more work than the list's)."""
+        if len(self.blocks) == 1:
+            block = self.blocks[0]
+            old = bisect_left(block, before)
+            del block[old]
+            new = bisect_left(block, after)
+            block.insert(new, after)
+            self.lasts[0] = block[-1]
+            if len(block) <= 2 * self.size:
+                return old, new
+            self.blocks[:] = [block[: self.size], block[self.size :]]
+            self.lasts[:] = [block[self.size - 1], block[-1]]
+            return old, new
+        return self.remove(before, place=place), self.insert(after, place=place)
+
     def remove(self, pair: tuple[float, int], *, place: bool = True) -> int:
         """Take out ``pair`` (present); its place (-1 when not ``place``)."""
         b = bisect_left(self.lasts, pair)

@@ -369,11 +369,9 @@ class Swaps:
         """Type t's deviation becomes ``value``: its place in each ranking moves (in the
         takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
-        self._by_dev.remove((old, t), place=False)
-        self._by_dev.insert((value, t), place=False)
+        self._by_dev.move((old, t), (value, t), place=False)
         givers, ranking = self._givers, self._by_give
-        place = ranking.remove((-(old - inv), t), place=givers is not None)
-        new = ranking.insert((-(value - inv), t), place=givers is not None)
+        place, new = ranking.move((-(old - inv), t), (-(value - inv), t), place=bool(givers))
         if givers is not None:
             givers.move(place, new, t)  # the same moves in the array of givers
         self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
