@@ -112,7 +112,7 @@ class Swaps:
         # The types sorted by each ranking key and the sets of panels in use (per type those
         # seating it, by place: ``sampling.rounding_bits``), built on the first search.
         self._ranked = False
-        self._bits = PanelBits([], np.zeros((0, 1), dtype=np.uint64), [], [])
+        self._bits = PanelBits([], np.zeros((1, 0), dtype=np.uint64), [], [])
         self._by_dev = rounding_records.Ranked([])
         self._by_give = rounding_records.Ranked([])
         self._by_take: list[tuple[float, int]] = []
@@ -249,7 +249,7 @@ class Swaps:
                 stop = hi if left <= 0 else stop
             if lo:  # the givers with a panel where they may give, at once
                 if words is None:
-                    words = givers().rows(sets, places.holding.shape[1])
+                    words = givers().columns(sets, places.holding.shape[0])
                 tried = givers().fitting(lo, hi, shut, places.holding, words)
             else:  # the first few in Python: the search mostly ends among them
                 tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
