@@ -1,9 +1,10 @@
-"""The panels in use as bits of Python integers, for the swaps (``sampling.rounding_swaps``).
+"""The panels in use as bits, for the swaps (``sampling.rounding_swaps``).
 
 Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
 integers with the bits of their places set: all of them (``live``), per category those
-where it is full (at its maximum) and those where it is at its minimum, per type those
-seating it (``holding``). A swap mostly takes the last slot of panel j to a new panel k
+where it is full (at its maximum) and those where it is at its minimum; per type those
+seating it are the columns of a numpy matrix of 64-bit words (``holding``; ``held``
+reads one as an integer). A swap mostly takes the last slot of panel j to a new panel k
 (j with one seat of u given to t): k then takes j's place, and of the per-type sets only
 u's (when k seats no more of it) and t's change, not those of every type of the panel.
 
@@ -13,6 +14,10 @@ u and t differ, t's category not full in j and u's not at its minimum (``Swaps._
 may give in, so that the panels where u may give are the intersection over u's
 categories and its own ``holding`` (its categories shared with t allow every panel with
 room for t). ``panels`` turns a set back into panel numbers, ascending.
+
+``Givers`` keeps the givers' ranking as an array, with each type's categories as 64-bit
+words, to check a block of givers at once: with numpy, the same verdicts as one by one.
+``Budget`` counts a search's candidates the same way one at a time (``Swaps._relieve``).
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
+from operator import itemgetter
 
-__all__ = ["Budget", "PanelBits", "ones"]
+import numpy as np
+
+__all__ = ["Budget", "Givers", "PanelBits", "ones"]
 
 Composition = tuple[tuple[int, int], ...]
 
@@ -30,12 +38,12 @@ class PanelBits:
     """The panels in use by place, and sets of them as bits (see the module docstring)."""
 
     def __init__(
-        self, features: Sequence[int], holding: list[int], live: list[int], cats: list[int]
+        self, features: Sequence[int], holding: np.ndarray, live: list[int], cats: list[int]
     ) -> None:
         """``features``: each category's feature; ``holding``: per type the panels in use
-        seating it as bits of their numbers; ``live``: the panels in use, ascending, with
-        ``cats`` their full and least categories as bits (``1 << category``) in pairs.
-        The panels in use keep their numbers as places."""
+        seating it as bits of their numbers (64-bit words x types); ``live``: the panels
+        in use, ascending, with ``cats`` their full and least categories as bits
+        (``1 << category``) in pairs. The panels in use keep their numbers as places."""
         width = len(features)
         by_feature: dict[int, list[int]] = {}
         for c, f in enumerate(features):
@@ -44,7 +52,8 @@ class PanelBits:
         self.full = [0] * width
         self.least = [0] * width
         self.live = 0
-        self.holding = holding
+        self.holding = holding  # words x types: the bits of each type's places (``held``)
+        self._held: dict[int, int] = {}  # ``held`` of types read since the last change
         self.slot: dict[int, int] = {}
         top = live[-1] + 1 if live else 0
         self.panel_of = [-1] * top
@@ -73,9 +82,9 @@ class PanelBits:
         self.panel_of[s] = k
         self.slot[k] = s
         self._mark(s, most, low)
-        holding, bit = self.holding, 1 << s
-        for t, _ in key:
-            holding[t] |= bit
+        self._grow(s)
+        self.holding[s >> 6, _types(key)] |= np.uint64(1 << (s & 63))
+        self._held.clear()
 
     def leave(self, j: int, key: Composition, most: int, low: int) -> None:
         """Panel j goes out of use."""
@@ -83,9 +92,8 @@ class PanelBits:
         self.panel_of[s] = -1
         heappush(self.free, s)
         self._mark(s, most, low)
-        holding, keep = self.holding, ~(1 << s)
-        for t, _ in key:
-            holding[t] &= keep
+        self.holding[s >> 6, _types(key)] &= ~np.uint64(1 << (s & 63))
+        self._held.clear()
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
         """Panel j goes out of use and k, j with a seat of u given to t, comes in, in its
@@ -97,14 +105,47 @@ class PanelBits:
         self._mark(s, *change)
         self.live |= 1 << s  # ``_mark`` flipped it
         u, t, kept = moved
+        bit, word = np.uint64(1 << (s & 63)), s >> 6
         if not kept:
-            self.holding[u] &= ~(1 << s)
-        self.holding[t] |= 1 << s
+            self.holding[word, u] &= ~bit
+            self._held.pop(u, None)
+        self.holding[word, t] |= bit
+        self._held.pop(t, None)
+
+    def held(self, t: int) -> int:
+        """The places of the panels in use seating type t, as bits (kept until they change)."""
+        bits = self._held.get(t)
+        if bits is None:
+            bits = self._held[t] = int.from_bytes(self.holding[:, t].tobytes(), "little")
+        return bits
+
+    def _grow(self, s: int) -> None:
+        """Room in ``holding`` for place s (a quarter more words than needed)."""
+        words = self.holding.shape[0]
+        if s >> 6 >= words:
+            more = (s >> 6) + 1 + (s >> 8) - words
+            self.holding = np.pad(self.holding, ((0, more), (0, 0)))
 
     def panels(self, bits: int) -> list[int]:
         """The panels in the places of ``bits``, ascending."""
         panel_of = self.panel_of
         return sorted(panel_of[s] for s in ones(bits))
+
+    def bounds(self, mine: Sequence[int], room: int) -> set[int]:
+        """The distinct full categories among ``mine`` (bits) of the places of ``room``
+        (``Swaps._bound`` giving to a type of categories ``mine``): ``room`` split by each
+        category into the places where it is full and the others, one bound a part."""
+        parts = [(room, 0)]
+        for c in mine:
+            split, full = [], self.full[c]
+            for bits, bound in parts:
+                inside, outside = bits & full, bits & ~full
+                if inside:
+                    split.append((inside, bound | 1 << c))
+                if outside:
+                    split.append((outside, bound))
+            parts = split
+        return {bound for _, bound in parts}
 
     def allowed(self, mine: Sequence[int], room: int) -> list[int]:
         """Per category, the places of ``room`` where a giver of that category may give a
@@ -118,6 +159,11 @@ class PanelBits:
             for d in self.others[c]:
                 out[d] = room & ~(shut | least[d])
         return out
+
+
+def _types(key: Composition) -> np.ndarray:
+    """The types of a panel's (type, seats) pairs."""
+    return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
 
 def ones(bits: int) -> list[int]:
@@ -175,3 +221,100 @@ class Budget:
         if known is None:
             known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
         return known
+
+
+class Givers:
+    """The givers' ranking (``Swaps._by_give``) as an array of types, and every type's
+    categories as 64-bit words, so that a search can drop at once the candidates with a
+    category where no panel lets a seat go (``shut``) and find where its budget ends.
+    """
+
+    def __init__(self, category_of: np.ndarray, width: int, order: list[int]) -> None:
+        """``category_of``: types x features, category numbers (below ``width``);
+        ``order``: the types, best-off giver first."""
+        self.words = max(1, -(-width // 64))
+        n = category_of.shape[0]
+        self.masks = np.zeros((n, self.words), dtype=np.uint64)
+        rows = np.arange(n)
+        for column in np.asarray(category_of, dtype=np.int64).T:  # one category per feature
+            bit = np.left_shift(np.uint64(1), (column % 64).astype(np.uint64))
+            self.masks[rows, column // 64] |= bit
+        self.order = np.asarray(order, dtype=np.int64)
+        self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
+        self.cats = np.asarray(category_of, dtype=np.int64).T.copy()  # features x types
+
+    def move(self, old: int, new: int, t: int) -> None:
+        """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
+        its removal, as ``list.insert``)."""
+        order = self.order
+        if new > old:
+            order[old:new] = order[old + 1 : new + 1]
+        elif new < old:
+            order[new + 1 : old + 1] = order[new:old]
+        order[new] = t
+
+    def _split(self, bits: int) -> np.ndarray:
+        """A set of categories (bits of a Python integer) as the words of ``masks``."""
+        words = [(bits >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(self.words)]
+        return np.asarray(words, dtype=np.uint64)
+
+    def open(self, lo: int, hi: int, shut: int) -> np.ndarray:
+        """The types at places lo to hi - 1 of the ranking that have no category of
+        ``shut`` (bits), in ranking order."""
+        types = self.order[lo:hi]
+        if not shut:
+            return types
+        if self.words == 1:
+            return types[(self.flat[types] & np.uint64(shut)) == 0]
+        clear = (self.masks[types] & self._split(shut)) == 0
+        return types[clear.all(axis=1)]
+
+    def fitting(
+        self, lo: int, hi: int, shut: int, holding: np.ndarray, allowed: np.ndarray
+    ) -> list[int]:
+        """The types at places lo to hi - 1 of the ranking with some panel where they may
+        give: one of their places (``PanelBits.holding``, words x types) in the sets
+        allowed for all their categories (``PanelBits.allowed`` as words x categories:
+        ``columns``), in ranking order. Words first: numpy's loops run along the types."""
+        types = self.open(lo, hi, shut)
+        if not types.size:
+            return []
+        fits = np.bitwise_and.reduce(allowed[:, self.cats[:, types]], axis=1)  # words x types
+        fits &= holding[:, types]
+        return types[fits.any(axis=0)].tolist()
+
+    @staticmethod
+    def columns(sets: list[int], width: int) -> np.ndarray:
+        """Sets of places (Python integers) as columns of ``width`` 64-bit words."""
+        rows = b"".join(bits.to_bytes(8 * width, "little") for bits in sets)
+        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width).T.copy()
+
+    def needs(self, bounds: set[int]) -> list[np.ndarray]:
+        """``Budget``'s bounds as words, those holding another left out: a candidate is a
+        possible one when its categories hold all of some bound (it misses none of them),
+        and holding a bound it holds every smaller one."""
+        least = [b for b in bounds if not any(a != b and a & b == a for a in bounds)]
+        return [self._split(bound) for bound in sorted(least)]
+
+    def count(
+        self, lo: int, hi: int, t: int, needs: list[np.ndarray], left: int
+    ) -> tuple[int, int]:
+        """``Budget``'s count over places lo to hi - 1 of the ranking: the possible
+        candidates other than t (see ``needs``). When they reach ``left``, the search ends
+        after that candidate: returns (one past its place, ``left``); else (hi, the count)."""
+        types = self.order[lo:hi]
+        if self.words == 1:
+            masks = self.flat[types]
+            possible = np.zeros(types.size, dtype=bool)
+            for need in needs:
+                possible |= (masks & need[0]) == need[0]
+        else:
+            masks = self.masks[types]
+            possible = np.zeros(types.size, dtype=bool)
+            for need in needs:
+                possible |= ((masks & need) == need).all(axis=1)
+        possible &= types != t
+        counted = np.cumsum(possible)
+        if counted.size and counted[-1] >= left:
+            return lo + int(np.searchsorted(counted, left)) + 1, left
+        return hi, int(counted[-1]) if counted.size else 0

@@ -1,11 +1,12 @@
 """What the swaps (``sampling.rounding_swaps``) know of their starting panels, read at once.
 
-Per panel: its (type, seats) pairs with types ascending (the panel's key), the same as a
-dict, its seats per category and per shared household, its categories at their maximum
-and minimum as bits; the panels x types seats matrix; and per type the panels in use
-seating it (``holding``: bit j for panel j, a Python integer). ``panels_hold`` checks
-many panels against the polytope at once (``PanelShape.holds``, the same verdicts).
-The records are the ones that recording the panels one after another gave, built with
+Per panel: its (type, seats) pairs with types ascending (the panel's key), its seats
+per category, its categories at their maximum and minimum as bits; the panels x types
+seats matrix; and per type the panels in use seating it (``holding``: bit j for panel
+j, in 64-bit words). ``panels_hold`` checks many panels against the polytope at once
+(``PanelShape.holds``, the same verdicts). ``slots`` sums each type's slots panel by
+panel as ``portable.matvec`` sums them; ``Ranked`` keeps (key, type) pairs sorted in
+blocks. The records are the ones that recording the panels one after another gave, built with
 numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
 tuples, types ascending, seats positive) are kept as their own keys rather than copied.
 """
@@ -20,8 +21,10 @@ from itertools import chain
 import numpy as np
 
 from quotas.polytope import PanelShape
+from sampling import portable
 
 __all__ = [
+    "Ranked",
     "Records",
     "bits",
     "holding",
@@ -30,6 +33,8 @@ __all__ = [
     "ranking",
     "read_records",
     "seated",
+    "seats_of",
+    "slots",
 ]
 
 Composition = tuple[tuple[int, int], ...]
@@ -40,9 +45,7 @@ class Records:
     """The starting panels' records (see the module docstring)."""
 
     keys: list[Composition]
-    seats: list[dict[int, int]]
     cats: list[list[int]]  # seats per category
-    homes: list[dict[int, int]]  # seats per shared household
     full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
     least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
@@ -75,9 +78,7 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,
-        seats=[dict(key) for key in keys],
         cats=cats.tolist(),
-        homes=_households(shape, which, types, seats, n),
         full=bits(cats >= shape.hi),
         least=bits(cats <= shape.lo),
         dense=dense,
@@ -111,16 +112,38 @@ def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
     return ok
 
 
+def slots(dense: np.ndarray, inv: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each type's slots, ``portable.matvec(dense.T * inv[:, None], counts)``, bit for bit.
+
+    That product is types x panels laid out panel by panel (``dense.T``'s order), so numpy
+    sums each type's terms panel after panel, in order; adding the rows of the panels that
+    hold slots one after another gives the same sums (the other terms are zeros), without
+    the two arrays of types x panels floats. With one type the row is contiguous and numpy
+    sums it pairwise: that case keeps the product.
+    """
+    if dense.ndim != 2 or dense.shape[1] < 2:
+        return portable.matvec(dense.T * inv[:, None], counts)
+    out = np.zeros(dense.shape[1])
+    for j in np.flatnonzero(counts).tolist():
+        out += (dense[j] * inv) * float(counts[j])
+    return out
+
+
 def bits(rows: np.ndarray) -> list[int]:
     """Each row of a boolean matrix as an integer: bit c set where column c is true."""
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
-def holding(dense: np.ndarray, live: np.ndarray) -> list[int]:
+def holding(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
     """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
-    bits (bit j: panel j)."""
-    return bits((dense.T != 0) & np.asarray(live, dtype=bool)[None, :])
+    64-bit words: words x types, bit j of a column (word j // 64, bit j % 64) for panel j."""
+    rows = (dense.T != 0) & np.asarray(live, dtype=bool)[None, :]
+    packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
+    words = max(1, -(-packed.shape[1] // 8))
+    out = np.zeros((packed.shape[0], 8 * words), dtype=np.uint8)
+    out[:, : packed.shape[1]] = packed
+    return out.view("<u8").astype(np.uint64).T.copy()
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:
@@ -144,6 +167,16 @@ def seated(key: Composition, u: int) -> int:
     """Type u's seats in a panel of (type, seats) ``key``, types ascending."""
     i = bisect_left(key, (u, 0))
     return key[i][1] if i < len(key) and key[i][0] == u else 0
+
+
+def seats_of(key: Composition, types: list[int]) -> int:
+    """The seats of ``types`` together in a panel of (type, seats) ``key``, types ascending."""
+    seats = 0
+    for v in types:
+        i = bisect_left(key, (v, 0))
+        if i < len(key) and key[i][0] == v:
+            seats += key[i][1]
+    return seats
 
 
 def ranking(keys: np.ndarray) -> list[tuple[float, int]]:
@@ -172,20 +205,93 @@ def _categories(
     return np.rint(cats).astype(np.int64).reshape(n, width)
 
 
-def _households(
-    shape: PanelShape, which: np.ndarray, types: np.ndarray, seats: np.ndarray, n: int
-) -> list[dict[int, int]]:
-    """Per panel the seats per shared household that it seats."""
-    home = shape.home_of[types]
-    shared = np.flatnonzero(home >= 0)
-    which, home, seats = which[shared], home[shared], seats[shared]
-    homes: list[dict[int, int]] = [{} for _ in range(n)]
-    key = which * max(len(shape.households), 1) + home
-    if np.bincount(key).max(initial=0) <= 1:  # each household once per panel: no sums
-        ends = np.searchsorted(which, np.arange(n + 1)).tolist()
-        h, s = home.tolist(), seats.tolist()
-        parts = [slice(ends[j], ends[j + 1]) for j in range(n)]
-        return [dict(zip(h[part], s[part], strict=True)) for part in parts]
-    for j, h, s in zip(which.tolist(), home.tolist(), seats.tolist(), strict=True):
-        homes[j][h] = homes[j].get(h, 0) + s
-    return homes
+class Ranked:
+    """(key, type) pairs kept sorted, as ``ranking`` gives them, in blocks of a few hundred.
+
+    A swap moves two types in each ranking, often near its front: in one Python list each
+    removal and insertion shifts every pair after it; in blocks it shifts those of one
+    block. ``remove`` and ``insert`` tell the place of the pair in the whole ranking.
+    """
+
+    def __init__(self, pairs: list[tuple[float, int]], size: int = 512) -> None:
+        self.size = size
+        self.blocks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+        self.lasts = [block[-1] for block in self.blocks]
+
+    def _offset(self, b: int) -> int:
+        return sum(map(len, self.blocks[:b])) if b else 0
+
+    def head(self, n: int) -> list[tuple[float, int]]:
+        """The first n pairs."""
+        out: list[tuple[float, int]] = []
+        for block in self.blocks:
+            out += block[: n - len(out)]
+            if len(out) >= n:
+                break
+        return out
+
+    def last(self) -> tuple[float, int]:
+        """The largest pair."""
+        return self.lasts[-1]
+
+    def ceiling(self, pair: tuple[float, int]) -> tuple[float, int]:
+        """The first pair at least ``pair`` (there must be one)."""
+        b = bisect_left(self.lasts, pair)
+        block = self.blocks[b]
+        return block[bisect_left(block, pair)]
+
+    def bisect(self, pair: tuple[float, int]) -> int:
+        """``bisect_left`` of the whole ranking."""
+        b = bisect_left(self.lasts, pair)
+        if b == len(self.blocks):
+            return self._offset(b)
+        return self._offset(b) + bisect_left(self.blocks[b], pair)
+
+    def move(
+        self, before: tuple[float, int], after: tuple[float, int], *, place: bool = True
+    ) -> tuple[int, int]:
+        """``remove`` ``before``, then ``insert`` ``after``; their places (in one block,
+        as one Python list: no more work than the list's)."""
+        if len(self.blocks) == 1:
+            block = self.blocks[0]
+            old = bisect_left(block, before)
+            del block[old]
+            new = bisect_left(block, after)
+            block.insert(new, after)
+            self.lasts[0] = block[-1]
+            if len(block) <= 2 * self.size:
+                return old, new
+            self.blocks[:] = [block[: self.size], block[self.size :]]
+            self.lasts[:] = [block[self.size - 1], block[-1]]
+            return old, new
+        return self.remove(before, place=place), self.insert(after, place=place)
+
+    def remove(self, pair: tuple[float, int], *, place: bool = True) -> int:
+        """Take out ``pair`` (present); its place (-1 when not ``place``)."""
+        b = bisect_left(self.lasts, pair)
+        block = self.blocks[b]
+        i = bisect_left(block, pair)
+        del block[i]
+        if not block:
+            del self.blocks[b], self.lasts[b]
+        elif i == len(block):
+            self.lasts[b] = block[-1]
+        return self._offset(b) + i if place else -1
+
+    def insert(self, pair: tuple[float, int], *, place: bool = True) -> int:
+        """Put in ``pair`` (absent); its place (-1 when not ``place``)."""
+        if not self.blocks:
+            self.blocks.append([pair])
+            self.lasts.append(pair)
+            return 0
+        b = min(bisect_left(self.lasts, pair), len(self.blocks) - 1)
+        block = self.blocks[b]
+        i = bisect_left(block, pair)
+        block.insert(i, pair)
+        if i == len(block) - 1:
+            self.lasts[b] = pair
+        at = self._offset(b) + i if place else -1
+        if len(block) > 2 * self.size:
+            self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
+            self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
+        return at

@@ -18,13 +18,15 @@ Swaps, all deterministic (budgets of swaps, never a clock; ties to the lowest nu
 
 Bookkeeping (the same swaps as ranking every type with numpy at each swap, bit for bit:
 ``tests/sampling/test_swaps_equal.py`` keeps that version as the reference): the state is
-in Python lists and dicts, the types stay sorted by each ranking key (sorted on the first
-search; a swap moves two of them), each panel knows its full and least categories as bits
-(``sampling.rounding_records``), and sets of panels in use are the bits of Python
-integers (``sampling.rounding_bits``): per type those seating it, per category those
-where it is full or at its minimum. A giver's panels where it may give are then a few
-integer ands (none when one of its categories may give nowhere), and the search's budget
-is counted only from its ``_SCAN``-th candidate on.
+in Python lists and dicts, the types stay sorted by each ranking key in blocks (sorted on
+the first search; a swap moves two of them: ``rounding_records.Ranked``), each panel
+knows its full and least categories as bits (``sampling.rounding_records``), and sets of
+panels in use are bits (``sampling.rounding_bits``): per category those where it is full
+or at its minimum (Python integers), per type those seating it (a numpy matrix of 64-bit
+words). A giver's panels where it may give are then a few integer ands (none when one of
+its categories may give nowhere). After a search's first ``_BLOCK`` givers, blocks of
+the ranking are checked with numpy at once (``rounding_bits.Givers``), and its budget is
+counted a block at a time from its ``_SCAN``-th candidate on.
 """
 
 from __future__ import annotations
@@ -32,15 +34,14 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import reduce
-from itertools import islice
 from operator import and_
 from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable, rounding_records
-from sampling.rounding_bits import Budget, PanelBits, ones
+from sampling import rounding_records
+from sampling.rounding_bits import Budget, Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -51,6 +52,7 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
+_BLOCK = 16  # givers a search tries one by one (then blocks twice as long, up to 512)
 
 
 class Swaps:
@@ -91,10 +93,13 @@ class Swaps:
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
-        # Each panel's seats per type, made on first use (most new panels never need it).
-        self._seats: dict[int, dict[int, int]] = _Rows(lambda j: dict(self._keys[j]))
         self._cats: list[list[int]] = []  # seats per category
-        self._homes: list[dict[int, int]] = []  # seats per shared household
+        # The types of each shared household (a panel's seats of them: from its key).
+        self._members: dict[int, list[int]] = like._members if like is not None else {}
+        if like is None:
+            for t, home in enumerate(self._home_of):
+                if home >= 0:
+                    self._members.setdefault(home, []).append(t)
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
         self.index: dict[Composition, int] = {}
@@ -102,16 +107,16 @@ class Swaps:
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
-        dev = portable.matvec(dense.T * inv[:, None], np.asarray(counts, dtype=np.int64)) - target
+        dev = rounding_records.slots(dense, inv, np.asarray(counts, dtype=np.int64)) - target
         self._dev: list[float] = dev.tolist()
         # The types sorted by each ranking key and the sets of panels in use (per type those
         # seating it, by place: ``sampling.rounding_bits``), built on the first search.
         self._ranked = False
-        self._holding: list[int] = []
-        self._bits = PanelBits([], [], [], [])
-        self._by_dev: list[tuple[float, int]] = []
-        self._by_give: list[tuple[float, int]] = []
+        self._bits = PanelBits([], np.zeros((1, 0), dtype=np.uint64), [], [])
+        self._by_dev = rounding_records.Ranked([])
+        self._by_give = rounding_records.Ranked([])
         self._by_take: list[tuple[float, int]] = []
+        self._givers: Givers | None = None  # made once a search goes past its first block
         self._stale: dict[int, float] = {}  # types moved since, their key in ``_by_take``
 
     def _rank(self) -> None:
@@ -122,19 +127,22 @@ class Swaps:
             return
         dev, inv = np.asarray(self._dev, dtype=float), np.asarray(self._inv, dtype=float)
         keys = (dev, -(dev - inv), dev + inv)
-        self._by_dev, self._by_give, self._by_take = map(rounding_records.ranking, keys)
-        self._holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
+        by_dev, by_give, self._by_take = map(rounding_records.ranking, keys)
+        self._by_dev, self._by_give = (
+            rounding_records.Ranked(by_dev),
+            rounding_records.Ranked(by_give),
+        )
+        holding = rounding_records.holding(self._dense, np.asarray(self.counts) > 0)
         cats = [bits for j in self._live for bits in (self._full[j], self._least[j])]
         features = [f for f, _ in self.shape.categories]
-        self._bits = PanelBits(features, self._holding, self._live, cats)
+        self._bits = PanelBits(features, holding, self._live, cats)
         self._ranked = True
 
     def _read(self, panels: list[Composition]) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape)
         self._keys = read.keys
-        self._seats.update(enumerate(read.seats))
-        self._cats, self._homes = read.cats, read.homes
+        self._cats = read.cats
         self._full, self._least = read.full, read.least
         self.index = {key: k for k, key in enumerate(read.keys)}
         return read.dense
@@ -142,8 +150,7 @@ class Swaps:
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys = like._keys[:n]
-        self._seats.update((j, like._seats[j]) for j in range(n))
-        self._cats, self._homes = like._cats[:n], like._homes[:n]
+        self._cats = like._cats[:n]
         self._full, self._least = like._full[:n], like._least[:n]
         self.index = {key: k for k, key in enumerate(self._keys)}
         return like._dense
@@ -180,7 +187,7 @@ class Swaps:
         made = 0
         while made < budget:
             limit = -until - _SLACK
-            order = [t for d, t in self._by_dev[:_TRIES] if d < limit]
+            order = [t for d, t in self._by_dev.head(_TRIES) if d < limit]
             if not any(self._help(t) for t in order):
                 break
             made += 1
@@ -192,8 +199,8 @@ class Swaps:
         made = 0
         while made < budget and self._dev:
             self._takers()
-            top = self._by_dev[-1][0]
-            u = self._by_dev[bisect_left(self._by_dev, (top, -1))][1]  # the first of the largest
+            top = self._by_dev.last()[0]
+            u = self._by_dev.ceiling((top, -1))[1]  # the first of the largest
             if top <= 0 or not self._relieve(u, top):
                 break
             made += 1
@@ -207,44 +214,69 @@ class Swaps:
         Givers are tried best off first (ties: lower type), each in its panels in order:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
+        After the first ``_BLOCK``, a block of the ranking at a time keeps only the givers
+        with a panel where they may give (``Givers.fitting``), and where ``Budget`` would
+        end the search is counted a block at a time once the search gets that far
+        (``Givers.count``): the same givers tried, in the same order.
         """
-        full, seats, holding, places = self._heads[t], self._seats, self._holding, self._bits
-        room = places.live & ~holding[t]
-        if full > 1:
-            for s in ones(holding[t]):
-                if seats[places.panel_of[s]][t] < full:
+        full, keys, places = self._heads[t], self._keys, self._bits
+        held = places.held
+        mine = held(t)
+        room = places.live & ~mine
+        if full > 1:  # also the places where t has seats, fewer than its head count
+            panel_of, pair = places.panel_of, (t, 0)
+            for s in ones(mine):
+                key = keys[panel_of[s]]
+                if key[bisect_left(key, pair)][1] < full:  # t is in the key: it seats t
                     room |= 1 << s
         if not room:
             return False
         bar = self._dev[t] + _EPS  # givers end above it: -(dev - inv) < -bar
-        ranking = self._by_give
-        end = bisect_left(ranking, (-bar, -1))
+        stop = self._by_give.bisect((-bar, -1))
         sets = places.allowed(self._cat_of[t], room)
         allowed = sets.__getitem__
         shut = sum(1 << c for c, bits in enumerate(sets) if not bits)  # nowhere to give
-        mask, cat_of = self._mask, self._cat_of
-        scan = Budget(lambda: self._bounds(t, room), mask[t], ranking, t, _SCAN)
-        tried, limit = 0, _SCAN
-        for i, (_, u) in enumerate(islice(ranking, end)):
-            if u == t:
-                continue
-            if not mask[u] & shut:
-                fits = reduce(and_, map(allowed, cat_of[u]), holding[u])
+        cat_of, givers, mask = self._cat_of, self._giving, self._mask
+        lo, block, needs, left, words = 0, _BLOCK, None, _SCAN, None
+        while lo < stop:
+            hi = min(stop, lo + block)
+            if needs is None and hi >= _SCAN:  # the budget may end the search from here
+                needs = givers().needs(self._bits.bounds(self._cat_of[t], room))
+                left -= givers().count(0, lo, t, needs, left)[1]
+            if needs is not None:
+                hi, counted = givers().count(lo, hi, t, needs, left)
+                left -= counted
+                stop = hi if left <= 0 else stop
+            if lo:  # the givers with a panel where they may give, at once
+                if words is None:
+                    words = givers().columns(sets, places.holding.shape[0])
+                tried = givers().fitting(lo, hi, shut, places.holding, words)
+            else:  # the first few in Python: the search mostly ends among them
+                tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
+            for u in tried:
+                if u == t:
+                    continue
+                fits = reduce(and_, map(allowed, cat_of[u]), held(u))
                 for j in places.panels(fits) if fits else ():
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            tried += 1
-            if tried >= limit and scan.spent(i, mask):
-                break
+            lo, block = hi, min(2 * block, 512)
         return False
+
+    def _giving(self) -> Givers:
+        """The givers' ranking as an array (``Givers``), made on first use."""
+        if self._givers is None:
+            order = [u for block in self._by_give.blocks for _, u in block]
+            self._givers = Givers(self.shape.category_of, len(self.shape.lo), order)
+        return self._givers
 
     def _relieve(self, u: int, top: float) -> bool:
         """Move a seat of type ``u`` (the largest rise) to the type that ends lowest."""
         if self._dev[u] - self._inv[u] < -_EPS:
             return False  # it would drop below its optimum
-        seats, heads = self._seats, self._heads
-        rows = self._bits.panels(self._holding[u])
+        keys, heads = self._keys, self._heads
+        rows = self._bits.panels(self._bits.held(u))
         if not rows:
             return False
         ranking = self._by_take
@@ -265,7 +297,7 @@ class Swaps:
                 if (
                     not bits & miss
                     and not most[j] & take
-                    and seats[j].get(t, 0) < full
+                    and rounding_records.seated(keys[j], t) < full
                     and self._home_fits(j, u, t)
                 ):
                     self._swap(j, u, t)
@@ -280,23 +312,20 @@ class Swaps:
         it must share them."""
         return (self._full[j] if giving else self._least[j]) & self._mask[other]
 
-    def _bounds(self, t: int, room: int) -> set[int]:
-        """The distinct ``_bound`` (giving to t) of the panels in use with room for type t
-        (``room``: their places)."""
-        most, mine = self._full, self._mask[t]
-        return {most[j] & mine for j in self._bits.panels(room)}
-
     def _home_fits(self, j: int, u: int, t: int) -> bool:
         """Whether panel j with a seat moved from u to t seats one of t's household at most."""
         home = self._home_of[t]
-        return home < 0 or self._homes[j].get(home, 0) - (self._home_of[u] == home) < 1
+        if home < 0:
+            return True
+        seats = rounding_records.seats_of(self._keys[j], self._members[home])
+        return seats - (self._home_of[u] == home) < 1
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
         key = rounding_records.moved(self._keys[j], u, t)
-        k = self.index.get(key)
-        if k is None:
-            cats, homes = list(self._cats[j]), dict(self._homes[j])
+        k = self.index.setdefault(key, len(self._keys))  # a long key: hashed once
+        if k == len(self._keys):
+            cats = list(self._cats[j])
             full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
                 cats[c] -= 1
@@ -306,10 +335,7 @@ class Swaps:
                 bit = 1 << c
                 full = full | bit if cats[c] >= self._hi[c] else full & ~bit
                 least = least | bit if cats[c] <= self._lo[c] else least & ~bit
-            for home, step in ((self._home_of[u], -1), (self._home_of[t], 1)):
-                if home >= 0:
-                    homes[home] = homes.get(home, 0) + step
-            k = self._add(key, cats, homes, full, least)
+            k = self._add(key, cats, full, least)
             self.counts.append(0)
         self.counts[j] -= 1
         self.counts[k] += 1
@@ -329,16 +355,12 @@ class Swaps:
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(
-        self, key: Composition, cats: list[int], homes: dict[int, int], full: int, least: int
-    ) -> int:
-        """Record a panel, its (type, seats) with types ascending, its seats per category
-        and per shared household, its full and least categories, under the next number."""
-        k = len(self._keys)
-        self.index[key] = k
+    def _add(self, key: Composition, cats: list[int], full: int, least: int) -> int:
+        """Record a panel (already in ``index``), its (type, seats) with types ascending, its
+        seats per category, its full and least categories, under the next number."""
+        k = len(self._keys)  # ``index`` holds it already
         self._keys.append(key)
         self._cats.append(cats)
-        self._homes.append(homes)
         self._full.append(full)
         self._least.append(least)
         return k
@@ -347,12 +369,11 @@ class Swaps:
         """Type t's deviation becomes ``value``: its place in each ranking moves (in the
         takers' ranking only once ``lower_rises`` reads it: ``_stale`` until then)."""
         old, inv = self._dev[t], self._inv[t]
-        for ranking, before, after in (
-            (self._by_dev, old, value),
-            (self._by_give, -(old - inv), -(value - inv)),
-        ):
-            del ranking[bisect_left(ranking, (before, t))]
-            insort(ranking, (after, t))
+        self._by_dev.move((old, t), (value, t), place=False)
+        givers, ranking = self._givers, self._by_give
+        place, new = ranking.move((-(old - inv), t), (-(value - inv), t), place=bool(givers))
+        if givers is not None:
+            givers.move(place, new, t)  # the same moves in the array of givers
         self._stale.setdefault(t, old + inv)  # its key in ``_by_take`` now
         self._dev[t] = value
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from quotas.model import quota_table
 from quotas.polytope import PanelShape
 from quotas.pool import Pool
-from sampling import rounding_ip, rounding_swaps
+from sampling import rounding_bits, rounding_ip, rounding_swaps
 from sampling.rounding_ip import feasible_panels, round_min_drop
 from sampling.rounding_swaps import Swaps
 from tests.sampling import swaps_reference
@@ -101,15 +101,36 @@ def run_both(shape: PanelShape, support: list, counts: np.ndarray, target: np.nd
     width=st.integers(1, 12),
     scan=st.sampled_from([1, 2, 5, 1024]),
     tight=st.booleans(),
+    block=st.sampled_from([1, 2, 16]),
+    wide=st.booleans(),
 )
 def test_the_swaps_are_those_of_the_reference(
-    seed: int, people: int, size: int, m: int, width: int, scan: int, tight: bool
+    seed: int,
+    people: int,
+    size: int,
+    m: int,
+    width: int,
+    scan: int,
+    tight: bool,
+    block: int,
+    wide: bool,
 ) -> None:
+    """Small pools: a short first block (``_BLOCK``) sends most searches through the numpy
+    blocks of ``Givers``; ``wide`` gives it categories of three 64-bit words, as a pool
+    with over 128 categories would."""
     shape = tight_shape(seed, people, size) if tight else instance(seed, people, size, m)[0]
     support, counts, target = random_start(shape, seed, m, width)
+    givers = rounding_bits.Givers.__init__
+
+    def widened(self: rounding_bits.Givers, cat_of: np.ndarray, n: int, order: list[int]) -> None:
+        givers(self, cat_of, max(n, 130), order)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounding_swaps, "_SCAN", scan)
         patch.setattr(swaps_reference, "_SCAN", scan)
+        patch.setattr(rounding_swaps, "_BLOCK", block)
+        if wide:
+            patch.setattr(rounding_bits.Givers, "__init__", widened)
         run_both(shape, support, counts, target)
 
 
