@@ -2,21 +2,36 @@
 
 Used by ``sampling.rounding_search``. Moving a slot from panel a to panel b changes only
 the types a or b seats; ``Extremes`` takes the extremes after every (a, b) of a set of
-sources and sinks from those types and from one ranked list of the others.
+sources and sinks from those types and from one ranked list of the others, for all the
+sources at once (a loop over sources spent most of its time in numpy's per-call cost).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Extremes", "head"]
+__all__ = ["Extremes", "flat_rows", "head"]
 
-_DEPTH = 32  # types, best first, looked at for every sink before the rest (speed only)
+_DEPTH = 32  # entries, best first, looked at for every pair before the rest (speed only)
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
     """Drop (clipped at 0), deviation and its size, stacked on a new first axis."""
     return np.stack([np.clip(-x, 0.0, None), x, np.abs(x)])
+
+
+def flat_rows(
+    seated: list[np.ndarray], panels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The types of each panel one after another: the types, their panel, where each
+    non-empty panel's run starts, and which panels are non-empty (for ``reduceat``, whose
+    runs cannot be empty)."""
+    parts = [seated[p] for p in panels.tolist()]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    full = sizes > 0
+    return rows, np.repeat(panels, sizes), starts[full], full
 
 
 class Extremes:
@@ -33,95 +48,87 @@ class Extremes:
         self,
         share: np.ndarray,
         seated: list[np.ndarray],
+        member: np.ndarray,
         dev: np.ndarray,
-        sources: np.ndarray,
         sinks: np.ndarray,
+        sub: np.ndarray,
+        wide: int,
     ) -> None:
-        self.share, self.seated, self.dev, self.sinks = share, seated, dev, sinks
-        flat = [seated[b] for b in sinks.tolist()]
-        sizes = np.asarray([f.size for f in flat], dtype=np.int64)
-        # Each sink's types then a gap (type 0, value -inf): one flat array for all sinks.
-        self.starts = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]])
-        gap = np.ones(int(sizes.sum()) + sizes.size, bool)
-        gap[self.starts + sizes] = False
-        self.types = np.zeros(gap.size, dtype=np.int64)
-        self.types[gap] = np.concatenate(flat)
-        cols = np.repeat(sinks, sizes + 1)
-        self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
-        self.sub = np.ascontiguousarray(share[:, sinks])  # rows (types) read whole
-        wide = max(seated[a].size for a in sources.tolist()) + int(sizes.max())
+        """``member``: types x panels, whether the panel lists the type; ``sub``: the
+        sinks' columns of ``share``, C-ordered; ``wide``: at least the types of any source
+        and any sink together."""
+        self.share, self.seated, self.member, self.dev, self.sinks = share, seated, member, dev, sinks
+        sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
+        # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
+        gap = np.arange(int(sizes.max(initial=0)) + 1) >= sizes[:, None]
+        self.types = np.zeros(gap.shape, dtype=np.int64)
+        self.types[~gap] = np.concatenate([seated[b] for b in sinks.tolist()])
+        moved = dev[self.types] + share[self.types, sinks[:, None]]
+        self.values = np.where(gap, -np.inf, _spread(moved))  # kind x sink x entry
+        self.sub = sub  # rows (types) read whole
         now = _spread(dev)
         self.order = np.stack([head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
-        self.held = np.stack([self.sub[o] != 0 for o in self.order])
-        self.inside = np.zeros(dev.size, bool)
+        self.held = self.sub[self.order] != 0  # kind x position x sink
         # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
-        self.ends = self.starts + sizes
-        spans = np.arange(int(sizes.max()) + 1)
-        grid = np.minimum(self.starts[:, None] + spans, self.ends[:, None])  # padded: the -inf
-        self.best = []
-        for v in self.values:
-            best = grid
-            if spans.size > _DEPTH:
-                top = np.argpartition(-v[grid], _DEPTH - 1, axis=1)[:, :_DEPTH]
-                best = np.take_along_axis(grid, top, axis=1)
-            self.best.append((self.types[best], v[best]))
+        types = np.broadcast_to(self.types, self.values.shape)
+        self.best = types, self.values
+        if gap.shape[1] > _DEPTH:
+            top = np.argpartition(-self.values, _DEPTH - 1, axis=2)[:, :, :_DEPTH]
+            self.best = np.take_along_axis(types, top, 2), np.take_along_axis(self.values, top, 2)
 
-    def own(self, a: int) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes over the types of ``a``."""
-        rows = self.seated[a]
+    def own(self, sources: np.ndarray) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sources x sinks: the extremes over the types
+        of each source."""
+        rows, cols, starts, full = flat_rows(self.seated, sources)
         moved = self.dev[rows][:, None] + self.sub[rows]
-        moved = moved - self.share[rows, a][:, None]
+        moved -= self.share[rows, cols][:, None]
+        own = np.full((3, sources.size, self.sinks.size), -np.inf)
         if rows.size:  # the largest drop is -min clipped at 0, the largest size max(max, -min)
-            low, high = moved.min(axis=0), moved.max(axis=0)
-            own = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
-        else:
-            own = np.full((3, self.sinks.size), -np.inf)
+            low = np.minimum.reduceat(moved, starts, axis=0)
+            high = np.maximum.reduceat(moved, starts, axis=0)
+            own[:, full] = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
         return own
 
-    def of(self, a: int, own: np.ndarray) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``,
-        ``own`` its extremes over the types of ``a``."""
-        rows = self.seated[a]
-        self.inside[rows] = True
-        theirs = self._theirs()
-        rest = self._rest(self.inside[self.order])
-        self.inside[rows] = False
-        return np.maximum(np.maximum(own, theirs), rest)
+    def of(self, sources: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """(drop, deviation, |deviation|) x sources x sinks: the extremes after moving
+        from each source, ``own`` their extremes over the types of the source."""
+        inside = self.member[:, sources]  # types x sources
+        return np.maximum(np.maximum(own, self._theirs(inside)), self._rest(inside))
 
-    def _theirs(self) -> np.ndarray:
-        """Per kind and sink, the largest value after the move among the types the sink
-        seats and the source does not (``inside``); -inf: none. The sink's ``_DEPTH``
-        largest are looked at first (a free one among them is the largest free one), the
-        whole sink only when the source seats them all."""
-        out = np.empty((3, self.sinks.size))
-        for k, (types, values) in enumerate(self.best):
-            free = ~self.inside[types]
-            out[k] = np.where(free, values, -np.inf).max(axis=1)
-            for b in np.flatnonzero(~free.any(axis=1)).tolist():
-                part = slice(self.starts[b], self.ends[b] + 1)
-                kept = np.where(self.inside[self.types[part]], -np.inf, self.values[k, part])
-                out[k, b] = kept.max()
+    def _theirs(self, inside: np.ndarray) -> np.ndarray:
+        """Per kind, source and sink, the largest value after the move among the types the
+        sink seats and the source does not; -inf: none. The sink's ``_DEPTH`` largest are
+        looked at first (a free one among them is the largest free one), the whole sink
+        only where the source seats them all."""
+        types, values = self.best
+        out = np.empty((3, inside.shape[1], self.sinks.size))
+        for k in range(3):
+            free = ~inside[types[k]]  # sink x entry x source
+            out[k] = np.where(free, values[k][:, :, None], -np.inf).max(axis=1).T
+            b, s = np.nonzero(~free.any(axis=1))
+            if b.size:
+                kept = np.where(inside[self.types[b], s[:, None]], -np.inf, self.values[k, b])
+                out[k, s, b] = kept.max(axis=1)
         return out
 
-    def _rest(self, blocked: np.ndarray) -> np.ndarray:
-        """Per kind and sink, the value now of the first type in ``order`` neither
-        ``blocked`` (seated by the source) nor seated by the sink (-inf: none); the first
-        ``_DEPTH`` unblocked types are looked at before the rest."""
-        out = np.full((3, self.sinks.size), -np.inf)
+    def _rest(self, inside: np.ndarray) -> np.ndarray:
+        """Per kind, source and sink, the value now of the first type in ``order`` seated
+        by neither (-inf: none); the first ``_DEPTH`` types are looked at before the rest."""
+        out = np.full((3, inside.shape[1], self.sinks.size), -np.inf)
         for k in range(3):
-            pos = np.flatnonzero(~blocked[k])
-            head, tail = pos[:_DEPTH], pos[_DEPTH:]
-            if head.size == 0:
-                continue
-            free = ~self.held[k][head]
+            open_ = ~inside[self.order[k]]  # position x source
+            held = self.held[k]  # position x sink
+            near = min(_DEPTH, held.shape[0])
+            free = open_[:near, :, None] & ~held[:near, None, :]  # position x source x sink
             hit = free.any(axis=0)
-            out[k, hit] = self.top[k, head[free.argmax(axis=0)[hit]]]
-            if tail.size and not hit.all():
-                cols = np.flatnonzero(~hit)
-                free = ~self.held[k][np.ix_(tail, cols)]
+            at = free.argmax(axis=0)
+            out[k] = np.where(hit, self.top[k][at], -np.inf)
+            s, b = np.nonzero(~hit)
+            if s.size and held.shape[0] > near:
+                free = open_[near:, s] & ~held[near:, b]  # position x pair
                 hit = free.any(axis=0)
-                out[k, cols[hit]] = self.top[k, tail[free.argmax(axis=0)[hit]]]
+                out[k, s[hit], b[hit]] = self.top[k][near + free.argmax(axis=0)[hit]]
         return out
 
 

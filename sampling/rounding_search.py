@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sampling import portable
-from sampling.rounding_extremes import Extremes
+from sampling.rounding_extremes import Extremes, flat_rows
 from sampling.rounding_squares import Squares, SquaresNow
 
 __all__ = ["MOVES", "descend"]
@@ -55,9 +55,9 @@ def descend(
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few = _Types(np.asfortranarray(share[reps]), kept, kept)
+    few = _Types(np.asfortranarray(share[reps]), kept, kept, _member(kept, reps.size))
     once = [np.unique(s) for s in seated]
-    every = _Types(np.asfortranarray(share), seated, once)  # columns (panels) read whole
+    every = _Types(np.asfortranarray(share), seated, once, np.zeros((0, 0), bool))  # columns read whole
     share = every.share
     low = np.clip(-dev, 0.0, None)
     best = (
@@ -101,11 +101,20 @@ def _shares(
 
 class _Types(NamedTuple):
     """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
-    listed and without repeats."""
+    listed and without repeats; ``member``: types x panels, whether the panel lists it."""
 
     share: np.ndarray
     seated: list[np.ndarray]
     once: list[np.ndarray]
+    member: np.ndarray
+
+
+def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Types x panels: whether the panel lists the type."""
+    rows, cols, _, _ = flat_rows(seated, np.arange(len(seated)))
+    member = np.zeros((n_types, len(seated)), dtype=bool)
+    member[rows, cols] = True
+    return member
 
 
 def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
@@ -148,31 +157,36 @@ def _best_move(
     Per source, the full search takes the allowed sink first by (drop, rise, squares,
     sink); a later source replaces it only with a smaller key. The extremes are taken
     over ``few`` (the types ``reps`` of ``every``, which hold them), the squares over
-    ``every`` type.
+    ``every`` type. The sources that cannot beat ``best`` are set aside first (a later
+    source meets a ``best`` no larger), then the extremes of the rest are taken at once.
     """
-    share, seated, _ = few
-    after = Extremes(share, seated, dev[reps], sources, sinks)
-    floors = _drop_floors(share, seated, dev[reps], sources, after.sub)
+    share, seated, member = few.share, few.seated, few.member
+    low_dev = dev[reps]
+    sub = np.ascontiguousarray(share[:, sinks])
+    live = sources[_drop_floors(share, seated, low_dev, sources, sub) <= best[0]]
+    if live.size == 0:
+        return None
+    wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
+    after = Extremes(share, seated, member, low_dev, sinks, sub, wide)
+    own = after.own(live)
+    others = sinks[None, :] != live[:, None]
+    keep = np.where(others, np.round(own[0], 9), np.inf).min(axis=1, initial=np.inf) <= best[0]
+    live, own, others = live[keep], own[:, keep], others[keep]  # the others: all drops too large
+    extremes = after.of(live, own)
+    low = np.round(extremes[0], 9)
+    high = np.round(extremes[1], 9)
+    allowed = (extremes[2] <= cap + 1e-9) & others
+    least = np.where(allowed, low, np.inf).min(axis=1, initial=np.inf)  # (drop, rise) first
+    tied = allowed & (low == least[:, None])
+    then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
+    tied &= high == then[:, None]
     squares = None
     found = None
-    for a, floor in zip(sources.tolist(), floors, strict=True):
-        if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
+    for a, first, ties in zip(live.tolist(), zip(least.tolist(), then.tolist()), tied):
+        if not ties.any() or first > best[:2]:
             continue
-        own = after.own(a)
-        if np.round(own[0][sinks != a], 9).min(initial=np.inf) > best[0]:
-            continue  # as above, from the drops over a's types alone
-        extremes = after.of(a, own)
-        low = np.round(extremes[0], 9)
-        high = np.round(extremes[1], 9)
-        allowed = (extremes[2] <= cap + 1e-9) & (sinks != a)
-        if not allowed.any():
-            continue
-        first = min(zip(low[allowed].tolist(), high[allowed].tolist(), strict=True))
-        if first > best[:2]:
-            continue
-        tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
         squares = squares or SquaresNow(every.share, every.seated, every.once, dev)
-        b, sum_b = squares.smallest(a, sinks[tied])
+        b, sum_b = squares.smallest(a, sinks[ties])
         if first < best[:2] or sum_b.below(best[2]):  # (first == best[:2] here)
             best = (first[0], first[1], sum_b)
             found = (a, b, best)
@@ -185,7 +199,7 @@ def _drop_floors(
     dev: np.ndarray,
     sources: np.ndarray,
     sub: np.ndarray,
-) -> list[float]:
+) -> np.ndarray:
     """Per source, a floor under the rounded largest drop after any move from it.
 
     After a move from ``a`` to ``b`` a type's value is ``dev``, ``dev + share_b`` or
@@ -195,12 +209,11 @@ def _drop_floors(
     """
     ceiling = dev + sub.max(axis=1, initial=0.0)
     base = -ceiling.min(initial=0.0)
-    floors = []
-    for a in sources.tolist():
-        rows = seated[a]
-        drop = max(base, float(-(ceiling[rows] - share[rows, a]).min(initial=np.inf)))
-        floors.append(float(np.round(max(drop, 0.0), 9)))
-    return floors
+    rows, cols, starts, full = flat_rows(seated, sources)
+    least = np.full(sources.size, np.inf)
+    if rows.size:
+        least[full] = np.minimum.reduceat(ceiling[rows] - share[rows, cols], starts)
+    return np.round(np.maximum(np.maximum(base, -least), 0.0), 9)
 
 
 def _r9(value: float) -> float:
