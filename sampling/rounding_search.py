@@ -48,17 +48,17 @@ def descend(
     is estimated from the changed types and summed in full, in type order as before, only
     where the estimates cannot decide (so the same bits, the same moves).
     """
-    share, seated = _shares(panels, type_counts, target.size)
+    share, seated, pairs = _shares(panels, type_counts, target.size)
     counts = counts.copy()
-    dev = portable.matvec(share, counts) - target
-    reps = _representatives(share, dev)
+    # portable.matvec's sum, on the C-ordered product of the (Fortran-ordered) shares.
+    dev = np.multiply(share, counts.astype(float)[None, :], order="C").sum(axis=1) - target
+    reps = _representatives(share, dev, pairs)
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
     few = _Types(np.asfortranarray(share[reps]), kept, kept, _member(kept, reps.size))
-    once = [np.unique(s) for s in seated]
-    every = _Types(np.asfortranarray(share), seated, once, np.zeros((0, 0), bool))  # columns read whole
-    share = every.share
+    once = seated if pairs is not None else [np.unique(s) for s in seated]
+    every = _Types(share, seated, once, np.zeros((0, 0), bool))  # columns (panels) read whole
     low = np.clip(-dev, 0.0, None)
     best = (
         _r9(low.max(initial=0.0)),
@@ -81,22 +81,33 @@ def descend(
     return counts
 
 
+class _Pairs(NamedTuple):
+    """Every (type, panel, share) a panel lists, panel by panel, types ascending in each."""
+
+    types: np.ndarray
+    cols: np.ndarray
+    share: np.ndarray
+
+
 def _shares(
     panels: list[Composition], type_counts: np.ndarray, n_types: int
-) -> tuple[np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, list[np.ndarray], _Pairs | None]:
     """Types x panels: seats / head count (a type listed twice in a panel: its last
-    seats); and per panel the types it lists, in its order."""
+    seats), Fortran-ordered (a panel's column is read whole); per panel the types it
+    lists, in its order; and the pairs, where each panel lists its types once, ascending."""
     sizes = [len(p) for p in panels]
     pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
     types, seats = pairs[0::2].copy(), pairs[1::2].copy()  # read in C, not pair by pair
     cols = np.repeat(np.arange(len(panels)), sizes)
-    share = np.zeros((n_types, len(panels)))
+    share = np.zeros((n_types, len(panels)), order="F")
+    listed = None
     if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
-        share[types, cols] = seats / type_counts[types]
+        listed = _Pairs(types, cols, seats / type_counts[types])
+        share[types, cols] = listed.share
     else:
         for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
             share[t, j] = s / type_counts[t]  # in order, so that the last seats stay
-    return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else []
+    return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else [], listed
 
 
 class _Types(NamedTuple):
@@ -117,29 +128,56 @@ def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
     return member
 
 
-def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
+def _representatives(
+    share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None
+) -> np.ndarray:
     """The types, ascending, that hold every extreme: of each set of types with the same
     shares in every panel, the one furthest below its target and the one furthest above.
 
     Such types move together: every move adds the same shares to each, and float sums are
     monotone, so their order by deviation never changes, and their lowest and highest
     are the extremes of the set after any move, bit for bit. Sets are found by a random
-    sum of the shares, then checked entry by entry (a clash keeps every type).
+    sum of the shares, then checked entry by entry (a clash keeps every type); from the
+    ``pairs`` when there are (a type's shares added panel by panel: the same rows, the
+    same sum), else from the whole ``share``.
     """
     n = dev.size
     if n < 2:
         return np.arange(n)
     mix = np.random.default_rng(0).uniform(1.0, 2.0, size=int(share.shape[1]))
-    code = portable.matvec(share, mix)
+    if pairs is None:
+        code = portable.matvec(share, mix)
+    else:
+        code = np.bincount(pairs.types, weights=pairs.share * mix[pairs.cols], minlength=n)
     order = np.lexsort((dev, code))  # stable: ties by type
     code = code[order]
     starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
     sizes = np.diff(np.append(starts, n))
     joined = np.flatnonzero(np.repeat(sizes > 1, sizes))  # positions in sets of two or more
     first = np.repeat(order[starts], sizes)[joined]
-    if not np.array_equal(share[order[joined]], share[first]):
+    if not _same_rows(share, pairs, order[joined], first):
         return np.arange(n)
     return np.union1d(order[starts], order[starts + sizes - 1])
+
+
+def _same_rows(share: np.ndarray, pairs: _Pairs | None, one: np.ndarray, other: np.ndarray) -> bool:
+    """Whether each type of ``one`` has the shares of the type of ``other`` beside it in
+    every panel: the rows compared whole, or the pairs listed type by type."""
+    if pairs is None:
+        return bool(np.array_equal(share[one], share[other]))
+    by = np.argsort(pairs.types, kind="stable")  # type by type, panels ascending
+    count = np.bincount(pairs.types, minlength=share.shape[0])
+    if not np.array_equal(count[one], count[other]):
+        return False
+    start = np.cumsum(count) - count
+
+    def spread(types: np.ndarray) -> np.ndarray:  # positions in ``by`` of the types' pairs
+        sizes = count[types]
+        return by[np.repeat(start[types] - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())]
+
+    mine, theirs = spread(one), spread(other)
+    same = np.array_equal(pairs.cols[mine], pairs.cols[theirs])
+    return same and bool(np.array_equal(pairs.share[mine], pairs.share[theirs]))
 
 
 def _best_move(
