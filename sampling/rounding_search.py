@@ -58,7 +58,7 @@ def descend(
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
     few = _Types(np.asfortranarray(share[reps]), kept, kept, _member(kept, reps.size))
     once = seated if pairs is not None else [np.unique(s) for s in seated]
-    every = _Types(share, seated, once, np.zeros((0, 0), bool))  # columns (panels) read whole
+    every = _Types(share, seated, once, _member(once, target.size))  # columns read whole
     low = np.clip(-dev, 0.0, None)
     best = (
         _r9(low.max(initial=0.0)),
@@ -218,12 +218,17 @@ def _best_move(
     tied = allowed & (low == least[:, None])
     then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
     tied &= high == then[:, None]
-    squares = None
+    # The moves whose squares the loop below may compare, estimated at once (a later
+    # source meets a ``best`` no larger, so a few are estimated in vain).
+    hopeful = (least < best[0]) | ((least == best[0]) & (then <= best[1]))
+    squares = SquaresNow(every.share, every.seated, every.once, dev, every.member)
+    pick, col = np.nonzero(tied & hopeful[:, None])
+    if pick.size:
+        squares.estimate(live[pick], sinks[col])
     found = None
     for a, first, ties in zip(live.tolist(), zip(least.tolist(), then.tolist()), tied):
         if not ties.any() or first > best[:2]:
             continue
-        squares = squares or SquaresNow(every.share, every.seated, every.once, dev)
         b, sum_b = squares.smallest(a, sinks[ties])
         if first < best[:2] or sum_b.below(best[2]):  # (first == best[:2] here)
             best = (first[0], first[1], sum_b)

@@ -57,19 +57,33 @@ class SquaresNow:
     """The squared drops of every type now, from which each move's sum is estimated."""
 
     def __init__(
-        self, share: np.ndarray, seated: list[np.ndarray], once: list[np.ndarray], dev: np.ndarray
+        self,
+        share: np.ndarray,
+        seated: list[np.ndarray],
+        once: list[np.ndarray],
+        dev: np.ndarray,
+        member: np.ndarray | None = None,
     ) -> None:
-        """``seated``: per panel its types as listed; ``once``: the same without repeats."""
+        """``seated``: per panel its types as listed; ``once``: the same without repeats;
+        ``member``: types x panels, whether the panel lists the type (built if not given)."""
         self.share, self.seated, self.once, self.dev = share, seated, once, dev
+        if member is None:
+            member = np.zeros(share.shape, dtype=bool)
+            for j, rows in enumerate(once):
+                member[rows, j] = True
+        self.member = member
         low = np.clip(-dev, 0.0, None)
         self.now = low * low
         self.total = float(self.now.sum())
-        self.inside = np.zeros(dev.size, dtype=bool)
+        self.known: dict[tuple[int, int], Squares] = {}
 
     def smallest(self, a: int, sinks: np.ndarray) -> tuple[int, Squares]:
         """The sink whose move from ``a`` leaves the smallest exact sum (ties: the lowest
         sink), and that move's sum."""
-        options = self._after(a, sinks)
+        wanted = [b for b in sinks.tolist() if (a, b) not in self.known]
+        if wanted:
+            self.estimate(np.full(len(wanted), a), np.array(wanted, dtype=np.int64))
+        options = [self.known[a, b] for b in sinks.tolist()]
         upper = min(o.estimate + o.slack for o in options)
         maybe = [i for i, o in enumerate(options) if o.estimate - o.slack <= upper]
         if len(maybe) > 1:  # overlapping bounds: the exact sums of those, in one go
@@ -82,38 +96,48 @@ class SquaresNow:
             i = min(maybe, key=lambda i: (options[i].value(), sinks[i]))
         return int(sinks[i]), options[i]
 
-    def _after(self, a: int, sinks: np.ndarray) -> list[Squares]:
-        """Each move's estimate: the sum now plus the change over the types of a and b."""
-        share, dev, now = self.share, self.dev, self.now
-        rows = self.once[a]
-        moved = (dev[rows][:, None] + share[np.ix_(rows, sinks)]) - share[rows, a][:, None]
-        low = np.clip(-moved, 0.0, None)
-        added, lost = (low * low).sum(axis=0), float(now[rows].sum())
-        self.inside[rows] = True
-        # The types of each sink but not of a, all sinks in one flat array.
-        parts = [self.once[b] for b in sinks.tolist()]
-        sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        free = ~self.inside[flat]
-        self.inside[rows] = False
-        which = np.repeat(np.arange(sinks.size), sizes)[free]
-        theirs = flat[free]
-        up = np.clip(-(dev[theirs] + share[theirs, np.repeat(sinks, sizes)[free]]), 0.0, None)
-        # Sums one after another: within k u of the real sum, as the slack allows.
-        gains = np.bincount(which, weights=up * up, minlength=sinks.size).tolist()
-        losses = np.bincount(which, weights=now[theirs], minlength=sinks.size).tolist()
-        kept = np.bincount(which, minlength=sinks.size).tolist()
-        options = []
-        n, total = self.dev.size + rows.size + 8, self.total
-        for c, b in enumerate(sinks.tolist()):
-            gain, loss, add = gains[c], losses[c], float(added[c])
-            change = (add - lost) + (gain - loss)
-            slack = 4 * _U * (n + kept[c]) * (total + add + lost + gain + loss)
-            options.append(Squares(total + change, slack, self._exact(a, b)))
-        return options
+    def estimate(self, sources: np.ndarray, sinks: np.ndarray) -> None:
+        """Each move's (``sources[i]`` to ``sinks[i]``) estimate: the sum now plus the
+        change over the types of its two panels, all moves at once; kept for ``smallest``.
+
+        Every part is a sum of non-negative terms, added one after another by
+        ``np.bincount``: within k u of its real value for k terms, as the slack allows.
+        """
+        share, dev, now, n_moves = self.share, self.dev, self.now, sources.size
+        # The types of the source: dev + share_b - share_a.
+        rows, move = _runs(self.once, sources)
+        col_a, col_b = sources[move], sinks[move]
+        low = np.clip(-((dev[rows] + share[rows, col_b]) - share[rows, col_a]), 0.0, None)
+        added = np.bincount(move, weights=low * low, minlength=n_moves)
+        lost = np.bincount(move, weights=now[rows], minlength=n_moves)
+        # The types of the sink but not of the source: dev + share_b.
+        rows, move = _runs(self.once, sinks)
+        free = ~self.member[rows, sources[move]]
+        rows, move = rows[free], move[free]
+        up = np.clip(-(dev[rows] + share[rows, sinks[move]]), 0.0, None)
+        gains = np.bincount(move, weights=up * up, minlength=n_moves)
+        losses = np.bincount(move, weights=now[rows], minlength=n_moves)
+        kept = np.bincount(move, minlength=n_moves)
+        sizes = np.fromiter((self.once[a].size for a in sources.tolist()), np.int64, n_moves)
+        total = self.total
+        for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
+            add, gone, gain, loss = float(added[i]), float(lost[i]), float(gains[i]), float(losses[i])
+            change = (add - gone) + (gain - loss)
+            n = self.dev.size + int(sizes[i]) + 8 + int(kept[i])
+            slack = 4 * _U * n * (total + add + gone + gain + loss)
+            self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:
         return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+
+
+def _runs(lists: list[np.ndarray], panels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of ``lists[p]`` for each p of ``panels`` one after another, and for
+    each entry its position in ``panels``."""
+    parts = [lists[p] for p in panels.tolist()]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return rows, np.repeat(np.arange(panels.size), sizes)
 
 
 def exact_squares(
