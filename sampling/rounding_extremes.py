@@ -4,6 +4,8 @@ Used by ``sampling.rounding_search``. Moving a slot from panel a to panel b chan
 the types a or b seats; ``Extremes`` takes the extremes after every (a, b) of a set of
 sources and sinks from those types and from one ranked list of the others, for all the
 sources at once (a loop over sources spent most of its time in numpy's per-call cost).
+The largest size of a change is the larger of the largest drop and rise (|v| is v or
+-v), so it needs no pass of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ _DEPTH = 32  # entries, best first, looked at for every pair before the rest (sp
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
-    """Drop (clipped at 0), deviation and its size, stacked on a new first axis."""
-    return np.stack([np.clip(-x, 0.0, None), x, np.abs(x)])
+    """Drop (clipped at 0) and deviation, stacked on a new first axis."""
+    return np.stack([np.clip(-x, 0.0, None), x])
 
 
 def flat_rows(
@@ -35,7 +37,7 @@ def flat_rows(
 
 
 class Extremes:
-    """Largest drop, deviation and |deviation| over all types after each candidate move.
+    """Largest drop and deviation over all types after each candidate move.
 
     Moving a slot from panel a to panel b changes only the types a or b seats, so the
     extremes are taken over three parts: the types of a (every sink at once), the types
@@ -78,20 +80,20 @@ class Extremes:
             self.best = np.take_along_axis(types, top, 2), np.take_along_axis(self.values, top, 2)
 
     def own(self, sources: np.ndarray) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sources x sinks: the extremes over the types
+        """(drop, deviation) x sources x sinks: the extremes over the types
         of each source."""
         rows, cols, starts, full = flat_rows(self.seated, sources)
         moved = self.dev[rows][:, None] + self.sub[rows]
         moved -= self.share[rows, cols][:, None]
-        own = np.full((3, sources.size, self.sinks.size), -np.inf)
-        if rows.size:  # the largest drop is -min clipped at 0, the largest size max(max, -min)
+        own = np.full((2, sources.size, self.sinks.size), -np.inf)
+        if rows.size:  # the largest drop is -min clipped at 0
             low = np.minimum.reduceat(moved, starts, axis=0)
             high = np.maximum.reduceat(moved, starts, axis=0)
-            own[:, full] = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
+            own[:, full] = np.stack([np.maximum(-low, 0.0), high])
         return own
 
     def of(self, sources: np.ndarray, own: np.ndarray) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sources x sinks: the extremes after moving
+        """(drop, deviation) x sources x sinks: the extremes after moving
         from each source, ``own`` their extremes over the types of the source."""
         inside = self.member[:, sources]  # types x sources
         return np.maximum(np.maximum(own, self._theirs(inside)), self._rest(inside))
@@ -102,8 +104,8 @@ class Extremes:
         looked at first (a free one among them is the largest free one), the whole sink
         only where the source seats them all."""
         types, values = self.best
-        out = np.empty((3, inside.shape[1], self.sinks.size))
-        for k in range(3):
+        out = np.empty((2, inside.shape[1], self.sinks.size))
+        for k in range(2):
             free = ~inside[types[k]]  # sink x entry x source
             out[k] = np.where(free, values[k][:, :, None], -np.inf).max(axis=1).T
             b, s = np.nonzero(~free.any(axis=1))
@@ -115,8 +117,8 @@ class Extremes:
     def _rest(self, inside: np.ndarray) -> np.ndarray:
         """Per kind, source and sink, the value now of the first type in ``order`` seated
         by neither (-inf: none); the first ``_DEPTH`` types are looked at before the rest."""
-        out = np.full((3, inside.shape[1], self.sinks.size), -np.inf)
-        for k in range(3):
+        out = np.full((2, inside.shape[1], self.sinks.size), -np.inf)
+        for k in range(2):
             open_ = ~inside[self.order[k]]  # position x source
             held = self.held[k]  # position x sink
             near = min(_DEPTH, held.shape[0])

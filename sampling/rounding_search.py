@@ -213,7 +213,7 @@ def _best_move(
     extremes = after.of(live, own)
     low = np.round(extremes[0], 9)
     high = np.round(extremes[1], 9)
-    allowed = (extremes[2] <= cap + 1e-9) & others
+    allowed = (np.maximum(extremes[0], extremes[1]) <= cap + 1e-9) & others  # the size
     least = np.where(allowed, low, np.inf).min(axis=1, initial=np.inf)  # (drop, rise) first
     tied = allowed & (low == least[:, None])
     then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
