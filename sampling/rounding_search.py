@@ -218,18 +218,23 @@ def _best_move(
     tied = allowed & (low == least[:, None])
     then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
     tied &= high == then[:, None]
-    # The moves whose squares the loop below may compare, estimated at once (a later
-    # source meets a ``best`` no larger, so a few are estimated in vain).
-    hopeful = (least < best[0]) | ((least == best[0]) & (then <= best[1]))
+    # The sources the loop below takes up: those no worse in (drop, rise) than best and
+    # every source before them (that is best's (drop, rise) when it comes to them); their
+    # moves' squares are estimated at once.
+    firsts = list(zip(least.tolist(), then.tolist()))
+    bar, taken = best[:2], []
+    for i, first in enumerate(firsts):
+        if first <= bar and tied[i].any():
+            bar = first
+            taken.append(i)
     squares = SquaresNow(every.share, every.seated, every.once, dev, every.member)
-    pick, col = np.nonzero(tied & hopeful[:, None])
+    pick, col = np.nonzero(tied[taken])
     if pick.size:
-        squares.estimate(live[pick], sinks[col])
+        squares.estimate(live[taken][pick], sinks[col])
     found = None
-    for a, first, ties in zip(live.tolist(), zip(least.tolist(), then.tolist()), tied):
-        if not ties.any() or first > best[:2]:
-            continue
-        b, sum_b = squares.smallest(a, sinks[ties])
+    for i in taken:
+        a, first = int(live[i]), firsts[i]
+        b, sum_b = squares.smallest(a, sinks[tied[i]])
         if first < best[:2] or sum_b.below(best[2]):  # (first == best[:2] here)
             best = (first[0], first[1], sum_b)
             found = (a, b, best)
