@@ -24,26 +24,34 @@ def _spread(x: np.ndarray) -> np.ndarray:
 
 def flat_rows(
     seated: list[np.ndarray], panels: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The types of each panel one after another: the types, their panel, where each
-    non-empty panel's run starts, and which panels are non-empty (for ``reduceat``, whose
-    runs cannot be empty)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The types of each panel one after another, their panel, and each panel's count."""
     parts = [seated[p] for p in panels.tolist()]
     sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    starts = np.cumsum(sizes) - sizes
-    full = sizes > 0
-    return rows, np.repeat(panels, sizes), starts[full], full
+    return rows, np.repeat(panels, sizes), sizes
+
+
+def _padded(flat: np.ndarray, sizes: np.ndarray, fill: float) -> np.ndarray:
+    """Runs of ``flat`` (``sizes`` long) as the rows of an array, padded with ``fill``."""
+    out = np.full((sizes.size, int(sizes.max(initial=0))), fill, dtype=flat.dtype)
+    out[np.arange(out.shape[1]) < sizes[:, None]] = flat
+    return out
 
 
 class Extremes:
     """Largest drop and deviation over all types after each candidate move.
 
     Moving a slot from panel a to panel b changes only the types a or b seats, so the
-    extremes are taken over three parts: the types of a (every sink at once), the types
-    of b but not a, and the types of neither (the first not seated by a or b among the
-    types sorted by their value now). The values are computed as the full search did,
-    and a maximum does not depend on the order, so the extremes are the same bits.
+    extremes are taken over three parts: the types of a, the types of b (but not a, or
+    all of b), and the types of neither (the first not seated by a or b among the types
+    sorted by their value now). No part is taken over every type of a for every sink:
+    a type of a has ``dev + share_b - share_a``, never below its value ``dev - share_a``
+    without b nor above its value ``dev + share_b`` without a (float sums are monotone),
+    and few types of a are seated by b, so a few entries of ranked lists decide, checked
+    by these bounds (a check failing, rarely: the whole list). The values are computed
+    as the full search did, and a maximum does not depend on the order, so the extremes
+    are the same bits.
     """
 
     def __init__(
@@ -56,22 +64,27 @@ class Extremes:
         sub: np.ndarray,
         wide: int,
     ) -> None:
-        """``member``: types x panels, whether the panel lists the type; ``sub``: the
-        sinks' columns of ``share``, C-ordered; ``wide``: at least the types of any source
-        and any sink together."""
+        """``share``: Fortran-ordered; ``member``: types x panels, whether the panel lists
+        the type; ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least
+        the types of any source and any sink together."""
         self.share, self.seated, self.member, self.dev, self.sinks = share, seated, member, dev, sinks
+        self.flat = share.ravel(order="F")  # share[t, p] at t + p * types
         sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
         # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
         gap = np.arange(int(sizes.max(initial=0)) + 1) >= sizes[:, None]
         self.types = np.zeros(gap.shape, dtype=np.int64)
         self.types[~gap] = np.concatenate([seated[b] for b in sinks.tolist()])
-        moved = dev[self.types] + share[self.types, sinks[:, None]]
+        moved = dev[self.types] + self.flat[self.types + sinks[:, None] * dev.size]
         self.values = np.where(gap, -np.inf, _spread(moved))  # kind x sink x entry
         self.sub = sub  # rows (types) read whole
+        # Whether each sink seats each type (a share above 0); a last row (a gap's type)
+        # seated by none. A type listed with no seats keeps its value: either way alike.
+        self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
+        np.not_equal(sub, 0.0, out=self.seats[:-1])
         now = _spread(dev)
         self.order = np.stack([head(-row, wide + 1) for row in now])
         self.top = np.take_along_axis(now, self.order, axis=1)
-        self.held = self.sub[self.order] != 0  # kind x position x sink
+        self.held = self.seats[self.order]  # kind x position x sink
         # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
         types = np.broadcast_to(self.types, self.values.shape)
         self.best = types, self.values
@@ -79,58 +92,123 @@ class Extremes:
             top = np.argpartition(-self.values, _DEPTH - 1, axis=2)[:, :, :_DEPTH]
             self.best = np.take_along_axis(types, top, 2), np.take_along_axis(self.values, top, 2)
 
-    def own(self, sources: np.ndarray) -> np.ndarray:
-        """(drop, deviation) x sources x sinks: the extremes over the types
-        of each source."""
-        rows, cols, starts, full = flat_rows(self.seated, sources)
-        moved = self.dev[rows][:, None] + self.sub[rows]
-        moved -= self.share[rows, cols][:, None]
-        own = np.full((2, sources.size, self.sinks.size), -np.inf)
-        if rows.size:  # the largest drop is -min clipped at 0
-            low = np.minimum.reduceat(moved, starts, axis=0)
-            high = np.maximum.reduceat(moved, starts, axis=0)
-            own[:, full] = np.stack([np.maximum(-low, 0.0), high])
-        return own
-
-    def of(self, sources: np.ndarray, own: np.ndarray) -> np.ndarray:
-        """(drop, deviation) x sources x sinks: the extremes after moving
-        from each source, ``own`` their extremes over the types of the source."""
+    def drops(self, sources: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the largest drop after each move (clipped at 0)."""
         inside = self.member[:, sources]  # types x sources
-        return np.maximum(np.maximum(own, self._theirs(inside)), self._rest(inside))
+        rows, alone, sizes = self._alone(sources, np.inf)
+        own = np.maximum(-self._lowest(sources, rows, alone), 0.0)
+        own[sizes == 0] = -np.inf  # no types: only the other parts
+        return np.maximum(np.maximum(own, self._theirs(0, inside)), self._rest(0, inside))
 
-    def _theirs(self, inside: np.ndarray) -> np.ndarray:
-        """Per kind, source and sink, the largest value after the move among the types the
-        sink seats and the source does not; -inf: none. The sink's ``_DEPTH`` largest are
-        looked at first (a free one among them is the largest free one), the whole sink
-        only where the source seats them all."""
-        types, values = self.best
-        out = np.empty((2, inside.shape[1], self.sinks.size))
-        for k in range(2):
-            free = ~inside[types[k]]  # sink x entry x source
-            out[k] = np.where(free, values[k][:, :, None], -np.inf).max(axis=1).T
-            b, s = np.nonzero(~free.any(axis=1))
-            if b.size:
-                kept = np.where(inside[self.types[b], s[:, None]], -np.inf, self.values[k, b])
-                out[k, s, b] = kept.max(axis=1)
+    def rises(self, sources: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the largest deviation after each move."""
+        inside = self.member[:, sources]
+        rows, alone, _ = self._alone(sources, -np.inf)
+        part = np.maximum(self._highest_alone(rows, alone), self._highest_of_sinks(sources, inside))
+        return np.maximum(part, self._rest(1, inside))
+
+    def _alone(self, sources: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per source (padded rows, with a gap's type and ``fill``): its types and their
+        values ``dev - share_a`` (dev + 0 - share_a: the same bits), and its count."""
+        rows, cols, sizes = flat_rows(self.seated, sources)
+        alone = _padded(self.dev[rows] - self.flat[rows + cols * self.dev.size], sizes, fill)
+        return _padded(rows, sizes, self.dev.size), alone, sizes
+
+    def _lowest(self, sources: np.ndarray, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the lowest value after the move over the types of the source
+        (+inf: none): over its ``_DEPTH`` lowest alone, exact unless the sink lifts them
+        all above the next one (those: over all its types)."""
+        near, next_ = np.arange(alone.shape[1])[None, :], np.full(sources.size, np.inf)
+        if alone.shape[1] > _DEPTH:
+            near = np.argpartition(alone, _DEPTH, axis=1)
+            next_ = np.take_along_axis(alone, near[:, _DEPTH : _DEPTH + 1], 1)[:, 0]
+            near = near[:, :_DEPTH]
+        low = self._lowest_of(sources, rows, alone, near)
+        s, b = np.nonzero(low > next_[:, None])
+        if s.size:
+            every = np.arange(alone.shape[1])[None, :]
+            low[s, b] = self._lowest_of(sources[s], rows[s], alone[s], every, b)[:, 0]
+        return low
+
+    def _lowest_of(
+        self,
+        sources: np.ndarray,
+        rows: np.ndarray,
+        alone: np.ndarray,
+        near: np.ndarray,
+        to: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per source (a row of ``rows``), the lowest value after the move over its
+        entries ``near``: to every sink, or to the sink at ``to``."""
+        types = np.minimum(np.take_along_axis(rows, near, 1), self.dev.size - 1)  # gaps: any
+        gap = np.isposinf(np.take_along_axis(alone, near, 1))
+        lost = self.flat[types + sources[:, None] * self.dev.size]
+        if to is None:
+            moved = (self.dev[types][:, :, None] + self.sub[types]) - lost[:, :, None]
+            moved[gap] = np.inf
+            return moved.min(axis=1, initial=np.inf)
+        moved = (self.dev[types] + self.sub[types, to[:, None]]) - lost
+        return np.where(gap, np.inf, moved).min(axis=1, initial=np.inf, keepdims=True)
+
+    def _highest_alone(self, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the highest value after the move over the types of the source
+        that the sink does not seat (-inf: none); its ``_DEPTH`` highest looked at first."""
+        near = np.arange(alone.shape[1])[None, :]
+        if alone.shape[1] > _DEPTH:
+            near = np.argpartition(-alone, _DEPTH - 1, axis=1)[:, :_DEPTH]
+        free = ~self.seats[np.take_along_axis(rows, near, 1)]  # source x entry x sink
+        values = np.take_along_axis(alone, near, 1)[:, :, None]
+        high = np.where(free, values, -np.inf).max(axis=1, initial=-np.inf)
+        s, b = np.nonzero(~free.any(axis=1))
+        if s.size:  # the sink seats them all
+            seats = self.seats[rows[s], b[:, None]]
+            high[s, b] = np.where(seats, -np.inf, alone[s]).max(axis=1)
+        return high
+
+    def _highest_of_sinks(self, sources: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the highest value after the move over the types the sink lists:
+        ``dev + share_b``, less ``share_a`` where the source lists them too. Of the sink's
+        ``_DEPTH`` highest (``dev + share_b``), one not listed by the source is above all
+        the others (which only fall); where the source lists them all, the whole sink."""
+        types, values = self.best[0][1], self.best[1][1]  # sink x entry
+        mine = inside[types]  # sink x entry x source
+        lost = self.flat[types[:, :, None] + sources * self.dev.size]
+        high = np.where(mine, values[:, :, None] - lost, values[:, :, None]).max(axis=1).T
+        b, s = np.nonzero(mine.all(axis=1))
+        if b.size:
+            types, values = self.types[b], self.values[1, b]
+            lost = self.flat[types + sources[s, None] * self.dev.size]
+            high[s, b] = np.where(inside[types, s[:, None]], values - lost, values).max(axis=1)
+        return high
+
+    def _theirs(self, k: int, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks, of kind ``k``: the largest value after the move among the types
+        the sink lists and the source does not; -inf: none. The sink's ``_DEPTH`` largest
+        are looked at first (a free one among them is the largest free one), the whole
+        sink only where the source lists them all."""
+        types, values = self.best[0][k], self.best[1][k]
+        free = ~inside[types]  # sink x entry x source
+        out = np.where(free, values[:, :, None], -np.inf).max(axis=1).T
+        b, s = np.nonzero(~free.any(axis=1))
+        if b.size:
+            kept = np.where(inside[self.types[b], s[:, None]], -np.inf, self.values[k, b])
+            out[s, b] = kept.max(axis=1)
         return out
 
-    def _rest(self, inside: np.ndarray) -> np.ndarray:
-        """Per kind, source and sink, the value now of the first type in ``order`` seated
-        by neither (-inf: none); the first ``_DEPTH`` types are looked at before the rest."""
-        out = np.full((2, inside.shape[1], self.sinks.size), -np.inf)
-        for k in range(2):
-            open_ = ~inside[self.order[k]]  # position x source
-            held = self.held[k]  # position x sink
-            near = min(_DEPTH, held.shape[0])
-            free = open_[:near, :, None] & ~held[:near, None, :]  # position x source x sink
+    def _rest(self, k: int, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks, of kind ``k``: the value now of the first type in ``order``
+        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first."""
+        open_ = ~inside[self.order[k]]  # position x source
+        held = self.held[k]  # position x sink
+        near = min(_DEPTH, held.shape[0])
+        free = open_[:near, :, None] & ~held[:near, None, :]  # position x source x sink
+        hit = free.any(axis=0)
+        out = np.where(hit, self.top[k][free.argmax(axis=0)], -np.inf)
+        s, b = np.nonzero(~hit)
+        if s.size and held.shape[0] > near:
+            free = open_[near:, s] & ~held[near:, b]  # position x pair
             hit = free.any(axis=0)
-            at = free.argmax(axis=0)
-            out[k] = np.where(hit, self.top[k][at], -np.inf)
-            s, b = np.nonzero(~hit)
-            if s.size and held.shape[0] > near:
-                free = open_[near:, s] & ~held[near:, b]  # position x pair
-                hit = free.any(axis=0)
-                out[k, s[hit], b[hit]] = self.top[k][near + free.argmax(axis=0)[hit]]
+            out[s[hit], b[hit]] = self.top[k][near + free.argmax(axis=0)[hit]]
         return out
 
 

@@ -122,7 +122,7 @@ class _Types(NamedTuple):
 
 def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
     """Types x panels: whether the panel lists the type."""
-    rows, cols, _, _ = flat_rows(seated, np.arange(len(seated)))
+    rows, cols, _ = flat_rows(seated, np.arange(len(seated)))
     member = np.zeros((n_types, len(seated)), dtype=bool)
     member[rows, cols] = True
     return member
@@ -206,14 +206,14 @@ def _best_move(
         return None
     wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
     after = Extremes(share, seated, member, low_dev, sinks, sub, wide)
-    own = after.own(live)
+    drops = after.drops(live)
     others = sinks[None, :] != live[:, None]
-    keep = np.where(others, np.round(own[0], 9), np.inf).min(axis=1, initial=np.inf) <= best[0]
-    live, own, others = live[keep], own[:, keep], others[keep]  # the others: all drops too large
-    extremes = after.of(live, own)
-    low = np.round(extremes[0], 9)
-    high = np.round(extremes[1], 9)
-    allowed = (np.maximum(extremes[0], extremes[1]) <= cap + 1e-9) & others  # the size
+    low = np.round(drops, 9)
+    keep = np.where(others, low, np.inf).min(axis=1, initial=np.inf) <= best[0]
+    live, drops, low, others = live[keep], drops[keep], low[keep], others[keep]  # (the others lose)
+    rises = after.rises(live)
+    high = np.round(rises, 9)
+    allowed = (np.maximum(drops, rises) <= cap + 1e-9) & others  # the largest size
     least = np.where(allowed, low, np.inf).min(axis=1, initial=np.inf)  # (drop, rise) first
     tied = allowed & (low == least[:, None])
     then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
@@ -257,9 +257,11 @@ def _drop_floors(
     """
     ceiling = dev + sub.max(axis=1, initial=0.0)
     base = -ceiling.min(initial=0.0)
-    rows, cols, starts, full = flat_rows(seated, sources)
+    rows, cols, sizes = flat_rows(seated, sources)
     least = np.full(sources.size, np.inf)
-    if rows.size:
+    full = sizes > 0
+    if rows.size:  # reduceat: runs cannot be empty
+        starts = (np.cumsum(sizes) - sizes)[full]
         least[full] = np.minimum.reduceat(ceiling[rows] - share[rows, cols], starts)
     return np.round(np.maximum(np.maximum(base, -least), 0.0), 9)
 

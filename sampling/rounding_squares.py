@@ -71,7 +71,8 @@ class SquaresNow:
             member = np.zeros(share.shape, dtype=bool)
             for j, rows in enumerate(once):
                 member[rows, j] = True
-        self.member = member
+        self.member = np.ascontiguousarray(member).ravel()  # [t, p] at t * panels + p
+        self.flat = np.asfortranarray(share).ravel(order="F")  # share[t, p] at t + p * types
         low = np.clip(-dev, 0.0, None)
         self.now = low * low
         self.total = float(self.now.sum())
@@ -103,18 +104,19 @@ class SquaresNow:
         Every part is a sum of non-negative terms, added one after another by
         ``np.bincount``: within k u of its real value for k terms, as the slack allows.
         """
-        share, dev, now, n_moves = self.share, self.dev, self.now, sources.size
+        dev, now, n_moves, n = self.dev, self.now, sources.size, self.dev.size
+        share = self.flat
         # The types of the source: dev + share_b - share_a.
         rows, move = _runs(self.once, sources)
-        col_a, col_b = sources[move], sinks[move]
-        low = np.clip(-((dev[rows] + share[rows, col_b]) - share[rows, col_a]), 0.0, None)
+        col_a, col_b = sources[move] * n, sinks[move] * n
+        low = np.clip(-((dev[rows] + share[rows + col_b]) - share[rows + col_a]), 0.0, None)
         added = np.bincount(move, weights=low * low, minlength=n_moves)
         lost = np.bincount(move, weights=now[rows], minlength=n_moves)
         # The types of the sink but not of the source: dev + share_b.
         rows, move = _runs(self.once, sinks)
-        free = ~self.member[rows, sources[move]]
+        free = ~self.member[rows * self.share.shape[1] + sources[move]]
         rows, move = rows[free], move[free]
-        up = np.clip(-(dev[rows] + share[rows, sinks[move]]), 0.0, None)
+        up = np.clip(-(dev[rows] + share[rows + sinks[move] * n]), 0.0, None)
         gains = np.bincount(move, weights=up * up, minlength=n_moves)
         losses = np.bincount(move, weights=now[rows], minlength=n_moves)
         kept = np.bincount(move, minlength=n_moves)
@@ -123,8 +125,8 @@ class SquaresNow:
         for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
             add, gone, gain, loss = float(added[i]), float(lost[i]), float(gains[i]), float(losses[i])
             change = (add - gone) + (gain - loss)
-            n = self.dev.size + int(sizes[i]) + 8 + int(kept[i])
-            slack = 4 * _U * n * (total + add + gone + gain + loss)
+            terms = n + int(sizes[i]) + 8 + int(kept[i])
+            slack = 4 * _U * terms * (total + add + gone + gain + loss)
             self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:
