@@ -101,36 +101,50 @@ class SquaresNow:
         """Each move's (``sources[i]`` to ``sinks[i]``) estimate: the sum now plus the
         change over the types of its two panels, all moves at once; kept for ``smallest``.
 
-        Every part is a sum of non-negative terms, added one after another by
-        ``np.bincount``: within k u of its real value for k terms, as the slack allows.
+        A type of the source a but not of the sink b has ``dev - share_a`` whatever b, one
+        of b but not of a ``dev + share_b`` whatever a: those are summed once per panel
+        (over all its types), and the types of both (few) once per move, both ways, to
+        take them out. Every part is a sum of non-negative terms added one after another
+        by ``np.bincount`` (within k u of its real value for k terms), and the slack counts
+        every part's size, the ones taken out too.
         """
-        dev, now, n_moves, n = self.dev, self.now, sources.size, self.dev.size
-        share = self.flat
-        # The types of the source: dev + share_b - share_a.
-        rows, move = _runs(self.once, sources)
-        col_a, col_b = sources[move] * n, sinks[move] * n
-        low = np.clip(-((dev[rows] + share[rows + col_b]) - share[rows + col_a]), 0.0, None)
-        added = np.bincount(move, weights=low * low, minlength=n_moves)
-        lost = np.bincount(move, weights=now[rows], minlength=n_moves)
-        # The types of the sink but not of the source: dev + share_b.
+        dev, flat, now, n = self.dev, self.flat, self.now, self.dev.size
+        panels, where = np.unique(np.concatenate([sources, sinks]), return_inverse=True)
+        at, to = where[: sources.size], where[sources.size :]
+        # Per panel p, over its types: (dev - share_p)^2 dropped, dev + share_p likewise,
+        # and the squares now.
+        rows, of = _runs(self.once, panels)
+        alone = _sums(of, np.clip(-(dev[rows] - flat[rows + panels[of] * n]), 0.0, None), panels.size)
+        joined = _sums(of, np.clip(-(dev[rows] + flat[rows + panels[of] * n]), 0.0, None), panels.size)
+        gone = np.bincount(of, weights=now[rows], minlength=panels.size)
+        size = np.bincount(of, minlength=panels.size)
+        # Per move, over the types of both: (dev + share_b) - share_a, as the full search.
         rows, move = _runs(self.once, sinks)
-        free = ~self.member[rows * self.share.shape[1] + sources[move]]
-        rows, move = rows[free], move[free]
-        up = np.clip(-(dev[rows] + share[rows + sinks[move] * n]), 0.0, None)
-        gains = np.bincount(move, weights=up * up, minlength=n_moves)
-        losses = np.bincount(move, weights=now[rows], minlength=n_moves)
-        kept = np.bincount(move, minlength=n_moves)
-        sizes = np.fromiter((self.once[a].size for a in sources.tolist()), np.int64, n_moves)
+        both = self.member[rows * self.share.shape[1] + sources[move]]
+        rows, move = rows[both], move[both]
+        lost, added = flat[rows + sources[move] * n], flat[rows + sinks[move] * n]
+        count = sources.size
+        moved = _sums(move, np.clip(-((dev[rows] + added) - lost), 0.0, None), count)
+        out = _sums(move, np.clip(-(dev[rows] - lost), 0.0, None), count)
+        into = _sums(move, np.clip(-(dev[rows] + added), 0.0, None), count)
+        kept = np.bincount(move, weights=now[rows], minlength=count)
+        add = (alone[at] - out) + moved  # over the types of a
+        gain, loss = joined[to] - into, gone[to] - kept  # over those of b but not a
+        sizes = (n + 8 + size[at] + size[to]).tolist()
+        parts = alone[at] + out + moved + gone[at] + joined[to] + into + gone[to] + kept
         total = self.total
         for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
-            add, gone, gain, loss = float(added[i]), float(lost[i]), float(gains[i]), float(losses[i])
-            change = (add - gone) + (gain - loss)
-            terms = n + int(sizes[i]) + 8 + int(kept[i])
-            slack = 4 * _U * terms * (total + add + gone + gain + loss)
+            change = (float(add[i]) - float(gone[at[i]])) + (float(gain[i]) - float(loss[i]))
+            slack = 4 * _U * sizes[i] * (total + float(parts[i]))
             self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:
         return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+
+
+def _sums(of: np.ndarray, low: np.ndarray, count: int) -> np.ndarray:
+    """Per run, the sum of the squares of ``low`` (one after another)."""
+    return np.bincount(of, weights=low * low, minlength=count)
 
 
 def _runs(lists: list[np.ndarray], panels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
