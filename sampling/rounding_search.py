@@ -27,6 +27,7 @@ Key = tuple[float, float, Squares]  # largest drop, largest rise (rounded), squa
 
 MOVES = 3000  # local-search moves at most
 _SOURCES = 40  # panels tried as source and as destination of a slot per move
+_BLOCK = 1024  # rows of shares multiplied at a time (speed only)
 
 
 def descend(
@@ -50,8 +51,7 @@ def descend(
     """
     share, seated, pairs = _shares(panels, type_counts, target.size)
     counts = counts.copy()
-    # portable.matvec's sum, on the C-ordered product of the (Fortran-ordered) shares.
-    dev = np.multiply(share, counts.astype(float)[None, :], order="C").sum(axis=1) - target
+    dev = _matvec(share, counts) - target
     reps = _representatives(share, dev, pairs)
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
@@ -79,6 +79,18 @@ def descend(
         counts[a] -= 1
         counts[b] += 1
     return counts
+
+
+def _matvec(share: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``portable.matvec(share, counts)``, bit for bit: each row's products summed in
+    numpy's order, on C-ordered blocks of rows (not one product as large as ``share``,
+    whose fresh pages cost more than the sums)."""
+    weights = counts.astype(float)[None, :]
+    out = np.empty(share.shape[0])
+    for i in range(0, share.shape[0], _BLOCK):
+        rows = share[i : i + _BLOCK]
+        out[i : i + _BLOCK] = np.multiply(rows, weights, order="C").sum(axis=1)
+    return out
 
 
 class _Pairs(NamedTuple):
