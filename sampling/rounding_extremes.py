@@ -63,10 +63,13 @@ class Extremes:
         sinks: np.ndarray,
         sub: np.ndarray,
         wide: int,
+        rows: np.ndarray,
     ) -> None:
         """``share``: Fortran-ordered; ``member``: types x panels, whether the panel lists
         the type; ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least
-        the types of any source and any sink together."""
+        the types of any source and any sink together; ``rows``: per panel its types, in
+        a row padded with the number of types."""
+        self.rows = rows
         self.share, self.seated, self.member, self.dev, self.sinks = share, seated, member, dev, sinks
         self.flat = share.ravel(order="F")  # share[t, p] at t + p * types
         sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
@@ -94,25 +97,27 @@ class Extremes:
 
     def drops(self, sources: np.ndarray) -> np.ndarray:
         """Sources x sinks: the largest drop after each move (clipped at 0)."""
-        inside = self.member[:, sources]  # types x sources
-        rows, alone, sizes = self._alone(sources, np.inf)
-        own = np.maximum(-self._lowest(sources, rows, alone), 0.0)
-        own[sizes == 0] = -np.inf  # no types: only the other parts
-        return np.maximum(np.maximum(own, self._theirs(0, inside)), self._rest(0, inside))
+        self.sources, self.inside = sources, self.member[:, sources]  # types x sources
+        # Per source (padded rows, with a gap's type): its types and their values
+        # ``dev - share_a`` (dev + 0 - share_a: the same bits), +inf in gaps.
+        rows = self.rows[sources]
+        self.mine = rows[:, : int((rows < self.dev.size).sum(axis=1).max(initial=0))]
+        self.gap = self.mine == self.dev.size
+        near = np.minimum(self.mine, self.dev.size - 1)
+        alone = self.dev[near] - self.flat[near + sources[:, None] * self.dev.size]
+        self.alone = np.where(self.gap, np.inf, alone)
+        own = np.maximum(-self._lowest(sources, self.mine, self.alone), 0.0)
+        own[self.gap.all(axis=1)] = -np.inf  # no types: only the other parts
+        part = np.maximum(own, self._theirs(0, self.inside))
+        return np.maximum(part, self._rest(0, self.inside))
 
-    def rises(self, sources: np.ndarray) -> np.ndarray:
-        """Sources x sinks: the largest deviation after each move."""
-        inside = self.member[:, sources]
-        rows, alone, _ = self._alone(sources, -np.inf)
-        part = np.maximum(self._highest_alone(rows, alone), self._highest_of_sinks(sources, inside))
+    def rises(self, keep: np.ndarray) -> np.ndarray:
+        """Sources x sinks, for the sources ``keep`` picks from those ``drops`` saw: the
+        largest deviation after each move."""
+        sources, inside, types = self.sources[keep], self.inside[:, keep], self.mine[keep]
+        alone = np.where(self.gap[keep], -np.inf, self.alone[keep])
+        part = np.maximum(self._highest_alone(types, alone), self._highest_of_sinks(sources, inside))
         return np.maximum(part, self._rest(1, inside))
-
-    def _alone(self, sources: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per source (padded rows, with a gap's type and ``fill``): its types and their
-        values ``dev - share_a`` (dev + 0 - share_a: the same bits), and its count."""
-        rows, cols, sizes = flat_rows(self.seated, sources)
-        alone = _padded(self.dev[rows] - self.flat[rows + cols * self.dev.size], sizes, fill)
-        return _padded(rows, sizes, self.dev.size), alone, sizes
 
     def _lowest(self, sources: np.ndarray, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
         """Sources x sinks: the lowest value after the move over the types of the source

@@ -56,9 +56,10 @@ def descend(
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few = _Types(np.asfortranarray(share[reps]), kept, kept, _member(kept, reps.size))
+    few_share = np.asfortranarray(share[reps])
+    few = _Types(few_share, kept, kept, _member(kept, reps.size), _padded(kept, reps.size))
     once = seated if pairs is not None else [np.unique(s) for s in seated]
-    every = _Types(share, seated, once, _member(once, target.size))  # columns read whole
+    every = _Types(share, seated, once, _member(once, target.size), np.zeros((0, 0), np.int64))
     low = np.clip(-dev, 0.0, None)
     best = (
         _r9(low.max(initial=0.0)),
@@ -124,12 +125,23 @@ def _shares(
 
 class _Types(NamedTuple):
     """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
-    listed and without repeats; ``member``: types x panels, whether the panel lists it."""
+    listed and without repeats; ``member``: types x panels, whether the panel lists it;
+    ``rows``: per panel the types it lists in a row, padded with the number of types
+    (where used)."""
 
     share: np.ndarray
     seated: list[np.ndarray]
     once: list[np.ndarray]
     member: np.ndarray
+    rows: np.ndarray
+
+
+def _padded(seated: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Panels x widest: each panel's types in a row, padded with ``n_types``."""
+    sizes = np.fromiter(map(len, seated), dtype=np.int64, count=len(seated))
+    out = np.full((sizes.size, int(sizes.max(initial=0))), n_types, dtype=np.int64)
+    out[np.arange(out.shape[1]) < sizes[:, None]] = np.concatenate(seated) if seated else []
+    return out
 
 
 def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
@@ -217,13 +229,13 @@ def _best_move(
     if live.size == 0:
         return None
     wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
-    after = Extremes(share, seated, member, low_dev, sinks, sub, wide)
+    after = Extremes(share, seated, member, low_dev, sinks, sub, wide, few.rows)
     drops = after.drops(live)
     others = sinks[None, :] != live[:, None]
     low = np.round(drops, 9)
-    keep = np.where(others, low, np.inf).min(axis=1, initial=np.inf) <= best[0]
-    live, drops, low, others = live[keep], drops[keep], low[keep], others[keep]  # (the others lose)
-    rises = after.rises(live)
+    keep = np.where(others, low, np.inf).min(axis=1, initial=np.inf) <= best[0]  # others lose
+    live, drops, low, others = live[keep], drops[keep], low[keep], others[keep]
+    rises = after.rises(keep)
     high = np.round(rises, 9)
     allowed = (np.maximum(drops, rises) <= cap + 1e-9) & others  # the largest size
     least = np.where(allowed, low, np.inf).min(axis=1, initial=np.inf)  # (drop, rise) first
