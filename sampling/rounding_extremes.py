@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["Extremes", "flat_rows", "head"]
 
-_DEPTH = 32  # entries, best first, looked at for every pair before the rest (speed only)
+_DEPTH = 8  # entries, best first, looked at for every move before the rest (speed only)
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
@@ -30,13 +30,6 @@ def flat_rows(
     sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     return rows, np.repeat(panels, sizes), sizes
-
-
-def _padded(flat: np.ndarray, sizes: np.ndarray, fill: float) -> np.ndarray:
-    """Runs of ``flat`` (``sizes`` long) as the rows of an array, padded with ``fill``."""
-    out = np.full((sizes.size, int(sizes.max(initial=0))), fill, dtype=flat.dtype)
-    out[np.arange(out.shape[1]) < sizes[:, None]] = flat
-    return out
 
 
 class Extremes:
@@ -69,8 +62,7 @@ class Extremes:
         the type; ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least
         the types of any source and any sink together; ``rows``: per panel its types, in
         a row padded with the number of types."""
-        self.rows = rows
-        self.share, self.seated, self.member, self.dev, self.sinks = share, seated, member, dev, sinks
+        self.rows, self.member, self.dev, self.sub = rows, member, dev, sub
         self.flat = share.ravel(order="F")  # share[t, p] at t + p * types
         sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
         # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
@@ -79,7 +71,6 @@ class Extremes:
         self.types[~gap] = np.concatenate([seated[b] for b in sinks.tolist()])
         moved = dev[self.types] + self.flat[self.types + sinks[:, None] * dev.size]
         self.values = np.where(gap, -np.inf, _spread(moved))  # kind x sink x entry
-        self.sub = sub  # rows (types) read whole
         # Whether each sink seats each type (a share above 0); a last row (a gap's type)
         # seated by none. A type listed with no seats keeps its value: either way alike.
         self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
@@ -116,7 +107,9 @@ class Extremes:
         largest deviation after each move."""
         sources, inside, types = self.sources[keep], self.inside[:, keep], self.mine[keep]
         alone = np.where(self.gap[keep], -np.inf, self.alone[keep])
-        part = np.maximum(self._highest_alone(types, alone), self._highest_of_sinks(sources, inside))
+        part = np.maximum(
+            self._highest_alone(types, alone), self._highest_of_sinks(sources, inside)
+        )
         return np.maximum(part, self._rest(1, inside))
 
     def _lowest(self, sources: np.ndarray, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:

@@ -7,6 +7,10 @@ that search as the reference), but a move changes only the types its two panels 
 and only those are recomputed: the extremes over one type per end of each set of types
 seated alike (``sampling.rounding_extremes``), the squared drops as an estimate with a
 proven bound, summed in full only where two bounds overlap (``sampling.rounding_squares``).
+Each is taken for all the candidate moves at once, in a few numpy calls on arrays of
+sources x sinks (a loop over sources spent most of its time in numpy's per-call cost):
+the largest drops first, the rises only for the sources whose drop can still win, the
+squares only for the sources the search takes up.
 """
 
 from __future__ import annotations
@@ -152,9 +156,7 @@ def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
     return member
 
 
-def _representatives(
-    share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None
-) -> np.ndarray:
+def _representatives(share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
     """The types, ascending, that hold every extreme: of each set of types with the same
     shares in every panel, the one furthest below its target and the one furthest above.
 
@@ -197,7 +199,9 @@ def _same_rows(share: np.ndarray, pairs: _Pairs | None, one: np.ndarray, other: 
 
     def spread(types: np.ndarray) -> np.ndarray:  # positions in ``by`` of the types' pairs
         sizes = count[types]
-        return by[np.repeat(start[types] - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())]
+        return by[
+            np.repeat(start[types] - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())
+        ]
 
     mine, theirs = spread(one), spread(other)
     same = np.array_equal(pairs.cols[mine], pairs.cols[theirs])
@@ -219,8 +223,10 @@ def _best_move(
     Per source, the full search takes the allowed sink first by (drop, rise, squares,
     sink); a later source replaces it only with a smaller key. The extremes are taken
     over ``few`` (the types ``reps`` of ``every``, which hold them), the squares over
-    ``every`` type. The sources that cannot beat ``best`` are set aside first (a later
-    source meets a ``best`` no larger), then the extremes of the rest are taken at once.
+    ``every`` type, for all sources at once. A source whose every drop exceeds ``best``'s
+    is set aside (a later source meets a ``best`` no larger), first by a floor, then by
+    its drops; the rises (and so whether a move's change stays within ``cap``: its largest
+    size is the larger of its drop and rise) are taken for the others.
     """
     share, seated, member = few.share, few.seated, few.member
     low_dev = dev[reps]
@@ -245,7 +251,7 @@ def _best_move(
     # The sources the loop below takes up: those no worse in (drop, rise) than best and
     # every source before them (that is best's (drop, rise) when it comes to them); their
     # moves' squares are estimated at once.
-    firsts = list(zip(least.tolist(), then.tolist()))
+    firsts = list(zip(least.tolist(), then.tolist(), strict=True))
     bar, taken = best[:2], []
     for i, first in enumerate(firsts):
         if first <= bar and tied[i].any():

@@ -114,8 +114,12 @@ class SquaresNow:
         # Per panel p, over its types: (dev - share_p)^2 dropped, dev + share_p likewise,
         # and the squares now.
         rows, of = _runs(self.once, panels)
-        alone = _sums(of, np.clip(-(dev[rows] - flat[rows + panels[of] * n]), 0.0, None), panels.size)
-        joined = _sums(of, np.clip(-(dev[rows] + flat[rows + panels[of] * n]), 0.0, None), panels.size)
+        alone = _sums(
+            of, np.clip(-(dev[rows] - flat[rows + panels[of] * n]), 0.0, None), panels.size
+        )
+        joined = _sums(
+            of, np.clip(-(dev[rows] + flat[rows + panels[of] * n]), 0.0, None), panels.size
+        )
         gone = np.bincount(of, weights=now[rows], minlength=panels.size)
         size = np.bincount(of, minlength=panels.size)
         # Per move, over the types of both: (dev + share_b) - share_a, as the full search.
