@@ -10,8 +10,14 @@ and the exact sum, and the exact sum is taken only where two such bounds overlap
 
 The bound: the exact sum adds n non-negative floats one after another, so it lies within
 n u of their real sum (u = 2^-53, relative to that sum); the estimate adds the sum now
-(pairwise, within n u of its real value) and the changes of k types (within k u of the
-sum of their sizes). ``slack`` is four times what these give together.
+(pairwise, within n u of its real value) and the change, a few sums of at most k
+non-negative terms each (the types of the two panels; each within k u of its real
+value), added and subtracted (a few u of their sizes). ``slack`` is four times what
+these give together, with every sum's size counted.
+
+The change of many moves is estimated at once (``SquaresNow.estimate``): over the types
+of one panel but not the other the change does not depend on the other panel, so it is
+summed once per panel, and the types of both are summed per move and taken out.
 """
 
 from __future__ import annotations
