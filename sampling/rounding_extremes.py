@@ -160,7 +160,7 @@ class Extremes:
         s, b = np.nonzero(~free.any(axis=1))
         if s.size:  # the sink seats them all
             seats = self.seats[rows[s], b[:, None]]
-            high[s, b] = np.where(seats, -np.inf, alone[s]).max(axis=1)
+            high[s, b] = np.where(seats, -np.inf, alone[s]).max(axis=1, initial=-np.inf)
         return high
 
     def _highest_of_sinks(self, sources: np.ndarray, inside: np.ndarray) -> np.ndarray:
