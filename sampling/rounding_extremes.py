@@ -75,9 +75,12 @@ class Extremes:
         # seated by none. A type listed with no seats keeps its value: either way alike.
         self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
         np.not_equal(sub, 0.0, out=self.seats[:-1])
-        now = _spread(dev)
-        self.order = np.stack([head(-row, wide + 1) for row in now])
-        self.top = np.take_along_axis(now, self.order, axis=1)
+        # Per kind, the types by value now, highest first: the first _DEPTH (their values,
+        # and whether each sink seats them), the first wide + 1 when those do not do.
+        self.now, self.wide = _spread(dev), wide
+        self.ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.order = np.stack([head(-row, min(_DEPTH, dev.size)) for row in self.now])
+        self.top = np.take_along_axis(self.now, self.order, axis=1)
         self.held = self.seats[self.order]  # kind x position x sink
         # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
         types = np.broadcast_to(self.types, self.values.shape)
@@ -196,17 +199,26 @@ class Extremes:
     def _rest(self, k: int, inside: np.ndarray) -> np.ndarray:
         """Sources x sinks, of kind ``k``: the value now of the first type in ``order``
         seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first."""
-        open_ = ~inside[self.order[k]]  # position x source
-        held = self.held[k]  # position x sink
-        near = min(_DEPTH, held.shape[0])
-        free = open_[:near, :, None] & ~held[:near, None, :]  # position x source x sink
-        hit = free.any(axis=0)
+        near = self.order.shape[1]
+        if near == 0:  # no types
+            return np.full((inside.shape[1], self.seats.shape[1]), -np.inf)
+        free = ~inside[self.order[k]][:, :, None] & ~self.held[k][:, None, :]  # position x
+        hit = free.any(axis=0)  # source x sink
         out = np.where(hit, self.top[k][free.argmax(axis=0)], -np.inf)
         s, b = np.nonzero(~hit)
-        if s.size and held.shape[0] > near:
-            free = open_[near:, s] & ~held[near:, b]  # position x pair
-            hit = free.any(axis=0)
-            out[s[hit], b[hit]] = self.top[k][near + free.argmax(axis=0)[hit]]
+        if s.size and self.now.shape[1] > near:  # the first wide + 1 (more: no more seen)
+            if self.ranked is None:
+                order = np.stack([head(-row, self.wide + 1) for row in self.now])
+                self.ranked = order, np.take_along_axis(self.now, order, 1), self.seats[order]
+            order, top, held = (
+                self.ranked[0][k, near:],
+                self.ranked[1][k, near:],
+                self.ranked[2][k, near:],
+            )
+            if order.size:
+                free = ~inside[order][:, s] & ~held[:, b]  # position x pair
+                hit = free.any(axis=0)
+                out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
         return out
 
 
