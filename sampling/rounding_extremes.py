@@ -2,126 +2,223 @@
 
 Used by ``sampling.rounding_search``. Moving a slot from panel a to panel b changes only
 the types a or b seats; ``Extremes`` takes the extremes after every (a, b) of a set of
-sources and sinks from those types and from one ranked list of the others.
+sources and sinks from those types and from one ranked list of the others, for all the
+sources at once (a loop over sources spent most of its time in numpy's per-call cost).
+The largest size of a change is the larger of the largest drop and rise (|v| is v or
+-v), so it needs no pass of its own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Extremes", "head"]
+__all__ = ["Extremes", "flat_rows", "head"]
 
-_DEPTH = 32  # types, best first, looked at for every sink before the rest (speed only)
+_DEPTH = 8  # entries, best first, looked at for every move before the rest (speed only)
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
-    """Drop (clipped at 0), deviation and its size, stacked on a new first axis."""
-    return np.stack([np.clip(-x, 0.0, None), x, np.abs(x)])
+    """Drop (clipped at 0) and deviation, stacked on a new first axis."""
+    return np.stack([np.clip(-x, 0.0, None), x])
+
+
+def flat_rows(
+    seated: list[np.ndarray], panels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The types of each panel one after another, their panel, and each panel's count."""
+    parts = [seated[p] for p in panels.tolist()]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return rows, np.repeat(panels, sizes), sizes
 
 
 class Extremes:
-    """Largest drop, deviation and |deviation| over all types after each candidate move.
+    """Largest drop and deviation over all types after each candidate move.
 
     Moving a slot from panel a to panel b changes only the types a or b seats, so the
-    extremes are taken over three parts: the types of a (every sink at once), the types
-    of b but not a, and the types of neither (the first not seated by a or b among the
-    types sorted by their value now). The values are computed as the full search did,
-    and a maximum does not depend on the order, so the extremes are the same bits.
+    extremes are taken over three parts: the types of a, the types of b (but not a, or
+    all of b), and the types of neither (the first not seated by a or b among the types
+    sorted by their value now). No part is taken over every type of a for every sink:
+    a type of a has ``dev + share_b - share_a``, never below its value ``dev - share_a``
+    without b nor above its value ``dev + share_b`` without a (float sums are monotone),
+    and few types of a are seated by b, so a few entries of ranked lists decide, checked
+    by these bounds (a check failing, rarely: the whole list). The values are computed
+    as the full search did, and a maximum does not depend on the order, so the extremes
+    are the same bits.
     """
 
     def __init__(
         self,
         share: np.ndarray,
         seated: list[np.ndarray],
+        member: np.ndarray,
         dev: np.ndarray,
-        sources: np.ndarray,
         sinks: np.ndarray,
+        sub: np.ndarray,
+        wide: int,
+        rows: np.ndarray,
     ) -> None:
-        self.share, self.seated, self.dev, self.sinks = share, seated, dev, sinks
-        flat = [seated[b] for b in sinks.tolist()]
-        sizes = np.asarray([f.size for f in flat], dtype=np.int64)
-        # Each sink's types then a gap (type 0, value -inf): one flat array for all sinks.
-        self.starts = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]])
-        gap = np.ones(int(sizes.sum()) + sizes.size, bool)
-        gap[self.starts + sizes] = False
-        self.types = np.zeros(gap.size, dtype=np.int64)
-        self.types[gap] = np.concatenate(flat)
-        cols = np.repeat(sinks, sizes + 1)
-        self.values = np.where(gap, _spread(dev[self.types] + share[self.types, cols]), -np.inf)
-        self.sub = np.ascontiguousarray(share[:, sinks])  # rows (types) read whole
-        wide = max(seated[a].size for a in sources.tolist()) + int(sizes.max())
-        now = _spread(dev)
-        self.order = np.stack([head(-row, wide + 1) for row in now])
-        self.top = np.take_along_axis(now, self.order, axis=1)
-        self.held = np.stack([self.sub[o] != 0 for o in self.order])
-        self.inside = np.zeros(dev.size, bool)
+        """``share``: Fortran-ordered; ``member``: types x panels, whether the panel lists
+        the type; ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least
+        the types of any source and any sink together; ``rows``: per panel its types, in
+        a row padded with the number of types."""
+        self.rows, self.member, self.dev, self.sub = rows, member, dev, sub
+        self.flat = share.ravel(order="F")  # share[t, p] at t + p * types
+        sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
+        # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
+        gap = np.arange(int(sizes.max(initial=0)) + 1) >= sizes[:, None]
+        self.types = np.zeros(gap.shape, dtype=np.int64)
+        self.types[~gap] = np.concatenate([seated[b] for b in sinks.tolist()])
+        moved = dev[self.types] + self.flat[self.types + sinks[:, None] * dev.size]
+        self.values = np.where(gap, -np.inf, _spread(moved))  # kind x sink x entry
+        # Whether each sink seats each type (a share above 0); a last row (a gap's type)
+        # seated by none. A type listed with no seats keeps its value: either way alike.
+        self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
+        np.not_equal(sub, 0.0, out=self.seats[:-1])
+        # Per kind, the types by value now, highest first: the first _DEPTH (their values,
+        # and whether each sink seats them), the first wide + 1 when those do not do.
+        self.now, self.wide = _spread(dev), wide
+        self.ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.order = np.stack([head(-row, min(_DEPTH, dev.size)) for row in self.now])
+        self.top = np.take_along_axis(self.now, self.order, axis=1)
+        self.held = self.seats[self.order]  # kind x position x sink
         # Per kind, each sink's _DEPTH largest entries (any order; fewer when it has fewer).
-        self.ends = self.starts + sizes
-        spans = np.arange(int(sizes.max()) + 1)
-        grid = np.minimum(self.starts[:, None] + spans, self.ends[:, None])  # padded: the -inf
-        self.best = []
-        for v in self.values:
-            best = grid
-            if spans.size > _DEPTH:
-                top = np.argpartition(-v[grid], _DEPTH - 1, axis=1)[:, :_DEPTH]
-                best = np.take_along_axis(grid, top, axis=1)
-            self.best.append((self.types[best], v[best]))
+        types = np.broadcast_to(self.types, self.values.shape)
+        self.best = types, self.values
+        if gap.shape[1] > _DEPTH:
+            top = np.argpartition(-self.values, _DEPTH - 1, axis=2)[:, :, :_DEPTH]
+            self.best = np.take_along_axis(types, top, 2), np.take_along_axis(self.values, top, 2)
 
-    def own(self, a: int) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes over the types of ``a``."""
-        rows = self.seated[a]
-        moved = self.dev[rows][:, None] + self.sub[rows]
-        moved = moved - self.share[rows, a][:, None]
-        if rows.size:  # the largest drop is -min clipped at 0, the largest size max(max, -min)
-            low, high = moved.min(axis=0), moved.max(axis=0)
-            own = np.stack([np.maximum(-low, 0.0), high, np.maximum(high, -low)])
-        else:
-            own = np.full((3, self.sinks.size), -np.inf)
-        return own
+    def drops(self, sources: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the largest drop after each move (clipped at 0)."""
+        self.sources, self.inside = sources, self.member[:, sources]  # types x sources
+        # Per source (padded rows, with a gap's type): its types and their values
+        # ``dev - share_a`` (dev + 0 - share_a: the same bits), +inf in gaps.
+        rows = self.rows[sources]
+        self.mine = rows[:, : int((rows < self.dev.size).sum(axis=1).max(initial=0))]
+        self.gap = self.mine == self.dev.size
+        near = np.minimum(self.mine, self.dev.size - 1)
+        alone = self.dev[near] - self.flat[near + sources[:, None] * self.dev.size]
+        self.alone = np.where(self.gap, np.inf, alone)
+        own = np.maximum(-self._lowest(sources, self.mine, self.alone), 0.0)
+        own[self.gap.all(axis=1)] = -np.inf  # no types: only the other parts
+        part = np.maximum(own, self._theirs(0, self.inside))
+        return np.maximum(part, self._rest(0, self.inside))
 
-    def of(self, a: int, own: np.ndarray) -> np.ndarray:
-        """(drop, deviation, |deviation|) x sinks: the extremes after moving from ``a``,
-        ``own`` its extremes over the types of ``a``."""
-        rows = self.seated[a]
-        self.inside[rows] = True
-        theirs = self._theirs()
-        rest = self._rest(self.inside[self.order])
-        self.inside[rows] = False
-        return np.maximum(np.maximum(own, theirs), rest)
+    def rises(self, keep: np.ndarray) -> np.ndarray:
+        """Sources x sinks, for the sources ``keep`` picks from those ``drops`` saw: the
+        largest deviation after each move."""
+        sources, inside, types = self.sources[keep], self.inside[:, keep], self.mine[keep]
+        alone = np.where(self.gap[keep], -np.inf, self.alone[keep])
+        part = np.maximum(
+            self._highest_alone(types, alone), self._highest_of_sinks(sources, inside)
+        )
+        return np.maximum(part, self._rest(1, inside))
 
-    def _theirs(self) -> np.ndarray:
-        """Per kind and sink, the largest value after the move among the types the sink
-        seats and the source does not (``inside``); -inf: none. The sink's ``_DEPTH``
-        largest are looked at first (a free one among them is the largest free one), the
-        whole sink only when the source seats them all."""
-        out = np.empty((3, self.sinks.size))
-        for k, (types, values) in enumerate(self.best):
-            free = ~self.inside[types]
-            out[k] = np.where(free, values, -np.inf).max(axis=1)
-            for b in np.flatnonzero(~free.any(axis=1)).tolist():
-                part = slice(self.starts[b], self.ends[b] + 1)
-                kept = np.where(self.inside[self.types[part]], -np.inf, self.values[k, part])
-                out[k, b] = kept.max()
+    def _lowest(self, sources: np.ndarray, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the lowest value after the move over the types of the source
+        (+inf: none): over its ``_DEPTH`` lowest alone, exact unless the sink lifts them
+        all above the next one (those: over all its types)."""
+        near, next_ = np.arange(alone.shape[1])[None, :], np.full(sources.size, np.inf)
+        if alone.shape[1] > _DEPTH:
+            near = np.argpartition(alone, _DEPTH, axis=1)
+            next_ = np.take_along_axis(alone, near[:, _DEPTH : _DEPTH + 1], 1)[:, 0]
+            near = near[:, :_DEPTH]
+        low = self._lowest_of(sources, rows, alone, near)
+        s, b = np.nonzero(low > next_[:, None])
+        if s.size:
+            every = np.arange(alone.shape[1])[None, :]
+            low[s, b] = self._lowest_of(sources[s], rows[s], alone[s], every, b)[:, 0]
+        return low
+
+    def _lowest_of(
+        self,
+        sources: np.ndarray,
+        rows: np.ndarray,
+        alone: np.ndarray,
+        near: np.ndarray,
+        to: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Per source (a row of ``rows``), the lowest value after the move over its
+        entries ``near``: to every sink, or to the sink at ``to``."""
+        types = np.minimum(np.take_along_axis(rows, near, 1), self.dev.size - 1)  # gaps: any
+        gap = np.isposinf(np.take_along_axis(alone, near, 1))
+        lost = self.flat[types + sources[:, None] * self.dev.size]
+        if to is None:
+            moved = (self.dev[types][:, :, None] + self.sub[types]) - lost[:, :, None]
+            moved[gap] = np.inf
+            return moved.min(axis=1, initial=np.inf)
+        moved = (self.dev[types] + self.sub[types, to[:, None]]) - lost
+        return np.where(gap, np.inf, moved).min(axis=1, initial=np.inf, keepdims=True)
+
+    def _highest_alone(self, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the highest value after the move over the types of the source
+        that the sink does not seat (-inf: none); its ``_DEPTH`` highest looked at first."""
+        near = np.arange(alone.shape[1])[None, :]
+        if alone.shape[1] > _DEPTH:
+            near = np.argpartition(-alone, _DEPTH - 1, axis=1)[:, :_DEPTH]
+        free = ~self.seats[np.take_along_axis(rows, near, 1)]  # source x entry x sink
+        values = np.take_along_axis(alone, near, 1)[:, :, None]
+        high = np.where(free, values, -np.inf).max(axis=1, initial=-np.inf)
+        s, b = np.nonzero(~free.any(axis=1))
+        if s.size:  # the sink seats them all
+            seats = self.seats[rows[s], b[:, None]]
+            high[s, b] = np.where(seats, -np.inf, alone[s]).max(axis=1, initial=-np.inf)
+        return high
+
+    def _highest_of_sinks(self, sources: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks: the highest value after the move over the types the sink lists:
+        ``dev + share_b``, less ``share_a`` where the source lists them too. Of the sink's
+        ``_DEPTH`` highest (``dev + share_b``), one not listed by the source is above all
+        the others (which only fall); where the source lists them all, the whole sink."""
+        types, values = self.best[0][1], self.best[1][1]  # sink x entry
+        mine = inside[types]  # sink x entry x source
+        lost = self.flat[types[:, :, None] + sources * self.dev.size]
+        high = np.where(mine, values[:, :, None] - lost, values[:, :, None]).max(axis=1).T
+        b, s = np.nonzero(mine.all(axis=1))
+        if b.size:
+            types, values = self.types[b], self.values[1, b]
+            lost = self.flat[types + sources[s, None] * self.dev.size]
+            high[s, b] = np.where(inside[types, s[:, None]], values - lost, values).max(axis=1)
+        return high
+
+    def _theirs(self, k: int, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks, of kind ``k``: the largest value after the move among the types
+        the sink lists and the source does not; -inf: none. The sink's ``_DEPTH`` largest
+        are looked at first (a free one among them is the largest free one), the whole
+        sink only where the source lists them all."""
+        types, values = self.best[0][k], self.best[1][k]
+        free = ~inside[types]  # sink x entry x source
+        out = np.where(free, values[:, :, None], -np.inf).max(axis=1).T
+        b, s = np.nonzero(~free.any(axis=1))
+        if b.size:
+            kept = np.where(inside[self.types[b], s[:, None]], -np.inf, self.values[k, b])
+            out[s, b] = kept.max(axis=1)
         return out
 
-    def _rest(self, blocked: np.ndarray) -> np.ndarray:
-        """Per kind and sink, the value now of the first type in ``order`` neither
-        ``blocked`` (seated by the source) nor seated by the sink (-inf: none); the first
-        ``_DEPTH`` unblocked types are looked at before the rest."""
-        out = np.full((3, self.sinks.size), -np.inf)
-        for k in range(3):
-            pos = np.flatnonzero(~blocked[k])
-            head, tail = pos[:_DEPTH], pos[_DEPTH:]
-            if head.size == 0:
-                continue
-            free = ~self.held[k][head]
-            hit = free.any(axis=0)
-            out[k, hit] = self.top[k, head[free.argmax(axis=0)[hit]]]
-            if tail.size and not hit.all():
-                cols = np.flatnonzero(~hit)
-                free = ~self.held[k][np.ix_(tail, cols)]
+    def _rest(self, k: int, inside: np.ndarray) -> np.ndarray:
+        """Sources x sinks, of kind ``k``: the value now of the first type in ``order``
+        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first."""
+        near = self.order.shape[1]
+        if near == 0:  # no types
+            return np.full((inside.shape[1], self.seats.shape[1]), -np.inf)
+        free = ~inside[self.order[k]][:, :, None] & ~self.held[k][:, None, :]  # position x
+        hit = free.any(axis=0)  # source x sink
+        out = np.where(hit, self.top[k][free.argmax(axis=0)], -np.inf)
+        s, b = np.nonzero(~hit)
+        if s.size and self.now.shape[1] > near:  # the first wide + 1 (more: no more seen)
+            if self.ranked is None:
+                order = np.stack([head(-row, self.wide + 1) for row in self.now])
+                self.ranked = order, np.take_along_axis(self.now, order, 1), self.seats[order]
+            order, top, held = (
+                self.ranked[0][k, near:],
+                self.ranked[1][k, near:],
+                self.ranked[2][k, near:],
+            )
+            if order.size:
+                free = ~inside[order][:, s] & ~held[:, b]  # position x pair
                 hit = free.any(axis=0)
-                out[k, cols[hit]] = self.top[k, tail[free.argmax(axis=0)[hit]]]
+                out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
         return out
 
 

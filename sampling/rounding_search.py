@@ -7,6 +7,10 @@ that search as the reference), but a move changes only the types its two panels 
 and only those are recomputed: the extremes over one type per end of each set of types
 seated alike (``sampling.rounding_extremes``), the squared drops as an estimate with a
 proven bound, summed in full only where two bounds overlap (``sampling.rounding_squares``).
+Each is taken for all the candidate moves at once, in a few numpy calls on arrays of
+sources x sinks (a loop over sources spent most of its time in numpy's per-call cost):
+the largest drops first, the rises only for the sources whose drop can still win, the
+squares only for the sources the search takes up.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sampling import portable
-from sampling.rounding_extremes import Extremes
+from sampling.rounding_extremes import Extremes, flat_rows
 from sampling.rounding_squares import Squares, SquaresNow
 
 __all__ = ["MOVES", "descend"]
@@ -27,6 +31,7 @@ Key = tuple[float, float, Squares]  # largest drop, largest rise (rounded), squa
 
 MOVES = 3000  # local-search moves at most
 _SOURCES = 40  # panels tried as source and as destination of a slot per move
+_BLOCK = 1024  # rows of shares multiplied at a time (speed only)
 
 
 def descend(
@@ -48,17 +53,17 @@ def descend(
     is estimated from the changed types and summed in full, in type order as before, only
     where the estimates cannot decide (so the same bits, the same moves).
     """
-    share, seated = _shares(panels, type_counts, target.size)
+    share, seated, pairs = _shares(panels, type_counts, target.size)
     counts = counts.copy()
-    dev = portable.matvec(share, counts) - target
-    reps = _representatives(share, dev)
+    dev = _matvec(share, counts) - target
+    reps = _representatives(share, dev, pairs)
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few = _Types(np.asfortranarray(share[reps]), kept, kept)
-    once = [np.unique(s) for s in seated]
-    every = _Types(np.asfortranarray(share), seated, once)  # columns (panels) read whole
-    share = every.share
+    few_share = np.asfortranarray(share[reps])
+    few = _Types(few_share, kept, kept, _member(kept, reps.size), _padded(kept, reps.size))
+    once = seated if pairs is not None else [np.unique(s) for s in seated]
+    every = _Types(share, seated, once, _member(once, target.size), np.zeros((0, 0), np.int64))
     low = np.clip(-dev, 0.0, None)
     best = (
         _r9(low.max(initial=0.0)),
@@ -81,56 +86,126 @@ def descend(
     return counts
 
 
+def _matvec(share: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``portable.matvec(share, counts)``, bit for bit: each row's products summed in
+    numpy's order, on C-ordered blocks of rows (not one product as large as ``share``,
+    whose fresh pages cost more than the sums)."""
+    weights = counts.astype(float)[None, :]
+    out = np.empty(share.shape[0])
+    for i in range(0, share.shape[0], _BLOCK):
+        rows = share[i : i + _BLOCK]
+        out[i : i + _BLOCK] = np.multiply(rows, weights, order="C").sum(axis=1)
+    return out
+
+
+class _Pairs(NamedTuple):
+    """Every (type, panel, share) a panel lists, panel by panel, types ascending in each."""
+
+    types: np.ndarray
+    cols: np.ndarray
+    share: np.ndarray
+
+
 def _shares(
     panels: list[Composition], type_counts: np.ndarray, n_types: int
-) -> tuple[np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, list[np.ndarray], _Pairs | None]:
     """Types x panels: seats / head count (a type listed twice in a panel: its last
-    seats); and per panel the types it lists, in its order."""
+    seats), Fortran-ordered (a panel's column is read whole); per panel the types it
+    lists, in its order; and the pairs, where each panel lists its types once, ascending."""
     sizes = [len(p) for p in panels]
     pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
     types, seats = pairs[0::2].copy(), pairs[1::2].copy()  # read in C, not pair by pair
     cols = np.repeat(np.arange(len(panels)), sizes)
-    share = np.zeros((n_types, len(panels)))
+    share = np.zeros((n_types, len(panels)), order="F")
+    listed = None
     if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
-        share[types, cols] = seats / type_counts[types]
+        listed = _Pairs(types, cols, seats / type_counts[types])
+        share[types, cols] = listed.share
     else:
         for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
             share[t, j] = s / type_counts[t]  # in order, so that the last seats stay
-    return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else []
+    return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else [], listed
 
 
 class _Types(NamedTuple):
     """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
-    listed and without repeats."""
+    listed and without repeats; ``member``: types x panels, whether the panel lists it;
+    ``rows``: per panel the types it lists in a row, padded with the number of types
+    (where used)."""
 
     share: np.ndarray
     seated: list[np.ndarray]
     once: list[np.ndarray]
+    member: np.ndarray
+    rows: np.ndarray
 
 
-def _representatives(share: np.ndarray, dev: np.ndarray) -> np.ndarray:
+def _padded(seated: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Panels x widest: each panel's types in a row, padded with ``n_types``."""
+    sizes = np.fromiter(map(len, seated), dtype=np.int64, count=len(seated))
+    out = np.full((sizes.size, int(sizes.max(initial=0))), n_types, dtype=np.int64)
+    out[np.arange(out.shape[1]) < sizes[:, None]] = np.concatenate(seated) if seated else []
+    return out
+
+
+def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Types x panels: whether the panel lists the type."""
+    rows, cols, _ = flat_rows(seated, np.arange(len(seated)))
+    member = np.zeros((n_types, len(seated)), dtype=bool)
+    member[rows, cols] = True
+    return member
+
+
+def _representatives(share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
     """The types, ascending, that hold every extreme: of each set of types with the same
     shares in every panel, the one furthest below its target and the one furthest above.
 
     Such types move together: every move adds the same shares to each, and float sums are
     monotone, so their order by deviation never changes, and their lowest and highest
     are the extremes of the set after any move, bit for bit. Sets are found by a random
-    sum of the shares, then checked entry by entry (a clash keeps every type).
+    sum of the shares, then checked entry by entry (a clash keeps every type); from the
+    ``pairs`` when there are (a type's shares added panel by panel: the same rows, the
+    same sum), else from the whole ``share``.
     """
     n = dev.size
     if n < 2:
         return np.arange(n)
     mix = np.random.default_rng(0).uniform(1.0, 2.0, size=int(share.shape[1]))
-    code = portable.matvec(share, mix)
+    if pairs is None:
+        code = portable.matvec(share, mix)
+    else:
+        code = np.bincount(pairs.types, weights=pairs.share * mix[pairs.cols], minlength=n)
     order = np.lexsort((dev, code))  # stable: ties by type
     code = code[order]
     starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
     sizes = np.diff(np.append(starts, n))
     joined = np.flatnonzero(np.repeat(sizes > 1, sizes))  # positions in sets of two or more
     first = np.repeat(order[starts], sizes)[joined]
-    if not np.array_equal(share[order[joined]], share[first]):
+    if not _same_rows(share, pairs, order[joined], first):
         return np.arange(n)
     return np.union1d(order[starts], order[starts + sizes - 1])
+
+
+def _same_rows(share: np.ndarray, pairs: _Pairs | None, one: np.ndarray, other: np.ndarray) -> bool:
+    """Whether each type of ``one`` has the shares of the type of ``other`` beside it in
+    every panel: the rows compared whole, or the pairs listed type by type."""
+    if pairs is None:
+        return bool(np.array_equal(share[one], share[other]))
+    by = np.argsort(pairs.types, kind="stable")  # type by type, panels ascending
+    count = np.bincount(pairs.types, minlength=share.shape[0])
+    if not np.array_equal(count[one], count[other]):
+        return False
+    start = np.cumsum(count) - count
+
+    def spread(types: np.ndarray) -> np.ndarray:  # positions in ``by`` of the types' pairs
+        sizes = count[types]
+        return by[
+            np.repeat(start[types] - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())
+        ]
+
+    mine, theirs = spread(one), spread(other)
+    same = np.array_equal(pairs.cols[mine], pairs.cols[theirs])
+    return same and bool(np.array_equal(pairs.share[mine], pairs.share[theirs]))
 
 
 def _best_move(
@@ -148,31 +223,48 @@ def _best_move(
     Per source, the full search takes the allowed sink first by (drop, rise, squares,
     sink); a later source replaces it only with a smaller key. The extremes are taken
     over ``few`` (the types ``reps`` of ``every``, which hold them), the squares over
-    ``every`` type.
+    ``every`` type, for all sources at once. A source whose every drop exceeds ``best``'s
+    is set aside (a later source meets a ``best`` no larger), first by a floor, then by
+    its drops; the rises (and so whether a move's change stays within ``cap``: its largest
+    size is the larger of its drop and rise) are taken for the others.
     """
-    share, seated, _ = few
-    after = Extremes(share, seated, dev[reps], sources, sinks)
-    floors = _drop_floors(share, seated, dev[reps], sources, after.sub)
-    squares = None
+    share, seated, member = few.share, few.seated, few.member
+    low_dev = dev[reps]
+    sub = np.ascontiguousarray(share[:, sinks])
+    live = sources[_drop_floors(share, seated, low_dev, sources, sub) <= best[0]]
+    if live.size == 0:
+        return None
+    wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
+    after = Extremes(share, seated, member, low_dev, sinks, sub, wide, few.rows)
+    drops = after.drops(live)
+    others = sinks[None, :] != live[:, None]
+    low = np.round(drops, 9)
+    keep = np.where(others, low, np.inf).min(axis=1, initial=np.inf) <= best[0]  # others lose
+    live, drops, low, others = live[keep], drops[keep], low[keep], others[keep]
+    rises = after.rises(keep)
+    high = np.round(rises, 9)
+    allowed = (np.maximum(drops, rises) <= cap + 1e-9) & others  # the largest size
+    least = np.where(allowed, low, np.inf).min(axis=1, initial=np.inf)  # (drop, rise) first
+    tied = allowed & (low == least[:, None])
+    then = np.where(tied, high, np.inf).min(axis=1, initial=np.inf)
+    tied &= high == then[:, None]
+    # The sources the loop below takes up: those no worse in (drop, rise) than best and
+    # every source before them (that is best's (drop, rise) when it comes to them); their
+    # moves' squares are estimated at once.
+    firsts = list(zip(least.tolist(), then.tolist(), strict=True))
+    bar, taken = best[:2], []
+    for i, first in enumerate(firsts):
+        if first <= bar and tied[i].any():
+            bar = first
+            taken.append(i)
+    squares = SquaresNow(every.share, every.seated, every.once, dev, every.member)
+    pick, col = np.nonzero(tied[taken])
+    if pick.size:
+        squares.estimate(live[taken][pick], sinks[col])
     found = None
-    for a, floor in zip(sources.tolist(), floors, strict=True):
-        if floor > best[0]:  # its every move's largest drop is larger: the check below skips it
-            continue
-        own = after.own(a)
-        if np.round(own[0][sinks != a], 9).min(initial=np.inf) > best[0]:
-            continue  # as above, from the drops over a's types alone
-        extremes = after.of(a, own)
-        low = np.round(extremes[0], 9)
-        high = np.round(extremes[1], 9)
-        allowed = (extremes[2] <= cap + 1e-9) & (sinks != a)
-        if not allowed.any():
-            continue
-        first = min(zip(low[allowed].tolist(), high[allowed].tolist(), strict=True))
-        if first > best[:2]:
-            continue
-        tied = np.flatnonzero(allowed & (low == first[0]) & (high == first[1]))
-        squares = squares or SquaresNow(every.share, every.seated, every.once, dev)
-        b, sum_b = squares.smallest(a, sinks[tied])
+    for i in taken:
+        a, first = int(live[i]), firsts[i]
+        b, sum_b = squares.smallest(a, sinks[tied[i]])
         if first < best[:2] or sum_b.below(best[2]):  # (first == best[:2] here)
             best = (first[0], first[1], sum_b)
             found = (a, b, best)
@@ -185,7 +277,7 @@ def _drop_floors(
     dev: np.ndarray,
     sources: np.ndarray,
     sub: np.ndarray,
-) -> list[float]:
+) -> np.ndarray:
     """Per source, a floor under the rounded largest drop after any move from it.
 
     After a move from ``a`` to ``b`` a type's value is ``dev``, ``dev + share_b`` or
@@ -195,12 +287,13 @@ def _drop_floors(
     """
     ceiling = dev + sub.max(axis=1, initial=0.0)
     base = -ceiling.min(initial=0.0)
-    floors = []
-    for a in sources.tolist():
-        rows = seated[a]
-        drop = max(base, float(-(ceiling[rows] - share[rows, a]).min(initial=np.inf)))
-        floors.append(float(np.round(max(drop, 0.0), 9)))
-    return floors
+    rows, cols, sizes = flat_rows(seated, sources)
+    least = np.full(sources.size, np.inf)
+    full = sizes > 0
+    if rows.size:  # reduceat: runs cannot be empty
+        starts = (np.cumsum(sizes) - sizes)[full]
+        least[full] = np.minimum.reduceat(ceiling[rows] - share[rows, cols], starts)
+    return np.round(np.maximum(np.maximum(base, -least), 0.0), 9)
 
 
 def _r9(value: float) -> float:

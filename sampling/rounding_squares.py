@@ -10,8 +10,14 @@ and the exact sum, and the exact sum is taken only where two such bounds overlap
 
 The bound: the exact sum adds n non-negative floats one after another, so it lies within
 n u of their real sum (u = 2^-53, relative to that sum); the estimate adds the sum now
-(pairwise, within n u of its real value) and the changes of k types (within k u of the
-sum of their sizes). ``slack`` is four times what these give together.
+(pairwise, within n u of its real value) and the change, a few sums of at most k
+non-negative terms each (the types of the two panels; each within k u of its real
+value), added and subtracted (a few u of their sizes). ``slack`` is four times what
+these give together, with every sum's size counted.
+
+The change of many moves is estimated at once (``SquaresNow.estimate``): over the types
+of one panel but not the other the change does not depend on the other panel, so it is
+summed once per panel, and the types of both are summed per move and taken out.
 """
 
 from __future__ import annotations
@@ -57,19 +63,34 @@ class SquaresNow:
     """The squared drops of every type now, from which each move's sum is estimated."""
 
     def __init__(
-        self, share: np.ndarray, seated: list[np.ndarray], once: list[np.ndarray], dev: np.ndarray
+        self,
+        share: np.ndarray,
+        seated: list[np.ndarray],
+        once: list[np.ndarray],
+        dev: np.ndarray,
+        member: np.ndarray | None = None,
     ) -> None:
-        """``seated``: per panel its types as listed; ``once``: the same without repeats."""
+        """``seated``: per panel its types as listed; ``once``: the same without repeats;
+        ``member``: types x panels, whether the panel lists the type (built if not given)."""
         self.share, self.seated, self.once, self.dev = share, seated, once, dev
+        if member is None:
+            member = np.zeros(share.shape, dtype=bool)
+            for j, rows in enumerate(once):
+                member[rows, j] = True
+        self.member = np.ascontiguousarray(member).ravel()  # [t, p] at t * panels + p
+        self.flat = np.asfortranarray(share).ravel(order="F")  # share[t, p] at t + p * types
         low = np.clip(-dev, 0.0, None)
         self.now = low * low
         self.total = float(self.now.sum())
-        self.inside = np.zeros(dev.size, dtype=bool)
+        self.known: dict[tuple[int, int], Squares] = {}
 
     def smallest(self, a: int, sinks: np.ndarray) -> tuple[int, Squares]:
         """The sink whose move from ``a`` leaves the smallest exact sum (ties: the lowest
         sink), and that move's sum."""
-        options = self._after(a, sinks)
+        wanted = [b for b in sinks.tolist() if (a, b) not in self.known]
+        if wanted:
+            self.estimate(np.full(len(wanted), a), np.array(wanted, dtype=np.int64))
+        options = [self.known[a, b] for b in sinks.tolist()]
         upper = min(o.estimate + o.slack for o in options)
         maybe = [i for i, o in enumerate(options) if o.estimate - o.slack <= upper]
         if len(maybe) > 1:  # overlapping bounds: the exact sums of those, in one go
@@ -82,38 +103,67 @@ class SquaresNow:
             i = min(maybe, key=lambda i: (options[i].value(), sinks[i]))
         return int(sinks[i]), options[i]
 
-    def _after(self, a: int, sinks: np.ndarray) -> list[Squares]:
-        """Each move's estimate: the sum now plus the change over the types of a and b."""
-        share, dev, now = self.share, self.dev, self.now
-        rows = self.once[a]
-        moved = (dev[rows][:, None] + share[np.ix_(rows, sinks)]) - share[rows, a][:, None]
-        low = np.clip(-moved, 0.0, None)
-        added, lost = (low * low).sum(axis=0), float(now[rows].sum())
-        self.inside[rows] = True
-        # The types of each sink but not of a, all sinks in one flat array.
-        parts = [self.once[b] for b in sinks.tolist()]
-        sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        free = ~self.inside[flat]
-        self.inside[rows] = False
-        which = np.repeat(np.arange(sinks.size), sizes)[free]
-        theirs = flat[free]
-        up = np.clip(-(dev[theirs] + share[theirs, np.repeat(sinks, sizes)[free]]), 0.0, None)
-        # Sums one after another: within k u of the real sum, as the slack allows.
-        gains = np.bincount(which, weights=up * up, minlength=sinks.size).tolist()
-        losses = np.bincount(which, weights=now[theirs], minlength=sinks.size).tolist()
-        kept = np.bincount(which, minlength=sinks.size).tolist()
-        options = []
-        n, total = self.dev.size + rows.size + 8, self.total
-        for c, b in enumerate(sinks.tolist()):
-            gain, loss, add = gains[c], losses[c], float(added[c])
-            change = (add - lost) + (gain - loss)
-            slack = 4 * _U * (n + kept[c]) * (total + add + lost + gain + loss)
-            options.append(Squares(total + change, slack, self._exact(a, b)))
-        return options
+    def estimate(self, sources: np.ndarray, sinks: np.ndarray) -> None:
+        """Each move's (``sources[i]`` to ``sinks[i]``) estimate: the sum now plus the
+        change over the types of its two panels, all moves at once; kept for ``smallest``.
+
+        A type of the source a but not of the sink b has ``dev - share_a`` whatever b, one
+        of b but not of a ``dev + share_b`` whatever a: those are summed once per panel
+        (over all its types), and the types of both (few) once per move, both ways, to
+        take them out. Every part is a sum of non-negative terms added one after another
+        by ``np.bincount`` (within k u of its real value for k terms), and the slack counts
+        every part's size, the ones taken out too.
+        """
+        dev, flat, now, n = self.dev, self.flat, self.now, self.dev.size
+        panels, where = np.unique(np.concatenate([sources, sinks]), return_inverse=True)
+        at, to = where[: sources.size], where[sources.size :]
+        # Per panel p, over its types: (dev - share_p)^2 dropped, dev + share_p likewise,
+        # and the squares now.
+        rows, of = _runs(self.once, panels)
+        alone = _sums(
+            of, np.clip(-(dev[rows] - flat[rows + panels[of] * n]), 0.0, None), panels.size
+        )
+        joined = _sums(
+            of, np.clip(-(dev[rows] + flat[rows + panels[of] * n]), 0.0, None), panels.size
+        )
+        gone = np.bincount(of, weights=now[rows], minlength=panels.size)
+        size = np.bincount(of, minlength=panels.size)
+        # Per move, over the types of both: (dev + share_b) - share_a, as the full search.
+        rows, move = _runs(self.once, sinks)
+        both = self.member[rows * self.share.shape[1] + sources[move]]
+        rows, move = rows[both], move[both]
+        lost, added = flat[rows + sources[move] * n], flat[rows + sinks[move] * n]
+        count = sources.size
+        moved = _sums(move, np.clip(-((dev[rows] + added) - lost), 0.0, None), count)
+        out = _sums(move, np.clip(-(dev[rows] - lost), 0.0, None), count)
+        into = _sums(move, np.clip(-(dev[rows] + added), 0.0, None), count)
+        kept = np.bincount(move, weights=now[rows], minlength=count)
+        add = (alone[at] - out) + moved  # over the types of a
+        gain, loss = joined[to] - into, gone[to] - kept  # over those of b but not a
+        sizes = (n + 8 + size[at] + size[to]).tolist()
+        parts = alone[at] + out + moved + gone[at] + joined[to] + into + gone[to] + kept
+        total = self.total
+        for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
+            change = (float(add[i]) - float(gone[at[i]])) + (float(gain[i]) - float(loss[i]))
+            slack = 4 * _U * sizes[i] * (total + float(parts[i]))
+            self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:
         return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+
+
+def _sums(of: np.ndarray, low: np.ndarray, count: int) -> np.ndarray:
+    """Per run, the sum of the squares of ``low`` (one after another)."""
+    return np.bincount(of, weights=low * low, minlength=count)
+
+
+def _runs(lists: list[np.ndarray], panels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of ``lists[p]`` for each p of ``panels`` one after another, and for
+    each entry its position in ``panels``."""
+    parts = [lists[p] for p in panels.tolist()]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    return rows, np.repeat(np.arange(panels.size), sizes)
 
 
 def exact_squares(

@@ -179,3 +179,16 @@ def test_panels_listed_out_of_order_are_read_alike(seed: int, n_types: int, n_pa
     shuffled[0] = ((t, s + 1), *shuffled[0])  # listed twice: the last seats hold
     expected = reference_descend(shuffled, counts, target, type_counts, cap)
     assert descend(shuffled, counts, target, type_counts, cap).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("depth", [1, rounding_extremes._DEPTH])
+def test_a_panel_seating_no_type_moves_as_in_the_full_search(depth: int) -> None:
+    """A panel with no types (no rows to rank) as source or sink, wide and tight caps."""
+    panels: list[Composition] = [(), ((0, 1), (1, 1)), ((1, 2),)]
+    counts, target, type_counts = np.array([3, 0, 1]), np.array([1.0, 2.0]), np.array([1, 3])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounding_extremes, "_DEPTH", depth)
+        for cap in (0.5, 1e9):
+            expected = reference_descend(panels, counts, target, type_counts, cap)
+            got = descend(panels, counts, target, type_counts, cap)
+            assert got.tolist() == expected.tolist()
