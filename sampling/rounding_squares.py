@@ -143,13 +143,15 @@ class SquaresNow:
         kept = np.bincount(move, weights=now[rows], minlength=count)
         add = (alone[at] - out) + moved  # over the types of a
         gain, loss = joined[to] - into, gone[to] - kept  # over those of b but not a
-        sizes = (n + 8 + size[at] + size[to]).tolist()
+        sizes = n + 8 + size[at] + size[to]
         parts = alone[at] + out + moved + gone[at] + joined[to] + into + gone[to] + kept
         total = self.total
-        for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
-            change = (float(add[i]) - float(gone[at[i]])) + (float(gain[i]) - float(loss[i]))
-            slack = 4 * _U * sizes[i] * (total + float(parts[i]))
-            self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
+        # The same float operations as one move at a time (IEEE doubles either way).
+        estimates = (total + ((add - gone[at]) + (gain - loss))).tolist()
+        slacks = (4 * _U * sizes * (total + parts)).tolist()
+        moves = zip(sources.tolist(), sinks.tolist(), estimates, slacks, strict=True)
+        for a, b, estimate, slack in moves:
+            self.known[a, b] = Squares(estimate, slack, self._exact(a, b))
 
     def _at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``share[rows, cols]``, from the flat array."""
