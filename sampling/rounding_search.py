@@ -85,7 +85,11 @@ def descend(
         if found is None:
             break
         a, b, best = found
-        dev = dev + share[:, b] - share[:, a]
+        # Only the types of a and b change (+ 0 - 0 leaves any other value as it is): the
+        # full search's sum for those, not two whole columns (strided when C-ordered).
+        both = np.concatenate([once[a], once[b]])  # a type in both: the same value twice
+        dev = dev.copy()
+        dev[both] = (dev[both] + share[both, b]) - share[both, a]
         counts[a] -= 1
         counts[b] += 1
     return counts
