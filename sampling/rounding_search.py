@@ -41,6 +41,8 @@ def descend(
     type_counts: np.ndarray,
     cap: float,
     moves: int = MOVES,
+    *,
+    share: np.ndarray | None = None,
 ) -> np.ndarray:
     """Local search: move one slot at a time while (largest drop, largest rise, squared
     drops) falls lexicographically, no change exceeding ``cap`` slots (so the iterative
@@ -52,8 +54,11 @@ def descend(
     lowest and the highest can hold them (``_representatives``). The sum of squared drops
     is estimated from the changed types and summed in full, in type order as before, only
     where the estimates cannot decide (so the same bits, the same moves).
+
+    ``share``: the types x panels shares (seats / head count; a type listed twice in a
+    panel: its last seats), either layout, when the caller has them (built otherwise).
     """
-    share, seated, pairs = _shares(panels, type_counts, target.size)
+    share, seated, pairs = _shares(panels, type_counts, target.size, share)
     counts = counts.copy()
     dev = _matvec(share, counts) - target
     reps = _representatives(share, dev, pairs)
@@ -80,7 +85,11 @@ def descend(
         if found is None:
             break
         a, b, best = found
-        dev = dev + share[:, b] - share[:, a]
+        # Only the types of a and b change (+ 0 - 0 leaves any other value as it is): the
+        # full search's sum for those, not two whole columns (strided when C-ordered).
+        both = np.concatenate([once[a], once[b]])  # a type in both: the same value twice
+        dev = dev.copy()
+        dev[both] = (dev[both] + share[both, b]) - share[both, a]
         counts[a] -= 1
         counts[b] += 1
     return counts
@@ -107,21 +116,28 @@ class _Pairs(NamedTuple):
 
 
 def _shares(
-    panels: list[Composition], type_counts: np.ndarray, n_types: int
+    panels: list[Composition],
+    type_counts: np.ndarray,
+    n_types: int,
+    given: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], _Pairs | None]:
     """Types x panels: seats / head count (a type listed twice in a panel: its last
-    seats), Fortran-ordered (a panel's column is read whole); per panel the types it
-    lists, in its order; and the pairs, where each panel lists its types once, ascending."""
+    seats), Fortran-ordered (a panel's column is read whole) or ``given`` as it is (a
+    second copy of a large matrix cost more than the strided reads); per panel the types
+    it lists, in its order; and the pairs, where each panel lists its types once, ascending."""
     sizes = [len(p) for p in panels]
     pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
     types, seats = pairs[0::2].copy(), pairs[1::2].copy()  # read in C, not pair by pair
     cols = np.repeat(np.arange(len(panels)), sizes)
-    share = np.zeros((n_types, len(panels)), order="F")
+    if given is not None and given.shape != (n_types, len(panels)):
+        raise ValueError(f"share: {given.shape} for {n_types} types x {len(panels)} panels")
+    share = np.zeros((n_types, len(panels)), order="F") if given is None else given
     listed = None
     if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
         listed = _Pairs(types, cols, seats / type_counts[types])
-        share[types, cols] = listed.share
-    else:
+        if given is None:
+            share[types, cols] = listed.share
+    elif given is None:
         for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
             share[t, j] = s / type_counts[t]  # in order, so that the last seats stay
     return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else [], listed

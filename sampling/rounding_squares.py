@@ -78,7 +78,14 @@ class SquaresNow:
             for j, rows in enumerate(once):
                 member[rows, j] = True
         self.member = np.ascontiguousarray(member).ravel()  # [t, p] at t * panels + p
-        self.flat = np.asfortranarray(share).ravel(order="F")  # share[t, p] at t + p * types
+        # share[t, p] at t * step[0] + p * step[1]: either layout read in place (a copy of
+        # every share for each move cost more than the sums).
+        if not (share.flags.f_contiguous or share.flags.c_contiguous):
+            share = np.asfortranarray(share)
+        if share.flags.f_contiguous:
+            self.flat, self.step = share.ravel(order="F"), (1, share.shape[0])
+        else:
+            self.flat, self.step = share.ravel(order="C"), (share.shape[1], 1)
         low = np.clip(-dev, 0.0, None)
         self.now = low * low
         self.total = float(self.now.sum())
@@ -114,25 +121,21 @@ class SquaresNow:
         by ``np.bincount`` (within k u of its real value for k terms), and the slack counts
         every part's size, the ones taken out too.
         """
-        dev, flat, now, n = self.dev, self.flat, self.now, self.dev.size
+        dev, at_, now, n = self.dev, self._at, self.now, self.dev.size
         panels, where = np.unique(np.concatenate([sources, sinks]), return_inverse=True)
         at, to = where[: sources.size], where[sources.size :]
         # Per panel p, over its types: (dev - share_p)^2 dropped, dev + share_p likewise,
         # and the squares now.
         rows, of = _runs(self.once, panels)
-        alone = _sums(
-            of, np.clip(-(dev[rows] - flat[rows + panels[of] * n]), 0.0, None), panels.size
-        )
-        joined = _sums(
-            of, np.clip(-(dev[rows] + flat[rows + panels[of] * n]), 0.0, None), panels.size
-        )
+        alone = _sums(of, np.clip(-(dev[rows] - at_(rows, panels[of])), 0.0, None), panels.size)
+        joined = _sums(of, np.clip(-(dev[rows] + at_(rows, panels[of])), 0.0, None), panels.size)
         gone = np.bincount(of, weights=now[rows], minlength=panels.size)
         size = np.bincount(of, minlength=panels.size)
         # Per move, over the types of both: (dev + share_b) - share_a, as the full search.
         rows, move = _runs(self.once, sinks)
         both = self.member[rows * self.share.shape[1] + sources[move]]
         rows, move = rows[both], move[both]
-        lost, added = flat[rows + sources[move] * n], flat[rows + sinks[move] * n]
+        lost, added = at_(rows, sources[move]), at_(rows, sinks[move])
         count = sources.size
         moved = _sums(move, np.clip(-((dev[rows] + added) - lost), 0.0, None), count)
         out = _sums(move, np.clip(-(dev[rows] - lost), 0.0, None), count)
@@ -140,13 +143,20 @@ class SquaresNow:
         kept = np.bincount(move, weights=now[rows], minlength=count)
         add = (alone[at] - out) + moved  # over the types of a
         gain, loss = joined[to] - into, gone[to] - kept  # over those of b but not a
-        sizes = (n + 8 + size[at] + size[to]).tolist()
+        sizes = n + 8 + size[at] + size[to]
         parts = alone[at] + out + moved + gone[at] + joined[to] + into + gone[to] + kept
         total = self.total
-        for i, (a, b) in enumerate(zip(sources.tolist(), sinks.tolist(), strict=True)):
-            change = (float(add[i]) - float(gone[at[i]])) + (float(gain[i]) - float(loss[i]))
-            slack = 4 * _U * sizes[i] * (total + float(parts[i]))
-            self.known[a, b] = Squares(total + change, slack, self._exact(a, b))
+        # The same float operations as one move at a time (IEEE doubles either way).
+        estimates = (total + ((add - gone[at]) + (gain - loss))).tolist()
+        slacks = (4 * _U * sizes * (total + parts)).tolist()
+        moves = zip(sources.tolist(), sinks.tolist(), estimates, slacks, strict=True)
+        for a, b, estimate, slack in moves:
+            self.known[a, b] = Squares(estimate, slack, self._exact(a, b))
+
+    def _at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``share[rows, cols]``, from the flat array."""
+        t, p = self.step
+        return self.flat[(rows if t == 1 else rows * t) + (cols if p == 1 else cols * p)]
 
     def _exact(self, a: int, b: int) -> Callable[[], float]:
         return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]

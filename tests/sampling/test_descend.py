@@ -192,3 +192,41 @@ def test_a_panel_seating_no_type_moves_as_in_the_full_search(depth: int) -> None
             expected = reference_descend(panels, counts, target, type_counts, cap)
             got = descend(panels, counts, target, type_counts, cap)
             assert got.tolist() == expected.tolist()
+
+
+def _share_as_the_lottery_builds_it(
+    panels: list[Composition], type_counts: np.ndarray
+) -> np.ndarray:
+    """Types x panels, C-ordered, pair by pair (a type listed twice: its last seats)."""
+    share = np.zeros((type_counts.size, len(panels)))
+    for j, panel in enumerate(panels):
+        for t, s in panel:
+            share[t, j] = s / type_counts[t]
+    return share
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_types=st.integers(1, 12),
+    n_panels=st.integers(1, 40),
+    m=st.sampled_from([1, 7, 40, 300]),
+    twins=st.booleans(),
+    twice=st.booleans(),
+)
+def test_a_given_share_matrix_moves_alike(
+    seed: int, n_types: int, n_panels: int, m: int, twins: bool, twice: bool
+) -> None:
+    """The caller's shares (C-ordered, as ``sampling.lottery`` builds them) instead of
+    the search's own (Fortran-ordered): the full search's moves."""
+    maker = with_twins if twins else instance
+    panels, counts, target, type_counts, cap = maker(seed, n_types, n_panels, m)
+    if twice:
+        t, s = panels[0][0]
+        panels[0] = ((t, s + 1), *reversed(panels[0]))
+    share = _share_as_the_lottery_builds_it(panels, type_counts)
+    expected = reference_descend(panels, counts, target, type_counts, cap)
+    got = descend(panels, counts, target, type_counts, cap, share=share)
+    assert got.tolist() == expected.tolist()
+    with pytest.raises(ValueError):
+        descend(panels, counts, target, type_counts, cap, share=share[:, :0])
