@@ -170,20 +170,19 @@ def round_to_lottery(
     """
     if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
         raise KleroError("lottery_size_invalid", m=m)
-    merged: dict[Composition, float] = {}
-    for key, weight in zip(
-        _seated(dist.panels), np.asarray(dist.weights, float).tolist(), strict=True
-    ):
-        merged[key] = merged.get(key, 0.0) + weight
-    support = sorted(merged)
-    weights = np.array([merged[p] for p in support], dtype=float)
-    weights = np.clip(weights, 0.0, None)
-    weights /= weights.sum()
+    support, weights, pairs = _merged(dist.panels, np.asarray(dist.weights, float))
     type_of = np.asarray(dist.type_of, dtype=np.int64)
-    share = _seat_shares(support, type_of)
+    share = _seat_shares(support, type_of, pairs)
     start = round_counts(share, weights, m, dist.size)
     type_counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
-    before = dist.probabilities.reindex(list(dist.ids)).to_numpy(dtype=float)
+    # The lottery's index, built once; the distribution's probabilities are indexed by id
+    # in pool order, so they are read as they are once the indexes agree (reindexing
+    # 100,000 ids by name costs what building the index does).
+    index = _id_index(dist.ids)
+    probabilities = dist.probabilities
+    if not probabilities.index.equals(index):
+        probabilities = probabilities.reindex(index)
+    before = probabilities.to_numpy(dtype=float)
     per_type = np.zeros(type_counts.size)
     per_type[type_of] = before
     found = round_min_drop(support, start, per_type, type_counts, m, shape=shape)
@@ -193,7 +192,9 @@ def round_to_lottery(
         listed += [p] * int(c)  # m can be 100,000: whole lists, not one panel at a time
     panels = tuple(listed)
     repeats = {p: int(c) for p, c in chosen if c > 0}
-    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats)
+    lottery = _make(
+        dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats, index=index
+    )
     diff = lottery.probabilities.to_numpy() - before
     rounding = Rounding(
         method=found.method,
@@ -208,11 +209,18 @@ def round_to_lottery(
     return replace(lottery, max_change=change, rounding=rounding)
 
 
-def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
-    """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people)."""
+def _seat_shares(
+    support: list[Composition],
+    type_of: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people).
+
+    ``pairs``, the support's ``_pairs`` when the merge has them, spares reading them again.
+    """
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     share = np.zeros((counts.size, len(support)), dtype=float)
-    types, seats, sizes = _pairs(support)
+    types, seats, sizes = _pairs(support) if pairs is None else pairs
     cols = np.repeat(np.arange(len(support)), sizes)
     if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
         share[types, cols] = seats / counts[types]
@@ -220,6 +228,38 @@ def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
         for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
             share[t, j] = s / counts[t]
     return share
+
+
+def _merged(
+    panels: Sequence[Composition], weights: np.ndarray
+) -> tuple[list[Composition], np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The distinct seated panels in sorted order, their summed weights (clipped at 0,
+    normalised) and their ``_pairs``: the panels are read into arrays once, for all three.
+
+    A repeated panel's weights are added in the order the panels come, from 0.0, as a
+    dictionary of running sums would.
+    """
+    types, seats, lengths = _seated_pairs(panels)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    listed = list(zip(types.tolist(), seats.tolist(), strict=True))
+    bounds = zip(starts.tolist(), ends.tolist(), strict=True)
+    merged: dict[Composition, float] = {}
+    first: dict[Composition, int] = {}
+    for j, ((lo, hi), weight) in enumerate(zip(bounds, weights.tolist(), strict=True)):
+        key = tuple(listed[lo:hi])
+        merged[key] = merged.get(key, 0.0) + weight
+        first.setdefault(key, j)
+    support = sorted(merged)
+    summed = np.clip(np.array([merged[p] for p in support], dtype=float), 0.0, None)
+    summed /= summed.sum()
+    where = np.array([first[p] for p in support], dtype=np.int64)
+    picks = [
+        np.arange(lo, hi)
+        for lo, hi in zip(starts[where].tolist(), ends[where].tolist(), strict=True)
+    ]
+    take = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+    return support, summed, (types[take], seats[take], lengths[where])
 
 
 def _pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,17 +272,32 @@ def _pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.nd
     return pairs[:, 0], pairs[:, 1], sizes
 
 
+def _seated_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_pairs`` of the panels with their seatless types left out."""
+    types, seats, sizes = _pairs(panels)
+    kept = seats > 0
+    if kept.all():
+        return types, seats, sizes
+    owner = np.repeat(np.arange(sizes.size), sizes)[kept]
+    return types[kept], seats[kept], np.bincount(owner, minlength=sizes.size)
+
+
 def _seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
-    types, seats, sizes = _pairs(panels)
-    kept, pairs = seats > 0, chain.from_iterable(panels)
-    flat = chain.from_iterable(chain.from_iterable(panels))
-    if kept.all() and set(map(type, pairs)) <= {tuple} and set(map(type, flat)) <= {int}:
-        return [tuple(p) for p in panels]  # as they are: Python ints, every type seated
-    owner = np.repeat(np.arange(sizes.size), sizes)[kept]
-    ends = np.cumsum(np.bincount(owner, minlength=sizes.size)).tolist()
-    listed = list(zip(types[kept].tolist(), seats[kept].tolist(), strict=True))
+    types, seats, sizes = _seated_pairs(panels)
+    ends = np.cumsum(sizes).tolist()
+    listed = list(zip(types.tolist(), seats.tolist(), strict=True))
     return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _id_index(ids: Sequence[str]) -> pd.Index:
+    """``pd.Index(list(ids), name="id")``: strings are read through an object array, which
+    pandas turns into its string dtype faster than a list; numbers take the list, as
+    pandas infers their dtype from a list only."""
+    index = pd.Index(np.fromiter(ids, dtype=object, count=len(ids)), name="id")
+    if index.dtype == object:
+        index = pd.Index(list(ids), name="id")
+    return index
 
 
 # -- drawing --------------------------------------------------------------------------
@@ -318,9 +373,12 @@ def _make(
     input_sha256: str,
     max_change: float,
     repeats: dict[Composition, int] | None = None,
+    *,
+    index: pd.Index | None = None,
 ) -> Lottery:
     """The lottery of ``panels``; ``repeats`` (each distinct panel's count), when known,
-    spares hashing m panels (m can be 100,000 panels, of few distinct ones)."""
+    spares hashing m panels (m can be 100,000 panels, of few distinct ones); ``index``,
+    the ids' index when the caller has built it, spares building it again."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     per_type = np.zeros(counts.size, dtype=float)
     if repeats is None:
@@ -335,7 +393,7 @@ def _make(
     per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)
     probabilities = pd.Series(
-        per_type[type_of], index=pd.Index(list(ids), name="id"), name="probability"
+        per_type[type_of], index=_id_index(ids) if index is None else index, name="probability"
     )
     return Lottery(
         size, tuple(ids), type_of, panels, len(panels), input_sha256, max_change, probabilities
