@@ -77,9 +77,9 @@ def _row_sums(share: np.ndarray, kept: np.ndarray, floating: np.ndarray) -> np.n
     each type's sum has the same bits whichever types are read with it.
     """
     plain = share.flags.c_contiguous and share.dtype == np.float64 and share.shape[0] > 1
-    if not plain or floating.size == 0:  # one row (a pairwise sum), another layout: as before
+    if not plain or floating.size == 0 or 2 * kept.size > share.shape[0]:  # as before
         return np.asarray(share[:, floating].sum(axis=1)[kept], dtype=float)
-    block = share[np.ix_(kept, floating)]
+    block = share[kept][:, floating]  # laid out column by column, as the whole matrix was
     total = block[:, 0].copy()
     for j in range(1, floating.size):
         total += block[:, j]
