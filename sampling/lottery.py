@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -35,10 +33,16 @@ from quotas.pool import Pool
 from quotas.problems import KleroError
 from quotas.tables import read_table
 from sampling.distribution import Distribution
+from sampling.lottery_panels import (
+    Composition,
+    id_index,
+    merged_support,
+    read_pairs,
+    repeats_of,
+    seat_shares,
+)
 from sampling.rounding import round_counts
 from sampling.rounding_ip import round_min_drop
-
-Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,20 +174,19 @@ def round_to_lottery(
     """
     if isinstance(m, bool) or not isinstance(m, int) or m <= 0:
         raise KleroError("lottery_size_invalid", m=m)
-    merged: dict[Composition, float] = {}
-    for key, weight in zip(
-        _seated(dist.panels), np.asarray(dist.weights, float).tolist(), strict=True
-    ):
-        merged[key] = merged.get(key, 0.0) + weight
-    support = sorted(merged)
-    weights = np.array([merged[p] for p in support], dtype=float)
-    weights = np.clip(weights, 0.0, None)
-    weights /= weights.sum()
+    support, weights, read = merged_support(dist.panels, np.asarray(dist.weights, float))
     type_of = np.asarray(dist.type_of, dtype=np.int64)
-    share = _seat_shares(support, type_of)
+    share = seat_shares(support, type_of, read)
     start = round_counts(share, weights, m, dist.size)
     type_counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
-    before = dist.probabilities.reindex(list(dist.ids)).to_numpy(dtype=float)
+    # The lottery's index, built once; the distribution's probabilities are indexed by id
+    # in pool order, so they are read as they are once the indexes agree (reindexing
+    # 100,000 ids by name costs what building the index does).
+    index = id_index(dist.ids)
+    probabilities = dist.probabilities
+    if not probabilities.index.equals(index):
+        probabilities = probabilities.reindex(index)
+    before = probabilities.to_numpy(dtype=float)
     per_type = np.zeros(type_counts.size)
     per_type[type_of] = before
     found = round_min_drop(support, start, per_type, type_counts, m, shape=shape)
@@ -192,8 +195,10 @@ def round_to_lottery(
     for p, c in chosen:
         listed += [p] * int(c)  # m can be 100,000: whole lists, not one panel at a time
     panels = tuple(listed)
-    repeats = {p: int(c) for p, c in chosen if c > 0}
-    lottery = _make(dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats)
+    repeats = repeats_of(chosen)
+    lottery = _make(
+        dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats, index=index
+    )
     diff = lottery.probabilities.to_numpy() - before
     rounding = Rounding(
         method=found.method,
@@ -206,43 +211,6 @@ def round_to_lottery(
     )
     change = float(np.max(np.abs(diff), initial=0.0))
     return replace(lottery, max_change=change, rounding=rounding)
-
-
-def _seat_shares(support: list[Composition], type_of: np.ndarray) -> np.ndarray:
-    """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people)."""
-    counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
-    share = np.zeros((counts.size, len(support)), dtype=float)
-    types, seats, sizes = _pairs(support)
-    cols = np.repeat(np.arange(len(support)), sizes)
-    if np.all((np.diff(types) > 0) | (np.diff(cols) > 0)):  # each type once in a panel
-        share[types, cols] = seats / counts[types]
-    else:  # a type listed twice: its last seats, as one pair after another would leave
-        for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
-            share[t, j] = s / counts[t]
-    return share
-
-
-def _pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every panel's types and seats, one panel after another, and each panel's length
-    (m can be 100,000 panels of a hundred types: read in C, not pair by pair)."""
-    sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
-    total = int(sizes.sum())
-    flat = chain.from_iterable(chain.from_iterable(panels))
-    pairs = np.fromiter(flat, dtype=np.int64, count=2 * total).reshape(total, 2)
-    return pairs[:, 0], pairs[:, 1], sizes
-
-
-def _seated(panels: Sequence[Composition]) -> list[Composition]:
-    """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
-    types, seats, sizes = _pairs(panels)
-    kept, pairs = seats > 0, chain.from_iterable(panels)
-    flat = chain.from_iterable(chain.from_iterable(panels))
-    if kept.all() and set(map(type, pairs)) <= {tuple} and set(map(type, flat)) <= {int}:
-        return [tuple(p) for p in panels]  # as they are: Python ints, every type seated
-    owner = np.repeat(np.arange(sizes.size), sizes)[kept]
-    ends = np.cumsum(np.bincount(owner, minlength=sizes.size)).tolist()
-    listed = list(zip(types[kept].tolist(), seats[kept].tolist(), strict=True))
-    return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 # -- drawing --------------------------------------------------------------------------
@@ -317,25 +285,29 @@ def _make(
     panels: tuple[Composition, ...],
     input_sha256: str,
     max_change: float,
-    repeats: dict[Composition, int] | None = None,
+    repeats: tuple[list[Composition], list[int]] | None = None,
+    *,
+    index: pd.Index | None = None,
 ) -> Lottery:
-    """The lottery of ``panels``; ``repeats`` (each distinct panel's count), when known,
-    spares hashing m panels (m can be 100,000 panels, of few distinct ones)."""
+    """The lottery of ``panels``; ``repeats`` (the distinct panels and their counts), when
+    known, spares hashing m panels (m can be 100,000 panels, of few distinct ones);
+    ``index``, the ids' index when the caller has built it, spares building it again."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     per_type = np.zeros(counts.size, dtype=float)
     if repeats is None:
-        repeats = {}
+        tally: dict[Composition, int] = {}
         for panel in panels:
-            repeats[panel] = repeats.get(panel, 0) + 1
-    distinct = list(repeats)
-    types, seats, sizes = _pairs(distinct)
-    times = np.repeat(np.fromiter(repeats.values(), dtype=np.int64, count=len(distinct)), sizes)
+            tally[panel] = tally.get(panel, 0) + 1
+        repeats = list(tally), list(tally.values())
+    distinct, times_each = repeats
+    types, seats, sizes = read_pairs(distinct)
+    times = np.repeat(np.array(times_each, dtype=np.int64).reshape(-1), sizes)
     # Whole seats times repeats: integer sums, exact in any order (the same bits).
     per_type += np.bincount(types, weights=times * seats, minlength=counts.size)[: counts.size]
     per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)
     probabilities = pd.Series(
-        per_type[type_of], index=pd.Index(list(ids), name="id"), name="probability"
+        per_type[type_of], index=id_index(ids) if index is None else index, name="probability"
     )
     return Lottery(
         size, tuple(ids), type_of, panels, len(panels), input_sha256, max_change, probabilities

@@ -37,11 +37,12 @@ def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> n
     floating = np.flatnonzero(target - counts > _TOL)
     y = (target - counts)[floating]
     dropped = np.zeros(share.shape[0], dtype=bool)
+    heavy = np.zeros(share.shape[0])
     while floating.size:
         n_float = floating.size
-        sub = share[:, floating]
-        heavy = sub.sum(axis=1)
-        live = np.flatnonzero(~dropped & (heavy > _TOL))
+        kept = np.flatnonzero(~dropped)
+        heavy[kept] = _row_sums(share, kept, floating)
+        live = kept[heavy[kept] > _TOL]
         live = live[np.lexsort((live, -heavy[live]))]
         # Keep every type above k + 1 expected seats (that is what the bound needs; there are
         # at most n_float - 2 of them) and the heaviest others up to three quarters of the
@@ -50,7 +51,8 @@ def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> n
         room = max(must, min(n_float - 2, int(_KEEP * n_float), _ROW_CAP), 0)
         dropped[live[room:]] = True
         rows = live[:room]
-        z = _vertex(sub[rows], y)
+        block = share[np.ix_(rows, floating)]
+        z = _vertex(block, y)
         whole = (z < _TOL) | (z > 1 - _TOL)
         while not whole.any():
             if rows.size == 0:  # numerically stuck at the last step: round the largest shares
@@ -59,11 +61,29 @@ def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> n
                 break
             dropped[rows[-1]] = True
             rows = rows[:-1]
-            z = _vertex(sub[rows], y)
+            z = _vertex(block[: rows.size], y)
             whole = (z < _TOL) | (z > 1 - _TOL)
         counts[floating[whole & (z > 0.5)]] += 1
         floating, y = floating[~whole], z[~whole]
     return _improve(share, _fix_total(counts, target, m), target, m)
+
+
+def _row_sums(share: np.ndarray, kept: np.ndarray, floating: np.ndarray) -> np.ndarray:
+    """Each kept type's share of the floating panels, ``share[:, floating].sum(axis=1)[kept]``.
+
+    Only the types still protected are read: after the first LP they are a few hundred of
+    the (up to tens of thousands of) types. The sums are taken column after column, the
+    order NumPy takes on ``share[:, floating]`` (which it lays out column by column), so
+    each type's sum has the same bits whichever types are read with it.
+    """
+    plain = share.flags.c_contiguous and share.dtype == np.float64 and share.shape[0] > 1
+    if not plain or floating.size == 0 or 2 * kept.size > share.shape[0]:  # as before
+        return np.asarray(share[:, floating].sum(axis=1)[kept], dtype=float)
+    block = share[kept][:, floating]  # laid out column by column, as the whole matrix was
+    total = block[:, 0].copy()
+    for j in range(1, floating.size):
+        total += block[:, j]
+    return total
 
 
 def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotas.problems import KleroError
-from sampling import lottery as lottery_module
+from sampling import lottery_panels
 from sampling.distribution import Distribution
 from sampling.lottery import (
     Lottery,
@@ -220,11 +220,11 @@ def test_panels_are_read_as_pair_by_pair(raw: list, numpy_ints: bool) -> None:
         for p in raw
     ]
     expected = _seated_pair_by_pair(panels)
-    got = lottery_module._seated(panels)  # type: ignore[arg-type]  # NumPy ints on purpose
+    got = lottery_panels.seated(panels)  # type: ignore[arg-type]  # NumPy ints on purpose
     assert got == expected
     assert all(type(v) is int for p in got for pair in p for v in pair)
     type_of = np.arange(7).repeat(3)
-    share = lottery_module._seat_shares(expected, type_of)
+    share = lottery_panels.seat_shares(expected, type_of)
     reference = np.zeros_like(share)
     for j, panel in enumerate(expected):
         for t, s in panel:

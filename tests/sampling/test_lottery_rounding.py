@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from quotas.model import quota_table
 from quotas.polytope import PanelShape
 from quotas.pool import Pool
-from sampling import SelectionRequest, SelectionSettings, select_panel
+from sampling import SelectionRequest, SelectionSettings, rounding_ip, select_panel
 from sampling.names import Algorithm
 
 GENDERS, AGES = ("female", "male"), ("young", "middle", "old")
@@ -127,3 +127,28 @@ def test_the_floor_and_the_target_against_every_lottery(seed: int, people: int, 
         assert rounding.max_drop * m <= 1 + 1e-9
     else:
         assert rounding.drop_floor * m > 1, "the whole program proves what brute force finds"
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 12))
+@settings(max_examples=60, deadline=None)
+def test_deviation_adds_pair_after_pair(seed: int, n_types: int, n_panels: int) -> None:
+    """``_deviation`` has the bits of adding each panel's pairs one after another, in panel
+    order (what ``np.add.at`` did), and ``_added`` finds the panels outside the support as
+    a set would, on sorted and unsorted supports."""
+    rng = np.random.default_rng(seed)
+    type_counts = rng.integers(1, 5, n_types)
+    panels = []
+    for _ in range(n_panels):
+        types = np.sort(rng.choice(n_types, int(rng.integers(1, n_types + 1)), replace=False))
+        panels.append(tuple((int(t), int(rng.integers(1, 4))) for t in types))
+    counts = rng.integers(0, 9, n_panels)
+    target = rng.random(n_types) * 5
+    got = np.zeros(n_types)
+    for panel, c in zip(panels, counts.tolist(), strict=True):
+        for t, s in panel:
+            got[t] += c * s / type_counts[t]
+    dev = rounding_ip._deviation(panels, counts, target, type_counts)
+    assert np.array_equal(dev, got - target)
+    for support in (sorted(set(panels[: n_panels // 2])), panels[: n_panels // 2]):
+        expected = [p for p, c in zip(panels, counts, strict=True) if c and p not in set(support)]
+        assert rounding_ip._added(support, panels, counts) == expected

@@ -75,3 +75,23 @@ def test_improve_makes_the_moves_of_one_source_at_a_time(
     got = rounding._improve(share, counts, target, m)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
+
+
+@given(
+    st.integers(1, 300),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+    st.floats(0.05, 1.0),
+)
+@settings(max_examples=80, deadline=None)
+def test_row_sums_have_the_bits_of_the_whole_matrix(
+    n_types: int, n_panels: int, seed: int, density: float
+) -> None:
+    """The rounding reads only the protected types' shares of the floating panels; each
+    type's sum has the bits ``share[:, floating].sum(axis=1)`` gave over every type."""
+    rng = np.random.default_rng(seed)
+    share = rng.random((n_types, n_panels)) * (rng.random((n_types, n_panels)) < density)
+    floating = np.flatnonzero(rng.random(n_panels) < 0.7)
+    kept = np.flatnonzero(rng.random(n_types) < 0.5)
+    whole = share[:, floating].sum(axis=1)
+    assert np.array_equal(rounding._row_sums(share, kept, floating), whole[kept])
