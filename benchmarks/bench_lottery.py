@@ -22,55 +22,16 @@ step happens to set it off), and a step shorter than ``STEADY`` (0.2 s) is run a
 until its runs make 0.2 s, their mean shown (the same distribution or lottery each time:
 nothing in them depends on the clock). So ``% sel`` compares like with like.
 
-Before ENGINE 2026-12-07.5 the rounding searched slot moves over the support and a few
-priced panels: drops up to 1.24 slots (tight, m = 10,000), rises up to 4.4 (medium). With
-the swaps (2026-12-07, a loaded 2-core machine) every row's drop is at most 0.87 slots
-(online: 0.61), rises at most 1.04 slots on the five default families (online: 4.6).
-The swaps' state in Python lists and a leaner slot-move search (2026-12-07, the same
-lotteries) cut the rounding's CPU time by 1.3-2.5x: 0.01-0.13 s on the five default
-families, 1.5-1.7 s on online (was 0.01-0.21 s and 2.3-2.6 s). Against ENGINE
-2026-12-07.5's selection that was 1.7-8.1 % of it on every row (was 3.2-18.1 %); the
-faster selection of ENGINE 2026-12-07.6 (online: 7 s) leaves 3.8-13 % on small, tight,
-sf_e_like and medium, 22-26 % on two_features (0.03 s) and 22-23 % on online. Sources
-skipped by a floor under their drops, squared drops from the touched types, column-major
-shares and the second Swaps taking the first one's records (2026-12-07, the same
-lotteries) cut online's rounding from 1.5-1.7 s to 1.1-1.3 s (17-19 % of its selection).
-On 2026-12-07 (issue 14 §1, the same 18 lotteries, bit for bit) the slot-move search
-looks at one type per end of each set of types seated alike and estimates the squared
-drops with a proven bound (exact sums only where bounds overlap); the swaps read their
-panels with numpy, test categories as bits, list only the panels in use per type, sort
-their rankings on first use and keep per-type records as tuples (no full garbage
-collection during a rounding). Four runs at load 2.5-5 against three of the code before
-(medians, % of the selection): online 9.9 / 10.7 / 11.0 (was 17.3 / 16.0 / 19.6; 0.60-0.65
-s of a 6.9 s selection at load 2-3, 8.2-9.3 %), medium 9.8 / 8.6 / 8.2 (was 12.1 / 10.0 /
-10.3), small 6.2 / 9.7 / 10.4 (was 7.0 / 9.1 / 12.6), tight 3.4-4.0, sf_e_like 5.6-6.2.
-two_features stays at 24-29 %: its whole rounding is 6-9 ms against a 23-29 ms selection,
-and 2.7-4 ms of it is outside the rounding modules (the polytope, the distribution's
-merge and shares, the lottery's m panels and probabilities in ``sampling.lottery``).
-On 2026-12-07 (issue 14 §1/§4, the same 21 lotteries, bit for bit) the swaps keep sets of
-panels in use as the bits of Python integers (per type, per full or least category; a new
-panel takes the place of the one it replaces, so a swap changes two types' sets, not
-every type's of the panel), skip givers with a category that may give nowhere, count
-their budget only from its 1024th candidate, and the last guard checks all new panels at
-once. online_de (629-748 added panels, ~2,300 swaps at m = 1,000): 4.3 / 3.4 / 1.5 s ->
-1.3 / 1.3 / 0.9 s CPU at load 3-3.5 (m = 1,000 / 10,000 / 100,000); online 1.05-1.15 s
--> 0.58-0.70 s; medium 79-90 -> 61-67 ms; small 38-54 -> 28-34 ms. What is left on
-online_de is mostly the slot-move search (``descend``, ~0.35-0.4 s) and ~2,300 swaps
-(~0.45 s).
-Quiet machine, 2026-12-07 12:35 UTC, ENGINE 2026-12-07.8 (its faster selection: online
-4.2 s, online_de 7.1 s), % of the selection for m = 1,000 / 10,000 / 100,000: small
-7.1 / 7.0 / 8.8, tight 1.4-1.6, sf_e_like 3.0-4.2, medium 4.8-5.6; not under 10 %:
-online 17.1 / 16.1 / 19.2 (0.68-0.81 s), online_de 19.5 / 18.9 / 14.2 (1.0-1.4 s),
-two_features 33-39 (7-8 ms against 21 ms).
-On 2026-12-07 (round4, the same lotteries, bit for bit) ``sampling.lottery`` reads the
-distribution's pairs in C (merge, shares, per-type sums: 109-234 -> 80-125 ms outside
-``round_min_drop``), the squared drops' estimates take all sinks at once and the
-deviations use ``add.at``. Two alternating runs each at load 1.3-1.9, % of the selection
-(m = 1,000 / 10,000 / 100,000): online 14.3-16.1 / 13.4-14.3 / 15.9-17.3 -> 14.2-14.9 /
-12.8-14.3 / 15.6-17.1, online_de 18.7-19.7 / 18.8-21.0 / 14.2-14.6 -> 18.2-19.8 /
-16.6-17.8 / 12.0-13.3: within the noise on online, 5-15 % less on online_de. Still not
-under 10 %: the slot-move search (``descend``, 0.33-0.35 s CPU, ~7 ms a move) and
-online_de's ~2,300 swaps (~0.5 s) are most of it.
+Results are recorded in the closing notes of issue 14 and the README (the lotteries
+themselves are pinned by ``tests/sampling/test_regression_digests.py``); in short, on
+ENGINE 2026-12-07.8 every row's drop is at most 0.94 slots. The rounding's CPU time as a
+share of the selection's, m = 1,000 / 10,000 / 100,000, measured on a quiet machine:
+
+* 2026-12-07 12:35 UTC: small 7.1 / 7.0 / 8.8 %, tight 1.4-1.6 %, sf_e_like 3.0-4.2 %,
+  medium 4.8-5.6 %, online 17.1 / 16.1 / 19.2 % (0.68-0.81 s of a 4.2 s selection),
+  online_de 19.5 / 18.9 / 14.2 % (1.0-1.4 s of 7.1 s), two_features 33-39 % (7-8 ms of
+  21 ms: fixed costs of a tiny pool).
+* RESULTS_PLACEHOLDER
 """
 
 from __future__ import annotations

@@ -189,7 +189,7 @@ def round_to_lottery(
     before = probabilities.to_numpy(dtype=float)
     per_type = np.zeros(type_counts.size)
     per_type[type_of] = before
-    found = round_min_drop(support, start, per_type, type_counts, m, shape=shape)
+    found = round_min_drop(support, start, per_type, type_counts, m, shape=shape, share=share)
     chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
     listed: list[Composition] = []
     for p, c in chosen:

@@ -82,25 +82,28 @@ def round_min_drop(
     m: int,
     *,
     shape: PanelShape | None = None,
+    share: np.ndarray | None = None,
 ) -> RoundingOutcome:
     """Counts of m slots whose largest drop below ``per_type`` is at most one slot if found.
 
     ``start`` is a rounding of the support (counts summing to m), ``per_type`` each type's
     optimum probability, ``type_counts`` each type's head count, ``shape`` the panel
-    polytope over the same types (None: only the support's panels are used).
+    polytope over the same types (None: only the support's panels are used), ``share``
+    the support's types x panels shares when the caller has them (read, never changed;
+    the local search then does not build them again).
     """
     began = time.perf_counter()
     target = per_type * m
     counts = np.array(start, dtype=np.int64)  # a copy: ``start`` stays the fallback
     if shape is None:
-        counts = _descended(support, counts, target, type_counts)
+        counts = _descended(support, counts, target, type_counts, share)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
         return RoundingOutcome(*outcome, time.perf_counter() - began)
     swaps = Swaps(shape, support, counts, target)
     if swaps.shortfall() <= QUICK:
         swaps.lower_drops(QUICK, until=1.0)
     if swaps.largest_drop() > 1.0 + _TOL:  # many types short: slot moves, then swaps again
-        descended = _descended(support, counts, target, type_counts)
+        descended = _descended(support, counts, target, type_counts, share)
         moved = Swaps(shape, support, descended, target, like=swaps)
         moved.lower_drops(SWAPS, until=1.0)
         if moved.largest_drop() < swaps.largest_drop():
@@ -117,7 +120,7 @@ def round_min_drop(
     if not rounding_records.panels_hold(shape, new).all():
         # A guard, never expected to fire: a lottery holds only panels in the polytope.
         # The support's panels are the engine's (each checked): round over them alone.
-        counts = _descended(support, np.array(start, dtype=np.int64), target, type_counts)
+        counts = _descended(support, np.array(start, dtype=np.int64), target, type_counts, share)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
         return RoundingOutcome(*outcome, time.perf_counter() - began)
     outcome = (tuple(panels), counts, method, floor, len(new))
@@ -125,7 +128,11 @@ def round_min_drop(
 
 
 def _descended(
-    support: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+    support: list[Composition],
+    counts: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    share: np.ndarray | None,
 ) -> np.ndarray:
     """The local search over the support. A rise may grow to twice the iterative
     rounding's largest change while drops fall, never to (k + 1) slots: that rounding's
@@ -133,7 +140,7 @@ def _descended(
     change = max(_extremes(support, counts, target, type_counts))
     size = sum(s for _, s in support[0]) if support else 0
     cap = max(change, min(2.0 * change, size + 1 - 1e-6))
-    return descend(support, counts, target, type_counts, cap)
+    return descend(support, counts, target, type_counts, cap, share=share)
 
 
 def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
