@@ -93,11 +93,13 @@ def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
     pairs = chain.from_iterable(chain.from_iterable(panels))
     flat = np.fromiter(pairs, dtype=np.int64, count=2 * sum(sizes)).reshape(-1, 2)
     types, seats = flat[:, 0], flat[:, 1]
-    order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
-    which, types, seats = which[order], types[order], seats[order]
-    last = np.ones(types.size, dtype=bool)
-    last[:-1] = (which[1:] != which[:-1]) | (types[1:] != types[:-1])
-    which, types, seats = which[last], types[last], seats[last]
+    if not np.all((which[1:] != which[:-1]) | (types[1:] > types[:-1])):
+        # Not every panel lists its types once, ascending (as panels are made): sort.
+        order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
+        which, types, seats = which[order], types[order], seats[order]
+        last = np.ones(types.size, dtype=bool)
+        last[:-1] = (which[1:] != which[:-1]) | (types[1:] != types[:-1])
+        which, types, seats = which[last], types[last], seats[last]
     ok = np.ones(n, dtype=bool)
     ok[which[(seats < 0) | (seats > shape.counts[types])]] = False
     ok &= np.bincount(which, weights=seats, minlength=n) == shape.size
