@@ -31,7 +31,13 @@ share of the selection's, m = 1,000 / 10,000 / 100,000, measured on a quiet mach
   medium 4.8-5.6 %, online 17.1 / 16.1 / 19.2 % (0.68-0.81 s of a 4.2 s selection),
   online_de 19.5 / 18.9 / 14.2 % (1.0-1.4 s of 7.1 s), two_features 33-39 % (7-8 ms of
   21 ms: fixed costs of a tiny pool).
-* RESULTS_PLACEHOLDER
+* 2026-12-07 15:11 UTC (the same lotteries, bit for bit; the slot-move search takes all
+  sources of a move at once, the swaps check givers in numpy blocks, the fixed costs
+  trimmed), load 1.0-2.0, this machine's selection slower than at 12:35 (online 7.0 s,
+  online_de 10.3 s): small 7.5 / 8.1 / 8.3 %, tight 1.2-2.3 %, sf_e_like 2.5-4.0 %, medium
+  5.8-6.6 %, online 7.8 / 7.2 / 9.0 % (0.50-0.63 s), online_de 11.3 / 13.1 / 9.3 %
+  (0.95-1.34 s; most of it ~2,300 and ~1,000 single-seat swaps at m = 1,000 and 10,000),
+  two_features 33-39 % (10-11 ms of 30 ms). Drops at most 0.98 slots on every row.
 """
 
 from __future__ import annotations
