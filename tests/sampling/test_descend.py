@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sampling import portable, rounding_extremes, rounding_search
+from sampling.lottery_panels import seat_shares
 from sampling.rounding_search import _SOURCES, MOVES, Composition, descend
 
 
@@ -194,17 +195,6 @@ def test_a_panel_seating_no_type_moves_as_in_the_full_search(depth: int) -> None
             assert got.tolist() == expected.tolist()
 
 
-def _share_as_the_lottery_builds_it(
-    panels: list[Composition], type_counts: np.ndarray
-) -> np.ndarray:
-    """Types x panels, C-ordered, pair by pair (a type listed twice: its last seats)."""
-    share = np.zeros((type_counts.size, len(panels)))
-    for j, panel in enumerate(panels):
-        for t, s in panel:
-            share[t, j] = s / type_counts[t]
-    return share
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -224,7 +214,9 @@ def test_a_given_share_matrix_moves_alike(
     if twice:
         t, s = panels[0][0]
         panels[0] = ((t, s + 1), *reversed(panels[0]))
-    share = _share_as_the_lottery_builds_it(panels, type_counts)
+    type_of = np.repeat(np.arange(type_counts.size), type_counts)
+    share = seat_shares(panels, type_of)  # as ``sampling.lottery`` builds and passes them
+    assert share.shape == (type_counts.size, len(panels))
     expected = reference_descend(panels, counts, target, type_counts, cap)
     got = descend(panels, counts, target, type_counts, cap, share=share)
     assert got.tolist() == expected.tolist()
