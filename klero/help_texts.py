@@ -27,12 +27,17 @@ def _known() -> frozenset[str]:
     return frozenset(code for code in codes() if code.startswith("cli_opt_"))
 
 
+def english_help(param: Any) -> str | None:
+    """An option's own English text, whatever language its text was last put in."""
+    return _ENGLISH.get(param) or getattr(param, "help", None)
+
+
 def options_in(command: Any, lang: str, path: tuple[str, ...] = ()) -> None:
     """Put the options' texts of ``command`` (and of its subcommands) in ``lang``."""
     for name, sub in getattr(command, "commands", {}).items():
         options_in(sub, lang, (*path, name))
     for param in getattr(command, "params", ()):
-        english = _ENGLISH.get(param) or getattr(param, "help", None)
+        english = english_help(param)
         if not english:
             continue
         _ENGLISH[param] = english
