@@ -66,24 +66,38 @@ def benchmark_pool(family: str | InstanceParams, seed: int) -> tuple[Pool, Quota
 
 
 @st.composite
-def instances(draw: st.DrawFn, min_people: int = 6, max_people: int = 14) -> Instance:
-    """Random small pools (2–3 features of 2–3 values, some households) with feasible quotas."""
+def instances(
+    draw: st.DrawFn,
+    min_people: int = 6,
+    max_people: int = 14,
+    *,
+    values: tuple[int, int] = (2, 3),
+    features: tuple[int, int] = (2, 3),
+    households: tuple[int, int | None] = (3, 3),
+    seats: tuple[int, int] = (1, 6),
+    slack: int = 4,
+) -> Instance:
+    """Random pools with feasible quotas: by default small ones (2–3 features of 2–3
+    values, some households, 1–6 seats). ``households``: at most one household per that
+    many people, and at most the second number of them (None: no cap); ``slack``: the
+    most quota slacks drawn."""
     n = draw(st.integers(min_people, max_people))
-    levels = draw(st.lists(st.integers(2, 3), min_size=2, max_size=3))
-    values = [[draw(st.integers(0, lv - 1)) for lv in levels] for _ in range(n)]
-    n_households = draw(st.integers(0, min(3, n // 3)))
-    households = [-1] * n
+    levels = draw(st.lists(st.integers(*values), min_size=features[0], max_size=features[1]))
+    values_of = [[draw(st.integers(0, lv - 1)) for lv in levels] for _ in range(n)]
+    per, cap = households
+    n_households = draw(st.integers(0, n // per if cap is None else min(cap, n // per)))
+    homes = [-1] * n
     for h in range(n_households):
         for i in draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=3, unique=True)):
-            households[i] = h
+            homes[i] = h
     # The witness panel takes at most one person per household, so it stays valid.
-    singles = [i for i in range(n) if households[i] < 0]
-    heads = sorted({min(i for i in range(n) if households[i] == h) for h in set(households) - {-1}})
+    singles = [i for i in range(n) if homes[i] < 0]
+    heads = sorted({min(i for i in range(n) if homes[i] == h) for h in set(homes) - {-1}})
     candidates = sorted(singles + heads)
-    size = draw(st.integers(1, min(len(candidates), 6)))
+    size = draw(st.integers(seats[0], min(len(candidates), seats[1])))
     witness = draw(st.permutations(candidates))[:size]
-    slack = st.lists(st.integers(0, 2), min_size=1, max_size=4)
-    return build_instance(values, levels, size, households, draw(slack), draw(slack), witness)
+    slacks = st.lists(st.integers(0, 2), min_size=1, max_size=slack)
+    return build_instance(values_of, levels, size, homes, draw(slacks), draw(slacks), witness)
 
 
 def panel_problems(inst: Instance, dist: Distribution) -> list[str]:

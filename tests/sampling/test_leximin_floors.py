@@ -14,38 +14,24 @@ import math
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from sampling.engine.decompose import relaxed_levels
 from sampling.engine.master import FLOOR_MARGIN, MinimumMaster, below
 from sampling.engine.oracle import PanelOracle
 from sampling.engine.select import DEFAULTS, Algorithm, select_distribution
-from tests.sampling.conftest import Instance, build_instance, panel_problems
+from tests.sampling.conftest import Instance, instances, panel_problems
 
 TOL = DEFAULTS[Algorithm.LEXIMIN]["tol"]
 
 
-@st.composite
-def pools(draw: st.DrawFn) -> Instance:
-    """Random pools of 15–60 people, 2–4 features of 2–5 values, households, 3–12 seats."""
-    n = draw(st.integers(15, 60))
-    levels = draw(st.lists(st.integers(2, 5), min_size=2, max_size=4))
-    values = [[draw(st.integers(0, lv - 1)) for lv in levels] for _ in range(n)]
-    households = [-1] * n
-    for h in range(draw(st.integers(0, n // 6))):
-        for i in draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=3, unique=True)):
-            households[i] = h
-    singles = [i for i in range(n) if households[i] < 0]
-    heads = sorted({min(i for i in range(n) if households[i] == h) for h in set(households) - {-1}})
-    candidates = sorted(singles + heads)
-    size = draw(st.integers(3, min(len(candidates), 12)))
-    witness = draw(st.permutations(candidates))[:size]
-    slack = st.lists(st.integers(0, 2), min_size=1, max_size=5)
-    return build_instance(values, levels, size, households, draw(slack), draw(slack), witness)
+# Pools of 15–60 people, 2–4 features of 2–5 values, households, 3–12 seats.
+POOLS = instances(
+    15, 60, values=(2, 5), features=(2, 4), households=(6, None), seats=(3, 12), slack=5
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pools())
+@given(POOLS)
 def test_every_level_stays_feasible_and_certified(inst: Instance) -> None:
     oracle = PanelOracle(inst.pool, inst.quotas, inst.size)
     # Raises SolverFailed when a relaxed level turns infeasible.
