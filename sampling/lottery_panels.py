@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
+Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # ``read_pairs``: types, seats, lengths
 
 
 def merged_support(
     panels: Sequence[Composition], weights: np.ndarray
-) -> tuple[list[Composition], np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+) -> tuple[list[Composition], np.ndarray, Pairs]:
     """The distinct seated panels in sorted order, their summed weights (clipped at 0,
     normalised) and their ``read_pairs``: the panels are read into arrays once, for all three.
 
@@ -61,7 +62,7 @@ def merged_support(
 def seat_shares(
     support: list[Composition],
     type_of: np.ndarray,
-    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    pairs: Pairs | None = None,
 ) -> np.ndarray:
     """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people).
 
@@ -98,7 +99,7 @@ def seated(panels: Sequence[Composition]) -> list[Composition]:
     return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def seated_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def seated_pairs(panels: Sequence[Composition]) -> Pairs:
     """``read_pairs`` of the panels with their seatless types left out."""
     types, seats, sizes = read_pairs(panels)
     kept = seats > 0
@@ -108,7 +109,7 @@ def seated_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray,
     return types[kept], seats[kept], np.bincount(owner, minlength=sizes.size)
 
 
-def read_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def read_pairs(panels: Sequence[Composition]) -> Pairs:
     """Every panel's types and seats, one panel after another, and each panel's length
     (m can be 100,000 panels of a hundred types: read in C, not pair by pair)."""
     sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
