@@ -228,7 +228,7 @@ def _categories(
     # One feature's categories of the listed types at a time (not every feature's at once,
     # read back strided); the panels' offsets and the float weights made once.
     first, weights = which * width, seats.astype(float)
-    for column in shape.category_of.T:
+    for column in np.ascontiguousarray(shape.category_of.T):
         cats += np.bincount(first + column[types], weights=weights, minlength=n * width)
     return np.rint(cats).astype(np.int64).reshape(n, width)
 
