@@ -3,7 +3,8 @@
 Panels are tuples of ``(type, seats)`` pairs, up to a thousand pairs each on large pools,
 so they are read into NumPy arrays once (``read_pairs``) and compared, never hashed: the merge
 of equal panels sorts them (``merged_support``) and the seat-share matrix reuses the
-merge's arrays (``seat_shares``).
+merge's arrays (``seat_shares``), as do the rounding's steps after it (``round_min_drop``'s
+``pairs``: the local search, the swaps' records, the lottery's per-type seats).
 """
 
 from __future__ import annotations
