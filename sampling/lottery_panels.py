@@ -10,7 +10,7 @@ merge's arrays (``seat_shares``), as do the rounding's steps after it (``round_m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, pairwise
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -79,17 +79,6 @@ def seat_shares(
         for t, j, s in zip(types.tolist(), cols.tolist(), seats.tolist(), strict=True):
             share[t, j] = s / counts[t]
     return share
-
-
-def repeats_of(chosen: list[tuple[Composition, int]]) -> tuple[list[Composition], list[int]]:
-    """The distinct panels holding slots and their counts, from sorted (panel, count)
-    pairs; a panel listed twice keeps its last count, as a dictionary would. Sorted,
-    equal panels sit side by side: no panel (up to a thousand pairs) is hashed."""
-    held = [(p, int(c)) for p, c in chosen if c > 0]
-    if any(a[0] == b[0] for a, b in pairwise(held)):
-        merged = dict(held)
-        return list(merged), list(merged.values())
-    return [p for p, _ in held], [c for _, c in held]
 
 
 def seated(panels: Sequence[Composition]) -> list[Composition]:
