@@ -38,7 +38,6 @@ from sampling.lottery_panels import (
     id_index,
     merged_support,
     read_pairs,
-    repeats_of,
     seat_shares,
 )
 from sampling.rounding import round_counts
@@ -189,15 +188,16 @@ def round_to_lottery(
     before = probabilities.to_numpy(dtype=float)
     per_type = np.zeros(type_counts.size)
     per_type[type_of] = before
-    found = round_min_drop(support, start, per_type, type_counts, m, shape=shape, share=share)
+    found = round_min_drop(
+        support, start, per_type, type_counts, m, shape=shape, share=share, pairs=read
+    )
     chosen = sorted(zip(found.panels, found.counts.tolist(), strict=True))
     listed: list[Composition] = []
     for p, c in chosen:
         listed += [p] * int(c)  # m can be 100,000: whole lists, not one panel at a time
     panels = tuple(listed)
-    repeats = repeats_of(chosen)
     lottery = _make(
-        dist.size, dist.ids, type_of, panels, input_sha256, math.nan, repeats, index=index
+        dist.size, dist.ids, type_of, panels, input_sha256, math.nan, index=index, seats=found.seats
     )
     diff = lottery.probabilities.to_numpy() - before
     rounding = Rounding(
@@ -285,25 +285,25 @@ def _make(
     panels: tuple[Composition, ...],
     input_sha256: str,
     max_change: float,
-    repeats: tuple[list[Composition], list[int]] | None = None,
     *,
     index: pd.Index | None = None,
+    seats: np.ndarray | None = None,
 ) -> Lottery:
-    """The lottery of ``panels``; ``repeats`` (the distinct panels and their counts), when
-    known, spares hashing m panels (m can be 100,000 panels, of few distinct ones);
-    ``index``, the ids' index when the caller has built it, spares building it again."""
+    """The lottery of ``panels``; ``index``, the ids' index when the caller has built it,
+    spares building it again; ``seats``, each type's seats over the panels when the
+    rounding has counted them (``RoundingOutcome.seats``), spares reading the panels
+    again (m can be 100,000 panels, of few distinct ones: read, they are tallied first)."""
     counts = np.bincount(type_of) if type_of.size else np.zeros(0, dtype=np.int64)
     per_type = np.zeros(counts.size, dtype=float)
-    if repeats is None:
+    if seats is None:
         tally: dict[Composition, int] = {}
         for panel in panels:
             tally[panel] = tally.get(panel, 0) + 1
-        repeats = list(tally), list(tally.values())
-    distinct, times_each = repeats
-    types, seats, sizes = read_pairs(distinct)
-    times = np.repeat(np.array(times_each, dtype=np.int64).reshape(-1), sizes)
+        types, listed, sizes = read_pairs(list(tally))
+        times = np.repeat(np.array(list(tally.values()), dtype=np.int64).reshape(-1), sizes)
+        seats = np.bincount(types, weights=times * listed, minlength=counts.size)
     # Whole seats times repeats: integer sums, exact in any order (the same bits).
-    per_type += np.bincount(types, weights=times * seats, minlength=counts.size)[: counts.size]
+    per_type += seats[: counts.size]
     per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)
     probabilities = pd.Series(

@@ -3,23 +3,25 @@
 Panels are tuples of ``(type, seats)`` pairs, up to a thousand pairs each on large pools,
 so they are read into NumPy arrays once (``read_pairs``) and compared, never hashed: the merge
 of equal panels sorts them (``merged_support``) and the seat-share matrix reuses the
-merge's arrays (``seat_shares``).
+merge's arrays (``seat_shares``), as do the rounding's steps after it (``round_min_drop``'s
+``pairs``: the local search, the swaps' records, the lottery's per-type seats).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain, pairwise
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
 Composition = tuple[tuple[int, int], ...]  # sorted (type, seats) pairs
+Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # ``read_pairs``: types, seats, lengths
 
 
 def merged_support(
     panels: Sequence[Composition], weights: np.ndarray
-) -> tuple[list[Composition], np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+) -> tuple[list[Composition], np.ndarray, Pairs]:
     """The distinct seated panels in sorted order, their summed weights (clipped at 0,
     normalised) and their ``read_pairs``: the panels are read into arrays once, for all three.
 
@@ -61,7 +63,7 @@ def merged_support(
 def seat_shares(
     support: list[Composition],
     type_of: np.ndarray,
-    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    pairs: Pairs | None = None,
 ) -> np.ndarray:
     """``share[t, j]``: a member of type t's chance to sit in panel j (seats / people).
 
@@ -79,17 +81,6 @@ def seat_shares(
     return share
 
 
-def repeats_of(chosen: list[tuple[Composition, int]]) -> tuple[list[Composition], list[int]]:
-    """The distinct panels holding slots and their counts, from sorted (panel, count)
-    pairs; a panel listed twice keeps its last count, as a dictionary would. Sorted,
-    equal panels sit side by side: no panel (up to a thousand pairs) is hashed."""
-    held = [(p, int(c)) for p, c in chosen if c > 0]
-    if any(a[0] == b[0] for a, b in pairwise(held)):
-        merged = dict(held)
-        return list(merged), list(merged.values())
-    return [p for p, _ in held], [c for _, c in held]
-
-
 def seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
     types, seats, sizes = seated_pairs(panels)
@@ -98,7 +89,7 @@ def seated(panels: Sequence[Composition]) -> list[Composition]:
     return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def seated_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def seated_pairs(panels: Sequence[Composition]) -> Pairs:
     """``read_pairs`` of the panels with their seatless types left out."""
     types, seats, sizes = read_pairs(panels)
     kept = seats > 0
@@ -108,7 +99,7 @@ def seated_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray,
     return types[kept], seats[kept], np.bincount(owner, minlength=sizes.size)
 
 
-def read_pairs(panels: Sequence[Composition]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def read_pairs(panels: Sequence[Composition]) -> Pairs:
     """Every panel's types and seats, one panel after another, and each panel's length
     (m can be 100,000 panels of a hundred types: read in C, not pair by pair)."""
     sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))

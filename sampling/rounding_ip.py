@@ -33,13 +33,14 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import pairwise
 
 import numpy as np
 
 from quotas.polytope import PanelShape
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
 from sampling import rounding_records
+from sampling.lottery_panels import Pairs, read_pairs
 from sampling.rounding_search import Composition, descend
 from sampling.rounding_swaps import Swaps
 
@@ -72,6 +73,9 @@ class RoundingOutcome:
     drop_floor: float
     added: int  # panels outside the optimum's support
     seconds: float
+    # Each type's seats over the m slots (whole numbers), when the support's pairs were
+    # given: the lottery's probabilities without reading its panels again.
+    seats: np.ndarray | None = None
 
 
 def round_min_drop(
@@ -83,6 +87,7 @@ def round_min_drop(
     *,
     shape: PanelShape | None = None,
     share: np.ndarray | None = None,
+    pairs: Pairs | None = None,
 ) -> RoundingOutcome:
     """Counts of m slots whose largest drop below ``per_type`` is at most one slot if found.
 
@@ -90,20 +95,25 @@ def round_min_drop(
     optimum probability, ``type_counts`` each type's head count, ``shape`` the panel
     polytope over the same types (None: only the support's panels are used), ``share``
     the support's types x panels shares when the caller has them (read, never changed;
-    the local search then does not build them again).
+    the local search then does not build them again), ``pairs`` the support's
+    ``read_pairs`` when the caller has them (tuples of ``(int, int)`` tuples made from
+    those arrays, as ``merged_support`` makes them): read once for every step, and the
+    outcome's ``seats`` are then counted.
     """
     began = time.perf_counter()
     target = per_type * m
     counts = np.array(start, dtype=np.int64)  # a copy: ``start`` stays the fallback
+    held = support, share, pairs
     if shape is None:
-        counts = _descended(support, counts, target, type_counts, share)
+        counts = _descended(held, counts, target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
-        return RoundingOutcome(*outcome, time.perf_counter() - began)
-    swaps = Swaps(shape, support, counts, target)
+        seats = None if pairs is None else _seats(pairs, counts, target.size)
+        return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
+    swaps = Swaps(shape, support, counts, target, pairs=pairs)
     if swaps.shortfall() <= QUICK:
         swaps.lower_drops(QUICK, until=1.0)
     if swaps.largest_drop() > 1.0 + _TOL:  # many types short: slot moves, then swaps again
-        descended = _descended(support, counts, target, type_counts, share)
+        descended = _descended(held, counts, target, type_counts)
         moved = Swaps(shape, support, descended, target, like=swaps)
         moved.lower_drops(SWAPS, until=1.0)
         if moved.largest_drop() < swaps.largest_drop():
@@ -116,31 +126,36 @@ def round_min_drop(
         if solved is not None:
             method, floor = "integer_program", solved[2] / m
             panels, counts, _ = _polished(Swaps(shape, solved[0], solved[1], target))
-    new = _added(support, panels, counts)
-    if not rounding_records.panels_hold(shape, new).all():
+    new, times, kept = _added(support, panels, counts)
+    read = read_pairs(new)  # once: for the guard and for the seats
+    if not rounding_records.panels_hold(shape, new, pairs=read).all():
         # A guard, never expected to fire: a lottery holds only panels in the polytope.
         # The support's panels are the engine's (each checked): round over them alone.
-        counts = _descended(support, np.array(start, dtype=np.int64), target, type_counts, share)
+        counts = _descended(held, np.array(start, dtype=np.int64), target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
-        return RoundingOutcome(*outcome, time.perf_counter() - began)
+        seats = None if pairs is None else _seats(pairs, counts, target.size)
+        return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
     outcome = (tuple(panels), counts, method, floor, len(new))
-    return RoundingOutcome(*outcome, time.perf_counter() - began)
+    seats = None
+    if pairs is not None:  # whole numbers: exact in any order, the bits of any other sum
+        seats = _seats(pairs, kept, target.size) + _seats(read, times, target.size)
+    return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
 
 
 def _descended(
-    support: list[Composition],
+    held: tuple[list[Composition], np.ndarray | None, Pairs | None],
     counts: np.ndarray,
     target: np.ndarray,
     type_counts: np.ndarray,
-    share: np.ndarray | None,
 ) -> np.ndarray:
-    """The local search over the support. A rise may grow to twice the iterative
-    rounding's largest change while drops fall, never to (k + 1) slots: that rounding's
-    proven bound still holds."""
-    change = max(_extremes(support, counts, target, type_counts))
+    """The local search over the support (``held``: the support, its shares and its
+    pairs when known). A rise may grow to twice the iterative rounding's largest change
+    while drops fall, never to (k + 1) slots: that rounding's proven bound still holds."""
+    support, share, pairs = held
+    change = max(_extremes(support, counts, target, type_counts, pairs))
     size = sum(s for _, s in support[0]) if support else 0
     cap = max(change, min(2.0 * change, size + 1 - 1e-6))
-    return descend(support, counts, target, type_counts, cap, share=share)
+    return descend(support, counts, target, type_counts, cap, share=share, pairs=pairs)
 
 
 def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
@@ -153,12 +168,15 @@ def _polished(swaps: Swaps) -> tuple[list[Composition], np.ndarray, float]:
 
 
 def _deviation(
-    panels: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+    panels: list[Composition],
+    counts: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    pairs: Pairs | None = None,
 ) -> np.ndarray:
-    """Each type's slots minus its target (negative: below the optimum)."""
-    sizes = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
-    pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
-    types, seats = pairs[0::2], pairs[1::2]
+    """Each type's slots minus its target (negative: below the optimum); ``pairs``: the
+    panels' ``read_pairs`` when known."""
+    types, seats, sizes = read_pairs(panels) if pairs is None else pairs
     # ``bincount`` adds one pair after another, in panel order, from 0: the bits of a
     # Python loop (and of ``np.add.at``, which it replaces: faster).
     gains = np.repeat(counts, sizes) * seats / type_counts[types]
@@ -168,24 +186,49 @@ def _deviation(
 
 def _added(
     support: list[Composition], panels: list[Composition], counts: np.ndarray
-) -> list[Composition]:
-    """The panels holding slots that are not the support's. Panels can hold a thousand
-    pairs each: on a sorted support (the lottery's), a binary search compares a few, and
-    mostly only their first pairs, where hashing would read every pair of every panel."""
-    held = [p for p, c in zip(panels, counts.tolist(), strict=True) if c]
+) -> tuple[list[Composition], np.ndarray, np.ndarray]:
+    """The panels holding slots that are not the support's and their counts, and the
+    count of each support panel. Panels can hold a thousand pairs each: on a sorted
+    support (the lottery's), a binary search compares a few, and mostly only their first
+    pairs, where hashing would read every pair of every panel."""
+    held = [(p, c) for p, c in zip(panels, counts.tolist(), strict=True) if c]
     if all(a < b for a, b in pairwise(support)):
-        places = [bisect_left(support, p) for p in held]
+        places = [bisect_left(support, p) for p, _ in held]
         n = len(support)
-        return [p for p, i in zip(held, places, strict=True) if i == n or support[i] != p]
-    keep = set(support)
-    return [p for p in held if p not in keep]
+        found = [
+            -1 if i == n or support[i] != p else i for (p, _), i in zip(held, places, strict=True)
+        ]
+    else:
+        place = {p: j for j, p in enumerate(support)}
+        found = [place.get(p, -1) for p, _ in held]
+    kept = np.zeros(len(support), dtype=np.int64)
+    new, times = [], []
+    for (p, c), i in zip(held, found, strict=True):
+        if i < 0:
+            new.append(p)
+            times.append(c)
+        else:
+            kept[i] += c
+    return new, np.array(times, dtype=np.int64), kept
+
+
+def _seats(pairs: Pairs, counts: np.ndarray, n_types: int) -> np.ndarray:
+    """Each type's seats over panels of ``pairs`` held ``counts`` times each."""
+    types, seats, sizes = pairs
+    # Whole seats times counts: integer sums, exact in any order (the same bits).
+    times = np.repeat(counts, sizes) * seats
+    return np.bincount(types, weights=times, minlength=n_types)[:n_types]
 
 
 def _extremes(
-    panels: list[Composition], counts: np.ndarray, target: np.ndarray, type_counts: np.ndarray
+    panels: list[Composition],
+    counts: np.ndarray,
+    target: np.ndarray,
+    type_counts: np.ndarray,
+    pairs: Pairs | None = None,
 ) -> tuple[float, float]:
     """The largest drop and the largest rise of ``counts``, in slots."""
-    dev = _deviation(panels, counts, target, type_counts)
+    dev = _deviation(panels, counts, target, type_counts, pairs)
     return max(0.0, float(-dev.min(initial=0.0))), max(0.0, float(dev.max(initial=0.0)))
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 from sampling import portable
+from sampling.lottery_panels import Pairs, read_pairs
 
 __all__ = [
     "Ranked",
@@ -51,14 +52,29 @@ class Records:
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
 
 
-def read_records(panels: list[Composition], shape: PanelShape) -> Records:
-    """The records of ``panels`` (a type listed twice in a panel: its last seats)."""
+def read_records(
+    panels: list[Composition],
+    shape: PanelShape,
+    *,
+    pairs: Pairs | None = None,
+) -> Records:
+    """The records of ``panels`` (a type listed twice in a panel: its last seats).
+
+    ``pairs``, the panels' ``lottery_panels.read_pairs`` when the caller has read them
+    (the lottery's support: tuples of ``(int, int)`` tuples made from those very arrays),
+    spares reading them again pair by pair; the panels are then their own keys where
+    their types ascend and their seats are positive.
+    """
     n, n_types = len(panels), shape.n_types
-    flat = list(chain.from_iterable(panels))
-    listed, numbers = [t for t, _ in flat], [s for _, s in flat]
-    seats = np.asarray(numbers, dtype=np.int64)
-    which = np.repeat(np.arange(n), list(map(len, panels)))
-    types = np.asarray(listed, dtype=np.int64)
+    if pairs is None:
+        flat = list(chain.from_iterable(panels))
+        listed, numbers = [t for t, _ in flat], [s for _, s in flat]
+        types = np.asarray(listed, dtype=np.int64)
+        seats = np.asarray(numbers, dtype=np.int64)
+        sizes = np.fromiter(map(len, panels), dtype=np.int64, count=n)
+    else:
+        types, seats, sizes = pairs
+    which = np.repeat(np.arange(n), sizes)
     dense = np.zeros((n, n_types), dtype=np.int16 if shape.size < 2**15 else np.int32)
     ascending = bool(np.all((np.diff(types) > 0) | (np.diff(which) > 0)))
     if ascending:
@@ -67,14 +83,17 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
         for j, panel in enumerate(panels):  # in order, so that a type's last seats stay
             for t, s in panel:
                 dense[j, t] = s
-    if ascending and seats.min(initial=1) > 0 and _plain(panels, flat, listed + numbers):
+    canonical = ascending and seats.min(initial=1) > 0
+    if canonical and pairs is None:
+        canonical = _plain(panels, flat, listed + numbers)
+    if canonical:
         keys = list(panels)
     else:
         which, types = np.nonzero(dense)  # row by row, types ascending
         seats = dense[which, types].astype(np.int64)
-        pairs = list(zip(types.tolist(), seats.tolist(), strict=True))
+        found = list(zip(types.tolist(), seats.tolist(), strict=True))
         ends = np.searchsorted(which, np.arange(n + 1)).tolist()
-        keys = [tuple(pairs[ends[j] : ends[j + 1]]) for j in range(n)]
+        keys = [tuple(found[ends[j] : ends[j + 1]]) for j in range(n)]
     cats = _categories(shape, which, types, seats, n)
     return Records(
         keys=keys,
@@ -85,14 +104,18 @@ def read_records(panels: list[Composition], shape: PanelShape) -> Records:
     )
 
 
-def panels_hold(shape: PanelShape, panels: Sequence[Composition]) -> np.ndarray:
+def panels_hold(
+    shape: PanelShape,
+    panels: Sequence[Composition],
+    *,
+    pairs: Pairs | None = None,
+) -> np.ndarray:
     """Per panel, whether it is in the polytope: ``shape.holds`` of its seats per type (a
-    type listed twice: its last seats), all panels at once."""
-    n, sizes = len(panels), list(map(len, panels))
+    type listed twice: its last seats), all panels at once. ``pairs``, the panels'
+    ``lottery_panels.read_pairs`` when the caller has read them, spares reading them again."""
+    n = len(panels)
+    types, seats, sizes = read_pairs(panels) if pairs is None else pairs
     which = np.repeat(np.arange(n), sizes)
-    pairs = chain.from_iterable(chain.from_iterable(panels))
-    flat = np.fromiter(pairs, dtype=np.int64, count=2 * sum(sizes)).reshape(-1, 2)
-    types, seats = flat[:, 0], flat[:, 1]
     if not np.all((which[1:] != which[:-1]) | (types[1:] > types[:-1])):
         # Not every panel lists its types once, ascending (as panels are made): sort.
         order = np.lexsort((np.arange(types.size), types, which))  # a type's last listing last
@@ -202,8 +225,11 @@ def _categories(
     """Panels x categories: the seats (sums of small integers: exact)."""
     width = shape.lo.size
     cats = np.zeros(n * width)
-    for column in shape.category_of[types].T:
-        cats += np.bincount(which * width + column, weights=seats, minlength=n * width)
+    # One feature's categories of the listed types at a time (not every feature's at once,
+    # read back strided); the panels' offsets and the float weights made once.
+    first, weights = which * width, seats.astype(float)
+    for column in np.ascontiguousarray(shape.category_of.T):
+        cats += np.bincount(first + column[types], weights=weights, minlength=n * width)
     return np.rint(cats).astype(np.int64).reshape(n, width)
 
 

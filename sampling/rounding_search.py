@@ -15,12 +15,12 @@ squares only for the sources the search takes up.
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
 
 from sampling import portable
+from sampling.lottery_panels import Pairs, read_pairs
 from sampling.rounding_extremes import Extremes, flat_rows
 from sampling.rounding_squares import Squares, SquaresNow
 
@@ -43,6 +43,7 @@ def descend(
     moves: int = MOVES,
     *,
     share: np.ndarray | None = None,
+    pairs: Pairs | None = None,
 ) -> np.ndarray:
     """Local search: move one slot at a time while (largest drop, largest rise, squared
     drops) falls lexicographically, no change exceeding ``cap`` slots (so the iterative
@@ -56,18 +57,19 @@ def descend(
     where the estimates cannot decide (so the same bits, the same moves).
 
     ``share``: the types x panels shares (seats / head count; a type listed twice in a
-    panel: its last seats), either layout, when the caller has them (built otherwise).
+    panel: its last seats), either layout, when the caller has them (built otherwise);
+    ``pairs``: the panels' ``read_pairs`` when the caller has read them (read otherwise).
     """
-    share, seated, pairs = _shares(panels, type_counts, target.size, share)
+    share, seated, listed = _shares(panels, type_counts, target.size, share, pairs)
     counts = counts.copy()
     dev = _matvec(share, counts) - target
-    reps = _representatives(share, dev, pairs)
+    reps = _representatives(share, dev, listed)
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
     few_share = np.asfortranarray(share[reps])
     few = _Types(few_share, kept, kept, _member(kept, reps.size), _padded(kept, reps.size))
-    once = seated if pairs is not None else [np.unique(s) for s in seated]
+    once = seated if listed is not None else [np.unique(s) for s in seated]
     every = _Types(share, seated, once, _member(once, target.size), np.zeros((0, 0), np.int64))
     low = np.clip(-dev, 0.0, None)
     best = (
@@ -120,14 +122,15 @@ def _shares(
     type_counts: np.ndarray,
     n_types: int,
     given: np.ndarray | None = None,
+    read: Pairs | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], _Pairs | None]:
     """Types x panels: seats / head count (a type listed twice in a panel: its last
     seats), Fortran-ordered (a panel's column is read whole) or ``given`` as it is (a
     second copy of a large matrix cost more than the strided reads); per panel the types
-    it lists, in its order; and the pairs, where each panel lists its types once, ascending."""
-    sizes = [len(p) for p in panels]
-    pairs = np.fromiter(chain.from_iterable(chain.from_iterable(panels)), dtype=np.int64)
-    types, seats = pairs[0::2].copy(), pairs[1::2].copy()  # read in C, not pair by pair
+    it lists, in its order; and the pairs, where each panel lists its types once, ascending.
+    ``read``: the panels' ``read_pairs`` when the caller has them (read otherwise)."""
+    types, seats, sizes = read_pairs(panels) if read is None else read
+    types, seats = np.ascontiguousarray(types), np.ascontiguousarray(seats)  # read row by row
     cols = np.repeat(np.arange(len(panels)), sizes)
     if given is not None and given.shape != (n_types, len(panels)):
         raise ValueError(f"share: {given.shape} for {n_types} types x {len(panels)} panels")

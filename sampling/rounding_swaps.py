@@ -41,6 +41,7 @@ import numpy as np
 
 from quotas.polytope import PanelShape
 from sampling import rounding_records
+from sampling.lottery_panels import Pairs
 from sampling.rounding_bits import Budget, Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
@@ -66,9 +67,10 @@ class Swaps:
         target: np.ndarray,
         *,
         like: Swaps | None = None,
+        pairs: Pairs | None = None,
     ) -> None:
-        """``like``: a Swaps built on the same shape and panels, whose records of them are
-        taken rather than read again (a panel's records never change; later ones are left)."""
+        """``like``: a Swaps on the same shape and panels whose records are taken, not read
+        again (they never change; later ones are left); ``pairs``: the panels' ``read_pairs``."""
         self.shape = shape
         self.heads = shape.counts.astype(np.int64)
         inv = 1.0 / np.maximum(self.heads, 1)
@@ -103,7 +105,7 @@ class Swaps:
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
         self.index: dict[Composition, int] = {}
-        dense = self._read(panels) if like is None else self._take(like, len(panels))
+        dense = self._read(panels, pairs) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
         self._live = [j for j, c in enumerate(self.counts) if c > 0]
@@ -138,9 +140,9 @@ class Swaps:
         self._bits = PanelBits(features, holding, self._live, cats)
         self._ranked = True
 
-    def _read(self, panels: list[Composition]) -> np.ndarray:
+    def _read(self, panels: list[Composition], pairs: Pairs | None) -> np.ndarray:
         """Record the starting panels; their seats, panels x types."""
-        read = rounding_records.read_records(panels, self.shape)
+        read = rounding_records.read_records(panels, self.shape, pairs=pairs)
         self._keys = read.keys
         self._cats = read.cats
         self._full, self._least = read.full, read.least

@@ -26,8 +26,15 @@ class ReferenceSwaps:
     """Counts of m slots over distinct panels, improved by single-seat swaps."""
 
     def __init__(
-        self, shape: PanelShape, panels: list[Composition], counts: np.ndarray, target: np.ndarray
+        self,
+        shape: PanelShape,
+        panels: list[Composition],
+        counts: np.ndarray,
+        target: np.ndarray,
+        *,
+        pairs: object = None,
     ) -> None:
+        """``pairs``: the caller's reading of the panels, left: the reference reads them."""
         self.shape = shape
         n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)

@@ -151,4 +151,10 @@ def test_deviation_adds_pair_after_pair(seed: int, n_types: int, n_panels: int) 
     assert np.array_equal(dev, got - target)
     for support in (sorted(set(panels[: n_panels // 2])), panels[: n_panels // 2]):
         expected = [p for p, c in zip(panels, counts, strict=True) if c and p not in set(support)]
-        assert rounding_ip._added(support, panels, counts) == expected
+        new, times, kept = rounding_ip._added(support, panels, counts)
+        assert new == expected
+        listed = zip(panels, counts.tolist(), strict=True)
+        assert times.tolist() == [c for p, c in listed if c and p not in set(support)]
+        for p in set(support):  # a support listing a panel twice: its count on one of them
+            held = sum(c for q, c in zip(panels, counts.tolist(), strict=True) if q == p)
+            assert sum(k for q, k in zip(support, kept.tolist(), strict=True) if q == p) == held

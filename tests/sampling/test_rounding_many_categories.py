@@ -8,6 +8,7 @@ every quota, and a new panel that did not would be refused by the rounding's las
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,9 +74,9 @@ def test_a_new_panel_outside_the_polytope_is_refused(monkeypatch: pytest.MonkeyP
     }
     real = rounding_records.panels_hold
 
-    def only_the_support(shape: PanelShape, panels: list) -> np.ndarray:
+    def only_the_support(shape: PanelShape, panels: list, **read: Any) -> np.ndarray:
         listed = np.asarray([p in support for p in panels], dtype=bool)
-        return listed & real(shape, panels)
+        return listed & real(shape, panels, **read)
 
     monkeypatch.setattr(rounding_records, "panels_hold", only_the_support)
     lottery = select_panel(request).lottery
