@@ -33,8 +33,10 @@ class ReferenceSwaps:
         target: np.ndarray,
         *,
         pairs: object = None,
+        like: object = None,
     ) -> None:
-        """``pairs``: the caller's reading of the panels, left: the reference reads them."""
+        """``pairs`` (the caller's reading of the panels) and ``like`` (a Swaps whose
+        records to take) are left: the reference reads the panels itself."""
         self.shape = shape
         n_types = shape.n_types
         self.heads = shape.counts.astype(np.int64)
