@@ -25,7 +25,7 @@ _WATCH = 64  # most-changed types on which local-search moves are ranked
 _CHECKS = 6  # ranked moves checked on all types before the search stops
 _ROW_CAP = 200  # protected rows per LP beyond those the bound needs (LP speed)
 _KEEP = 0.75  # share of the fractional panels' count kept as protected rows per LP
-_BLOCK = 512  # rows whose shares are copied and summed at once in the first row sums
+_BLOCK = 512  # rows of the share matrix read at once where all rows are read
 
 
 def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> np.ndarray:
@@ -90,20 +90,29 @@ def _row_sums(share: np.ndarray, kept: np.ndarray, floating: np.ndarray) -> np.n
 
 
 def _block_sums(share: np.ndarray, floating: np.ndarray) -> np.ndarray:
-    """``share[:, floating].sum(axis=1)``, _BLOCK rows at a time (at least two, so that
-    NumPy sums each block column after column, as it did the whole matrix).
+    """``share[:, floating].sum(axis=1)``, a block of rows at a time (blocks of at least two
+    rows, which NumPy sums column after column, as it did the whole matrix)."""
+    return np.concatenate([share[lo:hi][:, floating].sum(axis=1) for lo, hi in _blocks(share)])
 
-    Copying the floating columns of tens of thousands of rows at once took twice as long
-    as copying them a block at a time (the block stays in the cache while it is summed).
+
+def _deviations(share: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``portable.matvec(share, x)``, a block of rows at a time: NumPy sums each row of a
+    C-ordered product on its own (pairwise), whichever rows are with it."""
+    if not share.flags.c_contiguous:
+        return portable.matvec(share, x)
+    return np.concatenate([portable.matvec(share[lo:hi], x) for lo, hi in _blocks(share)])
+
+
+def _blocks(share: np.ndarray) -> list[tuple[int, int]]:
+    """The rows in blocks of _BLOCK, the last taking the rest (none of one row alone).
+
+    A copy or product of a whole matrix of tens of thousands of types is written to fresh
+    memory (its first use in a process cost as much as the rest of the rounding); a block
+    is written to memory freed by the block before, and read while it is in the cache.
     """
     rows = share.shape[0]
-    sums = np.empty(rows)
-    lo = 0
-    while lo < rows:
-        hi = rows if rows - lo < 2 * _BLOCK else lo + _BLOCK  # the last block takes the rest
-        sums[lo:hi] = share[lo:hi][:, floating].sum(axis=1)
-        lo = hi
-    return sums
+    starts = list(range(0, max(rows - _BLOCK, 0) + 1, _BLOCK))
+    return list(zip(starts, [*starts[1:], rows], strict=True))
 
 
 def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -143,7 +152,7 @@ def _improve(
     they are made; a move budget rather than a clock keeps the result machine-independent.
     """
     counts = counts.copy()
-    dev = portable.matvec(share, counts - target) / m
+    dev = _deviations(share, counts - target) / m
     spread: float | None = None  # dev's sum of squares, taken when a move keeps the peak
     for _ in range(moves):
         size = np.abs(dev)
