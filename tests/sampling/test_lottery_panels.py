@@ -1,7 +1,7 @@
 """The merge of equal panels (``sampling.lottery_panels.merged_support``) gives what it
 gave when it made a tuple for every ``(type, seats)`` pair: equal pairs now share one.
 
-``reference_merge`` is that merge (ENGINE 2026-12-07.6); the merge must give the same
+``reference_merge`` is that merge (ENGINE 2026-12-07.8); the merge must give the same
 panels (values and Python int types), weights (bits) and pairs' arrays on any panels.
 """
 
@@ -11,12 +11,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling.lottery_panels import Composition, merged_support, seated, seated_pairs
+from sampling.lottery_panels import Composition, Pairs, merged_support, seated, seated_pairs
 
 
 def reference_merge(
     panels: list[Composition], weights: np.ndarray
-) -> tuple[list[Composition], np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+) -> tuple[list[Composition], np.ndarray, Pairs]:
     """The merge before: one tuple per pair."""
     types, seats, lengths = seated_pairs(panels)
     ends = np.cumsum(lengths)
@@ -71,6 +71,7 @@ def instances(draw: st.DrawFn) -> tuple[list[Composition], np.ndarray, bool]:
 @given(instances())
 @settings(max_examples=150, deadline=None)
 def test_merge_gives_what_a_tuple_per_pair_gave(case: tuple[list, np.ndarray, bool]) -> None:
+    """Panels of Python or NumPy ints; seatless pairs are left out, equal panels merged."""
     panels, weights, numpy_ints = case
     weights[0] += 0.5  # a positive total
     if numpy_ints:
