@@ -31,9 +31,7 @@ def merged_support(
     types, seats, lengths = seated_pairs(panels)
     ends = np.cumsum(lengths)
     starts = ends - lengths
-    listed = list(zip(types.tolist(), seats.tolist(), strict=True))
-    bounds = zip(starts.tolist(), ends.tolist(), strict=True)
-    read = [tuple(listed[lo:hi]) for lo, hi in bounds]
+    read = _compositions(types, seats, lengths)
     given = weights.tolist()
     if len(given) != len(read):
         raise ValueError("one weight per panel")
@@ -83,10 +81,55 @@ def seat_shares(
 
 def seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
-    types, seats, sizes = seated_pairs(panels)
+    return _compositions(*seated_pairs(panels))
+
+
+def _compositions(types: np.ndarray, seats: np.ndarray, sizes: np.ndarray) -> list[Composition]:
+    """Each panel's ``(type, seats)`` pairs of Python ints, from its seated pairs' arrays."""
     ends = np.cumsum(sizes).tolist()
-    listed = list(zip(types.tolist(), seats.tolist(), strict=True))
+    listed = _pairs(types, seats)
     return [tuple(listed[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _pairs(types: np.ndarray, seats: np.ndarray) -> list[tuple[int, int]]:
+    """``list(zip(types.tolist(), seats.tolist()))`` (seats positive), one tuple for all
+    equal pairs.
+
+    A hundred thousand pairs of a large pool hold a few tens of thousands of distinct ones,
+    and a tuple per pair took most of the merge's time (the garbage collector went over
+    the growing list every few hundred tuples). Equal pairs share a cell of a grid of each
+    type's seats up to its most, found without sorting.
+    """
+    cell = _cells(types, seats)
+    if cell is None:
+        return list(zip(types.tolist(), seats.tolist(), strict=True))
+    last = np.full(int(cell.max()) + 1, -1, dtype=np.int64)
+    last[cell] = np.arange(cell.size)  # a pair of each cell
+    present = np.flatnonzero(last >= 0)
+    number = np.zeros(last.size, dtype=np.int64)
+    number[present] = np.arange(present.size)
+    at = last[present]
+    made = zip(types[at].tolist(), seats[at].tolist(), strict=True)
+    distinct = np.fromiter(made, dtype=object, count=present.size)
+    listed: list[tuple[int, int]] = distinct[number[cell]].tolist()
+    return listed
+
+
+def _cells(types: np.ndarray, seats: np.ndarray) -> np.ndarray | None:
+    """Each pair's cell, ``(type, seats)`` numbered type after type, seats 1 to the type's
+    most; None when the grid would be far larger than the pairs (types or seats spread)."""
+    limit = 4 * types.size + 1024
+    if not types.size or int(types.max()) - int(types.min()) >= limit:
+        return None
+    if int(seats.max()) > limit:
+        return None
+    row = types - types.min()
+    most = np.zeros(int(row.max()) + 1, dtype=np.int64)
+    np.maximum.at(most, row, seats)
+    if int(most.sum()) > limit:
+        return None
+    cell: np.ndarray = (np.cumsum(most) - most)[row] + seats - 1
+    return cell
 
 
 def seated_pairs(panels: Sequence[Composition]) -> Pairs:

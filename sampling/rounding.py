@@ -25,6 +25,7 @@ _WATCH = 64  # most-changed types on which local-search moves are ranked
 _CHECKS = 6  # ranked moves checked on all types before the search stops
 _ROW_CAP = 200  # protected rows per LP beyond those the bound needs (LP speed)
 _KEEP = 0.75  # share of the fractional panels' count kept as protected rows per LP
+_BLOCK = 512  # rows of the share matrix read at once where all rows are read
 
 
 def round_counts(share: np.ndarray, weights: np.ndarray, m: int, size: int) -> np.ndarray:
@@ -77,13 +78,41 @@ def _row_sums(share: np.ndarray, kept: np.ndarray, floating: np.ndarray) -> np.n
     each type's sum has the same bits whichever types are read with it.
     """
     plain = share.flags.c_contiguous and share.dtype == np.float64 and share.shape[0] > 1
-    if not plain or floating.size == 0 or 2 * kept.size > share.shape[0]:  # as before
+    if not plain or floating.size == 0:
         return np.asarray(share[:, floating].sum(axis=1)[kept], dtype=float)
+    if 2 * kept.size > share.shape[0]:  # most types (the first LP): all, in blocks of rows
+        return _block_sums(share, floating)[kept]
     block = share[kept][:, floating]  # laid out column by column, as the whole matrix was
     total = block[:, 0].copy()
     for j in range(1, floating.size):
         total += block[:, j]
     return total
+
+
+def _block_sums(share: np.ndarray, floating: np.ndarray) -> np.ndarray:
+    """``share[:, floating].sum(axis=1)``, a block of rows at a time (blocks of at least two
+    rows, which NumPy sums column after column, as it did the whole matrix)."""
+    return np.concatenate([share[lo:hi][:, floating].sum(axis=1) for lo, hi in _blocks(share)])
+
+
+def _deviations(share: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``portable.matvec(share, x)``, a block of rows at a time: NumPy sums each row of a
+    C-ordered product on its own (pairwise), whichever rows are with it."""
+    if not share.flags.c_contiguous:
+        return portable.matvec(share, x)
+    return np.concatenate([portable.matvec(share[lo:hi], x) for lo, hi in _blocks(share)])
+
+
+def _blocks(share: np.ndarray) -> list[tuple[int, int]]:
+    """The rows in blocks of _BLOCK, the last taking the rest (none of one row alone).
+
+    A copy or product of a whole matrix of tens of thousands of types is written to fresh
+    memory (its first use in a process cost as much as the rest of the rounding); a block
+    is written to memory freed by the block before, and read while it is in the cache.
+    """
+    rows = share.shape[0]
+    starts = list(range(0, max(rows - _BLOCK, 0) + 1, _BLOCK))
+    return list(zip(starts, [*starts[1:], rows], strict=True))
 
 
 def _vertex(rows: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -123,10 +152,11 @@ def _improve(
     they are made; a move budget rather than a clock keeps the result machine-independent.
     """
     counts = counts.copy()
-    dev = portable.matvec(share, counts - target) / m
+    dev = _deviations(share, counts - target) / m
+    spread: float | None = None  # dev's sum of squares, taken when a move keeps the peak
     for _ in range(moves):
         size = np.abs(dev)
-        peak, spread = float(size.max(initial=0.0)), portable.dot(dev, dev)
+        peak = float(size.max(initial=0.0))
         watch = head(-size, _WATCH)  # the stable sort's first _WATCH
         sign = 1.0 if dev[watch[0]] > 0 else -1.0
         # Take a slot from a panel that gives the worst type much of what it has too much
@@ -149,13 +179,19 @@ def _improve(
         for _, _, a, b in sorted(ranked)[:_CHECKS]:
             moved = dev + (share[:, b] - share[:, a]) / m
             new_peak = float(np.abs(moved).max())
-            if new_peak < peak - 1e-12 or (
-                new_peak <= peak and portable.dot(moved, moved) < spread - 1e-15
-            ):
-                counts[a] -= 1
-                counts[b] += 1
-                dev = moved
-                break
+            moved_spread = None  # moved's sum of squares: needed only if the peak stays
+            if peak - 1e-12 <= new_peak <= peak:
+                if spread is None:
+                    spread = portable.dot(dev, dev)
+                moved_spread = portable.dot(moved, moved)
+                if not moved_spread < spread - 1e-15:
+                    continue
+            elif not new_peak < peak - 1e-12:
+                continue
+            counts[a] -= 1
+            counts[b] += 1
+            dev, spread = moved, moved_spread
+            break
         else:
             break
     return counts

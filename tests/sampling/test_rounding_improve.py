@@ -95,3 +95,46 @@ def test_row_sums_have_the_bits_of_the_whole_matrix(
     kept = np.flatnonzero(rng.random(n_types) < 0.5)
     whole = share[:, floating].sum(axis=1)
     assert np.array_equal(rounding._row_sums(share, kept, floating), whole[kept])
+
+
+@given(
+    st.integers(2, 3 * rounding._BLOCK + 3),
+    st.integers(1, 12),
+    st.integers(0, 2**32 - 1),
+    st.floats(0.05, 1.0),
+)
+@settings(max_examples=60, deadline=None)
+def test_first_row_sums_by_blocks_have_the_bits_of_the_whole_matrix(
+    n_types: int, n_panels: int, seed: int, density: float
+) -> None:
+    """Most types kept (the first LP): summed a block of rows at a time (blocks of one
+    row would be summed pairwise), each type's sum has the bits of the whole matrix's."""
+    rng = np.random.default_rng(seed)
+    share = rng.random((n_types, n_panels)) * (rng.random((n_types, n_panels)) < density)
+    floating = np.flatnonzero(rng.random(n_panels) < 0.8)
+    kept = np.flatnonzero(rng.random(n_types) < 0.9)
+    whole = share[:, floating].sum(axis=1)
+    assert np.array_equal(rounding._block_sums(share, floating), whole)
+    if 2 * kept.size > n_types:
+        assert np.array_equal(rounding._row_sums(share, kept, floating), whole[kept])
+
+
+@given(
+    st.integers(0, 3 * rounding._BLOCK + 3),
+    st.integers(1, 200),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_deviations_by_blocks_have_the_bits_of_the_whole_product(
+    n_types: int, n_panels: int, seed: int, fortran: bool
+) -> None:
+    """The local search's first deviations, a block of rows at a time, have the bits of
+    ``portable.matvec`` on the whole matrix (C-ordered, as the rounding builds it, or not)."""
+    rng = np.random.default_rng(seed)
+    share = rng.random((n_types, n_panels)) * (rng.random((n_types, n_panels)) < 0.3)
+    if fortran:
+        share = np.asfortranarray(share)
+    x = rng.normal(size=n_panels) * 10.0 ** rng.integers(-3, 4, size=n_panels)
+    got = rounding._deviations(share, x)
+    assert got.tobytes() == portable.matvec(share, x).tobytes()
