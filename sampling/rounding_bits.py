@@ -25,13 +25,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from operator import itemgetter
 
 import numpy as np
 
 __all__ = ["Budget", "Givers", "PanelBits", "ones"]
 
-Composition = tuple[tuple[int, int], ...]
 
 
 class PanelBits:
@@ -74,8 +72,9 @@ class PanelBits:
                 rows[lowest.bit_length() - 1] ^= bit
                 cats ^= lowest
 
-    def enter(self, k: int, key: Composition, most: int, low: int) -> None:
-        """Panel k (seats ``key``, categories full ``most`` and least ``low``) comes into use."""
+    def enter(self, k: int, types: np.ndarray, most: int, low: int) -> None:
+        """Panel k (seating ``types``, categories full ``most`` and least ``low``) comes into
+        use."""
         s = heappop(self.free) if self.free else len(self.panel_of)
         if s == len(self.panel_of):
             self.panel_of.append(k)
@@ -83,16 +82,16 @@ class PanelBits:
         self.slot[k] = s
         self._mark(s, most, low)
         self._grow(s)
-        self.holding[s >> 6, _types(key)] |= np.uint64(1 << (s & 63))
+        self.holding[s >> 6, types] |= np.uint64(1 << (s & 63))
         self._held.clear()
 
-    def leave(self, j: int, key: Composition, most: int, low: int) -> None:
-        """Panel j goes out of use."""
+    def leave(self, j: int, types: np.ndarray, most: int, low: int) -> None:
+        """Panel j (seating ``types``) goes out of use."""
         s = self.slot.pop(j)
         self.panel_of[s] = -1
         heappush(self.free, s)
         self._mark(s, most, low)
-        self.holding[s >> 6, _types(key)] &= ~np.uint64(1 << (s & 63))
+        self.holding[s >> 6, types] &= ~np.uint64(1 << (s & 63))
         self._held.clear()
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
@@ -159,11 +158,6 @@ class PanelBits:
             for d in self.others[c]:
                 out[d] = room & ~(shut | least[d])
         return out
-
-
-def _types(key: Composition) -> np.ndarray:
-    """The types of a panel's (type, seats) pairs."""
-    return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
 
 def ones(bits: int) -> list[int]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import reduce
-from operator import and_
+from operator import and_, itemgetter
 from typing import TypeVar
 
 import numpy as np
@@ -95,6 +95,8 @@ class Swaps:
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
+        self._listed = np.zeros(0, dtype=np.int64)  # the starting panels' types (``_seating``)
+        self._starts: list[int] = [0]
         self._cats: list[list[int]] = []  # seats per category
         # The types of each shared household (a panel's seats of them: from its key).
         self._members: dict[int, list[int]] = like._members if like is not None else {}
@@ -104,7 +106,7 @@ class Swaps:
                     self._members.setdefault(home, []).append(t)
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
-        self.index: dict[Composition, int] = {}
+        self.index = rounding_records.Index([], [])
         dense = self._read(panels, pairs) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
@@ -144,17 +146,19 @@ class Swaps:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape, pairs=pairs)
         self._keys = read.keys
+        self._listed, self._starts = read.listed, read.starts.tolist()
         self._cats = read.cats
         self._full, self._least = read.full, read.least
-        self.index = {key: k for k, key in enumerate(read.keys)}
+        self.index = rounding_records.Index(read.keys, read.digests)
         return read.dense
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys = like._keys[:n]
+        self._listed, self._starts = like._listed, like._starts[: n + 1]
         self._cats = like._cats[:n]
         self._full, self._least = like._full[:n], like._least[:n]
-        self.index = {key: k for k, key in enumerate(self._keys)}
+        self.index = rounding_records.Index(self._keys, like.index.digests[:n])
         return like._dense
 
     @property
@@ -324,9 +328,13 @@ class Swaps:
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        key = rounding_records.moved(self._keys[j], u, t)
-        k = self.index.setdefault(key, len(self._keys))  # a long key: hashed once
+        parent, seated = self._keys[j], rounding_records.seated
+        had, has = seated(parent, u), seated(parent, t)
+        digest = self.index.moved(j, u, t, (had, has))
+        key = rounding_records.moved(parent, u, t)
+        k = self.index.setdefault(digest, key)
         if k == len(self._keys):
+            self.index.digests.append(digest)
             cats = list(self._cats[j])
             full, least = self._full[j], self._least[j]
             for c in self._cat_of[u]:
@@ -346,16 +354,24 @@ class Swaps:
             del self._live[bisect_left(self._live, j)]
         if born:
             insort(self._live, k)
-        places, keys, most, low = self._bits, self._keys, self._full, self._least
+        places, most, low = self._bits, self._full, self._least
         if gone and born:
-            moved = (u, t, rounding_records.seated(keys[k], u) > 0)
-            places.hand(j, k, moved, (most[j] ^ most[k], low[j] ^ low[k]))
+            places.hand(j, k, (u, t, had > 1), (most[j] ^ most[k], low[j] ^ low[k]))
         elif gone:
-            places.leave(j, keys[j], most[j], low[j])
-        elif born:
-            places.enter(k, keys[k], most[k], low[k])
+            places.leave(j, self._seating(j), most[j], low[j])
+        elif born:  # k seats j's types but u when it gave its last seat, and t
+            types = self._seating(j)
+            types = types if had > 1 else types[types != u]
+            places.enter(k, types if has else np.append(types, t), most[k], low[k])
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
+
+    def _seating(self, j: int) -> np.ndarray:
+        """The types panel j seats: read with the starting panels, else from its key."""
+        if j + 1 < len(self._starts):
+            return self._listed[self._starts[j] : self._starts[j + 1]]
+        key = self._keys[j]
+        return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
     def _add(self, key: Composition, cats: list[int], full: int, least: int) -> int:
         """Record a panel (already in ``index``), its (type, seats) with types ascending, its
