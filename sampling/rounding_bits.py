@@ -16,7 +16,9 @@ categories and its own ``holding`` (its categories shared with t allow every pan
 room for t). ``panels`` turns a set back into panel numbers, ascending.
 
 ``Givers`` keeps the givers' ranking as an array, with each type's categories as 64-bit
-words, to check a block of givers at once: with numpy, the same verdicts as one by one.
+words, to check a block of givers at once: with numpy, the same verdicts as one by one
+(the places allowed for each combination of a few features' categories made once a
+search, each giver's places then anded with a few of them rather than one per feature).
 ``Budget`` counts a search's candidates the same way one at a time (``Swaps._relieve``).
 """
 
@@ -30,6 +32,7 @@ import numpy as np
 
 __all__ = ["Budget", "Givers", "PanelBits", "ones"]
 
+_COMBINED = 64  # combinations of categories at most in a group of features (``Givers``)
 
 
 class PanelBits:
@@ -235,7 +238,10 @@ class Givers:
             self.masks[rows, column // 64] |= bit
         self.order = np.asarray(order, dtype=np.int64)
         self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
-        self.cats = np.asarray(category_of, dtype=np.int64).T.copy()  # features x types
+        # ``tables`` ands the places allowed for every combination of the categories of
+        # a group of features once per search, so that ``fitting`` ands one column per
+        # group and type, not one per feature.
+        self.members, self.combos = _combinations(np.asarray(category_of, dtype=np.int64))
 
     def move(self, old: int, new: int, t: int) -> None:
         """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
@@ -264,18 +270,26 @@ class Givers:
         return types[clear.all(axis=1)]
 
     def fitting(
-        self, lo: int, hi: int, shut: int, holding: np.ndarray, allowed: np.ndarray
+        self, lo: int, hi: int, shut: int, holding: np.ndarray, tables: np.ndarray
     ) -> list[int]:
         """The types at places lo to hi - 1 of the ranking with some panel where they may
         give: one of their places (``PanelBits.holding``, words x types) in the sets
         allowed for all their categories (``PanelBits.allowed`` as words x categories:
-        ``columns``), in ranking order. Words first: numpy's loops run along the types."""
+        ``columns``, and per combination of a group's: ``tables``), in ranking order.
+        Words first: numpy's loops run along the types."""
         types = self.open(lo, hi, shut)
         if not types.size:
             return []
-        fits = np.bitwise_and.reduce(allowed[:, self.cats[:, types]], axis=1)  # words x types
+        fits = np.bitwise_and.reduce(tables[:, self.combos[:, types]], axis=1)  # words x types
         fits &= holding[:, types]
         return types[fits.any(axis=0)].tolist()
+
+    def tables(self, allowed: np.ndarray) -> np.ndarray:
+        """The places allowed for each combination of a group's categories (the and of
+        theirs), from those of each category (``columns``): words x combinations."""
+        every = np.full((allowed.shape[0], 1), ~np.uint64(0))
+        both = np.concatenate((allowed, every), axis=1)  # column -1: every place
+        return np.bitwise_and.reduce(both[:, self.members], axis=1)
 
     @staticmethod
     def columns(sets: list[int], width: int) -> np.ndarray:
@@ -312,3 +326,33 @@ class Givers:
         if counted.size and counted[-1] >= left:
             return lo + int(np.searchsorted(counted, left)) + 1, left
         return hi, int(counted[-1]) if counted.size else 0
+
+
+def _combinations(category_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features in groups of at most ``_COMBINED`` combinations of their categories
+    (in order): per combination its categories (one per feature of its group, then -1:
+    depth x combinations) and per group each type's combination (groups x types)."""
+    n = category_of.shape[0]
+    read = [np.unique(column, return_inverse=True) for column in category_of.T]
+    groups: list[list[int]] = []
+    combos = _COMBINED + 1
+    for f, (values, _) in enumerate(read):
+        if combos * values.size > _COMBINED:
+            groups.append([])
+            combos = 1
+        groups[-1].append(f)
+        combos *= values.size
+    depth = max(map(len, groups), default=0)
+    members, index, offset = [np.zeros((depth, 0), dtype=np.int64)], [], 0
+    for group in groups:
+        grid = np.indices([read[f][0].size for f in group]).reshape(len(group), -1)
+        picked: list[np.ndarray] = [read[f][0][local] for f, local in zip(group, grid, strict=True)]
+        picked += [np.full(grid.shape[1], -1)] * (depth - len(group))
+        members.append(np.stack(picked))
+        combo = np.zeros(n, dtype=np.int64)
+        for f in group:
+            combo = combo * read[f][0].size + read[f][1].reshape(-1)
+        index.append(combo + offset)
+        offset += grid.shape[1]
+    combos_of = np.stack(index) if index else np.zeros((0, n), dtype=np.int64)
+    return np.concatenate(members, axis=1), combos_of

@@ -2,35 +2,38 @@
 
 Per panel: its (type, seats) pairs with types ascending (the panel's key), its seats
 per category, its categories at their maximum and minimum as bits; the panels x types
-seats matrix; and per type the panels in use seating it (``holding``: bit j for panel
-j, in 64-bit words). ``panels_hold`` checks many panels against the polytope at once
-(``PanelShape.holds``, the same verdicts). ``slots`` sums each type's slots panel by
-panel as ``portable.matvec`` sums them; ``Ranked`` keeps (key, type) pairs sorted in
-blocks. The records are the ones that recording the panels one after another gave, built with
-numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
-tuples, types ascending, seats positive) are kept as their own keys rather than copied.
+seats matrix; its types (``listed``, from ``starts``) and a digest of its pairs
+(``sampling.rounding_index`` finds panels by key through it); and per type the panels
+in use seating it (``holding``: bit j for panel j, in 64-bit words). ``panels_hold``
+checks many panels against the polytope at once (``PanelShape.holds``, the same
+verdicts). ``slots`` sums each type's slots panel by panel as ``portable.matvec`` sums
+them; ``Ranked`` keeps (key, type) pairs sorted in blocks; ``Rows`` computes a value per
+type on first read. The records are the ones that recording the panels one after another
+gave, built with numpy from flat arrays; panels already in canonical form (tuples of
+``(int, int)`` tuples, types ascending, seats positive) are kept as their own keys
+rather than copied.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable
+from sampling import portable, rounding_index
 from sampling.lottery_panels import Pairs, read_pairs
 
 __all__ = [
-    "Index",
     "Ranked",
     "Records",
+    "Rows",
     "bits",
     "holding",
-    "mix",
     "moved",
     "panels_hold",
     "ranking",
@@ -41,8 +44,7 @@ __all__ = [
 ]
 
 Composition = tuple[tuple[int, int], ...]
-_MASK = (1 << 64) - 1
-_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -54,7 +56,7 @@ class Records:
     full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
     least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
-    digests: list[int]  # per panel the sum of its pairs' ``mix`` (``Index``)
+    digests: list[int]  # per panel the sum of its pairs' ``rounding_index.mix``
     listed: np.ndarray  # the panels' types one after another, each panel's ascending
     starts: np.ndarray  # where each panel's begin in ``listed`` (and where the last ends)
 
@@ -109,7 +111,7 @@ def read_records(
         full=bits(cats >= shape.hi),
         least=bits(cats <= shape.lo),
         dense=dense,
-        digests=_digests(types, seats, starts),
+        digests=rounding_index.digests(types, seats, starts),
         listed=types,
         starts=starts,
     )
@@ -146,66 +148,6 @@ def panels_hold(
     crowded = np.bincount(where, weights=seats[shared], minlength=keys.size) > 1
     ok[keys[crowded] // homes] = False
     return ok
-
-
-def mix(t: int, s: int) -> int:
-    """Type t's s seats in a panel as 64 spread bits (splitmix64's finalizer), which a
-    panel's digest sums (``Index``), modulo 2**64."""
-    x = ((t << 32 | s) + _GOLDEN) & _MASK
-    x = ((x ^ x >> 30) * _MIX1) & _MASK
-    x = ((x ^ x >> 27) * _MIX2) & _MASK
-    return x ^ x >> 31
-
-
-def _digests(types: np.ndarray, seats: np.ndarray, starts: np.ndarray) -> list[int]:
-    """Per panel the sum of ``mix`` of its pairs (from ``starts``), with numpy's 64-bit
-    integers (they wrap modulo 2**64 as ``mix`` does)."""
-    x = (types.astype(np.uint64) << np.uint64(32) | seats.astype(np.uint64)) + np.uint64(_GOLDEN)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX1)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX2)
-    x ^= x >> np.uint64(31)
-    sums = np.zeros(x.size + 1, dtype=np.uint64)
-    np.cumsum(x, out=sums[1:])
-    return (sums[starts[1:]] - sums[starts[:-1]]).tolist()
-
-
-class Index:
-    """The panels' numbers by key, as a dict of the keys numbers them (a key listed twice:
-    its last number), found by the keys' digests: a new panel's digest follows from its
-    parent's in a few operations (``moved``), where hashing its key reads all its pairs.
-
-    Two different keys may share a digest (a chance of about one in 2**64 a pair): the
-    first number given a digest is kept by it, the other keys are in ``clashes``.
-    """
-
-    def __init__(self, keys: list[Composition], digests: list[int]) -> None:
-        """``keys``: the panels in order, a list that the owner appends to with
-        ``digests`` (theirs, a list of its own) after each new number (``setdefault``)."""
-        self.keys, self.digests = keys, digests
-        self.first: dict[int, int] = {}
-        self.clashes: dict[Composition, int] = {}
-        for k, digest in enumerate(digests):
-            kept = self.first.setdefault(digest, k)
-            if kept != k and keys[kept] == keys[k]:
-                self.first[digest] = k
-            elif kept != k:
-                self.clashes[keys[k]] = k
-
-    def setdefault(self, digest: int, key: Composition) -> int:
-        """The number of ``key`` (of ``digest``), or ``len(keys)`` when it has none yet:
-        then given it (the owner appends the key and its digest)."""
-        n = len(self.keys)
-        k = self.first.setdefault(digest, n)
-        if k == n or self.keys[k] == key:
-            return k
-        return self.clashes.setdefault(key, n)
-
-    def moved(self, j: int, u: int, t: int, seats: tuple[int, int]) -> int:
-        """The digest of panel j with a seat of u given to t, ``seats`` their seats in j."""
-        had, has = seats
-        digest = self.digests[j] - mix(u, had) + mix(t, has + 1)
-        digest += (mix(u, had - 1) if had > 1 else 0) - (mix(t, has) if has else 0)
-        return digest & _MASK
 
 
 def slots(dense: np.ndarray, inv: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -394,3 +336,15 @@ class Ranked:
             self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
             self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
         return at
+
+
+class Rows(dict[int, _V]):
+    """A value per type, each computed on its first read."""
+
+    def __init__(self, compute: Callable[[int], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, t: int) -> _V:
+        value = self[t] = self.compute(t)
+        return value

@@ -17,7 +17,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from quotas.polytope import PanelShape
-from sampling import portable, rounding_records, select_panel
+from sampling import portable, rounding_index, select_panel
 from sampling.rounding import round_counts
 from sampling.rounding_ip import feasible_panels, round_min_drop
 from sampling.rounding_swaps import Swaps
@@ -197,7 +197,7 @@ def test_each_panels_digest_is_the_sum_of_its_pairs(
     swaps = Swaps(shape, support, start, target)
     swaps.lower_drops(50)
     swaps.lower_rises(50)
-    sums = [sum(itertools.starmap(rounding_records.mix, key)) % 2**64 for key in swaps._keys]
+    sums = [sum(itertools.starmap(rounding_index.mix, key)) % 2**64 for key in swaps._keys]
     assert swaps.index.digests == sums
 
 
@@ -218,14 +218,14 @@ def test_the_index_numbers_the_panels_as_a_dict_of_their_keys(
     start, later = keys[: len(keys) // 2], keys[len(keys) // 2 :]
 
     def digest(key: tuple[tuple[int, int], ...]) -> int:
-        return 0 if clash else sum(itertools.starmap(rounding_records.mix, key)) % 2**64
+        return 0 if clash else sum(itertools.starmap(rounding_index.mix, key)) % 2**64
 
     listed = list(start)
-    index = rounding_records.Index(listed, [digest(key) for key in start])
+    index = rounding_index.Index(listed, [digest(key) for key in start])
     plain = {key: k for k, key in enumerate(start)}
     for key in later:
         k = index.setdefault(digest(key), key)
         assert k == plain.setdefault(key, len(listed))
         if k == len(listed):
             listed.append(key)
-            index.digests.append(digest(key))
+    assert index.digests == [digest(key) for key in listed]
