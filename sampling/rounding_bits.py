@@ -157,9 +157,9 @@ class PanelBits:
         out = [room] * len(self.full)
         full, least = self.full, self.least
         for c in mine:
-            shut = full[c]
+            open_ = room & ~full[c]  # once per category of the taker, not per other one
             for d in self.others[c]:
-                out[d] = room & ~(shut | least[d])
+                out[d] = open_ & ~least[d]
         return out
 
 
