@@ -50,7 +50,8 @@ _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the upda
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
-_BLOCK = 16  # givers a search tries one by one (then blocks twice as long, up to 512)
+_BLOCK = 4  # givers a search tries one by one: the one found is mostly among them or far
+_NEXT = 32  # givers in its first block checked at once (then blocks twice as long, to 512)
 
 
 class Swaps:
@@ -265,7 +266,7 @@ class Swaps:
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            lo, block = hi, min(2 * block, 512)
+            lo, block = hi, min(max(2 * block, _NEXT), 512)
         return False
 
     def _giving(self) -> Givers:

@@ -130,6 +130,7 @@ def test_the_swaps_are_those_of_the_reference(
         patch.setattr(rounding_swaps, "_SCAN", scan)
         patch.setattr(swaps_reference, "_SCAN", scan)
         patch.setattr(rounding_swaps, "_BLOCK", block)
+        patch.setattr(rounding_swaps, "_NEXT", block)  # then blocks of 2, 4, 8 ... givers
         if wide:
             patch.setattr(rounding_bits.Givers, "__init__", widened)
         run_both(shape, support, counts, target)
