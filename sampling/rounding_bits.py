@@ -3,7 +3,7 @@
 Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
 integers with the bits of their places set: all of them (``live``), per category those
 where it is full (at its maximum) and those where it is at its minimum; per type those
-seating it are the columns of a numpy matrix of 64-bit words (``holding``; ``held``
+seating it are the rows of a numpy matrix of 64-bit words (``holding``; ``held``
 reads one as an integer). A swap mostly takes the last slot of panel j to a new panel k
 (j with one seat of u given to t): k then takes j's place, and of the per-type sets only
 u's (when k seats no more of it) and t's change, not those of every type of the panel.
@@ -42,7 +42,7 @@ class PanelBits:
         self, features: Sequence[int], holding: np.ndarray, live: list[int], cats: list[int]
     ) -> None:
         """``features``: each category's feature; ``holding``: per type the panels in use
-        seating it as bits of their numbers (64-bit words x types); ``live``: the panels
+        seating it as bits of their numbers (types x 64-bit words); ``live``: the panels
         in use, ascending, with ``cats`` their full and least categories as bits
         (``1 << category``) in pairs. The panels in use keep their numbers as places."""
         width = len(features)
@@ -53,7 +53,7 @@ class PanelBits:
         self.full = [0] * width
         self.least = [0] * width
         self.live = 0
-        self.holding = holding  # words x types: the bits of each type's places (``held``)
+        self.holding = holding  # types x words: the bits of each type's places (``held``)
         self._held: dict[int, int] = {}  # ``held`` of types read since the last change
         self.slot: dict[int, int] = {}
         top = live[-1] + 1 if live else 0
@@ -85,7 +85,7 @@ class PanelBits:
         self.slot[k] = s
         self._mark(s, most, low)
         self._grow(s)
-        self.holding[s >> 6, types] |= np.uint64(1 << (s & 63))
+        self.holding[types, s >> 6] |= np.uint64(1 << (s & 63))
         self._held.clear()
 
     def leave(self, j: int, types: np.ndarray, most: int, low: int) -> None:
@@ -94,7 +94,7 @@ class PanelBits:
         self.panel_of[s] = -1
         heappush(self.free, s)
         self._mark(s, most, low)
-        self.holding[s >> 6, types] &= ~np.uint64(1 << (s & 63))
+        self.holding[types, s >> 6] &= ~np.uint64(1 << (s & 63))
         self._held.clear()
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
@@ -109,24 +109,24 @@ class PanelBits:
         u, t, kept = moved
         bit, word = np.uint64(1 << (s & 63)), s >> 6
         if not kept:
-            self.holding[word, u] &= ~bit
+            self.holding[u, word] &= ~bit
             self._held.pop(u, None)
-        self.holding[word, t] |= bit
+        self.holding[t, word] |= bit
         self._held.pop(t, None)
 
     def held(self, t: int) -> int:
         """The places of the panels in use seating type t, as bits (kept until they change)."""
         bits = self._held.get(t)
         if bits is None:
-            bits = self._held[t] = int.from_bytes(self.holding[:, t].tobytes(), "little")
+            bits = self._held[t] = int.from_bytes(self.holding[t].tobytes(), "little")
         return bits
 
     def _grow(self, s: int) -> None:
         """Room in ``holding`` for place s (a quarter more words than needed)."""
-        words = self.holding.shape[0]
+        words = self.holding.shape[1]
         if s >> 6 >= words:
             more = (s >> 6) + 1 + (s >> 8) - words
-            self.holding = np.pad(self.holding, ((0, more), (0, 0)))
+            self.holding = np.pad(self.holding, ((0, 0), (0, more)))
 
     def panels(self, bits: int) -> list[int]:
         """The panels in the places of ``bits``, ascending."""
@@ -239,7 +239,7 @@ class Givers:
         self.order = np.asarray(order, dtype=np.int64)
         self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
         # ``tables`` ands the places allowed for every combination of the categories of
-        # a group of features once per search, so that ``fitting`` ands one column per
+        # a group of features once per search, so that ``fitting`` ands one row per
         # group and type, not one per feature.
         self.members, self.combos = _combinations(np.asarray(category_of, dtype=np.int64))
 
@@ -273,29 +273,30 @@ class Givers:
         self, lo: int, hi: int, shut: int, holding: np.ndarray, tables: np.ndarray
     ) -> list[int]:
         """The types at places lo to hi - 1 of the ranking with some panel where they may
-        give: one of their places (``PanelBits.holding``, words x types) in the sets
-        allowed for all their categories (``PanelBits.allowed`` as words x categories:
+        give: one of their places (``PanelBits.holding``, types x words) in the sets
+        allowed for all their categories (``PanelBits.allowed`` as categories x words:
         ``columns``, and per combination of a group's: ``tables``), in ranking order.
-        Words first: numpy's loops run along the types."""
+        Types first, each one's words together (``np.take`` of whole rows)."""
         types = self.open(lo, hi, shut)
         if not types.size:
             return []
-        fits = np.bitwise_and.reduce(tables[:, self.combos[:, types]], axis=1)  # words x types
-        fits &= holding[:, types]
-        return types[fits.any(axis=0)].tolist()
+        combos = np.take(self.combos, types, axis=1)  # groups x types
+        fits = np.bitwise_and.reduce(np.take(tables, combos, axis=0), axis=0)  # types x words
+        fits &= np.take(holding, types, axis=0)
+        return types[fits.any(axis=1)].tolist()
 
     def tables(self, allowed: np.ndarray) -> np.ndarray:
         """The places allowed for each combination of a group's categories (the and of
-        theirs), from those of each category (``columns``): words x combinations."""
-        every = np.full((allowed.shape[0], 1), ~np.uint64(0))
-        both = np.concatenate((allowed, every), axis=1)  # column -1: every place
-        return np.bitwise_and.reduce(both[:, self.members], axis=1)
+        theirs), from those of each category (``columns``): combinations x words."""
+        every = np.full((1, allowed.shape[1]), ~np.uint64(0))
+        both = np.concatenate((allowed, every))  # row -1: every place
+        return np.bitwise_and.reduce(both[self.members], axis=0)
 
     @staticmethod
     def columns(sets: list[int], width: int) -> np.ndarray:
-        """Sets of places (Python integers) as columns of ``width`` 64-bit words."""
+        """Sets of places (Python integers) as rows of ``width`` 64-bit words."""
         rows = b"".join(bits.to_bytes(8 * width, "little") for bits in sets)
-        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width).T.copy()
+        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
 
     def needs(self, bounds: set[int]) -> list[np.ndarray]:
         """``Budget``'s bounds as words, those holding another left out: a candidate is a

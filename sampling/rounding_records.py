@@ -175,13 +175,13 @@ def bits(rows: np.ndarray) -> list[int]:
 
 def holding(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
     """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
-    64-bit words: words x types, bit j of a column (word j // 64, bit j % 64) for panel j."""
+    64-bit words: types x words, bit j of a row (word j // 64, bit j % 64) for panel j."""
     rows = (dense.T != 0) & np.asarray(live, dtype=bool)[None, :]
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     words = max(1, -(-packed.shape[1] // 8))
     out = np.zeros((packed.shape[0], 8 * words), dtype=np.uint8)
     out[:, : packed.shape[1]] = packed
-    return out.view("<u8").astype(np.uint64).T.copy()
+    return out.view("<u8").astype(np.uint64)
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:

@@ -254,7 +254,7 @@ class Swaps:
                 stop = hi if left <= 0 else stop
             if lo:  # the givers with a panel where they may give, at once
                 if words is None:
-                    words = givers().tables(givers().columns(sets, places.holding.shape[0]))
+                    words = givers().tables(givers().columns(sets, places.holding.shape[1]))
                 tried = givers().fitting(lo, hi, shut, places.holding, words)
             else:  # the first few in Python: the search mostly ends among them
                 tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]

@@ -182,17 +182,17 @@ def test_the_givers_tables_keep_the_givers_one_feature_at_a_time_keeps(
     rng = np.random.default_rng(seed)
     n, firsts = 60, np.cumsum([0, *sizes])
     category_of = np.stack([rng.integers(a, b, n) for a, b in itertools.pairwise(firsts)], axis=1)
-    dense = rng.random((words, n)) < 0.3
-    holding = np.where(dense, rng.integers(0, 2**63, (words, n)), 0).astype(np.uint64)
-    allowed = rng.integers(0, 2**63, (words, int(firsts[-1])), dtype=np.int64).astype(np.uint64)
-    allowed[:, rng.random(allowed.shape[1]) < 0.2] = 0
+    dense = rng.random((n, words)) < 0.3
+    holding = np.where(dense, rng.integers(0, 2**63, (n, words)), 0).astype(np.uint64)
+    allowed = rng.integers(0, 2**63, (int(firsts[-1]), words), dtype=np.int64).astype(np.uint64)
+    allowed[rng.random(allowed.shape[0]) < 0.2] = 0
     order = rng.permutation(n).tolist()
     givers = rounding_bits.Givers(category_of, int(firsts[-1]), order)
     lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
     kept = [
         u
         for u in order[lo:hi]
-        if np.any(np.bitwise_and.reduce(allowed[:, category_of[u]], axis=1) & holding[:, u])
+        if np.any(np.bitwise_and.reduce(allowed[category_of[u]], axis=0) & holding[u])
     ]
     tables = givers.tables(allowed)
     assert givers.fitting(lo, hi, 0, holding, tables) == kept
