@@ -3,7 +3,7 @@
 Each panel in use holds a place (a bit number, ``slot``); sets of panels in use are
 integers with the bits of their places set: all of them (``live``), per category those
 where it is full (at its maximum) and those where it is at its minimum; per type those
-seating it are the columns of a numpy matrix of 64-bit words (``holding``; ``held``
+seating it are the rows of a numpy matrix of 64-bit words (``holding``; ``held``
 reads one as an integer). A swap mostly takes the last slot of panel j to a new panel k
 (j with one seat of u given to t): k then takes j's place, and of the per-type sets only
 u's (when k seats no more of it) and t's change, not those of every type of the panel.
@@ -16,7 +16,9 @@ categories and its own ``holding`` (its categories shared with t allow every pan
 room for t). ``panels`` turns a set back into panel numbers, ascending.
 
 ``Givers`` keeps the givers' ranking as an array, with each type's categories as 64-bit
-words, to check a block of givers at once: with numpy, the same verdicts as one by one.
+words, to check a block of givers at once: with numpy, the same verdicts as one by one
+(the places allowed for each combination of a few features' categories made once a
+search, each giver's places then anded with a few of them rather than one per feature).
 ``Budget`` counts a search's candidates the same way one at a time (``Swaps._relieve``).
 """
 
@@ -25,13 +27,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
-from operator import itemgetter
 
 import numpy as np
 
 __all__ = ["Budget", "Givers", "PanelBits", "ones"]
 
-Composition = tuple[tuple[int, int], ...]
+_COMBINED = 64  # combinations of categories at most in a group of features (``Givers``)
 
 
 class PanelBits:
@@ -41,7 +42,7 @@ class PanelBits:
         self, features: Sequence[int], holding: np.ndarray, live: list[int], cats: list[int]
     ) -> None:
         """``features``: each category's feature; ``holding``: per type the panels in use
-        seating it as bits of their numbers (64-bit words x types); ``live``: the panels
+        seating it as bits of their numbers (types x 64-bit words); ``live``: the panels
         in use, ascending, with ``cats`` their full and least categories as bits
         (``1 << category``) in pairs. The panels in use keep their numbers as places."""
         width = len(features)
@@ -52,7 +53,7 @@ class PanelBits:
         self.full = [0] * width
         self.least = [0] * width
         self.live = 0
-        self.holding = holding  # words x types: the bits of each type's places (``held``)
+        self.holding = holding  # types x words: the bits of each type's places (``held``)
         self._held: dict[int, int] = {}  # ``held`` of types read since the last change
         self.slot: dict[int, int] = {}
         top = live[-1] + 1 if live else 0
@@ -74,8 +75,9 @@ class PanelBits:
                 rows[lowest.bit_length() - 1] ^= bit
                 cats ^= lowest
 
-    def enter(self, k: int, key: Composition, most: int, low: int) -> None:
-        """Panel k (seats ``key``, categories full ``most`` and least ``low``) comes into use."""
+    def enter(self, k: int, types: np.ndarray, most: int, low: int) -> None:
+        """Panel k (seating ``types``, categories full ``most`` and least ``low``) comes into
+        use."""
         s = heappop(self.free) if self.free else len(self.panel_of)
         if s == len(self.panel_of):
             self.panel_of.append(k)
@@ -83,16 +85,16 @@ class PanelBits:
         self.slot[k] = s
         self._mark(s, most, low)
         self._grow(s)
-        self.holding[s >> 6, _types(key)] |= np.uint64(1 << (s & 63))
+        self.holding[types, s >> 6] |= np.uint64(1 << (s & 63))
         self._held.clear()
 
-    def leave(self, j: int, key: Composition, most: int, low: int) -> None:
-        """Panel j goes out of use."""
+    def leave(self, j: int, types: np.ndarray, most: int, low: int) -> None:
+        """Panel j (seating ``types``) goes out of use."""
         s = self.slot.pop(j)
         self.panel_of[s] = -1
         heappush(self.free, s)
         self._mark(s, most, low)
-        self.holding[s >> 6, _types(key)] &= ~np.uint64(1 << (s & 63))
+        self.holding[types, s >> 6] &= ~np.uint64(1 << (s & 63))
         self._held.clear()
 
     def hand(self, j: int, k: int, moved: tuple[int, int, bool], change: tuple[int, int]) -> None:
@@ -107,24 +109,24 @@ class PanelBits:
         u, t, kept = moved
         bit, word = np.uint64(1 << (s & 63)), s >> 6
         if not kept:
-            self.holding[word, u] &= ~bit
+            self.holding[u, word] &= ~bit
             self._held.pop(u, None)
-        self.holding[word, t] |= bit
+        self.holding[t, word] |= bit
         self._held.pop(t, None)
 
     def held(self, t: int) -> int:
         """The places of the panels in use seating type t, as bits (kept until they change)."""
         bits = self._held.get(t)
         if bits is None:
-            bits = self._held[t] = int.from_bytes(self.holding[:, t].tobytes(), "little")
+            bits = self._held[t] = int.from_bytes(self.holding[t].tobytes(), "little")
         return bits
 
     def _grow(self, s: int) -> None:
         """Room in ``holding`` for place s (a quarter more words than needed)."""
-        words = self.holding.shape[0]
+        words = self.holding.shape[1]
         if s >> 6 >= words:
             more = (s >> 6) + 1 + (s >> 8) - words
-            self.holding = np.pad(self.holding, ((0, more), (0, 0)))
+            self.holding = np.pad(self.holding, ((0, 0), (0, more)))
 
     def panels(self, bits: int) -> list[int]:
         """The panels in the places of ``bits``, ascending."""
@@ -155,15 +157,10 @@ class PanelBits:
         out = [room] * len(self.full)
         full, least = self.full, self.least
         for c in mine:
-            shut = full[c]
+            open_ = room & ~full[c]  # once per category of the taker, not per other one
             for d in self.others[c]:
-                out[d] = room & ~(shut | least[d])
+                out[d] = open_ & ~least[d]
         return out
-
-
-def _types(key: Composition) -> np.ndarray:
-    """The types of a panel's (type, seats) pairs."""
-    return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
 
 def ones(bits: int) -> list[int]:
@@ -241,7 +238,10 @@ class Givers:
             self.masks[rows, column // 64] |= bit
         self.order = np.asarray(order, dtype=np.int64)
         self.flat = self.masks[:, 0].copy()  # the masks when one word holds them
-        self.cats = np.asarray(category_of, dtype=np.int64).T.copy()  # features x types
+        # ``tables`` ands the places allowed for every combination of the categories of
+        # a group of features once per search, so that ``fitting`` ands one row per
+        # group and type, not one per feature.
+        self.members, self.combos = _combinations(np.asarray(category_of, dtype=np.int64))
 
     def move(self, old: int, new: int, t: int) -> None:
         """Type t moves from place ``old`` of the ranking to place ``new`` (counted after
@@ -270,24 +270,33 @@ class Givers:
         return types[clear.all(axis=1)]
 
     def fitting(
-        self, lo: int, hi: int, shut: int, holding: np.ndarray, allowed: np.ndarray
+        self, lo: int, hi: int, shut: int, holding: np.ndarray, tables: np.ndarray
     ) -> list[int]:
         """The types at places lo to hi - 1 of the ranking with some panel where they may
-        give: one of their places (``PanelBits.holding``, words x types) in the sets
-        allowed for all their categories (``PanelBits.allowed`` as words x categories:
-        ``columns``), in ranking order. Words first: numpy's loops run along the types."""
+        give: one of their places (``PanelBits.holding``, types x words) in the sets
+        allowed for all their categories (``PanelBits.allowed`` as categories x words:
+        ``columns``, and per combination of a group's: ``tables``), in ranking order.
+        Types first, each one's words together (``np.take`` of whole rows)."""
         types = self.open(lo, hi, shut)
         if not types.size:
             return []
-        fits = np.bitwise_and.reduce(allowed[:, self.cats[:, types]], axis=1)  # words x types
-        fits &= holding[:, types]
-        return types[fits.any(axis=0)].tolist()
+        combos = np.take(self.combos, types, axis=1)  # groups x types
+        fits = np.bitwise_and.reduce(np.take(tables, combos, axis=0), axis=0)  # types x words
+        fits &= np.take(holding, types, axis=0)
+        return types[fits.any(axis=1)].tolist()
+
+    def tables(self, allowed: np.ndarray) -> np.ndarray:
+        """The places allowed for each combination of a group's categories (the and of
+        theirs), from those of each category (``columns``): combinations x words."""
+        every = np.full((1, allowed.shape[1]), ~np.uint64(0))
+        both = np.concatenate((allowed, every))  # row -1: every place
+        return np.bitwise_and.reduce(both[self.members], axis=0)
 
     @staticmethod
     def columns(sets: list[int], width: int) -> np.ndarray:
-        """Sets of places (Python integers) as columns of ``width`` 64-bit words."""
+        """Sets of places (Python integers) as rows of ``width`` 64-bit words."""
         rows = b"".join(bits.to_bytes(8 * width, "little") for bits in sets)
-        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width).T.copy()
+        return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
 
     def needs(self, bounds: set[int]) -> list[np.ndarray]:
         """``Budget``'s bounds as words, those holding another left out: a candidate is a
@@ -318,3 +327,33 @@ class Givers:
         if counted.size and counted[-1] >= left:
             return lo + int(np.searchsorted(counted, left)) + 1, left
         return hi, int(counted[-1]) if counted.size else 0
+
+
+def _combinations(category_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features in groups of at most ``_COMBINED`` combinations of their categories
+    (in order): per combination its categories (one per feature of its group, then -1:
+    depth x combinations) and per group each type's combination (groups x types)."""
+    n = category_of.shape[0]
+    read = [np.unique(column, return_inverse=True) for column in category_of.T]
+    groups: list[list[int]] = []
+    combos = _COMBINED + 1
+    for f, (values, _) in enumerate(read):
+        if combos * values.size > _COMBINED:
+            groups.append([])
+            combos = 1
+        groups[-1].append(f)
+        combos *= values.size
+    depth = max(map(len, groups), default=0)
+    members, index, offset = [np.zeros((depth, 0), dtype=np.int64)], [], 0
+    for group in groups:
+        grid = np.indices([read[f][0].size for f in group]).reshape(len(group), -1)
+        picked: list[np.ndarray] = [read[f][0][local] for f, local in zip(group, grid, strict=True)]
+        picked += [np.full(grid.shape[1], -1)] * (depth - len(group))
+        members.append(np.stack(picked))
+        combo = np.zeros(n, dtype=np.int64)
+        for f in group:
+            combo = combo * read[f][0].size + read[f][1].reshape(-1)
+        index.append(combo + offset)
+        offset += grid.shape[1]
+    combos_of = np.stack(index) if index else np.zeros((0, n), dtype=np.int64)
+    return np.concatenate(members, axis=1), combos_of

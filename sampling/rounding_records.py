@@ -2,31 +2,36 @@
 
 Per panel: its (type, seats) pairs with types ascending (the panel's key), its seats
 per category, its categories at their maximum and minimum as bits; the panels x types
-seats matrix; and per type the panels in use seating it (``holding``: bit j for panel
-j, in 64-bit words). ``panels_hold`` checks many panels against the polytope at once
-(``PanelShape.holds``, the same verdicts). ``slots`` sums each type's slots panel by
-panel as ``portable.matvec`` sums them; ``Ranked`` keeps (key, type) pairs sorted in
-blocks. The records are the ones that recording the panels one after another gave, built with
-numpy from flat arrays; panels already in canonical form (tuples of ``(int, int)``
-tuples, types ascending, seats positive) are kept as their own keys rather than copied.
+seats matrix; its types (``listed``, from ``starts``) and a digest of its pairs
+(``sampling.rounding_index`` finds panels by key through it); and per type the panels
+in use seating it (``holding``: bit j for panel j, in 64-bit words). ``panels_hold``
+checks many panels against the polytope at once (``PanelShape.holds``, the same
+verdicts). ``slots`` sums each type's slots panel by panel as ``portable.matvec`` sums
+them; ``Ranked`` keeps (key, type) pairs sorted in blocks; ``Rows`` computes a value per
+type on first read. The records are the ones that recording the panels one after another
+gave, built with numpy from flat arrays; panels already in canonical form (tuples of
+``(int, int)`` tuples, types ascending, seats positive) are kept as their own keys
+rather than copied.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import portable
+from sampling import portable, rounding_index
 from sampling.lottery_panels import Pairs, read_pairs
 
 __all__ = [
     "Ranked",
     "Records",
+    "Rows",
     "bits",
     "holding",
     "moved",
@@ -39,6 +44,7 @@ __all__ = [
 ]
 
 Composition = tuple[tuple[int, int], ...]
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Records:
     full: list[int]  # per panel its categories at their maximum, as bits (1 << category)
     least: list[int]  # per panel its categories at their minimum, as bits
     dense: np.ndarray  # panels x types: seats (int16, or int32 for panels of 2**15 or more)
+    digests: list[int]  # per panel the sum of its pairs' ``rounding_index.mix``
+    listed: np.ndarray  # the panels' types one after another, each panel's ascending
+    starts: np.ndarray  # where each panel's begin in ``listed`` (and where the last ends)
 
 
 def read_records(
@@ -95,12 +104,16 @@ def read_records(
         ends = np.searchsorted(which, np.arange(n + 1)).tolist()
         keys = [tuple(found[ends[j] : ends[j + 1]]) for j in range(n)]
     cats = _categories(shape, which, types, seats, n)
+    starts = np.searchsorted(which, np.arange(n + 1))
     return Records(
         keys=keys,
         cats=cats.tolist(),
         full=bits(cats >= shape.hi),
         least=bits(cats <= shape.lo),
         dense=dense,
+        digests=rounding_index.digests(types, seats, starts),
+        listed=types,
+        starts=starts,
     )
 
 
@@ -162,13 +175,13 @@ def bits(rows: np.ndarray) -> list[int]:
 
 def holding(dense: np.ndarray, live: np.ndarray) -> np.ndarray:
     """Per type (column of ``dense``, panels x types) the ``live`` panels seating it, as
-    64-bit words: words x types, bit j of a column (word j // 64, bit j % 64) for panel j."""
+    64-bit words: types x words, bit j of a row (word j // 64, bit j % 64) for panel j."""
     rows = (dense.T != 0) & np.asarray(live, dtype=bool)[None, :]
     packed = np.packbits(rows.reshape(rows.shape[0], -1), axis=1, bitorder="little")
     words = max(1, -(-packed.shape[1] // 8))
     out = np.zeros((packed.shape[0], 8 * words), dtype=np.uint8)
     out[:, : packed.shape[1]] = packed
-    return out.view("<u8").astype(np.uint64).T.copy()
+    return out.view("<u8").astype(np.uint64)
 
 
 def moved(key: Composition, u: int, t: int) -> Composition:
@@ -323,3 +336,15 @@ class Ranked:
             self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
             self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
         return at
+
+
+class Rows(dict[int, _V]):
+    """A value per type, each computed on its first read."""
+
+    def __init__(self, compute: Callable[[int], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, t: int) -> _V:
+        value = self[t] = self.compute(t)
+        return value

@@ -32,28 +32,26 @@ counted a block at a time from its ``_SCAN``-th candidate on.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable
 from functools import reduce
-from operator import and_
-from typing import TypeVar
+from operator import and_, itemgetter
 
 import numpy as np
 
 from quotas.polytope import PanelShape
-from sampling import rounding_records
+from sampling import rounding_index, rounding_records
 from sampling.lottery_panels import Pairs
 from sampling.rounding_bits import Budget, Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
 
 Composition = tuple[tuple[int, int], ...]
-_V = TypeVar("_V")
 
 _EPS = 1e-12  # a strict improvement, in slots, beyond the round-off of the updates
 _TRIES = 8  # worst-off types tried in turn before the drops' phase stops
 _SLACK = 1e-9  # slots of round-off within which a drop counts as met
 _SCAN = 1024  # best-ranked types a swap's search tries at most (a budget: no clock)
-_BLOCK = 16  # givers a search tries one by one (then blocks twice as long, up to 512)
+_BLOCK = 4  # givers a search tries one by one: the one found is mostly among them or far
+_NEXT = 32  # givers in its first block checked at once (then blocks twice as long, to 512)
 
 
 class Swaps:
@@ -82,19 +80,22 @@ class Swaps:
         def _cats(t: int) -> list[int]:
             return list(cat_of[t].tolist())
 
+        rows = rounding_records.Rows
         self._cat_of: dict[int, tuple[int, ...]] = (
-            like._cat_of if like is not None else _Rows(lambda t: tuple(cat_of[t].tolist()))
+            like._cat_of if like is not None else rows(lambda t: tuple(cat_of[t].tolist()))
         )
         # A type's categories as bits (1 << category): categories of different features
         # differ, so two types differ on a feature where one's category is not the other's.
         # Python integers (``tolist``): numpy's int64 would overflow past 63 categories.
         self._mask: dict[int, int] = (
-            like._mask if like is not None else _Rows(lambda t: sum(1 << c for c in _cats(t)))
+            like._mask if like is not None else rows(lambda t: sum(1 << c for c in _cats(t)))
         )
         self._home_of: list[int] = shape.home_of.tolist()
         self._lo: list[int] = shape.lo.tolist()
         self._hi: list[int] = shape.hi.tolist()
         self._keys: list[Composition] = []  # each panel's (type, seats), types ascending
+        self._listed = np.zeros(0, dtype=np.int64)  # the starting panels' types (``_seating``)
+        self._starts: list[int] = [0]
         self._cats: list[list[int]] = []  # seats per category
         # The types of each shared household (a panel's seats of them: from its key).
         self._members: dict[int, list[int]] = like._members if like is not None else {}
@@ -104,7 +105,7 @@ class Swaps:
                     self._members.setdefault(home, []).append(t)
         self._full: list[int] = []  # categories at their maximum, as bits
         self._least: list[int] = []  # categories at their minimum, as bits
-        self.index: dict[Composition, int] = {}
+        self.index = rounding_index.Index([], [])
         dense = self._read(panels, pairs) if like is None else self._take(like, len(panels))
         self._dense = dense
         self.counts: list[int] = np.asarray(counts, dtype=np.int64).tolist()
@@ -144,17 +145,19 @@ class Swaps:
         """Record the starting panels; their seats, panels x types."""
         read = rounding_records.read_records(panels, self.shape, pairs=pairs)
         self._keys = read.keys
+        self._listed, self._starts = read.listed, read.starts.tolist()
         self._cats = read.cats
         self._full, self._least = read.full, read.least
-        self.index = {key: k for k, key in enumerate(read.keys)}
+        self.index = rounding_index.Index(read.keys, read.digests)
         return read.dense
 
     def _take(self, like: Swaps, n: int) -> np.ndarray:
         """The records of ``like``'s first n panels; their seats, panels x types."""
         self._keys = like._keys[:n]
+        self._listed, self._starts = like._listed, like._starts[: n + 1]
         self._cats = like._cats[:n]
         self._full, self._least = like._full[:n], like._least[:n]
-        self.index = {key: k for k, key in enumerate(self._keys)}
+        self.index = rounding_index.Index(self._keys, like.index.digests[:n])
         return like._dense
 
     @property
@@ -251,7 +254,7 @@ class Swaps:
                 stop = hi if left <= 0 else stop
             if lo:  # the givers with a panel where they may give, at once
                 if words is None:
-                    words = givers().columns(sets, places.holding.shape[0])
+                    words = givers().tables(givers().columns(sets, places.holding.shape[1]))
                 tried = givers().fitting(lo, hi, shut, places.holding, words)
             else:  # the first few in Python: the search mostly ends among them
                 tried = [u for _, u in self._by_give.head(hi) if not mask[u] & shut]
@@ -263,7 +266,7 @@ class Swaps:
                     if self._home_fits(j, u, t):
                         self._swap(j, u, t)
                         return True
-            lo, block = hi, min(2 * block, 512)
+            lo, block = hi, min(max(2 * block, _NEXT), 512)
         return False
 
     def _giving(self) -> Givers:
@@ -324,20 +327,27 @@ class Swaps:
 
     def _swap(self, j: int, u: int, t: int) -> None:
         """Move one of panel j's slots to panel j with a seat of u given to t."""
-        key = rounding_records.moved(self._keys[j], u, t)
-        k = self.index.setdefault(key, len(self._keys))  # a long key: hashed once
-        if k == len(self._keys):
-            cats = list(self._cats[j])
-            full, least = self._full[j], self._least[j]
-            for c in self._cat_of[u]:
-                cats[c] -= 1
-            for c in self._cat_of[t]:
-                cats[c] += 1
-            for c in (*self._cat_of[u], *self._cat_of[t]):
-                bit = 1 << c
-                full = full | bit if cats[c] >= self._hi[c] else full & ~bit
-                least = least | bit if cats[c] <= self._lo[c] else least & ~bit
-            k = self._add(key, cats, full, least)
+        parent, seated = self._keys[j], rounding_records.seated
+        had, has = seated(parent, u), seated(parent, t)
+        digest = self.index.moved(j, u, t, (had, has))
+        key = rounding_records.moved(parent, u, t)
+        k = self.index.setdefault(digest, key)
+        if k == len(self._keys):  # a new panel
+            # Record it: its seats per category, its full and least categories (those of a
+            # feature where u and t share a category stay as in j).
+            cats, full, least = list(self._cats[j]), self._full[j], self._least[j]
+            for c, d in zip(self._cat_of[u], self._cat_of[t], strict=True):
+                if c != d:
+                    cats[c] -= 1
+                    cats[d] += 1
+                    for e in (c, d):
+                        bit = 1 << e
+                        full = full | bit if cats[e] >= self._hi[e] else full & ~bit
+                        least = least | bit if cats[e] <= self._lo[e] else least & ~bit
+            self._keys.append(key)
+            self._cats.append(cats)
+            self._full.append(full)
+            self._least.append(least)
             self.counts.append(0)
         self.counts[j] -= 1
         self.counts[k] += 1
@@ -346,26 +356,24 @@ class Swaps:
             del self._live[bisect_left(self._live, j)]
         if born:
             insort(self._live, k)
-        places, keys, most, low = self._bits, self._keys, self._full, self._least
+        places, most, low = self._bits, self._full, self._least
         if gone and born:
-            moved = (u, t, rounding_records.seated(keys[k], u) > 0)
-            places.hand(j, k, moved, (most[j] ^ most[k], low[j] ^ low[k]))
+            places.hand(j, k, (u, t, had > 1), (most[j] ^ most[k], low[j] ^ low[k]))
         elif gone:
-            places.leave(j, keys[j], most[j], low[j])
-        elif born:
-            places.enter(k, keys[k], most[k], low[k])
+            places.leave(j, self._seating(j), most[j], low[j])
+        elif born:  # k seats j's types but u when it gave its last seat, and t
+            types = self._seating(j)
+            types = types if had > 1 else types[types != u]
+            places.enter(k, types if has else np.append(types, t), most[k], low[k])
         self._set(t, self._dev[t] + self._inv[t])
         self._set(u, self._dev[u] - self._inv[u])
 
-    def _add(self, key: Composition, cats: list[int], full: int, least: int) -> int:
-        """Record a panel (already in ``index``), its (type, seats) with types ascending, its
-        seats per category, its full and least categories, under the next number."""
-        k = len(self._keys)  # ``index`` holds it already
-        self._keys.append(key)
-        self._cats.append(cats)
-        self._full.append(full)
-        self._least.append(least)
-        return k
+    def _seating(self, j: int) -> np.ndarray:
+        """The types panel j seats: read with the starting panels, else from its key."""
+        if j + 1 < len(self._starts):
+            return self._listed[self._starts[j] : self._starts[j + 1]]
+        key = self._keys[j]
+        return np.fromiter(map(itemgetter(0), key), dtype=np.int64, count=len(key))
 
     def _set(self, t: int, value: float) -> None:
         """Type t's deviation becomes ``value``: its place in each ranking moves (in the
@@ -386,15 +394,3 @@ class Swaps:
             del ranking[bisect_left(ranking, (before, t))]
             insort(ranking, (dev[t] + inv[t], t))
         self._stale.clear()
-
-
-class _Rows(dict[int, _V]):
-    """A value per type, each computed on its first read."""
-
-    def __init__(self, compute: Callable[[int], _V]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, t: int) -> _V:
-        value = self[t] = self.compute(t)
-        return value

@@ -17,7 +17,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from quotas.polytope import PanelShape
-from sampling import portable, select_panel
+from sampling import portable, rounding_index, select_panel
 from sampling.rounding import round_counts
 from sampling.rounding_ip import feasible_panels, round_min_drop
 from sampling.rounding_swaps import Swaps
@@ -179,3 +179,53 @@ def test_a_swaps_like_a_used_one_is_a_fresh_one(
     assert like.used()[0] == fresh.used()[0]
     assert like.used()[1].tolist() == fresh.used()[1].tolist()
     assert first.used()[1].sum() == m, "the first keeps its own panels"
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    people=st.integers(10, 40),
+    size=st.integers(3, 8),
+    m=st.sampled_from([100, 1000, 10_000]),
+)
+def test_each_panels_digest_is_the_sum_of_its_pairs(
+    seed: int, people: int, size: int, m: int
+) -> None:
+    """The digests read with numpy and those of the panels the swaps made (from their
+    parent's) are the sums of ``mix`` of their pairs, modulo 2**64."""
+    shape, support, start, target = optimum_and_start(seed, people, size, m)
+    swaps = Swaps(shape, support, start, target)
+    swaps.lower_drops(50)
+    swaps.lower_rises(50)
+    sums = [sum(itertools.starmap(rounding_index.mix, key)) % 2**64 for key in swaps._keys]
+    assert swaps.index.digests == sums
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    panels=st.lists(
+        st.dictionaries(st.integers(0, 30), st.integers(1, 3), max_size=5), max_size=14
+    ),
+    clash=st.booleans(),
+)
+def test_the_index_numbers_the_panels_as_a_dict_of_their_keys(
+    panels: list[dict[int, int]], clash: bool
+) -> None:
+    """``Index.setdefault`` gives the numbers ``dict.setdefault`` gives (a key listed twice
+    at the start: its last number); with one digest for all (``clash``), through its
+    clashes."""
+    keys = [tuple(sorted(panel.items())) for panel in panels]
+    start, later = keys[: len(keys) // 2], keys[len(keys) // 2 :]
+
+    def digest(key: tuple[tuple[int, int], ...]) -> int:
+        return 0 if clash else sum(itertools.starmap(rounding_index.mix, key)) % 2**64
+
+    listed = list(start)
+    index = rounding_index.Index(listed, [digest(key) for key in start])
+    plain = {key: k for k, key in enumerate(start)}
+    for key in later:
+        k = index.setdefault(digest(key), key)
+        assert k == plain.setdefault(key, len(listed))
+        if k == len(listed):
+            listed.append(key)
+    assert index.digests == [digest(key) for key in listed]

@@ -10,6 +10,7 @@ pools meet happen here too.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -129,6 +130,7 @@ def test_the_swaps_are_those_of_the_reference(
         patch.setattr(rounding_swaps, "_SCAN", scan)
         patch.setattr(swaps_reference, "_SCAN", scan)
         patch.setattr(rounding_swaps, "_BLOCK", block)
+        patch.setattr(rounding_swaps, "_NEXT", block)  # then blocks of 2, 4, 8 ... givers
         if wide:
             patch.setattr(rounding_bits.Givers, "__init__", widened)
         run_both(shape, support, counts, target)
@@ -164,3 +166,33 @@ def test_panels_listed_in_any_order_are_read_alike(seed: int, people: int, size:
     shuffled = [tuple(reversed(p)) for p in support]
     shuffled[0] = ((support[0][0][0], 0), *support[0])  # a type listed twice: the last holds
     run_both(shape, shuffled, counts, target)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sizes=st.lists(st.integers(1, 20), min_size=1, max_size=9),
+    words=st.integers(1, 3),
+)
+def test_the_givers_tables_keep_the_givers_one_feature_at_a_time_keeps(
+    seed: int, sizes: list[int], words: int
+) -> None:
+    """``Givers.fitting`` with the combinations' ``tables`` keeps the givers whose places
+    meet the allowed places of each of their categories, anded one feature at a time."""
+    rng = np.random.default_rng(seed)
+    n, firsts = 60, np.cumsum([0, *sizes])
+    category_of = np.stack([rng.integers(a, b, n) for a, b in itertools.pairwise(firsts)], axis=1)
+    dense = rng.random((n, words)) < 0.3
+    holding = np.where(dense, rng.integers(0, 2**63, (n, words)), 0).astype(np.uint64)
+    allowed = rng.integers(0, 2**63, (int(firsts[-1]), words), dtype=np.int64).astype(np.uint64)
+    allowed[rng.random(allowed.shape[0]) < 0.2] = 0
+    order = rng.permutation(n).tolist()
+    givers = rounding_bits.Givers(category_of, int(firsts[-1]), order)
+    lo, hi = sorted(rng.integers(0, n + 1, 2).tolist())
+    kept = [
+        u
+        for u in order[lo:hi]
+        if np.any(np.bitwise_and.reduce(allowed[category_of[u]], axis=0) & holding[u])
+    ]
+    tables = givers.tables(allowed)
+    assert givers.fitting(lo, hi, 0, holding, tables) == kept
