@@ -17,6 +17,7 @@ import numpy as np
 __all__ = ["Extremes", "Types", "flat_rows", "head"]
 
 _DEPTH = 8  # entries, best first, looked at for every move before the rest (speed only)
+_FURTHER = 64  # types by value now looked at next, before as many as two panels seat
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
@@ -88,9 +89,9 @@ class Extremes:
         self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
         np.not_equal(sub, 0.0, out=self.seats[:-1])
         # Per kind, the types by value now, highest first: the first _DEPTH (their values,
-        # and whether each sink seats them), the first wide + 1 when those do not do.
+        # and whether each sink seats them), more (``_rest``) when those do not do.
         self.now, self.wide = _spread(dev), wide
-        self.ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.ranked: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.order = np.stack([head(-row, min(_DEPTH, dev.size)) for row in self.now])
         self.top = np.take_along_axis(self.now, self.order, axis=1)
         self.held = self.seats[self.order]  # kind x position x sink
@@ -210,7 +211,8 @@ class Extremes:
 
     def _rest(self, k: int, inside: np.ndarray) -> np.ndarray:
         """Sources x sinks, of kind ``k``: the value now of the first type in ``order``
-        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first."""
+        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first,
+        then up to ``_FURTHER``, then up to wide + 1 (more: no more seen)."""
         near = self.order.shape[1]
         if near == 0:  # no types
             return np.full((inside.shape[0], self.seats.shape[1]), -np.inf)
@@ -218,20 +220,24 @@ class Extremes:
         hit = free.any(axis=0)  # source x sink
         out = np.where(hit, self.top[k][free.argmax(axis=0)], -np.inf)
         s, b = np.nonzero(~hit)
-        if s.size and self.now.shape[1] > near:  # the first wide + 1 (more: no more seen)
-            if self.ranked is None:
-                order = np.stack([head(-row, self.wide + 1) for row in self.now])
-                self.ranked = order, np.take_along_axis(self.now, order, 1), self.seats[order]
-            order, top, held = (
-                self.ranked[0][k, near:],
-                self.ranked[1][k, near:],
-                self.ranked[2][k, near:],
-            )
-            if order.size:
-                free = ~inside[s, order[:, None]] & ~held[:, b]  # position x pair
-                hit = free.any(axis=0)
-                out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
+        for count in (_FURTHER, self.wide + 1):
+            if not s.size or self.now.shape[1] <= near or count <= near:
+                continue
+            order, top, held = (part[near:count] for part in self._ranked(k, count))
+            free = ~inside[s, order[:, None]] & ~held[:, b]  # position x pair
+            hit = free.any(axis=0)
+            out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
+            s, b, near = s[~hit], b[~hit], near + order.size
         return out
+
+    def _ranked(self, k: int, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of kind ``k``, the first ``count`` types by value now (fewer if fewer), their
+        values and whether each sink seats them (the first of a stable sort: the longer
+        list starts with the shorter)."""
+        if k not in self.ranked or self.ranked[k][0].size < min(count, self.now.shape[1]):
+            order = head(-self.now[k], count)
+            self.ranked[k] = order, self.now[k][order], self.seats[order]
+        return self.ranked[k]
 
 
 def head(keys: np.ndarray, count: int) -> np.ndarray:

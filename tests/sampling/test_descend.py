@@ -104,15 +104,18 @@ def instance(
     n_panels=st.integers(1, 55),
     m=st.sampled_from([1, 7, 40, 300]),
     depth=st.sampled_from([1, 2, 3, rounding_extremes._DEPTH]),
+    further=st.sampled_from([2, 4, rounding_extremes._FURTHER]),
 )
 def test_descend_equals_the_full_search(
-    seed: int, n_types: int, n_panels: int, m: int, depth: int
+    seed: int, n_types: int, n_panels: int, m: int, depth: int, further: int
 ) -> None:
-    """Also with a shallow ``_DEPTH``, so that the searches past it run here too."""
+    """Also with a shallow ``_DEPTH`` and ``_FURTHER``, so that the searches past them
+    run here too."""
     panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounding_extremes, "_DEPTH", depth)
+        patch.setattr(rounding_extremes, "_FURTHER", further)
         got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
