@@ -17,7 +17,7 @@ import numpy as np
 __all__ = ["Extremes", "Types", "flat_rows", "head"]
 
 _DEPTH = 8  # entries, best first, looked at for every move before the rest (speed only)
-_FURTHER = 64  # types by value now looked at next, before as many as two panels seat
+_FURTHER = 64  # entries looked at next where the first _DEPTH do not decide (speed only)
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
@@ -131,14 +131,17 @@ class Extremes:
     def _lowest(self, rows: np.ndarray, alone: np.ndarray, lost: np.ndarray) -> np.ndarray:
         """Sources x sinks: the lowest value after the move over the types of the source
         (+inf: none): over its ``_DEPTH`` lowest alone, exact unless the sink lifts them
-        all above the next one (those: over all its types)."""
-        near, next_ = np.arange(alone.shape[1])[None, :], np.full(rows.shape[0], np.inf)
-        if alone.shape[1] > _DEPTH:
-            near = np.argpartition(alone, _DEPTH, axis=1)
-            next_ = np.take_along_axis(alone, near[:, _DEPTH : _DEPTH + 1], 1)[:, 0]
-            near = near[:, :_DEPTH]
+        all above the next one (those: over its ``_FURTHER`` lowest likewise, then over
+        all its types; the sinks lift the types lowest now, so many go on)."""
+        near, next_ = _lowest_entries(alone, _DEPTH)
         low = self._lowest_of(rows, alone, lost, near)
         s, b = np.nonzero(low > next_[:, None])
+        if s.size:
+            kept, at = np.unique(s, return_inverse=True)
+            near, next_ = _lowest_entries(alone[kept], _FURTHER)
+            low[s, b] = self._lowest_of(rows[s], alone[s], lost[s], near[at], b)[:, 0]
+            again = low[s, b] > next_[at]
+            s, b = s[again], b[again]
         if s.size:
             every = np.arange(alone.shape[1])[None, :]
             low[s, b] = self._lowest_of(rows[s], alone[s], lost[s], every, b)[:, 0]
@@ -238,6 +241,15 @@ class Extremes:
             order = head(-self.now[k], count)
             self.ranked[k] = order, self.now[k][order], self.seats[order]
         return self.ranked[k]
+
+
+def _lowest_entries(alone: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the positions of its ``count`` lowest entries (any order; all where it
+    has no more) and the next lowest value (+inf: none)."""
+    if alone.shape[1] <= count:
+        return np.broadcast_to(np.arange(alone.shape[1]), alone.shape), np.full(len(alone), np.inf)
+    near = np.argpartition(alone, count, axis=1)
+    return near[:, :count], np.take_along_axis(alone, near[:, count : count + 1], 1)[:, 0]
 
 
 def head(keys: np.ndarray, count: int) -> np.ndarray:
