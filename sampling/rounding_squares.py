@@ -23,6 +23,7 @@ summed once per panel, and the types of both are summed per move and taken out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -155,15 +156,15 @@ class SquaresNow:
         slacks = (4 * _U * sizes * (total + parts)).tolist()
         moves = zip(sources.tolist(), sinks.tolist(), estimates, slacks, strict=True)
         for a, b, estimate, slack in moves:
-            self.known[a, b] = Squares(estimate, slack, self._exact(a, b))
+            self.known[a, b] = Squares(estimate, slack, partial(self._exact, a, b))
 
     def _at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``share[rows, cols]``, from the flat array."""
         t, p = self.step
         return self.flat[(rows if t == 1 else rows * t) + (cols if p == 1 else cols * p)]
 
-    def _exact(self, a: int, b: int) -> Callable[[], float]:
-        return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+    def _exact(self, a: int, b: int) -> float:
+        return exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
 
 
 def _sums(of: np.ndarray, low: np.ndarray, count: int) -> np.ndarray:
