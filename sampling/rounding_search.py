@@ -170,9 +170,11 @@ def _own(share: np.ndarray, once: list[np.ndarray]) -> list[np.ndarray]:
     """Per panel, ``share`` at its types (listed once) in its column: read from the flat
     array (indexing by rows and columns cost several times more)."""
     rows, cols, sizes = flat_rows(once, np.arange(len(once)))
-    order = "C" if share.flags.c_contiguous else "F"
-    at = rows * share.shape[1] + cols if order == "C" else rows + cols * share.shape[0]
-    return np.split(share.ravel(order=order)[at], np.cumsum(sizes)[:-1]) if once else []
+    if share.flags.c_contiguous:
+        flat, at = share.ravel(order="C"), rows * share.shape[1] + cols
+    else:
+        flat, at = share.ravel(order="F"), rows + cols * share.shape[0]
+    return np.split(flat[at], np.cumsum(sizes)[:-1]) if once else []
 
 
 def _representatives(share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
