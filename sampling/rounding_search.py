@@ -67,8 +67,8 @@ def descend(
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few_share = np.asfortranarray(share[reps])
-    own = _own(few_share, kept)
+    own = _own(share, [reps[k] for k in kept])
+    few_share = _scattered(kept, own, reps.size)
     rows = _padded(kept, reps.size), _padded(own, 0.0)
     few = Types(few_share, kept, kept, _member(kept, reps.size), own, *rows)
     once = seated if listed is not None else [np.unique(s) for s in seated]
@@ -175,6 +175,17 @@ def _own(share: np.ndarray, once: list[np.ndarray]) -> list[np.ndarray]:
     else:
         flat, at = share.ravel(order="F"), rows + cols * share.shape[0]
     return np.split(flat[at], np.cumsum(sizes)[:-1]) if once else []
+
+
+def _scattered(kept: list[np.ndarray], own: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Types x panels, Fortran-ordered: each panel's ``own`` shares at its types ``kept``,
+    0 elsewhere, as a panel has no share in a type it does not list: the rows of the
+    shares at the representatives, bit for bit, written entry by entry (a copy of whole
+    rows, then of its transpose, cost more than the few entries)."""
+    out = np.zeros((n_types, len(kept)), order="F")
+    rows, cols, _ = flat_rows(kept, np.arange(len(kept)))
+    out.ravel(order="F")[rows + cols * n_types] = np.concatenate(own) if own else []
+    return out
 
 
 def _representatives(share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
