@@ -10,16 +10,35 @@ The largest size of a change is the larger of the largest drop and rise (|v| is 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["Extremes", "flat_rows", "head"]
+__all__ = ["Extremes", "Types", "flat_rows", "head"]
 
 _DEPTH = 8  # entries, best first, looked at for every move before the rest (speed only)
+_FURTHER = 64  # entries looked at next where the first _DEPTH do not decide (speed only)
 
 
 def _spread(x: np.ndarray) -> np.ndarray:
     """Drop (clipped at 0) and deviation, stacked on a new first axis."""
     return np.stack([np.clip(-x, 0.0, None), x])
+
+
+class Types(NamedTuple):
+    """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
+    listed and without repeats; ``member``: panels x types, whether the panel lists it;
+    ``own``: per panel the shares of its types without repeats (read once, not from the
+    whole ``share`` at every move); ``rows``, ``row_shares``: per panel its types and
+    their shares in a row, padded with the number of types and 0 (where used)."""
+
+    share: np.ndarray
+    seated: list[np.ndarray]
+    once: list[np.ndarray]
+    member: np.ndarray
+    own: list[np.ndarray]
+    rows: np.ndarray
+    row_shares: np.ndarray
 
 
 def flat_rows(
@@ -48,37 +67,31 @@ class Extremes:
     """
 
     def __init__(
-        self,
-        share: np.ndarray,
-        seated: list[np.ndarray],
-        member: np.ndarray,
-        dev: np.ndarray,
-        sinks: np.ndarray,
-        sub: np.ndarray,
-        wide: int,
-        rows: np.ndarray,
+        self, few: Types, dev: np.ndarray, sinks: np.ndarray, sub: np.ndarray, wide: int
     ) -> None:
-        """``share``: Fortran-ordered; ``member``: types x panels, whether the panel lists
-        the type; ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least
-        the types of any source and any sink together; ``rows``: per panel its types, in
-        a row padded with the number of types."""
-        self.rows, self.member, self.dev, self.sub = rows, member, dev, sub
-        self.flat = share.ravel(order="F")  # share[t, p] at t + p * types
-        sizes = np.asarray([seated[b].size for b in sinks.tolist()], dtype=np.int64)
+        """``few.share``: Fortran-ordered, with ``few.rows`` and ``few.row_shares``;
+        ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least the types
+        of any source and any sink together."""
+        self.rows, self.row_shares, self.member = few.rows, few.row_shares, few.member
+        self.dev, self.sub = dev, sub
+        self.flat = few.share.ravel(order="F")  # share[t, p] at t + p * types
+        sizes = np.asarray([few.seated[b].size for b in sinks.tolist()], dtype=np.int64)
         # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
         gap = np.arange(int(sizes.max(initial=0)) + 1) >= sizes[:, None]
         self.types = np.zeros(gap.shape, dtype=np.int64)
-        self.types[~gap] = np.concatenate([seated[b] for b in sinks.tolist()])
-        moved = dev[self.types] + self.flat[self.types + sinks[:, None] * dev.size]
+        self.types[~gap] = np.concatenate([few.seated[b] for b in sinks.tolist()])
+        added = np.zeros(gap.shape)
+        added[~gap] = np.concatenate([few.own[b] for b in sinks.tolist()])
+        moved = dev[self.types] + added
         self.values = np.where(gap, -np.inf, _spread(moved))  # kind x sink x entry
         # Whether each sink seats each type (a share above 0); a last row (a gap's type)
         # seated by none. A type listed with no seats keeps its value: either way alike.
         self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
         np.not_equal(sub, 0.0, out=self.seats[:-1])
         # Per kind, the types by value now, highest first: the first _DEPTH (their values,
-        # and whether each sink seats them), the first wide + 1 when those do not do.
+        # and whether each sink seats them), more (``_rest``) when those do not do.
         self.now, self.wide = _spread(dev), wide
-        self.ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.ranked: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.order = np.stack([head(-row, min(_DEPTH, dev.size)) for row in self.now])
         self.top = np.take_along_axis(self.now, self.order, axis=1)
         self.held = self.seats[self.order]  # kind x position x sink
@@ -91,16 +104,16 @@ class Extremes:
 
     def drops(self, sources: np.ndarray) -> np.ndarray:
         """Sources x sinks: the largest drop after each move (clipped at 0)."""
-        self.sources, self.inside = sources, self.member[:, sources]  # types x sources
-        # Per source (padded rows, with a gap's type): its types and their values
-        # ``dev - share_a`` (dev + 0 - share_a: the same bits), +inf in gaps.
+        self.sources, self.inside = sources, self.member[sources]  # sources x types
+        # Per source (padded rows, with a gap's type): its types, their shares and their
+        # values ``dev - share_a`` (dev + 0 - share_a: the same bits), +inf in gaps.
         rows = self.rows[sources]
-        self.mine = rows[:, : int((rows < self.dev.size).sum(axis=1).max(initial=0))]
+        width = int((rows < self.dev.size).sum(axis=1).max(initial=0))
+        self.mine, self.lost = rows[:, :width], self.row_shares[sources, :width]
         self.gap = self.mine == self.dev.size
-        near = np.minimum(self.mine, self.dev.size - 1)
-        alone = self.dev[near] - self.flat[near + sources[:, None] * self.dev.size]
+        alone = self.dev[np.minimum(self.mine, self.dev.size - 1)] - self.lost
         self.alone = np.where(self.gap, np.inf, alone)
-        own = np.maximum(-self._lowest(sources, self.mine, self.alone), 0.0)
+        own = np.maximum(-self._lowest(self.mine, self.alone, self.lost), 0.0)
         own[self.gap.all(axis=1)] = -np.inf  # no types: only the other parts
         part = np.maximum(own, self._theirs(0, self.inside))
         return np.maximum(part, self._rest(0, self.inside))
@@ -108,42 +121,45 @@ class Extremes:
     def rises(self, keep: np.ndarray) -> np.ndarray:
         """Sources x sinks, for the sources ``keep`` picks from those ``drops`` saw: the
         largest deviation after each move."""
-        sources, inside, types = self.sources[keep], self.inside[:, keep], self.mine[keep]
+        sources, inside, types = self.sources[keep], self.inside[keep], self.mine[keep]
         alone = np.where(self.gap[keep], -np.inf, self.alone[keep])
         part = np.maximum(
             self._highest_alone(types, alone), self._highest_of_sinks(sources, inside)
         )
         return np.maximum(part, self._rest(1, inside))
 
-    def _lowest(self, sources: np.ndarray, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    def _lowest(self, rows: np.ndarray, alone: np.ndarray, lost: np.ndarray) -> np.ndarray:
         """Sources x sinks: the lowest value after the move over the types of the source
         (+inf: none): over its ``_DEPTH`` lowest alone, exact unless the sink lifts them
-        all above the next one (those: over all its types)."""
-        near, next_ = np.arange(alone.shape[1])[None, :], np.full(sources.size, np.inf)
-        if alone.shape[1] > _DEPTH:
-            near = np.argpartition(alone, _DEPTH, axis=1)
-            next_ = np.take_along_axis(alone, near[:, _DEPTH : _DEPTH + 1], 1)[:, 0]
-            near = near[:, :_DEPTH]
-        low = self._lowest_of(sources, rows, alone, near)
+        all above the next one (those: over its ``_FURTHER`` lowest likewise, then over
+        all its types; the sinks lift the types lowest now, so many go on)."""
+        near, next_ = _lowest_entries(alone, _DEPTH)
+        low = self._lowest_of(rows, alone, lost, near)
         s, b = np.nonzero(low > next_[:, None])
         if s.size:
+            kept, at = np.unique(s, return_inverse=True)
+            near, next_ = _lowest_entries(alone[kept], _FURTHER)
+            low[s, b] = self._lowest_of(rows[s], alone[s], lost[s], near[at], b)[:, 0]
+            again = low[s, b] > next_[at]
+            s, b = s[again], b[again]
+        if s.size:
             every = np.arange(alone.shape[1])[None, :]
-            low[s, b] = self._lowest_of(sources[s], rows[s], alone[s], every, b)[:, 0]
+            low[s, b] = self._lowest_of(rows[s], alone[s], lost[s], every, b)[:, 0]
         return low
 
     def _lowest_of(
         self,
-        sources: np.ndarray,
         rows: np.ndarray,
         alone: np.ndarray,
+        lost: np.ndarray,
         near: np.ndarray,
         to: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Per source (a row of ``rows``), the lowest value after the move over its
-        entries ``near``: to every sink, or to the sink at ``to``."""
+        """Per source (a row of ``rows``, its shares ``lost``), the lowest value after the
+        move over its entries ``near``: to every sink, or to the sink at ``to``."""
         types = np.minimum(np.take_along_axis(rows, near, 1), self.dev.size - 1)  # gaps: any
         gap = np.isposinf(np.take_along_axis(alone, near, 1))
-        lost = self.flat[types + sources[:, None] * self.dev.size]
+        lost = np.take_along_axis(lost, near, 1)
         if to is None:
             moved = (self.dev[types][:, :, None] + self.sub[types]) - lost[:, :, None]
             moved[gap] = np.inf
@@ -172,14 +188,14 @@ class Extremes:
         ``_DEPTH`` highest (``dev + share_b``), one not listed by the source is above all
         the others (which only fall); where the source lists them all, the whole sink."""
         types, values = self.best[0][1], self.best[1][1]  # sink x entry
-        mine = inside[types]  # sink x entry x source
-        lost = self.flat[types[:, :, None] + sources * self.dev.size]
-        high = np.where(mine, values[:, :, None] - lost, values[:, :, None]).max(axis=1).T
-        b, s = np.nonzero(mine.all(axis=1))
-        if b.size:
+        mine = inside[:, types]  # source x sink x entry
+        lost = self.flat[types + sources[:, None, None] * self.dev.size]
+        high = np.where(mine, values - lost, values).max(axis=2)
+        s, b = np.nonzero(mine.all(axis=2))
+        if s.size:
             types, values = self.types[b], self.values[1, b]
             lost = self.flat[types + sources[s, None] * self.dev.size]
-            high[s, b] = np.where(inside[types, s[:, None]], values - lost, values).max(axis=1)
+            high[s, b] = np.where(inside[s[:, None], types], values - lost, values).max(axis=1)
         return high
 
     def _theirs(self, k: int, inside: np.ndarray) -> np.ndarray:
@@ -188,38 +204,52 @@ class Extremes:
         are looked at first (a free one among them is the largest free one), the whole
         sink only where the source lists them all."""
         types, values = self.best[0][k], self.best[1][k]
-        free = ~inside[types]  # sink x entry x source
-        out = np.where(free, values[:, :, None], -np.inf).max(axis=1).T
-        b, s = np.nonzero(~free.any(axis=1))
-        if b.size:
-            kept = np.where(inside[self.types[b], s[:, None]], -np.inf, self.values[k, b])
+        free = ~inside[:, types]  # source x sink x entry
+        out = np.where(free, values, -np.inf).max(axis=2)
+        s, b = np.nonzero(~free.any(axis=2))
+        if s.size:
+            kept = np.where(inside[s[:, None], self.types[b]], -np.inf, self.values[k, b])
             out[s, b] = kept.max(axis=1)
         return out
 
     def _rest(self, k: int, inside: np.ndarray) -> np.ndarray:
         """Sources x sinks, of kind ``k``: the value now of the first type in ``order``
-        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first."""
+        seated by neither (-inf: none); the first ``_DEPTH`` types are looked at first,
+        then up to ``_FURTHER``, then up to wide + 1 (more: no more seen)."""
         near = self.order.shape[1]
         if near == 0:  # no types
-            return np.full((inside.shape[1], self.seats.shape[1]), -np.inf)
-        free = ~inside[self.order[k]][:, :, None] & ~self.held[k][:, None, :]  # position x
+            return np.full((inside.shape[0], self.seats.shape[1]), -np.inf)
+        free = ~inside[:, self.order[k]].T[:, :, None] & ~self.held[k][:, None, :]  # position x
         hit = free.any(axis=0)  # source x sink
         out = np.where(hit, self.top[k][free.argmax(axis=0)], -np.inf)
         s, b = np.nonzero(~hit)
-        if s.size and self.now.shape[1] > near:  # the first wide + 1 (more: no more seen)
-            if self.ranked is None:
-                order = np.stack([head(-row, self.wide + 1) for row in self.now])
-                self.ranked = order, np.take_along_axis(self.now, order, 1), self.seats[order]
-            order, top, held = (
-                self.ranked[0][k, near:],
-                self.ranked[1][k, near:],
-                self.ranked[2][k, near:],
-            )
-            if order.size:
-                free = ~inside[order][:, s] & ~held[:, b]  # position x pair
-                hit = free.any(axis=0)
-                out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
+        for count in (_FURTHER, self.wide + 1):
+            if not s.size or self.now.shape[1] <= near or count <= near:
+                continue
+            order, top, held = (part[near:count] for part in self._ranked(k, count))
+            free = ~inside[s, order[:, None]] & ~held[:, b]  # position x pair
+            hit = free.any(axis=0)
+            out[s[hit], b[hit]] = top[free.argmax(axis=0)[hit]]
+            s, b, near = s[~hit], b[~hit], near + order.size
         return out
+
+    def _ranked(self, k: int, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Of kind ``k``, the first ``count`` types by value now (fewer if fewer), their
+        values and whether each sink seats them (the first of a stable sort: the longer
+        list starts with the shorter)."""
+        if k not in self.ranked or self.ranked[k][0].size < min(count, self.now.shape[1]):
+            order = head(-self.now[k], count)
+            self.ranked[k] = order, self.now[k][order], self.seats[order]
+        return self.ranked[k]
+
+
+def _lowest_entries(alone: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the positions of its ``count`` lowest entries (any order; all where it
+    has no more) and the next lowest value (+inf: none)."""
+    if alone.shape[1] <= count:
+        return np.broadcast_to(np.arange(alone.shape[1]), alone.shape), np.full(len(alone), np.inf)
+    near = np.argpartition(alone, count, axis=1)
+    return near[:, :count], np.take_along_axis(alone, near[:, count : count + 1], 1)[:, 0]
 
 
 def head(keys: np.ndarray, count: int) -> np.ndarray:

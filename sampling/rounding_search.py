@@ -21,7 +21,7 @@ import numpy as np
 
 from sampling import portable
 from sampling.lottery_panels import Pairs, read_pairs
-from sampling.rounding_extremes import Extremes, flat_rows
+from sampling.rounding_extremes import Extremes, Types, flat_rows
 from sampling.rounding_squares import Squares, SquaresNow
 
 __all__ = ["MOVES", "descend"]
@@ -67,10 +67,13 @@ def descend(
     where = np.full(target.size, -1, dtype=np.int64)
     where[reps] = np.arange(reps.size)
     kept = [w[w >= 0] for w in map(where.__getitem__, seated)]
-    few_share = np.asfortranarray(share[reps])
-    few = _Types(few_share, kept, kept, _member(kept, reps.size), _padded(kept, reps.size))
+    own = _own(share, [reps[k] for k in kept])
+    few_share = _scattered(kept, own, reps.size)
+    rows = _padded(kept, reps.size), _padded(own, 0.0)
+    few = Types(few_share, kept, kept, _member(kept, reps.size), own, *rows)
     once = seated if listed is not None else [np.unique(s) for s in seated]
-    every = _Types(share, seated, once, _member(once, target.size), np.zeros((0, 0), np.int64))
+    nothing = np.zeros((0, 0), np.int64), np.zeros((0, 0))
+    every = Types(share, seated, once, _member(once, target.size), _own(share, once), *nothing)
     low = np.clip(-dev, 0.0, None)
     best = (
         _r9(low.max(initial=0.0)),
@@ -146,33 +149,43 @@ def _shares(
     return share, np.split(types, np.cumsum(sizes)[:-1]) if panels else [], listed
 
 
-class _Types(NamedTuple):
-    """Types x panels shares and, per panel, the types it seats (rows of ``share``), as
-    listed and without repeats; ``member``: types x panels, whether the panel lists it;
-    ``rows``: per panel the types it lists in a row, padded with the number of types
-    (where used)."""
-
-    share: np.ndarray
-    seated: list[np.ndarray]
-    once: list[np.ndarray]
-    member: np.ndarray
-    rows: np.ndarray
-
-
-def _padded(seated: list[np.ndarray], n_types: int) -> np.ndarray:
-    """Panels x widest: each panel's types in a row, padded with ``n_types``."""
-    sizes = np.fromiter(map(len, seated), dtype=np.int64, count=len(seated))
-    out = np.full((sizes.size, int(sizes.max(initial=0))), n_types, dtype=np.int64)
-    out[np.arange(out.shape[1]) < sizes[:, None]] = np.concatenate(seated) if seated else []
+def _padded(parts: list[np.ndarray], fill: float) -> np.ndarray:
+    """Panels x widest: each panel's entries in a row, padded with ``fill`` (of its type)."""
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    kind = np.int64 if isinstance(fill, int) else np.float64
+    out = np.full((sizes.size, int(sizes.max(initial=0))), fill, dtype=kind)
+    out[np.arange(out.shape[1]) < sizes[:, None]] = np.concatenate(parts) if parts else []
     return out
 
 
 def _member(seated: list[np.ndarray], n_types: int) -> np.ndarray:
-    """Types x panels: whether the panel lists the type."""
+    """Panels x types: whether the panel lists the type."""
     rows, cols, _ = flat_rows(seated, np.arange(len(seated)))
-    member = np.zeros((n_types, len(seated)), dtype=bool)
-    member[rows, cols] = True
+    member = np.zeros((len(seated), n_types), dtype=bool)
+    member[cols, rows] = True
     return member
+
+
+def _own(share: np.ndarray, once: list[np.ndarray]) -> list[np.ndarray]:
+    """Per panel, ``share`` at its types (listed once) in its column: read from the flat
+    array (indexing by rows and columns cost several times more)."""
+    rows, cols, sizes = flat_rows(once, np.arange(len(once)))
+    if share.flags.c_contiguous:
+        flat, at = share.ravel(order="C"), rows * share.shape[1] + cols
+    else:
+        flat, at = share.ravel(order="F"), rows + cols * share.shape[0]
+    return np.split(flat[at], np.cumsum(sizes)[:-1]) if once else []
+
+
+def _scattered(kept: list[np.ndarray], own: list[np.ndarray], n_types: int) -> np.ndarray:
+    """Types x panels, Fortran-ordered: each panel's ``own`` shares at its types ``kept``,
+    0 elsewhere, as a panel has no share in a type it does not list: the rows of the
+    shares at the representatives, bit for bit, written entry by entry (a copy of whole
+    rows, then of its transpose, cost more than the few entries)."""
+    out = np.zeros((n_types, len(kept)), order="F")
+    rows, cols, _ = flat_rows(kept, np.arange(len(kept)))
+    out.ravel(order="F")[rows + cols * n_types] = np.concatenate(own) if own else []
+    return out
 
 
 def _representatives(share: np.ndarray, dev: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
@@ -210,7 +223,10 @@ def _same_rows(share: np.ndarray, pairs: _Pairs | None, one: np.ndarray, other: 
     every panel: the rows compared whole, or the pairs listed type by type."""
     if pairs is None:
         return bool(np.array_equal(share[one], share[other]))
-    by = np.argsort(pairs.types, kind="stable")  # type by type, panels ascending
+    # Type by type, panels ascending; as 16-bit keys where they fit (numpy sorts those
+    # by counting, the same order).
+    keys = pairs.types.astype(np.uint16) if share.shape[0] <= 2**16 else pairs.types
+    by = np.argsort(keys, kind="stable")
     count = np.bincount(pairs.types, minlength=share.shape[0])
     if not np.array_equal(count[one], count[other]):
         return False
@@ -228,8 +244,8 @@ def _same_rows(share: np.ndarray, pairs: _Pairs | None, one: np.ndarray, other: 
 
 
 def _best_move(
-    few: _Types,
-    every: _Types,
+    few: Types,
+    every: Types,
     dev: np.ndarray,
     reps: np.ndarray,
     sources: np.ndarray,
@@ -247,14 +263,15 @@ def _best_move(
     its drops; the rises (and so whether a move's change stays within ``cap``: its largest
     size is the larger of its drop and rise) are taken for the others.
     """
-    share, seated, member = few.share, few.seated, few.member
-    low_dev = dev[reps]
-    sub = np.ascontiguousarray(share[:, sinks])
-    live = sources[_drop_floors(share, seated, low_dev, sources, sub) <= best[0]]
+    seated, low_dev = few.seated, dev[reps]
+    # The sinks' shares: their columns (``few.share`` is Fortran-ordered) one per row, the
+    # largest per type down them (not across the short rows of the C-ordered copy).
+    cols = few.share.T[sinks]
+    live = sources[_drop_floors(few, low_dev, sources, cols.max(axis=0, initial=0.0)) <= best[0]]
     if live.size == 0:
         return None
     wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
-    after = Extremes(share, seated, member, low_dev, sinks, sub, wide, few.rows)
+    after = Extremes(few, low_dev, sinks, np.ascontiguousarray(cols.T), wide)
     drops = after.drops(live)
     others = sinks[None, :] != live[:, None]
     low = np.round(drops, 9)
@@ -276,7 +293,7 @@ def _best_move(
         if first <= bar and tied[i].any():
             bar = first
             taken.append(i)
-    squares = SquaresNow(every.share, every.seated, every.once, dev, every.member)
+    squares = SquaresNow(every.share, every.seated, every.once, dev, every.member, every.own)
     pick, col = np.nonzero(tied[taken])
     if pick.size:
         squares.estimate(live[taken][pick], sinks[col])
@@ -290,28 +307,23 @@ def _best_move(
     return found
 
 
-def _drop_floors(
-    share: np.ndarray,
-    seated: list[np.ndarray],
-    dev: np.ndarray,
-    sources: np.ndarray,
-    sub: np.ndarray,
-) -> np.ndarray:
+def _drop_floors(few: Types, dev: np.ndarray, sources: np.ndarray, top: np.ndarray) -> np.ndarray:
     """Per source, a floor under the rounded largest drop after any move from it.
 
     After a move from ``a`` to ``b`` a type's value is ``dev``, ``dev + share_b`` or
-    ``dev + share_b - share_a``; with the largest share among the sinks (``sub``) in place
+    ``dev + share_b - share_a``; with the largest share among the sinks (``top``) in place
     of ``share_b`` it is no smaller (float sums and rounding are monotone), so the drop
     from it is no larger, bit for bit.
     """
-    ceiling = dev + sub.max(axis=1, initial=0.0)
+    ceiling = dev + top
     base = -ceiling.min(initial=0.0)
-    rows, cols, sizes = flat_rows(seated, sources)
+    rows, _, sizes = flat_rows(few.seated, sources)
     least = np.full(sources.size, np.inf)
     full = sizes > 0
     if rows.size:  # reduceat: runs cannot be empty
         starts = (np.cumsum(sizes) - sizes)[full]
-        least[full] = np.minimum.reduceat(ceiling[rows] - share[rows, cols], starts)
+        lost = np.concatenate([few.own[a] for a in sources.tolist()])
+        least[full] = np.minimum.reduceat(ceiling[rows] - lost, starts)
     return np.round(np.maximum(np.maximum(base, -least), 0.0), 9)
 
 

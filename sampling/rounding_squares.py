@@ -23,6 +23,7 @@ summed once per panel, and the types of both are summed per move and taken out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -69,15 +70,18 @@ class SquaresNow:
         once: list[np.ndarray],
         dev: np.ndarray,
         member: np.ndarray | None = None,
+        own: list[np.ndarray] | None = None,
     ) -> None:
         """``seated``: per panel its types as listed; ``once``: the same without repeats;
-        ``member``: types x panels, whether the panel lists the type (built if not given)."""
+        ``member``: panels x types, whether the panel lists the type; ``own``: per panel
+        the shares of ``once`` (both built if not given)."""
         self.share, self.seated, self.once, self.dev = share, seated, once, dev
         if member is None:
-            member = np.zeros(share.shape, dtype=bool)
+            member = np.zeros(share.shape[::-1], dtype=bool)
             for j, rows in enumerate(once):
-                member[rows, j] = True
-        self.member = np.ascontiguousarray(member).ravel()  # [t, p] at t * panels + p
+                member[j, rows] = True
+        self.member = np.ascontiguousarray(member).ravel()  # [p, t] at p * types + t
+        self.own = [share[rows, j] for j, rows in enumerate(once)] if own is None else own
         # share[t, p] at t * step[0] + p * step[1]: either layout read in place (a copy of
         # every share for each move cost more than the sums).
         if not (share.flags.f_contiguous or share.flags.c_contiguous):
@@ -127,13 +131,14 @@ class SquaresNow:
         # Per panel p, over its types: (dev - share_p)^2 dropped, dev + share_p likewise,
         # and the squares now.
         rows, of = _runs(self.once, panels)
-        alone = _sums(of, np.clip(-(dev[rows] - at_(rows, panels[of])), 0.0, None), panels.size)
-        joined = _sums(of, np.clip(-(dev[rows] + at_(rows, panels[of])), 0.0, None), panels.size)
+        now_of, own = dev[rows], np.concatenate([self.own[p] for p in panels.tolist()])
+        alone = _sums(of, np.clip(-(now_of - own), 0.0, None), panels.size)
+        joined = _sums(of, np.clip(-(now_of + own), 0.0, None), panels.size)
         gone = np.bincount(of, weights=now[rows], minlength=panels.size)
         size = np.bincount(of, minlength=panels.size)
         # Per move, over the types of both: (dev + share_b) - share_a, as the full search.
         rows, move = _runs(self.once, sinks)
-        both = self.member[rows * self.share.shape[1] + sources[move]]
+        both = self.member[sources[move] * n + rows]
         rows, move = rows[both], move[both]
         lost, added = at_(rows, sources[move]), at_(rows, sinks[move])
         count = sources.size
@@ -151,15 +156,15 @@ class SquaresNow:
         slacks = (4 * _U * sizes * (total + parts)).tolist()
         moves = zip(sources.tolist(), sinks.tolist(), estimates, slacks, strict=True)
         for a, b, estimate, slack in moves:
-            self.known[a, b] = Squares(estimate, slack, self._exact(a, b))
+            self.known[a, b] = Squares(estimate, slack, partial(self._exact, a, b))
 
     def _at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``share[rows, cols]``, from the flat array."""
         t, p = self.step
         return self.flat[(rows if t == 1 else rows * t) + (cols if p == 1 else cols * p)]
 
-    def _exact(self, a: int, b: int) -> Callable[[], float]:
-        return lambda: exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
+    def _exact(self, a: int, b: int) -> float:
+        return exact_squares(self.share, self.seated, self.dev, np.array([b]), a)[0]
 
 
 def _sums(of: np.ndarray, low: np.ndarray, count: int) -> np.ndarray:

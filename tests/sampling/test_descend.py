@@ -104,15 +104,18 @@ def instance(
     n_panels=st.integers(1, 55),
     m=st.sampled_from([1, 7, 40, 300]),
     depth=st.sampled_from([1, 2, 3, rounding_extremes._DEPTH]),
+    further=st.sampled_from([2, 4, rounding_extremes._FURTHER]),
 )
 def test_descend_equals_the_full_search(
-    seed: int, n_types: int, n_panels: int, m: int, depth: int
+    seed: int, n_types: int, n_panels: int, m: int, depth: int, further: int
 ) -> None:
-    """Also with a shallow ``_DEPTH``, so that the searches past it run here too."""
+    """Also with a shallow ``_DEPTH`` and ``_FURTHER``, so that the searches past them
+    run here too."""
     panels, counts, target, type_counts, cap = instance(seed, n_types, n_panels, m)
     expected = reference_descend(panels, counts, target, type_counts, cap)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rounding_extremes, "_DEPTH", depth)
+        patch.setattr(rounding_extremes, "_FURTHER", further)
         got = descend(panels, counts, target, type_counts, cap)
     assert got.tolist() == expected.tolist()
     assert int(got.sum()) == m
@@ -222,3 +225,35 @@ def test_a_given_share_matrix_moves_alike(
     assert got.tolist() == expected.tolist()
     with pytest.raises(ValueError):
         descend(panels, counts, target, type_counts, cap, share=share[:, :0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_types=st.integers(1, 12),
+    n_panels=st.integers(1, 30),
+    twins=st.booleans(),
+    given_share=st.booleans(),
+)
+def test_the_representatives_shares_are_the_rows_of_the_shares(
+    seed: int, n_types: int, n_panels: int, twins: bool, given_share: bool
+) -> None:
+    """The search's own shares per panel and its matrix over the representatives, written
+    entry by entry, are ``share[types, panel]`` and ``share[reps]``, in either layout."""
+    panels, counts, target, type_counts, _ = (with_twins if twins else instance)(
+        seed, n_types, n_panels, 40
+    )
+    type_of = np.repeat(np.arange(type_counts.size), type_counts)
+    given = seat_shares(panels, type_of) if given_share else None
+    share, seated, listed = rounding_search._shares(panels, type_counts, target.size, given)
+    dev = portable.matvec(share, counts) - target
+    reps = rounding_search._representatives(share, dev, listed)
+    where = np.full(target.size, -1)
+    where[reps] = np.arange(reps.size)
+    kept = [where[s][where[s] >= 0] for s in seated]
+    own = rounding_search._own(share, [reps[k] for k in kept])
+    for j, (k, values) in enumerate(zip(kept, own, strict=True)):
+        assert values.tolist() == share[reps[k], j].tolist()
+    few = rounding_search._scattered(kept, own, reps.size)
+    assert few.flags.f_contiguous
+    assert np.array_equal(few, share[reps])
