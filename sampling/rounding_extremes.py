@@ -67,13 +67,14 @@ class Extremes:
     """
 
     def __init__(
-        self, few: Types, dev: np.ndarray, sinks: np.ndarray, sub: np.ndarray, wide: int
+        self, few: Types, dev: np.ndarray, sinks: np.ndarray, cols: np.ndarray, wide: int
     ) -> None:
         """``few.share``: Fortran-ordered, with ``few.rows`` and ``few.row_shares``;
-        ``sub``: the sinks' columns of ``share``, C-ordered; ``wide``: at least the types
-        of any source and any sink together."""
+        ``cols``: the sinks' columns of ``share``, one per row (sinks x types, C-ordered:
+        a types x sinks copy, a transpose, cost more than the moves' reads from it);
+        ``wide``: at least the types of any source and any sink together."""
         self.rows, self.row_shares, self.member = few.rows, few.row_shares, few.member
-        self.dev, self.sub = dev, sub
+        self.dev, self.cols = dev, cols
         self.flat = few.share.ravel(order="F")  # share[t, p] at t + p * types
         sizes = np.asarray([few.seated[b].size for b in sinks.tolist()], dtype=np.int64)
         # Each sink's types in a row, then gaps (type 0, value -inf) to a common width.
@@ -87,7 +88,7 @@ class Extremes:
         # Whether each sink seats each type (a share above 0); a last row (a gap's type)
         # seated by none. A type listed with no seats keeps its value: either way alike.
         self.seats = np.zeros((dev.size + 1, sinks.size), dtype=bool)
-        np.not_equal(sub, 0.0, out=self.seats[:-1])
+        self.seats[:-1] = np.not_equal(cols, 0.0).T
         # Per kind, the types by value now, highest first: the first _DEPTH (their values,
         # and whether each sink seats them), more (``_rest``) when those do not do.
         self.now, self.wide = _spread(dev), wide
@@ -160,11 +161,11 @@ class Extremes:
         types = np.minimum(np.take_along_axis(rows, near, 1), self.dev.size - 1)  # gaps: any
         gap = np.isposinf(np.take_along_axis(alone, near, 1))
         lost = np.take_along_axis(lost, near, 1)
-        if to is None:
-            moved = (self.dev[types][:, :, None] + self.sub[types]) - lost[:, :, None]
-            moved[gap] = np.inf
-            return moved.min(axis=1, initial=np.inf)
-        moved = (self.dev[types] + self.sub[types, to[:, None]]) - lost
+        if to is None:  # sink x source x entry
+            moved = (self.dev[types][None] + self.cols[:, types]) - lost[None]
+            moved[:, gap] = np.inf
+            return moved.min(axis=2, initial=np.inf).T
+        moved = (self.dev[types] + self.cols[to[:, None], types]) - lost
         return np.where(gap, np.inf, moved).min(axis=1, initial=np.inf, keepdims=True)
 
     def _highest_alone(self, rows: np.ndarray, alone: np.ndarray) -> np.ndarray:

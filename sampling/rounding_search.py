@@ -265,13 +265,13 @@ def _best_move(
     """
     seated, low_dev = few.seated, dev[reps]
     # The sinks' shares: their columns (``few.share`` is Fortran-ordered) one per row, the
-    # largest per type down them (not across the short rows of the C-ordered copy).
+    # largest per type down them (not across short rows), read so by ``Extremes`` too.
     cols = few.share.T[sinks]
     live = sources[_drop_floors(few, low_dev, sources, cols.max(axis=0, initial=0.0)) <= best[0]]
     if live.size == 0:
         return None
     wide = max(seated[a].size for a in live.tolist()) + max(seated[b].size for b in sinks.tolist())
-    after = Extremes(few, low_dev, sinks, np.ascontiguousarray(cols.T), wide)
+    after = Extremes(few, low_dev, sinks, cols, wide)
     drops = after.drops(live)
     others = sinks[None, :] != live[:, None]
     low = np.round(drops, 9)
