@@ -291,6 +291,7 @@ class Swaps:
         mask, most = self._mask, self._full
         mine = mask[u]
         scan = Budget(lambda: distinct, mine, ranking, u, _SCAN)
+        known: dict[int, bool] = {}  # per difference: whether some panel may allow it
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -298,7 +299,10 @@ class Swaps:
             full, theirs = heads[t], mask[t]
             # Where they differ, u's category must not be at its minimum, t's not full.
             miss, take = mine & ~theirs, theirs & ~mine
-            for j, bits in need if any(not bits & miss for bits in distinct) else ():
+            some = known.get(miss)
+            if some is None:
+                some = known[miss] = any(not bits & miss for bits in distinct)
+            for j, bits in need if some else ():
                 if (
                     not bits & miss
                     and not most[j] & take
@@ -389,8 +393,5 @@ class Swaps:
 
     def _takers(self) -> None:
         """Bring the takers' ranking up to date (the same list as moving each type at once)."""
-        ranking, dev, inv = self._by_take, self._dev, self._inv
-        for t, before in self._stale.items():
-            del ranking[bisect_left(ranking, (before, t))]
-            insort(ranking, (dev[t] + inv[t], t))
-        self._stale.clear()
+        dev, inv = self._dev, self._inv
+        rounding_records.resort(self._by_take, self._stale, lambda t: dev[t] + inv[t])
