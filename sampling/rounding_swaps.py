@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from functools import reduce
+from itertools import chain
 from operator import and_, itemgetter
 
 import numpy as np
@@ -286,12 +287,13 @@ class Swaps:
             return False
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
-        need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        distinct = {bits for _, bits in need}
+        need: dict[int, list[int]] = {}  # u's categories at their minimum: the panels
+        for j in rows:
+            need.setdefault(self._bound(j, u, giving=False), []).append(j)
         mask, most = self._mask, self._full
         mine = mask[u]
-        scan = Budget(lambda: distinct, mine, ranking, u, _SCAN)
-        known: dict[int, bool] = {}  # per difference: whether some panel may allow it
+        scan = Budget(lambda: set(need), mine, ranking, u, _SCAN)
+        known: dict[int, list[int]] = {}  # per difference: the panels that may allow it
         for i in range(end):
             t = ranking[i][1]
             if t == u:
@@ -299,13 +301,13 @@ class Swaps:
             full, theirs = heads[t], mask[t]
             # Where they differ, u's category must not be at its minimum, t's not full.
             miss, take = mine & ~theirs, theirs & ~mine
-            some = known.get(miss)
-            if some is None:
-                some = known[miss] = any(not bits & miss for bits in distinct)
-            for j, bits in need if some else ():
+            panels = known.get(miss)
+            if panels is None:
+                fit = [js for bits, js in need.items() if not bits & miss]
+                panels = known[miss] = fit[0] if len(fit) == 1 else sorted(chain(*fit))
+            for j in panels:
                 if (
-                    not bits & miss
-                    and not most[j] & take
+                    not most[j] & take
                     and rounding_records.seated(keys[j], t) < full
                     and self._home_fits(j, u, t)
                 ):
