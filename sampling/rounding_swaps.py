@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from functools import reduce
-from itertools import chain
+from itertools import chain, islice
 from operator import and_, itemgetter
 
 import numpy as np
@@ -41,7 +41,7 @@ import numpy as np
 from quotas.polytope import PanelShape
 from sampling import rounding_index, rounding_records
 from sampling.lottery_panels import Pairs
-from sampling.rounding_bits import Budget, Givers, PanelBits, ones
+from sampling.rounding_bits import Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -221,9 +221,9 @@ class Swaps:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
         After the first ``_BLOCK``, a block of the ranking at a time keeps only the givers
-        with a panel where they may give (``Givers.fitting``), and where ``Budget`` would
-        end the search is counted a block at a time once the search gets that far
-        (``Givers.count``): the same givers tried, in the same order.
+        with a panel where they may give (``Givers.fitting``), and where the budget ends
+        the search (``rounding_bits``) is counted a block at a time once the search gets
+        that far (``Givers.count``): the same givers tried, in the same order.
         """
         full, keys, places = self._heads[t], self._keys, self._bits
         held = places.held
@@ -292,10 +292,9 @@ class Swaps:
             need.setdefault(self._bound(j, u, giving=False), []).append(j)
         mask, most = self._mask, self._full
         mine = mask[u]
-        scan = Budget(lambda: set(need), mine, ranking, u, _SCAN)
         known: dict[int, list[int]] = {}  # per difference: the panels that may allow it
-        for i in range(end):
-            t = ranking[i][1]
+        left = _SCAN  # the budget: possible takers (a panel may allow them) left to try
+        for _, t in islice(ranking, end):
             if t == u:
                 continue
             full, theirs = heads[t], mask[t]
@@ -313,7 +312,8 @@ class Swaps:
                 ):
                     self._swap(j, u, t)
                     return True
-            if scan.spent(i, mask):
+            left -= bool(panels)
+            if not left:
                 break
         return False
 
