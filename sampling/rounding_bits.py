@@ -19,18 +19,20 @@ room for t). ``panels`` turns a set back into panel numbers, ascending.
 words, to check a block of givers at once: with numpy, the same verdicts as one by one
 (the places allowed for each combination of a few features' categories made once a
 search, each giver's places then anded with a few of them rather than one per feature).
-``Budget`` counts a search's candidates the same way one at a time (``Swaps._relieve``).
+A search's budget counts only its possible candidates, those that some panel in use may
+let swap a seat (their categories differ from the other type's nowhere the panel requires
+them to be the same, ``Swaps._bound``; the others have no swap anyway): it ends the search
+after the budget's last (``Givers.count`` for a block of givers at once).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from heapq import heappop, heappush
 
 import numpy as np
 
-__all__ = ["Budget", "Givers", "PanelBits", "ones"]
+__all__ = ["Givers", "PanelBits", "ones"]
 
 _COMBINED = 64  # combinations of categories at most in a group of features (``Givers``)
 
@@ -173,53 +175,6 @@ def ones(bits: int) -> list[int]:
     return out
 
 
-class Budget:
-    """The ``limit`` budget of a swap's search: it counts the candidates that some panel
-    in use may let swap a seat (those whose categories differ from the other type's
-    nowhere the panel requires them to be the same, ``Swaps._bound``), and ends the search
-    at the last. The other candidates have no swap anyway and do not count. Nothing is
-    counted before ``limit`` candidates were tried (fewer cannot have used the budget).
-    """
-
-    def __init__(
-        self,
-        bounds: Callable[[], set[int]],
-        mine: int,
-        ranking: list[tuple[float, int]],
-        t: int,
-        limit: int,
-    ) -> None:
-        self.bounds = bounds  # the distinct ``Swaps._bound`` of the panels searched
-        self.bounds_seen: set[int] = set()
-        self.mine, self.ranking, self.t = mine, ranking, t  # who searches, candidates in order
-        self.limit = limit
-        self.counted = -1
-        self.known: dict[int, bool] = {}  # ``_possible`` per difference
-
-    def spent(self, i: int, mask: dict[int, int]) -> bool:
-        """Whether the search ends after the candidate at ``i`` in the ranking (no swap
-        found there nor before); each candidate tried is counted from the ``limit``-th."""
-        mine = self.mine
-        if self.counted < 0:
-            if i + 1 < self.limit:
-                return False  # fewer than ``limit`` tried
-            self.bounds_seen = self.bounds()
-            tried = [v for _, v in self.ranking[: i + 1]]
-            misses = Counter(mine & ~theirs for theirs in map(mask.__getitem__, tried))
-            if self.t in tried:
-                misses[0] -= 1  # the searching type itself is no candidate
-            self.counted = sum(n for miss, n in misses.items() if self._possible(miss))
-        elif self._possible(mine & ~mask[self.ranking[i][1]]):
-            self.counted += 1
-        return self.counted >= self.limit
-
-    def _possible(self, miss: int) -> bool:
-        known = self.known.get(miss)
-        if known is None:
-            known = self.known[miss] = any(not bits & miss for bits in self.bounds_seen)
-        return known
-
-
 class Givers:
     """The givers' ranking (``Swaps._by_give``) as an array of types, and every type's
     categories as 64-bit words, so that a search can drop at once the candidates with a
@@ -299,16 +254,16 @@ class Givers:
         return np.frombuffer(rows, dtype=np.uint64).reshape(-1, width)
 
     def needs(self, bounds: set[int]) -> list[np.ndarray]:
-        """``Budget``'s bounds as words, those holding another left out: a candidate is a
-        possible one when its categories hold all of some bound (it misses none of them),
-        and holding a bound it holds every smaller one."""
+        """The budget's bounds (the distinct ``Swaps._bound``) as words, those holding
+        another left out: a candidate is a possible one when its categories hold all of
+        some bound (it misses none of them), and holding a bound it holds every smaller one."""
         least = [b for b in bounds if not any(a != b and a & b == a for a in bounds)]
         return [self._split(bound) for bound in sorted(least)]
 
     def count(
         self, lo: int, hi: int, t: int, needs: list[np.ndarray], left: int
     ) -> tuple[int, int]:
-        """``Budget``'s count over places lo to hi - 1 of the ranking: the possible
+        """The budget's count over places lo to hi - 1 of the ranking: the possible
         candidates other than t (see ``needs``). When they reach ``left``, the search ends
         after that candidate: returns (one past its place, ``left``); else (hi, the count)."""
         types = self.order[lo:hi]

@@ -16,7 +16,7 @@ rather than copied.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -38,12 +38,14 @@ __all__ = [
     "panels_hold",
     "ranking",
     "read_records",
+    "resort",
     "seated",
     "seats_of",
     "slots",
 ]
 
 Composition = tuple[tuple[int, int], ...]
+_RESORT = 16  # ``resort`` merges in one sort when more than 1 / _RESORT of the types moved
 _V = TypeVar("_V")
 
 
@@ -336,6 +338,24 @@ class Ranked:
             self.blocks[b : b + 1] = [block[: self.size], block[self.size :]]
             self.lasts[b : b + 1] = [block[self.size - 1], block[-1]]
         return at
+
+
+def resort(
+    ranking: list[tuple[float, int]], stale: dict[int, float], key: Callable[[int], float]
+) -> None:
+    """Move each ``stale`` type (its key in the sorted ``ranking`` now) to ``(key(t), t)``,
+    in place, then clear ``stale``. Many at once (the drops' phase moves most types): the
+    others kept and the moved ones merged in one sort, cheaper than moving each in a list
+    of every type, and only the moved ones' pairs made anew (few new objects)."""
+    if len(stale) * _RESORT > len(ranking):
+        ranking[:] = [pair for pair in ranking if pair[1] not in stale]
+        ranking += sorted((key(t), t) for t in stale)
+        ranking.sort()  # two sorted runs: one merge
+    else:
+        for t, before in stale.items():
+            del ranking[bisect_left(ranking, (before, t))]
+            insort(ranking, (key(t), t))
+    stale.clear()
 
 
 class Rows(dict[int, _V]):

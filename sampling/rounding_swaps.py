@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from functools import reduce
+from itertools import chain, islice
 from operator import and_, itemgetter
 
 import numpy as np
@@ -40,7 +41,7 @@ import numpy as np
 from quotas.polytope import PanelShape
 from sampling import rounding_index, rounding_records
 from sampling.lottery_panels import Pairs
-from sampling.rounding_bits import Budget, Givers, PanelBits, ones
+from sampling.rounding_bits import Givers, PanelBits, ones
 
 __all__ = ["Swaps"]
 
@@ -220,9 +221,9 @@ class Swaps:
         the panels where a giver may give are the intersection of one set of panels per
         category (``PanelBits.allowed``), its own among them found in ascending order.
         After the first ``_BLOCK``, a block of the ranking at a time keeps only the givers
-        with a panel where they may give (``Givers.fitting``), and where ``Budget`` would
-        end the search is counted a block at a time once the search gets that far
-        (``Givers.count``): the same givers tried, in the same order.
+        with a panel where they may give (``Givers.fitting``), and where the budget ends
+        the search (``rounding_bits``) is counted a block at a time once the search gets
+        that far (``Givers.count``): the same givers tried, in the same order.
         """
         full, keys, places = self._heads[t], self._keys, self._bits
         held = places.held
@@ -286,28 +287,33 @@ class Swaps:
             return False
         ranking = self._by_take
         end = bisect_left(ranking, (top - _EPS, -1))  # takers end below top - _EPS
-        need = [(j, self._bound(j, u, giving=False)) for j in rows]  # u's at its minimum
-        distinct = {bits for _, bits in need}
+        need: dict[int, list[int]] = {}  # u's categories at their minimum: the panels
+        for j in rows:
+            need.setdefault(self._bound(j, u, giving=False), []).append(j)
         mask, most = self._mask, self._full
         mine = mask[u]
-        scan = Budget(lambda: distinct, mine, ranking, u, _SCAN)
-        for i in range(end):
-            t = ranking[i][1]
+        known: dict[int, list[int]] = {}  # per difference: the panels that may allow it
+        left = _SCAN  # the budget: possible takers (a panel may allow them) left to try
+        for _, t in islice(ranking, end):
             if t == u:
                 continue
             full, theirs = heads[t], mask[t]
             # Where they differ, u's category must not be at its minimum, t's not full.
             miss, take = mine & ~theirs, theirs & ~mine
-            for j, bits in need if any(not bits & miss for bits in distinct) else ():
+            panels = known.get(miss)
+            if panels is None:
+                fit = [js for bits, js in need.items() if not bits & miss]
+                panels = known[miss] = fit[0] if len(fit) == 1 else sorted(chain(*fit))
+            for j in panels:
                 if (
-                    not bits & miss
-                    and not most[j] & take
+                    not most[j] & take
                     and rounding_records.seated(keys[j], t) < full
                     and self._home_fits(j, u, t)
                 ):
                     self._swap(j, u, t)
                     return True
-            if scan.spent(i, mask):
+            left -= bool(panels)
+            if not left:
                 break
         return False
 
@@ -389,8 +395,5 @@ class Swaps:
 
     def _takers(self) -> None:
         """Bring the takers' ranking up to date (the same list as moving each type at once)."""
-        ranking, dev, inv = self._by_take, self._dev, self._inv
-        for t, before in self._stale.items():
-            del ranking[bisect_left(ranking, (before, t))]
-            insort(ranking, (dev[t] + inv[t], t))
-        self._stale.clear()
+        dev, inv = self._dev, self._inv
+        rounding_records.resort(self._by_take, self._stale, lambda t: dev[t] + inv[t])

@@ -125,3 +125,22 @@ def test_the_guard_judges_every_panel_as_the_polytope_does(
     expected = [shape.holds(_seats(p, shape.n_types)) for p in panels]
     assert got.tolist() == expected
     assert rounding_records.panels_hold(shape, []).size == 0
+
+
+@given(
+    st.lists(st.integers(-4, 4), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(-4, 4)), max_size=40),
+)
+def test_resort_is_moving_each(keys: list[int], moves: list[tuple[int, int]]) -> None:
+    """``rounding_records.resort`` (one merge when many moved) gives the list of moving
+    each moved type in turn, whatever the share of types moved."""
+    ranking = sorted((key / 4, t) for t, key in enumerate(keys))
+    now = [key / 4 for key in keys]
+    stale: dict[int, float] = {}
+    for t, key in moves:
+        if t < len(keys):
+            stale.setdefault(t, now[t])
+            now[t] = key / 4
+    expected = sorted((now[t], t) for t in range(len(keys)))
+    rounding_records.resort(ranking, stale, now.__getitem__)
+    assert ranking == expected and not stale
