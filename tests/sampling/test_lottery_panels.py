@@ -8,42 +8,25 @@ panels (values and Python int types), weights (bits) and pairs' arrays on any pa
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling.lottery_panels import Composition, Pairs, merged_support, seated, seated_pairs
+from sampling import lottery_panels
+from sampling.lottery_panels import Composition, Pairs, merged_support, seated
 
 
 def reference_merge(
     panels: list[Composition], weights: np.ndarray
 ) -> tuple[list[Composition], np.ndarray, Pairs]:
-    """The merge before: one tuple per pair."""
-    types, seats, lengths = seated_pairs(panels)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    listed = list(zip(types.tolist(), seats.tolist(), strict=True))
-    bounds = zip(starts.tolist(), ends.tolist(), strict=True)
-    read = [tuple(listed[lo:hi]) for lo, hi in bounds]
-    given = weights.tolist()
-    support: list[Composition] = []
-    sums: list[float] = []
-    first: list[int] = []
-    for j in sorted(range(len(read)), key=read.__getitem__):
-        if support and support[-1] == read[j]:
-            sums[-1] += given[j]
-        else:
-            support.append(read[j])
-            sums.append(0.0 + given[j])
-            first.append(j)
-    summed = np.clip(np.array(sums, dtype=float), 0.0, None)
-    summed /= summed.sum()
-    where = np.array(first, dtype=np.int64)
-    picks = [
-        np.arange(lo, hi)
-        for lo, hi in zip(starts[where].tolist(), ends[where].tolist(), strict=True)
-    ]
-    take = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
-    return support, summed, (types[take], seats[take], lengths[where])
+    """The merge before: one tuple per pair (the rest of the merge as it is)."""
+
+    def one_each(types: np.ndarray, seats: np.ndarray) -> list[tuple[int, int]]:
+        return list(zip(types.tolist(), seats.tolist(), strict=True))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lottery_panels, "_pairs", one_each)
+        return lottery_panels.merged_support(panels, weights)
 
 
 def _panels(draw: st.DrawFn, low: int, high: int, seats: int) -> list[Composition]:
