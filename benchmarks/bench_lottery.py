@@ -4,9 +4,9 @@ Run from the repo root: ``.venv/bin/python benchmarks/bench_lottery.py [FAMILY .
 [--rounds N]`` (default: two_features small tight sf_e_like medium; ``online`` and
 ``online_de`` are the 100,000-person families, about a minute each; ``--rounds N`` runs
 each family's selection and roundings N times in turn and shows the least time of each,
-on a machine shared with other work steadier than one run). Per benchmark family (seed 1, LEXIMIN) and
-lottery size m (1,000; 10,000; 100,000) it prints, in units of one lottery slot
-(probability x m, so the goal is a drop <= 1):
+on a machine shared with other work steadier than one run). Per benchmark family (seed 1,
+LEXIMIN) and lottery size m (1,000; 10,000; 100,000) it prints, in units of one lottery
+slot (probability x m, so the goal is a drop <= 1):
 
 * ``old drop`` / ``old rise``: the iterative LP rounding alone (``round_counts``, the
   rounding before ENGINE 2026-12-07.1), and its time;
