@@ -39,6 +39,7 @@ from sampling.lottery_panels import (
     merged_support,
     read_pairs,
     seat_shares,
+    seats_per_type,
 )
 from sampling.rounding import round_counts
 from sampling.rounding_ip import round_min_drop
@@ -299,10 +300,8 @@ def _make(
         tally: dict[Composition, int] = {}
         for panel in panels:
             tally[panel] = tally.get(panel, 0) + 1
-        types, listed, sizes = read_pairs(list(tally))
-        times = np.repeat(np.array(list(tally.values()), dtype=np.int64).reshape(-1), sizes)
-        seats = np.bincount(types, weights=times * listed, minlength=counts.size)
-    # Whole seats times repeats: integer sums, exact in any order (the same bits).
+        times = np.array(list(tally.values()), dtype=np.int64)
+        seats = seats_per_type(read_pairs(list(tally)), times, counts.size)
     per_type += seats[: counts.size]
     per_type = np.divide(per_type, counts, out=np.zeros_like(per_type), where=counts > 0)
     per_type /= max(len(panels), 1)

@@ -79,6 +79,14 @@ def seat_shares(
     return share
 
 
+def seats_per_type(pairs: Pairs, counts: np.ndarray, n_types: int) -> np.ndarray:
+    """Each type's seats over the panels of ``pairs`` held ``counts`` times each (whole
+    seats times counts: integer sums, exact in any order, so the same bits in any order)."""
+    types, seats, sizes = pairs
+    times = np.repeat(np.asarray(counts, dtype=np.int64).reshape(-1), sizes) * seats
+    return np.bincount(types, weights=times, minlength=n_types)[:n_types]
+
+
 def seated(panels: Sequence[Composition]) -> list[Composition]:
     """Each panel as its ``(type, seats)`` pairs of Python ints, seatless types left out."""
     return _compositions(*seated_pairs(panels))

@@ -40,7 +40,7 @@ import numpy as np
 from quotas.polytope import PanelShape
 from quotas.solvers import INF, highs_mip_stop, new_highs_model, run_highs_mip
 from sampling import rounding_records
-from sampling.lottery_panels import Pairs, read_pairs
+from sampling.lottery_panels import Pairs, read_pairs, seats_per_type
 from sampling.rounding_search import Composition, descend
 from sampling.rounding_swaps import Swaps
 
@@ -107,7 +107,7 @@ def round_min_drop(
     if shape is None:
         counts = _descended(held, counts, target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
-        seats = None if pairs is None else _seats(pairs, counts, target.size)
+        seats = None if pairs is None else seats_per_type(pairs, counts, target.size)
         return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
     swaps = Swaps(shape, support, counts, target, pairs=pairs)
     if swaps.shortfall() <= QUICK:
@@ -133,12 +133,12 @@ def round_min_drop(
         # The support's panels are the engine's (each checked): round over them alone.
         counts = _descended(held, np.array(start, dtype=np.int64), target, type_counts)
         outcome = (tuple(support), counts, "local_search", 0.0, 0)
-        seats = None if pairs is None else _seats(pairs, counts, target.size)
+        seats = None if pairs is None else seats_per_type(pairs, counts, target.size)
         return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
     outcome = (tuple(panels), counts, method, floor, len(new))
     seats = None
     if pairs is not None:  # whole numbers: exact in any order, the bits of any other sum
-        seats = _seats(pairs, kept, target.size) + _seats(read, times, target.size)
+        seats = seats_per_type(pairs, kept, target.size) + seats_per_type(read, times, target.size)
     return RoundingOutcome(*outcome, time.perf_counter() - began, seats)
 
 
@@ -210,14 +210,6 @@ def _added(
         else:
             kept[i] += c
     return new, np.array(times, dtype=np.int64), kept
-
-
-def _seats(pairs: Pairs, counts: np.ndarray, n_types: int) -> np.ndarray:
-    """Each type's seats over panels of ``pairs`` held ``counts`` times each."""
-    types, seats, sizes = pairs
-    # Whole seats times counts: integer sums, exact in any order (the same bits).
-    times = np.repeat(counts, sizes) * seats
-    return np.bincount(types, weights=times, minlength=n_types)[:n_types]
 
 
 def _extremes(
